@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { migrate } from '../store/migrate.ts';
+import { seedDemoData } from '../status/demo-data.ts';
+import { verifyAudit } from '../audit/audit-log.ts';
+import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
+import { buildApp } from '../server.ts';
+import { exportStatic } from '../public/export.ts';
+import { PublicSite } from '../public/site.ts';
+import { SYSTEM_ACTOR } from '../domain/actor.ts';
+import { isKinkyuError } from '../domain/errors.ts';
+import { errorMessage } from '../web/errors.ts';
+
+const USAGE = `kinkyu — emergency support system for a crypto exchange
+
+Usage:
+  kinkyu start [--demo]                 migrate, (seed demo data), serve on HOST:PORT
+  kinkyu migrate                        apply database migrations
+  kinkyu seed-demo                      add the demo exchange (only into an empty database)
+  kinkyu staff create --email E --name N --role R [--password-stdin]
+                                        roles: admin, incident_commander, agent, security, viewer
+  kinkyu audit verify                   check the audit log's hash chain (exit 1 if broken)
+  kinkyu export-status --out DIR        write the status page, API v2 JSON and feeds as static files
+
+Configuration is read from the environment: see README.md.`;
+
+async function openMigrated(config: Config): Promise<Db> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(db);
+  return db;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** The first start has no staff: make an admin and show its password once, on this terminal only. */
+async function ensureFirstAdmin(db: Db): Promise<void> {
+  if ((await countStaff(db)) > 0) return;
+  const password = process.env.KINKYU_ADMIN_PASSWORD || generatePassword();
+  const email = process.env.KINKYU_ADMIN_EMAIL || 'admin@example.com';
+  await createStaff(db, SYSTEM_ACTOR, { email, name: 'Administrator', role: 'admin', password });
+  process.stdout.write(
+    `\n  First administrator created (shown only this once):\n    email:    ${email}\n    password: ${process.env.KINKYU_ADMIN_PASSWORD ? '(from KINKYU_ADMIN_PASSWORD)' : password}\n  Sign in at /staff/login and create personal accounts with \`kinkyu staff create\`.\n\n`,
+  );
+}
+
+async function start(demo: boolean): Promise<void> {
+  const config = loadConfig();
+  const db = await openMigrated(config);
+  if (demo && (await seedDemoData(db))) process.stdout.write('  Demo exchange data loaded.\n');
+  await ensureFirstAdmin(db);
+  const { app, site, close } = await buildApp({ config, db, logger: true });
+  await site.start();
+  await app.listen({ host: config.host, port: config.port });
+  process.stdout.write(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff\n`);
+  const shutdown = async () => {
+    await close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      demo: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      await start(values.demo ?? false);
+      return -1; // keep running
+    case 'migrate': {
+      const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const applied = await migrate(db);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+      await db.close();
+      return 0;
+    }
+    case 'seed-demo': {
+      const db = await openMigrated(config);
+      const seeded = await seedDemoData(db);
+      process.stdout.write(seeded ? 'demo data loaded\n' : 'database already has components; nothing done\n');
+      await db.close();
+      return 0;
+    }
+    case 'staff': {
+      if (sub !== 'create') break;
+      const db = await openMigrated(config);
+      const password = values['password-stdin'] ? await readStdin() : generatePassword();
+      await createStaff(db, SYSTEM_ACTOR, { email: values.email, name: values.name, role: values.role, password });
+      process.stdout.write(values['password-stdin'] ? 'staff member created\n' : `staff member created; password (shown once): ${password}\n`);
+      await db.close();
+      return 0;
+    }
+    case 'audit': {
+      if (sub !== 'verify') break;
+      const db = await openMigrated(config);
+      const result = await verifyAudit(db);
+      await db.close();
+      if (result.ok) {
+        process.stdout.write(`audit log OK: ${result.rows} entries, chain intact\n`);
+        return 0;
+      }
+      process.stdout.write(`audit log BROKEN (${result.rows} entries read):\n`);
+      for (const p of result.problems) process.stdout.write(`  entry #${p.seq}: ${p.problem}\n`);
+      return 1;
+    }
+    case 'export-status': {
+      if (!values.out) break;
+      const db = await openMigrated(config);
+      const site = new PublicSite(db, {
+        page: { id: config.pageId, nameJa: config.exchangeNameJa, nameEn: config.exchangeNameEn, url: config.publicUrl, timeZone: config.timeZone },
+        officialXUrl: config.officialXUrl,
+        defaultLang: config.defaultLang,
+        staleAfterMs: config.staleAfterMs,
+      });
+      await site.refresh();
+      const files = await exportStatic(site, values.out);
+      await db.close();
+      process.stdout.write(`wrote ${files.length} files to ${values.out}\n`);
+      return 0;
+    }
+  }
+  process.stderr.write(USAGE + '\n');
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    if (isKinkyuError(err)) process.stderr.write(`error: ${errorMessage('en', err)} / ${errorMessage('ja', err)}\n`);
+    else process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

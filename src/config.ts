@@ -1,0 +1,52 @@
+import type { Lang } from './web/i18n.ts';
+
+/** Everything an operator can set, read once from the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  pageId: string;
+  exchangeNameJa: string;
+  exchangeNameEn: string;
+  timeZone: string;
+  defaultLang: Lang;
+  officialXUrl: string;
+  supportUrl: string;
+  secureCookies: boolean;
+  staffSessionHours: number;
+  /** How long after the database stops answering the public page says it shows an older state. */
+  staleAfterMs: number;
+  trustProxy: boolean;
+}
+
+function env(name: string, fallback: string): string {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+export function loadConfig(overrides: Partial<Config> = {}): Config {
+  const port = Number(env('PORT', '3000'));
+  const publicUrl = env('PUBLIC_URL', `http://localhost:${port}`).replace(/\/+$/, '');
+  const defaultLang = env('DEFAULT_LANG', 'ja') === 'en' ? 'en' : 'ja';
+  return {
+    host: env('HOST', '127.0.0.1'),
+    port,
+    publicUrl,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: env('DATA_DIR', './data'),
+    pageId: env('PAGE_ID', 'kinkyu'),
+    exchangeNameJa: env('EXCHANGE_NAME_JA', 'デモ取引所'),
+    exchangeNameEn: env('EXCHANGE_NAME_EN', 'Demo Exchange'),
+    timeZone: env('TIME_ZONE', 'Asia/Tokyo'),
+    defaultLang,
+    officialXUrl: env('OFFICIAL_X_URL', 'https://x.com/bitbank_cc'),
+    supportUrl: env('SUPPORT_URL', 'https://bitbank.cc/support/'),
+    secureCookies: env('SECURE_COOKIES', publicUrl.startsWith('https://') ? 'true' : 'false') === 'true',
+    staffSessionHours: Number(env('STAFF_SESSION_HOURS', '12')),
+    staleAfterMs: Number(env('STALE_AFTER_MS', '3000')),
+    trustProxy: env('TRUST_PROXY', 'false') === 'true',
+    ...overrides,
+  };
+}

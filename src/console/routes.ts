@@ -1,0 +1,226 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/db.ts';
+import type { Config } from '../config.ts';
+import type { Actor } from '../domain/actor.ts';
+import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
+import { zoneOffsetMs } from '../domain/uptime.ts';
+import { verifyAudit } from '../audit/audit-log.ts';
+import { StatusCommands } from '../status/commands.ts';
+import { getIncident, listComponents, listIncidentsForPage } from '../status/repository.ts';
+import { authenticate, createSession, endSession } from '../staff/accounts.ts';
+import { wantsJson } from '../staff/auth-plugin.ts';
+import { RateLimiter } from '../staff/rate-limit.ts';
+import { errorMessage } from '../web/errors.ts';
+import { t, type Lang } from '../web/i18n.ts';
+import { requestLang } from '../web/request-lang.ts';
+import * as views from './views.ts';
+
+type Body = Record<string, unknown>;
+
+export interface ConsoleOptions {
+  db: Db;
+  config: Config;
+  commands: StatusCommands;
+  cookieName: string;
+}
+
+const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
+const FLASH = { declared: 'staff.declared', updated: 'staff.updated', component: 'staff.componentChanged', scheduled: 'staff.maintenanceScheduled' } as const;
+
+/** Form fields named `cs.<componentId>` become the component-status map the commands take. */
+function componentStatusesFrom(body: Body): Record<string, unknown> | undefined {
+  if (body.componentStatuses !== undefined) return body.componentStatuses as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) if (key.startsWith('cs.')) out[key.slice(3)] = value;
+  return out;
+}
+
+/** A datetime-local value ("2026-11-28T02:00") is wall-clock time in the page's zone; full ISO passes through. */
+function zonedInput(value: unknown, timeZone: string): unknown {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return value;
+  const asUtc = new Date(`${value}Z`);
+  if (Number.isNaN(asUtc.getTime())) return value;
+  return new Date(asUtc.getTime() - zoneOffsetMs(asUtc, timeZone)).toISOString();
+}
+
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/staff(\/[\w\-/?=&.%]*)?$/.test(next) && !next.startsWith('//') ? next : '/staff';
+}
+
+export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): void {
+  const { db, config, commands } = opts;
+  const byIp = new RateLimiter(30, 15 * 60_000);
+  const byEmail = new RateLimiter(10, 15 * 60_000);
+  const actorOf = (request: FastifyRequest): Actor => ({ type: 'staff', id: request.staff?.id ?? null, ip: request.ip });
+  const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { flash?: string | null; error?: string | null } = {}) => {
+    const lang = requestLang(request, reply);
+    const flashKey = (request.query as Record<string, string> | undefined)?.ok as keyof typeof FLASH | undefined;
+    return {
+      lang,
+      staff: request.staff!,
+      timeZone: config.timeZone,
+      flash: extra.flash ?? (flashKey && FLASH[flashKey] ? t(lang, FLASH[flashKey]) : null),
+      error: extra.error ?? null,
+    };
+  };
+  const html = (reply: FastifyReply, body: string, status = 200) =>
+    reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+
+  /**
+   * Runs a command for a form or a JSON client. Success: a 303 to `redirect` (forms) or JSON. Refusal: the
+   * form again with the message and what was typed (forms) or {code, message, requestId} (JSON).
+   */
+  async function act(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    run: () => Promise<Record<string, unknown>>,
+    redirect: (result: Record<string, unknown>) => string,
+    rerender: (lang: Lang, error: string) => Promise<{ body: string }>,
+  ) {
+    try {
+      const result = await run();
+      if (wantsJson(request)) return reply.code(200).send({ ok: true, ...result });
+      return reply.redirect(redirect(result), 303);
+    } catch (err) {
+      if (!isKinkyuError(err) || wantsJson(request)) throw err;
+      const lang = requestLang(request, reply);
+      const page = await rerender(lang, errorMessage(lang, err));
+      return html(reply, page.body, err.httpStatus);
+    }
+  }
+
+  app.get('/staff/login', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    const token = randomBytes(24).toString('base64url');
+    reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
+    return html(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next) }));
+  });
+
+  app.post('/staff/login', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    const body = (request.body ?? {}) as Body;
+    const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
+    const fail = (err: KinkyuError) => {
+      if (wantsJson(request)) throw err;
+      const token = randomBytes(24).toString('base64url');
+      reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
+      return html(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email }), err.httpStatus);
+    };
+    const cookieToken = request.cookies[LOGIN_CSRF_COOKIE];
+    if (!wantsJson(request) && (!cookieToken || cookieToken !== body._csrf)) return fail(new KinkyuError('CSRF'));
+    if (!byIp.take(request.ip) || !byEmail.take(email.toLowerCase())) return fail(new KinkyuError('RATE_LIMITED'));
+    const staff = await authenticate(db, email, body.password);
+    if (!staff) {
+      request.log.warn({ ip: request.ip }, 'staff sign-in failed');
+      return fail(new KinkyuError('BAD_CREDENTIALS'));
+    }
+    byEmail.reset(email.toLowerCase());
+    const session = await createSession(db, staff.id, {
+      ip: request.ip,
+      userAgent: String(request.headers['user-agent'] ?? ''),
+      hours: config.staffSessionHours,
+    });
+    reply.setCookie(opts.cookieName, session.token, {
+      path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: config.staffSessionHours * 3600,
+    });
+    reply.clearCookie(LOGIN_CSRF_COOKIE, { path: '/staff/login' });
+    if (wantsJson(request)) return reply.send({ ok: true, csrfToken: session.csrfToken });
+    return reply.redirect(safeNext(body.next), 303);
+  });
+
+  app.post('/staff/logout', { config: { permission: 'console.view' } }, async (request, reply) => {
+    await endSession(db, request.staff!, request.ip);
+    reply.clearCookie(opts.cookieName, { path: '/' });
+    return reply.redirect('/staff/login', 303);
+  });
+
+  app.get('/staff', { config: { permission: 'console.view' } }, async (request, reply) => {
+    const [incidents, components] = await Promise.all([listIncidentsForPage(db, { recentLimit: 0 }), listComponents(db)]);
+    return html(reply, views.dashboardPage(ctx(request, reply), { incidents, components }));
+  });
+
+  app.get('/staff/incidents/new', { config: { permission: 'incident.write' } }, async (request, reply) =>
+    html(reply, views.newIncidentPage(ctx(request, reply), await listComponents(db))),
+  );
+
+  app.post('/staff/incidents', { config: { permission: 'incident.write' } }, async (request, reply) => {
+    const body = request.body as Body;
+    return act(
+      request, reply,
+      () => commands.declareIncident(actorOf(request), { ...body, componentStatuses: componentStatusesFrom(body) } as never),
+      (r) => `/staff/incidents/${r.incidentId}?ok=declared`,
+      async (lang, error) => ({ body: views.newIncidentPage({ ...ctx(request, reply), lang, error }, await listComponents(db), body) }),
+    );
+  });
+
+  for (const kind of ['incidents', 'maintenances'] as const) {
+    const writePermission = kind === 'incidents' ? 'incident.write' : 'maintenance.write';
+    const expectedKind = kind === 'incidents' ? 'incident' : 'maintenance';
+    const load = async (id: string) => {
+      const incident = await getIncident(db, id.slice(0, 64), { includeInternal: true });
+      if (!incident || incident.kind !== expectedKind) throw new KinkyuError('NOT_FOUND', { what: expectedKind });
+      return incident;
+    };
+
+    app.get<{ Params: { id: string } }>(`/staff/${kind}/:id`, { config: { permission: 'console.view' } }, async (request, reply) => {
+      const incident = await load(request.params.id);
+      return html(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db)));
+    });
+
+    app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { config: { permission: writePermission } }, async (request, reply) => {
+      const body = request.body as Body;
+      await load(request.params.id);
+      return act(
+        request, reply,
+        () => commands.postUpdate(actorOf(request), request.params.id, { ...body, componentStatuses: componentStatusesFrom(body) } as never),
+        () => `/staff/${kind}/${request.params.id}?ok=updated`,
+        async (lang, error) => ({
+          body: views.incidentPage({ ...ctx(request, reply), lang, error }, await load(request.params.id), await listComponents(db), body),
+        }),
+      );
+    });
+  }
+
+  app.get('/staff/components', { config: { permission: 'console.view' } }, async (request, reply) =>
+    html(reply, views.componentsPage(ctx(request, reply), await listComponents(db))),
+  );
+
+  app.post<{ Params: { id: string } }>('/staff/components/:id/status', { config: { permission: 'component.write' } }, async (request, reply) => {
+    const body = request.body as Body;
+    return act(
+      request, reply,
+      async () => {
+        await commands.setComponentStatus(actorOf(request), request.params.id.slice(0, 64), body.status);
+        return {};
+      },
+      () => '/staff/components?ok=component',
+      async (lang, error) => ({ body: views.componentsPage({ ...ctx(request, reply), lang, error }, await listComponents(db)) }),
+    );
+  });
+
+  app.get('/staff/maintenances/new', { config: { permission: 'maintenance.write' } }, async (request, reply) =>
+    html(reply, views.newMaintenancePage(ctx(request, reply), await listComponents(db))),
+  );
+
+  app.post('/staff/maintenances', { config: { permission: 'maintenance.write' } }, async (request, reply) => {
+    const body = request.body as Body;
+    return act(
+      request, reply,
+      () => commands.scheduleMaintenance(actorOf(request), {
+        ...body,
+        scheduledFor: zonedInput(body.scheduledFor, config.timeZone),
+        scheduledUntil: zonedInput(body.scheduledUntil, config.timeZone),
+        autoTransition: wantsJson(request) ? body.autoTransition : body.autoTransition === 'on',
+      } as never),
+      (r) => `/staff/maintenances/${r.incidentId}?ok=scheduled`,
+      async (lang, error) => ({ body: views.newMaintenancePage({ ...ctx(request, reply), lang, error }, await listComponents(db), body) }),
+    );
+  });
+
+  app.get('/staff/audit', { config: { permission: 'audit.view' } }, async (request, reply) => {
+    const rows = await db.query<views.AuditRowView>('SELECT seq, at, actor_type, actor_id, action, target_type, target_id, data FROM audit_log ORDER BY seq DESC LIMIT 200');
+    const verification = await verifyAudit(db);
+    return html(reply, views.auditPage(ctx(request, reply), rows, verification));
+  });
+}

@@ -1,0 +1,216 @@
+import type { Component } from '../domain/component.ts';
+import { COMPONENT_STATUSES } from '../domain/component.ts';
+import {
+  INCIDENT_STATUSES,
+  INCIDENT_TYPES,
+  MAINTENANCE_STATUSES,
+  SEVERITIES,
+  isIncidentOpen,
+  type Incident,
+} from '../domain/incident.ts';
+import type { AuditVerification } from '../audit/audit-log.ts';
+import { html, multiline, type SafeHtml } from '../web/html.ts';
+import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { layout } from '../web/layout.ts';
+import type { StaffPrincipal } from '../staff/accounts.ts';
+import { can } from '../staff/permissions.ts';
+
+export interface ConsoleContext {
+  lang: Lang;
+  staff: StaffPrincipal;
+  timeZone: string;
+  flash?: string | null;
+  error?: string | null;
+}
+
+type FormValues = Record<string, unknown>;
+const val = (v: FormValues | undefined, key: string): string => {
+  const x = v?.[key];
+  return typeof x === 'string' ? x : '';
+};
+
+function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml): string {
+  const nav = html`<nav aria-label="${t(c.lang, 'staff.console')}"><ul class="console-nav">
+<li><a href="/staff">${t(c.lang, 'staff.dashboard')}</a></li>
+${can(c.staff.role, 'incident.write') ? html`<li><a href="/staff/incidents/new">${t(c.lang, 'staff.declareIncident')}</a></li>` : ''}
+${can(c.staff.role, 'maintenance.write') ? html`<li><a href="/staff/maintenances/new">${t(c.lang, 'staff.scheduleMaintenance')}</a></li>` : ''}
+<li><a href="/staff/components">${t(c.lang, 'staff.components')}</a></li>
+${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 'staff.audit')}</a></li>` : ''}
+<li><a href="/">${t(c.lang, 'staff.viewPublic')}</a></li>
+</ul></nav>`;
+  const header = html`<p class="site-name"><a href="/staff">${t(c.lang, 'staff.console')}</a></p>
+<p class="meta">${t(c.lang, 'staff.signedInAs', { name: c.staff.name, role: t(c.lang, `staff.role.${c.staff.role}`) })}</p>
+<form method="post" action="/staff/logout" class="inline"><input type="hidden" name="_csrf" value="${c.staff.csrfToken}"><button class="secondary" type="submit">${t(c.lang, 'staff.signOut')}</button></form>`;
+  const messages = html`${c.flash ? html`<p class="flash" role="status">${c.flash}</p>` : ''}${c.error ? html`<p class="error-box" role="alert">${c.error}</p>` : ''}`;
+  return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'staff.console')}`, path, header, robots: 'noindex', body: html`${nav}${messages}<h1>${title}</h1>${body}` }).value;
+}
+
+const csrf = (c: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${c.staff.csrfToken}">`;
+const when = (c: ConsoleContext, d: Date) => formatDateTime(c.lang, d, c.timeZone);
+const cname = (c: ConsoleContext, comp: Component) => (c.lang === 'en' ? comp.nameEn : comp.nameJa);
+const iname = (c: ConsoleContext, i: Incident) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
+const statusText = (c: ConsoleContext, i: Incident, status: string) =>
+  t(c.lang, (i.kind === 'maintenance' ? `maintenance.${status}` : `incident.${status}`) as never);
+
+export function loginPage(lang: Lang, opts: { csrf: string; next: string; error?: string | null; email?: string }): string {
+  const body = html`${opts.error ? html`<p class="error-box" role="alert">${opts.error}</p>` : ''}
+<h1>${t(lang, 'staff.signIn')}</h1>
+<p class="hint">${t(lang, 'staff.signInHelp')}</p>
+<form method="post" action="/staff/login" class="stack">
+<input type="hidden" name="_csrf" value="${opts.csrf}">
+<input type="hidden" name="next" value="${opts.next}">
+<div><label for="email">${t(lang, 'field.email')}</label><input id="email" name="email" type="email" autocomplete="username" required value="${opts.email ?? ''}"></div>
+<div><label for="password">${t(lang, 'field.password')}</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
+<div><button type="submit">${t(lang, 'staff.signIn')}</button></div>
+</form>`;
+  return layout({ lang, title: `${t(lang, 'staff.signIn')} · ${t(lang, 'staff.console')}`, path: '/staff/login', body, robots: 'noindex' }).value;
+}
+
+/** One select per component: "leave unchanged" plus every Statuspage status. */
+function componentStatusFields(c: ConsoleContext, components: Component[], values: FormValues | undefined, first: Set<string>): SafeHtml {
+  const leaves = components.filter((x) => !x.isGroup);
+  const ordered = [...leaves.filter((x) => first.has(x.id)), ...leaves.filter((x) => !first.has(x.id))];
+  const field = (comp: Component) => {
+    const current = val(values, `cs.${comp.id}`);
+    return html`<div><label for="cs-${comp.id}">${t(c.lang, 'staff.newStatusFor', { component: cname(c, comp) })}
+<span class="meta">(${t(c.lang, `component.${comp.status}`)})</span></label>
+<select id="cs-${comp.id}" name="cs.${comp.id}"><option value="">${t(c.lang, 'staff.unchanged')}</option>
+${COMPONENT_STATUSES.map((s) => html`<option value="${s}"${current === s ? html` selected` : ''}>${t(c.lang, `component.${s}`)}</option>`)}
+</select></div>`;
+  };
+  return html`<fieldset><legend>${t(c.lang, 'field.componentStatuses')}</legend><div class="grid-2">${ordered.map(field)}</div></fieldset>`;
+}
+
+export function dashboardPage(c: ConsoleContext, data: { incidents: Incident[]; components: Component[] }): string {
+  const open = data.incidents.filter((i) => i.kind === 'incident' && isIncidentOpen(i.status));
+  const maint = data.incidents.filter((i) => i.kind === 'maintenance' && isIncidentOpen(i.status));
+  const row = (i: Incident) => html`<li><a href="/staff/${i.kind === 'maintenance' ? 'maintenances' : 'incidents'}/${i.id}">${iname(c, i)}</a>
+<p class="meta">${i.kind === 'incident' ? html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · ` : ''}${statusText(c, i, i.status)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
+  const degraded = data.components.filter((x) => !x.isGroup && x.status !== 'operational');
+  const body = html`<h2>${t(c.lang, 'staff.openIncidents')}</h2>
+${open.length ? html`<ul class="history">${open.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noOpenIncidents')}</p>`}
+<h2>${t(c.lang, 'staff.maintenances')}</h2>
+${maint.length ? html`<ul class="history">${maint.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noMaintenances')}</p>`}
+<h2>${t(c.lang, 'staff.components')}</h2>
+<ul class="history">${(degraded.length ? degraded : []).map((x) => html`<li>${cname(c, x)}: <span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span></li>`)}</ul>
+${degraded.length ? '' : html`<p><span class="status s-operational">${t(c.lang, 'indicator.none')}</span></p>`}`;
+  return shell(c, t(c.lang, 'staff.dashboard'), '/staff', body);
+}
+
+export function newIncidentPage(c: ConsoleContext, components: Component[], values?: FormValues): string {
+  const sel = (name: string, options: readonly string[], label: (o: string) => string, fallback: string) => {
+    const current = val(values, name) || fallback;
+    return html`<select id="${name}" name="${name}">${options.map((o) => html`<option value="${o}"${o === current ? html` selected` : ''}>${label(o)}</option>`)}</select>`;
+  };
+  const body = html`<form method="post" action="/staff/incidents" class="stack">${csrf(c)}
+<div class="grid-2">
+<div><label for="type">${t(c.lang, 'field.type')}</label>${sel('type', INCIDENT_TYPES, (o) => t(c.lang, `type.${o as Incident['type']}`), 'outage')}</div>
+<div><label for="severity">${t(c.lang, 'field.severity')}</label>${sel('severity', SEVERITIES, (o) => o, 'SEV2')}</div>
+</div>
+<div><label for="status">${t(c.lang, 'field.status')}</label>${sel('status', ['investigating', 'identified', 'monitoring'], (o) => t(c.lang, `incident.${o}` as never), 'investigating')}</div>
+<div><label for="nameJa">${t(c.lang, 'field.nameJa')}</label><input id="nameJa" name="nameJa" type="text" required maxlength="200" value="${val(values, 'nameJa')}"></div>
+<div><label for="nameEn">${t(c.lang, 'field.nameEn')}</label><input id="nameEn" name="nameEn" type="text" maxlength="200" value="${val(values, 'nameEn')}"></div>
+<div><label for="bodyJa">${t(c.lang, 'field.bodyJa')}</label><textarea id="bodyJa" name="bodyJa" required maxlength="20000">${val(values, 'bodyJa')}</textarea></div>
+<div><label for="bodyEn">${t(c.lang, 'field.bodyEn')}</label><textarea id="bodyEn" name="bodyEn" maxlength="20000">${val(values, 'bodyEn')}</textarea></div>
+${componentStatusFields(c, components, values, new Set())}
+<p class="hint">${t(c.lang, 'staff.updateHint')}</p>
+<div><button type="submit">${t(c.lang, 'staff.declareIncident')}</button></div>
+</form>`;
+  return shell(c, t(c.lang, 'staff.declareIncident'), '/staff/incidents/new', body);
+}
+
+export function incidentPage(c: ConsoleContext, i: Incident, components: Component[], values?: FormValues): string {
+  const isMaint = i.kind === 'maintenance';
+  const statuses: readonly string[] = isMaint ? MAINTENANCE_STATUSES : INCIDENT_STATUSES;
+  const currentStatus = val(values, 'status') || i.status;
+  const base = isMaint ? 'maintenances' : 'incidents';
+  const canWrite = can(c.staff.role, isMaint ? 'maintenance.write' : 'incident.write');
+  const visibility = val(values, 'visibility') || 'public';
+  const form = canWrite
+    ? html`<h2>${t(c.lang, 'staff.postUpdate')}</h2>
+<form method="post" action="/staff/${base}/${i.id}/updates" class="stack">${csrf(c)}
+<div><label for="status">${t(c.lang, 'field.status')}</label><select id="status" name="status">
+${statuses.map((s) => html`<option value="${s}"${s === currentStatus ? html` selected` : ''}>${statusText(c, i, s)}</option>`)}</select></div>
+<fieldset><legend>${t(c.lang, 'field.visibility')}</legend>
+<label class="radio"><input type="radio" name="visibility" value="public"${visibility === 'public' ? html` checked` : ''}> ${t(c.lang, 'staff.visibility.public')}</label>
+<label class="radio"><input type="radio" name="visibility" value="internal"${visibility === 'internal' ? html` checked` : ''}> ${t(c.lang, 'staff.visibility.internal')}</label>
+</fieldset>
+<div><label for="bodyJa">${t(c.lang, 'field.bodyJa')}</label><textarea id="bodyJa" name="bodyJa" required maxlength="20000">${val(values, 'bodyJa')}</textarea></div>
+<div><label for="bodyEn">${t(c.lang, 'field.bodyEn')}</label><textarea id="bodyEn" name="bodyEn" maxlength="20000">${val(values, 'bodyEn')}</textarea></div>
+${componentStatusFields(c, components, values, new Set(i.componentIds))}
+<p class="hint">${t(c.lang, 'staff.updateHint')}</p>
+<div><button type="submit">${t(c.lang, 'staff.postUpdate')}</button></div>
+</form>`
+    : '';
+  const affected = components.filter((x) => i.componentIds.includes(x.id));
+  const body = html`<p class="meta">${isMaint ? '' : html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · `}${statusText(c, i, i.status)} · ${t(c.lang, `impact.${i.impact}`)}</p>
+${isMaint && i.scheduledFor && i.scheduledUntil ? html`<p class="meta">${when(c, i.scheduledFor)} – ${when(c, i.scheduledUntil)}</p>` : ''}
+${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x) => html`${cname(c, x)} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>) `)}</p>` : ''}
+<p><a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a></p>
+${form}
+<h2>${t(c.lang, 'staff.timeline')}</h2>
+<ol class="updates" reversed>${i.updates.map((u) => html`<li class="${u.visibility === 'internal' ? 'note-internal' : ''}">
+<p><span class="state">${u.visibility === 'internal' ? t(c.lang, 'staff.internalNote') : statusText(c, i, u.status)}</span>
+<time class="meta" datetime="${u.createdAt.toISOString()}">${when(c, u.createdAt)}</time></p>
+<p>${multiline(u.bodyJa)}</p>${u.bodyEn ? html`<p lang="en">${multiline(u.bodyEn)}</p>` : ''}
+${u.affectedComponents.length ? html`<p class="meta">${u.affectedComponents.map((a) => `${a.name}: ${t(c.lang, `component.${a.old_status}`)} → ${t(c.lang, `component.${a.new_status}`)}`).join(' / ')}</p>` : ''}
+</li>`)}</ol>`;
+  return shell(c, iname(c, i), `/staff/${base}/${i.id}`, body);
+}
+
+export function componentsPage(c: ConsoleContext, components: Component[]): string {
+  const canWrite = can(c.staff.role, 'component.write');
+  const rows = components.filter((x) => !x.isGroup).map((comp) => {
+    const group = components.find((g) => g.id === comp.groupId);
+    return html`<tr><th scope="row">${group ? html`<span class="meta">${cname(c, group)} / </span>` : ''}${cname(c, comp)}</th>
+<td><span class="status s-${comp.status}">${t(c.lang, `component.${comp.status}`)}</span></td>
+<td>${canWrite ? html`<form method="post" action="/staff/components/${comp.id}/status" class="inline">${csrf(c)}
+<label class="visually-hidden" for="st-${comp.id}">${t(c.lang, 'staff.newStatusFor', { component: cname(c, comp) })}</label>
+<select id="st-${comp.id}" name="status">${COMPONENT_STATUSES.map((s) => html`<option value="${s}"${s === comp.status ? html` selected` : ''}>${t(c.lang, `component.${s}`)}</option>`)}</select>
+<button type="submit" class="secondary">${t(c.lang, 'staff.change')}</button></form>` : ''}</td></tr>`;
+  });
+  const body = html`<p class="hint">${t(c.lang, 'staff.componentsHint')}</p>
+<table><tbody>${rows}</tbody></table>`;
+  return shell(c, t(c.lang, 'staff.components'), '/staff/components', body);
+}
+
+export function newMaintenancePage(c: ConsoleContext, components: Component[], values?: FormValues): string {
+  const chosen = new Set(([] as unknown[]).concat(values?.componentIds ?? []).filter((x): x is string => typeof x === 'string'));
+  const body = html`<form method="post" action="/staff/maintenances" class="stack">${csrf(c)}
+<div><label for="nameJa">${t(c.lang, 'field.nameJa')}</label><input id="nameJa" name="nameJa" type="text" required maxlength="200" value="${val(values, 'nameJa')}"></div>
+<div><label for="nameEn">${t(c.lang, 'field.nameEn')}</label><input id="nameEn" name="nameEn" type="text" maxlength="200" value="${val(values, 'nameEn')}"></div>
+<div class="grid-2">
+<div><label for="scheduledFor">${t(c.lang, 'field.scheduledFor')} (${c.timeZone})</label><input id="scheduledFor" name="scheduledFor" type="datetime-local" required value="${val(values, 'scheduledFor')}"></div>
+<div><label for="scheduledUntil">${t(c.lang, 'field.scheduledUntil')} (${c.timeZone})</label><input id="scheduledUntil" name="scheduledUntil" type="datetime-local" required value="${val(values, 'scheduledUntil')}"></div>
+</div>
+<div><label for="bodyJa">${t(c.lang, 'field.bodyJa')}</label><textarea id="bodyJa" name="bodyJa" required maxlength="20000">${val(values, 'bodyJa')}</textarea></div>
+<div><label for="bodyEn">${t(c.lang, 'field.bodyEn')}</label><textarea id="bodyEn" name="bodyEn" maxlength="20000">${val(values, 'bodyEn')}</textarea></div>
+<fieldset><legend>${t(c.lang, 'field.componentIds')}</legend>
+${components.filter((x) => !x.isGroup).map((x) => html`<label class="radio"><input type="checkbox" name="componentIds" value="${x.id}"${chosen.has(x.id) ? html` checked` : ''}> ${cname(c, x)}</label>`)}
+</fieldset>
+<label class="radio"><input type="checkbox" name="autoTransition" value="on"${!values || values.autoTransition ? html` checked` : ''}> ${t(c.lang, 'staff.autoTransition')}</label>
+<div><button type="submit">${t(c.lang, 'staff.scheduleMaintenance')}</button></div>
+</form>`;
+  return shell(c, t(c.lang, 'staff.scheduleMaintenance'), '/staff/maintenances/new', body);
+}
+
+export interface AuditRowView {
+  seq: number;
+  at: Date;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  data: unknown;
+}
+
+export function auditPage(c: ConsoleContext, rows: AuditRowView[], verification: AuditVerification): string {
+  const verdict = verification.ok
+    ? html`<p class="flash" role="status">${t(c.lang, 'staff.auditVerified', { rows: verification.rows })}</p>`
+    : html`<p class="error-box" role="alert">${t(c.lang, 'staff.auditBroken', { problems: verification.problems.map((p) => `#${p.seq} ${p.problem}`).join(', ') })}</p>`;
+  const body = html`${verdict}<table><thead><tr><th>#</th><th>time</th><th>actor</th><th>action</th><th>target</th><th>data</th></tr></thead><tbody>
+${rows.map((r) => html`<tr><td>${r.seq}</td><td>${when(c, new Date(r.at))}</td><td>${r.actor_type}:${r.actor_id ?? '-'}</td><td>${r.action}</td><td>${r.target_type ?? ''} ${r.target_id ?? ''}</td><td><code>${JSON.stringify(r.data).slice(0, 300)}</code></td></tr>`)}
+</tbody></table>`;
+  return shell(c, t(c.lang, 'staff.audit'), '/staff/audit', body);
+}

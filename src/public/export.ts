@@ -1,0 +1,44 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PublicSite } from './site.ts';
+import { API_PATHS } from './api-v2.ts';
+import { LANGS, type Lang } from '../web/i18n.ts';
+
+/**
+ * Static hosts ignore query strings, so in the export English lives under /en/ and every `?lang=` link is
+ * rewritten to a path. Pages become directory indexes (/history/ → history/index.html).
+ */
+export function rewriteLinksForStatic(markup: string): string {
+  return markup.replace(/(href|action)="(\/[^"?]*)\?lang=(ja|en)"/g, (_m, attr: string, path: string, lang: string) =>
+    `${attr}="${lang === 'en' ? (path === '/' ? '/en/' : `/en${path}`) : path}"`,
+  );
+}
+
+function fileFor(path: string, lang: Lang): string {
+  const prefix = lang === 'en' ? 'en/' : '';
+  if (path === '/') return `${prefix}index.html`;
+  if (/\.(json|atom|rss)$/.test(path)) return prefix + path.slice(1);
+  return `${prefix}${path.slice(1)}/index.html`;
+}
+
+/** Writes the status page, history, incident pages, API v2 JSON and feeds, in both languages. */
+export async function exportStatic(site: PublicSite, outDir: string): Promise<string[]> {
+  const paths = ['/', '/history', '/history.atom', '/history.rss', ...Object.keys(API_PATHS), ...site.incidentIds().map((id) => `/incidents/${id}`)];
+  const written: string[] = [];
+  for (const lang of LANGS) {
+    for (const path of paths) {
+      const rendered = site.renderPath(path, lang);
+      if (rendered === null) continue;
+      const file = join(outDir, fileFor(path, lang));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, path.endsWith('.json') ? rendered : rewriteLinksForStatic(rendered));
+      written.push(file);
+    }
+  }
+  const css = join(outDir, 'assets/site.css');
+  await mkdir(dirname(css), { recursive: true });
+  await writeFile(css, readFileSync(new URL('../web/assets/site.css', import.meta.url)));
+  written.push(css);
+  return written;
+}

@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import type { Db } from '../store/db.ts';
+import type { Incident } from '../domain/incident.ts';
+import { pickLang, type Lang } from '../web/i18n.ts';
+import { API_PATHS, renderApi } from './api-v2.ts';
+import { renderAtom, renderRss } from './feeds.ts';
+import { renderHistoryPage, renderIncidentPage, renderNotFoundPage, renderStatusPage, type PageContext } from './pages.ts';
+import { loadSnapshot, type PageInfo, type PageSnapshot } from './snapshot.ts';
+import { pageVersion } from '../status/repository.ts';
+
+export interface PublicSiteOptions {
+  page: PageInfo;
+  officialXUrl: string;
+  defaultLang: Lang;
+  /** The database must have been failing this long before the page calls its state old. */
+  staleAfterMs: number;
+  /** How often to ask the database whether anything changed, besides LISTEN/NOTIFY. */
+  pollMs?: number;
+  /** How often to rebuild anyway (uptime bars move with the clock). */
+  fullRefreshMs?: number;
+  clock?: () => Date;
+  hsts?: boolean;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+interface Rendered {
+  body: Buffer;
+  contentType: string;
+  etag: string;
+  gzip?: Buffer;
+  br?: Buffer;
+}
+
+type Kind = 'html' | 'api' | 'feed' | 'asset';
+type Renderer = (ctx: PageContext) => string;
+
+interface Route {
+  kind: Kind;
+  /** HTML follows Accept-Language; machine formats only follow ?lang= so caches and clients see one URL = one body. */
+  render: Renderer;
+}
+
+const CSS = readFileSync(new URL('../web/assets/site.css', import.meta.url));
+
+const CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const CONTENT_TYPES: Record<Kind, string> = {
+  html: 'text/html; charset=utf-8',
+  api: 'application/json; charset=utf-8',
+  feed: 'application/xml; charset=utf-8',
+  asset: 'text/css; charset=utf-8',
+};
+
+/**
+ * The public status page, API v2 and feeds, served from memory. The database is read once per change
+ * (LISTEN/NOTIFY, plus a cheap version poll as a safety net); each representation is rendered on first
+ * request after that and then served as bytes with ETag and precompressed variants. If the database stops
+ * answering, the last snapshot keeps being served and the pages say how old it is.
+ */
+export class PublicSite {
+  private snapshot: PageSnapshot | null = null;
+  private cache = new Map<string, Rendered>();
+  private cacheKey = '';
+  private staleSince: Date | null = null;
+  private lastCheckedAt: Date = new Date(0);
+  private refreshing: Promise<void> | null = null;
+  private refreshAgain = false;
+  private timers: NodeJS.Timeout[] = [];
+  private unlisten: (() => Promise<void>) | null = null;
+  private readonly routes = new Map<string, Route>();
+  private readonly clock: () => Date;
+  private readonly cssEtag = `"${createHash('sha1').update(CSS).digest('base64url').slice(0, 20)}"`;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: PublicSiteOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    const status: Route = { kind: 'html', render: (c) => renderStatusPage(c) };
+    this.routes.set('/', status);
+    this.routes.set('/index.html', status);
+    this.routes.set('/history', { kind: 'html', render: (c) => renderHistoryPage(c) });
+    this.routes.set('/history.atom', { kind: 'feed', render: (c) => renderAtom(c.snapshot, c.lang) });
+    this.routes.set('/history.rss', { kind: 'feed', render: (c) => renderRss(c.snapshot, c.lang) });
+    for (const [path, endpoint] of Object.entries(API_PATHS)) {
+      this.routes.set(path, { kind: 'api', render: (c) => JSON.stringify(renderApi(endpoint, c.snapshot, c.lang)) });
+    }
+  }
+
+  /** Loads the first snapshot (waiting for the database) and starts following changes. */
+  async start(): Promise<void> {
+    await this.reload();
+    this.unlisten = await this.db.listen('kinkyu_page', () => void this.refresh()).catch(() => null);
+    const poll = setInterval(() => void this.checkVersion(), this.options.pollMs ?? 500);
+    const full = setInterval(() => void this.refresh(), this.options.fullRefreshMs ?? 60_000);
+    poll.unref();
+    full.unref();
+    this.timers.push(poll, full);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.unlisten?.().catch(() => undefined);
+  }
+
+  setLogger(log: (msg: string, err?: unknown) => void): void {
+    this.options.log = log;
+  }
+
+  current(): PageSnapshot | null {
+    return this.snapshot;
+  }
+
+  isStale(): boolean {
+    return this.staleSince !== null && this.clock().getTime() - this.staleSince.getTime() >= this.options.staleAfterMs;
+  }
+
+  /** Rebuilds the snapshot; concurrent calls coalesce into at most one more rebuild. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        try {
+          await this.reload();
+        } catch (err) {
+          this.markFailure(err);
+        }
+      } while (this.refreshAgain);
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async reload(): Promise<void> {
+    const now = this.clock();
+    const snapshot = await loadSnapshot(this.db, this.options.page, now);
+    this.snapshot = snapshot;
+    this.markSuccess(now);
+  }
+
+  private async checkVersion(): Promise<void> {
+    if (this.refreshing) return;
+    try {
+      const { version } = await pageVersion(this.db);
+      const wasStale = this.staleSince !== null;
+      this.markSuccess(this.clock());
+      if (!this.snapshot || version !== this.snapshot.version || wasStale) await this.refresh();
+    } catch (err) {
+      this.markFailure(err);
+    }
+  }
+
+  private markSuccess(at: Date): void {
+    this.staleSince = null;
+    this.lastCheckedAt = at;
+  }
+
+  private markFailure(err: unknown): void {
+    if (!this.staleSince) {
+      this.staleSince = this.clock();
+      this.options.log?.('public site: database not answering; serving the last known state', err);
+    }
+  }
+
+  private context(lang: Lang): PageContext {
+    if (!this.snapshot) throw new Error('no snapshot loaded');
+    // Show the check time to the minute, so the page is not re-rendered every poll.
+    const checked = new Date(Math.floor(this.lastCheckedAt.getTime() / 60_000) * 60_000);
+    return {
+      snapshot: this.snapshot,
+      lang,
+      staleSince: this.isStale() ? this.staleSince : null,
+      lastCheckedAt: checked,
+      officialXUrl: this.options.officialXUrl,
+    };
+  }
+
+  /** Everything a representation depends on: a change to any of these means re-rendering. */
+  private currentCacheKey(): string {
+    const s = this.snapshot;
+    return `${s?.version}|${s?.loadedAt.getTime()}|${this.isStale()}|${Math.floor(this.lastCheckedAt.getTime() / 60_000)}`;
+  }
+
+  private rendered(key: string, kind: Kind, make: () => string): Rendered {
+    const cacheKey = this.currentCacheKey();
+    if (cacheKey !== this.cacheKey) {
+      this.cache.clear();
+      this.cacheKey = cacheKey;
+    }
+    let r = this.cache.get(key);
+    if (!r) {
+      const body = Buffer.from(make(), 'utf8');
+      r = { body, contentType: CONTENT_TYPES[kind], etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"` };
+      // Bound the cache: incident pages are keyed by id, and ids in URLs are attacker-chosen.
+      if (this.cache.size < 2000) this.cache.set(key, r);
+    }
+    return r;
+  }
+
+  /** Renders a public path to a string, for the static export. */
+  renderPath(path: string, lang: Lang): string | null {
+    const route = this.routes.get(path);
+    if (route) return route.render(this.context(lang));
+    const incident = this.findIncident(path);
+    return incident ? renderIncidentPage(this.context(lang), incident) : null;
+  }
+
+  incidentIds(): string[] {
+    const s = this.snapshot;
+    return s ? [...s.incidents, ...s.maintenances].map((i) => i.id) : [];
+  }
+
+  private findIncident(path: string): Incident | undefined {
+    if (!path.startsWith('/incidents/')) return undefined;
+    const id = path.slice('/incidents/'.length);
+    const s = this.snapshot;
+    return s?.incidents.find((i) => i.id === id) ?? s?.maintenances.find((i) => i.id === id);
+  }
+
+  /**
+   * Serves a public path if it is one, straight onto the socket. Returns false for anything else (and for
+   * incident pages not in the snapshot), which the application then handles.
+   */
+  tryServe(req: IncomingMessage, res: ServerResponse): boolean {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') return false;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const route = this.routes.get(path);
+    if (path === '/assets/site.css') {
+      if (method === 'OPTIONS') return false;
+      this.send(req, res, 'asset', { body: CSS, contentType: CONTENT_TYPES.asset, etag: this.cssEtag }, false);
+      return true;
+    }
+    let incident: Incident | undefined;
+    if (!route) {
+      incident = this.findIncident(path);
+      if (!incident) return false;
+    }
+    if (!this.snapshot) return false;
+    const kind: Kind = route?.kind ?? 'html';
+    if (method === 'OPTIONS') {
+      if (kind === 'html') return false;
+      res.writeHead(204, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+        'access-control-allow-headers': '*',
+        'access-control-max-age': '86400',
+      });
+      res.end();
+      return true;
+    }
+    const queryLang = q === -1 ? null : new URLSearchParams(url.slice(q + 1)).get('lang');
+    const lang = kind === 'html'
+      ? pickLang(queryLang, req.headers['accept-language'], this.options.defaultLang)
+      : pickLang(queryLang, undefined, this.options.defaultLang);
+    const r = this.rendered(`${path}|${lang}`, kind, () =>
+      route ? route.render(this.context(lang)) : renderIncidentPage(this.context(lang), incident as Incident),
+    );
+    this.send(req, res, kind, r, kind === 'html' && queryLang === null);
+    return true;
+  }
+
+  /** The 404 page in the visitor's language, for the application's not-found handler. */
+  notFoundPage(lang: Lang): string | null {
+    return this.snapshot ? renderNotFoundPage(this.context(lang)) : null;
+  }
+
+  incidentPage(incident: Incident, lang: Lang): string | null {
+    return this.snapshot ? renderIncidentPage(this.context(lang), incident) : null;
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, kind: Kind, r: Rendered, variesByLanguage: boolean): void {
+    const headers: Record<string, string> = {
+      'content-type': r.contentType,
+      etag: r.etag,
+      'last-modified': (this.snapshot?.changedAt ?? new Date(0)).toUTCString(),
+      // Short freshness keeps a change visible within a second; stale-if-error lets caches ride out an outage.
+      'cache-control': kind === 'asset' ? 'public, max-age=3600' : 'public, max-age=1, stale-while-revalidate=5, stale-if-error=86400',
+      vary: variesByLanguage ? 'Accept-Encoding, Accept-Language' : 'Accept-Encoding',
+      'x-content-type-options': 'nosniff',
+    };
+    if (kind === 'api' || kind === 'feed') headers['access-control-allow-origin'] = '*';
+    if (kind === 'html') {
+      headers['content-security-policy'] = CSP;
+      headers['referrer-policy'] = 'strict-origin-when-cross-origin';
+      headers['x-frame-options'] = 'DENY';
+      if (this.options.hsts) headers['strict-transport-security'] = 'max-age=31536000';
+    }
+    // Each encoding is its own representation, so it gets its own strong validator.
+    const accept = req.headers['accept-encoding'];
+    const encoding = accept && r.body.length > 1024 ? (accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : null) : null;
+    headers.etag = encoding ? `${r.etag.slice(0, -1)}-${encoding}"` : r.etag;
+    if (req.headers['if-none-match'] === headers.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    let body = r.body;
+    if (encoding === 'br') {
+      r.br ??= brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } });
+      body = r.br;
+      headers['content-encoding'] = 'br';
+    } else if (encoding === 'gzip') {
+      r.gzip ??= gzipSync(body, { level: 6 });
+      body = r.gzip;
+      headers['content-encoding'] = 'gzip';
+    }
+    headers['content-length'] = String(body.length);
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}

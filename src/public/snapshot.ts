@@ -1,0 +1,81 @@
+import type { Queryable } from '../store/db.ts';
+import type { Component } from '../domain/component.ts';
+import type { Incident } from '../domain/incident.ts';
+import { isIncidentOpen } from '../domain/incident.ts';
+import { pageIndicator, type Indicator } from '../domain/rollup.ts';
+import { startOfZonedDay, uptimeHistory, type UptimeHistory } from '../domain/uptime.ts';
+import { listComponents, listIncidentsForPage, pageVersion, statusHistorySince } from '../status/repository.ts';
+
+export const UPTIME_DAYS = 90;
+/** How many closed incidents (and, separately, maintenances) the page and API keep at hand. */
+export const RECENT_LIMIT = 50;
+
+export interface PageInfo {
+  id: string;
+  nameJa: string;
+  nameEn: string;
+  url: string;
+  timeZone: string;
+}
+
+/** Everything the public page, API and feeds show, read in one go; rendering never touches the database. */
+export interface PageSnapshot {
+  version: number;
+  changedAt: Date;
+  loadedAt: Date;
+  page: PageInfo;
+  components: Component[];
+  incidents: Incident[];
+  maintenances: Incident[];
+  uptime: Map<string, UptimeHistory>;
+  indicator: Indicator;
+}
+
+export async function loadSnapshot(db: Queryable, page: PageInfo, now: Date): Promise<PageSnapshot> {
+  const { version, changedAt } = await pageVersion(db);
+  const components = await listComponents(db);
+  const all = await listIncidentsForPage(db, { recentLimit: RECENT_LIMIT });
+  const windowStart = startOfZonedDay(new Date(now.getTime() - (UPTIME_DAYS - 1) * 86_400_000), page.timeZone);
+  const history = await statusHistorySince(db, windowStart);
+  return buildSnapshot({ version, changedAt, loadedAt: now, page, components, incidents: all, history });
+}
+
+export function buildSnapshot(input: {
+  version: number;
+  changedAt: Date;
+  loadedAt: Date;
+  page: PageInfo;
+  components: Component[];
+  incidents: Incident[];
+  history: Map<string, { status: Component['status']; at: Date }[]>;
+}): PageSnapshot {
+  const incidents = input.incidents.filter((i) => i.kind === 'incident');
+  const maintenances = input.incidents
+    .filter((i) => i.kind === 'maintenance')
+    .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0));
+  const uptime = new Map<string, UptimeHistory>();
+  for (const c of input.components) {
+    if (c.isGroup) continue;
+    uptime.set(
+      c.id,
+      uptimeHistory({
+        changes: input.history.get(c.id) ?? [],
+        createdAt: c.createdAt,
+        now: input.loadedAt,
+        days: UPTIME_DAYS,
+        timeZone: input.page.timeZone,
+      }),
+    );
+  }
+  const indicator = pageIndicator({
+    openIncidentImpacts: incidents.filter((i) => isIncidentOpen(i.status)).map((i) => i.impact),
+    componentStatuses: input.components.filter((c) => !c.isGroup).map((c) => c.status),
+    maintenanceInProgress: maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying'),
+  });
+  return { ...input, incidents, maintenances, uptime, indicator };
+}
+
+export const openIncidents = (s: PageSnapshot) => s.incidents.filter((i) => isIncidentOpen(i.status));
+export const activeMaintenances = (s: PageSnapshot) =>
+  s.maintenances.filter((m) => m.status === 'in_progress' || m.status === 'verifying');
+export const upcomingMaintenances = (s: PageSnapshot) => s.maintenances.filter((m) => m.status === 'scheduled');

@@ -1,0 +1,160 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { createServer } from 'node:http';
+import type { Config } from './config.ts';
+import type { Db } from './store/db.ts';
+import { KinkyuError, isKinkyuError } from './domain/errors.ts';
+import { StatusCommands } from './status/commands.ts';
+import { getIncident } from './status/repository.ts';
+import { PublicSite } from './public/site.ts';
+import { registerStaffAuth, wantsJson } from './staff/auth-plugin.ts';
+import { registerConsole } from './console/routes.ts';
+import { errorMessage } from './web/errors.ts';
+import { html } from './web/html.ts';
+import { t } from './web/i18n.ts';
+import { layout } from './web/layout.ts';
+import { requestLang } from './web/request-lang.ts';
+
+/** Bodies larger than this are refused before parsing: no form or update needs more. */
+export const BODY_LIMIT = 256 * 1024;
+
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export interface App {
+  app: FastifyInstance;
+  site: PublicSite;
+  commands: StatusCommands;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  logger?: boolean;
+  clock?: () => Date;
+}
+
+/** Database errors that mean "not reachable right now" rather than "this request is wrong". */
+function isDatabaseDown(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  const message = String((err as Error)?.message ?? '');
+  return (
+    code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || code === '08006' ||
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message)
+  );
+}
+
+function toKinkyuError(err: unknown): KinkyuError | null {
+  if (isKinkyuError(err)) return err;
+  const e = err as { code?: string; statusCode?: number };
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new KinkyuError('BODY_TOO_LARGE');
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new KinkyuError('MALFORMED_BODY');
+  if (e?.code?.startsWith('FST_ERR_CTP_') || (e?.statusCode === 400 && err instanceof SyntaxError)) return new KinkyuError('MALFORMED_BODY');
+  if (e?.code === 'FST_ERR_VALIDATION') return new KinkyuError('VALIDATION');
+  if (isDatabaseDown(err)) return new KinkyuError('DATABASE_UNAVAILABLE');
+  return null;
+}
+
+export async function buildApp(opts: AppOptions): Promise<App> {
+  const { config, db } = opts;
+  const site = new PublicSite(db, {
+    page: { id: config.pageId, nameJa: config.exchangeNameJa, nameEn: config.exchangeNameEn, url: config.publicUrl, timeZone: config.timeZone },
+    officialXUrl: config.officialXUrl,
+    defaultLang: config.defaultLang,
+    staleAfterMs: config.staleAfterMs,
+    hsts: config.publicUrl.startsWith('https://'),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  const commands = new StatusCommands(db, opts.clock);
+  const cookieName = config.secureCookies ? '__Host-kinkyu_staff' : 'kinkyu_staff';
+
+  const app = Fastify({
+    logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.cookie', 'req.headers.authorization'] } : false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    // The public pages are answered before Fastify routes anything: in a surge they are served as
+    // prebuilt bytes at close to a bare server's speed. Everything else goes through Fastify.
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!site.tryServe(req, res)) handler(req, res);
+      }),
+  });
+  site.setLogger((msg, err) => app.log.warn({ err }, msg));
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CSP);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'same-origin');
+    return payload;
+  });
+
+  registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
+  registerConsole(app, { db, config, commands, cookieName });
+
+  const sendError = (request: FastifyRequest, reply: FastifyReply, err: KinkyuError) => {
+    const lang = requestLang(request);
+    const message = errorMessage(lang, err);
+    if (wantsJson(request) || request.url.startsWith('/api/') || request.method !== 'GET') {
+      return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
+    }
+    const body = html`<h1>${t(lang, 'error.title')}</h1><p class="error-box" role="alert">${message}</p><p><a href="/">${t(lang, 'site.backToStatus')}</a></p>`;
+    return reply.code(err.httpStatus).header('content-type', 'text/html; charset=utf-8')
+      .send(layout({ lang, title: t(lang, 'error.title'), body, path: request.url.split('?')[0] ?? '/', robots: 'noindex' }).value);
+  };
+
+  app.setErrorHandler((err, request, reply) => {
+    const known = toKinkyuError(err);
+    if (known) return sendError(request, reply, known);
+    request.log.error({ err }, 'unhandled error');
+    const lang = requestLang(request);
+    return reply.code(500).send({ code: 'INTERNAL', message: t(lang, 'error.INTERNAL'), requestId: request.id });
+  });
+
+  // Incident pages that are not in the in-memory snapshot (older ones) come from the database.
+  app.get<{ Params: { id: string } }>('/incidents/:id', async (request, reply) => {
+    const lang = requestLang(request);
+    const id = request.params.id;
+    const incident = /^[a-z0-9]{1,64}$/.test(id) ? await getIncident(db, id, { includeInternal: false }) : undefined;
+    const page = incident ? site.incidentPage(incident, lang) : null;
+    if (!page) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
+    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=60').send(page);
+  });
+
+  app.get('/healthz', async () => ({ ok: true, stale: site.isStale(), version: site.current()?.version ?? null }));
+
+  app.setNotFoundHandler((request, reply) => {
+    const lang = requestLang(request);
+    if (request.url.startsWith('/api/') || wantsJson(request)) {
+      return reply.code(404).send({ code: 'NOT_FOUND', message: t(lang, 'error.NOT_FOUND'), requestId: request.id });
+    }
+    const page = site.notFoundPage(lang);
+    return reply.code(404).header('content-type', 'text/html; charset=utf-8').send(page ?? t(lang, 'page.notFound'));
+  });
+
+  const scheduler = setInterval(() => {
+    commands
+      .runMaintenanceSchedule({
+        startedJa: t('ja', 'maintenance.autoStarted'),
+        startedEn: t('en', 'maintenance.autoStarted'),
+        completedJa: t('ja', 'maintenance.autoCompleted'),
+        completedEn: t('en', 'maintenance.autoCompleted'),
+      })
+      .catch((err) => app.log.warn({ err }, 'maintenance schedule run failed'));
+  }, 15_000);
+  scheduler.unref();
+
+  return {
+    app,
+    site,
+    commands,
+    async close() {
+      clearInterval(scheduler);
+      await site.stop();
+      await app.close();
+    },
+  };
+}

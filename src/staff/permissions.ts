@@ -1,0 +1,27 @@
+export const ROLES = ['admin', 'incident_commander', 'agent', 'security', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as readonly string[]).includes(v);
+
+export type Permission =
+  | 'console.view'
+  | 'incident.write'
+  | 'component.write'
+  | 'maintenance.write'
+  | 'audit.view'
+  | 'staff.manage';
+
+/**
+ * What each role may do. Agents and viewers read the console but do not speak for the exchange on the
+ * status page; the security team runs incidents (account takeovers are theirs) but not maintenance.
+ */
+const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'staff.manage'],
+  incident_commander: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view'],
+  security: ['console.view', 'incident.write', 'audit.view'],
+  agent: ['console.view'],
+  viewer: ['console.view'],
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}

@@ -1,0 +1,359 @@
+import type { Db, Queryable } from '../store/db.ts';
+import { newId } from '../store/ids.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Actor } from '../domain/actor.ts';
+import { KinkyuError } from '../domain/errors.ts';
+import { isComponentStatus, type Component, type ComponentStatus } from '../domain/component.ts';
+import {
+  assertIncidentTransition,
+  assertMaintenanceTransition,
+  impactOfSeverity,
+  isIncidentOpen,
+  isIncidentStatus,
+  isIncidentType,
+  isMaintenanceStatus,
+  isSeverity,
+  type AffectedComponent,
+  type Incident,
+  type IncidentStatus,
+  type IncidentType,
+  type MaintenanceStatus,
+  type Severity,
+  type Visibility,
+} from '../domain/incident.ts';
+import { cleanText, parseDate, requireText } from '../domain/text.ts';
+import { componentsHeldByOtherOpenIncidents, getIncident, lockComponents } from './repository.ts';
+
+const NAME_MAX = 200;
+const BODY_MAX = 20_000;
+const MAX_COMPONENTS_PER_CHANGE = 500;
+
+/** Component id → new status, as sent by a form or the API. Unknown statuses are refused here. */
+export type ComponentStatusInput = Record<string, unknown>;
+
+export interface DeclareIncidentInput {
+  type: unknown;
+  severity: unknown;
+  nameJa: unknown;
+  nameEn?: unknown;
+  status?: unknown;
+  bodyJa: unknown;
+  bodyEn?: unknown;
+  componentStatuses?: ComponentStatusInput;
+}
+
+export interface PostUpdateInput {
+  status?: unknown;
+  visibility?: unknown;
+  bodyJa: unknown;
+  bodyEn?: unknown;
+  componentStatuses?: ComponentStatusInput;
+}
+
+export interface ScheduleMaintenanceInput {
+  nameJa: unknown;
+  nameEn?: unknown;
+  bodyJa: unknown;
+  bodyEn?: unknown;
+  scheduledFor: unknown;
+  scheduledUntil: unknown;
+  componentIds?: unknown;
+  autoTransition?: unknown;
+}
+
+function parseComponentStatuses(input: ComponentStatusInput | undefined): Map<string, ComponentStatus> {
+  const result = new Map<string, ComponentStatus>();
+  if (input === undefined || input === null) return result;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new KinkyuError('VALIDATION', { field: 'componentStatuses', rule: 'object' });
+  }
+  const entries = Object.entries(input);
+  if (entries.length > MAX_COMPONENTS_PER_CHANGE) {
+    throw new KinkyuError('VALIDATION', { field: 'componentStatuses', rule: 'max', max: String(MAX_COMPONENTS_PER_CHANGE) });
+  }
+  for (const [id, status] of entries) {
+    if (status === '' || status === undefined || status === null) continue; // "leave unchanged"
+    if (!isComponentStatus(status)) throw new KinkyuError('UNKNOWN_COMPONENT_STATUS', { status: String(status).slice(0, 40) });
+    result.set(id, status);
+  }
+  return result;
+}
+
+function parseVisibility(value: unknown): Visibility {
+  if (value === undefined || value === null || value === '' || value === 'public') return 'public';
+  if (value === 'internal') return 'internal';
+  throw new KinkyuError('VALIDATION', { field: 'visibility', rule: 'enum' });
+}
+
+/** Applies new statuses to locked components, records their history, and returns what changed. */
+async function applyComponentStatuses(
+  tx: Queryable,
+  statuses: Map<string, ComponentStatus>,
+  incidentId: string | null,
+  now: Date,
+): Promise<AffectedComponent[]> {
+  const components = await lockComponents(tx, [...statuses.keys()]);
+  for (const id of statuses.keys()) {
+    const c = components.get(id);
+    if (!c) throw new KinkyuError('NOT_FOUND', { what: 'component', id: id.slice(0, 40) });
+    if (c.isGroup) throw new KinkyuError('VALIDATION', { field: 'componentStatuses', rule: 'group' });
+  }
+  const affected: AffectedComponent[] = [];
+  for (const [id, status] of statuses) {
+    const c = components.get(id) as Component;
+    affected.push({ code: id, name: c.nameJa, old_status: c.status, new_status: status });
+    if (c.status === status) continue;
+    await tx.query('UPDATE components SET status = $2, updated_at = $3 WHERE id = $1', [id, status, now]);
+    await tx.query('INSERT INTO component_status_history (component_id, status, at, incident_id) VALUES ($1,$2,$3,$4)', [
+      id,
+      status,
+      now,
+      incidentId,
+    ]);
+  }
+  return affected;
+}
+
+async function linkComponents(tx: Queryable, incidentId: string, componentIds: Iterable<string>): Promise<void> {
+  for (const id of componentIds) {
+    await tx.query('INSERT INTO incident_components (incident_id, component_id) VALUES ($1,$2) ON CONFLICT DO NOTHING', [
+      incidentId,
+      id,
+    ]);
+  }
+}
+
+async function insertUpdate(
+  tx: Queryable,
+  u: {
+    incidentId: string;
+    status: IncidentStatus | MaintenanceStatus;
+    visibility: Visibility;
+    bodyJa: string;
+    bodyEn: string | null;
+    affected: AffectedComponent[];
+    authorId: string | null;
+    at: Date;
+  },
+): Promise<string> {
+  const id = newId();
+  await tx.query(
+    `INSERT INTO incident_updates (id, incident_id, status, visibility, body_ja, body_en, affected_components,
+       deliver_notifications, author_id, created_at, display_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$10)`,
+    [id, u.incidentId, u.status, u.visibility, u.bodyJa, u.bodyEn, JSON.stringify(u.affected), u.visibility === 'public',
+      u.authorId, u.at],
+  );
+  return id;
+}
+
+const staffId = (actor: Actor) => (actor.type === 'staff' ? actor.id : null);
+
+export class StatusCommands {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async declareIncident(actor: Actor, input: DeclareIncidentInput): Promise<{ incidentId: string; updateId: string }> {
+    if (!isIncidentType(input.type)) throw new KinkyuError('UNKNOWN_INCIDENT_TYPE', { type: String(input.type).slice(0, 40) });
+    if (!isSeverity(input.severity)) throw new KinkyuError('UNKNOWN_SEVERITY', { severity: String(input.severity).slice(0, 40) });
+    const type: IncidentType = input.type;
+    const severity: Severity = input.severity;
+    const status = input.status === undefined || input.status === '' ? 'investigating' : input.status;
+    if (!isIncidentStatus(status)) throw new KinkyuError('UNKNOWN_INCIDENT_STATUS', { status: String(status).slice(0, 40) });
+    if (!isIncidentOpen(status)) throw new KinkyuError('ILLEGAL_INCIDENT_TRANSITION', { from: 'new', to: status });
+    const nameJa = requireText(input.nameJa, 'nameJa', NAME_MAX);
+    const nameEn = cleanText(input.nameEn, 'nameEn', { max: NAME_MAX });
+    const bodyJa = requireText(input.bodyJa, 'bodyJa', BODY_MAX, true);
+    const bodyEn = cleanText(input.bodyEn, 'bodyEn', { max: BODY_MAX, multiline: true });
+    const statuses = parseComponentStatuses(input.componentStatuses);
+    const now = this.clock();
+    const incidentId = newId();
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO incidents (id, kind, type, severity, name_ja, name_en, status, impact, commander_id,
+           created_at, updated_at, started_at, monitoring_at)
+         VALUES ($1,'incident',$2,$3,$4,$5,$6,$7,$8,$9,$9,$9,$10)`,
+        [incidentId, type, severity, nameJa, nameEn, status, impactOfSeverity(severity), staffId(actor), now,
+          status === 'monitoring' ? now : null],
+      );
+      const affected = await applyComponentStatuses(tx, statuses, incidentId, now);
+      await linkComponents(tx, incidentId, statuses.keys());
+      const updateId = await insertUpdate(tx, {
+        incidentId, status, visibility: 'public', bodyJa, bodyEn, affected, authorId: staffId(actor), at: now,
+      });
+      await appendAudit(tx, {
+        actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'incident.declare',
+        targetType: 'incident', targetId: incidentId,
+        data: { type, severity, status, nameJa, nameEn, components: Object.fromEntries(statuses) },
+      }, now);
+      return { incidentId, updateId };
+    });
+  }
+
+  async postUpdate(actor: Actor, incidentId: string, input: PostUpdateInput): Promise<{ updateId: string }> {
+    const visibility = parseVisibility(input.visibility);
+    const bodyJa = requireText(input.bodyJa, 'bodyJa', BODY_MAX, true);
+    const bodyEn = cleanText(input.bodyEn, 'bodyEn', { max: BODY_MAX, multiline: true });
+    const requested = parseComponentStatuses(input.componentStatuses);
+    const now = this.clock();
+    return this.db.transaction(async (tx) => {
+      const incident = await getIncident(tx, incidentId, { includeInternal: false, forUpdate: true });
+      if (!incident) throw new KinkyuError('NOT_FOUND', { what: 'incident', id: incidentId.slice(0, 40) });
+      const status = input.status === undefined || input.status === '' ? incident.status : input.status;
+      if (incident.kind === 'incident') {
+        if (!isIncidentStatus(status)) throw new KinkyuError('UNKNOWN_INCIDENT_STATUS', { status: String(status).slice(0, 40) });
+        if (status !== incident.status) assertIncidentTransition(incident.status as IncidentStatus, status);
+      } else {
+        if (!isMaintenanceStatus(status)) throw new KinkyuError('UNKNOWN_INCIDENT_STATUS', { status: String(status).slice(0, 40) });
+        if (status !== incident.status) assertMaintenanceTransition(incident.status as MaintenanceStatus, status);
+      }
+      if (status === incident.status && !isIncidentOpen(status) && visibility === 'public') {
+        // What users were told at closing stands; staff can still add internal notes for the review.
+        throw new KinkyuError('INCIDENT_CLOSED', { status });
+      }
+      if (visibility === 'internal' && (status !== incident.status || requested.size > 0)) {
+        // Internal notes must not change what users see; a status change is always announced.
+        throw new KinkyuError('VALIDATION', { field: 'visibility', rule: 'internal_no_change' });
+      }
+      const statuses = await this.defaultStatusesForTransition(tx, incident, status, requested);
+      const affected = await applyComponentStatuses(tx, statuses, incident.id, now);
+      await linkComponents(tx, incident.id, statuses.keys());
+      const updateId = await insertUpdate(tx, {
+        incidentId: incident.id, status, visibility, bodyJa, bodyEn, affected, authorId: staffId(actor), at: now,
+      });
+      if (visibility === 'public') {
+        await tx.query(
+          `UPDATE incidents SET status = $2, updated_at = $3,
+             monitoring_at = CASE WHEN $2 = 'monitoring' AND monitoring_at IS NULL THEN $3 ELSE monitoring_at END,
+             resolved_at = CASE WHEN $2 IN ('resolved','completed') AND resolved_at IS NULL THEN $3 ELSE resolved_at END,
+             started_at = CASE WHEN kind = 'maintenance' AND $2 = 'in_progress' AND status = 'scheduled' THEN $3 ELSE started_at END
+           WHERE id = $1`,
+          [incident.id, status, now],
+        );
+      }
+      await appendAudit(tx, {
+        actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null,
+        action: visibility === 'internal' ? 'incident.note' : 'incident.update',
+        targetType: incident.kind, targetId: incident.id,
+        data: { from: incident.status, to: status, visibility, updateId, components: Object.fromEntries(statuses) },
+      }, now);
+      return { updateId };
+    });
+  }
+
+  /**
+   * What a transition does to components when staff do not say otherwise: a maintenance that starts puts
+   * its components under maintenance, and resolving or completing returns them to operational — except
+   * those another open incident still holds, so closing one incident never hides another.
+   */
+  private async defaultStatusesForTransition(
+    tx: Queryable,
+    incident: Incident,
+    to: IncidentStatus | MaintenanceStatus,
+    requested: Map<string, ComponentStatus>,
+  ): Promise<Map<string, ComponentStatus>> {
+    const result = new Map(requested);
+    if (to === incident.status) return result;
+    let fill: ComponentStatus | null = null;
+    if (to === 'in_progress') fill = 'under_maintenance';
+    if (to === 'resolved' || to === 'completed') fill = 'operational';
+    if (!fill) return result;
+    const held = fill === 'operational' ? await componentsHeldByOtherOpenIncidents(tx, incident.id) : new Set<string>();
+    for (const id of incident.componentIds) {
+      if (!result.has(id) && !held.has(id)) result.set(id, fill);
+    }
+    return result;
+  }
+
+  async setComponentStatus(actor: Actor, componentId: string, status: unknown): Promise<void> {
+    if (!isComponentStatus(status)) throw new KinkyuError('UNKNOWN_COMPONENT_STATUS', { status: String(status).slice(0, 40) });
+    const now = this.clock();
+    await this.db.transaction(async (tx) => {
+      const [change] = await applyComponentStatuses(tx, new Map([[componentId, status]]), null, now);
+      await appendAudit(tx, {
+        actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'component.status',
+        targetType: 'component', targetId: componentId, data: { from: change?.old_status, to: status },
+      }, now);
+    });
+  }
+
+  async scheduleMaintenance(actor: Actor, input: ScheduleMaintenanceInput): Promise<{ incidentId: string }> {
+    const nameJa = requireText(input.nameJa, 'nameJa', NAME_MAX);
+    const nameEn = cleanText(input.nameEn, 'nameEn', { max: NAME_MAX });
+    const bodyJa = requireText(input.bodyJa, 'bodyJa', BODY_MAX, true);
+    const bodyEn = cleanText(input.bodyEn, 'bodyEn', { max: BODY_MAX, multiline: true });
+    const scheduledFor = parseDate(input.scheduledFor, 'scheduledFor') as Date;
+    const scheduledUntil = parseDate(input.scheduledUntil, 'scheduledUntil') as Date;
+    if (scheduledUntil.getTime() <= scheduledFor.getTime()) {
+      throw new KinkyuError('VALIDATION', { field: 'scheduledUntil', rule: 'after_start' });
+    }
+    const componentIds = parseIdList(input.componentIds, 'componentIds');
+    const autoTransition = input.autoTransition === undefined || input.autoTransition === true || input.autoTransition === 'on' || input.autoTransition === 'true';
+    const now = this.clock();
+    const incidentId = newId();
+    await this.db.transaction(async (tx) => {
+      const found = await lockComponents(tx, componentIds);
+      for (const id of componentIds) {
+        if (!found.has(id)) throw new KinkyuError('NOT_FOUND', { what: 'component', id: id.slice(0, 40) });
+      }
+      await tx.query(
+        `INSERT INTO incidents (id, kind, type, severity, name_ja, name_en, status, impact, commander_id, created_at,
+           updated_at, started_at, scheduled_for, scheduled_until, auto_transition)
+         VALUES ($1,'maintenance','outage','SEV4',$2,$3,'scheduled','maintenance',$4,$5,$5,$6,$6,$7,$8)`,
+        [incidentId, nameJa, nameEn, staffId(actor), now, scheduledFor, scheduledUntil, autoTransition],
+      );
+      await linkComponents(tx, incidentId, componentIds);
+      await insertUpdate(tx, {
+        incidentId, status: 'scheduled', visibility: 'public', bodyJa, bodyEn, affected: [], authorId: staffId(actor), at: now,
+      });
+      await appendAudit(tx, {
+        actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'maintenance.schedule',
+        targetType: 'maintenance', targetId: incidentId,
+        data: { nameJa, nameEn, scheduledFor: scheduledFor.toISOString(), scheduledUntil: scheduledUntil.toISOString(), componentIds },
+      }, now);
+    });
+    return { incidentId };
+  }
+
+  /**
+   * Starts and completes maintenances whose window has come, for those that asked for it. Safe to run in
+   * every process at once: each transition re-checks the status under a row lock.
+   */
+  async runMaintenanceSchedule(messages: { startedJa: string; startedEn: string; completedJa: string; completedEn: string }): Promise<number> {
+    const now = this.clock();
+    const due = await this.db.query<{ id: string; status: MaintenanceStatus; scheduled_for: Date; scheduled_until: Date }>(
+      `SELECT id, status, scheduled_for, scheduled_until FROM incidents
+       WHERE kind = 'maintenance' AND auto_transition
+         AND ((status = 'scheduled' AND scheduled_for <= $1) OR (status IN ('in_progress','verifying') AND scheduled_until <= $1))`,
+      [now],
+    );
+    let changed = 0;
+    for (const m of due) {
+      const to: MaintenanceStatus = m.status === 'scheduled' ? 'in_progress' : 'completed';
+      try {
+        await this.postUpdate({ type: 'system', id: null }, m.id, {
+          status: to,
+          bodyJa: to === 'in_progress' ? messages.startedJa : messages.completedJa,
+          bodyEn: to === 'in_progress' ? messages.startedEn : messages.completedEn,
+        });
+        changed++;
+      } catch (err) {
+        // Another process got there first: the transition is then illegal from the new status.
+        if (!(err instanceof KinkyuError && err.code === 'ILLEGAL_MAINTENANCE_TRANSITION')) throw err;
+      }
+    }
+    return changed;
+  }
+}
+
+function parseIdList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length > MAX_COMPONENTS_PER_CHANGE) throw new KinkyuError('VALIDATION', { field, rule: 'max', max: String(MAX_COMPONENTS_PER_CHANGE) });
+  return [...new Set(list.map((v) => {
+    if (typeof v !== 'string' || v.length === 0 || v.length > 64) throw new KinkyuError('VALIDATION', { field, rule: 'id' });
+    return v;
+  }))];
+}

@@ -1,0 +1,147 @@
+import type { Db } from '../store/db.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { SYSTEM_ACTOR } from '../domain/actor.ts';
+import { StatusCommands } from './commands.ts';
+
+interface DemoComponent {
+  id: string;
+  ja: string;
+  en: string;
+  descJa?: string;
+  descEn?: string;
+  children?: DemoComponent[];
+  metadata?: Record<string, unknown>;
+}
+
+/** A bitbank-like exchange: JPY spot pairs, REST and WebSocket APIs, JPY and crypto transfers, sign-in. */
+const COMPONENTS: DemoComponent[] = [
+  {
+    id: 'grptrading00', ja: '現物取引', en: 'Spot trading',
+    children: [
+      { id: 'pairbtcjpy00', ja: 'BTC/JPY', en: 'BTC/JPY', metadata: { pairs: ['btc_jpy'] } },
+      { id: 'pairethjpy00', ja: 'ETH/JPY', en: 'ETH/JPY', metadata: { pairs: ['eth_jpy'] } },
+      { id: 'pairxrpjpy00', ja: 'XRP/JPY', en: 'XRP/JPY', metadata: { pairs: ['xrp_jpy'] } },
+      { id: 'pairaltjpy00', ja: 'その他の円建てペア', en: 'Other JPY pairs', descJa: 'LTC/JPY, BCC/JPY, MONA/JPY, XLM/JPY など', descEn: 'LTC/JPY, BCC/JPY, MONA/JPY, XLM/JPY and more', metadata: { pairs: ['ltc_jpy', 'bcc_jpy', 'mona_jpy', 'xlm_jpy'] } },
+      { id: 'pairbtcq0000', ja: 'BTC建てペア', en: 'BTC-quoted pairs', metadata: { pairs: ['eth_btc', 'xrp_btc', 'ltc_btc'] } },
+    ],
+  },
+  {
+    id: 'grpapi000000', ja: 'API', en: 'API',
+    children: [
+      { id: 'restapi00000', ja: 'REST API', en: 'REST API' },
+      { id: 'websocket000', ja: 'WebSocket API', en: 'WebSocket API' },
+    ],
+  },
+  {
+    id: 'grptransfer0', ja: '入出金', en: 'Deposits and withdrawals',
+    children: [
+      { id: 'jpydeposit00', ja: '日本円入金', en: 'JPY deposits' },
+      { id: 'jpywithdraw0', ja: '日本円出金', en: 'JPY withdrawals' },
+      { id: 'btctransfer0', ja: 'BTC 入出金', en: 'BTC deposits and withdrawals' },
+      { id: 'ethtransfer0', ja: 'ETH 入出金', en: 'ETH deposits and withdrawals' },
+      { id: 'xrptransfer0', ja: 'XRP 入出金', en: 'XRP deposits and withdrawals' },
+    ],
+  },
+  {
+    id: 'grpaccount00', ja: 'アカウント', en: 'Account',
+    children: [
+      { id: 'signin000000', ja: 'ログイン (Web・アプリ)', en: 'Sign-in (web and app)' },
+    ],
+  },
+];
+
+const DAY = 86_400_000;
+
+/** Fills an empty database with the demo exchange; does nothing if components already exist. */
+export async function seedDemoData(db: Db, now = new Date()): Promise<boolean> {
+  const existing = await db.query('SELECT 1 FROM components LIMIT 1');
+  if (existing.length) return false;
+  const createdAt = new Date(now.getTime() - 120 * DAY);
+  await db.transaction(async (tx) => {
+    let position = 0;
+    const insert = async (c: DemoComponent, groupId: string | null) => {
+      position++;
+      await tx.query(
+        `INSERT INTO components (id, group_id, is_group, name_ja, name_en, description_ja, description_en, position, metadata,
+           created_at, updated_at, start_date)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$10,$11)`,
+        [c.id, groupId, Boolean(c.children), c.ja, c.en, c.descJa ?? null, c.descEn ?? null, position, JSON.stringify(c.metadata ?? {}),
+          createdAt, createdAt.toISOString().slice(0, 10)],
+      );
+      if (!c.children) {
+        await tx.query('INSERT INTO component_status_history (component_id, status, at) VALUES ($1, $2, $3)', [c.id, 'operational', createdAt]);
+      }
+      for (const child of c.children ?? []) await insert(child, c.id);
+    };
+    for (const c of COMPONENTS) await insert(c, null);
+    await appendAudit(tx, { actorType: 'system', actorId: null, action: 'demo.seed', data: { components: position } });
+  });
+
+  // Past incidents are written through the real commands with a clock set in the past, so their timelines,
+  // component history and audit entries look exactly like ones staff would make.
+  let clock = now;
+  const commands = new StatusCommands(db, () => clock);
+  const at = (daysAgo: number, hour: number, minute = 0) => {
+    const d = new Date(now.getTime() - daysAgo * DAY);
+    d.setUTCHours(hour - 9, minute, 0, 0); // hour is JST
+    return d;
+  };
+
+  clock = at(52, 10, 5);
+  const api = await commands.declareIncident(SYSTEM_ACTOR, {
+    type: 'outage', severity: 'SEV3', status: 'investigating',
+    nameJa: 'REST API の応答遅延', nameEn: 'Slow REST API responses',
+    bodyJa: '一部の REST API で応答が遅くなっています。原因を調査しています。',
+    bodyEn: 'Some REST API requests are responding slowly. We are investigating.',
+    componentStatuses: { restapi00000: 'degraded_performance' },
+  });
+  clock = at(52, 10, 40);
+  await commands.postUpdate(SYSTEM_ACTOR, api.incidentId, {
+    status: 'identified', bodyJa: 'データベースの負荷が原因と特定しました。対策を実施しています。',
+    bodyEn: 'We found the cause: load on a database. A fix is being applied.',
+  });
+  clock = at(52, 11, 30);
+  await commands.postUpdate(SYSTEM_ACTOR, api.incidentId, {
+    status: 'resolved', bodyJa: '対策の結果、応答時間は通常に戻りました。ご不便をおかけしました。',
+    bodyEn: 'Response times are back to normal. We apologise for the inconvenience.',
+  });
+
+  clock = at(19, 14, 20);
+  const xrp = await commands.declareIncident(SYSTEM_ACTOR, {
+    type: 'trading', severity: 'SEV2', status: 'investigating',
+    nameJa: 'XRP の出金遅延', nameEn: 'Delayed XRP withdrawals',
+    bodyJa: 'XRP の出金処理が遅れています。お客様の資産は安全に保管されています。出金申請の取り消しや再申請は不要です。',
+    bodyEn: 'XRP withdrawals are delayed. Your assets are safe. There is no need to cancel or resubmit withdrawal requests.',
+    componentStatuses: { xrptransfer0: 'partial_outage' },
+  });
+  clock = at(19, 15, 10);
+  await commands.postUpdate(SYSTEM_ACTOR, xrp.incidentId, {
+    status: 'identified', bodyJa: 'XRP ネットワークとの接続ノードの不具合を特定し、切り替えを行っています。',
+    bodyEn: 'We found a fault in the node that connects us to the XRP network and are switching to another one.',
+    componentStatuses: { xrptransfer0: 'major_outage' },
+  });
+  clock = at(19, 16, 0);
+  await commands.postUpdate(SYSTEM_ACTOR, xrp.incidentId, {
+    status: 'monitoring', bodyJa: '出金処理を再開しました。滞留していた出金を順次処理しています。',
+    bodyEn: 'Withdrawals have resumed. Queued withdrawals are being processed in order.',
+    componentStatuses: { xrptransfer0: 'degraded_performance' },
+  });
+  clock = at(19, 17, 45);
+  await commands.postUpdate(SYSTEM_ACTOR, xrp.incidentId, {
+    status: 'resolved', bodyJa: '滞留していたすべての出金の処理が完了しました。',
+    bodyEn: 'All queued withdrawals have been processed.',
+  });
+
+  clock = now;
+  const start = at(-3, 2, 0);
+  await commands.scheduleMaintenance(SYSTEM_ACTOR, {
+    nameJa: '定期システムメンテナンス', nameEn: 'Scheduled system maintenance',
+    bodyJa: 'システムの安定運用のため、定期メンテナンスを実施します。実施中は取引・入出金・ログインがご利用いただけません。開始前に注文内容をご確認ください。',
+    bodyEn: 'We will carry out scheduled maintenance. During it, trading, deposits, withdrawals and sign-in are unavailable. Please review your open orders before it starts.',
+    scheduledFor: start.toISOString(),
+    scheduledUntil: new Date(start.getTime() + 2 * 3600_000).toISOString(),
+    componentIds: ['pairbtcjpy00', 'pairethjpy00', 'pairxrpjpy00', 'pairaltjpy00', 'pairbtcq0000', 'restapi00000', 'websocket000', 'signin000000'],
+    autoTransition: true,
+  });
+  return true;
+}

@@ -1,0 +1,207 @@
+import type { Queryable } from '../store/db.ts';
+import type { Component, ComponentStatus } from '../domain/component.ts';
+import type { AffectedComponent, Incident, IncidentUpdate, IncidentKind } from '../domain/incident.ts';
+import type { StatusChange } from '../domain/uptime.ts';
+
+interface ComponentRow {
+  id: string;
+  group_id: string | null;
+  is_group: boolean;
+  name_ja: string;
+  name_en: string;
+  description_ja: string | null;
+  description_en: string | null;
+  position: number;
+  status: ComponentStatus;
+  showcase: boolean;
+  only_show_if_degraded: boolean;
+  start_date: string | Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toComponent(r: ComponentRow): Component {
+  return {
+    id: r.id,
+    groupId: r.group_id,
+    isGroup: r.is_group,
+    nameJa: r.name_ja,
+    nameEn: r.name_en,
+    descriptionJa: r.description_ja,
+    descriptionEn: r.description_en,
+    position: r.position,
+    status: r.status,
+    showcase: r.showcase,
+    onlyShowIfDegraded: r.only_show_if_degraded,
+    startDate: r.start_date === null ? null : r.start_date instanceof Date ? r.start_date.toISOString().slice(0, 10) : String(r.start_date).slice(0, 10),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+export async function listComponents(q: Queryable): Promise<Component[]> {
+  const rows = await q.query<ComponentRow>('SELECT * FROM components ORDER BY position, name_en');
+  return rows.map(toComponent);
+}
+
+export async function lockComponents(q: Queryable, ids: readonly string[]): Promise<Map<string, Component>> {
+  if (ids.length === 0) return new Map();
+  const rows = await q.query<ComponentRow>('SELECT * FROM components WHERE id = ANY($1) FOR UPDATE', [ids]);
+  return new Map(rows.map((r) => [r.id, toComponent(r)]));
+}
+
+interface IncidentRow {
+  id: string;
+  kind: IncidentKind;
+  type: Incident['type'];
+  severity: Incident['severity'];
+  name_ja: string;
+  name_en: string | null;
+  status: Incident['status'];
+  impact: Incident['impact'];
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date;
+  monitoring_at: Date | null;
+  resolved_at: Date | null;
+  scheduled_for: Date | null;
+  scheduled_until: Date | null;
+  auto_transition: boolean;
+  component_ids: string[] | null;
+}
+
+interface UpdateRow {
+  id: string;
+  incident_id: string;
+  status: IncidentUpdate['status'];
+  visibility: IncidentUpdate['visibility'];
+  body_ja: string;
+  body_en: string | null;
+  affected_components: AffectedComponent[];
+  deliver_notifications: boolean;
+  author_id: string | null;
+  created_at: Date;
+  display_at: Date;
+}
+
+const date = (d: Date | string | null): Date | null => (d === null ? null : new Date(d));
+
+function toUpdate(r: UpdateRow): IncidentUpdate {
+  return {
+    id: r.id,
+    incidentId: r.incident_id,
+    status: r.status,
+    visibility: r.visibility,
+    bodyJa: r.body_ja,
+    bodyEn: r.body_en,
+    affectedComponents: r.affected_components ?? [],
+    deliverNotifications: r.deliver_notifications,
+    authorId: r.author_id,
+    createdAt: new Date(r.created_at),
+    displayAt: new Date(r.display_at),
+  };
+}
+
+const INCIDENT_SELECT = `
+  SELECT i.*, (SELECT array_agg(ic.component_id ORDER BY ic.component_id) FROM incident_components ic
+               WHERE ic.incident_id = i.id) AS component_ids
+  FROM incidents i`;
+
+async function attachUpdates(q: Queryable, rows: IncidentRow[], includeInternal: boolean): Promise<Incident[]> {
+  if (rows.length === 0) return [];
+  const updates = await q.query<UpdateRow>(
+    `SELECT * FROM incident_updates WHERE incident_id = ANY($1) ${includeInternal ? '' : "AND visibility = 'public'"}
+     ORDER BY display_at DESC, created_at DESC`,
+    [rows.map((r) => r.id)],
+  );
+  const byIncident = new Map<string, IncidentUpdate[]>();
+  for (const u of updates) {
+    const list = byIncident.get(u.incident_id) ?? [];
+    list.push(toUpdate(u));
+    byIncident.set(u.incident_id, list);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    type: r.type,
+    severity: r.severity,
+    nameJa: r.name_ja,
+    nameEn: r.name_en,
+    status: r.status,
+    impact: r.impact,
+    componentIds: r.component_ids ?? [],
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    startedAt: new Date(r.started_at),
+    monitoringAt: date(r.monitoring_at),
+    resolvedAt: date(r.resolved_at),
+    scheduledFor: date(r.scheduled_for),
+    scheduledUntil: date(r.scheduled_until),
+    autoTransition: r.auto_transition,
+    updates: byIncident.get(r.id) ?? [],
+  }));
+}
+
+/** Open incidents and maintenances, plus the most recent closed ones, newest first. */
+export async function listIncidentsForPage(
+  q: Queryable,
+  opts: { recentLimit: number; includeInternal?: boolean },
+): Promise<Incident[]> {
+  const rows = await q.query<IncidentRow>(
+    `${INCIDENT_SELECT}
+     WHERE i.status NOT IN ('resolved','postmortem','completed')
+        OR i.id IN (SELECT id FROM incidents WHERE kind = 'incident' AND status IN ('resolved','postmortem')
+                    ORDER BY created_at DESC LIMIT $1)
+        OR i.id IN (SELECT id FROM incidents WHERE kind = 'maintenance' AND status = 'completed'
+                    ORDER BY scheduled_for DESC LIMIT $1)
+     ORDER BY i.created_at DESC`,
+    [opts.recentLimit],
+  );
+  return attachUpdates(q, rows, opts.includeInternal ?? false);
+}
+
+export async function getIncident(
+  q: Queryable,
+  id: string,
+  opts: { includeInternal: boolean; forUpdate?: boolean },
+): Promise<Incident | undefined> {
+  const rows = await q.query<IncidentRow>(`${INCIDENT_SELECT} WHERE i.id = $1 ${opts.forUpdate ? 'FOR UPDATE OF i' : ''}`, [id]);
+  const [incident] = await attachUpdates(q, rows, opts.includeInternal);
+  return incident;
+}
+
+/** Ids of components affected by open incidents other than `exceptIncidentId`. */
+export async function componentsHeldByOtherOpenIncidents(q: Queryable, exceptIncidentId: string): Promise<Set<string>> {
+  const rows = await q.query<{ component_id: string }>(
+    `SELECT DISTINCT ic.component_id FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
+     WHERE i.id <> $1 AND i.status IN ('investigating','identified','monitoring','in_progress','verifying')`,
+    [exceptIncidentId],
+  );
+  return new Set(rows.map((r) => r.component_id));
+}
+
+/** Status changes since `since` per component, plus the last change before it (the starting state). */
+export async function statusHistorySince(q: Queryable, since: Date): Promise<Map<string, StatusChange[]>> {
+  const rows = await q.query<{ component_id: string; status: ComponentStatus; at: Date }>(
+    `SELECT * FROM (
+       SELECT component_id, status, at FROM component_status_history WHERE at >= $1
+       UNION ALL
+       (SELECT DISTINCT ON (component_id) component_id, status, at FROM component_status_history
+          WHERE at < $1 ORDER BY component_id, at DESC)
+     ) h ORDER BY at`,
+    [since],
+  );
+  const map = new Map<string, StatusChange[]>();
+  for (const r of rows) {
+    const list = map.get(r.component_id) ?? [];
+    list.push({ status: r.status, at: new Date(r.at) });
+    map.set(r.component_id, list);
+  }
+  return map;
+}
+
+export async function pageVersion(q: Queryable): Promise<{ version: number; changedAt: Date }> {
+  const [row] = await q.query<{ version: number; changed_at: Date }>('SELECT version, changed_at FROM page_state WHERE id = 1');
+  if (!row) throw new Error('page_state row is missing');
+  return { version: row.version, changedAt: new Date(row.changed_at) };
+}

@@ -1,0 +1,37 @@
+/**
+ * The one database seam. Both the embedded PGlite and a PostgreSQL server speak the same SQL, so the rest
+ * of kinkyu writes plain parameterised SQL against this interface and never knows which one it has.
+ */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** Calls `onMessage` for every NOTIFY on `channel`, also those sent by other processes. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export async function one<Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<Row | undefined> {
+  const rows = await q.query<Row>(sql, params);
+  return rows[0];
+}
+
+export interface DbConfig {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+}
+
+export async function openDb(config: DbConfig): Promise<Db> {
+  if (config.databaseUrl) {
+    const { openPostgres } = await import('./postgres.ts');
+    return openPostgres(config.databaseUrl);
+  }
+  const { openPglite } = await import('./pglite.ts');
+  return openPglite(config.dataDir);
+}

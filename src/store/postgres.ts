@@ -1,0 +1,118 @@
+import pg from 'pg';
+import type { Db, Queryable } from './db.ts';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** A PostgreSQL server through a connection pool; LISTEN runs on a dedicated connection that reconnects. */
+export async function openPostgres(connectionString: string): Promise<Db> {
+  const typeParsers = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({
+    connectionString,
+    max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    // Fail fast when the server is gone, so callers can fall back to what they already have.
+    connectionTimeoutMillis: 3000,
+    types: typeParsers as pg.CustomTypesConfig,
+  });
+  pool.on('error', () => {
+    /* an idle client lost its connection; the pool replaces it */
+  });
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  let listenClient: pg.Client | null = null;
+  let closed = false;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+
+  async function connectListener(): Promise<void> {
+    if (closed || listenClient) return;
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 });
+    const retry = () => {
+      if (listenClient === client) listenClient = null;
+      client.removeAllListeners();
+      client.end().catch(() => undefined);
+      if (!closed && !reconnectTimer) {
+        reconnectTimer = setTimeout(() => {
+          reconnectTimer = null;
+          connectListener().catch(() => undefined);
+        }, 1000);
+      }
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', (msg) => {
+      for (const cb of listeners.get(msg.channel) ?? []) cb(msg.payload ?? '');
+    });
+    try {
+      await client.connect();
+      listenClient = client;
+      for (const channel of listeners.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch {
+      retry();
+    }
+  }
+
+  const base: Queryable = {
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      const result = await pool.query(sql, params ? [...params] : undefined);
+      return result.rows as Row[];
+    },
+  };
+
+  return {
+    kind: 'postgres',
+    query: base.query,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          async query<Row>(sql: string, params?: readonly unknown[]) {
+            const result = await client.query(sql, params ? [...params] : undefined);
+            return result.rows as Row[];
+          },
+        };
+        const value = await fn(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async listen(channel, onMessage) {
+      let set = listeners.get(channel);
+      const isNew = !set;
+      if (!set) listeners.set(channel, (set = new Set()));
+      set.add(onMessage);
+      if (!listenClient) await connectListener();
+      else if (isNew) await listenClient.query(`LISTEN ${quoteIdent(channel)}`);
+      return async () => {
+        set.delete(onMessage);
+      };
+    },
+    async close() {
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const client = listenClient;
+      listenClient = null;
+      if (client) {
+        client.removeAllListeners();
+        await client.end().catch(() => undefined);
+      }
+      await pool.end();
+    },
+  };
+}
+
+function quoteIdent(name: string): string {
+  return '"' + name.replaceAll('"', '""') + '"';
+}

@@ -1,0 +1,69 @@
+import { ja } from './messages/ja.ts';
+import { en } from './messages/en.ts';
+
+export type Lang = 'ja' | 'en';
+export const LANGS: readonly Lang[] = ['ja', 'en'];
+export type MessageKey = keyof typeof ja;
+export type Messages = Record<MessageKey, string>;
+
+const CATALOGUES: Record<Lang, Messages> = { ja, en };
+
+/** A message in `lang`, with {name} placeholders filled from `params`. */
+export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
+  const template = CATALOGUES[lang][key] ?? CATALOGUES.ja[key];
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+export function hasMessage(key: string): key is MessageKey {
+  return key in ja;
+}
+
+const acceptCache = new Map<string, Lang>();
+
+/**
+ * The language for a request: an explicit ?lang= wins, then the best of Accept-Language, then Japanese.
+ * Results are memoised per header value: in a surge the same few headers arrive thousands of times.
+ */
+export function pickLang(queryLang: string | null | undefined, acceptLanguage: string | undefined, fallback: Lang = 'ja'): Lang {
+  if (queryLang === 'ja' || queryLang === 'en') return queryLang;
+  if (!acceptLanguage) return fallback;
+  const cached = acceptCache.get(acceptLanguage);
+  if (cached) return cached;
+  let best: Lang = fallback;
+  let bestQ = -1;
+  for (const part of acceptLanguage.slice(0, 512).split(',')) {
+    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.find((p) => p.trim().startsWith('q='));
+    const q = qParam ? Number(qParam.trim().slice(2)) : 1;
+    const base = tag.split('-')[0];
+    if ((base === 'ja' || base === 'en') && Number.isFinite(q) && q > bestQ) {
+      best = base;
+      bestQ = q;
+    }
+  }
+  if (acceptCache.size > 1000) acceptCache.clear();
+  acceptCache.set(acceptLanguage, best);
+  return best;
+}
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "2026年11月25日 19:46 JST" / "Nov 25, 2026, 19:46 JST", in the page's time zone. */
+export function formatDateTime(lang: Lang, date: Date, timeZone: string): string {
+  const key = `${lang}|${timeZone}`;
+  let fmt = dateTimeFormats.get(key);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-US', {
+      timeZone,
+      year: 'numeric',
+      month: lang === 'ja' ? 'long' : 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    dateTimeFormats.set(key, fmt);
+  }
+  return fmt.format(date);
+}

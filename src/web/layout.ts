@@ -1,0 +1,43 @@
+import { html, type SafeHtml } from './html.ts';
+import { t, type Lang } from './i18n.ts';
+
+export interface LayoutInput {
+  lang: Lang;
+  title: string;
+  body: SafeHtml;
+  /** Path of this page without query, for the language switch link. */
+  path: string;
+  header?: SafeHtml;
+  robots?: 'noindex';
+}
+
+/** The shell every page shares: language, viewport, one stylesheet, a skip link, no scripts. */
+export function layout(input: LayoutInput): SafeHtml {
+  const other: Lang = input.lang === 'ja' ? 'en' : 'ja';
+  return html`<!doctype html>
+<html lang="${input.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+${input.robots ? html`<meta name="robots" content="noindex">` : ''}
+<title>${input.title}</title>
+<link rel="stylesheet" href="/assets/site.css">
+<link rel="alternate" type="application/atom+xml" href="/history.atom${input.lang === 'en' ? '?lang=en' : ''}" title="Atom">
+<link rel="alternate" type="application/rss+xml" href="/history.rss${input.lang === 'en' ? '?lang=en' : ''}" title="RSS">
+</head>
+<body>
+<a class="skip" href="#main">${t(input.lang, 'site.skip')}</a>
+<header class="site-header">
+<div class="wrap header-row">
+${input.header ?? html`<p class="site-name">${input.title}</p>`}
+<a class="lang-switch" href="${input.path}?lang=${other}" hreflang="${other}" lang="${other}" aria-label="${t(input.lang, 'site.langSwitchLabel')}">${t(input.lang, 'site.langSwitch')}</a>
+</div>
+</header>
+<main id="main" class="wrap">
+${input.body}
+</main>
+</body>
+</html>
+`;
+}
