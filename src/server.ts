@@ -98,7 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const sendError = (request: FastifyRequest, reply: FastifyReply, err: KinkyuError) => {
     const lang = requestLang(request);
     const message = errorMessage(lang, err);
-    if (wantsJson(request) || request.url.startsWith('/api/') || request.method !== 'GET') {
+    if (wantsJson(request) || request.url.startsWith('/api/')) {
       return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
     }
     const body = html`<h1>${t(lang, 'error.title')}</h1><p class="error-box" role="alert">${message}</p><p><a href="/">${t(lang, 'site.backToStatus')}</a></p>`;

@@ -1,0 +1,477 @@
+/**
+ * The public status page under a thundering herd, measured against a bare node:http server that sends
+ * exactly the same bytes, in the same run and under the same conditions.
+ *
+ *   npm run bench:status                         # PGlite in memory (default)
+ *   npm run bench:status -- --postgres           # a throwaway PostgreSQL server (needs initdb/pg_ctl)
+ *   npm run bench:status -- --duration 8 --warmup 1 --connections 50 --churn 100
+ *
+ * Both servers run in child processes; autocannon runs here. See bench/README.md for how to read it.
+ */
+import autocannon from 'autocannon';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+const GOAL = 0.8;
+
+// ---------------------------------------------------------------------------------------------- options
+
+function flag(name: string): boolean {
+  return process.argv.includes(name);
+}
+function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i === -1) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
+  return v;
+}
+
+const settings = {
+  connections: numberArg('--connections', 50),
+  pipelining: 1,
+  durationS: numberArg('--duration', 8),
+  warmupS: numberArg('--warmup', 1),
+  churnMs: numberArg('--churn', 100),
+  pollMs: 200,
+  db: flag('--postgres') ? 'postgres' : 'pglite',
+};
+
+// ---------------------------------------------------------------------------------------------- children
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  pid: number;
+  ready: Record<string, unknown>;
+  command(line: string, event: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+const children: Child[] = [];
+const pending = new Set<ChildProcess>();
+
+/** Starts `node --import tsx SCRIPT ARGS` and waits for its {"event":"ready"} line. */
+function startChild(name: string, script: string, args: string[], timeoutMs = 60_000): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'support', script), ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  pending.add(proc);
+  const waiters = new Map<string, (msg: Record<string, unknown>) => void>();
+  let stderrTail = '';
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-4000);
+    for (const line of chunk.split('\n')) if (line.trim()) process.stderr.write(`[${name}] ${line}\n`);
+  });
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      process.stderr.write(`[${name}] ${line}\n`);
+      return;
+    }
+    const event = String(msg.event);
+    const w = waiters.get(event) ?? (event === 'error' ? [...waiters.values()][0] : undefined);
+    if (w) w(msg);
+  });
+  const waitFor = (event: string, ms: number) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(event);
+        reject(new Error(`${name}: no "${event}" within ${ms} ms\n${stderrTail}`));
+      }, ms);
+      const onExit = (code: number | null) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${code}) while waiting for "${event}"\n${stderrTail}`));
+      };
+      proc.once('exit', onExit);
+      waiters.set(event, (msg) => {
+        clearTimeout(timer);
+        waiters.delete(event);
+        proc.off('exit', onExit);
+        if (msg.event === 'error') reject(new Error(`${name}: ${String(msg.message)}`));
+        else resolve(msg);
+      });
+    });
+  proc.stdin!.on('error', () => undefined); // the child may be gone when we say goodbye
+  return waitFor('ready', timeoutMs).then((ready) => {
+    const child: Child = {
+      name,
+      proc,
+      pid: proc.pid!,
+      ready,
+      command(line, event, ms = 15_000) {
+        const p = waitFor(event, ms);
+        proc.stdin!.write(`${line}\n`);
+        return p;
+      },
+    };
+    children.push(child);
+    return child;
+  });
+}
+
+/** Ends every child: stdin closed (they exit on their own), then SIGTERM, then SIGKILL. */
+async function stopChildren(): Promise<void> {
+  const all = [...pending].filter((p) => p.exitCode === null && p.signalCode === null);
+  await Promise.all(
+    all.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          const done = () => resolve();
+          p.once('exit', done);
+          p.stdin?.end();
+          const term = setTimeout(() => p.kill('SIGTERM'), 2000);
+          const kill = setTimeout(() => p.kill('SIGKILL'), 5000);
+          p.once('exit', () => {
+            clearTimeout(term);
+            clearTimeout(kill);
+          });
+        }),
+    ),
+  );
+}
+
+// Last resort, if we are leaving without the orderly path (an exception, Ctrl-C).
+process.on('exit', () => {
+  for (const p of pending) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+let CLK_TCK = 100;
+try {
+  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+} catch {
+  /* keep 100 */
+}
+
+/** CPU seconds a process has used so far (Linux /proc), or null where that is not available. */
+function procCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+interface Fetched {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** A raw GET: no Accept-Encoding unless given, no decompression, every response header kept. */
+function get(url: string, headers: Record<string, string> = {}): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h: Record<string, string> = {};
+        for (let i = 0; i < res.rawHeaders.length; i += 2) h[res.rawHeaders[i]!.toLowerCase()] = res.rawHeaders[i + 1]!;
+        resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Fetches the page every `pollMs` during a run, the way a client would, and records what it saw: how many
+ * different ETags and different bodies (by our own hash, not trusting the ETag), and how slow it was.
+ */
+function startPoller(url: string, headers: Record<string, string>, pollMs: number) {
+  const etags = new Set<string>();
+  const bodies = new Set<string>();
+  const sizes: number[] = [];
+  let polls = 0;
+  let failures = 0;
+  let maxMs = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const started = performance.now();
+      try {
+        const r = await get(url, headers);
+        if (r.status !== 200) failures++;
+        else {
+          etags.add(r.headers.etag ?? '(none)');
+          bodies.add(createHash('sha1').update(r.body).digest('hex'));
+          sizes.push(r.body.length);
+        }
+      } catch {
+        failures++;
+      }
+      polls++;
+      const took = performance.now() - started;
+      maxMs = Math.max(maxMs, took);
+      if (!stopped) await sleep(Math.max(0, pollMs - took));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    return {
+      polls,
+      failures,
+      distinctEtags: etags.size,
+      distinctBodies: bodies.size,
+      bodyBytes: sizes.length ? { first: sizes[0]!, last: sizes[sizes.length - 1]! } : null,
+      maxPollMs: Math.round(maxMs),
+    };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- runs
+
+interface Scenario {
+  id: string;
+  path: string;
+  encoding: 'identity' | 'br';
+  requestHeaders: Record<string, string>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { id: 'summary.json identity', path: '/api/v2/summary.json', encoding: 'identity', requestHeaders: {} },
+  { id: '/ identity', path: '/', encoding: 'identity', requestHeaders: {} },
+  { id: '/ br', path: '/', encoding: 'br', requestHeaders: { 'accept-encoding': 'br' } },
+];
+
+interface RunResult {
+  scenario: string;
+  target: 'bare' | 'kinkyu' | 'kinkyu+churn';
+  url: string;
+  reqPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  bytesPerResponse: number;
+  serverCpuPct: number | null;
+  loadgenCpuPct: number;
+  poll: Awaited<ReturnType<ReturnType<typeof startPoller>>>;
+}
+
+async function cannon(url: string, headers: Record<string, string>, durationS: number) {
+  return autocannon({ url, connections: settings.connections, pipelining: settings.pipelining, duration: durationS, headers });
+}
+
+async function run(s: Scenario, target: RunResult['target'], baseUrl: string, serverPid: number, warmup: boolean): Promise<RunResult> {
+  const url = baseUrl + s.path;
+  if (warmup) await cannon(url, s.requestHeaders, settings.warmupS);
+  process.stdout.write(`  ${s.id.padEnd(22)} ${target.padEnd(13)} … `);
+  const stopPoll = startPoller(url, s.requestHeaders, settings.pollMs);
+  const cpu0 = procCpuSeconds(serverPid);
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await cannon(url, s.requestHeaders, settings.durationS);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu1 = procCpuSeconds(serverPid);
+  const own = process.cpuUsage(own0);
+  const poll = await stopPoll();
+  const result: RunResult = {
+    scenario: s.id,
+    target,
+    url,
+    reqPerSec: Math.round(r.requests.average),
+    latencyP50Ms: r.latency.p50,
+    latencyP99Ms: r.latency.p99,
+    latencyMaxMs: r.latency.max,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    // Headers included: the same for both sides unless the page itself changed.
+    bytesPerResponse: r.requests.total ? Math.round(r.throughput.total / r.requests.total) : 0,
+    serverCpuPct: cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / wall) * 100) : null,
+    loadgenCpuPct: Math.round(((own.user + own.system) / 1e6 / wall) * 100),
+    poll,
+  };
+  process.stdout.write(`${result.reqPerSec} req/s, p99 ${result.latencyP99Ms} ms\n`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  console.log(`kinkyu status page benchmark — ${startedAt.toISOString()}`);
+  console.log(
+    `${cpus().length} CPU(s) (${cpuModel}), Node ${process.version}, database: ${settings.db}. ` +
+      `autocannon: ${settings.connections} connections, pipelining ${settings.pipelining}, ${settings.durationS} s per run after ${settings.warmupS} s warm-up.`,
+  );
+  console.log(
+    `Note: the load generator (this process) and the server under test share ${cpus().length} cores, so absolute req/s are\n` +
+      'bounded by the machine; both sides run under exactly the same conditions and the ratio kinkyu/bare is what counts.\n',
+  );
+
+  let pg: { url: string; destroy(): void } | null = null;
+  const tmp = mkdtempSync(join(tmpdir(), 'kinkyu-bench-'));
+  try {
+    if (settings.db === 'postgres') {
+      const { startPostgres, postgresAvailable } = await import('../test/support/postgres-server.ts');
+      if (!postgresAvailable()) throw new Error('--postgres: initdb/pg_ctl not found');
+      pg = await startPostgres();
+    }
+    const app = await startChild('app', 'serve-app.ts', [...(pg ? ['--postgres', pg.url] : []), '--churn', String(settings.churnMs)]);
+    const appUrl = String(app.ready.baseUrl);
+    console.log(`kinkyu app (pid ${app.pid}) at ${appUrl}`);
+
+    // The baseline serves exactly what kinkyu sends: body and every response header but the per-connection ones.
+    const PER_CONNECTION = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+    const bodies: Record<string, { bytes: number; etag: string; file: string }> = {};
+    const bare: Record<string, Child> = {};
+    await Promise.all(
+      SCENARIOS.map(async (s, i) => {
+        const r = await get(appUrl + s.path, s.requestHeaders);
+        if (r.status !== 200) throw new Error(`GET ${s.path} (${s.encoding}): ${r.status}`);
+        const sentEncoding = r.headers['content-encoding'] ?? 'identity';
+        if (sentEncoding !== s.encoding) throw new Error(`GET ${s.path}: asked for ${s.encoding}, got ${sentEncoding}`);
+        const headers = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !PER_CONNECTION.has(k)));
+        const bodyFile = join(tmp, `body-${i}`);
+        const headersFile = join(tmp, `headers-${i}.json`);
+        writeFileSync(bodyFile, r.body);
+        writeFileSync(headersFile, JSON.stringify(headers));
+        bodies[s.id] = { bytes: r.body.length, etag: headers.etag ?? '', file: bodyFile };
+        bare[s.id] = await startChild(`bare ${i}`, 'serve-bare.ts', ['--body', bodyFile, '--headers', headersFile]);
+      }),
+    );
+    for (const s of SCENARIOS) console.log(`  ${s.id.padEnd(22)} ${String(bodies[s.id]!.bytes).padStart(7)} bytes, etag ${bodies[s.id]!.etag}`);
+    console.log('');
+
+    const results: RunResult[] = [];
+    console.log('Static page (kinkyu vs bare, same bytes):');
+    for (const s of SCENARIOS) {
+      const b = bare[s.id]!;
+      results.push(await run(s, 'bare', String(b.ready.baseUrl), b.pid, true));
+      results.push(await run(s, 'kinkyu', appUrl, app.pid, true));
+    }
+
+    console.log(`\nWhile an incident is updated every ${settings.churnMs} ms (kinkyu only; same bare baseline):`);
+    const started = await app.command('churn start', 'churn-started');
+    await sleep(500); // the first updates land before the clock starts
+    for (const s of SCENARIOS) results.push(await run(s, 'kinkyu+churn', appUrl, app.pid, false));
+    const churn = await app.command('churn stop', 'churn-stopped');
+    const churnChanged = results.filter((r) => r.target === 'kinkyu+churn').every((r) => r.poll.distinctBodies > 1 && r.poll.distinctEtags > 1);
+
+    // -------------------------------------------------------------------------------------- report
+    const bareOf = (scenario: string) => results.find((r) => r.scenario === scenario && r.target === 'bare')!;
+    const rows = results.map((r) => {
+      const ratio = r.target === 'bare' ? null : r.reqPerSec / bareOf(r.scenario).reqPerSec;
+      return { ...r, ratio: ratio === null ? null : Number(ratio.toFixed(3)) };
+    });
+
+    const head = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non2xx', 'errors', 'B/resp', 'srv CPU', 'gen CPU', 'bodies seen', 'kinkyu/bare', `goal ≥ ${GOAL}`];
+    const table = rows.map((r) => [
+      r.scenario,
+      r.target,
+      String(r.reqPerSec),
+      String(r.latencyP50Ms),
+      String(r.latencyP99Ms),
+      String(r.non2xx),
+      String(r.errors + r.timeouts),
+      String(r.bytesPerResponse),
+      r.serverCpuPct === null ? '-' : `${r.serverCpuPct}%`,
+      `${r.loadgenCpuPct}%`,
+      String(r.poll.distinctBodies),
+      r.ratio === null ? '' : r.ratio.toFixed(2),
+      r.ratio === null ? '' : r.ratio >= GOAL ? 'ok' : 'BELOW',
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    console.log('\n' + line(head));
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of table) console.log(line(row));
+
+    console.log(
+      `\nChurn: ${churn.posted} updates posted in ${Number(churn.seconds).toFixed(1)} s (every ${settings.churnMs} ms; ` +
+        `${churn.skipped} ticks skipped while the previous update was still running, ${churn.failed} failed` +
+        `${churn.lastError ? `: ${String(churn.lastError)}` : ''}); postUpdate p50 ${JSON.stringify((churn.updateMs as { p50: number }).p50)} ms, ` +
+        `p99 ${JSON.stringify((churn.updateMs as { p99: number }).p99)} ms; incident ${String(started.incidentId)}.`,
+    );
+    for (const r of rows.filter((x) => x.target === 'kinkyu+churn')) {
+      const sizes = r.poll.bodyBytes ? `, body ${r.poll.bodyBytes.first} → ${r.poll.bodyBytes.last} bytes` : '';
+      console.log(
+        `  ${r.scenario.padEnd(22)} side fetcher: ${r.poll.polls} polls every ${settings.pollMs} ms, ${r.poll.distinctEtags} distinct ETags, ` +
+          `${r.poll.distinctBodies} distinct bodies, ${r.poll.failures} failed, slowest ${r.poll.maxPollMs} ms${sizes}`,
+      );
+    }
+    console.log(
+      churnChanged
+        ? 'Verified: the served page changed during every churn run.'
+        : 'INVALID: the served page did not change during a churn run — the churn figures measure a static page.',
+    );
+    console.log(
+      '\nsrv CPU = CPU time of the server process / wall time (100% = one core); gen CPU = the same for autocannon here.\n' +
+        'bodies seen = distinct bodies a side fetcher saw while polling every 200 ms (1 = the page did not change).\n' +
+        'Under churn the incident timeline grows by one update per post, so the page gets larger as the run goes on (B/resp).',
+    );
+
+    const out = join(BENCH_DIR, 'results');
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `status-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          machine: { cpus: cpus().length, cpuModel, node: process.version, platform: process.platform },
+          settings: { ...settings, goal: GOAL },
+          baselineBodies: Object.fromEntries(Object.entries(bodies).map(([k, v]) => [k, { bytes: v.bytes, etag: v.etag }])),
+          runs: rows,
+          churn: { ...churn, incidentId: started.incidentId, verifiedChanged: churnChanged },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    console.log(`\nResults written to ${file}`);
+    return churnChanged ? 0 : 1;
+  } finally {
+    await stopChildren();
+    pg?.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const t0 = Date.now();
+main().then(
+  (code) => {
+    console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
+    process.exit(code);
+  },
+  async (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    await stopChildren().catch(() => undefined);
+    process.exit(1);
+  },
+);
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    void stopChildren().finally(() => process.exit(130));
+  });
+}
