@@ -56,6 +56,8 @@ interface Child {
 }
 
 const children: Child[] = [];
+/** The throwaway PostgreSQL server with --postgres, destroyed however we leave. */
+let pg: { url: string; destroy(): void } | null = null;
 const pending = new Set<ChildProcess>();
 
 /** Starts `node --import tsx SCRIPT ARGS` and waits for its {"event":"ready"} line. */
@@ -327,7 +329,6 @@ async function main(): Promise<number> {
       'bounded by the machine; both sides run under exactly the same conditions and the ratio kinkyu/bare is what counts.\n',
   );
 
-  let pg: { url: string; destroy(): void } | null = null;
   const tmp = mkdtempSync(join(tmpdir(), 'kinkyu-bench-'));
   try {
     if (settings.db === 'postgres') {
@@ -453,6 +454,7 @@ async function main(): Promise<number> {
   } finally {
     await stopChildren();
     pg?.destroy();
+    pg = null;
     rmSync(tmp, { recursive: true, force: true });
   }
 }
@@ -472,6 +474,9 @@ main().then(
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
-    void stopChildren().finally(() => process.exit(130));
+    void stopChildren().finally(() => {
+      pg?.destroy();
+      process.exit(130);
+    });
   });
 }

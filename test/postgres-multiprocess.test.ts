@@ -122,7 +122,6 @@ if (!postgresAvailable()) {
         KINKYU_ADMIN_EMAIL: ADMIN_EMAIL,
         KINKYU_ADMIN_PASSWORD: ADMIN_PASSWORD,
         LOG_LEVEL: 'info',
-        NODE_ENV: 'test',
       };
     }
 
@@ -170,6 +169,20 @@ if (!postgresAvailable()) {
           return false;
         }
       }, ms, 100);
+    }
+
+    /** Backends whose last statement was the application's LISTEN: one per process with a live listener. */
+    async function appListeners(): Promise<number> {
+      const client = new pg.Client({ connectionString: pgServer!.url });
+      await client.connect();
+      try {
+        const rows = (await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN "kinkyu_page"' AND pid <> pg_backend_pid()`,
+        )).rows;
+        return rows[0]?.n ?? 0;
+      } finally {
+        await client.end();
+      }
     }
 
     function assertAlive(): void {
@@ -229,11 +242,12 @@ if (!postgresAvailable()) {
       await Promise.all(procs.map((p) => stopProc(p).catch(() => undefined)));
       process.removeListener('exit', killAll);
       pgServer?.destroy();
-      if (logDir && !failed) rmSync(logDir, { recursive: true, force: true });
+      if (logDir && !failed && !process.env.KINKYU_TEST_KEEP_LOGS) rmSync(logDir, { recursive: true, force: true });
       else if (logDir) process.stderr.write(`logs kept in ${logDir}\n`);
     });
 
     step('a change made through process A is served by process B within 1 s (API and page)', async () => {
+      assert.equal(await appListeners(), 2, 'each process holds a LISTEN connection');
       staffA = await StaffClient.signIn(a.baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD);
       const nameJa = `複数プロセス検証 ${token}`;
       const declaredAt = Date.now();
@@ -353,6 +367,9 @@ if (!postgresAvailable()) {
         }, 5000, 50);
         console.log(`# ${p.name}: healthy again ${took} ms after PostgreSQL restarted`);
       }
+      // Each process re-establishes its LISTEN connection (it retries every second), not just the poll.
+      const relisten = await eventually(async () => (await appListeners()) === 2, 5000, 50);
+      console.log(`# both LISTEN connections re-established ${Date.now() - restartedAt} ms after PostgreSQL restarted (waited ${relisten} ms)`);
       const recoveryText = `mp-${token}-recovered`;
       const sentAt = Date.now();
       const res = await staffA.postJson(`/staff/incidents/${incidentId}/updates`, { bodyJa: `復旧後の更新 ${recoveryText}` });

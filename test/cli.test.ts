@@ -1,0 +1,81 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openDb } from '../src/store/db.ts';
+import { validateStatuspage } from './support/statuspage-schema.ts';
+
+const run = promisify(execFile);
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+async function kinkyu(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, cwd: process.cwd() });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kinkyu-cli-'));
+  env = { ...process.env, DATA_DIR: join(dir, 'data'), PUBLIC_URL: 'https://status.example.jp', DATABASE_URL: '' };
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the kinkyu command', () => {
+  test('migrate, seed demo data, create staff', async () => {
+    assert.match((await kinkyu('migrate')).stdout, /001_foundation/);
+    assert.match((await kinkyu('migrate')).stdout, /up to date/);
+    assert.match((await kinkyu('seed-demo')).stdout, /demo data loaded/);
+    const created = await kinkyu('staff', 'create', '--email', 'ic@example.jp', '--name', '当番', '--role', 'incident_commander');
+    assert.equal(created.code, 0);
+    assert.match(created.stdout, /password \(shown once\): \S{20,}/);
+    const bad = await kinkyu('staff', 'create', '--email', 'x@example.jp', '--name', 'x', '--role', 'overlord');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /role/i);
+  });
+
+  test('audit verify passes on an intact chain and fails, naming the row, after an edit', async () => {
+    const ok = await kinkyu('audit', 'verify');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /audit log OK: \d+ entries/);
+    const db = await openDb({ dataDir: join(dir, 'data') });
+    await db.exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
+    await db.query(`UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 2`);
+    await db.close();
+    const broken = await kinkyu('audit', 'verify');
+    assert.equal(broken.code, 1);
+    assert.match(broken.stdout, /entry #2: modified/);
+  });
+
+  test('export-status writes the page, API JSON and feeds for static hosting, in both languages', async () => {
+    const out = join(dir, 'export');
+    const res = await kinkyu('export-status', '--out', out);
+    assert.equal(res.code, 0, res.stderr);
+    for (const file of ['index.html', 'history/index.html', 'history.atom', 'history.rss', 'assets/site.css', 'en/index.html', 'en/api/v2/summary.json']) {
+      assert.ok(existsSync(join(out, file)), `${file} exported`);
+    }
+    const ja = readFileSync(join(out, 'index.html'), 'utf8');
+    assert.match(ja, /<html lang="ja">/);
+    assert.ok(ja.includes('href="/en/"'), 'the language switch points at the static English page');
+    assert.ok(!ja.includes('?lang='), 'no query-string links remain in a static export');
+    assert.match(readFileSync(join(out, 'en/index.html'), 'utf8'), /All Systems Operational/);
+    const summary = JSON.parse(readFileSync(join(out, 'api/v2/summary.json'), 'utf8'));
+    assert.deepEqual(validateStatuspage('summary', summary), []);
+    assert.equal(summary.page.url, 'https://status.example.jp');
+    const incidents = JSON.parse(readFileSync(join(out, 'api/v2/incidents.json'), 'utf8'));
+    for (const i of incidents.incidents) assert.ok(existsSync(join(out, 'incidents', i.id, 'index.html')), 'every incident has its page');
+  });
+
+  test('unknown commands print usage and fail', async () => {
+    const res = await kinkyu('frobnicate');
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /Usage/);
+  });
+});
