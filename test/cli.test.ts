@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,36 @@ describe('the kinkyu command', () => {
     assert.equal(summary.page.url, 'https://status.example.jp');
     const incidents = JSON.parse(readFileSync(join(out, 'api/v2/incidents.json'), 'utf8'));
     for (const i of incidents.incidents) assert.ok(existsSync(join(out, 'incidents', i.id, 'index.html')), 'every incident has its page');
+  });
+
+  test('`npm start` (kinkyu start --demo) on an empty data directory serves the demo status page', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'], {
+      env: { ...env, DATA_DIR: join(dir, 'fresh'), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output.includes('kinkyu is up') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      assert.match(output, /kinkyu is up/, output);
+      assert.match(output, /password: \S{20,}/, 'the first administrator\'s password is printed once');
+      const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      assert.match(page, /<html lang="ja">/);
+      assert.ok(page.includes('BTC/JPY') && page.includes('定期システムメンテナンス'), 'demo components and the upcoming maintenance are shown');
+      const summary = (await (await fetch(`http://127.0.0.1:${port}/api/v2/summary.json`)).json()) as { components: unknown[] };
+      assert.ok(summary.components.length >= 15);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 
   test('unknown commands print usage and fail', async () => {

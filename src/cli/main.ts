@@ -43,7 +43,13 @@ async function ensureFirstAdmin(db: Db): Promise<void> {
   if ((await countStaff(db)) > 0) return;
   const password = process.env.KINKYU_ADMIN_PASSWORD || generatePassword();
   const email = process.env.KINKYU_ADMIN_EMAIL || 'admin@example.com';
-  await createStaff(db, SYSTEM_ACTOR, { email, name: 'Administrator', role: 'admin', password });
+  try {
+    await createStaff(db, SYSTEM_ACTOR, { email, name: 'Administrator', role: 'admin', password });
+  } catch (err) {
+    // Another process starting at the same moment created it first; its password is on its terminal.
+    if (isKinkyuError(err) && err.code === 'CONFLICT') return;
+    throw err;
+  }
   process.stdout.write(
     `\n  First administrator created (shown only this once):\n    email:    ${email}\n    password: ${process.env.KINKYU_ADMIN_PASSWORD ? '(from KINKYU_ADMIN_PASSWORD)' : password}\n  Sign in at /staff/login and create personal accounts with \`kinkyu staff create\`.\n\n`,
   );

@@ -47,12 +47,18 @@ export async function createStaff(
   }
   const passwordHash = await argon2Hash(input.password, ARGON2);
   const id = newId();
-  await db.transaction(async (tx) => {
-    const existing = await tx.query('SELECT 1 FROM staff WHERE lower(email) = $1', [email]);
-    if (existing.length) throw new KinkyuError('CONFLICT', { field: 'email' });
-    await tx.query('INSERT INTO staff (id, email, name, role, password_hash) VALUES ($1,$2,$3,$4,$5)', [id, email, name, role, passwordHash]);
-    await appendAudit(tx, { actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'staff.create', targetType: 'staff', targetId: id, data: { email, name, role } });
-  });
+  await db
+    .transaction(async (tx) => {
+      const existing = await tx.query('SELECT 1 FROM staff WHERE lower(email) = $1', [email]);
+      if (existing.length) throw new KinkyuError('CONFLICT', { field: 'email' });
+      await tx.query('INSERT INTO staff (id, email, name, role, password_hash) VALUES ($1,$2,$3,$4,$5)', [id, email, name, role, passwordHash]);
+      await appendAudit(tx, { actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'staff.create', targetType: 'staff', targetId: id, data: { email, name, role } });
+    })
+    .catch((err: unknown) => {
+      // Two creations of the same address at once: the unique index decides, the loser hears "conflict".
+      if ((err as { code?: string })?.code === '23505') throw new KinkyuError('CONFLICT', { field: 'email' });
+      throw err;
+    });
   return { id };
 }
 

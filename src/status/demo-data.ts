@@ -51,13 +51,16 @@ const COMPONENTS: DemoComponent[] = [
 ];
 
 const DAY = 86_400_000;
+const DEMO_SEED_LOCK = 7_301_945;
 
 /** Fills an empty database with the demo exchange; does nothing if components already exist. */
 export async function seedDemoData(db: Db, now = new Date()): Promise<boolean> {
-  const existing = await db.query('SELECT 1 FROM components LIMIT 1');
-  if (existing.length) return false;
   const createdAt = new Date(now.getTime() - 120 * DAY);
-  await db.transaction(async (tx) => {
+  // Several processes may start on an empty database at once: the lock makes exactly one of them seed.
+  const seeded = await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [DEMO_SEED_LOCK]);
+    const existing = await tx.query('SELECT 1 FROM components LIMIT 1');
+    if (existing.length) return false;
     let position = 0;
     const insert = async (c: DemoComponent, groupId: string | null) => {
       position++;
@@ -75,7 +78,9 @@ export async function seedDemoData(db: Db, now = new Date()): Promise<boolean> {
     };
     for (const c of COMPONENTS) await insert(c, null);
     await appendAudit(tx, { actorType: 'system', actorId: null, action: 'demo.seed', data: { components: position } });
+    return true;
   });
+  if (!seeded) return false;
 
   // Past incidents are written through the real commands with a clock set in the past, so their timelines,
   // component history and audit entries look exactly like ones staff would make.
