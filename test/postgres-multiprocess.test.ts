@@ -24,6 +24,11 @@ const ADMIN_EMAIL = 'mp-admin@example.com';
 const ADMIN_PASSWORD = 'multi process horse battery staple';
 const STALE_AFTER_MS = 1000;
 const STALE_PREFIX = '最新の情報を取得できていません';
+/**
+ * How soon a change must be visible on the other process. 1 s is the product's promise; a heavily
+ * overloaded machine can set KINKYU_MP_LATENCY_MS to tell "slow box" apart from "broken propagation".
+ */
+const LATENCY_MS = Number(process.env.KINKYU_MP_LATENCY_MS ?? 1000);
 /** Every request the test makes has a deadline: "hangs" is a failure, not a stuck test run. */
 const REQUEST_TIMEOUT_MS = 5000;
 
@@ -206,11 +211,11 @@ if (!postgresAvailable()) {
     /** Waits until `p` shows `text` in both /api/v2/summary.json and /; returns each latency from `since`. */
     async function waitForUpdate(p: Proc, text: string, since: number, ms: number): Promise<{ api: number; html: number }> {
       const [api, html] = await Promise.all([
-        eventually(async () => summaryHasText((await getSummary(p)).json, text), ms, 5).then(() => Date.now() - since),
+        eventually(async () => summaryHasText((await getSummary(p)).json, text), ms, 10).then(() => Date.now() - since),
         eventually(async () => {
           const r = await getPage(p);
           return r.status === 200 && r.body.includes(text);
-        }, ms, 5).then(() => Date.now() - since),
+        }, ms, 10).then(() => Date.now() - since),
       ]);
       return { api, html };
     }
@@ -262,7 +267,7 @@ if (!postgresAvailable()) {
       const body = (await declared.json()) as { ok: boolean; incidentId: string };
       assert.ok(body.ok && body.incidentId);
       incidentId = body.incidentId;
-      const first = await waitForUpdate(b, `mp-${token}-0`, declaredAt, 1000);
+      const first = await waitForUpdate(b, `mp-${token}-0`, declaredAt, LATENCY_MS);
       console.log(`# declare on A -> visible on B: api ${first.api} ms, html ${first.html} ms`);
       const bSummary = (await getSummary(b)).json!;
       assert.equal(bSummary.components.find((c) => c.id === 'pairbtcjpy00')?.status, 'major_outage');
@@ -279,12 +284,12 @@ if (!postgresAvailable()) {
         });
         const ackedAt = Date.now();
         assert.equal(res.status, 200, await res.clone().text());
-        const seen = await waitForUpdate(b, text, sentAt, 1000);
+        const seen = await waitForUpdate(b, text, sentAt, LATENCY_MS);
         writes.push(ackedAt - sentAt);
         api.push(seen.api);
         page.push(seen.html);
         console.log(`# update ${i}: POST on A took ${ackedAt - sentAt} ms; visible on B (from POST sent): api ${seen.api} ms, html ${seen.html} ms`);
-        assert.ok(seen.api < 1000 && seen.html < 1000);
+        assert.ok(seen.api < LATENCY_MS && seen.html < LATENCY_MS, `update ${i} took api ${seen.api} ms, html ${seen.html} ms`);
         lastUpdateText = text;
         // Let the next write land independently of the previous NOTIFY/poll cycle.
         await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 300)));
@@ -388,16 +393,16 @@ if (!postgresAvailable()) {
       await client.connect();
       try {
         // 1. A plain UPDATE, as an operator might type it (the trigger bumps the version and notifies).
+        const restApiIs = (p: Proc, status: string) => async () => {
+          const s = (await getSummary(p)).json;
+          const html = (await getPage(p)).body;
+          return s?.components.find((c) => c.id === 'restapi00000')?.status === status && restApiStatusInHtml(html) === status;
+        };
         let t0 = Date.now();
         await client.query(`UPDATE components SET status = 'partial_outage' WHERE id = 'restapi00000'`);
-        for (const p of [a, b]) {
-          const took = await eventually(async () => {
-            const s = (await getSummary(p)).json;
-            const html = (await getPage(p)).body;
-            return s?.components.find((c) => c.id === 'restapi00000')?.status === 'partial_outage' && restApiStatusInHtml(html) === 'partial_outage';
-          }, 1000, 10);
-          console.log(`# direct SQL UPDATE (trigger + NOTIFY) visible on ${p.name}: ${Date.now() - t0} ms (waited ${took} ms)`);
-        }
+        const direct = await Promise.all([a, b].map((p) => eventually(restApiIs(p, 'partial_outage'), LATENCY_MS, 10).then(() => Date.now() - t0)));
+        console.log(`# direct SQL UPDATE (trigger + NOTIFY) visible on A in ${direct[0]} ms, on B in ${direct[1]} ms`);
+        for (const ms of direct) assert.ok(ms < LATENCY_MS, `took ${ms} ms`);
 
         // 2. The same with no NOTIFY at all: triggers off for this session, version bumped by hand.
         //    A listener of our own proves nothing was notified; only the 500 ms poll can carry this.
@@ -415,14 +420,9 @@ if (!postgresAvailable()) {
             await client.query(`UPDATE page_state SET version = version + 1, changed_at = now() WHERE id = 1`);
             await client.query('COMMIT');
             t0 = Date.now();
-            const seen = await Promise.all([a, b].map((p) =>
-              eventually(async () => {
-                const s = (await getSummary(p)).json;
-                const html = (await getPage(p)).body;
-                return s?.components.find((c) => c.id === 'restapi00000')?.status === status && restApiStatusInHtml(html) === status;
-              }, 1000, 10).then(() => Date.now() - t0),
-            ));
+            const seen = await Promise.all([a, b].map((p) => eventually(restApiIs(p, status), LATENCY_MS, 10).then(() => Date.now() - t0)));
             console.log(`# SQL change to ${status} without NOTIFY visible on A in ${seen[0]} ms, on B in ${seen[1]} ms`);
+            for (const ms of seen) assert.ok(ms < LATENCY_MS, `took ${ms} ms`);
             polled.push(...seen);
             await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 300)));
           }
