@@ -48,6 +48,10 @@ ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 
 const csrf = (c: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${c.staff.csrfToken}">`;
 const when = (c: ConsoleContext, d: Date) => formatDateTime(c.lang, d, c.timeZone);
 const cname = (c: ConsoleContext, comp: Component) => (c.lang === 'en' ? comp.nameEn : comp.nameJa);
+const componentLabel = (c: ConsoleContext, all: Component[], id: string, fallback: string) => {
+  const comp = all.find((x) => x.id === id);
+  return comp ? cname(c, comp) : fallback;
+};
 const iname = (c: ConsoleContext, i: Incident) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
 const statusText = (c: ConsoleContext, i: Incident, status: string) =>
   t(c.lang, (i.kind === 'maintenance' ? `maintenance.${status}` : `incident.${status}`) as never);
@@ -153,7 +157,7 @@ ${form}
 <p><span class="state">${u.visibility === 'internal' ? t(c.lang, 'staff.internalNote') : statusText(c, i, u.status)}</span>
 <time class="meta" datetime="${u.createdAt.toISOString()}">${when(c, u.createdAt)}</time></p>
 <p>${multiline(u.bodyJa)}</p>${u.bodyEn ? html`<p lang="en">${multiline(u.bodyEn)}</p>` : ''}
-${u.affectedComponents.length ? html`<p class="meta">${u.affectedComponents.map((a) => `${a.name}: ${t(c.lang, `component.${a.old_status}`)} → ${t(c.lang, `component.${a.new_status}`)}`).join(' / ')}</p>` : ''}
+${u.affectedComponents.length ? html`<p class="meta">${u.affectedComponents.map((a) => `${componentLabel(c, components, a.code, a.name)}: ${t(c.lang, `component.${a.old_status}`)} → ${t(c.lang, `component.${a.new_status}`)}`).join(' / ')}</p>` : ''}
 </li>`)}</ol>`;
   return shell(c, iname(c, i), `/staff/${base}/${i.id}`, body);
 }

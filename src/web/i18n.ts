@@ -65,5 +65,20 @@ export function formatDateTime(lang: Lang, date: Date, timeZone: string): string
     });
     dateTimeFormats.set(key, fmt);
   }
-  return fmt.format(date);
+  if (lang === 'ja') return fmt.format(date);
+  // English formatters name few zones ("GMT+9" for Tokyo); use the Japanese short name ("JST") instead.
+  return fmt
+    .formatToParts(date)
+    .map((p) => (p.type === 'timeZoneName' ? zoneLabel(date, timeZone) : p.value))
+    .join('');
+}
+
+function zoneLabel(date: Date, timeZone: string): string {
+  const key = `ja|${timeZone}|zone`;
+  let fmt = dateTimeFormats.get(key);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('ja-JP', { timeZone, timeZoneName: 'short' });
+    dateTimeFormats.set(key, fmt);
+  }
+  return fmt.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
 }
