@@ -44,7 +44,7 @@ for (const backend of backends) {
     test('migrations are recorded and running them again does nothing', async () => {
       assert.deepEqual(await migrate(db), []);
       const rows = await db.query<{ version: string }>('SELECT version FROM schema_migrations');
-      assert.ok(rows.some((r) => r.version === '001_foundation.sql'));
+      assert.ok(rows.some((r) => r.version === '001_foundation.sql') && rows.some((r) => r.version === '002_coalesce_page_notify.sql'));
     });
 
     test('demo data: grouped components, a past incident, an upcoming maintenance', async () => {
