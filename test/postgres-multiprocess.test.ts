@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -132,22 +132,6 @@ if (!postgresAvailable()) {
       };
     }
 
-    function runCli(args: string[], logName: string): void {
-      const logPath = join(logDir, logName);
-      const fd = openSync(logPath, 'a');
-      try {
-        const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
-          cwd: ROOT,
-          env: envFor(0),
-          stdio: ['ignore', fd, fd],
-          timeout: 30_000,
-        });
-        if (r.status !== 0) throw new Error(`kinkyu ${args.join(' ')} failed (${r.status ?? r.signal}):\n${readFileSync(logPath, 'utf8')}`);
-      } finally {
-        closeSync(fd);
-      }
-    }
-
     async function startProc(name: string): Promise<Proc> {
       const port = await freePort();
       const logPath = join(logDir, `${name}.log`);
@@ -227,13 +211,11 @@ if (!postgresAvailable()) {
       logDir = mkdtempSync(join(tmpdir(), 'kinkyu-mp-logs-'));
       try {
         pgServer = await startPostgres();
-        runCli(['migrate'], 'migrate.log');
-        // Started together on a fresh database, both processes race to seed the demo data and to create the
-        // first admin, and one of them can exit with a unique violation; so B starts once A is listening.
+        // Both started at the same moment on a fresh database: they race to migrate, seed the demo data and
+        // create the first admin, and both must come up (the advisory locks make exactly one of them do it).
         a = await startProc('A');
-        await waitHealthy(a);
         b = await startProc('B');
-        await waitHealthy(b);
+        await Promise.all([waitHealthy(a), waitHealthy(b)]);
       } catch (err) {
         failed = true;
         throw err;
