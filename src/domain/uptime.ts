@@ -78,6 +78,23 @@ function zonedDate(at: Date, timeZone: string): string {
   return local.toISOString().slice(0, 10);
 }
 
+/** The calendar days a history covers: each day's start instant and its date, oldest first. */
+export interface DayWindow {
+  starts: Date[];
+  dates: string[];
+}
+
+/** The `days` calendar days ending with today, in `timeZone`. Compute once and share across components. */
+export function dayWindow(now: Date, days: number, timeZone: string): DayWindow {
+  const starts: Date[] = [];
+  let cursor = startOfZonedDay(now, timeZone);
+  for (let i = 0; i < days; i++) {
+    starts.unshift(cursor);
+    cursor = startOfZonedDay(new Date(cursor.getTime() - 1), timeZone);
+  }
+  return { starts, dates: starts.map((d) => zonedDate(d, timeZone)) };
+}
+
 /**
  * Per-day uptime for the `days` calendar days ending today, from a component's status changes.
  * `changes` must be sorted by time and include the last change before the window, if any.
@@ -88,15 +105,12 @@ export function uptimeHistory(input: {
   now: Date;
   days: number;
   timeZone: string;
+  /** The same window for every component of a page: pass it to avoid recomputing time-zone math. */
+  window?: DayWindow;
 }): UptimeHistory {
-  const { changes, now, timeZone } = input;
-  const todayStart = startOfZonedDay(now, timeZone);
-  const dayStarts: Date[] = [];
-  let cursor = todayStart;
-  for (let i = 0; i < input.days; i++) {
-    dayStarts.unshift(cursor);
-    cursor = startOfZonedDay(new Date(cursor.getTime() - 1), timeZone);
-  }
+  const { changes, now } = input;
+  const window = input.window ?? dayWindow(now, input.days, input.timeZone);
+  const dayStarts = window.starts;
   const result: UptimeDay[] = [];
   let totalSeconds = 0;
   let downSeconds = 0;
@@ -105,7 +119,7 @@ export function uptimeHistory(input: {
   for (const [i, dayStart] of dayStarts.entries()) {
     const dayEnd = i + 1 < dayStarts.length ? dayStarts[i + 1]! : now;
     const from = new Date(Math.max(dayStart.getTime(), input.createdAt.getTime()));
-    const date = zonedDate(dayStart, timeZone);
+    const date = window.dates[i]!;
     // Advance through changes that happened before this day's counted span.
     while (changeIndex < changes.length && changes[changeIndex]!.at.getTime() <= from.getTime()) {
       current = changes[changeIndex]!.status;

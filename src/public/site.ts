@@ -43,6 +43,8 @@ interface Route {
   render: Renderer;
 }
 
+const MIN_REBUILD_GAP_MS = 100;
+
 const CSS = readFileSync(new URL('../web/assets/site.css', import.meta.url));
 
 const CSP =
@@ -69,6 +71,7 @@ export class PublicSite {
   private lastCheckedAt: Date = new Date(0);
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  private lastReloadAt = 0;
   private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>) | null = null;
   private readonly routes = new Map<string, Route>();
@@ -129,6 +132,11 @@ export class PublicSite {
     this.refreshing = (async () => {
       do {
         this.refreshAgain = false;
+        // Under a burst of changes, rebuild at most every MIN_REBUILD_GAP_MS: the herd keeps being served
+        // between rebuilds, and the newest state is still out well within a second.
+        const wait = this.lastReloadAt + MIN_REBUILD_GAP_MS - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        this.lastReloadAt = Date.now();
         try {
           await this.reload();
         } catch (err) {
@@ -302,7 +310,7 @@ export class PublicSite {
     const accept = req.headers['accept-encoding'];
     const encoding = accept && r.body.length > 1024 ? (accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : null) : null;
     headers.etag = encoding ? `${r.etag.slice(0, -1)}-${encoding}"` : r.etag;
-    if (req.headers['if-none-match'] === headers.etag) {
+    if (matchesEtag(req.headers['if-none-match'], headers.etag)) {
       res.writeHead(304, headers);
       res.end();
       return;
@@ -321,4 +329,14 @@ export class PublicSite {
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
+}
+
+/** If-None-Match may list several validators, weak ones included (RFC 9110 §13.1.2 uses weak comparison). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header === etag) return true;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || (t.startsWith('W/') ? t.slice(2) : t) === etag;
+  });
 }

@@ -3,7 +3,7 @@ import type { Component } from '../domain/component.ts';
 import type { Incident } from '../domain/incident.ts';
 import { isIncidentOpen } from '../domain/incident.ts';
 import { pageIndicator, type Indicator } from '../domain/rollup.ts';
-import { startOfZonedDay, uptimeHistory, type UptimeHistory } from '../domain/uptime.ts';
+import { dayWindow, startOfZonedDay, uptimeHistory, type UptimeHistory } from '../domain/uptime.ts';
 import { listComponents, listIncidentsForPage, pageVersion, statusHistorySince } from '../status/repository.ts';
 
 export const UPTIME_DAYS = 90;
@@ -54,6 +54,7 @@ export function buildSnapshot(input: {
     .filter((i) => i.kind === 'maintenance')
     .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0));
   const uptime = new Map<string, UptimeHistory>();
+  const window = dayWindow(input.loadedAt, UPTIME_DAYS, input.page.timeZone);
   for (const c of input.components) {
     if (c.isGroup) continue;
     uptime.set(
@@ -64,6 +65,7 @@ export function buildSnapshot(input: {
         now: input.loadedAt,
         days: UPTIME_DAYS,
         timeZone: input.page.timeZone,
+        window,
       }),
     );
   }
@@ -72,7 +74,8 @@ export function buildSnapshot(input: {
     componentStatuses: input.components.filter((c) => !c.isGroup).map((c) => c.status),
     maintenanceInProgress: maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying'),
   });
-  return { ...input, incidents, maintenances, uptime, indicator };
+  const { history: _history, ...rest } = input;
+  return { ...rest, incidents, maintenances, uptime, indicator };
 }
 
 export const openIncidents = (s: PageSnapshot) => s.incidents.filter((i) => isIncidentOpen(i.status));
