@@ -7,7 +7,8 @@ import type { Db } from './store/db.ts';
 import { KinkyuError, isKinkyuError } from './domain/errors.ts';
 import { StatusCommands } from './status/commands.ts';
 import { getIncident } from './status/repository.ts';
-import { PublicSite } from './public/site.ts';
+import { PublicSite, siteOptionsFromConfig } from './public/site.ts';
+import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth, wantsJson } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
 import { errorMessage } from './web/errors.ts';
@@ -19,7 +20,6 @@ import { requestLang } from './web/request-lang.ts';
 /** Bodies larger than this are refused before parsing: no form or update needs more. */
 export const BODY_LIMIT = 256 * 1024;
 
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface App {
   app: FastifyInstance;
@@ -58,14 +58,7 @@ function toKinkyuError(err: unknown): KinkyuError | null {
 
 export async function buildApp(opts: AppOptions): Promise<App> {
   const { config, db } = opts;
-  const site = new PublicSite(db, {
-    page: { id: config.pageId, nameJa: config.exchangeNameJa, nameEn: config.exchangeNameEn, url: config.publicUrl, timeZone: config.timeZone },
-    officialXUrl: config.officialXUrl,
-    defaultLang: config.defaultLang,
-    staleAfterMs: config.staleAfterMs,
-    hsts: config.publicUrl.startsWith('https://'),
-    ...(opts.clock ? { clock: opts.clock } : {}),
-  });
+  const site = new PublicSite(db, { ...siteOptionsFromConfig(config), ...(opts.clock ? { clock: opts.clock } : {}) });
   const commands = new StatusCommands(db, opts.clock);
   const cookieName = config.secureCookies ? '__Host-kinkyu_staff' : 'kinkyu_staff';
 
@@ -86,7 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.url.startsWith('/staff')) reply.header('cache-control', 'no-store');
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CSP);
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'same-origin');

@@ -11,7 +11,7 @@ export interface AuditEntry {
   ip?: string | null;
 }
 
-interface AuditRow {
+export interface AuditRow {
   seq: number;
   at: Date;
   actor_type: string;

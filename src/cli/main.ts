@@ -8,7 +8,7 @@ import { verifyAudit } from '../audit/audit-log.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
 import { buildApp } from '../server.ts';
 import { exportStatic } from '../public/export.ts';
-import { PublicSite } from '../public/site.ts';
+import { PublicSite, siteOptionsFromConfig } from '../public/site.ts';
 import { SYSTEM_ACTOR } from '../domain/actor.ts';
 import { isKinkyuError } from '../domain/errors.ts';
 import { errorMessage } from '../web/errors.ts';
@@ -136,12 +136,7 @@ async function main(argv: string[]): Promise<number> {
     case 'export-status': {
       if (!values.out) break;
       const db = await openMigrated(config);
-      const site = new PublicSite(db, {
-        page: { id: config.pageId, nameJa: config.exchangeNameJa, nameEn: config.exchangeNameEn, url: config.publicUrl, timeZone: config.timeZone },
-        officialXUrl: config.officialXUrl,
-        defaultLang: config.defaultLang,
-        staleAfterMs: config.staleAfterMs,
-      });
+      const site = new PublicSite(db, siteOptionsFromConfig(config));
       await site.refresh();
       const files = await exportStatic(site, values.out);
       await db.close();

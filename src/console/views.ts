@@ -8,7 +8,7 @@ import {
   isIncidentOpen,
   type Incident,
 } from '../domain/incident.ts';
-import type { AuditVerification } from '../audit/audit-log.ts';
+import type { AuditRow, AuditVerification } from '../audit/audit-log.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
@@ -198,16 +198,7 @@ ${components.filter((x) => !x.isGroup).map((x) => html`<label class="radio"><inp
   return shell(c, t(c.lang, 'staff.scheduleMaintenance'), '/staff/maintenances/new', body);
 }
 
-export interface AuditRowView {
-  seq: number;
-  at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  data: unknown;
-}
+export type AuditRowView = Omit<AuditRow, 'ip' | 'prev_hash' | 'hash'>;
 
 export function auditPage(c: ConsoleContext, rows: AuditRowView[], verification: AuditVerification): string {
   const verdict = verification.ok

@@ -5,6 +5,8 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 import type { Db } from '../store/db.ts';
 import type { Incident } from '../domain/incident.ts';
 import { pickLang, type Lang } from '../web/i18n.ts';
+import { CONTENT_SECURITY_POLICY } from '../web/security.ts';
+import type { Config } from '../config.ts';
 import { API_PATHS, renderApi } from './api-v2.ts';
 import { renderAtom, renderRss } from './feeds.ts';
 import { renderHistoryPage, renderIncidentPage, renderNotFoundPage, renderStatusPage, type PageContext } from './pages.ts';
@@ -47,8 +49,6 @@ const MIN_REBUILD_GAP_MS = 100;
 
 const CSS = readFileSync(new URL('../web/assets/site.css', import.meta.url));
 
-const CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const CONTENT_TYPES: Record<Kind, string> = {
   html: 'text/html; charset=utf-8',
@@ -56,6 +56,17 @@ const CONTENT_TYPES: Record<Kind, string> = {
   feed: 'application/xml; charset=utf-8',
   asset: 'text/css; charset=utf-8',
 };
+
+/** The site's options as the operator configured them. */
+export function siteOptionsFromConfig(config: Config): PublicSiteOptions {
+  return {
+    page: { id: config.pageId, nameJa: config.exchangeNameJa, nameEn: config.exchangeNameEn, url: config.publicUrl, timeZone: config.timeZone },
+    officialXUrl: config.officialXUrl,
+    defaultLang: config.defaultLang,
+    staleAfterMs: config.staleAfterMs,
+    hsts: config.publicUrl.startsWith('https://'),
+  };
+}
 
 /**
  * The public status page, API v2 and feeds, served from memory. The database is read once per change
@@ -301,7 +312,7 @@ export class PublicSite {
     };
     if (kind === 'api' || kind === 'feed') headers['access-control-allow-origin'] = '*';
     if (kind === 'html') {
-      headers['content-security-policy'] = CSP;
+      headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
       headers['referrer-policy'] = 'strict-origin-when-cross-origin';
       headers['x-frame-options'] = 'DENY';
       if (this.options.hsts) headers['strict-transport-security'] = 'max-age=31536000';

@@ -1,9 +1,9 @@
-import type { Queryable } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 import type { Component } from '../domain/component.ts';
 import type { Incident } from '../domain/incident.ts';
 import { isIncidentOpen } from '../domain/incident.ts';
 import { pageIndicator, type Indicator } from '../domain/rollup.ts';
-import { dayWindow, startOfZonedDay, uptimeHistory, type UptimeHistory } from '../domain/uptime.ts';
+import { dayWindow, startOfZonedDay, uptimeHistory, type StatusChange, type UptimeHistory } from '../domain/uptime.ts';
 import { listComponents, listIncidentsForPage, pageVersion, statusHistorySince } from '../status/repository.ts';
 
 export const UPTIME_DAYS = 90;
@@ -31,24 +31,26 @@ export interface PageSnapshot {
   indicator: Indicator;
 }
 
-export async function loadSnapshot(db: Queryable, page: PageInfo, now: Date): Promise<PageSnapshot> {
-  const { version, changedAt } = await pageVersion(db);
-  const components = await listComponents(db);
-  const all = await listIncidentsForPage(db, { recentLimit: RECENT_LIMIT });
+/** Reads everything in one repeatable-read transaction, so the version and the data belong together. */
+export async function loadSnapshot(db: Db, page: PageInfo, now: Date): Promise<PageSnapshot> {
   const windowStart = startOfZonedDay(new Date(now.getTime() - (UPTIME_DAYS - 1) * 86_400_000), page.timeZone);
-  const history = await statusHistorySince(db, windowStart);
-  return buildSnapshot({ version, changedAt, loadedAt: now, page, components, incidents: all, history });
+  const input = await db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const { version, changedAt } = await pageVersion(tx);
+    const components = await listComponents(tx);
+    const incidents = await listIncidentsForPage(tx, { recentLimit: RECENT_LIMIT });
+    const history = await statusHistorySince(tx, windowStart);
+    return { version, changedAt, components, incidents, history };
+  });
+  return buildSnapshot({ ...input, loadedAt: now, page });
 }
 
-export function buildSnapshot(input: {
-  version: number;
-  changedAt: Date;
-  loadedAt: Date;
-  page: PageInfo;
-  components: Component[];
-  incidents: Incident[];
-  history: Map<string, { status: Component['status']; at: Date }[]>;
-}): PageSnapshot {
+export type SnapshotInput = Pick<PageSnapshot, 'version' | 'changedAt' | 'loadedAt' | 'page' | 'components' | 'incidents'> & {
+  /** Status changes per component since the window start, with the last one before it. */
+  history: Map<string, StatusChange[]>;
+};
+
+export function buildSnapshot(input: SnapshotInput): PageSnapshot {
   const incidents = input.incidents.filter((i) => i.kind === 'incident');
   const maintenances = input.incidents
     .filter((i) => i.kind === 'maintenance')

@@ -6,6 +6,7 @@ import { buildApp, type App } from '../../src/server.ts';
 import { createStaff } from '../../src/staff/accounts.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/actor.ts';
 import type { Role } from '../../src/staff/permissions.ts';
+import { freePort } from './net.ts';
 
 export interface RunningApp extends App {
   db: Db;
@@ -20,13 +21,7 @@ export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?
   await migrate(db);
   if (opts.demo !== false) await seedDemoData(db);
   // The public URL must be known before listening; take a free port first.
-  const { createServer } = await import('node:net');
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, databaseUrl: opts.databaseUrl, ...opts.config });
   const app = await buildApp({ config, db });
   await app.site.start();

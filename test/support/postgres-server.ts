@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,17 +22,6 @@ function pgBin(name: string): string {
 
 export function postgresAvailable(): boolean {
   return spawnSync(pgBin('initdb'), ['--version']).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /** initdb refuses to run as root, so as root the cluster belongs to the `postgres` user. */
