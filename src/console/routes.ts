@@ -90,14 +90,14 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     }
   }
 
-  app.get('/staff/login', async (request, reply) => {
+  app.get('/staff/login', { config: { public: true } }, async (request, reply) => {
     const lang = requestLang(request, reply);
     const token = randomBytes(24).toString('base64url');
     reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
     return html(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next) }));
   });
 
-  app.post('/staff/login', async (request, reply) => {
+  app.post('/staff/login', { config: { public: true } }, async (request, reply) => {
     const lang = requestLang(request, reply);
     const body = (request.body ?? {}) as Body;
     const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';

@@ -11,8 +11,10 @@ declare module 'fastify' {
     staff: StaffPrincipal | null;
   }
   interface FastifyContextConfig {
-    /** The permission a staff route needs; routes without one are public (sign-in itself). */
+    /** The permission a staff route needs. Under /staff a route without one needs 'console.view'. */
     permission?: Permission;
+    /** Marks the few /staff routes open without a session (sign-in itself). */
+    public?: boolean;
   }
 }
 
@@ -40,7 +42,9 @@ export function registerStaffAuth(app: FastifyInstance, opts: AuthOptions): void
   const allowedOrigin = new URL(opts.publicUrl).origin;
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const permission = request.routeOptions.config?.permission;
+    const config = request.routeOptions.config;
+    // Deny by default: a staff route that forgets to name its permission still needs a signed-in staff member.
+    const permission = config?.permission ?? (request.url.startsWith('/staff') && !config?.public ? 'console.view' : undefined);
     const token = request.cookies?.[opts.cookieName];
     if (token) request.staff = await findSession(opts.db, token);
     if (!permission) return;
