@@ -4,6 +4,8 @@ import { loadConfig, type Config } from '../config.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { seedDemoData } from '../status/demo-data.ts';
+import { applyComponentConfig, exportComponentConfig, parseComponentConfig } from '../status/component-config.ts';
+import { readFile } from 'node:fs/promises';
 import { verifyAudit } from '../audit/audit-log.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
 import { buildApp } from '../server.ts';
@@ -21,6 +23,8 @@ Usage:
   kinkyu seed-demo                      add the demo exchange (only into an empty database)
   kinkyu staff create --email E --name N --role R [--password-stdin]
                                         roles: admin, incident_commander, agent, security, viewer
+  kinkyu components apply --file F       add/update the exchange's components from a JSON file
+  kinkyu components export              print the current components in that format
   kinkyu audit verify                   check the audit log's hash chain (exit 1 if broken)
   kinkyu export-status --out DIR        write the status page, API v2 JSON and feeds as static files
 
@@ -80,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       demo: { type: 'boolean', default: false },
       out: { type: 'string' },
+      file: { type: 'string' },
       email: { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string' },
@@ -118,6 +123,22 @@ async function main(argv: string[]): Promise<number> {
       await createStaff(db, SYSTEM_ACTOR, { email: values.email, name: values.name, role: values.role, password });
       process.stdout.write(values['password-stdin'] ? 'staff member created\n' : `staff member created; password (shown once): ${password}\n`);
       await db.close();
+      return 0;
+    }
+    case 'components': {
+      if (sub === 'export') {
+        const db = await openMigrated(config);
+        process.stdout.write(JSON.stringify(await exportComponentConfig(db), null, 2) + '\n');
+        await db.close();
+        return 0;
+      }
+      if (sub !== 'apply' || !values.file) break;
+      const entries = parseComponentConfig(JSON.parse(await readFile(values.file, 'utf8')));
+      const db = await openMigrated(config);
+      const result = await db.transaction((tx) => applyComponentConfig(tx, SYSTEM_ACTOR, entries, new Date()));
+      await db.close();
+      process.stdout.write(`components: ${result.added.length} added, ${result.updated.length} updated, ${entries.length - result.added.length - result.updated.length} unchanged\n`);
+      if (result.notInFile.length) process.stdout.write(`kept (not in the file, never deleted): ${result.notInFile.join(', ')}\n`);
       return 0;
     }
     case 'audit': {

@@ -2,53 +2,11 @@ import type { Db } from '../store/db.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { SYSTEM_ACTOR } from '../domain/actor.ts';
 import { StatusCommands } from './commands.ts';
-
-interface DemoComponent {
-  id: string;
-  ja: string;
-  en: string;
-  descJa?: string;
-  descEn?: string;
-  children?: DemoComponent[];
-  metadata?: Record<string, unknown>;
-}
+import { applyComponentConfig, parseComponentConfig } from './component-config.ts';
+import { readFileSync } from 'node:fs';
 
 /** A bitbank-like exchange: JPY spot pairs, REST and WebSocket APIs, JPY and crypto transfers, sign-in. */
-const COMPONENTS: DemoComponent[] = [
-  {
-    id: 'grptrading00', ja: '現物取引', en: 'Spot trading',
-    children: [
-      { id: 'pairbtcjpy00', ja: 'BTC/JPY', en: 'BTC/JPY', metadata: { pairs: ['btc_jpy'] } },
-      { id: 'pairethjpy00', ja: 'ETH/JPY', en: 'ETH/JPY', metadata: { pairs: ['eth_jpy'] } },
-      { id: 'pairxrpjpy00', ja: 'XRP/JPY', en: 'XRP/JPY', metadata: { pairs: ['xrp_jpy'] } },
-      { id: 'pairaltjpy00', ja: 'その他の円建てペア', en: 'Other JPY pairs', descJa: 'LTC/JPY, BCC/JPY, MONA/JPY, XLM/JPY など', descEn: 'LTC/JPY, BCC/JPY, MONA/JPY, XLM/JPY and more', metadata: { pairs: ['ltc_jpy', 'bcc_jpy', 'mona_jpy', 'xlm_jpy'] } },
-      { id: 'pairbtcq0000', ja: 'BTC建てペア', en: 'BTC-quoted pairs', metadata: { pairs: ['eth_btc', 'xrp_btc', 'ltc_btc'] } },
-    ],
-  },
-  {
-    id: 'grpapi000000', ja: 'API', en: 'API',
-    children: [
-      { id: 'restapi00000', ja: 'REST API', en: 'REST API' },
-      { id: 'websocket000', ja: 'WebSocket API', en: 'WebSocket API' },
-    ],
-  },
-  {
-    id: 'grptransfer0', ja: '入出金', en: 'Deposits and withdrawals',
-    children: [
-      { id: 'jpydeposit00', ja: '日本円入金', en: 'JPY deposits' },
-      { id: 'jpywithdraw0', ja: '日本円出金', en: 'JPY withdrawals' },
-      { id: 'btctransfer0', ja: 'BTC 入出金', en: 'BTC deposits and withdrawals' },
-      { id: 'ethtransfer0', ja: 'ETH 入出金', en: 'ETH deposits and withdrawals' },
-      { id: 'xrptransfer0', ja: 'XRP 入出金', en: 'XRP deposits and withdrawals' },
-    ],
-  },
-  {
-    id: 'grpaccount00', ja: 'アカウント', en: 'Account',
-    children: [
-      { id: 'signin000000', ja: 'ログイン (Web・アプリ)', en: 'Sign-in (web and app)' },
-    ],
-  },
-];
+const DEMO_COMPONENTS = new URL('../../examples/components.bitbank.json', import.meta.url);
 
 const DAY = 86_400_000;
 const DEMO_SEED_LOCK = 7_301_945;
@@ -61,23 +19,9 @@ export async function seedDemoData(db: Db, now = new Date()): Promise<boolean> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [DEMO_SEED_LOCK]);
     const existing = await tx.query('SELECT 1 FROM components LIMIT 1');
     if (existing.length) return false;
-    let position = 0;
-    const insert = async (c: DemoComponent, groupId: string | null) => {
-      position++;
-      await tx.query(
-        `INSERT INTO components (id, group_id, is_group, name_ja, name_en, description_ja, description_en, position, metadata,
-           created_at, updated_at, start_date)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$10,$11)`,
-        [c.id, groupId, Boolean(c.children), c.ja, c.en, c.descJa ?? null, c.descEn ?? null, position, JSON.stringify(c.metadata ?? {}),
-          createdAt, createdAt.toISOString().slice(0, 10)],
-      );
-      if (!c.children) {
-        await tx.query('INSERT INTO component_status_history (component_id, status, at) VALUES ($1, $2, $3)', [c.id, 'operational', createdAt]);
-      }
-      for (const child of c.children ?? []) await insert(child, c.id);
-    };
-    for (const c of COMPONENTS) await insert(c, null);
-    await appendAudit(tx, { actorType: 'system', actorId: null, action: 'demo.seed', data: { components: position } });
+    const entries = parseComponentConfig(JSON.parse(readFileSync(DEMO_COMPONENTS, 'utf8')));
+    await applyComponentConfig(tx, SYSTEM_ACTOR, entries, createdAt);
+    await appendAudit(tx, { actorType: 'system', actorId: null, action: 'demo.seed', data: { components: entries.length } });
     return true;
   });
   if (!seeded) return false;
