@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './support/net.ts';
+
+const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
+
+/** Starts `kinkyu start --demo` and resolves once it says it is up. */
+function startKinkyu(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('kinkyu is up')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+}
+
+test('every incident the console acknowledged survives kill -9 of the embedded-database server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kinkyu-kill9-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, DATA_DIR: join(dir, 'data'), DATABASE_URL: '', PORT: String(port), PUBLIC_URL: base, LOG_LEVEL: 'warn', KINKYU_ADMIN_EMAIL: ADMIN.email, KINKYU_ADMIN_PASSWORD: ADMIN.password };
+  let child = await startKinkyu(env);
+  try {
+    const login = await fetch(`${base}/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const acknowledged: string[] = [];
+    const burst = Array.from({ length: 100 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * 4));
+      const res = await fetch(`${base}/staff/incidents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify({ type: 'outage', severity: 'SEV3', nameJa: `障害 ${i}`, bodyJa: `記録 ${i}` }),
+      }).catch(() => null);
+      if (res?.status === 200) acknowledged.push(((await res.json()) as { incidentId: string }).incidentId);
+    });
+    setTimeout(() => child.kill('SIGKILL'), 200);
+    await Promise.all(burst);
+    console.log(`# ${acknowledged.length} incidents acknowledged before SIGKILL`);
+    assert.ok(acknowledged.length > 0, 'some requests were acknowledged before the kill');
+
+    child = await startKinkyu(env);
+    const missing: string[] = [];
+    for (const id of acknowledged) {
+      const res = await fetch(`${base}/incidents/${id}`);
+      if (res.status !== 200) missing.push(id);
+    }
+    assert.deepEqual(missing, [], 'an acknowledged incident is never lost');
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
