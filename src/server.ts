@@ -11,6 +11,7 @@ import { PublicSite, siteOptionsFromConfig } from './public/site.ts';
 import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth, wantsJson } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
+import { registerTeam } from './console/team-routes.ts';
 import { errorMessage } from './web/errors.ts';
 import { html } from './web/html.ts';
 import { t } from './web/i18n.ts';
@@ -65,6 +66,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.cookie', 'req.headers.authorization'] } : false,
     bodyLimit: BODY_LIMIT,
+    // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
+    maxParamLength: 1000,
     trustProxy: config.trustProxy,
     // The public pages are answered before Fastify routes anything: in a surge they are served as
     // prebuilt bytes at close to a bare server's speed. Everything else goes through Fastify.
@@ -88,6 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
   registerConsole(app, { db, config, commands, cookieName });
+  registerTeam(app, { db, config });
 
   const sendError = (request: FastifyRequest, reply: FastifyReply, err: KinkyuError) => {
     const lang = requestLang(request);

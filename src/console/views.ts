@@ -29,13 +29,14 @@ const val = (v: FormValues | undefined, key: string): string => {
   return typeof x === 'string' ? x : '';
 };
 
-function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml): string {
+export function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml): string {
   const nav = html`<nav aria-label="${t(c.lang, 'staff.console')}"><ul class="console-nav">
 <li><a href="/staff">${t(c.lang, 'staff.dashboard')}</a></li>
 ${can(c.staff.role, 'incident.write') ? html`<li><a href="/staff/incidents/new">${t(c.lang, 'staff.declareIncident')}</a></li>` : ''}
 ${can(c.staff.role, 'maintenance.write') ? html`<li><a href="/staff/maintenances/new">${t(c.lang, 'staff.scheduleMaintenance')}</a></li>` : ''}
 <li><a href="/staff/components">${t(c.lang, 'staff.components')}</a></li>
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 'staff.audit')}</a></li>` : ''}
+${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang, 'staff.team')}</a></li>` : ''}
 <li><a href="/">${t(c.lang, 'staff.viewPublic')}</a></li>
 </ul></nav>`;
   const header = html`<p class="site-name"><a href="/staff">${t(c.lang, 'staff.console')}</a></p>
@@ -45,8 +46,8 @@ ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 
   return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'staff.console')}`, path, header, robots: 'noindex', body: html`${nav}${messages}<h1>${title}</h1>${body}` }).value;
 }
 
-const csrf = (c: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${c.staff.csrfToken}">`;
-const when = (c: ConsoleContext, d: Date) => formatDateTime(c.lang, d, c.timeZone);
+export const csrf = (c: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${c.staff.csrfToken}">`;
+export const when = (c: ConsoleContext, d: Date) => formatDateTime(c.lang, d, c.timeZone);
 const cname = (c: ConsoleContext, comp: Component) => (c.lang === 'en' ? comp.nameEn : comp.nameJa);
 const componentLabel = (c: ConsoleContext, all: Component[], id: string, fallback: string) => {
   const comp = all.find((x) => x.id === id);

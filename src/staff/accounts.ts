@@ -50,13 +50,13 @@ export async function createStaff(
   await db
     .transaction(async (tx) => {
       const existing = await tx.query('SELECT 1 FROM staff WHERE lower(email) = $1', [email]);
-      if (existing.length) throw new KinkyuError('CONFLICT', { field: 'email' });
+      if (existing.length) throw new KinkyuError('CONFLICT', { field: 'email', rule: 'duplicate_email' });
       await tx.query('INSERT INTO staff (id, email, name, role, password_hash) VALUES ($1,$2,$3,$4,$5)', [id, email, name, role, passwordHash]);
       await appendAudit(tx, { actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'staff.create', targetType: 'staff', targetId: id, data: { email, name, role } });
     })
     .catch((err: unknown) => {
       // Two creations of the same address at once: the unique index decides, the loser hears "conflict".
-      if ((err as { code?: string })?.code === '23505') throw new KinkyuError('CONFLICT', { field: 'email' });
+      if ((err as { code?: string })?.code === '23505') throw new KinkyuError('CONFLICT', { field: 'email', rule: 'duplicate_email' });
       throw err;
     });
   return { id };
@@ -128,4 +128,128 @@ export async function endSession(db: Db, principal: StaffPrincipal, ip: string):
 
 export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Staff management (admins): list, role, disable/enable, password reset.
+
+export interface StaffMember {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  disabledAt: Date | null;
+  /** The last successful sign-in, from the audit log (sessions are deleted on sign-out). */
+  lastSignInAt: Date | null;
+  /** The last request made with one of their sessions still on record. */
+  lastSeenAt: Date | null;
+}
+
+/** Every staff member, active ones first. */
+export async function listStaff(q: Queryable): Promise<StaffMember[]> {
+  const rows = await q.query<{
+    id: string; email: string; name: string; role: Role; created_at: Date; disabled_at: Date | null;
+    last_sign_in: Date | null; last_seen: Date | null;
+  }>(
+    `SELECT s.id, s.email, s.name, s.role, s.created_at, s.disabled_at, a.last_sign_in, ss.last_seen
+     FROM staff s
+     LEFT JOIN (SELECT staff_id, max(last_seen_at) AS last_seen FROM staff_sessions GROUP BY staff_id) ss ON ss.staff_id = s.id
+     LEFT JOIN (SELECT actor_id, max(at) AS last_sign_in FROM audit_log
+                WHERE action = 'staff.sign_in' AND actor_type = 'staff' GROUP BY actor_id) a ON a.actor_id = s.id
+     ORDER BY s.disabled_at IS NOT NULL, s.created_at, s.id`,
+  );
+  const date = (d: Date | string | null) => (d === null ? null : new Date(d));
+  return rows.map((r) => ({
+    id: r.id, email: r.email, name: r.name, role: r.role,
+    createdAt: new Date(r.created_at), disabledAt: date(r.disabled_at), lastSignInAt: date(r.last_sign_in), lastSeenAt: date(r.last_seen),
+  }));
+}
+
+/** Any constant: staff changes that could leave no active admin run one at a time under this lock. */
+const STAFF_LOCK = 7_301_946;
+const STAFF_ID = /^[a-z0-9]{1,64}$/;
+
+interface TargetRow { id: string; email: string; role: Role; disabled_at: Date | null }
+
+/** Takes the staff lock and loads the member being changed; an unknown or malformed id is "not found". */
+async function lockTarget(tx: Queryable, id: unknown): Promise<TargetRow> {
+  if (typeof id !== 'string' || !STAFF_ID.test(id)) throw new KinkyuError('NOT_FOUND', { what: 'staff', rule: 'staff' });
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [STAFF_LOCK]);
+  const [row] = await tx.query<TargetRow>('SELECT id, email, role, disabled_at FROM staff WHERE id = $1 FOR UPDATE', [id]);
+  if (!row) throw new KinkyuError('NOT_FOUND', { what: 'staff', rule: 'staff' });
+  return row;
+}
+
+/** There must always be one active admin: refuse a change that would take away the last one. */
+async function assertAnotherActiveAdmin(tx: Queryable, target: TargetRow): Promise<void> {
+  if (target.role !== 'admin' || target.disabled_at) return;
+  const [row] = await tx.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM staff WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
+    [target.id],
+  );
+  if (!row || row.n < 1) throw new KinkyuError('CONFLICT', { rule: 'last_admin' });
+}
+
+async function revokeSessions(tx: Queryable, staffId: string): Promise<number> {
+  return (await tx.query('DELETE FROM staff_sessions WHERE staff_id = $1 RETURNING 1', [staffId])).length;
+}
+
+const auditOf = (actor: Actor) => ({ actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, targetType: 'staff' });
+
+/** Changes a member's role; it applies from their next request (the role is read with the session). */
+export async function changeStaffRole(db: Db, actor: Actor, id: unknown, roleInput: unknown): Promise<{ changed: boolean }> {
+  if (!isRole(roleInput)) throw new KinkyuError('VALIDATION', { field: 'role', rule: 'role' });
+  const role = roleInput;
+  return db.transaction(async (tx) => {
+    const target = await lockTarget(tx, id);
+    if (target.role === role) return { changed: false };
+    if (role !== 'admin') await assertAnotherActiveAdmin(tx, target);
+    await tx.query('UPDATE staff SET role = $2 WHERE id = $1', [target.id, role]);
+    await appendAudit(tx, { ...auditOf(actor), action: 'staff.role', targetId: target.id, data: { from: target.role, to: role } });
+    return { changed: true };
+  });
+}
+
+/** Disables a member and deletes all their sessions in the same transaction: they are signed out at once. */
+export async function disableStaff(db: Db, actor: Actor, id: unknown): Promise<{ changed: boolean; sessionsRevoked: number }> {
+  return db.transaction(async (tx) => {
+    const target = await lockTarget(tx, id);
+    if (target.disabled_at) return { changed: false, sessionsRevoked: 0 };
+    await assertAnotherActiveAdmin(tx, target);
+    await tx.query('UPDATE staff SET disabled_at = now() WHERE id = $1', [target.id]);
+    const sessionsRevoked = await revokeSessions(tx, target.id);
+    await appendAudit(tx, { ...auditOf(actor), action: 'staff.disable', targetId: target.id, data: { sessionsRevoked } });
+    return { changed: true, sessionsRevoked };
+  });
+}
+
+export async function enableStaff(db: Db, actor: Actor, id: unknown): Promise<{ changed: boolean }> {
+  return db.transaction(async (tx) => {
+    const target = await lockTarget(tx, id);
+    if (!target.disabled_at) return { changed: false };
+    await tx.query('UPDATE staff SET disabled_at = NULL WHERE id = $1', [target.id]);
+    await appendAudit(tx, { ...auditOf(actor), action: 'staff.enable', targetId: target.id });
+    return { changed: true };
+  });
+}
+
+/**
+ * Gives a member a new generated password and ends all their sessions. The password is returned once for
+ * the admin to hand over; only its hash is stored, and it never reaches the audit log.
+ */
+export async function resetStaffPassword(db: Db, actor: Actor, id: unknown): Promise<{ password: string; sessionsRevoked: number }> {
+  if (typeof id !== 'string' || !STAFF_ID.test(id)) throw new KinkyuError('NOT_FOUND', { what: 'staff', rule: 'staff' });
+  const [exists] = await db.query('SELECT 1 FROM staff WHERE id = $1', [id]);
+  if (!exists) throw new KinkyuError('NOT_FOUND', { what: 'staff', rule: 'staff' });
+  const password = generatePassword();
+  const passwordHash = await argon2Hash(password, ARGON2); // outside the transaction: hashing takes a while
+  const sessionsRevoked = await db.transaction(async (tx) => {
+    const target = await lockTarget(tx, id);
+    await tx.query('UPDATE staff SET password_hash = $2 WHERE id = $1', [target.id, passwordHash]);
+    const revoked = await revokeSessions(tx, target.id);
+    await appendAudit(tx, { ...auditOf(actor), action: 'staff.password_reset', targetId: target.id, data: { sessionsRevoked: revoked } });
+    return revoked;
+  });
+  return { password, sessionsRevoked };
 }
