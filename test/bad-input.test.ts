@@ -1,3 +1,4 @@
+import { assertRefusedWithoutChange, type ExpectedRefusal } from './support/refusal.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
@@ -17,24 +18,8 @@ async function observable(): Promise<string> {
   return JSON.stringify([incidents, components, audit[0]?.n]);
 }
 
-async function refusedWithoutChange(
-  send: () => Promise<Response>,
-  expect: { status: number; code?: string; message?: RegExp },
-): Promise<void> {
-  const before = await observable();
-  const res = await send();
-  assert.equal(res.status, expect.status);
-  const text = await res.text();
-  if (expect.code) {
-    const body = JSON.parse(text) as { code: string; message: string; requestId: string };
-    assert.equal(body.code, expect.code);
-    assert.ok(body.message.length > 0 && body.requestId, 'a clear message and a request id');
-    if (expect.message) assert.match(body.message, expect.message);
-  } else if (expect.message) {
-    assert.match(text, expect.message);
-  }
-  assert.equal(await observable(), before, 'a refused request changes nothing');
-}
+const refusedWithoutChange = (send: () => Promise<Response>, expect: ExpectedRefusal) =>
+  assertRefusedWithoutChange(observable, send, expect);
 
 before(async () => {
   app = await startApp();

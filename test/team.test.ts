@@ -1,3 +1,4 @@
+import { assertRefusedWithoutChange, type ExpectedRefusal } from './support/refusal.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, makeStaff, StaffClient, PASSWORD, type RunningApp } from './support/app.ts';
@@ -22,25 +23,8 @@ async function observable(a: RunningApp = app): Promise<string> {
   return JSON.stringify([staff, sessions, audit[0]?.n]);
 }
 
-async function refusedWithoutChange(
-  send: () => Promise<Response>,
-  expect: { status: number; code?: string; message?: RegExp },
-  a: RunningApp = app,
-): Promise<void> {
-  const before = await observable(a);
-  const res = await send();
-  const text = await res.text();
-  assert.equal(res.status, expect.status, text.slice(0, 500));
-  if (expect.code) {
-    const body = JSON.parse(text) as { code: string; message: string; requestId: string };
-    assert.equal(body.code, expect.code);
-    assert.ok(body.message.length > 0 && body.requestId, 'a clear message and a request id');
-    if (expect.message) assert.match(body.message, expect.message);
-  } else if (expect.message) {
-    assert.match(text, expect.message);
-  }
-  assert.equal(await observable(a), before, 'a refused request changes nothing');
-}
+const refusedWithoutChange = (send: () => Promise<Response>, expect: ExpectedRefusal, a: RunningApp = app) =>
+  assertRefusedWithoutChange(() => observable(a), send, expect);
 
 const shownPassword = (page: string): string => {
   const m = /id="generated-password"[^>]*value="([^"]+)"/.exec(page);
