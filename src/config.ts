@@ -19,6 +19,8 @@ export interface Config {
   /** How long after the database stops answering the public page says it shows an older state. */
   staleAfterMs: number;
   trustProxy: boolean;
+  /** When set, a static copy of the public site is kept current in this folder. */
+  exportDir: string | undefined;
 }
 
 function env(name: string, fallback: string): string {
@@ -47,6 +49,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     staffSessionHours: Number(env('STAFF_SESSION_HOURS', '12')),
     staleAfterMs: Number(env('STALE_AFTER_MS', '3000')),
     trustProxy: env('TRUST_PROXY', 'false') === 'true',
+    exportDir: process.env.EXPORT_DIR || undefined,
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import { KinkyuError, isKinkyuError } from './domain/errors.ts';
 import { StatusCommands } from './status/commands.ts';
 import { getIncident } from './status/repository.ts';
 import { PublicSite, siteOptionsFromConfig } from './public/site.ts';
+import { exportOnChange } from './public/export.ts';
 import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth, wantsJson } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
@@ -67,7 +68,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.cookie', 'req.headers.authorization'] } : false,
     bodyLimit: BODY_LIMIT,
     // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     trustProxy: config.trustProxy,
     // The public pages are answered before Fastify routes anything: in a surge they are served as
     // prebuilt bytes at close to a bare server's speed. Everything else goes through Fastify.
@@ -145,12 +146,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }, 15_000);
   scheduler.unref();
 
+  const exportSettled = config.exportDir
+    ? exportOnChange(site, config.exportDir, { minGapMs: 2000, log: (err) => app.log.warn({ err }, 'static export failed') })
+    : async () => undefined;
+
   return {
     app,
     site,
     commands,
     async close() {
       clearInterval(scheduler);
+      await exportSettled();
       await site.stop();
       await app.close();
     },

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PublicSite } from './site.ts';
@@ -32,13 +32,50 @@ export async function exportStatic(site: PublicSite, outDir: string): Promise<st
       if (rendered === null) continue;
       const file = join(outDir, fileFor(path, lang));
       await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, path.endsWith('.json') ? rendered : rewriteLinksForStatic(rendered));
+      await writeAtomically(file, path.endsWith('.json') ? rendered : rewriteLinksForStatic(rendered));
       written.push(file);
     }
   }
   const css = join(outDir, 'assets/site.css');
   await mkdir(dirname(css), { recursive: true });
-  await writeFile(css, readFileSync(new URL('../web/assets/site.css', import.meta.url)));
+  await writeAtomically(css, readFileSync(new URL('../web/assets/site.css', import.meta.url)));
   written.push(css);
   return written;
+}
+
+/** A host syncing the folder never picks up a half-written file: write beside it, then rename over it. */
+async function writeAtomically(file: string, content: string | Buffer): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, content);
+  await rename(temp, file);
+}
+
+/**
+ * Keeps a static export current: after every change, at most once per `minGapMs`, one export at a time.
+ * Returns a function that waits for the export in progress (for shutdown and tests).
+ */
+export function exportOnChange(site: PublicSite, outDir: string, opts: { minGapMs: number; log: (err: unknown) => void }): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let pending = false;
+  let last = 0;
+  const run = (): Promise<void> => {
+    if (running) {
+      pending = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        pending = false;
+        const wait = last + opts.minGapMs - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        last = Date.now();
+        await exportStatic(site, outDir).catch(opts.log);
+      } while (pending);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  site.onChange(() => void run());
+  return () => running ?? Promise.resolve();
 }

@@ -83,6 +83,7 @@ export class PublicSite {
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
   private lastReloadAt = 0;
+  private readonly changeListeners: ((snapshot: PageSnapshot) => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>) | null = null;
   private readonly routes = new Map<string, Route>();
@@ -163,8 +164,15 @@ export class PublicSite {
   private async reload(): Promise<void> {
     const now = this.clock();
     const snapshot = await loadSnapshot(this.db, this.options.page, now);
+    const changed = snapshot.version !== this.snapshot?.version;
     this.snapshot = snapshot;
     this.markSuccess(now);
+    if (changed) for (const listener of this.changeListeners) listener(snapshot);
+  }
+
+  /** Calls `listener` after each reload that brought a new version (not on periodic refreshes). */
+  onChange(listener: (snapshot: PageSnapshot) => void): void {
+    this.changeListeners.push(listener);
   }
 
   private async checkVersion(): Promise<void> {
