@@ -134,6 +134,24 @@ describe('an incident from declaration to resolution', () => {
     assert.match(body.message, /新しい障害/);
   });
 
+  test('the closed incident is on the dashboard, and its postmortem is published from there', async () => {
+    const dashboard = await (await commander.get('/staff')).text();
+    const closedSection = dashboard.slice(dashboard.indexOf('最近終了した障害'));
+    assert.ok(closedSection.includes(`/staff/incidents/${incidentId}`), 'listed under recently closed');
+    const res = await commander.postForm(`/staff/incidents/${incidentId}/updates`, {
+      status: 'postmortem', bodyJa: '事後報告: マッチングエンジンの監視を強化しました。',
+    });
+    assert.equal(res.status, 303);
+    await app.site.refresh();
+    const incident = (await getJson('/api/v2/incidents.json')).incidents.find((i: any) => i.id === incidentId);
+    assert.equal(incident.status, 'postmortem');
+    assert.ok((await getText(`/incidents/${incidentId}`)).includes('事後報告: マッチングエンジンの監視を強化しました。'));
+    const again = await commander.postJson(`/staff/incidents/${incidentId}/updates`, { bodyJa: '追記' });
+    assert.equal(again.status, 409, 'a postmortem is final for public updates');
+    const note = await commander.postJson(`/staff/incidents/${incidentId}/updates`, { visibility: 'internal', bodyJa: '振り返り会は金曜' });
+    assert.equal(note.status, 200, 'internal notes are still possible');
+  });
+
   test('the audit chain holds every change and detects an edited row', async () => {
     const actions = (await app.db.query<{ action: string }>('SELECT action FROM audit_log ORDER BY seq')).map((r) => r.action);
     assert.ok(actions.includes('incident.declare'));

@@ -136,7 +136,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
 
   app.get('/staff', { config: { permission: 'console.view' } }, async (request, reply) => {
-    const [incidents, components] = await Promise.all([listIncidentsForPage(db, { recentLimit: 0 }), listComponents(db)]);
+    const [incidents, components] = await Promise.all([listIncidentsForPage(db, { recentLimit: 10 }), listComponents(db)]);
     return html(reply, views.dashboardPage(ctx(request, reply), { incidents, components }));
   });
 

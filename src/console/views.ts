@@ -91,6 +91,7 @@ export function dashboardPage(c: ConsoleContext, data: { incidents: Incident[]; 
   const maint = data.incidents.filter((i) => i.kind === 'maintenance' && isIncidentOpen(i.status));
   const row = (i: Incident) => html`<li><a href="/staff/${i.kind === 'maintenance' ? 'maintenances' : 'incidents'}/${i.id}">${iname(c, i)}</a>
 <p class="meta">${i.kind === 'incident' ? html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · ` : ''}${statusText(c, i, i.status)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
+  const closed = data.incidents.filter((i) => i.kind === 'incident' && !isIncidentOpen(i.status)).slice(0, 10);
   const degraded = data.components.filter((x) => !x.isGroup && x.status !== 'operational');
   const body = html`<h2>${t(c.lang, 'staff.openIncidents')}</h2>
 ${open.length ? html`<ul class="history">${open.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noOpenIncidents')}</p>`}
@@ -98,7 +99,10 @@ ${open.length ? html`<ul class="history">${open.map(row)}</ul>` : html`<p>${t(c.
 ${maint.length ? html`<ul class="history">${maint.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noMaintenances')}</p>`}
 <h2>${t(c.lang, 'staff.components')}</h2>
 <ul class="history">${(degraded.length ? degraded : []).map((x) => html`<li>${cname(c, x)}: <span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span></li>`)}</ul>
-${degraded.length ? '' : html`<p><span class="status s-operational">${t(c.lang, 'indicator.none')}</span></p>`}`;
+${degraded.length ? '' : html`<p><span class="status s-operational">${t(c.lang, 'indicator.none')}</span></p>`}
+<h2>${t(c.lang, 'staff.recentlyClosed')}</h2>
+${closed.length ? html`<ul class="history">${closed.map(row)}</ul>` : html`<p>${t(c.lang, 'page.noRecentIncidents')}</p>`}
+<p class="hint">${t(c.lang, 'staff.postmortemHint')}</p>`;
   return shell(c, t(c.lang, 'staff.dashboard'), '/staff', body);
 }
 

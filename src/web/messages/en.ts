@@ -147,6 +147,8 @@ export const en: Record<keyof typeof ja, string> = {
   'staff.openIncidents': 'Open incidents',
   'staff.maintenances': 'Maintenance',
   'staff.noOpenIncidents': 'No open incidents.',
+  'staff.recentlyClosed': 'Recently closed incidents',
+  'staff.postmortemHint': 'Open a resolved incident to add internal notes or publish its postmortem.',
   'staff.noMaintenances': 'No scheduled or running maintenance.',
   'staff.postUpdate': 'Post an update',
   'staff.timeline': 'Timeline',

@@ -145,6 +145,8 @@ export const ja = {
   'staff.openIncidents': '対応中の障害',
   'staff.maintenances': 'メンテナンス',
   'staff.noOpenIncidents': '対応中の障害はありません。',
+  'staff.recentlyClosed': '最近終了した障害',
+  'staff.postmortemHint': '解決済みの障害を開くと、社内メモの追加や事後報告 (postmortem) の公開ができます。',
   'staff.noMaintenances': '予定・実施中のメンテナンスはありません。',
   'staff.postUpdate': '更新を投稿する',
   'staff.timeline': 'タイムライン',
