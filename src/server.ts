@@ -6,7 +6,9 @@ import type { Config } from './config.ts';
 import type { Db } from './store/db.ts';
 import { KinkyuError, isKinkyuError } from './domain/errors.ts';
 import { StatusCommands } from './status/commands.ts';
-import { getIncident } from './status/repository.ts';
+import { getIncident, listIncidentsBetween } from './status/repository.ts';
+import { shiftMonth } from './public/pages.ts';
+import { zoneOffsetMs } from './domain/uptime.ts';
 import { PublicSite, siteOptionsFromConfig } from './public/site.ts';
 import { exportOnChange } from './public/export.ts';
 import { CONTENT_SECURITY_POLICY } from './web/security.ts';
@@ -120,6 +122,22 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     const incident = /^[a-z0-9]{1,64}$/.test(id) ? await getIncident(db, id, { includeInternal: false }) : undefined;
     const page = incident ? site.incidentPage(incident, lang) : null;
     if (!page) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
+    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=60').send(page);
+  });
+
+  // Month archives reach back past what the snapshot keeps in memory.
+  app.get<{ Params: { month: string } }>('/history/:month', async (request, reply) => {
+    const lang = requestLang(request);
+    const month = request.params.month;
+    const match = /^(\d{4})-(\d{2})$/.exec(month);
+    const monthNumber = Number(match?.[2]);
+    if (!match || monthNumber < 1 || monthNumber > 12) throw new KinkyuError('NOT_FOUND', { what: 'month' });
+    const startLocal = new Date(`${month}-01T00:00:00Z`);
+    const endLocal = new Date(`${shiftMonth(month, 1)}-01T00:00:00Z`);
+    const from = new Date(startLocal.getTime() - zoneOffsetMs(startLocal, config.timeZone));
+    const to = new Date(endLocal.getTime() - zoneOffsetMs(endLocal, config.timeZone));
+    const page = site.monthPage(month, await listIncidentsBetween(db, from, to), lang);
+    if (!page) throw new KinkyuError('DATABASE_UNAVAILABLE');
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=60').send(page);
   });
 

@@ -107,5 +107,15 @@ describe('the public site is served from memory with HTTP caching', () => {
     const res = await raw(`/incidents/${incidentId}`);
     assert.equal(res.status, 200);
     assert.ok(res.body.toString().includes('古い障害'));
+
+    await app.db.query(`UPDATE incidents SET started_at = created_at WHERE id = $1`, [incidentId]);
+    const [moved] = await app.db.query<{ month: string }>(
+      `SELECT to_char(started_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month FROM incidents WHERE id = $1`, [incidentId]);
+    assert.ok(moved);
+    const archive = await raw(`/history/${moved.month}`);
+    assert.equal(archive.status, 200);
+    assert.ok(archive.body.toString().includes('古い障害'), 'the month archive lists it');
+    assert.ok(!(await raw(`/history/${moved.month}?lang=en`)).body.toString().includes('新しい 1'), 'and only that month');
+    for (const bad of ['2026-13', '2026-00', 'abcd-ef', '2026-1']) assert.equal((await raw(`/history/${bad}`)).status, 404, bad);
   });
 });

@@ -4,6 +4,7 @@ import type { UptimeHistory } from '../domain/uptime.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
+import { isoInZone } from './time.ts';
 import { activeMaintenances, openIncidents, upcomingMaintenances, type PageSnapshot } from './snapshot.ts';
 
 export interface PageContext {
@@ -176,20 +177,62 @@ ${footer(c)}`;
   return layout({ lang: c.lang, title: `${incidentName(c, i)} · ${t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) })}`, body, path: `/incidents/${i.id}`, header: header(c) }).value;
 }
 
+function historyRow(c: PageContext, i: Incident): SafeHtml {
+  return html`<li><a href="/incidents/${i.id}${langQuery(c)}">${incidentName(c, i)}</a>
+<p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
+}
+
+function historyLists(c: PageContext, incidents: Incident[], maintenances: Incident[]): SafeHtml {
+  return html`<section aria-labelledby="hist-inc"><h2 id="hist-inc">${t(c.lang, 'site.history')}</h2>
+${incidents.length ? html`<ul class="history">${incidents.map((i) => historyRow(c, i))}</ul>` : html`<p>${t(c.lang, 'page.noIncidentsInHistory')}</p>`}</section>
+<section aria-labelledby="hist-maint"><h2 id="hist-maint">${t(c.lang, 'page.maintenanceHistory')}</h2>
+${maintenances.length ? html`<ul class="history">${maintenances.map((i) => historyRow(c, i))}</ul>` : html`<p>${t(c.lang, 'page.noIncidentsInHistory')}</p>`}</section>`;
+}
+
+/** "2026-11" for the month containing `date` in the page's time zone, and the months around it. */
+export function monthOf(date: Date, timeZone: string): string {
+  return isoInZone(date, timeZone).slice(0, 7);
+}
+
+export function shiftMonth(month: string, by: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 + by, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+function monthLinks(c: PageContext, from: string, count: number): SafeHtml {
+  const months = Array.from({ length: count }, (_, i) => shiftMonth(from, -i));
+  return html`<nav aria-labelledby="months-h"><h2 id="months-h">${t(c.lang, 'page.byMonth')}</h2>
+<ul class="console-nav">${months.map((m) => html`<li><a href="/history/${m}${langQuery(c)}">${m}</a></li>`)}</ul></nav>`;
+}
+
 export function renderHistoryPage(c: PageContext): string {
   const s = c.snapshot;
-  const row = (i: Incident) => html`<li><a href="/incidents/${i.id}${langQuery(c)}">${incidentName(c, i)}</a>
-<p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
-  const past = s.maintenances.filter((m) => m.status === 'completed');
+  const past = [...s.maintenances.filter((m) => m.status === 'completed')].reverse();
   const body = html`${staleNotice(c)}
 <h1>${t(c.lang, 'page.historyTitle')}</h1>
-<section aria-labelledby="hist-inc"><h2 id="hist-inc">${t(c.lang, 'site.history')}</h2>
-${s.incidents.length ? html`<ul class="history">${s.incidents.map(row)}</ul>` : html`<p>${t(c.lang, 'page.noIncidentsInHistory')}</p>`}</section>
-<section aria-labelledby="hist-maint"><h2 id="hist-maint">${t(c.lang, 'page.maintenanceHistory')}</h2>
-${past.length ? html`<ul class="history">${[...past].reverse().map(row)}</ul>` : html`<p>${t(c.lang, 'page.noIncidentsInHistory')}</p>`}</section>
+${historyLists(c, s.incidents, past)}
+${monthLinks(c, monthOf(s.loadedAt, s.page.timeZone), 12)}
 <p><a href="/${langQuery(c)}">${t(c.lang, 'site.backToStatus')}</a></p>
 ${footer(c)}`;
   return layout({ lang: c.lang, title: `${t(c.lang, 'page.historyTitle')} · ${exchangeName(c)}`, body, path: '/history', header: header(c) }).value;
+}
+
+/** One calendar month of incidents and maintenances, read from the database (older than the snapshot keeps). */
+export function renderMonthPage(c: PageContext, month: string, items: Incident[]): string {
+  const incidents = items.filter((i) => i.kind === 'incident');
+  const maintenances = items.filter((i) => i.kind === 'maintenance');
+  const newer = shiftMonth(month, 1);
+  const current = monthOf(c.snapshot.loadedAt, c.snapshot.page.timeZone);
+  const body = html`<h1>${t(c.lang, 'page.monthTitle', { month })}</h1>
+${historyLists(c, incidents, maintenances)}
+<nav><ul class="console-nav">
+<li><a href="/history/${shiftMonth(month, -1)}${langQuery(c)}" rel="prev">${t(c.lang, 'page.olderMonth')}</a></li>
+${newer <= current ? html`<li><a href="/history/${newer}${langQuery(c)}" rel="next">${t(c.lang, 'page.newerMonth')}</a></li>` : ''}
+<li><a href="/history${langQuery(c)}">${t(c.lang, 'site.history')}</a></li>
+</ul></nav>
+${footer(c)}`;
+  return layout({ lang: c.lang, title: `${t(c.lang, 'page.monthTitle', { month })} · ${exchangeName(c)}`, body, path: `/history/${month}`, header: header(c) }).value;
 }
 
 export function renderNotFoundPage(c: PageContext): string {

@@ -9,7 +9,7 @@ import { CONTENT_SECURITY_POLICY } from '../web/security.ts';
 import type { Config } from '../config.ts';
 import { API_PATHS, renderApi } from './api-v2.ts';
 import { renderAtom, renderRss } from './feeds.ts';
-import { renderHistoryPage, renderIncidentPage, renderNotFoundPage, renderStatusPage, type PageContext } from './pages.ts';
+import { renderHistoryPage, renderIncidentPage, renderMonthPage, renderNotFoundPage, renderStatusPage, type PageContext } from './pages.ts';
 import { loadSnapshot, type PageInfo, type PageSnapshot } from './snapshot.ts';
 import { pageVersion } from '../status/repository.ts';
 
@@ -302,6 +302,10 @@ export class PublicSite {
   /** The 404 page in the visitor's language, for the application's not-found handler. */
   notFoundPage(lang: Lang): string | null {
     return this.snapshot ? renderNotFoundPage(this.context(lang)) : null;
+  }
+
+  monthPage(month: string, items: Incident[], lang: Lang): string | null {
+    return this.snapshot ? renderMonthPage(this.context(lang), month, items) : null;
   }
 
   incidentPage(incident: Incident, lang: Lang): string | null {

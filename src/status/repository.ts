@@ -205,3 +205,14 @@ export async function pageVersion(q: Queryable): Promise<{ version: number; chan
   if (!row) throw new Error('page_state row is missing');
   return { version: row.version, changedAt: new Date(row.changed_at) };
 }
+
+/** Public incidents and maintenances that started (or were scheduled) in [from, to), newest first. */
+export async function listIncidentsBetween(q: Queryable, from: Date, to: Date): Promise<Incident[]> {
+  const rows = await q.query<IncidentRow>(
+    `${INCIDENT_SELECT}
+     WHERE COALESCE(i.scheduled_for, i.started_at) >= $1 AND COALESCE(i.scheduled_for, i.started_at) < $2
+     ORDER BY COALESCE(i.scheduled_for, i.started_at) DESC LIMIT 500`,
+    [from, to],
+  );
+  return attachUpdates(q, rows, false);
+}

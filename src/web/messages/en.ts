@@ -74,6 +74,10 @@ export const en: Record<keyof typeof ja, string> = {
   'page.updates': 'Updates',
   'page.historyTitle': 'Incident and maintenance history',
   'page.maintenanceHistory': 'Past maintenance',
+  'page.byMonth': 'History by month',
+  'page.monthTitle': 'Incidents and maintenance in {month}',
+  'page.olderMonth': 'Previous month',
+  'page.newerMonth': 'Next month',
   'page.notFound': 'The page you are looking for was not found.',
 
   'feed.title': '{exchange} status history',

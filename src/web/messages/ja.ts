@@ -72,6 +72,10 @@ export const ja = {
   'page.updates': '経過',
   'page.historyTitle': '障害・メンテナンスの履歴',
   'page.maintenanceHistory': '過去のメンテナンス',
+  'page.byMonth': '月別の履歴',
+  'page.monthTitle': '{month} の障害・メンテナンス',
+  'page.olderMonth': '前の月',
+  'page.newerMonth': '次の月',
   'page.notFound': 'お探しのページは見つかりませんでした。',
 
   'feed.title': '{exchange} ステータス履歴',
