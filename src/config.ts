@@ -18,7 +18,11 @@ export interface Config {
   staffSessionHours: number;
   /** How long after the database stops answering the public page says it shows an older state. */
   staleAfterMs: number;
-  trustProxy: boolean;
+  /**
+   * Which proxies' X-Forwarded-For to believe: false, a hop count, or addresses/CIDRs ("127.0.0.1,10.0.0.0/8").
+   * `true` trusts any client's header and lets it choose its own IP: avoid it.
+   */
+  trustProxy: boolean | number | string;
   /** When set, a static copy of the public site is kept current in this folder. */
   exportDir: string | undefined;
 }
@@ -48,8 +52,15 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     secureCookies: env('SECURE_COOKIES', publicUrl.startsWith('https://') ? 'true' : 'false') === 'true',
     staffSessionHours: Number(env('STAFF_SESSION_HOURS', '12')),
     staleAfterMs: Number(env('STALE_AFTER_MS', '3000')),
-    trustProxy: env('TRUST_PROXY', 'false') === 'true',
+    trustProxy: parseTrustProxy(env('TRUST_PROXY', 'false')),
     exportDir: process.env.EXPORT_DIR || undefined,
     ...overrides,
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'false' || value === '0') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

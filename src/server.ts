@@ -49,6 +49,21 @@ function isDatabaseDown(err: unknown): boolean {
   );
 }
 
+/** A public page rendered per request: its language came from headers, so shared caches must key on them. */
+function sendPublicPage(reply: FastifyReply, page: string) {
+  return reply
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'public, max-age=60')
+    .header('vary', 'Accept-Language, Cookie')
+    .send(page);
+}
+
+/** The request's path as a same-site link: no query, and never "//host" (which a browser reads as another site). */
+function safePath(url: string): string {
+  const path = (url.split('?')[0] ?? '/').replace(/^[/\\]+/, '/');
+  return /^\/[\w\-/.%]*$/.test(path) ? path : '/';
+}
+
 function toKinkyuError(err: unknown): KinkyuError | null {
   if (isKinkyuError(err)) return err;
   const e = err as { code?: string; statusCode?: number };
@@ -71,7 +86,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     bodyLimit: BODY_LIMIT,
     // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
     routerOptions: { maxParamLength: 1000 },
-    trustProxy: config.trustProxy,
+    // A hop count trusts that many proxies in front of us, nearest first.
+    trustProxy: typeof config.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (config.trustProxy as number)) : config.trustProxy,
     // The public pages are answered before Fastify routes anything: in a surge they are served as
     // prebuilt bytes at close to a bare server's speed. Everything else goes through Fastify.
     serverFactory: (handler) =>
@@ -80,6 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       }),
   });
   site.setLogger((msg, err) => app.log.warn({ err }, msg));
+  app.decorate('kinkyuDefaultLang', config.defaultLang);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
 
@@ -104,7 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
     const body = html`<h1>${t(lang, 'error.title')}</h1><p class="error-box" role="alert">${message}</p><p><a href="/">${t(lang, 'site.backToStatus')}</a></p>`;
     return reply.code(err.httpStatus).header('content-type', 'text/html; charset=utf-8')
-      .send(layout({ lang, title: t(lang, 'error.title'), body, path: request.url.split('?')[0] ?? '/', robots: 'noindex' }).value);
+      .send(layout({ lang, title: t(lang, 'error.title'), body, path: safePath(request.url), robots: 'noindex' }).value);
   };
 
   app.setErrorHandler((err, request, reply) => {
@@ -119,10 +136,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.get<{ Params: { id: string } }>('/incidents/:id', async (request, reply) => {
     const lang = requestLang(request);
     const id = request.params.id;
-    const incident = /^[a-z0-9]{1,64}$/.test(id) ? await getIncident(db, id, { includeInternal: false }) : undefined;
+    // Random ids are answered from memory: a flood of guesses never reaches the database.
+    const known = site.current()?.knownIds.has(id) ?? /^[a-z0-9]{1,64}$/.test(id);
+    const incident = known ? await getIncident(db, id, { includeInternal: false }) : undefined;
     const page = incident ? site.incidentPage(incident, lang) : null;
     if (!page) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
-    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=60').send(page);
+    return sendPublicPage(reply, page);
   });
 
   // Month archives reach back past what the snapshot keeps in memory.
@@ -131,14 +150,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     const month = request.params.month;
     const match = /^(\d{4})-(\d{2})$/.exec(month);
     const monthNumber = Number(match?.[2]);
-    if (!match || monthNumber < 1 || monthNumber > 12) throw new KinkyuError('NOT_FOUND', { what: 'month' });
+    const year = Number(match?.[1]);
+    if (!match || monthNumber < 1 || monthNumber > 12 || year < 2000 || year > 9998) throw new KinkyuError('NOT_FOUND', { what: 'month' });
     const startLocal = new Date(`${month}-01T00:00:00Z`);
     const endLocal = new Date(`${shiftMonth(month, 1)}-01T00:00:00Z`);
     const from = new Date(startLocal.getTime() - zoneOffsetMs(startLocal, config.timeZone));
     const to = new Date(endLocal.getTime() - zoneOffsetMs(endLocal, config.timeZone));
     const page = site.monthPage(month, await listIncidentsBetween(db, from, to), lang);
     if (!page) throw new KinkyuError('DATABASE_UNAVAILABLE');
-    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=60').send(page);
+    return sendPublicPage(reply, page);
   });
 
   app.get('/healthz', async () => ({ ok: true, stale: site.isStale(), version: site.current()?.version ?? null }));

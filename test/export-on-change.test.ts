@@ -15,6 +15,8 @@ test('with EXPORT_DIR set, the static copy follows every change on its own', asy
       componentStatuses: { pairbtcjpy00: 'major_outage' },
     });
     const ms = await eventually(async () => {
+      // The first export may still be writing its files: a missing one just means "not yet".
+      if (!existsSync(join(dir, 'api/v2/summary.json')) || !existsSync(join(dir, 'en/index.html'))) return false;
       const page = readFileSync(join(dir, 'index.html'), 'utf8');
       const summary = JSON.parse(readFileSync(join(dir, 'api/v2/summary.json'), 'utf8'));
       return page.includes('取引所全体の障害') && summary.status.indicator === 'critical'

@@ -8,7 +8,7 @@ import { zoneOffsetMs } from '../domain/uptime.ts';
 import { verifyAudit } from '../audit/audit-log.ts';
 import { StatusCommands } from '../status/commands.ts';
 import { getIncident, listComponents, listIncidentsForPage } from '../status/repository.ts';
-import { authenticate, createSession, endSession } from '../staff/accounts.ts';
+import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
@@ -50,8 +50,11 @@ function safeNext(next: unknown): string {
 
 export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): void {
   const { db, config, commands } = opts;
-  const byIp = new RateLimiter(30, 15 * 60_000);
-  const byEmail = new RateLimiter(10, 15 * 60_000);
+  // Only failures count. One client guessing one account is stopped soon; one address attacked from many
+  // clients later (so an attacker cannot cheaply lock a colleague out); one client spraying many accounts too.
+  const failuresByClientAndEmail = new RateLimiter(5, 15 * 60_000);
+  const failuresByEmail = new RateLimiter(50, 15 * 60_000);
+  const failuresByIp = new RateLimiter(30, 15 * 60_000);
   const actorOf = (request: FastifyRequest): Actor => ({ type: 'staff', id: request.staff?.id ?? null, ip: request.ip });
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { flash?: string | null; error?: string | null } = {}) => {
     const lang = requestLang(request, reply);
@@ -60,7 +63,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       lang,
       staff: request.staff!,
       timeZone: config.timeZone,
-      flash: extra.flash ?? (flashKey && FLASH[flashKey] ? t(lang, FLASH[flashKey]) : null),
+      flash: extra.flash ?? (flashKey && Object.hasOwn(FLASH, flashKey) ? t(lang, FLASH[flashKey]) : null),
       error: extra.error ?? null,
     };
   };
@@ -107,15 +110,27 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
       return html(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email }), err.httpStatus);
     };
+    // A JSON body cannot be sent cross-site without a preflight, so only JSON skips the form's double-submit
+    // token; a browser's Origin, when sent, must be ours either way.
+    const isJsonBody = (request.headers['content-type'] ?? '').startsWith('application/json');
+    const origin = request.headers.origin;
+    if (origin && origin !== new URL(config.publicUrl).origin && origin !== `${request.protocol}://${request.host}`) return fail(new KinkyuError('CSRF'));
     const cookieToken = request.cookies[LOGIN_CSRF_COOKIE];
-    if (!wantsJson(request) && (!cookieToken || cookieToken !== body._csrf)) return fail(new KinkyuError('CSRF'));
-    if (!byIp.take(request.ip) || !byEmail.take(email.toLowerCase())) return fail(new KinkyuError('RATE_LIMITED'));
+    if (!isJsonBody && (!cookieToken || cookieToken !== body._csrf)) return fail(new KinkyuError('CSRF'));
+    const key = emailKey(body.email);
+    const pairKey = `${request.ip}|${key}`;
+    if (failuresByClientAndEmail.isOver(pairKey) || failuresByEmail.isOver(key) || failuresByIp.isOver(request.ip)) {
+      return fail(new KinkyuError('RATE_LIMITED'));
+    }
     const staff = await authenticate(db, email, body.password);
     if (!staff) {
+      failuresByClientAndEmail.take(pairKey);
+      failuresByEmail.take(key);
+      failuresByIp.take(request.ip);
       request.log.warn({ ip: request.ip }, 'staff sign-in failed');
       return fail(new KinkyuError('BAD_CREDENTIALS'));
     }
-    byEmail.reset(email.toLowerCase());
+    failuresByClientAndEmail.reset(pairKey);
     const session = await createSession(db, staff.id, {
       ip: request.ip,
       userAgent: String(request.headers['user-agent'] ?? ''),
@@ -131,7 +146,8 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
 
   app.post('/staff/logout', { config: { permission: 'console.view' } }, async (request, reply) => {
     await endSession(db, request.staff!, request.ip);
-    reply.clearCookie(opts.cookieName, { path: '/' });
+    // A __Host- cookie is only replaced by one with the same attributes, Secure included.
+    reply.clearCookie(opts.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
     return reply.redirect('/staff/login', 303);
   });
 

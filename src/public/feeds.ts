@@ -1,6 +1,6 @@
 import { Feed } from 'feed';
 import type { Incident } from '../domain/incident.ts';
-import { html } from '../web/html.ts';
+import { escapeHtml, html } from '../web/html.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import type { PageSnapshot } from './snapshot.ts';
 
@@ -26,7 +26,8 @@ function buildFeed(s: PageSnapshot, lang: Lang): Feed {
       (u) => html`<p><small>${formatDateTime(lang, u.displayAt, s.page.timeZone)}</small><br><strong>${t(lang, statusKey(u.status))}</strong> - ${(lang === 'en' ? u.bodyEn : null) ?? u.bodyJa}</p>`,
     )}`;
     feed.addItem({
-      title: (lang === 'en' ? i.nameEn : null) ?? i.nameJa,
+      // The library puts titles in CDATA as HTML: escaping keeps a hostile name from closing it early.
+      title: escapeHtml((lang === 'en' ? i.nameEn : null) ?? i.nameJa),
       id: `${s.page.url}/incidents/${i.id}`,
       link: `${s.page.url}/incidents/${i.id}${q}`,
       date: i.updatedAt,

@@ -23,6 +23,8 @@ export interface PublicSiteOptions {
   pollMs?: number;
   /** How often to rebuild anyway (uptime bars move with the clock). */
   fullRefreshMs?: number;
+  /** How long a database read may take before it counts as a failure (default 5 s). */
+  dbDeadlineMs?: number;
   clock?: () => Date;
   hsts?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -46,6 +48,16 @@ interface Route {
 }
 
 const MIN_REBUILD_GAP_MS = 100;
+/** A database that stops answering (rather than refusing) must still turn into "stale", not a hang. */
+const DB_DEADLINE_MS = 5000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 const CSS = readFileSync(new URL('../web/assets/site.css', import.meta.url));
 
@@ -83,6 +95,7 @@ export class PublicSite {
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
   private lastReloadAt = 0;
+  private checking = false;
   private readonly changeListeners: ((snapshot: PageSnapshot) => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>) | null = null;
@@ -163,7 +176,7 @@ export class PublicSite {
 
   private async reload(): Promise<void> {
     const now = this.clock();
-    const snapshot = await loadSnapshot(this.db, this.options.page, now);
+    const snapshot = await withDeadline(loadSnapshot(this.db, this.options.page, now), this.options.dbDeadlineMs ?? DB_DEADLINE_MS);
     const changed = snapshot.version !== this.snapshot?.version;
     this.snapshot = snapshot;
     this.markSuccess(now);
@@ -176,14 +189,17 @@ export class PublicSite {
   }
 
   private async checkVersion(): Promise<void> {
-    if (this.refreshing) return;
+    if (this.refreshing || this.checking) return;
+    this.checking = true;
     try {
-      const { version } = await pageVersion(this.db);
+      const { version } = await withDeadline(pageVersion(this.db), this.options.dbDeadlineMs ?? DB_DEADLINE_MS);
       const wasStale = this.staleSince !== null;
       this.markSuccess(this.clock());
       if (!this.snapshot || version !== this.snapshot.version || wasStale) await this.refresh();
     } catch (err) {
       this.markFailure(err);
+    } finally {
+      this.checking = false;
     }
   }
 
@@ -295,7 +311,7 @@ export class PublicSite {
     const r = this.rendered(`${path}|${lang}`, kind, () =>
       route ? route.render(this.context(lang)) : renderIncidentPage(this.context(lang), incident as Incident),
     );
-    this.send(req, res, kind, r, kind === 'html' && queryLang === null);
+    this.send(req, res, kind, r, kind === 'html' && queryLang !== 'ja' && queryLang !== 'en');
     return true;
   }
 
@@ -331,7 +347,7 @@ export class PublicSite {
     }
     // Each encoding is its own representation, so it gets its own strong validator.
     const accept = req.headers['accept-encoding'];
-    const encoding = accept && r.body.length > 1024 ? (accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : null) : null;
+    const encoding = accept && r.body.length > 1024 ? pickEncoding(accept) : null;
     headers.etag = encoding ? `${r.etag.slice(0, -1)}-${encoding}"` : r.etag;
     if (matchesEtag(req.headers['if-none-match'], headers.etag)) {
       res.writeHead(304, headers);
@@ -362,4 +378,24 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
     const t = tag.trim();
     return t === '*' || (t.startsWith('W/') ? t.slice(2) : t) === etag;
   });
+}
+
+const encodingCache = new Map<string, 'br' | 'gzip' | null>();
+
+/** br if the client accepts it, else gzip, honouring q=0 ("not this one"); memoised per header value. */
+function pickEncoding(accept: string): 'br' | 'gzip' | null {
+  const cached = encodingCache.get(accept);
+  if (cached !== undefined) return cached;
+  const q = new Map<string, number>();
+  for (const part of accept.slice(0, 256).split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qParam ? Number(qParam.slice(2)) : 1;
+    q.set(name.trim(), Number.isFinite(value) ? value : 0);
+  }
+  const accepts = (name: string) => (q.get(name) ?? (q.has('*') ? (q.get('*') as number) : 0)) > 0;
+  const chosen = accepts('br') ? 'br' : accepts('gzip') ? 'gzip' : null;
+  if (encodingCache.size > 1000) encodingCache.clear();
+  encodingCache.set(accept, chosen);
+  return chosen;
 }

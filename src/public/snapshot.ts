@@ -29,6 +29,8 @@ export interface PageSnapshot {
   maintenances: Incident[];
   uptime: Map<string, UptimeHistory>;
   indicator: Indicator;
+  /** Every incident and maintenance id, so pages for unknown ids are answered without the database. */
+  knownIds: Set<string>;
 }
 
 /** Reads everything in one repeatable-read transaction, so the version and the data belong together. */
@@ -40,12 +42,14 @@ export async function loadSnapshot(db: Db, page: PageInfo, now: Date): Promise<P
     const components = await listComponents(tx);
     const incidents = await listIncidentsForPage(tx, { recentLimit: RECENT_LIMIT });
     const history = await statusHistorySince(tx, windowStart);
-    return { version, changedAt, components, incidents, history };
+    const ids = await tx.query<{ id: string }>('SELECT id FROM incidents');
+    return { version, changedAt, components, incidents, history, knownIds: new Set(ids.map((r) => r.id)) };
   });
   return buildSnapshot({ ...input, loadedAt: now, page });
 }
 
 export type SnapshotInput = Pick<PageSnapshot, 'version' | 'changedAt' | 'loadedAt' | 'page' | 'components' | 'incidents'> & {
+  knownIds?: Set<string>;
   /** Status changes per component since the window start, with the last one before it. */
   history: Map<string, StatusChange[]>;
 };
@@ -77,7 +81,7 @@ export function buildSnapshot(input: SnapshotInput): PageSnapshot {
     maintenanceInProgress: maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying'),
   });
   const { history: _history, ...rest } = input;
-  return { ...rest, incidents, maintenances, uptime, indicator };
+  return { ...rest, incidents, maintenances, uptime, indicator, knownIds: input.knownIds ?? new Set(input.incidents.map((i) => i.id)) };
 }
 
 export const openIncidents = (s: PageSnapshot) => s.incidents.filter((i) => isIncidentOpen(i.status));

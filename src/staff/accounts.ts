@@ -27,6 +27,14 @@ const getDummyHash = () => (dummyHash ??= argon2Hash(randomBytes(16).toString('h
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
+/**
+ * The key an address is rate-limited under: the same normalisation sign-in applies, so padding, case or
+ * Unicode variants of one address share one budget. Never throws.
+ */
+export function emailKey(value: unknown): string {
+  return typeof value === 'string' ? value.normalize('NFC').replace(/[\u0000-\u001F\u007F\s]/g, '').toLowerCase().slice(0, 254) : '';
+}
+
 function normalizeEmail(value: unknown): string {
   const email = requireText(value, 'email', 254).toLowerCase();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new KinkyuError('VALIDATION', { field: 'email', rule: 'email' });

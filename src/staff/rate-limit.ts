@@ -24,6 +24,12 @@ export class RateLimiter {
     return entry.count <= this.limit;
   }
 
+  /** Whether the key is already over its limit, without counting an attempt. */
+  isOver(key: string): boolean {
+    const entry = this.hits.get(key);
+    return entry !== undefined && entry.resetAt > this.now() && entry.count >= this.limit;
+  }
+
   reset(key: string): void {
     this.hits.delete(key);
   }

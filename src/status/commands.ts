@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { appendAudit } from '../audit/audit-log.ts';
-import type { Actor } from '../domain/actor.ts';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { isComponentStatus, type Component, type ComponentStatus } from '../domain/component.ts';
 import {
@@ -22,7 +22,7 @@ import {
   type Visibility,
 } from '../domain/incident.ts';
 import { cleanText, parseDate, requireText } from '../domain/text.ts';
-import { componentsHeldByOtherOpenIncidents, getIncident, lockComponents } from './repository.ts';
+import { componentHolders, getIncident, lockComponents, lockPage } from './repository.ts';
 
 const NAME_MAX = 200;
 const BODY_MAX = 20_000;
@@ -44,6 +44,8 @@ export interface DeclareIncidentInput {
 
 export interface PostUpdateInput {
   status?: unknown;
+  /** Compare-and-set: refuse with CONFLICT unless the incident is still in this status (for automation). */
+  expectedStatus?: string;
   visibility?: unknown;
   bodyJa: unknown;
   bodyEn?: unknown;
@@ -171,6 +173,7 @@ export class StatusCommands {
     const now = this.clock();
     const incidentId = newId();
     return this.db.transaction(async (tx) => {
+      await lockPage(tx);
       await tx.query(
         `INSERT INTO incidents (id, kind, type, severity, name_ja, name_en, status, impact, commander_id,
            created_at, updated_at, started_at, monitoring_at)
@@ -199,8 +202,12 @@ export class StatusCommands {
     const requested = parseComponentStatuses(input.componentStatuses);
     const now = this.clock();
     return this.db.transaction(async (tx) => {
+      await lockPage(tx);
       const incident = await getIncident(tx, incidentId, { includeInternal: false, forUpdate: true });
       if (!incident) throw new KinkyuError('NOT_FOUND', { what: 'incident', id: incidentId.slice(0, 40) });
+      if (input.expectedStatus !== undefined && input.expectedStatus !== incident.status) {
+        throw new KinkyuError('CONFLICT', { status: incident.status });
+      }
       const status = input.status === undefined || input.status === '' ? incident.status : input.status;
       if (incident.kind === 'incident') {
         if (!isIncidentStatus(status)) throw new KinkyuError('UNKNOWN_INCIDENT_STATUS', { status: String(status).slice(0, 40) });
@@ -260,9 +267,14 @@ export class StatusCommands {
     if (to === 'in_progress') fill = 'under_maintenance';
     if (to === 'resolved' || to === 'completed') fill = 'operational';
     if (!fill) return result;
-    const held = fill === 'operational' ? await componentsHeldByOtherOpenIncidents(tx, incident.id) : new Set<string>();
+    const holders = await componentHolders(tx, incident.id);
     for (const id of incident.componentIds) {
-      if (!result.has(id) && !held.has(id)) result.set(id, fill);
+      if (result.has(id)) continue;
+      const holder = holders.get(id);
+      // An open incident's status is never covered up by a maintenance starting or something else closing.
+      if (holder === 'incident') continue;
+      // Closing while a maintenance still runs on the component leaves it under maintenance.
+      result.set(id, fill === 'operational' && holder === 'maintenance' ? 'under_maintenance' : fill);
     }
     return result;
   }
@@ -271,6 +283,7 @@ export class StatusCommands {
     if (!isComponentStatus(status)) throw new KinkyuError('UNKNOWN_COMPONENT_STATUS', { status: String(status).slice(0, 40) });
     const now = this.clock();
     await this.db.transaction(async (tx) => {
+      await lockPage(tx);
       const [change] = await applyComponentStatuses(tx, new Map([[componentId, status]]), null, now);
       await appendAudit(tx, {
         actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'component.status',
@@ -294,6 +307,7 @@ export class StatusCommands {
     const now = this.clock();
     const incidentId = newId();
     await this.db.transaction(async (tx) => {
+      await lockPage(tx);
       const found = await lockComponents(tx, componentIds);
       for (const id of componentIds) {
         if (!found.has(id)) throw new KinkyuError('NOT_FOUND', { what: 'component', id: id.slice(0, 40) });
@@ -330,20 +344,23 @@ export class StatusCommands {
       [now],
     );
     let changed = 0;
+    const failures: unknown[] = [];
     for (const m of due) {
       const to: MaintenanceStatus = m.status === 'scheduled' ? 'in_progress' : 'completed';
       try {
-        await this.postUpdate({ type: 'system', id: null }, m.id, {
+        await this.postUpdate(SYSTEM_ACTOR, m.id, {
           status: to,
+          expectedStatus: m.status,
           bodyJa: to === 'in_progress' ? messages.startedJa : messages.completedJa,
           bodyEn: to === 'in_progress' ? messages.startedEn : messages.completedEn,
         });
         changed++;
       } catch (err) {
-        // Another process got there first: the transition is then illegal from the new status.
-        if (!(err instanceof KinkyuError && err.code === 'ILLEGAL_MAINTENANCE_TRANSITION')) throw err;
+        // CONFLICT: another process or a staff member moved it first; that is the expected race, not a failure.
+        if (!(err instanceof KinkyuError && err.code === 'CONFLICT')) failures.push(err);
       }
     }
+    if (failures.length) throw new AggregateError(failures, `${failures.length} maintenance transitions failed`);
     return changed;
   }
 }

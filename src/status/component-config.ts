@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { cleanText, requireText } from '../domain/text.ts';
+import { lockPage } from './repository.ts';
 
 /**
  * The exchange's components as configuration: a JSON file listing groups and components in display order.
@@ -82,6 +83,7 @@ export async function applyComponentConfig(
   entries: ComponentConfigEntry[],
   now: Date,
 ): Promise<ApplyResult> {
+  await lockPage(tx);
   const existing = new Map(
     (await tx.query<{ id: string; is_group: boolean }>('SELECT id, is_group FROM components FOR UPDATE')).map((r) => [r.id, r.is_group]),
   );

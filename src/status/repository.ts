@@ -170,14 +170,27 @@ export async function getIncident(
   return incident;
 }
 
-/** Ids of components affected by open incidents other than `exceptIncidentId`. */
-export async function componentsHeldByOtherOpenIncidents(q: Queryable, exceptIncidentId: string): Promise<Set<string>> {
-  const rows = await q.query<{ component_id: string }>(
-    `SELECT DISTINCT ic.component_id FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
+/**
+ * Components that other open incidents or running maintenances still hold, with the strongest holder:
+ * an open incident outranks a maintenance.
+ */
+export async function componentHolders(q: Queryable, exceptIncidentId: string): Promise<Map<string, 'incident' | 'maintenance'>> {
+  const rows = await q.query<{ component_id: string; kind: 'incident' | 'maintenance' }>(
+    `SELECT DISTINCT ic.component_id, i.kind FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
      WHERE i.id <> $1 AND i.status IN ('investigating','identified','monitoring','in_progress','verifying')`,
     [exceptIncidentId],
   );
-  return new Set(rows.map((r) => r.component_id));
+  const holders = new Map<string, 'incident' | 'maintenance'>();
+  for (const r of rows) if (holders.get(r.component_id) !== 'incident') holders.set(r.component_id, r.kind);
+  return holders;
+}
+
+/**
+ * Takes the page lock first. Every write that touches components, incidents or updates does so, so locks are
+ * always taken in one order (page, then rows) and two staff members acting at once never deadlock.
+ */
+export async function lockPage(q: Queryable): Promise<void> {
+  await q.query('SELECT 1 FROM page_state WHERE id = 1 FOR UPDATE');
 }
 
 /** Status changes since `since` per component, plus the last change before it (the starting state). */

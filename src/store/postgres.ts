@@ -3,6 +3,7 @@ import type { Db, Queryable } from './db.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+const QUERY_TIMEOUT_MS = Number(process.env.DATABASE_QUERY_TIMEOUT_MS ?? 10_000);
 
 /** A PostgreSQL server through a connection pool; LISTEN runs on a dedicated connection that reconnects. */
 export async function openPostgres(connectionString: string): Promise<Db> {
@@ -17,6 +18,10 @@ export async function openPostgres(connectionString: string): Promise<Db> {
     max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
     // Fail fast when the server is gone, so callers can fall back to what they already have.
     connectionTimeoutMillis: 3000,
+    // A server that stops answering (a partition, not a refusal) must fail queries too, not hang them.
+    query_timeout: QUERY_TIMEOUT_MS,
+    statement_timeout: QUERY_TIMEOUT_MS,
+    keepAlive: true,
     types: typeParsers as pg.CustomTypesConfig,
   });
   pool.on('error', () => {
@@ -29,7 +34,7 @@ export async function openPostgres(connectionString: string): Promise<Db> {
 
   async function connectListener(): Promise<void> {
     if (closed || listenClient) return;
-    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 });
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000, keepAlive: true });
     const retry = () => {
       if (listenClient === client) listenClient = null;
       client.removeAllListeners();
@@ -67,6 +72,13 @@ export async function openPostgres(connectionString: string): Promise<Db> {
     query: base.query,
     async transaction(fn) {
       const client = await pool.connect();
+      // While checked out, a client has no pool listener: a connection lost now (server restart, network
+      // reset) would otherwise be an unhandled 'error' event and take the whole process down.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -79,10 +91,12 @@ export async function openPostgres(connectionString: string): Promise<Db> {
         await client.query('COMMIT');
         return value;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is destroyed rather than handed to the next caller.
+        client.release(broken ?? false);
       }
     },
     async exec(sql) {

@@ -27,7 +27,8 @@ const acceptCache = new Map<string, Lang>();
 export function pickLang(queryLang: string | null | undefined, acceptLanguage: string | undefined, fallback: Lang = 'ja'): Lang {
   if (queryLang === 'ja' || queryLang === 'en') return queryLang;
   if (!acceptLanguage) return fallback;
-  const cached = acceptCache.get(acceptLanguage);
+  const cacheKey = `${fallback}|${acceptLanguage}`;
+  const cached = acceptCache.get(cacheKey);
   if (cached) return cached;
   let best: Lang = fallback;
   let bestQ = -1;
@@ -42,7 +43,7 @@ export function pickLang(queryLang: string | null | undefined, acceptLanguage: s
     }
   }
   if (acceptCache.size > 1000) acceptCache.clear();
-  acceptCache.set(acceptLanguage, best);
+  acceptCache.set(cacheKey, best);
   return best;
 }
 
