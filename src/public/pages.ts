@@ -2,7 +2,7 @@ import type { Component } from '../domain/component.ts';
 import { isIncidentOpen, type Incident } from '../domain/incident.ts';
 import type { UptimeHistory } from '../domain/uptime.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
 import { isoInZone } from './time.ts';
 import { activeMaintenances, openIncidents, upcomingMaintenances, type PageSnapshot } from './snapshot.ts';
@@ -39,7 +39,8 @@ function staleNotice(c: PageContext): SafeHtml | string {
 function footer(c: PageContext): SafeHtml {
   const q = langQuery(c);
   return html`<footer class="site-footer">
-<p>${t(c.lang, 'site.lastChecked', { time: when(c, c.lastCheckedAt) })} ${t(c.lang, 'site.timesIn')}</p>
+<p>${t(c.lang, 'site.lastChecked', { time: when(c, c.lastCheckedAt) })}</p>
+<p>${t(c.lang, 'site.timesIn')}</p>
 <ul>
 <li><a href="/history${q}">${t(c.lang, 'site.history')}</a></li>
 <li><a href="/history.atom${q}">Atom</a></li>
@@ -182,10 +183,10 @@ function historyRow(c: PageContext, i: Incident): SafeHtml {
 <p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
 }
 
-function historyLists(c: PageContext, incidents: Incident[], maintenances: Incident[]): SafeHtml {
-  return html`<section aria-labelledby="hist-inc"><h2 id="hist-inc">${t(c.lang, 'site.history')}</h2>
+function historyLists(c: PageContext, incidents: Incident[], maintenances: Incident[], headings: { incidents: MessageKey; maintenances: MessageKey }): SafeHtml {
+  return html`<section aria-labelledby="hist-inc"><h2 id="hist-inc">${t(c.lang, headings.incidents)}</h2>
 ${incidents.length ? html`<ul class="history">${incidents.map((i) => historyRow(c, i))}</ul>` : html`<p>${t(c.lang, 'page.noIncidentsInHistory')}</p>`}</section>
-<section aria-labelledby="hist-maint"><h2 id="hist-maint">${t(c.lang, 'page.maintenanceHistory')}</h2>
+<section aria-labelledby="hist-maint"><h2 id="hist-maint">${t(c.lang, headings.maintenances)}</h2>
 ${maintenances.length ? html`<ul class="history">${maintenances.map((i) => historyRow(c, i))}</ul>` : html`<p>${t(c.lang, 'page.noIncidentsInHistory')}</p>`}</section>`;
 }
 
@@ -211,7 +212,7 @@ export function renderHistoryPage(c: PageContext): string {
   const past = [...s.maintenances.filter((m) => m.status === 'completed')].reverse();
   const body = html`${staleNotice(c)}
 <h1>${t(c.lang, 'page.historyTitle')}</h1>
-${historyLists(c, s.incidents, past)}
+${historyLists(c, s.incidents, past, { incidents: 'site.history', maintenances: 'page.maintenanceHistory' })}
 ${monthLinks(c, monthOf(s.loadedAt, s.page.timeZone), 12)}
 <p><a href="/${langQuery(c)}">${t(c.lang, 'site.backToStatus')}</a></p>
 ${footer(c)}`;
@@ -225,7 +226,7 @@ export function renderMonthPage(c: PageContext, month: string, items: Incident[]
   const newer = shiftMonth(month, 1);
   const current = monthOf(c.snapshot.loadedAt, c.snapshot.page.timeZone);
   const body = html`<h1>${t(c.lang, 'page.monthTitle', { month })}</h1>
-${historyLists(c, incidents, maintenances)}
+${historyLists(c, incidents, maintenances, { incidents: 'page.monthIncidents', maintenances: 'page.monthMaintenance' })}
 <nav><ul class="console-nav">
 <li><a href="/history/${shiftMonth(month, -1)}${langQuery(c)}" rel="prev">${t(c.lang, 'page.olderMonth')}</a></li>
 ${newer <= current ? html`<li><a href="/history/${newer}${langQuery(c)}" rel="next">${t(c.lang, 'page.newerMonth')}</a></li>` : ''}

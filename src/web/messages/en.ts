@@ -74,6 +74,8 @@ export const en: Record<keyof typeof ja, string> = {
   'page.updates': 'Updates',
   'page.historyTitle': 'Incident and maintenance history',
   'page.maintenanceHistory': 'Past maintenance',
+  'page.monthIncidents': 'Incidents',
+  'page.monthMaintenance': 'Maintenance',
   'page.byMonth': 'History by month',
   'page.monthTitle': 'Incidents and maintenance in {month}',
   'page.olderMonth': 'Previous month',

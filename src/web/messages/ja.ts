@@ -72,6 +72,8 @@ export const ja = {
   'page.updates': '経過',
   'page.historyTitle': '障害・メンテナンスの履歴',
   'page.maintenanceHistory': '過去のメンテナンス',
+  'page.monthIncidents': '障害',
+  'page.monthMaintenance': 'メンテナンス',
   'page.byMonth': '月別の履歴',
   'page.monthTitle': '{month} の障害・メンテナンス',
   'page.olderMonth': '前の月',
