@@ -126,6 +126,31 @@ describe('an incident from declaration to resolution', () => {
     await validateAll('resolved');
   });
 
+  test('a published update can be corrected: the page says so and the audit log keeps the old text', async () => {
+    const api = (await getJson('/api/v2/incidents.json')).incidents.find((i: any) => i.id === incidentId);
+    const first = api.incident_updates.at(-1);
+    const res = await commander.postForm(`/staff/incidents/${incidentId}/updates/${first.id}/edit`, {
+      bodyJa: '現在 BTC/JPY の注文処理が遅延しています (19:40 頃から)。', bodyEn: 'BTC/JPY order processing is delayed (since about 19:40).',
+    });
+    assert.equal(res.status, 303);
+    await app.site.refresh();
+    const after = (await getJson('/api/v2/incidents.json')).incidents.find((i: any) => i.id === incidentId);
+    const corrected = after.incident_updates.find((u: any) => u.id === first.id);
+    assert.equal(corrected.body, '現在 BTC/JPY の注文処理が遅延しています (19:40 頃から)。');
+    assert.equal(corrected.status, first.status, 'the status stays');
+    assert.notEqual(corrected.updated_at, first.updated_at);
+    assert.match(await getText(`/incidents/${incidentId}`), /内容を訂正しました/);
+    const [audit] = await app.db.query<{ data: { before: { bodyJa: string } } }>(
+      "SELECT data FROM audit_log WHERE action = 'incident.update_edit' AND target_id = $1", [first.id]);
+    assert.equal(audit?.data.before.bodyJa, first.body);
+    const refused = await agent.postForm(`/staff/incidents/${incidentId}/updates/${first.id}/edit`, { bodyJa: '改ざん' });
+    assert.equal(refused.status, 403);
+    const empty = await commander.postJson(`/staff/incidents/${incidentId}/updates/${first.id}/edit`, { bodyJa: '' });
+    assert.equal(empty.status, 400);
+    const wrong = await commander.postJson(`/staff/incidents/${incidentId}/updates/nosuchupdate/edit`, { bodyJa: 'x' });
+    assert.equal(wrong.status, 404);
+  });
+
   test('a resolved incident cannot be reopened', async () => {
     const res = await commander.postJson(`/staff/incidents/${incidentId}/updates`, { status: 'investigating', bodyJa: '再発' });
     assert.equal(res.status, 409);

@@ -26,7 +26,7 @@ export interface ConsoleOptions {
 }
 
 const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
-const FLASH = { declared: 'staff.declared', updated: 'staff.updated', component: 'staff.componentChanged', scheduled: 'staff.maintenanceScheduled' } as const;
+const FLASH = { declared: 'staff.declared', updated: 'staff.updated', edited: 'staff.edited', component: 'staff.componentChanged', scheduled: 'staff.maintenanceScheduled' } as const;
 
 /** Form fields named `cs.<componentId>` become the component-status map the commands take. */
 function componentStatusesFrom(body: Body): Record<string, unknown> | undefined {
@@ -194,6 +194,26 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
         async (lang, error) => ({
           body: views.incidentPage({ ...ctx(request, reply), lang, error }, await load(request.params.id), await listComponents(db), body),
         }),
+      );
+    });
+  }
+
+  for (const kind of ['incidents', 'maintenances'] as const) {
+    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, {
+      config: { permission: kind === 'incidents' ? 'incident.write' : 'maintenance.write' },
+    }, async (request, reply) => {
+      const body = request.body as Body;
+      const { id, updateId } = request.params;
+      const incident = await getIncident(db, id.slice(0, 64), { includeInternal: true });
+      if (!incident || incident.kind !== (kind === 'incidents' ? 'incident' : 'maintenance')) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
+      return act(
+        request, reply,
+        async () => {
+          await commands.editUpdate(actorOf(request), incident.id, updateId.slice(0, 64), { bodyJa: body.bodyJa, bodyEn: body.bodyEn });
+          return {};
+        },
+        () => `/staff/${kind}/${incident.id}?ok=edited`,
+        async (lang, error) => ({ body: views.incidentPage({ ...ctx(request, reply), lang, error }, incident, await listComponents(db)) }),
       );
     });
   }

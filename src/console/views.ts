@@ -162,6 +162,14 @@ ${form}
 <p><span class="state">${u.visibility === 'internal' ? t(c.lang, 'staff.internalNote') : statusText(c, i, u.status)}</span>
 <time class="meta" datetime="${u.createdAt.toISOString()}">${when(c, u.createdAt)}</time></p>
 <p>${multiline(u.bodyJa)}</p>${u.bodyEn ? html`<p lang="en">${multiline(u.bodyEn)}</p>` : ''}
+${u.editedAt ? html`<p class="meta">${t(c.lang, 'staff.editedAt', { time: when(c, u.editedAt) })}</p>` : ''}
+${canWrite ? html`<details><summary>${t(c.lang, 'staff.editUpdate')}</summary>
+<form method="post" action="/staff/${base}/${i.id}/updates/${u.id}/edit" class="stack">${csrf(c)}
+<div><label for="edit-ja-${u.id}">${t(c.lang, 'field.bodyJa')}</label><textarea id="edit-ja-${u.id}" name="bodyJa" required maxlength="20000">${u.bodyJa}</textarea></div>
+<div><label for="edit-en-${u.id}">${t(c.lang, 'field.bodyEn')}</label><textarea id="edit-en-${u.id}" name="bodyEn" maxlength="20000">${u.bodyEn ?? ''}</textarea></div>
+<p class="hint">${t(c.lang, 'staff.editHint')}</p>
+<div><button type="submit" class="secondary">${t(c.lang, 'staff.save')}</button></div>
+</form></details>` : ''}
 ${u.affectedComponents.length ? html`<p class="meta">${u.affectedComponents.map((a) => `${componentLabel(c, components, a.code, a.name)}: ${t(c.lang, `component.${a.old_status}`)} → ${t(c.lang, `component.${a.new_status}`)}`).join(' / ')}</p>` : ''}
 </li>`)}</ol>`;
   return shell(c, iname(c, i), `/staff/${base}/${i.id}`, body);

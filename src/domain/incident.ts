@@ -92,6 +92,8 @@ export interface IncidentUpdate {
   authorId: string | null;
   createdAt: Date;
   displayAt: Date;
+  /** Set when staff corrected the text after publishing. */
+  editedAt: Date | null;
 }
 
 export interface Incident {

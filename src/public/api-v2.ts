@@ -86,7 +86,7 @@ class ApiView {
       body: (this.lang === 'en' ? u.bodyEn : null) ?? u.bodyJa,
       incident_id: u.incidentId,
       created_at: this.time(u.createdAt),
-      updated_at: this.time(u.createdAt),
+      updated_at: this.time(u.editedAt ?? u.createdAt),
       display_at: this.time(u.displayAt),
       affected_components: u.affectedComponents.length
         ? u.affectedComponents.map((a) => ({ ...a, name: this.componentName(a.code) ?? a.name }))

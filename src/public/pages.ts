@@ -60,6 +60,7 @@ ${updates.map(
 <p><span class="state">${t(c.lang, (i.kind === 'maintenance' ? `maintenance.${u.status}` : `incident.${u.status}`) as never)}</span>
 <time class="meta" datetime="${u.displayAt.toISOString()}">${when(c, u.displayAt)}</time></p>
 <p>${multiline((c.lang === 'en' ? u.bodyEn : null) ?? u.bodyJa)}</p>
+${u.editedAt ? html`<p class="meta">${t(c.lang, 'page.edited', { time: when(c, u.editedAt) })}</p>` : ''}
 </li>`,
 )}
 </ol>`;

@@ -279,6 +279,31 @@ export class StatusCommands {
     return result;
   }
 
+  /**
+   * Corrects the text of a posted update (a wrong time, a typo in a figure). Status and components stay as
+   * they were; the previous text goes to the audit log, and the update is marked as edited.
+   */
+  async editUpdate(actor: Actor, incidentId: string, updateId: string, input: { bodyJa: unknown; bodyEn?: unknown }): Promise<void> {
+    const bodyJa = requireText(input.bodyJa, 'bodyJa', BODY_MAX, true);
+    const bodyEn = cleanText(input.bodyEn, 'bodyEn', { max: BODY_MAX, multiline: true });
+    const now = this.clock();
+    await this.db.transaction(async (tx) => {
+      await lockPage(tx);
+      const [before] = await tx.query<{ body_ja: string; body_en: string | null }>(
+        'SELECT body_ja, body_en FROM incident_updates WHERE id = $1 AND incident_id = $2 FOR UPDATE',
+        [updateId, incidentId],
+      );
+      if (!before) throw new KinkyuError('NOT_FOUND', { what: 'update' });
+      await tx.query('UPDATE incident_updates SET body_ja = $2, body_en = $3, edited_at = $4 WHERE id = $1', [updateId, bodyJa, bodyEn, now]);
+      await tx.query('UPDATE incidents SET updated_at = $2 WHERE id = $1', [incidentId, now]);
+      await appendAudit(tx, {
+        actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'incident.update_edit',
+        targetType: 'incident_update', targetId: updateId,
+        data: { incidentId, before: { bodyJa: before.body_ja, bodyEn: before.body_en }, after: { bodyJa, bodyEn } },
+      }, now);
+    });
+  }
+
   async setComponentStatus(actor: Actor, componentId: string, status: unknown): Promise<void> {
     if (!isComponentStatus(status)) throw new KinkyuError('UNKNOWN_COMPONENT_STATUS', { status: String(status).slice(0, 40) });
     const now = this.clock();

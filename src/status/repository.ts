@@ -82,6 +82,7 @@ interface UpdateRow {
   author_id: string | null;
   created_at: Date;
   display_at: Date;
+  edited_at: Date | null;
 }
 
 const date = (d: Date | string | null): Date | null => (d === null ? null : new Date(d));
@@ -99,6 +100,7 @@ function toUpdate(r: UpdateRow): IncidentUpdate {
     authorId: r.author_id,
     createdAt: new Date(r.created_at),
     displayAt: new Date(r.display_at),
+    editedAt: date(r.edited_at),
   };
 }
 
