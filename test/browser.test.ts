@@ -272,7 +272,7 @@ describe('staff console, by clicks', () => {
       await staff.getByLabel(JA.type, { exact: true }).selectOption('trading');
       await staff.getByLabel(JA.severity, { exact: true }).selectOption('SEV2');
       await staff.getByLabel(JA.titleJa).fill(title);
-      await staff.getByLabel(JA.bodyJa).fill('ETH/JPY の約定が遅れています。\nお客様の資産は安全です。');
+      await staff.getByLabel(JA.bodyJa, { exact: true }).fill('ETH/JPY の約定が遅れています。\nお客様の資産は安全です。');
       await staff.locator('select[name="cs.pairethjpy00"]').selectOption('partial_outage');
       await staff.getByRole('button', { name: JA.declare }).click();
 
@@ -288,11 +288,12 @@ describe('staff console, by clicks', () => {
       // An update: identified, with a message.
       const updateText = '原因を特定しました。注文システムの負荷分散装置を交換しています。';
       await staff.getByLabel(JA.status, { exact: true }).selectOption('identified');
-      await staff.getByLabel(JA.bodyJa).fill(updateText);
+      await staff.getByLabel(JA.bodyJa, { exact: true }).fill(updateText);
       await staff.getByRole('button', { name: JA.postUpdate }).click();
       await staff.waitForURL((u) => u.pathname === incidentPath && u.searchParams.get('ok') === 'updated');
       assert.ok(await staff.getByRole('status').filter({ hasText: JA.updated }).isVisible(), 'success flash');
-      assert.ok(await staff.getByText(updateText).isVisible(), 'the update is on the staff timeline');
+      // Paragraphs only: the correction form below each update holds the same text in a (closed) textarea.
+      assert.ok(await staff.locator('.updates li > p').getByText(updateText).isVisible(), 'the update is on the staff timeline');
       await screenshot(staff, 'staff-incident-ja-desktop');
 
       await reloadUntil(pub, async () => (await pub.getByText(updateText).count()) === 1, 'the update text');
@@ -303,7 +304,7 @@ describe('staff console, by clicks', () => {
       // Resolve it.
       await staff.bringToFront();
       await staff.getByLabel(JA.status, { exact: true }).selectOption('resolved');
-      await staff.getByLabel(JA.bodyJa).fill('負荷分散装置の交換が完了し、約定は通常どおりです。');
+      await staff.getByLabel(JA.bodyJa, { exact: true }).fill('負荷分散装置の交換が完了し、約定は通常どおりです。');
       await staff.getByRole('button', { name: JA.postUpdate }).click();
       await staff.waitForURL((u) => u.pathname === incidentPath && u.searchParams.get('ok') === 'updated');
       await staff.getByText(JA.updated).waitFor();
@@ -367,7 +368,7 @@ describe('hostile text in an update', () => {
       const staff = await context.newPage();
       await signIn(staff, email);
       await staff.goto(`${app.baseUrl}/staff/incidents/${incidentId}`);
-      await staff.getByLabel(JA.bodyJa).fill(hostile);
+      await staff.getByLabel(JA.bodyJa, { exact: true }).fill(hostile);
       await staff.getByRole('button', { name: JA.postUpdate }).click();
       await staff.waitForURL((u) => u.searchParams.get('ok') === 'updated');
       await staff.getByText(JA.updated).waitFor();
@@ -382,7 +383,7 @@ describe('hostile text in an update', () => {
       pages.push(['public incident', detail]);
 
       for (const [name, page] of pages) {
-        const shown = page.getByText(hostile, { exact: true });
+        const shown = page.locator('.updates li > p').getByText(hostile, { exact: true });
         assert.equal(await shown.count(), 1, `${name}: the body appears once, as literal text`);
         assert.ok(await shown.isVisible(), `${name}: and is visible`);
         assert.equal(await page.locator('main img, main script').count(), 0, `${name}: no element was injected`);

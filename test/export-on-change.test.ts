@@ -23,10 +23,11 @@ test('with EXPORT_DIR set, the static copy follows every change on its own', asy
         && readFileSync(join(dir, 'en/index.html'), 'utf8').includes('Exchange-wide outage');
     }, 10_000);
     console.log(`# static copy updated ${ms} ms after the change`);
+    await app.stop(); // waits for the export in progress
     const leftovers = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.tmp'));
     assert.deepEqual(leftovers, [], 'no half-written files are left behind');
   } finally {
-    await app.stop();
+    await app.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 });

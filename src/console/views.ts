@@ -165,8 +165,8 @@ ${form}
 ${u.editedAt ? html`<p class="meta">${t(c.lang, 'staff.editedAt', { time: when(c, u.editedAt) })}</p>` : ''}
 ${canWrite ? html`<details><summary>${t(c.lang, 'staff.editUpdate')}</summary>
 <form method="post" action="/staff/${base}/${i.id}/updates/${u.id}/edit" class="stack">${csrf(c)}
-<div><label for="edit-ja-${u.id}">${t(c.lang, 'field.bodyJa')}</label><textarea id="edit-ja-${u.id}" name="bodyJa" required maxlength="20000">${u.bodyJa}</textarea></div>
-<div><label for="edit-en-${u.id}">${t(c.lang, 'field.bodyEn')}</label><textarea id="edit-en-${u.id}" name="bodyEn" maxlength="20000">${u.bodyEn ?? ''}</textarea></div>
+<div><label for="edit-ja-${u.id}">${t(c.lang, 'staff.editBodyJa')}</label><textarea id="edit-ja-${u.id}" name="bodyJa" required maxlength="20000">${u.bodyJa}</textarea></div>
+<div><label for="edit-en-${u.id}">${t(c.lang, 'staff.editBodyEn')}</label><textarea id="edit-en-${u.id}" name="bodyEn" maxlength="20000">${u.bodyEn ?? ''}</textarea></div>
 <p class="hint">${t(c.lang, 'staff.editHint')}</p>
 <div><button type="submit" class="secondary">${t(c.lang, 'staff.save')}</button></div>
 </form></details>` : ''}

@@ -166,6 +166,8 @@ export const en: Record<keyof typeof ja, string> = {
   'staff.newStatusFor': 'Status of {component}',
   'staff.submit': 'Submit',
   'staff.editUpdate': 'Correct the text',
+  'staff.editBodyJa': 'Corrected message (Japanese)',
+  'staff.editBodyEn': 'Corrected message (English)',
   'staff.editHint': 'Statuses stay as they are. The previous text is kept in the audit log, and the public page shows that the update was corrected.',
   'staff.editedAt': 'Corrected at {time}',
   'staff.edited': 'Text corrected.',

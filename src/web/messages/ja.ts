@@ -164,6 +164,8 @@ export const ja = {
   'staff.newStatusFor': '{component} の状態',
   'staff.submit': '送信',
   'staff.editUpdate': '本文を訂正する',
+  'staff.editBodyJa': '訂正後の本文 (日本語)',
+  'staff.editBodyEn': '訂正後の本文 (英語)',
   'staff.editHint': '状態やサービスの状態は変わりません。訂正前の本文は監査ログに残り、公開ページには訂正した旨が表示されます。',
   'staff.editedAt': '{time} に訂正',
   'staff.edited': '本文を訂正しました。',
