@@ -1,0 +1,96 @@
+/**
+ * WCAG 2.1 A/AA checks by axe-core in Debian's Chromium, on every public page and every staff page, in both
+ * languages, on a phone and a desktop. axe is injected by the test (the pages themselves run no script and
+ * their CSP forbids it, so the test context bypasses CSP for the checker only).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { PASSWORD, makeStaff, startApp, type RunningApp } from './support/app.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
+
+let browser: Browser;
+let app: RunningApp;
+
+interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+async function violations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const found = await page.evaluate<AxeViolation[]>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)`,
+  );
+  return found.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  app = await startApp();
+  const { incidentId } = await app.commands.declareIncident({ type: 'staff', id: null }, {
+    type: 'outage', severity: 'SEV2', nameJa: 'BTC/JPY の注文遅延', nameEn: 'Delayed BTC/JPY orders', bodyJa: '調査中です。', bodyEn: 'Investigating.',
+    componentStatuses: { pairbtcjpy00: 'major_outage', restapi00000: 'degraded_performance' },
+  });
+  await app.commands.postUpdate({ type: 'staff', id: null }, incidentId, { status: 'identified', bodyJa: '原因を特定しました。' });
+  await app.site.refresh();
+});
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+describe('WCAG 2.1 AA (axe-core)', () => {
+  test('public pages, ja and en, phone and desktop', async () => {
+    const [incident] = await app.db.query<{ id: string }>("SELECT id FROM incidents WHERE kind = 'incident' ORDER BY created_at DESC LIMIT 1");
+    const month = new Date().toISOString().slice(0, 7);
+    const paths = ['/', '/history', `/incidents/${incident!.id}`, `/history/${month}`, '/no/such/page'];
+    const problems: string[] = [];
+    for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+      const context = await browser.newContext({ ...viewport, bypassCSP: true, locale: 'ja-JP' });
+      const page = await context.newPage();
+      for (const path of paths) {
+        for (const q of ['', '?lang=en']) {
+          await page.goto(app.baseUrl + path + q);
+          for (const v of await violations(page)) problems.push(`${name} ${path}${q}: ${v}`);
+        }
+      }
+      await context.close();
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test('staff pages', async () => {
+    const email = await makeStaff(app.db, 'admin');
+    const [incident] = await app.db.query<{ id: string }>("SELECT id FROM incidents WHERE kind = 'incident' LIMIT 1");
+    const [maintenance] = await app.db.query<{ id: string }>("SELECT id FROM incidents WHERE kind = 'maintenance' LIMIT 1");
+    const context = await browser.newContext({ ...DESKTOP, bypassCSP: true, locale: 'ja-JP' });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    await page.goto(`${app.baseUrl}/staff/login`);
+    for (const v of await violations(page)) problems.push(`/staff/login: ${v}`);
+    await page.getByLabel('メールアドレス').fill(email);
+    await page.getByLabel('パスワード').fill(PASSWORD);
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.waitForURL(/\/staff$/);
+    const paths = ['/staff', '/staff/incidents/new', `/staff/incidents/${incident!.id}`, '/staff/components',
+      '/staff/maintenances/new', `/staff/maintenances/${maintenance!.id}`, '/staff/audit', '/staff/team'];
+    for (const path of paths) {
+      await page.goto(app.baseUrl + path);
+      for (const v of await violations(page)) problems.push(`${path}: ${v}`);
+    }
+    await context.close();
+    assert.deepEqual(problems, []);
+  });
+});
