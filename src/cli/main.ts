@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, sub] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE + '\n');
-    return command ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   const config = loadConfig();
   switch (command) {
