@@ -47,7 +47,7 @@ interface Route {
   render: Renderer;
 }
 
-const MIN_REBUILD_GAP_MS = 100;
+const MIN_REBUILD_GAP_MS = 250;
 /** A database that stops answering (rather than refusing) must still turn into "stale", not a hang. */
 const DB_DEADLINE_MS = 5000;
 
