@@ -1,4 +1,4 @@
-import type { ComponentStatus } from './component.ts';
+import { componentStatusRank, type ComponentStatus } from './component.ts';
 
 export interface StatusChange {
   status: ComponentStatus;
@@ -31,13 +31,6 @@ const DOWNTIME_WEIGHT: Record<ComponentStatus, number> = {
   degraded_performance: 0,
   partial_outage: 0.3,
   major_outage: 1,
-};
-const RANK: Record<ComponentStatus, number> = {
-  operational: 0,
-  under_maintenance: 1,
-  degraded_performance: 2,
-  partial_outage: 3,
-  major_outage: 4,
 };
 
 /** Offset of a time zone from UTC at an instant, in milliseconds. */
@@ -143,7 +136,7 @@ export function uptimeHistory(input: {
       addSpan(current, change.at.getTime());
       spanStart = change.at.getTime();
       current = change.status;
-      if (RANK[current] > RANK[worst]) worst = current;
+      if (componentStatusRank(current) > componentStatusRank(worst)) worst = current;
       changeIndex++;
     }
     addSpan(current, dayEnd.getTime());

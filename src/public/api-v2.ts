@@ -1,4 +1,4 @@
-import type { Component } from '../domain/component.ts';
+import { worstComponentStatus, type Component } from '../domain/component.ts';
 import type { Incident, IncidentUpdate } from '../domain/incident.ts';
 import type { Lang } from '../web/i18n.ts';
 import { t } from '../web/i18n.ts';
@@ -130,10 +130,7 @@ class ApiView {
 
 /** A group shows the worst status of its members. */
 function groupStatus(all: readonly Component[], groupId: string): Component['status'] {
-  const order: Component['status'][] = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'];
-  let worst = 0;
-  for (const c of all) if (c.groupId === groupId) worst = Math.max(worst, order.indexOf(c.status));
-  return order[worst] ?? 'operational';
+  return worstComponentStatus(all.filter((c) => c.groupId === groupId).map((c) => c.status));
 }
 
 const newestFirst = (a: Incident, b: Incident) => b.createdAt.getTime() - a.createdAt.getTime();

@@ -1,4 +1,4 @@
-import type { Component } from '../domain/component.ts';
+import { worstComponentStatus, type Component } from '../domain/component.ts';
 import { isIncidentOpen, type Incident } from '../domain/incident.ts';
 import type { UptimeHistory } from '../domain/uptime.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
@@ -108,8 +108,6 @@ function componentStatus(c: PageContext, status: Component['status']): SafeHtml 
   return html`<span class="status s-${status}">${t(c.lang, `component.${status}`)}</span>`;
 }
 
-const RANK: Component['status'][] = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'];
-
 function componentsSection(c: PageContext): SafeHtml {
   const all = c.snapshot.components;
   const visible = (x: Component) => !x.onlyShowIfDegraded || x.status !== 'operational';
@@ -123,7 +121,7 @@ ${uptimeBars(c, c.snapshot.uptime.get(comp.id))}
 ${topLevel.map((top) => {
     if (!top.isGroup) return html`<li class="group"><ul class="components">${item(top)}</ul></li>`;
     const children = all.filter((x) => x.groupId === top.id && visible(x));
-    const worst = children.reduce<Component['status']>((w, x) => (RANK.indexOf(x.status) > RANK.indexOf(w) ? x.status : w), 'operational');
+    const worst = worstComponentStatus(children.map((x) => x.status));
     return html`<li class="group"><h3><span>${componentName(c, top)}</span>${componentStatus(c, worst)}</h3>
 <ul class="components">${children.map(item)}</ul></li>`;
   })}

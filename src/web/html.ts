@@ -1,6 +1,6 @@
 /**
  * Safe-by-default HTML: every value interpolated into `html\`…\`` is escaped unless it is itself the result
- * of `html` (or `unsafeRaw`, used only for markup we generate). Ticket text and update bodies are hostile;
+ * of `html`. Ticket text and update bodies are hostile;
  * this makes forgetting to escape impossible rather than unlikely.
  */
 export class SafeHtml {
@@ -29,10 +29,6 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += render(values[i]) + (strings[i + 1] ?? '');
   return new SafeHtml(out);
-}
-
-export function unsafeRaw(markup: string): SafeHtml {
-  return new SafeHtml(markup);
 }
 
 /** Plain text with its line breaks kept: escaped, then newlines become <br>. */
