@@ -79,6 +79,17 @@ describe('bad input is refused with a clear error and changes nothing', () => {
     await refusedWithoutChange(() => staff.postJson(`/staff/incidents/${incidentId}/updates`, { bodyJa: 'x', componentStatuses: { nosuchthing: 'major_outage' } }), { status: 404, code: 'NOT_FOUND' });
   });
 
+  test('JSON bodies that are not objects, and missing choices', async () => {
+    for (const path of ['/staff/incidents', '/staff/components/restapi00000/status', '/staff/maintenances', `/staff/incidents/${incidentId}/updates`]) {
+      for (const payload of ['null', '[1]', '"text"', '42']) {
+        await refusedWithoutChange(() => staff.postJson(path, payload), { status: 400, code: 'VALIDATION' });
+      }
+    }
+    await refusedWithoutChange(() => staff.postJson('/staff/incidents', { severity: 'SEV2', nameJa: 'x', bodyJa: 'y' }), {
+      status: 400, code: 'VALIDATION', message: /「種類」を入力してください/,
+    });
+  });
+
   test('text that is not valid UTF-8', async () => {
     const bytes = Buffer.concat([Buffer.from('{"bodyJa":"'), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('"}')]);
     await refusedWithoutChange(() => fetch(`${app.baseUrl}/staff/incidents/${incidentId}/updates`, {

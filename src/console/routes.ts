@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import type { Config } from '../config.ts';
-import type { Actor } from '../domain/actor.ts';
-import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
+import { KinkyuError } from '../domain/errors.ts';
 import { zoneOffsetMs } from '../domain/uptime.ts';
 import { verifyAudit } from '../audit/audit-log.ts';
 import { StatusCommands } from '../status/commands.ts';
@@ -12,11 +11,12 @@ import { authenticate, createSession, emailKey, endSession } from '../staff/acco
 import { wantsJson } from '../staff/auth-plugin.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
-import { t, type Lang } from '../web/i18n.ts';
+import type { Lang, MessageKey } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import * as views from './views.ts';
+import type { ConsoleContext } from './views.ts';
+import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from './form-action.ts';
 
-type Body = Record<string, unknown>;
 
 export interface ConsoleOptions {
   db: Db;
@@ -26,7 +26,13 @@ export interface ConsoleOptions {
 }
 
 const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
-const FLASH = { declared: 'staff.declared', updated: 'staff.updated', edited: 'staff.edited', component: 'staff.componentChanged', scheduled: 'staff.maintenanceScheduled' } as const;
+const FLASH: Readonly<Record<string, MessageKey>> = {
+  declared: 'staff.declared',
+  updated: 'staff.updated',
+  edited: 'staff.edited',
+  component: 'staff.componentChanged',
+  scheduled: 'staff.maintenanceScheduled',
+};
 
 /** Form fields named `cs.<componentId>` become the component-status map the commands take. */
 function componentStatusesFrom(body: Body): Record<string, unknown> | undefined {
@@ -55,60 +61,38 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   const failuresByClientAndEmail = new RateLimiter(5, 15 * 60_000);
   const failuresByEmail = new RateLimiter(50, 15 * 60_000);
   const failuresByIp = new RateLimiter(30, 15 * 60_000);
-  const actorOf = (request: FastifyRequest): Actor => ({ type: 'staff', id: request.staff?.id ?? null, ip: request.ip });
-  const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { flash?: string | null; error?: string | null } = {}) => {
-    const lang = requestLang(request, reply);
-    const flashKey = (request.query as Record<string, string> | undefined)?.ok as keyof typeof FLASH | undefined;
-    return {
-      lang,
-      staff: request.staff!,
-      timeZone: config.timeZone,
-      flash: extra.flash ?? (flashKey && Object.hasOwn(FLASH, flashKey) ? t(lang, FLASH[flashKey]) : null),
-      error: extra.error ?? null,
-    };
-  };
-  const html = (reply: FastifyReply, body: string, status = 200) =>
-    reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
-
-  /**
-   * Runs a command for a form or a JSON client. Success: a 303 to `redirect` (forms) or JSON. Refusal: the
-   * form again with the message and what was typed (forms) or {code, message, requestId} (JSON).
-   */
-  async function act(
+  const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
+    consoleContext(request, reply, config.timeZone, FLASH, extra);
+  /** A form that succeeds answers 303 to `redirect`; one that is refused shows `rerender` with the message. */
+  const act = <T extends Record<string, unknown>>(
     request: FastifyRequest,
     reply: FastifyReply,
-    run: () => Promise<Record<string, unknown>>,
-    redirect: (result: Record<string, unknown>) => string,
-    rerender: (lang: Lang, error: string) => Promise<{ body: string }>,
-  ) {
-    try {
-      const result = await run();
-      if (wantsJson(request)) return reply.code(200).send({ ok: true, ...result });
-      return reply.redirect(redirect(result), 303);
-    } catch (err) {
-      if (!isKinkyuError(err) || wantsJson(request)) throw err;
-      const lang = requestLang(request, reply);
-      const page = await rerender(lang, errorMessage(lang, err));
-      return html(reply, page.body, err.httpStatus);
-    }
-  }
+    run: () => Promise<T>,
+    redirect: (result: T) => string,
+    rerender: (c: ConsoleContext) => Promise<string>,
+  ) =>
+    formAction(request, reply, {
+      run,
+      onSuccess: (result) => reply.redirect(redirect(result), 303),
+      onRefusal: (lang, error) => rerender(ctx(request, reply, { lang, error })),
+    });
 
   app.get('/staff/login', { config: { public: true } }, async (request, reply) => {
     const lang = requestLang(request, reply);
     const token = randomBytes(24).toString('base64url');
     reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
-    return html(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next) }));
+    return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next) }));
   });
 
   app.post('/staff/login', { config: { public: true } }, async (request, reply) => {
     const lang = requestLang(request, reply);
-    const body = (request.body ?? {}) as Body;
+    const body = bodyOf(request);
     const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
     const fail = (err: KinkyuError) => {
       if (wantsJson(request)) throw err;
       const token = randomBytes(24).toString('base64url');
       reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
-      return html(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email }), err.httpStatus);
+      return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email }), err.httpStatus);
     };
     // A JSON body cannot be sent cross-site without a preflight, so only JSON skips the form's double-submit
     // token; a browser's Origin, when sent, must be ours either way.
@@ -153,20 +137,23 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
 
   app.get('/staff', { config: { permission: 'console.view' } }, async (request, reply) => {
     const [incidents, components] = await Promise.all([listIncidentsForPage(db, { recentLimit: 10 }), listComponents(db)]);
-    return html(reply, views.dashboardPage(ctx(request, reply), { incidents, components }));
+    return sendPage(reply, views.dashboardPage(ctx(request, reply), { incidents, components }));
   });
 
   app.get('/staff/incidents/new', { config: { permission: 'incident.write' } }, async (request, reply) =>
-    html(reply, views.newIncidentPage(ctx(request, reply), await listComponents(db))),
+    sendPage(reply, views.newIncidentPage(ctx(request, reply), await listComponents(db))),
   );
 
   app.post('/staff/incidents', { config: { permission: 'incident.write' } }, async (request, reply) => {
-    const body = request.body as Body;
+    const body = bodyOf(request);
     return act(
       request, reply,
-      () => commands.declareIncident(actorOf(request), { ...body, componentStatuses: componentStatusesFrom(body) } as never),
+      () => commands.declareIncident(staffActor(request), {
+        type: body.type, severity: body.severity, status: body.status, nameJa: body.nameJa, nameEn: body.nameEn,
+        bodyJa: body.bodyJa, bodyEn: body.bodyEn, componentStatuses: componentStatusesFrom(body),
+      }),
       (r) => `/staff/incidents/${r.incidentId}?ok=declared`,
-      async (lang, error) => ({ body: views.newIncidentPage({ ...ctx(request, reply), lang, error }, await listComponents(db), body) }),
+      async (c) => views.newIncidentPage(c, await listComponents(db), body),
     );
   });
 
@@ -181,82 +168,77 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
 
     app.get<{ Params: { id: string } }>(`/staff/${kind}/:id`, { config: { permission: 'console.view' } }, async (request, reply) => {
       const incident = await load(request.params.id);
-      return html(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db)));
+      return sendPage(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db)));
     });
 
     app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { config: { permission: writePermission } }, async (request, reply) => {
-      const body = request.body as Body;
+      const body = bodyOf(request);
       await load(request.params.id);
       return act(
         request, reply,
-        () => commands.postUpdate(actorOf(request), request.params.id, { ...body, componentStatuses: componentStatusesFrom(body) } as never),
-        () => `/staff/${kind}/${request.params.id}?ok=updated`,
-        async (lang, error) => ({
-          body: views.incidentPage({ ...ctx(request, reply), lang, error }, await load(request.params.id), await listComponents(db), body),
+        () => commands.postUpdate(staffActor(request), request.params.id, {
+          status: body.status, visibility: body.visibility, bodyJa: body.bodyJa, bodyEn: body.bodyEn,
+          componentStatuses: componentStatusesFrom(body),
         }),
+        () => `/staff/${kind}/${request.params.id}?ok=updated`,
+        async (c) => views.incidentPage(c, await load(request.params.id), await listComponents(db), body),
       );
     });
-  }
 
-  for (const kind of ['incidents', 'maintenances'] as const) {
-    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, {
-      config: { permission: kind === 'incidents' ? 'incident.write' : 'maintenance.write' },
-    }, async (request, reply) => {
-      const body = request.body as Body;
-      const { id, updateId } = request.params;
-      const incident = await getIncident(db, id.slice(0, 64), { includeInternal: true });
-      if (!incident || incident.kind !== (kind === 'incidents' ? 'incident' : 'maintenance')) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
+    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, { config: { permission: writePermission } }, async (request, reply) => {
+      const body = bodyOf(request);
+      const incident = await load(request.params.id);
       return act(
         request, reply,
         async () => {
-          await commands.editUpdate(actorOf(request), incident.id, updateId.slice(0, 64), { bodyJa: body.bodyJa, bodyEn: body.bodyEn });
+          await commands.editUpdate(staffActor(request), incident.id, request.params.updateId.slice(0, 64), { bodyJa: body.bodyJa, bodyEn: body.bodyEn });
           return {};
         },
         () => `/staff/${kind}/${incident.id}?ok=edited`,
-        async (lang, error) => ({ body: views.incidentPage({ ...ctx(request, reply), lang, error }, incident, await listComponents(db)) }),
+        async (c) => views.incidentPage(c, incident, await listComponents(db)),
       );
     });
   }
 
   app.get('/staff/components', { config: { permission: 'console.view' } }, async (request, reply) =>
-    html(reply, views.componentsPage(ctx(request, reply), await listComponents(db))),
+    sendPage(reply, views.componentsPage(ctx(request, reply), await listComponents(db))),
   );
 
   app.post<{ Params: { id: string } }>('/staff/components/:id/status', { config: { permission: 'component.write' } }, async (request, reply) => {
-    const body = request.body as Body;
+    const body = bodyOf(request);
     return act(
       request, reply,
       async () => {
-        await commands.setComponentStatus(actorOf(request), request.params.id.slice(0, 64), body.status);
+        await commands.setComponentStatus(staffActor(request), request.params.id.slice(0, 64), body.status);
         return {};
       },
       () => '/staff/components?ok=component',
-      async (lang, error) => ({ body: views.componentsPage({ ...ctx(request, reply), lang, error }, await listComponents(db)) }),
+      async (c) => views.componentsPage(c, await listComponents(db)),
     );
   });
 
   app.get('/staff/maintenances/new', { config: { permission: 'maintenance.write' } }, async (request, reply) =>
-    html(reply, views.newMaintenancePage(ctx(request, reply), await listComponents(db))),
+    sendPage(reply, views.newMaintenancePage(ctx(request, reply), await listComponents(db))),
   );
 
   app.post('/staff/maintenances', { config: { permission: 'maintenance.write' } }, async (request, reply) => {
-    const body = request.body as Body;
+    const body = bodyOf(request);
     return act(
       request, reply,
-      () => commands.scheduleMaintenance(actorOf(request), {
-        ...body,
+      () => commands.scheduleMaintenance(staffActor(request), {
+        nameJa: body.nameJa, nameEn: body.nameEn, bodyJa: body.bodyJa, bodyEn: body.bodyEn, componentIds: body.componentIds,
         scheduledFor: zonedInput(body.scheduledFor, config.timeZone),
         scheduledUntil: zonedInput(body.scheduledUntil, config.timeZone),
         autoTransition: wantsJson(request) ? body.autoTransition : body.autoTransition === 'on',
-      } as never),
+      }),
       (r) => `/staff/maintenances/${r.incidentId}?ok=scheduled`,
-      async (lang, error) => ({ body: views.newMaintenancePage({ ...ctx(request, reply), lang, error }, await listComponents(db), body) }),
+      async (c) => views.newMaintenancePage(c, await listComponents(db), body),
     );
   });
 
   app.get('/staff/audit', { config: { permission: 'audit.view' } }, async (request, reply) => {
     const rows = await db.query<views.AuditRowView>('SELECT seq, at, actor_type, actor_id, action, target_type, target_id, data FROM audit_log ORDER BY seq DESC LIMIT 200');
     const verification = await verifyAudit(db);
-    return html(reply, views.auditPage(ctx(request, reply), rows, verification));
+    return sendPage(reply, views.auditPage(ctx(request, reply), rows, verification));
   });
 }

@@ -158,6 +158,8 @@ export class StatusCommands {
   ) {}
 
   async declareIncident(actor: Actor, input: DeclareIncidentInput): Promise<{ incidentId: string; updateId: string }> {
+    requirePresent(input.type, 'type');
+    requirePresent(input.severity, 'severity');
     if (!isIncidentType(input.type)) throw new KinkyuError('UNKNOWN_INCIDENT_TYPE', { type: String(input.type).slice(0, 40) });
     if (!isSeverity(input.severity)) throw new KinkyuError('UNKNOWN_SEVERITY', { severity: String(input.severity).slice(0, 40) });
     const type: IncidentType = input.type;
@@ -305,6 +307,7 @@ export class StatusCommands {
   }
 
   async setComponentStatus(actor: Actor, componentId: string, status: unknown): Promise<void> {
+    requirePresent(status, 'status');
     if (!isComponentStatus(status)) throw new KinkyuError('UNKNOWN_COMPONENT_STATUS', { status: String(status).slice(0, 40) });
     const now = this.clock();
     await this.db.transaction(async (tx) => {
@@ -388,6 +391,11 @@ export class StatusCommands {
     if (failures.length) throw new AggregateError(failures, `${failures.length} maintenance transitions failed`);
     return changed;
   }
+}
+
+/** A missing choice is "please choose", not "there is no such value". */
+function requirePresent(value: unknown, field: string): void {
+  if (value === undefined || value === null || value === '') throw new KinkyuError('VALIDATION', { field, rule: 'required' });
 }
 
 function parseIdList(value: unknown, field: string): string[] {
