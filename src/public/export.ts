@@ -2,6 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PublicSite } from './site.ts';
+import { coalesce } from './coalesce.ts';
 import { API_PATHS } from './api-v2.ts';
 import { LANGS, type Lang } from '../web/i18n.ts';
 
@@ -55,27 +56,7 @@ async function writeAtomically(file: string, content: string | Buffer): Promise<
  * Returns a function that waits for the export in progress (for shutdown and tests).
  */
 export function exportOnChange(site: PublicSite, outDir: string, opts: { minGapMs: number; log: (err: unknown) => void }): () => Promise<void> {
-  let running: Promise<void> | null = null;
-  let pending = false;
-  let last = 0;
-  const run = (): Promise<void> => {
-    if (running) {
-      pending = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        pending = false;
-        const wait = last + opts.minGapMs - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        last = Date.now();
-        await exportStatic(site, outDir).catch(opts.log);
-      } while (pending);
-    })().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-  site.onChange(() => void run());
-  return () => running ?? Promise.resolve();
+  const exports = coalesce(() => exportStatic(site, outDir).then(() => undefined, opts.log), opts.minGapMs);
+  site.onChange(() => void exports.trigger());
+  return () => exports.settled();
 }

@@ -12,6 +12,7 @@ import { renderAtom, renderRss } from './feeds.ts';
 import { renderHistoryPage, renderIncidentPage, renderMonthPage, renderNotFoundPage, renderStatusPage, type PageContext } from './pages.ts';
 import { loadSnapshot, type PageInfo, type PageSnapshot } from './snapshot.ts';
 import { pageVersion } from '../status/repository.ts';
+import { coalesce } from './coalesce.ts';
 
 export interface PublicSiteOptions {
   page: PageInfo;
@@ -92,9 +93,9 @@ export class PublicSite {
   private cacheKey = '';
   private staleSince: Date | null = null;
   private lastCheckedAt: Date = new Date(0);
-  private refreshing: Promise<void> | null = null;
-  private refreshAgain = false;
-  private lastReloadAt = 0;
+  // Under a burst of changes, rebuild at most every MIN_REBUILD_GAP_MS: the herd keeps being served between
+  // rebuilds, and the newest state is still out well within a second.
+  private readonly rebuilds = coalesce(() => this.reload().catch((err) => this.markFailure(err)), MIN_REBUILD_GAP_MS);
   private checking = false;
   private readonly changeListeners: ((snapshot: PageSnapshot) => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -150,28 +151,7 @@ export class PublicSite {
 
   /** Rebuilds the snapshot; concurrent calls coalesce into at most one more rebuild. */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.refreshAgain = false;
-        // Under a burst of changes, rebuild at most every MIN_REBUILD_GAP_MS: the herd keeps being served
-        // between rebuilds, and the newest state is still out well within a second.
-        const wait = this.lastReloadAt + MIN_REBUILD_GAP_MS - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        this.lastReloadAt = Date.now();
-        try {
-          await this.reload();
-        } catch (err) {
-          this.markFailure(err);
-        }
-      } while (this.refreshAgain);
-    })().finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
+    return this.rebuilds.trigger();
   }
 
   private async reload(): Promise<void> {
@@ -189,7 +169,7 @@ export class PublicSite {
   }
 
   private async checkVersion(): Promise<void> {
-    if (this.refreshing || this.checking) return;
+    if (this.rebuilds.running || this.checking) return;
     this.checking = true;
     try {
       const { version } = await withDeadline(pageVersion(this.db), this.options.dbDeadlineMs ?? DB_DEADLINE_MS);
