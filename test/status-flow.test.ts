@@ -184,6 +184,8 @@ describe('an incident from declaration to resolution', () => {
     assert.ok(actions.includes('incident.note'));
     const ok = await verifyAudit(app.db);
     assert.equal(ok.ok, true, JSON.stringify(ok.problems));
+    assert.match(await (await commander.get('/staff/audit?verify=1')).text(), /監査ログの連鎖は正常です/);
+    assert.doesNotMatch(await (await commander.get('/staff/audit')).text(), /連鎖は正常/, 'verified only when asked');
     // The table refuses edits; an attacker with the database superuser has to switch that off first.
     await assert.rejects(app.db.query("UPDATE audit_log SET action = 'x' WHERE seq = 2"), /append-only/);
     await app.db.exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
@@ -192,6 +194,8 @@ describe('an incident from declaration to resolution', () => {
     const broken = await verifyAudit(app.db);
     assert.equal(broken.ok, false);
     assert.equal(broken.problems[0]?.problem, 'modified');
+    const page = await (await commander.get('/staff/audit?verify=1')).text();
+    assert.match(page, /監査ログの連鎖に異常があります: #\d+ modified/, 'the console shows the broken chain too');
   });
 });
 

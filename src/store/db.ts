@@ -17,11 +17,6 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-export async function one<Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<Row | undefined> {
-  const rows = await q.query<Row>(sql, params);
-  return rows[0];
-}
-
 export interface DbConfig {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;

@@ -183,6 +183,7 @@ export const en: Record<keyof typeof ja, string> = {
   'staff.completeMaintenance': 'Complete',
   'staff.commander': 'Commander',
   'staff.viewPublic': 'View on the public page',
+  'staff.auditVerify': 'Verify the chain (reads every entry)',
   'staff.auditVerified': 'The audit chain is intact ({rows} entries).',
   'staff.auditBroken': 'The audit chain is broken: {problems}',
   'staff.role.admin': 'Administrator',

@@ -181,6 +181,7 @@ export const ja = {
   'staff.completeMaintenance': '完了する',
   'staff.commander': '指揮者',
   'staff.viewPublic': '公開ページで見る',
+  'staff.auditVerify': '連鎖を検証する (全件を読み直します)',
   'staff.auditVerified': '監査ログの連鎖は正常です ({rows} 件)。',
   'staff.auditBroken': '監査ログの連鎖に異常があります: {problems}',
   'staff.role.admin': '管理者',
