@@ -72,16 +72,17 @@ function affectedList(c: PageContext, i: Incident): SafeHtml | string {
   return html`<p class="meta">${t(c.lang, 'page.affected')}: ${names.join(c.lang === 'en' ? ', ' : '、')}</p>`;
 }
 
-function incidentCard(c: PageContext, i: Incident, opts: { headingLevel: 2 | 3; updates?: number }): SafeHtml {
+function maintenanceWindow(c: PageContext, i: Incident): SafeHtml | string {
+  if (i.kind !== 'maintenance' || !i.scheduledFor || !i.scheduledUntil) return '';
+  return html`<p class="meta">${t(c.lang, 'page.window', { from: when(c, i.scheduledFor), until: when(c, i.scheduledUntil) })}</p>`;
+}
+
+function incidentCard(c: PageContext, i: Incident, opts: { updates?: number } = {}): SafeHtml {
   const title = html`<a href="/incidents/${i.id}${langQuery(c)}">${incidentName(c, i)}</a>`;
-  const window =
-    i.kind === 'maintenance' && i.scheduledFor && i.scheduledUntil
-      ? html`<p class="meta">${t(c.lang, 'page.window', { from: when(c, i.scheduledFor), until: when(c, i.scheduledUntil) })}</p>`
-      : '';
   return html`<article class="incident impact-${i.impact}">
-${opts.headingLevel === 2 ? html`<h2>${title}</h2>` : html`<h3>${title}</h3>`}
+<h3>${title}</h3>
 <p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)}</p>
-${window}
+${maintenanceWindow(c, i)}
 ${affectedList(c, i)}
 ${updatesList(c, i, opts.updates)}
 </article>`;
@@ -142,11 +143,11 @@ export function renderStatusPage(c: PageContext): string {
 ${advice}
 </section>
 ${open.length ? html`<section aria-labelledby="active-h"><h2 id="active-h">${t(c.lang, 'page.activeIncidents')}</h2>
-${open.map((i) => incidentCard(c, i, { headingLevel: 3 }))}</section>` : ''}
+${open.map((i) => incidentCard(c, i))}</section>` : ''}
 ${active.length ? html`<section aria-labelledby="maint-active-h"><h2 id="maint-active-h">${t(c.lang, 'page.activeMaintenance')}</h2>
-${active.map((i) => incidentCard(c, i, { headingLevel: 3 }))}</section>` : ''}
+${active.map((i) => incidentCard(c, i))}</section>` : ''}
 ${upcoming.length ? html`<section aria-labelledby="maint-h"><h2 id="maint-h">${t(c.lang, 'page.upcomingMaintenance')}</h2>
-${upcoming.map((i) => incidentCard(c, i, { headingLevel: 3, updates: 1 }))}</section>` : ''}
+${upcoming.map((i) => incidentCard(c, i, { updates: 1 }))}</section>` : ''}
 ${componentsSection(c)}
 <section aria-labelledby="recent-h"><h2 id="recent-h">${t(c.lang, 'page.recentIncidents')}</h2>
 ${recent.length
@@ -161,13 +162,11 @@ ${footer(c)}`;
 
 export function renderIncidentPage(c: PageContext, i: Incident): string {
   const resolved = i.resolvedAt ? html`<p class="meta">${t(c.lang, 'page.resolvedAt', { time: when(c, i.resolvedAt) })}</p>` : '';
-  const window = i.kind === 'maintenance' && i.scheduledFor && i.scheduledUntil
-    ? html`<p class="meta">${t(c.lang, 'page.window', { from: when(c, i.scheduledFor), until: when(c, i.scheduledUntil) })}</p>` : '';
   const body = html`${staleNotice(c)}
 <article class="incident impact-${i.impact}">
 <h1>${incidentName(c, i)}</h1>
 <p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)}${i.kind === 'incident' ? html` · ${t(c.lang, `type.${i.type}`)}` : ''}</p>
-${window}${resolved}
+${maintenanceWindow(c, i)}${resolved}
 ${affectedList(c, i)}
 <h2>${t(c.lang, 'page.updates')}</h2>
 ${updatesList(c, i)}
