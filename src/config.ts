@@ -1,4 +1,5 @@
 import type { Lang } from './web/i18n.ts';
+import { parseBusinessCalendarConfig, type BusinessCalendarConfig } from './domain/business-calendar.ts';
 
 /** Everything an operator can set, read once from the environment. */
 export interface Config {
@@ -25,6 +26,20 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** When set, a static copy of the public site is kept current in this folder. */
   exportDir: string | undefined;
+  /** The emergency phone line (seed §2: urgent security cases only, business hours). */
+  supportPhone: string;
+  faqUrl: string;
+  /** smtp://host:port (or smtps://user:pass@host:465). Empty: email waits in the outbox until configured. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Key for secret ticket links; without it one is generated and kept in the database. */
+  secret: string | undefined;
+  /** The support desk's calendar (phone line hours, SLAs): BUSINESS_HOURS, BUSINESS_YEAR_END, BUSINESS_CLOSED_DAYS… */
+  businessCalendar: BusinessCalendarConfig;
+  /** Contact form submissions allowed per client address per 10 minutes. */
+  contactRateLimit: number;
+  /** Outbox tuning (tests shorten the retry back-off). */
+  mailSender: { backoffBaseMs?: number; pollMs?: number; maxAttempts?: number };
 }
 
 function env(name: string, fallback: string): string {
@@ -54,6 +69,14 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     staleAfterMs: Number(env('STALE_AFTER_MS', '3000')),
     trustProxy: parseTrustProxy(env('TRUST_PROXY', 'false')),
     exportDir: process.env.EXPORT_DIR || undefined,
+    supportPhone: env('SUPPORT_PHONE', '03-6721-1100'),
+    faqUrl: env('FAQ_URL', 'https://bitbank.cc/faq/'),
+    smtpUrl: process.env.SMTP_URL || undefined,
+    mailFrom: env('MAIL_FROM', 'support@example.com'),
+    secret: process.env.KINKYU_SECRET || undefined,
+    businessCalendar: parseBusinessCalendarConfig(process.env),
+    contactRateLimit: Number(env('CONTACT_RATE_LIMIT', '10')),
+    mailSender: {},
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { createServer } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import type { Config } from './config.ts';
 import type { Db } from './store/db.ts';
 import { StatusCommands } from './status/commands.ts';
@@ -14,6 +15,12 @@ import { registerTeam } from './console/team-routes.ts';
 import { registerErrorHandling } from './web/error-handler.ts';
 import { registerPublicRoutes } from './public/routes.ts';
 import { t } from './web/i18n.ts';
+import { BusinessCalendar } from './domain/business-calendar.ts';
+import { SupportDesk } from './support/desk.ts';
+import { TicketLinks, loadLinkKey } from './support/ticket-links.ts';
+import { createSmtpTransport, mailDomain, startMailWorker, type MailWorker } from './mail/outbox.ts';
+import { registerContactRoutes } from './contact/routes.ts';
+import { registerDeskRoutes } from './console/desk-routes.ts';
 
 /** Bodies larger than this are refused before parsing: no form or update needs more. */
 export const BODY_LIMIT = 256 * 1024;
@@ -23,6 +30,8 @@ export interface App {
   app: FastifyInstance;
   site: PublicSite;
   commands: StatusCommands;
+  desk: SupportDesk;
+  mail: MailWorker;
   close(): Promise<void>;
 }
 
@@ -60,19 +69,43 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   site.setLogger((msg, err) => app.log.warn({ err }, msg));
   app.decorate('kinkyuDefaultLang', config.defaultLang);
   await app.register(fastifyCookie);
-  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
+  // node:querystring turns bytes that are not UTF-8 into U+FFFD, which text validation refuses; fast-querystring
+  // (the plugin's default) would keep a field with a bad escape undecoded, "%FF" and all.
+  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT, parser: (body) => parseQueryString(body) });
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.url.startsWith('/staff')) reply.header('cache-control', 'no-store');
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'same-origin');
+    // Private pages (the secret ticket link) set no-referrer themselves.
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
     return payload;
   });
 
+  const clock = opts.clock ?? (() => new Date());
+  const calendar = new BusinessCalendar(config.businessCalendar);
+  const links = new TicketLinks(await loadLinkKey(db, config.secret), config.publicUrl);
+  const desk = new SupportDesk(db, {
+    links,
+    calendar,
+    mailDomain: mailDomain(config.mailFrom),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
+    supportPhone: config.supportPhone,
+    snapshot: () => site.current(),
+    clock,
+  });
+  const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
+  const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog }), {
+    from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
+    log: mailLog,
+    ...config.mailSender,
+  });
+
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
-  registerConsole(app, { db, config, commands, cookieName });
+  registerConsole(app, { db, config, commands, cookieName, desk });
+  registerDeskRoutes(app, { db, config, desk, calendar, clock });
+  registerContactRoutes(app, { db, config, site, desk, links, calendar, clock });
   registerTeam(app, { db, config });
   registerErrorHandling(app);
   registerPublicRoutes(app, { db, config, site });
@@ -100,8 +133,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     app,
     site,
     commands,
+    desk,
+    mail,
     async close() {
       clearInterval(scheduler);
+      await mail.stop();
       await exportSettled();
       await site.stop();
       await app.close();

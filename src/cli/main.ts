@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { verifyAudit } from '../audit/audit-log.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
 import { buildApp } from '../server.ts';
+import { seedDemoTickets } from '../support/demo-tickets.ts';
 import { exportStatic } from '../public/export.ts';
 import { PublicSite, siteOptionsFromConfig } from '../public/site.ts';
 import { SYSTEM_ACTOR } from '../domain/actor.ts';
@@ -64,8 +65,9 @@ async function start(demo: boolean): Promise<void> {
   const db = await openMigrated(config);
   if (demo && (await seedDemoData(db))) process.stdout.write('  Demo exchange data loaded.\n');
   await ensureFirstAdmin(db);
-  const { app, site, close } = await buildApp({ config, db, logger: true });
+  const { app, site, desk, close } = await buildApp({ config, db, logger: true });
   await site.start();
+  if (demo && (await seedDemoTickets(db, desk))) process.stdout.write('  Demo support tickets loaded.\n');
   await app.listen({ host: config.host, port: config.port });
   process.stdout.write(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff\n`);
   const shutdown = async () => {

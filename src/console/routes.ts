@@ -6,6 +6,8 @@ import { KinkyuError } from '../domain/errors.ts';
 import { zoneOffsetMs } from '../domain/uptime.ts';
 import { verifyAudit } from '../audit/audit-log.ts';
 import { StatusCommands } from '../status/commands.ts';
+import type { SupportDesk } from '../support/desk.ts';
+import { can } from '../staff/permissions.ts';
 import { getIncident, listComponents, listIncidentsForPage } from '../status/repository.ts';
 import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
@@ -23,6 +25,8 @@ export interface ConsoleOptions {
   config: Config;
   commands: StatusCommands;
   cookieName: string;
+  /** When the support desk runs: resolving an incident can solve its linked tickets. */
+  desk?: SupportDesk;
 }
 
 const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
@@ -179,6 +183,12 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
         () => commands.postUpdate(staffActor(request), request.params.id, {
           status: body.status, visibility: body.visibility, bodyJa: body.bodyJa, bodyEn: body.bodyEn,
           componentStatuses: componentStatusesFrom(body),
+        }, async (tx, update) => {
+          // "Solve the linked tickets with this message" on a resolving update: both commit, or neither.
+          const solve = body.solveLinked === true || body.solveLinked === 'true';
+          if (!solve || !opts.desk || update.status !== 'resolved' || update.visibility !== 'public') return;
+          if (!can(request.staff!.role, 'ticket.write')) throw new KinkyuError('FORBIDDEN');
+          await opts.desk.replyToLinkedIn(tx, staffActor(request), update.incidentId, { body: update.bodyJa, bodyEn: update.bodyEn, solve: true });
         }),
         () => `/staff/${kind}/${request.params.id}?ok=updated`,
         async (c) => views.incidentPage(c, await load(request.params.id), await listComponents(db), body),

@@ -32,6 +32,7 @@ const val = (v: FormValues | undefined, key: string): string => {
 export function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml): string {
   const nav = html`<nav aria-label="${t(c.lang, 'staff.console')}"><ul class="console-nav">
 <li><a href="/staff">${t(c.lang, 'staff.dashboard')}</a></li>
+${can(c.staff.role, 'ticket.view') ? html`<li><a href="/staff/tickets">${t(c.lang, 'desk.queue')}</a></li>` : ''}
 ${can(c.staff.role, 'incident.write') ? html`<li><a href="/staff/incidents/new">${t(c.lang, 'staff.declareIncident')}</a></li>` : ''}
 ${can(c.staff.role, 'maintenance.write') ? html`<li><a href="/staff/maintenances/new">${t(c.lang, 'staff.scheduleMaintenance')}</a></li>` : ''}
 <li><a href="/staff/components">${t(c.lang, 'staff.components')}</a></li>
@@ -147,6 +148,7 @@ ${statuses.map((s) => html`<option value="${s}"${s === currentStatus ? html` sel
 <div><label for="bodyJa">${t(c.lang, 'field.bodyJa')}</label><textarea id="bodyJa" name="bodyJa" required maxlength="20000">${val(values, 'bodyJa')}</textarea></div>
 <div><label for="bodyEn">${t(c.lang, 'field.bodyEn')}</label><textarea id="bodyEn" name="bodyEn" maxlength="20000">${val(values, 'bodyEn')}</textarea></div>
 ${componentStatusFields(c, components, values, new Set(i.componentIds))}
+${!isMaint && can(c.staff.role, 'ticket.write') ? html`<label class="radio"><input type="checkbox" name="solveLinked" value="true"> ${t(c.lang, 'desk.solveLinked')}</label>` : ''}
 <p class="hint">${t(c.lang, 'staff.updateHint')}</p>
 <div><button type="submit">${t(c.lang, 'staff.postUpdate')}</button></div>
 </form>`
@@ -155,7 +157,7 @@ ${componentStatusFields(c, components, values, new Set(i.componentIds))}
   const body = html`<p class="meta">${isMaint ? '' : html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · `}${statusText(c, i, i.status)} · ${t(c.lang, `impact.${i.impact}`)}</p>
 ${isMaint && i.scheduledFor && i.scheduledUntil ? html`<p class="meta">${when(c, i.scheduledFor)} – ${when(c, i.scheduledUntil)}</p>` : ''}
 ${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x) => html`${cname(c, x)} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>) `)}</p>` : ''}
-<p><a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a></p>
+<p><a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a>${!isMaint && can(c.staff.role, 'ticket.view') ? html` · <a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a>` : ''}</p>
 ${form}
 <h2>${t(c.lang, 'staff.timeline')}</h2>
 <ol class="updates" reversed>${i.updates.map((u) => html`<li class="${u.visibility === 'internal' ? 'note-internal' : ''}">

@@ -47,6 +47,7 @@ function footer(c: PageContext): SafeHtml {
 <li><a href="/history.rss${q}">RSS</a></li>
 <li><a href="/api/v2/summary.json${q}">${t(c.lang, 'site.api')}</a></li>
 <li><a href="${c.officialXUrl}" rel="noopener">X</a></li>
+<li><a href="${c.snapshot.page.url}/contact${q}">${t(c.lang, 'site.contact')}</a></li>
 </ul>
 <p>${t(c.lang, 'site.poweredBy')}</p>
 </footer>`;

@@ -8,18 +8,20 @@ export type Permission =
   | 'component.write'
   | 'maintenance.write'
   | 'audit.view'
-  | 'staff.manage';
+  | 'staff.manage'
+  | 'ticket.view'
+  | 'ticket.write';
 
 /**
- * What each role may do. Agents and viewers read the console but do not speak for the exchange on the
- * status page; the security team runs incidents (account takeovers are theirs) but not maintenance.
+ * What each role may do. Agents answer tickets but do not speak for the exchange on the status page; viewers
+ * only read; the security team runs incidents (account takeovers are theirs) but not maintenance.
  */
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'staff.manage'],
-  incident_commander: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view'],
-  security: ['console.view', 'incident.write', 'audit.view'],
-  agent: ['console.view'],
-  viewer: ['console.view'],
+  admin: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'staff.manage', 'ticket.view', 'ticket.write'],
+  incident_commander: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'ticket.view', 'ticket.write'],
+  security: ['console.view', 'incident.write', 'audit.view', 'ticket.view', 'ticket.write'],
+  agent: ['console.view', 'ticket.view', 'ticket.write'],
+  viewer: ['console.view', 'ticket.view'],
 };
 
 export function can(role: Role, permission: Permission): boolean {

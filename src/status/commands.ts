@@ -197,7 +197,16 @@ export class StatusCommands {
     });
   }
 
-  async postUpdate(actor: Actor, incidentId: string, input: PostUpdateInput): Promise<{ updateId: string }> {
+  /**
+   * `alsoInTransaction` runs in the same transaction once the update is written, e.g. solving the tickets
+   * linked to an incident that this update resolves: both happen, or neither.
+   */
+  async postUpdate(
+    actor: Actor,
+    incidentId: string,
+    input: PostUpdateInput,
+    alsoInTransaction?: (tx: Queryable, update: { incidentId: string; status: string; visibility: Visibility; bodyJa: string; bodyEn: string | null }) => Promise<void>,
+  ): Promise<{ updateId: string }> {
     const visibility = parseVisibility(input.visibility);
     const bodyJa = requireText(input.bodyJa, 'bodyJa', BODY_MAX, true);
     const bodyEn = cleanText(input.bodyEn, 'bodyEn', { max: BODY_MAX, multiline: true });
@@ -248,6 +257,7 @@ export class StatusCommands {
         targetType: incident.kind, targetId: incident.id,
         data: { from: incident.status, to: status, visibility, updateId, components: Object.fromEntries(statuses) },
       }, now);
+      await alsoInTransaction?.(tx, { incidentId: incident.id, status, visibility, bodyJa, bodyEn });
       return { updateId };
     });
   }

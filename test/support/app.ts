@@ -16,14 +16,14 @@ export interface RunningApp extends App {
 }
 
 /** Starts the real application on a loopback port: PGlite in memory unless a database URL is given. */
-export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?: Db; config?: Partial<Config> } = {}): Promise<RunningApp> {
+export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?: Db; config?: Partial<Config>; clock?: () => Date } = {}): Promise<RunningApp> {
   const db = opts.db ?? (await openDb({ databaseUrl: opts.databaseUrl }));
   await migrate(db);
   if (opts.demo !== false) await seedDemoData(db);
   // The public URL must be known before listening; take a free port first.
   const port = await freePort();
   const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, databaseUrl: opts.databaseUrl, ...opts.config });
-  const app = await buildApp({ config, db });
+  const app = await buildApp({ config, db, ...(opts.clock ? { clock: opts.clock } : {}) });
   await app.site.start();
   await app.app.listen({ host: '127.0.0.1', port });
   return {

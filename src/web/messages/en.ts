@@ -1,7 +1,9 @@
 import type { ja } from './ja.ts';
+import { deskEn } from './desk.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
+  ...deskEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

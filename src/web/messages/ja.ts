@@ -1,5 +1,8 @@
 /** Japanese: the primary language. Every key here must exist in en.ts (the type checker enforces it). */
+import { deskJa } from './desk.ja.ts';
+
 export const ja = {
+  ...deskJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',

@@ -1,0 +1,204 @@
+import { PRIORITIES, TICKET_STATUSES, TICKET_TYPES, type TicketType } from '../domain/ticket.ts';
+import { can } from '../staff/permissions.ts';
+import type { CannedReply } from '../support/canned-replies.ts';
+import { CHECKLIST_ITEMS, SUGGESTED_ITEMS } from '../support/checklist.ts';
+import type { SlaState } from '../support/sla.ts';
+import type { QueueFilter, Ticket, TicketMessage, TriageCorrection } from '../support/ticket-repository.ts';
+import { html, multiline, type SafeHtml } from '../web/html.ts';
+import { t } from '../web/i18n.ts';
+import { csrf, shell, when, type ConsoleContext } from './views.ts';
+
+export interface StaffOption {
+  id: string;
+  name: string;
+}
+
+export interface IncidentOption {
+  id: string;
+  nameJa: string;
+  nameEn: string | null;
+}
+
+const incidentLabel = (c: ConsoleContext, i: IncidentOption) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
+const excerpt = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+function slaBadge(c: ConsoleContext, label: string, state: SlaState['firstResponse'], due: Date | null): SafeHtml {
+  if (state === 'n/a') return html``;
+  return html`<span class="sla sla-${state}">${label}: ${t(c.lang, `desk.sla.${state}`)}${due && state !== 'met' ? html` (${when(c, due)})` : ''}</span>`;
+}
+
+function slaCell(c: ConsoleContext, ticket: Ticket, sla: SlaState): SafeHtml {
+  return html`${slaBadge(c, t(c.lang, 'desk.firstResponse'), sla.firstResponse, ticket.firstResponseDueAt)}<br>${slaBadge(c, t(c.lang, 'desk.resolution'), sla.resolution, ticket.resolutionDueAt)}`;
+}
+
+const selectOptions = (values: readonly string[], current: string | undefined, label: (v: string) => string) =>
+  values.map((v) => html`<option value="${v}"${v === current ? html` selected` : ''}>${label(v)}</option>`);
+
+function filterForm(c: ConsoleContext, filter: QueueFilter, staff: StaffOption[], incidents: IncidentOption[]): SafeHtml {
+  return html`<form method="get" action="/staff/tickets" class="inline filters" aria-label="${t(c.lang, 'desk.filter')}">
+<div><label for="f-status">${t(c.lang, 'field.status')}</label><select id="f-status" name="status">
+<option value="active">${t(c.lang, 'desk.active')}</option><option value="all"${filter.status === 'all' ? html` selected` : ''}>${t(c.lang, 'desk.all')}</option>
+${selectOptions(TICKET_STATUSES, filter.status, (s) => t(c.lang, `ticket.status.${s}` as never))}</select></div>
+<div><label for="f-priority">${t(c.lang, 'field.priority')}</label><select id="f-priority" name="priority"><option value="">${t(c.lang, 'desk.all')}</option>
+${selectOptions(PRIORITIES, filter.priority, (p) => t(c.lang, `priority.${p}` as never))}</select></div>
+<div><label for="f-type">${t(c.lang, 'field.type')}</label><select id="f-type" name="type"><option value="">${t(c.lang, 'desk.all')}</option>
+${selectOptions(TICKET_TYPES, filter.type, (x) => t(c.lang, `type.${x}` as never))}</select></div>
+<div><label for="f-sla">${t(c.lang, 'field.sla')}</label><select id="f-sla" name="sla"><option value="">${t(c.lang, 'desk.all')}</option>
+<option value="breached"${filter.sla === 'breached' ? html` selected` : ''}>${t(c.lang, 'desk.slaBreached')}</option>
+<option value="due_soon"${filter.sla === 'due_soon' ? html` selected` : ''}>${t(c.lang, 'desk.slaDueSoon')}</option></select></div>
+<div><label for="f-incident">${t(c.lang, 'field.incident')}</label><select id="f-incident" name="incident"><option value="">${t(c.lang, 'desk.all')}</option>
+<option value="any"${filter.incident === 'any' ? html` selected` : ''}>${t(c.lang, 'desk.any')}</option>
+<option value="none"${filter.incident === 'none' ? html` selected` : ''}>${t(c.lang, 'desk.none')}</option>
+${incidents.map((i) => html`<option value="${i.id}"${filter.incident === i.id ? html` selected` : ''}>${incidentLabel(c, i)}</option>`)}</select></div>
+<div><label for="f-assignee">${t(c.lang, 'field.assignee')}</label><select id="f-assignee" name="assignee"><option value="">${t(c.lang, 'desk.all')}</option>
+<option value="${c.staff.id}"${filter.assignee === c.staff.id ? html` selected` : ''}>${t(c.lang, 'desk.me')}</option>
+<option value="none"${filter.assignee === 'none' ? html` selected` : ''}>${t(c.lang, 'desk.unassigned')}</option>
+${staff.filter((s) => s.id !== c.staff.id).map((s) => html`<option value="${s.id}"${filter.assignee === s.id ? html` selected` : ''}>${s.name}</option>`)}</select></div>
+<div><button type="submit" class="secondary">${t(c.lang, 'desk.filter')}</button></div>
+</form>`;
+}
+
+export function queuePage(
+  c: ConsoleContext,
+  data: { tickets: { ticket: Ticket; sla: SlaState }[]; total: number; filter: QueueFilter; query: string; staff: StaffOption[]; incidents: IncidentOption[] },
+): string {
+  const offset = data.filter.offset ?? 0;
+  const pageLink = (to: number) => {
+    const params = new URLSearchParams(data.query);
+    params.set('offset', String(to));
+    return `/staff/tickets?${params.toString()}`;
+  };
+  const rows = data.tickets.map(({ ticket, sla }) => {
+    const urgentSecurity = ticket.type === 'security' && ticket.priority === 'urgent';
+    return html`<tr class="${urgentSecurity ? 'row-urgent' : ''}">
+<td><a href="/staff/tickets/${ticket.id}">${ticket.number}</a>${urgentSecurity ? html`<br><strong class="urgent">${t(c.lang, 'desk.urgentSecurity')}</strong>` : ''}</td>
+<td><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span><br>${t(c.lang, `type.${ticket.type}`)}</td>
+<td>${excerpt(ticket.body)}${ticket.incidentName ? html`<br><span class="meta">${t(c.lang, 'field.incident')}: ${ticket.incidentName}</span>` : ''}</td>
+<td>${t(c.lang, `ticket.status.${ticket.status}`)}<br><span class="meta">${ticket.assigneeName ?? t(c.lang, 'desk.unassigned')}</span></td>
+<td>${slaCell(c, ticket, sla)}</td>
+<td><time datetime="${ticket.createdAt.toISOString()}">${when(c, ticket.createdAt)}</time></td>
+</tr>`;
+  });
+  const body = html`${filterForm(c, data.filter, data.staff, data.incidents)}
+<p>${t(c.lang, 'desk.count', { count: data.total })}</p>
+${data.tickets.length
+    ? html`<div class="table-scroll"><table class="queue"><thead><tr><th scope="col">${t(c.lang, 'desk.number')}</th><th scope="col">${t(c.lang, 'field.priority')}</th><th scope="col">${t(c.lang, 'desk.summary')}</th><th scope="col">${t(c.lang, 'field.status')}</th><th scope="col">${t(c.lang, 'field.sla')}</th><th scope="col">${t(c.lang, 'desk.received')}</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`
+    : html`<p>${t(c.lang, 'desk.empty')}</p>`}
+<p>${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - 100))}">${t(c.lang, 'desk.prev')}</a> ` : ''}${offset + data.tickets.length < data.total ? html`<a href="${pageLink(offset + 100)}">${t(c.lang, 'desk.next')}</a>` : ''}</p>`;
+  return shell(c, t(c.lang, 'desk.queueTitle'), '/staff/tickets', body);
+}
+
+export interface TicketPageData {
+  ticket: Ticket;
+  sla: SlaState;
+  messages: TicketMessage[];
+  corrections: TriageCorrection[];
+  staff: StaffOption[];
+  incidents: IncidentOption[];
+  canned: CannedReply[];
+  replyText: string;
+  noteText?: string;
+}
+
+export function staffTicketPage(c: ConsoleContext, d: TicketPageData): string {
+  const { ticket } = d;
+  const base = `/staff/tickets/${ticket.id}`;
+  const write = can(c.staff.role, 'ticket.write');
+  const typeLabel = (x: TicketType) => t(c.lang, `type.${x}`);
+  const details = [
+    ['field.orderId', ticket.orderId],
+    ['field.transactionId', ticket.transactionId],
+    ['field.asset', ticket.asset],
+    ['field.amount', ticket.amount],
+  ].filter(([, v]) => v) as [string, string][];
+  const triage = html`<section aria-labelledby="triage-h"><h2 id="triage-h">${t(c.lang, 'desk.triage')}</h2>
+<p><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span> · ${typeLabel(ticket.type)}</p>
+${ticket.triageType !== ticket.type || ticket.triagePriority !== ticket.priority ? html`<p class="meta">${t(c.lang, 'desk.triageWas', { type: typeLabel(ticket.triageType), priority: t(c.lang, `priority.${ticket.triagePriority}`) })}</p>` : ''}
+${ticket.userCategory ? html`<p class="meta">${t(c.lang, 'desk.userCategory', { type: typeLabel(ticket.userCategory) })}</p>` : ''}
+<details open><summary>${t(c.lang, 'desk.triageReasons')}</summary><ul class="reasons">${ticket.triageReasons.map(
+    (r) => html`<li><code>${r.rule}</code> «${r.matched}» ${r.effect}</li>`,
+  )}</ul></details>
+${d.corrections.length ? html`<details><summary>${t(c.lang, 'desk.triageHistory')}</summary><ul>${d.corrections.map(
+    (x) => html`<li>${when(c, x.createdAt)} ${x.staffName ?? ''}: ${typeLabel(x.fromType)}/${t(c.lang, `priority.${x.fromPriority}`)} → ${typeLabel(x.toType)}/${t(c.lang, `priority.${x.toPriority}`)}${x.body ? html` — ${x.body}` : ''}</li>`,
+  )}</ul></details>` : ''}
+${write ? html`<form method="post" action="${base}/triage" class="inline">${csrf(c)}
+<div><label for="t-type">${t(c.lang, 'field.type')}</label><select id="t-type" name="type">${selectOptions(TICKET_TYPES, ticket.type, (x) => typeLabel(x as TicketType))}</select></div>
+<div><label for="t-priority">${t(c.lang, 'field.priority')}</label><select id="t-priority" name="priority">${selectOptions(PRIORITIES, ticket.priority, (p) => t(c.lang, `priority.${p}` as never))}</select></div>
+<div><label for="t-note">${t(c.lang, 'field.note')}</label><input type="text" id="t-note" name="note" maxlength="2000"></div>
+<div><button type="submit" class="secondary">${t(c.lang, 'desk.triageCorrect')}</button></div></form>` : ''}
+</section>`;
+
+  const thread = html`<section aria-labelledby="thread-h"><h2 id="thread-h">${t(c.lang, 'desk.thread')}</h2>
+<ol class="thread">${d.messages.map(
+    (m) => html`<li class="message m-${m.kind}${m.kind === 'note' ? ' note-internal' : ''}"><p class="meta">${t(c.lang, `ticket.from.${m.kind}`)}${m.authorName ? html` (${m.authorName})` : ''} · <time datetime="${m.createdAt.toISOString()}">${when(c, m.createdAt)}</time></p><div class="message-body">${multiline(m.body)}</div></li>`,
+  )}</ol></section>`;
+
+  const suggested = new Set(SUGGESTED_ITEMS[ticket.type]);
+  const ordered = [...CHECKLIST_ITEMS].sort((a, b) => Number(suggested.has(b)) - Number(suggested.has(a)));
+  const checklist = html`<section aria-labelledby="check-h"><h2 id="check-h">${t(c.lang, 'desk.checklist')}</h2>
+${ticket.checklist.length ? html`<ul class="checklist">${ticket.checklist.map(
+    (e) => html`<li>${t(c.lang, `checklist.${e.item}`)} — ${e.receivedAt ? t(c.lang, 'desk.receivedAt', { time: when(c, new Date(e.receivedAt)) }) : t(c.lang, 'desk.requestedAt', { time: when(c, new Date(e.requestedAt)) })}
+${write ? html`<form method="post" action="${base}/checklist" class="inline">${csrf(c)}<input type="hidden" name="item" value="${e.item}"><input type="hidden" name="received" value="${e.receivedAt ? 'false' : 'true'}"><button type="submit" class="secondary">${t(c.lang, e.receivedAt ? 'desk.markMissing' : 'desk.markReceived')}</button></form>` : ''}</li>`,
+  )}</ul>` : ''}
+${write ? html`<form method="post" action="${base}/request-info" class="stack">${csrf(c)}
+<fieldset><legend>${t(c.lang, 'field.items')}</legend>${ordered.map(
+    (item) => html`<label class="radio"><input type="checkbox" name="items" value="${item}"${suggested.has(item) && !ticket.checklist.some((e) => e.item === item) ? html` checked` : ''}> ${t(c.lang, `checklist.${item}`)}</label>`,
+  )}</fieldset>
+<div><button type="submit" class="secondary">${t(c.lang, 'desk.requestInfo')}</button></div></form>` : ''}
+</section>`;
+
+  const replyForm = write
+    ? html`<section aria-labelledby="reply-h"><h2 id="reply-h">${t(c.lang, 'desk.publicReply')}</h2>
+<details><summary>${t(c.lang, 'desk.canned')}</summary><p class="hint">${t(c.lang, 'desk.cannedHint')}</p><ul>${d.canned.map(
+        (r) => html`<li><a href="${base}?canned=${r.id}#reply">${c.lang === 'en' ? r.titleEn : r.titleJa}</a> <span class="meta">(${typeLabel(r.type)})</span></li>`,
+      )}</ul></details>
+<form method="post" action="${base}/reply" class="stack">${csrf(c)}
+<div><label for="reply">${t(c.lang, 'desk.publicReply')}</label><textarea id="reply" name="body" required maxlength="20000" rows="8">${d.replyText}</textarea></div>
+<div><label for="reply-status">${t(c.lang, 'desk.statusAfter')}</label><select id="reply-status" name="status">
+${(['pending_user', 'open', 'solved'] as const).map((s) => html`<option value="${s}">${t(c.lang, `ticket.status.${s}`)}</option>`)}</select></div>
+<div><button type="submit">${t(c.lang, 'desk.sendReply')}</button></div></form>
+<form method="post" action="${base}/notes" class="stack">${csrf(c)}
+<div><label for="note">${t(c.lang, 'staff.internalNote')}</label><textarea id="note" name="body" required maxlength="20000" rows="3">${d.noteText ?? ''}</textarea></div>
+<div><button type="submit" class="secondary">${t(c.lang, 'desk.addNote')}</button></div></form></section>`
+    : '';
+
+  const manage = write
+    ? html`<section aria-labelledby="manage-h"><h2 id="manage-h">${t(c.lang, 'field.status')} · ${t(c.lang, 'field.assignee')} · ${t(c.lang, 'field.incident')}</h2>
+<form method="post" action="${base}/status" class="inline">${csrf(c)}<div><label for="m-status">${t(c.lang, 'field.status')}</label><select id="m-status" name="status">
+${selectOptions(TICKET_STATUSES.filter((s) => s !== 'new' || ticket.status === 'new'), ticket.status, (s) => t(c.lang, `ticket.status.${s}` as never))}</select></div>
+<div><button type="submit" class="secondary">${t(c.lang, 'desk.setStatus')}</button></div></form>
+<form method="post" action="${base}/assign" class="inline">${csrf(c)}<div><label for="m-assignee">${t(c.lang, 'field.assignee')}</label><select id="m-assignee" name="assignee">
+<option value="">${t(c.lang, 'desk.unassigned')}</option>${d.staff.map((s) => html`<option value="${s.id}"${s.id === ticket.assigneeId ? html` selected` : ''}>${s.name}${s.id === c.staff.id ? ` (${t(c.lang, 'desk.me')})` : ''}</option>`)}</select></div>
+<div><button type="submit" class="secondary">${t(c.lang, 'desk.assign')}</button></div></form>
+${ticket.incidentId
+        ? html`<form method="post" action="${base}/unlink" class="inline">${csrf(c)}<p>${t(c.lang, 'desk.incident')}: <a href="/staff/incidents/${ticket.incidentId}">${ticket.incidentName ?? ticket.incidentId}</a> (${t(c.lang, ticket.incidentLink === 'auto' ? 'desk.linkAuto' : 'desk.linkStaff')})</p><button type="submit" class="secondary">${t(c.lang, 'desk.unlink')}</button></form>`
+        : d.incidents.length
+          ? html`<form method="post" action="${base}/link" class="inline">${csrf(c)}<div><label for="m-incident">${t(c.lang, 'field.incident')}</label><select id="m-incident" name="incident">${d.incidents.map((i) => html`<option value="${i.id}">${incidentLabel(c, i)}</option>`)}</select></div><div><button type="submit" class="secondary">${t(c.lang, 'desk.link')}</button></div></form>`
+          : html`<p class="meta">${t(c.lang, 'desk.noOpenIncidents')}</p>`}
+</section>`
+    : '';
+
+  const body = html`<p><a href="/staff/tickets">${t(c.lang, 'desk.back')}</a></p>
+<p class="meta">${t(c.lang, `ticket.status.${ticket.status}`)} · ${t(c.lang, 'desk.email')}: ${ticket.email} · ${when(c, ticket.createdAt)}</p>
+<p>${slaCell(c, ticket, d.sla)}</p>
+${details.length ? html`<dl class="details">${details.map(([k, v]) => html`<dt>${t(c.lang, k as never)}</dt><dd>${v}</dd>`)}</dl>` : ''}
+${triage}${thread}${replyForm}${checklist}${manage}`;
+  return shell(c, `${t(c.lang, 'ticket.title', { number: ticket.number })}`, base, body);
+}
+
+export function linkedTicketsPage(
+  c: ConsoleContext,
+  data: { incident: IncidentOption; open: number; tickets: { ticket: Ticket; sla: SlaState }[]; body?: string },
+): string {
+  const base = `/staff/incidents/${data.incident.id}/tickets`;
+  const body = html`<p><a href="/staff/incidents/${data.incident.id}">${incidentLabel(c, data.incident)}</a> · <a href="/staff/tickets?incident=${data.incident.id}">${t(c.lang, 'desk.queue')}</a></p>
+<p>${t(c.lang, 'desk.linkedCount', { count: data.open })}</p>
+${can(c.staff.role, 'ticket.write') ? html`<form method="post" action="${base}/reply" class="stack">${csrf(c)}
+<div><label for="bulk">${t(c.lang, 'desk.bulkReply')}</label><p class="hint" id="bulk-hint">${t(c.lang, 'desk.bulkHint')}</p>
+<textarea id="bulk" name="body" required maxlength="20000" rows="6" aria-describedby="bulk-hint">${data.body ?? ''}</textarea></div>
+<label class="radio"><input type="checkbox" name="solve" value="true"> ${t(c.lang, 'desk.bulkSolve')}</label>
+<div><button type="submit">${t(c.lang, 'desk.bulkReply')}</button></div></form>` : ''}
+<ul>${data.tickets.map(({ ticket }) => html`<li><a href="/staff/tickets/${ticket.id}">${ticket.number}</a> ${t(c.lang, `ticket.status.${ticket.status}`)} — ${excerpt(ticket.body, 80)}</li>`)}</ul>`;
+  return shell(c, t(c.lang, 'desk.linkedTickets'), base, body);
+}

@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import type { BusinessCalendar } from '../domain/business-calendar.ts';
+import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
+import type { PublicSite } from '../public/site.ts';
+import { wantsJson } from '../staff/auth-plugin.ts';
+import { RateLimiter } from '../staff/rate-limit.ts';
+import type { SupportDesk } from '../support/desk.ts';
+import type { TicketLinks } from '../support/ticket-links.ts';
+import { findTicket, ticketMessages } from '../support/ticket-repository.ts';
+import { errorMessage } from '../web/errors.ts';
+import type { Lang } from '../web/i18n.ts';
+import { requestLang } from '../web/request-lang.ts';
+import { contactFormPage, ticketNotFoundPage, ticketPage, type ContactContext, type ContactValues } from './views.ts';
+
+export interface ContactOptions {
+  db: Db;
+  config: Config;
+  site: PublicSite;
+  desk: SupportDesk;
+  links: TicketLinks;
+  calendar: BusinessCalendar;
+  clock?: () => Date;
+}
+
+const CONTACT_WINDOW_MS = 10 * 60_000;
+
+/** Private pages: never cached, never indexed, and the secret link never leaks in a Referer header. */
+function sendPrivate(reply: FastifyReply, body: string, status = 200): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-robots-tag', 'noindex')
+    .send(body);
+}
+
+const formValues = (body: Record<string, unknown>): ContactValues => {
+  const out: ContactValues = {};
+  for (const key of ['body', 'email', 'orderId', 'transactionId', 'asset', 'amount', 'category'] as const) {
+    const v = body[key];
+    // Echo back only what fits the field: a refused 100 KB body is not sent back whole.
+    if (typeof v === 'string') out[key] = v.slice(0, key === 'body' ? 20_000 : 254);
+  }
+  return out;
+};
+
+/**
+ * The user's side of the desk: the contact form (no login, no JavaScript), the ticket page behind the secret
+ * link, and the user's replies. A wrong link is answered without touching the database and says nothing.
+ */
+export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions): void {
+  const { config, site, desk, links, calendar, db } = opts;
+  const clock = opts.clock ?? (() => new Date());
+  const submissions = new RateLimiter(config.contactRateLimit, CONTACT_WINDOW_MS);
+  const replies = new RateLimiter(Math.max(config.contactRateLimit * 3, 30), CONTACT_WINDOW_MS);
+
+  const context = (lang: Lang): ContactContext => {
+    const snapshot = site.current();
+    return {
+      lang,
+      exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
+      timeZone: config.timeZone,
+      officialXUrl: config.officialXUrl,
+      faqUrl: config.faqUrl,
+      supportPhone: config.supportPhone,
+      phoneHours: desk.phoneHours(lang),
+      phoneStatus: calendar.status(clock()),
+      openIncidents: snapshot?.incidents ?? [],
+    };
+  };
+  const langOf = (request: FastifyRequest, reply: FastifyReply, body?: Record<string, unknown>): Lang =>
+    body?.lang === 'en' || body?.lang === 'ja' ? body.lang : requestLang(request, reply);
+  const bodyOf = (request: FastifyRequest): Record<string, unknown> =>
+    request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
+
+  app.get('/contact', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    const category = (request.query as Record<string, unknown>).type;
+    const values: ContactValues = typeof category === 'string' && category.length < 20 ? { category } : {};
+    return sendPrivate(reply, contactFormPage(context(lang), values));
+  });
+
+  app.post('/contact', async (request, reply) => {
+    const body = bodyOf(request);
+    const lang = langOf(request, reply, body);
+    try {
+      if (!submissions.take(request.ip)) throw new KinkyuError('RATE_LIMITED', { rule: 'contact' });
+      const result = await desk.submit({ ...body, body: body.body, email: body.email }, { lang, ip: request.ip });
+      if (wantsJson(request)) return reply.code(201).send({ ok: true, ...result, link: config.publicUrl + result.link });
+      return reply.code(303).header('referrer-policy', 'no-referrer').redirect(`${result.link}?received=1`, 303);
+    } catch (err) {
+      if (!isKinkyuError(err) || wantsJson(request)) throw err;
+      return sendPrivate(reply, contactFormPage(context(lang), formValues(body), errorMessage(lang, err)), err.httpStatus);
+    }
+  });
+
+  /** The ticket behind a secret link, or null: the token is checked before the database is asked. */
+  const ticketFor = async (params: { id: string; token: string }) => {
+    if (!/^[0-9a-z]{1,40}$/.test(params.id) || !links.verify(params.id, params.token)) return null;
+    return findTicket(db, params.id);
+  };
+
+  app.get<{ Params: { id: string; token: string } }>('/tickets/:id/:token', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    const ticket = await ticketFor(request.params);
+    if (!ticket) {
+      if (wantsJson(request)) throw new KinkyuError('NOT_FOUND', { what: 'ticket' });
+      return sendPrivate(reply, ticketNotFoundPage(context(lang)), 404);
+    }
+    const messages = await ticketMessages(db, ticket.id, { includeNotes: false });
+    const query = request.query as Record<string, unknown>;
+    if (wantsJson(request)) {
+      return reply.header('cache-control', 'no-store').send({
+        number: ticket.number,
+        status: ticket.status,
+        messages: messages.map((m) => ({ kind: m.kind, body: m.body, createdAt: m.createdAt.toISOString() })),
+      });
+    }
+    return sendPrivate(
+      reply,
+      ticketPage(context(lang), { ticket, messages, path: links.path(ticket.id), justFiled: query.received === '1', replied: query.replied === '1' }),
+    );
+  });
+
+  app.post<{ Params: { id: string; token: string } }>('/tickets/:id/:token', async (request, reply) => {
+    const body = bodyOf(request);
+    const lang = langOf(request, reply, body);
+    const ticket = await ticketFor(request.params);
+    if (!ticket) {
+      if (wantsJson(request)) throw new KinkyuError('NOT_FOUND', { what: 'ticket' });
+      return sendPrivate(reply, ticketNotFoundPage(context(lang)), 404);
+    }
+    try {
+      if (!replies.take(request.ip)) throw new KinkyuError('RATE_LIMITED', { rule: 'contact' });
+      await desk.userReply(ticket.id, body.body);
+      if (wantsJson(request)) return reply.send({ ok: true });
+      return reply.redirect(`${links.path(ticket.id)}?replied=1`, 303);
+    } catch (err) {
+      if (!isKinkyuError(err) || wantsJson(request)) throw err;
+      const messages = await ticketMessages(db, ticket.id, { includeNotes: false });
+      const replyValue = typeof body.body === 'string' ? body.body.slice(0, 20_000) : '';
+      return sendPrivate(
+        reply,
+        ticketPage(context(lang), { ticket, messages, path: links.path(ticket.id), justFiled: false, replied: false, error: errorMessage(lang, err), replyValue }),
+        err.httpStatus,
+      );
+    }
+  });
+}

@@ -1,0 +1,79 @@
+import type { Component } from '../domain/component.ts';
+import { isIncidentOpen, type Incident } from '../domain/incident.ts';
+import type { TicketType } from '../domain/ticket.ts';
+
+/**
+ * During an incident, which open incident (if any) a new ticket is about. A ticket is linked only when its
+ * type fits the incident's and its words or components point at it; a security ticket is never linked
+ * automatically: an account takeover must stay in front of a person, even in the middle of an outage.
+ */
+export interface IncidentMatch {
+  incidentId: string;
+  score: number;
+  reasons: string[];
+}
+
+/** Which ticket types may be linked to an incident of a given type, and what that alone is worth. */
+const TYPE_FIT: Record<TicketType, Partial<Record<Incident['type'], number>>> = {
+  outage: { outage: 2, trading: 1 },
+  trading: { trading: 2, outage: 1 },
+  regulatory: { regulatory: 2 },
+  security: {},
+  other: {},
+};
+const LINK_THRESHOLD = 2;
+
+function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** Words worth comparing: Latin words of 3+ letters, and pairs of adjacent CJK characters (no spaces in Japanese). */
+function terms(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const w of normalize(text).match(/[a-z0-9]{3,}/g) ?? []) out.add(w);
+  for (const run of normalize(text).match(/[\p{Script=Han}\p{Script=Katakana}\p{Script=Hiragana}ー]{2,}/gu) ?? []) {
+    for (let i = 0; i + 2 <= run.length; i++) out.add(run.slice(i, i + 2));
+  }
+  return out;
+}
+
+const STOP_TERMS = new Set(['the', 'and', 'for', 'are', 'you', 'your', 'with', 'this', 'have', 'has', 'not', 'can', 'ています', 'てい', 'いま', 'ます', 'して', 'につ', 'つい', 'いて', 'です', 'ませ', 'せん']);
+
+/** The names a user might write for a component, in either language. */
+function componentNames(component: Component): string[] {
+  return [component.nameJa, component.nameEn].map(normalize).filter((n) => n.length >= 2);
+}
+
+export function matchIncident(
+  ticket: { type: TicketType; text: string },
+  incidents: readonly Incident[],
+  components: readonly Component[],
+): IncidentMatch | null {
+  const text = normalize(ticket.text);
+  const ticketTerms = terms(ticket.text);
+  let best: IncidentMatch | null = null;
+  for (const incident of incidents) {
+    const active = incident.kind === 'incident' ? isIncidentOpen(incident.status) : incident.status === 'in_progress' || incident.status === 'verifying';
+    if (!active) continue;
+    const fit = TYPE_FIT[ticket.type][incident.type];
+    if (!fit) continue;
+    let score = fit;
+    const reasons = [`type ${ticket.type} fits ${incident.kind} type ${incident.type} +${fit}`];
+    for (const id of incident.componentIds) {
+      const component = components.find((c) => c.id === id);
+      const named = component && componentNames(component).find((n) => text.includes(n));
+      if (named) {
+        score += 2;
+        reasons.push(`mentions affected component "${named}" +2`);
+      }
+    }
+    const shared = [...terms(`${incident.nameJa} ${incident.nameEn ?? ''}`)].filter((w) => !STOP_TERMS.has(w) && ticketTerms.has(w));
+    if (shared.length >= 2) {
+      score += 1;
+      reasons.push(`shares words with the incident name (${shared.slice(0, 5).join(', ')}) +1`);
+    }
+    if (score < LINK_THRESHOLD) continue;
+    if (!best || score > best.score) best = { incidentId: incident.id, score, reasons };
+  }
+  return best;
+}

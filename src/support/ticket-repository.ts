@@ -1,0 +1,272 @@
+import type { Queryable } from '../store/db.ts';
+import { KinkyuError } from '../domain/errors.ts';
+import {
+  isPriority,
+  isTicketStatus,
+  isTicketType,
+  type Priority,
+  type TicketStatus,
+  type TicketType,
+  type TriageReason,
+} from '../domain/ticket.ts';
+import type { ChecklistEntry } from './checklist.ts';
+
+export interface Ticket {
+  id: string;
+  number: number;
+  email: string;
+  lang: 'ja' | 'en';
+  body: string;
+  orderId: string | null;
+  transactionId: string | null;
+  asset: string | null;
+  amount: string | null;
+  userCategory: TicketType | null;
+  type: TicketType;
+  priority: Priority;
+  triageType: TicketType;
+  triagePriority: Priority;
+  triageReasons: TriageReason[];
+  status: TicketStatus;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  incidentId: string | null;
+  incidentName: string | null;
+  incidentLink: 'auto' | 'staff' | null;
+  checklist: ChecklistEntry[];
+  firstResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
+  slaPausedAt: Date | null;
+  firstRespondedAt: Date | null;
+  solvedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type MessageKind = 'user' | 'reply' | 'note' | 'auto';
+
+export interface TicketMessage {
+  id: number;
+  kind: MessageKind;
+  authorId: string | null;
+  authorName: string | null;
+  body: string;
+  createdAt: Date;
+}
+
+export interface TriageCorrection {
+  staffName: string | null;
+  fromType: TicketType;
+  fromPriority: Priority;
+  toType: TicketType;
+  toPriority: Priority;
+  body: string;
+  createdAt: Date;
+}
+
+type Row = Record<string, unknown>;
+const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+const jsonValue = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
+export const TICKET_COLUMNS = `t.*, s.name AS assignee_name, i.name_ja AS incident_name`;
+export const TICKET_FROM = `tickets t LEFT JOIN staff s ON s.id = t.assignee_id LEFT JOIN incidents i ON i.id = t.incident_id`;
+
+export function mapTicket(r: Row): Ticket {
+  return {
+    id: r.id as string,
+    number: Number(r.number),
+    email: r.email as string,
+    lang: r.lang === 'en' ? 'en' : 'ja',
+    body: r.body as string,
+    orderId: (r.order_id as string | null) ?? null,
+    transactionId: (r.transaction_id as string | null) ?? null,
+    asset: (r.asset as string | null) ?? null,
+    amount: (r.amount as string | null) ?? null,
+    userCategory: isTicketType(r.user_category) ? r.user_category : null,
+    type: r.type as TicketType,
+    priority: r.priority as Priority,
+    triageType: r.triage_type as TicketType,
+    triagePriority: r.triage_priority as Priority,
+    triageReasons: jsonValue<TriageReason[]>(r.triage_reasons) ?? [],
+    status: r.status as TicketStatus,
+    assigneeId: (r.assignee_id as string | null) ?? null,
+    assigneeName: (r.assignee_name as string | null) ?? null,
+    incidentId: (r.incident_id as string | null) ?? null,
+    incidentName: (r.incident_name as string | null) ?? null,
+    incidentLink: (r.incident_link as 'auto' | 'staff' | null) ?? null,
+    checklist: jsonValue<ChecklistEntry[]>(r.checklist) ?? [],
+    firstResponseDueAt: dateOrNull(r.first_response_due_at),
+    resolutionDueAt: dateOrNull(r.resolution_due_at),
+    slaPausedAt: dateOrNull(r.sla_paused_at),
+    firstRespondedAt: dateOrNull(r.first_responded_at),
+    solvedAt: dateOrNull(r.solved_at),
+    createdAt: new Date(r.created_at as string),
+    updatedAt: new Date(r.updated_at as string),
+  };
+}
+
+export async function findTicket(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Ticket | null> {
+  if (typeof id !== 'string' || !/^[0-9a-z]{1,40}$/.test(id)) return null;
+  const rows = opts.forUpdate
+    ? await q.query(`SELECT ${TICKET_COLUMNS} FROM ${TICKET_FROM} WHERE t.id = $1 FOR UPDATE OF t`, [id])
+    : await q.query(`SELECT ${TICKET_COLUMNS} FROM ${TICKET_FROM} WHERE t.id = $1`, [id]);
+  return rows[0] ? mapTicket(rows[0]) : null;
+}
+
+export async function getTicket(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Ticket> {
+  const ticket = await findTicket(q, id, opts);
+  if (!ticket) throw new KinkyuError('NOT_FOUND', { what: 'ticket' });
+  return ticket;
+}
+
+export async function findTicketByNumber(q: Queryable, number: number): Promise<Ticket | null> {
+  const rows = await q.query(`SELECT ${TICKET_COLUMNS} FROM ${TICKET_FROM} WHERE t.number = $1`, [number]);
+  return rows[0] ? mapTicket(rows[0]) : null;
+}
+
+/** The thread; without `includeNotes` only what the user may see (their messages, replies, automatic answers). */
+export async function ticketMessages(q: Queryable, ticketId: string, opts: { includeNotes: boolean }): Promise<TicketMessage[]> {
+  const rows = await q.query(
+    `SELECT m.id, m.kind, m.author_id, s.name AS author_name, m.body, m.created_at
+       FROM ticket_messages m LEFT JOIN staff s ON s.id = m.author_id
+      WHERE m.ticket_id = $1 ${opts.includeNotes ? '' : `AND m.kind <> 'note'`}
+      ORDER BY m.id`,
+    [ticketId],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    kind: r.kind as MessageKind,
+    authorId: (r.author_id as string | null) ?? null,
+    authorName: (r.author_name as string | null) ?? null,
+    body: r.body as string,
+    createdAt: new Date(r.created_at as string),
+  }));
+}
+
+export async function triageCorrections(q: Queryable, ticketId: string): Promise<TriageCorrection[]> {
+  const rows = await q.query(
+    `SELECT s.name AS staff_name, c.* FROM triage_corrections c LEFT JOIN staff s ON s.id = c.staff_id
+      WHERE c.ticket_id = $1 ORDER BY c.id`,
+    [ticketId],
+  );
+  return rows.map((r) => ({
+    staffName: (r.staff_name as string | null) ?? null,
+    fromType: r.from_type as TicketType,
+    fromPriority: r.from_priority as Priority,
+    toType: r.to_type as TicketType,
+    toPriority: r.to_priority as Priority,
+    body: r.body as string,
+    createdAt: new Date(r.created_at as string),
+  }));
+}
+
+/** What the queue can be narrowed to. Every value comes from the query string: unknown values are refused. */
+export interface QueueFilter {
+  status?: TicketStatus | 'active' | 'all';
+  priority?: Priority;
+  type?: TicketType;
+  /** breached: a due date has passed unmet; due_soon: due within the next hour. */
+  sla?: 'breached' | 'due_soon';
+  /** An incident id, 'any' (linked to some incident) or 'none'. */
+  incident?: string;
+  /** A staff id, 'me' is resolved by the caller, 'none' = unassigned. */
+  assignee?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export function parseQueueFilter(query: Record<string, unknown>): QueueFilter {
+  const filter: QueueFilter = {};
+  const str = (key: string): string | undefined => {
+    const v = query[key];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string' || v.length > 60) throw new KinkyuError('VALIDATION', { field: key, rule: 'enum' });
+    return v;
+  };
+  const status = str('status');
+  if (status !== undefined) {
+    if (status !== 'active' && status !== 'all' && !isTicketStatus(status)) throw new KinkyuError('VALIDATION', { field: 'status', rule: 'enum' });
+    filter.status = status;
+  }
+  const priority = str('priority');
+  if (priority !== undefined) {
+    if (!isPriority(priority)) throw new KinkyuError('VALIDATION', { field: 'priority', rule: 'enum' });
+    filter.priority = priority;
+  }
+  const type = str('type');
+  if (type !== undefined) {
+    if (!isTicketType(type)) throw new KinkyuError('VALIDATION', { field: 'type', rule: 'enum' });
+    filter.type = type;
+  }
+  const sla = str('sla');
+  if (sla !== undefined) {
+    if (sla !== 'breached' && sla !== 'due_soon') throw new KinkyuError('VALIDATION', { field: 'sla', rule: 'enum' });
+    filter.sla = sla;
+  }
+  const incident = str('incident');
+  if (incident !== undefined) {
+    if (!/^[0-9a-z]{1,40}$/.test(incident)) throw new KinkyuError('VALIDATION', { field: 'incident', rule: 'id' });
+    filter.incident = incident;
+  }
+  const assignee = str('assignee');
+  if (assignee !== undefined) {
+    if (!/^[0-9a-z]{1,40}$/.test(assignee)) throw new KinkyuError('VALIDATION', { field: 'assignee', rule: 'id' });
+    filter.assignee = assignee;
+  }
+  const offset = str('offset');
+  if (offset !== undefined) {
+    if (!/^\d{1,6}$/.test(offset)) throw new KinkyuError('VALIDATION', { field: 'offset', rule: 'enum' });
+    filter.offset = Number(offset);
+  }
+  return filter;
+}
+
+/**
+ * The queue, most pressing first: urgent security reports above everything (a surge of "is it down?" must
+ * never bury an account takeover), then by priority, then the nearest SLA due date, then the oldest.
+ */
+export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): Promise<{ tickets: Ticket[]; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const status = filter.status ?? 'active';
+  if (status === 'active') where.push(`t.status IN ('new','open','pending_user')`);
+  else if (status !== 'all') where.push(`t.status = ${p(status)}`);
+  if (filter.priority) where.push(`t.priority = ${p(filter.priority)}`);
+  if (filter.type) where.push(`t.type = ${p(filter.type)}`);
+  if (filter.incident === 'any') where.push('t.incident_id IS NOT NULL');
+  else if (filter.incident === 'none') where.push('t.incident_id IS NULL');
+  else if (filter.incident) where.push(`t.incident_id = ${p(filter.incident)}`);
+  if (filter.assignee === 'none') where.push('t.assignee_id IS NULL');
+  else if (filter.assignee) where.push(`t.assignee_id = ${p(filter.assignee)}`);
+  if (filter.sla) {
+    const limit = filter.sla === 'breached' ? p(now) : p(new Date(now.getTime() + 60 * 60_000));
+    where.push(`t.status IN ('new','open','pending_user') AND t.sla_paused_at IS NULL AND (
+      (t.first_responded_at IS NULL AND t.first_response_due_at < ${limit}) OR t.resolution_due_at < ${limit})`);
+    if (filter.sla === 'due_soon') where.push(`NOT ((t.first_responded_at IS NULL AND t.first_response_due_at < ${p(now)}) OR t.resolution_due_at < ${p(now)})`);
+  }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const limit = Math.min(filter.limit ?? 100, 500);
+  const [count] = await q.query<{ n: string }>(`SELECT count(*) AS n FROM tickets t ${whereSql}`, params);
+  const rows = await q.query(
+    `SELECT ${TICKET_COLUMNS} FROM ${TICKET_FROM} ${whereSql}
+      ORDER BY (t.type = 'security' AND t.priority = 'urgent' AND t.status IN ('new','open','pending_user')) DESC,
+               array_position(ARRAY['urgent','high','normal','low'], t.priority),
+               CASE WHEN t.first_responded_at IS NULL THEN t.first_response_due_at ELSE t.resolution_due_at END NULLS LAST,
+               t.created_at, t.number
+      LIMIT ${limit} OFFSET ${p(filter.offset ?? 0)}`,
+    params,
+  );
+  return { tickets: rows.map(mapTicket), total: Number(count?.n ?? 0) };
+}
+
+/** Active tickets per type and priority, for the queue's summary line. */
+export async function queueCounts(q: Queryable): Promise<{ type: TicketType; priority: Priority; n: number }[]> {
+  const rows = await q.query<{ type: TicketType; priority: Priority; n: string }>(
+    `SELECT type, priority, count(*) AS n FROM tickets WHERE status IN ('new','open','pending_user') GROUP BY type, priority`,
+  );
+  return rows.map((r) => ({ type: r.type, priority: r.priority, n: Number(r.n) }));
+}

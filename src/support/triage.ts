@@ -1,0 +1,730 @@
+/**
+ * Automatic ticket triage: every support message (Japanese or English free text) gets one of the five emergency
+ * types and a priority, with the reasons staff see ("which words of the user made us say so").
+ *
+ * Pure code, no I/O. How it works:
+ *  1. The text is normalised (NFKC, lower case, full-width → half-width, hiragana folded to katakana, control and
+ *     invisible characters dropped), keeping a map back to the user's own characters so reasons quote their words.
+ *     Only the first TRIAGE_MAX_CHARS characters are analysed.
+ *  2. A strong-signal detector looks for a security *incident* (unauthorised access, theft, hijacked 2FA/email/
+ *     password, phishing victims, SIM swap, leaked API keys, withdrawals/logins/orders the user does not
+ *     recognise). A hypothetical question ("what if my account gets hacked?") is not an incident.
+ *  3. Otherwise weighted patterns per type are summed (plus a modest bonus for the user-chosen category); the
+ *     best type wins, "other" when nothing stands out.
+ *  4. Priority rules per type (money at risk, long waits, large amounts, API/bot outages → high; general questions
+ *     → low). A security incident is always urgent; a security ticket is never low.
+ *
+ * Every regular expression uses bounded windows only (no nested unbounded quantifiers), so hostile input cannot
+ * cause catastrophic backtracking.
+ */
+import { TICKET_TYPES, type Priority, type TicketFields, type TicketType, type TriageReason, type TriageResult } from '../domain/ticket.ts';
+
+/** Only this many characters (UTF-16 units) of a message are analysed. */
+export const TRIAGE_MAX_CHARS = 5_000;
+/** What the user-chosen category is worth: enough to break a tie or decide a vague message, no more. */
+export const CATEGORY_HINT_WEIGHT = 2;
+const INCIDENT_WEIGHT = 8;
+/** A worry that an incident might have happened, without any sign that it did. */
+const WORRY_WEIGHT = 3;
+/** Below this, a type's evidence is too thin and the ticket is "other". */
+const MIN_TYPE_SCORE = 2;
+const MAX_REASONS = 16;
+const MAX_MATCHED_CHARS = 80;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Normalisation
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Normalized {
+  /** The normalised text that patterns run on. */
+  text: string;
+  /** For every UTF-16 unit of `text`, the range [from, to) of the original text it came from. */
+  from: number[];
+  to: number[];
+  /** The analysed part of the original text. */
+  source: string;
+  truncated: boolean;
+}
+
+/** Hiragana → katakana, so that ろぐいん and ログイン (and patterns written either way) meet. */
+function foldKana(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    out += c >= 0x3041 && c <= 0x3096 ? String.fromCodePoint(c + 0x60) : ch;
+  }
+  return out;
+}
+
+/** Marks that belong to the preceding character (combining marks, half-width (semi-)voiced marks, ZWJ, VS). */
+const COMBINING = /[\p{M}\uFF9E\uFF9F\u200D\uFE00-\uFE0F]/uy;
+const FORMAT_CHAR = /^\p{Cf}$/u;
+
+function classify(cp: number, ch: string): '\n' | ' ' | '' | null {
+  if (cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029) return '\n';
+  if (cp === 0x09 || cp === 0x0b || cp === 0x0c || cp === 0x20 || cp === 0xa0 || cp === 0x3000 || cp === 0x1680) return ' ';
+  if ((cp >= 0x2000 && cp <= 0x200a) || cp === 0x202f || cp === 0x205f) return ' ';
+  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return ' ';
+  if (cp >= 0xd800 && cp <= 0xdfff) return ' '; // lone surrogate
+  if (FORMAT_CHAR.test(ch)) return '';
+  return null;
+}
+
+function normalizeMapped(original: string): Normalized {
+  const truncated = original.length > TRIAGE_MAX_CHARS;
+  const source = truncated ? original.slice(0, TRIAGE_MAX_CHARS) : original;
+  const units: string[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  let i = 0;
+  while (i < source.length) {
+    const start = i;
+    const cp = source.codePointAt(i) ?? 0;
+    i += cp > 0xffff ? 2 : 1;
+    for (;;) {
+      COMBINING.lastIndex = i;
+      if (i >= source.length || !COMBINING.test(source)) break;
+      const next = source.codePointAt(i) ?? 0;
+      i += next > 0xffff ? 2 : 1;
+    }
+    const group = source.slice(start, i);
+    const kind = classify(cp, String.fromCodePoint(cp));
+    let piece: string;
+    if (kind === null) {
+      piece = foldKana(group.normalize('NFKC').toLowerCase()).replace(/[\u2018\u2019\u02bc\u2032]/g, "'").replace(/[\u201c\u201d]/g, '"');
+    } else piece = kind;
+    if (piece === ' ' || piece === '\n') {
+      const last = units[units.length - 1];
+      if (last === undefined) continue;
+      if (last === ' ' || last === '\n') {
+        if (piece === '\n') units[units.length - 1] = '\n';
+        continue;
+      }
+    }
+    for (let k = 0; k < piece.length; k++) {
+      units.push(piece[k] ?? '');
+      from.push(start);
+      to.push(i);
+    }
+  }
+  return { text: units.join(''), from, to, source, truncated };
+}
+
+/**
+ * The text as triage sees it: NFKC (full-width → half-width, half-width kana → full-width), lower case, hiragana
+ * folded to katakana, control/invisible characters removed, whitespace collapsed, first TRIAGE_MAX_CHARS only.
+ */
+export function normalizeForTriage(text: string): string {
+  return normalizeMapped(text).text;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Vocabulary
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A bounded window inside one sentence. */
+const W = (n: number): string => `[^。!?\\n]{0,${n}}`;
+
+const TWOFA = String.raw`(?:二段階認証|2段階認証|二要素認証|2要素認証|2fa|two[- ]?factor|2-step|two[- ]step|\bmfa\b|authenticator|認証アプリ|認証コード|ワンタイムパスワード|\botp\b)`;
+const WITHDRAW = String.raw`(?:出金|送金|引き出し|引出し|引出|出庫|withdraw(?:al|als|n|s)?|withdrew)`;
+const DEPOSIT = String.raw`(?:入金|着金|振込|振り込み|入庫|\bdeposit(?:s|ed)?\b)`;
+/** Things whose unknown/unauthorised use makes an incident. */
+const SECURITY_OBJECT = new RegExp(
+  foldKana(
+    String.raw`ログイン|サインイン|アクセス|出金|送金|引き出|注文|取引|売却|購入|約定|アドレス|端末|デバイス|\bip\b|通知|メール|パスワード|再設定|変更|認証|login|log-?in|logged|sign-?in|signed|access|withdr|transfer|order|trade|sold|bought|address|device|location|transaction|email|password|reset|notification|2fa|two[- ]?factor|authenticator|api|残高|資産|ウォレット|balance|funds|wallet|coins`,
+  ),
+);
+const PHISH_CONTEXT = new RegExp(
+  foldKana(
+    String.raw`フィッシング|偽|名乗る|なりすまし|成りすまし|装った|リンク|\bsms\b|メール|ショートメッセージ|\bdm\b|\bline\b|telegram|discord|twitter|サイト|fake|phishing|\blink\b|e-?mail|claiming|pretend|impersonat|scam|詐欺|support|サポート`,
+  ),
+);
+/** A hypothetical or preventive question ("in case", 「場合」) — not a report that something happened. */
+const HYPOTHETICAL = new RegExp(
+  foldKana(String.raw`場合|際(?:は|に)|in case|what if|\bif (?:my|someone|somebody|i|an?|the)\b|\bprepare|\bprevent|\bprotect|防ぐ|防止|対策|予防|備え|ないように|ないため|遭わない|あわない|避ける|\bavoid`),
+);
+const QUESTION = new RegExp(foldKana(String.raw`\?|ですか|ますか|でしょうか|教えて|知りたい|\bhow\b|\bwhat\b|\bshould i\b`));
+/** Evidence that it did happen, which beats a hypothetical marker elsewhere in the text. */
+const REALISED = new RegExp(
+  foldKana(
+    String.raw`されました|されています|されてい|されてしま|られました|られてい|られてしま|\b(?:was|were|got|has been|have been|is|are) (?:hacked|compromised|stolen|gone|drained|emptied)\b|just now|さっき|先ほど|今朝`,
+  ),
+);
+
+/** 「不正に使われていないか心配」: a worry that something might have happened, not a report that it did. */
+const WORRY_AFTER = new RegExp(foldKana(String.raw`^[^。!?\n]{0,6}(?:ていないか|ないか|ていませんか|ませんか|ないですよね|ないよね|ないでしょうか)`));
+const WORRY_AROUND = /\b(?:worried|afraid|concerned|scared|wonder(?:ing)?)\b[^.!?\n]{0,40}\b(?:might|may|could)\b/;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Rule {
+  id: string;
+  type: TicketType;
+  weight: number;
+  re: RegExp;
+  /** The rule only counts when this also occurs somewhere in the text. */
+  needs?: RegExp;
+  /** The rule does not count when this occurs anywhere in the text. */
+  unless?: RegExp;
+}
+
+function rule(id: string, type: TicketType, weight: number, source: string, needs?: RegExp, unless?: RegExp): Rule {
+  const r: Rule = { id, type, weight, re: new RegExp(foldKana(source)) };
+  if (needs) r.needs = needs;
+  if (unless) r.unless = unless;
+  return r;
+}
+
+/** Each is enough on its own for a security incident (type security, priority urgent). */
+const INCIDENT_RULES: Rule[] = [
+  rule(
+    'security.unrecognised_activity',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`身に覚えの?(?:ない|無い|ありません)|見覚えの?(?:ない|無い|ありません)|覚えの?(?:ない|無い)|覚えがありません|心当たりの?(?:ない|無い)|心当たりがありません|知らない(?:うちに|間に|端末|デバイス|ip|アドレス|注文|取引|ログイン|場所|国|もの|人|送金|出金|メール)|(?:don'?t|do not|didn'?t|did not) recogni[sz]e|\bunrecogni[sz]ed\b|\bnot recogni[sz]ed\b|\bunknown (?:login|device|ip|address|withdrawal|transaction|order|location|sign-?in|access)|(?:address|device|ip|wallet|location)e?s? (?:that )?i (?:don'?t|do not) (?:know|recogni[sz]e)|\bunfamiliar (?:login|device|ip|address|location|withdrawal|order)|\b(?:address|device|ip|wallet|location|login|account)e?s?\b${W(10)}\b(?:i'?ve|i have|i) never (?:seen|used|heard|added|registered)\b|(?:海外|外国|国外)(?:から|より)の?(?:ログイン|アクセス)(?:が|され)(?:あり|あっ|てい|まし)|\b(?:login|log-?in|sign-?in|access)\b from (?:another|a different|a foreign|an? unknown|overseas|abroad)`,
+    SECURITY_OBJECT,
+  ),
+  rule(
+    'security.not_by_user',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`勝手に${W(15)}(?:出金|送金|変更|解除|オフ|無効|ログイン|注文|売|買|引き出|移|送ら|追加|登録|設定|取引|使わ)|無断で${W(15)}(?:出金|送金|変更|解除|ログイン|注文|売|買|引き出|追加|登録|取引|使わ)|(?:私|自分|本人)(?:は|では|で|が)?${W(10)}(?:操作|注文|ログイン|出金|送金|申請|変更|売却|購入|取引|設定)(?:を|は|も)?(?:して|いたして|致して)?(?:い|お)?(?:ません|ない)|(?:操作|出金申請|注文|出金|送金)(?:を)?(?:して)?(?:いません|いない|おりません)|(?:出金|送金|ログイン|注文|操作|申請|売却|購入|取引)(?:は|も)(?:一切|何も|全く)?(?:して|やって)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|も)${W(15)}(?:ていません|ていない|てない|ておりません)|(?:私|自分|本人)(?:では|じゃ)(?:ありません|ない)|(?:私|自分|本人)(?:は|では|で|が)?${W(6)}(?:出して|やって|行って|申請して|送って|入れて|頼んで)(?:い|お)?(?:ない|ません)|\b(?:did ?n[o']?t|didn'?t|never|have ?n'?t|haven'?t|had ?n'?t)\s(?:ever\s)?(?:make|made|request(?:ed)?|authori[sz]ed?|place[d]?|initiated?|order(?:ed)?|approved?|do|did|done|send|sent|change[d]?|log(?:ged)? ?in|sign(?:ed)? ?in|reset|withdr[ae]w|trade[d]?|sell|sold|buy|bought|add(?:ed)?|enabled?|disabled?|turn(?:ed)? off|consent(?:ed)?)\b|\bwas(?:n'?t| not) me\b|\bnot by me\b|without my (?:permission|consent|knowledge|authori[sz]ation)`,
+    SECURITY_OBJECT,
+  ),
+  rule(
+    'security.third_party_access',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`\b(?:someone|somebody|a hacker|hackers|an attacker|a third party)\b${W(30)}\b(?:withdr[ae]w|withdrawn|logged|log ?in|accessed|access(?:ing)?|changed|is in|was in|has access|got into|got in|stole|took|sold|bought|transferred|moved|used|reset|disabled|added|drained|emptied)|(?:誰か|第三者|他人|知らない人)(?:が|に|によって)${W(20)}(?:ログイン|アクセス|変更|出金|送金|操作|使われ|売|買|引き出|盗|追加)|誰が(?:やった|した|操作|出金|送金)`,
+  ),
+  rule(
+    'security.compromised',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`\bhacked\b|\bcompromised\b|\bstolen\b|\bstole\b|\btheft\b|\bdrained\b|account takeover|\btaken over\b|\bhijack(?:ed)?\b|ハッキングされ|ハックされ|乗っ取られ|乗っ取り|乗っとられ|のっとられ|盗まれ|盗難|盗られ|抜かれ|不正(?:ログイン|アクセス|出金|送金|利用|取引|注文|操作|に(?:ログイン|アクセス|出金|送金|引き出|使))|unauthori[sz]ed (?:access|login|log-?in|sign-?in|withdrawals?|transactions?|transfers?|trades?|orders?|activity|use|purchases?)`,
+  ),
+  rule(
+    'security.funds_gone',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`残高が(?:ゼロ|0円?)(?:に|円に)な|残高が(?:なくな|消え|空に)|資産が(?:消え|なくな|ゼロ)|(?:全部|すべて|全て)(?:なくな|消え)|\bbalance (?:is |was |went |has )?(?:gone|to zero|wiped|emptied)\b|\b(?:is|are|was|were) (?:all )?gone\b|\bemptied\b|\bwiped out\b|\bbalance\b${W(25)}\bto (?:0|zero)\b|(?:全額|全部|すべて|全て)${W(10)}(?:出金|送金|引き出|売却|売ら)(?:さ)?れ`,
+  ),
+  rule(
+    'security.phishing_victim',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:パスワード|\bid\b|暗証番号|認証コード|2fa|二段階認証|2段階認証|コード|秘密鍵|シード|ログイン情報|個人情報|アカウント情報|メールアドレス|apiキー)${W(20)}(?:入力|入れ|教え|送っ|送信|伝え|渡)(?:して|て|し)?しま|(?:リンク|url|サイト|偽|メール|sms|line|dm)${W(20)}(?:ログイン|サインイン|入力)(?:して)?しま|\b(?:entered|typed|input|gave|given|sent|shared|submitted|provided|told)\b${W(40)}\b(?:password|passcode|2fa|code|credentials|login details|seed|private key|api key|otp)|\b(?:password|passcode|2fa code|credentials|seed phrase|private key)\b${W(60)}\bi (?:sent|gave|entered|typed|shared|submitted) (?:it|them)\b`,
+    PHISH_CONTEXT,
+  ),
+  rule(
+    'security.sim_swap',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`simスワップ|\bsim[- ]?swap|\bsim(?:カード)?が?${W(15)}(?:乗っ取|移され|再発行され|無効に)|\bsim\b${W(20)}\b(?:was |has been |got )?(?:moved|swapped|ported|transferred|hijacked|reissued)\b`,
+  ),
+  rule(
+    'security.api_key_leak',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:apiキー|api key|apikey|api鍵|api secret|シークレットキー|secret key)${W(30)}(?:流出|漏れ|漏洩|漏えい|公開して|公開され|盗まれ|晒|\bleak|\bexpos|\bcompromis|\bstolen|\bpublic|github|\bpushed|\bposted)|(?:流出|漏洩|\bleaked|\bexposed)${W(20)}(?:apiキー|api key)`,
+  ),
+  rule(
+    'security.suspicious_activity',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:不審な|怪しい|\bsuspicious\b|\bstrange\b|\bweird\b)${W(6)}(?:ログイン|アクセス|出金|送金|取引|注文|\blog ?ins?\b|\bsign-?ins?\b|\baccess\b|\bwithdrawals?\b|\btransactions?\b|\bactivity\b|\btrades\b|\borders\b)`,
+    undefined,
+    new RegExp(foldKana(String.raw`本物|\blegit|\bgenuine\b|really from|actually from|is (?:this|it) real`)),
+  ),
+  rule(
+    'security.alert_not_user',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:new (?:device|login|sign-?in)|\blog ?in (?:alert|notification|email)|sign-?in (?:alert|notification)|ログイン通知|新しい(?:端末|デバイス)|(?:出金|送金)(?:完了)?(?:の)?通知|withdrawal (?:confirmation|notification|email))${W(60)}(?:\bbut i (?:was|wasn'?t|didn'?t|never|haven'?t)\b|\basleep\b|寝て|使っていな|使っていませ|外出中)`,
+  ),
+  rule(
+    'security.tampered_settings',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:アドレス|メールアドレス|パスワード|電話番号|設定|出金先)${W(12)}(?:書き換えられ|書き換わ|書換えられ|すり替え)|(?:パスワード|メールアドレス|電話番号|二段階認証|2段階認証|出金先)(?:が)${W(6)}(?:変わって|変更されて|解除されて)(?:いる|る|います|いました|いた)|\b(?:password|email(?: address)?|phone number|2fa|two-factor authentication) (?:was|has been|got) (?:changed|reset|disabled|removed)\b|\b(?:withdrawal address|address|email|password|phone number)\b${W(25)}\b(?:was|were|has been|got) (?:changed|replaced|swapped)\b${W(15)}\bwithout`,
+  ),
+];
+
+/** Weighted evidence per type. A rule counts once, at its first occurrence. */
+const RULES: Rule[] = [
+  // --- security, short of an incident ---
+  rule(
+    'security.phishing',
+    'security',
+    5,
+    String.raw`フィッシング|偽(?:サイト|メール|アプリ|物|の|sms|アカウント|url|サポート)|なりすまし|成りすまし|を名乗る|を装った|\bphishing\b|\bfake\b|\bscam(?:mer|mers|s)?\b|\bspoof|\bimpersonat|claiming to be|pretending to be|詐欺`,
+  ),
+  rule(
+    'security.suspicious_contact',
+    'security',
+    4,
+    String.raw`不審な|怪しい|アヤシイ|本物(?:ですか|かどうか|か|\?|なの|でしょうか)|\bsuspicious\b|\blegit(?:imate)?\b|\bgenuine\b|is (?:this|it|that) (?:really )?(?:real|from you|from bitbank)|\b(?:really|actually) from (?:you|bitbank)`,
+  ),
+  rule('security.freeze_request', 'security', 5, String.raw`(?:凍結|ロック|停止)(?:して|を)(?:ください|下さい|ほしい|欲しい|お願い)|\b(?:freeze|lock|block|suspend) my account\b`),
+  rule('security.account_alert', 'security', 3, String.raw`\bnew (?:device|login|sign-?in)\b|\blog ?in (?:alert|notification)s?\b|\bsign-?in (?:alert|notification)s?\b|ログイン通知|新しい(?:端末|デバイス)からの?ログイン`),
+  rule('security.sim_signal_lost', 'security', 3, String.raw`急に圏外|突然圏外|\bno service\b`),
+  rule('security.topic', 'security', 1, String.raw`${TWOFA}|パスワード|\bpassword\b|セキュリティ|\bsecurity\b|不正|秘密鍵|private key|\bhack`),
+
+  // --- outage ---
+  rule(
+    'outage.down',
+    'outage',
+    4,
+    String.raw`\b(?:site|app|api|website|exchange|server|servers|platform|service|page|bitbank|system|everything|trading|login)s? (?:\w+ ){0,3}?down\b|\bdown (?:for|since|again|right now)\b|\bdown\?|\boutage\b|\boffline\b|落ちて(?:る|い|ます)|落ちた|鯖落ち|サーバー?落ち|ダウンして|障害|不具合が(?:発生|起き)|繋がらない|つながらない|繋がりません|つながりません|接続できな|アクセスできな|\bunreachable\b|not (?:loading|responding)|\bwon'?t (?:load|open)\b|\b(?:can'?t|cannot|unable to) (?:load|access|reach|connect|open)\b|isn'?t (?:loading|responding)|(?:doesn'?t|does not) load`,
+  ),
+  rule(
+    'outage.server_error',
+    'outage',
+    4,
+    String.raw`\b50[0-4]\b(?! ?(?:円|yen|jpy|btc|eth|xrp|usdt|ltc|枚|万|件|,\d|\.\d))|internal server error|bad gateway|service unavailable|gateway time-?out`,
+  ),
+  rule('outage.error_code', 'outage', 4, String.raw`\b1000[78]\b`),
+  rule('outage.error', 'outage', 2, String.raw`エラー|\berrors?\b`),
+  rule('outage.system_error', 'outage', 3, String.raw`システムエラー|\bsystem error|エラーが(?:発生|出|表示|起き|返)|\berror (?:page|screen|message)\b|(?:something went wrong)`),
+  rule(
+    'outage.broken_screen',
+    'outage',
+    3,
+    String.raw`真っ白|白い画面|blank (?:page|screen)|white screen|画面が(?:固ま|フリーズ)|フリーズ|(?:app|アプリ)(?:が|は)?${W(10)}(?:落ちる|落ちます|落ちて|クラッシュ|強制終了)|\bcrash(?:es|ed|ing)?\b|起動しない|起動できない|起動しません|開かない|開けない|開けません|開きません|\bspinning\b|loading (?:forever|screen)|\bstuck (?:on|at) (?:the )?(?:loading|splash)|読み込み中のまま|ぐるぐる|くるくる|ローディング|読み込(?:めない|みが終わらない|まない)`,
+  ),
+  rule(
+    'outage.slow',
+    'outage',
+    3,
+    String.raw`\b(?:slow|laggy|lagging|lag|sluggish|unresponsive)\b|重い|重すぎ|重たい|激重|激遅|重くて|もっさり|もたつ|もたもた|カクカク|かくかく|(?:サイト|アプリ|画面|動作|表示|読み込み|ページ|サーバー?|反応|レスポンス)(?:が|の)?(?:とても|すごく|かなり|めちゃ|非常に)?(?:遅|重)`,
+  ),
+  rule(
+    'outage.not_updating',
+    'outage',
+    4,
+    String.raw`更新されない|更新されません|更新されていない|更新されていません|更新が止ま|止まったまま|固まったまま|\bstale\b|not updating|isn'?t updating|stopped updating|not refreshing|(?:chart|price|order ?book|ticker|feed)s? (?:is |are )?(?:stuck|frozen)`,
+  ),
+  rule('outage.realtime_feed', 'outage', 2, String.raw`websocket|web socket|ウェブソケット|板情報|板が|order ?book|\bstream\b|\bfeed\b|チャート|\bchart\b`),
+  rule('outage.disconnect', 'outage', 3, String.raw`(?:connection|socket|stream|feed|session)s?${W(20)}\bdrop(?:s|ped|ping)?\b|切断|disconnect(?:s|ed|ing)?|接続が切れ|time ?outs?\b|timed out|タイムアウト|応答がない|応答しない|no response`),
+  rule('outage.maintenance', 'outage', 4, String.raw`メンテナンス|メンテ|maintenance|scheduled downtime`),
+  rule('outage.everyone_affected', 'outage', 2, String.raw`ほかの人も|他の人も|他の方も|みんな|皆さん|全員|私だけ|自分だけ|\beveryone\b|other users|anyone else|just me\b|only me\b`),
+  rule('outage.api_failing', 'outage', 2, String.raw`\bapi\b${W(20)}(?:エラー|error|失敗|fail|返|止ま|動かない|使えない|down|return|respond|broken|not working)`),
+  rule('outage.broken', 'outage', 2, String.raw`\b429\b|too many requests|\b(?:is|are|seems?|looks?) (?:\w+ )?broken\b|壊れてい|おかしくな`),
+  rule('outage.bot_context', 'outage', 1, String.raw`\bbots?\b|自動売買|自動取引|market making|マーケットメイク|アルゴ`),
+  rule('outage.login_failing', 'outage', 1, String.raw`(?:ログイン|サインイン)(?:が)?(?:できな|できませ)|\b(?:can'?t|cannot|unable to) (?:log|sign) ?in\b`),
+  rule('outage.unusable', 'outage', 1, String.raw`使えない|使えません|利用できない|利用できません|\bcan'?t use\b|\bunable to use\b`),
+
+  // --- trading ---
+  rule(
+    'trading.order_not_filled',
+    'trading',
+    5,
+    String.raw`約定し(?:ない|ません|なかった|ていない|ていません)|約定せず|約定されな|約定されません|未約定|not (?:been )?(?:filled|executed)|\bunfilled\b|(?:didn'?t|did not|doesn'?t|won'?t|isn'?t|hasn'?t|wasn'?t) (?:get |been )?(?:filled|fill|execute|executed|trigger|triggered)\b|発動し(?:ない|ません|なかった)|発動せず|執行されな|注文中のまま|(?:order|注文)${W(20)}(?:\bstuck\b|のまま|残った|残って|消えない|キャンセルできな)`,
+  ),
+  rule(
+    'trading.order',
+    'trading',
+    2,
+    String.raw`注文|約定|\borders?\b|指値|成行|逆指値|損切り|stop[- ]?loss|limit order|market order|部分約定|partial(?:ly)? fill|ロスカット|\bliquidat|信用取引|\bmargin\b|レバレッジ|leverage|\bfill(?:ed|s)?\b|キャンセル|\bcancel(?:led|ed)?\b|売却|購入|\bsold\b|\bbought\b`,
+  ),
+  rule(
+    'trading.deposit_missing',
+    'trading',
+    5,
+    String.raw`${DEPOSIT}${W(30)}(?:反映され(?:ない|ません|ていない|ていません|ず)|されていない|されていません|着金しない|届かない|届いていない|届きません|確認できない|見当たらない|not (?:showing|shown|credited|reflected|received|arrived|appeared|there)|(?:isn'?t|hasn'?t|haven'?t|wasn'?t) (?:been )?(?:credited|reflected|received|arrived|showing|shown)|\bmissing|never arrived|not in my (?:balance|account))|${DEPOSIT}${W(30)}(?:のまま|増えない|増えていない|増えません|遅い|遅れ|時間がかか|経っても|たっても)|${DEPOSIT}(?:した|して)?のに|着金していない|着金していません|着金しない|着金してない|未着金|入金されない|入金されていない|not in my (?:balance|account)|(?:balance|account) (?:doesn'?t|does not) show`,
+  ),
+  rule(
+    'trading.withdrawal_delayed',
+    'trading',
+    5,
+    String.raw`${WITHDRAW}${W(60)}(?:処理中|never (?:received|arrived|got)|入っていない|入りません|入らない|入ってない|経っても|たっても|保留|審査中|遅い|遅れ|遅延|時間がかか|反映され(?:ない|ません|ていない|ていません|ず)|届かない|届きません|届いていない|届いてない|着金しない|未着|止まっ|終わらない|完了しない|完了しません|\bpending\b|\bdelayed\b|\bdelay\b|\bstuck\b|taking (?:so |too )?long|\bslow\b|not (?:arrived|received|completed|processed|yet)|(?:hasn'?t|haven'?t|isn'?t|wasn'?t) (?:been )?(?:arrived|received|completed|processed|confirmed|sent)|still (?:processing|pending|not))|\b(?:didn'?t|did not|haven'?t|have not|not) (?:yet )?(?:receive|received|get|got)${W(20)}withdraw|未着|いつ(?:届|着金|反映)`,
+  ),
+  rule(
+    'trading.transfer_missing',
+    'trading',
+    4,
+    String.raw`(?:送っ|送金|送信|送った|移し|移動|\bsent\b|\btransferred\b|\bmoved\b)${W(30)}(?:届いて(?:い)?(?:ない|ません)|届かない|届きません|着いていない|反映され(?:ない|ません|ていない)|\bnot (?:arrived|received|showing|credited)|\b(?:hasn'?t|haven'?t|never) (?:arrived|been received|shown up|showed up|been credited))`,
+  ),
+  rule(
+    'trading.balance_mismatch',
+    'trading',
+    4,
+    String.raw`残高${W(20)}(?:一致し|合わない|合いません|少ない|多い|おかしい|違う|違い|間違|ずれ|足りない|減っ)|一致しない|一致しません|不一致|合致しない|\b(?:wrong|incorrect|missing) (?:balance|amount|quantity)|\bbalance (?:is |looks )?(?:wrong|incorrect|off|short|less)|(?:doesn'?t|does not|don'?t|do not) match|\bmismatch|discrepanc`,
+  ),
+  rule('trading.history', 'trading', 2, String.raw`取引履歴|約定履歴|注文履歴|入出金履歴|trade history|order history|transaction history|\bcsv\b|\bfills\b`),
+  rule(
+    'trading.fee_problem',
+    'trading',
+    3,
+    String.raw`手数料${W(20)}(?:高|二重|2重|多く|間違|おかし|違う|余分|二回|2回|マイナス|負の|正しい)|\bnegative fee|\b(?:charged|deducted)\b${W(30)}\b(?:twice|double|too much|more than|extra)\b|double[- ]charged|wrong fee|\bfees? (?:is |was |were )?(?:wrong|incorrect|higher|too high|twice)|overcharged|\bfees?\b${W(30)}\b(?:higher|more than|wrong|incorrect|too (?:high|much)|twice|double)\b`,
+  ),
+  rule('trading.fee', 'trading', 1, String.raw`手数料|\bfees?\b`),
+  rule(
+    'trading.misdirected_transfer',
+    'trading',
+    5,
+    String.raw`タグ${W(8)}(?:忘れ|入れ忘れ|間違|なし|無し)|\bmemo\b${W(10)}(?:忘|forgot|missing|without)|\b(?:forgot|without|missing)\b${W(10)}\b(?:tag|memo)\b|\bwrong (?:network|address|chain|tag|memo|coin|token)\b|(?:間違(?:え|った)|誤って|誤った)${W(15)}(?:送|入金|アドレス|ネットワーク|チェーン)|誤送金|\bby (?:mistake|accident)\b|\baccidentally sent\b|\b(?:bep20|erc20|trc20|bsc|polygon|arbitrum)\b${W(40)}(?:address|アドレス|to my|に送)|違うネットワーク|別のネットワーク|別チェーン|(?:ネットワーク|チェーン)${W(10)}(?:違|間違)|\b(?:on|via|over|using) (?:the )?(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche)\b${W(40)}\b(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche|bitcoin|btc|eth)\b${W(15)}address`,
+  ),
+  rule('trading.recovery', 'trading', 2, String.raw`戻せ|取り戻|返金|組み戻し|\brecover|\brefund|get (?:it|them) back|返還`),
+  rule(
+    'trading.bad_price',
+    'trading',
+    3,
+    String.raw`far from|slippage|想定外の価格|想定より|unexpected price|値段で約定|スリッページ|不当な価格|異常な価格|おかしな価格|約定価格|価格がおかし|wrong price|bad price|\b(?:at|with) (?:a|the) (?:wrong|bad|strange|weird|unfair) price|ありえない価格`,
+  ),
+  rule(
+    'trading.unexpected_execution',
+    'trading',
+    3,
+    String.raw`キャンセルしたはず|取り消したはず|\bcancell?ed (?:order|it) (?:was |got )?(?:filled|executed)|(?:取り消され|キャンセルされ)(?:て|た|ま)|\b(?:were|was|got) cancell?ed\b|\borders? (?:were|was) (?:removed|deleted)`,
+  ),
+  rule(
+    'trading.outage_consequence',
+    'trading',
+    3,
+    String.raw`(?:障害|メンテ(?:ナンス)?|ダウン|落ちて)${W(6)}(?:のせいで|せいで|のため|中に|中の|の間に|の影響で|によって|時に|時の)|(?:障害|メンテ(?:ナンス)?)で|\bduring the (?:outage|downtime|maintenance)\b|\bbecause of the (?:outage|downtime)\b`,
+  ),
+  rule('trading.compensation', 'trading', 3, String.raw`補償|賠償|\bcompensat|損失|大損|損をし|損した|\blost (?:money|\d)|\bloss(?:es)?\b`),
+  rule(
+    'trading.asset',
+    'trading',
+    1,
+    String.raw`\b(?:btc|eth|xrp|ltc|usdt|usdc|bch|sol|doge|ada|dot|mona|xlm|jpy)\b|ビットコイン|イーサ|リップル|日本円|仮想通貨|暗号資産|\btxid\b|\btx ?hash\b|トランザクション|\bconfirmations?\b|承認数|explorer|エクスプローラ`,
+  ),
+  rule('trading.deposit', 'trading', 1, DEPOSIT),
+  rule('trading.withdrawal', 'trading', 1, WITHDRAW),
+
+  // --- regulatory ---
+  rule('regulatory.terms', 'regulatory', 4, String.raw`利用規約|規約|約款|terms of (?:service|use)|\btos\b|\bterms\b|プライバシーポリシー|privacy policy|個人情報保護方針`),
+  rule(
+    'regulatory.change',
+    'regulatory',
+    3,
+    String.raw`(?:規約|規制|法律|法令|ルール|ポリシー|policy|terms|税制|制度)${W(8)}(?:変更|改定|改正|変わ|改訂|新し|change|update|amend|revis)|(?:新しい|新)(?:規約|規制|ルール|法律)|\bnew (?:rules?|regulations?|restrictions?|requirements?|terms|laws?|policy)\b|改定|改正|改訂`,
+  ),
+  rule(
+    'regulatory.law',
+    'regulatory',
+    4,
+    String.raw`法改正|法律|法令|法規制|規制|金融庁|\bj?fsa\b|資金決済法|金融商品取引法|金商法|犯収法|犯罪収益移転防止法|\bregulat(?:ion|ions|ory|or|ors)\b|\blaws?\b|legal requirement|\bcompliance\b|コンプライアンス|当局|\bauthorit(?:y|ies)\b|\bgovernment\b`,
+  ),
+  rule('regulatory.travel_rule', 'regulatory', 6, String.raw`トラベルルール|travel rule|通知義務`),
+  rule('regulatory.tax_rules', 'regulatory', 3, String.raw`税制|税法|課税|税率|\btax (?:treatment|rate|change)s?\b|マイナンバー|\bmy ?number\b|個人番号|\btax (?:law|rules?|reform|reporting|regulations?)\b|\bcrs\b|\bfatca\b`),
+  rule(
+    'regulatory.kyc_resubmission',
+    'regulatory',
+    4,
+    String.raw`(?:本人確認|身分証|\bid documents?|identity documents?|identification|\bid\b|\bkyc\b|書類|\bdocuments?\b)${W(20)}(?:再提出|再度提出|再登録|やり直|出し直|re-?submit|resubmit|\bagain\b|\bupdate|再確認|更新)|(?:re-?submit|resubmit|再提出)${W(25)}(?:\bid\b|document|kyc|本人確認|書類)|(?:本人確認|kyc)${W(10)}(?:やり直|再)`,
+  ),
+  rule(
+    'regulatory.delisting',
+    'regulatory',
+    4,
+    String.raw`取扱(?:い)?(?:が|を)?終了|取り扱い(?:が|を)?終了|取扱廃止|取り扱い廃止|上場廃止|取扱い停止|\bdelist(?:ed|ing)?\b|no longer (?:be )?(?:supported|available|tradable)`,
+  ),
+  rule('regulatory.deadline', 'regulatory', 1, String.raw`期限|\bdeadline\b|by the end of`),
+  rule(
+    'regulatory.residency',
+    'regulatory',
+    3,
+    String.raw`海外(?:に|へ)(?:移住|引っ越|転居|転勤|住)|\b(?:moved|moving|relocat(?:e|ed|ing)) (?:abroad|overseas|to another country)\b|\bnon-?resident\b|非居住|居住国|\btax resid`,
+  ),
+  rule('regulatory.consent', 'regulatory', 2, String.raw`同意(?:しない|しなければ|する|が必要|ボタン)|\bagree to the\b|\bconsent to\b`),
+  rule('regulatory.trading_limit', 'regulatory', 2, String.raw`取引上限|上限が設定|\blimits? (?:imposed|set) by\b`),
+
+  // --- other ---
+  rule(
+    'other.how_to',
+    'other',
+    3,
+    String.raw`方法|やり方|手順|仕方|どうすれば|どうやって|どうしたら|\bhow (?:do|can|should|to|does|is)\b|\bsteps? to\b|\bguide\b|\bwhat is\b|\bwhat'?s (?:a|an|the)\b|とは|ってなん|って何|\bwhat does\b|\bwhat should i\b`,
+  ),
+  rule('other.question', 'other', 1, String.raw`教えて|知りたい|ありますか|できますか|ですか|ますか|でしょうか|\?|^(?:can|could|do|does|is|are|will|would|should|may|what|why|when|where|which|how)\b`),
+  rule('other.hypothetical', 'other', 2, HYPOTHETICAL.source),
+  rule(
+    'other.account_settings',
+    'other',
+    3,
+    String.raw`(?:メールアドレス|メアド|電話番号|住所|氏名|登録情報|パスワード)(?:を|の)?${W(4)}(?:変更し|変えた|変更方法|変更したい)|\b(?:change|update) my (?:email|phone|address|name|password)\b|ダークモード|dark mode|英語表示|日本語表示|言語設定|\blanguage\b|解約|退会|\b(?:close|delete) my account\b|口座(?:の)?開設|法人口座|\bopen (?:an |a )?(?:corporate )?account\b|アフィリエイト|\baffiliate\b|紹介プログラム|\breferral\b|キャンペーン|\bcampaign\b|審査(?:には|に|は)?(?:どれくらい|どのくらい|時間|何日)|\bverification (?:takes|status)\b|通知設定|notification settings`,
+  ),
+  rule(
+    'other.account_access',
+    'other',
+    3,
+    String.raw`(?:ログイン|サインイン)(?:が)?(?:できな|できませ|できず|不可)|\b(?:can'?t|cannot|unable to) (?:log|sign) ?in\b|\blocked(?: out)?\b|ロックされ|ロックが|凍結され|\baccount (?:is |was |has been )?(?:frozen|locked|suspended)\b|\breset (?:email|link|mail)\b|再設定メールが届かない|${TWOFA}${W(15)}(?:なくし|紛失|機種変更|合わ(?:ない|ず)|通らない|使えない|届かない)|\blost my (?:phone|device|authenticator)\b|機種変更|(?:スマホ|スマートフォン|携帯|端末)${W(6)}(?:紛失|なくし|失くし|壊れ|故障)|\bcodes? (?:is |are )?(?:not working|invalid|wrong|rejected)\b|(?:sms|コード|認証|\bcodes?\b)${W(20)}(?:届かない|届きません|来ない|来ません|\bnot (?:received|arriving)|\bnever (?:arrives?|came|comes))|\b(?:didn'?t|did not|don'?t|do not|can'?t|cannot) (?:receive|get)${W(10)}\b(?:sms|codes?|verification)\b`,
+  ),
+  rule('other.twofa_reset', 'other', 3, String.raw`${TWOFA}${W(10)}(?:リセット|解除|再設定|\breset\b|\bdisable\b|\bremove\b)|\breset (?:my )?${TWOFA}`),
+  rule('other.forgot_password', 'other', 3, String.raw`パスワードを忘れ|パスワード忘れ|\bforgot (?:my )?password\b`),
+  rule('other.feature_request', 'other', 3, String.raw`\bsupport for\b|\badd (?:support|a new|new)\b|\blisting\b|上場(?:して|予定|させて)|取り扱って(?:ほしい|欲しい)|取扱(?:い)?(?:予定|してほしい)|対応(?:して)?(?:ほしい|欲しい|予定)|機能(?:は|が)?(?:ありますか|欲しい|追加)|feature request|would be nice|please add`),
+  rule('other.api_docs', 'other', 3, String.raw`レート制限|rate limits?|仕様|ドキュメント|documentation|\bdocs\b|\bsdk\b`),
+  rule('other.tax_documents', 'other', 2, String.raw`年間取引報告書|取引報告書|annual (?:trade |trading )?report|tax (?:document|statement|form)s?|確定申告|損益計算|tax return`),
+  rule('other.safety_advice', 'other', 2, String.raw`秘密鍵|private key|バックアップ|\bbackup\b|seed phrase|シードフレーズ|安全(?:ですか|性|に)|\bis it safe\b|\bsafe to\b|\bprotect\b|守る|セキュリティ設定`),
+];
+
+/** Outage priority: an API / bot / real-time feed failure stops automated trading. */
+const API_CONTEXT = new RegExp(foldKana(String.raw`\bapi\b|websocket|web socket|ウェブソケット|板情報|order ?book|\bstream\b|\bfeed\b|\bbots?\b|自動売買|自動取引|market making|マーケットメイク|\brest\b`));
+const OUTAGE_BLOCKING = new Set(['outage.down', 'outage.server_error', 'outage.error_code', 'outage.broken_screen', 'outage.not_updating', 'outage.disconnect', 'outage.api_failing']);
+const PROBLEM = new RegExp(foldKana(String.raw`終わらない|終わりません|進まない|進みません|経っても|たっても|\bstill (?:not|waiting|pending)\b|できない|できません|できず|エラー|\berror\b|\bcan'?t\b|\bcannot\b|\bunable\b|doesn'?t work|not working|届かない|届きません|never arrives?|\bfail`));
+const SECURITY_REPORT = new RegExp(foldKana(String.raw`見つけ|報告|通報|お知らせします|削除|\bremove\b|takedown|\bfound\b|\breport(?:ing|ed)?\b|take (?:it|them) down|拡散`));
+const URGENT_WORDS = new RegExp(foldKana(String.raw`緊急|至急|急ぎ|大至急|\burgent|\basap\b|\bimmediately\b|今すぐ`));
+const LARGE_WORDS = new RegExp(foldKana(String.raw`全財産|全額|全資産|\ball my (?:funds|money|savings|assets|crypto|coins)\b|life savings|everything i have`));
+/** Large amounts raise priority only for money being moved (not for an order's price level). */
+const MONEY_MOVEMENT = new RegExp(foldKana(String.raw`${WITHDRAW}|${DEPOSIT}|送っ|送った|\bsent\b|\btransfer`));
+const RECOVERY_REQUEST = new RegExp(foldKana(String.raw`戻せ|取り戻|組み戻し|\brecover|get (?:it|them) back`));
+const TRADING_STUCK = new Set(['trading.transfer_missing', 'trading.deposit_missing', 'trading.withdrawal_delayed', 'trading.order_not_filled']);
+const REGULATORY_LIGHT = new Set(['regulatory.terms', 'regulatory.change', 'regulatory.consent', 'regulatory.deadline']);
+
+/** Amounts at or above which a single movement is "large" (money at risk → higher priority). */
+const LARGE_AMOUNT: Record<string, number> = {
+  btc: 1,
+  eth: 20,
+  xrp: 30_000,
+  ltc: 200,
+  bch: 100,
+  sol: 200,
+  doge: 200_000,
+  usdt: 10_000,
+  usdc: 10_000,
+  jpy: 1_000_000,
+};
+const ASSET_ALIASES: Record<string, string> = { 円: 'jpy', yen: 'jpy', ビットコイン: 'btc', イーサリアム: 'eth', イーサ: 'eth', リップル: 'xrp' };
+const AMOUNT_RE = /(\d[\d,]*(?:\.\d+)?) ?(万|億)? ?(btc|eth|xrp|ltc|bch|sol|doge|usdt|usdc|jpy|yen|円|ビットコイン|イーサリアム|イーサ|リップル)/g;
+const DURATION_RE = /(\d+(?:\.\d+)?|[一二三四五六七八九十数何]{1,3}|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple)(?: of)?) ?(分|minutes?|mins?|時間|hours?|hrs?|日|days?|週間|weeks?|ヶ月|カ月|ケ月|months?)/g;
+const LONG_WAIT_WORDS = new RegExp(foldKana(String.raw`何日も|数日|\bfor days\b|\ba (?:day|week|month)\b|\bseveral days\b|\bfew days\b|since yesterday|昨日から|先週から|\blast week\b`));
+const KANJI_DIGITS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 数: 3, 何: 3 };
+const ENGLISH_NUMBERS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, several: 3, few: 3, couple: 2 };
+
+function parseCount(s: string): number {
+  if (/^\d/.test(s)) return Number.parseFloat(s);
+  const word = ENGLISH_NUMBERS[s.replace(/ of$/, '')];
+  if (word !== undefined) return word;
+  const ten = s.indexOf('十');
+  if (ten >= 0) return (KANJI_DIGITS[s.slice(0, ten)] ?? 1) * 10 + (KANJI_DIGITS[s.slice(ten + 1)] ?? 0);
+  return KANJI_DIGITS[s] ?? 0;
+}
+
+function hoursOf(count: number, unit: string): number {
+  if (unit === '分' || unit.startsWith('min')) return count / 60;
+  if (unit === '時間' || unit.startsWith('h')) return count;
+  if (unit === '日' || unit.startsWith('day')) return count * 24;
+  if (unit === '週間' || unit.startsWith('week')) return count * 24 * 7;
+  return count * 24 * 30;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Triage
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Hit {
+  rule: Rule;
+  matched: string;
+  /** Where the match is in the normalised text. */
+  index: number;
+  end: number;
+}
+
+/** Tie order: the costlier mistake first. */
+const TIE_ORDER: TicketType[] = ['security', 'trading', 'outage', 'regulatory', 'other'];
+
+export function triage(input: { text: string; category?: TicketType | undefined; fields?: TicketFields }): TriageResult {
+  const norm = normalizeMapped(typeof input.text === 'string' ? input.text : '');
+  const text = norm.text;
+
+  const quote = (m: RegExpExecArray): string => {
+    const start = m.index;
+    const end = start + Math.max(1, m[0].length) - 1;
+    const a = norm.from[start] ?? 0;
+    const b = norm.to[Math.min(end, norm.to.length - 1)] ?? a;
+    const words = norm.source.slice(a, b).replace(/\s+/g, ' ').trim();
+    return words.length > MAX_MATCHED_CHARS ? `${words.slice(0, MAX_MATCHED_CHARS - 1)}…` : words;
+  };
+  const find = (re: RegExp): string | null => {
+    const m = re.exec(text);
+    return m ? quote(m) : null;
+  };
+  const run = (rules: Rule[]): Hit[] => {
+    const hits: Hit[] = [];
+    for (const r of rules) {
+      const m = r.re.exec(text);
+      if (!m) continue;
+      if (r.needs && !r.needs.test(text)) continue;
+      if (r.unless && r.unless.test(text)) continue;
+      hits.push({ rule: r, matched: quote(m), index: m.index, end: m.index + m[0].length });
+    }
+    return hits;
+  };
+
+  const reasons: TriageReason[] = [];
+  const scores: Record<TicketType, number> = { outage: 0, security: 0, trading: 0, regulatory: 0, other: 1 };
+
+  // 1. Security incident.
+  let incidentHits = run(INCIDENT_RULES);
+  let suppressed: string | null = null;
+  if (incidentHits.length > 0 && HYPOTHETICAL.test(text) && QUESTION.test(text) && !REALISED.test(text)) {
+    suppressed = find(HYPOTHETICAL);
+    incidentHits = [];
+  }
+  let worry: Hit | null = null;
+  incidentHits = incidentHits.filter((h) => {
+    const isWorry = WORRY_AFTER.test(text.slice(h.end, h.end + 20)) || WORRY_AROUND.test(text.slice(Math.max(0, h.index - 40), h.end));
+    if (isWorry) worry ??= h;
+    return !isWorry;
+  });
+  const incident = incidentHits.length > 0;
+  if (!incident && worry) scores.security += WORRY_WEIGHT;
+
+  // 2. Weighted evidence.
+  const hits = run(RULES);
+  const hitIds = new Set(hits.map((h) => h.rule.id));
+  for (const h of [...incidentHits, ...hits]) scores[h.rule.type] += h.rule.weight;
+
+  const fieldReasons: TriageReason[] = [];
+  const orderId = input.fields?.orderId?.trim();
+  if (orderId) {
+    scores.trading += 1;
+    fieldReasons.push({ rule: 'fields.order_id', matched: orderId.slice(0, MAX_MATCHED_CHARS), effect: 'type trading +1 (order id given)' });
+  }
+  const txId = input.fields?.transactionId?.trim();
+  if (txId) {
+    scores.trading += 1;
+    fieldReasons.push({ rule: 'fields.transaction_id', matched: txId.slice(0, MAX_MATCHED_CHARS), effect: 'type trading +1 (transaction id given)' });
+  }
+
+  const hint = input.category && (TICKET_TYPES as readonly string[]).includes(input.category) ? input.category : undefined;
+  if (hint) scores[hint] += CATEGORY_HINT_WEIGHT;
+
+  // 3. Type.
+  let type: TicketType;
+  if (incident) type = 'security';
+  else {
+    type = 'other';
+    let best = -Infinity;
+    for (const t of TIE_ORDER) {
+      if (scores[t] > best) {
+        best = scores[t];
+        type = t;
+      }
+    }
+    if (type !== 'other' && scores[type] < MIN_TYPE_SCORE) type = 'other';
+  }
+
+  // 4. Priority.
+  const priorityReasons: TriageReason[] = [];
+  const set = (p: Priority, ruleId: string, matched: string, why: string): Priority => {
+    priorityReasons.push({ rule: ruleId, matched, effect: `priority ${p} (${why})` });
+    return p;
+  };
+  const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';
+  let priority: Priority;
+
+  if (type === 'security') {
+    if (incident) priority = set('urgent', 'priority.security_incident', incidentHits[0]?.matched ?? '', 'suspected security incident');
+    else if ((hitIds.has('security.phishing') || hitIds.has('security.suspicious_contact')) && SECURITY_REPORT.test(text))
+      priority = set('high', 'priority.phishing_report', find(SECURITY_REPORT) ?? '', 'report of a phishing site/app to take down');
+    else if (hitIds.has('security.freeze_request')) priority = set('high', 'priority.freeze_request', matchedOf('security.freeze_request'), 'user asks to freeze the account');
+    else priority = set('normal', 'priority.security_default', '', 'security question, no sign of an incident; never low');
+  } else if (type === 'outage') {
+    const blocking = [...hitIds].some((id) => OUTAGE_BLOCKING.has(id));
+    const apiWords = find(API_CONTEXT);
+    if (apiWords && blocking) priority = set('high', 'priority.api_outage', apiWords, 'API / bots / real-time feed affected');
+    else if (!blocking && (hitIds.has('outage.maintenance') || hitIds.has('outage.slow')) && !PROBLEM.test(text))
+      priority = set('low', 'priority.outage_minor', matchedOf('outage.maintenance') || matchedOf('outage.slow'), 'maintenance question or slowness only');
+    else priority = set('normal', 'priority.outage_default', '', 'service problem');
+  } else if (type === 'trading') {
+    priority = tradingPriority(text, hitIds, hits, input.fields, set, find) ?? set('normal', 'priority.trading_default', '', 'trading problem');
+  } else if (type === 'regulatory') {
+    const regulatoryIds = [...hitIds].filter((id) => id.startsWith('regulatory.'));
+    if (hitIds.has('regulatory.terms') && regulatoryIds.every((id) => REGULATORY_LIGHT.has(id)))
+      priority = set('low', 'priority.terms_question', matchedOf('regulatory.terms') || matchedOf(regulatoryIds[0] ?? ''), 'question about terms/policy wording');
+    else priority = set('normal', 'priority.regulatory_default', '', 'regulation affects the account');
+  } else {
+    if (hitIds.has('other.account_access') || PROBLEM.test(text)) {
+      priority = set('normal', 'priority.user_blocked', matchedOf('other.account_access') || find(PROBLEM) || '', 'user cannot use the account');
+    } else priority = set('low', 'priority.general_question', matchedOf('other.how_to') || matchedOf('other.question'), 'general question');
+  }
+  if (priority === 'low') {
+    const urgentWords = find(URGENT_WORDS);
+    if (urgentWords) priority = set('normal', 'priority.user_says_urgent', urgentWords, 'user says it is urgent');
+  }
+  if (type === 'security' && priority === 'low') priority = set('normal', 'priority.security_floor', '', 'security tickets are never low');
+
+  // 5. Reasons: the incident, evidence for the chosen type, the hint, priority, then other evidence.
+  const effectOf = (h: Hit, isIncident: boolean): string =>
+    isIncident ? `security incident: type security +${h.rule.weight}, priority urgent` : `type ${h.rule.type} +${h.rule.weight}${h.rule.type === type ? '' : ' (not chosen)'}`;
+  for (const h of incidentHits) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, true) });
+  if (!incident && worry) reasons.push({ rule: 'security.possible_incident', matched: worry.matched, effect: `worry, no sign it happened: type security +${WORRY_WEIGHT}${type === 'security' ? '' : ' (not chosen)'}` });
+  if (suppressed) reasons.push({ rule: 'security.hypothetical', matched: suppressed, effect: 'hypothetical/preventive question: not treated as an incident' });
+  for (const h of hits) if (h.rule.type === type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
+  for (const r of fieldReasons) if (type === 'trading') reasons.push(r);
+  if (hint) {
+    const effect =
+      incident && hint !== 'security'
+        ? `user-chosen category ${hint} +${CATEGORY_HINT_WEIGHT}; overridden by the security incident`
+        : `type ${hint} +${CATEGORY_HINT_WEIGHT} (user-chosen category${hint === type ? '' : ', not chosen'})`;
+    reasons.push({ rule: 'hint.category', matched: hint, effect });
+  }
+  reasons.push(...priorityReasons);
+  for (const h of hits) if (h.rule.type !== type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
+  for (const r of fieldReasons) if (type !== 'trading') reasons.push({ ...r, effect: `${r.effect}, not chosen` });
+  if (!hits.some((h) => h.rule.type === type) && !incident && !(hint && hint === type)) {
+    reasons.unshift({ rule: 'type.default', matched: '', effect: type === 'other' ? 'no strong signal for any emergency type: type other' : `type ${type}` });
+  }
+  if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed` });
+
+  return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
+}
+
+function tradingPriority(
+  text: string,
+  hitIds: Set<string>,
+  hits: Hit[],
+  fields: TicketFields | undefined,
+  set: (p: Priority, ruleId: string, matched: string, why: string) => Priority,
+  find: (re: RegExp) => string | null,
+): Priority | null {
+  const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';
+  if (hitIds.has('trading.misdirected_transfer')) return set('high', 'priority.funds_misdirected', matchedOf('trading.misdirected_transfer'), 'funds sent to the wrong place, recovery needed');
+  if (hitIds.has('trading.recovery') && RECOVERY_REQUEST.test(text))
+    return set('high', 'priority.recovery_request', matchedOf('trading.recovery'), 'user asks to recover sent funds');
+  if (hitIds.has('trading.compensation'))
+    return set('high', 'priority.loss_claimed', matchedOf('trading.compensation'), 'user reports a loss / asks for compensation');
+  const stuck = [...hitIds].some((id) => TRADING_STUCK.has(id));
+  if (stuck) {
+    let longest = 0;
+    let longestWords = '';
+    let n = 0;
+    DURATION_RE.lastIndex = 0;
+    for (let m = DURATION_RE.exec(text); m && n < 20; m = DURATION_RE.exec(text), n++) {
+      const h = hoursOf(parseCount(m[1] ?? '0'), m[2] ?? '');
+      if (h > longest) {
+        longest = h;
+        longestWords = m[0];
+      }
+    }
+    if (longest >= 24) return set('high', 'priority.long_wait', longestWords, 'stuck for a day or more');
+    const waitWords = find(LONG_WAIT_WORDS);
+    if (waitWords) return set('high', 'priority.long_wait', waitWords, 'stuck for a day or more');
+  }
+  if (!MONEY_MOVEMENT.test(text) && !fields?.amount) return null;
+  const largeWords = find(LARGE_WORDS);
+  if (largeWords) return set('high', 'priority.large_amount', largeWords, 'all of the user\'s funds');
+  let n = 0;
+  AMOUNT_RE.lastIndex = 0;
+  for (let m = AMOUNT_RE.exec(text); m && n < 20; m = AMOUNT_RE.exec(text), n++) {
+    const unit = m[3] ?? '';
+    const asset = ASSET_ALIASES[unit] ?? unit;
+    const value = Number.parseFloat((m[1] ?? '0').replace(/,/g, '')) * (m[2] === '万' ? 1e4 : m[2] === '億' ? 1e8 : 1);
+    const threshold = LARGE_AMOUNT[asset];
+    if (threshold !== undefined && value >= threshold) return set('high', 'priority.large_amount', m[0], `large amount of ${asset.toUpperCase()}`);
+  }
+  if (fields?.amount && fields.asset) {
+    const value = Number.parseFloat(fields.amount.replace(/[,\s]/g, ''));
+    const asset = fields.asset.trim().toLowerCase();
+    const threshold = LARGE_AMOUNT[ASSET_ALIASES[asset] ?? asset];
+    if (threshold !== undefined && Number.isFinite(value) && value >= threshold)
+      return set('high', 'priority.large_amount', `${fields.amount} ${fields.asset}`.slice(0, MAX_MATCHED_CHARS), 'large amount (form fields)');
+  }
+  return null;
+}
