@@ -152,14 +152,14 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
     if (!row) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
     return { id: row.id, nameJa: row.name_ja, nameEn: row.name_en };
   };
-  const renderLinked = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: { lang?: Lang; error?: string; body?: string } = {}) => {
+  const renderLinked = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: { lang?: Lang; error?: string; body?: string; bodyEn?: string } = {}) => {
     const incident = await incidentOption(id);
     const now = clock();
     const { tickets, total } = await listQueue(db, { incident: id, status: 'active', limit: 500 }, now);
     const c = ctx(request, reply, extra);
     const sent = (request.query as Record<string, unknown>)?.sent;
     if (typeof sent === 'string' && /^\d{1,7}$/.test(sent) && !extra.error) c.flash = t(c.lang, 'desk.bulkSent', { count: sent });
-    return linkedTicketsPage(c, { incident, open: total, tickets: tickets.map((x) => withSla(x, now)), ...(extra.body !== undefined ? { body: extra.body } : {}) });
+    return linkedTicketsPage(c, { incident, open: total, tickets: tickets.map((x) => withSla(x, now)), ...(extra.body !== undefined ? { body: extra.body } : {}), ...(extra.bodyEn !== undefined ? { bodyEn: extra.bodyEn } : {}) });
   };
 
   app.get<{ Params: { id: string } }>('/staff/incidents/:id/tickets', { config: { permission: 'ticket.view' } }, async (request, reply) =>
@@ -175,7 +175,8 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
       onSuccess: (result) => reply.redirect(`/staff/incidents/${request.params.id}/tickets?sent=${result.count}`, 303),
       onRefusal: (lang, error) => {
         const body = bodyOf(request);
-        return renderLinked(request, reply, request.params.id, { lang, error, body: typeof body.body === 'string' ? body.body.slice(0, 20_000) : '' });
+        const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20_000) : '');
+        return renderLinked(request, reply, request.params.id, { lang, error, body: text(body.body), bodyEn: text(body.bodyEn) });
       },
     }),
   );

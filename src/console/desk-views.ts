@@ -189,7 +189,7 @@ ${triage}${thread}${replyForm}${checklist}${manage}`;
 
 export function linkedTicketsPage(
   c: ConsoleContext,
-  data: { incident: IncidentOption; open: number; tickets: { ticket: Ticket; sla: SlaState }[]; body?: string },
+  data: { incident: IncidentOption; open: number; tickets: { ticket: Ticket; sla: SlaState }[]; body?: string; bodyEn?: string },
 ): string {
   const base = `/staff/incidents/${data.incident.id}/tickets`;
   const body = html`<p><a href="/staff/incidents/${data.incident.id}">${incidentLabel(c, data.incident)}</a> · <a href="/staff/tickets?incident=${data.incident.id}">${t(c.lang, 'desk.queue')}</a></p>
@@ -197,6 +197,7 @@ export function linkedTicketsPage(
 ${can(c.staff.role, 'ticket.write') ? html`<form method="post" action="${base}/reply" class="stack">${csrf(c)}
 <div><label for="bulk">${t(c.lang, 'desk.bulkReply')}</label><p class="hint" id="bulk-hint">${t(c.lang, 'desk.bulkHint')}</p>
 <textarea id="bulk" name="body" required maxlength="20000" rows="6" aria-describedby="bulk-hint">${data.body ?? ''}</textarea></div>
+<div><label for="bulk-en">${t(c.lang, 'field.bodyEn')}</label><textarea id="bulk-en" name="bodyEn" maxlength="20000" rows="6">${data.bodyEn ?? ''}</textarea></div>
 <label class="radio"><input type="checkbox" name="solve" value="true"> ${t(c.lang, 'desk.bulkSolve')}</label>
 <div><button type="submit">${t(c.lang, 'desk.bulkReply')}</button></div></form>` : ''}
 <ul>${data.tickets.map(({ ticket }) => html`<li><a href="/staff/tickets/${ticket.id}">${ticket.number}</a> ${t(c.lang, `ticket.status.${ticket.status}`)} — ${excerpt(ticket.body, 80)}</li>`)}</ul>`;

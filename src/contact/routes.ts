@@ -103,9 +103,15 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     return findTicket(db, params.id);
   };
 
+  /** A ticket is shown in the language it was written in, unless the visitor chose one (?lang=, cookie). */
+  const ticketLang = (request: FastifyRequest, reply: FastifyReply, ticketLanguage: Lang | undefined): Lang => {
+    const chosen = (request.query as Record<string, unknown>)?.lang ?? request.cookies?.kinkyu_lang;
+    return chosen === 'ja' || chosen === 'en' || !ticketLanguage ? requestLang(request, reply) : ticketLanguage;
+  };
+
   app.get<{ Params: { id: string; token: string } }>('/tickets/:id/:token', async (request, reply) => {
-    const lang = requestLang(request, reply);
     const ticket = await ticketFor(request.params);
+    const lang = ticketLang(request, reply, ticket?.lang);
     if (!ticket) {
       if (wantsJson(request)) throw new KinkyuError('NOT_FOUND', { what: 'ticket' });
       return sendPrivate(reply, ticketNotFoundPage(context(lang)), 404);
@@ -127,8 +133,8 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
 
   app.post<{ Params: { id: string; token: string } }>('/tickets/:id/:token', async (request, reply) => {
     const body = bodyOf(request);
-    const lang = langOf(request, reply, body);
     const ticket = await ticketFor(request.params);
+    const lang = body.lang === 'en' || body.lang === 'ja' ? body.lang : ticketLang(request, reply, ticket?.lang);
     if (!ticket) {
       if (wantsJson(request)) throw new KinkyuError('NOT_FOUND', { what: 'ticket' });
       return sendPrivate(reply, ticketNotFoundPage(context(lang)), 404);
