@@ -131,9 +131,10 @@ const DEPOSIT = String.raw`(?:入金|着金|振込|振り込み|入庫|\bdeposit
 /** Things whose unknown/unauthorised use makes an incident. */
 const SECURITY_OBJECT = new RegExp(
   foldKana(
-    String.raw`ログイン|サインイン|アクセス|出金|送金|引き出|注文|取引|売却|購入|約定|アドレス|端末|デバイス|\bip\b|通知|メール|パスワード|再設定|変更|認証|login|log-?in|logged|sign-?in|signed|access|withdr|transfer|order|trade|sold|bought|address|device|location|transaction|email|password|reset|notification|2fa|two[- ]?factor|authenticator|api|残高|資産|ウォレット|balance|funds|wallet|coins`,
+    String.raw`ログイン|サインイン|アクセス|出金|送金|引き出|注文|取引|売却|購入|約定|アドレス|端末|デバイス|\bip\b|通知|メール|パスワード|再設定|変更|認証|login|log-?in|logged|sign-?in|signed|access|withdr|transfer|order|trade|sold|bought|address|device|location|transaction|email|password|reset|notification|2fa|two[- ]?factor|authenticator|api|残高|資産|ウォレット|電話番号|携帯|入金|通貨|コイン|\bsim\b|balance|funds|wallet|coins|phone|deposit|\b(?:btc|eth|xrp|ltc|usdt|usdc|bch|sol)\b`,
   ),
 );
+const ALERT_CONTEXT = new RegExp(foldKana(String.raw`通知|メール|お知らせ|アラート|\bemail|\balert|notification|\bsms\b`));
 const PHISH_CONTEXT = new RegExp(
   foldKana(
     String.raw`フィッシング|偽|名乗る|なりすまし|成りすまし|装った|リンク|\bsms\b|メール|ショートメッセージ|\bdm\b|\bline\b|telegram|discord|twitter|サイト|fake|phishing|\blink\b|e-?mail|claiming|pretend|impersonat|scam|詐欺|support|サポート`,
@@ -141,7 +142,7 @@ const PHISH_CONTEXT = new RegExp(
 );
 /** A hypothetical or preventive question ("in case", 「場合」) — not a report that something happened. */
 const HYPOTHETICAL = new RegExp(
-  foldKana(String.raw`場合|際(?:は|に)|in case|what if|\bif (?:my|someone|somebody|i|an?|the)\b|\bprepare|\bprevent|\bprotect|防ぐ|防止|対策|予防|備え|ないように|ないため|遭わない|あわない|避ける|\bavoid`),
+  foldKana(String.raw`場合|際(?:は|に)|in case|what if|\bif (?:my|someone|somebody|anyone|i|an?|the|they|he|she|hackers?)\b|^(?:can|could|would|will) (?:hackers?|someone|somebody|anyone|they)\b|\bprepare|\bprevent|\bprotect|防ぐ|防止|対策|予防|備え|ないように|ないため|遭わない|あわない|避ける|\bavoid`),
 );
 const QUESTION = new RegExp(foldKana(String.raw`\?|ですか|ますか|でしょうか|教えて|知りたい|\bhow\b|\bwhat\b|\bshould i\b`));
 /** Evidence that it did happen, which beats a hypothetical marker elsewhere in the text. */
@@ -152,7 +153,10 @@ const REALISED = new RegExp(
 );
 
 /** 「不正に使われていないか心配」: a worry that something might have happened, not a report that it did. */
-const WORRY_AFTER = new RegExp(foldKana(String.raw`^[^。!?\n]{0,6}(?:ていないか|ないか|ていませんか|ませんか|ないですよね|ないよね|ないでしょうか)`));
+const WORRY_AFTER = new RegExp(foldKana(String.raw`^[^。!?\n]{0,6}(?:ていないか|ないか|ていませんか|ませんか|ないですよね|ないよね|ないでしょうか|のでは|んじゃ|のかと|かと(?:心配|不安|思))`));
+const QUESTION_AFTER = new RegExp(foldKana(String.raw`^[^。!?\n]{0,6}(?:んですか|のですか|んでしょうか|のでしょうか|ですか|\?)`));
+/** The exchange in the news, not the user's own account. */
+const NEWS_CONTEXT = new RegExp(foldKana(String.raw`ニュース|報道|噂|うわさ|\bnews\b|\brumou?rs?\b|取引所が|bitbankが|\bthe exchange (?:was|got|has been)\b|\bis bitbank\b`));
 const WORRY_AROUND = /\b(?:worried|afraid|concerned|scared|wonder(?:ing)?)\b[^.!?\n]{0,40}\b(?:might|may|could)\b/;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -183,33 +187,46 @@ const INCIDENT_RULES: Rule[] = [
     'security.unrecognised_activity',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`身に覚えの?(?:ない|無い|ありません)|見覚えの?(?:ない|無い|ありません)|覚えの?(?:ない|無い)|覚えがありません|心当たりの?(?:ない|無い)|心当たりがありません|知らない(?:うちに|間に|端末|デバイス|ip|アドレス|注文|取引|ログイン|場所|国|もの|人|送金|出金|メール)|(?:don'?t|do not|didn'?t|did not) recogni[sz]e|\bunrecogni[sz]ed\b|\bnot recogni[sz]ed\b|\bunknown (?:login|device|ip|address|withdrawal|transaction|order|location|sign-?in|access)|(?:address|device|ip|wallet|location)e?s? (?:that )?i (?:don'?t|do not) (?:know|recogni[sz]e)|\bunfamiliar (?:login|device|ip|address|location|withdrawal|order)|\b(?:address|device|ip|wallet|location|login|account)e?s?\b${W(10)}\b(?:i'?ve|i have|i) never (?:seen|used|heard|added|registered)\b|(?:海外|外国|国外)(?:から|より)の?(?:ログイン|アクセス)(?:が|され)(?:あり|あっ|てい|まし)|\b(?:login|log-?in|sign-?in|access)\b from (?:another|a different|a foreign|an? unknown|overseas|abroad)`,
+    String.raw`身に覚えの?(?:ない|無い|ありません)|見たことの?(?:ない|無い)|見たことがない|見慣れない|見覚えの?(?:ない|無い|ありません)|覚えの?(?:ない|無い)|覚えがありません|心当たりの?(?:ない|無い)|心当たりがありません|知らない(?:うちに|間に|端末|デバイス|ip|アドレス|注文|取引|ログイン|場所|国|もの|人|送金|出金|メール)|(?:don'?t|do not|didn'?t|did not) recogni[sz]e|\bunrecogni[sz]ed\b|\bnot recogni[sz]ed\b|\bunknown (?:login|device|ip|address|withdrawal|transaction|order|location|sign-?in|access)|(?:address|device|ip|wallet|location|computer|phone)e?s? (?:that )?i (?:don'?t|do not|didn'?t|did not) (?:know|recogni[sz]e|own|use|have)|\bunfamiliar (?:login|device|ip|address|location|withdrawal|order)|\b(?:an? )?account (?:that )?i (?:didn'?t|did not|never) (?:create|open|register|sign up)|\b(?:address|device|ip|wallet|location|login|account)e?s?\b${W(10)}\b(?:i'?ve|i have|i) never (?:seen|used|heard|added|registered)\b|(?:海外|外国|国外)(?:から|より)の?(?:ログイン|アクセス)(?:が|され)(?:あり|あっ|てい|まし)|\b(?:login|log-?in|sign-?in|access)\b from (?:another|a different|a foreign|an? unknown|overseas|abroad)`,
     SECURITY_OBJECT,
   ),
   rule(
     'security.not_by_user',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`勝手に${W(15)}(?:出金|送金|変更|解除|オフ|無効|ログイン|注文|売|買|引き出|移|送ら|追加|登録|設定|取引|使わ)|無断で${W(15)}(?:出金|送金|変更|解除|ログイン|注文|売|買|引き出|追加|登録|取引|使わ)|(?:私|自分|本人)(?:は|では|で|が)?${W(10)}(?:操作|注文|ログイン|出金|送金|申請|変更|売却|購入|取引|設定)(?:を|は|も)?(?:して|いたして|致して)?(?:い|お)?(?:ません|ない)|(?:操作|出金申請|注文|出金|送金)(?:を)?(?:して)?(?:いません|いない|おりません)|(?:出金|送金|ログイン|注文|操作|申請|売却|購入|取引)(?:は|も)(?:一切|何も|全く)?(?:して|やって)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|も)${W(15)}(?:ていません|ていない|てない|ておりません)|(?:私|自分|本人)(?:では|じゃ)(?:ありません|ない)|(?:私|自分|本人)(?:は|では|で|が)?${W(6)}(?:出して|やって|行って|申請して|送って|入れて|頼んで)(?:い|お)?(?:ない|ません)|\b(?:did ?n[o']?t|didn'?t|never|have ?n'?t|haven'?t|had ?n'?t)\s(?:ever\s)?(?:make|made|request(?:ed)?|authori[sz]ed?|place[d]?|initiated?|order(?:ed)?|approved?|do|did|done|send|sent|change[d]?|log(?:ged)? ?in|sign(?:ed)? ?in|reset|withdr[ae]w|trade[d]?|sell|sold|buy|bought|add(?:ed)?|enabled?|disabled?|turn(?:ed)? off|consent(?:ed)?)\b|\bwas(?:n'?t| not) me\b|\bnot by me\b|without my (?:permission|consent|knowledge|authori[sz]ation)`,
+    String.raw`勝手に${W(15)}(?:出金|送金|変更|解除|オフ|無効|ログイン|注文|売|買|引き出|移|送ら|追加|登録|設定|取引|使わ)|無断で${W(15)}(?:出金|送金|変更|解除|ログイン|注文|売|買|引き出|追加|登録|取引|使わ)|(?:私|自分|本人)(?:は|では|で|が)?${W(10)}(?:操作|注文|ログイン|出金|送金|申請|変更|売却|購入|取引|設定)(?:を|は|も)?(?:して|いたして|致して)?(?:い|お)?(?:ません|ない)|(?:操作|出金申請|注文|出金|送金)(?:を)?(?:して)?(?:いません|いない|おりません)|(?:出金|送金|ログイン|注文|操作|申請|売却|購入|取引)(?:は|も)(?:一切|何も|全く)?(?:して|やって)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|も)${W(15)}(?:ていません|ていない|てない|ておりません)|(?:私|自分|本人)(?:では|じゃ)(?:ありません|ない)|(?:私|自分|本人)(?:は|では|で|が)?(?:何も|一切)?(?:やって|して)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|で|が)?${W(6)}(?:出して|やって|行って|申請して|送って|入れて|頼んで)(?:い|お)?(?:ない|ません)|\b(?:did ?n[o']?t|didn'?t|never|have ?n'?t|haven'?t|had ?n'?t)\s(?:ever\s)?(?:make|made|request(?:ed)?|authori[sz]ed?|place[d]?|initiated?|order(?:ed)?|approved?|(?:do|did|done)(?! anything (?:different|wrong|special|unusual|else))|send|sent|change[d]?|log(?:ged)? ?in|sign(?:ed)? ?in|reset|withdr[ae]w|trade[d]?|sell|sold|buy|bought|add(?:ed)?|enabled?|disabled?|turn(?:ed)? off|consent(?:ed)?)\b|\bwas(?:n'?t| not) me\b|\bnot by me\b|\bnot me\b|without my (?:permission|consent|knowledge|authori[sz]ation)`,
     SECURITY_OBJECT,
+  ),
+  rule(
+    'security.user_denies_event',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`何も(?:して|やって)(?:い|お)?(?:ない|ません)|(?:して|やって)(?:い)?ないのに|知らないうちに|知らない間に|寝て(?:いる|る|いた|た)間|寝ている時|\b(?:that|which) i (?:didn'?t|did not|never) (?:do|make|place|authori[sz]e|request|approve)\b|\bi (?:didn'?t|did not|never) (?:do|did) (?:that|this|it|any of (?:this|these|them))\b|\bwhile i was (?:sleeping|asleep|away|at work|offline|on holiday|travell?ing)\b`,
+    new RegExp(foldKana(String.raw`出金|送金|引き出|売却|売ら|購入|注文|約定|取引|ログイン|承認|変更|解除|追加|\bwithdr|\bsent\b|\bsells?\b|\bsold\b|\bbuys?\b|\bbought\b|\btrades?\b|\borders?\b|\blog ?ins?\b|\bsign-?ins?\b|\breset\b|\bchanged\b|\bdisabled\b|\btransfer`)),
+  ),
+  rule(
+    'security.credentials_leaked',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:パスワード|apiキー|api key|秘密鍵|シード|private key|seed phrase|credentials|ログイン情報|認証情報|\bpassword)${W(25)}(?:漏れ|漏洩|漏えい|流出|盗まれ|抜かれ|知られ|\bleak|\bexposed|\bstolen|\bcompromised)|(?:apiキー|api key|api secret|シークレット)${W(20)}(?:載せ|公開|晒|アップ|貼)(?:て|し)(?:しま|た|まし)|\b(?:posted|pushed|uploaded|pasted|shared|leaked)\b${W(25)}\b(?:api key|api secret|private key|seed phrase|password)`,
   ),
   rule(
     'security.third_party_access',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`\b(?:someone|somebody|a hacker|hackers|an attacker|a third party)\b${W(30)}\b(?:withdr[ae]w|withdrawn|logged|log ?in|accessed|access(?:ing)?|changed|is in|was in|has access|got into|got in|stole|took|sold|bought|transferred|moved|used|reset|disabled|added|drained|emptied)|(?:誰か|第三者|他人|知らない人)(?:が|に|によって)${W(20)}(?:ログイン|アクセス|変更|出金|送金|操作|使われ|売|買|引き出|盗|追加)|誰が(?:やった|した|操作|出金|送金)`,
+    String.raw`\b(?:someone|somebody|a hacker|hackers|an attacker|a third party)\b${W(30)}\b(?:withdrew|withdrawn|logged|log ?in|accessed|access(?:ing)?|changed|is in|was in|has access|got into|got in|stole|took|sold|bought|transferred|moved|used|reset|disabled|added|drained|emptied)|(?:誰か|第三者|他人|知らない人)(?:が|に|によって)${W(20)}(?:ログイン|アクセス|変更|出金|送金|操作|使われ|売|買|引き出|盗|追加)|誰が(?:やった|した|操作|出金|送金)`,
   ),
   rule(
     'security.compromised',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`\bhacked\b|\bcompromised\b|\bstolen\b|\bstole\b|\btheft\b|\bdrained\b|account takeover|\btaken over\b|\bhijack(?:ed)?\b|ハッキングされ|ハックされ|乗っ取られ|乗っ取り|乗っとられ|のっとられ|盗まれ|盗難|盗られ|抜かれ|不正(?:ログイン|アクセス|出金|送金|利用|取引|注文|操作|に(?:ログイン|アクセス|出金|送金|引き出|使))|unauthori[sz]ed (?:access|login|log-?in|sign-?in|withdrawals?|transactions?|transfers?|trades?|orders?|activity|use|purchases?)`,
+    String.raw`\bhacked\b|\bcompromised\b|\bstolen\b|\bstole\b|\btheft\b|\bdrained\b|\bphished\b|\bfell for (?:a|an|the|this)?\b|\bgot scammed\b|詐欺(?:に|の被害に)(?:あ|遭)|被害に(?:あ|遭)|\b(?:they|he|she|someone|scammers?|hackers?|the attacker) (?:now )?(?:have|has|got|know|knows) my (?:password|2fa|seed|private key|api key|login|account)|account takeover|\btaken over\b|\bhijack(?:ed)?\b|ハッキングされ|ハックされ|乗っ取られ|乗っ取り|乗っとられ|のっとられ|盗まれ|盗難|盗られ|抜かれ|不正(?:ログイン|アクセス|出金|送金|利用|取引|注文|操作|に(?:ログイン|アクセス|出金|送金|引き出|使))|unauthori[sz]ed (?:access|login|log-?in|sign-?in|withdrawals?|transactions?|transfers?|trades?|orders?|activity|use|purchases?)`,
   ),
   rule(
     'security.funds_gone',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`残高が(?:ゼロ|0円?)(?:に|円に)な|残高が(?:なくな|消え|空に)|資産が(?:消え|なくな|ゼロ)|(?:全部|すべて|全て)(?:なくな|消え)|\bbalance (?:is |was |went |has )?(?:gone|to zero|wiped|emptied)\b|\b(?:is|are|was|were) (?:all )?gone\b|\bemptied\b|\bwiped out\b|\bbalance\b${W(25)}\bto (?:0|zero)\b|(?:全額|全部|すべて|全て)${W(10)}(?:出金|送金|引き出|売却|売ら)(?:さ)?れ`,
+    String.raw`残高が(?:ゼロ|0円?)(?:に|円に)な|残高が(?:なくな|消え|空に)|資産が(?:消え|なくな|ゼロ)|(?:全部|すべて|全て)(?:なくな|消え)|\bbalance (?:is |was |went |has )?(?:gone|to zero|wiped|emptied)\b|\b(?:balance|funds|money|coins|crypto|assets|savings|everything|btc|eth|xrp|ltc|usdt|jpy|holdings)\b${W(15)}\b(?:is|are|was|were|has|have) (?:all )?(?:been )?gone\b|\bemptied\b|\bwiped out\b|\b(?:all|whole|entire|everything)\b${W(20)}\b(?:was|were|got|has been|have been) (?:withdrawn|sent|transferred|sold|moved|taken)\b|\bbalance\b${W(25)}\bto (?:0|zero)\b|(?:全額|全部|すべて|全て)${W(10)}(?:出金|送金|引き出|売却|売ら|送ら|移さ|抜か)(?:さ)?れ`,
   ),
   rule(
     'security.phishing_victim',
@@ -222,7 +239,7 @@ const INCIDENT_RULES: Rule[] = [
     'security.sim_swap',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`simスワップ|\bsim[- ]?swap|\bsim(?:カード)?が?${W(15)}(?:乗っ取|移され|再発行され|無効に)|\bsim\b${W(20)}\b(?:was |has been |got )?(?:moved|swapped|ported|transferred|hijacked|reissued)\b`,
+    String.raw`simスワップ|\bsim[- ]?swap|\bsim(?:カード)?が?${W(15)}(?:乗っ取|移され|再発行され|無効に)|\b(?:sim|phone number|number)\b${W(20)}\b(?:was |has been |got )?(?:moved|swapped|ported|transferred|hijacked|reissued)\b`,
   ),
   rule(
     'security.api_key_leak',
@@ -239,6 +256,32 @@ const INCIDENT_RULES: Rule[] = [
     new RegExp(foldKana(String.raw`本物|\blegit|\bgenuine\b|really from|actually from|is (?:this|it) real`)),
   ),
   rule(
+    'security.accessed_by_other',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:ログイン|サインイン|アクセス)され(?:た|て|まし)|\bmy account (?:was|has been|got) (?:logged|signed|accessed|used)\b|\b(?:was|were|has been) (?:logged|signed) into\b|(?:どこか|知らない(?:所|ところ|人|口座)|誰か)(?:に|へ)${W(5)}(?:送|出金|移|引き出)`,
+  ),
+  rule(
+    'security.malware',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`マルウェア|ウイルス|ウィルス|\bmalware\b|\bvirus\b|keylogger|キーロガー|\btrojan\b|遠隔操作|リモート操作|remote access (?:app|tool|software)`,
+    SECURITY_OBJECT,
+  ),
+  rule(
+    'security.denied_after_alert',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:ログイン|出金|送金|変更|操作|注文|申請)(?:は|も|を)?(?:一切|何も|全く)?(?:して|やって)(?:い|お)?(?:ません|ない)|\bi (?:didn'?t|did not|never|haven'?t) (?:log|sign)(?:ged)? ?in\b`,
+    ALERT_CONTEXT,
+  ),
+  rule(
+    'security.settings_altered',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:アドレス|出金先|メールアドレス|電話番号|二段階認証|2段階認証|apiキー|ホワイトリスト)${W(15)}(?:消され|削除され|追加され|書き換え|変えられ)(?:て|た|ま)|\b(?:withdrawal address|whitelist|api key|2fa|authenticator)e?s?\b${W(25)}\b(?:was|were|has been|have been|got) (?:added|removed|deleted|created|turned off|disabled)\b`,
+  ),
+  rule(
     'security.alert_not_user',
     'security',
     INCIDENT_WEIGHT,
@@ -248,7 +291,7 @@ const INCIDENT_RULES: Rule[] = [
     'security.tampered_settings',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`(?:アドレス|メールアドレス|パスワード|電話番号|設定|出金先)${W(12)}(?:書き換えられ|書き換わ|書換えられ|すり替え)|(?:パスワード|メールアドレス|電話番号|二段階認証|2段階認証|出金先)(?:が)${W(6)}(?:変わって|変更されて|解除されて)(?:いる|る|います|いました|いた)|\b(?:password|email(?: address)?|phone number|2fa|two-factor authentication) (?:was|has been|got) (?:changed|reset|disabled|removed)\b|\b(?:withdrawal address|address|email|password|phone number)\b${W(25)}\b(?:was|were|has been|got) (?:changed|replaced|swapped)\b${W(15)}\bwithout`,
+    String.raw`(?:アドレス|メールアドレス|パスワード|電話番号|設定|出金先)${W(12)}(?:書き換えられ|書き換わ|書換えられ|すり替え)|(?:パスワード|メールアドレス|電話番号|二段階認証|2段階認証|出金先)(?:が)${W(6)}(?:変わって|変更されて|解除されて)(?:いる|る|います|いました|いた)|\b(?:password|email(?: address)?|phone number|2fa|two-factor authentication) (?:was|has been|got) (?:changed|reset|disabled|removed)\b|(?:メールアドレス|パスワード|電話番号|出金先|アドレス)(?:が)${W(6)}(?:別の|違う|知らない)${W(6)}(?:に)(?:なって|変わ)|\b(?:withdrawal address|address|email|password|phone number)\b${W(25)}\b(?:was|were|has been|got) (?:changed|replaced|swapped)\b${W(15)}\bwithout`,
   ),
 ];
 
@@ -259,16 +302,22 @@ const RULES: Rule[] = [
     'security.phishing',
     'security',
     5,
-    String.raw`フィッシング|偽(?:サイト|メール|アプリ|物|の|sms|アカウント|url|サポート)|なりすまし|成りすまし|を名乗る|を装った|\bphishing\b|\bfake\b|\bscam(?:mer|mers|s)?\b|\bspoof|\bimpersonat|claiming to be|pretending to be|詐欺`,
+    String.raw`フィッシング|偽(?:サイト|メール|アプリ|物|の|sms|アカウント|url|サポート)|なりすまし|成りすまし|を名乗る|をかたる|を騙る|を装った|\bphishing\b|\bfake\b|\bscam(?:mer|mers|s)?\b|\bspoof|\bimpersonat|claiming to be|pretending to be|詐欺`,
   ),
   rule(
     'security.suspicious_contact',
     'security',
     4,
-    String.raw`不審な|怪しい|アヤシイ|本物(?:ですか|かどうか|か|\?|なの|でしょうか)|\bsuspicious\b|\blegit(?:imate)?\b|\bgenuine\b|is (?:this|it|that) (?:really )?(?:real|from you|from bitbank)|\b(?:really|actually) from (?:you|bitbank)`,
+    String.raw`不審な|怪しい|アヤシイ|本物(?:ですか|かどうか|か|\?|なの|でしょうか)|\bsuspicious\b|\blegit(?:imate)?\b|\bgenuine\b|is (?:this|it|that) (?:really )?(?:real|from you|from bitbank)|\b(?:really|actually) from (?:you|bitbank)|\ba real (?:bitbank|email|address|site|app|one)\b|\bofficial (?:bitbank )?(?:email|address|site|app|account)\?`,
   ),
-  rule('security.freeze_request', 'security', 5, String.raw`(?:凍結|ロック|停止)(?:して|を)(?:ください|下さい|ほしい|欲しい|お願い)|\b(?:freeze|lock|block|suspend) my account\b`),
-  rule('security.account_alert', 'security', 3, String.raw`\bnew (?:device|login|sign-?in)\b|\blog ?in (?:alert|notification)s?\b|\bsign-?in (?:alert|notification)s?\b|ログイン通知|新しい(?:端末|デバイス)からの?ログイン`),
+  rule('security.freeze_request', 'security', 5, String.raw`(?:アカウント|口座)(?:を)?(?:すぐに|至急|今すぐ)?(?:止めて|ストップして)|(?:凍結|ロック|停止)(?:して|を)(?:ください|下さい|ほしい|欲しい|お願い)|\b(?:freeze|lock|block|suspend) my account\b`),
+  rule(
+    'security.attack_attempts',
+    'security',
+    5,
+    String.raw`(?:\blots of|\bmany\b|\bmultiple\b|\brepeated(?:ly)?\b|\bseveral\b|\bdozens of|大量の|何通も|何度も|繰り返し|次々)${W(25)}(?:password reset|\breset\b|2fa|\bcodes?\b|\blog ?ins?\b|ログイン|認証コード|パスワード(?:再設定|リセット)|再設定)`,
+  ),
+  rule('security.account_alert', 'security', 3, String.raw`\bnew (?:device|login|sign-?in)\b|\blog ?in (?:alert|notification)s?\b|\bsign-?in (?:alert|notification)s?\b|ログイン通知|新しい(?:端末|デバイス)からの?ログイン`, undefined, new RegExp(foldKana(String.raw`\bit was me\b|\bthat was me\b|私です|私でした|自分です|自分でした|自分で(?:ログイン|した)`))),
   rule('security.sim_signal_lost', 'security', 3, String.raw`急に圏外|突然圏外|\bno service\b`),
   rule('security.topic', 'security', 1, String.raw`${TWOFA}|パスワード|\bpassword\b|セキュリティ|\bsecurity\b|不正|秘密鍵|private key|\bhack`),
 
@@ -285,31 +334,34 @@ const RULES: Rule[] = [
     4,
     String.raw`\b50[0-4]\b(?! ?(?:円|yen|jpy|btc|eth|xrp|usdt|ltc|枚|万|件|,\d|\.\d))|internal server error|bad gateway|service unavailable|gateway time-?out`,
   ),
-  rule('outage.error_code', 'outage', 4, String.raw`\b1000[78]\b`),
+  rule('outage.client_error', 'outage', 3, String.raw`\b40[34]\b(?! ?(?:円|yen|jpy|btc|eth|xrp|usdt|ltc|枚|万|件|,\d|\.\d))`),
+  rule('outage.regression', 'outage', 3, String.raw`stopped working|動かなくなっ|機能しなくなっ|使えなくなっ|\bnot working since\b|\b(?:having|experiencing) (?:issues|problems|an outage|difficulties)\b|\btakes? forever\b|アップデート後|アップデートしたら|更新したら|since the (?:last |latest )?update`),
+  rule('outage.error_code', 'outage', 4, String.raw`\b1000[78]\b|system (?:is )?busy|\bbusy\b|混雑|混み合っ|try again later|しばらくしてから`),
+  rule('outage.unstable', 'outage', 3, String.raw`不安定|\bunstable\b|\bflaky\b|\bintermittent|途切れ|\bdead\b|死んで`),
   rule('outage.error', 'outage', 2, String.raw`エラー|\berrors?\b`),
   rule('outage.system_error', 'outage', 3, String.raw`システムエラー|\bsystem error|エラーが(?:発生|出|表示|起き|返)|\berror (?:page|screen|message)\b|(?:something went wrong)`),
   rule(
     'outage.broken_screen',
     'outage',
     3,
-    String.raw`真っ白|白い画面|blank (?:page|screen)|white screen|画面が(?:固ま|フリーズ)|フリーズ|(?:app|アプリ)(?:が|は)?${W(10)}(?:落ちる|落ちます|落ちて|クラッシュ|強制終了)|\bcrash(?:es|ed|ing)?\b|起動しない|起動できない|起動しません|開かない|開けない|開けません|開きません|\bspinning\b|loading (?:forever|screen)|\bstuck (?:on|at) (?:the )?(?:loading|splash)|読み込み中のまま|ぐるぐる|くるくる|ローディング|読み込(?:めない|みが終わらない|まない)`,
+    String.raw`真っ白|白い画面|blank (?:page|screen)|white screen|画面が(?:固ま|フリーズ)|フリーズ|(?:app|アプリ)(?:が|は)?${W(10)}(?:落ちる|落ちます|落ちて|クラッシュ|強制終了)|\bcrash(?:es|ed|ing)?\b|起動しない|起動しなく|起動できない|起動しません|開かない|開けない|開けません|開きません|\bspinning\b|loading (?:forever|screen)|\bstuck (?:on|at) (?:the )?(?:loading|splash)|読み込み中のまま|ぐるぐる|くるくる|ローディング|読み込(?:めない|みが終わらない|まない)|読み込み中|ローディング中|\bkeeps? loading\b|(?:ページ|画面|サイト|トップ|アプリ|\bpage|\bsite)${W(10)}(?:表示されない|表示されません|出ない|出ません|映らない)`,
   ),
   rule(
     'outage.slow',
     'outage',
     3,
-    String.raw`\b(?:slow|laggy|lagging|lag|sluggish|unresponsive)\b|重い|重すぎ|重たい|激重|激遅|重くて|もっさり|もたつ|もたもた|カクカク|かくかく|(?:サイト|アプリ|画面|動作|表示|読み込み|ページ|サーバー?|反応|レスポンス)(?:が|の)?(?:とても|すごく|かなり|めちゃ|非常に)?(?:遅|重)`,
+    String.raw`\b(?:slow|laggy|lagging|lag|sluggish|unresponsive)\b|\btaking \d+ (?:seconds|secs|minutes)\b|重い|重すぎ|重たい|激重|激遅|重くて|もっさり|もたつ|もたもた|カクカク|かくかく|(?:サイト|アプリ|画面|動作|表示|読み込み|ページ|サーバー?|反応|レスポンス)(?:が|の)?(?:とても|すごく|かなり|めちゃ|非常に)?(?:遅|重)`,
   ),
   rule(
     'outage.not_updating',
     'outage',
     4,
-    String.raw`更新されない|更新されません|更新されていない|更新されていません|更新が止ま|止まったまま|固まったまま|\bstale\b|not updating|isn'?t updating|stopped updating|not refreshing|(?:chart|price|order ?book|ticker|feed)s? (?:is |are )?(?:stuck|frozen)`,
+    String.raw`更新されない|更新されません|更新されていない|更新されていません|更新が止ま|止まったまま|同じ表示のまま|表示が変わらない|配信${W(6)}(?:止ま|停止|来な|途絶)|固まったまま|\bstale\b|not updating|(?:hasn'?t|haven'?t|isn'?t|not) (?:been )?(?:refresh|updat)(?:ed|ing)?\b|isn'?t updating|stopped updating|not refreshing|(?:chart|price|order ?book|ticker|feed)s? (?:is |are )?(?:stuck|frozen)|(?:app|price|chart|screen|page|site|ticker|order ?book)s?${W(20)}\bfr(?:ozen|eez(?:es|ing))\b|(?:price|chart|価格|チャート|板|レート)${W(20)}(?:hasn'?t moved|not moving|動かない|動いていない|動きません)`,
   ),
   rule('outage.realtime_feed', 'outage', 2, String.raw`websocket|web socket|ウェブソケット|板情報|板が|order ?book|\bstream\b|\bfeed\b|チャート|\bchart\b`),
-  rule('outage.disconnect', 'outage', 3, String.raw`(?:connection|socket|stream|feed|session)s?${W(20)}\bdrop(?:s|ped|ping)?\b|切断|disconnect(?:s|ed|ing)?|接続が切れ|time ?outs?\b|timed out|タイムアウト|応答がない|応答しない|no response`),
+  rule('outage.disconnect', 'outage', 3, String.raw`(?:connection|socket|stream|feed|session)s?${W(20)}\bdrop(?:s|ped|ping)?\b|切断|disconnect(?:s|ed|ing)?|接続${W(10)}切れ|time ?outs?\b|timed out|timing out|times out|タイムアウト|応答がない|応答しない|no response`),
   rule('outage.maintenance', 'outage', 4, String.raw`メンテナンス|メンテ|maintenance|scheduled downtime`),
-  rule('outage.everyone_affected', 'outage', 2, String.raw`ほかの人も|他の人も|他の方も|みんな|皆さん|全員|私だけ|自分だけ|\beveryone\b|other users|anyone else|just me\b|only me\b`),
+  rule('outage.everyone_affected', 'outage', 2, String.raw`ほかの人も|他の人も|他の方も|みんな|皆さん|全員|私だけ|自分だけ|同じ症状|同じ問題|\bfriends? (?:have|has|are|is)\b|\bsame (?:problem|issue)\b|\beveryone\b|other users|anyone else|just me\b|only me\b`),
   rule('outage.api_failing', 'outage', 2, String.raw`\bapi\b${W(20)}(?:エラー|error|失敗|fail|返|止ま|動かない|使えない|down|return|respond|broken|not working)`),
   rule('outage.broken', 'outage', 2, String.raw`\b429\b|too many requests|\b(?:is|are|seems?|looks?) (?:\w+ )?broken\b|壊れてい|おかしくな`),
   rule('outage.bot_context', 'outage', 1, String.raw`\bbots?\b|自動売買|自動取引|market making|マーケットメイク|アルゴ`),
@@ -321,13 +373,13 @@ const RULES: Rule[] = [
     'trading.order_not_filled',
     'trading',
     5,
-    String.raw`約定し(?:ない|ません|なかった|ていない|ていません)|約定せず|約定されな|約定されません|未約定|not (?:been )?(?:filled|executed)|\bunfilled\b|(?:didn'?t|did not|doesn'?t|won'?t|isn'?t|hasn'?t|wasn'?t) (?:get |been )?(?:filled|fill|execute|executed|trigger|triggered)\b|発動し(?:ない|ません|なかった)|発動せず|執行されな|注文中のまま|(?:order|注文)${W(20)}(?:\bstuck\b|のまま|残った|残って|消えない|キャンセルできな)`,
+    String.raw`約定し(?:ない|ません|なかった|ていない|ていません)|約定せず|約定されな|約定されません|未約定|not (?:been )?(?:filled|executed)|\bunfilled\b|(?:didn'?t|did not|doesn'?t|won'?t|isn'?t|hasn'?t|wasn'?t) (?:get |been )?(?:filled|fill|execute|executed|trigger|triggered)\b|発動し(?:ない|ません|なかった)|発動せず|執行されな|注文中のまま|(?:注文(?!板)|ロスカット|損切り|逆指値|\bstop|\border|liquidation)${W(15)}(?:機能し|作動し|動作し)(?:ない|なかった|ません)|(?:\border|注文(?!板))${W(20)}(?:\bstuck\b|のまま|残った|残って|消えない|キャンセルできな)`,
   ),
   rule(
     'trading.order',
     'trading',
     2,
-    String.raw`注文|約定|\borders?\b|指値|成行|逆指値|損切り|stop[- ]?loss|limit order|market order|部分約定|partial(?:ly)? fill|ロスカット|\bliquidat|信用取引|\bmargin\b|レバレッジ|leverage|\bfill(?:ed|s)?\b|キャンセル|\bcancel(?:led|ed)?\b|売却|購入|\bsold\b|\bbought\b`,
+    String.raw`注文|約定|\borders?\b|指値|成行|逆指値|損切り|stop[- ]?loss|limit order|market order|部分約定|partial(?:ly)? fill|ロスカット|証拠金|維持率|追証|margin call|\bliquidat|信用取引|\bmargin\b|レバレッジ|leverage|\bfill(?:ed|s)?\b|キャンセル|\bcancel(?:led|ed)?\b|売却|購入|\bsold\b|\bbought\b`,
   ),
   rule(
     'trading.deposit_missing',
@@ -339,7 +391,7 @@ const RULES: Rule[] = [
     'trading.withdrawal_delayed',
     'trading',
     5,
-    String.raw`${WITHDRAW}${W(60)}(?:処理中|never (?:received|arrived|got)|入っていない|入りません|入らない|入ってない|経っても|たっても|保留|審査中|遅い|遅れ|遅延|時間がかか|反映され(?:ない|ません|ていない|ていません|ず)|届かない|届きません|届いていない|届いてない|着金しない|未着|止まっ|終わらない|完了しない|完了しません|\bpending\b|\bdelayed\b|\bdelay\b|\bstuck\b|taking (?:so |too )?long|\bslow\b|not (?:arrived|received|completed|processed|yet)|(?:hasn'?t|haven'?t|isn'?t|wasn'?t) (?:been )?(?:arrived|received|completed|processed|confirmed|sent)|still (?:processing|pending|not))|\b(?:didn'?t|did not|haven'?t|have not|not) (?:yet )?(?:receive|received|get|got)${W(20)}withdraw|未着|いつ(?:届|着金|反映)`,
+    String.raw`${WITHDRAW}${W(60)}(?:処理中|\bprocessing\b|振り込まれ(?:ていない|ていません|ない|ません)|経ちますが|経ったが|経つが|まだ|never (?:received|arrived|got)|入っていない|入りません|入らない|入ってない|経っても|たっても|保留|審査中|遅い|遅れ|遅延|時間がかか|反映され(?:ない|ません|ていない|ていません|ず)|届かない|届きません|届いていない|届いてない|着金しない|未着|止まっ|終わらない|完了しない|完了しません|\bpending\b|\bdelayed\b|\bdelay\b|\bstuck\b|taking (?:so |too )?long|\bslow\b|not (?:arrived|received|completed|processed|yet)|(?:hasn'?t|haven'?t|isn'?t|wasn'?t) (?:been )?(?:arrived|received|completed|processed|confirmed|sent)|still (?:processing|pending|not))|\b(?:didn'?t|did not|haven'?t|have not|not) (?:yet )?(?:receive|received|get|got)${W(20)}withdraw|未着|いつ(?:届|着金|反映)`,
   ),
   rule(
     'trading.transfer_missing',
@@ -351,8 +403,32 @@ const RULES: Rule[] = [
     'trading.balance_mismatch',
     'trading',
     4,
-    String.raw`残高${W(20)}(?:一致し|合わない|合いません|少ない|多い|おかしい|違う|違い|間違|ずれ|足りない|減っ)|一致しない|一致しません|不一致|合致しない|\b(?:wrong|incorrect|missing) (?:balance|amount|quantity)|\bbalance (?:is |looks )?(?:wrong|incorrect|off|short|less)|(?:doesn'?t|does not|don'?t|do not) match|\bmismatch|discrepanc`,
+    String.raw`残高${W(20)}(?:一致し|合わない|合いません|少ない|多い|おかしい|違う|違い|間違|ずれ|足りない|減っ)|一致しない|一致しません|不一致|合致しない|計算が(?:合わ|合い|おかし|違)|calculation (?:is )?(?:wrong|off|incorrect)|\b(?:wrong|incorrect|missing) (?:balance|amount|quantity)|\bbalance (?:is |looks )?(?:wrong|incorrect|off|short|less)|(?:doesn'?t|does not|don'?t|do not) match|\bmismatch|discrepanc`,
   ),
+  rule(
+    'trading.duplicate_transaction',
+    'trading',
+    4,
+    String.raw`(?:${WITHDRAW}|注文|\border|${DEPOSIT}|\btrade)${W(20)}(?:二重|重複|2回|二回|\btwice\b|\bdouble\b|\bduplicate)|(?:二重|重複|\bduplicate|\bdouble)${W(10)}(?:${WITHDRAW}|注文|\border|入金)`,
+    undefined,
+    new RegExp(foldKana(String.raw`手数料|\bfees?\b`)),
+  ),
+  rule(
+    'trading.waiting',
+    'trading',
+    4,
+    String.raw`(?:${DEPOSIT}|${WITHDRAW}|反映|着金)${W(40)}(?:待って|待ち続|待たされ|\bwaiting\b|\bstill (?:nothing|not|no)\b)`,
+  ),
+  rule(
+    'trading.still_waiting',
+    'trading',
+    3,
+    String.raw`もう${W(8)}待って|待っているのですが|待っていますが|\b(?:been|still) waiting\b`,
+    new RegExp(foldKana(String.raw`${WITHDRAW}|${DEPOSIT}|反映|送っ|\bsent\b`)),
+  ),
+  rule('trading.earn', 'trading', 1, String.raw`利息|金利|報酬|リワード|\binterest\b|\brewards?\b|ステーキング|staking|レンディング|lending|貸して増やす|貸暗号資産|積立`),
+  rule('trading.not_credited', 'trading', 3, String.raw`(?:付与され|支払われ|振り込まれ)(?:ていない|ていません|ない|ません)|\bnot (?:been )?(?:credited|paid(?: out)?)\b|(?:残高|balance)${W(10)}(?:表示され(?:ない|ていない|ていません|ません)|見当たらな|載って(?:い)?(?:ない|ません))`),
+  rule('trading.expected_otherwise', 'trading', 2, String.raw`はずの|はずが|はずなのに|\bshould (?:have|be) (?:been )?(?:filled|credited|received|executed)`),
   rule('trading.history', 'trading', 2, String.raw`取引履歴|約定履歴|注文履歴|入出金履歴|trade history|order history|transaction history|\bcsv\b|\bfills\b`),
   rule(
     'trading.fee_problem',
@@ -365,7 +441,7 @@ const RULES: Rule[] = [
     'trading.misdirected_transfer',
     'trading',
     5,
-    String.raw`タグ${W(8)}(?:忘れ|入れ忘れ|間違|なし|無し)|\bmemo\b${W(10)}(?:忘|forgot|missing|without)|\b(?:forgot|without|missing)\b${W(10)}\b(?:tag|memo)\b|\bwrong (?:network|address|chain|tag|memo|coin|token)\b|(?:間違(?:え|った)|誤って|誤った)${W(15)}(?:送|入金|アドレス|ネットワーク|チェーン)|誤送金|\bby (?:mistake|accident)\b|\baccidentally sent\b|\b(?:bep20|erc20|trc20|bsc|polygon|arbitrum)\b${W(40)}(?:address|アドレス|to my|に送)|違うネットワーク|別のネットワーク|別チェーン|(?:ネットワーク|チェーン)${W(10)}(?:違|間違)|\b(?:on|via|over|using) (?:the )?(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche)\b${W(40)}\b(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche|bitcoin|btc|eth)\b${W(15)}address`,
+    String.raw`(?:タグ|メモ)${W(8)}(?:忘れ|入れ忘れ|間違|なし|無し)|\bmemo\b${W(10)}(?:忘|forgot|missing|without)|\b(?:forgot|without|missing)\b${W(10)}\b(?:tag|memo)\b|\bwrong (?:network|address|chain|tag|memo|coin|token)\b|(?:間違(?:え|った)|誤って|誤った)${W(15)}(?:送|入金|アドレス|ネットワーク|チェーン|申請|入力)|誤送金|(?:送って|送金して|入金して|送信して)しま|\bby (?:mistake|accident)\b|\baccidentally sent\b|\b(?:bep20|erc20|trc20|bsc|polygon|arbitrum)\b${W(40)}(?:address|アドレス|to my|に送)|違うネットワーク|別のネットワーク|別チェーン|(?:ネットワーク|チェーン)${W(10)}(?:違|間違)|\b(?:on|via|over|using) (?:the )?(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche)\b${W(40)}\b(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche|bitcoin|btc|eth)\b${W(15)}address`,
   ),
   rule('trading.recovery', 'trading', 2, String.raw`戻せ|取り戻|返金|組み戻し|\brecover|\brefund|get (?:it|them) back|返還`),
   rule(
@@ -384,7 +460,7 @@ const RULES: Rule[] = [
     'trading.outage_consequence',
     'trading',
     3,
-    String.raw`(?:障害|メンテ(?:ナンス)?|ダウン|落ちて)${W(6)}(?:のせいで|せいで|のため|中に|中の|の間に|の影響で|によって|時に|時の)|(?:障害|メンテ(?:ナンス)?)で|\bduring the (?:outage|downtime|maintenance)\b|\bbecause of the (?:outage|downtime)\b`,
+    String.raw`(?:障害|メンテ(?:ナンス)?|ダウン|落ちて)${W(6)}(?:のせいで|せいで|のため|中に|中の|の間|の影響で|によって|時に|時の|時間帯|最中)|(?:障害|メンテ(?:ナンス)?)で|\bduring the (?:outage|downtime|maintenance)\b|\bbecause of the (?:outage|downtime)\b`,
   ),
   rule('trading.compensation', 'trading', 3, String.raw`補償|賠償|\bcompensat|損失|大損|損をし|損した|\blost (?:money|\d)|\bloss(?:es)?\b`),
   rule(
@@ -402,21 +478,22 @@ const RULES: Rule[] = [
     'regulatory.change',
     'regulatory',
     3,
-    String.raw`(?:規約|規制|法律|法令|ルール|ポリシー|policy|terms|税制|制度)${W(8)}(?:変更|改定|改正|変わ|改訂|新し|change|update|amend|revis)|(?:新しい|新)(?:規約|規制|ルール|法律)|\bnew (?:rules?|regulations?|restrictions?|requirements?|terms|laws?|policy)\b|改定|改正|改訂`,
+    String.raw`(?:規約|規制|法律|法令|ルール|ポリシー|policy|terms|税制|制度)${W(8)}(?:変更|改定|改正|変わ|改訂|新し|change|update|amend|revis)|(?:新しい|新)(?:規約|規制|ルール|法律)|\bnew (?:rules?|regulations?|restrictions?|requirements?|terms|laws?|policy)\b|改定|改正|改訂|義務化|義務付け|導入され|\bnew\b${W(30)}\b(?:rules?|regulations?|laws?|requirements?)\b|\bnow (?:require|required|mandatory)\b|\bmandatory\b`,
   ),
   rule(
     'regulatory.law',
     'regulatory',
     4,
-    String.raw`法改正|法律|法令|法規制|規制|金融庁|\bj?fsa\b|資金決済法|金融商品取引法|金商法|犯収法|犯罪収益移転防止法|\bregulat(?:ion|ions|ory|or|ors)\b|\blaws?\b|legal requirement|\bcompliance\b|コンプライアンス|当局|\bauthorit(?:y|ies)\b|\bgovernment\b`,
+    String.raw`法改正|法律|法令|法規制|規制|金融庁|\bj?fsa\b|資金決済法|金融商品取引法|金商法|犯収法|犯罪収益移転防止法|\bregulat(?:ion|ions|ory|or|ors)\b|anti-money laundering|\baml\b|マネーロンダリング|マネロン|\blaws?\b|legal requirement|\bcompliance\b|コンプライアンス|当局|\bauthorit(?:y|ies)\b|\bgovernment\b`,
   ),
   rule('regulatory.travel_rule', 'regulatory', 6, String.raw`トラベルルール|travel rule|通知義務`),
-  rule('regulatory.tax_rules', 'regulatory', 3, String.raw`税制|税法|課税|税率|\btax (?:treatment|rate|change)s?\b|マイナンバー|\bmy ?number\b|個人番号|\btax (?:law|rules?|reform|reporting|regulations?)\b|\bcrs\b|\bfatca\b`),
+  rule('regulatory.travel_rule_info', 'regulatory', 4, String.raw`\bbeneficiary\b|recipient'?s (?:name|address|information)|受取人(?:の)?(?:氏名|名前|情報|住所)|送金先(?:の)?(?:氏名|名前|情報)`),
+  rule('regulatory.tax_rules', 'regulatory', 3, String.raw`\btax (?:id|identification)|納税者番号|\bcarf\b|源泉徴収|税制|税法|課税|税率|\btax (?:treatment|rate|change)s?\b|マイナンバー|\bmy ?number\b|個人番号|\btax (?:law|rules?|reform|reporting|regulations?)\b|\bcrs\b|\bfatca\b`),
   rule(
     'regulatory.kyc_resubmission',
     'regulatory',
     4,
-    String.raw`(?:本人確認|身分証|\bid documents?|identity documents?|identification|\bid\b|\bkyc\b|書類|\bdocuments?\b)${W(20)}(?:再提出|再度提出|再登録|やり直|出し直|re-?submit|resubmit|\bagain\b|\bupdate|再確認|更新)|(?:re-?submit|resubmit|再提出)${W(25)}(?:\bid\b|document|kyc|本人確認|書類)|(?:本人確認|kyc)${W(10)}(?:やり直|再)`,
+    String.raw`(?:本人確認|身分証|\bid documents?|identity documents?|identification|\bid\b|\bkyc\b|書類|\bdocuments?\b)${W(20)}(?:再提出|再度提出|再登録|やり直|出し直|re-?submit|resubmit|\bagain\b|\bupdate|再確認|更新)|(?:re-?submit|resubmit|再提出)${W(25)}(?:\bid\b|document|kyc|本人確認|書類)|(?:本人確認|kyc)${W(10)}(?:やり直|再)|再提出|\bre-?submi|(?:本人確認|\bkyc|\bekyc)${W(15)}(?:変わ|変更|新し)|新しい本人確認|\bekyc\b`,
   ),
   rule(
     'regulatory.delisting',
@@ -424,12 +501,14 @@ const RULES: Rule[] = [
     4,
     String.raw`取扱(?:い)?(?:が|を)?終了|取り扱い(?:が|を)?終了|取扱廃止|取り扱い廃止|上場廃止|取扱い停止|\bdelist(?:ed|ing)?\b|no longer (?:be )?(?:supported|available|tradable)`,
   ),
+  rule('regulatory.rules_topic', 'regulatory', 2, String.raw`\b(?:rules?|regulations?)\b|\b(?:due to|because of) (?:the )?(?:new )?\w+ (?:rules?|regulations?|laws?)\b`),
+  rule('regulatory.license', 'regulatory', 4, String.raw`交換業|登録(?:が)?取り消|業務停止|業務改善命令|\blicen[cs]e\b|ライセンス|免許`),
   rule('regulatory.deadline', 'regulatory', 1, String.raw`期限|\bdeadline\b|by the end of`),
   rule(
     'regulatory.residency',
     'regulatory',
     3,
-    String.raw`海外(?:に|へ)(?:移住|引っ越|転居|転勤|住)|\b(?:moved|moving|relocat(?:e|ed|ing)) (?:abroad|overseas|to another country)\b|\bnon-?resident\b|非居住|居住国|\btax resid`,
+    String.raw`海外(?:に|へ)(?:移住|引っ越|転居|転勤|住)|\b(?:moved|moving|relocat(?:e|ed|ing)) (?:abroad|overseas|to another country)\b|\bnon-?resident\b|非居住|居住国|在留カード|外国籍|residence card|\bvisa\b|\b(?:my )?(?:country|region|jurisdiction) (?:is |has been )?(?:now )?(?:restricted|banned|not supported|unsupported)\b|対象外の国|\btax resid`,
   ),
   rule('regulatory.consent', 'regulatory', 2, String.raw`同意(?:しない|しなければ|する|が必要|ボタン)|\bagree to the\b|\bconsent to\b`),
   rule('regulatory.trading_limit', 'regulatory', 2, String.raw`取引上限|上限が設定|\blimits? (?:imposed|set) by\b`),
@@ -453,11 +532,12 @@ const RULES: Rule[] = [
     'other.account_access',
     'other',
     3,
-    String.raw`(?:ログイン|サインイン)(?:が)?(?:できな|できませ|できず|不可)|\b(?:can'?t|cannot|unable to) (?:log|sign) ?in\b|\blocked(?: out)?\b|ロックされ|ロックが|凍結され|\baccount (?:is |was |has been )?(?:frozen|locked|suspended)\b|\breset (?:email|link|mail)\b|再設定メールが届かない|${TWOFA}${W(15)}(?:なくし|紛失|機種変更|合わ(?:ない|ず)|通らない|使えない|届かない)|\blost my (?:phone|device|authenticator)\b|機種変更|(?:スマホ|スマートフォン|携帯|端末)${W(6)}(?:紛失|なくし|失くし|壊れ|故障)|\bcodes? (?:is |are )?(?:not working|invalid|wrong|rejected)\b|(?:sms|コード|認証|\bcodes?\b)${W(20)}(?:届かない|届きません|来ない|来ません|\bnot (?:received|arriving)|\bnever (?:arrives?|came|comes))|\b(?:didn'?t|did not|don'?t|do not|can'?t|cannot) (?:receive|get)${W(10)}\b(?:sms|codes?|verification)\b`,
+    String.raw`(?:ログイン|サインイン)(?:が)?(?:できな|できませ|できず|不可)|\b(?:can'?t|cannot|unable to) (?:log|sign) ?in\b|\blocked(?: out)?\b|ロックされ|ロックが|凍結され|\baccount (?:is |was |has been )?(?:frozen|locked|suspended)\b|\breset (?:email|link|mail)\b|再設定メールが届かない|${TWOFA}${W(15)}(?:なくし|紛失|機種変更|合わ(?:ない|ず)|通らない|使えない|届かない)|\blost my (?:phone|device|authenticator)\b|機種変更|${TWOFA}${W(20)}(?:\bempty\b|空に|空っぽ|消え|なくなっ|\bgone\b)|(?:スマホ|スマートフォン|携帯|端末)${W(6)}(?:紛失|なくし|失くし|壊れ|故障)|\bcodes? (?:is |are )?(?:not working|invalid|wrong|rejected)\b|(?:sms|コード|認証|\bcodes?\b)${W(20)}(?:届かない|届きません|来ない|来ません|\bnot (?:received|arriving)|\bnever (?:arrives?|came|comes))|\b(?:didn'?t|did not|don'?t|do not|can'?t|cannot) (?:receive|get)${W(10)}\b(?:sms|codes?|verification)\b`,
   ),
   rule('other.twofa_reset', 'other', 3, String.raw`${TWOFA}${W(10)}(?:リセット|解除|再設定|\breset\b|\bdisable\b|\bremove\b)|\breset (?:my )?${TWOFA}`),
   rule('other.forgot_password', 'other', 3, String.raw`パスワードを忘れ|パスワード忘れ|\bforgot (?:my )?password\b`),
   rule('other.feature_request', 'other', 3, String.raw`\bsupport for\b|\badd (?:support|a new|new)\b|\blisting\b|上場(?:して|予定|させて)|取り扱って(?:ほしい|欲しい)|取扱(?:い)?(?:予定|してほしい)|対応(?:して)?(?:ほしい|欲しい|予定)|機能(?:は|が)?(?:ありますか|欲しい|追加)|feature request|would be nice|please add`),
+  rule('other.info', 'other', 3, String.raw`最小|最低|\bminimum\b|\bmaximum\b|いくらから|\bhow much is\b|\bwant to know\b|知りたい|について(?:質問|知りたい|教えて)`),
   rule('other.api_docs', 'other', 3, String.raw`レート制限|rate limits?|仕様|ドキュメント|documentation|\bdocs\b|\bsdk\b`),
   rule('other.tax_documents', 'other', 2, String.raw`年間取引報告書|取引報告書|annual (?:trade |trading )?report|tax (?:document|statement|form)s?|確定申告|損益計算|tax return`),
   rule('other.safety_advice', 'other', 2, String.raw`秘密鍵|private key|バックアップ|\bbackup\b|seed phrase|シードフレーズ|安全(?:ですか|性|に)|\bis it safe\b|\bsafe to\b|\bprotect\b|守る|セキュリティ設定`),
@@ -466,13 +546,14 @@ const RULES: Rule[] = [
 /** Outage priority: an API / bot / real-time feed failure stops automated trading. */
 const API_CONTEXT = new RegExp(foldKana(String.raw`\bapi\b|websocket|web socket|ウェブソケット|板情報|order ?book|\bstream\b|\bfeed\b|\bbots?\b|自動売買|自動取引|market making|マーケットメイク|\brest\b`));
 const OUTAGE_BLOCKING = new Set(['outage.down', 'outage.server_error', 'outage.error_code', 'outage.broken_screen', 'outage.not_updating', 'outage.disconnect', 'outage.api_failing']);
-const PROBLEM = new RegExp(foldKana(String.raw`終わらない|終わりません|進まない|進みません|経っても|たっても|\bstill (?:not|waiting|pending)\b|できない|できません|できず|エラー|\berror\b|\bcan'?t\b|\bcannot\b|\bunable\b|doesn'?t work|not working|届かない|届きません|never arrives?|\bfail`));
-const SECURITY_REPORT = new RegExp(foldKana(String.raw`見つけ|報告|通報|お知らせします|削除|\bremove\b|takedown|\bfound\b|\breport(?:ing|ed)?\b|take (?:it|them) down|拡散`));
+const PROBLEM = new RegExp(foldKana(String.raw`来ません|来ない|\bnever (?:received|got|arrived)\b|\bhaven'?t (?:received|heard|got)\b|\brejected\b|却下|否認|差し戻|通りません|通らない|何度やっても|\bkeeps? failing\b|終わらない|終わりません|進まない|進みません|経っても|たっても|\bstill (?:not|waiting|pending)\b|できない|できません|できず|エラー|\berror\b|\bcan'?t\b|\bcannot\b|\bunable\b|doesn'?t work|not working|届かない|届きません|never arrives?|\bfail`));
+const SECURITY_REPORT = new RegExp(foldKana(String.raw`注意喚起|\bwarn (?:other|users|people)\b|(?:人|アカウント|者|サイト|アプリ)がいます|(?:人|アカウント|者)がいる|転送|\bforward|\bthere(?:'s| is| are)\b|広告|出回|出ています|\bads?\b|があります|が存在|見つけ|報告|通報|お知らせします|削除|\bremove\b|takedown|\bfound\b|\breport(?:ing|ed)?\b|take (?:it|them) down|拡散`));
 const URGENT_WORDS = new RegExp(foldKana(String.raw`緊急|至急|急ぎ|大至急|\burgent|\basap\b|\bimmediately\b|今すぐ`));
 const LARGE_WORDS = new RegExp(foldKana(String.raw`全財産|全額|全資産|\ball my (?:funds|money|savings|assets|crypto|coins)\b|life savings|everything i have`));
 /** Large amounts raise priority only for money being moved (not for an order's price level). */
 const MONEY_MOVEMENT = new RegExp(foldKana(String.raw`${WITHDRAW}|${DEPOSIT}|送っ|送った|\bsent\b|\btransfer`));
 const RECOVERY_REQUEST = new RegExp(foldKana(String.raw`戻せ|取り戻|組み戻し|\brecover|get (?:it|them) back`));
+const TRADING_HIGH_DIRECT = new Set(['trading.duplicate_transaction']);
 const TRADING_STUCK = new Set(['trading.transfer_missing', 'trading.deposit_missing', 'trading.withdrawal_delayed', 'trading.order_not_filled']);
 const REGULATORY_LIGHT = new Set(['regulatory.terms', 'regulatory.change', 'regulatory.consent', 'regulatory.deadline']);
 
@@ -491,7 +572,7 @@ const LARGE_AMOUNT: Record<string, number> = {
 };
 const ASSET_ALIASES: Record<string, string> = { 円: 'jpy', yen: 'jpy', ビットコイン: 'btc', イーサリアム: 'eth', イーサ: 'eth', リップル: 'xrp' };
 const AMOUNT_RE = /(\d[\d,]*(?:\.\d+)?) ?(万|億)? ?(btc|eth|xrp|ltc|bch|sol|doge|usdt|usdc|jpy|yen|円|ビットコイン|イーサリアム|イーサ|リップル)/g;
-const DURATION_RE = /(\d+(?:\.\d+)?|[一二三四五六七八九十数何]{1,3}|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple)(?: of)?) ?(分|minutes?|mins?|時間|hours?|hrs?|日|days?|週間|weeks?|ヶ月|カ月|ケ月|months?)/g;
+const DURATION_RE = /(\d+(?:\.\d+)?|[一二三四五六七八九十数何]{1,3}|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple)(?: of)?) ?(?:営業|business )?(分|minutes?|mins?|時間|hours?|hrs?|日|days?|週間|weeks?|ヶ月|カ月|ケ月|months?)/g;
 const LONG_WAIT_WORDS = new RegExp(foldKana(String.raw`何日も|数日|\bfor days\b|\ba (?:day|week|month)\b|\bseveral days\b|\bfew days\b|since yesterday|昨日から|先週から|\blast week\b`));
 const KANJI_DIGITS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 数: 3, 何: 3 };
 const ENGLISH_NUMBERS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, several: 3, few: 3, couple: 2 };
@@ -566,12 +647,15 @@ export function triage(input: { text: string; category?: TicketType | undefined;
     suppressed = find(HYPOTHETICAL);
     incidentHits = [];
   }
-  let worry: Hit | null = null;
+  const worries: Hit[] = [];
   incidentHits = incidentHits.filter((h) => {
-    const isWorry = WORRY_AFTER.test(text.slice(h.end, h.end + 20)) || WORRY_AROUND.test(text.slice(Math.max(0, h.index - 40), h.end));
-    if (isWorry) worry ??= h;
+    const after = text.slice(h.end, h.end + 20);
+    const isWorry =
+      WORRY_AFTER.test(after) || WORRY_AROUND.test(text.slice(Math.max(0, h.index - 40), h.end)) || (QUESTION_AFTER.test(after) && NEWS_CONTEXT.test(text));
+    if (isWorry) worries.push(h);
     return !isWorry;
   });
+  const worry = worries[0];
   const incident = incidentHits.length > 0;
   if (!incident && worry) scores.security += WORRY_WEIGHT;
 
@@ -623,6 +707,7 @@ export function triage(input: { text: string; category?: TicketType | undefined;
     if (incident) priority = set('urgent', 'priority.security_incident', incidentHits[0]?.matched ?? '', 'suspected security incident');
     else if ((hitIds.has('security.phishing') || hitIds.has('security.suspicious_contact')) && SECURITY_REPORT.test(text))
       priority = set('high', 'priority.phishing_report', find(SECURITY_REPORT) ?? '', 'report of a phishing site/app to take down');
+    else if (hitIds.has('security.attack_attempts')) priority = set('high', 'priority.attack_attempts', matchedOf('security.attack_attempts'), 'someone may be trying to get in');
     else if (hitIds.has('security.freeze_request')) priority = set('high', 'priority.freeze_request', matchedOf('security.freeze_request'), 'user asks to freeze the account');
     else priority = set('normal', 'priority.security_default', '', 'security question, no sign of an incident; never low');
   } else if (type === 'outage') {
@@ -688,6 +773,7 @@ function tradingPriority(
   if (hitIds.has('trading.misdirected_transfer')) return set('high', 'priority.funds_misdirected', matchedOf('trading.misdirected_transfer'), 'funds sent to the wrong place, recovery needed');
   if (hitIds.has('trading.recovery') && RECOVERY_REQUEST.test(text))
     return set('high', 'priority.recovery_request', matchedOf('trading.recovery'), 'user asks to recover sent funds');
+  for (const id of TRADING_HIGH_DIRECT) if (hitIds.has(id)) return set('high', 'priority.duplicate_movement', matchedOf(id), 'money may have moved twice');
   if (hitIds.has('trading.compensation'))
     return set('high', 'priority.loss_claimed', matchedOf('trading.compensation'), 'user reports a loss / asks for compensation');
   const stuck = [...hitIds].some((id) => TRADING_STUCK.has(id));

@@ -1,0 +1,197 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { normalizeForTriage, triage, TRIAGE_MAX_CHARS } from '../src/support/triage.ts';
+import { evaluateTriage, formatTriageReport, parseTriageJsonl, type TriageSample } from '../src/support/triage-eval.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const sharedDev = `${root}../shared/data/triage-dev.jsonl`;
+const fixtureDev = `${root}test/fixtures/triage-dev.jsonl`;
+const holdout = `${root}test/fixtures/triage-holdout.jsonl`;
+
+function load(path: string): TriageSample[] {
+  return parseTriageJsonl(readFileSync(path, 'utf8'));
+}
+
+describe('triage figures', () => {
+  test('dev set: category accuracy >= 90 %, security recall 100 %', () => {
+    const samples = load(existsSync(sharedDev) ? sharedDev : fixtureDev);
+    assert.ok(samples.length >= 50);
+    const r = evaluateTriage(samples);
+    const report = formatTriageReport(r);
+    assert.ok(r.accuracy >= 0.9, report);
+    assert.equal(r.securityRecall, 1, report);
+    assert.equal(r.securityUrgentRecall, 1, report);
+    assert.equal(r.securityLow, 0, report);
+  });
+
+  test('the fixture copy of the dev set matches the shared one (when present)', { skip: !existsSync(sharedDev) }, () => {
+    assert.deepEqual(load(fixtureDev), load(sharedDev));
+  });
+
+  test('held-out set: category accuracy >= 85 %, security recall 100 %', () => {
+    const r = evaluateTriage(load(holdout));
+    const report = formatTriageReport(r);
+    assert.ok(r.count >= 80);
+    assert.ok(r.accuracy >= 0.85, report);
+    assert.equal(r.securityRecall, 1, report);
+    assert.equal(r.securityLow, 0, report);
+  });
+});
+
+describe('triage rules', () => {
+  test('reasons name the rule and quote the user’s own words', () => {
+    const text = 'ＢＴＣが勝手に出金されています！私は操作していません';
+    const r = triage({ text });
+    assert.equal(r.type, 'security');
+    assert.equal(r.priority, 'urgent');
+    const first = r.reasons[0];
+    assert.ok(first);
+    assert.match(first.rule, /^security\./);
+    assert.match(first.effect, /security/);
+    assert.ok(first.matched.length > 0 && text.includes(first.matched), `matched "${first.matched}" is not from the text`);
+    assert.ok(r.reasons.some((x) => x.matched.includes('勝手に')));
+    // Full-width input is quoted as written, not normalised.
+    const en = triage({ text: 'Someone withdrew ALL my ETH. I did NOT make this withdrawal' });
+    assert.ok(en.reasons.some((x) => /did NOT make/.test(x.matched)), JSON.stringify(en.reasons));
+  });
+
+  test('security incidents are urgent, in both languages and width variants', () => {
+    for (const text of [
+      '身に覚えのないログイン通知が届きました',
+      'I did not make this withdrawal of 1.2 ETH',
+      '２ＦＡが勝手に解除されていました',
+      'ﾊﾟｽﾜｰﾄﾞが勝手に変更されました',
+      'My SIM was swapped and someone logged into my account',
+      'I entered my password on a fake bitbank site from an SMS link',
+      'APIキーが流出しました',
+      'Unauthorized login from an unknown device',
+      'アカウントが乗っ取られました',
+    ]) {
+      const r = triage({ text });
+      assert.equal(r.type, 'security', text);
+      assert.equal(r.priority, 'urgent', text);
+    }
+  });
+
+  test('a security incident is never low, whatever the category hint', () => {
+    for (const category of ['outage', 'trading', 'regulatory', 'other', 'security'] as const) {
+      const r = triage({ text: '不正ログインされました。残高がゼロになっています', category });
+      assert.equal(r.type, 'security');
+      assert.equal(r.priority, 'urgent');
+    }
+    for (const text of ['Is this email really from bitbank?', 'フィッシングサイトを見つけました', '不審なSMSが届きました']) {
+      const r = triage({ text });
+      assert.equal(r.type, 'security', text);
+      assert.notEqual(r.priority, 'low', text);
+    }
+  });
+
+  test('a how-to question about 2FA is not a security incident', () => {
+    for (const text of ['How do I set up two-factor authentication?', '二段階認証の設定方法を教えて', '２段階認証ってなんですか？', 'Is it safe to leave my coins on the exchange?']) {
+      const r = triage({ text });
+      assert.notEqual(r.type, 'security', text);
+      assert.equal(r.priority, 'low', text);
+    }
+    // Choosing "security" on the form does not make a how-to question urgent.
+    const hinted = triage({ text: 'How do I set up two-factor authentication?', category: 'security' });
+    assert.notEqual(hinted.priority, 'urgent');
+    assert.ok(hinted.reasons.some((r) => r.rule === 'hint.category' && r.matched === 'security'));
+  });
+
+  test('hypothetical questions are not incidents', () => {
+    for (const text of ['不正ログインされた場合、補償はありますか', 'What should I do to prepare in case my account gets compromised?', 'Can hackers withdraw my coins if they only know my email?']) {
+      const r = triage({ text });
+      assert.notEqual(r.priority, 'urgent', text);
+    }
+  });
+
+  test('a slow withdrawal is trading, an unknown one is security', () => {
+    const slow = triage({ text: 'My withdrawal has been pending for 3 hours' });
+    assert.equal(slow.type, 'trading');
+    assert.equal(slow.priority, 'normal');
+    assert.equal(triage({ text: '出金申請が24時間以上「処理中」のままです' }).priority, 'high');
+    assert.equal(triage({ text: '出金に時間がかかっていますが、不正ではないですよね？' }).type, 'trading');
+    const unknown = triage({ text: 'There is a withdrawal in my history that I never made' });
+    assert.equal(unknown.type, 'security');
+    assert.equal(unknown.priority, 'urgent');
+  });
+
+  test('outage priorities: API/bots high, maintenance question low', () => {
+    assert.deepEqual(pick(triage({ text: 'REST API returns 503 with error code 10008, our bot is stuck' })), ['outage', 'high']);
+    assert.deepEqual(pick(triage({ text: 'メンテナンスはいつ終わりますか' })), ['outage', 'low']);
+    assert.deepEqual(pick(triage({ text: 'サイトが落ちてる？全然つながらない' })), ['outage', 'normal']);
+  });
+
+  test('the category hint decides a vague message but stays modest', () => {
+    const vague = 'Please check my account, something is wrong';
+    assert.equal(triage({ text: vague }).type, 'other');
+    const hinted = triage({ text: vague, category: 'trading' });
+    assert.equal(hinted.type, 'trading');
+    assert.ok(hinted.reasons.some((r) => r.rule === 'hint.category' && /\+2/.test(r.effect)));
+    // A clear message is not overturned by a wrong hint.
+    assert.equal(triage({ text: '日本円の入金が反映されていません。振込から3時間経っています', category: 'regulatory' }).type, 'trading');
+    // The hint never downgrades an incident found in the text.
+    const r = triage({ text: 'Someone changed the email address on my account, I didn’t do it', category: 'other' });
+    assert.equal(r.type, 'security');
+    assert.equal(r.priority, 'urgent');
+  });
+
+  test('form fields: a large amount raises a stuck transfer', () => {
+    const text = 'Deposit not credited yet';
+    assert.equal(triage({ text }).priority, 'normal');
+    assert.equal(triage({ text, fields: { asset: 'BTC', amount: '3' } }).priority, 'high');
+    assert.ok(triage({ text: 'check please', fields: { orderId: '123456789' } }).reasons.length > 0);
+  });
+
+  test('hostile input does not throw and stays fast', () => {
+    const inputs = [
+      '',
+      ' \n\t ',
+      '\u0000\u0001\u0007\u001b[31m\u202e\u200b',
+      '🔥💸😱'.repeat(20_000),
+      'a'.repeat(100_000),
+      '出金'.repeat(50_000),
+      `${'不'.repeat(30_000)}正ログイン`,
+      '\uD800\uDC00\uD800 lone surrogates \uDFFF',
+      'ｶﾞｷﾞｸﾞ ﾊﾟｽﾜｰﾄﾞ'.repeat(5_000),
+      `${'did not '.repeat(10_000)}x`,
+      `${'account '.repeat(20_000)}down`,
+      'Z̷̢̛a̴̗̿l̶͕̈́g̷̱̈o̶̰͝'.repeat(2_000),
+    ];
+    for (const text of inputs) {
+      const t0 = performance.now();
+      const r = triage({ text });
+      const ms = performance.now() - t0;
+      assert.ok(['outage', 'security', 'trading', 'regulatory', 'other'].includes(r.type));
+      assert.ok(['urgent', 'high', 'normal', 'low'].includes(r.priority));
+      assert.ok(Array.isArray(r.reasons) && r.reasons.length > 0);
+      assert.ok(ms < 250, `took ${ms.toFixed(1)} ms on ${text.slice(0, 20)}…`);
+    }
+    const long = triage({ text: `${'x'.repeat(TRIAGE_MAX_CHARS + 10)} アカウントがハッキングされました` });
+    assert.ok(long.reasons.some((r) => r.rule === 'input.truncated'));
+    assert.doesNotThrow(() => triage({ text: undefined as unknown as string }));
+  });
+
+  test('typical messages take well under a millisecond', () => {
+    const text = 'APIが502を返し続けています。自動売買が止まっています';
+    for (let i = 0; i < 50; i++) triage({ text }); // warm up
+    const n = 500;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) triage({ text });
+    const mean = (performance.now() - t0) / n;
+    assert.ok(mean < 1, `mean ${mean.toFixed(3)} ms`);
+  });
+
+  test('normalisation: width, case, kana and invisible characters', () => {
+    assert.equal(normalizeForTriage('ＡＰＩ　２ＦＡ'), 'api 2fa');
+    assert.equal(normalizeForTriage('ﾛｸﾞｲﾝ'), normalizeForTriage('ろぐいん'));
+    assert.equal(normalizeForTriage('log\u200bin\u0000 now'), 'login now');
+    assert.ok(normalizeForTriage('x'.repeat(TRIAGE_MAX_CHARS * 3)).length <= TRIAGE_MAX_CHARS);
+  });
+});
+
+function pick(r: { type: string; priority: string }): [string, string] {
+  return [r.type, r.priority];
+}
