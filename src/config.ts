@@ -75,7 +75,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     mailFrom: env('MAIL_FROM', 'support@example.com'),
     secret: process.env.KINKYU_SECRET || undefined,
     businessCalendar: parseBusinessCalendarConfig(process.env),
-    contactRateLimit: Number(env('CONTACT_RATE_LIMIT', '10')),
+    contactRateLimit: Number(env('CONTACT_RATE_LIMIT', '20')),
     mailSender: {},
     ...overrides,
   };

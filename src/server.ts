@@ -22,6 +22,11 @@ import { createSmtpTransport, mailDomain, startMailWorker, type MailWorker } fro
 import { registerContactRoutes } from './contact/routes.ts';
 import { registerDeskRoutes } from './console/desk-routes.ts';
 
+/** `/tickets/<id>/<token>` → `/tickets/<id>/…`. */
+export function maskSecrets(url: string): string {
+  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…');
+}
+
 /** Bodies larger than this are refused before parsing: no form or update needs more. */
 export const BODY_LIMIT = 256 * 1024;
 
@@ -53,7 +58,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const cookieName = config.secureCookies ? '__Host-kinkyu_staff' : 'kinkyu_staff';
 
   const app = Fastify({
-    logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.cookie', 'req.headers.authorization'] } : false,
+    logger: opts.logger
+      ? {
+          level: process.env.LOG_LEVEL ?? 'info',
+          redact: ['req.headers.cookie', 'req.headers.authorization'],
+          // A ticket's secret link is a credential: it never reaches the logs.
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string; socket?: { remoteAddress?: string; remotePort?: number } }) => ({
+              method: req.method,
+              url: maskSecrets(req.url),
+              remoteAddress: req.ip ?? req.socket?.remoteAddress,
+            }),
+          },
+        }
+      : false,
     bodyLimit: BODY_LIMIT,
     // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
     routerOptions: { maxParamLength: 1000 },

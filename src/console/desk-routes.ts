@@ -133,7 +133,7 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
       }),
     );
 
-  ticketAction('reply', 'replied', (r) => desk.reply(staffActor(r), r.params.id, { body: bodyOf(r).body, status: bodyOf(r).status }));
+  ticketAction('reply', 'replied', (r) => desk.reply(staffActor(r), r.params.id, { body: bodyOf(r).body, status: bodyOf(r).status, after: bodyOf(r).after }));
   ticketAction('notes', 'noted', (r) => desk.note(staffActor(r), r.params.id, bodyOf(r).body));
   ticketAction('assign', 'assigned', (r) => desk.assign(staffActor(r), r.params.id, bodyOf(r).assignee));
   ticketAction('status', 'status', (r) => desk.setStatus(staffActor(r), r.params.id, bodyOf(r).status));
@@ -170,7 +170,7 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
     formAction(request, reply, {
       run: () => {
         const body = bodyOf(request);
-        return desk.replyToLinked(staffActor(request), request.params.id, { body: body.body, bodyEn: body.bodyEn, solve: body.solve === true || body.solve === 'true' });
+        return desk.replyToLinked(staffActor(request), request.params.id, { body: body.body, bodyEn: body.bodyEn, key: body.key, solve: body.solve === true || body.solve === 'true' });
       },
       onSuccess: (result) => reply.redirect(`/staff/incidents/${request.params.id}/tickets?sent=${result.count}`, 303),
       onRefusal: (lang, error) => {

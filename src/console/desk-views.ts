@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PRIORITIES, TICKET_STATUSES, TICKET_TYPES, type TicketType } from '../domain/ticket.ts';
 import { can } from '../staff/permissions.ts';
 import type { CannedReply } from '../support/canned-replies.ts';
@@ -38,7 +39,7 @@ function filterForm(c: ConsoleContext, filter: QueueFilter, staff: StaffOption[]
   return html`<form method="get" action="/staff/tickets" class="inline filters" aria-label="${t(c.lang, 'desk.filter')}">
 <div><label for="f-status">${t(c.lang, 'field.status')}</label><select id="f-status" name="status">
 <option value="active">${t(c.lang, 'desk.active')}</option><option value="all"${filter.status === 'all' ? html` selected` : ''}>${t(c.lang, 'desk.all')}</option>
-${selectOptions(TICKET_STATUSES, filter.status, (s) => t(c.lang, `ticket.status.${s}` as never))}</select></div>
+${selectOptions(TICKET_STATUSES, filter.status, (s) => t(c.lang, `desk.status.${s}` as never))}</select></div>
 <div><label for="f-priority">${t(c.lang, 'field.priority')}</label><select id="f-priority" name="priority"><option value="">${t(c.lang, 'desk.all')}</option>
 ${selectOptions(PRIORITIES, filter.priority, (p) => t(c.lang, `priority.${p}` as never))}</select></div>
 <div><label for="f-type">${t(c.lang, 'field.type')}</label><select id="f-type" name="type"><option value="">${t(c.lang, 'desk.all')}</option>
@@ -74,7 +75,7 @@ export function queuePage(
 <td><a href="/staff/tickets/${ticket.id}">${ticket.number}</a>${urgentSecurity ? html`<br><strong class="urgent">${t(c.lang, 'desk.urgentSecurity')}</strong>` : ''}</td>
 <td><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span><br>${t(c.lang, `type.${ticket.type}`)}</td>
 <td>${excerpt(ticket.body)}${ticket.incidentName ? html`<br><span class="meta">${t(c.lang, 'field.incident')}: ${ticket.incidentName}</span>` : ''}</td>
-<td>${t(c.lang, `ticket.status.${ticket.status}`)}<br><span class="meta">${ticket.assigneeName ?? t(c.lang, 'desk.unassigned')}</span></td>
+<td>${t(c.lang, `desk.status.${ticket.status}`)}<br><span class="meta">${ticket.assigneeName ?? t(c.lang, 'desk.unassigned')}</span></td>
 <td>${slaCell(c, ticket, sla)}</td>
 <td><time datetime="${ticket.createdAt.toISOString()}">${when(c, ticket.createdAt)}</time></td>
 </tr>`;
@@ -131,7 +132,7 @@ ${write ? html`<form method="post" action="${base}/triage" class="inline">${csrf
 
   const thread = html`<section aria-labelledby="thread-h"><h2 id="thread-h">${t(c.lang, 'desk.thread')}</h2>
 <ol class="thread">${d.messages.map(
-    (m) => html`<li class="message m-${m.kind}${m.kind === 'note' ? ' note-internal' : ''}"><p class="meta">${t(c.lang, `ticket.from.${m.kind}`)}${m.authorName ? html` (${m.authorName})` : ''} · <time datetime="${m.createdAt.toISOString()}">${when(c, m.createdAt)}</time></p><div class="message-body">${multiline(m.body)}</div></li>`,
+    (m) => html`<li class="message m-${m.kind}${m.kind === 'note' ? ' note-internal' : ''}"><p class="meta">${t(c.lang, `desk.from.${m.kind}`)}${m.authorName ? html` (${m.authorName})` : ''} · <time datetime="${m.createdAt.toISOString()}">${when(c, m.createdAt)}</time></p><div class="message-body">${multiline(m.body)}</div></li>`,
   )}</ol></section>`;
 
   const suggested = new Set(SUGGESTED_ITEMS[ticket.type]);
@@ -153,10 +154,10 @@ ${write ? html`<form method="post" action="${base}/request-info" class="stack">$
 <details><summary>${t(c.lang, 'desk.canned')}</summary><p class="hint">${t(c.lang, 'desk.cannedHint')}</p><ul>${d.canned.map(
         (r) => html`<li><a href="${base}?canned=${r.id}#reply">${c.lang === 'en' ? r.titleEn : r.titleJa}</a> <span class="meta">(${typeLabel(r.type)})</span></li>`,
       )}</ul></details>
-<form method="post" action="${base}/reply" class="stack">${csrf(c)}
+<form method="post" action="${base}/reply" class="stack">${csrf(c)}<input type="hidden" name="after" value="${String(d.messages.filter((m) => m.kind !== 'note').at(-1)?.id ?? 0)}">
 <div><label for="reply">${t(c.lang, 'desk.publicReply')}</label><textarea id="reply" name="body" required maxlength="20000" rows="8">${d.replyText}</textarea></div>
 <div><label for="reply-status">${t(c.lang, 'desk.statusAfter')}</label><select id="reply-status" name="status">
-${(['pending_user', 'open', 'solved'] as const).map((s) => html`<option value="${s}">${t(c.lang, `ticket.status.${s}`)}</option>`)}</select></div>
+${(['pending_user', 'open', 'solved'] as const).map((s) => html`<option value="${s}">${t(c.lang, `desk.status.${s}`)}</option>`)}</select></div>
 <div><button type="submit">${t(c.lang, 'desk.sendReply')}</button></div></form>
 <form method="post" action="${base}/notes" class="stack">${csrf(c)}
 <div><label for="note">${t(c.lang, 'staff.internalNote')}</label><textarea id="note" name="body" required maxlength="20000" rows="3">${d.noteText ?? ''}</textarea></div>
@@ -166,7 +167,7 @@ ${(['pending_user', 'open', 'solved'] as const).map((s) => html`<option value="$
   const manage = write
     ? html`<section aria-labelledby="manage-h"><h2 id="manage-h">${t(c.lang, 'field.status')} · ${t(c.lang, 'field.assignee')} · ${t(c.lang, 'field.incident')}</h2>
 <form method="post" action="${base}/status" class="inline">${csrf(c)}<div><label for="m-status">${t(c.lang, 'field.status')}</label><select id="m-status" name="status">
-${selectOptions(TICKET_STATUSES.filter((s) => s !== 'new' || ticket.status === 'new'), ticket.status, (s) => t(c.lang, `ticket.status.${s}` as never))}</select></div>
+${selectOptions(TICKET_STATUSES.filter((s) => (s !== 'new' && s !== 'pending_user') || s === ticket.status), ticket.status, (s) => t(c.lang, `desk.status.${s}` as never))}</select></div>
 <div><button type="submit" class="secondary">${t(c.lang, 'desk.setStatus')}</button></div></form>
 <form method="post" action="${base}/assign" class="inline">${csrf(c)}<div><label for="m-assignee">${t(c.lang, 'field.assignee')}</label><select id="m-assignee" name="assignee">
 <option value="">${t(c.lang, 'desk.unassigned')}</option>${d.staff.map((s) => html`<option value="${s.id}"${s.id === ticket.assigneeId ? html` selected` : ''}>${s.name}${s.id === c.staff.id ? ` (${t(c.lang, 'desk.me')})` : ''}</option>`)}</select></div>
@@ -180,7 +181,7 @@ ${ticket.incidentId
     : '';
 
   const body = html`<p><a href="/staff/tickets">${t(c.lang, 'desk.back')}</a></p>
-<p class="meta">${t(c.lang, `ticket.status.${ticket.status}`)} · ${t(c.lang, 'desk.email')}: ${ticket.email} · ${when(c, ticket.createdAt)}</p>
+<p class="meta">${t(c.lang, `desk.status.${ticket.status}`)} · ${t(c.lang, 'desk.email')}: ${ticket.email} · ${when(c, ticket.createdAt)}</p>
 <p>${slaCell(c, ticket, d.sla)}</p>
 ${details.length ? html`<dl class="details">${details.map(([k, v]) => html`<dt>${t(c.lang, k as never)}</dt><dd>${v}</dd>`)}</dl>` : ''}
 ${triage}${thread}${replyForm}${checklist}${manage}`;
@@ -194,12 +195,12 @@ export function linkedTicketsPage(
   const base = `/staff/incidents/${data.incident.id}/tickets`;
   const body = html`<p><a href="/staff/incidents/${data.incident.id}">${incidentLabel(c, data.incident)}</a> · <a href="/staff/tickets?incident=${data.incident.id}">${t(c.lang, 'desk.queue')}</a></p>
 <p>${t(c.lang, 'desk.linkedCount', { count: data.open })}</p>
-${can(c.staff.role, 'ticket.write') ? html`<form method="post" action="${base}/reply" class="stack">${csrf(c)}
+${can(c.staff.role, 'ticket.write') ? html`<form method="post" action="${base}/reply" class="stack">${csrf(c)}<input type="hidden" name="key" value="${randomBytes(18).toString('base64url')}">
 <div><label for="bulk">${t(c.lang, 'desk.bulkReply')}</label><p class="hint" id="bulk-hint">${t(c.lang, 'desk.bulkHint')}</p>
 <textarea id="bulk" name="body" required maxlength="20000" rows="6" aria-describedby="bulk-hint">${data.body ?? ''}</textarea></div>
 <div><label for="bulk-en">${t(c.lang, 'field.bodyEn')}</label><textarea id="bulk-en" name="bodyEn" maxlength="20000" rows="6">${data.bodyEn ?? ''}</textarea></div>
 <label class="radio"><input type="checkbox" name="solve" value="true"> ${t(c.lang, 'desk.bulkSolve')}</label>
 <div><button type="submit">${t(c.lang, 'desk.bulkReply')}</button></div></form>` : ''}
-<ul>${data.tickets.map(({ ticket }) => html`<li><a href="/staff/tickets/${ticket.id}">${ticket.number}</a> ${t(c.lang, `ticket.status.${ticket.status}`)} — ${excerpt(ticket.body, 80)}</li>`)}</ul>`;
+<ul>${data.tickets.map(({ ticket }) => html`<li><a href="/staff/tickets/${ticket.id}">${ticket.number}</a> ${t(c.lang, `desk.status.${ticket.status}`)} — ${excerpt(ticket.body, 80)}</li>`)}</ul>`;
   return shell(c, t(c.lang, 'desk.linkedTickets'), base, body);
 }

@@ -6,7 +6,7 @@ import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import type { PublicSite } from '../public/site.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
-import type { SupportDesk } from '../support/desk.ts';
+import { parseContact, type SupportDesk } from '../support/desk.ts';
 import type { TicketLinks } from '../support/ticket-links.ts';
 import { findTicket, ticketMessages } from '../support/ticket-repository.ts';
 import { errorMessage } from '../web/errors.ts';
@@ -54,8 +54,13 @@ const formValues = (body: Record<string, unknown>): ContactValues => {
 export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions): void {
   const { config, site, desk, links, calendar, db } = opts;
   const clock = opts.clock ?? (() => new Date());
+  // Many users share one address (mobile carriers' NAT, offices): tickets filed per address are limited, and
+  // attempts (valid or not) more loosely; one recipient address cannot be sent a stream of confirmations.
+  const attempts = new RateLimiter(Math.max(config.contactRateLimit * 3, 30), CONTACT_WINDOW_MS);
   const submissions = new RateLimiter(config.contactRateLimit, CONTACT_WINDOW_MS);
+  const perRecipient = new RateLimiter(5, CONTACT_WINDOW_MS);
   const replies = new RateLimiter(Math.max(config.contactRateLimit * 3, 30), CONTACT_WINDOW_MS);
+  const limited = () => new KinkyuError('RATE_LIMITED', { rule: 'contact', phone: config.supportPhone });
 
   const context = (lang: Lang): ContactContext => {
     const snapshot = site.current();
@@ -87,8 +92,14 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     const body = bodyOf(request);
     const lang = langOf(request, reply, body);
     try {
-      if (!submissions.take(request.ip)) throw new KinkyuError('RATE_LIMITED', { rule: 'contact' });
-      const result = await desk.submit({ ...body, body: body.body, email: body.email }, { lang, ip: request.ip });
+      if (!attempts.take(request.ip) || submissions.isOver(request.ip)) throw limited();
+      const input = { ...body, body: body.body, email: body.email };
+      const recipient = typeof body.email === 'string' ? body.email.trim().toLowerCase().slice(0, 254) : '';
+      if (perRecipient.isOver(recipient)) throw limited();
+      parseContact(input);
+      submissions.take(request.ip);
+      perRecipient.take(recipient);
+      const result = await desk.submit(input, { lang, ip: request.ip });
       if (wantsJson(request)) return reply.code(201).send({ ok: true, ...result, link: config.publicUrl + result.link });
       return reply.code(303).header('referrer-policy', 'no-referrer').redirect(`${result.link}?received=1`, 303);
     } catch (err) {
@@ -140,7 +151,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
       return sendPrivate(reply, ticketNotFoundPage(context(lang)), 404);
     }
     try {
-      if (!replies.take(request.ip)) throw new KinkyuError('RATE_LIMITED', { rule: 'contact' });
+      if (!replies.take(request.ip)) throw limited();
       await desk.userReply(ticket.id, body.body);
       if (wantsJson(request)) return reply.send({ ok: true });
       return reply.redirect(`${links.path(ticket.id)}?replied=1`, 303);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BusinessStatus } from '../domain/business-calendar.ts';
 import { isIncidentOpen, type Incident } from '../domain/incident.ts';
 import { TICKET_TYPES, type TicketType } from '../domain/ticket.ts';
@@ -21,7 +22,7 @@ export interface ContactContext {
   openIncidents: Incident[];
 }
 
-export type ContactValues = Partial<Record<'body' | 'email' | 'orderId' | 'transactionId' | 'asset' | 'amount' | 'category', string>>;
+export type ContactValues = Partial<Record<'body' | 'email' | 'orderId' | 'transactionId' | 'asset' | 'amount' | 'category' | 'submission', string>>;
 
 const header = (c: ContactContext) => html`<p class="site-name"><a href="/">${c.exchangeName}</a></p>`;
 const incidentName = (c: ContactContext, i: Incident) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
@@ -63,6 +64,7 @@ ${TICKET_TYPES.map((type) => html`<option value="${type}"${v('category') === typ
 <div><label for="amount">${t(c.lang, 'contact.amount')}</label><input type="text" id="amount" name="amount" maxlength="40" inputmode="decimal" autocomplete="off" value="${v('amount')}"></div>
 </fieldset>
 <input type="hidden" name="lang" value="${c.lang}">
+<input type="hidden" name="submission" value="${v('submission') || randomBytes(18).toString('base64url')}">
 <button type="submit">${t(c.lang, 'contact.submit')}</button>
 </form>`;
   return page(c, t(c.lang, 'contact.title'), '/contact', body);
@@ -76,6 +78,14 @@ function phoneLine(c: ContactContext): SafeHtml {
 ${s.open
     ? html`<p class="phone-open">${t(c.lang, 'next.phone.open', { closes: when(s.closesAt) })}</p>`
     : html`<p class="phone-closed">${t(c.lang, 'next.phone.closed', { opens: when(s.opensAt) })}</p><p>${t(c.lang, 'next.phone.closedAdvice')}</p>`}</div>`;
+}
+
+/** An open incident and what was last said about it publicly. */
+function latestUpdate(c: ContactContext, i: Incident): SafeHtml {
+  const update = i.updates.filter((u) => u.visibility === 'public').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+  const body = update ? (c.lang === 'en' ? update.bodyEn ?? update.bodyJa : update.bodyJa) : null;
+  return html`<div class="incident-now"><h3><a href="/incidents/${i.id}">${incidentName(c, i)}</a></h3>
+${update && body ? html`<p class="meta">${t(c.lang, 'contact.latestUpdate')} · <time datetime="${update.createdAt.toISOString()}">${formatDateTime(c.lang, update.createdAt, c.timeZone)}</time></p><p>${multiline(body)}</p>` : ''}</div>`;
 }
 
 /** What the user should do now, chosen by the ticket's triage (seed §3). */
@@ -94,7 +104,7 @@ export function nextSteps(c: ContactContext, ticket: Pick<Ticket, 'type' | 'numb
     case 'outage': {
       const open = c.openIncidents.filter((i) => i.kind === 'incident' && isIncidentOpen(i.status));
       steps = html`<p class="urgent">${t(c.lang, 'next.outage.lead')}</p>
-${open.length ? '' : html`<p>${t(c.lang, 'next.outage.allOk')}</p>`}
+${open.length ? open.map((i) => latestUpdate(c, i)) : html`<p>${t(c.lang, 'next.outage.allOk')}</p>`}
 <ul class="steps"><li><a href="/">${t(c.lang, 'next.outage.status')}</a></li><li><a href="${c.officialXUrl}" rel="noopener">${t(c.lang, 'next.outage.x')}</a></li></ul>`;
       break;
     }

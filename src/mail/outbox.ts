@@ -167,7 +167,7 @@ export interface MailSenderOptions {
   from: string;
   /** Sends in flight at most (and rows claimed at once). Default 4. */
   concurrency?: number;
-  /** Attempts before a mail is marked failed. Default 12. */
+  /** Attempts before a mail is marked failed. Default 200: about two days at the 15-minute cap, so an SMTP outage during a surge loses nothing. */
   maxAttempts?: number;
   /** First retry delay; doubles per attempt, ±20 % jitter. Default 5 s. */
   backoffBaseMs?: number;
@@ -269,7 +269,7 @@ export class MailSender implements MailWorker {
   ) {
     this.from = opts.from;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 12);
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 200);
     this.backoffBaseMs = opts.backoffBaseMs ?? 5_000;
     this.backoffMaxMs = opts.backoffMaxMs ?? 15 * 60_000;
     this.pollMs = opts.pollMs ?? 1_000;

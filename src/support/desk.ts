@@ -22,10 +22,12 @@ import { confirmationMail, replyMail, solvedMail, type MailContext } from './ema
 import { matchIncident } from './incident-match.ts';
 import { DEFAULT_SLA_POLICY, initialDueDates, pauseClock, repriorize, resumeClock, type SlaPolicy } from './sla.ts';
 import type { TicketLinks } from './ticket-links.ts';
-import { getTicket, type Ticket } from './ticket-repository.ts';
+import { getTicket, mapTicket, TICKET_COLUMNS, TICKET_FROM, type Ticket } from './ticket-repository.ts';
 import { triage } from './triage.ts';
 
 export const MESSAGE_MAX = 20_000;
+/** Tickets per statement in a bulk reply. */
+const BULK_CHUNK = 500;
 /** The number goes into mails composed before the row exists; the intake statement fills it in. */
 const NUMBER_PLACEHOLDER = '{{ticket-number}}';
 // Compatible with what the outbox accepts, and with a dot in the domain: a typo here means no answer ever arrives.
@@ -39,6 +41,8 @@ export interface ContactInput {
   asset?: unknown;
   amount?: unknown;
   category?: unknown;
+  /** Idempotency: the same key twice returns the first ticket. */
+  submission?: unknown;
 }
 
 export interface SubmitResult {
@@ -69,10 +73,18 @@ export function parseUserEmail(value: unknown): string {
   return email;
 }
 
+/** An optional one-line field, width-normalised (「１０」→「10」). Only ids have a format: they are pasted, not typed. */
 function optionalLine(value: unknown, field: string, max: number, pattern?: RegExp): string | null {
-  const text = cleanText(value, field, { max });
+  const text = cleanText(typeof value === 'string' ? value.normalize('NFKC') : value, field, { max });
   if (text !== null && pattern && !pattern.test(text)) throw new KinkyuError('VALIDATION', { field, rule: 'format' });
   return text;
+}
+
+/** The random key a form carries so that sending it twice files one ticket. */
+function submissionKey(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string' || !/^[\w-]{16,64}$/.test(value)) throw new KinkyuError('VALIDATION', { field: 'submission', rule: 'format' });
+  return value;
 }
 
 /** The contact form's fields, cleaned; anything malformed is refused before triage or storage. */
@@ -84,9 +96,10 @@ export function parseContact(input: ContactInput) {
     email: parseUserEmail(input.email),
     orderId: optionalLine(input.orderId, 'orderId', 100),
     transactionId: optionalLine(input.transactionId, 'transactionId', 200, /^[\w\-:.]+$/),
-    asset: optionalLine(input.asset, 'asset', 20, /^[A-Za-z0-9]+$/)?.toUpperCase() ?? null,
-    amount: optionalLine(input.amount, 'amount', 40, /^\d[\d,]*(\.\d+)?$/),
+    asset: optionalLine(input.asset, 'asset', 20)?.toUpperCase() ?? null,
+    amount: optionalLine(input.amount, 'amount', 40),
     category: category as TicketType | null,
+    submissionKey: submissionKey(input.submission),
   };
 }
 
@@ -129,7 +142,9 @@ export class SupportDesk {
 
   phoneHours(lang: 'ja' | 'en'): string {
     const c = this.opts.calendar.config;
-    return lang === 'ja' ? `平日 ${c.opensAt}〜${c.closesAt}` : `weekdays ${c.opensAt}–${c.closesAt} JST`;
+    return lang === 'ja'
+      ? `平日 ${c.opensAt}〜${c.closesAt}${c.nationalHolidays ? '、祝日・年末年始を除く' : ''}`
+      : `weekdays ${c.opensAt}–${c.closesAt} Japan time${c.nationalHolidays ? ', except Japanese holidays and the year-end break' : ''}`;
   }
 
   /**
@@ -146,49 +161,61 @@ export class SupportDesk {
     });
     const now = this.clock();
     const snapshot = this.opts.snapshot();
-    const match = snapshot ? matchIncident({ type: result.type, text: form.body }, [...snapshot.incidents, ...snapshot.maintenances], snapshot.components) : null;
-    const incident = match && snapshot ? [...snapshot.incidents, ...snapshot.maintenances].find((i) => i.id === match.incidentId) ?? null : null;
+    // Matching reads the in-memory page; the statement below links only if the incident is still open then.
+    const match = snapshot ? matchIncident({ type: result.type, text: form.body }, snapshot.incidents, snapshot.components) : null;
+    const incident = match && snapshot ? snapshot.incidents.find((i) => i.id === match.incidentId) ?? null : null;
     const autoAnswer = incident ? latestPublicUpdate(incident, meta.lang) : null;
     const reasons = match ? [...result.reasons, ...match.reasons.map((r) => ({ rule: 'incident.link', matched: match.incidentId, effect: r }))] : result.reasons;
     const due = initialDueDates(this.sla, this.opts.calendar, result.priority, now);
     const id = newId();
-    const mail = confirmationMail(
-      this.mailContext({ id, lang: meta.lang, number: NUMBER_PLACEHOLDER }),
-      { type: result.type, body: form.body, phone: this.opts.supportPhone, phoneHours: this.phoneHours(meta.lang) },
-      autoAnswer?.text ?? null,
-    );
-    const rows = await this.db.query<{ number: string }>(
-      `WITH t AS (
+    const ctx = this.mailContext({ id, lang: meta.lang, number: NUMBER_PLACEHOLDER });
+    const details = { type: result.type, phone: this.opts.supportPhone, phoneHours: this.phoneHours(meta.lang) };
+    const mail = confirmationMail(ctx, details, null);
+    const linkedMail = autoAnswer ? confirmationMail(ctx, details, autoAnswer.text) : mail;
+    const rows = await this.db.query<{ id: string; number: string }>(
+      `WITH link AS (
+         SELECT id FROM incidents WHERE id = $13 AND kind = 'incident' AND status IN ('investigating','identified','monitoring') FOR SHARE
+       ), t AS (
          INSERT INTO tickets (id, email, lang, body, order_id, transaction_id, asset, amount, user_category, type, priority,
                               triage_type, triage_priority, triage_reasons, status, incident_id, incident_link,
-                              first_response_due_at, resolution_due_at, first_responded_at, created_at, updated_at, ip)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$10,$11,$12::jsonb,$13,$14,$15,$16,$17,$18,$19,$19,$20)
-         RETURNING id, number
+                              first_response_due_at, resolution_due_at, created_at, updated_at, ip, submission_key)
+         SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$10,$11,$12::jsonb,
+                CASE WHEN link.id IS NULL THEN 'new' ELSE 'open' END, link.id, CASE WHEN link.id IS NULL THEN NULL ELSE 'auto' END,
+                $14,$15,$16,$16,$17,$25
+           FROM (SELECT 1) one LEFT JOIN link ON true
+         ON CONFLICT (submission_key) WHERE submission_key IS NOT NULL DO NOTHING
+         RETURNING id, number, incident_id
        ), m AS (
          INSERT INTO ticket_messages (ticket_id, kind, body, incident_update_id, created_at)
-         SELECT t.id, v.kind, v.body, v.update_id, $19 FROM t,
-                (VALUES (1, 'user', $4::text, NULL::text), (2, 'auto', $21::text, $22::text)) AS v(n, kind, body, update_id)
-          WHERE v.body IS NOT NULL ORDER BY v.n
+         SELECT t.id, v.kind, v.body, v.update_id, $16 FROM t,
+                (VALUES (1, 'user', $4::text, NULL::text), (2, 'auto', $18::text, $19::text)) AS v(n, kind, body, update_id)
+          WHERE v.body IS NOT NULL AND (v.kind = 'user' OR t.incident_id IS NOT NULL) ORDER BY v.n
        ), o AS (
          INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id)
-         SELECT $23, $2, replace($24, $26, t.number::text), replace($25, $26, t.number::text), t.id FROM t
+         SELECT $20, $2, replace($21, $23, t.number::text),
+                replace(CASE WHEN t.incident_id IS NULL THEN $22 ELSE $24 END, $23, t.number::text), t.id FROM t
        )
-       SELECT number FROM t`,
+       SELECT id, number FROM t
+       UNION ALL
+       SELECT id, number FROM tickets WHERE submission_key = $25 AND NOT EXISTS (SELECT 1 FROM t)`,
       [
         id, form.email, meta.lang, form.body, form.orderId, form.transactionId, form.asset, form.amount, form.category,
-        result.type, result.priority, JSON.stringify(reasons), incident ? 'open' : 'new', incident?.id ?? null,
-        incident ? 'auto' : null, due.firstResponseDueAt, due.resolutionDueAt, autoAnswer ? now : null, now, meta.ip,
+        result.type, result.priority, JSON.stringify(reasons), incident?.id ?? null,
+        due.firstResponseDueAt, due.resolutionDueAt, now, meta.ip,
         autoAnswer?.text ?? null, autoAnswer?.id ?? null,
-        `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER,
+        `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER, linkedMail.text,
+        form.submissionKey,
       ],
     );
+    const row = rows[0]!;
+    const ticket = row.id === id ? null : await getTicket(this.db, row.id);
     return {
-      ticketId: id,
-      number: Number(rows[0]!.number),
-      link: this.opts.links.path(id),
-      type: result.type,
-      priority: result.priority,
-      incidentId: incident?.id ?? null,
+      ticketId: row.id,
+      number: Number(row.number),
+      link: this.opts.links.path(row.id),
+      type: ticket?.type ?? result.type,
+      priority: ticket?.priority ?? result.priority,
+      incidentId: ticket ? ticket.incidentId : incident?.id ?? null,
     };
   }
 
@@ -205,28 +232,45 @@ export class SupportDesk {
     });
   }
 
-  /** Sets status columns and keeps the SLA clock right: paused while pending on the user, resumed after. */
-  private async writeStatus(tx: Queryable, ticket: Ticket, status: TicketStatus, now: Date, extra: { responded?: boolean } = {}): Promise<void> {
+  /**
+   * The status columns after a change, with the SLA clock kept right: it stops while the ticket waits on the
+   * user or is solved, and runs again (due dates moved by the stopped time) when the ticket is open again.
+   */
+  private statusColumns(ticket: Ticket, status: TicketStatus, now: Date, responded = false) {
     let clock = { firstResponseDueAt: ticket.firstResponseDueAt, resolutionDueAt: ticket.resolutionDueAt, pausedAt: ticket.slaPausedAt };
-    const firstRespondedAt = ticket.firstRespondedAt ?? (extra.responded ? now : null);
-    if (status === 'pending_user') clock = pauseClock(clock, now);
-    else if (clock.pausedAt) clock = resumeClock({ ...clock, firstRespondedAt }, this.sla[ticket.priority].clock, this.opts.calendar, now);
+    const firstRespondedAt = ticket.firstRespondedAt ?? (responded ? now : null);
     const solved = status === 'solved' || status === 'closed';
+    if (status === 'pending_user' || solved) clock = pauseClock(clock, now);
+    else if (clock.pausedAt) clock = resumeClock({ ...clock, firstRespondedAt }, this.sla[ticket.priority].clock, this.opts.calendar, now);
+    return { status, ...clock, firstRespondedAt, solvedAt: solved ? ticket.solvedAt ?? now : null };
+  }
+
+  private async writeStatus(tx: Queryable, ticket: Ticket, status: TicketStatus, now: Date, extra: { responded?: boolean } = {}): Promise<void> {
+    const c = this.statusColumns(ticket, status, now, extra.responded);
     await tx.query(
       `UPDATE tickets SET status = $2, sla_paused_at = $3, first_response_due_at = $4, resolution_due_at = $5,
               first_responded_at = $6, solved_at = $7, updated_at = $8 WHERE id = $1`,
-      [ticket.id, status, solved ? null : clock.pausedAt, clock.firstResponseDueAt, clock.resolutionDueAt, firstRespondedAt,
-        solved ? ticket.solvedAt ?? now : null, now],
+      [ticket.id, c.status, c.pausedAt, c.firstResponseDueAt, c.resolutionDueAt, c.firstRespondedAt, c.solvedAt, now],
     );
   }
 
-  /** A public reply: in the thread, emailed to the user, and the ticket moves to the chosen status. */
-  async reply(actor: Actor, ticketId: string, input: { body: unknown; status?: unknown }): Promise<void> {
+  /**
+   * A public reply: in the thread, emailed to the user, and the ticket moves to the chosen status. `after` is the
+   * last message the agent saw: if the user wrote, or a colleague answered, since then, the reply is refused
+   * (and a double-submitted form does not answer twice).
+   */
+  async reply(actor: Actor, ticketId: string, input: { body: unknown; status?: unknown; after?: unknown }): Promise<void> {
     const body = requireText(input.body, 'body', MESSAGE_MAX, true);
     const status = input.status === undefined || input.status === '' ? 'pending_user' : input.status;
     if (!isTicketStatus(status) || status === 'new') throw new KinkyuError('VALIDATION', { field: 'status', rule: 'enum' });
+    const after = input.after === undefined || input.after === '' ? null : Number(input.after);
+    if (after !== null && !Number.isSafeInteger(after)) throw new KinkyuError('VALIDATION', { field: 'after', rule: 'format' });
     await this.db.transaction(async (tx) => {
       const ticket = await getTicket(tx, ticketId, { forUpdate: true });
+      if (after !== null) {
+        const [newer] = await tx.query(`SELECT 1 FROM ticket_messages WHERE ticket_id = $1 AND id > $2 AND kind <> 'note' LIMIT 1`, [ticket.id, after]);
+        if (newer) throw new KinkyuError('CONFLICT', { rule: 'ticket_changed' });
+      }
       await this.postReply(tx, actor, ticket, body, status);
     });
   }
@@ -253,6 +297,7 @@ export class SupportDesk {
         ticket.id, staffIdOf(actor), body, this.clock(),
       ]);
       if (ticket.status === 'new') await this.writeStatus(tx, ticket, 'open', this.clock());
+      await this.audit(tx, actor, 'ticket.note', ticket.id, {});
     });
   }
 
@@ -278,7 +323,8 @@ export class SupportDesk {
     await this.db.transaction(async (tx) => {
       const ticket = await getTicket(tx, ticketId, { forUpdate: true });
       if (statusInput === ticket.status) return;
-      if (statusInput === 'new') throw new KinkyuError('VALIDATION', { field: 'status', rule: 'enum' });
+      // Waiting on the user means something was asked: that happens with a reply, not by a status change.
+      if (statusInput === 'new' || statusInput === 'pending_user') throw new KinkyuError('VALIDATION', { field: 'status', rule: 'enum' });
       await this.writeStatus(tx, ticket, statusInput, this.clock());
       await this.audit(tx, actor, 'ticket.status', ticket.id, { from: ticket.status, to: statusInput });
     });
@@ -321,8 +367,9 @@ export class SupportDesk {
       const now = this.clock().toISOString();
       const checklist: ChecklistEntry[] = ticket.checklist.filter((e) => !items.includes(e.item));
       for (const item of items) checklist.push({ item, requestedAt: now, receivedAt: null });
-      const intro = ticket.lang === 'ja' ? '調査のため、次の情報をこのチケットへの返信でお知らせください:' : 'To look into this, please reply to this ticket with:';
-      const body = [intro, ...items.map((i) => `・${itemLabel(ticket.lang, i)}`), ...(extra ? ['', extra] : [])].join('\n');
+      const ja = ticket.lang === 'ja';
+      const intro = ja ? '調査のため、次の情報をこのお問い合わせへの返信でお知らせください:' : 'To look into this, please reply to this request with:';
+      const body = [intro, ...items.map((i) => `${ja ? '・' : '- '}${itemLabel(ticket.lang, i)}`), ...(extra ? ['', extra] : [])].join('\n');
       await tx.query(`UPDATE tickets SET checklist = $2::jsonb WHERE id = $1`, [ticket.id, JSON.stringify(checklist)]);
       await this.postReply(tx, actor, { ...ticket, checklist }, body, 'pending_user');
     });
@@ -362,32 +409,95 @@ export class SupportDesk {
 
   /**
    * One public reply to every open ticket linked to an incident: each user gets one email on their own ticket,
-   * in their language when an English text is given. With `solve`, the tickets are solved with it.
+   * in their language when an English text is given. With `solve`, the tickets are solved with it. A `key`
+   * (from the form) makes a second submission of the same form a no-op. Security reports linked by hand are
+   * left out: they are answered one by one.
    */
-  async replyToLinked(actor: Actor, incidentId: string, input: { body: unknown; bodyEn?: unknown; solve?: boolean }): Promise<{ count: number }> {
+  async replyToLinked(actor: Actor, incidentId: string, input: { body: unknown; bodyEn?: unknown; solve?: boolean; key?: unknown }): Promise<{ count: number }> {
     const body = requireText(input.body, 'body', MESSAGE_MAX, true);
     const bodyEn = cleanText(input.bodyEn, 'bodyEn', { max: MESSAGE_MAX, multiline: true });
+    const key = submissionKey(input.key);
     if (typeof incidentId !== 'string' || !/^[0-9a-z]{1,40}$/.test(incidentId)) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
     return this.db.transaction(async (tx) => {
-      const [incident] = await tx.query(`SELECT id FROM incidents WHERE id = $1`, [incidentId]);
+      const [incident] = await tx.query(`SELECT id FROM incidents WHERE id = $1 FOR UPDATE`, [incidentId]);
       if (!incident) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
-      return this.replyToLinkedIn(tx, actor, incidentId, { body, bodyEn, solve: input.solve === true });
+      if (key) {
+        const [done] = await tx.query<{ ticket_count: number }>(`SELECT ticket_count FROM ticket_bulk_replies WHERE key = $1`, [key]);
+        if (done) return { count: Number(done.ticket_count) };
+      }
+      const result = await this.replyToLinkedIn(tx, actor, incidentId, { body, bodyEn, solve: input.solve === true });
+      if (key) {
+        await tx.query(`INSERT INTO ticket_bulk_replies (key, incident_id, staff_id, ticket_count) VALUES ($1,$2,$3,$4)`, [
+          key, incidentId, staffIdOf(actor), result.count,
+        ]);
+      }
+      return result;
     });
   }
 
-  /** The same, inside a caller's transaction (resolving the incident and solving its tickets commit together). */
+  /**
+   * The same, inside a caller's transaction (resolving the incident and solving its tickets commit together).
+   * Set-based: a few statements per 500 tickets, not a few per ticket — thousands of linked tickets are
+   * answered in seconds without holding up the server.
+   */
   async replyToLinkedIn(tx: Queryable, actor: Actor, incidentId: string, input: { body: string; bodyEn: string | null; solve: boolean }): Promise<{ count: number }> {
-    const ids = await tx.query<{ id: string }>(
-      `SELECT id FROM tickets WHERE incident_id = $1 AND status IN ('new','open','pending_user') ORDER BY number FOR UPDATE`,
+    const rows = await tx.query(
+      `SELECT ${TICKET_COLUMNS} FROM ${TICKET_FROM}
+        WHERE t.incident_id = $1 AND t.status IN ('new','open','pending_user') AND t.type <> 'security'
+        ORDER BY t.number FOR UPDATE OF t`,
       [incidentId],
     );
+    const tickets = rows.map(mapTicket);
     const status: TicketStatus = input.solve ? 'solved' : 'pending_user';
-    for (const { id } of ids) {
-      const ticket = await getTicket(tx, id);
-      await this.postReply(tx, actor, ticket, ticket.lang === 'en' && input.bodyEn ? input.bodyEn : input.body, status);
+    const now = this.clock();
+    const author = staffIdOf(actor);
+    for (let i = 0; i < tickets.length; i += BULK_CHUNK) {
+      const chunk = tickets.slice(i, i + BULK_CHUNK);
+      const texts = chunk.map((ticket) => (ticket.lang === 'en' && input.bodyEn ? input.bodyEn : input.body));
+      const inserted = await tx.query<{ id: string; ticket_id: string }>(
+        `INSERT INTO ticket_messages (ticket_id, kind, author_id, body, created_at)
+         SELECT u.ticket_id, 'reply', $3, u.body, $4 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(ticket_id, body, n)
+          ORDER BY u.n RETURNING id, ticket_id`,
+        [chunk.map((ticket) => ticket.id), texts, author, now],
+      );
+      const messageIds = new Map(inserted.map((r) => [r.ticket_id, r.id]));
+      const mails = chunk.map((ticket, n) => {
+        const ctx = this.mailContext(ticket);
+        const text = texts[n]!;
+        return { ticket, mail: status === 'solved' ? solvedMail(ctx, text) : replyMail(ctx, text) };
+      });
+      await tx.query(
+        `INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+        [
+          mails.map(({ ticket }) => `<ticket-${ticket.id}-reply-${messageIds.get(ticket.id)}@${this.opts.mailDomain}>`),
+          mails.map(({ ticket }) => ticket.email),
+          mails.map(({ mail }) => mail.subject),
+          mails.map(({ mail }) => mail.text),
+          mails.map(({ ticket }) => ticket.id),
+        ],
+      );
+      const columns = chunk.map((ticket) => this.statusColumns(ticket, status, now, true));
+      await tx.query(
+        `UPDATE tickets t SET status = u.status, sla_paused_at = u.paused, first_response_due_at = u.first_due,
+                resolution_due_at = u.resolution_due, first_responded_at = u.responded, solved_at = u.solved, updated_at = $8
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
+                AS u(id, status, paused, first_due, resolution_due, responded, solved)
+          WHERE t.id = u.id`,
+        [
+          chunk.map((ticket) => ticket.id),
+          columns.map((c) => c.status),
+          columns.map((c) => c.pausedAt),
+          columns.map((c) => c.firstResponseDueAt),
+          columns.map((c) => c.resolutionDueAt),
+          columns.map((c) => c.firstRespondedAt),
+          columns.map((c) => c.solvedAt),
+          now,
+        ],
+      );
     }
-    await this.audit(tx, actor, input.solve ? 'incident.solve_linked' : 'incident.reply_linked', incidentId, { tickets: ids.length }, 'incident');
-    return { count: ids.length };
+    await this.audit(tx, actor, input.solve ? 'incident.solve_linked' : 'incident.reply_linked', incidentId, { tickets: tickets.length }, 'incident');
+    return { count: tickets.length };
   }
 
   /** Open incidents staff can link a ticket to. */

@@ -26,7 +26,7 @@ const SECURITY_STEPS = {
 
 export function confirmationMail(
   c: MailContext,
-  ticket: { type: TicketType; body: string; phone: string; phoneHours: string },
+  ticket: { type: TicketType; phone: string; phoneHours: string },
   incidentUpdate: string | null,
 ): MailText {
   const ja = c.lang === 'ja';
@@ -50,7 +50,9 @@ export function confirmationMail(
         : `\nThis looks related to the incident in progress. The latest update:\n\n${incidentUpdate}\n\nPlease avoid trading until it is fixed. We will tell you here when it is over.`,
     );
   }
-  lines.push(ja ? `\n--- お問い合わせ内容 ---\n${ticket.body}` : `\n--- Your message ---\n${ticket.body}`);
+  // The user's own text is not quoted: anyone can type any address into the form, and this mail must not
+  // carry a stranger's words (a phishing link) under the exchange's name. It is on the ticket page.
+  lines.push(ja ? '\nお問い合わせの内容は下のリンクから確認できます。' : '\nYour message is on the page linked below.');
   return { subject, text: lines.join('\n') + footer(c) };
 }
 

@@ -21,7 +21,6 @@ const TYPE_FIT: Record<TicketType, Partial<Record<Incident['type'], number>>> = 
   security: {},
   other: {},
 };
-const LINK_THRESHOLD = 2;
 
 function normalize(text: string): string {
   return text.normalize('NFKC').toLowerCase();
@@ -44,6 +43,11 @@ function componentNames(component: Component): string[] {
   return [component.nameJa, component.nameEn].map(normalize).filter((n) => n.length >= 2);
 }
 
+/**
+ * A ticket that names components must name one the incident affects. A ticket that names none ("is it
+ * down?") is linked to an outage only when exactly one outage is open: then there is no doubt which one it
+ * means. Ties are left for staff: a wrong automatic answer is worse than none.
+ */
 export function matchIncident(
   ticket: { type: TicketType; text: string },
   incidents: readonly Incident[],
@@ -51,29 +55,40 @@ export function matchIncident(
 ): IncidentMatch | null {
   const text = normalize(ticket.text);
   const ticketTerms = terms(ticket.text);
-  let best: IncidentMatch | null = null;
-  for (const incident of incidents) {
-    const active = incident.kind === 'incident' ? isIncidentOpen(incident.status) : incident.status === 'in_progress' || incident.status === 'verifying';
-    if (!active) continue;
+  const open = incidents.filter((i) => i.kind === 'incident' && isIncidentOpen(i.status));
+  const mentioned = new Map<string, string>();
+  for (const c of components) {
+    if (c.isGroup) continue;
+    const named = componentNames(c).find((n) => text.includes(n));
+    if (named) mentioned.set(c.id, named);
+  }
+  const openOutages = open.filter((i) => i.type === 'outage').length;
+  const candidates: IncidentMatch[] = [];
+  for (const incident of open) {
     const fit = TYPE_FIT[ticket.type][incident.type];
     if (!fit) continue;
-    let score = fit;
-    const reasons = [`type ${ticket.type} fits ${incident.kind} type ${incident.type} +${fit}`];
-    for (const id of incident.componentIds) {
-      const component = components.find((c) => c.id === id);
-      const named = component && componentNames(component).find((n) => text.includes(n));
-      if (named) {
-        score += 2;
-        reasons.push(`mentions affected component "${named}" +2`);
-      }
+    const reasons = [`type ${ticket.type} fits incident type ${incident.type}`];
+    let score = 0;
+    const overlap = incident.componentIds.filter((id) => mentioned.has(id));
+    if (mentioned.size > 0 && overlap.length === 0) continue;
+    for (const id of overlap) {
+      score += 2;
+      reasons.push(`mentions affected component "${mentioned.get(id)}" +2`);
     }
     const shared = [...terms(`${incident.nameJa} ${incident.nameEn ?? ''}`)].filter((w) => !STOP_TERMS.has(w) && ticketTerms.has(w));
     if (shared.length >= 2) {
       score += 1;
       reasons.push(`shares words with the incident name (${shared.slice(0, 5).join(', ')}) +1`);
     }
-    if (score < LINK_THRESHOLD) continue;
-    if (!best || score > best.score) best = { incidentId: incident.id, score, reasons };
+    if (score === 0 && mentioned.size === 0 && ticket.type === 'outage' && incident.type === 'outage' && openOutages === 1) {
+      score = 1;
+      reasons.push('a general outage report while this is the only open outage +1');
+    }
+    if (score === 0) continue;
+    candidates.push({ incidentId: incident.id, score: score + fit, reasons });
   }
+  candidates.sort((a, b) => b.score - a.score);
+  const [best, second] = candidates;
+  if (!best || (second && second.score === best.score)) return null;
   return best;
 }

@@ -243,10 +243,13 @@ export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): P
   if (filter.assignee === 'none') where.push('t.assignee_id IS NULL');
   else if (filter.assignee) where.push(`t.assignee_id = ${p(filter.assignee)}`);
   if (filter.sla) {
-    const limit = filter.sla === 'breached' ? p(now) : p(new Date(now.getTime() + 60 * 60_000));
-    where.push(`t.status IN ('new','open','pending_user') AND t.sla_paused_at IS NULL AND (
-      (t.first_responded_at IS NULL AND t.first_response_due_at < ${limit}) OR t.resolution_due_at < ${limit})`);
-    if (filter.sla === 'due_soon') where.push(`NOT ((t.first_responded_at IS NULL AND t.first_response_due_at < ${p(now)}) OR t.resolution_due_at < ${p(now)})`);
+    // The same rule as the badges: a first response is late if it came, or the clock stopped, or now is, after
+    // its due date; a resolution likewise (finished tickets are not in this filter).
+    const breached = (at: string) => `(t.first_response_due_at < COALESCE(t.first_responded_at, t.sla_paused_at, ${at})
+      OR t.resolution_due_at < COALESCE(t.sla_paused_at, ${at}))`;
+    where.push(`t.status IN ('new','open','pending_user')`);
+    if (filter.sla === 'breached') where.push(breached(p(now)));
+    else where.push(`t.sla_paused_at IS NULL AND NOT ${breached(p(now))} AND ${breached(p(new Date(now.getTime() + 60 * 60_000)))}`);
   }
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const limit = Math.min(filter.limit ?? 100, 500);

@@ -26,6 +26,10 @@ export const CATEGORY_HINT_WEIGHT = 2;
 const INCIDENT_WEIGHT = 8;
 /** A worry that an incident might have happened, without any sign that it did. */
 const WORRY_WEIGHT = 3;
+/** A security question that is explicitly hypothetical leans "other" (how-to / policy question). */
+const HYPOTHETICAL_WEIGHT = 2;
+/** How many occurrences of one incident pattern are examined (the first ones may be hypothetical). */
+const MAX_OCCURRENCES = 8;
 /** Below this, a type's evidence is too thin and the ticket is "other". */
 const MIN_TYPE_SCORE = 2;
 const MAX_REASONS = 16;
@@ -124,6 +128,9 @@ export function normalizeForTriage(text: string): string {
 
 /** A bounded window inside one sentence. */
 const W = (n: number): string => `[^。!?\\n]{0,${n}}`;
+const re = (source: string): RegExp => new RegExp(foldKana(source));
+/** Either order, inside one sentence. */
+const near = (a: string, b: string, n: number): string => `(?:${a})${W(n)}(?:${b})|(?:${b})${W(n)}(?:${a})`;
 
 const TWOFA = String.raw`(?:二段階認証|2段階認証|二要素認証|2要素認証|2fa|two[- ]?factor|2-step|two[- ]step|\bmfa\b|authenticator|認証アプリ|認証コード|ワンタイムパスワード|\botp\b)`;
 const WITHDRAW = String.raw`(?:出金|送金|引き出し|引出し|引出|出庫|withdraw(?:al|als|n|s)?|withdrew)`;
@@ -157,6 +164,41 @@ const WORRY_AFTER = new RegExp(foldKana(String.raw`^[^。!?\n]{0,6}(?:ていな�
 const QUESTION_AFTER = new RegExp(foldKana(String.raw`^[^。!?\n]{0,6}(?:んですか|のですか|んでしょうか|のでしょうか|ですか|\?)`));
 /** The exchange in the news, not the user's own account. */
 const NEWS_CONTEXT = new RegExp(foldKana(String.raw`ニュース|報道|噂|うわさ|\bnews\b|\brumou?rs?\b|取引所が|bitbankが|\bthe exchange (?:was|got|has been)\b|\bis bitbank\b`));
+/** Generic "hacked" words that may be about another exchange in the news rather than the user's account. */
+const ABOUT_ELSEWHERE = new Set(['security.compromised', 'security.breach']);
+const SENTENCE_END = /[。!?\n]/;
+const MAX_SENTENCE = 300;
+
+/** The sentence(s) around [start, end), ending punctuation included. */
+function sentenceAround(text: string, start: number, end: number): string {
+  const isEnd = (i: number): boolean => SENTENCE_END.test(text[i] ?? '') || (text[i] === '.' && (i + 1 >= text.length || text[i + 1] === ' '));
+  let a = start;
+  const lo = Math.max(0, start - MAX_SENTENCE);
+  while (a > lo && !isEnd(a - 1)) a--;
+  let b = end;
+  const hi = Math.min(text.length, end + MAX_SENTENCE);
+  while (b < hi && !isEnd(b)) b++;
+  return text.slice(a, Math.min(text.length, b + 1));
+}
+
+const REALISED_ALL = new RegExp(REALISED.source, 'g');
+const CONDITIONAL_BEFORE = re(String.raw`\bif\b|\bwhen\b|\bin case\b|もし|仮に|万が一|万一`);
+/** Something in the sentence did happen (not "if my account got hacked"). */
+function realisedIn(sentence: string): boolean {
+  REALISED_ALL.lastIndex = 0;
+  for (let k = 0; k < MAX_OCCURRENCES; k++) {
+    const m = REALISED_ALL.exec(sentence);
+    if (!m) return false;
+    if (m[0].length === 0) {
+      REALISED_ALL.lastIndex++;
+      continue;
+    }
+    if (!CONDITIONAL_BEFORE.test(sentence.slice(Math.max(0, m.index - 30), m.index))) return true;
+  }
+  return false;
+}
+/** "SIM swap attacks", "phishing scams": the topic in general, not an event. */
+const GENERIC_AFTER = /^[^。!?\n]{0,3}(?:attacks|scams|schemes|frauds|in general)\b/;
 const WORRY_AROUND = /\b(?:worried|afraid|concerned|scared|wonder(?:ing)?)\b[^.!?\n]{0,40}\b(?:might|may|could)\b/;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -168,18 +210,98 @@ interface Rule {
   type: TicketType;
   weight: number;
   re: RegExp;
-  /** The rule only counts when this also occurs somewhere in the text. */
-  needs?: RegExp;
+  /** The same pattern with the g flag, to look past an occurrence that does not count. */
+  all: RegExp;
+  /** The rule only counts when this (each of these) also occurs somewhere in the text. */
+  needs?: RegExp | RegExp[];
   /** The rule does not count when this occurs anywhere in the text. */
   unless?: RegExp;
 }
 
-function rule(id: string, type: TicketType, weight: number, source: string, needs?: RegExp, unless?: RegExp): Rule {
-  const r: Rule = { id, type, weight, re: new RegExp(foldKana(source)) };
+function rule(id: string, type: TicketType, weight: number, source: string, needs?: RegExp | RegExp[], unless?: RegExp): Rule {
+  const folded = foldKana(source);
+  const r: Rule = { id, type, weight, re: new RegExp(folded), all: new RegExp(folded, 'g') };
   if (needs) r.needs = needs;
   if (unless) r.unless = unless;
   return r;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Incident concepts. The incident detector below combines these small lexicons ("an unknown X", "X happened and
+// the user did nothing", "someone else did X", "a scammer asked and the user gave Y"...) rather than listing whole
+// sentences, so that new phrasings of the same situation are still caught. Hiragana is folded to katakana.
+// ---------------------------------------------------------------------------------------------------------------
+
+
+/** Casual and polite "did it (and regret it)" endings after a verb stem in the te-form. */
+const DONE = String.raw`(?:てしま|でしま|ちゃ|ちま|じゃっ|ました|た(?![いくめ])|だ(?![いくめ]))`;
+/** A passive that happened (not 「されていない」). */
+const PASSIVE_DONE = String.raw`(?:て(?!(?:い|お)?(?:ない|ません|な))|た(?![いくめ])|まし)`;
+/** What the user holds: a balance, coins, the wallet. */
+const C_HOLDINGS = String.raw`残高|資産|コイン|通貨|仮想通貨|暗号資産|ウォレット|中身|保有(?:して(?:い)?た)?(?:分|資産|通貨|コイン)?|預け(?:て(?:い)?た)?(?:資産|お金|分)|お金|日本円|ビットコイン|イーサ|リップル|\b(?:btc|eth|xrp|ltc|usdt|usdc|bch|sol|doge|jpy|xlm)\b|\bbalances?\b|\bfunds\b|\bmoney\b|\bcoins\b|\bcrypto\b|\bassets\b|\bholdings\b|\bsavings\b|\bwallet\b|\bportfolio\b`;
+/** ... has vanished. */
+const C_VANISHED = String.raw`ゼロ(?!に(?:し|す))|\b0円|0に(?:な|減)|空っぽ|からっぽ|カラッポ|空に(?:な|され)|消え(?:て|た|ま)|消失|(?:なく|無く|失く)なっ|9割|ほぼ(?:全部|すべて|ゼロ)|\bgone\b(?! up| down| through)|\b(?:is|are|at|to|now|shows?|showing|went to) (?:0|zero)\b|\bempty\b|\bemptied\b|\bdrained\b|\bwiped\b|\bdisappeared\b|\bvanished\b|\bshow(?:s|ing)? (?:0|zero|nothing)\b|\bnothing left\b`;
+/** A deposit that has not arrived yet: a zero balance is then a trading question, not a theft. */
+const C_PENDING_DEPOSIT = String.raw`(?:${DEPOSIT})${W(40)}(?:まだ|のまま|反映|\bstill\b|\byet\b|credited|reflected)`;
+/** A transfer still on its way: "the receiving wallet shows nothing" is then a trading question. */
+const C_IN_FLIGHT = String.raw`${C_PENDING_DEPOSIT}|(?:${WITHDRAW}|送っ|\bsent\b|\btransfer)${W(60)}(?:txid|\btx\b|completed|完了|まだ|\bstill\b|\byet\b|\bafter \d|届(?:い)?て(?:い)?(?:ない|ません)|着金して|未着|\barriv|\breceiv)`;
+/** The user says they did nothing / it was not them. */
+const C_NO_AGENCY = String.raw`何も(?:して|やって|触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった|ねー|ねえ)|(?:触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった)(?!か)|(?:した|やった|行った|頼んだ|注文した|出金した|送金した|ログインした|申請した|変更した|売った|買った|承認した|登録した|作った|作成した)(?:記憶|覚え|おぼえ)(?:が|は|も)?(?:全く|一切|まったく)?(?:ない|無い|ありません|ないです|ございません)|記憶に(?:ない|無い|ありません|ございません)|そんな(?:操作|こと|注文|出金|送金|申請|変更|の)?(?:は|を)?(?:して|やって|頼んで|した覚えは)(?:い|お)?(?:ない|ません)|(?:私|自分|本人|僕|俺)(?:じゃ|では|で)(?:ない|ありません|ないです|はない)|\bhaven'?t (?:touched|done anything(?! wrong)|used it)\b|\bdidn'?t (?:touch|do anything(?! wrong))\b|\bnever (?:touched|did anything(?! wrong))\b|\bwasn'?t me\b|\bnot me\b|\bnot mine\b|\bi (?:did ?n[o']?t|never) (?:do|make|request|authori[sz]e|approve|place|initiate|send|trade|sell|buy|add|reset|enable|disable|log ?in|sign ?in)\b|\bwithout my (?:permission|consent|knowledge|authori[sz]ation|approval)\b|\bnobody else (?:has|knows)\b`;
+/** Something happened to the account: money moved, someone logged in, a setting changed, coins vanished. */
+const C_ACCOUNT_EVENT = String.raw`出金|送金|引き出|売却|売られ|売って|買われ|購入され|約定|注文|移され|送られ|抜かれ|ログインされ|ログイン(?:通知|履歴|が(?:あ))|アクセスされ|アクセス(?:履歴|の形跡)|変更され|変えられ|解除され|追加され|なくなっ|消え|ゼロ|空っぽ|\bwithdr|\btransfer|\bsent\b|\bsold\b|\bbought\b|\btrades?\b|\borders?\b|\bmoved\b|\blog(?:g)?ed in\b|\blogins?\b|\bsign-?ins?\b|\bchanged\b|\breset\b|\bremoved\b|\badded\b|\bdisabled\b|\bgone\b|\bdrained\b|\bbalance\b|\bzero\b`;
+/** Another person: an ex-partner, a stranger, a hacker. */
+const C_OTHER_PERSON = String.raw`元(?:夫|妻|彼|カレ|カノ|彼女|旦那|嫁|パートナー|恋人|交際相手)|別れた(?:夫|妻|彼|彼女|恋人|相手)|ストーカー|ハッカー|犯人|(?:第三者|他人|誰か|知らない人|見知らぬ人|何者か|だれか)(?:が|に|によって|から)|\bmy ex\b|\bex-?(?:husband|wife|boyfriend|girlfriend|partner)\b|\bsomeone(?: else)?\b|\bsomebody(?: else)?\b|\bhackers?\b|\battackers?\b|\bscammers?\b|\bthie(?:f|ves)\b|\ba stranger\b`;
+/** ... acting on the user's account. */
+const C_THEIR_ACTION = String.raw`ログイン|アクセス|操作し|操作され|使って|使われ|入って|入られ|出金|送金|引き出|売って|売られ|売却|買って|買われ|取引して|変更|知って(?:い)?る|知られ|\blog(?:g)?(?:ed|s|ing)? ?in(?:to)?\b|\bloged\b|\baccess(?:ed|ing)?\b|\bknows? my\b|\bha(?:s|ve|d) my\b|\bus(?:ed|es|ing) my\b|\bwithdr|\btransferr?(?:ed|ing)\b|\bsold\b|\bselling\b|\bbought\b|\bbuying\b|\btrading\b|\bplac(?:ed|ing)\b|\bmaking trades\b|\bsent (?:my|all|\d)|\bmoved\b|\bchanged\b|\breset\b|\bstole\b|\btook\b|\bdrained\b|\bemptied\b|\bgot into\b|\bin my account\b|\bhas access\b|\bhijack`;
+/** Signs of a scam or an impersonator: who the user was dealing with. */
+const C_SCAM = String.raw`不審|怪しい|怪しげ|\bsuspicious\b|\bsketchy\b|\bshady\b|詐欺|騙され|だまされ|騙し|名乗る|名乗っ|を名乗|と名乗|だという人|だと言う人|と称する|称して|を装|なりすまし|成りすまし|偽|ニセ|にせもの|っぽい(?:アプリ|サイト|メール|sms|url|ページ)|公式(?:じゃ|では)な|本物(?:じゃ|では)な|フィッシング|投資(?:グループ|サークル|案件|話|の先生|セミナー|サイト|アプリ)|マッチングアプリ|出会い系|で知り合|知り合った|先生|アシスタント|必ず(?:儲か|増え)|元本保証|高配当|ロマンス|本人確認センター|サポートセンター|セキュリティ(?:センター|チーム|部門)|\bscam|\bfraud|\bfake\b|\bphish|\bclaim(?:ing|ed) to be\b|\bpretend|\bimpersonat|\bposing as\b|\bsaid (?:he|she|they) (?:was|were|are|is)\b|\bwho said\b|\bdating\b|\bmet (?:someone|a (?:guy|man|woman|girl|lady|person)|him|her)\b|\btelegram\b|\bwhatsapp\b|\binvestment (?:group|platform|site|app|opportunity|mentor|coach|scheme|program)\b|\bturned out to be (?:fake|a scam|fraud|phishing|bogus|not)|\bnot (?:the )?(?:official|real)\b|\bsupport chat\b|\bairdrop\b|\bgiveaway\b|\bmentor\b|\bguaranteed (?:returns?|profits?)\b`;
+/** What a victim hands over. */
+const C_VALUABLE = String.raw`パスワード|暗証番号|認証コード|確認コード|ワンタイム|コード|番号|秘密鍵|シード|復元フレーズ|\bid\b|ログイン情報|アカウント情報|個人情報|カード情報|免許証|身分証|マイナンバー|apiキー|二段階認証|2段階認証|2fa|sms|btc|eth|xrp|usdt|usdc|ビットコイン|イーサ|リップル|仮想通貨|暗号資産|コイン|通貨|お金|円|資金|全額|アドレス|サイト|アプリ|画面|リンク|url|qrコード`;
+/** ...and the handing over, by the user, in the past. */
+const C_GAVE_JA = String.raw`(?:${C_VALUABLE})${W(30)}(?:教え|伝え|入力し|入れ|打ち込ん|送っ|送り|送信し|送金し|振り込ん|振込し|渡し|見せ|共有し|承認し|許可し|読み上げ|答え|登録し|貼り付け|スキャンし|入金し|開い|押し|クリックし|タップし)${DONE}|(?:送金|振込|振り込み|入金|ログイン|サインイン|インストール|ダウンロード|接続)(?:を)?し${DONE}|(?:リンク|url|メール|sms|サイト|アプリ)${W(20)}(?:ログイン|サインイン|入力)(?:し)?${DONE}`;
+const C_GAVE_EN = String.raw`\b(?:i|we|she|he|mom|mum|mother|dad|father|wife|husband)\b(?:\s[\w']+){0,3}?\s(?:entered|typed|gave(?! up)|told (?:them|him|her|the \w+) (?:my|the|our)|sent|transferred|installed|shared|read (?:them|him|her|out)|approved|clicked|tapped|logged in|signed in|connected|submitted|provided|handed|downloaded|paid|deposited|scanned|signed|input|allowed|let (?:him|her|them)|did (?:it|that|as)|followed)\b(?! (?:you|it to you|them to you|the (?:link|url|screenshot|email|mail) to you)\b)`;
+/** Remote-control and screen-sharing tools (tech-support scams). */
+const C_REMOTE = String.raw`anydesk|teamviewer|team viewer|quicksupport|quick assist|chrome remote|遠隔操作|遠隔|リモート(?:操作|アクセス|サポート|デスクトップ)|画面共有|画面を(?:共有|見せ)|\bscreen ?shar|\bshar(?:e|ed|ing) (?:my|the|his|her) screen\b|\bremote (?:access|desktop|control|support)\b`;
+const C_REMOTE_DONE = String.raw`入れ${DONE}|インストール(?:し)?${DONE}|見せ${DONE}|共有(?:し)?${DONE}|使${W(2)}${DONE}|接続(?:し)?${DONE}|操作され|\binstalled\b|\bdownloaded\b|\bshared\b|\blet (?:him|her|them)\b|\bi did(?: it| that| so)?\b|\ballowed\b|\bgave (?:him|her|them)\b|\bconnected\b|\bran it\b|\bopened it\b`;
+/** A phone or computer... */
+const C_DEVICE = String.raw`スマホ|スマートフォン|携帯|ケータイ|iphone|アイフォン|android|アンドロイド|\bpc\b|パソコン|ノートパソコン|タブレット|ipad|端末|\bphone\b|\blaptop\b|\bcomputer\b|\bdevice\b|\btablet\b|\bmacbook\b`;
+/** ...stolen or lost... */
+const C_LOST = String.raw`盗まれ|盗難|取られ|すられ|スられ|ひったくられ|置き引き|なくし|無くし|失くし|紛失|落とし|置き忘れ|\bstolen\b|\bsnatched\b|\bpickpocket|\blost\b|\bleft (?:it|my)\b`;
+/** ...while still signed in, or followed by an account event. */
+const C_STILL_SIGNED_IN = String.raw`ログイン(?:した)?(?:まま|状態)|ログインしっぱなし|ロック(?:を)?(?:して|かけて)(?:い)?(?:ない|なかった|ません)|パスコード(?:なし|を設定して(?:い)?ない)|\b(?:still |was |am |is |stayed )logged in\b|\bsigned in\b|\blogged into\b|\b(?:wasn'?t|was not|isn'?t|not) locked\b|\bunlocked\b|\bno (?:passcode|pin|lock|screen lock)\b|(?:出金|送金|ログイン|変更|\bwithdrawal|\blogin|\bsign-?in|\bpassword (?:change|reset)|\btransfer)(?:申請)?(?:を|が)?(?:受け付け|完了|の?通知|の?お知らせ|の?メール|(?:した|された|されました|がありました|しました)(?:という|との|って)|(?: request)? (?:confirmation|notification|alert|email)s?\b)`;
+/** Codes and verification messages... */
+const C_CODE = String.raw`認証コード|確認コード|ワンタイム(?:パスワード)?|セキュリティコード|ログインコード|コード|\b2fa\b|\botp\b|\bcodes?\b|\bverification (?:code|sms|text)s?`;
+/** ...arriving unasked. */
+const C_UNASKED = String.raw`勝手に|頼んで(?:い)?(?:ない|ません)|依頼して(?:い)?(?:ない|ません)|リクエストして(?:い)?(?:ない|ません)|要求して(?:い)?(?:ない|ません)|操作して(?:い)?(?:ない|ません)|身に覚えの?(?:ない|無い)|覚えの?(?:ない|無い)|心当たりの?(?:ない|無い)|何もして(?:い)?ない|(?:何回|何度|次々|立て続け|続々|連続|大量|何通)${W(8)}(?:届|来る|来て|来ます|来た|送られて)|\bdidn'?t (?:request|ask for|ask|initiate|trigger)\b|\bdid not (?:request|ask)\b|\bnever (?:requested|asked for)\b|\bnot requested\b|\bunrequested\b|\bunsolicited\b|\bwithout (?:me )?(?:requesting|asking|doing anything|logging in)\b|\bkeep (?:getting|receiving)\b|\bkeeps? (?:coming|arriving)\b`;
+/** Credentials and security settings... */
+const C_CREDENTIAL = String.raw`パスワード|暗証番号|メールアドレス|メアド|登録メール|電話番号|携帯番号|二段階認証|2段階認証|2fa|認証アプリ|認証方法|認証設定|authenticator|出金先|送金先|アドレス帳|ホワイトリスト|登録情報|登録住所|銀行口座|振込先|apiキー|セキュリティ設定|言語設定|ユーザー名|\bpassword\b|\bpasscode\b|\bpin\b|\b(?:my |registered |account |login )e-?mail(?: address)?\b|\be-?mail address\b|\bphone number\b|\bmobile number\b|\bauthenticator\b|\bwithdrawal address(?:es)?\b|\bwhitelist\b|\baddress book\b|\bbank account\b|\bapi keys?\b|\bsecurity settings\b|\blanguage settings?\b|\busername\b|\bregistered (?:email|phone|address)\b`;
+/** ...altered by someone (passive, or "now a different one"). */
+const C_ALTERED = String.raw`変えられ${PASSIVE_DONE}|変更され${PASSIVE_DONE}|書き換え(?:られ|ら)|書き換わ|解除され${PASSIVE_DONE}|オフにされ|オフになって|無効(?:に)?(?:され|なって)|削除され${PASSIVE_DONE}|消され${PASSIVE_DONE}|追加され${PASSIVE_DONE}|登録され${PASSIVE_DONE}|作成され${PASSIVE_DONE}|作られ${PASSIVE_DONE}|リセットされ${PASSIVE_DONE}|(?:別の|知らない|違う|見知らぬ)${W(6)}(?:に|へ)(?:なって|変わ|変更|書き換)|変わって(?:いる|る|いた|た|いま)|\b(?:was|were|has been|have been|got|had been) (?!not |never )(?:\w+ )?(?:changed|reset|removed|deleted|disabled|turned off|added|replaced|switched|modified|altered)\b|\b(?:switched|changed) to (?:some|an?|another|chinese|russian|english)\b`;
+/** The user says it was them after all. */
+const C_SELF = String.raw`自分で(?:変更|やっ|し|ログイン|設定|操作)|自分が(?:変更|やっ|し|ログイン)|私が(?:変更|やっ|し|ログイン)|さっき(?:自分で)?変更した|本人です|私です|私でした|自分です|自分でした|自分なので|\bit was me\b|\bthat was me\b|\bthis was me\b|\bi (?:just )?(?:changed|updated|reset|did) (?:it|this|that|my)\b|\bby myself\b|\bmyself\b|\bi'?m the one\b`;
+/** An alert about the account... */
+const C_ALERT = String.raw`通知|メール|お知らせ|アラート|\bsms\b|メッセージ|\bemails?\b|\balerts?\b|\bnotifications?\b|\bnotified\b|\btexts?\b`;
+/** ...while the user was elsewhere or asleep. */
+const C_ALIBI = String.raw`寝て(?:いる|る|いた|た|いまし|まし)|就寝中|入院中|その(?:時間|時|とき)(?:は)?${W(10)}(?:寝|仕事|外出|使って(?:い)?な|ログインして(?:い)?な|触って(?:い)?な)|しか(?:持って|使って)(?:い)?(?:ない|ません)|\basleep\b|\bsleeping\b|\bin (?:bed|the hospital)\b|\bon a (?:plane|flight)\b|\bi only (?:use|have|own)\b`;
+/** Places a login should not come from. */
+const C_PLACE = String.raw`ロシア|中国|アメリカ|米国|韓国|北朝鮮|ベトナム|ブラジル|ナイジェリア|インド|ドイツ|フランス|イギリス|英国|ウクライナ|フィリピン|インドネシア|シンガポール|香港|台湾|マレーシア|トルコ|オランダ|カナダ|メキシコ|海外|外国|国外|\b(?:russia|china|usa|america|united states|korea|vietnam|brazil|nigeria|india|germany|france|uk|england|ukraine|thailand|philippines|indonesia|singapore|hong kong|taiwan|malaysia|turkey|netherlands|canada|mexico|romania|poland|iran|pakistan|bangladesh|kenya|ghana|argentina|colombia|spain|italy|abroad|overseas|another country|a foreign country|a different country)\b`;
+const C_ACCESS = String.raw`ログイン|サインイン|アクセス|接続|\blog(?:g)?(?:ed|s)? ?in(?:to)?\b|\bloged\b|\blogins?\b|\bsign(?:ed)?[- ]?ins?\b|\baccess(?:ed)?\b|\bdevice\b|\bip\b|\bsession\b|\bconnection\b`;
+/** The user's own access from abroad / a capability question: not an intrusion. */
+const C_OWN_ACCESS = String.raw`でき(?:ますか|る\?|るの|ません)|可能(?:ですか|\?)|しても(?:大丈夫|いい|良い)|\bcan i\b|\bcould i\b|\bwill i be able\b|\bis it (?:possible|ok|okay|safe)\b|\bi (?:will|want to|plan to|am going to|'?ll) (?:log|sign|access|use)\b|私が(?:ログイン|アクセス)|自分が(?:ログイン|アクセス)|\bi logged in\b|\bwhen i log\b|ログインでき|アクセスでき|利用でき|使え|\bcan'?t (?:log|access)|\bunable to\b|引っ越|移住|転勤|旅行|出張|滞在|住んで|\bmov(?:e|ed|ing) to\b|\btravel|\bliving\b|\blive in\b|\bvpn\b`;
+/** Another exchange / the news, not the user's own account. */
+const C_ELSEWHERE = String.raw`他の取引所|他取引所|他社|別の取引所|海外の?取引所|ほかの取引所|他のサービス|ニュース|報道|記事|\b(?:another|other|a different|some|that) (?:exchange|platform|service|company)s?\b|\bnews\b|\bheadlines?\b|\breported\b|\barticle\b`;
+
+const ELSEWHERE = re(C_ELSEWHERE);
+const OWN_ACCOUNT = re(String.raw`(?:私|自分|僕|俺|わたし)の(?:口座|アカウント|資産|残高|コイン|ウォレット)|\bmy (?:account|coins|funds|balance|wallet|crypto|assets|btc|eth|xrp)\b`);
+/** Clearly "I don't know this one" + something that touches the account. */
+const C_UNKNOWN_STRONG = String.raw`覚えの?(?:ない|無い)|覚えがない|記憶にない|見知らぬ|見覚えの?(?:ない|無い)|見たことの?(?:ない|無い)|心当たりの?(?:ない|無い)|\bunknown\b|\bunfamiliar\b|\bunrecogni[sz]ed\b|\bsomeone else'?s\b`;
+const C_UNKNOWN_WEAK = String.raw`謎の|不明な|変な|\bstrange\b|\bweird\b|\bforeign\b|\bodd\b|\bunusual\b`;
+const C_ACCESS_THING = String.raw`端末|デバイス|ブラウザ|\bip|ログイン|アクセス|セッション|注文|取引|送金|出金|引き出し|売買|\b(?:device|browser|ip|login|log-?in|sign-?in|session|order|trade|withdrawal|transfer|transaction|activity|computer|laptop)s?\b`;
+const C_ACCOUNT_THING = String.raw`${C_ACCESS_THING}|アドレス|apiキー|銀行口座|口座(?!番号)|場所|国|地域|パソコン|\bpc\b|スマホ|iphone|android|通知|\b(?:address|location|country|bank account|api key|wallet)(?:es|s)?\b`;
+const C_UNKNOWN_THING = String.raw`(?:${C_UNKNOWN_STRONG})${W(6)}(?:${C_ACCOUNT_THING})|(?:${C_UNKNOWN_WEAK})${W(4)}(?:${C_ACCESS_THING})|知らない${W(2)}(?:${C_ACCOUNT_THING}|うち|間)`;
+const C_STOLEN = String.raw`盗まれ|盗難|すられ|スられ|ひったくられ|置き引き|\bstolen\b|\bsnatched\b|\bpickpocket`;
+/** Only sending the evidence of a scam (a report), not falling for it. */
+const C_REPORT_ONLY = String.raw`(?:スクショ|スクリーンショット|画像|証拠)(?:を)?(?:お)?(?:送|転送|共有|添付)|\bscreenshots?\b`;
 
 /** Each is enough on its own for a security incident (type security, priority urgent). */
 const INCIDENT_RULES: Rule[] = [
@@ -293,6 +415,27 @@ const INCIDENT_RULES: Rule[] = [
     INCIDENT_WEIGHT,
     String.raw`(?:アドレス|メールアドレス|パスワード|電話番号|設定|出金先)${W(12)}(?:書き換えられ|書き換わ|書換えられ|すり替え)|(?:パスワード|メールアドレス|電話番号|二段階認証|2段階認証|出金先)(?:が)${W(6)}(?:変わって|変更されて|解除されて)(?:いる|る|います|いました|いた)|\b(?:password|email(?: address)?|phone number|2fa|two-factor authentication) (?:was|has been|got) (?:changed|reset|disabled|removed)\b|(?:メールアドレス|パスワード|電話番号|出金先|アドレス)(?:が)${W(6)}(?:別の|違う|知らない)${W(6)}(?:に)(?:なって|変わ)|\b(?:withdrawal address|address|email|password|phone number)\b${W(25)}\b(?:was|were|has been|got) (?:changed|replaced|swapped)\b${W(15)}\bwithout`,
   ),
+  // --- combinations of concepts (see the lexicons above) ---
+  rule('security.holdings_vanished', 'security', INCIDENT_WEIGHT, `(?:${C_HOLDINGS})${W(15)}(?:${C_VANISHED})`, undefined, re(C_IN_FLIGHT)),
+  rule('security.event_user_denies', 'security', INCIDENT_WEIGHT, C_NO_AGENCY, re(C_ACCOUNT_EVENT)),
+  rule('security.unknown_thing', 'security', INCIDENT_WEIGHT, C_UNKNOWN_THING),
+  rule('security.someone_else_acting', 'security', INCIDENT_WEIGHT, `(?:${C_OTHER_PERSON})${W(30)}(?:${C_THEIR_ACTION})`),
+  rule('security.scam_victim', 'security', INCIDENT_WEIGHT, `${C_GAVE_JA}|${C_GAVE_EN}`, re(C_SCAM), re(C_REPORT_ONLY)),
+  rule('security.remote_access_scam', 'security', INCIDENT_WEIGHT, near(C_REMOTE, C_REMOTE_DONE, 40)),
+  rule('security.device_stolen', 'security', INCIDENT_WEIGHT, near(C_DEVICE, C_STOLEN, 12)),
+  rule('security.device_lost_signed_in', 'security', INCIDENT_WEIGHT, near(C_DEVICE, C_LOST, 12), re(C_STILL_SIGNED_IN)),
+  rule('security.unasked_codes', 'security', INCIDENT_WEIGHT, near(C_CODE, C_UNASKED, 25)),
+  rule(
+    'security.credentials_altered',
+    'security',
+    INCIDENT_WEIGHT,
+    `(?:${C_CREDENTIAL})${W(20)}(?:${C_ALTERED})|(?:いつの間にか|いつのまにか|気づいたら|気付いたら|勝手に)${W(20)}(?:${C_ALTERED})`,
+    undefined,
+    re(C_SELF),
+  ),
+  rule('security.alert_while_away', 'security', INCIDENT_WEIGHT, C_ALIBI, [re(C_ALERT), re(`${C_ACCESS}|${C_ACCOUNT_EVENT}`)], re(C_SELF)),
+  rule('security.foreign_access', 'security', INCIDENT_WEIGHT, near(C_ACCESS, C_PLACE, 40), undefined, re(C_OWN_ACCESS)),
+  rule('security.breach', 'security', INCIDENT_WEIGHT, String.raw`\bbreach(?:ed)?\b|侵入され|侵害され|\bpwned\b`, SECURITY_OBJECT),
 ];
 
 /** Weighted evidence per type. A rule counts once, at its first occurrence. */
@@ -308,7 +451,31 @@ const RULES: Rule[] = [
     'security.suspicious_contact',
     'security',
     4,
-    String.raw`不審な|怪しい|アヤシイ|本物(?:ですか|かどうか|か|\?|なの|でしょうか)|\bsuspicious\b|\blegit(?:imate)?\b|\bgenuine\b|is (?:this|it|that) (?:really )?(?:real|from you|from bitbank)|\b(?:really|actually) from (?:you|bitbank)|\ba real (?:bitbank|email|address|site|app|one)\b|\bofficial (?:bitbank )?(?:email|address|site|app|account)\?`,
+    String.raw`不審な|怪しい|アヤシイ|本物(?:ですか|かどうか|か|\?|なの|でしょうか)|\bsuspicious\b|\blegit(?:imate)?\b|\bgenuine\b|is (?:this|it|that) (?:really )?(?:real|from you|from bitbank)|\b(?:really|actually) from (?:you|bitbank)|\ba real (?:bitbank|email|address|site|app|one)\b|\bofficial (?:bitbank )?(?:email|address|site|app|account)\?|無視して(?:いい|良い|大丈夫|も)|\b(?:safe to|can i|should i) ignore\b`,
+  ),
+  rule(
+    'security.received_message',
+    'security',
+    3,
+    String.raw`(?:」|"|')${W(3)}(?:って|という|との|と書|と)${W(4)}(?:sms|ショートメール|メール|メッセージ|電話|dm|連絡|手紙|ハガキ|はがき|line)|\b(?:texts?|sms|e-?mails?|messages?|calls?|dms?|letters?|voicemails?)\b${W(10)}\b(?:saying|that says|which says|claiming|telling me|asking me|asking for|warning)\b`,
+  ),
+  rule(
+    'security.suspicious_call',
+    'security',
+    4,
+    String.raw`\b(?:someone|somebody|a (?:man|woman|guy|person|caller)|they)\b${W(10)}\b(?:called|phoned|rang|texted|dm'?e?d|messaged|emailed|contacted)\b|\bhung up\b|電話が(?:かかって|来|あり)|電話を切|(?:電話|sms|メール)${W(15)}(?:聞かれ|尋ねられ|求められ)`,
+  ),
+  rule(
+    'other.security_howto',
+    'other',
+    4,
+    String.raw`見分け方|見分ける|見分けられ|見抜|注意点|気をつけ(?:る|た|れば)(?:こと|べき|点|方)|防ぐ(?:方法|には|ため)|対策(?:方法|として|は)|\bhow (?:to|do i|can i|should i) (?:spot|identify|recogni[sz]e|tell|detect|avoid|check if|verify)|\btips\b|best practices`,
+  ),
+  rule(
+    'other.safety_worry',
+    'other',
+    2,
+    String.raw`\bshould i (?:be )?(?:worried|concerned)\b|\bam i (?:safe|at risk)\b|\bis my (?:account|money|crypto|balance|coins?|funds?) (?:safe|at risk)\b|大丈夫(?:ですか|でしょうか|なの|\?)`,
   ),
   rule('security.freeze_request', 'security', 5, String.raw`(?:アカウント|口座)(?:を)?(?:すぐに|至急|今すぐ)?(?:止めて|ストップして)|(?:凍結|ロック|停止)(?:して|を)(?:ください|下さい|ほしい|欲しい|お願い)|\b(?:freeze|lock|block|suspend) my account\b`),
   rule(
@@ -316,8 +483,10 @@ const RULES: Rule[] = [
     'security',
     5,
     String.raw`(?:\blots of|\bmany\b|\bmultiple\b|\brepeated(?:ly)?\b|\bseveral\b|\bdozens of|大量の|何通も|何度も|繰り返し|次々)${W(25)}(?:password reset|\breset\b|2fa|\bcodes?\b|\blog ?ins?\b|ログイン|認証コード|パスワード(?:再設定|リセット)|再設定)`,
+    undefined,
+    new RegExp(foldKana(String.raw`\bi'?m the one\b|\bi (?:mistyped|typed (?:it )?wrong|entered (?:it )?wrong|forgot)\b|mistyp|\btypos?\b|自分で(?:間違|何度)|(?:間違え|間違っ)(?:た|て)(?:から|ので|せい|ため)|入力ミス|打ち間違|忘れて`)),
   ),
-  rule('security.account_alert', 'security', 3, String.raw`\bnew (?:device|login|sign-?in)\b|\blog ?in (?:alert|notification)s?\b|\bsign-?in (?:alert|notification)s?\b|ログイン通知|新しい(?:端末|デバイス)からの?ログイン`, undefined, new RegExp(foldKana(String.raw`\bit was me\b|\bthat was me\b|私です|私でした|自分です|自分でした|自分で(?:ログイン|した)`))),
+  rule('security.account_alert', 'security', 3, String.raw`\bnew (?:device|login|sign-?in)\b|\blog ?in (?:alert|notification)s?\b|\bsign-?in (?:alert|notification)s?\b|ログイン通知|新しい(?:端末|デバイス)からの?ログイン`, undefined, new RegExp(foldKana(String.raw`\bit was me\b|\bthat was me\b|私です|私でした|自分です|自分でした|自分で(?:ログイン|した)|(?:オン|オフ|有効|無効)に(?:する|したい|でき|して)|設定(?:は|方法|画面|でき|したい|はどこ|を)|\bturn (?:on|off)\b|\benable\b|\bdisable\b|\bsettings?\b|止め(?:る|たい|方)`))),
   rule('security.sim_signal_lost', 'security', 3, String.raw`急に圏外|突然圏外|\bno service\b`),
   rule('security.topic', 'security', 1, String.raw`${TWOFA}|パスワード|\bpassword\b|セキュリティ|\bsecurity\b|不正|秘密鍵|private key|\bhack`),
 
@@ -332,37 +501,38 @@ const RULES: Rule[] = [
     'outage.server_error',
     'outage',
     4,
-    String.raw`\b50[0-4]\b(?! ?(?:円|yen|jpy|btc|eth|xrp|usdt|ltc|枚|万|件|,\d|\.\d))|internal server error|bad gateway|service unavailable|gateway time-?out`,
+    String.raw`\b50[0-4]\b(?! ?(?:円|yen|jpy|btc|eth|xrp|usdt|ltc|枚|万|件|,\d|\.\d))|internal server error|bad gateway|service unavailable|gateway time-?out|サーバー?エラー|\bserver error`,
   ),
   rule('outage.client_error', 'outage', 3, String.raw`\b40[34]\b(?! ?(?:円|yen|jpy|btc|eth|xrp|usdt|ltc|枚|万|件|,\d|\.\d))`),
   rule('outage.regression', 'outage', 3, String.raw`stopped working|動かなくなっ|機能しなくなっ|使えなくなっ|\bnot working since\b|\b(?:having|experiencing) (?:issues|problems|an outage|difficulties)\b|\btakes? forever\b|アップデート後|アップデートしたら|更新したら|since the (?:last |latest )?update`),
-  rule('outage.error_code', 'outage', 4, String.raw`\b1000[78]\b|system (?:is )?busy|\bbusy\b|混雑|混み合っ|try again later|しばらくしてから`),
+  rule('outage.error_code', 'outage', 4, String.raw`\b1000[0-9]\b|\berror (?:code )?\d{3,5}\b|エラーコード${W(3)}\d{3,5}|\bon every (?:order|request|call)\b|system (?:is )?busy|\bbusy\b|混雑|混み合っ|try again later|しばらくしてから`),
   rule('outage.unstable', 'outage', 3, String.raw`不安定|\bunstable\b|\bflaky\b|\bintermittent|途切れ|\bdead\b|死んで`),
   rule('outage.error', 'outage', 2, String.raw`エラー|\berrors?\b`),
+  rule('outage.status_page', 'outage', 2, String.raw`status page|ステータスページ|障害情報|\boperational\b`),
   rule('outage.system_error', 'outage', 3, String.raw`システムエラー|\bsystem error|エラーが(?:発生|出|表示|起き|返)|\berror (?:page|screen|message)\b|(?:something went wrong)`),
   rule(
     'outage.broken_screen',
     'outage',
     3,
-    String.raw`真っ白|白い画面|blank (?:page|screen)|white screen|画面が(?:固ま|フリーズ)|フリーズ|(?:app|アプリ)(?:が|は)?${W(10)}(?:落ちる|落ちます|落ちて|クラッシュ|強制終了)|\bcrash(?:es|ed|ing)?\b|起動しない|起動しなく|起動できない|起動しません|開かない|開けない|開けません|開きません|\bspinning\b|loading (?:forever|screen)|\bstuck (?:on|at) (?:the )?(?:loading|splash)|読み込み中のまま|ぐるぐる|くるくる|ローディング|読み込(?:めない|みが終わらない|まない)|読み込み中|ローディング中|\bkeeps? loading\b|(?:ページ|画面|サイト|トップ|アプリ|\bpage|\bsite)${W(10)}(?:表示されない|表示されません|出ない|出ません|映らない)`,
+    String.raw`真っ白|白い画面|blank (?:page|screen)|white screen|画面が(?:固ま|フリーズ)|フリーズ|(?:app|アプリ)(?:が|は)?${W(10)}(?:落ちる|落ちます|落ちて|クラッシュ|強制終了)|\bcrash(?:es|ed|ing)?\b|\bhang(?:s|ing)?\b|\bfreez(?:es|ing)\b|固まる|ループ|\bloops?\b|起動しない|起動しなく|起動できない|起動しません|開かない|開けない|開けません|開きません|\bspinning\b|loading (?:forever|screen)|\bstuck (?:on|at) (?:the )?(?:loading|splash)|読み込み中のまま|ぐるぐる|くるくる|ローディング|読み込(?:めない|みが終わらない|まない)|読み込み中|ローディング中|\bkeeps? loading\b|(?:ページ|画面|サイト|トップ|アプリ|\bpage|\bsite)${W(10)}(?:表示されない|表示されません|出ない|出ません|映らない)`,
   ),
   rule(
     'outage.slow',
     'outage',
     3,
-    String.raw`\b(?:slow|laggy|lagging|lag|sluggish|unresponsive)\b|\btaking \d+ (?:seconds|secs|minutes)\b|重い|重すぎ|重たい|激重|激遅|重くて|もっさり|もたつ|もたもた|カクカク|かくかく|(?:サイト|アプリ|画面|動作|表示|読み込み|ページ|サーバー?|反応|レスポンス)(?:が|の)?(?:とても|すごく|かなり|めちゃ|非常に)?(?:遅|重)`,
+    String.raw`\b(?:slow|laggy|lagging|lag|sluggish|unresponsive)\b|\btaking \d+ (?:seconds|secs|minutes)\b|重い|重すぎ|重たい|激重|激遅|重くて|もっさり|もたつ|もたもた|カクカク|かくかく|(?:サイト|アプリ|画面|動作|動き|表示|読み込み|ページ|サーバー?|反応|レスポンス|応答|処理)(?:が|の|は)?${W(6)}(?:遅|重)|\bresponses? (?:are |is )?(?:taking|slow)`,
   ),
   rule(
     'outage.not_updating',
     'outage',
     4,
-    String.raw`更新されない|更新されません|更新されていない|更新されていません|更新が止ま|止まったまま|同じ表示のまま|表示が変わらない|配信${W(6)}(?:止ま|停止|来な|途絶)|固まったまま|\bstale\b|not updating|(?:hasn'?t|haven'?t|isn'?t|not) (?:been )?(?:refresh|updat)(?:ed|ing)?\b|isn'?t updating|stopped updating|not refreshing|(?:chart|price|order ?book|ticker|feed)s? (?:is |are )?(?:stuck|frozen)|(?:app|price|chart|screen|page|site|ticker|order ?book)s?${W(20)}\bfr(?:ozen|eez(?:es|ing))\b|(?:price|chart|価格|チャート|板|レート)${W(20)}(?:hasn'?t moved|not moving|動かない|動いていない|動きません)`,
+    String.raw`更新されない|更新されません|更新されていない|更新されていません|更新が止ま|止まったまま|同じ表示のまま|表示が変わらない|配信${W(15)}(?:止ま|停止|来な|途絶)|固まったまま|\bstale\b|not updating|(?:hasn'?t|haven'?t|isn'?t|not) (?:been )?(?:refresh|updat)(?:ed|ing)?\b|isn'?t updating|stopped updating|not refreshing|(?:chart|price|order ?book|ticker|feed)s? (?:is |are )?(?:stuck|frozen)|(?:app|price|chart|screen|page|site|ticker|order ?book)s?${W(20)}\bfr(?:ozen|eez(?:es|ing))\b|(?:price|chart|価格|チャート|板|レート)${W(20)}(?:hasn'?t moved|not moving|動かない|動いていない|動きません)`,
   ),
   rule('outage.realtime_feed', 'outage', 2, String.raw`websocket|web socket|ウェブソケット|板情報|板が|order ?book|\bstream\b|\bfeed\b|チャート|\bchart\b`),
-  rule('outage.disconnect', 'outage', 3, String.raw`(?:connection|socket|stream|feed|session)s?${W(20)}\bdrop(?:s|ped|ping)?\b|切断|disconnect(?:s|ed|ing)?|接続${W(10)}切れ|time ?outs?\b|timed out|timing out|times out|タイムアウト|応答がない|応答しない|no response`),
+  rule('outage.disconnect', 'outage', 3, String.raw`(?:connection|socket|stream|feed|session)s?${W(20)}\bdrop(?:s|ped|ping)?\b|切断|discon+ect(?:s|ed|ing)?|接続${W(10)}切れ|time ?outs?\b|timed out|timing out|times out|タイムアウト|応答がない|応答しない|no response from (?:the )?(?:server|api|site|app)`),
   rule('outage.maintenance', 'outage', 4, String.raw`メンテナンス|メンテ|maintenance|scheduled downtime`),
   rule('outage.everyone_affected', 'outage', 2, String.raw`ほかの人も|他の人も|他の方も|みんな|皆さん|全員|私だけ|自分だけ|同じ症状|同じ問題|\bfriends? (?:have|has|are|is)\b|\bsame (?:problem|issue)\b|\beveryone\b|other users|anyone else|just me\b|only me\b`),
-  rule('outage.api_failing', 'outage', 2, String.raw`\bapi\b${W(20)}(?:エラー|error|失敗|fail|返|止ま|動かない|使えない|down|return|respond|broken|not working)`),
+  rule('outage.api_failing', 'outage', 2, String.raw`\bapi\b${W(20)}(?:エラー|error|失敗|fail|返|止ま|動かない|使えない|down|return|respond|broken|not working|遅|slow|タイムアウト|time)|(?:エラー|\berrors?\b|失敗|\bfail)${W(30)}\b(?:via|through|from|on|with) (?:the |your )?api\b`),
   rule('outage.broken', 'outage', 2, String.raw`\b429\b|too many requests|\b(?:is|are|seems?|looks?) (?:\w+ )?broken\b|壊れてい|おかしくな`),
   rule('outage.bot_context', 'outage', 1, String.raw`\bbots?\b|自動売買|自動取引|market making|マーケットメイク|アルゴ`),
   rule('outage.login_failing', 'outage', 1, String.raw`(?:ログイン|サインイン)(?:が)?(?:できな|できませ)|\b(?:can'?t|cannot|unable to) (?:log|sign) ?in\b`),
@@ -398,6 +568,8 @@ const RULES: Rule[] = [
     'trading',
     4,
     String.raw`(?:送っ|送金|送信|送った|移し|移動|\bsent\b|\btransferred\b|\bmoved\b)${W(30)}(?:届いて(?:い)?(?:ない|ません)|届かない|届きません|着いていない|反映され(?:ない|ません|ていない)|\bnot (?:arrived|received|showing|credited)|\b(?:hasn'?t|haven'?t|never) (?:arrived|been received|shown up|showed up|been credited))`,
+    undefined,
+    new RegExp(foldKana(String.raw`(?:再設定|リセット|確認|認証|登録|招待)(?:用の|の)?メール|\b(?:reset|confirmation|verification|activation) (?:e-?mail|link|mail)`)),
   ),
   rule(
     'trading.balance_mismatch',
@@ -434,7 +606,7 @@ const RULES: Rule[] = [
     'trading.fee_problem',
     'trading',
     3,
-    String.raw`手数料${W(20)}(?:高|二重|2重|多く|間違|おかし|違う|余分|二回|2回|マイナス|負の|正しい)|\bnegative fee|\b(?:charged|deducted)\b${W(30)}\b(?:twice|double|too much|more than|extra)\b|double[- ]charged|wrong fee|\bfees? (?:is |was |were )?(?:wrong|incorrect|higher|too high|twice)|overcharged|\bfees?\b${W(30)}\b(?:higher|more than|wrong|incorrect|too (?:high|much)|twice|double)\b`,
+    String.raw`手数料${W(20)}(?:高|二重|2重|多く|間違|おかし|違う|余分|二回|2回|マイナス|負の|正しい)|\bnegative fee|\b(?:charged|deducted)\b${W(30)}\b(?:twice|double|too much|more than|extra)\b|double[- ]charged|wrong fee|\bfees? (?:is |was |were )?(?:wrong|incorrect|higher|too high|twice)|overcharged|\bfees?\b${W(30)}\b(?:higher|more than|wrong|incorrect|too (?:high|much)|twice|double)\b|\bfees?\b${W(40)}\d(?:\.\d+)? ?%${W(20)}\bbut\b|手数料${W(20)}(?:表示と|記載と|と違|違い)`,
   ),
   rule('trading.fee', 'trading', 1, String.raw`手数料|\bfees?\b`),
   rule(
@@ -460,7 +632,7 @@ const RULES: Rule[] = [
     'trading.outage_consequence',
     'trading',
     3,
-    String.raw`(?:障害|メンテ(?:ナンス)?|ダウン|落ちて)${W(6)}(?:のせいで|せいで|のため|中に|中の|の間|の影響で|によって|時に|時の|時間帯|最中)|(?:障害|メンテ(?:ナンス)?)で|\bduring the (?:outage|downtime|maintenance)\b|\bbecause of the (?:outage|downtime)\b`,
+    String.raw`(?:障害|メンテ(?:ナンス)?|ダウン|落ちて)${W(6)}(?:のせいで|せいで|のため|中に|中の|の間|の影響で|によって|時に|時の|時間帯|最中)|(?:障害|メンテ(?:ナンス)?|エラー)で|\bdue to (?:an? |the )?(?:server |system )?error\b|\bduring the (?:outage|downtime|maintenance)\b|\bbecause of the (?:outage|downtime)\b`,
   ),
   rule('trading.compensation', 'trading', 3, String.raw`補償|賠償|\bcompensat|損失|大損|損をし|損した|\blost (?:money|\d)|\bloss(?:es)?\b`),
   rule(
@@ -510,6 +682,7 @@ const RULES: Rule[] = [
     3,
     String.raw`海外(?:に|へ)(?:移住|引っ越|転居|転勤|住)|\b(?:moved|moving|relocat(?:e|ed|ing)) (?:abroad|overseas|to another country)\b|\bnon-?resident\b|非居住|居住国|在留カード|外国籍|residence card|\bvisa\b|\b(?:my )?(?:country|region|jurisdiction) (?:is |has been )?(?:now )?(?:restricted|banned|not supported|unsupported)\b|対象外の国|\btax resid`,
   ),
+  rule('regulatory.kyc_questions', 'regulatory', 4, String.raw`source of (?:funds|wealth|income)|annual income|\bincome and assets\b|\boccupation\b|purpose of (?:trading|transactions?|use|the account)|年収|資産状況|金融資産|職業|勤務先|取引(?:の)?目的|利用目的|資金(?:の)?(?:出所|源)`),
   rule('regulatory.consent', 'regulatory', 2, String.raw`同意(?:しない|しなければ|する|が必要|ボタン)|\bagree to the\b|\bconsent to\b`),
   rule('regulatory.trading_limit', 'regulatory', 2, String.raw`取引上限|上限が設定|\blimits? (?:imposed|set) by\b`),
 
@@ -532,12 +705,13 @@ const RULES: Rule[] = [
     'other.account_access',
     'other',
     3,
-    String.raw`(?:ログイン|サインイン)(?:が)?(?:できな|できませ|できず|不可)|\b(?:can'?t|cannot|unable to) (?:log|sign) ?in\b|\blocked(?: out)?\b|ロックされ|ロックが|凍結され|\baccount (?:is |was |has been )?(?:frozen|locked|suspended)\b|\breset (?:email|link|mail)\b|再設定メールが届かない|${TWOFA}${W(15)}(?:なくし|紛失|機種変更|合わ(?:ない|ず)|通らない|使えない|届かない)|\blost my (?:phone|device|authenticator)\b|機種変更|${TWOFA}${W(20)}(?:\bempty\b|空に|空っぽ|消え|なくなっ|\bgone\b)|(?:スマホ|スマートフォン|携帯|端末)${W(6)}(?:紛失|なくし|失くし|壊れ|故障)|\bcodes? (?:is |are )?(?:not working|invalid|wrong|rejected)\b|(?:sms|コード|認証|\bcodes?\b)${W(20)}(?:届かない|届きません|来ない|来ません|\bnot (?:received|arriving)|\bnever (?:arrives?|came|comes))|\b(?:didn'?t|did not|don'?t|do not|can'?t|cannot) (?:receive|get)${W(10)}\b(?:sms|codes?|verification)\b`,
+    String.raw`(?:ログイン|サインイン)(?:が)?(?:できな|できませ|できず|不可)|\b(?:can'?t|cannot|unable to) (?:log|sign) ?in\b|\blocked(?: out)?\b|ロックされ|ロックが|凍結され|\baccount (?:is |was |has been )?(?:frozen|locked|suspended)\b|\breset (?:email|link|mail)\b|再設定メールが届かない|${TWOFA}${W(15)}(?:なくし|紛失|機種変更|合わ(?:ない|ず)|通らない|使えない|届かない)|\blost my (?:phone|device|authenticator)\b|機種変更|${TWOFA}${W(20)}(?:\bempty\b|空に|空っぽ|消え|なくなっ|\bgone\b)|(?:スマホ|スマートフォン|携帯|端末|\bphone\b)${W(12)}(?:紛失|なくし|失くし|壊れ|壊し|故障|水没|割れ|落とし|\bbroke\b|\bbroken\b|\bdropped\b|\bdied\b|\bdead\b|\bfactory reset)|\bcodes? (?:is |are )?(?:not working|invalid|wrong|rejected)\b|(?:sms|コード|認証|\bcodes?\b)${W(20)}(?:届かない|届きません|来ない|来ません|\bnot (?:received|arriving)|\bnever (?:arrives?|came|comes))|\b(?:didn'?t|did not|don'?t|do not|can'?t|cannot) (?:receive|get)${W(10)}\b(?:sms|codes?|verification)\b`,
   ),
   rule('other.twofa_reset', 'other', 3, String.raw`${TWOFA}${W(10)}(?:リセット|解除|再設定|\breset\b|\bdisable\b|\bremove\b)|\breset (?:my )?${TWOFA}`),
   rule('other.forgot_password', 'other', 3, String.raw`パスワードを忘れ|パスワード忘れ|\bforgot (?:my )?password\b`),
-  rule('other.feature_request', 'other', 3, String.raw`\bsupport for\b|\badd (?:support|a new|new)\b|\blisting\b|上場(?:して|予定|させて)|取り扱って(?:ほしい|欲しい)|取扱(?:い)?(?:予定|してほしい)|対応(?:して)?(?:ほしい|欲しい|予定)|機能(?:は|が)?(?:ありますか|欲しい|追加)|feature request|would be nice|please add`),
+  rule('other.feature_request', 'other', 3, String.raw`\bdo you (?:offer|have|support|provide)\b|(?:サービス|機能)(?:は|って)(?:ありますか|ある)|\bsupport for\b|\badd (?:support|a new|new)\b|\blisting\b|上場(?:して|予定|させて)|取り扱って(?:ほしい|欲しい)|取扱(?:い)?(?:予定|してほしい)|対応(?:して)?(?:ほしい|欲しい|予定)|機能(?:は|が)?(?:ありますか|欲しい|追加)|feature request|would be nice|please add`),
   rule('other.info', 'other', 3, String.raw`最小|最低|\bminimum\b|\bmaximum\b|いくらから|\bhow much is\b|\bwant to know\b|知りたい|について(?:質問|知りたい|教えて)`),
+  rule('other.support_followup', 'other', 3, String.raw`\bhaven'?t heard back|\bno (?:response|reply|answer)s? (?:yet|from (?:you|support))|(?:返事|返信|回答|連絡)が(?:ない|来ない|来ません|まだ|ありません)|問い合わせ${W(10)}(?:返事|返信|回答)|審査${W(15)}(?:終わらない|終わりません|進まない|まだ)|\b(?:kyc|verification|documents?)\b${W(40)}\b(?:no response|still (?:pending|waiting|under review)|haven'?t heard)`),
   rule('other.api_docs', 'other', 3, String.raw`レート制限|rate limits?|仕様|ドキュメント|documentation|\bdocs\b|\bsdk\b`),
   rule('other.tax_documents', 'other', 2, String.raw`年間取引報告書|取引報告書|annual (?:trade |trading )?report|tax (?:document|statement|form)s?|確定申告|損益計算|tax return`),
   rule('other.safety_advice', 'other', 2, String.raw`秘密鍵|private key|バックアップ|\bbackup\b|seed phrase|シードフレーズ|安全(?:ですか|性|に)|\bis it safe\b|\bsafe to\b|\bprotect\b|守る|セキュリティ設定`),
@@ -546,8 +720,8 @@ const RULES: Rule[] = [
 /** Outage priority: an API / bot / real-time feed failure stops automated trading. */
 const API_CONTEXT = new RegExp(foldKana(String.raw`\bapi\b|websocket|web socket|ウェブソケット|板情報|order ?book|\bstream\b|\bfeed\b|\bbots?\b|自動売買|自動取引|market making|マーケットメイク|\brest\b`));
 const OUTAGE_BLOCKING = new Set(['outage.down', 'outage.server_error', 'outage.error_code', 'outage.broken_screen', 'outage.not_updating', 'outage.disconnect', 'outage.api_failing']);
-const PROBLEM = new RegExp(foldKana(String.raw`来ません|来ない|\bnever (?:received|got|arrived)\b|\bhaven'?t (?:received|heard|got)\b|\brejected\b|却下|否認|差し戻|通りません|通らない|何度やっても|\bkeeps? failing\b|終わらない|終わりません|進まない|進みません|経っても|たっても|\bstill (?:not|waiting|pending)\b|できない|できません|できず|エラー|\berror\b|\bcan'?t\b|\bcannot\b|\bunable\b|doesn'?t work|not working|届かない|届きません|never arrives?|\bfail`));
-const SECURITY_REPORT = new RegExp(foldKana(String.raw`注意喚起|\bwarn (?:other|users|people)\b|(?:人|アカウント|者|サイト|アプリ)がいます|(?:人|アカウント|者)がいる|転送|\bforward|\bthere(?:'s| is| are)\b|広告|出回|出ています|\bads?\b|があります|が存在|見つけ|報告|通報|お知らせします|削除|\bremove\b|takedown|\bfound\b|\breport(?:ing|ed)?\b|take (?:it|them) down|拡散`));
+const PROBLEM = new RegExp(foldKana(String.raw`ループ|先に進め|進めない|\bloops?\b|\bhangs?\b|no (?:response|reply|answer)|返事が|返信が|回答が|\bheard back\b|来ません|来ない|\bnever (?:received|got|arrived)\b|\bhaven'?t (?:received|heard|got)\b|\brejected\b|却下|否認|差し戻|通りません|通らない|何度やっても|\bkeeps? failing\b|終わらない|終わりません|進まない|進みません|経っても|たっても|\bstill (?:not|waiting|pending)\b|できない|できません|できず|エラー|\berror\b|\bcan'?t\b|\bcannot\b|\bunable\b|doesn'?t work|not working|届かない|届きません|never arrives?|\bfail`));
+const SECURITY_REPORT = new RegExp(foldKana(String.raw`注意喚起|please do something|対応(?:を)?(?:お願い|して(?:ください|下さい|ほしい))|対処して|\bimpersonating\b|なりすまして(?:い)|\bgiveaway\b|\bwarn (?:other|users|people)\b|(?:人|アカウント|者|サイト|アプリ)がいます|(?:人|アカウント|者)がいる|転送|\bforward|\bthere(?:'s| is| are)\b|広告|出回|出ています|\bads?\b|があります|が存在|見つけ|報告|通報|お知らせします|削除|\bremove\b|takedown|\bfound\b|\breport(?:ing|ed)?\b|take (?:it|them) down|拡散`));
 const URGENT_WORDS = new RegExp(foldKana(String.raw`緊急|至急|急ぎ|大至急|\burgent|\basap\b|\bimmediately\b|今すぐ`));
 const LARGE_WORDS = new RegExp(foldKana(String.raw`全財産|全額|全資産|\ball my (?:funds|money|savings|assets|crypto|coins)\b|life savings|everything i have`));
 /** Large amounts raise priority only for money being moved (not for an order's price level). */
@@ -630,7 +804,7 @@ export function triage(input: { text: string; category?: TicketType | undefined;
     for (const r of rules) {
       const m = r.re.exec(text);
       if (!m) continue;
-      if (r.needs && !r.needs.test(text)) continue;
+      if (r.needs && !(Array.isArray(r.needs) ? r.needs.every((n) => n.test(text)) : r.needs.test(text))) continue;
       if (r.unless && r.unless.test(text)) continue;
       hits.push({ rule: r, matched: quote(m), index: m.index, end: m.index + m[0].length });
     }
@@ -641,23 +815,43 @@ export function triage(input: { text: string; category?: TicketType | undefined;
   const scores: Record<TicketType, number> = { outage: 0, security: 0, trading: 0, regulatory: 0, other: 1 };
 
   // 1. Security incident.
-  let incidentHits = run(INCIDENT_RULES);
-  let suppressed: string | null = null;
-  if (incidentHits.length > 0 && HYPOTHETICAL.test(text) && QUESTION.test(text) && !REALISED.test(text)) {
-    suppressed = find(HYPOTHETICAL);
-    incidentHits = [];
-  }
+  // Each rule's first occurrence that is not inside a hypothetical question ("what if my account got hacked?"),
+  // not about another exchange in the news, and not a mere worry ("was I hacked?").
+  const isQuestion = QUESTION.test(text);
+  const incidentHits: Hit[] = [];
   const worries: Hit[] = [];
-  incidentHits = incidentHits.filter((h) => {
-    const after = text.slice(h.end, h.end + 20);
-    const isWorry =
-      WORRY_AFTER.test(after) || WORRY_AROUND.test(text.slice(Math.max(0, h.index - 40), h.end)) || (QUESTION_AFTER.test(after) && NEWS_CONTEXT.test(text));
-    if (isWorry) worries.push(h);
-    return !isWorry;
-  });
+  let suppressed: string | null = null;
+  for (const r of INCIDENT_RULES) {
+    if (r.needs && !(Array.isArray(r.needs) ? r.needs.every((n) => n.test(text)) : r.needs.test(text))) continue;
+    if (r.unless && r.unless.test(text)) continue;
+    r.all.lastIndex = 0;
+    for (let k = 0; k < MAX_OCCURRENCES; k++) {
+      const m = r.all.exec(text);
+      if (!m) break;
+      if (m[0].length === 0) {
+        r.all.lastIndex++;
+        continue;
+      }
+      const h: Hit = { rule: r, matched: quote(m), index: m.index, end: m.index + m[0].length };
+      const sentence = sentenceAround(text, h.index, h.end);
+      if (HYPOTHETICAL.test(sentence) && (isQuestion || QUESTION.test(sentence)) && !realisedIn(sentence)) {
+        suppressed ??= find(HYPOTHETICAL);
+        continue;
+      }
+      if (ABOUT_ELSEWHERE.has(r.id) && ELSEWHERE.test(sentence) && !OWN_ACCOUNT.test(sentence)) continue;
+      const after = text.slice(h.end, h.end + 20);
+      if (WORRY_AFTER.test(after) || GENERIC_AFTER.test(after) || WORRY_AROUND.test(text.slice(Math.max(0, h.index - 40), h.end)) || (QUESTION_AFTER.test(after) && NEWS_CONTEXT.test(text))) {
+        worries.push(h);
+        continue;
+      }
+      incidentHits.push(h);
+      break;
+    }
+  }
   const worry = worries[0];
   const incident = incidentHits.length > 0;
   if (!incident && worry) scores.security += WORRY_WEIGHT;
+  if (!incident && suppressed) scores.other += HYPOTHETICAL_WEIGHT;
 
   // 2. Weighted evidence.
   const hits = run(RULES);
@@ -713,7 +907,7 @@ export function triage(input: { text: string; category?: TicketType | undefined;
   } else if (type === 'outage') {
     const blocking = [...hitIds].some((id) => OUTAGE_BLOCKING.has(id));
     const apiWords = find(API_CONTEXT);
-    if (apiWords && blocking) priority = set('high', 'priority.api_outage', apiWords, 'API / bots / real-time feed affected');
+    if (apiWords && (blocking || hitIds.has('outage.slow'))) priority = set('high', 'priority.api_outage', apiWords, 'API / bots / real-time feed affected');
     else if (!blocking && (hitIds.has('outage.maintenance') || hitIds.has('outage.slow')) && !PROBLEM.test(text))
       priority = set('low', 'priority.outage_minor', matchedOf('outage.maintenance') || matchedOf('outage.slow'), 'maintenance question or slowness only');
     else priority = set('normal', 'priority.outage_default', '', 'service problem');
