@@ -152,7 +152,7 @@ export class SupportDesk {
    * latest public update), the confirmation email queued — all in one statement, so the number the user sees
    * exists, and nothing exists if it is not shown.
    */
-  async submit(input: ContactInput, meta: { lang: 'ja' | 'en'; ip: string | null }): Promise<SubmitResult> {
+  async submit(input: ContactInput, meta: { lang: 'ja' | 'en'; ip: string | null; sendConfirmation?: boolean }): Promise<SubmitResult> {
     const form = parseContact(input);
     const result: TriageResult = triage({
       text: form.body,
@@ -193,21 +193,23 @@ export class SupportDesk {
        ), o AS (
          INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id)
          SELECT $20, $2, replace($21, $23, t.number::text),
-                replace(CASE WHEN t.incident_id IS NULL THEN $22 ELSE $24 END, $23, t.number::text), t.id FROM t
+                replace(CASE WHEN t.incident_id IS NULL THEN $22 ELSE $24 END, $23, t.number::text), t.id FROM t WHERE $26
        )
        SELECT id, number FROM t
        UNION ALL
-       SELECT id, number FROM tickets WHERE submission_key = $25 AND NOT EXISTS (SELECT 1 FROM t)`,
+       SELECT id, number FROM tickets WHERE submission_key = $25 AND email = $2 AND NOT EXISTS (SELECT 1 FROM t)`,
       [
         id, form.email, meta.lang, form.body, form.orderId, form.transactionId, form.asset, form.amount, form.category,
         result.type, result.priority, JSON.stringify(reasons), incident?.id ?? null,
         due.firstResponseDueAt, due.resolutionDueAt, now, meta.ip,
         autoAnswer?.text ?? null, autoAnswer?.id ?? null,
         `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER, linkedMail.text,
-        form.submissionKey,
+        form.submissionKey, meta.sendConfirmation !== false,
       ],
     );
-    const row = rows[0]!;
+    const row = rows[0];
+    // The key was used by someone else's submission: say so rather than show them that ticket.
+    if (!row) throw new KinkyuError('CONFLICT', { rule: 'submission_reused' });
     const ticket = row.id === id ? null : await getTicket(this.db, row.id);
     return {
       ticketId: row.id,

@@ -8,7 +8,14 @@
  *     Only the first TRIAGE_MAX_CHARS characters are analysed.
  *  2. A strong-signal detector looks for a security *incident* (unauthorised access, theft, hijacked 2FA/email/
  *     password, phishing victims, SIM swap, leaked API keys, withdrawals/logins/orders the user does not
- *     recognise). A hypothetical question ("what if my account gets hacked?") is not an incident.
+ *     recognise). Besides phrase rules it combines small concept lexicons, so that new wordings of the same situation
+ *     are caught: holdings that vanished or were moved (passive voice), an account event the user denies, an unknown
+ *     device/address/destination, another person acting on the account, a scam or impersonator plus the user handing
+ *     over secrets or funds, remote-access tools, a stolen device or a lost one still signed in, codes arriving
+ *     unasked, credentials altered by someone, alerts while the user slept, logins from abroad, exposure (shared PC,
+ *     borrowed laptop) followed by an event. Missing a takeover is far worse than a false alarm, so any one of these
+ *     makes the ticket security + urgent, unless its own sentence is a hypothetical question ("what if my account
+ *     gets hacked?"), it is about another exchange / a rumour, or it is a mere worry ("was I hacked?").
  *  3. Otherwise weighted patterns per type are summed (plus a modest bonus for the user-chosen category); the
  *     best type wins, "other" when nothing stands out.
  *  4. Priority rules per type (money at risk, long waits, large amounts, API/bot outages → high; general questions
@@ -149,7 +156,7 @@ const PHISH_CONTEXT = new RegExp(
 );
 /** A hypothetical or preventive question ("in case", 「場合」) — not a report that something happened. */
 const HYPOTHETICAL = new RegExp(
-  foldKana(String.raw`場合|際(?:は|に)|in case|what if|\bif (?:my|someone|somebody|anyone|i|an?|the|they|he|she|hackers?)\b|^(?:can|could|would|will) (?:hackers?|someone|somebody|anyone|they)\b|\bprepare|\bprevent|\bprotect|防ぐ|防止|対策|予防|備え|ないように|ないため|遭わない|あわない|避ける|\bavoid`),
+  foldKana(String.raw`場合|(?:さ|ら)れたら(?!しい)|(?<!ウ)としたら|(?<!ウ)とすると|もし(?!かして|かしたら)|仮に|万が一|万一|際(?:は|に)|in case|what if|\bif (?:my|someone|somebody|anyone|i|an?|the|they|he|she|hackers?)\b|^(?:can|could|would|will) (?:hackers?|someone|somebody|anyone|they)\b|\bis it possible\b|\bpossible for (?:someone|anyone|hackers?|others?)\b|\b(?:could|can|would) (?:someone|somebody|anyone|hackers?|a hacker|others)\b|\bprepare|\bprevent|\bprotect|防ぐ|防止|対策|予防|備え|ないように|ないため|遭わない|あわない|避ける|\bavoid`),
 );
 const QUESTION = new RegExp(foldKana(String.raw`\?|ですか|ますか|でしょうか|教えて|知りたい|\bhow\b|\bwhat\b|\bshould i\b`));
 /** Evidence that it did happen, which beats a hypothetical marker elsewhere in the text. */
@@ -165,7 +172,7 @@ const QUESTION_AFTER = new RegExp(foldKana(String.raw`^[^。!?\n]{0,6}(?:んで�
 /** The exchange in the news, not the user's own account. */
 const NEWS_CONTEXT = new RegExp(foldKana(String.raw`ニュース|報道|噂|うわさ|\bnews\b|\brumou?rs?\b|取引所が|bitbankが|\bthe exchange (?:was|got|has been)\b|\bis bitbank\b`));
 /** Generic "hacked" words that may be about another exchange in the news rather than the user's account. */
-const ABOUT_ELSEWHERE = new Set(['security.compromised', 'security.breach']);
+const ABOUT_ELSEWHERE = new Set(['security.compromised', 'security.breach', 'security.someone_else_acting']);
 const SENTENCE_END = /[。!?\n]/;
 const MAX_SENTENCE = 300;
 
@@ -238,28 +245,51 @@ const DONE = String.raw`(?:てしま|でしま|ちゃ|ちま|じゃっ|ました
 /** A passive that happened (not 「されていない」). */
 const PASSIVE_DONE = String.raw`(?:て(?!(?:い|お)?(?:ない|ません|な))|た(?![いくめ])|まし)`;
 /** What the user holds: a balance, coins, the wallet. */
-const C_HOLDINGS = String.raw`残高|資産|コイン|通貨|仮想通貨|暗号資産|ウォレット|中身|保有(?:して(?:い)?た)?(?:分|資産|通貨|コイン)?|預け(?:て(?:い)?た)?(?:資産|お金|分)|お金|日本円|ビットコイン|イーサ|リップル|\b(?:btc|eth|xrp|ltc|usdt|usdc|bch|sol|doge|jpy|xlm)\b|\bbalances?\b|\bfunds\b|\bmoney\b|\bcoins\b|\bcrypto\b|\bassets\b|\bholdings\b|\bsavings\b|\bwallet\b|\bportfolio\b`;
+const C_HOLDINGS = String.raw`残高|資産|コイン|通貨|仮想通貨|暗号資産|ウォレット|中身|保有(?:して(?:い)?た)?(?:分|資産|通貨|コイン)?|預け(?:て(?:い)?た)?(?:資産|お金|分)|お金|日本円|ビットコイン|イーサ|リップル|(?<![a-z])(?:btc|eth|xrp|ltc|usdt|usdc|bch|sol|doge|jpy|xlm)\b|\bbalances?\b|\bfunds\b|\bmoney\b|\bcoins\b|\bcrypto\b|\bassets\b|\bholdings\b|\bsavings\b|\bwallet\b|\bportfolio\b`;
 /** ... has vanished. */
-const C_VANISHED = String.raw`ゼロ(?!に(?:し|す))|\b0円|0に(?:な|減)|空っぽ|からっぽ|カラッポ|空に(?:な|され)|消え(?:て|た|ま)|消失|(?:なく|無く|失く)なっ|9割|ほぼ(?:全部|すべて|ゼロ)|\bgone\b(?! up| down| through)|\b(?:is|are|at|to|now|shows?|showing|went to) (?:0|zero)\b|\bempty\b|\bemptied\b|\bdrained\b|\bwiped\b|\bdisappeared\b|\bvanished\b|\bshow(?:s|ing)? (?:0|zero|nothing)\b|\bnothing left\b`;
+const C_VANISHED = String.raw`ゼロ(?!に(?:し|す))|\b0円|0に(?:な|減)|空っぽ|からっぽ|カラッポ|空に(?:な|され)|消え(?:て|た|ま)|消失|(?:なく|無く|失く)なっ|9割|ほぼ(?:全部|すべて|ゼロ)|\bgone\b(?! up| down| through)|\b(?:is|are|at|to|now|shows?|showing|went to) (?:0|zero)\b|\bempty\b|\bemptied\b|\bdrained\b|\bwiped\b|\bdisappeared\b|\bvanished\b|\bshow(?:s|ing)? (?:0|zero|nothing)\b|\bnothing left\b|\bmissing from\b`;
 /** A deposit that has not arrived yet: a zero balance is then a trading question, not a theft. */
 const C_PENDING_DEPOSIT = String.raw`(?:${DEPOSIT})${W(40)}(?:まだ|のまま|反映|\bstill\b|\byet\b|credited|reflected)`;
 /** A transfer still on its way: "the receiving wallet shows nothing" is then a trading question. */
-const C_IN_FLIGHT = String.raw`${C_PENDING_DEPOSIT}|(?:${WITHDRAW}|送っ|\bsent\b|\btransfer)${W(60)}(?:txid|\btx\b|completed|完了|まだ|\bstill\b|\byet\b|\bafter \d|届(?:い)?て(?:い)?(?:ない|ません)|着金して|未着|\barriv|\breceiv)`;
+const C_IN_FLIGHT = String.raw`${C_PENDING_DEPOSIT}|(?:${DEPOSIT})(?:の)?(?:方法|やり方|手順|したい|しようと)|\bhow (?:do|can|to) (?:i )?deposit\b|\bwant to deposit\b|(?:${WITHDRAW}|送っ|\bsent\b|\btransfer)${W(60)}(?:txid|\btx\b|completed|完了|まだ|\bstill\b|\byet\b|\bafter \d|届(?:い)?て(?:い)?(?:ない|ません)|着金して|未着|\barriv|\breceiv)`;
 /** The user says they did nothing / it was not them. */
-const C_NO_AGENCY = String.raw`何も(?:して|やって|触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった|ねー|ねえ)|(?:触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった)(?!か)|(?:した|やった|行った|頼んだ|注文した|出金した|送金した|ログインした|申請した|変更した|売った|買った|承認した|登録した|作った|作成した)(?:記憶|覚え|おぼえ)(?:が|は|も)?(?:全く|一切|まったく)?(?:ない|無い|ありません|ないです|ございません)|記憶に(?:ない|無い|ありません|ございません)|そんな(?:操作|こと|注文|出金|送金|申請|変更|の)?(?:は|を)?(?:して|やって|頼んで|した覚えは)(?:い|お)?(?:ない|ません)|(?:私|自分|本人|僕|俺)(?:じゃ|では|で)(?:ない|ありません|ないです|はない)|\bhaven'?t (?:touched|done anything(?! wrong)|used it)\b|\bdidn'?t (?:touch|do anything(?! wrong))\b|\bnever (?:touched|did anything(?! wrong))\b|\bwasn'?t me\b|\bnot me\b|\bnot mine\b|\bi (?:did ?n[o']?t|never) (?:do|make|request|authori[sz]e|approve|place|initiate|send|trade|sell|buy|add|reset|enable|disable|log ?in|sign ?in)\b|\bwithout my (?:permission|consent|knowledge|authori[sz]ation|approval)\b|\bnobody else (?:has|knows)\b`;
+const C_NO_AGENCY = String.raw`何も(?:して|やって|触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった|ねー|ねえ)|(?:触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった)(?!か)|(?:した|やった|行った|頼んだ|注文した|出金した|送金した|ログインした|申請した|変更した|売った|買った|承認した|登録した|作った|作成した)(?:記憶|覚え|おぼえ)(?:が|は|も)?(?:全く|一切|まったく)?(?:ない|無い|ありません|ないです|ございません)|記憶に(?:ない|無い|ありません|ございません)|そんな(?:操作|こと|注文|出金|送金|申請|変更|の)?(?:は|を)?(?:して|やって|頼んで|した覚えは)(?:い|お)?(?:ない|ません)|(?:私|自分|本人|僕|俺)(?:じゃ|では|で)(?:ない|ありません|ないです|はない)|\bhaven'?t (?:touched|done anything(?! wrong)|used it)\b|\bdidn'?t (?:touch|do anything(?! wrong))\b|\bnever (?:touched|did anything(?! wrong))\b|\bwasn'?t me\b|\bnot me\b|\bnot mine\b|\bnone (?:of (?:them|these|which|those) )?(?:(?:is|are|was|were) )?(?:from|by|mine|me)\b|\bnot from me\b|\bi (?:definitely |certainly |absolutely |really |surely )?(?:didn'?t|did not|never did)(?=\s*(?:[.!?,]|$))|\bi (?:did ?n[o']?t|never) (?:ask|apply|sign up|register|consent)\b|そんな${W(6)}(?:して|やって|頼んで|申し込んで)(?:い|お)?(?:ない|ません)|\b(?:is|are|was|were)(?:n'?t| not) (?:mine|ours|me)\b|(?:私|自分)の(?:もの)?(?:じゃ|では)(?:ない|ありません)|\b(?:even though|although|but|when|while) i (?:was|am|wasn'?t|was not|'m not|am not) (?:not )?(?:logging|trying to log|signing|using)|ログインしようとして(?:い)?(?:ない|ません)|\bi (?:did ?n[o']?t|never) (?:do|make|request|authori[sz]e|approve|place|initiate|send|trade|sell|buy|add|reset|enable|disable|log ?in|sign ?in)\b|\bwithout my (?:permission|consent|knowledge|authori[sz]ation|approval)\b|\bwithout (?:asking|telling)(?: me)?\b|\bnobody else (?:has|knows)\b|申し込んで(?:い)?(?:ない|ません)|申請して(?:い)?(?:ない|ません)|手続き(?:を)?して(?:い)?(?:ない|ません)`;
 /** Something happened to the account: money moved, someone logged in, a setting changed, coins vanished. */
-const C_ACCOUNT_EVENT = String.raw`出金|送金|引き出|売却|売られ|売って|買われ|購入され|約定|注文|移され|送られ|抜かれ|ログインされ|ログイン(?:通知|履歴|が(?:あ))|アクセスされ|アクセス(?:履歴|の形跡)|変更され|変えられ|解除され|追加され|なくなっ|消え|ゼロ|空っぽ|\bwithdr|\btransfer|\bsent\b|\bsold\b|\bbought\b|\btrades?\b|\borders?\b|\bmoved\b|\blog(?:g)?ed in\b|\blogins?\b|\bsign-?ins?\b|\bchanged\b|\breset\b|\bremoved\b|\badded\b|\bdisabled\b|\bgone\b|\bdrained\b|\bbalance\b|\bzero\b`;
+const C_ACCOUNT_EVENT = String.raw`(?:変更|出金|送金|ログイン|再設定|リセット|登録|追加|解除|再発行)(?:の|を)?(?:通知|お知らせ|メール|完了|受付|受け付け)|\bsim\b|\bmnp\b|送金|引き出|売却|売られ|売って|買われ|購入され|約定|注文|移され|送られ|抜かれ|ログインされ|ログイン(?:通知|履歴|が(?:あ))|アクセスされ|アクセス(?:履歴|の形跡)|変更され|変えられ|解除され|追加され|なくなっ|消え|ゼロ|空っぽ|\bwithdr|\btransfer|\bsent\b|\bsold\b|\bbought\b|\btrades?\b|\borders?\b|\bmoved\b|\blog(?:g)?ed in\b|\blogins?\b|\bsign-?ins?\b|\bchanged\b|\breset\b|\bremoved\b|\badded\b|\bdisabled\b|\bgone\b|\bdrained\b|\bbalance\b|\bzero\b`;
 /** Another person: an ex-partner, a stranger, a hacker. */
 const C_OTHER_PERSON = String.raw`元(?:夫|妻|彼|カレ|カノ|彼女|旦那|嫁|パートナー|恋人|交際相手)|別れた(?:夫|妻|彼|彼女|恋人|相手)|ストーカー|ハッカー|犯人|(?:第三者|他人|誰か|知らない人|見知らぬ人|何者か|だれか)(?:が|に|によって|から)|\bmy ex\b|\bex-?(?:husband|wife|boyfriend|girlfriend|partner)\b|\bsomeone(?: else)?\b|\bsomebody(?: else)?\b|\bhackers?\b|\battackers?\b|\bscammers?\b|\bthie(?:f|ves)\b|\ba stranger\b`;
 /** ... acting on the user's account. */
-const C_THEIR_ACTION = String.raw`ログイン|アクセス|操作し|操作され|使って|使われ|入って|入られ|出金|送金|引き出|売って|売られ|売却|買って|買われ|取引して|変更|知って(?:い)?る|知られ|\blog(?:g)?(?:ed|s|ing)? ?in(?:to)?\b|\bloged\b|\baccess(?:ed|ing)?\b|\bknows? my\b|\bha(?:s|ve|d) my\b|\bus(?:ed|es|ing) my\b|\bwithdr|\btransferr?(?:ed|ing)\b|\bsold\b|\bselling\b|\bbought\b|\bbuying\b|\btrading\b|\bplac(?:ed|ing)\b|\bmaking trades\b|\bsent (?:my|all|\d)|\bmoved\b|\bchanged\b|\breset\b|\bstole\b|\btook\b|\bdrained\b|\bemptied\b|\bgot into\b|\bin my account\b|\bhas access\b|\bhijack`;
+const C_THEIR_ACTION = String.raw`ログイン|アクセス|操作し|操作され|使って|使われ|入って|入られ|出金|送金|引き出|売って|売られ|売却|買って|買われ|取引して|変更|知って(?:い)?る|知られ|\blog(?:g)?(?:ed|s|ing)? ?in(?:to)?\b|\bloged\b|\baccess(?:ed|ing)?\b|\bknows? my\b|\bha(?:s|ve|d) my\b|\bus(?:ed|es|ing) my\b|\bwithdr|\btransferr?(?:ed|ing)\b|\bsold\b|\bselling\b|\bbought\b|\bbuying\b|\btrading\b|\bplac(?:ed|ing)\b|\bmaking trades\b|\bsent (?:my|all|\d)|\bmoved\b|\bchanged\b|\breset\b|\bstole\b|\btook\b|\bdrained\b|\bemptied\b|\bgot into\b|\bin my account\b|\bhas access\b|\bhijack|\bcloned\b|\bported\b|\bswapped\b|\bhacked\b|\bbroke into\b`;
 /** Signs of a scam or an impersonator: who the user was dealing with. */
-const C_SCAM = String.raw`不審|怪しい|怪しげ|\bsuspicious\b|\bsketchy\b|\bshady\b|詐欺|騙され|だまされ|騙し|名乗る|名乗っ|を名乗|と名乗|だという人|だと言う人|と称する|称して|を装|なりすまし|成りすまし|偽|ニセ|にせもの|っぽい(?:アプリ|サイト|メール|sms|url|ページ)|公式(?:じゃ|では)な|本物(?:じゃ|では)な|フィッシング|投資(?:グループ|サークル|案件|話|の先生|セミナー|サイト|アプリ)|マッチングアプリ|出会い系|で知り合|知り合った|先生|アシスタント|必ず(?:儲か|増え)|元本保証|高配当|ロマンス|本人確認センター|サポートセンター|セキュリティ(?:センター|チーム|部門)|\bscam|\bfraud|\bfake\b|\bphish|\bclaim(?:ing|ed) to be\b|\bpretend|\bimpersonat|\bposing as\b|\bsaid (?:he|she|they) (?:was|were|are|is)\b|\bwho said\b|\bdating\b|\bmet (?:someone|a (?:guy|man|woman|girl|lady|person)|him|her)\b|\btelegram\b|\bwhatsapp\b|\binvestment (?:group|platform|site|app|opportunity|mentor|coach|scheme|program)\b|\bturned out to be (?:fake|a scam|fraud|phishing|bogus|not)|\bnot (?:the )?(?:official|real)\b|\bsupport chat\b|\bairdrop\b|\bgiveaway\b|\bmentor\b|\bguaranteed (?:returns?|profits?)\b`;
+const C_SCAM = String.raw`(?:コード|パスワード|番号|情報|秘密鍵|シード)(?:の入力)?を(?:求め|要求|聞い|聞かれ|尋ね|教えて)|\basking (?:me )?for (?:my|the|a|your) (?:code|password|2fa|seed|private key|otp)|変な(?:サイト|アプリ|リンク|メール|url|sms|ページ)|\b(?:weird|strange|shady|sketchy|random|unknown) (?:site|link|app|page|website|dapp|url)s?\b|\bchatting with\b|\bmet (?:online|on (?:a |an )?(?:app|site|instagram|facebook|tinder|line))|\bonline (?:friend|girlfriend|boyfriend)\b|\bhelped me (?:'|\")?invest|\bbitbank[a-z0-9-]*\.(?!cc\b)[a-z]{2,}\b|\bbitbank\.cc\.[a-z]|(?<![\w-])[\w]{1,20}-looking\b|\blooked like (?:it was )?from\b|(?:っぽい|らしき|そっくりな?)(?:アカウント|アプリ|サイト|メール|sms|url|ページ|人|dm|リンク|画面)|\b(?:convinced|persuaded|pressured|talked) me\b|\bunlock (?:my |the )?(?:bonus|funds|account|withdrawal)|\bwants? (?:more|another)\b|\brecovery (?:fee|service|agent)\b|\b(?:exchange|recovery|crypto|investment|account|refund) agents?\b|(?:ため|確認|認証|保護|解除)(?:のため)?(?:に|と)(?:言われ|頼まれ|求められ)|言われるがまま|指示(?:され|に従|通り)|勧められ|誘われ|持ちかけ|儲か|(?:手数料|税金|保証金)が必要|副業|貸すだけ|報酬|\bsafe (?:wallet|account|address)\b|安全な(?:ウォレット|口座|アドレス)|保護(?:用の?)?(?:ウォレット|口座|アドレス)|\bunder attack\b|\b(?:phone )?call(?:ed)? from\b|\bcalled me\b|電話(?:が|で)|不審|怪しい|怪しげ|\bsuspicious\b|\bsketchy\b|\bshady\b|詐欺|騙され|だまされ|騙し|名乗る|名乗っ|を名乗|と名乗|だという人|だと言う人|と称する|称して|を装|なりすまし|成りすまし|偽|ニセ|にせもの|っぽい(?:アプリ|サイト|メール|sms|url|ページ)|公式(?:じゃ|では)な|公式(?:っぽい|風|を装)|本物(?:じゃ|では)な|フィッシング|投資(?:グループ|サークル|案件|話|の先生|セミナー|サイト|アプリ)|マッチングアプリ|出会い系|で知り合|知り合った|先生|アシスタント|必ず(?:儲か|増え)|元本保証|高配当|ロマンス|本人確認センター|サポートセンター|セキュリティ(?:センター|チーム|部門)|\bscam|\bfraud|\bfake\b|\bphish|\bclaim(?:ing|ed) to be\b|\bpretend|\bimpersonat|\bposing as\b|\bsaid (?:he|she|they) (?:was|were|are|is)\b|\bwho said\b|\bdating\b|\bmet (?:someone|a (?:guy|man|woman|girl|lady|person)|him|her)\b|\btelegram\b|\bwhatsapp\b|\binvestment (?:group|platform|site|app|opportunity|mentor|coach|scheme|program)\b|\bturned out to be (?:fake|a scam|fraud|phishing|bogus|not)|(?:偽物|偽|詐欺|フィッシング)(?:だった|でした)|\bnot (?:the )?(?:official|real)\b|\bsupport chat\b|\bairdrop\b|\bgiveaway\b|\bmentor\b|\bguaranteed (?:returns?|profits?)\b`;
 /** What a victim hands over. */
 const C_VALUABLE = String.raw`パスワード|暗証番号|認証コード|確認コード|ワンタイム|コード|番号|秘密鍵|シード|復元フレーズ|\bid\b|ログイン情報|アカウント情報|個人情報|カード情報|免許証|身分証|マイナンバー|apiキー|二段階認証|2段階認証|2fa|sms|btc|eth|xrp|usdt|usdc|ビットコイン|イーサ|リップル|仮想通貨|暗号資産|コイン|通貨|お金|円|資金|全額|アドレス|サイト|アプリ|画面|リンク|url|qrコード`;
 /** ...and the handing over, by the user, in the past. */
 const C_GAVE_JA = String.raw`(?:${C_VALUABLE})${W(30)}(?:教え|伝え|入力し|入れ|打ち込ん|送っ|送り|送信し|送金し|振り込ん|振込し|渡し|見せ|共有し|承認し|許可し|読み上げ|答え|登録し|貼り付け|スキャンし|入金し|開い|押し|クリックし|タップし)${DONE}|(?:送金|振込|振り込み|入金|ログイン|サインイン|インストール|ダウンロード|接続)(?:を)?し${DONE}|(?:リンク|url|メール|sms|サイト|アプリ)${W(20)}(?:ログイン|サインイン|入力)(?:し)?${DONE}`;
-const C_GAVE_EN = String.raw`\b(?:i|we|she|he|mom|mum|mother|dad|father|wife|husband)\b(?:\s[\w']+){0,3}?\s(?:entered|typed|gave(?! up)|told (?:them|him|her|the \w+) (?:my|the|our)|sent|transferred|installed|shared|read (?:them|him|her|out)|approved|clicked|tapped|logged in|signed in|connected|submitted|provided|handed|downloaded|paid|deposited|scanned|signed|input|allowed|let (?:him|her|them)|did (?:it|that|as)|followed)\b(?! (?:you|it to you|them to you|the (?:link|url|screenshot|email|mail) to you)\b)`;
+const C_GAVE_EN = String.raw`(?:\b(?:i|i'?ve|i'?d|we|we'?ve|she|he|mom|mum|mother|dad|father|wife|husband)\b(?:\s[\w'-]+){0,3}?|(?:^|[,;]|\band(?: then)?\b|\bthen\b))\s?(?:entered|typed|moved|invested|wired|put|gave(?! up)|told (?:them|him|her|the \w+) (?:my|the|our)|sent|transferred|installed|shared|read (?:them|him|her|out)|approved|clicked|tapped|logged in|signed in|connected|submitted|provided|handed|downloaded|paid|deposited|scanned|signed|input|allowed|let (?:him|her|them)|did (?:it|that|as)|followed)\b(?! (?:you|me|us|it to you|them to you|the (?:link|url|screenshot|email|mail) to you)\b)`;
+/** Secrets nobody legitimate ever asks for. */
+const C_SECRET = String.raw`パスワード|暗証番号|認証コード|確認コード|ワンタイム(?:パスワード)?|秘密の質問|秘密鍵|シード(?:フレーズ)?|復元フレーズ|リカバリーフレーズ|apiキー|シークレットキー|ログイン情報|(?:sms|2fa|認証|確認|6桁|六桁|ログイン)(?:の)?(?:コード|番号)|\bpasswords?\b|\bpasscodes?\b|\bpin\b|\botp\b|\bseed(?: phrase)?\b|\brecovery phrase\b|\bprivate key\b|\bapi (?:key|secret)s?\b|\blogin (?:details|info|credentials)\b|\bcredentials\b|\b(?:sms|2fa|verification|login|security|one-time|6-digit|six-digit|auth(?:entication)?) codes?\b|\bthe code\b`;
+/** ...handed to a person (not typed into a site, which is normal on the real site). */
+const C_HANDED = String.raw`(?:${C_SECRET})(?:を|も|と|の答え(?:を|と))${W(20)}(?:教え|伝え|送っ|送り|送信し|渡し|読み上げ|答え|共有し|言っ|見せ)${DONE}|(?:教え|伝え|渡し|読み上げ)${DONE}${W(4)}(?:${C_SECRET})|\b(?:i|i'?ve|i'?d|we|she|he|mom|mum|mother|dad|father)\b(?:\s[\w'-]+){0,3}?\s(?:gave|told|sent|shared|read|handed|forwarded|texted|emailed|dm'?e?d)\b${W(30)}(?:${C_SECRET})(?!\s(?:is|isn'?t|was|wasn'?t|doesn'?t|didn'?t|won'?t|reset|change|expired|did not|does not|request)\b)`;
+/** Reset / confirmation mails are sent and awaited, not handed over. */
+const C_RESET_MAIL = String.raw`(?:再設定|リセット|確認|認証|登録)(?:用の|の)?(?:メール|リンク)|\b(?:password )?reset (?:e-?mail|link|request)|\b(?:confirmation|verification|activation) (?:e-?mail|link)`;
+/** The account or device was exposed to someone else. */
+const C_EXPOSED = String.raw`ログアウト(?:し)?忘れ|共用(?:の)?(?:pc|パソコン|端末)|共有(?:の)?(?:pc|パソコン)|ネットカフェ|漫画喫茶|まんが喫茶|フリーwi-?fi|公衆wi-?fi|(?:スマホ|pc|パソコン|端末|携帯)(?:を)?${W(8)}(?:貸し|貸した|貸して)|\bforgot to log ?out\b|\b(?:public|shared|hotel|library|internet cafe|airport) (?:computer|pc|laptop|wi-?fi)\b|\bborrowed my\b|\blent (?:my|him|her|them)\b|\bleft (?:myself |it )?logged in\b`;
+/** ...and something appeared or moved afterwards. */
+const C_APPEARED = String.raw`増えて|増えた|並んで|送られ|引き出され|売られ|買われ|出金され|送金され|減って|減った|\bmissing\b|\bgone\b|\bnew (?:orders?|trades?|withdrawals?)\b|\b(?:orders?|trades?|withdrawals?|transfers?) (?:i|that i) (?:didn'?t|did not|never)\b|\bsomeone\b`;
+/** Passive on the user's holdings: someone else moved them. */
+const C_HOLDINGS_MOVED = String.raw`(?:${C_HOLDINGS})${W(20)}(?:送られ|移され|引き出され|抜かれ|売られ|出金され|送金され|使われ|盗られ|持って行かれ|持っていかれ)(?!たい|ない|ません)|\b(?:${C_HOLDINGS})\b${W(15)}\b(?:was|were|got|has been|have been) (?:all )?(?:sent|moved|withdrawn|transferred|sold|taken|swept|stolen)\b(?! by me\b)`;
+/** "I had 300k yen this morning" / "only a few yen left". */
+const C_HAD_BEFORE = String.raw`(?:昨日|今朝|朝|さっき|先ほど|先週|昨夜|前)(?:まで|は)${W(20)}(?:${C_HOLDINGS}|\d)${W(15)}(?:あった|有った|持って(?:い)?た|入って(?:い)?た)(?:のに|はず|けど|んですが)|\bi had (?:about |around |over |almost |roughly |nearly |like )?[\d¥$][\d,.]*\s?(?:k|m|man|万)?\b${W(40)}\b(?:this morning|yesterday|last night|an hour ago|earlier today|before)\b|\bonly (?:a few|a couple(?: of)?|\d+) (?:yen|cents|dollars|satoshis?)\b|数円|数十円|数百円しか|わずかしか|ほとんど(?:残って(?:い)?(?:ない|ません)|なくな)|\balmost (?:nothing|zero|empty)\b|\bpractically (?:nothing|zero)\b`;
+
+/** Where the user sees which devices are signed in... */
+const C_SESSION_LIST = String.raw`セッション(?:一覧|履歴)?|ログイン(?:履歴|中の端末|端末)|端末一覧|デバイス一覧|接続(?:履歴|端末)|\bactive sessions?\b|\bsessions? list\b|\bdevice (?:list|history)\b|\blogin history\b|\blogged[- ]in devices\b|\bsign-?in history\b|\bsessions?\b`;
+/** ...and a device or platform named there. */
+const C_DEVICE_NAME = String.raw`\b(?:linux|windows|win ?10|win ?11|ubuntu|macos|mac|iphone|ipad|android|chrome ?os|chrome|firefox|safari|edge|opera|playstation|ps[45]|xbox|huawei|xiaomi|samsung)\b|リナックス|ウィンドウズ|ゲーム機`;
+/** "Freeze my account" and money going out. */
+const C_FREEZE = String.raw`\bfreeze\b|\block (?:it|my|the)\b|\bblock (?:it|my|the)\b|凍結して|止めて|ロックして|ストップして`;
+const C_MONEY_OUT = String.raw`\b(?:go|goes|went|going|gone) out\b|\boutgoing\b|\bdrain|\bwithdrawals? (?:are|were|is|was) (?:happening|being made|going)|出金され|送金され|引き出され|出て(?:い|行)っ|抜かれ|消え`;
+
 /** Remote-control and screen-sharing tools (tech-support scams). */
 const C_REMOTE = String.raw`anydesk|teamviewer|team viewer|quicksupport|quick assist|chrome remote|遠隔操作|遠隔|リモート(?:操作|アクセス|サポート|デスクトップ)|画面共有|画面を(?:共有|見せ)|\bscreen ?shar|\bshar(?:e|ed|ing) (?:my|the|his|her) screen\b|\bremote (?:access|desktop|control|support)\b`;
 const C_REMOTE_DONE = String.raw`入れ${DONE}|インストール(?:し)?${DONE}|見せ${DONE}|共有(?:し)?${DONE}|使${W(2)}${DONE}|接続(?:し)?${DONE}|操作され|\binstalled\b|\bdownloaded\b|\bshared\b|\blet (?:him|her|them)\b|\bi did(?: it| that| so)?\b|\ballowed\b|\bgave (?:him|her|them)\b|\bconnected\b|\bran it\b|\bopened it\b`;
@@ -272,7 +302,7 @@ const C_STILL_SIGNED_IN = String.raw`ログイン(?:した)?(?:まま|状態)|�
 /** Codes and verification messages... */
 const C_CODE = String.raw`認証コード|確認コード|ワンタイム(?:パスワード)?|セキュリティコード|ログインコード|コード|\b2fa\b|\botp\b|\bcodes?\b|\bverification (?:code|sms|text)s?`;
 /** ...arriving unasked. */
-const C_UNASKED = String.raw`勝手に|頼んで(?:い)?(?:ない|ません)|依頼して(?:い)?(?:ない|ません)|リクエストして(?:い)?(?:ない|ません)|要求して(?:い)?(?:ない|ません)|操作して(?:い)?(?:ない|ません)|身に覚えの?(?:ない|無い)|覚えの?(?:ない|無い)|心当たりの?(?:ない|無い)|何もして(?:い)?ない|(?:何回|何度|次々|立て続け|続々|連続|大量|何通)${W(8)}(?:届|来る|来て|来ます|来た|送られて)|\bdidn'?t (?:request|ask for|ask|initiate|trigger)\b|\bdid not (?:request|ask)\b|\bnever (?:requested|asked for)\b|\bnot requested\b|\bunrequested\b|\bunsolicited\b|\bwithout (?:me )?(?:requesting|asking|doing anything|logging in)\b|\bkeep (?:getting|receiving)\b|\bkeeps? (?:coming|arriving)\b`;
+const C_UNASKED = String.raw`勝手に|頼んで(?:い)?(?:ない|ません)|依頼して(?:い)?(?:ない|ません)|リクエストして(?:い)?(?:ない|ません)|要求して(?:い)?(?:ない|ません)|操作して(?:い)?(?:ない|ません)|身に覚えの?(?:ない|無い)|覚えの?(?:ない|無い)|心当たりの?(?:ない|無い)|何もして(?:い)?ない|(?:何回|何度|次々|立て続け|続々|連続|大量|何通|\d+(?:回|通|件))${W(8)}(?:届|来る|来て|来ます|来た|送られて)|\bdidn'?t (?:request|ask for|ask|initiate|trigger)\b|\bdid not (?:request|ask)\b|\bnever (?:requested|asked for)\b|\bnot requested\b|\bunrequested\b|\bunsolicited\b|\bwithout (?:me )?(?:requesting|asking|doing anything|logging in)\b|\b(?:even though|although|but|when|while) i (?:was|am|wasn'?t|was not|'m not|am not) (?:not )?(?:logging|trying to log|signing|using)|ログインしようとして(?:い)?(?:ない|ません)|\bkeep (?:getting|receiving)\b(?![^.!?\n]{0,30}\b(?:late|delayed|slow|after)\b)|\bkeeps? (?:coming|arriving)\b(?![^.!?\n]{0,20}\b(?:late|delayed|slow)\b)`;
 /** Credentials and security settings... */
 const C_CREDENTIAL = String.raw`パスワード|暗証番号|メールアドレス|メアド|登録メール|電話番号|携帯番号|二段階認証|2段階認証|2fa|認証アプリ|認証方法|認証設定|authenticator|出金先|送金先|アドレス帳|ホワイトリスト|登録情報|登録住所|銀行口座|振込先|apiキー|セキュリティ設定|言語設定|ユーザー名|\bpassword\b|\bpasscode\b|\bpin\b|\b(?:my |registered |account |login )e-?mail(?: address)?\b|\be-?mail address\b|\bphone number\b|\bmobile number\b|\bauthenticator\b|\bwithdrawal address(?:es)?\b|\bwhitelist\b|\baddress book\b|\bbank account\b|\bapi keys?\b|\bsecurity settings\b|\blanguage settings?\b|\busername\b|\bregistered (?:email|phone|address)\b`;
 /** ...altered by someone (passive, or "now a different one"). */
@@ -280,16 +310,16 @@ const C_ALTERED = String.raw`変えられ${PASSIVE_DONE}|変更され${PASSIVE_D
 /** The user says it was them after all. */
 const C_SELF = String.raw`自分で(?:変更|やっ|し|ログイン|設定|操作)|自分が(?:変更|やっ|し|ログイン)|私が(?:変更|やっ|し|ログイン)|さっき(?:自分で)?変更した|本人です|私です|私でした|自分です|自分でした|自分なので|\bit was me\b|\bthat was me\b|\bthis was me\b|\bi (?:just )?(?:changed|updated|reset|did) (?:it|this|that|my)\b|\bby myself\b|\bmyself\b|\bi'?m the one\b`;
 /** An alert about the account... */
-const C_ALERT = String.raw`通知|メール|お知らせ|アラート|\bsms\b|メッセージ|\bemails?\b|\balerts?\b|\bnotifications?\b|\bnotified\b|\btexts?\b`;
+const C_ALERT = String.raw`履歴|\bhistory\b|\bsessions?\b|\bdevice list\b|通知|メール|お知らせ|アラート|\bsms\b|メッセージ|\bemails?\b|\balerts?\b|\bnotifications?\b|\bnotified\b|\btexts?\b`;
 /** ...while the user was elsewhere or asleep. */
-const C_ALIBI = String.raw`寝て(?:いる|る|いた|た|いまし|まし)|就寝中|入院中|その(?:時間|時|とき)(?:は)?${W(10)}(?:寝|仕事|外出|使って(?:い)?な|ログインして(?:い)?な|触って(?:い)?な)|しか(?:持って|使って)(?:い)?(?:ない|ません)|\basleep\b|\bsleeping\b|\bin (?:bed|the hospital)\b|\bon a (?:plane|flight)\b|\bi only (?:use|have|own)\b`;
+const C_ALIBI = String.raw`寝て(?:いる|る|いた|た|いまし|まし)|就寝中|入院中|その(?:時間|時|とき)(?:は)?${W(10)}(?:寝|仕事|外出|使って(?:い)?な|ログインして(?:い)?な|触って(?:い)?な)|しか(?:持って|使って)(?:い)?(?:ない|ません)|(?:その|そんな|こんな)(?:の|もの|端末|デバイス|機種|pc|パソコン|スマホ|iphone|ブラウザ|場所|ゲーム機)${W(6)}(?:ない|持って(?:い)?(?:ない|ません)|使って(?:い)?(?:ない|ません)|知らない|ありません)|\bi don'?t (?:have|own|use) (?:a|an|that|this|any)\b|\basleep\b|\bsleeping\b|\bin (?:bed|the hospital)\b|\bon a (?:plane|flight)\b|\bi only (?:use|have|own)\b`;
 /** Places a login should not come from. */
 const C_PLACE = String.raw`ロシア|中国|アメリカ|米国|韓国|北朝鮮|ベトナム|ブラジル|ナイジェリア|インド|ドイツ|フランス|イギリス|英国|ウクライナ|フィリピン|インドネシア|シンガポール|香港|台湾|マレーシア|トルコ|オランダ|カナダ|メキシコ|海外|外国|国外|\b(?:russia|china|usa|america|united states|korea|vietnam|brazil|nigeria|india|germany|france|uk|england|ukraine|thailand|philippines|indonesia|singapore|hong kong|taiwan|malaysia|turkey|netherlands|canada|mexico|romania|poland|iran|pakistan|bangladesh|kenya|ghana|argentina|colombia|spain|italy|abroad|overseas|another country|a foreign country|a different country)\b`;
 const C_ACCESS = String.raw`ログイン|サインイン|アクセス|接続|\blog(?:g)?(?:ed|s)? ?in(?:to)?\b|\bloged\b|\blogins?\b|\bsign(?:ed)?[- ]?ins?\b|\baccess(?:ed)?\b|\bdevice\b|\bip\b|\bsession\b|\bconnection\b`;
 /** The user's own access from abroad / a capability question: not an intrusion. */
 const C_OWN_ACCESS = String.raw`でき(?:ますか|る\?|るの|ません)|可能(?:ですか|\?)|しても(?:大丈夫|いい|良い)|\bcan i\b|\bcould i\b|\bwill i be able\b|\bis it (?:possible|ok|okay|safe)\b|\bi (?:will|want to|plan to|am going to|'?ll) (?:log|sign|access|use)\b|私が(?:ログイン|アクセス)|自分が(?:ログイン|アクセス)|\bi logged in\b|\bwhen i log\b|ログインでき|アクセスでき|利用でき|使え|\bcan'?t (?:log|access)|\bunable to\b|引っ越|移住|転勤|旅行|出張|滞在|住んで|\bmov(?:e|ed|ing) to\b|\btravel|\bliving\b|\blive in\b|\bvpn\b`;
 /** Another exchange / the news, not the user's own account. */
-const C_ELSEWHERE = String.raw`他の取引所|他取引所|他社|別の取引所|海外の?取引所|ほかの取引所|他のサービス|ニュース|報道|記事|\b(?:another|other|a different|some|that) (?:exchange|platform|service|company)s?\b|\bnews\b|\bheadlines?\b|\breported\b|\barticle\b`;
+const C_ELSEWHERE = String.raw`\b(?:said|says|saying|heard|claims?)\b|\brumou?rs?\b|噂|うわさ|と聞い|って聞い|らしい(?:です)?(?:が|けど)|\bis (?:that|it|this) true\b|本当(?:ですか|なの|\?)|他の取引所|他取引所|他社|別の取引所|海外の?取引所|ほかの取引所|他のサービス|ニュース|報道|記事|\b(?:another|other|a different|some|that) (?:exchange|platform|service|company)s?\b|\bnews\b|\bheadlines?\b|\breported\b|\barticle\b`;
 
 const ELSEWHERE = re(C_ELSEWHERE);
 const OWN_ACCOUNT = re(String.raw`(?:私|自分|僕|俺|わたし)の(?:口座|アカウント|資産|残高|コイン|ウォレット)|\bmy (?:account|coins|funds|balance|wallet|crypto|assets|btc|eth|xrp)\b`);
@@ -297,11 +327,15 @@ const OWN_ACCOUNT = re(String.raw`(?:私|自分|僕|俺|わたし)の(?:口座|�
 const C_UNKNOWN_STRONG = String.raw`覚えの?(?:ない|無い)|覚えがない|記憶にない|見知らぬ|見覚えの?(?:ない|無い)|見たことの?(?:ない|無い)|心当たりの?(?:ない|無い)|\bunknown\b|\bunfamiliar\b|\bunrecogni[sz]ed\b|\bsomeone else'?s\b`;
 const C_UNKNOWN_WEAK = String.raw`謎の|不明な|変な|\bstrange\b|\bweird\b|\bforeign\b|\bodd\b|\bunusual\b`;
 const C_ACCESS_THING = String.raw`端末|デバイス|ブラウザ|\bip|ログイン|アクセス|セッション|注文|取引|送金|出金|引き出し|売買|\b(?:device|browser|ip|login|log-?in|sign-?in|session|order|trade|withdrawal|transfer|transaction|activity|computer|laptop)s?\b`;
-const C_ACCOUNT_THING = String.raw`${C_ACCESS_THING}|アドレス|apiキー|銀行口座|口座(?!番号)|場所|国|地域|パソコン|\bpc\b|スマホ|iphone|android|通知|\b(?:address|location|country|bank account|api key|wallet)(?:es|s)?\b`;
-const C_UNKNOWN_THING = String.raw`(?:${C_UNKNOWN_STRONG})${W(6)}(?:${C_ACCOUNT_THING})|(?:${C_UNKNOWN_WEAK})${W(4)}(?:${C_ACCESS_THING})|知らない${W(2)}(?:${C_ACCOUNT_THING}|うち|間)`;
+const C_ACCOUNT_THING = String.raw`${C_ACCESS_THING}|宛先|送り先|送付先|送金先|相手|アドレス|apiキー|銀行口座|口座(?!番号)|場所|国|地域|パソコン|\bpc\b|スマホ|iphone|android|通知|\b(?:address|location|country|bank account|api key|wallet)(?:es|s)?\b`;
+const C_UNKNOWN_THING = String.raw`(?:${C_UNKNOWN_STRONG})${W(6)}(?:${C_ACCOUNT_THING})|(?:${C_UNKNOWN_WEAK})${W(4)}(?:${C_ACCESS_THING})|知ら(?:ない|ん)${W(2)}(?:${C_ACCOUNT_THING}|うち|間)`;
 const C_STOLEN = String.raw`盗まれ|盗難|すられ|スられ|ひったくられ|置き引き|\bstolen\b|\bsnatched\b|\bpickpocket`;
 /** Only sending the evidence of a scam (a report), not falling for it. */
 const C_REPORT_ONLY = String.raw`(?:スクショ|スクリーンショット|画像|証拠)(?:を)?(?:お)?(?:送|転送|共有|添付)|\bscreenshots?\b`;
+/** The user's own mistake (wrong network/address): a trading problem even if they wonder whether it is a scam. */
+const C_OWN_MISTAKE = String.raw`\bby (?:mistake|accident)\b|\baccidentally\b|\bwrong (?:network|address|chain|tag|memo)\b|間違(?:え|っ)て|誤って|誤送金`;
+/** Markets and screens, not the user's holdings ("the USDT/JPY pair disappeared"). */
+const C_MARKET_LISTING = String.raw`取引画面|画面|ボタン|機能|\bbutton\b|\bfeature\b|\bscreen\b|\bpairs?\b|\blist(?:ing|ed)?\b|\bmenu\b|\btab\b|\bchart\b|\bmarkets?\b|一覧|銘柄|取扱|ペア|チャート|メニュー|画面から|表示から`;
 
 /** Each is enough on its own for a security incident (type security, priority urgent). */
 const INCIDENT_RULES: Rule[] = [
@@ -309,21 +343,21 @@ const INCIDENT_RULES: Rule[] = [
     'security.unrecognised_activity',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`身に覚えの?(?:ない|無い|ありません)|見たことの?(?:ない|無い)|見たことがない|見慣れない|見覚えの?(?:ない|無い|ありません)|覚えの?(?:ない|無い)|覚えがありません|心当たりの?(?:ない|無い)|心当たりがありません|知らない(?:うちに|間に|端末|デバイス|ip|アドレス|注文|取引|ログイン|場所|国|もの|人|送金|出金|メール)|(?:don'?t|do not|didn'?t|did not) recogni[sz]e|\bunrecogni[sz]ed\b|\bnot recogni[sz]ed\b|\bunknown (?:login|device|ip|address|withdrawal|transaction|order|location|sign-?in|access)|(?:address|device|ip|wallet|location|computer|phone)e?s? (?:that )?i (?:don'?t|do not|didn'?t|did not) (?:know|recogni[sz]e|own|use|have)|\bunfamiliar (?:login|device|ip|address|location|withdrawal|order)|\b(?:an? )?account (?:that )?i (?:didn'?t|did not|never) (?:create|open|register|sign up)|\b(?:address|device|ip|wallet|location|login|account)e?s?\b${W(10)}\b(?:i'?ve|i have|i) never (?:seen|used|heard|added|registered)\b|(?:海外|外国|国外)(?:から|より)の?(?:ログイン|アクセス)(?:が|され)(?:あり|あっ|てい|まし)|\b(?:login|log-?in|sign-?in|access)\b from (?:another|a different|a foreign|an? unknown|overseas|abroad)`,
+    String.raw`身に覚えの?(?:ない|無い|ありません)|見たことの?(?:ない|無い)|見たことがない|見慣れない|見覚えの?(?:ない|無い|ありません)|覚えの?(?:ない|無い)|覚えがありません|心当たりの?(?:ない|無い)|心当たりがありません|知らない(?:うちに|間に|端末|デバイス|ip|アドレス(?!から)|注文|取引|ログイン|場所|国|もの|人|送金|出金)|(?:don'?t|do not|didn'?t|did not) recogni[sz]e|\bunrecogni[sz]ed\b|\bnot recogni[sz]ed\b|\bunknown (?:login|device|ip|address|withdrawal|transaction|order|location|sign-?in|access)|(?:address|device|ip|wallet|location|computer|phone)e?s? (?:that )?i (?:don'?t|do not|didn'?t|did not) (?:know|recogni[sz]e|own|use|have)|\bunfamiliar (?:login|device|ip|address|location|withdrawal|order)|\b(?:an? )?account (?:that )?i (?:didn'?t|did not|never) (?:create|open|register|sign up)|\b(?:address|device|ip|wallet|location|login|account)e?s?\b${W(10)}\b(?:i'?ve|i have|i) never (?:seen|used|heard|added|registered)\b|(?:海外|外国|国外)(?:から|より)の?(?:ログイン|アクセス)(?:が|され)(?:あり|あっ|てい|まし)|\b(?:login|log-?in|sign-?in|access)\b from (?:another|a different|a foreign|an? unknown|overseas|abroad)`,
     SECURITY_OBJECT,
   ),
   rule(
     'security.not_by_user',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`勝手に${W(15)}(?:出金|送金|変更|解除|オフ|無効|ログイン|注文|売|買|引き出|移|送ら|追加|登録|設定|取引|使わ)|無断で${W(15)}(?:出金|送金|変更|解除|ログイン|注文|売|買|引き出|追加|登録|取引|使わ)|(?:私|自分|本人)(?:は|では|で|が)?${W(10)}(?:操作|注文|ログイン|出金|送金|申請|変更|売却|購入|取引|設定)(?:を|は|も)?(?:して|いたして|致して)?(?:い|お)?(?:ません|ない)|(?:操作|出金申請|注文|出金|送金)(?:を)?(?:して)?(?:いません|いない|おりません)|(?:出金|送金|ログイン|注文|操作|申請|売却|購入|取引)(?:は|も)(?:一切|何も|全く)?(?:して|やって)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|も)${W(15)}(?:ていません|ていない|てない|ておりません)|(?:私|自分|本人)(?:では|じゃ)(?:ありません|ない)|(?:私|自分|本人)(?:は|では|で|が)?(?:何も|一切)?(?:やって|して)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|で|が)?${W(6)}(?:出して|やって|行って|申請して|送って|入れて|頼んで)(?:い|お)?(?:ない|ません)|\b(?:did ?n[o']?t|didn'?t|never|have ?n'?t|haven'?t|had ?n'?t)\s(?:ever\s)?(?:make|made|request(?:ed)?|authori[sz]ed?|place[d]?|initiated?|order(?:ed)?|approved?|(?:do|did|done)(?! anything (?:different|wrong|special|unusual|else))|send|sent|change[d]?|log(?:ged)? ?in|sign(?:ed)? ?in|reset|withdr[ae]w|trade[d]?|sell|sold|buy|bought|add(?:ed)?|enabled?|disabled?|turn(?:ed)? off|consent(?:ed)?)\b|\bwas(?:n'?t| not) me\b|\bnot by me\b|\bnot me\b|without my (?:permission|consent|knowledge|authori[sz]ation)`,
+    String.raw`勝手に${W(15)}(?:出金|送金|変更|解除|オフ|無効|ログイン|注文|売|買|引き出|移|送ら|追加|登録|設定|取引|使わ)|無断で${W(15)}(?:出金|送金|変更|解除|ログイン|注文|売|買|引き出|追加|登録|取引|使わ)|(?:私|自分|本人)(?:は|では|で|が)?${W(10)}(?:操作|注文|ログイン|出金|送金|申請|変更|売却|購入|取引|設定)(?:を|は|も)?(?:して|いたして|致して)?(?:い|お)?(?:ません|ない)|(?:操作|出金申請|注文|出金|送金)(?:を)?(?:して)?(?:いません|いない|おりません)|(?:出金|送金|ログイン|注文|操作|申請|売却|購入|取引)(?:は|も)(?:一切|何も|全く)?(?:して|やって)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|も)${W(15)}(?:ていません|ていない|てない|ておりません)|(?:私|自分|本人)(?:では|じゃ)(?:ありません|ない)|(?:私|自分|本人)(?:は|では|で|が)?(?:何も|一切)?(?:やって|して)(?:い|お)?(?:ません|ない)|(?:私|自分|本人)(?:は|では|で|が)?${W(6)}(?:出して|やって|行って|申請して|送って|入れて|頼んで)(?:い|お)?(?:ない|ません)|\b(?:did ?n[o']?t|didn'?t|never|have ?n'?t|haven'?t|had ?n'?t)\s(?:ever\s)?(?:make|made|request(?:ed)?|authori[sz]ed?|place[d]?|initiated?|order(?:ed)?|approved?|(?:do|did|done)(?! anything (?:different|wrong|special|unusual|else))|send|sent|change[d]?(?! anything)|log(?:ged)? ?in(?! (?:for|in) (?:a |an |\d|years|months|ages|some|over|weeks))|sign(?:ed)? ?in|reset|withdr[ae]w|trade[d]?|sell|sold|buy|bought|add(?:ed)?|enabled?|disabled?|turn(?:ed)? off|consent(?:ed)?)\b|\bwas(?:n'?t| not) me\b|\bnot by me\b|\bnot me\b|without my (?:permission|consent|knowledge|authori[sz]ation)`,
     SECURITY_OBJECT,
   ),
   rule(
     'security.user_denies_event',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`何も(?:して|やって)(?:い|お)?(?:ない|ません)|(?:して|やって)(?:い)?ないのに|知らないうちに|知らない間に|寝て(?:いる|る|いた|た)間|寝ている時|\b(?:that|which) i (?:didn'?t|did not|never) (?:do|make|place|authori[sz]e|request|approve)\b|\bi (?:didn'?t|did not|never) (?:do|did) (?:that|this|it|any of (?:this|these|them))\b|\bwhile i was (?:sleeping|asleep|away|at work|offline|on holiday|travell?ing)\b`,
+    String.raw`何も(?:して|やって)(?:い|お)?(?:ない|ません)|(?:して|やって)(?:い)?ないのに|知ら(?:ない|ん)(?:うちに|間に|まに)|寝て(?:いる|る|いた|た)間|寝ている時|\b(?:that|which) i (?:didn'?t|did not|never) (?:do|make|place|authori[sz]e|request|approve)\b|\bi (?:didn'?t|did not|never) (?:do|did) (?:that|this|it|any of (?:this|these|them))\b|\bwhile i was (?:sleeping|asleep|away|at work|offline|on holiday|travell?ing)\b`,
     new RegExp(foldKana(String.raw`出金|送金|引き出|売却|売ら|購入|注文|約定|取引|ログイン|承認|変更|解除|追加|\bwithdr|\bsent\b|\bsells?\b|\bsold\b|\bbuys?\b|\bbought\b|\btrades?\b|\borders?\b|\blog ?ins?\b|\bsign-?ins?\b|\breset\b|\bchanged\b|\bdisabled\b|\btransfer`)),
   ),
   rule(
@@ -354,14 +388,14 @@ const INCIDENT_RULES: Rule[] = [
     'security.phishing_victim',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`(?:パスワード|\bid\b|暗証番号|認証コード|2fa|二段階認証|2段階認証|コード|秘密鍵|シード|ログイン情報|個人情報|アカウント情報|メールアドレス|apiキー)${W(20)}(?:入力|入れ|教え|送っ|送信|伝え|渡)(?:して|て|し)?しま|(?:リンク|url|サイト|偽|メール|sms|line|dm)${W(20)}(?:ログイン|サインイン|入力)(?:して)?しま|\b(?:entered|typed|input|gave|given|sent|shared|submitted|provided|told)\b${W(40)}\b(?:password|passcode|2fa|code|credentials|login details|seed|private key|api key|otp)|\b(?:password|passcode|2fa code|credentials|seed phrase|private key)\b${W(60)}\bi (?:sent|gave|entered|typed|shared|submitted) (?:it|them)\b`,
+    String.raw`(?:パスワード|\bid\b|暗証番号|認証コード|2fa|二段階認証|2段階認証|コード|秘密鍵|シード|ログイン情報|個人情報|アカウント情報|メールアドレス|apiキー)${W(20)}(?:入力|入れ|教え|送っ|送信|伝え|渡)(?:して|て|し)?しま|(?:リンク|url|サイト|偽|メール|sms|line|dm)${W(20)}(?:ログイン|サインイン|入力)(?:して)?しま|\b(?:entered|typed|input|gave|given|sent|shared|submitted|provided|told)\b${W(40)}\b(?:password|passcode|2fa|code|credentials|login details|seed|private key|api key|otp)\b(?!\s(?:is|isn'?t|was|wasn'?t|doesn'?t|didn'?t|won'?t|reset|change|expired|did not|does not|request)\b)|\b(?:password|passcode|2fa code|credentials|seed phrase|private key)\b${W(60)}\bi (?:sent|gave|entered|typed|shared|submitted) (?:it|them)\b`,
     PHISH_CONTEXT,
   ),
   rule(
     'security.sim_swap',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`simスワップ|\bsim[- ]?swap|\bsim(?:カード)?が?${W(15)}(?:乗っ取|移され|再発行され|無効に)|\b(?:sim|phone number|number)\b${W(20)}\b(?:was |has been |got )?(?:moved|swapped|ported|transferred|hijacked|reissued)\b`,
+    String.raw`simスワップ|\bsim[- ]?swap|\b(?:cloned|swapped|hijacked|ported|stole|took over)\b${W(12)}\bsim\b|\bsim(?:カード)?が?${W(15)}(?:乗っ取|移され|再発行され|無効に)|\b(?:sim|phone number|number)\b${W(20)}\b(?:was |has been |got )?(?:moved|swapped|ported|transferred|hijacked|reissued)\b`,
   ),
   rule(
     'security.api_key_leak',
@@ -416,11 +450,11 @@ const INCIDENT_RULES: Rule[] = [
     String.raw`(?:アドレス|メールアドレス|パスワード|電話番号|設定|出金先)${W(12)}(?:書き換えられ|書き換わ|書換えられ|すり替え)|(?:パスワード|メールアドレス|電話番号|二段階認証|2段階認証|出金先)(?:が)${W(6)}(?:変わって|変更されて|解除されて)(?:いる|る|います|いました|いた)|\b(?:password|email(?: address)?|phone number|2fa|two-factor authentication) (?:was|has been|got) (?:changed|reset|disabled|removed)\b|(?:メールアドレス|パスワード|電話番号|出金先|アドレス)(?:が)${W(6)}(?:別の|違う|知らない)${W(6)}(?:に)(?:なって|変わ)|\b(?:withdrawal address|address|email|password|phone number)\b${W(25)}\b(?:was|were|has been|got) (?:changed|replaced|swapped)\b${W(15)}\bwithout`,
   ),
   // --- combinations of concepts (see the lexicons above) ---
-  rule('security.holdings_vanished', 'security', INCIDENT_WEIGHT, `(?:${C_HOLDINGS})${W(15)}(?:${C_VANISHED})`, undefined, re(C_IN_FLIGHT)),
+  rule('security.holdings_vanished', 'security', INCIDENT_WEIGHT, `(?:${C_HOLDINGS})${W(15)}(?:${C_VANISHED})`, undefined, re(`${C_IN_FLIGHT}|${C_MARKET_LISTING}`)),
   rule('security.event_user_denies', 'security', INCIDENT_WEIGHT, C_NO_AGENCY, re(C_ACCOUNT_EVENT)),
   rule('security.unknown_thing', 'security', INCIDENT_WEIGHT, C_UNKNOWN_THING),
   rule('security.someone_else_acting', 'security', INCIDENT_WEIGHT, `(?:${C_OTHER_PERSON})${W(30)}(?:${C_THEIR_ACTION})`),
-  rule('security.scam_victim', 'security', INCIDENT_WEIGHT, `${C_GAVE_JA}|${C_GAVE_EN}`, re(C_SCAM), re(C_REPORT_ONLY)),
+  rule('security.scam_victim', 'security', INCIDENT_WEIGHT, `${C_GAVE_JA}|${C_GAVE_EN}`, re(C_SCAM), re(`${C_REPORT_ONLY}|${C_OWN_MISTAKE}`)),
   rule('security.remote_access_scam', 'security', INCIDENT_WEIGHT, near(C_REMOTE, C_REMOTE_DONE, 40)),
   rule('security.device_stolen', 'security', INCIDENT_WEIGHT, near(C_DEVICE, C_STOLEN, 12)),
   rule('security.device_lost_signed_in', 'security', INCIDENT_WEIGHT, near(C_DEVICE, C_LOST, 12), re(C_STILL_SIGNED_IN)),
@@ -433,8 +467,15 @@ const INCIDENT_RULES: Rule[] = [
     undefined,
     re(C_SELF),
   ),
-  rule('security.alert_while_away', 'security', INCIDENT_WEIGHT, C_ALIBI, [re(C_ALERT), re(`${C_ACCESS}|${C_ACCOUNT_EVENT}`)], re(C_SELF)),
+  rule('security.alert_while_away', 'security', INCIDENT_WEIGHT, C_ALIBI, [re(String.raw`${C_ALERT}|\bnew (?:device|login|sign-?in|session)\b|\blogged in\b|\bsigned in\b|ログインされ|ログイン(?:が)?あり|ログインしました|新しい(?:端末|デバイス)`), re(`${C_ACCESS}|${C_ACCOUNT_EVENT}`)], re(C_SELF)),
   rule('security.foreign_access', 'security', INCIDENT_WEIGHT, near(C_ACCESS, C_PLACE, 40), undefined, re(C_OWN_ACCESS)),
+  rule('security.secret_handed_over', 'security', INCIDENT_WEIGHT, C_HANDED, undefined, re(C_RESET_MAIL)),
+  rule('security.exposed_then_event', 'security', INCIDENT_WEIGHT, C_EXPOSED, re(C_APPEARED)),
+  rule('security.holdings_moved', 'security', INCIDENT_WEIGHT, C_HOLDINGS_MOVED, undefined, re(String.raw`${C_IN_FLIGHT}|${C_OWN_MISTAKE}|ロスカット|強制決済|損切り|逆指値|\bstop[- ]?loss|\bliquidat|\bmargin call|追証`)),
+  rule('security.had_before', 'security', INCIDENT_WEIGHT, C_HAD_BEFORE, re(`${C_HOLDINGS}|残高`), re(String.raw`${C_PENDING_DEPOSIT}|${C_MARKET_LISTING}|\b(?:i|and|then)(?: then| also)? (?:sold|withdrew|sent|transferred|bought|spent|moved|traded)\b|(?:売っ|売却し|出金し|送金し|移し|買っ|購入し)た`)),
+  rule('security.scammed', 'security', INCIDENT_WEIGHT, String.raw`(?:騙され|だまされ)(?:た|まし|て(?:しま|い))|\b(?:been|was|got|were) (?:scammed|defrauded|conned|tricked|duped|swindled)\b|\bscammed me\b`),
+  rule('security.device_in_sessions', 'security', INCIDENT_WEIGHT, near(C_SESSION_LIST, C_DEVICE_NAME, 30), undefined, re(`${C_SELF}|${C_OWN_ACCESS}`)),
+  rule('security.freeze_money_out', 'security', INCIDENT_WEIGHT, near(C_FREEZE, C_MONEY_OUT, 80)),
   rule('security.breach', 'security', INCIDENT_WEIGHT, String.raw`\bbreach(?:ed)?\b|侵入され|侵害され|\bpwned\b`, SECURITY_OBJECT),
 ];
 
@@ -457,7 +498,9 @@ const RULES: Rule[] = [
     'security.received_message',
     'security',
     3,
-    String.raw`(?:」|"|')${W(3)}(?:って|という|との|と書|と)${W(4)}(?:sms|ショートメール|メール|メッセージ|電話|dm|連絡|手紙|ハガキ|はがき|line)|\b(?:texts?|sms|e-?mails?|messages?|calls?|dms?|letters?|voicemails?)\b${W(10)}\b(?:saying|that says|which says|claiming|telling me|asking me|asking for|warning)\b`,
+    String.raw`(?:」|"|')${W(3)}(?:って|という|との|と書|と)${W(4)}(?:sms|ショートメール|メール|メッセージ|電話|dm|連絡|手紙|ハガキ|はがき|line)|\b(?:texts?|sms|e-?mails?|messages?|calls?|dms?|letters?|voicemails?)\b${W(30)}\b(?:saying|that says|which says|claiming|telling me|asking me|asking for|warning)\b`,
+    undefined,
+    re(C_SELF),
   ),
   rule(
     'security.suspicious_call',
@@ -469,13 +512,13 @@ const RULES: Rule[] = [
     'other.security_howto',
     'other',
     4,
-    String.raw`見分け方|見分ける|見分けられ|見抜|注意点|気をつけ(?:る|た|れば)(?:こと|べき|点|方)|防ぐ(?:方法|には|ため)|対策(?:方法|として|は)|\bhow (?:to|do i|can i|should i) (?:spot|identify|recogni[sz]e|tell|detect|avoid|check if|verify)|\btips\b|best practices`,
+    String.raw`見分け方|見分ける|見分けられ|見抜|注意点|気をつけ(?:る|た|れば)(?:こと|べき|点|方)|防ぐ(?:方法|には|ため)|対策(?:方法|として|は)|\bhow (?:to|do i|can i|should i) (?:spot|identify|recogni[sz]e|tell|detect|avoid|check if|verify)|\btips\b|best practices|\bwatch out for\b|\blook out for\b|\bbe careful (?:of|about|with)\b|\bwhat (?:protections?|safeguards?|security measures)\b|\bprotections? (?:do|does)\b|対策(?:は|を)(?:教え|して(?:い)?ますか)|保護(?:の)?(?:仕組み|制度|機能)|補償制度`,
   ),
   rule(
     'other.safety_worry',
     'other',
     2,
-    String.raw`\bshould i (?:be )?(?:worried|concerned)\b|\bam i (?:safe|at risk)\b|\bis my (?:account|money|crypto|balance|coins?|funds?) (?:safe|at risk)\b|大丈夫(?:ですか|でしょうか|なの|\?)`,
+    String.raw`\bshould i (?:be )?(?:worried|concerned)\b|\bnothing to worry about\b|\bam i (?:safe|at risk)\b|\bis my (?:account|money|crypto|balance|coins?|funds?) (?:safe|at risk)\b|大丈夫(?:ですか|でしょうか|なの|\?)`,
   ),
   rule('security.freeze_request', 'security', 5, String.raw`(?:アカウント|口座)(?:を)?(?:すぐに|至急|今すぐ)?(?:止めて|ストップして)|(?:凍結|ロック|停止)(?:して|を)(?:ください|下さい|ほしい|欲しい|お願い)|\b(?:freeze|lock|block|suspend) my account\b`),
   rule(
@@ -514,7 +557,7 @@ const RULES: Rule[] = [
     'outage.broken_screen',
     'outage',
     3,
-    String.raw`真っ白|白い画面|blank (?:page|screen)|white screen|画面が(?:固ま|フリーズ)|フリーズ|(?:app|アプリ)(?:が|は)?${W(10)}(?:落ちる|落ちます|落ちて|クラッシュ|強制終了)|\bcrash(?:es|ed|ing)?\b|\bhang(?:s|ing)?\b|\bfreez(?:es|ing)\b|固まる|ループ|\bloops?\b|起動しない|起動しなく|起動できない|起動しません|開かない|開けない|開けません|開きません|\bspinning\b|loading (?:forever|screen)|\bstuck (?:on|at) (?:the )?(?:loading|splash)|読み込み中のまま|ぐるぐる|くるくる|ローディング|読み込(?:めない|みが終わらない|まない)|読み込み中|ローディング中|\bkeeps? loading\b|(?:ページ|画面|サイト|トップ|アプリ|\bpage|\bsite)${W(10)}(?:表示されない|表示されません|出ない|出ません|映らない)`,
+    String.raw`真っ白|白い画面|blank (?:page|screen)|white screen|画面が(?:固ま|フリーズ)|フリーズ|(?:app|アプリ)(?:が|は)?${W(10)}(?:落ちる|落ちます|落ちて|クラッシュ|強制終了)|\bcrash(?:es|ed|ing)?\b|\bhang(?:s|ing)?\b|\bfreez(?:es|ing)\b|固ま(?:る|り|っ)|ループ|\bloops?\b|起動しない|起動しなく|起動できない|起動しません|開かない|開けない|開けません|開きません|\bspinning\b|loading (?:forever|screen)|\bstuck (?:on|at) (?:the )?(?:loading|splash)|読み込み中のまま|ぐるぐる|くるくる|ローディング|読み込(?:めない|みが終わらない|まない)|読み込み中|ローディング中|\bkeeps? loading\b|(?:ページ|画面|サイト|トップ|アプリ|\bpage|\bsite)${W(10)}(?:表示されない|表示されません|出ない|出ません|映らない)`,
   ),
   rule(
     'outage.slow',
@@ -526,7 +569,7 @@ const RULES: Rule[] = [
     'outage.not_updating',
     'outage',
     4,
-    String.raw`更新されない|更新されません|更新されていない|更新されていません|更新が止ま|止まったまま|同じ表示のまま|表示が変わらない|配信${W(15)}(?:止ま|停止|来な|途絶)|固まったまま|\bstale\b|not updating|(?:hasn'?t|haven'?t|isn'?t|not) (?:been )?(?:refresh|updat)(?:ed|ing)?\b|isn'?t updating|stopped updating|not refreshing|(?:chart|price|order ?book|ticker|feed)s? (?:is |are )?(?:stuck|frozen)|(?:app|price|chart|screen|page|site|ticker|order ?book)s?${W(20)}\bfr(?:ozen|eez(?:es|ing))\b|(?:price|chart|価格|チャート|板|レート)${W(20)}(?:hasn'?t moved|not moving|動かない|動いていない|動きません)`,
+    String.raw`更新されない|更新されません|更新されていない|更新されていません|更新が止ま|止まったまま|同じ表示のまま|表示が変わらない|配信${W(15)}(?:止ま|停止|来な|途絶)|固まったまま|\bstale\b|not updating|stopped (?:sending|streaming|pushing|publishing|updating)|送られてこな|流れてこな|来なくなっ|(?:hasn'?t|haven'?t|isn'?t|not) (?:been )?(?:refresh|updat)(?:ed|ing)?\b|isn'?t updating|stopped updating|not refreshing|(?:chart|price|order ?book|ticker|feed)s? (?:is |are )?(?:stuck|frozen)|(?:app|price|chart|screen|page|site|ticker|order ?book)s?${W(20)}\bfr(?:ozen|eez(?:es|ing))\b|(?:price|chart|価格|チャート|板|レート)${W(20)}(?:hasn'?t moved|not moving|動かない|動いていない|動きません)`,
   ),
   rule('outage.realtime_feed', 'outage', 2, String.raw`websocket|web socket|ウェブソケット|板情報|板が|order ?book|\bstream\b|\bfeed\b|チャート|\bchart\b`),
   rule('outage.disconnect', 'outage', 3, String.raw`(?:connection|socket|stream|feed|session)s?${W(20)}\bdrop(?:s|ped|ping)?\b|切断|discon+ect(?:s|ed|ing)?|接続${W(10)}切れ|time ?outs?\b|timed out|timing out|times out|タイムアウト|応答がない|応答しない|no response from (?:the )?(?:server|api|site|app)`),
@@ -561,7 +604,7 @@ const RULES: Rule[] = [
     'trading.withdrawal_delayed',
     'trading',
     5,
-    String.raw`${WITHDRAW}${W(60)}(?:処理中|\bprocessing\b|振り込まれ(?:ていない|ていません|ない|ません)|経ちますが|経ったが|経つが|まだ|never (?:received|arrived|got)|入っていない|入りません|入らない|入ってない|経っても|たっても|保留|審査中|遅い|遅れ|遅延|時間がかか|反映され(?:ない|ません|ていない|ていません|ず)|届かない|届きません|届いていない|届いてない|着金しない|未着|止まっ|終わらない|完了しない|完了しません|\bpending\b|\bdelayed\b|\bdelay\b|\bstuck\b|taking (?:so |too )?long|\bslow\b|not (?:arrived|received|completed|processed|yet)|(?:hasn'?t|haven'?t|isn'?t|wasn'?t) (?:been )?(?:arrived|received|completed|processed|confirmed|sent)|still (?:processing|pending|not))|\b(?:didn'?t|did not|haven'?t|have not|not) (?:yet )?(?:receive|received|get|got)${W(20)}withdraw|未着|いつ(?:届|着金|反映)`,
+    String.raw`${WITHDRAW}${W(60)}(?:処理中|\bprocessing\b|振り込まれ(?:ていない|ていません|ない|ません)|経ちますが|経ったが|経つが|まだ|never (?:received|arrived|got)|入っていない|入りません|入らない|入ってない|経っても|たっても|保留|審査中|遅い|遅れ|遅延|時間がかか|反映され(?:ない|ません|ていない|ていません|ず)|届かない|届きません|届いていない|届いてない|着金しない|未着|止まっ|終わらない|完了しない|完了しません|\bpending\b|\bdelayed\b|\bdelay\b|\bstuck\b|taking (?:so |too )?long|\bslow\b|not (?:arrived|received|completed|processed|yet)|(?:hasn'?t|haven'?t|isn'?t|wasn'?t) (?:been )?(?:arrived|received|completed|processed|confirmed|sent)|still (?:processing|pending|not))|\b(?:didn'?t|did not|haven'?t|have not|not|never) (?:yet )?(?:receive|received|get|got)${W(20)}withdraw|未着|いつ(?:届|着金|反映)`,
   ),
   rule(
     'trading.transfer_missing',
@@ -599,7 +642,7 @@ const RULES: Rule[] = [
     new RegExp(foldKana(String.raw`${WITHDRAW}|${DEPOSIT}|反映|送っ|\bsent\b`)),
   ),
   rule('trading.earn', 'trading', 1, String.raw`利息|金利|報酬|リワード|\binterest\b|\brewards?\b|ステーキング|staking|レンディング|lending|貸して増やす|貸暗号資産|積立`),
-  rule('trading.not_credited', 'trading', 3, String.raw`(?:付与され|支払われ|振り込まれ)(?:ていない|ていません|ない|ません)|\bnot (?:been )?(?:credited|paid(?: out)?)\b|(?:残高|balance)${W(10)}(?:表示され(?:ない|ていない|ていません|ません)|見当たらな|載って(?:い)?(?:ない|ません))`),
+  rule('trading.not_credited', 'trading', 3, String.raw`(?:報酬|利息|リワード|配当|分配|ボーナス)${W(12)}(?:入って(?:い)?(?:ない|ません)|もらえて(?:い)?(?:ない|ません)|来て(?:い)?(?:ない|ません)|まだ)|\b(?:rewards?|interest|payouts?)\b${W(20)}\b(?:not (?:yet )?(?:received|paid|credited)|missing|haven'?t (?:arrived|been paid))|(?:付与され|支払われ|振り込まれ)(?:ていない|ていません|ない|ません)|\bnot (?:been )?(?:credited|paid(?: out)?)\b|(?:残高|balance)${W(10)}(?:表示され(?:ない|ていない|ていません|ません)|見当たらな|載って(?:い)?(?:ない|ません))`),
   rule('trading.expected_otherwise', 'trading', 2, String.raw`はずの|はずが|はずなのに|\bshould (?:have|be) (?:been )?(?:filled|credited|received|executed)`),
   rule('trading.history', 'trading', 2, String.raw`取引履歴|約定履歴|注文履歴|入出金履歴|trade history|order history|transaction history|\bcsv\b|\bfills\b`),
   rule(
@@ -613,7 +656,7 @@ const RULES: Rule[] = [
     'trading.misdirected_transfer',
     'trading',
     5,
-    String.raw`(?:タグ|メモ)${W(8)}(?:忘れ|入れ忘れ|間違|なし|無し)|\bmemo\b${W(10)}(?:忘|forgot|missing|without)|\b(?:forgot|without|missing)\b${W(10)}\b(?:tag|memo)\b|\bwrong (?:network|address|chain|tag|memo|coin|token)\b|(?:間違(?:え|った)|誤って|誤った)${W(15)}(?:送|入金|アドレス|ネットワーク|チェーン|申請|入力)|誤送金|(?:送って|送金して|入金して|送信して)しま|\bby (?:mistake|accident)\b|\baccidentally sent\b|\b(?:bep20|erc20|trc20|bsc|polygon|arbitrum)\b${W(40)}(?:address|アドレス|to my|に送)|違うネットワーク|別のネットワーク|別チェーン|(?:ネットワーク|チェーン)${W(10)}(?:違|間違)|\b(?:on|via|over|using) (?:the )?(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche)\b${W(40)}\b(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche|bitcoin|btc|eth)\b${W(15)}address`,
+    String.raw`(?:タグ|メモ)${W(8)}(?:忘れ|入れ忘れ|間違|なし|無し)|\bmemo\b${W(10)}(?:忘|forgot|missing|without)|\b(?:forgot|without|missing)\b${W(20)}\b(?:tag|memo)\b|\bwrong (?:network|address|chain|tag|memo|coin|token)\b|(?:間違(?:え|った)|誤って|誤った)${W(15)}(?:送|入金|アドレス|ネットワーク|チェーン|申請|入力)|誤送金|(?:送って|送金して|入金して|送信して)しま|\bby (?:mistake|accident)\b|\baccidentally sent\b|\b(?:bep20|erc20|trc20|bsc|polygon|arbitrum)\b${W(40)}(?:address|アドレス|to my|に送)|違うネットワーク|別のネットワーク|別チェーン|(?:ネットワーク|チェーン)${W(10)}(?:違|間違)|\b(?:on|via|over|using) (?:the )?(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche)\b${W(40)}\b(?:solana|ethereum|erc-?20|bep-?20|trc-?20|bsc|polygon|arbitrum|tron|base|optimism|avalanche|bitcoin|btc|eth)\b${W(15)}address`,
   ),
   rule('trading.recovery', 'trading', 2, String.raw`戻せ|取り戻|返金|組み戻し|\brecover|\brefund|get (?:it|them) back|返還`),
   rule(
@@ -679,10 +722,10 @@ const RULES: Rule[] = [
   rule(
     'regulatory.residency',
     'regulatory',
-    3,
+    4,
     String.raw`海外(?:に|へ)(?:移住|引っ越|転居|転勤|住)|\b(?:moved|moving|relocat(?:e|ed|ing)) (?:abroad|overseas|to another country)\b|\bnon-?resident\b|非居住|居住国|在留カード|外国籍|residence card|\bvisa\b|\b(?:my )?(?:country|region|jurisdiction) (?:is |has been )?(?:now )?(?:restricted|banned|not supported|unsupported)\b|対象外の国|\btax resid`,
   ),
-  rule('regulatory.kyc_questions', 'regulatory', 4, String.raw`source of (?:funds|wealth|income)|annual income|\bincome and assets\b|\boccupation\b|purpose of (?:trading|transactions?|use|the account)|年収|資産状況|金融資産|職業|勤務先|取引(?:の)?目的|利用目的|資金(?:の)?(?:出所|源)`),
+  rule('regulatory.kyc_questions', 'regulatory', 4, String.raw`politically exposed|\bpeps?\b|重要な公人|反社会的勢力|source of (?:funds|wealth|income)|annual income|\bincome and assets\b|\boccupation\b|purpose of (?:trading|transactions?|use|the account)|年収|資産状況|金融資産|職業|勤務先|取引(?:の)?目的|利用目的|資金(?:の)?(?:出所|源)`),
   rule('regulatory.consent', 'regulatory', 2, String.raw`同意(?:しない|しなければ|する|が必要|ボタン)|\bagree to the\b|\bconsent to\b`),
   rule('regulatory.trading_limit', 'regulatory', 2, String.raw`取引上限|上限が設定|\blimits? (?:imposed|set) by\b`),
 
@@ -720,7 +763,7 @@ const RULES: Rule[] = [
 /** Outage priority: an API / bot / real-time feed failure stops automated trading. */
 const API_CONTEXT = new RegExp(foldKana(String.raw`\bapi\b|websocket|web socket|ウェブソケット|板情報|order ?book|\bstream\b|\bfeed\b|\bbots?\b|自動売買|自動取引|market making|マーケットメイク|\brest\b`));
 const OUTAGE_BLOCKING = new Set(['outage.down', 'outage.server_error', 'outage.error_code', 'outage.broken_screen', 'outage.not_updating', 'outage.disconnect', 'outage.api_failing']);
-const PROBLEM = new RegExp(foldKana(String.raw`ループ|先に進め|進めない|\bloops?\b|\bhangs?\b|no (?:response|reply|answer)|返事が|返信が|回答が|\bheard back\b|来ません|来ない|\bnever (?:received|got|arrived)\b|\bhaven'?t (?:received|heard|got)\b|\brejected\b|却下|否認|差し戻|通りません|通らない|何度やっても|\bkeeps? failing\b|終わらない|終わりません|進まない|進みません|経っても|たっても|\bstill (?:not|waiting|pending)\b|できない|できません|できず|エラー|\berror\b|\bcan'?t\b|\bcannot\b|\bunable\b|doesn'?t work|not working|届かない|届きません|never arrives?|\bfail`));
+const PROBLEM = new RegExp(foldKana(String.raw`\b(?:doesn'?t|don'?t|no longer) have\b|見当た(?:ら|り)|見つか(?:ら|り)|\bcan'?t find\b|ループ|先に進め|進めない|\bloops?\b|\bhangs?\b|no (?:response|reply|answer)|返事が|返信が|回答が|\bheard back\b|来ません|来ない|\bnever (?:received|got|arrived)\b|\bhaven'?t (?:received|heard|got)\b|\brejected\b|却下|否認|差し戻|通りません|通らない|何度やっても|\bkeeps? failing\b|終わらない|終わりません|進まない|進みません|経っても|たっても|\bstill (?:not|waiting|pending)\b|できない|できません|できず|エラー|\berror\b|\bcan'?t\b|\bcannot\b|\bunable\b|doesn'?t work|not working|届かない|届きません|never arrives?|\bfail`));
 const SECURITY_REPORT = new RegExp(foldKana(String.raw`注意喚起|please do something|対応(?:を)?(?:お願い|して(?:ください|下さい|ほしい))|対処して|\bimpersonating\b|なりすまして(?:い)|\bgiveaway\b|\bwarn (?:other|users|people)\b|(?:人|アカウント|者|サイト|アプリ)がいます|(?:人|アカウント|者)がいる|転送|\bforward|\bthere(?:'s| is| are)\b|広告|出回|出ています|\bads?\b|があります|が存在|見つけ|報告|通報|お知らせします|削除|\bremove\b|takedown|\bfound\b|\breport(?:ing|ed)?\b|take (?:it|them) down|拡散`));
 const URGENT_WORDS = new RegExp(foldKana(String.raw`緊急|至急|急ぎ|大至急|\burgent|\basap\b|\bimmediately\b|今すぐ`));
 const LARGE_WORDS = new RegExp(foldKana(String.raw`全財産|全額|全資産|\ball my (?:funds|money|savings|assets|crypto|coins)\b|life savings|everything i have`));
@@ -840,7 +883,8 @@ export function triage(input: { text: string; category?: TicketType | undefined;
       }
       if (ABOUT_ELSEWHERE.has(r.id) && ELSEWHERE.test(sentence) && !OWN_ACCOUNT.test(sentence)) continue;
       const after = text.slice(h.end, h.end + 20);
-      if (WORRY_AFTER.test(after) || GENERIC_AFTER.test(after) || WORRY_AROUND.test(text.slice(Math.max(0, h.index - 40), h.end)) || (QUESTION_AFTER.test(after) && NEWS_CONTEXT.test(text))) {
+      if (GENERIC_AFTER.test(after)) continue;
+      if (WORRY_AFTER.test(after) || WORRY_AROUND.test(text.slice(Math.max(0, h.index - 40), h.end)) || (QUESTION_AFTER.test(after) && NEWS_CONTEXT.test(text))) {
         worries.push(h);
         continue;
       }

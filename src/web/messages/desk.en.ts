@@ -99,6 +99,7 @@ export const deskEn: Record<keyof typeof deskJa, string> = {
   'error.CONFLICT.ticket_closed': 'This request is closed and cannot be answered. Please send a new request.',
   'error.RATE_LIMITED.contact': 'Too many requests were sent from your connection. Please wait about 10 minutes. If your account may have been taken over, change your password and set up two-factor authentication first, then call our emergency line ({phone}).',
   'error.CONFLICT.ticket_changed': 'This request changed after you opened it (the user wrote, or a colleague answered). Read it, then send again; your text is kept.',
+  'error.CONFLICT.submission_reused': 'This submission key was used for another request. Open the form again and send.',
   'error.NOT_FOUND.ticket': 'We could not find this request.',
 
   'desk.status.new': 'New',

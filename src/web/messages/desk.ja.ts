@@ -97,6 +97,7 @@ export const deskJa = {
   'error.CONFLICT.ticket_closed': 'このお問い合わせは終了しているため返信できません。新しいお問い合わせとして送信してください。',
   'error.RATE_LIMITED.contact': '短時間に多くの送信がありました。10分ほど待ってから送信してください。アカウントの不正利用が疑われる場合は、先にパスワードの変更と二段階認証の設定を行い、緊急連絡用電話番号 ({phone}) にご連絡ください。',
   'error.CONFLICT.ticket_changed': 'このお問い合わせは、画面を開いた後に更新されています (お客様の返信または他の担当者の回答)。内容を確認してから、もう一度送信してください。入力した本文は残してあります。',
+  'error.CONFLICT.submission_reused': 'この送信キーは別のお問い合わせで使われています。フォームを開き直して送信してください。',
   'error.NOT_FOUND.ticket': 'お問い合わせが見つかりませんでした。',
 
   'desk.status.new': '新規',
