@@ -9,18 +9,19 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const sharedDev = `${root}../shared/data/triage-dev.jsonl`;
 const fixtureDev = `${root}test/fixtures/triage-dev.jsonl`;
 const holdout = `${root}test/fixtures/triage-holdout.jsonl`;
+const blind = `${root}test/fixtures/triage-blind.jsonl`;
 
 function load(path: string): TriageSample[] {
   return parseTriageJsonl(readFileSync(path, 'utf8'));
 }
 
 describe('triage figures', () => {
-  test('dev set: category accuracy >= 90 %, security recall 100 %', () => {
+  test('dev set: category accuracy >= 96 %, security recall 100 %', () => {
     const samples = load(existsSync(sharedDev) ? sharedDev : fixtureDev);
     assert.ok(samples.length >= 50);
     const r = evaluateTriage(samples);
     const report = formatTriageReport(r);
-    assert.ok(r.accuracy >= 0.9, report);
+    assert.ok(r.accuracy >= 0.96, report);
     assert.equal(r.securityRecall, 1, report);
     assert.equal(r.securityUrgentRecall, 1, report);
     assert.equal(r.securityLow, 0, report);
@@ -30,12 +31,22 @@ describe('triage figures', () => {
     assert.deepEqual(load(fixtureDev), load(sharedDev));
   });
 
-  test('held-out set: category accuracy >= 85 %, security recall 100 %', () => {
+  test('held-out set: category accuracy >= 95 %, security recall 100 %', () => {
     const r = evaluateTriage(load(holdout));
     const report = formatTriageReport(r);
     assert.ok(r.count >= 80);
-    assert.ok(r.accuracy >= 0.85, report);
+    assert.ok(r.accuracy >= 0.95, report);
     assert.equal(r.securityRecall, 1, report);
+    assert.equal(r.securityLow, 0, report);
+  });
+
+  test('blind set (messages written without looking at the rules): accuracy >= 90 %, every incident security + urgent', () => {
+    const r = evaluateTriage(load(blind));
+    const report = formatTriageReport(r);
+    assert.ok(r.count >= 250);
+    assert.ok(r.accuracy >= 0.9, report);
+    assert.equal(r.securityRecall, 1, report);
+    assert.equal(r.securityUrgentRecall, 1, report);
     assert.equal(r.securityLow, 0, report);
   });
 });
@@ -107,6 +118,48 @@ describe('triage rules', () => {
     }
   });
 
+  test('incidents described indirectly are still security + urgent', () => {
+    for (const text of [
+      '朝起きたら残高がゼロになってる…なんで？？',
+      '送った覚えのない送金が履歴にあります',
+      'SMSの認証コードが勝手に何回も届くんですけど',
+      'サポートを名乗る人にSMSのコードを教えてしまいました',
+      '元夫が私の口座にログインしているみたいです',
+      'スマホを落としました。その後、出金申請を受け付けましたというメールが届いています',
+      'マッチングアプリで知り合った人に勧められた投資サイトにBTCを送金しました。詐欺かもしれません',
+      '昨日カフェのフリーWiFiでログインしました。今日になって残高の半分が知らない宛先に送られてます',
+      'account drained. everything gone',
+      'someone loged in from russia last nite, im in osaka',
+      'A guy claiming to be from your security team asked me to install TeamViewer. I did it',
+      "there are outgoing transfers to a wallet that aren't mine",
+      "I'm looking at my balance and it's showing only a few yen. I had about 300k yen worth of XRP this morning",
+      'My BTC was withdrawn without my permission. What should I do to prevent this in future?',
+    ]) {
+      const r = triage({ text });
+      assert.deepEqual(pick(r), ['security', 'urgent'], `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
+    }
+  });
+
+  test('near-misses are not incidents: how-to, hypotheticals, news, the user’s own action', () => {
+    for (const text of [
+      '他の取引所がハッキングされたニュースを見ましたが、ビットバンクは大丈夫ですか',
+      'If my account got hacked would you refund me?',
+      "I'm worried about SIM swap attacks. Can I use an app instead of SMS for 2FA?",
+      'フィッシングメールの見分け方を教えてください',
+      'I logged in from a new laptop and got a security alert - that was me, all good',
+      'ハッキングされたら補償してくれますか',
+      'Is it possible for someone to withdraw without my 2FA?',
+      "I haven't logged in for a year, is my account still active?",
+      'パスワードを忘れて再設定メールを送ったけど届かない',
+      'My BTC got sold by the stop loss even though the price never hit it',
+      'I sent BTC to the wrong network by mistake, can you recover it?',
+      'I deposited 1 BTC but my balance still shows 0',
+    ]) {
+      const r = triage({ text });
+      assert.notEqual(r.priority, 'urgent', `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
+    }
+  });
+
   test('a slow withdrawal is trading, an unknown one is security', () => {
     const slow = triage({ text: 'My withdrawal has been pending for 3 hours' });
     assert.equal(slow.type, 'trading');
@@ -159,6 +212,13 @@ describe('triage rules', () => {
       `${'did not '.repeat(10_000)}x`,
       `${'account '.repeat(20_000)}down`,
       'Z̷̢̛a̴̗̿l̶͕̈́g̷̱̈o̶̰͝'.repeat(2_000),
+      'a1-'.repeat(30_000),
+      'bitbank-'.repeat(10_000),
+      'i had 1'.repeat(10_000),
+      'パスワードを'.repeat(10_000),
+      `${'someone '.repeat(5_000)}logged in`,
+      `${'知らない'.repeat(10_000)}端末`,
+      '。'.repeat(50_000),
     ];
     for (const text of inputs) {
       const t0 = performance.now();
