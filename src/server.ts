@@ -111,6 +111,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     supportPhone: config.supportPhone,
     snapshot: () => site.current(),
+    onMailQueued: () => mail.kick(),
     clock,
   });
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);

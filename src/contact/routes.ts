@@ -94,12 +94,12 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     try {
       if (!attempts.take(request.ip) || submissions.isOver(request.ip)) throw limited();
       const input = { ...body, body: body.body, email: body.email };
-      parseContact(input);
+      const form = parseContact(input);
       submissions.take(request.ip);
       // A report is never refused for its address (an attacker could otherwise silence a victim's address);
       // past 5 in 10 minutes to one address, the ticket is filed without a confirmation mail.
       const recipient = typeof body.email === 'string' ? body.email.trim().toLowerCase().slice(0, 254) : '';
-      const result = await desk.submit(input, { lang, ip: request.ip, sendConfirmation: perRecipient.take(recipient) });
+      const result = await desk.submitParsed(form, { lang, ip: request.ip, sendConfirmation: perRecipient.take(recipient) });
       if (wantsJson(request)) return reply.code(201).send({ ok: true, ...result, link: config.publicUrl + result.link });
       return reply.code(303).header('referrer-policy', 'no-referrer').redirect(`${result.link}?received=1`, 303);
     } catch (err) {

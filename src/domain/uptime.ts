@@ -36,7 +36,22 @@ const DOWNTIME_WEIGHT: Record<ComponentStatus, number> = {
 /** Offset of a time zone from UTC at an instant, in milliseconds. */
 const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 
+// Zone offsets change only at transitions on quarter-hour boundaries, so one answer serves a whole quarter hour.
+const QUARTER_HOUR_MS = 15 * 60_000;
+const offsetCache = new Map<string, number>();
+
 export function zoneOffsetMs(at: Date, timeZone: string): number {
+  const bucket = Math.floor(at.getTime() / QUARTER_HOUR_MS);
+  const key = `${timeZone}|${bucket}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  if (offsetCache.size > 50_000) offsetCache.clear();
+  const offset = computeZoneOffsetMs(new Date(bucket * QUARTER_HOUR_MS), timeZone);
+  offsetCache.set(key, offset);
+  return offset;
+}
+
+function computeZoneOffsetMs(at: Date, timeZone: string): number {
   // Building a formatter costs far more than using one; a snapshot asks thousands of times.
   let format = zoneFormats.get(timeZone);
   if (!format) {

@@ -50,6 +50,11 @@ export function mailDomain(from: string): string {
   return match[1].toLowerCase();
 }
 
+/** Wakes the senders of every process at commit (they also poll, so a lost notification only delays). */
+export async function notifyMailQueued(tx: Queryable): Promise<void> {
+  await tx.query(`SELECT pg_notify('kinkyu_mail', '')`);
+}
+
 /**
  * Queues a mail inside the caller's transaction and returns its Message-ID. Throws on an address or a
  * header that could not be sent as given (a caller bug), never because SMTP is unavailable.
@@ -76,6 +81,7 @@ export async function enqueueMail(tx: Queryable, mail: OutgoingMail, opts: { dom
      VALUES ($1, $2, $3, $4, $5::jsonb, $6)`,
     [messageId, to, subject, mail.text, JSON.stringify(headers), mail.ticketId ?? null],
   );
+  await notifyMailQueued(tx);
   return messageId;
 }
 

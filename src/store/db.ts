@@ -3,7 +3,11 @@
  * of kinkyu writes plain parameterised SQL against this interface and never knows which one it has.
  */
 export interface Queryable {
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * `opts.name` prepares the statement once per connection on a PostgreSQL server (a hot statement is then
+   * not parsed and planned on every call); PGlite ignores it. The same name must always carry the same SQL.
+   */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { name?: string }): Promise<Row[]>;
 }
 
 export interface Db extends Queryable {

@@ -61,8 +61,9 @@ export async function openPostgres(connectionString: string): Promise<Db> {
   }
 
   const base: Queryable = {
-    async query<Row>(sql: string, params?: readonly unknown[]) {
-      const result = await pool.query(sql, params ? [...params] : undefined);
+    async query<Row>(sql: string, params?: readonly unknown[], opts?: { name?: string }) {
+      const values = params ? [...params] : undefined;
+      const result = opts?.name ? await pool.query({ name: opts.name, text: sql, values }) : await pool.query(sql, values);
       return result.rows as Row[];
     },
   };
@@ -82,8 +83,9 @@ export async function openPostgres(connectionString: string): Promise<Db> {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          async query<Row>(sql: string, params?: readonly unknown[]) {
-            const result = await client.query(sql, params ? [...params] : undefined);
+          async query<Row>(sql: string, params?: readonly unknown[], opts?: { name?: string }) {
+            const values = params ? [...params] : undefined;
+            const result = opts?.name ? await client.query({ name: opts.name, text: sql, values }) : await client.query(sql, values);
             return result.rows as Row[];
           },
         };

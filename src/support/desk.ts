@@ -15,7 +15,7 @@ import {
   type TicketType,
   type TriageResult,
 } from '../domain/ticket.ts';
-import { enqueueMail } from '../mail/outbox.ts';
+import { enqueueMail, notifyMailQueued } from '../mail/outbox.ts';
 import type { PageSnapshot } from '../public/snapshot.ts';
 import { parseChecklistItems, type ChecklistEntry } from './checklist.ts';
 import { confirmationMail, replyMail, solvedMail, type MailContext } from './emails.ts';
@@ -64,6 +64,8 @@ export interface DeskOptions {
   supportPhone: string;
   /** The public page's current state: which incidents are open, and their latest public update. */
   snapshot: () => PageSnapshot | null;
+  /** Wakes this process's mail sender after intake queued a confirmation (intake sends no NOTIFY). */
+  onMailQueued?: () => void;
   clock?: () => Date;
 }
 
@@ -86,6 +88,15 @@ function submissionKey(value: unknown): string | null {
   if (typeof value !== 'string' || !/^[\w-]{16,64}$/.test(value)) throw new KinkyuError('VALIDATION', { field: 'submission', rule: 'format' });
   return value;
 }
+
+export interface SubmitMeta {
+  lang: 'ja' | 'en';
+  ip: string | null;
+  /** False past the per-recipient limit: the ticket is filed without a confirmation mail. */
+  sendConfirmation?: boolean;
+}
+
+export type ContactForm = ReturnType<typeof parseContact>;
 
 /** The contact form's fields, cleaned; anything malformed is refused before triage or storage. */
 export function parseContact(input: ContactInput) {
@@ -131,13 +142,8 @@ export class SupportDesk {
     this.clock = opts.clock ?? (() => new Date());
   }
 
-  private mailContext(ticket: { id: string; lang: 'ja' | 'en'; number: number | string }): MailContext {
-    return {
-      lang: ticket.lang,
-      exchangeName: this.opts.exchangeName[ticket.lang],
-      number: String(ticket.number),
-      link: this.opts.links.url(ticket.id),
-    };
+  private mailContext(ticket: { id: string; lang: 'ja' | 'en'; number: number | string }, link = this.opts.links.url(ticket.id)): MailContext {
+    return { lang: ticket.lang, exchangeName: this.opts.exchangeName[ticket.lang], number: String(ticket.number), link };
   }
 
   phoneHours(lang: 'ja' | 'en'): string {
@@ -152,8 +158,11 @@ export class SupportDesk {
    * latest public update), the confirmation email queued — all in one statement, so the number the user sees
    * exists, and nothing exists if it is not shown.
    */
-  async submit(input: ContactInput, meta: { lang: 'ja' | 'en'; ip: string | null; sendConfirmation?: boolean }): Promise<SubmitResult> {
-    const form = parseContact(input);
+  async submit(input: ContactInput, meta: SubmitMeta): Promise<SubmitResult> {
+    return this.submitParsed(parseContact(input), meta);
+  }
+
+  async submitParsed(form: ContactForm, meta: SubmitMeta): Promise<SubmitResult> {
     const result: TriageResult = triage({
       text: form.body,
       category: form.category ?? undefined,
@@ -168,10 +177,12 @@ export class SupportDesk {
     const reasons = match ? [...result.reasons, ...match.reasons.map((r) => ({ rule: 'incident.link', matched: match.incidentId, effect: r }))] : result.reasons;
     const due = initialDueDates(this.sla, this.opts.calendar, result.priority, now);
     const id = newId();
-    const ctx = this.mailContext({ id, lang: meta.lang, number: NUMBER_PLACEHOLDER });
+    const path = this.opts.links.path(id);
+    const ctx = this.mailContext({ id, lang: meta.lang, number: NUMBER_PLACEHOLDER }, this.opts.links.base + path);
     const details = { type: result.type, phone: this.opts.supportPhone, phoneHours: this.phoneHours(meta.lang) };
     const mail = confirmationMail(ctx, details, null);
     const linkedMail = autoAnswer ? confirmationMail(ctx, details, autoAnswer.text) : mail;
+    const sendConfirmation = meta.sendConfirmation !== false;
     const rows = await this.db.query<{ id: string; number: string }>(
       `WITH link AS (
          SELECT id FROM incidents WHERE id = $13 AND kind = 'incident' AND status IN ('investigating','identified','monitoring') FOR SHARE
@@ -204,9 +215,11 @@ export class SupportDesk {
         due.firstResponseDueAt, due.resolutionDueAt, now, meta.ip,
         autoAnswer?.text ?? null, autoAnswer?.id ?? null,
         `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER, linkedMail.text,
-        form.submissionKey, meta.sendConfirmation !== false,
+        form.submissionKey, sendConfirmation,
       ],
+      { name: 'kinkyu_ticket_intake' },
     );
+    if (sendConfirmation) this.opts.onMailQueued?.();
     const row = rows[0];
     // The key was used by someone else's submission: say so rather than show them that ticket.
     if (!row) throw new KinkyuError('CONFLICT', { rule: 'submission_reused' });
@@ -214,7 +227,7 @@ export class SupportDesk {
     return {
       ticketId: row.id,
       number: Number(row.number),
-      link: this.opts.links.path(row.id),
+      link: row.id === id ? path : this.opts.links.path(row.id),
       type: ticket?.type ?? result.type,
       priority: ticket?.priority ?? result.priority,
       incidentId: ticket ? ticket.incidentId : incident?.id ?? null,
@@ -498,6 +511,7 @@ export class SupportDesk {
         ],
       );
     }
+    if (tickets.length) await notifyMailQueued(tx);
     await this.audit(tx, actor, input.solve ? 'incident.solve_linked' : 'incident.reply_linked', incidentId, { tickets: tickets.length }, 'incident');
     return { count: tickets.length };
   }

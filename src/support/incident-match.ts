@@ -38,9 +38,27 @@ function terms(text: string): Set<string> {
 
 const STOP_TERMS = new Set(['the', 'and', 'for', 'are', 'you', 'your', 'with', 'this', 'have', 'has', 'not', 'can', 'ています', 'てい', 'いま', 'ます', 'して', 'につ', 'つい', 'いて', 'です', 'ませ', 'せん']);
 
-/** The names a user might write for a component, in either language. */
-function componentNames(component: Component): string[] {
-  return [component.nameJa, component.nameEn].map(normalize).filter((n) => n.length >= 2);
+/** The names a user might write for a component, in either language (computed once per snapshot's list). */
+const namesCache = new WeakMap<readonly Component[], { id: string; names: string[] }[]>();
+function componentNames(components: readonly Component[]): { id: string; names: string[] }[] {
+  let names = namesCache.get(components);
+  if (!names) {
+    names = components
+      .filter((c) => !c.isGroup)
+      .map((c) => ({ id: c.id, names: [c.nameJa, c.nameEn].map(normalize).filter((n) => n.length >= 2) }));
+    namesCache.set(components, names);
+  }
+  return names;
+}
+
+const incidentTermsCache = new WeakMap<Incident, string[]>();
+function incidentTerms(incident: Incident): string[] {
+  let result = incidentTermsCache.get(incident);
+  if (!result) {
+    result = [...terms(`${incident.nameJa} ${incident.nameEn ?? ''}`)].filter((w) => !STOP_TERMS.has(w));
+    incidentTermsCache.set(incident, result);
+  }
+  return result;
 }
 
 /**
@@ -57,9 +75,8 @@ export function matchIncident(
   const ticketTerms = terms(ticket.text);
   const open = incidents.filter((i) => i.kind === 'incident' && isIncidentOpen(i.status));
   const mentioned = new Map<string, string>();
-  for (const c of components) {
-    if (c.isGroup) continue;
-    const named = componentNames(c).find((n) => text.includes(n));
+  for (const c of componentNames(components)) {
+    const named = c.names.find((n) => text.includes(n));
     if (named) mentioned.set(c.id, named);
   }
   const openOutages = open.filter((i) => i.type === 'outage').length;
@@ -75,7 +92,7 @@ export function matchIncident(
       score += 2;
       reasons.push(`mentions affected component "${mentioned.get(id)}" +2`);
     }
-    const shared = [...terms(`${incident.nameJa} ${incident.nameEn ?? ''}`)].filter((w) => !STOP_TERMS.has(w) && ticketTerms.has(w));
+    const shared = incidentTerms(incident).filter((w) => ticketTerms.has(w));
     if (shared.length >= 2) {
       score += 1;
       reasons.push(`shares words with the incident name (${shared.slice(0, 5).join(', ')}) +1`);

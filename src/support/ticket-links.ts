@@ -11,7 +11,8 @@ export class TicketLinks {
 
   constructor(
     key: Buffer,
-    private readonly publicUrl: string,
+    /** The public URL the paths are appended to. */
+    readonly base: string,
   ) {
     if (key.length < 32) throw new Error('the ticket link key must be at least 32 bytes');
     this.#key = key;
@@ -33,7 +34,7 @@ export class TicketLinks {
   }
 
   url(ticketId: string): string {
-    return this.publicUrl + this.path(ticketId);
+    return this.base + this.path(ticketId);
   }
 }
 
