@@ -55,7 +55,10 @@ describe('WCAG 2.1 AA (axe-core)', () => {
   test('public pages, ja and en, phone and desktop', async () => {
     const [incident] = await app.db.query<{ id: string }>("SELECT id FROM incidents WHERE kind = 'incident' ORDER BY created_at DESC LIMIT 1");
     const month = new Date().toISOString().slice(0, 7);
-    const paths = ['/', '/history', `/incidents/${incident!.id}`, `/history/${month}`, '/no/such/page'];
+    const security = await app.desk.submit({ body: '身に覚えのない出金があります。アカウントを乗っ取られたかもしれません', email: 'a11y@example.jp' }, { lang: 'ja', ip: null });
+    const outage = await app.desk.submit({ body: '取引所が落ちていますか？サイトが開きません', email: 'a11y2@example.jp' }, { lang: 'ja', ip: null });
+    const paths = ['/', '/history', `/incidents/${incident!.id}`, `/history/${month}`, '/no/such/page', '/contact',
+      `${security.link}?received=1`, `${outage.link}?received=1`, '/tickets/nosuchticket/wrongtoken'];
     const problems: string[] = [];
     for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
       const context = await browser.newContext({ ...viewport, bypassCSP: true, locale: 'ja-JP' });
@@ -75,6 +78,7 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     const email = await makeStaff(app.db, 'admin');
     const [incident] = await app.db.query<{ id: string }>("SELECT id FROM incidents WHERE kind = 'incident' LIMIT 1");
     const [maintenance] = await app.db.query<{ id: string }>("SELECT id FROM incidents WHERE kind = 'maintenance' LIMIT 1");
+    const [ticket] = await app.db.query<{ id: string }>('SELECT id FROM tickets ORDER BY number LIMIT 1');
     const context = await browser.newContext({ ...DESKTOP, bypassCSP: true, locale: 'ja-JP' });
     const page = await context.newPage();
     const problems: string[] = [];
@@ -85,7 +89,8 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     await page.getByRole('button', { name: 'ログイン' }).click();
     await page.waitForURL(/\/staff$/);
     const paths = ['/staff', '/staff/incidents/new', `/staff/incidents/${incident!.id}`, '/staff/components',
-      '/staff/maintenances/new', `/staff/maintenances/${maintenance!.id}`, '/staff/audit', '/staff/team'];
+      '/staff/maintenances/new', `/staff/maintenances/${maintenance!.id}`, '/staff/audit', '/staff/team',
+      '/staff/tickets', `/staff/tickets/${ticket!.id}`, `/staff/incidents/${incident!.id}/tickets`];
     for (const path of paths) {
       await page.goto(app.baseUrl + path);
       for (const v of await violations(page)) problems.push(`${path}: ${v}`);

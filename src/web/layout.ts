@@ -22,6 +22,7 @@ export function layout(input: LayoutInput): SafeHtml {
 <meta name="color-scheme" content="light dark">
 ${input.robots ? html`<meta name="robots" content="noindex">` : ''}
 <title>${input.title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/site.css">
 <link rel="alternate" type="application/atom+xml" href="/history.atom${input.lang === 'en' ? '?lang=en' : ''}" title="Atom">
 <link rel="alternate" type="application/rss+xml" href="/history.rss${input.lang === 'en' ? '?lang=en' : ''}" title="RSS">
