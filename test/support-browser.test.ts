@@ -61,7 +61,7 @@ const REPLY_TEXT = [
 
 /** Selectors for elements the payloads would create if any of them became markup. */
 const PAYLOAD_ELEMENTS = [
-  'img[src="x"]', 'svg', 'iframe', 'script', 'style', 'a[href^="javascript:"]', 'link[href^="data:"]',
+  'img[src="x"]', 'svg', 'iframe', 'script', 'style', 'a[href^="javascript:"]', 'link[rel=stylesheet][href^="data:"]',
   '[onerror]', '[onload]', '[style]', 'div[style*="position"]',
 ];
 
