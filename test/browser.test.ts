@@ -195,6 +195,8 @@ describe('public status page during an incident', () => {
             const box = await skip.boundingBox();
             assert.ok(box && box.x >= 0 && box.y >= 0 && box.width > 0, 'the focused skip link is on screen');
             await page.keyboard.press('Enter');
+            // A fragment navigation is asynchronous: wait for it rather than read the URL at once (flaky on a busy machine).
+            await page.waitForURL((u) => u.hash === '#main', { timeout: 5000 }).catch(() => undefined);
             assert.equal(new URL(page.url()).hash, '#main', 'Enter on the skip link jumps to the content');
           } finally {
             await context.close();
