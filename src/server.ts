@@ -21,6 +21,9 @@ import { TicketLinks, loadLinkKey } from './support/ticket-links.ts';
 import { createSmtpTransport, mailDomain, startMailWorker, type MailWorker } from './mail/outbox.ts';
 import { registerContactRoutes } from './contact/routes.ts';
 import { registerDeskRoutes } from './console/desk-routes.ts';
+import type { ExchangeAccounts } from './accounts/adapter.ts';
+import { ReferenceAccountStore } from './accounts/reference-store.ts';
+import { EmergencyLock } from './protection/emergency-lock.ts';
 
 /** `/tickets/<id>/<token>` → `/tickets/<id>/…`. */
 export function maskSecrets(url: string): string {
@@ -37,6 +40,11 @@ export interface App {
   commands: StatusCommands;
   desk: SupportDesk;
   mail: MailWorker;
+  /** The exchange's accounts: the built-in reference store (or, later, the HTTP adapter). */
+  accounts: ExchangeAccounts;
+  /** The reference store itself when it is the one in use (demo and tests act on it as the exchange). */
+  referenceStore: ReferenceAccountStore | null;
+  lock: EmergencyLock;
   close(): Promise<void>;
 }
 
@@ -114,6 +122,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onMailQueued: () => mail.kick(),
     clock,
   });
+  const referenceStore = new ReferenceAccountStore(db, clock);
+  const accounts: ExchangeAccounts = referenceStore;
+  const lock = new EmergencyLock(db, accounts, desk, {
+    publicUrl: config.publicUrl,
+    mailDomain: mailDomain(config.mailFrom),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
+    clock,
+    log: (msg, err) => app.log.warn({ err }, msg),
+  });
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
   const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog }), {
     from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
@@ -154,6 +171,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     commands,
     desk,
     mail,
+    accounts,
+    referenceStore,
+    lock,
     async close() {
       clearInterval(scheduler);
       await mail.stop();

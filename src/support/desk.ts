@@ -94,6 +94,8 @@ export interface SubmitMeta {
   ip: string | null;
   /** False past the per-recipient limit: the ticket is filed without a confirmation mail. */
   sendConfirmation?: boolean;
+  /** kinkyu itself files the ticket (an emergency lock): its type and priority are known, not guessed. */
+  triage?: TriageResult;
 }
 
 export type ContactForm = ReturnType<typeof parseContact>;
@@ -163,7 +165,7 @@ export class SupportDesk {
   }
 
   async submitParsed(form: ContactForm, meta: SubmitMeta): Promise<SubmitResult> {
-    const result: TriageResult = triage({
+    const result: TriageResult = meta.triage ?? triage({
       text: form.body,
       category: form.category ?? undefined,
       fields: { orderId: form.orderId ?? undefined, transactionId: form.transactionId ?? undefined, asset: form.asset ?? undefined, amount: form.amount ?? undefined },

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/db.ts';
+import { newId } from '../store/ids.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Actor } from '../domain/actor.ts';
+import { KinkyuError } from '../domain/errors.ts';
+import { enqueueMail } from '../mail/outbox.ts';
+import type { ExchangeAccounts, LockEffects } from '../accounts/adapter.ts';
+import { hashSecret } from '../accounts/reference-store.ts';
+import { parseContact, type SupportDesk } from '../support/desk.ts';
+import { lockedMail, lockLinkMail } from './emails.ts';
+
+export type LockSource = 'self' | 'email_link' | 'help_center' | 'detection' | 'staff';
+
+export interface LockResult {
+  lockId: string;
+  effects: LockEffects;
+  ticketNumber: number | null;
+}
+
+export interface EmergencyLockOptions {
+  publicUrl: string;
+  mailDomain: string;
+  exchangeName: { ja: string; en: string };
+  /** How long a "this wasn't me" link works. Default 7 days. */
+  lockLinkTtlMs?: number;
+  clock?: () => Date;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+export const UNLOCK_CHECKLIST = ['identity_document', 'selfie_match', 'registered_phone', 'recent_activity', 'contact_channel'] as const;
+export type UnlockCheck = (typeof UNLOCK_CHECKLIST)[number];
+
+/**
+ * The emergency lock: lock first, ask questions later. The exchange-side lock (sessions, API keys, trading,
+ * withdrawals, pending withdrawals) takes effect before anything else happens and before the caller answers;
+ * the record, the email and the security ticket follow, and their failure never undoes or delays the lock.
+ * It never asks for the password.
+ */
+export class EmergencyLock {
+  private readonly clock: () => Date;
+  private readonly ttl: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: ExchangeAccounts,
+    private readonly desk: SupportDesk,
+    private readonly opts: EmergencyLockOptions,
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.ttl = opts.lockLinkTtlMs ?? 7 * 86_400_000;
+  }
+
+  async lock(accountId: string, input: { source: LockSource; reason: string; actor: Actor; lang?: 'ja' | 'en' }): Promise<LockResult> {
+    const lockId = newId();
+    const effects = await this.accounts.lock(accountId, { lockId, reason: input.reason });
+    const now = this.clock();
+    // kinkyu's own sessions for this account (the security center) end as well, whatever the adapter.
+    const local = await this.db.query(`UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL RETURNING 1`, [accountId, now]);
+    const account = await this.accounts.findAccount({ accountId });
+    const lang = input.lang ?? 'ja';
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO account_locks (id, account_id, source, reason, actor_type, actor_id, ip, locked_at, sessions_revoked, api_keys_revoked, withdrawals_cancelled)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+        [lockId, accountId, input.source, input.reason.slice(0, 2000), input.actor.type, input.actor.id, input.actor.ip ?? null, now,
+          effects.sessionsRevoked + local.length, effects.apiKeysRevoked, effects.withdrawalsCancelled],
+      );
+      await tx.query(`INSERT INTO account_events (account_id, kind, at, ip, data) VALUES ($1, 'account_locked', $2, $3, $4::jsonb)`, [
+        accountId, now, input.actor.ip ?? null, JSON.stringify({ lockId, source: input.source }),
+      ]);
+      await appendAudit(tx, {
+        actorType: input.actor.type, actorId: input.actor.id, ip: input.actor.ip ?? null, action: 'account.lock', targetType: 'account', targetId: accountId,
+        data: { lockId, source: input.source, reason: input.reason.slice(0, 500), ...effects },
+      });
+      if (account) {
+        const mail = lockedMail({ lang, exchangeName: this.opts.exchangeName[lang], at: now, effects, source: input.source });
+        await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, messageId: `<lock-${lockId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+      }
+    });
+    let ticketNumber: number | null = null;
+    if (account) {
+      try {
+        const body =
+          lang === 'ja'
+            ? `[自動] アカウントの緊急ロック (${sourceLabel(input.source)})\n理由: ${input.reason}\nセッション ${effects.sessionsRevoked + local.length} 件・APIキー ${effects.apiKeysRevoked} 件を無効化、出金 ${effects.withdrawalsCancelled} 件を取り消し。本人確認のうえ対応してください。`
+            : `[automatic] Emergency account lock (${input.source})\nReason: ${input.reason}\n${effects.sessionsRevoked + local.length} sessions and ${effects.apiKeysRevoked} API keys revoked, ${effects.withdrawalsCancelled} withdrawals cancelled. Verify identity before anything else.`;
+        const ticket = await this.desk.submitParsed(parseContact({ body, email: account.email, category: 'security' }), {
+          lang, ip: input.actor.ip ?? null, sendConfirmation: false,
+          triage: { type: 'security', priority: 'urgent', reasons: [{ rule: 'lock.account_locked', matched: input.source, effect: 'type security, priority urgent (emergency lock)' }] },
+        });
+        ticketNumber = ticket.number;
+        await this.db.query(`UPDATE account_locks SET ticket_id = $2 WHERE id = $1`, [lockId, ticket.ticketId]);
+      } catch (err) {
+        this.opts.log?.('the security ticket for a lock could not be opened (the lock holds)', err);
+      }
+    }
+    return { lockId, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + local.length }, ticketNumber };
+  }
+
+  /** A one-time lock link for `sentTo`; the token is returned once and only its hash is kept. */
+  async issueLockLink(accountId: string, sentTo: string, reason: string): Promise<string> {
+    const token = randomBytes(24).toString('base64url');
+    const now = this.clock();
+    await this.db.query(`INSERT INTO lock_tokens (token_hash, account_id, reason, sent_to, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)`, [
+      hashSecret(token), accountId, reason, sentTo, now, new Date(now.getTime() + this.ttl),
+    ]);
+    return `${this.opts.publicUrl}/lock/${token}`;
+  }
+
+  /** Whether a lock link is still good (for the confirmation page); does not use it. */
+  async lockLinkValid(token: string): Promise<boolean> {
+    if (!/^[\w-]{20,64}$/.test(token)) return false;
+    const [row] = await this.db.query(`SELECT 1 FROM lock_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`, [hashSecret(token), this.clock()]);
+    return !!row;
+  }
+
+  /** "This wasn't me": the link works once, before it expires, without signing in. */
+  async lockByLink(token: string, actor: Actor, lang: 'ja' | 'en'): Promise<LockResult> {
+    if (!/^[\w-]{20,64}$/.test(token)) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
+    const [row] = await this.db.query<{ account_id: string; reason: string }>(
+      `UPDATE lock_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING account_id, reason`,
+      [hashSecret(token), this.clock()],
+    );
+    if (!row) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
+    return this.lock(row.account_id, { source: 'email_link', reason: `lock link (${row.reason})`, actor, lang });
+  }
+
+  /**
+   * From the help center, without signing in: lock links go to the current address, to addresses replaced in
+   * the last 30 days and to a verified emergency contact. The caller answers the same whether or not the
+   * account exists, and should not wait for this (its duration would tell).
+   */
+  async sendLockLinks(identifier: string, lang: 'ja' | 'en'): Promise<number> {
+    const id = identifier.trim();
+    if (!id || id.length > 254) return 0;
+    const account = id.includes('@') ? await this.accounts.findAccount({ email: id }) : await this.accounts.findAccount({ accountId: id });
+    if (!account) return 0;
+    const [credentials] = await this.db.query<{ emergency_contact: string | null; emergency_contact_verified_at: Date | null }>(
+      `SELECT emergency_contact, emergency_contact_verified_at FROM user_credentials WHERE account_id = $1`,
+      [account.id],
+    );
+    const recipients = new Set([account.email, ...account.previousEmails]);
+    if (credentials?.emergency_contact && credentials.emergency_contact_verified_at) recipients.add(credentials.emergency_contact);
+    for (const to of recipients) {
+      const link = await this.issueLockLink(account.id, to, 'help_center');
+      const mail = lockLinkMail({ lang, exchangeName: this.opts.exchangeName[lang], link, reason: 'help_center' });
+      await this.db.transaction((tx) => enqueueMail(tx, { to, subject: mail.subject, text: mail.text }, { domain: this.opts.mailDomain }));
+    }
+    return recipients.size;
+  }
+
+  /** Unlock, step 1: one staff member records the identity checks done and asks for approval. */
+  async requestUnlock(actor: Actor, accountId: string, input: { checklist: unknown; note?: unknown }): Promise<string> {
+    if (actor.type !== 'staff' || !actor.id) throw new KinkyuError('FORBIDDEN');
+    const checks = Array.isArray(input.checklist) ? input.checklist : input.checklist === undefined ? [] : [input.checklist];
+    const missing = UNLOCK_CHECKLIST.filter((c) => !checks.includes(c));
+    if (missing.length) throw new KinkyuError('VALIDATION', { field: 'checklist', rule: 'unlock_checks' });
+    const note = typeof input.note === 'string' ? input.note.slice(0, 2000) : '';
+    return this.db.transaction(async (tx) => {
+      const [lock] = await tx.query<{ id: string }>(`SELECT id FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL ORDER BY locked_at DESC LIMIT 1 FOR UPDATE`, [accountId]);
+      if (!lock) throw new KinkyuError('CONFLICT', { rule: 'not_locked' });
+      const id = newId();
+      await tx.query(`INSERT INTO unlock_requests (id, lock_id, account_id, requested_by, checklist, note) VALUES ($1,$2,$3,$4,$5::jsonb,$6)`, [
+        id, lock.id, accountId, actor.id, JSON.stringify([...UNLOCK_CHECKLIST]), note,
+      ]);
+      await appendAudit(tx, { actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock_request', targetType: 'account', targetId: accountId, data: { requestId: id, lockId: lock.id } });
+      return id;
+    });
+  }
+
+  /** Unlock, step 2: a different staff member approves (four eyes). The user must reset password and 2FA. */
+  async approveUnlock(actor: Actor, requestId: string): Promise<void> {
+    if (actor.type !== 'staff' || !actor.id) throw new KinkyuError('FORBIDDEN');
+    const request = await this.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ id: string; lock_id: string; account_id: string; requested_by: string; decision: string | null }>(
+        `SELECT id, lock_id, account_id, requested_by, decision FROM unlock_requests WHERE id = $1 FOR UPDATE`,
+        [requestId],
+      );
+      if (!row) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
+      if (row.decision) throw new KinkyuError('CONFLICT', { rule: 'already_decided' });
+      if (row.requested_by === actor.id) throw new KinkyuError('FORBIDDEN', { rule: 'four_eyes' });
+      const now = this.clock();
+      await tx.query(`UPDATE unlock_requests SET decided_by = $2, decided_at = $3, decision = 'approved' WHERE id = $1`, [row.id, actor.id, now]);
+      await tx.query(`UPDATE account_locks SET unlocked_at = $2 WHERE id = $1`, [row.lock_id, now]);
+      await tx.query(`UPDATE user_credentials SET must_reset_password = true, must_reenrol_2fa = true WHERE account_id = $1`, [row.account_id]);
+      await appendAudit(tx, {
+        actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock', targetType: 'account', targetId: row.account_id,
+        data: { requestId: row.id, lockId: row.lock_id, requestedBy: row.requested_by, approvedBy: actor.id },
+      });
+      return row;
+    });
+    await this.accounts.unlock(request.account_id, { lockId: request.lock_id });
+  }
+}
+
+function sourceLabel(source: LockSource): string {
+  return { self: '本人 (ログイン中)', email_link: 'メールのロックリンク', help_center: 'ヘルプセンター', detection: '不審な操作の検知', staff: 'スタッフ' }[source];
+}
