@@ -24,6 +24,7 @@ import { registerDeskRoutes } from './console/desk-routes.ts';
 import type { ExchangeAccounts } from './accounts/adapter.ts';
 import { ReferenceAccountStore } from './accounts/reference-store.ts';
 import { EmergencyLock } from './protection/emergency-lock.ts';
+import { AccountEvents } from './protection/account-events.ts';
 
 /** `/tickets/<id>/<token>` → `/tickets/<id>/…`. */
 export function maskSecrets(url: string): string {
@@ -45,6 +46,8 @@ export interface App {
   /** The reference store itself when it is the one in use (demo and tests act on it as the exchange). */
   referenceStore: ReferenceAccountStore | null;
   lock: EmergencyLock;
+  /** Account events (sign-ins, security changes): history for users, input for detection. */
+  accountEvents: AccountEvents;
   close(): Promise<void>;
 }
 
@@ -131,6 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     log: (msg, err) => app.log.warn({ err }, msg),
   });
+  const accountEvents = new AccountEvents(db, (msg, err) => app.log.warn({ err }, msg));
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
   const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog }), {
     from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
@@ -174,6 +178,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     accounts,
     referenceStore,
     lock,
+    accountEvents,
     async close() {
       clearInterval(scheduler);
       await mail.stop();
