@@ -40,6 +40,15 @@ export interface Config {
   contactRateLimit: number;
   /** Outbox tuning (tests shorten the retry back-off). */
   mailSender: { backoffBaseMs?: number; pollMs?: number; maxAttempts?: number };
+  /** Detection policy, JSON over the defaults (DETECTION_POLICY; see src/protection/detection-rules.ts). */
+  detectionPolicy: string | undefined;
+  /** The exchange core's signed API (docs/exchange-adapter.md). Empty: the reference store in our database. */
+  exchangeCoreUrl: string | undefined;
+  /** Shared HMAC secret for the exchange core, at least 32 characters; required with the URL. */
+  exchangeCoreSecret: string | undefined;
+  exchangeCoreTimeoutMs: number;
+  /** Also serve the reference store as an exchange core on this app (a demo of the split; needs the secret). */
+  serveReferenceCore: boolean;
 }
 
 function env(name: string, fallback: string): string {
@@ -77,6 +86,11 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     businessCalendar: parseBusinessCalendarConfig(process.env),
     contactRateLimit: Number(env('CONTACT_RATE_LIMIT', '20')),
     mailSender: {},
+    detectionPolicy: process.env.DETECTION_POLICY || undefined,
+    exchangeCoreUrl: process.env.EXCHANGE_CORE_URL || undefined,
+    exchangeCoreSecret: process.env.EXCHANGE_CORE_SECRET || undefined,
+    exchangeCoreTimeoutMs: Number(env('EXCHANGE_CORE_TIMEOUT_MS', '5000')),
+    serveReferenceCore: env('SERVE_REFERENCE_CORE', 'false') === 'true',
     ...overrides,
   };
 }

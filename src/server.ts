@@ -23,8 +23,15 @@ import { registerContactRoutes } from './contact/routes.ts';
 import { registerDeskRoutes } from './console/desk-routes.ts';
 import type { ExchangeAccounts } from './accounts/adapter.ts';
 import { ReferenceAccountStore } from './accounts/reference-store.ts';
+import { HttpExchangeAccounts } from './accounts/http-adapter.ts';
+import { registerReferenceCore } from './accounts/core-server.ts';
 import { EmergencyLock } from './protection/emergency-lock.ts';
 import { AccountEvents } from './protection/account-events.ts';
+import { registerUserRoutes } from './user/routes.ts';
+import { Detector, parseDetectionPolicy } from './protection/detection.ts';
+import { registerAlertsRoutes } from './console/alerts-routes.ts';
+import { registerLockRoutes } from './protection/lock-routes.ts';
+import { registerAccountRoutes } from './console/account-routes.ts';
 
 /** `/tickets/<id>/<token>` → `/tickets/<id>/…`. */
 export function maskSecrets(url: string): string {
@@ -48,6 +55,8 @@ export interface App {
   lock: EmergencyLock;
   /** Account events (sign-ins, security changes): history for users, input for detection. */
   accountEvents: AccountEvents;
+  /** Detection: rules over account events, alerts, policy actions; `stepUpRequired` for the sign-in flow. */
+  detector: Detector;
   close(): Promise<void>;
 }
 
@@ -126,7 +135,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
   });
   const referenceStore = new ReferenceAccountStore(db, clock);
-  const accounts: ExchangeAccounts = referenceStore;
+  // An exchange core over signed HTTP when configured; otherwise the reference store in our database.
+  const accounts: ExchangeAccounts = config.exchangeCoreUrl
+    ? new HttpExchangeAccounts({ baseUrl: config.exchangeCoreUrl, secret: config.exchangeCoreSecret ?? '', timeoutMs: config.exchangeCoreTimeoutMs })
+    : referenceStore;
+  if (config.serveReferenceCore) registerReferenceCore(app, referenceStore, { secret: config.exchangeCoreSecret ?? '' });
   const lock = new EmergencyLock(db, accounts, desk, {
     publicUrl: config.publicUrl,
     mailDomain: mailDomain(config.mailFrom),
@@ -135,6 +148,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     log: (msg, err) => app.log.warn({ err }, msg),
   });
   const accountEvents = new AccountEvents(db, (msg, err) => app.log.warn({ err }, msg));
+  const detector = new Detector(db, accounts, lock, desk, {
+    policy: parseDetectionPolicy(config.detectionPolicy),
+    mailDomain: mailDomain(config.mailFrom),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
+    lang: config.defaultLang,
+    onMailQueued: () => mail.kick(),
+    clock,
+    log: (msg, err) => app.log.warn({ err }, msg),
+  }).attach(accountEvents);
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
   const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog }), {
     from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
@@ -147,8 +169,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock });
   registerTeam(app, { db, config });
+  registerAlertsRoutes(app, { db, config, clock });
+  registerLockRoutes(app, { config, lock, kickMail: () => mail.kick(), log: (msg, err) => app.log.warn({ err }, msg) });
+  registerAccountRoutes(app, { db, config, accounts, lock, kickMail: () => mail.kick() });
   registerErrorHandling(app);
   registerPublicRoutes(app, { db, config, site });
+  registerUserRoutes(app, {
+    db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
+    mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id) },
+  });
 
 
 
@@ -179,6 +208,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     referenceStore,
     lock,
     accountEvents,
+    detector,
     async close() {
       clearInterval(scheduler);
       await mail.stop();

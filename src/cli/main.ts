@@ -10,6 +10,7 @@ import { verifyAudit } from '../audit/audit-log.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
 import { buildApp } from '../server.ts';
 import { seedDemoTickets } from '../support/demo-tickets.ts';
+import { DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../user/accounts.ts';
 import { exportStatic } from '../public/export.ts';
 import { PublicSite, siteOptionsFromConfig } from '../public/site.ts';
 import { SYSTEM_ACTOR } from '../domain/actor.ts';
@@ -65,7 +66,10 @@ async function start(demo: boolean): Promise<void> {
   const db = await openMigrated(config);
   if (demo && (await seedDemoData(db))) process.stdout.write('  Demo exchange data loaded.\n');
   await ensureFirstAdmin(db);
-  const { app, site, desk, close } = await buildApp({ config, db, logger: true });
+  const { app, site, desk, close, referenceStore } = await buildApp({ config, db, logger: true });
+  if (demo && referenceStore && (await seedDemoUser(db, referenceStore))) {
+    process.stdout.write(`  Demo exchange user created: ${DEMO_USER_EMAIL} / ${DEMO_USER_PASSWORD} (security center at /account)\n`);
+  }
   await site.start();
   if (demo && (await seedDemoTickets(db, desk))) process.stdout.write('  Demo support tickets loaded.\n');
   await app.listen({ host: config.host, port: config.port });

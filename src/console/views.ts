@@ -36,7 +36,9 @@ ${can(c.staff.role, 'ticket.view') ? html`<li><a href="/staff/tickets">${t(c.lan
 ${can(c.staff.role, 'incident.write') ? html`<li><a href="/staff/incidents/new">${t(c.lang, 'staff.declareIncident')}</a></li>` : ''}
 ${can(c.staff.role, 'maintenance.write') ? html`<li><a href="/staff/maintenances/new">${t(c.lang, 'staff.scheduleMaintenance')}</a></li>` : ''}
 <li><a href="/staff/components">${t(c.lang, 'staff.components')}</a></li>
+${can(c.staff.role, 'account.lock') ? html`<li><a href="/staff/accounts">${t(c.lang, 'acct.nav')}</a></li>` : ''}
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 'staff.audit')}</a></li>` : ''}
+${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/security/alerts">${t(c.lang, 'detection.alerts')}</a></li>` : ''}
 ${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang, 'staff.team')}</a></li>` : ''}
 <li><a href="/">${t(c.lang, 'staff.viewPublic')}</a></li>
 </ul></nav>`;

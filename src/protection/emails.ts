@@ -12,15 +12,16 @@ const SOURCE = {
 } as const;
 
 /** Sent to the account's address right after a lock: what happened and what comes next. */
-export function lockedMail(c: { lang: 'ja' | 'en'; exchangeName: string; at: Date; effects: LockEffects; source: LockSource }): MailText {
+export function lockedMail(c: { lang: 'ja' | 'en'; exchangeName: string; at: Date; effects: LockEffects; source: LockSource; ticketNumber?: number | null }): MailText {
   const e = c.effects;
+  const caseRef = c.ticketNumber ? (c.lang === 'ja' ? ` (受付番号 ${c.ticketNumber})` : ` (ticket ${c.ticketNumber})`) : '';
   if (c.lang === 'en') {
     return {
       subject: `[${c.exchangeName}] Your account is locked`,
       text: `Your account was locked at ${c.at.toISOString()} by ${SOURCE.en[c.source]}.\n\n` +
         `- every session was signed out (${e.sessionsRevoked}) and every API key revoked (${e.apiKeysRevoked})\n` +
         `- trading and withdrawals are blocked\n- pending withdrawals were cancelled (${e.withdrawalsCancelled})\n\n` +
-        `What happens next: our security team has opened an urgent case. To unlock, we will verify your identity; ` +
+        `What happens next: our security team has opened an urgent case${caseRef}. To unlock, we will verify your identity; ` +
         `then you will set a new password and set up two-factor authentication again.\n` +
         `If assets were taken, please also report it to the police.\n\n${c.exchangeName} Support`,
     };
@@ -30,7 +31,7 @@ export function lockedMail(c: { lang: 'ja' | 'en'; exchangeName: string; at: Dat
     text: `${c.at.toISOString()} に、${SOURCE.ja[c.source]}によりお客様のアカウントをロックしました。\n\n` +
       `・すべてのログイン中のセッションを終了し (${e.sessionsRevoked} 件)、APIキーを無効にしました (${e.apiKeysRevoked} 件)\n` +
       `・取引と出金を停止しました\n・処理待ちの出金を取り消しました (${e.withdrawalsCancelled} 件)\n\n` +
-      `今後の流れ: セキュリティ担当が緊急の案件として対応を始めています。ロックの解除には本人確認が必要です。` +
+      `今後の流れ: セキュリティ担当が緊急の案件として対応を始めています${caseRef}。ロックの解除には本人確認が必要です。` +
       `解除後、新しいパスワードと二段階認証を設定し直していただきます。\n資産の被害がある場合は、警察にも届け出てください。\n\n${c.exchangeName} サポート`,
   };
 }

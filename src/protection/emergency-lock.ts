@@ -55,47 +55,50 @@ export class EmergencyLock {
     const lockId = newId();
     const effects = await this.accounts.lock(accountId, { lockId, reason: input.reason });
     const now = this.clock();
-    // kinkyu's own sessions for this account (the security center) end as well, whatever the adapter.
-    const local = await this.db.query(`UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL RETURNING 1`, [accountId, now]);
     const account = await this.accounts.findAccount({ accountId });
     const lang = input.lang ?? 'ja';
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO account_locks (id, account_id, source, reason, actor_type, actor_id, ip, locked_at, sessions_revoked, api_keys_revoked, withdrawals_cancelled)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-        [lockId, accountId, input.source, input.reason.slice(0, 2000), input.actor.type, input.actor.id, input.actor.ip ?? null, now,
-          effects.sessionsRevoked + local.length, effects.apiKeysRevoked, effects.withdrawalsCancelled],
-      );
-      await tx.query(`INSERT INTO account_events (account_id, kind, at, ip, data) VALUES ($1, 'account_locked', $2, $3, $4::jsonb)`, [
-        accountId, now, input.actor.ip ?? null, JSON.stringify({ lockId, source: input.source }),
-      ]);
-      await appendAudit(tx, {
-        actorType: input.actor.type, actorId: input.actor.id, ip: input.actor.ip ?? null, action: 'account.lock', targetType: 'account', targetId: accountId,
-        data: { lockId, source: input.source, reason: input.reason.slice(0, 500), ...effects },
-      });
-      if (account) {
-        const mail = lockedMail({ lang, exchangeName: this.opts.exchangeName[lang], at: now, effects, source: input.source });
-        await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, messageId: `<lock-${lockId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
-      }
-    });
-    let ticketNumber: number | null = null;
+    // The urgent security ticket first (one statement), so the lock record can name it; its failure never
+    // undoes the lock.
+    let ticket: { ticketId: string; number: number } | null = null;
     if (account) {
       try {
         const body =
           lang === 'ja'
-            ? `[自動] アカウントの緊急ロック (${sourceLabel(input.source)})\n理由: ${input.reason}\nセッション ${effects.sessionsRevoked + local.length} 件・APIキー ${effects.apiKeysRevoked} 件を無効化、出金 ${effects.withdrawalsCancelled} 件を取り消し。本人確認のうえ対応してください。`
-            : `[automatic] Emergency account lock (${input.source})\nReason: ${input.reason}\n${effects.sessionsRevoked + local.length} sessions and ${effects.apiKeysRevoked} API keys revoked, ${effects.withdrawalsCancelled} withdrawals cancelled. Verify identity before anything else.`;
-        const ticket = await this.desk.submitParsed(parseContact({ body, email: account.email, category: 'security' }), {
+            ? `[自動] アカウントの緊急ロック (${sourceLabel(input.source)})\n理由: ${input.reason}\nセッション・APIキーを無効化し、取引と出金を停止しました (処理待ちの出金 ${effects.withdrawalsCancelled} 件を取り消し)。本人確認のうえ対応してください。`
+            : `[automatic] Emergency account lock (${input.source})\nReason: ${input.reason}\nSessions and API keys revoked, trading and withdrawals stopped (${effects.withdrawalsCancelled} pending withdrawals cancelled). Verify identity before anything else.`;
+        ticket = await this.desk.submitParsed(parseContact({ body, email: account.email, category: 'security' }), {
           lang, ip: input.actor.ip ?? null, sendConfirmation: false,
           triage: { type: 'security', priority: 'urgent', reasons: [{ rule: 'lock.account_locked', matched: input.source, effect: 'type security, priority urgent (emergency lock)' }] },
         });
-        ticketNumber = ticket.number;
-        await this.db.query(`UPDATE account_locks SET ticket_id = $2 WHERE id = $1`, [lockId, ticket.ticketId]);
       } catch (err) {
         this.opts.log?.('the security ticket for a lock could not be opened (the lock holds)', err);
       }
     }
-    return { lockId, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + local.length }, ticketNumber };
+    const local = await this.db.transaction(async (tx) => {
+      // kinkyu's own sessions for this account (the security center) end as well, whatever the adapter.
+      const revoked = await tx.query(`UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL RETURNING 1`, [accountId, now]);
+      await tx.query(
+        `INSERT INTO account_locks (id, account_id, source, reason, actor_type, actor_id, ip, locked_at, sessions_revoked, api_keys_revoked, withdrawals_cancelled, ticket_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+        [lockId, accountId, input.source, input.reason.slice(0, 2000), input.actor.type, input.actor.id, input.actor.ip ?? null, now,
+          effects.sessionsRevoked + revoked.length, effects.apiKeysRevoked, effects.withdrawalsCancelled, ticket?.ticketId ?? null],
+      );
+      await tx.query(`INSERT INTO account_events (account_id, kind, at, ip, data) VALUES ($1, 'account_locked', $2, $3, $4::jsonb)`, [
+        accountId, now, input.actor.ip ?? null, JSON.stringify({ lockId, source: input.source }),
+      ]);
+      if (account) {
+        const mail = lockedMail({ lang, exchangeName: this.opts.exchangeName[lang], at: now, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + revoked.length }, source: input.source, ticketNumber: ticket?.number ?? null });
+        await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, messageId: `<lock-${lockId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+      }
+      // Last: the audit chain's head row is locked until commit, so every lock holds it as briefly as possible.
+      await appendAudit(tx, {
+        actorType: input.actor.type, actorId: input.actor.id, ip: input.actor.ip ?? null, action: 'account.lock', targetType: 'account', targetId: accountId,
+        data: { lockId, source: input.source, reason: input.reason.slice(0, 500), ...effects },
+      });
+      return revoked.length;
+    });
+    const ticketNumber = ticket?.number ?? null;
+    return { lockId, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + local }, ticketNumber };
   }
 
   /** A one-time lock link for `sentTo`; the token is returned once and only its hash is kept. */

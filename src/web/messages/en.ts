@@ -1,9 +1,15 @@
 import type { ja } from './ja.ts';
 import { deskEn } from './desk.en.ts';
+import { userEn } from './user.en.ts';
+import { detectionEn } from './detection.en.ts';
+import { protectionEn } from './protection.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
   ...deskEn,
+  ...userEn,
+  ...detectionEn,
+  ...protectionEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

@@ -1,8 +1,14 @@
 /** Japanese: the primary language. Every key here must exist in en.ts (the type checker enforces it). */
 import { deskJa } from './desk.ja.ts';
+import { userJa } from './user.ja.ts';
+import { detectionJa } from './detection.ja.ts';
+import { protectionJa } from './protection.ja.ts';
 
 export const ja = {
   ...deskJa,
+  ...userJa,
+  ...detectionJa,
+  ...protectionJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',

@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import type { ExchangeAccounts } from '../accounts/adapter.ts';
+import { KinkyuError } from '../domain/errors.ts';
+import type { EmergencyLock } from '../protection/emergency-lock.ts';
+import type { Lang, MessageKey } from '../web/i18n.ts';
+import { accountPage, accountSearchPage, type AccountPageData } from './account-views.ts';
+import { bodyOf, consoleContext, formAction, sendPage, staffActor } from './form-action.ts';
+
+export interface AccountRoutesOptions {
+  db: Db;
+  config: Config;
+  accounts: ExchangeAccounts;
+  lock: EmergencyLock;
+  kickMail?: () => void;
+}
+
+const FLASH: Readonly<Record<string, MessageKey>> = {
+  locked: 'acct.flash.locked',
+  requested: 'acct.flash.requested',
+  unlocked: 'acct.flash.unlocked',
+};
+
+const ID = /^[\w-]{1,64}$/;
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+
+/**
+ * The security team's side of the lock: find an account, see its lock state and history, lock it now, and
+ * unlock it after identity verification — asked for by one staff member, approved by another.
+ */
+export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesOptions): void {
+  const { db, config, accounts, lock } = opts;
+  const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
+    consoleContext(request, reply, config.timeZone, FLASH, extra);
+
+  const load = async (id: string): Promise<Omit<AccountPageData, 'values'>> => {
+    const account = ID.test(id) ? await accounts.findAccount({ accountId: id }) : null;
+    if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+    const [locks, requests, audit, signIns, withdrawals] = await Promise.all([
+      db.query<{ id: string; source: string; reason: string; actor_name: string | null; locked_at: Date; sessions_revoked: number; api_keys_revoked: number; withdrawals_cancelled: number; unlocked_at: Date | null }>(
+        `SELECT l.id, l.source, l.reason, s.name AS actor_name, l.locked_at, l.sessions_revoked, l.api_keys_revoked, l.withdrawals_cancelled, l.unlocked_at
+         FROM account_locks l LEFT JOIN staff s ON l.actor_type = 'staff' AND s.id = l.actor_id
+         WHERE l.account_id = $1 ORDER BY l.locked_at DESC LIMIT 50`,
+        [account.id],
+      ),
+      db.query<{ id: string; requested_by: string; requester: string; requested_at: Date; note: string; decision: string | null; decider: string | null; decided_at: Date | null }>(
+        `SELECT r.id, r.requested_by, a.name AS requester, r.requested_at, r.note, r.decision, b.name AS decider, r.decided_at
+         FROM unlock_requests r JOIN staff a ON a.id = r.requested_by LEFT JOIN staff b ON b.id = r.decided_by
+         WHERE r.account_id = $1 ORDER BY r.requested_at DESC LIMIT 50`,
+        [account.id],
+      ),
+      db.query<{ at: Date; action: string; actor_type: string; actor_id: string | null; actor_name: string | null; data: unknown }>(
+        `SELECT g.at, g.action, g.actor_type, g.actor_id, s.name AS actor_name, g.data
+         FROM audit_log g LEFT JOIN staff s ON g.actor_type = 'staff' AND s.id = g.actor_id
+         WHERE g.target_type = 'account' AND g.target_id = $1 ORDER BY g.seq DESC LIMIT 50`,
+        [account.id],
+      ),
+      accounts.recentSignIns(account.id, 20).catch(() => []),
+      accounts.recentWithdrawals(account.id, 20).catch(() => []),
+    ]);
+    return {
+      account,
+      locks: locks.map((l) => ({
+        id: l.id, source: l.source, reason: l.reason, actorName: l.actor_name, lockedAt: new Date(l.locked_at),
+        sessionsRevoked: l.sessions_revoked, apiKeysRevoked: l.api_keys_revoked, withdrawalsCancelled: l.withdrawals_cancelled,
+        unlockedAt: l.unlocked_at ? new Date(l.unlocked_at) : null,
+      })),
+      requests: requests.map((r) => ({
+        id: r.id, requestedBy: r.requested_by, requestedByName: r.requester, requestedAt: new Date(r.requested_at), note: r.note,
+        decision: r.decision, decidedByName: r.decider, decidedAt: r.decided_at ? new Date(r.decided_at) : null,
+      })),
+      audit: audit.map((e) => ({ at: new Date(e.at), action: e.action, actor: e.actor_name ?? `${e.actor_type}${e.actor_id ? ` ${e.actor_id}` : ''}`, data: e.data })),
+      signIns,
+      withdrawals,
+    };
+  };
+
+  app.get('/staff/accounts', { config: { permission: 'account.lock' } }, async (request, reply) => {
+    const raw = (request.query as Record<string, unknown>).q;
+    const q = typeof raw === 'string' ? raw.trim().slice(0, 254) : '';
+    if (q) {
+      const account = q.includes('@') ? await accounts.findAccount({ email: q }) : ID.test(q) ? await accounts.findAccount({ accountId: q }) : null;
+      if (account) {
+        if (request.headers.accept?.includes('application/json')) return reply.send({ account });
+        return reply.redirect(`/staff/accounts/${encodeURIComponent(account.id)}`, 303);
+      }
+      if (request.headers.accept?.includes('application/json')) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+    }
+    return sendPage(reply, accountSearchPage(ctx(request, reply), q, q !== ''), q ? 404 : 200);
+  });
+
+  app.get<{ Params: { id: string } }>('/staff/accounts/:id', { config: { permission: 'account.lock' } }, async (request, reply) => {
+    const data = await load(request.params.id);
+    if (request.headers.accept?.includes('application/json')) return reply.send(data);
+    return sendPage(reply, accountPage(ctx(request, reply), data));
+  });
+
+  const back = (reply: FastifyReply, id: string, flash: keyof typeof FLASH) => reply.redirect(`/staff/accounts/${encodeURIComponent(id)}?ok=${flash}`, 303);
+  const again = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, lang: Lang, error: string) => {
+    const body = bodyOf(request);
+    return accountPage(ctx(request, reply, { lang, error }), {
+      ...(await load(request.params.id)),
+      values: { checklist: strings(body.checklist), note: typeof body.note === 'string' ? body.note.slice(0, 2000) : '', reason: typeof body.reason === 'string' ? body.reason.slice(0, 500) : '' },
+    });
+  };
+
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/lock', { config: { permission: 'account.lock' } }, async (request, reply) =>
+    formAction(request, reply, {
+      run: async () => {
+        const account = ID.test(request.params.id) ? await accounts.findAccount({ accountId: request.params.id }) : null;
+        if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+        const reason = typeof bodyOf(request).reason === 'string' ? (bodyOf(request).reason as string).trim().slice(0, 500) : '';
+        const result = await lock.lock(account.id, { source: 'staff', reason: reason || 'staff lock', actor: staffActor(request) });
+        opts.kickMail?.();
+        return { lockId: result.lockId, effects: result.effects, ticketNumber: result.ticketNumber };
+      },
+      onSuccess: () => back(reply, request.params.id, 'locked'),
+      onRefusal: (lang, error) => again(request, reply, lang, error),
+    }),
+  );
+
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/unlock-requests', { config: { permission: 'account.unlock' } }, async (request, reply) =>
+    formAction(request, reply, {
+      run: async () => {
+        if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+        const body = bodyOf(request);
+        const requestId = await lock.requestUnlock(staffActor(request), request.params.id, { checklist: body.checklist, note: body.note });
+        return { requestId };
+      },
+      onSuccess: () => back(reply, request.params.id, 'requested'),
+      onRefusal: (lang, error) => again(request, reply, lang, error),
+    }),
+  );
+
+  app.post<{ Params: { id: string; requestId: string } }>(
+    '/staff/accounts/:id/unlock-requests/:requestId/approve',
+    { config: { permission: 'account.unlock' } },
+    async (request, reply) =>
+      formAction(request, reply, {
+        run: async () => {
+          if (!ID.test(request.params.requestId)) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
+          const [row] = await db.query<{ account_id: string }>(`SELECT account_id FROM unlock_requests WHERE id = $1`, [request.params.requestId]);
+          if (!row || row.account_id !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
+          await lock.approveUnlock(staffActor(request), request.params.requestId);
+          return {};
+        },
+        onSuccess: () => back(reply, request.params.id, 'unlocked'),
+        onRefusal: (lang, error) => again(request, reply, lang, error),
+      }),
+  );
+}

@@ -1,0 +1,493 @@
+import type { Db } from '../store/db.ts';
+import { newId } from '../store/ids.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actor.ts';
+import { KinkyuError } from '../domain/errors.ts';
+import { enqueueMail } from '../mail/outbox.ts';
+import type { ExchangeAccounts } from '../accounts/adapter.ts';
+import { parseContact, type SupportDesk } from '../support/desk.ts';
+import { t, type Lang } from '../web/i18n.ts';
+import type { AccountEvent, AccountEvents } from './account-events.ts';
+import type { EmergencyLock } from './emergency-lock.ts';
+import { actionsFor, countryDistanceKm, type DetectionAction, type DetectionPolicy, type RuleId } from './detection-rules.ts';
+
+export { DEFAULT_POLICY, parseDetectionPolicy, type DetectionPolicy, type RuleId, type DetectionAction } from './detection-rules.ts';
+
+/** An event as kept in an alert's evidence. */
+export interface EvidenceEvent {
+  id: number;
+  accountId: string | null;
+  kind: string;
+  at: string;
+  ip: string | null;
+  country: string | null;
+  device: string | null;
+}
+
+export interface Finding {
+  rule: RuleId;
+  score: number;
+  detail: Record<string, unknown>;
+  events: EvidenceEvent[];
+}
+
+export interface AlertActions {
+  /** What the policy asked for. */
+  planned: DetectionAction[];
+  /** What was done. */
+  taken: DetectionAction[];
+  stepUp: boolean;
+  stepUpCompletedAt?: string;
+  lockId?: string;
+  ticketNumber?: number;
+  notifiedTo?: string;
+  errors?: string[];
+}
+
+export interface SecurityAlert {
+  id: string;
+  accountId: string | null;
+  ip: string | null;
+  rules: RuleId[];
+  score: number;
+  evidence: { findings: Finding[]; events: EvidenceEvent[]; lastEventAt: string };
+  actions: AlertActions;
+  createdAt: Date;
+  acknowledgedBy: string | null;
+  acknowledgedByName: string | null;
+  acknowledgedAt: Date | null;
+}
+
+export interface DetectorOptions {
+  policy: DetectionPolicy;
+  mailDomain: string;
+  exchangeName: { ja: string; en: string };
+  lang?: Lang;
+  onMailQueued?: () => void;
+  clock?: () => Date;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+interface EventRow {
+  id: string | number;
+  account_id: string | null;
+  kind: string;
+  at: Date | string;
+  ip: string | null;
+  country: string | null;
+  device: string | null;
+}
+
+type StoredEvent = AccountEvent & { id: number };
+
+const EVENT_COLUMNS = 'id, account_id, kind, at, ip, country, device';
+
+const view = (r: EventRow): EvidenceEvent => ({
+  id: Number(r.id),
+  accountId: r.account_id,
+  kind: r.kind,
+  at: new Date(r.at).toISOString(),
+  ip: r.ip,
+  country: r.country,
+  device: r.device,
+});
+
+const viewOf = (e: StoredEvent): EvidenceEvent => ({
+  id: e.id,
+  accountId: e.accountId,
+  kind: e.kind,
+  at: e.at.toISOString(),
+  ip: e.ip ?? null,
+  country: e.country ?? null,
+  device: e.device ?? null,
+});
+
+const minutesBefore = (d: Date, minutes: number) => new Date(d.getTime() - minutes * 60_000);
+
+/**
+ * Detection: every account event goes through the rules; findings score; a kept alert records its rules,
+ * score, evidence (the events involved) and the actions the policy chose and took — notify the user with a
+ * lock link, require step-up at the next sign-in, open a security ticket, lock the account.
+ * Runs after the event is stored; its errors are logged by AccountEvents and never fail the user's action.
+ */
+export class Detector {
+  private readonly clock: () => Date;
+  private readonly lang: Lang;
+  /** One evaluation at a time per account / per IP, so a burst raises one alert, not one per event. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: ExchangeAccounts,
+    private readonly lock: EmergencyLock,
+    private readonly desk: SupportDesk,
+    private readonly opts: DetectorOptions,
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.lang = opts.lang ?? 'ja';
+  }
+
+  get policy(): DetectionPolicy {
+    return this.opts.policy;
+  }
+
+  attach(events: AccountEvents): this {
+    events.subscribe((e) => this.onEvent(e).then(() => undefined));
+    return this;
+  }
+
+  private serial<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return next;
+  }
+
+  /** Evaluates one stored event; returns the ids of the alerts it raised. */
+  async onEvent(e: StoredEvent): Promise<string[]> {
+    const raised: string[] = [];
+    if (e.kind === 'sign_in_failed' && e.ip) {
+      const ip = e.ip;
+      const id = await this.serial(`ip:${ip}`, () => this.checkStuffing(e, ip));
+      if (id) raised.push(id);
+    }
+    if (e.accountId) {
+      const accountId = e.accountId;
+      const id = await this.serial(`account:${accountId}`, async () => {
+        const findings = await this.accountFindings(e, accountId);
+        return findings.length ? this.raise(accountId, e, findings) : null;
+      });
+      if (id) raised.push(id);
+    }
+    return raised;
+  }
+
+  // ---- rules ----
+
+  private async accountFindings(e: StoredEvent, accountId: string): Promise<Finding[]> {
+    const p = this.opts.policy;
+    const findings: Finding[] = [];
+    const add = (rule: RuleId, detail: Record<string, unknown>, events: EvidenceEvent[]) => {
+      if (p.scores[rule] > 0) findings.push({ rule, score: p.scores[rule], detail, events });
+    };
+    switch (e.kind) {
+      case 'sign_in': {
+        const prior = await this.db.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM account_events WHERE account_id = $1 AND kind = 'sign_in' AND id <> $2 AND at <= $3 ORDER BY at DESC, id DESC LIMIT 500`,
+          [accountId, e.id, e.at],
+        );
+        if (!prior.length) break; // the first sign-in sets the baseline
+        if (e.device && !prior.some((r) => r.device === e.device)) {
+          add('new_device', { device: e.device, knownDevices: [...new Set(prior.map((r) => r.device).filter(Boolean))].slice(0, 5) }, [viewOf(e)]);
+        }
+        const country = e.country?.toUpperCase() ?? null;
+        const withCountry = prior.filter((r) => r.country);
+        if (country && withCountry.length && !withCountry.some((r) => r.country?.toUpperCase() === country)) {
+          add('new_country', { country, knownCountries: [...new Set(withCountry.map((r) => r.country!.toUpperCase()))].slice(0, 5) }, [viewOf(e)]);
+        }
+        const last = withCountry[0];
+        if (country && last?.country && last.country.toUpperCase() !== country) {
+          const km = countryDistanceKm(last.country, country);
+          const hours = Math.max((e.at.getTime() - new Date(last.at).getTime()) / 3_600_000, 1 / 60);
+          if (km !== null && km >= p.minDistanceKm && km / hours > p.maxSpeedKmh) {
+            add(
+              'impossible_travel',
+              { from: last.country.toUpperCase(), to: country, distanceKm: Math.round(km), minutes: Math.round(hours * 60), speedKmh: Math.round(km / hours) },
+              [view(last), viewOf(e)],
+            );
+          }
+        }
+        break;
+      }
+      case 'sign_in_failed': {
+        const since = minutesBefore(e.at, p.failedBurst.minutes);
+        const failures = await this.db.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM account_events WHERE account_id = $1 AND kind = 'sign_in_failed' AND at > $2 AND at <= $3 ORDER BY at DESC LIMIT 200`,
+          [accountId, since, e.at],
+        );
+        if (failures.length >= p.failedBurst.count && !(await this.recentAlert('account_id', accountId, 'failed_burst', e.at))) {
+          add('failed_burst', { failures: failures.length, minutes: p.failedBurst.minutes, ips: [...new Set(failures.map((f) => f.ip).filter(Boolean))].slice(0, 20) }, failures.map(view).reverse());
+        }
+        break;
+      }
+      case 'withdrawal_requested': {
+        const [change] = await this.db.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM account_events WHERE account_id = $1 AND kind IN ('totp_reset','email_changed') AND at >= $2 AND at <= $3 AND id <> $4 ORDER BY at DESC LIMIT 1`,
+          [accountId, new Date(e.at.getTime() - p.securityChangeWithdrawalHours * 3_600_000), e.at, e.id],
+        );
+        if (change) {
+          add('security_change_then_withdrawal', { change: change.kind, hoursBetween: round1((e.at.getTime() - new Date(change.at).getTime()) / 3_600_000), data: e.data ?? {} }, [view(change), viewOf(e)]);
+        }
+        break;
+      }
+      case 'withdrawal_address_added': {
+        const [change] = await this.db.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM account_events WHERE account_id = $1 AND kind = 'password_changed' AND at >= $2 AND at <= $3 AND id <> $4 ORDER BY at DESC LIMIT 1`,
+          [accountId, new Date(e.at.getTime() - p.passwordAddressHours * 3_600_000), e.at, e.id],
+        );
+        if (change) {
+          add('password_change_then_new_address', { hoursBetween: round1((e.at.getTime() - new Date(change.at).getTime()) / 3_600_000), data: e.data ?? {} }, [view(change), viewOf(e)]);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return findings;
+  }
+
+  /** Failures from one IP across many accounts (or attempted addresses without an account). One alert per window. */
+  private async checkStuffing(e: StoredEvent, ip: string): Promise<string | null> {
+    const p = this.opts.policy;
+    if (p.scores.credential_stuffing <= 0) return null;
+    const since = minutesBefore(e.at, p.credentialStuffing.minutes);
+    const [stats] = await this.db.query<{ targets: string | number; failures: string | number }>(
+      // A failure for an unknown address without its key counts as its own target; a rate-limited attempt with
+      // neither account nor key (no credential was checked) counts as none.
+      `SELECT count(DISTINCT CASE WHEN account_id IS NULL AND data->>'emailKey' IS NULL AND data->>'reason' = 'rate_limited' THEN NULL
+                 ELSE coalesce(account_id, data->>'emailKey', data->>'email', 'event:' || id::text) END) AS targets, count(*) AS failures
+         FROM account_events WHERE ip = $1 AND kind = 'sign_in_failed' AND at > $2 AND at <= $3`,
+      [ip, since, e.at],
+    );
+    const targets = Number(stats?.targets ?? 0);
+    if (targets < p.credentialStuffing.accounts) return null;
+    if (await this.recentAlert('ip', ip, 'credential_stuffing', e.at)) return null;
+    const events = await this.db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM account_events WHERE ip = $1 AND kind = 'sign_in_failed' AND at > $2 AND at <= $3 ORDER BY at DESC LIMIT 100`,
+      [ip, since, e.at],
+    );
+    const finding: Finding = {
+      rule: 'credential_stuffing',
+      score: p.scores.credential_stuffing,
+      detail: { ip, distinctTargets: targets, failures: Number(stats?.failures ?? 0), minutes: p.credentialStuffing.minutes },
+      events: events.map(view).reverse(),
+    };
+    return this.raise(null, e, [finding]);
+  }
+
+  /** Whether an alert with this rule for this account / IP covers events within the dedupe window. */
+  private async recentAlert(column: 'account_id' | 'ip', value: string, rule: RuleId, at: Date): Promise<boolean> {
+    const [row] = await this.db.query(
+      `SELECT 1 FROM security_alerts WHERE ${column} = $1 ${column === 'ip' ? 'AND account_id IS NULL' : ''} AND rules @> $2::jsonb
+         AND (evidence->>'lastEventAt')::timestamptz > $3 LIMIT 1`,
+      [value, JSON.stringify([rule]), minutesBefore(at, this.opts.policy.dedupeMinutes)],
+    );
+    return !!row;
+  }
+
+  // ---- alerts and actions ----
+
+  private async raise(accountId: string | null, e: StoredEvent, findings: Finding[]): Promise<string | null> {
+    const p = this.opts.policy;
+    const score = findings.reduce((s, f) => s + f.score, 0);
+    if (score < p.alertAt) return null;
+    const rules = findings.map((f) => f.rule);
+    const byId = new Map<number, EvidenceEvent>();
+    for (const f of findings) for (const ev of f.events) byId.set(ev.id, ev);
+    const events = [...byId.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
+    const evidence = { findings: findings.map((f) => ({ ...f, events: f.events.map((x) => x.id) })), events, lastEventAt: e.at.toISOString() };
+    // Actions need an account: an alert about an IP alone (credential stuffing) is for staff.
+    const planned = accountId ? actionsFor(p, score) : [];
+    const actions: AlertActions = { planned, taken: [], stepUp: planned.includes('step_up') };
+    if (actions.stepUp) actions.taken.push('step_up');
+    const id = newId();
+    const now = this.clock();
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO security_alerts (id, account_id, ip, rules, score, evidence, actions, created_at) VALUES ($1,$2,$3,$4::jsonb,$5,$6::jsonb,$7::jsonb,$8)`,
+        [id, accountId, e.ip ?? null, JSON.stringify(rules), score, JSON.stringify(evidence), JSON.stringify(actions), now],
+      );
+      await appendAudit(tx, {
+        actorType: 'system', actorId: null, ip: null, action: 'security.alert', targetType: accountId ? 'account' : 'ip', targetId: accountId ?? e.ip ?? null,
+        data: { alertId: id, rules, score, planned },
+      });
+    });
+    if (accountId && planned.length) await this.act(id, accountId, e, rules, score, actions);
+    return id;
+  }
+
+  private async act(alertId: string, accountId: string, e: StoredEvent, rules: RuleId[], score: number, actions: AlertActions): Promise<void> {
+    const errors: string[] = [];
+    const reasons = rules.map((r) => t(this.lang, `detection.rule.${r}`)).join(', ');
+    const account = await this.accounts.findAccount({ accountId });
+    if (actions.planned.includes('lock')) {
+      try {
+        // Audited by the lock itself (account.lock, actor system, source detection); it opens the urgent ticket.
+        const result = await this.lock.lock(accountId, { source: 'detection', reason: `detection alert ${alertId}: ${rules.join(', ')} (score ${score})`, actor: SYSTEM_ACTOR, lang: this.lang });
+        actions.taken.push('lock');
+        actions.lockId = result.lockId;
+        if (result.ticketNumber !== null) {
+          actions.ticketNumber = result.ticketNumber;
+          actions.taken.push('ticket');
+        }
+      } catch (err) {
+        errors.push('lock');
+        this.opts.log?.('detection: the automatic lock failed', err);
+      }
+    }
+    // After a lock the user already has the lock notice: a lock link would add nothing.
+    if (actions.planned.includes('notify') && !actions.taken.includes('lock') && account) {
+      try {
+        const link = await this.lock.issueLockLink(accountId, account.email, 'detection');
+        const mail = alertMail({ lang: this.lang, exchangeName: this.opts.exchangeName[this.lang], link, reasons, at: e.at, ip: e.ip ?? null, country: e.country ?? null, device: e.device ?? null });
+        await this.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text }, { domain: this.opts.mailDomain }));
+        this.opts.onMailQueued?.();
+        actions.taken.push('notify');
+        actions.notifiedTo = account.email;
+      } catch (err) {
+        errors.push('notify');
+        this.opts.log?.('detection: the notice to the user could not be queued', err);
+      }
+    }
+    if (actions.planned.includes('ticket') && !actions.taken.includes('ticket') && account) {
+      try {
+        const body =
+          this.lang === 'ja'
+            ? `[自動] 不審な操作を検知しました (スコア ${score})\n検知ルール: ${reasons}\nアラート: /staff/security/alerts/${alertId}\n本人確認のうえ対応してください。`
+            : `[automatic] Suspicious activity detected (score ${score})\nRules: ${reasons}\nAlert: /staff/security/alerts/${alertId}\nVerify identity before anything else.`;
+        const priority = this.opts.policy.actions.lock !== null && score >= this.opts.policy.actions.lock ? 'urgent' : 'high';
+        const ticket = await this.desk.submitParsed(parseContact({ body, email: account.email, category: 'security' }), {
+          lang: this.lang, ip: e.ip ?? null, sendConfirmation: false,
+          triage: { type: 'security', priority, reasons: rules.map((r) => ({ rule: `detection.${r}`, matched: alertId, effect: `type security, priority ${priority} (detection)` })) },
+        });
+        actions.taken.push('ticket');
+        actions.ticketNumber = ticket.number;
+      } catch (err) {
+        errors.push('ticket');
+        this.opts.log?.('detection: the security ticket could not be opened', err);
+      }
+    }
+    if (errors.length) actions.errors = errors;
+    await this.db.query(`UPDATE security_alerts SET actions = $2::jsonb WHERE id = $1`, [alertId, JSON.stringify(actions)]);
+  }
+
+  // ---- for the sign-in flow ----
+
+  /** True while an unacknowledged alert asked for step-up and the user has not completed it since. */
+  async stepUpRequired(accountId: string): Promise<boolean> {
+    const [row] = await this.db.query(
+      `SELECT 1 FROM security_alerts WHERE account_id = $1 AND acknowledged_at IS NULL AND (actions->>'stepUp') = 'true' AND (actions->>'stepUpCompletedAt') IS NULL LIMIT 1`,
+      [accountId],
+    );
+    return !!row;
+  }
+
+  /** The user passed a step-up check (e.g. TOTP again): the pending step-up requests are satisfied. */
+  async completeStepUp(accountId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE security_alerts SET actions = actions || jsonb_build_object('stepUpCompletedAt', $2::text)
+        WHERE account_id = $1 AND (actions->>'stepUp') = 'true' AND (actions->>'stepUpCompletedAt') IS NULL`,
+      [accountId, this.clock().toISOString()],
+    );
+  }
+}
+
+// ---- staff side: reading and acknowledging ----
+
+interface AlertRow {
+  id: string;
+  account_id: string | null;
+  ip: string | null;
+  rules: RuleId[] | string;
+  score: number;
+  evidence: SecurityAlert['evidence'] | string;
+  actions: AlertActions | string;
+  created_at: Date | string;
+  acknowledged_by: string | null;
+  acknowledged_by_name: string | null;
+  acknowledged_at: Date | string | null;
+}
+
+const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+function toAlert(r: AlertRow): SecurityAlert {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    ip: r.ip,
+    rules: json(r.rules),
+    score: Number(r.score),
+    evidence: json(r.evidence),
+    actions: json(r.actions),
+    createdAt: new Date(r.created_at),
+    acknowledgedBy: r.acknowledged_by,
+    acknowledgedByName: r.acknowledged_by_name,
+    acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at) : null,
+  };
+}
+
+const ALERT_SELECT = `SELECT a.id, a.account_id, a.ip, a.rules, a.score, a.evidence, a.actions, a.created_at, a.acknowledged_by, s.name AS acknowledged_by_name, a.acknowledged_at
+  FROM security_alerts a LEFT JOIN staff s ON s.id = a.acknowledged_by`;
+
+export async function listAlerts(db: Db, filter: { unacknowledged?: boolean; accountId?: string; limit?: number; offset?: number } = {}): Promise<{ alerts: SecurityAlert[]; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.unacknowledged) where.push('a.acknowledged_at IS NULL');
+  if (filter.accountId) {
+    params.push(filter.accountId);
+    where.push(`a.account_id = $${params.length}`);
+  }
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const [count] = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM security_alerts a ${w}`, params);
+  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+  const offset = Math.max(filter.offset ?? 0, 0);
+  const rows = await db.query<AlertRow>(`${ALERT_SELECT} ${w} ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit} OFFSET ${offset}`, params);
+  return { alerts: rows.map(toAlert), total: Number(count?.n ?? 0) };
+}
+
+export async function getAlert(db: Db, id: string): Promise<SecurityAlert> {
+  const rows = /^[0-9a-z]{1,40}$/i.test(id) ? await db.query<AlertRow>(`${ALERT_SELECT} WHERE a.id = $1`, [id]) : [];
+  if (!rows[0]) throw new KinkyuError('NOT_FOUND', { what: 'alert' });
+  return toAlert(rows[0]);
+}
+
+/** Staff have looked at the alert. Audited. Acknowledging twice is refused. */
+export async function acknowledgeAlert(db: Db, actor: Actor, id: string, now = new Date()): Promise<void> {
+  if (actor.type !== 'staff' || !actor.id) throw new KinkyuError('FORBIDDEN');
+  await db.transaction(async (tx) => {
+    const rows = /^[0-9a-z]{1,40}$/i.test(id)
+      ? await tx.query<{ acknowledged_at: Date | null; account_id: string | null }>(`SELECT acknowledged_at, account_id FROM security_alerts WHERE id = $1 FOR UPDATE`, [id])
+      : [];
+    const row = rows[0];
+    if (!row) throw new KinkyuError('NOT_FOUND', { what: 'alert' });
+    if (row.acknowledged_at) throw new KinkyuError('CONFLICT', { rule: 'already_acknowledged' });
+    await tx.query(`UPDATE security_alerts SET acknowledged_by = $2, acknowledged_at = $3 WHERE id = $1`, [id, actor.id, now]);
+    await appendAudit(tx, { actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'security.alert_acknowledge', targetType: 'security_alert', targetId: id, data: { accountId: row.account_id } });
+  });
+}
+
+/** Whether the account has an open lock (for the alert page). */
+export async function openLock(db: Db, accountId: string): Promise<{ id: string; lockedAt: Date; source: string } | null> {
+  const [row] = await db.query<{ id: string; locked_at: Date | string; source: string }>(
+    `SELECT id, locked_at, source FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL ORDER BY locked_at DESC LIMIT 1`,
+    [accountId],
+  );
+  return row ? { id: row.id, lockedAt: new Date(row.locked_at), source: row.source } : null;
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** The notice to the user: what we saw, and the one-time link that locks the account without a password. */
+export function alertMail(c: { lang: Lang; exchangeName: string; link: string; reasons: string; at: Date; ip: string | null; country: string | null; device: string | null }): { subject: string; text: string } {
+  const where = [c.ip, c.country, c.device].filter(Boolean).join(' / ') || '-';
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] Unusual activity on your account`,
+      text: `We noticed unusual activity on your account (${c.reasons}) at ${c.at.toISOString()} (${where}).\n\n` +
+        `If this was you, you can ignore this email. If it was not, lock your account now — no password needed:\n\n${c.link}\n\n` +
+        `Locking signs out every session, revokes API keys and stops trading and withdrawals. The link works once.\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] お客様のアカウントで普段と異なる操作がありました`,
+    text: `${c.at.toISOString()} に、お客様のアカウントで普段と異なる操作を検知しました (${c.reasons}、${where})。\n\n` +
+      `お客様ご自身の操作であれば、このメールは破棄してください。お心当たりがない場合は、今すぐ次のリンクからアカウントをロックしてください (パスワードは不要です):\n\n${c.link}\n\n` +
+      `ロックすると、すべてのセッションの終了、APIキーの無効化、取引と出金の停止を行います。リンクは1回だけ使えます。\n\n${c.exchangeName} サポート`,
+  };
+}

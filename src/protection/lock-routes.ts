@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
+import { wantsJson } from '../staff/auth-plugin.ts';
+import { RateLimiter } from '../staff/rate-limit.ts';
+import { errorMessage } from '../web/errors.ts';
+import type { Lang } from '../web/i18n.ts';
+import { requestLang } from '../web/request-lang.ts';
+import type { EmergencyLock } from './emergency-lock.ts';
+import { lockConfirmPage, lockDonePage, lockHelpPage, lockHelpSentPage, lockInvalidPage, type LockPageContext } from './lock-views.ts';
+
+export interface LockRoutesOptions {
+  config: Config;
+  lock: EmergencyLock;
+  /** Wakes the mail worker after mail was queued in this process. */
+  kickMail?: () => void;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+const HELP_WINDOW_MS = 10 * 60_000;
+
+/** The lock pages carry a credential in their URL: never cached, never indexed, never in a Referer header. */
+function sendPrivate(reply: FastifyReply, body: string, status = 200): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-robots-tag', 'noindex')
+    .send(body);
+}
+
+const bodyOf = (request: FastifyRequest): Record<string, unknown> =>
+  request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
+
+/**
+ * The two ways into the emergency lock that need no sign-in:
+ *
+ * (b) `GET /lock/<token>` shows what the lock does and one button; `POST /lock/<token>` locks. The token in
+ *     the path is the credential, so a forged cross-site POST would have to know it; a browser's Origin (and
+ *     Sec-Fetch-Site), when sent, must also be ours. No session, no password.
+ * (c) `GET/POST /help/lock`: an email or account ID; lock links go out after the answer, which is the same
+ *     page whether or not the account exists.
+ */
+export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions): void {
+  const { config, lock } = opts;
+  const ownOrigin = new URL(config.publicUrl).origin;
+  const perIp = new RateLimiter(20, HELP_WINDOW_MS);
+  const perIdentifier = new RateLimiter(3, HELP_WINDOW_MS);
+
+  const context = (lang: Lang): LockPageContext => ({
+    lang,
+    exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
+    supportPhone: config.supportPhone,
+  });
+  const langOf = (request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown> = {}): Lang =>
+    body.lang === 'en' || body.lang === 'ja' ? body.lang : requestLang(request, reply);
+
+  /**
+   * A browser says where a form came from; a form from another site is refused. The lock pages send no
+   * Referer, so a browser posts their form with `Origin: null`: that, or no header at all, passes, and
+   * Sec-Fetch-Site (sent by current browsers whatever the referrer policy) must then not name another site.
+   */
+  const crossSite = (request: FastifyRequest): boolean => {
+    const origin = request.headers.origin;
+    if (typeof origin === 'string' && origin !== 'null' && origin !== ownOrigin) return true;
+    const site = request.headers['sec-fetch-site'];
+    return site === 'cross-site' || site === 'same-site';
+  };
+
+  app.get<{ Params: { token: string } }>('/lock/:token', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    const valid = await lock.lockLinkValid(request.params.token);
+    if (wantsJson(request)) {
+      if (!valid) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
+      return reply.header('cache-control', 'no-store').send({ ok: true, valid: true });
+    }
+    if (!valid) return sendPrivate(reply, lockInvalidPage(context(lang)), 404);
+    return sendPrivate(reply, lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`));
+  });
+
+  app.post<{ Params: { token: string } }>('/lock/:token', async (request, reply) => {
+    const body = bodyOf(request);
+    const lang = langOf(request, reply, body);
+    if (crossSite(request)) {
+      const err = new KinkyuError('FORBIDDEN', { rule: 'cross_site' });
+      if (wantsJson(request)) throw err;
+      const valid = await lock.lockLinkValid(request.params.token);
+      return sendPrivate(reply, valid ? lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`, errorMessage(lang, err)) : lockInvalidPage(context(lang)), 403);
+    }
+    try {
+      const result = await lock.lockByLink(request.params.token, { type: 'user', id: null, ip: request.ip }, lang);
+      opts.kickMail?.();
+      if (wantsJson(request)) return reply.header('cache-control', 'no-store').send({ ok: true, locked: true, effects: result.effects, ticketNumber: result.ticketNumber });
+      return sendPrivate(reply, lockDonePage(context(lang), result));
+    } catch (err) {
+      if (!isKinkyuError(err) || err.code !== 'NOT_FOUND' || wantsJson(request)) throw err;
+      return sendPrivate(reply, lockInvalidPage(context(lang)), 404);
+    }
+  });
+
+  app.get('/help/lock', async (request, reply) => sendPrivate(reply, lockHelpPage(context(requestLang(request, reply)))));
+
+  app.post('/help/lock', async (request, reply) => {
+    const body = bodyOf(request);
+    const lang = langOf(request, reply, body);
+    const identifier = typeof body.identifier === 'string' ? body.identifier.trim().slice(0, 254) : '';
+    try {
+      if (!identifier) throw new KinkyuError('VALIDATION', { field: 'identifier', rule: 'required' });
+      // The identifier's limit is counted whether or not the account exists: it tells nothing.
+      if (!perIp.take(request.ip) || !perIdentifier.take(identifier.toLowerCase())) {
+        throw new KinkyuError('RATE_LIMITED', { rule: 'lock_help', phone: config.supportPhone });
+      }
+    } catch (err) {
+      if (!isKinkyuError(err) || wantsJson(request)) throw err;
+      return sendPrivate(reply, lockHelpPage(context(lang), { identifier }, errorMessage(lang, err)), err.httpStatus);
+    }
+    // After the answer: how long the lookup and the sending take must not tell whether the account exists.
+    setImmediate(() => {
+      lock
+        .sendLockLinks(identifier, lang)
+        .then((sent) => {
+          if (sent > 0) opts.kickMail?.();
+        })
+        .catch((err) => opts.log?.('lock links from the help center could not be sent', err));
+    });
+    if (wantsJson(request)) return reply.code(202).header('cache-control', 'no-store').send({ ok: true });
+    return sendPrivate(reply, lockHelpSentPage(context(lang)));
+  });
+}

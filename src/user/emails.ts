@@ -1,0 +1,72 @@
+import type { MailText } from '../protection/emails.ts';
+
+export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested';
+
+const WHAT = {
+  ja: {
+    new_sign_in: '新しい端末または国からのログイン',
+    password_changed: 'パスワードの変更',
+    totp_changed: '二段階認証の設定変更',
+    email_changed: 'メールアドレスの変更',
+    withdrawal_address_added: '出金先アドレスの追加',
+    withdrawal_requested: '出金の申請',
+  },
+  en: {
+    new_sign_in: 'A sign-in from a new device or country',
+    password_changed: 'Password changed',
+    totp_changed: 'Two-factor authentication changed',
+    email_changed: 'Email address changed',
+    withdrawal_address_added: 'New withdrawal address',
+    withdrawal_requested: 'Withdrawal requested',
+  },
+} as const;
+
+/**
+ * A security notice: what happened, when and from where, and the one-time "this wasn't me — lock my account"
+ * link, which works without signing in and without the password.
+ */
+export function securityNoticeMail(c: {
+  lang: 'ja' | 'en';
+  exchangeName: string;
+  kind: SecurityNotice;
+  at: Date;
+  details: Array<[string, string]>;
+  lockLink: string;
+  holdUntil?: Date | null;
+}): MailText {
+  const lines = c.details.map(([k, v]) => `  ${k}: ${v}`).join('\n');
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] ${WHAT.en[c.kind]}`,
+      text: `${WHAT.en[c.kind]} on your account at ${c.at.toISOString()}.\n${lines}\n\n` +
+        (c.holdUntil ? `For your protection, withdrawals are on hold until ${c.holdUntil.toISOString()}.\n\n` : '') +
+        `If this was you, there is nothing to do.\n\n` +
+        `If this wasn't you — lock your account now (no password needed, works once):\n${c.lockLink}\n\n` +
+        `Locking signs out every session, revokes API keys, stops trading and withdrawals and alerts our security team.\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] ${WHAT.ja[c.kind]}のお知らせ`,
+    text: `${c.at.toISOString()} に、お客様のアカウントで${WHAT.ja[c.kind]}がありました。\n${lines}\n\n` +
+      (c.holdUntil ? `安全のため、${c.holdUntil.toISOString()} まで出金を保留します。\n\n` : '') +
+      `お客様ご自身の操作であれば、対応は不要です。\n\n` +
+      `心当たりがない場合は、今すぐアカウントをロックしてください (パスワード不要・1回限り有効):\n${c.lockLink}\n\n` +
+      `ロックすると、すべてのセッションの終了、APIキーの無効化、取引と出金の停止を行い、セキュリティ担当に通知します。\n\n${c.exchangeName} サポート`,
+  };
+}
+
+/** The code that verifies an emergency contact address. */
+export function contactVerificationMail(c: { lang: 'ja' | 'en'; exchangeName: string; code: string; account: string }): MailText {
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] Confirm your emergency contact`,
+      text: `The account ${c.account} wants to register this address as its emergency contact. If you agree, enter this code in the security center:\n\n  ${c.code}\n\n` +
+        `The code works for 24 hours. Once confirmed, this address receives the "lock my account" links when the account holder asks for them.\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] 緊急連絡先の確認`,
+    text: `アカウント ${c.account} が、このアドレスを緊急連絡先として登録しようとしています。よろしければ、セキュリティセンターで次のコードを入力してください:\n\n  ${c.code}\n\n` +
+      `コードの有効期限は24時間です。確認後、このアドレスにもアカウントをロックするためのリンクが届くようになります。\n\n${c.exchangeName} サポート`,
+  };
+}

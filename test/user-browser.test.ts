@@ -1,0 +1,121 @@
+/**
+ * The security center in a real browser on a phone-sized screen (Debian's Chromium via playwright-core): a
+ * user signs in with password + TOTP, sees the preparedness score, and locks the account in two taps.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startApp, type RunningApp } from './support/app.ts';
+import { createUserAccount } from '../src/user/accounts.ts';
+import { generateTotpSecret, totpCode } from '../src/user/totp.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENS = new URL('../.tmp/screens/', import.meta.url);
+const PASSWORD = 'phone user password';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let browser: Browser;
+
+/** WCAG 2.1 A/AA violations found by axe-core (injected by the test; the pages themselves run no script). */
+async function violations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const found = await page.evaluate<Array<{ id: string; impact: string; help: string; nodes: { target: string[] }[] }>>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)`,
+  );
+  return found.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+}
+let app: RunningApp;
+
+before(async () => {
+  mkdirSync(SCREENS, { recursive: true });
+  [browser, app] = await Promise.all([
+    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] }),
+    startApp(),
+  ]);
+});
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+test('phone: sign in with password + TOTP, see the preparedness score, lock in two taps', async () => {
+  const email = 'phone-user@example.jp';
+  const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
+  const secret = generateTotpSecret();
+  await app.db.query(`UPDATE user_credentials SET totp_secret = $2, totp_enabled_at = now() WHERE account_id = $1`, [id, secret]);
+  const apiKey = await app.referenceStore!.createApiKey(id);
+
+  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  context.setDefaultTimeout(5_000);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${app.baseUrl}/account`);
+    assert.ok(page.url().endsWith('/account/login'));
+    await page.getByLabel('メールアドレス').fill(email);
+    await page.getByLabel('パスワード').fill(PASSWORD);
+    await page.getByRole('button', { name: 'ログイン' }).tap();
+    await page.waitForURL('**/account/login/2fa');
+    await page.getByLabel('認証アプリの6桁のコード').fill(totpCode(secret, new Date()));
+    await page.getByRole('button', { name: '確認する' }).first().tap();
+    await page.waitForURL(/\/account$/);
+
+    const score = await page.locator('#prep-score').textContent();
+    assert.match(score ?? '', /備えの達成度: 2 \/ 8/);
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    assert.ok(width <= 390, `no sideways scrolling on a phone (${width})`);
+    const lockButton = page.getByRole('link', { name: '今すぐアカウントをロック' });
+    assert.ok(await lockButton.isVisible());
+    const box = await lockButton.boundingBox();
+    assert.ok(box && box.y < 844, 'the lock button is on the first screen');
+    assert.ok(box.height >= 44, `the lock button is big enough to tap (${box.height})`);
+    await page.screenshot({ path: new URL('user-center-phone.png', SCREENS).pathname, fullPage: true });
+
+    // Two taps: the button, then the confirmation.
+    await lockButton.tap();
+    await page.waitForURL('**/account/lock');
+    await page.getByRole('button', { name: 'ロックする' }).tap();
+    await page.getByRole('heading', { name: 'アカウントをロックしました' }).waitFor();
+    assert.match((await page.locator('#lock-ticket').textContent()) ?? '', /^\d+$/);
+    await page.screenshot({ path: new URL('user-locked-phone.png', SCREENS).pathname, fullPage: true });
+
+    assert.equal(await app.referenceStore!.accountForApiKey(apiKey), null);
+    await page.goto(`${app.baseUrl}/account`);
+    assert.ok(page.url().endsWith('/account/login'), 'the session is gone');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the security center pages pass axe (WCAG 2.1 AA), ja and en, on a phone', async () => {
+  const email = 'a11y-user@example.jp';
+  const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
+  const secret = generateTotpSecret();
+  await app.db.query(`UPDATE user_credentials SET totp_secret = $2, totp_enabled_at = now() WHERE account_id = $1`, [id, secret]);
+  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true });
+  context.setDefaultTimeout(5_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const check = async (label: string) => { for (const v of await violations(page)) problems.push(`${label}: ${v}`); };
+  try {
+    await page.goto(`${app.baseUrl}/account/login`);
+    await check('/account/login');
+    await page.getByLabel('メールアドレス').fill(email);
+    await page.getByLabel('パスワード').fill(PASSWORD);
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.waitForURL('**/account/login/2fa');
+    await check('/account/login/2fa');
+    await page.getByLabel('認証アプリの6桁のコード').fill(totpCode(secret, new Date()));
+    await page.getByRole('button', { name: '確認する' }).first().click();
+    await page.waitForURL(/\/account$/);
+    for (const path of ['/account', '/account/2fa', '/account/lock', '/account?lang=en', '/account/2fa?lang=en', '/account/lock?lang=en']) {
+      await page.goto(app.baseUrl + path);
+      await check(path);
+    }
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(problems, []);
+});
