@@ -263,6 +263,11 @@ describe('sessions', () => {
     assert.equal((await phone.get('/account')).status, 200);
     const [audit] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action IN ('user.session_revoke','user.session_revoke_all') AND actor_type = 'user'`);
     assert.ok(audit!.n >= 2);
+    // Sign out: the session is revoked in the database, not only forgotten by the browser.
+    const cookie = phone.cookies.get('kinkyu_user')!;
+    assert.equal((await phone.post('/account/logout', {})).location, '/account/login');
+    const res = await fetch(`${app.baseUrl}/account`, { redirect: 'manual', headers: { cookie: `kinkyu_user=${cookie}` } });
+    assert.equal(res.headers.get('location'), '/account/login');
   });
 });
 
@@ -330,6 +335,18 @@ describe('withdrawal holds and security emails', () => {
     const mails = smtp.messages.filter((m) => m.to.includes(email) && /二段階認証/.test(m.subject));
     await smtp.waitFor((m) => m.to.includes(email) && /二段階認証/.test(m.subject) && !mails.slice(0, 1).includes(m));
     assert.equal((await b.post('/account/withdrawals', { asset: 'BTC', amount: '1', address: 'bc1qexampleaddress0001' })).status, 403);
+  });
+});
+
+describe('language', () => {
+  test('a user who signs in in English gets English pages and English security emails', async () => {
+    const { email } = await newUser('english');
+    const b = new Browser(undefined, { 'accept-language': 'en' });
+    const center = await b.signIn(email);
+    assert.match(plain(center.body), /Security center/);
+    assert.match(plain(center.body), /Lock my account now/);
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /new device or country/.test(m.subject));
+    assert.match(mail.text, /If this wasn't you — lock your account now/);
   });
 });
 

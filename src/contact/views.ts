@@ -46,6 +46,7 @@ ${incidentBanner(c)}
 ${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` : ''}
 <p>${t(c.lang, 'contact.intro')}</p>
 <p class="hint"><strong>${t(c.lang, 'contact.noSecrets')}</strong></p>
+<p class="lock-first">${t(c.lang, 'contact.lockFirst')} <a href="/help/lock${c.lang === 'en' ? '?lang=en' : ''}">${t(c.lang, 'contact.lockFirstLink')}</a></p>
 <form method="post" action="/contact" class="stack" accept-charset="utf-8">
 <div><label for="body">${t(c.lang, 'contact.message')}</label>
 <p class="hint" id="body-hint">${t(c.lang, 'contact.messageHint')}</p>

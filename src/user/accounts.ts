@@ -44,9 +44,15 @@ export const DEMO_USER_PASSWORD = 'kinkyu-demo-2026';
 export async function seedDemoUser(db: Db, store: ReferenceAccountStore): Promise<boolean> {
   const existing = await store.findAccount({ email: DEMO_USER_EMAIL });
   if (existing) return false;
-  const id = await createUserAccount(db, store, { email: DEMO_USER_EMAIL, password: DEMO_USER_PASSWORD });
-  await store.createApiKey(id, 'demo');
-  return true;
+  try {
+    const id = await createUserAccount(db, store, { email: DEMO_USER_EMAIL, password: DEMO_USER_PASSWORD });
+    await store.createApiKey(id, 'demo');
+    return true;
+  } catch (err) {
+    // Two processes starting at once on one database: the other one created it.
+    if ((err as { code?: string })?.code === '23505') return false;
+    throw err;
+  }
 }
 
 /** Ten recovery codes "xxxx-xxxx-xxxx" (base32-like, ~60 bits): shown once, only hashes kept. */

@@ -7,6 +7,8 @@ export const deskEn: Record<keyof typeof deskJa, string> = {
   'contact.intro': 'Tell us what happened and send. You will see a ticket number and a private link to follow your request at once, and get them by email.',
   'contact.noSecrets': 'Never write your password, two-factor codes or private keys. We will never ask for them.',
   'contact.statusNow': 'An incident is in progress: {name}. The status page has the latest news.',
+  'contact.lockFirst': 'If someone else may be using your account, lock it before you write to us (no password needed).',
+  'contact.lockFirstLink': 'Lock my account',
   'contact.message': 'What happened?',
   'contact.messageHint': 'When it happened, what you were doing, and what you saw.',
   'contact.email': 'Email address',
