@@ -33,9 +33,9 @@ import { registerAlertsRoutes } from './console/alerts-routes.ts';
 import { registerLockRoutes } from './protection/lock-routes.ts';
 import { registerAccountRoutes } from './console/account-routes.ts';
 
-/** `/tickets/<id>/<token>` → `/tickets/<id>/…`. */
+/** Secret links never reach the logs: `/tickets/<id>/<token>` → `/tickets/<id>/…`, `/lock/<token>` → `/lock/…`. */
 export function maskSecrets(url: string): string {
-  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…');
+  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…').replace(/^(\/lock\/)[^/?#]+/, '$1…');
 }
 
 /** Bodies larger than this are refused before parsing: no form or update needs more. */

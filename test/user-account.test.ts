@@ -279,7 +279,12 @@ describe('withdrawal holds and security emails', () => {
     const signInMail = await smtp.waitFor((m) => m.to.includes(email) && /新しい端末/.test(m.subject));
     assert.match(signInMail.text, /\/lock\//);
 
-    // Before any change: a withdrawal goes through, with a notice.
+    // An address never registered is not paid out at once: the attempt registers it and starts its hold.
+    const unknown = await b.post('/account/withdrawals', { asset: 'BTC', amount: '0.1', address: 'bc1qneverseen0009' });
+    assert.equal(unknown.status, 403);
+    assert.match(plain(unknown.body), /使えません/);
+    // Before any change, to an address past its hold: a withdrawal goes through, with a notice.
+    await app.db.query(`INSERT INTO xch_withdrawal_addresses (id, account_id, asset, address, created_at, usable_after) VALUES ('addr0001hold', $1, 'BTC', 'bc1qexampleaddress0001', now(), $2)`, [id, new Date(0)]);
     assert.equal((await b.post('/account/withdrawals', { asset: 'BTC', amount: '0.1', address: 'bc1qexampleaddress0001' })).status, 303);
     await smtp.waitFor((m) => m.to.includes(email) && /出金の申請/.test(m.subject));
 

@@ -151,8 +151,24 @@ export class ReferenceAccountStore implements ExchangeAccounts {
     });
   }
 
-  /** A withdrawal request: refused while blocked or held, or to an address still in its waiting period. */
-  async requestWithdrawal(accountId: string, w: { asset: string; amount: string; address: string }): Promise<string> {
+  /**
+   * A withdrawal request: refused while blocked or held, or to an address still in its waiting period. With
+   * `newAddressHoldMs`, an address never registered is registered now and refused until its hold has passed
+   * (the exchange's own rule; tests that only need a pending withdrawal leave it out).
+   */
+  async requestWithdrawal(accountId: string, w: { asset: string; amount: string; address: string }, opts: { newAddressHoldMs?: number } = {}): Promise<string> {
+    if (opts.newAddressHoldMs !== undefined) {
+      // Registered (and its hold started) outside the refusal below, so that it counts from this first attempt.
+      const [known] = await this.db.query(`SELECT 1 FROM xch_withdrawal_addresses WHERE account_id = $1 AND asset = $2 AND address = $3`, [accountId, w.asset, w.address]);
+      if (!known) {
+        const now = this.clock();
+        const usableAfter = new Date(now.getTime() + opts.newAddressHoldMs);
+        await this.db.query(`INSERT INTO xch_withdrawal_addresses (id, account_id, asset, address, created_at, usable_after) VALUES ($1,$2,$3,$4,$5,$6)`, [
+          newId(), accountId, w.asset, w.address, now, usableAfter,
+        ]);
+        throw new KinkyuError('FORBIDDEN', { rule: 'address_hold', until: usableAfter.toISOString() });
+      }
+    }
     return this.db.transaction(async (tx) => {
       const [account] = await tx.query<{ withdrawals_blocked: boolean; withdrawal_hold_until: Date | null }>(
         `SELECT withdrawals_blocked, withdrawal_hold_until FROM xch_accounts WHERE id = $1 FOR SHARE`,
@@ -168,6 +184,7 @@ export class ReferenceAccountStore implements ExchangeAccounts {
         `SELECT usable_after FROM xch_withdrawal_addresses WHERE account_id = $1 AND asset = $2 AND address = $3`,
         [accountId, w.asset, w.address],
       );
+      if (!address && opts.newAddressHoldMs !== undefined) throw new KinkyuError('FORBIDDEN', { rule: 'address_hold', until: '' });
       if (address && new Date(address.usable_after) > now) {
         throw new KinkyuError('FORBIDDEN', { rule: 'address_hold', until: new Date(address.usable_after).toISOString() });
       }

@@ -54,7 +54,9 @@ export const DEFAULT_POLICY: DetectionPolicy = {
   actions: { notify: 30, step_up: 40, ticket: 60, lock: 90 },
   failedBurst: { count: 5, minutes: 10 },
   credentialStuffing: { accounts: 10, minutes: 10 },
-  securityChangeWithdrawalHours: 72,
+  // As long as the withdrawal hold: a withdrawal inside it means the hold was not applied (or the core allows
+  // it), which is the takeover pattern; one after it is the owner's ordinary withdrawal and must not lock them.
+  securityChangeWithdrawalHours: 24,
   passwordAddressHours: 72,
   maxSpeedKmh: 1000,
   minDistanceKm: 500,

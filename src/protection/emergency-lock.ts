@@ -55,7 +55,11 @@ export class EmergencyLock {
     const lockId = newId();
     const effects = await this.accounts.lock(accountId, { lockId, reason: input.reason });
     const now = this.clock();
-    const account = await this.accounts.findAccount({ accountId });
+    // The lock holds from here on: nothing after it may throw before it is recorded.
+    const account = await this.accounts.findAccount({ accountId }).catch((err: unknown) => {
+      this.opts.log?.('the locked account could not be read back (recorded without mail or ticket)', err);
+      return null;
+    });
     const lang = input.lang ?? 'ja';
     // The urgent security ticket first (one statement), so the lock record can name it; its failure never
     // undoes the lock.
@@ -126,7 +130,13 @@ export class EmergencyLock {
       [hashSecret(token), this.clock()],
     );
     if (!row) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
-    return this.lock(row.account_id, { source: 'email_link', reason: `lock link (${row.reason})`, actor, lang });
+    try {
+      return await this.lock(row.account_id, { source: 'email_link', reason: `lock link (${row.reason})`, actor, lang });
+    } catch (err) {
+      // The exchange could not be reached: the link stays usable for another try.
+      await this.db.query(`UPDATE lock_tokens SET used_at = NULL WHERE token_hash = $1`, [hashSecret(token)]).catch(() => undefined);
+      throw err;
+    }
   }
 
   /**
@@ -164,8 +174,8 @@ export class EmergencyLock {
       const [lock] = await tx.query<{ id: string }>(`SELECT id FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL ORDER BY locked_at DESC LIMIT 1 FOR UPDATE`, [accountId]);
       if (!lock) throw new KinkyuError('CONFLICT', { rule: 'not_locked' });
       const id = newId();
-      await tx.query(`INSERT INTO unlock_requests (id, lock_id, account_id, requested_by, checklist, note) VALUES ($1,$2,$3,$4,$5::jsonb,$6)`, [
-        id, lock.id, accountId, actor.id, JSON.stringify([...UNLOCK_CHECKLIST]), note,
+      await tx.query(`INSERT INTO unlock_requests (id, lock_id, account_id, requested_by, checklist, note, requested_at) VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7)`, [
+        id, lock.id, accountId, actor.id, JSON.stringify([...UNLOCK_CHECKLIST]), note, this.clock(),
       ]);
       await appendAudit(tx, { actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock_request', targetType: 'account', targetId: accountId, data: { requestId: id, lockId: lock.id } });
       return id;
@@ -183,9 +193,20 @@ export class EmergencyLock {
       if (!row) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
       if (row.decision) throw new KinkyuError('CONFLICT', { rule: 'already_decided' });
       if (row.requested_by === actor.id) throw new KinkyuError('FORBIDDEN', { rule: 'four_eyes' });
+      // An approval answers the lock it was asked for: if that lock is over, or the account was locked again
+      // after the identity checks were recorded, it unlocks nothing.
+      const open = await tx.query<{ id: string; locked_at: Date }>(
+        `SELECT id, locked_at FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL FOR UPDATE`,
+        [row.account_id],
+      );
+      if (!open.some((l) => l.id === row.lock_id)) throw new KinkyuError('CONFLICT', { rule: 'not_locked' });
+      const [asked] = await tx.query<{ requested_at: Date }>(`SELECT requested_at FROM unlock_requests WHERE id = $1`, [row.id]);
+      if (open.some((l) => new Date(l.locked_at) > new Date(asked!.requested_at))) throw new KinkyuError('CONFLICT', { rule: 'newer_lock' });
       const now = this.clock();
       await tx.query(`UPDATE unlock_requests SET decided_by = $2, decided_at = $3, decision = 'approved' WHERE id = $1`, [row.id, actor.id, now]);
-      await tx.query(`UPDATE account_locks SET unlocked_at = $2 WHERE id = $1`, [row.lock_id, now]);
+      // Every open lock of the account ends together: kinkyu and the exchange agree on "unlocked".
+      await tx.query(`UPDATE account_locks SET unlocked_at = $2 WHERE account_id = $1 AND unlocked_at IS NULL`, [row.account_id, now]);
+      await tx.query(`UPDATE unlock_requests SET decision = 'rejected', decided_at = $2 WHERE account_id = $1 AND decision IS NULL AND id <> $3`, [row.account_id, now, row.id]);
       await tx.query(`UPDATE user_credentials SET must_reset_password = true, must_reenrol_2fa = true WHERE account_id = $1`, [row.account_id]);
       await appendAudit(tx, {
         actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock', targetType: 'account', targetId: row.account_id,

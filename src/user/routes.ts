@@ -762,7 +762,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         const [known] = await db.query(`SELECT 1 FROM xch_withdrawal_addresses WHERE account_id = $1 AND asset = $2 AND address = $3`, [s.accountId, asset, address]);
         if (!known) throw new KinkyuError('FORBIDDEN', { rule: 'not_allowlisted' });
       }
-      const id = await store.requestWithdrawal(s.accountId, { asset, amount, address });
+      const id = await store.requestWithdrawal(s.accountId, { asset, amount, address }, { newAddressHoldMs: holdMs });
       await db.transaction((tx) => audit(tx, request, s.accountId, 'user.withdrawal_request', { id, asset, amount, address }));
       await record(request, s.accountId, 'withdrawal_requested', { id, asset, amount, address });
       await notify(s.accountId, 'withdrawal_requested', request, [[asset, `${amount} → ${address}`]]);

@@ -47,6 +47,7 @@ export const protectionEn: Record<keyof typeof protectionJa, string> = {
   'error.FORBIDDEN.address_hold': 'This withdrawal address can be used from {until}.',
   'error.FORBIDDEN.cross_site': 'This form was sent from another site, so it was not accepted. Please open the link from the email directly.',
   'error.VALIDATION.unlock_checks': 'Confirm every identity-verification item before asking for an unlock.',
+  'error.CONFLICT.newer_lock': 'The account was locked again after this unlock request. Verify the identity again and make a new request.',
   'error.CONFLICT.not_locked': 'This account is not locked.',
   'error.CONFLICT.already_decided': 'This unlock request has already been decided.',
   'error.NOT_FOUND.lock_link': 'This lock link has already been used, has expired, or is not valid.',

@@ -45,6 +45,7 @@ export const protectionJa = {
   'error.FORBIDDEN.address_hold': 'この出金先アドレスは、{until} まで使えません。',
   'error.FORBIDDEN.cross_site': 'このフォームは別のサイトから送信されたため、受け付けませんでした。メールのリンクを直接開いてください。',
   'error.VALIDATION.unlock_checks': '本人確認のチェック項目をすべて確認してから依頼してください。',
+  'error.CONFLICT.newer_lock': 'この解除申請の後にアカウントが再びロックされています。本人確認をやり直し、新しい解除申請を作成してください。',
   'error.CONFLICT.not_locked': 'このアカウントはロックされていません。',
   'error.CONFLICT.already_decided': 'この解除依頼はすでに処理されています。',
   'error.NOT_FOUND.lock_link': 'このロック用リンクは、すでに使われたか、有効期限が切れたか、正しくありません。',
