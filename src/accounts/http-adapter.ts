@@ -39,6 +39,10 @@ export function checkExchangeCoreSettings(url: string | undefined, secret: strin
     throw new Error(`EXCHANGE_CORE_URL is not a URL: ${url}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('EXCHANGE_CORE_URL must be http:// or https://');
+  // Requests are signed but answers are not: on any network but this machine's, only TLS keeps an answer
+  // (an account's email address, where lock links go) from being forged.
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+  if (parsed.protocol === 'http:' && !loopback) throw new Error('EXCHANGE_CORE_URL must be https:// (plain http only to this machine)');
   if (!secret || secret.length < MIN_SECRET_LENGTH) {
     throw new Error(`EXCHANGE_CORE_SECRET must be set (at least ${MIN_SECRET_LENGTH} characters) when EXCHANGE_CORE_URL is`);
   }

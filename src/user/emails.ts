@@ -1,6 +1,6 @@
 import type { MailText } from '../protection/emails.ts';
 
-export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested';
+export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated';
 
 const WHAT = {
   ja: {
@@ -10,6 +10,8 @@ const WHAT = {
     email_changed: 'メールアドレスの変更',
     withdrawal_address_added: '出金先アドレスの追加',
     withdrawal_requested: '出金の申請',
+    emergency_contact_changed: '緊急連絡先の変更',
+    recovery_codes_regenerated: 'リカバリーコードの再発行',
   },
   en: {
     new_sign_in: 'A sign-in from a new device or country',
@@ -18,6 +20,8 @@ const WHAT = {
     email_changed: 'Email address changed',
     withdrawal_address_added: 'New withdrawal address',
     withdrawal_requested: 'Withdrawal requested',
+    emergency_contact_changed: 'Emergency contact changed',
+    recovery_codes_regenerated: 'Recovery codes issued again',
   },
 } as const;
 

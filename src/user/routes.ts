@@ -306,11 +306,9 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
       `SELECT 1 FROM account_events WHERE account_id = $1 AND kind = 'sign_in' AND device IS NOT DISTINCT FROM $2 AND country IS NOT DISTINCT FROM $3 LIMIT 1`,
       [accountId, m.device, m.country],
     );
-    if (pendingHash) {
-      await db.query(`UPDATE user_sessions SET pending_2fa = false, expires_at = $2, last_seen_at = $3 WHERE token_hash = $1`, [pendingHash, new Date(now() + sessionMs), clock()]);
-    } else if (reply) {
-      await createSession(reply, request, accountId, false);
-    }
+    // A fresh session (token and CSRF token) once both factors are through: the half-signed-in one ends.
+    if (pendingHash) await db.query(`UPDATE user_sessions SET revoked_at = $2 WHERE token_hash = $1`, [pendingHash, clock()]);
+    if (reply) await createSession(reply, request, accountId, false);
     await db.transaction((tx) => audit(tx, request, accountId, 'user.sign_in', { method, device: m.device, country: m.country }));
     await record(request, accountId, 'sign_in', { method, newDevice: !seen });
     if (!seen) await notify(accountId, 'new_sign_in', request);
@@ -368,7 +366,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     secondFactorFailures.succeed(s.accountId);
     failuresByAccount.succeed(emailKeyOf(s.email));
     await opts.stepUp?.complete(s.accountId);
-    await completeSignIn(request, null, s.accountId, method, s.tokenHash);
+    await completeSignIn(request, reply, s.accountId, method, s.tokenHash);
     return reply.redirect('/account', 303);
   });
 
@@ -652,6 +650,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         await audit(tx, request, s.accountId, 'user.recovery_codes');
         return list;
       });
+      await notify(s.accountId, 'recovery_codes_regenerated', request);
       return send(reply, lang, u(lang, 'recovery.title'), html`<h1>${u(lang, 'recovery.title')}</h1>
 <p class="notice" role="status">${u(lang, 'recovery.once')}</p>
 <ol class="recovery-codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol>
@@ -696,6 +695,9 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       });
       opts.onMailQueued?.();
       await record(request, s.accountId, 'emergency_contact_changed', { verified: false });
+      // The owner hears of it at the main address, with a lock link: a hijacked session cannot quietly take
+      // over the backup channel.
+      await notify(s.accountId, 'emergency_contact_changed', request, [[u(lang, 'contact.email'), email]]);
       return reply.redirect('/account?done=contactSent#contact', 303);
     }));
 
