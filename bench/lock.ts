@@ -7,9 +7,8 @@
  *   npm run bench:lock
  *   npm run bench:lock -- --connections 200 --locks 4000 --duration 10 --warmup 2 --pool 10
  *
- * The "session check" measured is the lock link's validity check (`GET /lock/<token>`: one indexed lookup of
- * the token's hash, then the confirmation page). The user security center (src/user) had no session-checking
- * route yet when this was written; when it has one, measure that here instead.
+ * The session check is `GET /account/session` with a signed-in user's cookie (is the session still good, is the
+ * account locked?), against a bare node:http server doing one indexed SELECT.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -132,6 +131,19 @@ function figures(what: string, r: autocannon.Result): Figures {
   };
 }
 
+/** Session checks for `durationS`: GET /account/session with the next session's cookie (round robin). */
+function sessionLoop(baseUrl: string, sessions: string[], durationS: number, connections = settings.connections, perClientRate?: number): Promise<autocannon.Result> {
+  let i = 0;
+  return autocannon({
+    url: baseUrl,
+    connections,
+    pipelining: 1,
+    duration: durationS,
+    ...(perClientRate ? { overallRate: Math.max(1, Math.round(perClientRate * connections)) } : {}),
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/account/session', headers: { ...req.headers, cookie: `kinkyu_user=${sessions[i++ % sessions.length]}` } }) }],
+  });
+}
+
 /** GETs for `durationS`, each request the next token of `tokens` (round robin). */
 function getLoop(baseUrl: string, prefix: string, tokens: string[], durationS: number, connections = settings.connections): Promise<autocannon.Result> {
   let i = 0;
@@ -163,20 +175,6 @@ function lockAll(baseUrl: string, tokens: string[], connections = settings.conne
   });
 }
 
-/** GETs for `durationS` at `perClientRate` per client per second (open loop). */
-function pacedGets(baseUrl: string, prefix: string, tokens: string[], durationS: number, perClientRate: number): Promise<autocannon.Result> {
-  let i = 0;
-  return autocannon({
-    url: baseUrl,
-    connections: settings.connections,
-    pipelining: 1,
-    duration: durationS,
-    overallRate: Math.max(1, Math.round(perClientRate * settings.connections)),
-    headers: { 'accept-language': 'ja' },
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${prefix}${tokens[i++ % tokens.length]}` }) }],
-  });
-}
-
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
 async function main(): Promise<void> {
@@ -192,18 +190,19 @@ async function main(): Promise<void> {
     const bareUrl = String(bare.ready.baseUrl);
     const lockTokens = app.ready.lockTokens as string[];
     const checkTokens = app.ready.checkTokens as string[];
+    const sessionTokens = app.ready.sessionTokens as string[];
     db = new pg.Pool({ connectionString: server.url, max: 2 });
 
     // Warm-up: both servers' pools, JIT and caches; a batch of locks on accounts not measured.
     await getLoop(bareUrl, '/check/', checkTokens, settings.warmupS);
-    await getLoop(appUrl, '/lock/', checkTokens, settings.warmupS);
+    await sessionLoop(appUrl, sessionTokens, settings.warmupS);
     await lockAll(appUrl, lockTokens.slice(0, warmLocks - UNLOADED));
 
     // For reading the loaded figures: the same operations one at a time (no queueing).
     process.stdout.write('  unloaded (1 client) … ');
     const unloaded = {
       baseline: figures('baseline, 1 client', await getLoop(bareUrl, '/check/', checkTokens, 2, 1)),
-      check: figures('check, 1 client', await getLoop(appUrl, '/lock/', checkTokens, 2, 1)),
+      check: figures('session check, 1 client', await sessionLoop(appUrl, sessionTokens, 2, 1)),
       lock: figures(`lock, 1 client (${UNLOADED} locks)`, await lockAll(appUrl, lockTokens.slice(warmLocks - UNLOADED, warmLocks), 1)),
     };
     console.log(`baseline p50 ${fmt(unloaded.baseline.p50)} / p99 ${fmt(unloaded.baseline.p99)} ms, check p50 ${fmt(unloaded.check.p50)} / p99 ${fmt(unloaded.check.p99)} ms, lock p50 ${fmt(unloaded.lock.p50)} / p99 ${fmt(unloaded.lock.p99)} ms`);
@@ -211,8 +210,8 @@ async function main(): Promise<void> {
     process.stdout.write('  baseline (bare node:http, one indexed SELECT) … ');
     const baseline = figures('baseline: bare node:http, one indexed SELECT', await getLoop(bareUrl, '/check/', checkTokens, settings.durationS));
     console.log(`p50 ${fmt(baseline.p50)} ms, p99 ${fmt(baseline.p99)} ms`);
-    process.stdout.write('  check (kinkyu GET /lock/<token>) … ');
-    const check = figures('check: kinkyu GET /lock/<token> (link validity; stands in for the session check)', await getLoop(appUrl, '/lock/', checkTokens, settings.durationS));
+    process.stdout.write('  session check (kinkyu GET /account/session) … ');
+    const check = figures('session check: kinkyu GET /account/session', await sessionLoop(appUrl, sessionTokens, settings.durationS));
     console.log(`p50 ${fmt(check.p50)} ms, p99 ${fmt(check.p99)} ms`);
     process.stdout.write(`  lock (kinkyu POST /lock/<token>, ${settings.locks} distinct accounts) … `);
     const started = Date.now();
@@ -227,7 +226,7 @@ async function main(): Promise<void> {
     const lockPaced = figures(`lock: ${settings.connections} clients, one lock each every ${1 / PACED_RATE} s`, await lockAll(appUrl, paced, settings.connections, PACED_RATE));
     console.log(`p50 ${fmt(lockPaced.p50)} ms, p99 ${fmt(lockPaced.p99)} ms`);
     process.stdout.write(`  check, ${settings.connections} clients each checking every ${1 / CHECK_RATE} s … `);
-    const checkPaced = figures(`check: ${settings.connections} clients, one check each every ${1 / CHECK_RATE} s`, await pacedGets(appUrl, '/lock/', checkTokens, settings.durationS, CHECK_RATE));
+    const checkPaced = figures(`session check: ${settings.connections} clients, one each every ${1 / CHECK_RATE} s`, await sessionLoop(appUrl, sessionTokens, settings.durationS, settings.connections, CHECK_RATE));
     console.log(`p50 ${fmt(checkPaced.p50)} ms, p99 ${fmt(checkPaced.p99)} ms`);
 
     // Every measured lock took effect: the account is locked and its record, audit entry and ticket exist.
@@ -255,7 +254,7 @@ async function main(): Promise<void> {
     const file = join(out, `lock-${new Date().toISOString().replaceAll(':', '-').replace('.', '-')}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ at: new Date().toISOString(), settings, cpus: cpus().length, loadavg: loadavg(), goalP99Ms: GOAL_P99_MS, baseline, check, lock, lockPaced, checkPaced, unloaded, lockSeconds, tookEffect: done, allLocked, note: 'check = GET /lock/<token> (lock link validity), standing in for a user session check' }, null, 2),
+      JSON.stringify({ at: new Date().toISOString(), settings, cpus: cpus().length, loadavg: loadavg(), goalP99Ms: GOAL_P99_MS, baseline, check, lock, lockPaced, checkPaced, unloaded, lockSeconds, tookEffect: done, allLocked, note: 'check = GET /account/session (a user session check)' }, null, 2),
     );
     console.log(`results: ${file}`);
     if (!allLocked || lock.non2xx || lock.errors) process.exitCode = 1;

@@ -42,6 +42,7 @@ if (mode === 'app') {
   const ids = Array.from({ length: n }, () => newId());
   const tokens = Array.from({ length: n }, () => randomBytes(24).toString('base64url'));
   const emails = ids.map((id) => `bench-${id}@bench.example.jp`);
+  const sessionTokens = Array.from({ length: n }, () => randomBytes(24).toString('base64url'));
   const inDays = new Date(Date.now() + 86_400_000);
   for (let i = 0; i < n; i += 1000) {
     const slice = <T>(a: T[]) => a.slice(i, i + 1000);
@@ -51,8 +52,9 @@ if (mode === 'app') {
       part.map(() => newId()), part, part.map(() => sha256(randomBytes(24).toString('base64url'))),
     ]);
     await app.db.query(`INSERT INTO user_sessions (token_hash, account_id, csrf_token, expires_at) SELECT h, a, 'x', $3 FROM unnest($1::text[], $2::text[]) AS u(h, a)`, [
-      part.map(() => sha256(randomBytes(24).toString('base64url'))), part, inDays,
+      slice(sessionTokens).map(sha256), part, inDays,
     ]);
+    await app.db.query(`INSERT INTO user_credentials (account_id, password_hash) SELECT a, 'bench' FROM unnest($1::text[]) AS u(a)`, [part]);
     await app.db.query(`INSERT INTO xch_withdrawals (id, account_id, asset, amount, address, status) SELECT w, a, 'BTC', '0.1', 'bc1qbench', 'pending' FROM unnest($1::text[], $2::text[]) AS u(w, a)`, [
       part.map(() => newId()), part,
     ]);
@@ -61,7 +63,7 @@ if (mode === 'app') {
     ]);
   }
   await app.db.query('ANALYZE');
-  send({ event: 'ready', baseUrl: app.baseUrl, pid: process.pid, poolSize, lockTokens: tokens.slice(0, locks), checkTokens: tokens.slice(locks) });
+  send({ event: 'ready', baseUrl: app.baseUrl, pid: process.pid, poolSize, lockTokens: tokens.slice(0, locks), checkTokens: tokens.slice(locks), sessionTokens: sessionTokens.slice(locks) });
 } else if (mode === 'bare') {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   pool.on('error', () => undefined);

@@ -370,6 +370,15 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     return reply.redirect('/account', 303);
   });
 
+  /**
+   * The session check: is this cookie's session still good, and is the account locked? For the exchange's own
+   * pages and apps that share the session, answered from one indexed query; never cached.
+   */
+  app.get('/account/session', async (request, reply) => {
+    const s = await findSession(request.cookies?.[cookieName]);
+    return reply.header('cache-control', 'no-store').send({ signedIn: !!s && !s.pending2fa && !s.locked, locked: s?.locked ?? false });
+  });
+
   app.post('/account/logout', async (request, reply) => {
     const s = await findSession(request.cookies?.[cookieName]);
     if (s) {
