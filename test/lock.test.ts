@@ -38,6 +38,8 @@ const getLock = (token: string) => fetch(`${app.baseUrl}/lock/${token}`, { heade
 const helpLock = (identifier: string) =>
   fetch(`${app.baseUrl}/help/lock`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ja' }, body: new URLSearchParams({ identifier, lang: 'ja' }).toString() });
 
+const sessionCheck = async (sessionToken: string) =>
+  (await fetch(`${app.baseUrl}/account/session`, { headers: { cookie: `kinkyu_user=${sessionToken}` } })).json();
 const accountPage = (sessionToken: string) => fetch(`${app.baseUrl}/account`, { headers: { cookie: `kinkyu_user=${sessionToken}` }, redirect: 'manual' });
 
 /** An exchange account with an API key, a pending withdrawal and a signed-in user session. */
@@ -53,6 +55,7 @@ async function victim(label: string) {
   await app.db.query(`INSERT INTO user_credentials (account_id, password_hash) VALUES ($1, 'x')`, [id]);
   const before = await accountPage(sessionToken);
   assert.equal(before.status, 200, 'the session cookie works before the lock');
+  assert.deepEqual(await sessionCheck(sessionToken), { signedIn: true, locked: false });
   return { id, email, apiKey, withdrawalId, sessionToken };
 }
 
@@ -67,6 +70,7 @@ async function assertLocked(v: Awaited<ReturnType<typeof victim>>, source: strin
   const after = await accountPage(v.sessionToken);
   assert.notEqual(after.status, 200, 'the old session cookie is refused');
   assert.match(after.headers.get('location') ?? '', /\/account\/login/);
+  assert.deepEqual(await sessionCheck(v.sessionToken), { signedIn: false, locked: false }, 'the session check says signed out');
   const locks = await app.db.query<{ source: string }>(`SELECT source FROM account_locks WHERE account_id = $1`, [v.id]);
   assert.deepEqual(locks.map((l) => l.source), [source]);
   const audit = await app.db.query(`SELECT 1 FROM audit_log WHERE action = 'account.lock' AND target_id = $1`, [v.id]);
