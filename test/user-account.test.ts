@@ -473,3 +473,40 @@ describe('after an unlock', () => {
     assert.deepEqual({ ...cred }, { must_reset_password: false, must_reenrol_2fa: false });
   });
 });
+
+describe('forgot password', () => {
+  test('the same answer for any address; the emailed link (with a 2FA code) sets a new password once, ends every session and holds withdrawals', async () => {
+    const { email, id } = await newUser('forgot');
+    const owner = new Browser();
+    await owner.signIn(email);
+    const secret = await enableTotp(owner);
+
+    const other = new Browser();
+    await other.get('/account/forgot');
+    const unknown = await other.post('/account/forgot', { email: `nobody-${++counter}@example.jp`, _pre: other.pre });
+    const known = await other.post('/account/forgot', { email, _pre: other.pre });
+    assert.equal(unknown.status, 200);
+    assert.equal(known.status, 200);
+    assert.equal(plain(unknown.body), plain(known.body), 'the answer does not tell whether the account exists');
+
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /パスワードの再設定/.test(m.subject));
+    assert.match(mail.text, /\/lock\//, 'the mail also carries a lock link');
+    const path = new URL(/(http:\/\/\S+\/account\/forgot\/[\w-]+)/.exec(mail.text)![1]!).pathname;
+    const form = await other.get(path);
+    assert.equal(form.status, 200);
+    assert.match(form.body, /name="code"/, 'with 2FA on, the mailbox alone is not enough');
+    assert.equal((await other.post(path, { password: 'a new password 2026', code: '000000', _pre: other.pre })).status, 401);
+    const done = await other.post(path, { password: 'a new password 2026', code: totpCode(secret, now), _pre: other.pre });
+    assert.equal(done.status, 303, done.body);
+    assert.equal((await other.post(path, { password: 'another one 2026', code: totpCode(secret, now), _pre: other.pre })).status, 404, 'the link works once');
+
+    assert.equal((await owner.get('/account')).location, '/account/login', 'every old session ended');
+    const [account] = await app.db.query<{ withdrawal_hold_until: Date | null }>(`SELECT withdrawal_hold_until FROM xch_accounts WHERE id = $1`, [id]);
+    assert.ok(account?.withdrawal_hold_until && new Date(account.withdrawal_hold_until) > now, 'withdrawals are held after a reset');
+    await smtp.waitFor((m) => m.to.includes(email) && /パスワードの変更/.test(m.subject));
+
+    advance(30_000);
+    const signedIn = await new Browser().signIn(email, 'a new password 2026', secret);
+    assert.equal(signedIn.status, 200, 'the new password (with 2FA) signs in');
+  });
+});

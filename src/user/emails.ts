@@ -74,3 +74,21 @@ export function contactVerificationMail(c: { lang: 'ja' | 'en'; exchangeName: st
       `コードの有効期限は24時間です。確認後、このアドレスにもアカウントをロックするためのリンクが届くようになります。\n\n${c.exchangeName} サポート`,
   };
 }
+
+/** The "forgot my password" link, with the lock link for whoever did not ask for it. */
+export function passwordResetMail(c: { lang: 'ja' | 'en'; exchangeName: string; resetLink: string; lockLink: string; minutes: number }): MailText {
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] Reset your password`,
+      text: `Someone asked to reset the password of this account. To set a new one, open this link within ${c.minutes} minutes (it works once):\n\n${c.resetLink}\n\n` +
+        `If you have two-factor authentication, you will need a code from your app as well. Withdrawals are held for a while after a reset.\n\n` +
+        `If this was not you, your email address may be known to someone else. If you think your account is in danger, lock it now (no password needed):\n${c.lockLink}\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] パスワードの再設定`,
+    text: `このアカウントのパスワード再設定が依頼されました。新しいパスワードを設定するには、${c.minutes}分以内に次のリンクを開いてください (1回だけ使えます):\n\n${c.resetLink}\n\n` +
+      `二段階認証を設定している場合は、認証アプリのコードも必要です。再設定の後は、一定時間出金が保留されます。\n\n` +
+      `お心当たりがない場合、第三者がメールアドレスを知っている可能性があります。アカウントが危険だと思われる場合は、今すぐロックしてください (パスワードは不要です):\n${c.lockLink}\n\n${c.exchangeName} サポート`,
+  };
+}

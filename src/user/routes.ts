@@ -22,7 +22,7 @@ import {
   checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, sha256, useRecoveryCode, userDummyHash, verifyUserPassword,
 } from './accounts.ts';
 import { BackOff } from './backoff.ts';
-import { contactVerificationMail, securityNoticeMail, type SecurityNotice } from './emails.ts';
+import { contactVerificationMail, passwordResetMail, securityNoticeMail, type SecurityNotice } from './emails.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
 
 export interface UserRoutesOptions {
@@ -233,6 +233,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
 <div><label for="email">${u(lang, 'login.email')}</label><input id="email" name="email" type="email" autocomplete="username" required value="${email}"></div>
 <div><label for="password">${u(lang, 'login.password')}</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
 <button type="submit">${u(lang, 'login.submit')}</button>
+<p><a href="/account/forgot${lang === 'en' ? '?lang=en' : ''}">${u(lang, 'forgot.link')}</a></p>
 </form>
 <p class="hint">${u(lang, 'login.lockHint')} <a href="/help/lock">${u(lang, 'login.lockLink')}</a></p>`;
 
@@ -377,6 +378,123 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
   app.get('/account/session', async (request, reply) => {
     const s = await findSession(request.cookies?.[cookieName]);
     return reply.header('cache-control', 'no-store').send({ signedIn: !!s && !s.pending2fa && !s.locked, locked: s?.locked ?? false });
+  });
+
+  // ---------------------------------------------------------------- forgot password: a one-time link by email
+
+  const RESET_MINUTES = 30;
+  const resetsByAddress = new RateLimiter(3, 60 * 60_000, now);
+  const forgotPage = (lang: Lang, pre: string, notice: string | null, error: string | null) => html`<h1>${u(lang, 'forgot.title')}</h1>
+${notice ? html`<p class="flash" role="status">${notice}</p>` : ''}
+${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
+<p>${u(lang, 'forgot.lead')}</p>
+<form method="post" action="/account/forgot" class="stack"><input type="hidden" name="_pre" value="${pre}">
+<div><label for="email">${u(lang, 'login.email')}</label><input id="email" name="email" type="email" autocomplete="username" required></div>
+<button type="submit">${u(lang, 'forgot.submit')}</button></form>
+<p><a href="/help/lock${lang === 'en' ? '?lang=en' : ''}">${u(lang, 'forgot.lockInstead')}</a></p>`;
+
+  app.get('/account/forgot', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, preToken(request, reply), null, null));
+  });
+
+  app.post('/account/forgot', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    checkPre(request);
+    const key = emailKeyOf(str((request.body as Record<string, unknown> | undefined)?.email, 254));
+    const pre = preToken(request, reply);
+    if (!attemptsByIp.take(request.ip) || failuresByIp.waitMs(request.ip) > 0) {
+      return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, pre, null, u(lang, 'rateLimited', { minutes: 15 })), 429);
+    }
+    // The same answer whatever the address, and the work after it: neither the page nor its timing tells.
+    if (/^[^\s@]+@[^\s@]+$/.test(key) && resetsByAddress.take(key)) {
+      setImmediate(() => void sendResetLink(request, key, lang).catch((err) => request.log.warn({ err }, 'password reset link not sent')));
+    }
+    return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, pre, u(lang, 'forgot.sent'), null));
+  });
+
+  async function sendResetLink(request: FastifyRequest, key: string, lang: Lang): Promise<void> {
+    const account = await accounts.findAccount({ email: key });
+    if (!account || account.locked) return; // a locked account is reopened by staff only
+    const [cred] = await db.query(`SELECT 1 FROM user_credentials WHERE account_id = $1`, [account.id]);
+    if (!cred) return;
+    const token = randomBytes(32).toString('base64url');
+    await db.query(`INSERT INTO password_reset_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)`, [
+      sha256(token), account.id, clock(), new Date(now() + RESET_MINUTES * 60_000),
+    ]);
+    const lockLink = await lock.issueLockLink(account.id, account.email, 'password_reset_request');
+    const mail = passwordResetMail({ lang, exchangeName: exchangeName(lang), resetLink: `${config.publicUrl}/account/forgot/${token}`, lockLink, minutes: RESET_MINUTES });
+    await db.transaction(async (tx) => {
+      await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+      await audit(tx, request, account.id, 'user.password_reset_request');
+    });
+    opts.onMailQueued?.();
+  }
+
+  const resetTokenRow = async (token: string) => {
+    if (!/^[\w-]{40,64}$/.test(token)) return null;
+    const [row] = await db.query<{ account_id: string }>(
+      `SELECT account_id FROM password_reset_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+      [sha256(token), clock()],
+    );
+    return row ?? null;
+  };
+  const newPasswordPage = (lang: Lang, pre: string, token: string, needsCode: boolean, error: string | null) => html`<h1>${u(lang, 'forgot.newTitle')}</h1>
+${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
+<form method="post" action="/account/forgot/${token}" class="stack"><input type="hidden" name="_pre" value="${pre}">
+<div><label for="new-password">${u(lang, 'password.new')}</label><input id="new-password" name="password" type="password" autocomplete="new-password" minlength="10" required></div>
+${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="7" required></div>` : ''}
+<button type="submit">${u(lang, 'password.submit')}</button></form>`;
+
+  app.get<{ Params: { token: string } }>('/account/forgot/:token', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    reply.header('referrer-policy', 'no-referrer');
+    const row = await resetTokenRow(request.params.token);
+    if (!row) return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, preToken(request, reply), null, u(lang, 'forgot.expired')), 404);
+    const [c] = await db.query<{ totp_enabled_at: Date | null }>(`SELECT totp_enabled_at FROM user_credentials WHERE account_id = $1`, [row.account_id]);
+    return send(reply, lang, u(lang, 'forgot.newTitle'), newPasswordPage(lang, preToken(request, reply), request.params.token, !!c?.totp_enabled_at, null));
+  });
+
+  app.post<{ Params: { token: string } }>('/account/forgot/:token', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    reply.header('referrer-policy', 'no-referrer');
+    checkPre(request);
+    const pre = preToken(request, reply);
+    const token = request.params.token;
+    const row = await resetTokenRow(token);
+    if (!row) return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, pre, null, u(lang, 'forgot.expired')), 404);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const [c] = await db.query<{ totp_enabled_at: Date | null; totp_secret: string | null }>(`SELECT totp_enabled_at, totp_secret FROM user_credentials WHERE account_id = $1`, [row.account_id]);
+    const needsCode = !!c?.totp_enabled_at;
+    const again = (status: number, error: string) => send(reply, lang, u(lang, 'forgot.newTitle'), newPasswordPage(lang, pre, token, needsCode, error), status);
+    if (secondFactorFailures.waitMs(row.account_id) > 0) return again(429, u(lang, 'rateLimited', { minutes: minutes(secondFactorFailures.waitMs(row.account_id)) }));
+    let hash: string;
+    try {
+      hash = await hashUserPassword(checkNewPassword(str(body.password, 2000)));
+    } catch (err) {
+      if (!isKinkyuError(err)) throw err;
+      return again(err.httpStatus, errorMessage(lang, err));
+    }
+    // Knowing the mailbox is not enough where the account has a second factor.
+    if (needsCode && !(c?.totp_secret && (await verifyAndConsumeTotp(db, row.account_id, c.totp_secret, body.code, clock())))) {
+      secondFactorFailures.fail(row.account_id);
+      await record(request, row.account_id, 'sign_in_failed', { reason: 'password_reset_second_factor' });
+      return again(401, u(lang, 'tfa.bad'));
+    }
+    const used = await db.transaction(async (tx) => {
+      const [claimed] = await tx.query(`UPDATE password_reset_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING 1`, [sha256(token), clock()]);
+      if (!claimed) return false;
+      await tx.query(`UPDATE user_credentials SET password_hash = $2, password_changed_at = $3 WHERE account_id = $1`, [row.account_id, hash, clock()]);
+      // Every session ends: whoever had the old password is out.
+      await tx.query(`UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`, [row.account_id, clock()]);
+      await audit(tx, request, row.account_id, 'user.password_reset');
+      return true;
+    });
+    if (!used) return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, pre, null, u(lang, 'forgot.expired')), 404);
+    const until = await hold(row.account_id);
+    await record(request, row.account_id, 'password_changed', { reset: true, holdUntil: until.toISOString() });
+    await notify(row.account_id, 'password_changed', request, [], until);
+    return reply.redirect('/account/login?reset=1', 303);
   });
 
   app.post('/account/logout', async (request, reply) => {

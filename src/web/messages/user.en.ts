@@ -134,4 +134,12 @@ export const userEn: Record<keyof typeof userJa, string> = {
   'error.VALIDATION.contact_code': 'The code is wrong or has expired.',
   'error.VALIDATION.contact_same': 'Use an address other than the account\'s own for the emergency contact.',
   'error.FORBIDDEN.not_allowlisted': 'The allowlist is on: withdrawals go only to registered addresses.',
+  'user.forgot.title': 'Reset your password',
+  'user.forgot.lead': 'Enter the email address of your account. We will send a link to set a new password.',
+  'user.forgot.submit': 'Send the reset link',
+  'user.forgot.sent': 'If an account uses this address, a reset link is on its way. Open it within 30 minutes.',
+  'user.forgot.expired': 'This link cannot be used (it expired or was used). Please ask for a new one.',
+  'user.forgot.newTitle': 'Set a new password',
+  'user.forgot.link': 'Forgot your password?',
+  'user.forgot.lockInstead': 'If someone else may be using your account, lock it first',
 };

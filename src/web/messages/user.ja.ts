@@ -132,4 +132,12 @@ export const userJa = {
   'error.VALIDATION.contact_code': '確認コードが正しくないか、有効期限が切れています。',
   'error.VALIDATION.contact_same': '緊急連絡先には、アカウントとは別のメールアドレスを登録してください。',
   'error.FORBIDDEN.not_allowlisted': 'ホワイトリストが有効なため、登録済みのアドレスにだけ出金できます。',
+  'user.forgot.title': 'パスワードの再設定',
+  'user.forgot.lead': '登録しているメールアドレスを入力してください。再設定用のリンクをお送りします。',
+  'user.forgot.submit': '再設定用のリンクを送る',
+  'user.forgot.sent': 'このアドレスのアカウントがあれば、再設定用のリンクをお送りしました。30分以内に開いてください。',
+  'user.forgot.expired': 'このリンクは使えません (期限切れ、または使用済みです)。もう一度再設定を依頼してください。',
+  'user.forgot.newTitle': '新しいパスワードの設定',
+  'user.forgot.link': 'パスワードを忘れた場合',
+  'user.forgot.lockInstead': 'アカウントを第三者に操作されているおそれがある場合は、先にロックしてください',
 };
