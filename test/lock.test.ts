@@ -239,6 +239,15 @@ describe('staff: lock now, and unlock under four eyes', () => {
     const [cred] = await app.db.query<{ must_reset_password: boolean; must_reenrol_2fa: boolean }>(`SELECT must_reset_password, must_reenrol_2fa FROM user_credentials WHERE account_id = $1`, [v.id]);
     assert.equal(cred?.must_reset_password, true);
     assert.equal(cred?.must_reenrol_2fa, true);
+    // The old password and second factor no longer count: the owner gets a one-time link to set a new password.
+    const [reset] = await app.db.query<{ password_hash: string; totp_secret: string | null }>(`SELECT password_hash, totp_secret FROM user_credentials WHERE account_id = $1`, [v.id]);
+    assert.equal(reset?.totp_secret, null);
+    assert.ok(!reset?.password_hash.startsWith('$argon2'), 'the old password hash is gone');
+    const resetMail = await smtp.waitFor((m) => m.to.includes(v.email) && /\/account\/forgot\//.test(m.text), 10_000);
+    const resetPath = new URL(/(http:\/\/\S+\/account\/forgot\/[\w-]+)/.exec(resetMail.text)![1]!).pathname;
+    const resetForm = await fetch(app.baseUrl + resetPath, { headers: { 'accept-language': 'ja' } });
+    assert.equal(resetForm.status, 200, 'the link opens the new-password form');
+    assert.doesNotMatch(await resetForm.text(), /name="code"/, 'no old second factor is asked for');
     const after = await html(await b.get(`/staff/accounts/${v.id}`));
     assert.match(after.body, new RegExp(staffA!.name));
     assert.match(after.body, new RegExp(staffB!.name));

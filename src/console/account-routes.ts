@@ -3,6 +3,8 @@ import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import { KinkyuError } from '../domain/errors.ts';
+import { mailDomain } from '../mail/outbox.ts';
+import { issuePasswordResetLink } from '../user/password-reset.ts';
 import type { EmergencyLock } from '../protection/emergency-lock.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { accountPage, accountSearchPage, type AccountPageData } from './account-views.ts';
@@ -143,6 +145,14 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
           const [row] = await db.query<{ account_id: string }>(`SELECT account_id FROM unlock_requests WHERE id = $1`, [request.params.requestId]);
           if (!row || row.account_id !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
           await lock.approveUnlock(staffActor(request), request.params.requestId);
+          // The owner's way back in: a one-time link to set a new password (the old one no longer counts).
+          const account = await opts.accounts.findAccount({ accountId: row.account_id });
+          const [cred] = await db.query<{ lang: string | null }>(`SELECT lang FROM user_credentials WHERE account_id = $1`, [row.account_id]);
+          if (account && cred) {
+            const lang = cred.lang === 'en' ? 'en' : 'ja';
+            await issuePasswordResetLink({ db, lock, publicUrl: config.publicUrl, exchangeName: (l) => (l === 'en' ? config.exchangeNameEn : config.exchangeNameJa), mailDomain: mailDomain(config.mailFrom), clock: () => new Date() }, account, lang, 24 * 60);
+            opts.kickMail?.();
+          }
           return {};
         },
         onSuccess: () => back(reply, request.params.id, 'unlocked'),

@@ -207,7 +207,15 @@ export class EmergencyLock {
       // Every open lock of the account ends together: kinkyu and the exchange agree on "unlocked".
       await tx.query(`UPDATE account_locks SET unlocked_at = $2 WHERE account_id = $1 AND unlocked_at IS NULL`, [row.account_id, now]);
       await tx.query(`UPDATE unlock_requests SET decision = 'rejected', decided_at = $2 WHERE account_id = $1 AND decision IS NULL AND id <> $3`, [row.account_id, now, row.id]);
-      await tx.query(`UPDATE user_credentials SET must_reset_password = true, must_reenrol_2fa = true WHERE account_id = $1`, [row.account_id]);
+      // Whoever held the account before the lock may know the password and may have set the second factor and
+      // recovery codes: none of them count any more. The verified owner sets a new password from a one-time link
+      // sent to the address staff confirmed, then enrols 2FA again.
+      await tx.query(
+        `UPDATE user_credentials SET password_hash = '!reset-after-unlock', totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
+                must_reset_password = true, must_reenrol_2fa = true WHERE account_id = $1`,
+        [row.account_id],
+      );
+      await tx.query(`DELETE FROM user_recovery_codes WHERE account_id = $1`, [row.account_id]);
       await appendAudit(tx, {
         actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock', targetType: 'account', targetId: row.account_id,
         data: { requestId: row.id, lockId: row.lock_id, requestedBy: row.requested_by, approvedBy: actor.id },

@@ -22,7 +22,8 @@ import {
   checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, sha256, useRecoveryCode, userDummyHash, verifyUserPassword,
 } from './accounts.ts';
 import { BackOff } from './backoff.ts';
-import { contactVerificationMail, passwordResetMail, securityNoticeMail, type SecurityNotice } from './emails.ts';
+import { contactVerificationMail, securityNoticeMail, type SecurityNotice } from './emails.ts';
+import { issuePasswordResetLink } from './password-reset.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
 
 export interface UserRoutesOptions {
@@ -382,7 +383,6 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
 
   // ---------------------------------------------------------------- forgot password: a one-time link by email
 
-  const RESET_MINUTES = 30;
   const resetsByAddress = new RateLimiter(3, 60 * 60_000, now);
   const forgotPage = (lang: Lang, pre: string, notice: string | null, error: string | null) => html`<h1>${u(lang, 'forgot.title')}</h1>
 ${notice ? html`<p class="flash" role="status">${notice}</p>` : ''}
@@ -418,16 +418,8 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     if (!account || account.locked) return; // a locked account is reopened by staff only
     const [cred] = await db.query(`SELECT 1 FROM user_credentials WHERE account_id = $1`, [account.id]);
     if (!cred) return;
-    const token = randomBytes(32).toString('base64url');
-    await db.query(`INSERT INTO password_reset_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)`, [
-      sha256(token), account.id, clock(), new Date(now() + RESET_MINUTES * 60_000),
-    ]);
-    const lockLink = await lock.issueLockLink(account.id, account.email, 'password_reset_request');
-    const mail = passwordResetMail({ lang, exchangeName: exchangeName(lang), resetLink: `${config.publicUrl}/account/forgot/${token}`, lockLink, minutes: RESET_MINUTES });
-    await db.transaction(async (tx) => {
-      await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
-      await audit(tx, request, account.id, 'user.password_reset_request');
-    });
+    await issuePasswordResetLink({ db, lock, publicUrl: config.publicUrl, exchangeName, mailDomain: opts.mailDomain, clock }, account, lang);
+    await db.transaction((tx) => audit(tx, request, account.id, 'user.password_reset_request'));
     opts.onMailQueued?.();
   }
 
@@ -484,7 +476,7 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     const used = await db.transaction(async (tx) => {
       const [claimed] = await tx.query(`UPDATE password_reset_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING 1`, [sha256(token), clock()]);
       if (!claimed) return false;
-      await tx.query(`UPDATE user_credentials SET password_hash = $2, password_changed_at = $3 WHERE account_id = $1`, [row.account_id, hash, clock()]);
+      await tx.query(`UPDATE user_credentials SET password_hash = $2, password_changed_at = $3, must_reset_password = false WHERE account_id = $1`, [row.account_id, hash, clock()]);
       // Every session ends: whoever had the old password is out.
       await tx.query(`UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`, [row.account_id, clock()]);
       await audit(tx, request, row.account_id, 'user.password_reset');

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/db.ts';
+import { enqueueMail } from '../mail/outbox.ts';
+import type { EmergencyLock } from '../protection/emergency-lock.ts';
+import { sha256 } from './accounts.ts';
+import { passwordResetMail } from './emails.ts';
+
+export const RESET_MINUTES = 30;
+
+export interface PasswordResetDeps {
+  db: Db;
+  lock: EmergencyLock;
+  publicUrl: string;
+  exchangeName: (lang: 'ja' | 'en') => string;
+  mailDomain: string;
+  clock: () => Date;
+}
+
+/**
+ * A one-time link to set a new password, mailed with a lock link beside it. Used by "forgot password" and
+ * after a staff unlock (where the old password and second factor no longer count).
+ */
+export async function issuePasswordResetLink(deps: PasswordResetDeps, account: { id: string; email: string }, lang: 'ja' | 'en', minutes = RESET_MINUTES): Promise<void> {
+  const token = randomBytes(32).toString('base64url');
+  const now = deps.clock();
+  await deps.db.query(`INSERT INTO password_reset_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)`, [
+    sha256(token), account.id, now, new Date(now.getTime() + minutes * 60_000),
+  ]);
+  const lockLink = await deps.lock.issueLockLink(account.id, account.email, 'password_reset');
+  const mail = passwordResetMail({ lang, exchangeName: deps.exchangeName(lang), resetLink: `${deps.publicUrl}/account/forgot/${token}`, lockLink, minutes });
+  await deps.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text }, { domain: deps.mailDomain }));
+}
