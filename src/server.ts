@@ -176,7 +176,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerPublicRoutes(app, { db, config, site });
   registerUserRoutes(app, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
-    mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id) },
+    mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
   });
 
 

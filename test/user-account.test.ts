@@ -75,7 +75,16 @@ class Browser {
     await this.get('/account/login');
     const r = await this.post('/account/login', { email, password });
     if (r.location === '/account/login/2fa') {
-      await this.get('/account/login/2fa');
+      const page = await this.get('/account/login/2fa');
+      if (/確認コードをお送りしました/.test(page.body)) {
+        // Detection asked for a step-up: the code comes by email (the newest one queued for this address).
+        const [mail] = await app.db.query<{ text_body: string }>(
+          `SELECT text_body FROM mail_outbox WHERE to_address = $1 AND subject LIKE '%ログイン確認コード%' ORDER BY id DESC LIMIT 1`,
+          [email],
+        );
+        const step = await this.post('/account/login/2fa', { code: /確認コード: (\d{6})/.exec(mail!.text_body)![1]! });
+        return this.follow(step);
+      }
       assert.ok(secret, 'a TOTP secret is needed');
       const step = await this.post('/account/login/2fa', { code: totpCode(secret, now) });
       return this.follow(step);
@@ -508,5 +517,29 @@ describe('forgot password', () => {
     advance(30_000);
     const signedIn = await new Browser().signIn(email, 'a new password 2026', secret);
     assert.equal(signedIn.status, 200, 'the new password (with 2FA) signs in');
+  });
+});
+
+describe('step-up asked for by detection', () => {
+  test('without an authenticator, sign-in needs a code sent by email; once passed, the next sign-in does not', async () => {
+    const { email, id } = await newUser('stepup');
+    await app.db.query(
+      `INSERT INTO security_alerts (id, account_id, rules, score, evidence, actions) VALUES ($1, $2, '["new_country"]', 40, '[]', '{"stepUp":true}')`,
+      [`stepup${++counter}`, id],
+    );
+    const b = new Browser();
+    await b.get('/account/login');
+    const first = await b.post('/account/login', { email, password: PASSWORD });
+    assert.equal(first.location, '/account/login/2fa', 'the password alone is not enough now');
+    const page = await b.get('/account/login/2fa');
+    assert.match(page.body, /確認コードをお送りしました/);
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /ログイン確認コード/.test(m.subject));
+    const code = /確認コード: (\d{6})/.exec(mail.text)![1]!;
+    assert.equal((await b.post('/account/login/2fa', { code: code === '000000' ? '111111' : '000000' })).status, 401);
+    const done = await b.post('/account/login/2fa', { code });
+    assert.equal(done.location, '/account', done.body);
+    const again = new Browser();
+    const second = await again.signIn(email);
+    assert.equal(second.status, 200, 'the step-up was satisfied: no code the second time');
   });
 });

@@ -92,3 +92,19 @@ export function passwordResetMail(c: { lang: 'ja' | 'en'; exchangeName: string; 
       `お心当たりがない場合、第三者がメールアドレスを知っている可能性があります。アカウントが危険だと思われる場合は、今すぐロックしてください (パスワードは不要です):\n${c.lockLink}\n\n${c.exchangeName} サポート`,
   };
 }
+
+/** The one-time code asked for at sign-in when detection saw something unusual and there is no authenticator. */
+export function stepUpCodeMail(c: { lang: 'ja' | 'en'; exchangeName: string; code: string }): MailText {
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] Your sign-in code`,
+      text: `We noticed something unusual on your account, so signing in needs one more step. Your code: ${c.code}\n\n` +
+        `If you are not signing in right now, someone else knows your password: change it, or lock your account from the help center.\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] ログイン確認コード`,
+    text: `お客様のアカウントでいつもと異なる操作が見られたため、ログインに確認コードが必要です。確認コード: ${c.code}\n\n` +
+      `いまログインしようとしていない場合は、第三者がパスワードを知っています。パスワードを変更するか、ヘルプセンターからアカウントをロックしてください。\n\n${c.exchangeName} サポート`,
+  };
+}

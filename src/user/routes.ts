@@ -22,7 +22,7 @@ import {
   checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, sha256, useRecoveryCode, userDummyHash, verifyUserPassword,
 } from './accounts.ts';
 import { BackOff } from './backoff.ts';
-import { contactVerificationMail, securityNoticeMail, type SecurityNotice } from './emails.ts';
+import { contactVerificationMail, securityNoticeMail, stepUpCodeMail, type SecurityNotice } from './emails.ts';
 import { issuePasswordResetLink } from './password-reset.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
 
@@ -40,7 +40,8 @@ export interface UserRoutesOptions {
   /** Withdrawals wait this long after a security change (WITHDRAWAL_HOLD_HOURS, default 24). */
   withdrawalHoldHours?: number;
   /** Detection's step-up requests: a sign-in that passed the second factor satisfies them. */
-  stepUp?: { complete(accountId: string): Promise<void> };
+  /** Detection's step-up: asked for (`required`), and satisfied by a second factor (`complete`). */
+  stepUp?: { complete(accountId: string): Promise<void>; required?(accountId: string): Promise<boolean> };
   sessionHours?: number;
 }
 
@@ -171,7 +172,7 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     };
   }
 
-  async function createSession(reply: FastifyReply, request: FastifyRequest, accountId: string, pending2fa: boolean): Promise<void> {
+  async function createSession(reply: FastifyReply, request: FastifyRequest, accountId: string, pending2fa: boolean): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const m = meta(request);
     const expires = new Date(now() + (pending2fa ? PENDING_MINUTES * 60_000 : sessionMs));
@@ -181,6 +182,7 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
       [sha256(token), accountId, randomBytes(24).toString('base64url'), clock(), expires, m.ip, m.country, m.device, pending2fa],
     );
     reply.setCookie(cookieName, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+    return sha256(token);
   }
 
   function checkOrigin(request: FastifyRequest): void {
@@ -297,6 +299,17 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
       await createSession(reply, request, cred.account_id, true);
       return reply.redirect('/account/login/2fa', 303);
     }
+    // Detection asked for a step-up and there is no authenticator: a one-time code by email first.
+    if (await opts.stepUp?.required?.(cred.account_id)) {
+      const tokenHash = await createSession(reply, request, cred.account_id, true);
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      await db.query(`UPDATE user_sessions SET step_up_code_hash = $2 WHERE token_hash = $1`, [tokenHash, sha256(`${tokenHash}:${code}`)]);
+      const mail = stepUpCodeMail({ lang, exchangeName: exchangeName(lang), code });
+      await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+      opts.onMailQueued?.();
+      failuresByAccount.succeed(key);
+      return reply.redirect('/account/login/2fa', 303);
+    }
     failuresByAccount.succeed(key);
     await completeSignIn(request, reply, cred.account_id, 'password');
     return reply.redirect('/account', 303);
@@ -316,8 +329,9 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     if (!seen) await notify(accountId, 'new_sign_in', request);
   }
 
-  const twoFactorPage = (lang: Lang, s: UserSession, error: string | null) => html`<h1>${u(lang, 'tfa.title')}</h1>
+  const twoFactorPage = (lang: Lang, s: UserSession, error: string | null, emailed = false) => html`<h1>${u(lang, 'tfa.title')}</h1>
 ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
+${emailed ? html`<p class="notice" role="status">${u(lang, 'tfa.emailed')}</p>` : ''}
 <form method="post" action="/account/login/2fa" class="stack">${csrfField(s)}
 <div><label for="code">${u(lang, 'tfa.code')}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"></div>
 <button type="submit">${u(lang, 'tfa.submit')}</button>
@@ -337,7 +351,8 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     const lang = requestLang(request, reply);
     const s = await pendingSession(request);
     if (!s) return reply.redirect('/account/login', 303);
-    return send(reply, lang, u(lang, 'tfa.title'), twoFactorPage(lang, s, null));
+    const [stepUp] = await db.query<{ step_up_code_hash: string | null }>(`SELECT step_up_code_hash FROM user_sessions WHERE token_hash = $1`, [s.tokenHash]);
+    return send(reply, lang, u(lang, 'tfa.title'), twoFactorPage(lang, s, null, !!stepUp?.step_up_code_hash));
   });
 
   app.post('/account/login/2fa', async (request, reply) => {
@@ -356,6 +371,9 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     if (typeof body.recovery === 'string' && body.recovery.trim()) {
       if (await useRecoveryCode(db, s.accountId, body.recovery, clock())) method = 'recovery_code';
     } else {
+      const [stepUp] = await db.query<{ step_up_code_hash: string | null }>(`SELECT step_up_code_hash FROM user_sessions WHERE token_hash = $1`, [s.tokenHash]);
+      const emailed = stepUp?.step_up_code_hash ?? null;
+      if (emailed && typeof body.code === 'string' && sameToken(sha256(`${s.tokenHash}:${body.code.replace(/\s/g, '')}`), emailed)) method = 'email_code';
       const [c] = await db.query<{ totp_secret: string | null }>(`SELECT totp_secret FROM user_credentials WHERE account_id = $1`, [s.accountId]);
       if (c?.totp_secret && (await verifyAndConsumeTotp(db, s.accountId, c.totp_secret, body.code, clock()))) method = 'totp';
     }

@@ -142,4 +142,5 @@ export const userEn: Record<keyof typeof userJa, string> = {
   'user.forgot.newTitle': 'Set a new password',
   'user.forgot.link': 'Forgot your password?',
   'user.forgot.lockInstead': 'If someone else may be using your account, lock it first',
+  'user.tfa.emailed': 'We noticed something unusual, so we emailed a code to your address. Enter the 6 digits.',
 };

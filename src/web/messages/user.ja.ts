@@ -140,4 +140,5 @@ export const userJa = {
   'user.forgot.newTitle': '新しいパスワードの設定',
   'user.forgot.link': 'パスワードを忘れた場合',
   'user.forgot.lockInstead': 'アカウントを第三者に操作されているおそれがある場合は、先にロックしてください',
+  'user.tfa.emailed': 'いつもと異なる操作が見られたため、登録メールアドレスに確認コードをお送りしました。届いた6桁のコードを入力してください。',
 };
