@@ -491,6 +491,7 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
       await record(request, row.account_id, 'sign_in_failed', { reason: 'password_reset_second_factor' });
       return again(401, u(lang, 'tfa.bad'));
     }
+    const until = await hold(row.account_id);
     const used = await db.transaction(async (tx) => {
       const [claimed] = await tx.query(`UPDATE password_reset_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING 1`, [sha256(token), clock()]);
       if (!claimed) return false;
@@ -501,7 +502,6 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
       return true;
     });
     if (!used) return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, pre, null, u(lang, 'forgot.expired')), 404);
-    const until = await hold(row.account_id);
     await record(request, row.account_id, 'password_changed', { reset: true, holdUntil: until.toISOString() });
     await notify(row.account_id, 'password_changed', request, [], until);
     return reply.redirect('/account/login?reset=1', 303);
@@ -676,13 +676,14 @@ ${store ? html`<section aria-labelledby="wd-h"><h2 id="wd-h">${u(lang, 'withdraw
 
   async function setPassword(request: FastifyRequest, s: UserSession, password: string, forced: boolean): Promise<Date> {
     const hash = await hashUserPassword(checkNewPassword(password));
+    // The hold first: if the exchange cannot take it, the change does not happen either.
+    const until = await hold(s.accountId);
     await db.transaction(async (tx) => {
       await tx.query(`UPDATE user_credentials SET password_hash = $2, password_changed_at = $3, must_reset_password = false WHERE account_id = $1`, [s.accountId, hash, clock()]);
       // Other sessions end: whoever else knew the old password is out.
       await tx.query(`UPDATE user_sessions SET revoked_at = $3 WHERE account_id = $1 AND token_hash <> $2 AND revoked_at IS NULL`, [s.accountId, s.tokenHash, clock()]);
       await audit(tx, request, s.accountId, 'user.password_change', { forced });
     });
-    const until = await hold(s.accountId);
     await record(request, s.accountId, 'password_changed', { forced, holdUntil: until.toISOString() });
     await notify(s.accountId, 'password_changed', request, [], until);
     return until;
@@ -767,6 +768,8 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       const step = matchTotpStep(secret, body.code, clock());
       if (step === null) return send(reply, lang, u(lang, 'tfaSetup.title'), await totpSetupPage(lang, s, secret, u(lang, 'tfa.bad')), 400);
       const replacing = s.totpEnabled;
+      // The hold first (on every 2FA change, the first enrolment too): without it, no change.
+      const until = await hold(s.accountId);
       await db.transaction(async (tx) => {
         await tx.query(
           `UPDATE user_credentials SET totp_secret = $2, totp_enabled_at = $3, totp_last_step = $4, totp_pending_secret = NULL, must_reenrol_2fa = false WHERE account_id = $1`,
@@ -774,8 +777,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         );
         await audit(tx, request, s.accountId, replacing ? 'user.totp_change' : 'user.totp_enable', { reenrol: s.mustReenrol2fa });
       });
-      const until = replacing || s.mustReenrol2fa ? await hold(s.accountId) : null;
-      await record(request, s.accountId, replacing ? 'totp_reset' : 'totp_enabled', { holdUntil: until?.toISOString() ?? null });
+      await record(request, s.accountId, replacing ? 'totp_reset' : 'totp_enabled', { holdUntil: until.toISOString() });
       await notify(s.accountId, 'totp_changed', request, [], until);
       return reply.redirect('/account?done=totp', 303);
     }, { allowForced: true }));
@@ -864,9 +866,9 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       if (!/^[^\s@<>,;:"()[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(email)) throw new KinkyuError('VALIDATION', { field: 'email', rule: 'email' });
       if (await accounts.findAccount({ email })) throw new KinkyuError('CONFLICT', { field: 'email', rule: 'duplicate_email' });
       const old = s.email;
+      const until = await hold(s.accountId);
       await store.changeEmail(s.accountId, email);
       await db.transaction((tx) => audit(tx, request, s.accountId, 'user.email_change', { from: old, to: email }));
-      const until = await hold(s.accountId);
       await record(request, s.accountId, 'email_changed', { holdUntil: until.toISOString() });
       // The old address hears of it too, with its own lock link: a hijacker changes the email first.
       await notify(s.accountId, 'email_changed', request, [['→', email]], until, [old, email]);
