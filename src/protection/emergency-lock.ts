@@ -28,6 +28,9 @@ export interface EmergencyLockOptions {
   log?: (msg: string, err?: unknown) => void;
 }
 
+/** Lock links sent from the help center to one account per hour, over all its addresses. */
+const HELP_CENTER_LINKS_PER_HOUR = 9;
+
 export const UNLOCK_CHECKLIST = ['identity_document', 'selfie_match', 'registered_phone', 'recent_activity', 'contact_channel'] as const;
 export type UnlockCheck = (typeof UNLOCK_CHECKLIST)[number];
 
@@ -149,6 +152,13 @@ export class EmergencyLock {
     if (!id || id.length > 254) return 0;
     const account = id.includes('@') ? await this.accounts.findAccount({ email: id }) : await this.accounts.findAccount({ accountId: id });
     if (!account) return 0;
+    // However many addresses and identifiers ask, one account gets at most a few rounds of links an hour
+    // (silently: the answer is the same whatever happens here).
+    const [recent] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM lock_tokens WHERE account_id = $1 AND reason = 'help_center' AND created_at > $2`,
+      [account.id, new Date(this.clock().getTime() - 3_600_000)],
+    );
+    if ((recent?.n ?? 0) >= HELP_CENTER_LINKS_PER_HOUR) return 0;
     const [credentials] = await this.db.query<{ emergency_contact: string | null; emergency_contact_verified_at: Date | null }>(
       `SELECT emergency_contact, emergency_contact_verified_at FROM user_credentials WHERE account_id = $1`,
       [account.id],
