@@ -43,7 +43,8 @@ export function registerAlertsRoutes(app: FastifyInstance, opts: AlertsRoutesOpt
     return sendPage(reply, await render(request, reply, request.params.id));
   });
 
-  app.post<{ Params: { id: string } }>('/staff/security/alerts/:id/acknowledge', { config: { permission: 'audit.view' } }, async (request, reply) =>
+  // Acknowledging also clears a pending step-up: the security team's call, not every reader's.
+  app.post<{ Params: { id: string } }>('/staff/security/alerts/:id/acknowledge', { config: { permission: 'account.lock' } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         await acknowledgeAlert(db, staffActor(request), request.params.id, clock());

@@ -1,3 +1,4 @@
+import { can } from '../staff/permissions.ts';
 import type { EvidenceEvent, SecurityAlert } from '../protection/detection.ts';
 import { html } from '../web/html.ts';
 import { t } from '../web/i18n.ts';
@@ -49,7 +50,9 @@ export function alertPage(c: ConsoleContext, a: SecurityAlert, lock: { lockedAt:
   );
   const ack = a.acknowledgedAt
     ? html`<p>${t(c.lang, 'detection.acknowledgedBy', { name: a.acknowledgedByName ?? a.acknowledgedBy ?? '-', time: when(c, a.acknowledgedAt) })}</p>`
-    : html`<form method="post" action="/staff/security/alerts/${a.id}/acknowledge">${csrf(c)}<button type="submit">${t(c.lang, 'detection.acknowledge')}</button></form>`;
+    : can(c.staff.role, 'account.lock')
+      ? html`<form method="post" action="/staff/security/alerts/${a.id}/acknowledge">${csrf(c)}<button type="submit">${t(c.lang, 'detection.acknowledge')}</button></form>`
+      : html``;
   const stepUp = a.actions.stepUp && !a.actions.stepUpCompletedAt ? html` · ${t(c.lang, 'detection.stepUpPending')}` : '';
   const body = html`<dl class="facts">
 <dt>${t(c.lang, 'detection.raised')}</dt><dd>${when(c, a.createdAt)}</dd>

@@ -147,10 +147,17 @@ export class EmergencyLock {
    * the last 30 days and to a verified emergency contact. The caller answers the same whether or not the
    * account exists, and should not wait for this (its duration would tell).
    */
-  async sendLockLinks(identifier: string, lang: 'ja' | 'en'): Promise<number> {
+  async sendLockLinks(identifier: string, lang: 'ja' | 'en', requester: Actor = { type: 'user', id: null }): Promise<number> {
     const id = identifier.trim();
     if (!id || id.length > 254) return 0;
     const account = id.includes('@') ? await this.accounts.findAccount({ email: id }) : await this.accounts.findAccount({ accountId: id });
+    // Every request is on record (who asked, from where, for which account if any), never the identifier itself.
+    await this.db.transaction((tx) =>
+      appendAudit(tx, {
+        actorType: requester.type, actorId: requester.id, ip: requester.ip ?? null, action: 'account.lock_links_requested',
+        targetType: account ? 'account' : null, targetId: account?.id ?? null, data: { identifierHash: hashSecret(id.toLowerCase()).slice(0, 16) },
+      }),
+    );
     if (!account) return 0;
     // However many addresses and identifiers ask, one account gets at most a few rounds of links an hour
     // (silently: the answer is the same whatever happens here).

@@ -118,7 +118,7 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
     // After the answer: how long the lookup and the sending take must not tell whether the account exists.
     setImmediate(() => {
       lock
-        .sendLockLinks(identifier, lang)
+        .sendLockLinks(identifier, lang, { type: 'user', id: null, ip: request.ip })
         .then((sent) => {
           if (sent > 0) opts.kickMail?.();
         })
