@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../test/support/postgres-server.ts';
+import { numberArg } from './support/args.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -25,13 +26,6 @@ const GOAL = 0.5;
 
 // ---------------------------------------------------------------------------------------------- options
 
-function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i === -1) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return v;
-}
 
 const settings = {
   connections: numberArg('--connections', 50),
@@ -41,7 +35,6 @@ const settings = {
   rounds: numberArg('--rounds', 1),
   /** Connection pool size of both servers (DATABASE_POOL_SIZE; kinkyu's default is 10). */
   pool: numberArg('--pool', Number(process.env.DATABASE_POOL_SIZE ?? 10)),
-  /** Experiments on kinkyu's side (see bench/support/serve-intake-app.ts): prepared-intake, no-notify. */
 };
 
 /**

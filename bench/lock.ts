@@ -19,18 +19,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../test/support/postgres-server.ts';
+import { numberArg } from './support/args.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
 const GOAL_P99_MS = 10;
 
-function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i === -1) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return v;
-}
 
 const settings = {
   connections: numberArg('--connections', 200),

@@ -18,6 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { numberArg } from './support/args.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -27,13 +28,6 @@ const GOAL = 0.8;
 
 function flag(name: string): boolean {
   return process.argv.includes(name);
-}
-function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i === -1) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return v;
 }
 
 const rotateArg = process.argv.includes('--rotate') ? Number(process.argv[process.argv.indexOf('--rotate') + 1]) : 10;

@@ -7,6 +7,7 @@ import { getAlert, listAlerts, type SecurityAlert } from '../src/protection/dete
 import { actionsFor, countryDistanceKm, DEFAULT_POLICY, parseDetectionPolicy } from '../src/protection/detection-rules.ts';
 import { emailKeyOf } from '../src/accounts/reference-store.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
+import { plain } from './support/text.ts';
 
 /** Scripted events happen around this time; detection reads event times, not the wall clock. */
 const T0 = new Date('2026-11-20T01:00:00Z');
@@ -28,9 +29,6 @@ async function alertsFor(accountId: string): Promise<SecurityAlert[]> {
   return (await listAlerts(app.db, { accountId })).alerts;
 }
 
-function plain(html: string): string {
-  return html.replace(/<[^>]*>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
-}
 
 before(async () => {
   smtp = await startSmtpServer();

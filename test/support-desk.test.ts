@@ -5,6 +5,7 @@ import { startApp, makeStaff, StaffClient, eventually, type RunningApp } from '.
 import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
 import { assertRefusedWithoutChange } from './support/refusal.ts';
 import { t, type Lang, type MessageKey } from '../src/web/i18n.ts';
+import { emailFactory, plain } from './support/text.ts';
 
 /** Wednesday 2026-11-25 10:00 JST: the phone line is open. */
 const WED_10_JST = new Date('2026-11-25T01:00:00Z');
@@ -18,20 +19,8 @@ let viewer: StaffClient;
 let agentId: string;
 let agentName: string;
 
-let mailCounter = 0;
-const newEmail = (tag: string) => `${tag}-${++mailCounter}@example.jp`;
+const newEmail = emailFactory();
 
-/** What a reader sees of a page: tags dropped, entities decoded, whitespace collapsed. */
-function plain(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 const msg = (lang: Lang, key: string, params: Record<string, string | number> = {}) => t(lang, key as MessageKey, params);
 

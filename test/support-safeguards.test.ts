@@ -11,6 +11,7 @@ import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './suppo
 import { assertRefusedWithoutChange } from './support/refusal.ts';
 import { maskSecrets } from '../src/server.ts';
 import { t, type Lang, type MessageKey } from '../src/web/i18n.ts';
+import { emailFactory, plain } from './support/text.ts';
 
 /** Wednesday 2026-11-25 10:00 JST: a business day, the phone line is open. */
 const WED_10_JST = new Date('2026-11-25T01:00:00Z');
@@ -20,20 +21,8 @@ let app: RunningApp;
 let smtp: SmtpTestServer;
 let admin: StaffClient;
 
-let mailCounter = 0;
-const newEmail = (tag: string) => `${tag}-${++mailCounter}@example.jp`;
+const newEmail = emailFactory();
 
-/** What a reader sees of a page: tags dropped, entities decoded, whitespace collapsed. */
-function plain(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const msg = (lang: Lang, key: string, params: Record<string, string | number> = {}) => t(lang, key as MessageKey, params);
 

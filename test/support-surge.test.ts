@@ -4,25 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp, makeStaff, StaffClient, eventually, type RunningApp } from './support/app.ts';
 import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
 import { t, type MessageKey } from '../src/web/i18n.ts';
+import { emailFactory, plain } from './support/text.ts';
 
 let app: RunningApp;
 let smtp: SmtpTestServer;
 let commander: StaffClient;
 let agent: StaffClient;
 
-let mailCounter = 0;
-const newEmail = (tag: string) => `${tag}-${++mailCounter}@example.jp`;
+const newEmail = emailFactory();
 
-function plain(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 interface Filed {
   id: string;

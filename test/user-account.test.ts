@@ -9,6 +9,7 @@ import { startApp, type RunningApp } from './support/app.ts';
 import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
 import { createUserAccount } from '../src/user/accounts.ts';
 import { totpCode } from '../src/user/totp.ts';
+import { plain } from './support/text.ts';
 
 let now = new Date('2026-11-25T01:00:00Z');
 const advance = (ms: number) => { now = new Date(now.getTime() + ms); };
@@ -17,9 +18,6 @@ let smtp: SmtpTestServer;
 let counter = 0;
 const PASSWORD = 'user password 2026';
 
-function plain(page: string): string {
-  return page.replace(/<[^>]*>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
-}
 
 /** A browser without JavaScript: keeps cookies, reads the CSRF token from the last page. */
 class Browser {

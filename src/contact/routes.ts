@@ -13,6 +13,7 @@ import { errorMessage } from '../web/errors.ts';
 import type { Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { contactFormPage, ticketNotFoundPage, ticketPage, type ContactContext, type ContactValues } from './views.ts';
+import { sendPrivatePage } from '../web/private-page.ts';
 
 export interface ContactOptions {
   db: Db;
@@ -26,16 +27,6 @@ export interface ContactOptions {
 
 const CONTACT_WINDOW_MS = 10 * 60_000;
 
-/** Private pages: never cached, never indexed, and the secret link never leaks in a Referer header. */
-function sendPrivate(reply: FastifyReply, body: string, status = 200): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-robots-tag', 'noindex')
-    .send(body);
-}
 
 const formValues = (body: Record<string, unknown>): ContactValues => {
   const out: ContactValues = {};
@@ -85,7 +76,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     const lang = requestLang(request, reply);
     const category = (request.query as Record<string, unknown>).type;
     const values: ContactValues = typeof category === 'string' && category.length < 20 ? { category } : {};
-    return sendPrivate(reply, contactFormPage(context(lang), values));
+    return sendPrivatePage(reply, contactFormPage(context(lang), values));
   });
 
   app.post('/contact', async (request, reply) => {
@@ -104,7 +95,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
       return reply.code(303).header('referrer-policy', 'no-referrer').redirect(`${result.link}?received=1`, 303);
     } catch (err) {
       if (!isKinkyuError(err) || wantsJson(request)) throw err;
-      return sendPrivate(reply, contactFormPage(context(lang), formValues(body), errorMessage(lang, err)), err.httpStatus);
+      return sendPrivatePage(reply, contactFormPage(context(lang), formValues(body), errorMessage(lang, err)), err.httpStatus);
     }
   });
 
@@ -125,7 +116,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     const lang = ticketLang(request, reply, ticket?.lang);
     if (!ticket) {
       if (wantsJson(request)) throw new KinkyuError('NOT_FOUND', { what: 'ticket' });
-      return sendPrivate(reply, ticketNotFoundPage(context(lang)), 404);
+      return sendPrivatePage(reply, ticketNotFoundPage(context(lang)), 404);
     }
     const messages = await ticketMessages(db, ticket.id, { includeNotes: false });
     const query = request.query as Record<string, unknown>;
@@ -136,7 +127,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
         messages: messages.map((m) => ({ kind: m.kind, body: m.body, createdAt: m.createdAt.toISOString() })),
       });
     }
-    return sendPrivate(
+    return sendPrivatePage(
       reply,
       ticketPage(context(lang), { ticket, messages, path: links.path(ticket.id), justFiled: query.received === '1', replied: query.replied === '1' }),
     );
@@ -148,7 +139,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     const lang = body.lang === 'en' || body.lang === 'ja' ? body.lang : ticketLang(request, reply, ticket?.lang);
     if (!ticket) {
       if (wantsJson(request)) throw new KinkyuError('NOT_FOUND', { what: 'ticket' });
-      return sendPrivate(reply, ticketNotFoundPage(context(lang)), 404);
+      return sendPrivatePage(reply, ticketNotFoundPage(context(lang)), 404);
     }
     try {
       if (!replies.take(request.ip)) throw limited();
@@ -159,7 +150,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
       if (!isKinkyuError(err) || wantsJson(request)) throw err;
       const messages = await ticketMessages(db, ticket.id, { includeNotes: false });
       const replyValue = typeof body.body === 'string' ? body.body.slice(0, 20_000) : '';
-      return sendPrivate(
+      return sendPrivatePage(
         reply,
         ticketPage(context(lang), { ticket, messages, path: links.path(ticket.id), justFiled: false, replied: false, error: errorMessage(lang, err), replyValue }),
         err.httpStatus,

@@ -8,6 +8,7 @@ import type { Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import type { EmergencyLock } from './emergency-lock.ts';
 import { lockConfirmPage, lockDonePage, lockHelpPage, lockHelpSentPage, lockInvalidPage, type LockPageContext } from './lock-views.ts';
+import { sendPrivatePage } from '../web/private-page.ts';
 
 export interface LockRoutesOptions {
   config: Config;
@@ -19,16 +20,6 @@ export interface LockRoutesOptions {
 
 const HELP_WINDOW_MS = 10 * 60_000;
 
-/** The lock pages carry a credential in their URL: never cached, never indexed, never in a Referer header. */
-function sendPrivate(reply: FastifyReply, body: string, status = 200): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-robots-tag', 'noindex')
-    .send(body);
-}
 
 const bodyOf = (request: FastifyRequest): Record<string, unknown> =>
   request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
@@ -75,8 +66,8 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
       if (!valid) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
       return reply.header('cache-control', 'no-store').send({ ok: true, valid: true });
     }
-    if (!valid) return sendPrivate(reply, lockInvalidPage(context(lang)), 404);
-    return sendPrivate(reply, lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`));
+    if (!valid) return sendPrivatePage(reply, lockInvalidPage(context(lang)), 404);
+    return sendPrivatePage(reply, lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`));
   });
 
   app.post<{ Params: { token: string } }>('/lock/:token', async (request, reply) => {
@@ -86,20 +77,20 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
       const err = new KinkyuError('FORBIDDEN', { rule: 'cross_site' });
       if (wantsJson(request)) throw err;
       const valid = await lock.lockLinkValid(request.params.token);
-      return sendPrivate(reply, valid ? lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`, errorMessage(lang, err)) : lockInvalidPage(context(lang)), 403);
+      return sendPrivatePage(reply, valid ? lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`, errorMessage(lang, err)) : lockInvalidPage(context(lang)), 403);
     }
     try {
       const result = await lock.lockByLink(request.params.token, { type: 'user', id: null, ip: request.ip }, lang);
       opts.kickMail?.();
       if (wantsJson(request)) return reply.header('cache-control', 'no-store').send({ ok: true, locked: true, effects: result.effects, ticketNumber: result.ticketNumber });
-      return sendPrivate(reply, lockDonePage(context(lang), result));
+      return sendPrivatePage(reply, lockDonePage(context(lang), result));
     } catch (err) {
       if (!isKinkyuError(err) || err.code !== 'NOT_FOUND' || wantsJson(request)) throw err;
-      return sendPrivate(reply, lockInvalidPage(context(lang)), 404);
+      return sendPrivatePage(reply, lockInvalidPage(context(lang)), 404);
     }
   });
 
-  app.get('/help/lock', async (request, reply) => sendPrivate(reply, lockHelpPage(context(requestLang(request, reply)))));
+  app.get('/help/lock', async (request, reply) => sendPrivatePage(reply, lockHelpPage(context(requestLang(request, reply)))));
 
   app.post('/help/lock', async (request, reply) => {
     const body = bodyOf(request);
@@ -113,7 +104,7 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
       }
     } catch (err) {
       if (!isKinkyuError(err) || wantsJson(request)) throw err;
-      return sendPrivate(reply, lockHelpPage(context(lang), { identifier }, errorMessage(lang, err)), err.httpStatus);
+      return sendPrivatePage(reply, lockHelpPage(context(lang), { identifier }, errorMessage(lang, err)), err.httpStatus);
     }
     // After the answer: how long the lookup and the sending take must not tell whether the account exists.
     setImmediate(() => {
@@ -125,6 +116,6 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
         .catch((err) => opts.log?.('lock links from the help center could not be sent', err));
     });
     if (wantsJson(request)) return reply.code(202).header('cache-control', 'no-store').send({ ok: true });
-    return sendPrivate(reply, lockHelpSentPage(context(lang)));
+    return sendPrivatePage(reply, lockHelpSentPage(context(lang)));
   });
 }
