@@ -1,30 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/net.ts';
+import { startKinkyuProcess } from './support/server-process.ts';
 
 const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
 
-/** Starts `kinkyu start --demo` and resolves once it says it is up. */
-function startKinkyu(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('kinkyu is up')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-}
+const startKinkyu = (env: NodeJS.ProcessEnv) => startKinkyuProcess(env, { demo: true });
 
 test('every incident the console acknowledged survives kill -9 of the embedded-database server', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kinkyu-kill9-'));

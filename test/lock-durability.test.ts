@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,33 +18,11 @@ import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { hashSecret, ReferenceAccountStore } from '../src/accounts/reference-store.ts';
+import { startKinkyuProcess } from './support/server-process.ts';
 
 const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
 
-function startKinkyu(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let up = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`did not start:\n${out}`));
-    }, 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (!up && out.includes('kinkyu is up')) {
-        up = true;
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!up) reject(new Error(`exited ${code ?? signal}:\n${out}`));
-    });
-  });
-}
+const startKinkyu = (env: NodeJS.ProcessEnv) => startKinkyuProcess(env);
 
 function stopKinkyu(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

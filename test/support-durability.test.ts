@@ -9,13 +9,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
+import { startKinkyuProcess } from './support/server-process.ts';
 
 const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
 /** Submissions in flight at any moment. */
@@ -24,29 +25,7 @@ const IN_FLIGHT = 20;
 const KILL_AT_ACKS = 150;
 const KILL_AFTER_MS = 4000;
 
-/** Starts `kinkyu start` and resolves once it says it is up. */
-function startKinkyu(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`did not start:\n${out}`));
-    }, 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('kinkyu is up')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code ?? signal}:\n${out}`));
-    });
-  });
-}
+const startKinkyu = (env: NodeJS.ProcessEnv) => startKinkyuProcess(env);
 
 /** SIGTERM (the server closes its database cleanly) and wait for the exit; SIGKILL if it takes too long. */
 function stopKinkyu(child: ChildProcess): Promise<void> {
