@@ -57,8 +57,11 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     const month = new Date().toISOString().slice(0, 7);
     const security = await app.desk.submit({ body: '身に覚えのない出金があります。アカウントを乗っ取られたかもしれません', email: 'a11y@example.jp' }, { lang: 'ja', ip: null });
     const outage = await app.desk.submit({ body: '取引所が落ちていますか？サイトが開きません', email: 'a11y2@example.jp' }, { lang: 'ja', ip: null });
+    const account = await app.referenceStore!.createAccount('a11y-lock@example.jp');
+    const lockLink = new URL(await app.lock.issueLockLink(account, 'a11y-lock@example.jp', 'a11y')).pathname;
     const paths = ['/', '/history', `/incidents/${incident!.id}`, `/history/${month}`, '/no/such/page', '/contact',
-      `${security.link}?received=1`, `${outage.link}?received=1`, '/tickets/nosuchticket/wrongtoken'];
+      `${security.link}?received=1`, `${outage.link}?received=1`, '/tickets/nosuchticket/wrongtoken',
+      '/help/lock', lockLink, '/lock/no-such-lock-link-at-all', '/account/login', '/account/forgot'];
     const problems: string[] = [];
     for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
       const context = await browser.newContext({ ...viewport, bypassCSP: true, locale: 'ja-JP' });
@@ -90,7 +93,8 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     await page.waitForURL(/\/staff$/);
     const paths = ['/staff', '/staff/incidents/new', `/staff/incidents/${incident!.id}`, '/staff/components',
       '/staff/maintenances/new', `/staff/maintenances/${maintenance!.id}`, '/staff/audit', '/staff/team',
-      '/staff/tickets', `/staff/tickets/${ticket!.id}`, `/staff/incidents/${incident!.id}/tickets`];
+      '/staff/tickets', `/staff/tickets/${ticket!.id}`, `/staff/incidents/${incident!.id}/tickets`,
+      '/staff/accounts', '/staff/security/alerts'];
     for (const path of paths) {
       await page.goto(app.baseUrl + path);
       for (const v of await violations(page)) problems.push(`${path}: ${v}`);
