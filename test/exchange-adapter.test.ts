@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { ReferenceAccountStore, hashSecret } from '../src/accounts/reference-store.ts';
+import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
 import { registerReferenceCore } from '../src/accounts/core-server.ts';
 import { ExchangeCoreError, HttpExchangeAccounts } from '../src/accounts/http-adapter.ts';
 import { NonceCache, SIGNATURE_HEADERS, signRequest, verifySignedRequest } from '../src/accounts/signing.ts';
@@ -13,6 +13,7 @@ import { KinkyuError } from '../src/domain/errors.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { startApp } from './support/app.ts';
 import { freePort } from './support/net.ts';
+import { sha256Hex } from '../src/security/secrets.ts';
 
 const SECRET = 'kinkyu-test-secret-0123456789abcdefghij';
 
@@ -92,7 +93,7 @@ async function startCore(): Promise<Core> {
 
 async function addSession(db: Db, accountId: string): Promise<void> {
   await db.query(`INSERT INTO user_sessions (token_hash, account_id, csrf_token, expires_at) VALUES ($1, $2, 'csrf', now() + interval '1 day')`, [
-    hashSecret(randomBytes(16).toString('hex')),
+    sha256Hex(randomBytes(16).toString('hex')),
     accountId,
   ]);
 }

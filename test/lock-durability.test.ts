@@ -17,8 +17,9 @@ import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { hashSecret, ReferenceAccountStore } from '../src/accounts/reference-store.ts';
+import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
 import { startKinkyuProcess } from './support/server-process.ts';
+import { sha256Hex } from '../src/security/secrets.ts';
 
 const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
 
@@ -49,7 +50,7 @@ async function scenario(t: { diagnostic(msg: string): void }, opts: { databaseUr
       accountId = await store.createAccount(`kill9-${randomBytes(3).toString('hex')}@example.jp`);
       apiKey = await store.createApiKey(accountId);
       await store.requestWithdrawal(accountId, { asset: 'ETH', amount: '3', address: '0xattacker' });
-      await db.query(`INSERT INTO lock_tokens (token_hash, account_id, reason, sent_to, expires_at) VALUES ($1, $2, 'new_sign_in', 'x@example.jp', now() + interval '1 day')`, [hashSecret(token), accountId]);
+      await db.query(`INSERT INTO lock_tokens (token_hash, account_id, reason, sent_to, expires_at) VALUES ($1, $2, 'new_sign_in', 'x@example.jp', now() + interval '1 day')`, [sha256Hex(token), accountId]);
     } finally {
       await db.close();
     }

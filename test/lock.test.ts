@@ -5,11 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { hashSecret, type ReferenceAccountStore } from '../src/accounts/reference-store.ts';
+import { type ReferenceAccountStore } from '../src/accounts/reference-store.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { t } from '../src/web/i18n.ts';
 import { StaffClient, makeStaff, startApp, type RunningApp } from './support/app.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
+import { sha256Hex } from '../src/security/secrets.ts';
 
 const DAY = 86_400_000;
 let offset = 0;
@@ -50,7 +51,7 @@ async function victim(label: string) {
   const withdrawalId = await store.requestWithdrawal(id, { asset: 'BTC', amount: '0.5', address: `bc1q${uniq()}` });
   const sessionToken = randomBytes(24).toString('base64url');
   await app.db.query(`INSERT INTO user_sessions (token_hash, account_id, csrf_token, expires_at) VALUES ($1, $2, 'csrf', $3)`, [
-    hashSecret(sessionToken), id, new Date(Date.now() + DAY),
+    sha256Hex(sessionToken), id, new Date(Date.now() + DAY),
   ]);
   await app.db.query(`INSERT INTO user_credentials (account_id, password_hash) VALUES ($1, 'x')`, [id]);
   const before = await accountPage(sessionToken);
@@ -65,7 +66,7 @@ async function assertLocked(v: Awaited<ReturnType<typeof victim>>, source: strin
   await assert.rejects(store.placeOrder(v.id, { pair: 'BTC/JPY', side: 'sell', amount: '1' }), (e: { code?: string; params?: { rule?: string } }) => e.code === 'FORBIDDEN' && e.params?.rule === 'trading_blocked');
   const [w] = await app.db.query<{ status: string }>(`SELECT status FROM xch_withdrawals WHERE id = $1`, [v.withdrawalId]);
   assert.equal(w?.status, 'cancelled', 'the pending withdrawal is cancelled');
-  const [s] = await app.db.query<{ revoked_at: Date | null }>(`SELECT revoked_at FROM user_sessions WHERE token_hash = $1`, [hashSecret(v.sessionToken)]);
+  const [s] = await app.db.query<{ revoked_at: Date | null }>(`SELECT revoked_at FROM user_sessions WHERE token_hash = $1`, [sha256Hex(v.sessionToken)]);
   assert.ok(s?.revoked_at, 'the old session is revoked');
   const after = await accountPage(v.sessionToken);
   assert.notEqual(after.status, 200, 'the old session cookie is refused');

@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import pg from 'pg';
 import { newId } from '../../src/store/ids.ts';
 import { startApp, type RunningApp } from '../../test/support/app.ts';
+import { sha256Hex } from '../../src/security/secrets.ts';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(name);
@@ -49,7 +50,7 @@ if (mode === 'app') {
     const part = slice(ids);
     await app.db.query(`INSERT INTO xch_accounts (id, email, email_key) SELECT * FROM unnest($1::text[], $2::text[], $2::text[])`, [part, slice(emails)]);
     await app.db.query(`INSERT INTO xch_api_keys (id, account_id, key_hash, label) SELECT k, a, h, 'bench' FROM unnest($1::text[], $2::text[], $3::text[]) AS u(k, a, h)`, [
-      part.map(() => newId()), part, part.map(() => sha256(randomBytes(24).toString('base64url'))),
+      part.map(() => newId()), part, part.map(() => sha256Hex(randomBytes(24).toString('base64url'))),
     ]);
     await app.db.query(`INSERT INTO user_sessions (token_hash, account_id, csrf_token, expires_at) SELECT h, a, 'x', $3 FROM unnest($1::text[], $2::text[]) AS u(h, a)`, [
       slice(sessionTokens).map(sha256), part, inDays,
@@ -70,7 +71,7 @@ if (mode === 'app') {
   const SELECT = `SELECT 1 FROM lock_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`;
   const server = createServer((req, res) => {
     const token = (req.url ?? '').replace(/^\/check\//, '');
-    pool.query(SELECT, [sha256(token), new Date()]).then(
+    pool.query(SELECT, [sha256Hex(token), new Date()]).then(
       (r) => {
         const body = r.rowCount ? 'valid' : 'unknown';
         res.writeHead(r.rowCount ? 200 : 404, { 'content-type': 'text/plain', 'content-length': String(body.length), 'cache-control': 'no-store' });

@@ -1,15 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import type { AccountSummary, ExchangeAccounts, LockEffects, SignInRecord, WithdrawalRecord } from './adapter.ts';
+import { sha256Hex } from '../security/secrets.ts';
 
 /** Lower-cased, trimmed: the key an address is looked up by. */
 export function emailKeyOf(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 const iso = (d: unknown) => (d === null || d === undefined ? null : new Date(d as string).toISOString());
 
@@ -130,13 +130,13 @@ export class ReferenceAccountStore implements ExchangeAccounts {
   /** Returns the key once; only its hash is kept. */
   async createApiKey(accountId: string, label = ''): Promise<string> {
     const key = `xk_${randomBytes(24).toString('base64url')}`;
-    await this.db.query(`INSERT INTO xch_api_keys (id, account_id, key_hash, label) VALUES ($1, $2, $3, $4)`, [newId(), accountId, hashSecret(key), label]);
+    await this.db.query(`INSERT INTO xch_api_keys (id, account_id, key_hash, label) VALUES ($1, $2, $3, $4)`, [newId(), accountId, sha256Hex(key), label]);
     return key;
   }
 
   /** The account an API key belongs to, or null when the key is unknown or revoked. */
   async accountForApiKey(key: string): Promise<string | null> {
-    const [row] = await this.db.query<{ account_id: string }>(`SELECT account_id FROM xch_api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashSecret(key)]);
+    const [row] = await this.db.query<{ account_id: string }>(`SELECT account_id FROM xch_api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [sha256Hex(key)]);
     return row?.account_id ?? null;
   }
 

@@ -1,9 +1,10 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../security/secrets.ts';
 
 /**
  * Signed requests between kinkyu and the exchange core (docs/exchange-adapter.md).
  *
- *   signature = hex(HMAC-SHA256(secret, `${timestamp}\n${nonce}\n${METHOD}\n${path}\n${hex(sha256(body))}`))
+ *   signature = hex(HMAC-SHA256(secret, `${timestamp}\n${nonce}\n${METHOD}\n${path}\n${hex(sha256Hex(body))}`))
  *
  * `path` is the request target as sent (path and query string); `body` the exact bytes of the body ('' for none).
  * The receiver refuses a timestamp outside the replay window, a bad signature, and a nonce it has seen before.
@@ -25,7 +26,6 @@ export interface SignableRequest {
   body: string;
 }
 
-const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 function canonical(timestamp: string, nonce: string, req: SignableRequest): string {
   return `${timestamp}\n${nonce}\n${req.method.toUpperCase()}\n${req.path}\n${sha256Hex(req.body)}`;

@@ -6,9 +6,10 @@ import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts, LockEffects } from '../accounts/adapter.ts';
-import { hashSecret } from '../accounts/reference-store.ts';
+
 import { parseContact, type SupportDesk } from '../support/desk.ts';
 import { lockedMail, lockLinkMail } from './emails.ts';
+import { sha256Hex } from '../security/secrets.ts';
 
 export type LockSource = 'self' | 'email_link' | 'help_center' | 'detection' | 'staff';
 
@@ -113,7 +114,7 @@ export class EmergencyLock {
     const token = randomBytes(24).toString('base64url');
     const now = this.clock();
     await this.db.query(`INSERT INTO lock_tokens (token_hash, account_id, reason, sent_to, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)`, [
-      hashSecret(token), accountId, reason, sentTo, now, new Date(now.getTime() + this.ttl),
+      sha256Hex(token), accountId, reason, sentTo, now, new Date(now.getTime() + this.ttl),
     ]);
     return `${this.opts.publicUrl}/lock/${token}`;
   }
@@ -121,7 +122,7 @@ export class EmergencyLock {
   /** Whether a lock link is still good (for the confirmation page); does not use it. */
   async lockLinkValid(token: string): Promise<boolean> {
     if (!/^[\w-]{20,64}$/.test(token)) return false;
-    const [row] = await this.db.query(`SELECT 1 FROM lock_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`, [hashSecret(token), this.clock()]);
+    const [row] = await this.db.query(`SELECT 1 FROM lock_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`, [sha256Hex(token), this.clock()]);
     return !!row;
   }
 
@@ -130,14 +131,14 @@ export class EmergencyLock {
     if (!/^[\w-]{20,64}$/.test(token)) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
     const [row] = await this.db.query<{ account_id: string; reason: string }>(
       `UPDATE lock_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING account_id, reason`,
-      [hashSecret(token), this.clock()],
+      [sha256Hex(token), this.clock()],
     );
     if (!row) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
     try {
       return await this.lock(row.account_id, { source: 'email_link', reason: `lock link (${row.reason})`, actor, lang });
     } catch (err) {
       // The exchange could not be reached: the link stays usable for another try.
-      await this.db.query(`UPDATE lock_tokens SET used_at = NULL WHERE token_hash = $1`, [hashSecret(token)]).catch(() => undefined);
+      await this.db.query(`UPDATE lock_tokens SET used_at = NULL WHERE token_hash = $1`, [sha256Hex(token)]).catch(() => undefined);
       throw err;
     }
   }
@@ -155,7 +156,7 @@ export class EmergencyLock {
     await this.db.transaction((tx) =>
       appendAudit(tx, {
         actorType: requester.type, actorId: requester.id, ip: requester.ip ?? null, action: 'account.lock_links_requested',
-        targetType: account ? 'account' : null, targetId: account?.id ?? null, data: { identifierHash: hashSecret(id.toLowerCase()).slice(0, 16) },
+        targetType: account ? 'account' : null, targetId: account?.id ?? null, data: { identifierHash: sha256Hex(id.toLowerCase()).slice(0, 16) },
       }),
     );
     if (!account) return 0;

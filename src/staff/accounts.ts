@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Db, Queryable } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
@@ -7,6 +7,7 @@ import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { requireText } from '../domain/text.ts';
 import { isRole, type Role } from './permissions.ts';
+import { sha256Hex } from '../security/secrets.ts';
 
 export interface StaffPrincipal {
   id: string;
@@ -25,7 +26,6 @@ const MIN_PASSWORD = 12;
 let dummyHash: Promise<string> | null = null;
 const getDummyHash = () => (dummyHash ??= argon2Hash(randomBytes(16).toString('hex'), ARGON2));
 
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /**
  * The key an address is rate-limited under: the same normalisation sign-in applies, so padding, case or
@@ -105,7 +105,7 @@ export async function createSession(
     await tx.query(
       `INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, expires_at, ip, user_agent)
        VALUES ($1,$2,$3, now() + make_interval(hours => $4), $5, $6)`,
-      [sha256(token), staffId, csrfToken, meta.hours, meta.ip, meta.userAgent.slice(0, 300)],
+      [sha256Hex(token), staffId, csrfToken, meta.hours, meta.ip, meta.userAgent.slice(0, 300)],
     );
     await tx.query('DELETE FROM staff_sessions WHERE expires_at < now()');
     await appendAudit(tx, { actorType: 'staff', actorId: staffId, ip: meta.ip, action: 'staff.sign_in', targetType: 'staff', targetId: staffId });
@@ -115,7 +115,7 @@ export async function createSession(
 
 export async function findSession(db: Db, token: string): Promise<StaffPrincipal | null> {
   if (token.length < 20 || token.length > 100) return null;
-  const hash = sha256(token);
+  const hash = sha256Hex(token);
   const [row] = await db.query<{ id: string; email: string; name: string; role: Role; csrf_token: string; stale: boolean }>(
     `SELECT s.id, s.email, s.name, s.role, ss.csrf_token, ss.last_seen_at < now() - interval '1 minute' AS stale
      FROM staff_sessions ss JOIN staff s ON s.id = ss.staff_id

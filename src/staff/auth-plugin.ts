@@ -1,10 +1,10 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { findSession, type StaffPrincipal } from './accounts.ts';
 import { can, type Permission } from './permissions.ts';
+import { sameSecret } from '../security/secrets.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,11 +26,6 @@ export interface AuthOptions {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * Authentication and authorisation for every staff route, in one place: a route declares the permission it
@@ -62,7 +57,7 @@ export function registerStaffAuth(app: FastifyInstance, opts: AuthOptions): void
       }
       const body = request.body as Record<string, unknown> | undefined;
       const sent = request.headers['x-csrf-token'] ?? (body && typeof body === 'object' ? body._csrf : undefined);
-      if (typeof sent !== 'string' || !sameToken(sent, request.staff.csrfToken)) throw new KinkyuError('CSRF');
+      if (typeof sent !== 'string' || !sameSecret(sent, request.staff.csrfToken)) throw new KinkyuError('CSRF');
     }
     if (!can(request.staff.role, permission)) throw new KinkyuError('FORBIDDEN');
   });

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { sameSecret } from '../security/secrets.ts';
 import type { Queryable } from '../store/db.ts';
 
 /**
@@ -24,9 +25,7 @@ export class TicketLinks {
 
   /** Constant-time: a wrong token takes as long as a right one. */
   verify(ticketId: string, token: string): boolean {
-    const expected = Buffer.from(this.token(ticketId));
-    const given = Buffer.from(token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return sameSecret(token, this.token(ticketId));
   }
 
   path(ticketId: string): string {

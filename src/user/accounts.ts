@@ -1,8 +1,9 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Db, Queryable } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import type { ReferenceAccountStore } from '../accounts/reference-store.ts';
+import { sha256Hex } from '../security/secrets.ts';
 
 /** argon2id, OWASP's second recommended setting (19 MiB, 2 passes), as for staff. */
 export const USER_ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -13,7 +14,6 @@ let dummyHash: Promise<string> | null = null;
 /** Verified against for an unknown address, so it costs the same time as a wrong password. */
 export const userDummyHash = () => (dummyHash ??= argon2Hash(randomBytes(16).toString('hex'), USER_ARGON2));
 
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export function checkNewPassword(value: unknown): string {
   if (typeof value !== 'string' || value.length < MIN_USER_PASSWORD || value.length > MAX_USER_PASSWORD) {
@@ -63,7 +63,7 @@ export async function newRecoveryCodes(q: Queryable, accountId: string, now: Dat
   );
   await q.query(`DELETE FROM user_recovery_codes WHERE account_id = $1`, [accountId]);
   for (const code of codes) {
-    await q.query(`INSERT INTO user_recovery_codes (account_id, code_hash) VALUES ($1, $2)`, [accountId, sha256(code)]);
+    await q.query(`INSERT INTO user_recovery_codes (account_id, code_hash) VALUES ($1, $2)`, [accountId, sha256Hex(code)]);
   }
   await q.query(`UPDATE user_credentials SET recovery_codes_saved_at = $2 WHERE account_id = $1`, [accountId, now]);
   return codes;
@@ -82,7 +82,7 @@ export async function useRecoveryCode(q: Queryable, accountId: string, value: un
   if (!code) return false;
   const rows = await q.query(
     `UPDATE user_recovery_codes SET used_at = $3 WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING 1`,
-    [accountId, sha256(code), now],
+    [accountId, sha256Hex(code), now],
   );
   return rows.length === 1;
 }

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { EmergencyLock } from '../protection/emergency-lock.ts';
-import { sha256 } from './accounts.ts';
+
 import { passwordResetMail } from './emails.ts';
+import { sha256Hex } from '../security/secrets.ts';
 
 export const RESET_MINUTES = 30;
 
@@ -24,7 +25,7 @@ export async function issuePasswordResetLink(deps: PasswordResetDeps, account: {
   const token = randomBytes(32).toString('base64url');
   const now = deps.clock();
   await deps.db.query(`INSERT INTO password_reset_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)`, [
-    sha256(token), account.id, now, new Date(now.getTime() + minutes * 60_000),
+    sha256Hex(token), account.id, now, new Date(now.getTime() + minutes * 60_000),
   ]);
   const lockLink = await deps.lock.issueLockLink(account.id, account.email, 'password_reset');
   const mail = passwordResetMail({ lang, exchangeName: deps.exchangeName(lang), resetLink: `${deps.publicUrl}/account/forgot/${token}`, lockLink, minutes });

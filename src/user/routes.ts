@@ -1,6 +1,6 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../store/db.ts';
@@ -18,13 +18,12 @@ import { formatDateTime, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { layout } from '../web/layout.ts';
 import { requestLang } from '../web/request-lang.ts';
-import {
-  checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, sha256, useRecoveryCode, userDummyHash, verifyUserPassword,
-} from './accounts.ts';
+import { checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, useRecoveryCode, userDummyHash, verifyUserPassword } from './accounts.ts';
 import { BackOff } from './backoff.ts';
 import { contactVerificationMail, securityNoticeMail, stepUpCodeMail, type SecurityNotice } from './emails.ts';
 import { issuePasswordResetLink } from './password-reset.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
+import { sha256Hex, sameSecret } from '../security/secrets.ts';
 
 export interface UserRoutesOptions {
   db: Db;
@@ -65,11 +64,6 @@ interface UserSession {
 
 const u = (lang: Lang, key: string, params: Record<string, string | number> = {}) => t(lang, `user.${key}` as MessageKey, params);
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 const str = (v: unknown, max = 1024): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
@@ -141,7 +135,7 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
 
   async function findSession(token: string | undefined): Promise<UserSession | null> {
     if (!token || token.length < 20 || token.length > 100) return null;
-    const hash = sha256(token);
+    const hash = sha256Hex(token);
     const [row] = await db.query<{
       account_id: string; csrf_token: string; pending_2fa: boolean; last_seen_at: Date; email: string | null; locked: boolean;
       must_reset_password: boolean; must_reenrol_2fa: boolean; totp_enabled_at: Date | null; lang: string;
@@ -179,10 +173,10 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     await db.query(
       `INSERT INTO user_sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, ip, country, device, pending_2fa)
        VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8,$9)`,
-      [sha256(token), accountId, randomBytes(24).toString('base64url'), clock(), expires, m.ip, m.country, m.device, pending2fa],
+      [sha256Hex(token), accountId, randomBytes(24).toString('base64url'), clock(), expires, m.ip, m.country, m.device, pending2fa],
     );
     reply.setCookie(cookieName, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
-    return sha256(token);
+    return sha256Hex(token);
   }
 
   function checkOrigin(request: FastifyRequest): void {
@@ -207,7 +201,7 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     if (request.method === 'POST') {
       checkOrigin(request);
       const sent = (request.body as Record<string, unknown> | undefined)?._csrf;
-      if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) throw new KinkyuError('CSRF');
+      if (typeof sent !== 'string' || !sameSecret(sent, session.csrfToken)) throw new KinkyuError('CSRF');
     }
     if (session.locked) {
       send(reply, lang, u(lang, 'locked.title'), lockedBody(lang), 403);
@@ -251,7 +245,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     checkOrigin(request);
     const cookie = request.cookies?.[PRE_COOKIE];
     const sent = (request.body as Record<string, unknown> | undefined)?._pre;
-    if (!cookie || typeof sent !== 'string' || !sameToken(sent, cookie)) throw new KinkyuError('CSRF');
+    if (!cookie || typeof sent !== 'string' || !sameSecret(sent, cookie)) throw new KinkyuError('CSRF');
   };
 
   app.get('/account/login', async (request, reply) => {
@@ -303,7 +297,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     if (await opts.stepUp?.required?.(cred.account_id)) {
       const tokenHash = await createSession(reply, request, cred.account_id, true);
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      await db.query(`UPDATE user_sessions SET step_up_code_hash = $2 WHERE token_hash = $1`, [tokenHash, sha256(`${tokenHash}:${code}`)]);
+      await db.query(`UPDATE user_sessions SET step_up_code_hash = $2 WHERE token_hash = $1`, [tokenHash, sha256Hex(`${tokenHash}:${code}`)]);
       const mail = stepUpCodeMail({ lang, exchangeName: exchangeName(lang), code });
       await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
       opts.onMailQueued?.();
@@ -361,7 +355,7 @@ ${emailed ? html`<p class="notice" role="status">${u(lang, 'tfa.emailed')}</p>` 
     if (!s) return reply.redirect('/account/login', 303);
     checkOrigin(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof body._csrf !== 'string' || !sameToken(body._csrf, s.csrfToken)) throw new KinkyuError('CSRF');
+    if (typeof body._csrf !== 'string' || !sameSecret(body._csrf, s.csrfToken)) throw new KinkyuError('CSRF');
     const wait = Math.max(secondFactorFailures.waitMs(s.accountId), failuresByIp.waitMs(request.ip));
     if (!attemptsByIp.take(request.ip) || wait > 0) {
       return send(reply, lang, u(lang, 'tfa.title'), twoFactorPage(lang, s, u(lang, 'rateLimited', { minutes: minutes(wait || 15 * 60_000) })), 429);
@@ -373,7 +367,7 @@ ${emailed ? html`<p class="notice" role="status">${u(lang, 'tfa.emailed')}</p>` 
     } else {
       const [stepUp] = await db.query<{ step_up_code_hash: string | null }>(`SELECT step_up_code_hash FROM user_sessions WHERE token_hash = $1`, [s.tokenHash]);
       const emailed = stepUp?.step_up_code_hash ?? null;
-      if (emailed && typeof body.code === 'string' && sameToken(sha256(`${s.tokenHash}:${body.code.replace(/\s/g, '')}`), emailed)) method = 'email_code';
+      if (emailed && typeof body.code === 'string' && sameSecret(sha256Hex(`${s.tokenHash}:${body.code.replace(/\s/g, '')}`), emailed)) method = 'email_code';
       const [c] = await db.query<{ totp_secret: string | null }>(`SELECT totp_secret FROM user_credentials WHERE account_id = $1`, [s.accountId]);
       if (c?.totp_secret && (await verifyAndConsumeTotp(db, s.accountId, c.totp_secret, body.code, clock()))) method = 'totp';
     }
@@ -445,7 +439,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     if (!/^[\w-]{40,64}$/.test(token)) return null;
     const [row] = await db.query<{ account_id: string }>(
       `SELECT account_id FROM password_reset_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
-      [sha256(token), clock()],
+      [sha256Hex(token), clock()],
     );
     return row ?? null;
   };
@@ -493,7 +487,7 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     }
     const until = await hold(row.account_id);
     const used = await db.transaction(async (tx) => {
-      const [claimed] = await tx.query(`UPDATE password_reset_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING 1`, [sha256(token), clock()]);
+      const [claimed] = await tx.query(`UPDATE password_reset_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING 1`, [sha256Hex(token), clock()]);
       if (!claimed) return false;
       await tx.query(`UPDATE user_credentials SET password_hash = $2, password_changed_at = $3, must_reset_password = false WHERE account_id = $1`, [row.account_id, hash, clock()]);
       // Every session ends: whoever had the old password is out.
@@ -512,7 +506,7 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     if (s) {
       checkOrigin(request);
       const sent = (request.body as Record<string, unknown> | undefined)?._csrf;
-      if (typeof sent !== 'string' || !sameToken(sent, s.csrfToken)) throw new KinkyuError('CSRF');
+      if (typeof sent !== 'string' || !sameSecret(sent, s.csrfToken)) throw new KinkyuError('CSRF');
       await db.transaction(async (tx) => {
         await tx.query(`UPDATE user_sessions SET revoked_at = $2 WHERE token_hash = $1`, [s.tokenHash, clock()]);
         await audit(tx, request, s.accountId, 'user.sign_out');
@@ -826,7 +820,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       await db.transaction(async (tx) => {
         await tx.query(
           `UPDATE user_credentials SET emergency_contact = $2, emergency_contact_verified_at = NULL, emergency_contact_code_hash = $3, emergency_contact_code_expires_at = $4 WHERE account_id = $1`,
-          [s.accountId, email, sha256(`${s.accountId}:${code}`), new Date(now() + 86_400_000)],
+          [s.accountId, email, sha256Hex(`${s.accountId}:${code}`), new Date(now() + 86_400_000)],
         );
         await audit(tx, request, s.accountId, 'user.emergency_contact_register', { contact: email });
         const mail = contactVerificationMail({ lang, exchangeName: exchangeName(lang), code, account: s.email });
@@ -848,7 +842,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         const r = await tx.query(
           `UPDATE user_credentials SET emergency_contact_verified_at = $3, emergency_contact_code_hash = NULL
             WHERE account_id = $1 AND emergency_contact_code_hash = $2 AND emergency_contact_code_expires_at > $3 RETURNING emergency_contact`,
-          [s.accountId, sha256(`${s.accountId}:${code}`), clock()],
+          [s.accountId, sha256Hex(`${s.accountId}:${code}`), clock()],
         );
         if (r.length) await audit(tx, request, s.accountId, 'user.emergency_contact_verify');
         return r;
