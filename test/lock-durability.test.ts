@@ -18,7 +18,7 @@ import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
-import { startKinkyuProcess } from './support/server-process.ts';
+import { kinkyuEnv, startKinkyuProcess } from './support/server-process.ts';
 import { sha256Hex } from '../src/security/secrets.ts';
 
 const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
@@ -58,18 +58,7 @@ async function scenario(t: { diagnostic(msg: string): void }, opts: { databaseUr
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: opts.dataDir,
-    DATABASE_URL: opts.databaseUrl ?? '',
-    SMTP_URL: '',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: base,
-    LOG_LEVEL: 'error',
-    KINKYU_ADMIN_EMAIL: ADMIN.email,
-    KINKYU_ADMIN_PASSWORD: ADMIN.password,
-  };
+  const env = kinkyuEnv({ port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, admin: ADMIN });
   let child = await startKinkyu(env);
   try {
     const started = Date.now();

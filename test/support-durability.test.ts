@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
-import { startKinkyuProcess } from './support/server-process.ts';
+import { kinkyuEnv, startKinkyuProcess } from './support/server-process.ts';
 
 const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
 /** Submissions in flight at any moment. */
@@ -111,19 +111,7 @@ async function signIn(base: string): Promise<string> {
 async function scenario(t: { diagnostic(msg: string): void }, label: string, opts: { databaseUrl?: string; dataDir: string }): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: opts.dataDir,
-    DATABASE_URL: opts.databaseUrl ?? '',
-    SMTP_URL: '',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: base,
-    LOG_LEVEL: 'error',
-    CONTACT_RATE_LIMIT: '100000',
-    KINKYU_ADMIN_EMAIL: ADMIN.email,
-    KINKYU_ADMIN_PASSWORD: ADMIN.password,
-  };
+  const env = kinkyuEnv({ port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, admin: ADMIN, extra: { CONTACT_RATE_LIMIT: '100000' } });
   let child = await startKinkyu(env);
   try {
     const { acked, sent, inFlightAtKill, refused, seconds } = await burstAndKill(base, child, label);

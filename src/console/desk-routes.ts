@@ -72,7 +72,7 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (typeof v === 'string' && k !== 'offset' && k !== 'ok') search.set(k, v);
     if (request.headers.accept?.includes('application/json')) {
-      return reply.send({ total, tickets: tickets.map((x) => ({ ...withSla(x, now).ticket, sla: withSla(x, now).sla })) });
+      return reply.send({ total, tickets: tickets.map((x) => ({ ...x, sla: withSla(x, now).sla })) });
     }
     return sendPage(
       reply,

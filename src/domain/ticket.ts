@@ -24,10 +24,6 @@ export function isTicketStatus(value: unknown): value is TicketStatus {
   return typeof value === 'string' && (TICKET_STATUSES as readonly string[]).includes(value);
 }
 
-export function priorityRank(priority: Priority): number {
-  return PRIORITIES.indexOf(priority);
-}
-
 /** Why triage chose what it chose, shown to staff and kept for tuning. */
 export interface TriageReason {
   /** Stable rule id, e.g. "security.unknown_withdrawal". */
@@ -52,7 +48,3 @@ export interface TicketFields {
   amount?: string | undefined;
 }
 
-/** A status in which the ticket is closed for SLA purposes. */
-export function isFinished(status: TicketStatus): boolean {
-  return status === 'solved' || status === 'closed';
-}

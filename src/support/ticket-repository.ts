@@ -119,11 +119,6 @@ export async function getTicket(q: Queryable, id: string, opts: { forUpdate?: bo
   return ticket;
 }
 
-export async function findTicketByNumber(q: Queryable, number: number): Promise<Ticket | null> {
-  const rows = await q.query(`SELECT ${TICKET_COLUMNS} FROM ${TICKET_FROM} WHERE t.number = $1`, [number]);
-  return rows[0] ? mapTicket(rows[0]) : null;
-}
-
 /** The thread; without `includeNotes` only what the user may see (their messages, replies, automatic answers). */
 export async function ticketMessages(q: Queryable, ticketId: string, opts: { includeNotes: boolean }): Promise<TicketMessage[]> {
   const rows = await q.query(
@@ -264,12 +259,4 @@ export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): P
     params,
   );
   return { tickets: rows.map(mapTicket), total: Number(count?.n ?? 0) };
-}
-
-/** Active tickets per type and priority, for the queue's summary line. */
-export async function queueCounts(q: Queryable): Promise<{ type: TicketType; priority: Priority; n: number }[]> {
-  const rows = await q.query<{ type: TicketType; priority: Priority; n: string }>(
-    `SELECT type, priority, count(*) AS n FROM tickets WHERE status IN ('new','open','pending_user') GROUP BY type, priority`,
-  );
-  return rows.map((r) => ({ type: r.type, priority: r.priority, n: Number(r.n) }));
 }

@@ -27,3 +27,26 @@ export function startKinkyuProcess(env: NodeJS.ProcessEnv, opts: { demo?: boolea
     });
   });
 }
+
+/** The environment for such a server on a loopback port: its data, no SMTP, quiet logs, a known first admin. */
+export function kinkyuEnv(opts: {
+  port: number;
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  admin: { email: string; password: string };
+  extra?: NodeJS.ProcessEnv;
+}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATA_DIR: opts.dataDir,
+    DATABASE_URL: opts.databaseUrl ?? '',
+    SMTP_URL: '',
+    PORT: String(opts.port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${opts.port}`,
+    LOG_LEVEL: 'error',
+    KINKYU_ADMIN_EMAIL: opts.admin.email,
+    KINKYU_ADMIN_PASSWORD: opts.admin.password,
+    ...opts.extra,
+  };
+}
