@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { exitWithParent } from './child-exit.ts';
 
 function arg(name: string): string {
   const i = process.argv.indexOf(name);
@@ -34,13 +35,7 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ event: 'ready', baseUrl: `http://127.0.0.1:${port}`, pid: process.pid, bytes: body.length })}\n`);
 });
 
-const exit = () => {
+exitWithParent(async () => {
   server.closeAllConnections();
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 1000).unref();
-};
-process.on('SIGTERM', exit);
-process.on('SIGINT', exit);
-process.stdin.on('end', exit);
-process.stdin.on('close', exit);
-process.stdin.resume();
+  await new Promise((resolve) => server.close(resolve));
+});

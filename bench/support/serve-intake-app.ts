@@ -11,6 +11,7 @@
  */
 import { SYSTEM_ACTOR } from '../../src/domain/actor.ts';
 import { startApp } from '../../test/support/app.ts';
+import { exitWithParent } from './child-exit.ts';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(name);
@@ -43,18 +44,6 @@ for (let waited = 0; !app.site.current()?.incidents.some((i) => i.id === inciden
   await app.site.refresh();
 }
 
-let closing = false;
-async function shutdown(): Promise<void> {
-  if (closing) return;
-  closing = true;
-  setTimeout(() => process.exit(0), 3000).unref();
-  await app.stop().catch(() => undefined);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown());
-process.on('SIGINT', () => void shutdown());
-process.stdin.on('end', () => void shutdown());
-process.stdin.on('close', () => void shutdown());
-process.stdin.resume();
+exitWithParent(() => app.stop(), 3000);
 
 process.stdout.write(`${JSON.stringify({ event: 'ready', baseUrl: app.baseUrl, pid: process.pid, incidentId, poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10) })}\n`);

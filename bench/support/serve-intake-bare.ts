@@ -14,6 +14,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import pg from 'pg';
+import { exitWithParent } from './child-exit.ts';
 
 function arg(name: string): string {
   const i = process.argv.indexOf(name);
@@ -93,13 +94,8 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ event: 'ready', baseUrl: `http://127.0.0.1:${port}`, pid: process.pid, poolSize })}\n`);
 });
 
-const exit = () => {
+exitWithParent(async () => {
   server.closeAllConnections();
-  server.close(() => void pool.end().finally(() => process.exit(0)));
-  setTimeout(() => process.exit(0), 1000).unref();
-};
-process.on('SIGTERM', exit);
-process.on('SIGINT', exit);
-process.stdin.on('end', exit);
-process.stdin.on('close', exit);
-process.stdin.resume();
+  await new Promise((resolve) => server.close(resolve));
+  await pool.end();
+});

@@ -19,6 +19,7 @@ import pg from 'pg';
 import { newId } from '../../src/store/ids.ts';
 import { startApp, type RunningApp } from '../../test/support/app.ts';
 import { sha256Hex } from '../../src/security/secrets.ts';
+import { exitWithParent } from './child-exit.ts';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(name);
@@ -95,12 +96,4 @@ if (mode === 'app') {
   throw new Error('usage: serve-lock-app.ts app|bare --postgres URL');
 }
 
-const exit = () => {
-  stop().finally(() => process.exit(0));
-  setTimeout(() => process.exit(0), 3000).unref();
-};
-process.on('SIGTERM', exit);
-process.on('SIGINT', exit);
-process.stdin.on('end', exit);
-process.stdin.on('close', exit);
-process.stdin.resume();
+exitWithParent(() => stop(), 3000);
