@@ -5,39 +5,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions } from 'playwright-core';
 import { PASSWORD, makeStaff, startApp, type RunningApp } from './support/app.ts';
+import { axeViolations, launchChromium } from './support/browser.ts';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
 
 let browser: Browser;
 let app: RunningApp;
 
-interface AxeViolation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-async function violations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const found = await page.evaluate<AxeViolation[]>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)`,
-  );
-  return found.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
-}
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   app = await startApp();
   const { incidentId } = await app.commands.declareIncident({ type: 'staff', id: null }, {
     type: 'outage', severity: 'SEV2', nameJa: 'BTC/JPY の注文遅延', nameEn: 'Delayed BTC/JPY orders', bodyJa: '調査中です。', bodyEn: 'Investigating.',
@@ -69,7 +49,7 @@ describe('WCAG 2.1 AA (axe-core)', () => {
       for (const path of paths) {
         for (const q of ['', '?lang=en']) {
           await page.goto(app.baseUrl + path + q);
-          for (const v of await violations(page)) problems.push(`${name} ${path}${q}: ${v}`);
+          for (const v of await axeViolations(page)) problems.push(`${name} ${path}${q}: ${v}`);
         }
       }
       await context.close();
@@ -86,7 +66,7 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     const page = await context.newPage();
     const problems: string[] = [];
     await page.goto(`${app.baseUrl}/staff/login`);
-    for (const v of await violations(page)) problems.push(`/staff/login: ${v}`);
+    for (const v of await axeViolations(page)) problems.push(`/staff/login: ${v}`);
     await page.getByLabel('メールアドレス').fill(email);
     await page.getByLabel('パスワード').fill(PASSWORD);
     await page.getByRole('button', { name: 'ログイン' }).click();
@@ -97,7 +77,7 @@ describe('WCAG 2.1 AA (axe-core)', () => {
       '/staff/accounts', '/staff/security/alerts'];
     for (const path of paths) {
       await page.goto(app.baseUrl + path);
-      for (const v of await violations(page)) problems.push(`${path}: ${v}`);
+      for (const v of await axeViolations(page)) problems.push(`${path}: ${v}`);
     }
     await context.close();
     assert.deepEqual(problems, []);

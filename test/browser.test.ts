@@ -8,11 +8,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
-import { PASSWORD, makeStaff, startApp, type RunningApp } from './support/app.ts';
+import { makeStaff, startApp, type RunningApp } from './support/app.ts';
+import { launchChromium, signInStaff } from './support/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENS = new URL('../.tmp/screens/', import.meta.url);
 const STAFF: { type: 'staff'; id: null } = { type: 'staff', id: null };
 
@@ -84,12 +84,7 @@ async function bannerText(page: Page): Promise<string> {
 async function signIn(page: Page, email: string): Promise<void> {
   await page.goto(`${app.baseUrl}/staff`);
   assert.equal(new URL(page.url()).pathname, '/staff/login', 'an anonymous visit to /staff lands on the sign-in page');
-  await page.getByRole('heading', { name: JA.signIn, level: 1 }).waitFor();
-  await page.getByLabel(JA.email).fill(email);
-  await page.getByLabel(JA.password).fill(PASSWORD);
-  await page.getByRole('button', { name: JA.signIn }).click();
-  await page.waitForURL((u) => u.pathname === '/staff');
-  await page.getByRole('heading', { name: JA.dashboard, level: 1 }).waitFor();
+  await signInStaff(page, app.baseUrl, email);
 }
 
 /** The problems a screen reader user would hit: form controls without a name, and headings. */
@@ -114,10 +109,7 @@ async function unlabelledControls(page: Page): Promise<string[]> {
 before(async () => {
   mkdirSync(SCREENS, { recursive: true });
   [browser, app] = await Promise.all([
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
     startApp(),
   ]);
 });

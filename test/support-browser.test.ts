@@ -12,12 +12,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
-import { PASSWORD, makeStaff, startApp, type RunningApp } from './support/app.ts';
+import { makeStaff, startApp, type RunningApp } from './support/app.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
+import { launchChromium, signInStaff } from './support/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENS = new URL('../.tmp/screens/', import.meta.url);
 const WIDTH = 390;
 const PHONE: BrowserContextOptions = { viewport: { width: WIDTH, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'ja-JP' };
@@ -150,22 +150,14 @@ async function messageTexts(page: Page, kind: 'user' | 'reply' | 'auto'): Promis
 
 async function signIn(page: Page, email: string): Promise<void> {
   await page.goto(`${app.baseUrl}/staff/login`);
-  await page.getByRole('heading', { name: JA.signIn, level: 1 }).waitFor();
-  await page.getByLabel(JA.email).fill(email);
-  await page.getByLabel(JA.password).fill(PASSWORD);
-  await page.getByRole('button', { name: JA.signIn }).click();
-  await page.waitForURL((u) => u.pathname === '/staff');
-  await page.getByRole('heading', { name: JA.dashboard, level: 1 }).waitFor();
+  await signInStaff(page, app.baseUrl, email);
 }
 
 before(async () => {
   mkdirSync(SCREENS, { recursive: true });
   smtp = await startSmtpServer();
   [browser, app] = await Promise.all([
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
     startApp({ config: { smtpUrl: smtp.url, mailSender: { pollMs: 100, backoffBaseMs: 50 }, contactRateLimit: 1000 } }),
   ]);
 });

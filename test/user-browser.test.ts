@@ -4,35 +4,25 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { startApp, type RunningApp } from './support/app.ts';
 import { createUserAccount } from '../src/user/accounts.ts';
 import { generateTotpSecret, totpCode } from '../src/user/totp.ts';
+import { axeViolations, launchChromium } from './support/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENS = new URL('../.tmp/screens/', import.meta.url);
 const PASSWORD = 'phone user password';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser: Browser;
 
-/** WCAG 2.1 A/AA violations found by axe-core (injected by the test; the pages themselves run no script). */
-async function violations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const found = await page.evaluate<Array<{ id: string; impact: string; help: string; nodes: { target: string[] }[] }>>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)`,
-  );
-  return found.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
-}
 let app: RunningApp;
 
 before(async () => {
   mkdirSync(SCREENS, { recursive: true });
   [browser, app] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] }),
+    launchChromium(),
     startApp(),
   ]);
 });
@@ -98,7 +88,7 @@ test('the security center pages pass axe (WCAG 2.1 AA), ja and en, on a phone', 
   context.setDefaultTimeout(5_000);
   const page = await context.newPage();
   const problems: string[] = [];
-  const check = async (label: string) => { for (const v of await violations(page)) problems.push(`${label}: ${v}`); };
+  const check = async (label: string) => { for (const v of await axeViolations(page)) problems.push(`${label}: ${v}`); };
   try {
     await page.goto(`${app.baseUrl}/account/login`);
     await check('/account/login');
