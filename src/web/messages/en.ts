@@ -3,6 +3,9 @@ import { deskEn } from './desk.en.ts';
 import { userEn } from './user.en.ts';
 import { detectionEn } from './detection.en.ts';
 import { protectionEn } from './protection.en.ts';
+import { helpEn } from './help.en.ts';
+import { kbEn } from './kb.en.ts';
+import { noticesEn } from './notices.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -10,6 +13,9 @@ export const en: Record<keyof typeof ja, string> = {
   ...userEn,
   ...detectionEn,
   ...protectionEn,
+  ...helpEn,
+  ...kbEn,
+  ...noticesEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

@@ -3,12 +3,18 @@ import { deskJa } from './desk.ja.ts';
 import { userJa } from './user.ja.ts';
 import { detectionJa } from './detection.ja.ts';
 import { protectionJa } from './protection.ja.ts';
+import { helpJa } from './help.ja.ts';
+import { kbJa } from './kb.ja.ts';
+import { noticesJa } from './notices.ja.ts';
 
 export const ja = {
   ...deskJa,
   ...userJa,
   ...detectionJa,
   ...protectionJa,
+  ...helpJa,
+  ...kbJa,
+  ...noticesJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',

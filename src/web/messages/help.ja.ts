@@ -1,0 +1,3 @@
+/** help messages in Japanese. */
+export const helpJa = {
+};

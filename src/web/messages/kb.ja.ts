@@ -1,0 +1,3 @@
+/** kb messages in Japanese. */
+export const kbJa = {
+};

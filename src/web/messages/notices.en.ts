@@ -1,0 +1,5 @@
+import type { noticesJa } from './notices.ja.ts';
+
+/** notices messages in English. */
+export const noticesEn: Record<keyof typeof noticesJa, string> = {
+};

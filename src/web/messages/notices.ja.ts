@@ -1,0 +1,3 @@
+/** notices messages in Japanese. */
+export const noticesJa = {
+};
