@@ -29,6 +29,10 @@ export interface Config {
   /** The emergency phone line (seed §2: urgent security cases only, business hours). */
   supportPhone: string;
   faqUrl: string;
+  /** The exchange's own trade / deposit / withdrawal history page (the help center's "see the trade history" step). */
+  tradeHistoryUrl: string;
+  /** Where the help center points for the police's cyber-crime consultation (generic advice when assets were stolen). */
+  policeCyberUrl: string;
   /** smtp://host:port (or smtps://user:pass@host:465). Empty: email waits in the outbox until configured. */
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -80,6 +84,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     exportDir: process.env.EXPORT_DIR || undefined,
     supportPhone: env('SUPPORT_PHONE', '03-6721-1100'),
     faqUrl: env('FAQ_URL', 'https://bitbank.cc/faq/'),
+    tradeHistoryUrl: env('TRADE_HISTORY_URL', 'https://app.bitbank.cc/account/history'),
+    policeCyberUrl: env('POLICE_CYBER_URL', 'https://www.npa.go.jp/bureau/cyber/soudan.html'),
     smtpUrl: process.env.SMTP_URL || undefined,
     mailFrom: env('MAIL_FROM', 'support@example.com'),
     secret: process.env.KINKYU_SECRET || undefined,

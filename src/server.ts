@@ -32,10 +32,17 @@ import { Detector, parseDetectionPolicy } from './protection/detection.ts';
 import { registerAlertsRoutes } from './console/alerts-routes.ts';
 import { registerLockRoutes } from './protection/lock-routes.ts';
 import { registerAccountRoutes } from './console/account-routes.ts';
+import { NoticeCenter } from './notices/service.ts';
+import { registerNoticePublicRoutes } from './notices/public-routes.ts';
+import { registerNoticeConsole } from './console/notice-routes.ts';
+import { registerHelpCenter } from './help/guide/routes.ts';
+import { KnowledgeBase } from './help/kb/knowledge-base.ts';
+import { registerKbRoutes } from './help/kb-routes.ts';
+import { registerKbConsole } from './console/kb-routes.ts';
 
-/** Secret links never reach the logs: `/tickets/<id>/<token>` → `/tickets/<id>/…`, `/lock/<token>` → `/lock/…`. */
+/** Secret links never reach the logs: `/tickets/<id>/<token>` → `/tickets/<id>/…`, `/lock/<token>` → `/lock/…`, `/terms/ack/<token>` likewise. */
 export function maskSecrets(url: string): string {
-  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…').replace(/^(\/lock\/)[^/?#]+/, '$1…');
+  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…').replace(/^(\/lock\/)[^/?#]+/, '$1…').replace(/^(\/terms\/ack\/)[^/?#]+/, '$1…');
 }
 
 /** Bodies larger than this are refused before parsing: no form or update needs more. */
@@ -57,6 +64,10 @@ export interface App {
   accountEvents: AccountEvents;
   /** Detection: rules over account events, alerts, policy actions; `stepUpRequired` for the sign-in flow. */
   detector: Detector;
+  /** Regulatory notices and terms: the sign-in gate (`notices.gate`) and `notices.runReminders()`. */
+  notices: NoticeCenter;
+  /** Help-center articles: published versions, the search index (`knowledgeBase.search`), staff edits. */
+  knowledgeBase: KnowledgeBase;
   close(): Promise<void>;
 }
 
@@ -123,6 +134,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const clock = opts.clock ?? (() => new Date());
   const calendar = new BusinessCalendar(config.businessCalendar);
+  const knowledgeBase = new KnowledgeBase(db, { clock, log: (msg, err) => app.log.warn({ err }, msg) });
+  await knowledgeBase.start();
   const links = new TicketLinks(await loadLinkKey(db, config.secret), config.publicUrl);
   const desk = new SupportDesk(db, {
     links,
@@ -167,16 +180,27 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
   registerConsole(app, { db, config, commands, cookieName, desk });
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
-  registerContactRoutes(app, { db, config, site, desk, links, calendar, clock });
+  registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
   registerTeam(app, { db, config });
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, kickMail: () => mail.kick(), log: (msg, err) => app.log.warn({ err }, msg) });
+  registerHelpCenter(app, { config, site, calendar, desk, clock, articles: knowledgeBase.search });
   registerAccountRoutes(app, { db, config, accounts, lock, kickMail: () => mail.kick() });
+  registerKbRoutes(app, { config, knowledgeBase });
+  registerKbConsole(app, { config, knowledgeBase });
+  const notices = new NoticeCenter({
+    db, accounts, clock, timeZone: config.timeZone, publicUrl: config.publicUrl, mailDomain: mailDomain(config.mailFrom),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn }, onMailQueued: () => mail.kick(),
+    log: (msg, err) => app.log.warn({ err }, msg),
+  });
+  registerNoticeConsole(app, { db, config, accounts, clock });
+  registerNoticePublicRoutes(app, { db, config, site, accounts, clock });
   registerErrorHandling(app);
   registerPublicRoutes(app, { db, config, site });
   registerUserRoutes(app, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
+    terms: notices.gate,
   });
 
 
@@ -193,6 +217,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       .catch((err) => app.log.warn({ err }, 'maintenance schedule run failed'));
   }, 15_000);
   scheduler.unref();
+  // Terms reminders (7 days and 1 day before the deadline): every process may run them, the database decides.
+  const termsReminders = setInterval(() => {
+    notices.runReminders().catch((err) => app.log.warn({ err }, 'terms reminder run failed'));
+  }, 60_000);
+  termsReminders.unref();
 
   const exportSettled = config.exportDir
     ? exportOnChange(site, config.exportDir, { minGapMs: 2000, log: (err) => app.log.warn({ err }, 'static export failed') })
@@ -209,11 +238,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     lock,
     accountEvents,
     detector,
+    knowledgeBase,
+    notices,
     async close() {
       clearInterval(scheduler);
+      clearInterval(termsReminders);
+      await notices.settled();
       await mail.stop();
       await exportSettled();
       await site.stop();
+      await knowledgeBase.stop();
       await app.close();
     },
   };

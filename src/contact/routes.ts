@@ -14,6 +14,9 @@ import type { Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { contactFormPage, ticketNotFoundPage, ticketPage, type ContactContext, type ContactValues } from './views.ts';
 import { sendPrivatePage } from '../web/private-page.ts';
+import { isTicketType } from '../domain/ticket.ts';
+import type { ArticleSearch } from '../help/search/types.ts';
+import { contactSuggestions } from '../help/guide/contact-suggestions.ts';
 
 export interface ContactOptions {
   db: Db;
@@ -23,6 +26,8 @@ export interface ContactOptions {
   links: TicketLinks;
   calendar: BusinessCalendar;
   clock?: () => Date;
+  /** The knowledge base's search: articles suggested above the form (`?q=`, `?category=`). */
+  articles?: ArticleSearch;
 }
 
 const CONTACT_WINDOW_MS = 10 * 60_000;
@@ -74,9 +79,13 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
 
   app.get('/contact', async (request, reply) => {
     const lang = requestLang(request, reply);
-    const category = (request.query as Record<string, unknown>).type;
-    const values: ContactValues = typeof category === 'string' && category.length < 20 ? { category } : {};
-    return sendPrivatePage(reply, contactFormPage(context(lang), values));
+    const query = request.query as Record<string, unknown>;
+    // The help center opens the form as ?category=<type>; ?type= is the older spelling.
+    const requested = query.category ?? query.type;
+    const category = isTicketType(requested) ? requested : null;
+    const values: ContactValues = category ? { category } : {};
+    const suggestions = contactSuggestions(opts.articles, query.q, lang, category);
+    return sendPrivatePage(reply, contactFormPage(context(lang), values, null, suggestions));
   });
 
   app.post('/contact', async (request, reply) => {

@@ -39,7 +39,8 @@ function incidentBanner(c: ContactContext): SafeHtml {
   )}</div>`;
 }
 
-export function contactFormPage(c: ContactContext, values: ContactValues = {}, error: string | null = null): string {
+/** `suggestions`: help articles that may answer the question, shown above the form (src/help/guide). */
+export function contactFormPage(c: ContactContext, values: ContactValues = {}, error: string | null = null, suggestions: SafeHtml | null = null): string {
   const v = (k: keyof ContactValues) => values[k] ?? '';
   const body = html`<h1>${t(c.lang, 'contact.title')}</h1>
 ${incidentBanner(c)}
@@ -47,6 +48,7 @@ ${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` :
 <p>${t(c.lang, 'contact.intro')}</p>
 <p class="hint"><strong>${t(c.lang, 'contact.noSecrets')}</strong></p>
 <p class="lock-first">${t(c.lang, 'contact.lockFirst')} <a href="/help/lock${c.lang === 'en' ? '?lang=en' : ''}">${t(c.lang, 'contact.lockFirstLink')}</a></p>
+${suggestions ?? ''}
 <form method="post" action="/contact" class="stack" accept-charset="utf-8">
 <div><label for="body">${t(c.lang, 'contact.message')}</label>
 <p class="hint" id="body-hint">${t(c.lang, 'contact.messageHint')}</p>

@@ -23,9 +23,10 @@ function fileFor(path: string, lang: Lang): string {
   return `${prefix}${path.slice(1)}/index.html`;
 }
 
-/** Writes the status page, history, incident pages, API v2 JSON and feeds, in both languages. */
+/** Writes the status page, history, incident and notice pages, API v2 JSON and feeds, in both languages. */
 export async function exportStatic(site: PublicSite, outDir: string): Promise<string[]> {
-  const paths = ['/', '/history', '/history.atom', '/history.rss', ...Object.keys(API_PATHS), ...site.incidentIds().map((id) => `/incidents/${id}`)];
+  const paths = ['/', '/history', '/history.atom', '/history.rss', ...Object.keys(API_PATHS), ...site.incidentIds().map((id) => `/incidents/${id}`),
+    '/notices', ...site.noticeIds().map((id) => `/notices/${id}`)];
   const written: string[] = [];
   for (const lang of LANGS) {
     for (const path of paths) {

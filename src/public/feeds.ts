@@ -3,6 +3,8 @@ import type { Incident } from '../domain/incident.ts';
 import { escapeHtml, html } from '../web/html.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import type { PageSnapshot } from './snapshot.ts';
+import { formatDay } from '../notices/days.ts';
+import { noticeText } from './notice-section.ts';
 
 /** One entry per incident or maintenance, its updates newest first, like Statuspage's history feeds. */
 function buildFeed(s: PageSnapshot, lang: Lang): Feed {
@@ -35,6 +37,22 @@ function buildFeed(s: PageSnapshot, lang: Lang): Feed {
       content: content.value,
     });
   }
+  // Regulatory notices are entries of their own, next to incidents, dated by publication (or last correction).
+  for (const n of s.notices) {
+    const text = (field: 'title' | 'changes' | 'action') => noticeText(lang, n, field).text;
+    const content = html`<p><strong>${t(lang, 'notices.effective', { date: formatDay(lang, n.effectiveFrom) })}</strong>${n.deadline ? html`<br><strong>${t(lang, 'notices.deadline', { date: formatDay(lang, n.deadline) })}</strong>` : ''}</p>
+<p><strong>${t(lang, 'notices.changes')}</strong><br>${text('changes')}</p>
+<p><strong>${t(lang, 'notices.action')}</strong><br>${text('action')}</p>`;
+    feed.addItem({
+      title: escapeHtml(`${t(lang, 'notices.feedPrefix')}: ${text('title')}`),
+      id: `${s.page.url}/notices/${n.id}`,
+      link: `${s.page.url}/notices/${n.id}${q}`,
+      date: n.updatedAt,
+      published: n.publishedAt ?? n.createdAt,
+      content: content.value,
+    });
+  }
+  feed.items.sort((a, b) => b.date.getTime() - a.date.getTime());
   return feed;
 }
 

@@ -6,6 +6,7 @@ import { formatDateTime, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
 import { isoInZone } from './time.ts';
 import { activeMaintenances, openIncidents, upcomingMaintenances, type PageSnapshot } from './snapshot.ts';
+import { noticesSection } from './notice-section.ts';
 
 export interface PageContext {
   snapshot: PageSnapshot;
@@ -26,17 +27,17 @@ function statusLabel(c: PageContext, i: Incident): string {
   return t(c.lang, i.kind === 'maintenance' ? `maintenance.${i.status}` as never : `incident.${i.status}` as never);
 }
 
-function header(c: PageContext): SafeHtml {
+export function header(c: PageContext): SafeHtml {
   return html`<p class="site-name"><a href="/${langQuery(c)}">${t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) })}</a></p>`;
 }
 
-function staleNotice(c: PageContext): SafeHtml | string {
+export function staleNotice(c: PageContext): SafeHtml | string {
   if (!c.staleSince) return '';
   return html`<p class="stale" role="alert">${t(c.lang, 'site.stale', { time: when(c, c.snapshot.loadedAt) })}
 <a href="${c.officialXUrl}" rel="noopener">X</a></p>`;
 }
 
-function footer(c: PageContext): SafeHtml {
+export function footer(c: PageContext): SafeHtml {
   const q = langQuery(c);
   return html`<footer class="site-footer">
 <p>${t(c.lang, 'site.lastChecked', { time: when(c, c.lastCheckedAt) })}</p>
@@ -149,6 +150,7 @@ ${active.length ? html`<section aria-labelledby="maint-active-h"><h2 id="maint-a
 ${active.map((i) => incidentCard(c, i))}</section>` : ''}
 ${upcoming.length ? html`<section aria-labelledby="maint-h"><h2 id="maint-h">${t(c.lang, 'page.upcomingMaintenance')}</h2>
 ${upcoming.map((i) => incidentCard(c, i, { updates: 1 }))}</section>` : ''}
+${noticesSection(c)}
 ${componentsSection(c)}
 <section aria-labelledby="recent-h"><h2 id="recent-h">${t(c.lang, 'page.recentIncidents')}</h2>
 ${recent.length

@@ -11,6 +11,8 @@ import { API_PATHS, renderApi } from './api-v2.ts';
 import { renderAtom, renderRss } from './feeds.ts';
 import { renderHistoryPage, renderIncidentPage, renderMonthPage, renderNotFoundPage, renderStatusPage, type PageContext } from './pages.ts';
 import { loadSnapshot, type PageInfo, type PageSnapshot } from './snapshot.ts';
+import { renderNoticePage, renderNoticesPage } from './notice-pages.ts';
+import type { Notice } from '../notices/notices.ts';
 import { pageVersion } from '../status/repository.ts';
 import { coalesce } from './coalesce.ts';
 
@@ -115,6 +117,7 @@ export class PublicSite {
     this.routes.set('/history', { kind: 'html', render: (c) => renderHistoryPage(c) });
     this.routes.set('/history.atom', { kind: 'feed', render: (c) => renderAtom(c.snapshot, c.lang) });
     this.routes.set('/history.rss', { kind: 'feed', render: (c) => renderRss(c.snapshot, c.lang) });
+    this.routes.set('/notices', { kind: 'html', render: (c) => renderNoticesPage(c) });
     for (const [path, endpoint] of Object.entries(API_PATHS)) {
       this.routes.set(path, { kind: 'api', render: (c) => JSON.stringify(renderApi(endpoint, c.snapshot, c.lang)) });
     }
@@ -234,8 +237,25 @@ export class PublicSite {
   renderPath(path: string, lang: Lang): string | null {
     const route = this.routes.get(path);
     if (route) return route.render(this.context(lang));
+    const notice = this.findNotice(path);
+    if (notice) return renderNoticePage(this.context(lang), notice);
     const incident = this.findIncident(path);
     return incident ? renderIncidentPage(this.context(lang), incident) : null;
+  }
+
+  noticeIds(): string[] {
+    return this.snapshot?.notices.map((n) => n.id) ?? [];
+  }
+
+  private findNotice(path: string): Notice | undefined {
+    if (!path.startsWith('/notices/')) return undefined;
+    const id = path.slice('/notices/'.length);
+    return this.snapshot?.notices.find((n) => n.id === id);
+  }
+
+  /** A notice page for one that is not in the snapshot (withdrawn), rendered per request. */
+  noticePage(notice: Notice, lang: Lang): string | null {
+    return this.snapshot ? renderNoticePage(this.context(lang), notice) : null;
   }
 
   incidentIds(): string[] {
@@ -267,9 +287,11 @@ export class PublicSite {
       return true;
     }
     let incident: Incident | undefined;
+    let notice: Notice | undefined;
     if (!route) {
-      incident = this.findIncident(path);
-      if (!incident) return false;
+      notice = this.findNotice(path);
+      incident = notice ? undefined : this.findIncident(path);
+      if (!incident && !notice) return false;
     }
     if (!this.snapshot) return false;
     const kind: Kind = route?.kind ?? 'html';
@@ -289,7 +311,7 @@ export class PublicSite {
       ? pickLang(queryLang, req.headers['accept-language'], this.options.defaultLang)
       : pickLang(queryLang, undefined, this.options.defaultLang);
     const r = this.rendered(`${path}|${lang}`, kind, () =>
-      route ? route.render(this.context(lang)) : renderIncidentPage(this.context(lang), incident as Incident),
+      route ? route.render(this.context(lang)) : notice ? renderNoticePage(this.context(lang), notice) : renderIncidentPage(this.context(lang), incident as Incident),
     );
     this.send(req, res, kind, r, kind === 'html' && queryLang !== 'ja' && queryLang !== 'en');
     return true;

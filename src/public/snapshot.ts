@@ -5,10 +5,13 @@ import { isIncidentOpen } from '../domain/incident.ts';
 import { pageIndicator, type Indicator } from '../domain/rollup.ts';
 import { dayWindow, startOfZonedDay, uptimeHistory, type StatusChange, type UptimeHistory } from '../domain/uptime.ts';
 import { listComponents, listIncidentsForPage, pageVersion, statusHistorySince } from '../status/repository.ts';
+import { listPublishedNotices, type Notice } from '../notices/notices.ts';
 
 export const UPTIME_DAYS = 90;
 /** How many closed incidents (and, separately, maintenances) the page and API keep at hand. */
 export const RECENT_LIMIT = 50;
+/** How many published notices the page, /notices and the feeds keep at hand. */
+export const NOTICES_LIMIT = 50;
 
 export interface PageInfo {
   id: string;
@@ -31,6 +34,10 @@ export interface PageSnapshot {
   indicator: Indicator;
   /** Every incident and maintenance id, so pages for unknown ids are answered without the database. */
   knownIds: Set<string>;
+  /** Published regulatory notices, newest first (src/notices). */
+  notices: Notice[];
+  /** Every published or withdrawn notice id: pages for other ids are answered without the database. */
+  knownNoticeIds: Set<string>;
 }
 
 /** Reads everything in one repeatable-read transaction, so the version and the data belong together. */
@@ -43,13 +50,20 @@ export async function loadSnapshot(db: Db, page: PageInfo, now: Date): Promise<P
     const incidents = await listIncidentsForPage(tx, { recentLimit: RECENT_LIMIT });
     const history = await statusHistorySince(tx, windowStart);
     const ids = await tx.query<{ id: string }>('SELECT id FROM incidents');
-    return { version, changedAt, components, incidents, history, knownIds: new Set(ids.map((r) => r.id)) };
+    const notices = await listPublishedNotices(tx, NOTICES_LIMIT);
+    const noticeIds = await tx.query<{ id: string }>(`SELECT id FROM notices WHERE status <> 'draft'`);
+    return {
+      version, changedAt, components, incidents, history, knownIds: new Set(ids.map((r) => r.id)),
+      notices, knownNoticeIds: new Set(noticeIds.map((r) => r.id)),
+    };
   });
   return buildSnapshot({ ...input, loadedAt: now, page });
 }
 
 export type SnapshotInput = Pick<PageSnapshot, 'version' | 'changedAt' | 'loadedAt' | 'page' | 'components' | 'incidents'> & {
   knownIds?: Set<string>;
+  notices?: Notice[];
+  knownNoticeIds?: Set<string>;
   /** Status changes per component since the window start, with the last one before it. */
   history: Map<string, StatusChange[]>;
 };
@@ -81,7 +95,11 @@ export function buildSnapshot(input: SnapshotInput): PageSnapshot {
     maintenanceInProgress: maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying'),
   });
   const { history: _history, ...rest } = input;
-  return { ...rest, incidents, maintenances, uptime, indicator, knownIds: input.knownIds ?? new Set(input.incidents.map((i) => i.id)) };
+  const notices = input.notices ?? [];
+  return {
+    ...rest, incidents, maintenances, uptime, indicator, knownIds: input.knownIds ?? new Set(input.incidents.map((i) => i.id)),
+    notices, knownNoticeIds: input.knownNoticeIds ?? new Set(notices.map((n) => n.id)),
+  };
 }
 
 export const openIncidents = (s: PageSnapshot) => s.incidents.filter((i) => isIncidentOpen(i.status));

@@ -24,6 +24,7 @@ import { contactVerificationMail, securityNoticeMail, stepUpCodeMail, type Secur
 import { issuePasswordResetLink } from './password-reset.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
 import { sha256Hex, sameSecret } from '../security/secrets.ts';
+import type { TermsGate } from '../notices/service.ts';
 
 export interface UserRoutesOptions {
   db: Db;
@@ -42,9 +43,25 @@ export interface UserRoutesOptions {
   /** Detection's step-up: asked for (`required`), and satisfied by a second factor (`complete`). */
   stepUp?: { complete(accountId: string): Promise<void>; required?(accountId: string): Promise<boolean> };
   sessionHours?: number;
+  /** New terms that need acknowledging stop the user at sign-in and on every page (but the lock) until they agree. */
+  terms?: TermsGate;
 }
 
 export const USER_COOKIE = 'kinkyu_user';
+
+/** A signed-in user's preparedness checklist (seed §4): each item's state and the control that fixes it. */
+export interface UserPreparedness {
+  items: Array<{ key: string; done: boolean; fix: SafeHtml }>;
+  score: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The preparedness of the user signed in on this request, or null (set by registerUserRoutes; used by /help/prepare). */
+    userPreparedness?: (request: FastifyRequest, lang: Lang) => Promise<UserPreparedness | null>;
+  }
+}
+
 const PRE_COOKIE = 'kinkyu_user_pre';
 const PENDING_MINUTES = 10;
 const STALE_MS = 60_000;
@@ -188,7 +205,7 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
    * Every security-center request: a live, fully signed-in session (revoked or expired ones are refused at
    * once), the CSRF token on POST, the account not locked, and no pending forced reset.
    */
-  async function requireUser(request: FastifyRequest, reply: FastifyReply, opts2: { allowForced?: boolean } = {}): Promise<UserSession | null> {
+  async function requireUser(request: FastifyRequest, reply: FastifyReply, opts2: { allowForced?: boolean; skipTerms?: boolean } = {}): Promise<UserSession | null> {
     const lang = requestLang(request, reply);
     const session = await findSession(request.cookies?.[cookieName]);
     if (!session || session.pending2fa) {
@@ -207,12 +224,21 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
       send(reply, lang, u(lang, 'locked.title'), lockedBody(lang), 403);
       return null;
     }
-    if (!opts2.allowForced && (session.mustResetPassword || session.mustReenrol2fa)) {
+    const forced = session.mustResetPassword || session.mustReenrol2fa;
+    if (!opts2.allowForced && forced) {
       reply.redirect(session.mustResetPassword ? '/account/reset' : '/account/2fa', 303);
+      return null;
+    }
+    // A forced reset comes first; after it, the terms.
+    if (!opts2.skipTerms && !forced && (await opts.terms?.pending(session.accountId))) {
+      reply.redirect('/account/terms', 303);
       return null;
     }
     return session;
   }
+
+  /** Where a completed sign-in lands: the terms to acknowledge, if any, else the security center. */
+  const landing = async (accountId: string) => ((await opts.terms?.pending(accountId)) ? '/account/terms' : '/account');
 
   const lockedBody = (lang: Lang) => html`<h1>${u(lang, 'locked.title')}</h1>
 <div class="lock-box" role="alert"><p>${u(lang, 'locked.lead')}</p></div>
@@ -306,7 +332,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     }
     failuresByAccount.succeed(key);
     await completeSignIn(request, reply, cred.account_id, 'password');
-    return reply.redirect('/account', 303);
+    return reply.redirect(await landing(cred.account_id), 303);
   });
 
   async function completeSignIn(request: FastifyRequest, reply: FastifyReply | null, accountId: string, method: string, pendingHash?: string) {
@@ -381,7 +407,7 @@ ${emailed ? html`<p class="notice" role="status">${u(lang, 'tfa.emailed')}</p>` 
     failuresByAccount.succeed(emailKeyOf(s.email));
     await opts.stepUp?.complete(s.accountId);
     await completeSignIn(request, reply, s.accountId, method, s.tokenHash);
-    return reply.redirect('/account', 303);
+    return reply.redirect(await landing(s.accountId), 303);
   });
 
   /**
@@ -532,8 +558,8 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     const declare = (item: string) => button('/account/declare', u(lang, `prep.${item}.fix`), html`<input type="hidden" name="item" value="${item}">`);
     const items: Prep[] = [
       { key: 'totp', done: c.totp_enabled_at !== null, fix: html`<a href="/account/2fa">${u(lang, 'prep.totp.fix')}</a>` },
-      { key: 'password', done: now() - new Date(c.password_changed_at).getTime() < 365 * 86_400_000, fix: html`<a href="#password">${u(lang, 'prep.password.fix')}</a>` },
-      { key: 'contact', done: c.emergency_contact_verified_at !== null, fix: html`<a href="#contact">${u(lang, 'prep.contact.fix')}</a>` },
+      { key: 'password', done: now() - new Date(c.password_changed_at).getTime() < 365 * 86_400_000, fix: html`<a href="/account#password">${u(lang, 'prep.password.fix')}</a>` },
+      { key: 'contact', done: c.emergency_contact_verified_at !== null, fix: html`<a href="/account#contact">${u(lang, 'prep.contact.fix')}</a>` },
       { key: 'recovery', done: c.recovery_codes_saved_at !== null, fix: button('/account/recovery-codes', u(lang, 'prep.recovery.fix')) },
       { key: 'allowlist', done: c.allowlist_enabled, fix: button('/account/allowlist', u(lang, 'prep.allowlist.fix')) },
       { key: 'privateKeyBackup', done: decl.privateKeyBackup === true, fix: declare('privateKeyBackup') },
@@ -542,6 +568,11 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     ];
     return { items, score: items.filter((i) => i.done).length, contact: c.emergency_contact, contactVerified: c.emergency_contact_verified_at !== null, totpEnabled: c.totp_enabled_at !== null };
   }
+
+  app.decorate('userPreparedness', async (request: FastifyRequest, lang: Lang): Promise<UserPreparedness | null> => {
+    const s = await findSession(request.cookies?.[cookieName]);
+    return s && !s.pending2fa ? preparedness(lang, s) : null;
+  });
 
   const when = (lang: Lang, d: Date | string) => formatDateTime(lang, new Date(d), config.timeZone);
 
@@ -632,7 +663,7 @@ ${store ? html`<section aria-labelledby="wd-h"><h2 id="wd-h">${u(lang, 'withdraw
     return send(reply, lang, u(lang, 'center.title'), html`<p class="error-box" role="alert">${errorMessage(lang, err)}</p><p><a href="/account">${u(lang, 'back')}</a></p>`, err.httpStatus);
   };
 
-  async function withUser(request: FastifyRequest, reply: FastifyReply, fn: (s: UserSession, body: Record<string, unknown>, lang: Lang) => Promise<unknown>, o: { allowForced?: boolean } = {}) {
+  async function withUser(request: FastifyRequest, reply: FastifyReply, fn: (s: UserSession, body: Record<string, unknown>, lang: Lang) => Promise<unknown>, o: { allowForced?: boolean; skipTerms?: boolean } = {}) {
     const s = await requireUser(request, reply, o);
     if (!s) return reply;
     const lang = requestLang(request, reply);
@@ -904,10 +935,30 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       return reply.redirect('/account?done=withdrawal', 303);
     }));
 
+  // ---------------------------------------------------------------- new terms: agree before continuing
+
+  app.get('/account/terms', async (request, reply) => {
+    const s = await requireUser(request, reply, { skipTerms: true });
+    if (!s) return reply;
+    const pending = await opts.terms?.pending(s.accountId);
+    if (!pending || !opts.terms) return reply.redirect('/account', 303);
+    const lang = requestLang(request, reply);
+    const page = await opts.terms.page(lang, pending, { csrf: csrfField(s) });
+    return send(reply, lang, page.title, page.body);
+  });
+
+  app.post('/account/terms', (request, reply) =>
+    withUser(request, reply, async (s, body) => {
+      const pending = await opts.terms?.pending(s.accountId);
+      // Only the version the page showed: if a newer one came out meanwhile, that one is shown next.
+      if (pending && opts.terms && body.version === pending.id) await opts.terms.acknowledge(s.accountId, pending.id, request.ip);
+      return reply.redirect(pending && body.version !== pending.id ? '/account/terms' : '/account', 303);
+    }, { skipTerms: true }));
+
   // ---------------------------------------------------------------- lock way (a): one button, one confirmation
 
   app.get('/account/lock', async (request, reply) => {
-    const s = await requireUser(request, reply, { allowForced: true });
+    const s = await requireUser(request, reply, { allowForced: true, skipTerms: true });
     if (!s) return reply;
     const lang = requestLang(request, reply);
     return send(reply, lang, u(lang, 'lock.confirmTitle'), html`<h1>${u(lang, 'lock.confirmTitle')}</h1>
@@ -918,7 +969,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
   });
 
   app.post('/account/lock', async (request, reply) => {
-    const s = await requireUser(request, reply, { allowForced: true });
+    const s = await requireUser(request, reply, { allowForced: true, skipTerms: true });
     if (!s) return reply;
     const lang = requestLang(request, reply);
     const result = await lock.lock(s.accountId, { source: 'self', reason: 'locked by the user from the security center', actor: actorOf(request, s.accountId), lang });

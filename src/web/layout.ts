@@ -1,11 +1,12 @@
 import { html, type SafeHtml } from './html.ts';
 import { t, type Lang } from './i18n.ts';
+import { switchLangHref } from './links.ts';
 
 export interface LayoutInput {
   lang: Lang;
   title: string;
   body: SafeHtml;
-  /** Path of this page without query, for the language switch link. */
+  /** This page's path, with the query worth keeping (a search, answers so far), for the language switch link. */
   path: string;
   header?: SafeHtml;
   robots?: 'noindex';
@@ -32,7 +33,7 @@ ${input.robots ? html`<meta name="robots" content="noindex">` : ''}
 <header class="site-header">
 <div class="wrap header-row">
 ${input.header ?? html`<p class="site-name">${input.title}</p>`}
-<a class="lang-switch" href="${input.path}?lang=${other}" hreflang="${other}" lang="${other}" aria-label="${t(input.lang, 'site.langSwitchLabel')}">${t(input.lang, 'site.langSwitch')}</a>
+<a class="lang-switch" href="${switchLangHref(input.path, other)}" hreflang="${other}" lang="${other}" aria-label="${t(input.lang, 'site.langSwitchLabel')}">${t(input.lang, 'site.langSwitch')}</a>
 </div>
 </header>
 <main id="main" class="wrap">

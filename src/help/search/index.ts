@@ -1,30 +1,38 @@
 /*
- * PLACEHOLDER until the real engine lands: a substring scan so other modules can be written against
- * `createArticleSearch`. To be replaced by the segmenting, normalising index (issue 5 §4).
+ * The help center's article search (issue 5 §4): Japanese and English, one in-memory index per language.
+ * normalize.ts folds width, case, kana, kanji numerals, spelling variants and synonyms; tokenize.ts turns
+ * Japanese into character bigrams and Latin into stemmed words; lang-index.ts ranks with BM25F
+ * (title > keywords > body) and keeps itself current on every upsert and remove; excerpt.ts quotes the
+ * sentence that matched.
  */
-import type { ArticleSearch, SearchDoc, SearchHit, SearchOptions } from './types.ts';
 import type { Lang } from '../../web/i18n.ts';
+import { LangIndex, MAX_LIMIT } from './lang-index.ts';
+import type { ArticleSearch, SearchDoc, SearchHit, SearchOptions } from './types.ts';
 
 export type { ArticleSearch, SearchDoc, SearchHit, SearchOptions } from './types.ts';
+export { MAX_QUERY_CHARS, MAX_QUERY_TERMS } from './lang-index.ts';
+
+const DEFAULT_LIMIT = 5;
 
 export function createArticleSearch(docs: readonly SearchDoc[] = []): ArticleSearch {
-  const byKey = new Map<string, SearchDoc>();
-  const key = (slug: string, lang: Lang) => `${lang}:${slug}`;
-  for (const d of docs) byKey.set(key(d.slug, d.lang), d);
+  const indexes: Record<Lang, LangIndex> = { ja: new LangIndex('ja'), en: new LangIndex('en') };
+  for (const doc of docs) indexes[doc.lang].upsert(doc);
   return {
     search(query: string, options: SearchOptions): SearchHit[] {
-      const q = query.trim().toLowerCase();
-      if (!q) return [];
-      const hits: SearchHit[] = [];
-      for (const d of byKey.values()) {
-        if (d.lang !== options.lang) continue;
-        const text = `${d.title} ${d.keywords.join(' ')} ${d.body}`.toLowerCase();
-        if (text.includes(q)) hits.push({ slug: d.slug, lang: d.lang, title: d.title, score: 1, excerpt: d.body.slice(0, 120) });
-      }
-      return hits.slice(0, options.limit ?? 5);
+      const index = indexes[options.lang];
+      if (typeof query !== 'string' || !index) return [];
+      const requested = Math.floor(options.limit ?? DEFAULT_LIMIT);
+      const limit = Number.isFinite(requested) ? Math.min(Math.max(requested, 1), MAX_LIMIT) : DEFAULT_LIMIT;
+      return index.search(query, limit);
     },
-    upsert(doc) { byKey.set(key(doc.slug, doc.lang), doc); },
-    remove(slug, lang) { byKey.delete(key(slug, lang)); },
-    get size() { return byKey.size; },
+    upsert(doc: SearchDoc): void {
+      indexes[doc.lang].upsert(doc);
+    },
+    remove(slug: string, lang: Lang): void {
+      indexes[lang]?.remove(slug);
+    },
+    get size() {
+      return indexes.ja.size + indexes.en.size;
+    },
   };
 }

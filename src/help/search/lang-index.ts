@@ -1,0 +1,280 @@
+import type { Lang } from '../../web/i18n.ts';
+import { makeExcerpt, splitSentences, type Needle, type PreparedSentence, type Sentence } from './excerpt.ts';
+import { prepareText } from './normalize.ts';
+import { isLatinTerm, queryTerms, tokenize } from './tokenize.ts';
+import type { SearchDoc, SearchHit } from './types.ts';
+
+/*
+ * An inverted index over the articles of one language, ranked with BM25 per field: each field's term
+ * frequency is length-normalised and saturated on its own, then the fields are weighted (title 3 > keywords 2
+ * > body 1) and summed, so a word in the title adds to the same word said often in the body instead of being
+ * lost in one shared saturation (that variant, BM25F, measured lower on the query set). The sum is multiplied
+ * by the share of the query's weight the article matches, so an article holding every part of 出金できない
+ * beats one that says できない many times.
+ *
+ * Our own index rather than MiniSearch: we need the weighted Japanese bigram terms, that coverage factor and
+ * per-field length statistics kept current on every upsert and remove, without a rebuild.
+ *
+ * A posting list is one flat array of small integers, [slot, packed frequencies, slot, …], which V8 walks
+ * far faster than a Map. Removing a document walks only its own terms (swap with the last pair); slots are
+ * reused.
+ */
+
+/** Title, keywords, body: how much a match in each counts, and how much each field's length discounts it. */
+const FIELD_WEIGHTS = [3, 2, 1] as const;
+const FIELD_B = [0.3, 0.3, 0.75] as const;
+const K1 = 1.2;
+/** A corrected spelling counts for less than what the user typed. */
+const FUZZY_WEIGHT = 0.7;
+
+// Per-field term frequencies packed in one small integer (V8 keeps it unboxed): title and keywords up to 255,
+// body up to 16383 (more is capped; BM25 saturates long before).
+const TITLE_SHIFT = 1 << 22;
+const KEYWORDS_SHIFT = 1 << 14;
+const pack = (title: number, keywords: number, body: number) =>
+  Math.min(title, 255) * TITLE_SHIFT + Math.min(keywords, 255) * KEYWORDS_SHIFT + Math.min(body, 16383);
+
+export const MAX_QUERY_CHARS = 200;
+export const MAX_QUERY_TERMS = 32;
+export const MAX_LIMIT = 50;
+
+/** The documents holding one term: [slot, packed frequencies, slot, …]. */
+interface Posting {
+  term: string;
+  list: number[];
+}
+
+interface Entry {
+  doc: SearchDoc;
+  /** The postings of its distinct terms, for removal. */
+  postings: Posting[];
+  /** Sentences of the body, kept for excerpts. */
+  sentences: Sentence[];
+}
+
+interface WeightedTerm {
+  term: string;
+  /** Which query term this came from (a spelling correction shares its original's index). */
+  source: number;
+  weight: number;
+}
+
+/** BM25's term-frequency saturation. */
+const saturate = (tf: number) => (tf * (K1 + 1)) / (tf + K1);
+
+/** The terms of each field (title, keywords, body); the body is tokenized sentence by sentence. */
+function fieldTerms(doc: SearchDoc, sentences: readonly PreparedSentence[]): [string[], string[], string[]] {
+  const keywords: string[] = [];
+  for (const k of doc.keywords) keywords.push(...tokenize(prepareText(k, doc.lang, 'index')));
+  const body: string[] = [];
+  for (const s of sentences) body.push(...tokenize(s.prepared));
+  return [tokenize(prepareText(doc.title, doc.lang, 'index')), keywords, body];
+}
+
+/** True when a and b differ by one insertion, deletion, substitution or swap of neighbours. */
+function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > 1) return false;
+  let i = 0;
+  while (i < la && i < lb && a[i] === b[i]) i++;
+  if (la === lb) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+export class LangIndex {
+  private readonly entries: (Entry | undefined)[] = [];
+  private readonly slotBySlug = new Map<string, number>();
+  private readonly freeSlots: number[] = [];
+  private readonly postings = new Map<string, Posting>();
+  /** Latin terms by length, for spelling correction. */
+  private readonly latinTerms = new Map<number, Set<string>>();
+  private readonly lengthSums = [0, 0, 0];
+  private fieldLengths = new Int32Array(0);
+  private scores = new Float64Array(0);
+  private matched = new Float64Array(0);
+  private lastSource = new Int32Array(0);
+  private count = 0;
+
+  constructor(readonly lang: Lang) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  upsert(doc: SearchDoc): void {
+    this.remove(doc.slug);
+    const slot = this.freeSlots.pop() ?? this.entries.length;
+    if (slot >= this.scores.length) this.grow(Math.max(64, slot * 2));
+
+    const sentences = splitSentences(doc.body, this.lang);
+    const fields = fieldTerms(doc, sentences);
+    const tfs = new Map<string, [number, number, number]>();
+    fields.forEach((terms, f) => {
+      for (const term of terms) {
+        let tf = tfs.get(term);
+        if (!tf) tfs.set(term, (tf = [0, 0, 0]));
+        tf[f]!++;
+      }
+      this.fieldLengths[slot * 3 + f] = terms.length;
+      this.lengthSums[f]! += terms.length;
+    });
+    const postings: Posting[] = [];
+    for (const [term, [title, keywords, body]] of tfs) {
+      let posting = this.postings.get(term);
+      if (!posting) {
+        this.postings.set(term, (posting = { term, list: [] }));
+        if (isLatinTerm(term)) this.latinBucket(term.length).add(term);
+      }
+      posting.list.push(slot, pack(title, keywords, body));
+      postings.push(posting);
+    }
+    this.entries[slot] = { doc, postings, sentences: sentences.map(({ raw, folded, line }) => ({ raw, folded, line })) };
+    this.slotBySlug.set(doc.slug, slot);
+    this.count++;
+  }
+
+  remove(slug: string): void {
+    const slot = this.slotBySlug.get(slug);
+    if (slot === undefined) return;
+    const entry = this.entries[slot]!;
+    for (const { term, list } of entry.postings) {
+      for (let i = 0; i < list.length; i += 2) {
+        if (list[i] !== slot) continue;
+        const last = list.length - 2;
+        list[i] = list[last]!;
+        list[i + 1] = list[last + 1]!;
+        list.length = last;
+        break;
+      }
+      if (list.length === 0) {
+        this.postings.delete(term);
+        if (isLatinTerm(term)) this.latinBucket(term.length).delete(term);
+      }
+    }
+    for (let f = 0; f < 3; f++) {
+      this.lengthSums[f]! -= this.fieldLengths[slot * 3 + f]!;
+      this.fieldLengths[slot * 3 + f] = 0;
+    }
+    this.entries[slot] = undefined;
+    this.slotBySlug.delete(slug);
+    this.freeSlots.push(slot);
+    this.count--;
+  }
+
+  search(query: string, limit: number): SearchHit[] {
+    if (this.count === 0) return [];
+    const terms = this.queryTerms(query);
+    if (terms.length === 0) return [];
+
+    const n = this.count;
+    const [avg0, avg1, avg2] = this.lengthSums.map((sum) => Math.max(sum / n, 1)) as [number, number, number];
+    const touched: number[] = [];
+    const sourceWeights = new Map<number, number>();
+    const needles: Needle[] = [];
+    const { scores, matched, lastSource, fieldLengths } = this;
+
+    for (const { term, source, weight } of terms) {
+      const posting = this.postings.get(term)!.list;
+      const df = posting.length / 2;
+      const w = Math.log(1 + (n - df + 0.5) / (df + 0.5)) * weight;
+      sourceWeights.set(source, Math.max(sourceWeights.get(source) ?? 0, w));
+      needles.push({ term, weight: w });
+      const stamp = source + 1;
+      for (let i = 0; i < posting.length; i += 2) {
+        const slot = posting[i]!;
+        const packed = posting[i + 1]!;
+        const base = slot * 3;
+        const title = packed >>> 22;
+        const keywords = (packed >>> 14) & 255;
+        const body = packed & 16383;
+        let s = 0;
+        if (title) s += FIELD_WEIGHTS[0] * saturate(title / (1 - FIELD_B[0] + (FIELD_B[0] * fieldLengths[base]!) / avg0));
+        if (keywords) s += FIELD_WEIGHTS[1] * saturate(keywords / (1 - FIELD_B[1] + (FIELD_B[1] * fieldLengths[base + 1]!) / avg1));
+        if (body) s += FIELD_WEIGHTS[2] * saturate(body / (1 - FIELD_B[2] + (FIELD_B[2] * fieldLengths[base + 2]!) / avg2));
+        if (lastSource[slot] === 0) touched.push(slot);
+        scores[slot]! += w * s;
+        // A corrected spelling and its original count once towards coverage.
+        if (lastSource[slot] !== stamp) {
+          lastSource[slot] = stamp;
+          matched[slot]! += w;
+        }
+      }
+    }
+
+    let total = 0;
+    for (const w of sourceWeights.values()) total += w;
+    const best: { slot: number; score: number }[] = [];
+    for (const slot of touched) {
+      const score = (scores[slot]! * matched[slot]!) / total;
+      scores[slot] = 0;
+      matched[slot] = 0;
+      lastSource[slot] = 0;
+      if (best.length === limit && score <= best[limit - 1]!.score) continue;
+      let i = best.length;
+      while (i > 0 && best[i - 1]!.score < score) i--;
+      best.splice(i, 0, { slot, score });
+      if (best.length > limit) best.pop();
+    }
+
+    return best.map(({ slot, score }) => {
+      const entry = this.entries[slot]!;
+      return {
+        slug: entry.doc.slug,
+        lang: this.lang,
+        title: entry.doc.title,
+        score,
+        excerpt: makeExcerpt(entry.sentences, needles, this.lang),
+      };
+    });
+  }
+
+  /** The query's distinct known terms (at most MAX_QUERY_TERMS), with spelling corrections for unknown Latin words. */
+  private queryTerms(query: string): WeightedTerm[] {
+    const text = query.trimStart().slice(0, MAX_QUERY_CHARS);
+    if (!text.trim()) return [];
+    const distinct = queryTerms(prepareText(text, this.lang, 'query')).slice(0, MAX_QUERY_TERMS);
+    const terms: WeightedTerm[] = [];
+    distinct.forEach(({ term, weight }, source) => {
+      if (this.postings.has(term)) terms.push({ term, source, weight });
+      else if (isLatinTerm(term) && term.length >= 4 && !/\d/.test(term)) {
+        for (const near of this.nearLatinTerms(term)) terms.push({ term: near, source, weight: weight * FUZZY_WEIGHT });
+      }
+    });
+    return terms;
+  }
+
+  /** Known Latin terms one edit away, the most common first (at most 3). */
+  private nearLatinTerms(term: string): string[] {
+    const found: string[] = [];
+    for (let len = term.length - 1; len <= term.length + 1; len++) {
+      for (const candidate of this.latinTerms.get(len) ?? []) if (withinOneEdit(term, candidate)) found.push(candidate);
+    }
+    return found.sort((a, b) => this.postings.get(b)!.list.length - this.postings.get(a)!.list.length).slice(0, 3);
+  }
+
+  private latinBucket(length: number): Set<string> {
+    let bucket = this.latinTerms.get(length);
+    if (!bucket) this.latinTerms.set(length, (bucket = new Set()));
+    return bucket;
+  }
+
+  private grow(slots: number): void {
+    const lengths = new Int32Array(slots * 3);
+    lengths.set(this.fieldLengths);
+    this.fieldLengths = lengths;
+    const scores = new Float64Array(slots);
+    scores.set(this.scores);
+    this.scores = scores;
+    const matched = new Float64Array(slots);
+    matched.set(this.matched);
+    this.matched = matched;
+    const last = new Int32Array(slots);
+    last.set(this.lastSource);
+    this.lastSource = last;
+  }
+}

@@ -1,0 +1,74 @@
+import type { Lang } from '../../web/i18n.ts';
+
+/**
+ * Words that mean the same thing to someone looking for help at an exchange. Every member of a group is
+ * followed by the group's first word, in articles and queries alike, before tokenizing (normalize.ts). Keep this general
+ * vocabulary (what any user or article might say), never the answer to one particular query.
+ *
+ * Entries are written as people write them; the normaliser folds width, case and katakana before matching,
+ * so 「サインイン」 also covers 「さいんいん」 and 「ｻｲﾝｲﾝ」. Latin members only match whole words.
+ */
+export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[]>> = {
+  ja: [
+    ['出金', '引き出し', '引出し', '引出', '払い出し', '払出し', '送金'],
+    ['入金', '着金', '預け入れ', '預入れ'],
+    ['ログイン', 'サインイン', 'ログオン', 'サインオン'],
+    ['2段階認証', '二段階認証', '2要素認証', '二要素認証', '2ステップ認証', '多要素認証', '2fa', 'mfa', '二重認証'],
+    ['不正アクセス', '不正ログイン', '乗っ取り', '乗っとり', 'のっとり', 'ハッキング'],
+    ['パスワード', 'pw', 'pass', 'password'],
+    ['本人確認', 'kyc', 'ekyc'],
+    ['暗号資産', '仮想通貨', '暗号通貨'],
+    ['フィッシング', '偽サイト', '詐欺サイト', 'にせサイト'],
+    ['スマートフォン', 'スマホ', '携帯電話'],
+    ['メール', 'eメール', 'email', 'e-mail'],
+    ['凍結', 'ロック'],
+    ['退会', '解約'],
+    ['規約', '利用規約', '約款'],
+  ],
+  en: [
+    ['2fa', 'two-factor', 'two factor', '2-factor', '2 factor', 'two-step', 'two step', '2-step', '2 step', 'mfa', 'multi-factor', 'multifactor'],
+    ['login', 'log in', 'log-in', 'logon', 'log on', 'sign in', 'sign-in', 'signin', 'logging in', 'logged in', 'signing in', 'signed in'],
+    ['withdraw', 'withdrawal', 'withdrew', 'withdrawn', 'cash out', 'cashout'],
+    ['deposit', 'top up', 'top-up', 'topup'],
+    ['password', 'passwd', 'pw', 'pwd'],
+    ['hack', 'hacked', 'compromised', 'takeover', 'take over', 'unauthorized access', 'unauthorised access'],
+    ['phishing', 'phish', 'fake site', 'fake website', 'spoofed site', 'spoof site'],
+    ['kyc', 'identity verification', 'id verification', 'verify identity', 'verify my identity'],
+    ['crypto', 'cryptocurrency', 'cryptocurrencies', 'crypto asset', 'crypto-asset', 'virtual currency'],
+    ['email', 'e-mail'],
+    ['phone', 'smartphone', 'cellphone', 'cell phone'],
+    ['lock', 'freeze', 'frozen'],
+    ['enable', 'turn on', 'switch on', 'activate'],
+    ['disable', 'turn off', 'switch off', 'deactivate'],
+    ['terms', 'terms of service', 'terms of use', 'tos', 'user agreement'],
+  ],
+};
+
+/**
+ * Spelling variants of one word (okurigana, kanji or kana for the same word). Same mechanism as synonyms,
+ * kept apart because these are orthography, not meaning.
+ */
+export const SPELLING_VARIANTS: Readonly<Record<Lang, readonly (readonly string[])[]>> = {
+  ja: [
+    ['でき', '出来'],
+    ['ください', '下さい'],
+    ['わか', '分か', '判か'],
+    ['つなが', '繋が'],
+    ['問い合わせ', '問合せ', '問い合せ', '問合わせ'],
+    ['申込', '申し込み', '申込み', '申し込'],
+    ['振込', '振り込み', '振込み', '振り込'],
+    ['取引', '取り引き'],
+    ['受取', '受け取り', '受取り', '受け取'],
+    ['手続き', '手続'],
+    ['ない', '無い'],
+    ['いただ', '頂'],
+    ['か月', 'ヶ月', 'ヵ月', 'カ月', 'ケ月', '箇月'],
+  ],
+  en: [
+    ['setup', 'set up', 'set-up'],
+    ['signup', 'sign up', 'sign-up'],
+    ['logout', 'log out', 'log-out', 'sign out', 'sign-out', 'signout'],
+    ['username', 'user name', 'user-name'],
+    ['online', 'on-line'],
+  ],
+};
