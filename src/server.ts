@@ -12,7 +12,8 @@ import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
 import { registerTeam } from './console/team-routes.ts';
-import { registerErrorHandling } from './web/error-handler.ts';
+import { registerErrorHandling, sendError } from './web/error-handler.ts';
+import { KinkyuError } from './domain/errors.ts';
 import { registerPublicRoutes } from './public/routes.ts';
 import { t } from './web/i18n.ts';
 import { BusinessCalendar } from './domain/business-calendar.ts';
@@ -40,7 +41,10 @@ import { KnowledgeBase } from './help/kb/knowledge-base.ts';
 import { registerKbRoutes } from './help/kb-routes.ts';
 import { registerKbConsole } from './console/kb-routes.ts';
 
-/** Secret links never reach the logs: `/tickets/<id>/<token>` → `/tickets/<id>/…`, `/lock/<token>` → `/lock/…`, `/terms/ack/<token>` likewise. */
+/**
+ * Secret links never reach the logs: `/tickets/<id>/<token>` → `/tickets/<id>/…`, `/lock/<token>` → `/lock/…`,
+ * `/terms/ack/<token>` likewise.
+ */
 export function maskSecrets(url: string): string {
   return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…').replace(/^(\/lock\/)[^/?#]+/, '$1…').replace(/^(\/terms\/ack\/)[^/?#]+/, '$1…');
 }
@@ -106,6 +110,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     bodyLimit: BODY_LIMIT,
     // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
     routerOptions: { maxParamLength: 1000 },
+    // A path that is not valid percent-encoding (`/help/articles/%FF`) names no page: the localized 404.
+    frameworkErrors: (err, request, reply) => {
+      if (err.code === 'FST_ERR_BAD_URL') return sendError(request, reply, new KinkyuError('NOT_FOUND'));
+      return sendError(request, reply, new KinkyuError('VALIDATION'));
+    },
     // A hop count trusts that many proxies in front of us, nearest first.
     trustProxy: typeof config.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (config.trustProxy as number)) : config.trustProxy,
     // The public pages are answered before Fastify routes anything: in a surge they are served as
@@ -186,7 +195,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerLockRoutes(app, { config, lock, kickMail: () => mail.kick(), log: (msg, err) => app.log.warn({ err }, msg) });
   registerHelpCenter(app, { config, site, calendar, desk, clock, articles: knowledgeBase.search });
   registerAccountRoutes(app, { db, config, accounts, lock, kickMail: () => mail.kick() });
-  registerKbRoutes(app, { config, knowledgeBase });
+  registerKbRoutes(app, { config, knowledgeBase, site, clock, feedbackKey: await loadLinkKey(db, config.secret) });
   registerKbConsole(app, { config, knowledgeBase });
   const notices = new NoticeCenter({
     db, accounts, clock, timeZone: config.timeZone, publicUrl: config.publicUrl, mailDomain: mailDomain(config.mailFrom),

@@ -152,3 +152,21 @@ describe('script tags in updates are text everywhere', () => {
     assert.ok(!csp.includes('script-src'), 'no script is allowed on the public page');
   });
 });
+
+describe('a path that is not valid percent-encoding', () => {
+  test('gets the localized not-found page in the visitor\'s language, not the framework\'s JSON', async () => {
+    for (const path of ['/help/articles/%FF', '/incidents/%E3%81', '/tickets/%ZZ/x']) {
+      const ja = await fetch(`${app.baseUrl}${path}`);
+      assert.equal(ja.status, 404, path);
+      assert.match(ja.headers.get('content-type') ?? '', /text\/html/);
+      const page = await ja.text();
+      assert.match(page, /<html lang="ja">/);
+      assert.doesNotMatch(page, /FST_ERR/);
+      const en = await fetch(`${app.baseUrl}${path}?lang=en`, { headers: { accept: 'application/json' } });
+      assert.equal(en.status, 404);
+      const body = (await en.json()) as { code: string; message: string };
+      assert.equal(body.code, 'NOT_FOUND');
+      assert.ok(body.message.length > 0);
+    }
+  });
+});

@@ -93,6 +93,10 @@ describe('the kinkyu command', () => {
       assert.ok(page.includes('BTC/JPY') && page.includes('定期システムメンテナンス'), 'demo components and the upcoming maintenance are shown');
       const summary = (await (await fetch(`http://127.0.0.1:${port}/api/v2/summary.json`)).json()) as { components: unknown[] };
       assert.ok(summary.components.length >= 15);
+      const notices = await (await fetch(`http://127.0.0.1:${port}/notices`)).text();
+      assert.ok(notices.includes('暗号資産の送付時に送付先の情報をお知らせいただきます'), 'the demo regulatory notice is published');
+      const articles = await (await fetch(`http://127.0.0.1:${port}/help/articles/withdrawal-pending`)).text();
+      assert.match(articles, /<h1[^>]*>[^<]*出金/, 'the starter articles are imported');
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

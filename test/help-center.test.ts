@@ -10,6 +10,7 @@ import { startApp, eventually, type RunningApp } from './support/app.ts';
 import { plain } from './support/text.ts';
 import { createUserAccount } from '../src/user/accounts.ts';
 import { parseBusinessCalendarConfig } from '../src/domain/business-calendar.ts';
+import { loadStarterArticles } from '../src/help/articles/starter-set.ts';
 
 /** A Tokyo wall-clock time. */
 const jst = (local: string) => new Date(`${local}+09:00`);
@@ -43,8 +44,8 @@ interface Page {
   location: string | null;
 }
 
-async function get(path: string, headers: Record<string, string> = {}, base = app.baseUrl): Promise<Page> {
-  const res = await fetch(base + path, { redirect: 'manual', headers });
+async function get(path: string, headers: Record<string, string> = {}, base = app.baseUrl, init: RequestInit = {}): Promise<Page> {
+  const res = await fetch(base + path, { redirect: 'manual', headers, ...init });
   const body = await res.text();
   const start = body.indexOf('<main');
   const main = start < 0 ? '' : body.slice(start, body.indexOf('</main>'));
@@ -537,5 +538,128 @@ describe('hostile query strings are inert', () => {
     assert.equal((await get('/help/nonsense')).status, 404);
     const [{ n: ticketsAfter }] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tickets`) as [{ n: number }];
     assert.equal(ticketsAfter, ticketsBefore);
+  });
+});
+
+const ticketCount = async () => ((await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tickets`)) as [{ n: number }])[0].n;
+
+/** The part of the contact page between the suggestions' heading and the main form. */
+const suggestionBox = (page: Page) => page.main.slice(page.main.indexOf('class="help-suggest"'), page.main.indexOf('<form method="post"'));
+
+describe('an English reader who types Japanese', () => {
+  test('the contact form suggests Japanese articles, marked as Japanese, as /help/search does', async () => {
+    const query = encodeURIComponent('出金できない');
+    const search = await get(`/help/search?lang=en&q=${query}`);
+    assert.match(plain(search.main), /Japanese articles are shown/, 'the search page falls back (the behaviour shared)');
+
+    const page = await get(`/contact?lang=en&q=${query}`);
+    const box = suggestionBox(page);
+    assert.match(plain(box), /No English articles matched, so Japanese articles are shown\./);
+    const items = [...box.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]!);
+    assert.ok(items.length >= 1 && items.length <= 3, `1..3 suggestions (${items.length})`);
+    for (const item of items) {
+      assert.match(item, /<a href="\/help\/articles\/[a-z0-9-]+\?lang=en" lang="ja">/, 'the link says its text is Japanese');
+      assert.match(plain(item), /\(Japanese only\)/);
+      assert.match(plain(item), /[\u3040-\u30ff\u4e00-\u9fff]/, 'a Japanese title');
+    }
+    const first = hrefs(box).find((h) => h.startsWith('/help/articles/'))!;
+    assert.equal((await get(first)).status, 200, first);
+
+    const english = suggestionBox(await get('/contact?lang=en&q=withdrawal'));
+    assert.doesNotMatch(plain(english), /Japanese only|Japanese articles are shown/, 'English hits are not marked');
+    const japaneseReader = suggestionBox(await get(`/contact?q=${query}`));
+    assert.doesNotMatch(japaneseReader, /lang="ja"|日本語のみ/, 'a Japanese reader sees plain Japanese hits');
+
+    const guide = await get(`/help/other?lang=en&q=${query}`);
+    assert.match(plain(guide.main), /Japanese only/, "the guide's own search box falls back the same way");
+  });
+});
+
+describe('"search articles with my message" (no JavaScript)', () => {
+  /** The contact form's fields as a browser would send them for the button's GET. */
+  const formFields = (page: Page): URLSearchParams => {
+    const form = page.main.slice(page.main.indexOf('<form method="post" action="/contact"'));
+    const params = new URLSearchParams();
+    for (const m of form.matchAll(/<input type="(?:hidden|text|email)"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) params.set(m[1]!, m[2]!);
+    params.set('body', '');
+    params.set('category', '');
+    return params;
+  };
+
+  /** What the "search with my message" button sends: the whole form, as a POST to /contact/suggest. */
+  const suggest = (fields: URLSearchParams | string) =>
+    get('/contact/suggest', { 'content-type': 'application/x-www-form-urlencoded' }, app.baseUrl, { method: 'POST', body: String(fields) });
+
+  test('the button sits in the main form, after the send button, and posts the form to /contact/suggest without validation', async () => {
+    for (const [path, label] of [['/contact', 'この内容で記事を探す'], ['/contact?lang=en', 'Search articles with my message']] as const) {
+      const page = await get(path);
+      const form = page.main.slice(page.main.indexOf('<form method="post" action="/contact"'), page.main.indexOf('</form>', page.main.indexOf('<form method="post"')));
+      const button = form.match(/<button type="submit" class="secondary" formaction="\/contact\/suggest" formnovalidate>([^<]*)<\/button>/);
+      assert.ok(button, `${path}: the secondary button`);
+      assert.equal(button[1], label);
+      assert.ok(form.indexOf(button[0]) > form.indexOf('<button type="submit">'), 'Enter still sends the form');
+    }
+  });
+
+  test('the suggestion POST re-fills every field, escaped and capped, suggests articles for the message, and files no ticket', async () => {
+    const before = await ticketCount();
+    const evil = '<script>alert(1)</script>"\'><img src=x onerror=alert(1)>';
+    const fields = formFields(await get('/contact'));
+    const message = `出金できない。送金が届きません。\n2行目 ${evil}`;
+    fields.set('body', message);
+    fields.set('email', `user@example.com${evil}`);
+    fields.set('category', 'trading');
+    fields.set('orderId', `ORD-1 ${evil}`);
+    fields.set('transactionId', '0xabc');
+    fields.set('asset', 'BTC');
+    fields.set('amount', '9'.repeat(1_000));
+    const page = await suggest(fields);
+    assert.equal(page.status, 200);
+    assert.equal(page.body.match(/<script/gi), null, 'nothing hostile is echoed as markup');
+    assert.doesNotMatch(page.body, /<img src=x/i);
+    const textarea = page.main.match(/<textarea id="body"[^>]*>([\s\S]*?)<\/textarea>/)![1]!;
+    assert.equal(textarea, message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'), 'the message is given back whole, escaped');
+    const value = (name: string) => page.main.match(new RegExp(`name="${name}"[^>]*value="([^"]*)"`))?.[1];
+    assert.match(value('email')!, /^user@example\.com&lt;script&gt;/);
+    assert.match(value('orderId')!, /^ORD-1 &lt;script&gt;/);
+    assert.equal(value('transactionId'), '0xabc');
+    assert.equal(value('asset'), 'BTC');
+    assert.equal(value('amount'), '9'.repeat(254), 'capped as the POST caps it');
+    assert.match(page.main, /<option value="trading" selected>/);
+
+    const box = suggestionBox(page);
+    const links = hrefs(box).filter((h) => h.startsWith('/help/articles/'));
+    assert.ok(links.length >= 1 && links.length <= 3, `1..3 articles for the message (${links.length})`);
+    assert.ok(links.some((l) => /withdraw|transfer|send|deposit|crypto/.test(l)), `about withdrawals: ${links.join(', ')}`);
+    assert.match(box, /<input type="search" id="contact-q" name="q" maxlength="200" value="">/, 'the message is not pasted into the search box');
+
+    const english = await suggest(new URLSearchParams({ body: 'My withdrawal has not arrived', email: '', lang: 'en' }));
+    assert.match(english.body, /<html lang="en">/);
+    assert.match(english.main, />My withdrawal has not arrived<\/textarea>/);
+    assert.ok(hrefs(suggestionBox(english)).some((h) => /^\/help\/articles\/[a-z0-9-]+\?lang=en$/.test(h)), 'English suggestions');
+
+    const empty = await suggest(new URLSearchParams({ body: '', category: 'security' }));
+    assert.ok(hrefs(suggestionBox(empty)).some((h) => h.startsWith('/help/articles/')), "no message: the type's articles");
+    for (const odd of ['body=a&body=b', 'body=%FF%FE', `body=${encodeURIComponent('\u0000\u001b[31m')}`, `body=${'あ'.repeat(1_000)}`]) {
+      const res = await suggest(odd);
+      assert.equal(res.status, 200, odd.slice(0, 40));
+      assert.doesNotMatch(res.main, /検索する言葉を確かめてください/, `${odd.slice(0, 40)}: a message is searched, never refused`);
+    }
+    assert.equal(await ticketCount(), before, 'no ticket was filed');
+  });
+});
+
+describe('starter articles leave the phone hours to configuration', () => {
+  test('no article body states a clock time; the phone hours are linked to the live security page instead', async () => {
+    const articles = loadStarterArticles();
+    for (const a of articles) assert.doesNotMatch(a.body, /\d{1,2}[:：]\d{2}/, `${a.lang}/${a.slug} states a time`);
+    for (const [path, text] of [['/help/articles/phone-support', '誰かがアカウントに入ったかもしれないとき'], ['/help/articles/phone-support?lang=en', 'When someone may be in your account']] as const) {
+      const page = await get(path);
+      assert.equal(page.status, 200);
+      assert.equal(linkTo(page.main, text).replace(/\?lang=en$/, ''), '/help/security', path);
+    }
+    now = WEDNESDAY_10;
+    const security = plain((await get('/help/security')).main);
+    assert.match(security, /受付中 \(18:00 まで\)/, 'where the link goes, the hours are live');
   });
 });

@@ -62,6 +62,14 @@ const kbState = async () =>
     audit: await count('SELECT count(*) AS n FROM audit_log'),
   });
 
+/** The "did this help?" token of one fresh view of an article page. */
+async function feedbackToken(slug: string, base = app.baseUrl, lang: 'ja' | 'en' = 'ja'): Promise<string> {
+  const page = await (await fetch(`${base}/help/articles/${slug}?lang=${lang}`)).text();
+  const token = /name="token" value="([^"]+)"/.exec(page)?.[1];
+  assert.ok(token, 'the article page carries a feedback token');
+  return token;
+}
+
 /** Creates and publishes an article through the staff JSON API. */
 async function publishArticle(slug: string, fields: { title: string; body: string; lang?: 'ja' | 'en'; category?: string; keywords?: string[] }) {
   const res = await editor.postJson('/staff/kb', { slug, lang: fields.lang ?? 'ja', category: fields.category ?? 'trading', title: fields.title, body: fields.body, keywords: fields.keywords ?? [], publish: true });
@@ -123,6 +131,28 @@ describe('starter set', () => {
     }
   });
 
+  test('an article written only in English is shown to Japanese readers with a note, listed in the index, and takes feedback', async () => {
+    const { slug, word } = fresh('enonly');
+    await publishArticle(slug, { lang: 'en', title: `English only ${word}`, body: 'Only in **English**.' });
+    const page = await getText(`/help/articles/${slug}`);
+    assert.equal(page.status, 200);
+    assert.match(page.html, /この記事には日本語版がまだないため、英語版を表示しています/);
+    assert.match(page.html, /<article lang="en"/);
+    assert.ok(plain(page.html).includes(`English only ${word}`));
+    const index = await getText('/help/articles');
+    assert.ok(index.html.includes(`href="/help/articles/${slug}" lang="en"`), 'listed in the Japanese index, marked as English');
+    assert.match(plain(index.html), new RegExp(`English only ${word} \\(英語のみ\\)`));
+    const json = (await (await get(`/help/articles/${slug}`, { accept: 'application/json' })).json()) as { lang: string; fallback: boolean };
+    assert.deepEqual([json.lang, json.fallback], ['en', true]);
+    const token = /name="token" value="([^"]+)"/.exec(page.html)![1]!;
+    const vote = await fetch(`${app.baseUrl}/help/articles/${slug}/feedback`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `helpful=yes&ui=ja&token=${encodeURIComponent(token)}`,
+    });
+    assert.equal(vote.status, 303);
+    assert.match((await getText(vote.headers.get('location')!.replace(/#.*$/, ''))).html, /ご回答ありがとうございました/);
+    assert.equal(await count(`SELECT count(*) AS n FROM kb_feedback f JOIN kb_articles a ON a.id = f.article_id WHERE a.slug = $1 AND f.lang = 'en'`, [slug]), 1);
+  });
+
   test('importing is safe to repeat and to race; new starter slugs arrive, edited articles stay as staff left them', async () => {
     const db = await openDb({});
     try {
@@ -140,7 +170,7 @@ describe('starter set', () => {
       const kb = new KnowledgeBase(db, { starterArticles: () => [] });
       await kb.start();
       const staffId = (await db.query<{ id: string }>('SELECT id FROM staff LIMIT 1'))[0]?.id ?? null;
-      await kb.saveVersion({ type: 'staff', id: staffId }, 'alpha', { lang: 'ja', title: 'スタッフが直したアルファ', body: '直した本文', category: 'trading', publish: true });
+      await kb.saveVersion({ type: 'staff', id: staffId }, 'alpha', { lang: 'ja', title: 'スタッフが直したアルファ', body: '直した本文', category: 'trading', baseVersion: 1, publish: true });
       const second = [article('alpha', 'アルファ改'), article('beta', 'ベータ改'), article('beta', 'Beta', 'en'), article('gamma', 'ガンマ')];
       const again = await importStarterSet(db, second, new Date());
       assert.equal(again.added, 1, 'the new slug is added');
@@ -153,6 +183,82 @@ describe('starter set', () => {
       await kb.stop();
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('starter import under load', () => {
+  test('a failing import does not stop the knowledge base: it logs and serves what is stored', async () => {
+    const db = await openDb({});
+    try {
+      await migrate(db);
+      const starters = () => [{ slug: 'kept', lang: 'ja' as const, title: '保存済みの記事', category: 'trading' as const, keywords: [], body: '本文' }];
+      const first = new KnowledgeBase(db, { starterArticles: starters });
+      await first.start();
+      await first.stop();
+      // The next start's import meets a database error (here: a transaction that fails), as a lost race would.
+      const failing: Db = {
+        kind: db.kind,
+        query: (sql, params, opts) => db.query(sql, params, opts),
+        transaction: async () => {
+          throw Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+        },
+        exec: (sql) => db.exec(sql),
+        listen: (channel, onMessage) => db.listen(channel, onMessage),
+        close: async () => undefined,
+      };
+      const logged: string[] = [];
+      const kb = new KnowledgeBase(failing, { starterArticles: starters, log: (msg) => logged.push(msg) });
+      assert.equal(await kb.start(), null);
+      assert.ok(logged.some((m) => /starter import failed/.test(m)), logged.join('\n'));
+      assert.equal(kb.article('kept', 'ja')?.article.title, '保存済みの記事', 'what is stored is served');
+      await kb.stop();
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('on a PostgreSQL server: an import waits for a staff edit under way and then leaves the article alone', { skip: postgresAvailable() ? false : 'PostgreSQL server binaries not installed' }, async () => {
+    const server = await startPostgres();
+    const dbs: Db[] = [];
+    try {
+      dbs.push(await openDb({ databaseUrl: server.url }), await openDb({ databaseUrl: server.url }));
+      await migrate(dbs[0]!);
+      const article = (title: string): StarterArticle => ({ slug: 'raced', lang: 'ja', title, category: 'trading', keywords: [], body: `${title} の本文` });
+      await importStarterSet(dbs[0]!, [article('初版')], new Date());
+      const staff = new KnowledgeBase(dbs[1]!, { starterArticles: () => [], pollMs: 3_600_000 });
+      await staff.start();
+      // A staff save holds the article's row lock (as saveVersion does) while the import starts.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const edit = dbs[1]!.transaction(async (tx) => {
+        await tx.query("SELECT id FROM kb_articles WHERE slug = 'raced' FOR UPDATE");
+        locked();
+        await held;
+        const [id] = await tx.query<{ id: string }>("SELECT id FROM kb_articles WHERE slug = 'raced'");
+        await tx.query(`INSERT INTO kb_versions (article_id, lang, version, title, keywords, body, category, state, created_at)
+          SELECT $1, 'ja', COALESCE(max(version), 0) + 1, 'スタッフ版', '[]', 'スタッフの本文', 'trading', 'published', now() FROM kb_versions WHERE article_id = $1 AND lang = 'ja'`, [id!.id]);
+        await tx.query(`INSERT INTO kb_current (article_id, lang, version_id, published_at)
+          SELECT $1, 'ja', max(id), now() FROM kb_versions WHERE article_id = $1
+          ON CONFLICT (article_id, lang) DO UPDATE SET version_id = EXCLUDED.version_id`, [id!.id]);
+        await tx.query('UPDATE kb_articles SET edited_by_staff = true WHERE id = $1', [id!.id]);
+      });
+      await lockTaken;
+      const importing = importStarterSet(dbs[0]!, [article('ファイルが変わった版')], new Date());
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await edit;
+      const result = await importing;
+      assert.equal(result.refreshed, 0, 'the import saw the staff edit and left the article alone');
+      const rows = await dbs[0]!.query<{ title: string; version: number }>(
+        `SELECT v.title, v.version FROM kb_current c JOIN kb_versions v ON v.id = c.version_id JOIN kb_articles a ON a.id = c.article_id WHERE a.slug = 'raced'`);
+      assert.deepEqual(rows.map((r) => r.title), ['スタッフ版'], 'the staff version stays public');
+      await staff.stop();
+    } finally {
+      for (const d of dbs) await d.close().catch(() => undefined);
+      server.destroy();
     }
   });
 });
@@ -207,6 +313,31 @@ describe('public pages and search', () => {
       assert.ok(res.status === 200 || res.status === 400, `${q}: ${res.status}`);
       assert.doesNotMatch(res.html, /<script|[\u0000-\u0008]/);
     }
+  });
+
+  test('during an incident the article, index and search pages start with the live banner, before the h1', async () => {
+    const { slug } = fresh('banner');
+    await publishArticle(slug, { title: '障害中に読む記事', body: '本文' });
+    assert.doesNotMatch((await getText(`/help/articles/${slug}`)).html, /help-live/, 'no banner while all is well');
+    const { incidentId } = await app.commands.declareIncident({ type: 'staff', id: null }, {
+      type: 'trading', severity: 'SEV2', nameJa: '注文の遅延 zqbanner', nameEn: 'Delayed orders zqbanner',
+      bodyJa: '注文の処理が遅れています。', bodyEn: 'Orders are being processed slowly.',
+    });
+    try {
+      await eventually(async () => (await getText(`/help/articles/${slug}`)).html.includes('help-live'), 5_000);
+      for (const path of [`/help/articles/${slug}`, `/help/articles/${slug}?lang=en`, '/help/articles', `/help/search?q=${encodeURIComponent('出金')}`, '/help/articles/no-such-article']) {
+        const { html } = await getText(path);
+        const main = html.slice(html.indexOf('<main'));
+        assert.match(main, /^<main[^>]*>\s*<section class="banner help-live/, `${path}: the banner is the first thing in main`);
+        const banner = main.slice(0, main.indexOf('</section>'));
+        assert.ok(main.indexOf('help-live') < main.indexOf('<h1'), `${path}: the banner comes before the h1`);
+        assert.match(plain(banner), path.includes('lang=en') ? /Delayed orders zqbanner/ : /注文の遅延 zqbanner/);
+        assert.ok(banner.includes(`/incidents/${incidentId}`), `${path}: links to the incident`);
+      }
+    } finally {
+      await app.commands.postUpdate({ type: 'staff', id: null }, incidentId, { status: 'resolved', bodyJa: '解消しました。', bodyEn: 'Resolved.' });
+    }
+    await eventually(async () => !(await getText(`/help/articles/${slug}`)).html.includes('help-live'), 5_000);
   });
 
   test('an unknown article answers 404 with a way on', async () => {
@@ -267,7 +398,7 @@ describe('staff editing', () => {
   test('a draft is kept but never public; publishing the draft later makes it public', async () => {
     const { slug, word } = fresh('draft');
     await publishArticle(slug, { title: '公開中のタイトル', body: '公開中の本文。' });
-    const draft = await editor.postJson(`/staff/kb/${slug}`, { lang: 'ja', category: 'trading', title: `下書き ${word}`, body: '下書きの本文。', publish: false });
+    const draft = await editor.postJson(`/staff/kb/${slug}`, { lang: 'ja', category: 'trading', title: `下書き ${word}`, body: '下書きの本文。', baseVersion: 1, publish: false });
     assert.equal(draft.status, 200);
     assert.equal(((await draft.json()) as { version: number }).version, 2);
     const page = await getText(`/help/articles/${slug}`);
@@ -306,6 +437,19 @@ describe('staff editing', () => {
     await editor.postJson(`/staff/kb/${slug}`, { lang: 'ja', category: 'trading', title: '先に保存', body: '本文2', baseVersion: 1, publish: true });
     await assertRefusedWithoutChange(kbState, () => editor.postForm(`/staff/kb/${slug}`, { lang: 'ja', category: 'trading', title: '後から保存', body: '本文3', baseVersion: '1', action: 'publish' }),
       { status: 409, message: /別の人が保存しました \(最新は第2版\)/ });
+  });
+
+  test('a JSON save without the version it was edited from is refused; a new language sends 0', async () => {
+    const { slug } = fresh('basejson');
+    await publishArticle(slug, { title: '編集元の版', body: '本文' });
+    const fields = { lang: 'ja', category: 'trading', title: '版を書かずに保存', body: '本文2', publish: true };
+    await assertRefusedWithoutChange(kbState, () => editor.postJson(`/staff/kb/${slug}`, fields), { status: 400, code: 'VALIDATION', message: /編集元の版/ });
+    await assertRefusedWithoutChange(kbState, () => editor.postJson(`/staff/kb/${slug}`, { ...fields, baseVersion: null }), { status: 400, code: 'VALIDATION' });
+    await assertRefusedWithoutChange(kbState, () => editor.postJson(`/staff/kb/${slug}`, { ...fields, baseVersion: 0 }), { status: 409, code: 'CONFLICT' });
+    await assertRefusedWithoutChange(kbState, () => editor.postJson(`/staff/kb/${slug}`, { ...fields, baseVersion: 'latest' }), { status: 400, code: 'VALIDATION' });
+    assert.equal((await editor.postJson(`/staff/kb/${slug}`, { ...fields, baseVersion: 1 })).status, 200);
+    await assertRefusedWithoutChange(kbState, () => editor.postJson(`/staff/kb/${slug}`, { ...fields, lang: 'en', title: 'English' }), { status: 400, code: 'VALIDATION' });
+    assert.equal((await editor.postJson(`/staff/kb/${slug}`, { ...fields, lang: 'en', title: 'English', baseVersion: 0 })).status, 200);
   });
 
   test('the preview renders the Markdown without storing anything', async () => {
@@ -374,7 +518,7 @@ describe('hostile input', () => {
   test('bad staff input is refused with a clear localized message and nothing is stored', async () => {
     const { slug } = fresh('hostile');
     await publishArticle(slug, { title: '攻撃に耐える記事', body: '本文' });
-    const good = { lang: 'ja', category: 'trading', title: '正しいタイトル', body: '正しい本文', keywords: 'ひとつ' };
+    const good = { lang: 'ja', category: 'trading', title: '正しいタイトル', body: '正しい本文', keywords: 'ひとつ', baseVersion: '1' };
     const cases: [string, Record<string, string>, RegExp][] = [
       ['script in title', { ...good, title: '<script>alert(1)</script>' }, /「タイトル」に HTML のタグは使えません/],
       ['tag in title', { ...good, title: 'ok <img src=x onerror=alert(1)>' }, /HTML のタグは使えません/],
@@ -385,6 +529,7 @@ describe('hostile input', () => {
       ['huge body', { ...good, body: 'x'.repeat(50_001) }, /「本文 \(Markdown\)」は 50000 文字以内/],
       ['too many keywords', { ...good, keywords: Array.from({ length: 31 }, (_, i) => `k${i}`).join(',') }, /30 個まで/],
       ['keyword too long', { ...good, keywords: 'k'.repeat(51) }, /「検索キーワード」は 50 文字以内/],
+      ['keywords field too long', { ...good, keywords: 'k,'.repeat(2000) }, /検索キーワード欄が長すぎます \(全体で 3120 文字まで\)/],
       ['control character in title', { ...good, title: 'bell\u0007title' }, /制御文字/],
       ['control character in body', { ...good, body: 'esc\u001b[31m' }, /制御文字/],
       ['broken encoding', { ...good, title: 'bad \uFFFD bytes' }, /文字コード/],
@@ -473,12 +618,12 @@ describe('did this help?', () => {
     const post = (fields: Record<string, string>) => fetch(`${app.baseUrl}/help/articles/${slug}/feedback`, {
       method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(),
     });
-    const yes = await post({ lang: 'ja', version: '1', helpful: 'yes', comment: 'わかりやすかったです <script>alert(1)</script>' });
+    const yes = await post({ token: await feedbackToken(slug), helpful: 'yes', comment: 'わかりやすかったです <script>alert(1)</script>' });
     assert.equal(yes.status, 303);
     const thanks = await getText(yes.headers.get('location')!.replace(/#.*$/, ''));
     assert.match(thanks.html, /ご回答ありがとうございました/);
     assert.doesNotMatch(thanks.html, /name="helpful"/, 'the form is replaced by the thanks');
-    const no = await post({ lang: 'ja', version: '1', helpful: 'no', ui: 'en' });
+    const no = await post({ token: await feedbackToken(slug), helpful: 'no', ui: 'en' });
     assert.equal(no.status, 303);
     const sorry = await getText(no.headers.get('location')!.replace(/#.*$/, ''));
     assert.match(sorry.html, /Sorry this did not help/);
@@ -503,14 +648,19 @@ describe('did this help?', () => {
       headers: json ? { 'content-type': 'application/json', accept: 'application/json' } : { 'content-type': 'application/x-www-form-urlencoded' },
       body: json ? JSON.stringify(fields) : new URLSearchParams(fields).toString(),
     });
-    await assertRefusedWithoutChange(kbState, () => post({ lang: 'ja', helpful: 'yes', comment: 'あ'.repeat(1001) }), { status: 400, message: /「ご意見」は 1000 文字以内/ });
-    await assertRefusedWithoutChange(kbState, () => post({ lang: 'ja', helpful: 'maybe' }), { status: 400, message: /役に立ったかどうか/ });
-    await assertRefusedWithoutChange(kbState, () => post({ lang: 'ja', helpful: 'yes', comment: 'bad\u0000byte' }), { status: 400, message: /制御文字/ });
-    await assertRefusedWithoutChange(kbState, () => post({ lang: 'xx', helpful: 'yes' }, true), { status: 400, code: 'VALIDATION' });
-    await assertRefusedWithoutChange(kbState, () => post({ lang: 'ja', helpful: 'yes', version: 'abc' }, true), { status: 400, code: 'VALIDATION' });
+    const token = await feedbackToken(slug);
+    await assertRefusedWithoutChange(kbState, () => post({ token, helpful: 'yes', comment: 'あ'.repeat(1001) }), { status: 400, message: /「ご意見」は 1000 文字以内/ });
+    await assertRefusedWithoutChange(kbState, () => post({ token, helpful: 'maybe' }), { status: 400, message: /役に立ったかどうか/ });
+    await assertRefusedWithoutChange(kbState, () => post({ token, helpful: 'yes', comment: 'bad\u0000byte' }), { status: 400, message: /制御文字/ });
+    await assertRefusedWithoutChange(kbState, () => post({ helpful: 'yes' }), { status: 400, message: /ページを開き直してから/ });
+    await assertRefusedWithoutChange(kbState, () => post({ token: token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA'), helpful: 'yes' }, true), { status: 400, code: 'VALIDATION' });
+    await assertRefusedWithoutChange(kbState, () => post({ token: token.replace(/^ja\.1\./, 'ja.2.'), helpful: 'yes' }, true), { status: 400, code: 'VALIDATION' });
+    const otherArticle = loadStarterArticles().find((a) => a.lang === 'ja')!.slug;
+    const tokenOfOther = await feedbackToken(otherArticle);
+    await assertRefusedWithoutChange(kbState, () => post({ token: tokenOfOther, helpful: 'yes' }, true), { status: 400, code: 'VALIDATION' });
     await assertRefusedWithoutChange(kbState, () => fetch(`${app.baseUrl}/help/articles/no-such-article/feedback`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'lang=ja&helpful=yes' }), { status: 404 });
-    const refused = await post({ lang: 'ja', helpful: 'yes', comment: '<b>' + 'あ'.repeat(1001) });
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}&helpful=yes` }), { status: 404 });
+    const refused = await post({ token, helpful: 'yes', comment: '<b>' + 'あ'.repeat(1001) });
     const html = await refused.text();
     assert.match(html, /role="alert"/);
     assert.doesNotMatch(html, /<b>あ/, 'the refused comment is echoed escaped');
@@ -522,8 +672,9 @@ describe('did this help?', () => {
     try {
       const { slug } = fresh('ratelimit');
       await own.knowledgeBase.createArticle({ type: 'system', id: null }, { slug, lang: 'ja', category: 'trading', title: '回数制限のテスト', body: '本文', publish: true });
-      const post = () => fetch(`${own.baseUrl}/help/articles/${slug}/feedback`, {
-        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'lang=ja&helpful=yes',
+      const post = async () => fetch(`${own.baseUrl}/help/articles/${slug}/feedback`, {
+        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `helpful=yes&token=${encodeURIComponent(await feedbackToken(slug, own.baseUrl))}`,
       });
       const statuses: number[] = [];
       for (let i = 0; i < 25; i++) statuses.push((await post()).status);
@@ -531,6 +682,65 @@ describe('did this help?', () => {
       const limited = await post();
       assert.match(await limited.text(), /しばらくしてからもう一度/);
       assert.equal(Number((await own.db.query<{ n: number }>('SELECT count(*) AS n FROM kb_feedback'))[0]!.n), 20, 'refused answers are not stored');
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('did this help? is one vote per page view, from this site only', () => {
+  const post = (slug: string, fields: Record<string, string>, headers: Record<string, string> = {}) => fetch(`${app.baseUrl}/help/articles/${slug}/feedback`, {
+    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString(),
+  });
+  const votes = (slug: string) => count('SELECT count(*) AS n FROM kb_feedback f JOIN kb_articles a ON a.id = f.article_id WHERE a.slug = $1', [slug]);
+
+  test('a POST from another site is refused and nothing is stored', async () => {
+    const { slug } = fresh('crosssite');
+    await publishArticle(slug, { title: '別サイトからの投票', body: '本文' });
+    const token = await feedbackToken(slug);
+    await assertRefusedWithoutChange(kbState, () => post(slug, { token, helpful: 'no' }, { origin: 'https://evil.example' }), { status: 403, message: /ほかのサイトから送られた回答は受け付けていません/ });
+    await assertRefusedWithoutChange(kbState, () => post(slug, { token, helpful: 'no' }, { 'sec-fetch-site': 'cross-site' }), { status: 403 });
+    await assertRefusedWithoutChange(kbState, () => post(slug, { token, helpful: 'no' }, { 'sec-fetch-site': 'same-site' }), { status: 403 });
+    await assertRefusedWithoutChange(kbState, () => post(slug, { token, helpful: 'no' }, { origin: 'null' }), { status: 403 });
+    assert.equal(await votes(slug), 0);
+    // The same token from this site's own page is accepted (the refusals did not use it up).
+    const ok = await post(slug, { token, helpful: 'yes' }, { origin: new URL(app.baseUrl).origin, 'sec-fetch-site': 'same-origin' });
+    assert.equal(ok.status, 303);
+    assert.equal(await votes(slug), 1);
+  });
+
+  test('replaying one page view\'s token stores one vote; another view may vote again', async () => {
+    const { slug } = fresh('replay');
+    await publishArticle(slug, { title: '二重投票のテスト', body: '本文' });
+    const token = await feedbackToken(slug);
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await post(slug, { token, helpful: 'no' }));
+    assert.deepEqual(answers.map((r) => r.status), [303, 303, 303, 303, 303], 'a double click still reads as thanks');
+    assert.equal(await votes(slug), 1, 'one vote for one page view');
+    const json = await fetch(`${app.baseUrl}/help/articles/${slug}/feedback`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ token, helpful: 'yes' }),
+    });
+    assert.equal(json.status, 200);
+    assert.equal(((await json.json()) as { counted: boolean }).counted, false);
+    assert.equal(await votes(slug), 1);
+    assert.equal((await post(slug, { token: await feedbackToken(slug), helpful: 'yes' })).status, 303);
+    assert.equal(await votes(slug), 2, 'a new page view is a new vote');
+  });
+
+  test('a token older than a day is refused with a way on', async () => {
+    let now = new Date('2026-03-04T01:00:00Z');
+    const own = await startApp({ demo: false, clock: () => now });
+    try {
+      const { slug } = fresh('expired');
+      await own.knowledgeBase.createArticle({ type: 'system', id: null }, { slug, lang: 'ja', category: 'trading', title: '期限のテスト', body: '本文', publish: true });
+      const token = await feedbackToken(slug, own.baseUrl);
+      now = new Date(now.getTime() + 25 * 60 * 60_000);
+      const res = await fetch(`${own.baseUrl}/help/articles/${slug}/feedback`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `helpful=yes&token=${encodeURIComponent(token)}`,
+      });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /時間がたったため/);
+      assert.equal(Number((await own.db.query<{ n: number }>('SELECT count(*) AS n FROM kb_feedback'))[0]!.n), 0);
     } finally {
       await own.stop();
     }
@@ -581,7 +791,7 @@ describe('several processes on one database', () => {
       const b = new KnowledgeBase(db, { starterArticles: starters, pollMs: 60_000 });
       await Promise.all([a.start(), b.start()]);
       assert.equal(await Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM kb_articles'))[0]!.n), 1);
-      await a.saveVersion({ type: 'system', id: null }, 'shared', { lang: 'ja', category: 'trading', title: '更新 zqsharedvault', body: '新しい本文', publish: true });
+      await a.saveVersion({ type: 'system', id: null }, 'shared', { lang: 'ja', category: 'trading', title: '更新 zqsharedvault', body: '新しい本文', baseVersion: 1, publish: true });
       assert.equal(a.search.search('zqsharedvault', { lang: 'ja' })[0]?.slug, 'shared', 'at once in the process that published');
       await eventually(async () => b.search.search('zqsharedvault', { lang: 'ja' })[0]?.slug === 'shared', 5000);
       assert.equal(b.article('shared', 'ja')?.article.title, '更新 zqsharedvault');
@@ -606,7 +816,7 @@ describe('several processes on one database', () => {
       assert.deepEqual([ra?.added, rb?.added].sort(), [0, 12]);
       assert.equal(Number((await dbs[0]!.query<{ n: number }>('SELECT count(*) AS n FROM kb_versions'))[0]!.n), 12);
       assert.equal(b.publishedCount, 12);
-      await a.saveVersion({ type: 'system', id: null }, 'pg-3', { lang: 'ja', category: 'trading', title: '更新 zqpgvault', body: '新しい本文', publish: true });
+      await a.saveVersion({ type: 'system', id: null }, 'pg-3', { lang: 'ja', category: 'trading', title: '更新 zqpgvault', body: '新しい本文', baseVersion: 1, publish: true });
       await eventually(async () => b.search.search('zqpgvault', { lang: 'ja' })[0]?.slug === 'pg-3', 5000);
       await Promise.all([a.stop(), b.stop()]);
     } finally {
@@ -663,7 +873,7 @@ describe('in a browser on a phone', () => {
   test('staff knowledge-base pages pass axe, and an editor can publish through the form', async () => {
     const { slug, word } = fresh('staffa11y');
     await publishArticle(slug, { title: 'スタッフ画面の記事', body: '本文' });
-    await editor.postJson(`/staff/kb/${slug}`, { lang: 'ja', category: 'trading', title: 'スタッフ画面の記事 第2版', body: '本文2', publish: true });
+    await editor.postJson(`/staff/kb/${slug}`, { lang: 'ja', category: 'trading', title: 'スタッフ画面の記事 第2版', body: '本文2', baseVersion: 1, publish: true });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true, locale: 'ja-JP' });
     const page = await context.newPage();
     await page.goto(`${app.baseUrl}/staff/login`);

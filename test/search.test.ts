@@ -8,7 +8,7 @@ import {
   MIN_MRR,
   unknownExpectations,
 } from '../src/help/search/evaluate.ts';
-import { EXCERPT_MAX_CHARS } from '../src/help/search/excerpt.ts';
+import { bestWindow, EXCERPT_MAX_CHARS, EXCERPT_MAX_WINDOWS, splitSentences } from '../src/help/search/excerpt.ts';
 import { articleToSearchDoc } from '../src/help/search/from-articles.ts';
 import { createArticleSearch, MAX_QUERY_CHARS, type SearchDoc } from '../src/help/search/index.ts';
 import { kanjiNumeralToNumber, normalizeText } from '../src/help/search/normalize.ts';
@@ -144,6 +144,38 @@ describe('search over a small corpus', () => {
     assert.ok(cut && [...cut.excerpt].length <= EXCERPT_MAX_CHARS, cut?.excerpt);
     assert.match(cut.excerpt, /出金の保留/);
     assert.match(cut.excerpt, /^….*…$/);
+  });
+});
+
+describe('huge and pathological text', () => {
+  test('a 50,000-character run of kanji numerals is indexed and left as written (not Infinity)', () => {
+    const numerals = '一'.repeat(50_000);
+    const folded = normalizeText(`${numerals}回`, 'ja');
+    assert.doesNotMatch(folded, /infinity/i, 'a run too long to be a number stays letters');
+    assert.equal(folded, `${numerals}回`);
+    assert.equal(normalizeText('二〇二六年と十二回', 'ja'), '2026年と12回', 'ordinary numerals still fold');
+    const search = createArticleSearch([doc('numerals', 'ja', '漢数字だらけ zqnumerals', numerals), doc('x', 'ja', '別の記事', '関係のない話。')]);
+    search.upsert(doc('numerals2', 'ja', '漢数字と回数 zqnumerals', `${'二'.repeat(50_000)}回`));
+    assert.deepEqual(slugs(search.search('zqnumerals', { lang: 'ja' })).sort(), ['numerals', 'numerals2']);
+  });
+
+  test('a 50,000-character single sentence: the excerpt finds the term at its end and folds only a few windows', () => {
+    const sentence = `${'あいうえおかきくけこ'.repeat(4_999)}出金の保留`;
+    const [prepared] = splitSentences(sentence, 'ja');
+    assert.ok(prepared && prepared.raw.length === 50_000 - 10 + 5, 'one sentence');
+    let folds = 0;
+    const counting = (text: string, lang: Lang) => {
+      folds++;
+      return normalizeText(text, lang);
+    };
+    const excerpt = bestWindow(prepared, [{ term: normalizeText('出金', 'ja'), weight: 2 }, { term: normalizeText('保留', 'ja'), weight: 1 }], 'ja', counting);
+    assert.match(excerpt, /出金の保留$/);
+    assert.ok([...excerpt].length <= EXCERPT_MAX_CHARS);
+    assert.ok(folds <= EXCERPT_MAX_WINDOWS, `${folds} windows folded`);
+    // Through the index, a match the cheap folding cannot place (a synonym) still gives an excerpt in bounds.
+    const s = createArticleSearch([doc('one', 'ja', '長い一文', `${'かきくけこ'.repeat(10_000)}引き出しの保留`), doc('x', 'ja', '別', '話。')]);
+    const [hit] = s.search('出金', { lang: 'ja' });
+    assert.ok(hit && [...hit.excerpt].length <= EXCERPT_MAX_CHARS, hit?.excerpt);
   });
 });
 

@@ -10,6 +10,7 @@ import { verifyAudit } from '../audit/audit-log.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
 import { buildApp } from '../server.ts';
 import { seedDemoTickets } from '../support/demo-tickets.ts';
+import { seedDemoNotices } from '../notices/demo-notices.ts';
 import { DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../user/accounts.ts';
 import { exportStatic } from '../public/export.ts';
 import { PublicSite, siteOptionsFromConfig } from '../public/site.ts';
@@ -72,6 +73,7 @@ async function start(demo: boolean): Promise<void> {
   }
   await site.start();
   if (demo && (await seedDemoTickets(db, desk))) process.stdout.write('  Demo support tickets loaded.\n');
+  if (demo && (await seedDemoNotices(db, new Date(), config.timeZone))) process.stdout.write('  Demo notice and terms (version 2 needs agreement at sign-in) loaded.\n');
   await app.listen({ host: config.host, port: config.port });
   process.stdout.write(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff\n`);
   const shutdown = async () => {

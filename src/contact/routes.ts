@@ -84,7 +84,19 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     const requested = query.category ?? query.type;
     const category = isTicketType(requested) ? requested : null;
     const values: ContactValues = category ? { category } : {};
-    const suggestions = contactSuggestions(opts.articles, query.q, lang, category);
+    const suggestions = contactSuggestions(opts.articles, { q: query.q }, lang, category);
+    return sendPrivatePage(reply, contactFormPage(context(lang), values, null, suggestions));
+  });
+
+  // The form's "search articles with my message" button posts the whole form here (a POST keeps the message and
+  // the address out of URLs, history and logs): the page suggests articles for the message and gives every
+  // field back. Nothing is filed or stored.
+  app.post('/contact/suggest', async (request, reply) => {
+    const body = bodyOf(request);
+    const lang = langOf(request, reply, body);
+    const values = formValues(body);
+    const category = isTicketType(values.category) ? values.category : null;
+    const suggestions = contactSuggestions(opts.articles, { message: values.body ?? '' }, lang, category);
     return sendPrivatePage(reply, contactFormPage(context(lang), values, null, suggestions));
   });
 

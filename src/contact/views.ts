@@ -39,6 +39,14 @@ function incidentBanner(c: ContactContext): SafeHtml {
   )}</div>`;
 }
 
+/**
+ * Posts the form to /contact/suggest, which shows this page again with articles for the message and fills every field in
+ * again; no ticket is filed. After the send button, so Enter in a field still sends; no validation, so an
+ * empty email does not stop a search. Works without JavaScript.
+ */
+const searchWithMessageButton = (lang: Lang) =>
+  html`<button type="submit" class="secondary" formaction="/contact/suggest" formnovalidate>${t(lang, 'contact.searchWithMessage')}</button>`;
+
 /** `suggestions`: help articles that may answer the question, shown above the form (src/help/guide). */
 export function contactFormPage(c: ContactContext, values: ContactValues = {}, error: string | null = null, suggestions: SafeHtml | null = null): string {
   const v = (k: keyof ContactValues) => values[k] ?? '';
@@ -69,6 +77,7 @@ ${TICKET_TYPES.map((type) => html`<option value="${type}"${v('category') === typ
 <input type="hidden" name="lang" value="${c.lang}">
 <input type="hidden" name="submission" value="${v('submission') || randomBytes(18).toString('base64url')}">
 <button type="submit">${t(c.lang, 'contact.submit')}</button>
+${suggestions ? searchWithMessageButton(c.lang) : ''}
 </form>`;
   return page(c, t(c.lang, 'contact.title'), '/contact', body);
 }

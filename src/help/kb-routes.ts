@@ -9,11 +9,19 @@ import { requestLang } from '../web/request-lang.ts';
 import { kbErrorMessage } from './kb/errors.ts';
 import type { KnowledgeBase } from './kb/knowledge-base.ts';
 import { articleIndexPage, articleNotFoundPage, articlePage, searchPage, type KbPageContext, type SearchResult } from './kb-views.ts';
+import { withJapaneseFallback } from './guide/articles.ts';
 import { langHref } from '../web/links.ts';
+import type { PublicSite } from '../public/site.ts';
+import { FeedbackTokens, feedbackTokenHash } from './kb/feedback-token.ts';
 
 export interface KbRoutesOptions {
   config: Config;
   knowledgeBase: KnowledgeBase;
+  /** The status page's snapshot: the live incident banner every knowledge-base page starts with. */
+  site: Pick<PublicSite, 'current'>;
+  /** A server secret the "did this help?" token key is derived from (the ticket-link key). */
+  feedbackKey: Buffer;
+  clock?: () => Date;
   /** Answers per client address per window for "did this help?" (default 20 per 10 minutes). */
   feedbackLimit?: number;
 }
@@ -44,13 +52,27 @@ const bodyOf = (request: FastifyRequest): Record<string, unknown> =>
  * pages belong to the help-center guide.
  */
 export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): void {
-  const { config, knowledgeBase: kb } = opts;
+  const { config, knowledgeBase: kb, site } = opts;
   const feedbackLimiter = new RateLimiter(opts.feedbackLimit ?? 20, FEEDBACK_WINDOW_MS);
+  const tokens = new FeedbackTokens(opts.feedbackKey, opts.clock);
+  const allowedOrigin = new URL(config.publicUrl).origin;
   const context = (lang: Lang): KbPageContext => ({
     lang,
     exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
     timeZone: config.timeZone,
+    snapshot: site.current(),
   });
+  /**
+   * A vote posted from another site (a page that makes its visitors' browsers vote) is refused: the browser
+   * says where a form came from in Origin and Sec-Fetch-Site, and when it says, it must be this site.
+   */
+  const crossSite = (request: FastifyRequest): boolean => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== allowedOrigin && origin !== `${request.protocol}://${request.host}`) return true;
+    const fetchSite = request.headers['sec-fetch-site'];
+    return fetchSite !== undefined && fetchSite !== 'same-origin';
+  };
+  const feedbackToken = (view: NonNullable<ReturnType<KnowledgeBase['article']>>) => tokens.issue(view.article.slug, view.article.lang, view.article.version);
   // Pages come from memory, so they are cheap to serve fresh: a staff edit shows on the next load.
   const sendPublic = (reply: FastifyReply, body: string, status = 200, cacheable = status === 200) =>
     reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', cacheable ? 'no-cache' : 'no-store')
@@ -71,11 +93,16 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
     }
     if (wantsJson(request)) {
       const a = view.article;
-      return reply.send({ slug: a.slug, lang: a.lang, fallback: view.fallback, category: a.category, version: a.version, title: a.title, html: view.html.value, publishedAt: a.publishedAt.toISOString() });
+      reply.header('cache-control', 'no-store');
+      return reply.send({
+        slug: a.slug, lang: a.lang, fallback: view.fallback, category: a.category, version: a.version, title: a.title, html: view.html.value,
+        publishedAt: a.publishedAt.toISOString(), feedbackToken: feedbackToken(view),
+      });
     }
     const thanks = (request.query as Record<string, unknown>).thanks;
     const thanked = thanks === 'yes' || thanks === 'no' ? thanks : null;
-    return sendPublic(reply, articlePage(context(lang), view, { thanked }), 200, !thanked);
+    // Not stored by any cache: the form's token is for this page view only.
+    return sendPublic(reply, articlePage(context(lang), view, { thanked, feedbackToken: feedbackToken(view) }), 200, false);
   });
 
   app.post<{ Params: { slug: string } }>('/help/articles/:slug/feedback', async (request, reply) => {
@@ -83,11 +110,17 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
     const ui: Lang = body.ui === 'en' || body.ui === 'ja' ? body.ui : requestLang(request, reply);
     const view = kb.article(request.params.slug, ui);
     try {
+      if (crossSite(request)) throw new KinkyuError('CSRF', { rule: 'cross_site', kb: 'true' });
       if (!view) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
       if (!feedbackLimiter.take(request.ip)) throw new KinkyuError('RATE_LIMITED', { rule: 'feedback_rate', kb: 'true' });
-      const lang = body.lang === undefined ? view.article.lang : body.lang;
-      const result = await kb.recordFeedback(request.params.slug, { lang, version: body.version, helpful: body.helpful, comment: body.comment });
-      if (wantsJson(request)) return reply.code(201).send({ ok: true, ...result });
+      const ticket = tokens.verify(view.article.slug, body.token);
+      if (ticket === 'invalid') throw new KinkyuError('VALIDATION', { field: 'token', rule: 'feedback_token', kb: 'true' });
+      if (ticket === 'expired') throw new KinkyuError('VALIDATION', { field: 'token', rule: 'feedback_expired', kb: 'true' });
+      const result = await kb.recordFeedback(view.article.slug, {
+        lang: ticket.lang, version: ticket.version, helpful: body.helpful, comment: body.comment, tokenHash: feedbackTokenHash(body.token as string),
+      });
+      // A token sent again (a double click, a replay) is answered as the first time, and not counted again.
+      if (wantsJson(request)) return reply.code(result.counted ? 201 : 200).send({ ok: true, ...result });
       const answer = body.helpful === 'no' || body.helpful === false || body.helpful === 'false' ? 'no' : 'yes';
       return reply.redirect(`${langHref(ui, `/help/articles/${view.article.slug}`, { thanks: answer })}#kb-feedback`, 303);
     } catch (err) {
@@ -96,7 +129,7 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
       if (wantsJson(request)) return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
       if (!view) return sendPublic(reply, articleNotFoundPage(context(ui)), 404);
       const comment = typeof body.comment === 'string' ? body.comment.slice(0, 1000) : '';
-      return sendPublic(reply, articlePage(context(ui), view, { error: message, comment }), err.httpStatus);
+      return sendPublic(reply, articlePage(context(ui), view, { error: message, comment, feedbackToken: feedbackToken(view) }), err.httpStatus);
     }
   });
 
@@ -119,12 +152,7 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
       }
       return results;
     };
-    let results = find(lang);
-    let japaneseFallback = false;
-    if (!results.length && lang === 'en') {
-      results = find('ja');
-      japaneseFallback = results.length > 0;
-    }
+    const { results, japaneseFallback } = withJapaneseFallback(lang, find);
     if (wantsJson(request)) {
       return reply.send({ query, japaneseFallback, results: results.map((r) => ({ slug: r.slug, lang: r.lang, title: r.title, category: r.category, excerpt: r.matchExcerpt || r.excerpt })) });
     }

@@ -5,11 +5,15 @@ import type { ArticleSummary, ArticleView } from './kb/knowledge-base.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
+import type { PageSnapshot } from '../public/snapshot.ts';
+import { liveBanner } from './guide/live.ts';
 
 export interface KbPageContext {
   lang: Lang;
   exchangeName: string;
   timeZone: string;
+  /** The status page's snapshot, for the live incident banner (null before it is first loaded). */
+  snapshot: PageSnapshot | null;
 }
 
 export const articleHref = (lang: Lang, slug: string) => langHref(lang, `/help/articles/${slug}`);
@@ -17,7 +21,9 @@ const categoryName = (lang: Lang, category: ArticleCategory) => t(lang, `kb.cate
 
 function page(c: KbPageContext, title: string, path: string, body: SafeHtml, robots?: 'noindex'): string {
   const header = html`<p class="site-name"><a href="${langHref(c.lang, '/')}">${c.exchangeName}</a></p>`;
-  return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'kb.helpCenter')}`, path, header, body, ...(robots ? { robots } : {}) }).value;
+  // The live banner comes first, as on every help page: during an incident it matters more than any article.
+  const content = html`${liveBanner(c.lang, c.timeZone, c.snapshot)}${body}`;
+  return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'kb.helpCenter')}`, path, header, body: content, ...(robots ? { robots } : {}) }).value;
 }
 
 function breadcrumb(c: KbPageContext, trail: { href?: string; label: string }[]): SafeHtml {
@@ -38,7 +44,7 @@ ${c.lang === 'en' ? html`<input type="hidden" name="lang" value="en">` : ''}
 }
 
 function summaryItem(c: KbPageContext, a: ArticleSummary): SafeHtml {
-  return html`<li><a href="${articleHref(c.lang, a.slug)}"${a.fallback ? html` lang="${a.lang}"` : ''}>${a.title}</a>${a.fallback ? html` <span class="meta">(${t(c.lang, 'kb.inJapanese')})</span>` : ''}
+  return html`<li><a href="${articleHref(c.lang, a.slug)}"${a.fallback ? html` lang="${a.lang}"` : ''}>${a.title}</a>${a.fallback ? html` <span class="meta">(${t(c.lang, a.lang === 'ja' ? 'kb.inJapanese' : 'kb.inEnglish')})</span>` : ''}
 ${a.excerpt ? html`<p class="meta"${a.fallback ? html` lang="${a.lang}"` : ''}>${a.excerpt}</p>` : ''}</li>`;
 }
 
@@ -72,6 +78,8 @@ export interface ArticlePageState {
   thanked?: 'yes' | 'no' | null;
   error?: string | null;
   comment?: string;
+  /** The signed token of this page view that the "did this help?" form sends back. */
+  feedbackToken?: string;
 }
 
 export function articlePage(c: KbPageContext, view: ArticleView, state: ArticlePageState = {}): string {
@@ -83,9 +91,8 @@ ${state.thanked === 'no' ? html`<p>${t(c.lang, 'kb.feedback.sorry')} <a href="${
     : html`<form method="post" action="/help/articles/${a.slug}/feedback" class="stack kb-feedback" id="kb-feedback" accept-charset="utf-8">
 <fieldset><legend>${t(c.lang, 'kb.feedback.question')}</legend>
 ${state.error ? html`<p class="error-box" role="alert" id="kb-feedback-error">${state.error}</p>` : ''}
-<input type="hidden" name="lang" value="${contentLang}">
+<input type="hidden" name="token" value="${state.feedbackToken ?? ''}">
 <input type="hidden" name="ui" value="${c.lang}">
-<input type="hidden" name="version" value="${a.version}">
 <div><label for="kb-comment">${t(c.lang, 'kb.feedback.comment')}</label>
 <p class="hint" id="kb-comment-hint">${t(c.lang, 'kb.feedback.commentHint')}</p>
 <textarea id="kb-comment" name="comment" maxlength="1000" rows="3" aria-describedby="kb-comment-hint${state.error ? ' kb-feedback-error' : ''}"${state.error ? html` aria-invalid="true"` : ''}>${state.comment ?? ''}</textarea></div>
@@ -97,7 +104,7 @@ ${state.error ? html`<p class="error-box" role="alert" id="kb-feedback-error">${
     { href: `${langHref(c.lang, '/help/articles')}#cat-${a.category}`, label: categoryName(c.lang, a.category) },
     { label: a.title },
   ])}
-${view.fallback ? html`<p class="notice" role="note">${t(c.lang, 'kb.article.fallback')}</p>` : ''}
+${view.fallback ? html`<p class="notice" role="note">${t(c.lang, contentLang === 'ja' ? 'kb.article.fallback' : 'kb.article.fallbackEn')}</p>` : ''}
 <article${view.fallback ? html` lang="${contentLang}"` : ''} class="kb-article">
 <h1>${a.title}</h1>
 <p class="meta">${t(c.lang, 'kb.article.updated', { time: formatDateTime(c.lang, a.publishedAt, c.timeZone) })}</p>

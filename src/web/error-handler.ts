@@ -37,22 +37,23 @@ function toKinkyuError(err: unknown): KinkyuError | null {
   return null;
 }
 
+/** A refusal as {code, message, requestId} for API clients, or a page in the visitor's language for browsers. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: KinkyuError): FastifyReply {
+  const lang = requestLang(request);
+    const message = errorMessage(lang, err);
+  if (wantsJson(request) || request.url.startsWith('/api/')) {
+    return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
+  }
+  const body = html`<h1>${t(lang, 'error.title')}</h1><p class="error-box" role="alert">${message}</p><p><a href="/">${t(lang, 'site.backToStatus')}</a></p>`;
+  return reply.code(err.httpStatus).header('content-type', 'text/html; charset=utf-8')
+    .send(layout({ lang, title: t(lang, 'error.title'), body, path: safePath(request.url), robots: 'noindex' }).value);
+}
+
 /**
- * One error handler for the whole application: every refusal becomes {code, message, requestId} for API
- * clients, or a page in the visitor's language for browsers; anything unexpected is logged and answered 500.
+ * One error handler for the whole application: every refusal goes through `sendError`; anything unexpected is
+ * logged and answered 500.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
-  const sendError = (request: FastifyRequest, reply: FastifyReply, err: KinkyuError) => {
-    const lang = requestLang(request);
-    const message = errorMessage(lang, err);
-    if (wantsJson(request) || request.url.startsWith('/api/')) {
-      return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
-    }
-    const body = html`<h1>${t(lang, 'error.title')}</h1><p class="error-box" role="alert">${message}</p><p><a href="/">${t(lang, 'site.backToStatus')}</a></p>`;
-    return reply.code(err.httpStatus).header('content-type', 'text/html; charset=utf-8')
-      .send(layout({ lang, title: t(lang, 'error.title'), body, path: safePath(request.url), robots: 'noindex' }).value);
-  };
-
   app.setErrorHandler((err, request, reply) => {
     const known = toKinkyuError(err);
     if (known) return sendError(request, reply, known);

@@ -11,7 +11,18 @@ import type { ArticleSearch, SearchHit } from '../search/types.ts';
 export const QUERY_MAX = 200;
 
 /** A search for the page to show: the cleaned query, or a refusal the page explains. */
-export type ArticleQuery = { kind: 'none' } | { kind: 'invalid' } | { kind: 'query'; text: string; hits: SearchHit[] };
+export type ArticleQuery = { kind: 'none' } | { kind: 'invalid' } | { kind: 'query'; text: string; hits: SearchHit[]; japaneseFallback: boolean };
+
+/**
+ * The reader's language first; an English reader with no English match gets the Japanese results instead
+ * (most articles are written in Japanese first), and the page says so. Shared by every article search.
+ */
+export function withJapaneseFallback<T>(lang: Lang, find: (searchLang: Lang) => T[]): { results: T[]; japaneseFallback: boolean } {
+  const results = find(lang);
+  if (results.length || lang !== 'en') return { results, japaneseFallback: false };
+  const japanese = find('ja');
+  return { results: japanese, japaneseFallback: japanese.length > 0 };
+}
 
 function safeSearch(search: ArticleSearch, query: string, lang: Lang, limit: number): SearchHit[] {
   try {
@@ -51,7 +62,15 @@ export function articleQuery(search: ArticleSearch | undefined, raw: unknown, la
     throw err;
   }
   if (text === null) return { kind: 'none' };
-  return { kind: 'query', text, hits: search ? safeSearch(search, text, lang, limit) : [] };
+  if (!search) return { kind: 'query', text, hits: [], japaneseFallback: false };
+  const { results, japaneseFallback } = withJapaneseFallback(lang, (searchLang) => safeSearch(search, text, searchLang, limit));
+  return { kind: 'query', text, hits: results, japaneseFallback };
+}
+
+/** The start of a message typed into the contact form, as a search: whitespace folded, cut to the query limit. */
+export function messageAsQuery(message: string): string {
+  const text = (message.isWellFormed() ? message : message.toWellFormed()).replace(/\uFFFD/g, '').normalize('NFC').replace(/\s+/g, ' ').trim();
+  return Array.from(text).slice(0, QUERY_MAX).join('');
 }
 
 export function articleHref(lang: Lang, slug: string): string {
@@ -69,8 +88,16 @@ function shorten(text: string): string {
 export function articleList(lang: Lang, hits: readonly SearchHit[]): SafeHtml {
   if (!hits.length) return html``;
   return html`<ul class="help-articles">${hits.map(
-    (h) => html`<li><a href="${articleHref(lang, h.slug)}">${h.title}</a>${h.excerpt ? html`<p class="hint">${shorten(h.excerpt)}</p>` : ''}</li>`,
+    (h) => {
+      const other = h.lang !== lang;
+      return html`<li><a href="${articleHref(lang, h.slug)}"${other ? html` lang="${h.lang}"` : ''}>${h.title}</a>${other ? html` <span class="meta">(${t(lang, 'kb.inJapanese')})</span>` : ''}${h.excerpt ? html`<p class="hint"${other ? html` lang="${h.lang}"` : ''}>${shorten(h.excerpt)}</p>` : ''}</li>`;
+    },
   )}</ul>`;
+}
+
+/** Said above Japanese results shown to an English reader. */
+export function japaneseFallbackNote(lang: Lang, q: ArticleQuery): SafeHtml {
+  return q.kind === 'query' && q.japaneseFallback ? html`<p class="notice" role="note">${t(lang, 'kb.search.japaneseOnly')}</p>` : html``;
 }
 
 /** A small GET search form; `hidden` fields keep the page's other choices (e.g. the contact category). */
@@ -93,5 +120,5 @@ ${lang === 'en' ? html`<input type="hidden" name="lang" value="en">` : ''}
 export function searchResults(lang: Lang, q: ArticleQuery, headingId: string): SafeHtml {
   if (q.kind !== 'query') return html``;
   return html`<section class="help-results" aria-labelledby="${headingId}"><h3 id="${headingId}">${t(lang, 'help.search.results', { q: q.text })}</h3>
-${q.hits.length ? articleList(lang, q.hits) : html`<p>${t(lang, 'help.search.none')}</p>`}</section>`;
+${japaneseFallbackNote(lang, q)}${q.hits.length ? articleList(lang, q.hits) : html`<p>${t(lang, 'help.search.none')}</p>`}</section>`;
 }

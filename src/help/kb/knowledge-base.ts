@@ -12,6 +12,7 @@ import { createArticleSearch, type ArticleSearch } from '../search/index.ts';
 import { renderArticleMarkdown } from './markdown.ts';
 import * as repo from './repository.ts';
 import type { PublishedArticle, StaffArticleSummary, VersionRow } from './repository.ts';
+import { FEEDBACK_TOKEN_TTL_MS } from './feedback-token.ts';
 import { importStarterSet, type StarterImportResult } from './starter-import.ts';
 import { SLUG_PATTERN, parseComment, parseDraft, parseLang, parseSlug, parseVersionNumber } from './validation.ts';
 
@@ -26,14 +27,14 @@ export interface KnowledgeBaseOptions {
   pollMs?: number;
 }
 
-/** An article in a list: in the reader's language, or in Japanese when it has no version in theirs. */
+/** An article in a list: in the reader's language, or in the other one when it has no version in theirs. */
 export interface ArticleSummary {
   slug: string;
   category: ArticleCategory;
   title: string;
   /** The language this title is in. */
   lang: Lang;
-  /** True when the reader asked for another language and this is the Japanese version. */
+  /** True when the article has no version in the reader's language and this is the other one. */
   fallback: boolean;
   excerpt: string;
 }
@@ -54,6 +55,8 @@ interface Entry {
 }
 
 const EXCERPT_CHARS = 110;
+/** Used feedback tokens are kept this much longer than they are valid, for clocks that disagree. */
+const TOKEN_CLOCK_SLACK_MS = 5 * 60_000;
 const RENDER_CACHE_MAX = 2000;
 
 function excerptOf(plain: string): string {
@@ -119,17 +122,27 @@ export class KnowledgeBase {
       this.options.log?.('knowledge base: the starter articles could not be read; none imported', err);
       return null;
     }
-    const result = await importStarterSet(this.db, starters, this.clock());
+    let result: StarterImportResult;
+    try {
+      result = await importStarterSet(this.db, starters, this.clock());
+    } catch (err) {
+      // The help center must come up even so: what is already stored is served, and the next start tries again.
+      this.options.log?.('knowledge base: the starter import failed; serving the articles already stored', err);
+      return null;
+    }
     if (result.skipped.length) this.options.log?.(`knowledge base: starter articles refused by validation: ${result.skipped.join(', ')}`);
     return result;
   }
 
   // ── Public reads (memory only) ───────────────────────────────────────────────────────────────────────
 
-  /** The article in `lang`, or its Japanese version (`fallback: true`) when it has none; null if not public. */
+  /**
+   * The article in `lang`, or in the other language (`fallback: true`) when it has none: Japanese first, and an
+   * article staff wrote only in English is still shown to a Japanese reader. Null if not public.
+   */
   article(slug: string, lang: Lang): ArticleView | null {
     const entry = this.bySlug.get(slug);
-    const version = entry?.versions[lang] ?? entry?.versions.ja;
+    const version = entry ? versionFor(entry, lang) : undefined;
     if (!entry || !version) return null;
     const related = this.inCategory(entry.category, lang).filter((a) => a.slug !== slug);
     return { article: version, html: this.render(version), fallback: version.lang !== lang, related };
@@ -164,7 +177,7 @@ export class KnowledgeBase {
   }
 
   private summaryOf(entry: Entry, lang: Lang): ArticleSummary | null {
-    const v = entry.versions[lang] ?? entry.versions.ja;
+    const v = versionFor(entry, lang);
     if (!v) return null;
     return { slug: entry.slug, category: entry.category, title: v.title, lang: v.lang, fallback: v.lang !== lang, excerpt: v.excerpt };
   }
@@ -181,8 +194,12 @@ export class KnowledgeBase {
 
   // ── Feedback (public) ────────────────────────────────────────────────────────────────────────────────
 
-  /** "Did this help?" for the version the reader saw (or the current one). Stores no personal data. */
-  async recordFeedback(slug: string, input: { lang: unknown; version?: unknown; helpful: unknown; comment?: unknown }): Promise<{ version: number }> {
+  /**
+   * "Did this help?" for the version the reader saw (or the current one, if theirs is newer than what is
+   * public now). `tokenHash` names the page view (a verified feedback token): a second answer with it is not
+   * stored (`counted: false`). Stores no personal data.
+   */
+  async recordFeedback(slug: string, input: { lang: unknown; version: unknown; helpful: unknown; comment?: unknown; tokenHash: string }): Promise<{ version: number; counted: boolean }> {
     const lang = parseLang(input.lang);
     const helpful = input.helpful === true || input.helpful === 'yes' || input.helpful === 'true' ? true
       : input.helpful === false || input.helpful === 'no' || input.helpful === 'false' ? false : null;
@@ -190,14 +207,16 @@ export class KnowledgeBase {
     const comment = parseComment(input.comment);
     const current = this.bySlug.get(slug)?.versions[lang];
     if (!current) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
-    let version = current.version;
-    if (input.version !== undefined && input.version !== '') {
-      const seen = parseVersionNumber(input.version);
-      // The reader may have loaded the page before an edit: their answer is about what they read.
-      if (seen <= current.version) version = seen;
-    }
-    await this.db.transaction((tx) => repo.insertFeedback(tx, { articleId: current.articleId, lang, version, helpful, comment, at: this.clock() }));
-    return { version };
+    const seen = parseVersionNumber(input.version);
+    // The reader may have loaded the page before an edit: their answer is about what they read.
+    const version = seen <= current.version ? seen : current.version;
+    const at = this.clock();
+    const counted = await this.db.transaction(async (tx) => {
+      if (!(await repo.useFeedbackToken(tx, input.tokenHash, at, new Date(at.getTime() - FEEDBACK_TOKEN_TTL_MS - TOKEN_CLOCK_SLACK_MS)))) return false;
+      await repo.insertFeedback(tx, { articleId: current.articleId, lang, version, helpful, comment, at });
+      return true;
+    });
+    return { version, counted };
   }
 
   // ── Staff (database) ─────────────────────────────────────────────────────────────────────────────────
@@ -274,21 +293,22 @@ export class KnowledgeBase {
 
   /**
    * A new version of one language of an article: published at once, or kept as a draft. `baseVersion` (the
-   * version the editor started from) refuses the save when someone else saved a newer one meanwhile.
+   * version the editor started from; 0 for a language the article does not have yet) is required and refuses
+   * the save when someone else saved a newer one meanwhile.
    */
   async saveVersion(actor: Actor, slugInput: unknown, input: Record<string, unknown>): Promise<{ slug: string; lang: Lang; version: number; published: boolean }> {
     const slug = parseSlug(slugInput);
     const draft = parseDraft(input);
     const publish = wantsPublish(input);
-    const base = input.baseVersion === undefined || input.baseVersion === '' ? null : input.baseVersion === '0' || input.baseVersion === 0 ? 0 : parseVersionNumber(input.baseVersion, 'baseVersion');
+    // Required of every client (form and JSON alike): without it a save could silently bury someone else's.
+    if (input.baseVersion === undefined || input.baseVersion === null || input.baseVersion === '') throw new KinkyuError('VALIDATION', { field: 'baseVersion', rule: 'required', kb: 'true' });
+    const base = input.baseVersion === '0' || input.baseVersion === 0 ? 0 : parseVersionNumber(input.baseVersion, 'baseVersion');
     const now = this.clock();
     const result = await this.db.transaction(async (tx) => {
       const article = await repo.findArticle(tx, slug, { lock: true });
       if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
-      if (base !== null) {
-        const [latest] = (await repo.latestVersions(tx, [article.id])).filter((v) => v.lang === draft.lang);
-        if ((latest?.version ?? 0) !== base) throw new KinkyuError('CONFLICT', { rule: 'stale', kb: 'true', version: String(latest?.version ?? 0) });
-      }
+      const [latest] = (await repo.latestVersions(tx, [article.id])).filter((v) => v.lang === draft.lang);
+      if ((latest?.version ?? 0) !== base) throw new KinkyuError('CONFLICT', { rule: 'stale', kb: 'true', version: String(latest?.version ?? 0) });
       const v = await repo.insertVersion(tx, { articleId: article.id, ...draft, state: publish ? 'published' : 'draft', authorStaffId: staffId(actor), at: now });
       // The category shown to the public changes only with a publication; a draft keeps its own.
       await repo.touchArticle(tx, article.id, publish ? { at: now, category: draft.category, withdrawn: false } : { at: now });
@@ -435,6 +455,11 @@ export class KnowledgeBase {
     this.bySlug.set(slug, entry);
     this.slugOfArticle.set(articleId, slug);
   }
+}
+
+/** The reader's language, else Japanese (the main one), else whatever is published. */
+function versionFor(entry: Entry, lang: Lang): Entry['versions'][Lang] {
+  return entry.versions[lang] ?? entry.versions.ja ?? entry.versions.en;
 }
 
 function wantsPublish(input: Record<string, unknown>): boolean {

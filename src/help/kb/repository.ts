@@ -137,9 +137,16 @@ export async function findArticle(q: Queryable, slug: string, opts: { lock?: boo
   return row ? toArticle(row) : null;
 }
 
-export async function findArticles(q: Queryable, slugs: readonly string[]): Promise<ArticleRow[]> {
+/**
+ * Articles by slug. With `lock`, the rows are locked (in id order) until the transaction ends; a staff change
+ * under way finishes first, and what is returned is the row as that change left it.
+ */
+export async function findArticles(q: Queryable, slugs: readonly string[], opts: { lock?: boolean } = {}): Promise<ArticleRow[]> {
   if (!slugs.length) return [];
-  const rows = await q.query<ArticleDbRow>('SELECT id, slug, category, edited_by_staff, withdrawn_at FROM kb_articles WHERE slug = ANY($1)', [slugs]);
+  const rows = await q.query<ArticleDbRow>(
+    `SELECT id, slug, category, edited_by_staff, withdrawn_at FROM kb_articles WHERE slug = ANY($1)${opts.lock ? ' ORDER BY id FOR UPDATE' : ''}`,
+    [slugs],
+  );
   return rows.map(toArticle);
 }
 
@@ -151,6 +158,16 @@ export async function insertArticle(
     'INSERT INTO kb_articles (id, slug, category, edited_by_staff, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)',
     [a.id, a.slug, a.category, a.editedByStaff, a.at],
   );
+}
+
+/** A starter article, unless someone created the slug meanwhile: false then (the import leaves it alone). */
+export async function insertStarterArticle(tx: Queryable, a: { id: string; slug: string; category: ArticleCategory; at: Date }): Promise<boolean> {
+  const rows = await tx.query(
+    `INSERT INTO kb_articles (id, slug, category, edited_by_staff, created_at, updated_at) VALUES ($1, $2, $3, false, $4, $4)
+     ON CONFLICT (slug) DO NOTHING RETURNING id`,
+    [a.id, a.slug, a.category, a.at],
+  );
+  return rows.length > 0;
 }
 
 /** Records a staff change: from now on the starter import leaves this article alone. */
@@ -330,6 +347,16 @@ export async function recentComments(q: Queryable, articleId: string, limit = 20
     [articleId, limit],
   );
   return rows.map((r) => ({ lang: r.lang, version: r.version, helpful: r.helpful, comment: r.comment, createdAt: new Date(r.created_at) }));
+}
+
+/**
+ * Marks a feedback token used; false when it already was (the answer is then not stored again). Tokens past
+ * their lifetime are forgotten here too: an expired token is refused before it gets this far.
+ */
+export async function useFeedbackToken(tx: Queryable, tokenHash: string, at: Date, forgetBefore: Date): Promise<boolean> {
+  await tx.query('DELETE FROM kb_feedback_tokens WHERE used_at < $1', [forgetBefore]);
+  const rows = await tx.query('INSERT INTO kb_feedback_tokens (token_hash, used_at) VALUES ($1, $2) ON CONFLICT (token_hash) DO NOTHING RETURNING token_hash', [tokenHash, at]);
+  return rows.length > 0;
 }
 
 export async function insertFeedback(

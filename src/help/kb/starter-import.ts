@@ -3,7 +3,7 @@ import type { Db } from '../../store/db.ts';
 import { newId } from '../../store/ids.ts';
 import type { StarterArticle } from '../articles/starter-set.ts';
 import type { ArticleCategory } from '../articles/categories.ts';
-import { bumpState, findArticles, insertArticle, insertVersion, latestVersions, setCurrent, setStarterCategory } from './repository.ts';
+import { bumpState, findArticles, insertStarterArticle, insertVersion, latestVersions, setCurrent, setStarterCategory } from './repository.ts';
 import { parseDraft, parseSlug } from './validation.ts';
 
 /** Any constant: every process that starts takes it, so exactly one imports while the others wait. */
@@ -48,7 +48,9 @@ export async function importStarterSet(db: Db, starters: readonly StarterArticle
 
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [KB_STARTER_LOCK]);
-    const existing = new Map((await findArticles(tx, [...bySlug.keys()])).map((a) => [a.slug, a]));
+    // Locked: a staff edit under way commits first and is seen here (edited_by_staff, its version number),
+    // and none can start on these articles until the import is done.
+    const existing = new Map((await findArticles(tx, [...bySlug.keys()], { lock: true })).map((a) => [a.slug, a]));
     const followed = [...existing.values()].filter((a) => !a.editedByStaff && !a.withdrawnAt);
     const latest = new Map((await latestVersions(tx, followed.map((a) => a.id))).map((v) => [`${v.articleId}:${v.lang}`, v]));
     let added = 0;
@@ -59,7 +61,8 @@ export async function importStarterSet(db: Db, starters: readonly StarterArticle
       if (article && (article.editedByStaff || article.withdrawnAt)) continue;
       const articleId = article?.id ?? newId();
       if (!article) {
-        await insertArticle(tx, { id: articleId, slug, category: entry.category, editedByStaff: false, at: now });
+        // Staff may create the same slug while we run: theirs wins.
+        if (!(await insertStarterArticle(tx, { id: articleId, slug, category: entry.category, at: now }))) continue;
         added++;
       } else if (article.category !== entry.category) {
         await setStarterCategory(tx, articleId, entry.category, now);

@@ -65,12 +65,17 @@ export function parseCategory(value: unknown): ArticleCategory {
   throw refuse('category', 'enum');
 }
 
+/** The whole comma-separated keywords field: room for every keyword at full length, separators and spaces. */
+export const KEYWORDS_FIELD_MAX = LIMITS.keywords * (LIMITS.keyword + 2) * 2;
+
 /** Keywords come as a JSON array or as one comma-separated form field ("出金, 送金、withdrawal"). */
 export function parseKeywords(value: unknown): string[] {
   if (value === undefined || value === null || value === '') return [];
   let parts: unknown[];
   if (typeof value === 'string') {
-    if (value.length > LIMITS.keywords * (LIMITS.keyword + 2) * 2) throw refuse('keywords', 'max', { max: String(LIMITS.keyword) });
+    if (value.length > KEYWORDS_FIELD_MAX) {
+      throw refuse('keywords', 'keywords_total', { max: String(KEYWORDS_FIELD_MAX), count: String(LIMITS.keywords), each: String(LIMITS.keyword) });
+    }
     parts = value.split(/[,、，\n]/);
   } else if (Array.isArray(value)) {
     parts = value;

@@ -20,7 +20,18 @@ const KANJI_UNITS: Readonly<Record<string, number>> = { 十: 10, 百: 100, 千: 
 
 /** Counters after which a kanji numeral is read as a number. 分 and 時 are left out: 十分 and 一時 are words. */
 const COUNTER = '段階|段|回|日|時間|年|月|か月|ヶ月|ヵ月|カ月|ケ月|箇月|週間|週|件|人|桁|秒|個|度|つ|要素|倍|割|番目|枚|台|通|点|営業日|文字';
-const KANJI_NUMERAL_BEFORE_COUNTER = new RegExp(`[〇零一二三四五六七八九十百千]+(?=${COUNTER})`, 'gu');
+// The counter is checked at the end of each run in code: a lookahead after an unbounded run backtracks
+// through every shorter run, which made a long string of numerals take seconds.
+const KANJI_NUMERAL_RUN = /[〇零一二三四五六七八九十百千]+/gu;
+const COUNTER_AT = new RegExp(`(?:${COUNTER})`, 'uy');
+
+/** Longer runs are not numbers anyone types (and would not fit a double): they stay as written. */
+const MAX_NUMERAL_CHARS = 8;
+
+function counterFollows(text: string, at: number): boolean {
+  COUNTER_AT.lastIndex = at;
+  return COUNTER_AT.test(text);
+}
 
 /** 二 → 2, 十二 → 12, 二十 → 20, 二〇二六 → 2026, 三百 → 300. */
 export function kanjiNumeralToNumber(numeral: string): number {
@@ -48,7 +59,8 @@ function foldWidthAndCase(text: string): string {
     .normalize('NFKC')
     .toLowerCase()
     .replace(CONTROL, ' ')
-    .replace(KANJI_NUMERAL_BEFORE_COUNTER, (n) => String(kanjiNumeralToNumber(n)));
+    .replace(KANJI_NUMERAL_RUN, (n: string, at: number, whole: string) =>
+      n.length <= MAX_NUMERAL_CHARS && counterFollows(whole, at + n.length) ? String(kanjiNumeralToNumber(n)) : n);
 }
 
 const SMALL_KANA: Readonly<Record<string, string>> = {

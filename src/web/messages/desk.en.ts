@@ -4,6 +4,7 @@ import type { deskJa } from './desk.ja.ts';
 export const deskEn: Record<keyof typeof deskJa, string> = {
   'site.contact': 'Contact support',
   'contact.title': 'Contact support',
+  'contact.searchWithMessage': 'Search articles with my message',
   'contact.intro': 'Tell us what happened and send. You will see a ticket number and a private link to follow your request at once, and get them by email.',
   'contact.noSecrets': 'Never write your password, two-factor codes or private keys. We will never ask for them.',
   'contact.statusNow': 'An incident is in progress: {name}. The status page has the latest news.',

@@ -2,6 +2,7 @@
 export const deskJa = {
   'site.contact': 'お問い合わせ',
   'contact.title': 'お問い合わせ',
+  'contact.searchWithMessage': 'この内容で記事を探す',
   'contact.intro': '何が起きたかを書いて送信してください。受付番号と、このお問い合わせを確認するためのリンクをすぐに表示し、メールでもお送りします。',
   'contact.noSecrets': 'パスワード、二段階認証のコード、秘密鍵は絶対に書かないでください。当社がそれらを尋ねることはありません。',
   'contact.statusNow': '現在、障害が発生しています: {name}。最新の状況はステータスページをご確認ください。',

@@ -6,6 +6,7 @@ export const kbEn: Record<keyof typeof kbJa, string> = {
   'kb.helpCenter': 'Help center',
   'kb.breadcrumb': 'You are here',
   'kb.inJapanese': 'Japanese only',
+  'kb.inEnglish': 'English only',
 
   'kb.category.emergency': 'In an emergency',
   'kb.category.account-security': 'Account security',
@@ -23,6 +24,7 @@ export const kbEn: Record<keyof typeof kbJa, string> = {
   'kb.articles.all': 'See all articles',
 
   'kb.article.fallback': 'This article is not available in English yet, so the Japanese version is shown.',
+  'kb.article.fallbackEn': 'This article is not available in Japanese yet, so the English version is shown.',
   'kb.article.updated': 'Last updated: {time}',
   'kb.article.related': 'More in "{category}"',
   'kb.article.notFoundTitle': 'Article not found',
@@ -73,8 +75,12 @@ export const kbEn: Record<keyof typeof kbJa, string> = {
   'kb.error.markup': '"{field}" cannot contain HTML tags.',
   'kb.error.slug': 'The slug must be lowercase letters and digits joined by hyphens (for example: withdrawal-pending).',
   'kb.error.enum': 'The value of "{field}" is not valid.',
+  'kb.error.keywords_total': 'The keywords field is too long (at most {max} characters in all). Use up to {count} keywords of up to {each} characters each.',
   'kb.error.count': 'Please use at most {max} search keywords.',
   'kb.error.confirm': 'To withdraw the article, tick the confirmation box.',
+  'kb.error.cross_site': 'Answers sent from another website are not accepted. Please open the article and answer there.',
+  'kb.error.feedback_token': 'This answer form cannot be used. Please reload the article and answer again.',
+  'kb.error.feedback_expired': 'This page was opened too long ago to answer from it. Please reload the article and answer again.',
   'kb.error.feedback_rate': 'Too many answers were sent in a short time. Please try again later.',
   'kb.error.slug_taken': 'An article with this slug already exists. Choose another slug or edit that article.',
   'kb.error.stale': 'Someone else saved this article after you started editing (the newest is version {version}). Reload the page and edit from the newest version.',

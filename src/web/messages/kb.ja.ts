@@ -4,6 +4,7 @@ export const kbJa = {
   'kb.helpCenter': 'ヘルプセンター',
   'kb.breadcrumb': '現在の位置',
   'kb.inJapanese': '日本語のみ',
+  'kb.inEnglish': '英語のみ',
 
   'kb.category.emergency': '緊急時の対応',
   'kb.category.account-security': 'アカウントの安全',
@@ -21,6 +22,7 @@ export const kbJa = {
   'kb.articles.all': 'すべての記事を見る',
 
   'kb.article.fallback': 'この記事には英語版がまだないため、日本語版を表示しています。',
+  'kb.article.fallbackEn': 'この記事には日本語版がまだないため、英語版を表示しています。',
   'kb.article.updated': '最終更新: {time}',
   'kb.article.related': '「{category}」のほかの記事',
   'kb.article.notFoundTitle': '記事が見つかりません',
@@ -71,8 +73,12 @@ export const kbJa = {
   'kb.error.markup': '「{field}」に HTML のタグは使えません。',
   'kb.error.slug': 'スラッグは半角英小文字・数字をハイフンでつないだ形にしてください (例: withdrawal-pending)。',
   'kb.error.enum': '「{field}」の値が正しくありません。',
+  'kb.error.keywords_total': '検索キーワード欄が長すぎます (全体で {max} 文字まで)。キーワードは {count} 個まで、1つにつき {each} 文字までです。',
   'kb.error.count': '検索キーワードは {max} 個までにしてください。',
   'kb.error.confirm': '取り下げる場合は確認のチェックを入れてください。',
+  'kb.error.cross_site': 'ほかのサイトから送られた回答は受け付けていません。記事のページを開いて、そこから回答してください。',
+  'kb.error.feedback_token': 'この回答フォームは使えません。記事のページを開き直してから回答してください。',
+  'kb.error.feedback_expired': 'ページを開いてから時間がたったため、このフォームでは回答できません。記事のページを開き直してから回答してください。',
   'kb.error.feedback_rate': '短時間に多くの回答が送られました。しばらくしてからもう一度お試しください。',
   'kb.error.slug_taken': 'このスラッグの記事はすでにあります。別のスラッグにするか、既存の記事を編集してください。',
   'kb.error.stale': 'この記事は編集を始めた後に別の人が保存しました (最新は第{version}版)。ページを開き直して最新の内容から編集してください。',
