@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actor.ts';
 import { isKinkyuError } from '../domain/errors.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
 import { errorMessage } from '../web/errors.ts';
+import { sendError } from '../web/error-handler.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import type { ConsoleContext } from './views.ts';
@@ -50,8 +51,9 @@ export function consoleContext(
 
 /**
  * Runs a change for a form or a JSON client alike. Success: `{ok: true, ...result}` for JSON, `onSuccess` for
- * a form (a 303, or a page). Refusal: JSON clients get the app's error handler ({code, message, requestId});
- * a form gets `onRefusal`'s page — the form again, with the message — under the refusal's HTTP status.
+ * a form (a 303, or a page). Refusal: JSON clients get {code, message, requestId}; a form gets `onRefusal`'s
+ * page — the form again, with the message — under the refusal's HTTP status. `scope` names the module whose
+ * messages explain its fields and rules (`kb`, `notices`).
  */
 export async function formAction<T extends Record<string, unknown>>(
   request: FastifyRequest,
@@ -60,6 +62,7 @@ export async function formAction<T extends Record<string, unknown>>(
     run: () => Promise<T>;
     onSuccess: (result: T) => Promise<FastifyReply> | FastifyReply;
     onRefusal: (lang: Lang, message: string) => Promise<string>;
+    scope?: string;
   },
 ): Promise<FastifyReply> {
   try {
@@ -67,8 +70,9 @@ export async function formAction<T extends Record<string, unknown>>(
     if (wantsJson(request)) return reply.code(200).send({ ok: true, ...result });
     return await handlers.onSuccess(result);
   } catch (err) {
-    if (!isKinkyuError(err) || wantsJson(request)) throw err;
+    if (!isKinkyuError(err)) throw err;
+    if (wantsJson(request)) return sendError(request, reply, err, handlers.scope);
     const lang = requestLang(request, reply);
-    return sendPage(reply, await handlers.onRefusal(lang, errorMessage(lang, err)), err.httpStatus);
+    return sendPage(reply, await handlers.onRefusal(lang, errorMessage(lang, err, handlers.scope)), err.httpStatus);
   }
 }

@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
-import { kbErrorMessage } from '../help/kb/errors.ts';
+import { KinkyuError } from '../domain/errors.ts';
 import type { KnowledgeBase } from '../help/kb/knowledge-base.ts';
 import { renderArticleMarkdown } from '../help/kb/markdown.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
-import { requestLang } from '../web/request-lang.ts';
-import { bodyOf, consoleContext, sendPage, staffActor, type Body } from './form-action.ts';
+import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from './form-action.ts';
 import { kbEditPage, kbHistoryPage, kbListPage, kbNewPage, kbVersionPage } from './kb-views.ts';
 import { SafeHtml } from '../web/html.ts';
 
@@ -51,29 +49,14 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
     return v === 'ja' || v === 'en' ? v : fallback;
   };
 
-  /**
-   * Runs a change for a form or a JSON client. Refusals read in the staff member's language with the
-   * knowledge base's own field names; a form is shown again with what was typed.
-   */
-  const act = async <T extends Record<string, unknown>>(
+  /** A change for a form or a JSON client; refusals read with the knowledge base's own field names. */
+  const act = <T extends Record<string, unknown>>(
     request: FastifyRequest,
     reply: FastifyReply,
     run: () => Promise<T>,
     onSuccess: (result: T) => FastifyReply | Promise<FastifyReply>,
     onRefusal: (lang: Lang, error: string) => Promise<string>,
-  ): Promise<FastifyReply> => {
-    try {
-      const result = await run();
-      if (wantsJson(request)) return reply.code(200).send({ ok: true, ...result });
-      return await onSuccess(result);
-    } catch (err) {
-      if (!isKinkyuError(err)) throw err;
-      const lang = requestLang(request, reply);
-      const message = kbErrorMessage(lang, err);
-      if (wantsJson(request)) return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
-      return sendPage(reply, await onRefusal(lang, message), err.httpStatus);
-    }
-  };
+  ): Promise<FastifyReply> => formAction(request, reply, { run, onSuccess, onRefusal, scope: 'kb' });
   const isPreview = (body: Body) => body.action === 'preview';
 
   app.get('/staff/kb', read, async (request, reply) => {
@@ -144,7 +127,7 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
       request,
       reply,
       async () => {
-        if (body.confirm !== 'yes' && body.confirm !== true) throw new KinkyuError('VALIDATION', { field: 'confirm', rule: 'confirm', kb: 'true' });
+        if (body.confirm !== 'yes' && body.confirm !== true) throw new KinkyuError('VALIDATION', { field: 'confirm', rule: 'confirm' });
         return kb.withdraw(staffActor(request), request.params.slug);
       },
       (r) => reply.redirect(`/staff/kb/${r.slug}?ok=withdrawn`, 303),

@@ -6,14 +6,13 @@ import { KinkyuError } from '../domain/errors.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { csvDocument } from '../notices/csv.ts';
 import { todayIn } from '../notices/days.ts';
-import { noticeFormAction } from '../notices/errors.ts';
 import { createNotice, getNotice, listNotices, noticeRevisions, publishNotice, updateNotice, withdrawNotice } from '../notices/notices.ts';
 import { termsDiffFor } from '../notices/public-routes.ts';
 import { pendingUsers, termsCounts } from '../notices/report.ts';
 import { createTerms, getTermsByLabel, listTermsVersions, previousTerms, publishTerms, updateTermsDraft } from '../notices/terms.ts';
 import { parseNoticeInput, parseTermsInput, parseWithdrawReason } from '../notices/validation.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
-import { bodyOf, consoleContext, sendPage, staffActor } from './form-action.ts';
+import { formAction, bodyOf, consoleContext, sendPage, staffActor } from './form-action.ts';
 import * as views from './notice-views.ts';
 
 export interface NoticeConsoleOptions {
@@ -56,7 +55,8 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   app.get('/staff/notices/new', write, async (request, reply) => sendPage(reply, views.newNoticePage(ctx(request, reply))));
 
   app.post('/staff/notices', write, async (request, reply) =>
-    noticeFormAction(request, reply, {
+    formAction(request, reply, {
+      scope: 'notices',
       run: async () => {
         const body = bodyOf(request);
         const notice = await createNotice(db, staffActor(request), parseNoticeInput(body), { publish: body.intent === 'publish', now: clock() });
@@ -78,7 +78,8 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   };
 
   app.post<{ Params: { id: string } }>('/staff/notices/:id', write, async (request, reply) =>
-    noticeFormAction(request, reply, {
+    formAction(request, reply, {
+      scope: 'notices',
       run: async () => {
         const notice = await updateNotice(db, staffActor(request), request.params.id, parseNoticeInput(bodyOf(request)), clock());
         return { id: notice.id, revision: notice.revision };
@@ -89,7 +90,8 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   );
 
   app.post<{ Params: { id: string } }>('/staff/notices/:id/publish', write, async (request, reply) =>
-    noticeFormAction(request, reply, {
+    formAction(request, reply, {
+      scope: 'notices',
       run: async () => ({ id: (await publishNotice(db, staffActor(request), request.params.id, clock())).id }),
       onSuccess: () => reply.redirect(`/staff/notices/${request.params.id}?ok=published`, 303),
       onRefusal: (lang, error) => rerenderNotice(request, reply, lang, error, false),
@@ -97,7 +99,8 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   );
 
   app.post<{ Params: { id: string } }>('/staff/notices/:id/withdraw', write, async (request, reply) =>
-    noticeFormAction(request, reply, {
+    formAction(request, reply, {
+      scope: 'notices',
       run: async () => ({ id: (await withdrawNotice(db, staffActor(request), request.params.id, parseWithdrawReason(bodyOf(request)), clock())).id }),
       onSuccess: () => reply.redirect(`/staff/notices/${request.params.id}?ok=withdrawn`, 303),
       onRefusal: (lang, error) => rerenderNotice(request, reply, lang, error, false),
@@ -111,7 +114,8 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   app.get('/staff/terms/new', write, async (request, reply) => sendPage(reply, views.newTermsPage(ctx(request, reply))));
 
   app.post('/staff/terms', write, async (request, reply) =>
-    noticeFormAction(request, reply, {
+    formAction(request, reply, {
+      scope: 'notices',
       run: async () => {
         const body = bodyOf(request);
         const version = await createTerms(db, staffActor(request), parseTermsInput(body), { publish: body.intent === 'publish', now: clock(), today: today() });
@@ -132,7 +136,8 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   app.get<{ Params: { label: string } }>('/staff/terms/:label', read, async (request, reply) => sendPage(reply, await renderVersion(request, reply)));
 
   app.post<{ Params: { label: string } }>('/staff/terms/:label', write, async (request, reply) =>
-    noticeFormAction(request, reply, {
+    formAction(request, reply, {
+      scope: 'notices',
       run: async () => ({ label: (await updateTermsDraft(db, staffActor(request), request.params.label, parseTermsInput(bodyOf(request)), clock())).label }),
       onSuccess: (r) => reply.redirect(`/staff/terms/${encodeURIComponent(r.label)}?ok=termsSaved`, 303),
       onRefusal: (lang, error) => renderVersion(request, reply, { lang, error, values: bodyOf(request) }),
@@ -140,7 +145,8 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   );
 
   app.post<{ Params: { label: string } }>('/staff/terms/:label/publish', write, async (request, reply) =>
-    noticeFormAction(request, reply, {
+    formAction(request, reply, {
+      scope: 'notices',
       run: async () => ({ label: (await publishTerms(db, staffActor(request), request.params.label, { now: clock(), today: today() })).label }),
       onSuccess: (r) => reply.redirect(`/staff/terms/${encodeURIComponent(r.label)}?ok=termsPublished`, 303),
       onRefusal: (lang, error) => renderVersion(request, reply, { lang, error }),

@@ -6,7 +6,7 @@ import { RateLimiter } from '../staff/rate-limit.ts';
 import type { Lang } from '../web/i18n.ts';
 import { t } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
-import { kbErrorMessage } from './kb/errors.ts';
+import { errorMessage } from '../web/errors.ts';
 import type { KnowledgeBase } from './kb/knowledge-base.ts';
 import { articleIndexPage, articleNotFoundPage, articlePage, searchPage, type KbPageContext, type SearchResult } from './kb-views.ts';
 import { withJapaneseFallback } from './guide/articles.ts';
@@ -110,12 +110,12 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
     const ui: Lang = body.ui === 'en' || body.ui === 'ja' ? body.ui : requestLang(request, reply);
     const view = kb.article(request.params.slug, ui);
     try {
-      if (crossSite(request)) throw new KinkyuError('CSRF', { rule: 'cross_site', kb: 'true' });
-      if (!view) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
-      if (!feedbackLimiter.take(request.ip)) throw new KinkyuError('RATE_LIMITED', { rule: 'feedback_rate', kb: 'true' });
+      if (crossSite(request)) throw new KinkyuError('CSRF', { rule: 'cross_site' });
+      if (!view) throw new KinkyuError('NOT_FOUND', { what: 'article' });
+      if (!feedbackLimiter.take(request.ip)) throw new KinkyuError('RATE_LIMITED', { rule: 'feedback_rate' });
       const ticket = tokens.verify(view.article.slug, body.token);
-      if (ticket === 'invalid') throw new KinkyuError('VALIDATION', { field: 'token', rule: 'feedback_token', kb: 'true' });
-      if (ticket === 'expired') throw new KinkyuError('VALIDATION', { field: 'token', rule: 'feedback_expired', kb: 'true' });
+      if (ticket === 'invalid') throw new KinkyuError('VALIDATION', { field: 'token', rule: 'feedback_token' });
+      if (ticket === 'expired') throw new KinkyuError('VALIDATION', { field: 'token', rule: 'feedback_expired' });
       const result = await kb.recordFeedback(view.article.slug, {
         lang: ticket.lang, version: ticket.version, helpful: body.helpful, comment: body.comment, tokenHash: feedbackTokenHash(body.token as string),
       });
@@ -125,7 +125,7 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
       return reply.redirect(`${langHref(ui, `/help/articles/${view.article.slug}`, { thanks: answer })}#kb-feedback`, 303);
     } catch (err) {
       if (!isKinkyuError(err)) throw err;
-      const message = kbErrorMessage(ui, err);
+      const message = errorMessage(ui, err, 'kb');
       if (wantsJson(request)) return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
       if (!view) return sendPublic(reply, articleNotFoundPage(context(ui)), 404);
       const comment = typeof body.comment === 'string' ? body.comment.slice(0, 1000) : '';

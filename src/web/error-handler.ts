@@ -37,10 +37,13 @@ function toKinkyuError(err: unknown): KinkyuError | null {
   return null;
 }
 
-/** A refusal as {code, message, requestId} for API clients, or a page in the visitor's language for browsers. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, err: KinkyuError): FastifyReply {
+/**
+ * A refusal as {code, message, requestId} for API clients, or a page in the visitor's language for browsers.
+ * `scope`: the module whose messages name the fields and rules (see `errorMessage`).
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: KinkyuError, scope?: string): FastifyReply {
   const lang = requestLang(request);
-    const message = errorMessage(lang, err);
+  const message = errorMessage(lang, err, scope);
   if (wantsJson(request) || request.url.startsWith('/api/')) {
     return reply.code(err.httpStatus).send({ code: err.code, message, requestId: request.id });
   }

@@ -203,10 +203,10 @@ export class KnowledgeBase {
     const lang = parseLang(input.lang);
     const helpful = input.helpful === true || input.helpful === 'yes' || input.helpful === 'true' ? true
       : input.helpful === false || input.helpful === 'no' || input.helpful === 'false' ? false : null;
-    if (helpful === null) throw new KinkyuError('VALIDATION', { field: 'helpful', rule: 'enum', kb: 'true' });
+    if (helpful === null) throw new KinkyuError('VALIDATION', { field: 'helpful', rule: 'enum' });
     const comment = parseComment(input.comment);
     const current = this.bySlug.get(slug)?.versions[lang];
-    if (!current) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
+    if (!current) throw new KinkyuError('NOT_FOUND', { what: 'article' });
     const seen = parseVersionNumber(input.version);
     // The reader may have loaded the page before an edit: their answer is about what they read.
     const version = seen <= current.version ? seen : current.version;
@@ -268,7 +268,7 @@ export class KnowledgeBase {
   async version(slugInput: unknown, langInput: unknown, versionInput: unknown): Promise<{ slug: string; version: VersionRow; html: SafeHtml }> {
     const article = await this.requireArticle(slugInput);
     const version = await repo.findVersion(this.db, article.id, parseLang(langInput), parseVersionNumber(versionInput));
-    if (!version) throw new KinkyuError('NOT_FOUND', { what: 'version', kb: 'true' });
+    if (!version) throw new KinkyuError('NOT_FOUND', { what: 'version' });
     return { slug: article.slug, version, html: renderArticleMarkdown(version.body) };
   }
 
@@ -280,7 +280,7 @@ export class KnowledgeBase {
     const now = this.clock();
     const articleId = newId();
     const result = await this.db.transaction(async (tx) => {
-      if (await repo.findArticle(tx, slug)) throw new KinkyuError('CONFLICT', { field: 'slug', rule: 'slug_taken', kb: 'true' });
+      if (await repo.findArticle(tx, slug)) throw new KinkyuError('CONFLICT', { field: 'slug', rule: 'slug_taken' });
       await repo.insertArticle(tx, { id: articleId, slug, category: draft.category, editedByStaff: true, at: now });
       const v = await repo.insertVersion(tx, { articleId, ...draft, state: publish ? 'published' : 'draft', authorStaffId: staffId(actor), at: now });
       if (publish) await repo.setCurrent(tx, articleId, draft.lang, v.id, now);
@@ -301,14 +301,14 @@ export class KnowledgeBase {
     const draft = parseDraft(input);
     const publish = wantsPublish(input);
     // Required of every client (form and JSON alike): without it a save could silently bury someone else's.
-    if (input.baseVersion === undefined || input.baseVersion === null || input.baseVersion === '') throw new KinkyuError('VALIDATION', { field: 'baseVersion', rule: 'required', kb: 'true' });
+    if (input.baseVersion === undefined || input.baseVersion === null || input.baseVersion === '') throw new KinkyuError('VALIDATION', { field: 'baseVersion', rule: 'required' });
     const base = input.baseVersion === '0' || input.baseVersion === 0 ? 0 : parseVersionNumber(input.baseVersion, 'baseVersion');
     const now = this.clock();
     const result = await this.db.transaction(async (tx) => {
       const article = await repo.findArticle(tx, slug, { lock: true });
-      if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
+      if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article' });
       const [latest] = (await repo.latestVersions(tx, [article.id])).filter((v) => v.lang === draft.lang);
-      if ((latest?.version ?? 0) !== base) throw new KinkyuError('CONFLICT', { rule: 'stale', kb: 'true', version: String(latest?.version ?? 0) });
+      if ((latest?.version ?? 0) !== base) throw new KinkyuError('CONFLICT', { rule: 'stale', version: String(latest?.version ?? 0) });
       const v = await repo.insertVersion(tx, { articleId: article.id, ...draft, state: publish ? 'published' : 'draft', authorStaffId: staffId(actor), at: now });
       // The category shown to the public changes only with a publication; a draft keeps its own.
       await repo.touchArticle(tx, article.id, publish ? { at: now, category: draft.category, withdrawn: false } : { at: now });
@@ -328,9 +328,9 @@ export class KnowledgeBase {
     const now = this.clock();
     const result = await this.db.transaction(async (tx) => {
       const article = await repo.findArticle(tx, slug, { lock: true });
-      if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
+      if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article' });
       const old = await repo.findVersion(tx, article.id, lang, from);
-      if (!old) throw new KinkyuError('NOT_FOUND', { what: 'version', kb: 'true' });
+      if (!old) throw new KinkyuError('NOT_FOUND', { what: 'version' });
       const v = await repo.insertVersion(tx, {
         articleId: article.id, lang, title: old.title, keywords: old.keywords, body: old.body, category: old.category,
         state: 'published', authorStaffId: staffId(actor), restoredFrom: old.version, at: now,
@@ -350,7 +350,7 @@ export class KnowledgeBase {
     const now = this.clock();
     const result = await this.db.transaction(async (tx) => {
       const article = await repo.findArticle(tx, slug, { lock: true });
-      if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
+      if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article' });
       const withdrawn = await repo.clearCurrent(tx, article.id);
       await repo.touchArticle(tx, article.id, { at: now, withdrawn: true });
       await audit(tx, actor, 'kb.article.withdraw', slug, { languages: withdrawn }, now);
@@ -364,7 +364,7 @@ export class KnowledgeBase {
     // A malformed slug names no article: "not found", like any other unknown one.
     const slug = typeof slugInput === 'string' && SLUG_PATTERN.test(slugInput) ? slugInput : null;
     const article = slug ? await repo.findArticle(this.db, slug) : null;
-    if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article', kb: 'true' });
+    if (!article) throw new KinkyuError('NOT_FOUND', { what: 'article' });
     return article;
   }
 
@@ -475,6 +475,6 @@ function audit(tx: Parameters<Parameters<Db['transaction']>[0]>[0], actor: Actor
 
 /** Two staff members creating the same slug at once: the second insert meets the unique constraint. */
 function rethrowSlugRace(err: unknown): never {
-  if ((err as { code?: string })?.code === '23505') throw new KinkyuError('CONFLICT', { field: 'slug', rule: 'slug_taken', kb: 'true' });
+  if ((err as { code?: string })?.code === '23505') throw new KinkyuError('CONFLICT', { field: 'slug', rule: 'slug_taken' });
   throw err;
 }

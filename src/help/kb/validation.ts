@@ -20,7 +20,7 @@ export interface ArticleDraft {
  * `kb.error.<rule>`, so the refusal reads in the staff member's language.
  */
 const refuse = (field: string, rule: string, params: Record<string, string> = {}) =>
-  new KinkyuError('VALIDATION', { field, rule, kb: 'true', ...params });
+  new KinkyuError('VALIDATION', { field, rule, ...params });
 
 // Tab and newline belong in a Markdown body; no other control character belongs anywhere.
 const CONTROL_SINGLE_LINE = /[\u0000-\u001f\u007f-\u009f]/;
