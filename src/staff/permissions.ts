@@ -14,14 +14,16 @@ export type Permission =
   | 'account.lock'
   | 'account.unlock'
   | 'kb.edit'
-  | 'notice.publish';
+  | 'notice.publish'
+  | 'subscriber.manage'
+  | 'monitor.manage';
 
 /**
  * What each role may do. Agents answer tickets but do not speak for the exchange on the status page; viewers
  * only read; the security team runs incidents (account takeovers are theirs) but not maintenance.
  */
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'staff.manage', 'ticket.view', 'ticket.write', 'account.lock', 'account.unlock', 'kb.edit', 'notice.publish'],
+  admin: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'staff.manage', 'ticket.view', 'ticket.write', 'account.lock', 'account.unlock', 'kb.edit', 'notice.publish', 'subscriber.manage', 'monitor.manage'],
   incident_commander: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'ticket.view', 'ticket.write', 'kb.edit', 'notice.publish'],
   security: ['console.view', 'incident.write', 'audit.view', 'ticket.view', 'ticket.write', 'account.lock', 'account.unlock'],
   agent: ['console.view', 'ticket.view', 'ticket.write', 'kb.edit'],

@@ -6,6 +6,8 @@ import { protectionEn } from './protection.en.ts';
 import { helpEn } from './help.en.ts';
 import { kbEn } from './kb.en.ts';
 import { noticesEn } from './notices.en.ts';
+import { notifyEn } from './notify.en.ts';
+import { monitorsEn } from './monitors.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -16,6 +18,8 @@ export const en: Record<keyof typeof ja, string> = {
   ...helpEn,
   ...kbEn,
   ...noticesEn,
+  ...notifyEn,
+  ...monitorsEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

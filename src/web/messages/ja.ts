@@ -6,6 +6,8 @@ import { protectionJa } from './protection.ja.ts';
 import { helpJa } from './help.ja.ts';
 import { kbJa } from './kb.ja.ts';
 import { noticesJa } from './notices.ja.ts';
+import { notifyJa } from './notify.ja.ts';
+import { monitorsJa } from './monitors.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -15,6 +17,8 @@ export const ja = {
   ...helpJa,
   ...kbJa,
   ...noticesJa,
+  ...notifyJa,
+  ...monitorsJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',

@@ -1,0 +1,34 @@
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../../security/secrets.ts';
+
+/**
+ * A subscriber's own links: unsubscribe (one click, RFC 8058) and manage. The token is an HMAC of the
+ * subscriber's id, so every email of a fan-out carries it without a database read, and nothing secret is stored.
+ */
+export class SubscriberLinks {
+  readonly #key: Buffer;
+  readonly #publicUrl: string;
+
+  constructor(serverKey: Buffer, publicUrl: string) {
+    // A key of its own, derived from the server key: a subscriber link can never open a ticket, nor the reverse.
+    this.#key = createHmac('sha256', serverKey).update('kinkyu subscriber links v1').digest();
+    this.#publicUrl = publicUrl.replace(/\/+$/, '');
+  }
+
+  token(subscriberId: string): string {
+    return createHmac('sha256', this.#key).update(subscriberId).digest('base64url');
+  }
+
+  verify(subscriberId: string, token: unknown): boolean {
+    return typeof token === 'string' && token.length < 100 && sameSecret(this.token(subscriberId), token);
+  }
+
+  /** GET shows a one-button page; POST (also the mail client's List-Unsubscribe-Post) unsubscribes. */
+  unsubscribeUrl(subscriberId: string): string {
+    return `${this.#publicUrl}/subscriptions/${encodeURIComponent(subscriberId)}/unsubscribe/${this.token(subscriberId)}`;
+  }
+
+  manageUrl(subscriberId: string): string {
+    return `${this.#publicUrl}/subscriptions/${encodeURIComponent(subscriberId)}/manage/${this.token(subscriberId)}`;
+  }
+}

@@ -1,0 +1,3 @@
+/** Monitors (issue 6) in Japanese. */
+export const monitorsJa = {
+};

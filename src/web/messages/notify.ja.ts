@@ -1,0 +1,3 @@
+/** Subscriptions and notifications (issue 6) in Japanese. */
+export const notifyJa = {
+};
