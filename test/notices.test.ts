@@ -586,3 +586,19 @@ function parseCsv(input: string): string[][] {
   if (field || row.length) { row.push(field); rows.push(row); }
   return rows;
 }
+
+describe('demo notices', () => {
+  test('two processes seeding an empty database at once: one seeds, the other stands back, neither fails', async () => {
+    const { seedDemoNotices } = await import('../src/notices/demo-notices.ts');
+    const fresh = await startApp();
+    try {
+      const results = await Promise.all([seedDemoNotices(fresh.db, new Date(), 'Asia/Tokyo'), seedDemoNotices(fresh.db, new Date(), 'Asia/Tokyo')]);
+      assert.deepEqual(results.filter(Boolean).length, 1, `one seeder wins: ${JSON.stringify(results)}`);
+      const [counts] = await fresh.db.query<{ terms: number; notices: number }>('SELECT (SELECT count(*) FROM terms_versions)::int AS terms, (SELECT count(*) FROM notices)::int AS notices');
+      assert.deepEqual(counts, { terms: 2, notices: 1 });
+      assert.equal(await seedDemoNotices(fresh.db, new Date(), 'Asia/Tokyo'), false, 'a later start adds nothing');
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { SYSTEM_ACTOR } from '../domain/actor.ts';
+import { isKinkyuError } from '../domain/errors.ts';
 import { createNotice } from './notices.ts';
 import { createTerms } from './terms.ts';
 import { todayIn } from './days.ts';
@@ -40,8 +41,8 @@ export async function seedDemoNotices(db: Db, now: Date, timeZone: string): Prom
   try {
     await createTerms(db, SYSTEM_ACTOR, terms('1', TERMS_V1_JA, '最初の版です。', 'The first version.', false), { publish: true, now, today });
   } catch (err) {
-    // Two processes started together on an empty database: the other one seeded (the label is unique).
-    if ((err as { code?: string }).code === '23505') return false;
+    // Two processes started together on an empty database: the other one is seeding (the label is unique).
+    if (isKinkyuError(err) && err.code === 'CONFLICT') return false;
     throw err;
   }
   await createTerms(db, SYSTEM_ACTOR, terms('2', TERMS_V2_JA,
