@@ -89,6 +89,21 @@ class Browser {
     }
     return this.follow(r);
   }
+  /** Passes a step-up on this session (sensitive changes need a recent one): a TOTP code, or the emailed code. */
+  async stepUp(email: string, secret?: string) {
+    let code: string;
+    if (secret) code = totpCode(secret, now);
+    else {
+      assert.equal((await this.post('/account/step-up/send', { action: 'address' })).status, 403);
+      const [mail] = await app.db.query<{ text_body: string }>(
+        `SELECT text_body FROM mail_outbox WHERE to_address = $1 AND subject LIKE '%操作の確認コード%' ORDER BY id DESC LIMIT 1`,
+        [email],
+      );
+      code = /確認コード: (\d{6})/.exec(mail!.text_body)![1]!;
+    }
+    const r = await this.post('/account/step-up', { action: 'address', code });
+    assert.equal(r.status, 303, r.body);
+  }
 }
 
 async function newUser(tag: string): Promise<{ email: string; id: string }> {
@@ -283,6 +298,7 @@ describe('withdrawal holds and security emails', () => {
     const { email, id } = await newUser('hold');
     const b = new Browser();
     await b.signIn(email);
+    await b.stepUp(email); // withdrawals and new addresses need a recent step-up
     const signInMail = await smtp.waitFor((m) => m.to.includes(email) && /新しい端末/.test(m.subject));
     assert.match(signInMail.text, /\/lock\//);
 
@@ -308,14 +324,21 @@ describe('withdrawal holds and security emails', () => {
     advance(24 * 3_600_000 + 1000);
     assert.equal((await b.get('/account')).location, '/account/login', 'a session lasts 12 hours');
     await b.signIn(email, 'a brand new password');
+    await b.stepUp(email);
     assert.equal((await b.post('/account/addresses', { asset: 'BTC', address: 'bc1qnewaddress0002' })).status, 303);
     const addrMail = await smtp.waitFor((m) => m.to.includes(email) && /出金先アドレスの追加/.test(m.subject));
+    // A new address soon after a password change makes detection ask for a step-up: the next withdrawal needs one again.
+    const flagged = await b.post('/account/withdrawals', { asset: 'BTC', amount: '0.2', address: 'bc1qnewaddress0002' });
+    assert.equal(flagged.status, 403);
+    assert.match(plain(flagged.body), /本人確認/);
+    await b.stepUp(email);
     const early = await b.post('/account/withdrawals', { asset: 'BTC', amount: '0.2', address: 'bc1qnewaddress0002' });
     assert.equal(early.status, 403);
     assert.match(plain(early.body), /使えません/);
     assert.equal((await b.post('/account/withdrawals', { asset: 'BTC', amount: '0.2', address: 'bc1qexampleaddress0001' })).status, 303, 'the hold itself has passed');
     advance(24 * 3_600_000 + 1000);
     await b.signIn(email, 'a brand new password');
+    await b.stepUp(email);
     assert.equal((await b.post('/account/withdrawals', { asset: 'BTC', amount: '0.2', address: 'bc1qnewaddress0002' })).status, 303);
 
     // Every notice's link is its own and works (checked without using up the others).
@@ -325,6 +348,11 @@ describe('withdrawal holds and security emails', () => {
     }
     const emailPage = await b.post('/account/email', { email: `moved-${counter}@example.jp`, current: 'a brand new password' });
     assert.equal(emailPage.status, 303);
+    // The change waits for the new address to confirm it (see user-email-change.test.ts).
+    const confirmMail = await smtp.waitFor((m) => m.to.includes(`moved-${counter}@example.jp`) && /新しいメールアドレスの確認/.test(m.subject));
+    const confirmPath = new URL(/(http:\/\/\S+\/account\/email\/confirm\/[\w-]+)/.exec(confirmMail.text)![1]!).pathname;
+    await b.get(confirmPath);
+    assert.equal((await b.post(confirmPath, { _pre: b.pre })).status, 200);
     const toOld = await smtp.waitFor((m) => m.to.includes(email) && /メールアドレスの変更/.test(m.subject));
     await smtp.waitFor((m) => m.to.includes(`moved-${counter}@example.jp`) && /メールアドレスの変更/.test(m.subject));
     // The lock link from the old address's notice locks the account (way b, served by the lock routes).
@@ -339,7 +367,8 @@ describe('withdrawal holds and security emails', () => {
     const { email } = await newUser('tfa-change');
     const b = new Browser();
     await b.signIn(email);
-    await enableTotp(b);
+    const secret1 = await enableTotp(b);
+    await b.stepUp(email, secret1); // replacing the authenticator needs a recent step-up
     const page = await b.get('/account/2fa');
     const secret2 = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replace(/ /g, '');
     assert.equal((await b.post('/account/2fa', { code: totpCode(secret2, now), current: 'wrong' })).status, 401);
@@ -369,8 +398,9 @@ describe('preparedness', () => {
     const score = async () => Number(/備えの達成度: (\d) \/ 8/.exec(plain((await b.get('/account')).body))![1]);
     await b.signIn(email);
     assert.equal(await score(), 1, 'only the fresh password');
-    await enableTotp(b);
+    const secret = await enableTotp(b);
     assert.equal(await score(), 2);
+    await b.stepUp(email, secret); // new recovery codes need a recent step-up
     await b.get('/account');
     await b.post('/account/recovery-codes', {});
     await b.get('/account');

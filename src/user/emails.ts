@@ -108,3 +108,53 @@ export function stepUpCodeMail(c: { lang: 'ja' | 'en'; exchangeName: string; cod
       `いまログインしようとしていない場合は、第三者がパスワードを知っています。パスワードを変更するか、ヘルプセンターからアカウントをロックしてください。\n\n${c.exchangeName} サポート`,
   };
 }
+
+/** A sensitive change in the security center needs one more check, and the account has no authenticator. */
+export function actionCodeMail(c: { lang: 'ja' | 'en'; exchangeName: string; code: string; minutes: number; lockLink: string }): MailText {
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] Your confirmation code`,
+      text: `A change that needs extra care was started in your security center (withdrawals, email address, two-factor settings or recovery codes). To go on, enter this code within ${c.minutes} minutes: ${c.code}\n\n` +
+        `If you did not start it, someone is signed in to your account. Lock it now (no password needed, works once):\n${c.lockLink}\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] 操作の確認コード`,
+    text: `セキュリティセンターで、確認が必要な操作 (出金、メールアドレス、二段階認証、リカバリーコードに関するもの) が始まりました。続けるには、${c.minutes}分以内に次のコードを入力してください。確認コード: ${c.code}\n\n` +
+      `お心当たりがない場合は、第三者がお客様のアカウントにログインしています。今すぐロックしてください (パスワード不要・1回限り有効):\n${c.lockLink}\n\n${c.exchangeName} サポート`,
+  };
+}
+
+/** To the new address of an email change: the link that confirms it. */
+export function emailChangeConfirmMail(c: { lang: 'ja' | 'en'; exchangeName: string; link: string; minutes: number }): MailText {
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] Confirm your new email address`,
+      text: `You asked to use this address for your ${c.exchangeName} account. The change happens only when you open this link and press the button, within ${c.minutes} minutes (the link works once):\n\n${c.link}\n\n` +
+        `After the change, withdrawals are held for a while and your previous address is told about it.\n\n` +
+        `If you did not ask for this, ignore this email: nothing changes.\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] 新しいメールアドレスの確認`,
+    text: `${c.exchangeName} のアカウントで、このアドレスへの変更が依頼されました。次のリンクを${c.minutes}分以内に開き、ボタンを押すと変更が完了します (リンクは1回だけ使えます):\n\n${c.link}\n\n` +
+      `変更後はしばらく出金が保留され、これまでのアドレスにもお知らせが届きます。\n\n` +
+      `お心当たりがない場合は、このメールを破棄してください。何も変更されません。\n\n${c.exchangeName} サポート`,
+  };
+}
+
+/** To an address that already belongs to an account, when another account asked to move to it. Nothing changes. */
+export function emailChangeTakenMail(c: { lang: 'ja' | 'en'; exchangeName: string }): MailText {
+  if (c.lang === 'en') {
+    return {
+      subject: `[${c.exchangeName}] Someone tried to use this address`,
+      text: `Someone tried to use this email address for another ${c.exchangeName} account. Nothing changed: your account and this address stay as they are, and you do not need to do anything.\n\n` +
+        `If you were trying to move another account of yours to this address: an address can belong to one account only.\n\n${c.exchangeName} Support`,
+    };
+  }
+  return {
+    subject: `[${c.exchangeName}] このメールアドレスの利用が試みられました`,
+    text: `このメールアドレスを、${c.exchangeName} の別のアカウントで使おうとする操作がありました。何も変更されていません。お客様のアカウントとこのアドレスはそのままで、対応は不要です。\n\n` +
+      `ご自身の別のアカウントをこのアドレスに移そうとした場合: 1つのメールアドレスは1つのアカウントでしか使えません。\n\n${c.exchangeName} サポート`,
+  };
+}

@@ -20,7 +20,9 @@ import { layout } from '../web/layout.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, useRecoveryCode, userDummyHash, verifyUserPassword } from './accounts.ts';
 import { BackOff } from './backoff.ts';
-import { contactVerificationMail, securityNoticeMail, stepUpCodeMail, type SecurityNotice } from './emails.ts';
+import { actionCodeMail, contactVerificationMail, emailChangeConfirmMail, emailChangeTakenMail, securityNoticeMail, stepUpCodeMail, type SecurityNotice } from './emails.ts';
+import { EMAIL_CHANGE_MINUTES, EmailChanges } from './email-change.ts';
+import { isStepUpAction, SessionStepUp, STEP_UP_ACTIONS, STEP_UP_CODE_MINUTES, type StepUpAction } from './step-up.ts';
 import { issuePasswordResetLink } from './password-reset.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
 import { sha256Hex, sameSecret } from '../security/secrets.ts';
@@ -39,9 +41,13 @@ export interface UserRoutesOptions {
   onMailQueued?: () => void;
   /** Withdrawals wait this long after a security change (WITHDRAWAL_HOLD_HOURS, default 24). */
   withdrawalHoldHours?: number;
-  /** Detection's step-up requests: a sign-in that passed the second factor satisfies them. */
   /** Detection's step-up: asked for (`required`), and satisfied by a second factor (`complete`). */
   stepUp?: { complete(accountId: string): Promise<void>; required?(accountId: string): Promise<boolean> };
+  /**
+   * Sensitive actions after sign-in (withdrawal address, withdrawal, email, 2FA change, recovery codes) need a
+   * second factor passed on this session within this many minutes (STEP_UP_MINUTES, default 10; 0: every time).
+   */
+  stepUpMinutes?: number;
   sessionHours?: number;
   /** New terms that need acknowledging stop the user at sign-in and on every page (but the lock) until they agree. */
   terms?: TermsGate;
@@ -183,14 +189,15 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     };
   }
 
-  async function createSession(reply: FastifyReply, request: FastifyRequest, accountId: string, pending2fa: boolean): Promise<string> {
+  /** `steppedUp`: the sign-in passed a second factor, which starts the session's step-up window. */
+  async function createSession(reply: FastifyReply, request: FastifyRequest, accountId: string, pending2fa: boolean, steppedUp = false): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const m = meta(request);
     const expires = new Date(now() + (pending2fa ? PENDING_MINUTES * 60_000 : sessionMs));
     await db.query(
-      `INSERT INTO user_sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, ip, country, device, pending_2fa)
-       VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8,$9)`,
-      [sha256Hex(token), accountId, randomBytes(24).toString('base64url'), clock(), expires, m.ip, m.country, m.device, pending2fa],
+      `INSERT INTO user_sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, ip, country, device, pending_2fa, stepped_up_at)
+       VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8,$9,$10)`,
+      [sha256Hex(token), accountId, randomBytes(24).toString('base64url'), clock(), expires, m.ip, m.country, m.device, pending2fa, steppedUp ? clock() : null],
     );
     reply.setCookie(cookieName, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
     return sha256Hex(token);
@@ -343,7 +350,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     );
     // A fresh session (token and CSRF token) once both factors are through: the half-signed-in one ends.
     if (pendingHash) await db.query(`UPDATE user_sessions SET revoked_at = $2 WHERE token_hash = $1`, [pendingHash, clock()]);
-    if (reply) await createSession(reply, request, accountId, false);
+    if (reply) await createSession(reply, request, accountId, false, method !== 'password');
     await db.transaction((tx) => audit(tx, request, accountId, 'user.sign_in', { method, device: m.device, country: m.country }));
     await record(request, accountId, 'sign_in', { method, newDevice: !seen });
     if (!seen) await notify(accountId, 'new_sign_in', request);
@@ -635,6 +642,7 @@ ${prep.contact && !prep.contactVerified ? html`<form method="post" action="/acco
 <div><label for="contact-email">${u(lang, 'contact.email')}</label><input id="contact-email" name="email" type="email" required></div>
 <button type="submit" class="secondary">${u(lang, 'contact.submit')}</button></form></section>
 <section aria-labelledby="email-h"><h2 id="email-h">${u(lang, 'email.title')}</h2>
+<p class="hint">${u(lang, 'email.hint')}</p>
 <form method="post" action="/account/email" class="stack">${csrfField(s)}
 <div><label for="new-email">${u(lang, 'email.new')}</label><input id="new-email" name="email" type="email" required></div>
 <div><label for="email-password">${u(lang, 'password.current')}</label><input id="email-password" name="current" type="password" autocomplete="current-password" required></div>
@@ -679,6 +687,92 @@ ${store ? html`<section aria-labelledby="wd-h"><h2 id="wd-h">${u(lang, 'withdraw
     const [c] = await db.query<{ password_hash: string }>(`SELECT password_hash FROM user_credentials WHERE account_id = $1`, [s.accountId]);
     if (!c || !(await verifyUserPassword(c.password_hash, str(value)))) throw new KinkyuError('BAD_CREDENTIALS', { rule: 'current_password' });
   };
+
+  // ---------------------------------------------------------------- step-up before sensitive actions
+
+  const envStepUpMinutes = Number(process.env.STEP_UP_MINUTES ?? 10);
+  const sessionStepUp = new SessionStepUp(db, clock, opts.stepUpMinutes ?? (Number.isFinite(envStepUpMinutes) && envStepUpMinutes >= 0 ? envStepUpMinutes : 10));
+
+  /** A second factor recently passed on this session; always a fresh one while detection has flagged the account. */
+  async function steppedUp(s: UserSession): Promise<boolean> {
+    if (await opts.stepUp?.required?.(s.accountId)) return false;
+    return sessionStepUp.allows(s.tokenHash);
+  }
+
+  const stepUpPage = (lang: Lang, s: UserSession, action: StepUpAction, o: { error?: string | null; notice?: string | null } = {}) => html`<h1>${u(lang, 'stepUp.title')}</h1>
+${o.error ? html`<p class="error-box" role="alert">${o.error}</p>` : ''}
+${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
+<p>${u(lang, 'stepUp.lead')}</p>
+${s.totpEnabled ? '' : html`<p class="notice">${u(lang, 'stepUp.emailed', { minutes: STEP_UP_CODE_MINUTES })}</p>`}
+<form method="post" action="/account/step-up" class="stack">${csrfField(s)}<input type="hidden" name="action" value="${action}">
+<div><label for="code">${s.totpEnabled ? u(lang, 'tfa.code') : u(lang, 'stepUp.emailCode')}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"></div>
+<button type="submit">${u(lang, 'tfa.submit')}</button></form>
+${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">${csrfField(s)}<input type="hidden" name="action" value="${action}"><button type="submit" class="secondary">${u(lang, 'stepUp.resend')}</button></form>`}
+<details><summary>${u(lang, 'tfa.useRecovery')}</summary>
+<form method="post" action="/account/step-up" class="stack">${csrfField(s)}<input type="hidden" name="action" value="${action}">
+<div><label for="recovery">${u(lang, 'tfa.recovery')}</label><input id="recovery" name="recovery" autocomplete="off" maxlength="20"></div>
+<button type="submit">${u(lang, 'tfa.submit')}</button></form></details>
+<p><a href="/account">${u(lang, 'back')}</a></p>
+<p class="hint">${u(lang, 'stepUp.notYou')} <a href="/account/lock">${u(lang, 'lock.button')}</a></p>`;
+
+  async function mailStepUpCode(s: UserSession, code: string): Promise<void> {
+    const lockLink = await lock.issueLockLink(s.accountId, s.email, 'step_up');
+    const mail = actionCodeMail({ lang: s.lang, exchangeName: exchangeName(s.lang), code, minutes: STEP_UP_CODE_MINUTES, lockLink });
+    await db.transaction((tx) => enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+    opts.onMailQueued?.();
+  }
+
+  /** The step-up page instead of the action; without an authenticator, a code goes to the account's address. */
+  async function askForStepUp(reply: FastifyReply, lang: Lang, s: UserSession, action: StepUpAction): Promise<FastifyReply> {
+    if (!s.totpEnabled) {
+      const code = await sessionStepUp.issueCode(s.tokenHash);
+      if (code) await mailStepUpCode(s, code);
+    }
+    return send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, action), 403);
+  }
+
+  /** A sensitive change: runs only after a recent step-up; otherwise the step-up page, and the user submits again. */
+  const withSteppedUpUser = (request: FastifyRequest, reply: FastifyReply, action: StepUpAction, fn: (s: UserSession, body: Record<string, unknown>, lang: Lang) => Promise<unknown>) =>
+    withUser(request, reply, async (s, body, lang) => ((await steppedUp(s)) ? fn(s, body, lang) : askForStepUp(reply, lang, s, action)));
+
+  app.post('/account/step-up', (request, reply) =>
+    withUser(request, reply, async (s, body, lang) => {
+      if (!isStepUpAction(body.action)) throw new KinkyuError('VALIDATION', { field: 'action' });
+      const action = body.action;
+      const page = (status: number, error: string) => send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, action, { error }), status);
+      const wait = Math.max(secondFactorFailures.waitMs(s.accountId), failuresByIp.waitMs(request.ip));
+      if (!attemptsByIp.take(request.ip) || wait > 0) return page(429, u(lang, 'rateLimited', { minutes: minutes(wait || 15 * 60_000) }));
+      let method: string | null = null;
+      if (typeof body.recovery === 'string' && body.recovery.trim()) {
+        if (await useRecoveryCode(db, s.accountId, body.recovery, clock())) method = 'recovery_code';
+      } else if (s.totpEnabled) {
+        const [c] = await db.query<{ totp_secret: string | null }>(`SELECT totp_secret FROM user_credentials WHERE account_id = $1`, [s.accountId]);
+        if (c?.totp_secret && (await verifyAndConsumeTotp(db, s.accountId, c.totp_secret, body.code, clock()))) method = 'totp';
+      } else if (await sessionStepUp.checkCode(s.tokenHash, body.code)) {
+        method = 'email_code';
+      }
+      if (!method) {
+        secondFactorFailures.fail(s.accountId);
+        failuresByIp.fail(request.ip);
+        await record(request, s.accountId, 'sign_in_failed', { reason: 'step_up' });
+        return page(401, u(lang, 'tfa.bad'));
+      }
+      secondFactorFailures.succeed(s.accountId);
+      await sessionStepUp.passed(s.tokenHash);
+      await opts.stepUp?.complete(s.accountId);
+      await db.transaction((tx) => audit(tx, request, s.accountId, 'user.step_up', { method, action }));
+      return reply.redirect(STEP_UP_ACTIONS[action], 303);
+    }));
+
+  app.post('/account/step-up/send', (request, reply) =>
+    withUser(request, reply, async (s, body, lang) => {
+      if (!isStepUpAction(body.action)) throw new KinkyuError('VALIDATION', { field: 'action' });
+      if (s.totpEnabled) return send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, body.action), 403);
+      if (!sensitiveByAccount.take(`${s.accountId}:step-up-mail`)) throw new KinkyuError('RATE_LIMITED');
+      const code = await sessionStepUp.issueCode(s.tokenHash, { force: true });
+      if (code) await mailStepUpCode(s, code);
+      return send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, body.action, { notice: u(lang, 'stepUp.resent') }), 403);
+    }));
 
   app.post('/account/sessions/revoke', (request, reply) =>
     withUser(request, reply, async (s, body) => {
@@ -761,15 +855,17 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
       secret = generateTotpSecret();
       await db.query(`UPDATE user_credentials SET totp_pending_secret = $2 WHERE account_id = $1`, [s.accountId, secret]);
     }
-    return send(reply, lang, u(lang, 'tfaSetup.title'), await totpSetupPage(lang, s, secret, null));
+    const steppedUpNow = (request.query as Record<string, unknown>).done === 'steppedUp';
+    return send(reply, lang, u(lang, 'tfaSetup.title'), await totpSetupPage(lang, s, secret, null, steppedUpNow ? u(lang, 'done.steppedUp') : null));
   });
 
-  const totpSetupPage = async (lang: Lang, s: UserSession, secret: string, error: string | null) => {
+  const totpSetupPage = async (lang: Lang, s: UserSession, secret: string, error: string | null, notice: string | null = null) => {
     const uri = totpUri(secret, exchangeName(lang), s.email);
     const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
     const needsPassword = s.totpEnabled && !s.mustReenrol2fa;
     return html`<h1>${u(lang, 'tfaSetup.title')}</h1>
 ${s.mustReenrol2fa ? html`<p class="notice" role="status">${u(lang, 'reset.tfaLead')}</p>` : ''}
+${notice ? html`<p class="flash" role="status">${notice}</p>` : ''}
 ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
 <ol class="steps"><li>${u(lang, 'tfaSetup.step1')}</li><li>${u(lang, 'tfaSetup.step2')}</li></ol>
 <p><img src="${qr}" width="240" height="240" alt="${u(lang, 'tfaSetup.qrAlt')}"></p>
@@ -787,6 +883,8 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       const [c] = await db.query<{ totp_pending_secret: string | null }>(`SELECT totp_pending_secret FROM user_credentials WHERE account_id = $1`, [s.accountId]);
       const secret = c?.totp_pending_secret;
       if (!secret) return reply.redirect('/account/2fa', 303);
+      // Replacing a working authenticator is sensitive; enrolling the first one (or again after an unlock) is not.
+      if (s.totpEnabled && !s.mustReenrol2fa && !(await steppedUp(s))) return askForStepUp(reply, lang, s, 'totp');
       if (s.totpEnabled && !s.mustReenrol2fa) await checkCurrentPassword(s, body.current);
       if (!sensitiveByAccount.take(`${s.accountId}:totp`)) throw new KinkyuError('RATE_LIMITED');
       // The new secret's code is checked against a step counter of its own: start fresh.
@@ -808,7 +906,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
     }, { allowForced: true }));
 
   app.post('/account/recovery-codes', (request, reply) =>
-    withUser(request, reply, async (s, _body, lang) => {
+    withSteppedUpUser(request, reply, 'recovery', async (s, _body, lang) => {
       const codes = await db.transaction(async (tx) => {
         const list = await newRecoveryCodes(tx, s.accountId, clock());
         await audit(tx, request, s.accountId, 'user.recovery_codes');
@@ -883,25 +981,105 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       return reply.redirect('/account?done=contactVerified', 303);
     }));
 
+  // Email change: the new address confirms it first. The answer is the same whether or not the address already
+  // has an account; only what is mailed to it differs (a link, or a notice that nothing changed).
+  const emailChanges = new EmailChanges(db, clock);
+  const emailChangesByAddress = new RateLimiter(3, 60 * 60_000, now);
+
   app.post('/account/email', (request, reply) =>
-    withUser(request, reply, async (s, body) => {
+    withSteppedUpUser(request, reply, 'email', async (s, body) => {
       if (!store) throw new KinkyuError('NOT_FOUND');
       await checkCurrentPassword(s, body.current);
       const email = str(body.email, 254).trim();
       if (!/^[^\s@<>,;:"()[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(email)) throw new KinkyuError('VALIDATION', { field: 'email', rule: 'email' });
-      if (await accounts.findAccount({ email })) throw new KinkyuError('CONFLICT', { field: 'email', rule: 'duplicate_email' });
-      const old = s.email;
-      const until = await hold(s.accountId);
-      await store.changeEmail(s.accountId, email);
-      await db.transaction((tx) => audit(tx, request, s.accountId, 'user.email_change', { from: old, to: email }));
-      await record(request, s.accountId, 'email_changed', { holdUntil: until.toISOString() });
-      // The old address hears of it too, with its own lock link: a hijacker changes the email first.
-      await notify(s.accountId, 'email_changed', request, [['→', email]], until, [old, email]);
-      return reply.redirect('/account?done=email', 303);
+      if (emailKeyOf(email) === emailKeyOf(s.email)) throw new KinkyuError('VALIDATION', { field: 'email', rule: 'email_same' });
+      // Past the limit per address, nothing more is mailed to it; the answer stays the same.
+      if (emailChangesByAddress.take(emailKeyOf(email))) await startEmailChange(request, s, email);
+      return reply.redirect('/account?done=emailSent', 303);
     }));
 
+  async function startEmailChange(request: FastifyRequest, s: UserSession, email: string): Promise<void> {
+    const owner = await accounts.findAccount({ email });
+    if (owner) {
+      const [cred] = await db.query<{ lang: string }>(`SELECT lang FROM user_credentials WHERE account_id = $1`, [owner.id]);
+      const lang: Lang = cred ? (cred.lang === 'en' ? 'en' : 'ja') : s.lang;
+      const mail = emailChangeTakenMail({ lang, exchangeName: exchangeName(lang) });
+      await db.transaction(async (tx) => {
+        await enqueueMail(tx, { to: owner.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'address_in_use' });
+      });
+    } else {
+      const token = await emailChanges.request({ accountId: s.accountId, oldEmail: s.email, newEmail: email });
+      const mail = emailChangeConfirmMail({ lang: s.lang, exchangeName: exchangeName(s.lang), link: `${config.publicUrl}/account/email/confirm/${token}`, minutes: EMAIL_CHANGE_MINUTES });
+      await db.transaction(async (tx) => {
+        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'confirmation_sent' });
+      });
+    }
+    opts.onMailQueued?.();
+  }
+
+  const emailLinkRefused = (reply: FastifyReply, lang: Lang, status: number, key: 'expired' | 'cannot' | 'rateLimited') =>
+    send(reply, lang, u(lang, 'emailConfirm.title'), html`<h1>${u(lang, 'emailConfirm.title')}</h1>
+<p class="error-box" role="alert">${key === 'rateLimited' ? u(lang, 'rateLimited', { minutes: 15 }) : u(lang, `emailConfirm.${key}`)}</p>
+<p><a href="/account">${u(lang, 'back')}</a></p>`, status);
+
+  /** A pending change still applies while the account is open, still at the address it was asked from, and the new one free. */
+  async function emailChangeStillApplies(change: { accountId: string; oldEmail: string; newEmail: string }): Promise<boolean> {
+    const account = await accounts.findAccount({ accountId: change.accountId });
+    if (!account || account.locked || emailKeyOf(account.email) !== emailKeyOf(change.oldEmail)) return false;
+    const [locked] = await db.query(`SELECT 1 FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL LIMIT 1`, [change.accountId]);
+    if (locked) return false;
+    return !(await accounts.findAccount({ email: change.newEmail }));
+  }
+
+  // The link only shows a button: mail scanners open links, and opening one must not change anything.
+  app.get<{ Params: { token: string } }>('/account/email/confirm/:token', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    reply.header('referrer-policy', 'no-referrer');
+    const change = store ? await emailChanges.find(request.params.token) : null;
+    if (!change) return emailLinkRefused(reply, lang, 404, 'expired');
+    const pre = preToken(request, reply);
+    return send(reply, lang, u(lang, 'emailConfirm.title'), html`<h1>${u(lang, 'emailConfirm.title')}</h1>
+<p>${u(lang, 'emailConfirm.lead', { email: change.newEmail })}</p>
+<p class="hint">${u(lang, 'emailConfirm.hold', { hours: holdMs / 3_600_000 })}</p>
+<form method="post" action="/account/email/confirm/${request.params.token}" class="stack"><input type="hidden" name="_pre" value="${pre}">
+<button type="submit">${u(lang, 'emailConfirm.submit')}</button></form>`);
+  });
+
+  app.post<{ Params: { token: string } }>('/account/email/confirm/:token', async (request, reply) => {
+    const lang = requestLang(request, reply);
+    reply.header('referrer-policy', 'no-referrer');
+    checkPre(request);
+    const token = request.params.token;
+    if (!attemptsByIp.take(request.ip)) return emailLinkRefused(reply, lang, 429, 'rateLimited');
+    const change = store ? await emailChanges.find(token) : null;
+    if (!store || !change) return emailLinkRefused(reply, lang, 404, 'expired');
+    if (!(await emailChangeStillApplies(change))) {
+      await emailChanges.claim(token);
+      return emailLinkRefused(reply, lang, 409, 'cannot');
+    }
+    // The hold first: if the exchange cannot take it, the link stays unused and nothing changes.
+    const until = await hold(change.accountId);
+    if (!(await emailChanges.claim(token))) return emailLinkRefused(reply, lang, 404, 'expired');
+    try {
+      await store.changeEmail(change.accountId, change.newEmail);
+    } catch (err) {
+      // Taken in the meantime (the address is unique).
+      if ((err as { code?: string })?.code === '23505') return emailLinkRefused(reply, lang, 409, 'cannot');
+      throw err;
+    }
+    await db.transaction((tx) => audit(tx, request, change.accountId, 'user.email_change', { from: change.oldEmail, to: change.newEmail }));
+    await record(request, change.accountId, 'email_changed', { holdUntil: until.toISOString() });
+    // The old address hears of it too, with its own lock link: a hijacker changes the email first.
+    await notify(change.accountId, 'email_changed', request, [['→', change.newEmail]], until, [change.oldEmail, change.newEmail]);
+    return send(reply, lang, u(lang, 'emailConfirm.doneTitle'), html`<h1>${u(lang, 'emailConfirm.doneTitle')}</h1>
+<p class="flash" role="status">${u(lang, 'done.email')}</p>
+<p><a href="/account">${u(lang, 'back')}</a></p>`);
+  });
+
   app.post('/account/addresses', (request, reply) =>
-    withUser(request, reply, async (s, body) => {
+    withSteppedUpUser(request, reply, 'address', async (s, body) => {
       if (!store) throw new KinkyuError('NOT_FOUND');
       const asset = str(body.asset, 10).trim().toUpperCase();
       const address = str(body.address, 120).trim();
@@ -916,7 +1094,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
     }));
 
   app.post('/account/withdrawals', (request, reply) =>
-    withUser(request, reply, async (s, body) => {
+    withSteppedUpUser(request, reply, 'withdrawal', async (s, body) => {
       if (!store) throw new KinkyuError('NOT_FOUND');
       const asset = str(body.asset, 10).trim().toUpperCase();
       const amount = str(body.amount, 30).trim();
