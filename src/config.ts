@@ -1,5 +1,9 @@
 import type { Lang } from './web/i18n.ts';
 import { parseBusinessCalendarConfig, type BusinessCalendarConfig } from './domain/business-calendar.ts';
+import { parseSubscriptionConfig, type SubscriptionConfig } from './notify/subscriptions/config.ts';
+import { parseXConfig, type XConfig } from './notify/senders/x-config.ts';
+import { parseFanoutConfig, type FanoutConfig } from './notify/fanout/config.ts';
+import { parseMonitorSettings, type MonitorSettings } from './monitoring/settings.ts';
 
 /** Everything an operator can set, read once from the environment. */
 export interface Config {
@@ -53,6 +57,14 @@ export interface Config {
   exchangeCoreTimeoutMs: number;
   /** Also serve the reference store as an exchange core on this app (a demo of the split; needs the secret). */
   serveReferenceCore: boolean;
+  /** Public subscriptions (issue 6): WEBHOOK_ALLOW_LOCAL, SLACK_WEBHOOK_PREFIX, SUBSCRIBE_* (src/notify/subscriptions/config.ts). */
+  subscriptions: SubscriptionConfig;
+  /** Posting updates to the exchange's X account: X_API_URL, X_CONSUMER_KEY/SECRET, X_ACCESS_TOKEN/SECRET, X_LANG. */
+  x: XConfig;
+  /** Durable fan-out tuning: FANOUT_EMAIL_CONNECTIONS / _CONCURRENCY / _PER_SECOND, FANOUT_SMTP_URL, FANOUT_LEASE_MS… (src/notify/fanout/config.ts). */
+  fanout: FanoutConfig;
+  /** Monitors: MONITORS_ENABLED, MONITOR_INCIDENT_POLICY (draft|publish), MONITOR_POLL_MS, MONITOR_MIN_INTERVAL_S, MONITOR_RETENTION_DAYS, BITBANK_API_URL. */
+  monitors: MonitorSettings;
 }
 
 function env(name: string, fallback: string): string {
@@ -97,6 +109,10 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     exchangeCoreSecret: process.env.EXCHANGE_CORE_SECRET || undefined,
     exchangeCoreTimeoutMs: Number(env('EXCHANGE_CORE_TIMEOUT_MS', '5000')),
     serveReferenceCore: env('SERVE_REFERENCE_CORE', 'false') === 'true',
+    subscriptions: parseSubscriptionConfig(process.env),
+    x: parseXConfig(process.env),
+    fanout: parseFanoutConfig(process.env),
+    monitors: parseMonitorSettings(process.env),
     ...overrides,
   };
 }

@@ -40,13 +40,21 @@ import { registerHelpCenter } from './help/guide/routes.ts';
 import { KnowledgeBase } from './help/kb/knowledge-base.ts';
 import { registerKbRoutes } from './help/kb-routes.ts';
 import { registerKbConsole } from './console/kb-routes.ts';
+import { MonitorService } from './monitoring/service.ts';
+import { registerMonitorConsole } from './console/monitor-routes.ts';
+import { registerSubscriptions } from './notify/subscribe-routes.ts';
+import { startFanout, type Fanout } from './notify/fanout/service.ts';
+import { emailSenderFromConfig } from './notify/email/from-config.ts';
+import { SubscriberLinks } from './notify/subscriptions/links.ts';
+import { channelSendersFromConfig } from './notify/senders/from-config.ts';
 
 /**
  * Secret links never reach the logs: `/tickets/<id>/<token>` → `/tickets/<id>/…`, `/lock/<token>` → `/lock/…`,
  * `/terms/ack/<token>` likewise.
  */
 export function maskSecrets(url: string): string {
-  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…').replace(/^(\/lock\/)[^/?#]+/, '$1…').replace(/^(\/terms\/ack\/)[^/?#]+/, '$1…');
+  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…').replace(/^(\/lock\/)[^/?#]+/, '$1…').replace(/^(\/terms\/ack\/)[^/?#]+/, '$1…')
+    .replace(/^(\/subscriptions\/(?:confirm|[^/?#]+\/(?:unsubscribe|manage))\/)[^/?#]+/, '$1…');
 }
 
 /** Bodies larger than this are refused before parsing: no form or update needs more. */
@@ -72,6 +80,10 @@ export interface App {
   notices: NoticeCenter;
   /** Help-center articles: published versions, the search index (`knowledgeBase.search`), staff edits. */
   knowledgeBase: KnowledgeBase;
+  /** Monitors: the runner of this process (`runDue()`), incident proposals (`publish`, `acceptResolve`, `dismiss`). */
+  monitors: MonitorService;
+  /** Durable fan-out of public updates to subscribers: `kick()`, `drain()` (tests), `progress(updateId)`. */
+  fanout: Fanout;
   close(): Promise<void>;
 }
 
@@ -90,6 +102,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const { config, db } = opts;
   const site = new PublicSite(db, { ...siteOptionsFromConfig(config), ...(opts.clock ? { clock: opts.clock } : {}) });
   const commands = new StatusCommands(db, opts.clock);
+  const monitors = new MonitorService({
+    db, commands, policy: config.monitors.incidentPolicy, retentionDays: config.monitors.retentionDays,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    log: (msg, err) => app.log.warn({ err }, msg),
+  });
   const cookieName = config.secureCookies ? '__Host-kinkyu_staff' : 'kinkyu_staff';
 
   const app = Fastify({
@@ -185,9 +202,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     log: mailLog,
     ...config.mailSender,
   });
+  const subscriberLinks = new SubscriberLinks(await loadLinkKey(db, config.secret), config.publicUrl);
+  const fanoutLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
+  const emailSender = emailSenderFromConfig(config, subscriberLinks, fanoutLog);
+  const channelSenders = await channelSendersFromConfig({ db, config, links: subscriberLinks, onMailQueued: () => mail.kick(), log: fanoutLog, clock });
+  const fanout = startFanout(db, {
+    senders: [...(emailSender ? [emailSender] : []), ...channelSenders],
+    snapshot: () => site.current(),
+    refreshSnapshot: () => site.refresh(),
+    log: fanoutLog,
+    ...config.fanout,
+  });
 
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
-  registerConsole(app, { db, config, commands, cookieName, desk });
+  registerConsole(app, { db, config, commands, cookieName, desk, openProposals: () => monitors.listProposals({ open: true }), deliveryProgress: (id) => fanout.progress(id) });
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
   registerTeam(app, { db, config });
@@ -197,6 +225,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerAccountRoutes(app, { db, config, accounts, lock, kickMail: () => mail.kick() });
   registerKbRoutes(app, { config, knowledgeBase, site, clock, feedbackKey: await loadLinkKey(db, config.secret) });
   registerKbConsole(app, { config, knowledgeBase });
+  registerMonitorConsole(app, { db, config, monitors, clock });
   const notices = new NoticeCenter({
     db, accounts, clock, timeZone: config.timeZone, publicUrl: config.publicUrl, mailDomain: mailDomain(config.mailFrom),
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn }, onMailQueued: () => mail.kick(),
@@ -204,6 +233,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   registerNoticeConsole(app, { db, config, accounts, clock });
   registerNoticePublicRoutes(app, { db, config, site, accounts, clock });
+  registerSubscriptions(app, { db, config, site, clock, linkKey: await loadLinkKey(db, config.secret), onMailQueued: () => mail.kick() });
   registerErrorHandling(app);
   registerPublicRoutes(app, { db, config, site });
   registerUserRoutes(app, {
@@ -231,6 +261,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     notices.runReminders().catch((err) => app.log.warn({ err }, 'terms reminder run failed'));
   }, 60_000);
   termsReminders.unref();
+  // Every process runs a monitor runner; the database hands each due monitor to one of them per interval.
+  if (config.monitors.enabled) monitors.start(config.monitors.pollMs);
 
   const exportSettled = config.exportDir
     ? exportOnChange(site, config.exportDir, { minGapMs: 2000, log: (err) => app.log.warn({ err }, 'static export failed') })
@@ -249,10 +281,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     detector,
     knowledgeBase,
     notices,
+    fanout,
+    monitors,
     async close() {
+      await monitors.stop();
       clearInterval(scheduler);
       clearInterval(termsReminders);
       await notices.settled();
+      await fanout.stop();
       await mail.stop();
       await exportSettled();
       await site.stop();

@@ -18,6 +18,8 @@ import { requestLang } from '../web/request-lang.ts';
 import * as views from './views.ts';
 import type { ConsoleContext } from './views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from './form-action.ts';
+import { deliveryProgressFor, type DeliveryProgressLookup } from './delivery-views.ts';
+import type { Proposal } from '../monitoring/service.ts';
 
 
 export interface ConsoleOptions {
@@ -27,6 +29,10 @@ export interface ConsoleOptions {
   cookieName: string;
   /** When the support desk runs: resolving an incident can solve its linked tickets. */
   desk?: SupportDesk;
+  /** The fan-out's delivery progress per update, shown on the incident page. */
+  deliveryProgress?: DeliveryProgressLookup;
+  /** Open incident proposals from monitors, listed on the dashboard. */
+  openProposals?: () => Promise<Proposal[]>;
 }
 
 const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
@@ -140,8 +146,10 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
 
   app.get('/staff', { config: { permission: 'console.view' } }, async (request, reply) => {
-    const [incidents, components] = await Promise.all([listIncidentsForPage(db, { recentLimit: 10 }), listComponents(db)]);
-    return sendPage(reply, views.dashboardPage(ctx(request, reply), { incidents, components }));
+    const [incidents, components, proposals] = await Promise.all([
+      listIncidentsForPage(db, { recentLimit: 10 }), listComponents(db), opts.openProposals?.() ?? Promise.resolve(undefined),
+    ]);
+    return sendPage(reply, views.dashboardPage(ctx(request, reply), { incidents, components, ...(proposals ? { proposals } : {}) }));
   });
 
   app.get('/staff/incidents/new', { config: { permission: 'incident.write' } }, async (request, reply) =>
@@ -172,7 +180,8 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
 
     app.get<{ Params: { id: string } }>(`/staff/${kind}/:id`, { config: { permission: 'console.view' } }, async (request, reply) => {
       const incident = await load(request.params.id);
-      return sendPage(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db)));
+      const deliveries = await deliveryProgressFor(incident, opts.deliveryProgress);
+      return sendPage(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db), undefined, deliveries));
     });
 
     app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { config: { permission: writePermission } }, async (request, reply) => {

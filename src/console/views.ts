@@ -14,6 +14,10 @@ import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
 import type { StaffPrincipal } from '../staff/accounts.ts';
 import { can } from '../staff/permissions.ts';
+import type { FanoutProgress } from '../notify/fanout/types.ts';
+import { deliveryProgressView } from './delivery-views.ts';
+import type { Proposal } from '../monitoring/service.ts';
+import { proposalsBlock } from './monitor-views.ts';
 
 export interface ConsoleContext {
   lang: Lang;
@@ -39,6 +43,8 @@ ${can(c.staff.role, 'maintenance.write') ? html`<li><a href="/staff/maintenances
 <li><a href="/staff/kb">${t(c.lang, 'kb.nav')}</a></li>
 ${can(c.staff.role, 'account.lock') ? html`<li><a href="/staff/accounts">${t(c.lang, 'acct.nav')}</a></li>` : ''}
 <li><a href="/staff/notices">${t(c.lang, 'notices.staff.nav')}</a></li>
+<li><a href="/staff/subscribers">${t(c.lang, 'notify.staff.nav')}</a></li>
+<li><a href="/staff/monitors">${t(c.lang, 'monitor.nav')}</a></li>
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 'staff.audit')}</a></li>` : ''}
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/security/alerts">${t(c.lang, 'detection.alerts')}</a></li>` : ''}
 ${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang, 'staff.team')}</a></li>` : ''}
@@ -91,14 +97,14 @@ ${COMPONENT_STATUSES.map((s) => html`<option value="${s}"${current === s ? html`
   return html`<fieldset><legend>${t(c.lang, 'field.componentStatuses')}</legend><div class="grid-2">${ordered.map(field)}</div></fieldset>`;
 }
 
-export function dashboardPage(c: ConsoleContext, data: { incidents: Incident[]; components: Component[] }): string {
+export function dashboardPage(c: ConsoleContext, data: { incidents: Incident[]; components: Component[]; proposals?: Proposal[] }): string {
   const open = data.incidents.filter((i) => i.kind === 'incident' && isIncidentOpen(i.status));
   const maint = data.incidents.filter((i) => i.kind === 'maintenance' && isIncidentOpen(i.status));
   const row = (i: Incident) => html`<li><a href="/staff/${i.kind === 'maintenance' ? 'maintenances' : 'incidents'}/${i.id}">${iname(c, i)}</a>
 <p class="meta">${i.kind === 'incident' ? html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · ` : ''}${statusText(c, i, i.status)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
   const closed = data.incidents.filter((i) => i.kind === 'incident' && !isIncidentOpen(i.status)).slice(0, 10);
   const degraded = data.components.filter((x) => !x.isGroup && x.status !== 'operational');
-  const body = html`<h2>${t(c.lang, 'staff.openIncidents')}</h2>
+  const body = html`${data.proposals ? proposalsBlock(c, data.proposals) : ''}<h2>${t(c.lang, 'staff.openIncidents')}</h2>
 ${open.length ? html`<ul class="history">${open.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noOpenIncidents')}</p>`}
 <h2>${t(c.lang, 'staff.maintenances')}</h2>
 ${maint.length ? html`<ul class="history">${maint.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noMaintenances')}</p>`}
@@ -133,7 +139,10 @@ ${componentStatusFields(c, components, values, new Set())}
   return shell(c, t(c.lang, 'staff.declareIncident'), '/staff/incidents/new', body);
 }
 
-export function incidentPage(c: ConsoleContext, i: Incident, components: Component[], values?: FormValues): string {
+/** `deliveries`: fan-out progress per public update (sent / pending / failed per channel), when known. */
+export function incidentPage(
+  c: ConsoleContext, i: Incident, components: Component[], values?: FormValues, deliveries?: ReadonlyMap<string, FanoutProgress>,
+): string {
   const isMaint = i.kind === 'maintenance';
   const statuses: readonly string[] = isMaint ? MAINTENANCE_STATUSES : INCIDENT_STATUSES;
   const currentStatus = val(values, 'status') || i.status;
@@ -177,6 +186,7 @@ ${canWrite ? html`<details><summary>${t(c.lang, 'staff.editUpdate')}</summary>
 <div><button type="submit" class="secondary">${t(c.lang, 'staff.save')}</button></div>
 </form></details>` : ''}
 ${u.affectedComponents.length ? html`<p class="meta">${u.affectedComponents.map((a) => `${componentLabel(c, components, a.code, a.name)}: ${t(c.lang, `component.${a.old_status}`)} → ${t(c.lang, `component.${a.new_status}`)}`).join(' / ')}</p>` : ''}
+${deliveryProgressView(c.lang, u.id, deliveries?.get(u.id))}
 </li>`)}</ol>`;
   return shell(c, iname(c, i), `/staff/${base}/${i.id}`, body);
 }

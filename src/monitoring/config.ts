@@ -31,7 +31,9 @@ const bad = (field: string, rule: string) => new KinkyuError('VALIDATION', { fie
 function int(value: unknown, field: string, min: number, max: number, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw bad(field, `integer ${min}-${max}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new KinkyuError('VALIDATION', { field, rule: 'integer', min: String(min), max: String(max) });
+  }
   return n;
 }
 

@@ -49,6 +49,7 @@ export function footer(c: PageContext): SafeHtml {
 <li><a href="/api/v2/summary.json${q}">${t(c.lang, 'site.api')}</a></li>
 <li><a href="${c.officialXUrl}" rel="noopener">X</a></li>
 <li><a href="${c.snapshot.page.url}/contact${q}">${t(c.lang, 'site.contact')}</a></li>
+<li><a href="/subscribe${q}">${t(c.lang, 'notify.subscribeLink')}</a></li>
 </ul>
 <p>${t(c.lang, 'site.poweredBy')}</p>
 </footer>`;
@@ -144,6 +145,7 @@ export function renderStatusPage(c: PageContext): string {
 <h1 class="banner-title">${t(c.lang, `indicator.${s.indicator}`)}</h1>
 ${advice}
 </section>
+<p class="subscribe-link"><a href="/subscribe${langQuery(c)}">${t(c.lang, 'notify.subscribeLink')}</a></p>
 ${open.length ? html`<section aria-labelledby="active-h"><h2 id="active-h">${t(c.lang, 'page.activeIncidents')}</h2>
 ${open.map((i) => incidentCard(c, i))}</section>` : ''}
 ${active.length ? html`<section aria-labelledby="maint-active-h"><h2 id="maint-active-h">${t(c.lang, 'page.activeMaintenance')}</h2>

@@ -6,6 +6,7 @@ import { pageIndicator, type Indicator } from '../domain/rollup.ts';
 import { dayWindow, startOfZonedDay, uptimeHistory, type StatusChange, type UptimeHistory } from '../domain/uptime.ts';
 import { listComponents, listIncidentsForPage, pageVersion, statusHistorySince } from '../status/repository.ts';
 import { listPublishedNotices, type Notice } from '../notices/notices.ts';
+import { monitorHoursByComponent, withMonitorChecks, type MonitorHour } from '../monitoring/uptime-bars.ts';
 
 export const UPTIME_DAYS = 90;
 /** How many closed incidents (and, separately, maintenances) the page and API keep at hand. */
@@ -49,11 +50,12 @@ export async function loadSnapshot(db: Db, page: PageInfo, now: Date): Promise<P
     const components = await listComponents(tx);
     const incidents = await listIncidentsForPage(tx, { recentLimit: RECENT_LIMIT });
     const history = await statusHistorySince(tx, windowStart);
+    const monitorChecks = await monitorHoursByComponent(tx, windowStart);
     const ids = await tx.query<{ id: string }>('SELECT id FROM incidents');
     const notices = await listPublishedNotices(tx, NOTICES_LIMIT);
     const noticeIds = await tx.query<{ id: string }>(`SELECT id FROM notices WHERE status <> 'draft'`);
     return {
-      version, changedAt, components, incidents, history, knownIds: new Set(ids.map((r) => r.id)),
+      version, changedAt, components, incidents, history, monitorChecks, knownIds: new Set(ids.map((r) => r.id)),
       notices, knownNoticeIds: new Set(noticeIds.map((r) => r.id)),
     };
   });
@@ -66,6 +68,8 @@ export type SnapshotInput = Pick<PageSnapshot, 'version' | 'changedAt' | 'loaded
   knownNoticeIds?: Set<string>;
   /** Status changes per component since the window start, with the last one before it. */
   history: Map<string, StatusChange[]>;
+  /** Hourly monitor checks per bound component (src/monitoring/uptime-bars.ts): they can lower a day's uptime. */
+  monitorChecks?: Map<string, MonitorHour[]>;
 };
 
 export function buildSnapshot(input: SnapshotInput): PageSnapshot {
@@ -79,14 +83,14 @@ export function buildSnapshot(input: SnapshotInput): PageSnapshot {
     if (c.isGroup) continue;
     uptime.set(
       c.id,
-      uptimeHistory({
+      withMonitorChecks(uptimeHistory({
         changes: input.history.get(c.id) ?? [],
         createdAt: c.createdAt,
         now: input.loadedAt,
         days: UPTIME_DAYS,
         timeZone: input.page.timeZone,
         window,
-      }),
+      }), input.monitorChecks?.get(c.id), window, c.createdAt, input.loadedAt),
     );
   }
   const indicator = pageIndicator({
@@ -94,7 +98,7 @@ export function buildSnapshot(input: SnapshotInput): PageSnapshot {
     componentStatuses: input.components.filter((c) => !c.isGroup).map((c) => c.status),
     maintenanceInProgress: maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying'),
   });
-  const { history: _history, ...rest } = input;
+  const { history: _history, monitorChecks: _monitorChecks, ...rest } = input;
   const notices = input.notices ?? [];
   return {
     ...rest, incidents, maintenances, uptime, indicator, knownIds: input.knownIds ?? new Set(input.incidents.map((i) => i.id)),

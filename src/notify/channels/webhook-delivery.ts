@@ -9,6 +9,8 @@ export interface WebhookRequest {
   secret: string | readonly string[];
   updateId: string;
   subscriberId: string;
+  /** The fan-out's key for this delivery; defaults to `${updateId}:${subscriberId}`. */
+  idempotencyKey?: string;
   now?: () => Date;
   /** A 2xx must arrive within this time (Statuspage: 30 s). */
   timeoutMs?: number;
@@ -18,12 +20,12 @@ export interface WebhookRequest {
 export const WEBHOOK_USER_AGENT = 'kinkyu-webhook/1';
 
 /** The headers of one attempt; a retry gets a fresh timestamp but the same idempotency key. */
-export function webhookHeaders(req: Pick<WebhookRequest, 'body' | 'secret' | 'updateId' | 'subscriberId'>, now: Date): Record<string, string> {
+export function webhookHeaders(req: Pick<WebhookRequest, 'body' | 'secret' | 'updateId' | 'subscriberId' | 'idempotencyKey'>, now: Date): Record<string, string> {
   return {
     'content-type': 'application/json; charset=utf-8',
     'user-agent': WEBHOOK_USER_AGENT,
     [SIGNATURE_HEADER.toLowerCase()]: signatureHeader(req.secret, req.body, now),
-    [IDEMPOTENCY_HEADER.toLowerCase()]: idempotencyKey(req.updateId, req.subscriberId),
+    [IDEMPOTENCY_HEADER.toLowerCase()]: req.idempotencyKey ?? idempotencyKey(req.updateId, req.subscriberId),
   };
 }
 

@@ -31,8 +31,11 @@ export interface Delivery {
   snapshot: PageSnapshot;
 }
 
-/** The result of one attempt. `skip`: nothing to send (e.g. the update is gone); counts as done. */
-export type DeliveryOutcome = AttemptOutcome | { kind: 'skip'; detail: string };
+/**
+ * The result of one attempt. `skip`: nothing to send (e.g. the update is gone); counts as done. `failed`: the
+ * receiver refused this delivery for good (an SMTP 5xx for the recipient); recorded as failed, never retried.
+ */
+export type DeliveryOutcome = AttemptOutcome | { kind: 'skip'; detail: string } | { kind: 'failed'; detail: string };
 
 /**
  * One outbound channel. The fan-out worker claims due deliveries per channel and calls `send` at most
@@ -43,6 +46,30 @@ export interface ChannelSender {
   concurrency: number;
   perSecond: number;
   send(delivery: Delivery): Promise<DeliveryOutcome>;
+  /** Attempts before a delivery is marked failed (default: the fan-out's maxAttempts). */
+  maxAttempts?: number;
+  /**
+   * Called after each attempt's outcome is recorded (e.g. to count an endpoint's failures and disable it).
+   * Errors are logged, never retried.
+   */
+  afterAttempt?(delivery: Delivery, outcome: DeliveryOutcome): Promise<void>;
   /** Close pooled connections. */
   close?(): Promise<void>;
+}
+
+/** Deliveries of one update per channel, for the console. */
+export interface ChannelProgress {
+  sent: number;
+  pending: number;
+  failed: number;
+  /** Not sent on purpose: unsubscribed or disabled meanwhile, or nothing to tell. */
+  skipped: number;
+}
+
+export interface FanoutProgress {
+  /** False when the update asked for no notifications (internal, or deliver_notifications off). */
+  notified: boolean;
+  /** False while the update's event is not yet expanded into deliveries (the counts are then incomplete). */
+  expanded: boolean;
+  channels: Partial<Record<Channel, ChannelProgress>>;
 }

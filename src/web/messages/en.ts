@@ -7,6 +7,7 @@ import { helpEn } from './help.en.ts';
 import { kbEn } from './kb.en.ts';
 import { noticesEn } from './notices.en.ts';
 import { notifyEn } from './notify.en.ts';
+import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
@@ -19,6 +20,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...kbEn,
   ...noticesEn,
   ...notifyEn,
+  ...deliveryEn,
   ...monitorsEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',

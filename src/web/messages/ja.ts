@@ -7,6 +7,7 @@ import { helpJa } from './help.ja.ts';
 import { kbJa } from './kb.ja.ts';
 import { noticesJa } from './notices.ja.ts';
 import { notifyJa } from './notify.ja.ts';
+import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
 
 export const ja = {
@@ -18,6 +19,7 @@ export const ja = {
   ...kbJa,
   ...noticesJa,
   ...notifyJa,
+  ...deliveryJa,
   ...monitorsJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',

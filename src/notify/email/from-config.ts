@@ -1,0 +1,30 @@
+import type { Config } from '../../config.ts';
+import { createSmtpTransport, mailDomain } from '../../mail/outbox.ts';
+import type { SubscriberLinks } from '../subscriptions/links.ts';
+import type { ChannelSender } from '../fanout/types.ts';
+import { createEmailSender } from './sender.ts';
+
+/**
+ * The email channel as configured: its own pooled SMTP transport (FANOUT_SMTP_URL, else SMTP_URL), so a fan-out
+ * to every subscriber never queues the support desk's mail behind it. Null without SMTP: update emails then
+ * wait as pending deliveries for a process that has it.
+ */
+export function emailSenderFromConfig(config: Config, links: SubscriberLinks, log: (msg: string, err?: unknown) => void): ChannelSender | null {
+  const transport = createSmtpTransport(config.fanout.smtpUrl ?? config.smtpUrl ?? '', {
+    maxConnections: config.fanout.emailConnections,
+    log,
+  });
+  if (!transport) {
+    log('fanout: no SMTP configured; update emails stay pending until a process with SMTP runs');
+    return null;
+  }
+  return createEmailSender({
+    transport,
+    from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
+    mailDomain: mailDomain(config.mailFrom),
+    links,
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
+    concurrency: config.fanout.emailConcurrency,
+    perSecond: config.fanout.emailPerSecond,
+  });
+}

@@ -1,0 +1,73 @@
+import type { PageSnapshot } from '../../public/snapshot.ts';
+import { formatDateTime, type Lang } from '../../web/i18n.ts';
+import { html, multiline } from '../../web/html.ts';
+import { updateNotice } from '../channels/update-notice.ts';
+import { EMAIL_STRINGS } from './strings.ts';
+
+/** The parts of an update email shared by every subscriber of one language. */
+export interface UpdateEmail {
+  subject: string;
+  /** Text before the subscriber's own links. */
+  text: string;
+  /** HTML `<body>` content before the subscriber's own links. */
+  htmlBody: string;
+}
+
+export interface SubscriberLinksFor {
+  manageUrl: string;
+  unsubscribeUrl: string;
+}
+
+/** One line, no control characters: an incident name in a Subject header. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Renders one update for one language; null when the snapshot does not hold it (no longer public). */
+export function renderUpdateEmail(
+  snapshot: PageSnapshot,
+  incidentId: string,
+  updateId: string,
+  lang: Lang,
+  exchangeName: string,
+): UpdateEmail | null {
+  const notice = updateNotice(snapshot, incidentId, updateId, lang);
+  if (!notice) return null;
+  const s = EMAIL_STRINGS[lang];
+  const incident = snapshot.incidents.find((i) => i.id === incidentId) ?? snapshot.maintenances.find((i) => i.id === incidentId);
+  const componentNames = (incident?.componentIds ?? [])
+    .map((id) => snapshot.components.find((c) => c.id === id))
+    .filter((c) => c !== undefined)
+    .map((c) => (lang === 'en' ? c.nameEn : c.nameJa));
+  const name = oneLine(notice.incidentName);
+  const at = formatDateTime(lang, notice.at, notice.timeZone);
+  const text = [
+    name,
+    `${s.status}: ${notice.statusLabel}`,
+    '',
+    notice.body,
+    '',
+    ...(componentNames.length ? [`${s.components}: ${componentNames.join(s.listSeparator)}`] : []),
+    `${s.updatedAt}: ${at}`,
+    `${s.details}: ${notice.url}`,
+  ].join('\n');
+  const htmlBody = html`<h1 style="font-size:18px">${name}</h1>
+<p><strong>${s.status}:</strong> ${notice.statusLabel}</p>
+<p>${multiline(notice.body)}</p>
+${componentNames.length ? html`<p><strong>${s.components}:</strong> ${componentNames.join(s.listSeparator)}</p>` : ''}
+<p><strong>${s.updatedAt}:</strong> ${at}</p>
+<p><a href="${notice.url}">${s.details}</a></p>`.value;
+  return { subject: oneLine(s.subject(exchangeName, name, notice.statusLabel)), text, htmlBody };
+}
+
+/** Adds one subscriber's footer (manage and unsubscribe links) to a rendered update. */
+export function personalize(mail: UpdateEmail, links: SubscriberLinksFor, lang: Lang, exchangeName: string): { subject: string; text: string; html: string } {
+  const s = EMAIL_STRINGS[lang];
+  const text = `${mail.text}\n\n--\n${s.footer(exchangeName)}\n${s.manage}: ${links.manageUrl}\n${s.unsubscribe}: ${links.unsubscribeUrl}\n`;
+  const footer = html`<hr>
+<p style="font-size:12px;color:#555">${s.footer(exchangeName)}<br>
+<a href="${links.manageUrl}">${s.manage}</a> · <a href="${links.unsubscribeUrl}">${s.unsubscribe}</a></p>`.value;
+  const page = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${html`${mail.subject}`.value}</title></head><body>${mail.htmlBody}\n${footer}</body></html>`;
+  return { subject: mail.subject, text, html: page };
+}

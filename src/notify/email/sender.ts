@@ -1,0 +1,103 @@
+import type { MailTransport } from '../../mail/outbox.ts';
+import type { Lang } from '../../web/i18n.ts';
+import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { SubscriberLinks } from '../subscriptions/links.ts';
+import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
+import { personalize, renderUpdateEmail, type UpdateEmail } from './render.ts';
+
+export interface EmailSenderOptions {
+  /** A pooled SMTP transport (createSmtpTransport); closed by `close()`. */
+  transport: MailTransport;
+  /** From header, e.g. `デモ取引所 <status@example.com>`. */
+  from: string;
+  /** For Message-IDs: `<eventId.subscriberId@mailDomain>`. */
+  mailDomain: string;
+  links: SubscriberLinks;
+  exchangeName: Record<Lang, string>;
+  /** Sends in flight at most; a little above the pool's connections keeps every connection busy. */
+  concurrency: number;
+  /** Messages per second at most (the relay's limit); 0 for none. */
+  perSecond: number;
+  maxAttempts?: number;
+}
+
+/** The same for every attempt, so a copy sent again after a crash is recognisably the same message. */
+export function updateMessageId(eventId: string, subscriberId: string, mailDomain: string): string {
+  return `<${eventId}.${subscriberId}@${mailDomain.toLowerCase()}>`;
+}
+
+/**
+ * An SMTP refusal of this recipient or this message (5xx to RCPT TO or to the data) is final: sending again
+ * will not change the answer. Everything else — 4xx, a refused or dropped connection, a timeout, a 5xx to the
+ * greeting or AUTH (our configuration, not the subscriber) — is tried again later.
+ */
+export function classifySmtpError(err: unknown): DeliveryOutcome {
+  const e = (err ?? {}) as { code?: string; responseCode?: number; message?: string; response?: string };
+  const detail = `${e.response ?? e.message ?? String(err)}`.slice(0, 200);
+  const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+  if (code !== null && code >= 500 && code < 600 && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE')) {
+    return { kind: 'failed', detail: `SMTP ${code}: ${detail}` };
+  }
+  return {
+    kind: 'retry',
+    status: null,
+    reason: code === null ? 'network' : 'server_error',
+    permanent: false,
+    gone: false,
+    retryAfterMs: null,
+    detail: code === null ? detail : `SMTP ${code}: ${detail}`,
+  };
+}
+
+/** The email channel of the fan-out: one update email per subscriber, in the subscriber's language. */
+export function createEmailSender(opts: EmailSenderOptions): ChannelSender {
+  // Rendering per (snapshot version, event, language), not per subscriber: a fan-out to 100,000 renders twice.
+  const rendered = new Map<string, UpdateEmail | null>();
+  const render = (snapshot: PageSnapshot, incidentId: string, updateId: string, lang: Lang) => {
+    const key = `${snapshot.version}|${incidentId}|${updateId}|${lang}`;
+    if (!rendered.has(key)) {
+      if (rendered.size > 64) rendered.clear();
+      rendered.set(key, renderUpdateEmail(snapshot, incidentId, updateId, lang, opts.exchangeName[lang]));
+    }
+    return rendered.get(key) ?? null;
+  };
+
+  return {
+    channel: 'email',
+    concurrency: opts.concurrency,
+    perSecond: opts.perSecond,
+    ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
+    async send(delivery: Delivery): Promise<DeliveryOutcome> {
+      const { event, subscriber } = delivery;
+      // Component changes go to webhooks only; an email subscriber never gets one.
+      if (event.kind !== 'incident_update') return { kind: 'skip', detail: 'not an email event' };
+      const mail = render(delivery.snapshot, event.incidentId, event.updateId, subscriber.lang);
+      if (!mail) return { kind: 'skip', detail: 'update not on the page' };
+      const unsubscribeUrl = opts.links.unsubscribeUrl(subscriber.id);
+      const body = personalize(mail, { manageUrl: opts.links.manageUrl(subscriber.id), unsubscribeUrl }, subscriber.lang, opts.exchangeName[subscriber.lang]);
+      try {
+        await opts.transport.sendMail({
+          from: opts.from,
+          to: subscriber.target,
+          subject: body.subject,
+          text: body.text,
+          html: body.html,
+          messageId: updateMessageId(event.id, subscriber.id, opts.mailDomain),
+          date: event.createdAt,
+          headers: {
+            'List-Unsubscribe': `<${unsubscribeUrl}>`,
+            // RFC 8058: a POST to the URL unsubscribes, without a page to click through.
+            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            'Auto-Submitted': 'auto-generated',
+          },
+        });
+        return { kind: 'delivered', status: 250 };
+      } catch (err) {
+        return classifySmtpError(err);
+      }
+    },
+    async close() {
+      opts.transport.close?.();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Db } from '../../store/db.ts';
+import type { Channel } from './types.ts';
+
+/** The NOTIFY channel the event triggers use; an expansion sends it too, so every process's workers wake up. */
+export const FANOUT_CHANNEL = 'kinkyu_fanout';
+
+/** Who hears about what: incident and maintenance updates go everywhere, component changes to webhooks only. */
+export const CHANNELS_FOR: Record<'incident_update' | 'component_update', readonly Channel[]> = {
+  incident_update: ['email', 'webhook', 'slack', 'x'],
+  component_update: ['webhook'],
+};
+
+/** Subscribers expanded per transaction: short transactions, and the first sends start before the last rows exist. */
+export const EXPAND_CHUNK = 5_000;
+
+const UPDATE_COMPONENTS = `
+  SELECT c.id, c.group_id FROM components c
+   WHERE c.id IN (SELECT component_id FROM incident_components WHERE incident_id = $5
+                  UNION
+                  SELECT a->>'code' FROM incident_updates u, jsonb_array_elements(u.affected_components) a WHERE u.id = $6)`;
+const ONE_COMPONENT = `SELECT c.id, c.group_id FROM components c WHERE c.id = $5`;
+
+/**
+ * One chunk of an event's matching active subscribers, after `$3` by id, inserted as deliveries. A subscriber
+ * with a component list hears about an event when one of the event's components (or its group) is in the list;
+ * news that concerns no component at all reaches everyone. Returns how many subscribers the chunk held and
+ * the last id.
+ */
+const expandChunkSql = (components: string) => `
+  WITH comps AS (${components}),
+  chunk AS (
+    SELECT s.id, s.channel FROM subscribers s
+     WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL
+       AND s.channel = ANY($2::text[]) AND s.id > $3
+       AND (s.components IS NULL OR NOT EXISTS (SELECT 1 FROM comps)
+            OR EXISTS (SELECT 1 FROM comps WHERE s.components ? comps.id OR (comps.group_id IS NOT NULL AND s.components ? comps.group_id)))
+     ORDER BY s.id
+     LIMIT $4
+  ),
+  inserted AS (
+    INSERT INTO deliveries (event_id, subscriber_id, channel)
+    SELECT $1, id, channel FROM chunk
+    ON CONFLICT DO NOTHING
+  )
+  SELECT count(*)::int AS n, max(id) AS last FROM chunk`;
+
+const EXPAND_UPDATE = expandChunkSql(UPDATE_COMPONENTS);
+const EXPAND_COMPONENT = expandChunkSql(ONE_COMPONENT);
+
+interface EventRow {
+  id: string;
+  kind: 'incident_update' | 'component_update';
+  incident_id: string | null;
+  update_id: string | null;
+  component_id: string | null;
+  expanded_through: string | null;
+}
+
+/**
+ * Expands one chunk of the oldest unexpanded event into deliveries, in one transaction with moving the
+ * event's cursor (or marking it expanded after the last chunk). A crash rolls back the chunk with its cursor;
+ * running it again (here or in another process, which skips an event being expanded) inserts nothing twice
+ * (ON CONFLICT on the primary key). Returns false when no event was waiting.
+ */
+export async function expandEvents(db: Db, chunk = EXPAND_CHUNK): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [e] = await tx.query<EventRow>(
+      `SELECT id, kind, incident_id, update_id, component_id, expanded_through FROM notification_events
+        WHERE expanded_at IS NULL ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    );
+    if (!e) return false;
+    const common = [e.id, CHANNELS_FOR[e.kind], e.expanded_through ?? '', chunk];
+    const [done] = e.kind === 'incident_update'
+      ? await tx.query<{ n: number; last: string | null }>(EXPAND_UPDATE, [...common, e.incident_id, e.update_id])
+      : await tx.query<{ n: number; last: string | null }>(EXPAND_COMPONENT, [...common, e.component_id]);
+    if ((done?.n ?? 0) < chunk) {
+      await tx.query('UPDATE notification_events SET expanded_at = now(), expanded_through = NULL WHERE id = $1', [e.id]);
+    } else {
+      await tx.query('UPDATE notification_events SET expanded_through = $2 WHERE id = $1', [e.id, done?.last]);
+    }
+    await tx.query(`SELECT pg_notify('${FANOUT_CHANNEL}', '')`);
+    return true;
+  });
+}

@@ -1,0 +1,160 @@
+import type { Queryable } from '../../store/db.ts';
+import type { Lang } from '../../web/i18n.ts';
+import type { Channel, ChannelProgress, FanoutProgress, NotificationEvent, Subscriber } from './types.ts';
+
+/** A delivery row this process holds a lease on, with its event and subscriber. */
+export interface ClaimedDelivery {
+  event: NotificationEvent;
+  subscriber: Subscriber;
+  /** Active when claimed; an inactive one (unsubscribed or disabled since the expansion) is skipped. */
+  active: boolean;
+  /** Including this one. */
+  attempts: number;
+}
+
+export interface DeliveryKey {
+  eventId: string;
+  subscriberId: string;
+}
+
+interface ClaimRow {
+  event_id: string;
+  subscriber_id: string;
+  attempts: number;
+  kind: 'incident_update' | 'component_update';
+  incident_id: string | null;
+  update_id: string | null;
+  component_id: string | null;
+  old_status: string | null;
+  new_status: string | null;
+  created_at: Date | string;
+  channel: Channel;
+  target: string;
+  lang: Lang;
+  secret: string | null;
+  owner_email: string | null;
+  active: boolean;
+}
+
+// The lease is the row's next_attempt_at too: one index finds both never-tried rows and those of a dead worker.
+const CLAIM_SQL = `
+  WITH due AS (
+    SELECT event_id, subscriber_id FROM deliveries
+     WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now()
+     ORDER BY next_attempt_at
+     LIMIT $2
+     FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE deliveries d
+       SET attempts = d.attempts + 1,
+           lease_until = now() + $3::double precision * interval '1 millisecond',
+           next_attempt_at = now() + $3::double precision * interval '1 millisecond',
+           lease_owner = $4
+      FROM due
+     WHERE d.event_id = due.event_id AND d.subscriber_id = due.subscriber_id
+    RETURNING d.event_id, d.subscriber_id, d.attempts
+  )
+  SELECT c.event_id, c.subscriber_id, c.attempts,
+         e.kind, e.incident_id, e.update_id, e.component_id, e.old_status, e.new_status, e.created_at,
+         s.channel, s.target, s.lang, s.secret, s.owner_email,
+         (s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL) AS active
+    FROM claimed c
+    JOIN notification_events e ON e.id = c.event_id
+    JOIN subscribers s ON s.id = c.subscriber_id`;
+
+export async function claimDue(db: Queryable, channel: Channel, limit: number, leaseMs: number, owner: string): Promise<ClaimedDelivery[]> {
+  const rows = await db.query<ClaimRow>(CLAIM_SQL, [channel, limit, leaseMs, owner], { name: 'fanout_claim' });
+  return rows.map((r) => ({
+    event: toEvent(r),
+    subscriber: { id: r.subscriber_id, channel: r.channel, target: r.target, lang: r.lang, secret: r.secret, ownerEmail: r.owner_email },
+    active: r.active,
+    attempts: Number(r.attempts),
+  }));
+}
+
+function toEvent(r: ClaimRow): NotificationEvent {
+  const createdAt = new Date(r.created_at);
+  if (r.kind === 'incident_update') {
+    return { id: r.event_id, kind: 'incident_update', incidentId: r.incident_id ?? '', updateId: r.update_id ?? '', createdAt };
+  }
+  return { id: r.event_id, kind: 'component_update', componentId: r.component_id ?? '', oldStatus: r.old_status ?? '', newStatus: r.new_status ?? '', createdAt };
+}
+
+/** Marks rows done ('sent' or 'skipped') in one statement; a row already done stays as it was. */
+export async function markDone(db: Queryable, keys: readonly DeliveryKey[], status: 'sent' | 'skipped'): Promise<void> {
+  if (keys.length === 0) return;
+  await db.query(
+    `UPDATE deliveries d
+        SET status = $3, sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE NULL END,
+            lease_until = NULL, lease_owner = NULL, last_error = NULL
+       FROM unnest($1::text[], $2::text[]) AS k(event_id, subscriber_id)
+      WHERE d.event_id = k.event_id AND d.subscriber_id = k.subscriber_id AND d.status = 'pending'`,
+    [keys.map((k) => k.eventId), keys.map((k) => k.subscriberId), status],
+    { name: 'fanout_mark_done' },
+  );
+}
+
+/** Only while this process still holds the lease: another worker may have taken the row after it ran out. */
+export async function markRetry(db: Queryable, key: DeliveryKey, owner: string, delayMs: number, error: string): Promise<void> {
+  await db.query(
+    `UPDATE deliveries SET next_attempt_at = now() + $4::double precision * interval '1 millisecond',
+            lease_until = NULL, lease_owner = NULL, last_error = $5
+      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_owner = $3`,
+    [key.eventId, key.subscriberId, owner, delayMs, shortError(error)],
+  );
+}
+
+export async function markFailed(db: Queryable, key: DeliveryKey, owner: string, error: string): Promise<void> {
+  await db.query(
+    `UPDATE deliveries SET status = 'failed', lease_until = NULL, lease_owner = NULL, last_error = $4
+      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_owner = $3`,
+    [key.eventId, key.subscriberId, owner, shortError(error)],
+  );
+}
+
+/** Gives back rows claimed but not attempted (stopping, or not ready yet), without counting an attempt. */
+export async function release(db: Queryable, keys: readonly DeliveryKey[], owner: string, delayMs = 0): Promise<void> {
+  if (keys.length === 0) return;
+  await db.query(
+    `UPDATE deliveries d SET next_attempt_at = now() + $4::double precision * interval '1 millisecond',
+            lease_until = NULL, lease_owner = NULL, attempts = greatest(d.attempts - 1, 0)
+       FROM unnest($1::text[], $2::text[]) AS k(event_id, subscriber_id)
+      WHERE d.event_id = k.event_id AND d.subscriber_id = k.subscriber_id AND d.status = 'pending' AND d.lease_owner = $3`,
+    [keys.map((k) => k.eventId), keys.map((k) => k.subscriberId), owner, delayMs],
+  );
+}
+
+/** Whether an update still exists and is meant to be delivered (it may be gone, or the page not yet reloaded). */
+export async function updateDeliverable(db: Queryable, updateId: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM incident_updates WHERE id = $1 AND visibility = 'public' AND deliver_notifications`,
+    [updateId],
+  );
+  return rows.length > 0;
+}
+
+export async function progressOf(db: Queryable, updateId: string): Promise<FanoutProgress> {
+  const events = await db.query<{ id: string; expanded: boolean }>(
+    'SELECT id, expanded_at IS NOT NULL AS expanded FROM notification_events WHERE update_id = $1',
+    [updateId],
+  );
+  const rows = await db.query<{ channel: Channel; status: keyof ChannelProgress; n: number }>(
+    `SELECT d.channel, d.status, count(*)::int AS n FROM deliveries d
+       JOIN notification_events e ON e.id = d.event_id
+      WHERE e.update_id = $1
+      GROUP BY d.channel, d.status`,
+    [updateId],
+  );
+  const channels: FanoutProgress['channels'] = {};
+  for (const r of rows) {
+    const p = (channels[r.channel] ??= { sent: 0, pending: 0, failed: 0, skipped: 0 });
+    p[r.status] += Number(r.n);
+  }
+  return { notified: events.length > 0, expanded: events.length > 0 && events.every((e) => e.expanded), channels };
+}
+
+function shortError(error: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = error.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return clean.length > 300 ? `${clean.slice(0, 299)}…` : clean;
+}

@@ -1,0 +1,110 @@
+import { enqueueMail } from '../../mail/outbox.ts';
+import type { Db } from '../../store/db.ts';
+import type { Lang } from '../../web/i18n.ts';
+import type { AttemptOutcome } from '../channels/http-outcome.ts';
+import { DEFAULT_DISABLE_POLICY, shouldDisable, type DisablePolicy } from '../channels/webhook-delivery.ts';
+import { endpointDisabledMail } from './disabled-mail.ts';
+
+export interface EndpointHealthOptions {
+  db: Db;
+  mailDomain: string;
+  exchangeName: { ja: string; en: string };
+  /** Where an owner subscribes again (the public subscription page). */
+  subscribeUrl: string;
+  policy?: DisablePolicy;
+  onMailQueued?: () => void;
+  clock?: () => Date;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+export type EndpointState = 'active' | 'inactive';
+
+/**
+ * Keeps `subscribers.consecutive_failures` for webhook and Slack endpoints: reset by a 2xx, counted up by every
+ * failed attempt; when `shouldDisable` says so the endpoint is disabled and its owner mailed, in one
+ * transaction, by whichever attempt disabled it (the `disabled_at IS NULL` guard makes that exactly one).
+ * The fan-out engine stays generic: the senders call this themselves.
+ */
+export class EndpointHealth {
+  constructor(private readonly opts: EndpointHealthOptions) {}
+
+  /** Whether deliveries may still go to this subscriber (not disabled or unsubscribed since the fan-out). */
+  async state(subscriberId: string): Promise<EndpointState> {
+    const [row] = await this.opts.db.query<{ live: boolean }>(
+      `SELECT (disabled_at IS NULL AND unsubscribed_at IS NULL) AS live FROM subscribers WHERE id = $1`,
+      [subscriberId],
+      { name: 'endpoint_health_state' },
+    );
+    return row?.live ? 'active' : 'inactive';
+  }
+
+  /**
+   * Returns true when this attempt disabled the endpoint. Never throws: the attempt already happened, and a
+   * database hiccup here must not make the fan-out send it again.
+   */
+  async record(subscriberId: string, outcome: AttemptOutcome): Promise<boolean> {
+    try {
+      return await this.#record(subscriberId, outcome);
+    } catch (err) {
+      this.opts.log?.('could not record a delivery attempt for the endpoint', err);
+      return false;
+    }
+  }
+
+  async #record(subscriberId: string, outcome: AttemptOutcome): Promise<boolean> {
+    if (outcome.kind === 'delivered') {
+      await this.opts.db.query(
+        `UPDATE subscribers SET consecutive_failures = 0, consecutive_permanent_failures = 0
+          WHERE id = $1 AND (consecutive_failures > 0 OR consecutive_permanent_failures > 0)`,
+        [subscriberId],
+        { name: 'endpoint_health_ok' },
+      );
+      return false;
+    }
+    let mailed = false;
+    const disabledNow = await this.opts.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ failures: number; permanent: number; live: boolean }>(
+        `UPDATE subscribers
+            SET consecutive_failures = consecutive_failures + 1,
+                consecutive_permanent_failures = CASE WHEN $2 THEN consecutive_permanent_failures + 1 ELSE 0 END
+          WHERE id = $1
+          RETURNING consecutive_failures AS failures, consecutive_permanent_failures AS permanent,
+                    (disabled_at IS NULL AND unsubscribed_at IS NULL) AS live`,
+        [subscriberId, outcome.permanent],
+      );
+      if (!row || !row.live) return false;
+      const record = { consecutive: Number(row.failures), consecutivePermanent: Number(row.permanent), gone: outcome.gone };
+      if (!shouldDisable(record, this.opts.policy ?? DEFAULT_DISABLE_POLICY)) return false;
+      const reason = outcome.gone ? `gone: ${outcome.detail}` : `${record.consecutive} consecutive failures; last: ${outcome.detail}`;
+      const now = (this.opts.clock ?? (() => new Date()))();
+      const [disabled] = await tx.query<{ channel: 'webhook' | 'slack'; target: string; lang: Lang; owner_email: string | null }>(
+        `UPDATE subscribers SET disabled_at = $2, disabled_reason = $3
+          WHERE id = $1 AND disabled_at IS NULL
+          RETURNING channel, target, lang, owner_email`,
+        [subscriberId, now, reason.slice(0, 500)],
+      );
+      if (!disabled) return false;
+      if (disabled.owner_email) {
+        const mail = endpointDisabledMail({
+          lang: disabled.lang,
+          exchangeName: this.opts.exchangeName[disabled.lang],
+          channel: disabled.channel,
+          target: disabled.target,
+          failures: record.consecutive,
+          lastError: outcome.detail,
+          gone: outcome.gone,
+          subscribeUrl: this.opts.subscribeUrl,
+        });
+        // One Message-ID per disabling: should this transaction run twice, the receiver sees one message.
+        const messageId = `<disabled.${subscriberId}@${this.opts.mailDomain}>`;
+        await enqueueMail(tx, { to: disabled.owner_email, subject: mail.subject, text: mail.text, messageId, headers: { 'Auto-Submitted': 'auto-generated' } }, {
+          domain: this.opts.mailDomain,
+        });
+        mailed = true;
+      }
+      return true;
+    });
+    if (mailed) this.opts.onMailQueued?.();
+    return disabledNow;
+  }
+}

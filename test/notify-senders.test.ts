@@ -1,0 +1,310 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+import type { Component } from '../src/domain/component.ts';
+import type { Incident } from '../src/domain/incident.ts';
+import { buildSnapshot, type PageSnapshot } from '../src/public/snapshot.ts';
+import { openDb, type Db } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { createSmtpTransport, startMailWorker, type MailWorker } from '../src/mail/outbox.ts';
+import { verifySignature } from '../src/notify/channels/webhook-signature.ts';
+import { weightedLength } from '../src/notify/channels/x-compose.ts';
+import { SubscriberLinks } from '../src/notify/subscriptions/links.ts';
+import type { Delivery, NotificationEvent, Subscriber } from '../src/notify/fanout/types.ts';
+import { EndpointHealth } from '../src/notify/senders/endpoint-health.ts';
+import { webhookSender } from '../src/notify/senders/webhook.ts';
+import { slackSender } from '../src/notify/senders/slack.ts';
+import { ensureXSubscriber, postedThread, xSender } from '../src/notify/senders/x.ts';
+import { parseXConfig } from '../src/notify/senders/x-config.ts';
+import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
+import { startSlackStandin } from './support/slack-standin.ts';
+import { startXStandin } from './support/x-standin.ts';
+
+const T0 = new Date('2026-03-02T01:00:00Z');
+const PAGE = { id: 'kinkyu', nameJa: 'キンキュウ', nameEn: 'Kinkyu', url: 'https://status.example.jp', timeZone: 'Asia/Tokyo' };
+const CREDS = { consumerKey: 'ck-kinkyu', consumerSecret: 'cs-secret', accessToken: '123-at', accessTokenSecret: 'ats-secret' };
+const SUBSCRIBE_URL = 'https://status.example.jp/subscribe';
+
+function component(id: string): Component {
+  return {
+    id, groupId: null, isGroup: false, nameJa: `取引 ${id}`, nameEn: `Trading ${id}`, descriptionJa: null, descriptionEn: null,
+    position: 1, status: 'partial_outage', showcase: true, onlyShowIfDegraded: false, startDate: null, createdAt: T0, updatedAt: T0,
+  };
+}
+
+function snapshot(bodyJa: string): PageSnapshot {
+  const incident: Incident = {
+    id: 'inc1', kind: 'incident', type: 'outage', severity: 'SEV2', nameJa: '現物取引の遅延', nameEn: 'Spot trading delays',
+    status: 'investigating', impact: 'major', componentIds: ['spot'], createdAt: T0, updatedAt: T0, startedAt: T0,
+    monitoringAt: null, resolvedAt: null, scheduledFor: null, scheduledUntil: null, autoTransition: false,
+    updates: [{
+      id: 'upd1', incidentId: 'inc1', status: 'investigating', visibility: 'public', bodyJa, bodyEn: 'We are investigating delays.',
+      affectedComponents: [], deliverNotifications: true, authorId: null, createdAt: T0, displayAt: T0, editedAt: null,
+    }],
+  };
+  return buildSnapshot({ version: 1, changedAt: T0, loadedAt: T0, page: PAGE, components: [component('spot')], incidents: [incident], history: new Map() });
+}
+
+const SHORT = '現物取引の注文処理に遅延が発生しています。原因を調査中です。';
+const incidentEvent = (id: string): NotificationEvent => ({ id, kind: 'incident_update', incidentId: 'inc1', updateId: 'upd1', createdAt: T0 });
+const componentEvent = (id: string): NotificationEvent => ({ id, kind: 'component_update', componentId: 'spot', oldStatus: 'operational', newStatus: 'partial_outage', createdAt: T0 });
+
+function delivery(event: NotificationEvent, subscriber: Subscriber, attempt = 1, body = SHORT): Delivery {
+  return { event, subscriber, attempt, idempotencyKey: `${event.id}:${subscriber.id}`, snapshot: snapshot(body) };
+}
+
+let db: Db;
+let smtp: SmtpTestServer;
+let mail: MailWorker;
+let counter = 0;
+
+before(async () => {
+  db = await openDb({});
+  await migrate(db);
+  smtp = await startSmtpServer();
+  mail = startMailWorker(db, createSmtpTransport(smtp.url), { from: 'Kinkyu <status@example.jp>', pollMs: 50 });
+});
+
+after(async () => {
+  await mail.stop();
+  await smtp.stop();
+  await db.close();
+});
+
+async function addSubscriber(channel: Subscriber['channel'], target: string, extra: { lang?: 'ja' | 'en'; ownerEmail?: string; secret?: string } = {}): Promise<Subscriber> {
+  const id = `sub${++counter}`;
+  await db.query(
+    `INSERT INTO subscribers (id, channel, target, target_key, lang, secret, owner_email, confirmed_at) VALUES ($1,$2,$3,$3,$4,$5,$6,now())`,
+    [id, channel, target, extra.lang ?? 'ja', extra.secret ?? null, extra.ownerEmail ?? null],
+  );
+  return { id, channel, target, lang: extra.lang ?? 'ja', secret: extra.secret ?? null, ownerEmail: extra.ownerEmail ?? null };
+}
+
+async function subscriberRow(id: string) {
+  const [row] = await db.query<{ consecutive_failures: number; disabled_at: Date | null; disabled_reason: string | null }>(
+    'SELECT consecutive_failures, disabled_at, disabled_reason FROM subscribers WHERE id = $1', [id]);
+  assert.ok(row);
+  return row;
+}
+
+function health(maxConsecutiveFailures = 3) {
+  return new EndpointHealth({
+    db, mailDomain: 'example.jp', exchangeName: { ja: 'デモ取引所', en: 'Demo Exchange' }, subscribeUrl: SUBSCRIBE_URL,
+    policy: { maxConsecutiveFailures, maxConsecutivePermanentFailures: 2 }, onMailQueued: () => mail.kick(),
+  });
+}
+
+const links = new SubscriberLinks(Buffer.alloc(32, 7), 'https://status.example.jp');
+
+interface Received { headers: IncomingMessage['headers']; body: string }
+
+async function receiver(): Promise<{ url: string; got: Received[]; status: number; close(): Promise<void> }> {
+  const state = { got: [] as Received[], status: 200 };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      state.got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(state.status);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks/status`;
+  return Object.assign(state, {
+    url,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  });
+}
+
+// ---------- webhook ----------
+
+test('webhook: 200 → delivered, signed with the subscriber secret, Idempotency-Key of the delivery; a success resets the failure count', async () => {
+  const r = await receiver();
+  try {
+    const sub = await addSubscriber('webhook', r.url, { secret: 'whsec-1', ownerEmail: 'owner@example.com' });
+    await db.query('UPDATE subscribers SET consecutive_failures = 2 WHERE id = $1', [sub.id]);
+    const sender = webhookSender({ links, health: health() });
+    const d = delivery(incidentEvent('ev-w1'), sub);
+    assert.deepEqual(await sender.send(d), { kind: 'delivered', status: 200 });
+    const got = r.got[0];
+    assert.ok(got);
+    assert.equal(got.headers['idempotency-key'], d.idempotencyKey);
+    assert.deepEqual(verifySignature('whsec-1', got.headers['x-kinkyu-signature'] as string, got.body, new Date()), { ok: true });
+    const payload = JSON.parse(got.body) as { incident: { id: string }; meta: { unsubscribe: string } };
+    assert.equal(payload.incident.id, 'inc1');
+    assert.equal(payload.meta.unsubscribe, links.unsubscribeUrl(sub.id));
+    assert.equal((await subscriberRow(sub.id)).consecutive_failures, 0);
+
+    // A component change goes to webhooks as a component_update.
+    assert.equal((await sender.send(delivery(componentEvent('ev-w2'), sub))).kind, 'delivered');
+    assert.equal((JSON.parse(r.got[1]!.body) as { component_update: { new_status: string } }).component_update.new_status, 'partial_outage');
+  } finally {
+    await r.close();
+  }
+});
+
+test('webhook: 500 is retried with the same Idempotency-Key; repeated failure disables the endpoint and mails its owner over SMTP', async () => {
+  const r = await receiver();
+  r.status = 500;
+  try {
+    const sub = await addSubscriber('webhook', r.url, { secret: 'whsec-2', ownerEmail: 'hook-owner@example.com', lang: 'ja' });
+    const sender = webhookSender({ links, health: health(3) });
+    const event = incidentEvent('ev-w3');
+    const first = await sender.send(delivery(event, sub, 1));
+    assert.ok(first.kind === 'retry' && first.status === 500 && !first.permanent, JSON.stringify(first));
+    const second = await sender.send(delivery(event, sub, 2));
+    assert.equal(second.kind, 'retry');
+    assert.equal((await subscriberRow(sub.id)).consecutive_failures, 2);
+    assert.equal((await subscriberRow(sub.id)).disabled_at, null);
+    const third = await sender.send(delivery(event, sub, 3));
+    assert.equal(third.kind, 'failed', 'the attempt that disables the endpoint ends the delivery');
+    assert.equal(r.got.length, 3);
+    assert.equal(new Set(r.got.map((g) => g.headers['idempotency-key'])).size, 1, 'every retry carries the same key');
+
+    const row = await subscriberRow(sub.id);
+    assert.ok(row.disabled_at, 'disabled');
+    assert.match(row.disabled_reason ?? '', /3 consecutive failures.*HTTP 500/);
+
+    const m = await smtp.waitFor((x) => x.to.includes('hook-owner@example.com'), 10_000);
+    assert.match(m.subject, /Webhook.*停止/);
+    assert.ok(m.text.includes(r.url), 'names the URL');
+    assert.match(m.text, /3 回の配信が続けて失敗/);
+    assert.match(m.text, /HTTP 500/);
+    assert.ok(m.text.includes(SUBSCRIBE_URL), 'says where to subscribe again');
+
+    // Disabled: later deliveries are skipped without a request, and no second mail is queued.
+    const later = await sender.send(delivery(incidentEvent('ev-w4'), sub));
+    assert.equal(later.kind, 'skip');
+    assert.equal(r.got.length, 3);
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = 'hook-owner@example.com'`) as [{ n: number }];
+    assert.equal(n, 1);
+  } finally {
+    await r.close();
+  }
+});
+
+test('webhook: failures broken by a success do not disable; 410 Gone disables at once (English owner mail)', async () => {
+  const r = await receiver();
+  try {
+    const sub = await addSubscriber('webhook', r.url, { secret: 's', ownerEmail: 'flaky@example.com' });
+    const sender = webhookSender({ links, health: health(3) });
+    for (const status of [500, 500, 200, 500, 500]) {
+      r.status = status;
+      await sender.send(delivery(incidentEvent(`ev-f${status}-${r.got.length}`), sub));
+    }
+    const row = await subscriberRow(sub.id);
+    assert.equal(row.disabled_at, null);
+    assert.equal(row.consecutive_failures, 2);
+
+    const goneSub = await addSubscriber('webhook', `${r.url}/gone`, { secret: 's', ownerEmail: 'gone-owner@example.com', lang: 'en' });
+    r.status = 410;
+    const outcome = await sender.send(delivery(incidentEvent('ev-g1'), goneSub));
+    assert.equal(outcome.kind, 'failed');
+    const m = await smtp.waitFor((x) => x.to.includes('gone-owner@example.com'), 10_000);
+    assert.match(m.subject, /Status webhook stopped/);
+    assert.match(m.text, /no longer exists \(HTTP 410\)/);
+  } finally {
+    await r.close();
+  }
+});
+
+// ---------- Slack ----------
+
+test('Slack: an incident update is accepted by the stand-in; a component change is skipped; a dead webhook is disabled', async () => {
+  const slack = await startSlackStandin();
+  try {
+    const sub = await addSubscriber('slack', slack.url, { ownerEmail: 'slack-owner@example.com', lang: 'en' });
+    const sender = slackSender({ health: health() });
+    assert.deepEqual(await sender.send(delivery(incidentEvent('ev-s1'), sub)), { kind: 'delivered', status: 200 });
+    assert.equal(slack.received.length, 1);
+    assert.match(slack.received[0]!.text ?? '', /Investigating/);
+    assert.equal((await sender.send(delivery(componentEvent('ev-s2'), sub))).kind, 'skip');
+    assert.equal(slack.received.length, 1);
+
+    slack.rateLimitNext(1, 7);
+    const limited = await sender.send(delivery(incidentEvent('ev-s3'), sub));
+    assert.ok(limited.kind === 'retry' && limited.reason === 'rate_limited' && limited.retryAfterMs === 7000);
+
+    // A removed webhook (404 no_service) is a permanent failure: disabled after two in a row (test policy).
+    const dead = await addSubscriber('slack', slack.url.replace(/\/[^/]+$/, '/revoked'), { ownerEmail: 'slack-owner@example.com', lang: 'en' });
+    assert.equal((await sender.send(delivery(incidentEvent('ev-s4'), dead))).kind, 'retry');
+    assert.equal((await sender.send(delivery(incidentEvent('ev-s4'), dead))).kind, 'failed');
+    const m = await smtp.waitFor((x) => x.to.includes('slack-owner@example.com'), 10_000);
+    assert.match(m.subject, /Slack notification stopped/);
+    assert.ok(!m.text.includes('revoked'), 'the secret path of a Slack webhook is not mailed');
+  } finally {
+    await slack.close();
+  }
+});
+
+// ---------- X ----------
+
+test('X: a long update is posted as a thread with OAuth accepted; a 429 half-way resumes without reposting', async () => {
+  const x = await startXStandin(CREDS);
+  try {
+    const [xs] = await db.query<{ id: string }>(`SELECT id FROM subscribers WHERE channel = 'x'`);
+    assert.equal(xs, undefined);
+    await ensureXSubscriber(db, { configured: true, lang: 'ja', id: 'x-main', now: T0 });
+    await ensureXSubscriber(db, { configured: true, lang: 'ja', id: 'x-other', now: T0 });
+    const rows = await db.query<{ id: string }>(`SELECT id FROM subscribers WHERE channel = 'x' AND disabled_at IS NULL`);
+    assert.deepEqual(rows.map((r) => r.id), ['x-main'], 'one X subscriber, however often the app starts');
+    const sub: Subscriber = { id: 'x-main', channel: 'x', target: 'config', lang: 'ja', secret: null, ownerEmail: null };
+
+    const long = '現物取引の注文処理で遅延が続いており、担当チームが原因を調べています。'.repeat(8);
+    const sender = xSender({ db, credentials: CREDS, baseUrl: x.baseUrl });
+    x.setRateLimit(1, Math.floor(Date.now() / 1000) + 900);
+    const first = await sender.send(delivery(incidentEvent('ev-x1'), sub, 1, long));
+    assert.ok(first.kind === 'retry' && first.reason === 'rate_limited', JSON.stringify(first));
+    assert.ok(first.retryAfterMs !== null && first.retryAfterMs > 800_000, 'waits for the rate-limit reset');
+    assert.equal(x.tweets.length, 1);
+
+    x.setRateLimit(100, 0);
+    const second = await sender.send(delivery(incidentEvent('ev-x1'), sub, 2, long));
+    assert.deepEqual(second, { kind: 'delivered', status: 201 });
+    assert.ok(x.tweets.length >= 3, `thread of ${x.tweets.length}`);
+    assert.equal(new Set(x.tweets.map((t) => t.text)).size, x.tweets.length, 'no part posted twice');
+    x.tweets.forEach((t, i) => {
+      assert.ok(weightedLength(t.text) <= 280);
+      assert.equal(t.inReplyTo, i === 0 ? null : x.tweets[i - 1]!.id);
+    });
+    assert.ok(x.tweets.at(-1)!.text.includes('https://status.example.jp/incidents/inc1'));
+    assert.deepEqual(await postedThread(db, 'ev-x1'), x.tweets.map((t) => t.id));
+
+    // The same delivery again (e.g. its lease ran out after the last post): nothing is posted.
+    const posted = x.tweets.length;
+    assert.equal((await sender.send(delivery(incidentEvent('ev-x1'), sub, 3, long))).kind, 'delivered');
+    assert.equal(x.tweets.length, posted);
+    // Component changes are not posted.
+    assert.equal((await sender.send(delivery(componentEvent('ev-x2'), sub))).kind, 'skip');
+    assert.ok(x.responses.every((s) => s !== 401), 'every request carried a valid OAuth signature');
+
+    await ensureXSubscriber(db, { configured: false, lang: 'ja', id: 'unused', now: T0 });
+    assert.equal((await db.query(`SELECT 1 FROM subscribers WHERE channel = 'x' AND disabled_at IS NULL`)).length, 0);
+  } finally {
+    await x.close();
+  }
+});
+
+test('X: wrong credentials are a permanent failure and nothing is posted', async () => {
+  const x = await startXStandin(CREDS);
+  try {
+    const sub: Subscriber = { id: 'x-bad', channel: 'x', target: 'config', lang: 'en', secret: null, ownerEmail: null };
+    const sender = xSender({ db, credentials: { ...CREDS, accessTokenSecret: 'wrong' }, baseUrl: x.baseUrl });
+    const outcome = await sender.send(delivery(incidentEvent('ev-x3'), sub));
+    assert.ok(outcome.kind === 'retry' && outcome.status === 401 && outcome.permanent);
+    assert.equal(x.tweets.length, 0);
+  } finally {
+    await x.close();
+  }
+});
+
+test('X config: all four credentials or none', () => {
+  assert.equal(parseXConfig({}).credentials, undefined);
+  assert.equal(parseXConfig({}).apiUrl, 'https://api.x.com');
+  const full = parseXConfig({ X_CONSUMER_KEY: 'a', X_CONSUMER_SECRET: 'b', X_ACCESS_TOKEN: 'c', X_ACCESS_TOKEN_SECRET: 'd', X_API_URL: 'http://127.0.0.1:9/' });
+  assert.deepEqual(full.credentials, { consumerKey: 'a', consumerSecret: 'b', accessToken: 'c', accessTokenSecret: 'd' });
+  assert.equal(full.apiUrl, 'http://127.0.0.1:9');
+  assert.throws(() => parseXConfig({ X_CONSUMER_KEY: 'a' }), /X_CONSUMER_SECRET/);
+});
