@@ -308,3 +308,22 @@ test('X config: all four credentials or none', () => {
   assert.equal(full.apiUrl, 'http://127.0.0.1:9');
   assert.throws(() => parseXConfig({ X_CONSUMER_KEY: 'a' }), /X_CONSUMER_SECRET/);
 });
+
+test('webhook: a URL that now resolves to a private address is not called; the endpoint is disabled', async () => {
+  const r = await receiver();
+  try {
+    const sub = await addSubscriber('webhook', r.url, { secret: 'whsec-ssrf', ownerEmail: 'owner@example.com' });
+    // As in production: loopback is not an allowed destination (the receiver listens on 127.0.0.1).
+    const sender = webhookSender({ links, health: health(), endpointPolicy: { allowLoopback: false } });
+    const outcome = await sender.send(delivery(incidentEvent('ev-ssrf'), sub));
+    assert.equal(outcome.kind, 'failed');
+    assert.equal(r.got.length, 0, 'nothing was sent to the private address');
+    assert.notEqual((await subscriberRow(sub.id)).disabled_at, null, 'the endpoint is disabled');
+    // The same receiver is called when loopback is allowed (tests, demos): the refusal came from the address rule.
+    const allowed = webhookSender({ links, health: health(), endpointPolicy: { allowLoopback: true } });
+    const other = await addSubscriber('webhook', `${r.url}?second`, { secret: 'whsec-ok' });
+    assert.equal((await allowed.send(delivery(incidentEvent('ev-ssrf-2'), other))).kind, 'delivered');
+  } finally {
+    await r.close();
+  }
+});

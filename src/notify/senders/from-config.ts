@@ -35,7 +35,7 @@ export async function channelSendersFromConfig(deps: ChannelSendersDeps): Promis
     clock: deps.clock,
     log: deps.log,
   });
-  const senders: ChannelSender[] = [webhookSender({ links: deps.links, health }), slackSender({ health })];
+  const senders: ChannelSender[] = [webhookSender({ links: deps.links, health, endpointPolicy: { allowLoopback: config.subscriptions.allowLocalWebhooks } }), slackSender({ health })];
   const credentials = config.x.credentials;
   await ensureXSubscriber(db, { configured: credentials !== undefined, lang: config.x.lang ?? config.defaultLang, id: newId(), now: deps.clock() });
   if (credentials) senders.push(xSender({ db, credentials, baseUrl: config.x.apiUrl }));

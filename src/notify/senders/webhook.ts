@@ -5,6 +5,7 @@ import { DEFAULT_TIMEOUT_MS } from '../channels/http-outcome.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
 import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
+import { assertPublicHost, type EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 
 export const WEBHOOK_DEFAULTS = { concurrency: 8, perSecond: 20 } as const;
 
@@ -18,6 +19,11 @@ export interface WebhookSenderOptions {
   timeoutMs?: number;
   clock?: () => Date;
   fetch?: typeof fetch;
+  /**
+   * The address rules of subscription, applied again before every send: a name that resolved to a public
+   * address when the hook was registered may point inside our network today.
+   */
+  endpointPolicy?: EndpointPolicy;
 }
 
 /** The Statuspage-shaped body for a delivery; null when the snapshot no longer holds what it is about. */
@@ -49,6 +55,15 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
     async send(d: Delivery): Promise<DeliveryOutcome> {
       if ((await opts.health.state(d.subscriber.id)) === 'inactive') return { kind: 'skip', detail: 'subscriber disabled or unsubscribed' };
       if (!d.subscriber.secret) return { kind: 'skip', detail: 'webhook subscriber without a signing secret' };
+      if (opts.endpointPolicy) {
+        try {
+          await assertPublicHost(new URL(d.subscriber.target).hostname, opts.endpointPolicy);
+        } catch {
+          const refused = { kind: 'retry', status: null, reason: 'client_error', permanent: true, gone: true, retryAfterMs: null, detail: 'the URL now points at a private address' } as const;
+          await opts.health.record(d.subscriber.id, refused);
+          return { kind: 'failed', detail: refused.detail };
+        }
+      }
       const payload = webhookPayloadFor(d, opts.links, clock());
       if (!payload) return { kind: 'skip', detail: `${d.event.kind} no longer on the page` };
       const outcome = await sendWebhook({
