@@ -45,6 +45,7 @@ import { registerMonitorConsole } from './console/monitor-routes.ts';
 import { registerSubscriptions } from './notify/subscribe-routes.ts';
 import { startFanout, type Fanout } from './notify/fanout/service.ts';
 import { emailSenderFromConfig } from './notify/email/from-config.ts';
+import { EmailBounces } from './notify/senders/endpoint-health.ts';
 import { SubscriberLinks } from './notify/subscriptions/links.ts';
 import { channelSendersFromConfig } from './notify/senders/from-config.ts';
 
@@ -204,7 +205,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   const subscriberLinks = new SubscriberLinks(await loadLinkKey(db, config.secret), config.publicUrl);
   const fanoutLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
-  const emailSender = emailSenderFromConfig(config, subscriberLinks, fanoutLog);
+  const emailSender = emailSenderFromConfig(config, subscriberLinks, fanoutLog, new EmailBounces({ db, clock, log: fanoutLog }));
   const channelSenders = await channelSendersFromConfig({ db, config, links: subscriberLinks, onMailQueued: () => mail.kick(), log: fanoutLog, clock });
   const fanout = startFanout(db, {
     senders: [...(emailSender ? [emailSender] : []), ...channelSenders],

@@ -15,7 +15,13 @@ import { SubscriberLinks } from '../src/notify/subscriptions/links.ts';
 import { renderUpdateEmail, personalize } from '../src/notify/email/render.ts';
 import { classifySmtpError } from '../src/notify/email/sender.ts';
 import { newId } from '../src/store/ids.ts';
-import type { PageSnapshot } from '../src/public/snapshot.ts';
+import { buildSnapshot, RECENT_LIMIT, type PageSnapshot } from '../src/public/snapshot.ts';
+import type { Incident } from '../src/domain/incident.ts';
+import { openDb, type Db } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { startFanout, type ChannelSender } from '../src/notify/fanout/index.ts';
+import { ensureXSubscriber, postedThread, xSender } from '../src/notify/senders/x.ts';
+import { startXStandin } from './support/x-standin.ts';
 
 let app: RunningApp;
 let smtp: SmtpTestServer;
@@ -247,5 +253,195 @@ describe('update email rendering', () => {
     assert.equal(classifySmtpError(Object.assign(new Error('Try later'), { code: 'EENVELOPE', responseCode: 451 })).kind, 'retry');
     assert.equal(classifySmtpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ESOCKET' })).kind, 'retry');
     assert.equal(classifySmtpError(Object.assign(new Error('Invalid login'), { code: 'EAUTH', responseCode: 535 })).kind, 'retry');
+  });
+});
+
+describe('an update on an incident the page no longer keeps at hand', () => {
+  test('resolving an incident older than the 50 newest closed ones is still delivered', { timeout: 120_000 }, async () => {
+    await app.db.query(`UPDATE subscribers SET unsubscribed_at = now() WHERE unsubscribed_at IS NULL`);
+    const fields = { bodyJa: '調査しています。', bodyEn: 'We are investigating.' };
+    const old = await declare({ nameJa: '古い障害 A', nameEn: 'Old incident A', ...fields });
+    for (let i = 0; i < RECENT_LIMIT + 1; i++) {
+      const id = await declare({ nameJa: `新しい障害 ${i}`, nameEn: `Newer incident ${i}`, ...fields });
+      await postUpdate(id, { status: 'resolved', bodyJa: '解決しました。', bodyEn: 'Resolved.' });
+    }
+    await app.fanout.drain();
+    const sub = await addSubscriber({ lang: 'en' });
+    const uid = await postUpdate(old, { status: 'resolved', bodyJa: '古い障害は解決しました。', bodyEn: 'The old incident is resolved.' });
+    await app.site.refresh();
+    assert.ok(!app.site.incidentIds().includes(old), 'the resolved incident fell out of the page snapshot');
+    await deliverAll(uid);
+    const got = mailsTo(sub.email);
+    assert.equal(got.length, 1, 'the resolving update arrived once');
+    assert.match(got[0]!.subject, /Old incident A/);
+    assert.ok(got[0]!.text.includes('The old incident is resolved.'));
+    assert.ok(got[0]!.text.includes(`${app.baseUrl}/incidents/${old}`));
+    assert.deepEqual((await app.fanout.progress(uid)).channels.email, { sent: 1, pending: 0, failed: 0, skipped: 0 });
+  });
+});
+
+// ---------- the worker's claims and leases, on a database of their own ----------
+
+const T0 = new Date('2026-03-02T01:00:00Z');
+const PAGE = { id: 'kinkyu', nameJa: 'キンキュウ', nameEn: 'Kinkyu', url: 'https://status.example.jp', timeZone: 'Asia/Tokyo' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pageWith(incidents: Incident[] = []): PageSnapshot {
+  return buildSnapshot({ version: 1, changedAt: T0, loadedAt: T0, page: PAGE, components: [], incidents, history: new Map() });
+}
+
+describe('claims and leases', () => {
+  let db: Db;
+  before(async () => {
+    db = await openDb({});
+    await migrate(db);
+  });
+  after(async () => {
+    await db.close();
+  });
+
+  /** `n` confirmed email subscribers and one component event with a pending delivery to each (email: no other sender here). */
+  async function pendingDeliveries(n: number): Promise<string[]> {
+    const tag = newId();
+    const [event] = await db.query<{ id: string }>(
+      `INSERT INTO notification_events (kind, component_id, old_status, new_status, expanded_at)
+       VALUES ('component_update', 'spot', 'operational', 'major_outage', now()) RETURNING id`,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `${tag}${i}`;
+      await db.query(
+        `INSERT INTO subscribers (id, channel, target, target_key, lang, confirmed_at) VALUES ($1, 'email', $2, $2, 'ja', now())`,
+        [id, `lease-${id}@example.net`],
+      );
+      await db.query(`INSERT INTO deliveries (event_id, subscriber_id, channel) VALUES ($1, $2, 'email')`, [event!.id, id]);
+      ids.push(`${event!.id}:${id}`);
+    }
+    return ids;
+  }
+
+  async function statusesOf(keys: string[]): Promise<string[]> {
+    const rows = await db.query<{ status: string }>(
+      `SELECT status FROM deliveries WHERE event_id || ':' || subscriber_id = ANY($1::text[])`, [keys],
+    );
+    return rows.map((r) => r.status);
+  }
+
+  test('a send slower than the lease is sent once: no second claim while it is still being sent', { timeout: 60_000 }, async () => {
+    const keys = await pendingDeliveries(4);
+    const sends = new Map<string, number>();
+    const slow: ChannelSender = {
+      channel: 'email', concurrency: 2, perSecond: 0,
+      async send(d) {
+        sends.set(d.idempotencyKey, (sends.get(d.idempotencyKey) ?? 0) + 1);
+        await sleep(1500);
+        return { kind: 'delivered', status: 250 };
+      },
+    };
+    const fanout = startFanout(db, { senders: [slow], leaseMs: 500, pollMs: 50, snapshot: () => pageWith() });
+    try {
+      await eventually(async () => (await statusesOf(keys)).every((s) => s === 'sent'), 30_000, 50);
+      await sleep(1000);
+    } finally {
+      await fanout.stop();
+    }
+    assert.deepEqual([...sends.keys()].sort(), [...keys].sort(), 'every delivery was sent');
+    assert.deepEqual([...sends.values()], keys.map(() => 1), `each sent exactly once: ${JSON.stringify([...sends.values()])}`);
+  });
+
+  test("a lease shorter than the sender's timeout is raised: a row is not claimable again before a send could time out", async () => {
+    const keys = await pendingDeliveries(1);
+    let leftMs = 0;
+    const sender: ChannelSender = {
+      channel: 'email', concurrency: 1, perSecond: 0, timeoutMs: 3000,
+      async send(d) {
+        const [eventId, subscriberId] = d.idempotencyKey.split(':');
+        const [row] = await db.query<{ left: number }>(
+          `SELECT extract(epoch FROM (lease_until - now())) * 1000 AS left FROM deliveries WHERE event_id = $1 AND subscriber_id = $2`,
+          [eventId, subscriberId],
+        );
+        leftMs = Number(row?.left ?? 0);
+        return { kind: 'delivered', status: 250 };
+      },
+    };
+    const fanout = startFanout(db, { senders: [sender], leaseMs: 500, pollMs: 50, snapshot: () => pageWith(), log: () => undefined });
+    try {
+      await eventually(async () => (await statusesOf(keys)).every((s) => s === 'sent'), 10_000, 50);
+    } finally {
+      await fanout.stop();
+    }
+    assert.ok(leftMs > 2500, `the lease covers the sender's timeout (${Math.round(leftMs)} ms left at the send)`);
+  });
+
+  test('a delivery that can never be rendered is failed with a clear error after a bounded number of looks', async () => {
+    const keys = await pendingDeliveries(1);
+    let sent = 0;
+    const sender: ChannelSender = { channel: 'email', concurrency: 1, perSecond: 0, async send() { sent++; return { kind: 'delivered', status: 250 }; } };
+    // No page snapshot ever loads.
+    const fanout = startFanout(db, { senders: [sender], pollMs: 20, snapshot: () => null, notReadyDelayMs: 10, maxDeferrals: 3, log: () => undefined });
+    try {
+      await eventually(async () => (await statusesOf(keys))[0] === 'failed', 10_000, 20);
+    } finally {
+      await fanout.stop();
+    }
+    const [row] = await db.query<{ last_error: string; attempts: number; deferrals: number }>(
+      `SELECT last_error, attempts, deferrals FROM deliveries WHERE event_id || ':' || subscriber_id = $1`, [keys[0]],
+    );
+    assert.equal(sent, 0);
+    assert.match(row!.last_error, /could not be rendered/);
+    assert.equal(row!.deferrals, 3);
+  });
+});
+
+describe('X', () => {
+  let db: Db;
+  before(async () => {
+    db = await openDb({});
+    await migrate(db);
+  });
+  after(async () => {
+    await db.close();
+  });
+
+  test('a process started without X credentials leaves the shared X subscriber active', async () => {
+    await ensureXSubscriber(db, { configured: true, lang: 'ja', id: 'x-main', now: T0 });
+    const active = () => db.query<{ id: string }>(`SELECT id FROM subscribers WHERE channel = 'x' AND disabled_at IS NULL AND unsubscribed_at IS NULL`);
+    assert.deepEqual((await active()).map((r) => r.id), ['x-main']);
+    await ensureXSubscriber(db, { configured: false, lang: 'ja', id: 'x-other', now: T0 });
+    assert.deepEqual((await active()).map((r) => r.id), ['x-main'], 'still active: another process has the credentials');
+  });
+
+  test('the X sender stops a thread half-way when the delivery is no longer its own (lease lost)', async () => {
+    const creds = { consumerKey: 'ck', consumerSecret: 'cs', accessToken: '1-at', accessTokenSecret: 'ats' };
+    const x = await startXStandin(creds);
+    try {
+      const long = '現物取引の注文処理で遅延が続いており、担当チームが原因を調べています。'.repeat(8);
+      const incident: Incident = {
+        id: 'inc1', kind: 'incident', type: 'outage', severity: 'SEV2', nameJa: '現物取引の遅延', nameEn: 'Spot trading delays',
+        status: 'investigating', impact: 'major', componentIds: [], createdAt: T0, updatedAt: T0, startedAt: T0,
+        monitoringAt: null, resolvedAt: null, scheduledFor: null, scheduledUntil: null, autoTransition: false,
+        updates: [{
+          id: 'upd1', incidentId: 'inc1', status: 'investigating', visibility: 'public', bodyJa: long, bodyEn: null,
+          affectedComponents: [], deliverNotifications: true, authorId: null, createdAt: T0, displayAt: T0, editedAt: null,
+        }],
+      };
+      let checks = 0;
+      const sender = xSender({ db, credentials: creds, baseUrl: x.baseUrl });
+      const outcome = await sender.send({
+        event: { id: 'ev-lease', kind: 'incident_update', incidentId: 'inc1', updateId: 'upd1', createdAt: T0 },
+        subscriber: { id: 'x-main', channel: 'x', target: 'config', lang: 'ja', secret: null, ownerEmail: null },
+        attempt: 1,
+        idempotencyKey: 'ev-lease:x-main',
+        snapshot: pageWith([incident]),
+        // Still ours before the first part only.
+        keepLease: async () => ++checks === 1,
+      });
+      assert.equal(x.tweets.length, 1, 'only the part posted while the lease was held');
+      assert.notEqual(outcome.kind, 'delivered');
+      assert.ok(checks >= 2, 'the lease was checked before each part');
+      assert.deepEqual(await postedThread(db, 'ev-lease'), [x.tweets[0]!.id]);
+    } finally {
+      await x.close();
+    }
   });
 });

@@ -397,3 +397,66 @@ describe('a process that dies between recording a change and applying it', () =>
     assert.equal(left?.n, 0);
   });
 });
+
+describe('whose status wins: a change undone since does not stand in the way, one still in force does', () => {
+  let h: Harness;
+  let target: Awaited<ReturnType<typeof serve>>;
+  let up = true;
+  const setByStaff = async (componentId: string, status: string) => {
+    const res = await h.staff.postForm(`/staff/components/${componentId}/status`, { status });
+    assert.equal(res.status, 303);
+    h.clock.advance(1);
+  };
+  const lastSkipped = async (monitorId: string) => {
+    const [change] = await h.app.db.query<{ skipped: Record<string, string> | null }>(
+      `SELECT skipped FROM monitor_changes WHERE monitor_id = $1 AND to_health = 'down' ORDER BY id DESC LIMIT 1`, [monitorId],
+    );
+    assert.ok(change, 'the monitor recorded a change');
+    return change.skipped;
+  };
+  before(async () => {
+    target = await serve((_req, res) => (up ? json(res, { ok: true }) : json(res, { ok: false }, 503)));
+    h = await harness('draft');
+  });
+  after(async () => {
+    await h.app.stop();
+    await target.close();
+  });
+
+  test('staff set a component degraded and back: the next outage the monitor sees is shown', async () => {
+    const monitorId = await h.createMonitor({
+      name: 'REST API (undone)', kind: 'http', config: { url: `${target.url}/rest` }, intervalS: 1, timeoutMs: 2000,
+      failThreshold: 3, recoverThreshold: 1, componentIds: ['restapi00000'],
+    });
+    h.clock.advance(1);
+    await setByStaff('restapi00000', 'degraded_performance');
+    await setByStaff('restapi00000', 'operational');
+    up = false;
+    for (let i = 0; i < 3; i++) await h.round();
+    await expectStatuses(h.app.baseUrl, { restapi00000: 'major_outage' });
+    assert.equal(await lastSkipped(monitorId), null);
+    // Recovered; then staff mark it degraded themselves and the endpoint fails again: staff's status holds.
+    up = true;
+    await h.round();
+    await expectStatuses(h.app.baseUrl, { restapi00000: 'operational' });
+    await setByStaff('restapi00000', 'degraded_performance');
+    up = false;
+    for (let i = 0; i < 3; i++) await h.round();
+    assert.deepEqual(await lastSkipped(monitorId), { restapi00000: 'staff' });
+    await expectStatuses(h.app.baseUrl, { restapi00000: 'degraded_performance' });
+  });
+
+  test('a status staff set before the monitor ever changed the component is respected while it holds', async () => {
+    up = true;
+    const monitorId = await h.createMonitor({
+      name: 'WebSocket (staff first)', kind: 'http', config: { url: `${target.url}/ws` }, intervalS: 1, timeoutMs: 2000,
+      failThreshold: 3, recoverThreshold: 1, componentIds: ['websocket000'],
+    });
+    h.clock.advance(1);
+    await setByStaff('websocket000', 'partial_outage');
+    up = false;
+    for (let i = 0; i < 3; i++) await h.round();
+    assert.deepEqual(await lastSkipped(monitorId), { websocket000: 'staff' });
+    await expectStatuses(h.app.baseUrl, { websocket000: 'partial_outage' });
+  });
+});

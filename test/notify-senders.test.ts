@@ -12,7 +12,9 @@ import { verifySignature } from '../src/notify/channels/webhook-signature.ts';
 import { weightedLength } from '../src/notify/channels/x-compose.ts';
 import { SubscriberLinks } from '../src/notify/subscriptions/links.ts';
 import type { Delivery, NotificationEvent, Subscriber } from '../src/notify/fanout/types.ts';
-import { EndpointHealth } from '../src/notify/senders/endpoint-health.ts';
+import { EmailBounces, EndpointHealth } from '../src/notify/senders/endpoint-health.ts';
+import { createEmailSender } from '../src/notify/email/sender.ts';
+import { SMTPServer } from 'smtp-server';
 import { webhookSender } from '../src/notify/senders/webhook.ts';
 import { slackSender } from '../src/notify/senders/slack.ts';
 import { ensureXSubscriber, postedThread, xSender } from '../src/notify/senders/x.ts';
@@ -280,8 +282,9 @@ test('X: a long update is posted as a thread with OAuth accepted; a 429 half-way
     assert.equal((await sender.send(delivery(componentEvent('ev-x2'), sub))).kind, 'skip');
     assert.ok(x.responses.every((s) => s !== 401), 'every request carried a valid OAuth signature');
 
+    // A process started without credentials leaves the shared X row alone (the others keep posting).
     await ensureXSubscriber(db, { configured: false, lang: 'ja', id: 'unused', now: T0 });
-    assert.equal((await db.query(`SELECT 1 FROM subscribers WHERE channel = 'x' AND disabled_at IS NULL`)).length, 0);
+    assert.equal((await db.query(`SELECT 1 FROM subscribers WHERE channel = 'x' AND disabled_at IS NULL`)).length, 1);
   } finally {
     await x.close();
   }
@@ -325,5 +328,106 @@ test('webhook: a URL that now resolves to a private address is not called; the e
     assert.equal((await allowed.send(delivery(incidentEvent('ev-ssrf-2'), other))).kind, 'delivered');
   } finally {
     await r.close();
+  }
+});
+
+test('rate limiting (429) from Slack or a webhook is retried after Retry-After and never counts toward disabling', async () => {
+  const slack = await startSlackStandin();
+  const r = await receiver();
+  try {
+    const slackSub = await addSubscriber('slack', slack.url, { ownerEmail: 'busy-slack@example.com', lang: 'en' });
+    const slackSend = slackSender({ health: health(3) });
+    for (let i = 0; i < 5; i++) {
+      slack.rateLimitNext(1, 30);
+      const outcome = await slackSend.send(delivery(incidentEvent('ev-rl-s'), slackSub, i + 1));
+      assert.ok(outcome.kind === 'retry' && outcome.reason === 'rate_limited' && outcome.retryAfterMs === 30_000, JSON.stringify(outcome));
+    }
+    assert.equal((await subscriberRow(slackSub.id)).consecutive_failures, 0);
+    assert.equal((await subscriberRow(slackSub.id)).disabled_at, null);
+    assert.deepEqual(await slackSend.send(delivery(incidentEvent('ev-rl-s'), slackSub, 6)), { kind: 'delivered', status: 200 });
+
+    const hook = await addSubscriber('webhook', r.url, { secret: 'whsec-rl', ownerEmail: 'busy-hook@example.com' });
+    const hookSend = webhookSender({ links, health: health(3) });
+    r.status = 429;
+    for (let i = 0; i < 5; i++) assert.equal((await hookSend.send(delivery(incidentEvent('ev-rl-w'), hook, i + 1))).kind, 'retry');
+    assert.equal(r.got.length, 5);
+    assert.equal((await subscriberRow(hook.id)).disabled_at, null, 'a busy endpoint stays enabled');
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address LIKE 'busy-%'`) as [{ n: number }];
+    assert.equal(n, 0, 'no owner is told their endpoint stopped');
+  } finally {
+    await r.close();
+    await slack.close();
+  }
+});
+
+// ---------- email: hard bounces ----------
+
+/** A real SMTP server that refuses some recipients at RCPT TO with the given reply, and accepts the rest. */
+async function refusingSmtp(refusals: Map<string, { code: number; message: string }>): Promise<{ url: string; accepted: string[]; close(): Promise<void> }> {
+  const accepted: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ['STARTTLS'], logger: false, disableReverseLookup: true, closeTimeout: 50,
+    onRcptTo(address, _session, callback) {
+      const refusal = refusals.get(address.address);
+      if (!refusal) return callback();
+      callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+    },
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        accepted.push(...session.envelope.rcptTo.map((r) => r.address));
+        callback(null);
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.server.address() as { port: number }).port;
+  return { url: `smtp://127.0.0.1:${port}`, accepted, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+test('email: an address the server keeps refusing (5xx) is disabled as bounced after three in a row; a delivery in between resets the count', async () => {
+  const refusals = new Map<string, { code: number; message: string }>();
+  const smtpServer = await refusingSmtp(refusals);
+  const transport = createSmtpTransport(smtpServer.url)!;
+  try {
+    const sender = createEmailSender({
+      transport, from: 'Kinkyu <status@example.jp>', mailDomain: 'example.jp', links, exchangeName: { ja: 'デモ取引所', en: 'Demo Exchange' },
+      concurrency: 1, perSecond: 0, bounces: new EmailBounces({ db, limit: 3 }),
+    });
+    const gone = await addSubscriber('email', 'gone-user@example.net');
+    const fine = await addSubscriber('email', 'fine-user@example.net');
+    const policy = await addSubscriber('email', 'policy-user@example.net');
+    const userUnknown = { code: 550, message: '5.1.1 <gone-user@example.net>: Recipient address rejected: User unknown' };
+    refusals.set('gone-user@example.net', userUnknown);
+    refusals.set('policy-user@example.net', { code: 554, message: '5.7.1 <policy-user@example.net>: Relay access denied' });
+    const send = (sub: Subscriber, n: number) => sender.send(delivery(incidentEvent(`ev-b${n}`), sub));
+    const disabled = async (sub: Subscriber) => (await db.query<{ disabled_at: Date | null; disabled_reason: string | null }>(
+      'SELECT disabled_at, disabled_reason FROM subscribers WHERE id = $1', [sub.id]))[0]!;
+
+    // Two bounces, then the mailbox works again for one update: the count starts over.
+    for (const n of [1, 2]) assert.equal((await send(gone, n)).kind, 'failed');
+    refusals.delete('gone-user@example.net');
+    assert.equal((await send(gone, 3)).kind, 'delivered');
+    refusals.set('gone-user@example.net', userUnknown);
+    for (const n of [4, 5]) assert.equal((await send(gone, n)).kind, 'failed');
+    assert.equal((await disabled(gone)).disabled_at, null, 'two bounces since the last delivery are not enough');
+    const third = await send(gone, 6);
+    assert.ok(third.kind === 'failed' && /SMTP 550/.test(third.detail), JSON.stringify(third));
+    assert.ok((await disabled(gone)).disabled_at, 'disabled after the third bounce in a row');
+    assert.equal((await disabled(gone)).disabled_reason, 'bounced');
+
+    // Other addresses are untouched; a refusal about our relay (5.7.x policy) is not the address's fault.
+    for (const n of [1, 2, 3, 4]) {
+      assert.equal((await send(fine, 10 + n)).kind, 'delivered');
+      assert.equal((await send(policy, 20 + n)).kind, 'failed');
+    }
+    assert.equal((await disabled(fine)).disabled_at, null);
+    assert.equal((await disabled(policy)).disabled_at, null);
+    assert.ok(smtpServer.accepted.includes('fine-user@example.net'));
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address LIKE '%-user@example.net'`) as [{ n: number }];
+    assert.equal(n, 0, 'no mail about it to anyone');
+  } finally {
+    transport.close();
+    await smtpServer.close();
   }
 });

@@ -18,6 +18,7 @@ import { assertPublicHost } from '../src/notify/subscriptions/endpoint-check.ts'
 import { loadLinkKey } from '../src/support/ticket-links.ts';
 import { verifyAudit } from '../src/audit/audit-log.ts';
 import { maskSecrets } from '../src/server.ts';
+import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 
 let smtp: SmtpTestServer;
 let app: RunningApp;
@@ -240,13 +241,29 @@ describe('unsubscribe and manage', () => {
     assert.equal((await rowFor(address))?.unsubscribed_at, null);
 
     const wrongToken = await fetch(`${app.baseUrl}/subscriptions/${id}/unsubscribe/${'A'.repeat(43)}`);
-    const unknownId = await fetch(`${app.baseUrl}/subscriptions/zzzzzzzzzzzz/unsubscribe/${links.token('zzzzzzzzzzzz')}`);
+    const unknownId = await fetch(`${app.baseUrl}/subscriptions/zzzzzzzzzzzz/unsubscribe/${links.token('zzzzzzzzzzzz', 'unsubscribe')}`);
     assert.equal(wrongToken.status, 404);
     assert.equal(unknownId.status, 404);
     assert.equal(await wrongToken.text(), await unknownId.text());
     const wrongPost = await post(app.baseUrl, `/subscriptions/${id}/unsubscribe/${'A'.repeat(43)}`, 'List-Unsubscribe=One-Click');
     assert.equal(wrongPost.status, 404);
     assert.equal((await rowFor(address))?.unsubscribed_at, null);
+  });
+
+  test('the unsubscribe link (in every List-Unsubscribe header) does not open the manage page, nor the reverse', async () => {
+    const address = email('purpose');
+    const id = await subscribedAndConfirmed(address);
+    const unsubscribeToken = links.unsubscribeUrl(id).split('/').pop()!;
+    const manageToken = links.manageUrl(id).split('/').pop()!;
+    assert.notEqual(unsubscribeToken, manageToken);
+    assert.equal((await fetch(`${app.baseUrl}/subscriptions/${id}/manage/${unsubscribeToken}`)).status, 404);
+    const changed = await post(app.baseUrl, `/subscriptions/${id}/manage/${unsubscribeToken}`, form({ components: leafIds(app)[0]!, lang: 'en' }));
+    assert.equal(changed.status, 404);
+    assert.equal((await rowFor(address))?.lang, 'ja', 'preferences unchanged');
+    const viaManage = await post(app.baseUrl, `/subscriptions/${id}/unsubscribe/${manageToken}`, 'List-Unsubscribe=One-Click');
+    assert.equal(viaManage.status, 404);
+    assert.equal((await rowFor(address))?.unsubscribed_at, null);
+    assert.equal((await fetch(links.manageUrl(id))).status, 200, 'each link still opens its own page');
   });
 
   test('manage: change components and language; a form from another site is refused', async () => {
@@ -417,6 +434,27 @@ describe('staff: /staff/subscribers', () => {
   });
 });
 
+describe('staff: a Slack webhook URL is a credential', () => {
+  test('the list shows its host and a masked path; searching pieces of it finds nothing', async () => {
+    const owner = email('slackowner');
+    const secretPart = 'Zq9SeCrEtPaRt7x3456';
+    const url = `https://hooks.slack.com/services/T0MASKED/B0MASKED/${secretPart}`;
+    const res = await post(app.baseUrl, '/subscribe', form({ channel: 'slack', url, ownerEmail: owner, components: leafIds(app) }));
+    assert.equal(res.status, 201);
+    const admin = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+    const page = await (await admin.get(`/staff/subscribers?q=${encodeURIComponent(owner)}`)).text();
+    assert.ok(page.includes('hooks.slack.com/services/T…/…3456'), 'host, path kind and last four characters');
+    assert.ok(!page.includes(secretPart) && !page.includes('T0MASKED') && !page.includes('B0MASKED'), 'no part of the secret path');
+    assert.ok(page.includes(owner));
+    for (const piece of ['hooks.slack.com/services/T0MASKED', 'B0MASKED', secretPart.slice(0, 6)]) {
+      const probe = await (await admin.get(`/staff/subscribers?q=${encodeURIComponent(piece)}`)).text();
+      assert.ok(!probe.includes('hooks.slack.com/services/T…/…3456'), `a piece (${piece}) finds nothing`);
+    }
+    const whole = await (await admin.get(`/staff/subscribers?q=${encodeURIComponent(url)}`)).text();
+    assert.ok(whole.includes('hooks.slack.com/services/T…/…3456'), 'the whole URL finds it');
+  });
+});
+
 describe('with WEBHOOK_ALLOW_LOCAL and a Slack stand-in (tests and demos)', () => {
   let local: RunningApp;
   let receiver: Server;
@@ -531,5 +569,46 @@ describe('in a phone-sized browser', () => {
     await page.getByRole('heading', { name: '登録が完了しました', level: 1 }).waitFor();
     assert.ok((await rowFor(address))?.confirmed_at);
     await context.close();
+  });
+});
+
+describe('two subscribes for a new address at the same moment (PostgreSQL)', () => {
+  test('both get the usual answer, not a conflict; one subscription', { skip: postgresAvailable() ? false : 'no PostgreSQL binaries on this machine' }, async () => {
+    const pg = await startPostgres();
+    const pgApp = await startApp({
+      databaseUrl: pg.url,
+      config: { smtpUrl: smtp.url, subscriptions: { ...parseSubscriptionConfig({}), rateLimitPerIp: 10_000 } },
+    });
+    try {
+      const address = email('race');
+      const body = form({ channel: 'email', email: address, components: leafIds(pgApp), lang: 'ja' });
+      // Hold inserts back until both requests have looked for the address and found nothing: then both insert,
+      // and the unique index makes the second one wait for the first.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = pgApp.db.transaction(async (tx) => {
+        await tx.query('LOCK TABLE subscribers IN SHARE MODE');
+        locked();
+        await released;
+      });
+      await isLocked;
+      const both = Promise.all([post(pgApp.baseUrl, '/subscribe', body), post(pgApp.baseUrl, '/subscribe', body)]);
+      await eventually(async () => {
+        const [w] = await pgApp.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'subscribers'::regclass`);
+        return Number(w?.n) >= 2;
+      }, 10_000);
+      release();
+      await holding;
+      const [a, b] = await both;
+      assert.deepEqual([a.status, b.status], [200, 200]);
+      assert.equal(await a.text(), await b.text(), 'the same page for both');
+      const [rows] = await pgApp.db.query<{ n: number }>('SELECT count(*)::int AS n FROM subscribers WHERE target_key = $1', [address.toLowerCase()]);
+      assert.equal(Number(rows?.n), 1);
+    } finally {
+      await pgApp.stop();
+      pg.destroy();
+    }
   });
 });

@@ -29,7 +29,7 @@ ${data.results === null ? '' : data.results.length === 0 ? html`<p>${t(c.lang, '
 function row(c: ConsoleContext, r: SubscriberRow) {
   const state = stateOf(r);
   const live = state === 'active' || state === 'pending';
-  return html`<tr><td><code>${r.target}</code>${r.ownerEmail ? html`<p class="meta">${t(c.lang, 'notify.field.ownerEmail')}: ${r.ownerEmail}</p>` : ''}</td>
+  return html`<tr><td><code>${r.channel === 'slack' ? maskedSlackUrl(r.target) : r.target}</code>${r.ownerEmail ? html`<p class="meta">${t(c.lang, 'notify.field.ownerEmail')}: ${r.ownerEmail}</p>` : ''}</td>
 <td>${t(c.lang, `notify.channel.${r.channel as PublicChannel}`)}</td>
 <td>${t(c.lang, `notify.state.${state}`)}${r.disabledReason ? html`<p class="meta">${r.disabledReason}</p>` : ''}</td>
 <td>${when(c, r.createdAt)}</td>
@@ -37,4 +37,22 @@ function row(c: ConsoleContext, r: SubscriberRow) {
 <div><label for="reason-${r.id}">${t(c.lang, 'notify.field.reason')}</label><input type="text" id="reason-${r.id}" name="reason" maxlength="200"></div>
 <button type="submit" class="secondary">${t(c.lang, 'notify.staff.disable')}</button></form>` : ''}
 ${r.target === 'erased' ? '' : html`<form method="post" action="/staff/subscribers/${r.id}/erase" class="inline">${csrf(c)}<button type="submit" class="secondary">${t(c.lang, 'notify.staff.erase')}</button></form>`}</td></tr>`;
+}
+
+/**
+ * A Slack incoming-webhook URL is a credential (whoever has it can post to the channel): staff see the host, the
+ * kind of path and its last four characters, enough to tell two hooks apart. Webhook URLs are not secret (their
+ * deliveries are signed) and are shown whole.
+ */
+export function maskedSlackUrl(target: string): string {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return '…';
+  }
+  const segments = url.pathname.split('/').filter(Boolean);
+  const tail = url.pathname.replace(/\/+$/, '').slice(-4);
+  const [kind, team] = segments;
+  return segments.length >= 3 ? `${url.host}/${kind}/${team!.slice(0, 1)}…/…${tail}` : `${url.host}/…${tail}`;
 }

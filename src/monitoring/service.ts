@@ -11,11 +11,13 @@
  * harmless (a status already set is skipped), and the proposal and the "applied" mark share one transaction,
  * so a change opens at most one proposal.
  *
- * Who wins over a component: the most recent decision. A monitor writes a component only if nobody else (staff,
- * an incident, another monitor) changed that component since this monitor last applied a change — e.g. staff
- * who put a component under maintenance by hand while the monitor already saw it down keep their status — and
- * never while a scheduled maintenance in progress holds it. Skipped components are recorded on the change and
- * the proposal still opens, so staff see what the monitor saw.
+ * Who wins over a component: the most recent decision still in force. A monitor writes a component only if it
+ * still shows what this monitor last applied to it (operational when it never applied one): a status someone
+ * else (staff, an incident, another monitor) set and that still holds is kept — e.g. staff who put a component
+ * under maintenance by hand while the monitor already saw it down keep their status — while a change that was
+ * undone since (degraded and back, a resolved incident) does not stand in the way. Never while a scheduled
+ * maintenance in progress holds it. Skipped components are recorded on the change and the proposal still
+ * opens, so staff see what the monitor saw.
  *
  * Proposals: a sustained problem opens a draft "declare" proposal (policy `draft`) or declares the incident at
  * once (policy `publish`); announced maintenance (bitbank 10007) opens none; recovery proposes resolving the
@@ -218,18 +220,10 @@ export class MonitorService {
 
   private async applyChange(change: ChangeRow): Promise<void> {
     const actor = monitorActor(change.monitor_id);
-    const [base] = await this.db.query<{ at: Date | null }>(
-      `SELECT coalesce(
-         (SELECT max(applied_at) FROM monitor_changes WHERE monitor_id = $1 AND applied_at IS NOT NULL),
-         (SELECT created_at FROM monitors WHERE id = $1)) AS at`,
-      [change.monitor_id],
-    );
-    const baseline = base?.at ?? new Date(0);
     const skipped: Record<string, string> = {};
     for (const [componentId, status] of Object.entries(change.component_statuses)) {
-      const [c] = await this.db.query<{ status: ComponentStatus; is_group: boolean; last_change: Date | null; in_maintenance: boolean }>(
+      const [c] = await this.db.query<{ status: ComponentStatus; is_group: boolean; in_maintenance: boolean }>(
         `SELECT c.status, c.is_group,
-           (SELECT max(at) FROM component_status_history h WHERE h.component_id = c.id) AS last_change,
            EXISTS (SELECT 1 FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
                     WHERE ic.component_id = c.id AND i.kind = 'maintenance' AND i.status IN ('in_progress','verifying')) AS in_maintenance
          FROM components c WHERE c.id = $1`,
@@ -244,7 +238,7 @@ export class MonitorService {
         skipped[componentId] = 'maintenance';
         continue;
       }
-      if (c.last_change && c.last_change.getTime() > baseline.getTime()) {
+      if (c.status !== (await this.lastApplied(change.monitor_id, componentId))) {
         skipped[componentId] = 'staff';
         continue;
       }
@@ -264,6 +258,20 @@ export class MonitorService {
       return proposalId && this.opts.policy === 'publish' ? proposalId : null;
     });
     if (autoPublish) await this.publishAsMonitor(autoPublish);
+  }
+
+  /**
+   * The status this monitor's latest applied change left on a component (set by it, or found already so), or
+   * operational when none did. A component showing anything else carries someone else's decision.
+   */
+  private async lastApplied(monitorId: string, componentId: string): Promise<ComponentStatus> {
+    const [row] = await this.db.query<{ status: ComponentStatus }>(
+      `SELECT component_statuses ->> $2 AS status FROM monitor_changes
+        WHERE monitor_id = $1 AND applied_at IS NOT NULL AND component_statuses ? $2 AND NOT coalesce(skipped ? $2, false)
+        ORDER BY id DESC LIMIT 1`,
+      [monitorId, componentId],
+    );
+    return row?.status ?? 'operational';
   }
 
   /** Opens, or closes, proposals for one change; returns a new declare proposal's id. */

@@ -155,7 +155,7 @@ export function registerSubscriptions(app: FastifyInstance, opts: SubscriptionRo
   };
 
   app.get<LinkParams>('/subscriptions/:id/unsubscribe/:token', async (request, reply) => {
-    const row = await subscriptions.fromLink(request.params.id, request.params.token);
+    const row = await subscriptions.fromLink(request.params.id, request.params.token, 'unsubscribe');
     if (!row) return notFound(request, reply);
     const lang = linkLang(request, reply, row);
     return sendPrivatePage(reply, unsubscribePage(context(lang), row, withLang(unsubscribePath(row.id), lang), row.unsubscribedAt !== null));
@@ -167,7 +167,7 @@ export function registerSubscriptions(app: FastifyInstance, opts: SubscriptionRo
     // Mail providers may post multipart/form-data; its content does not matter here.
     scope.addContentTypeParser('multipart/form-data', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, {}));
     scope.post<LinkParams>('/subscriptions/:id/unsubscribe/:token', async (request, reply) => {
-      const row = await subscriptions.fromLink(request.params.id, request.params.token);
+      const row = await subscriptions.fromLink(request.params.id, request.params.token, 'unsubscribe');
       if (!row) return notFound(request, reply);
       const after = (await subscriptions.unsubscribe(row.id)) ?? row;
       if (wantsJson(request)) return reply.header('cache-control', 'no-store').send({ ok: true });
@@ -188,14 +188,14 @@ export function registerSubscriptions(app: FastifyInstance, opts: SubscriptionRo
     });
 
   app.get<LinkParams>('/subscriptions/:id/manage/:token', async (request, reply) => {
-    const row = await subscriptions.fromLink(request.params.id, request.params.token);
+    const row = await subscriptions.fromLink(request.params.id, request.params.token, 'manage');
     if (!row) return notFound(request, reply);
     const lang = linkLang(request, reply, row);
     return sendPrivatePage(reply, renderManage(lang, row, { saved: (request.query as Record<string, unknown>).saved === '1' }));
   });
 
   app.post<LinkParams>('/subscriptions/:id/manage/:token', async (request, reply) => {
-    const row = await subscriptions.fromLink(request.params.id, request.params.token);
+    const row = await subscriptions.fromLink(request.params.id, request.params.token, 'manage');
     if (!row) return notFound(request, reply);
     const lang = linkLang(request, reply, row);
     const body = bodyOf(request);

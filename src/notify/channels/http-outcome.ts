@@ -1,3 +1,5 @@
+import { PinnedPostError } from './pinned-post.ts';
+
 /**
  * What one HTTP delivery attempt to a webhook, Slack or X came to, and what to do next.
  *
@@ -50,10 +52,16 @@ export function classifyStatus(status: number, retryAfterMs: number | null, deta
   return { ...base, reason: 'client_error', permanent: true, gone: status === 410 };
 }
 
-/** A fetch that threw: an abort from our timeout, or a connection-level failure. */
+/**
+ * A fetch or pinned POST that threw: an abort from our timeout, or a connection-level failure. A URL that cannot
+ * be used, or whose host is (now) a private address, is `gone`: the endpoint is disabled at once.
+ */
 export function classifyThrown(error: unknown): AttemptOutcome {
+  if (error instanceof PinnedPostError && (error.failure === 'refused_address' || error.failure === 'invalid_url')) {
+    return { kind: 'retry', status: null, reason: 'client_error', permanent: true, gone: true, retryAfterMs: null, detail: clip(error.message) };
+  }
   const name = error instanceof Error ? error.name : '';
-  const timedOut = name === 'TimeoutError' || name === 'AbortError';
+  const timedOut = name === 'TimeoutError' || name === 'AbortError' || (error instanceof PinnedPostError && error.failure === 'timeout');
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
   const message = error instanceof Error ? error.message : String(error);
   return {

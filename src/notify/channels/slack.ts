@@ -1,6 +1,8 @@
 import { formatDateTime, type Lang } from '../../web/i18n.ts';
 import { classifyStatus, classifyThrown, DEFAULT_TIMEOUT_MS, parseRetryAfter, readBodyPrefix, type AttemptOutcome } from './http-outcome.ts';
+import { pinnedPost } from './pinned-post.ts';
 import type { UpdateNotice } from './update-notice.ts';
+import type { EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 
 /** Slack Block Kit limits that an incoming webhook enforces (400 invalid_blocks beyond them). */
 export const SLACK_LIMITS = { headerText: 150, sectionText: 3000, buttonText: 75, url: 3000, fallbackText: 3000 } as const;
@@ -71,6 +73,8 @@ export function slackMessage(n: UpdateNotice): SlackMessage {
 
 export interface SlackSendOptions {
   timeoutMs?: number;
+  /** With it the POST goes through `pinnedPost` (the checked address is the connected one); `fetch` is not used. */
+  endpointPolicy?: EndpointPolicy;
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -81,13 +85,23 @@ export interface SlackSendOptions {
  */
 export async function sendSlack(webhookUrl: string, message: SlackMessage, opts: SlackSendOptions = {}): Promise<AttemptOutcome> {
   const now = opts.now ?? (() => new Date());
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const headers = { 'content-type': 'application/json; charset=utf-8' };
+  if (opts.endpointPolicy) {
+    try {
+      const res = await pinnedPost({ url: webhookUrl, headers, body: JSON.stringify(message), policy: opts.endpointPolicy, timeoutMs });
+      return classifyStatus(res.status, parseRetryAfter(res.headers['retry-after'] ?? null, now().getTime()), `HTTP ${res.status} ${res.bodyPrefix}`);
+    } catch (error) {
+      return classifyThrown(error);
+    }
+  }
   try {
     const res = await (opts.fetch ?? fetch)(webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
+      headers,
       body: JSON.stringify(message),
       redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const detail = await readBodyPrefix(res);
     return classifyStatus(res.status, parseRetryAfter(res.headers.get('retry-after'), now().getTime()), `HTTP ${res.status} ${detail}`);

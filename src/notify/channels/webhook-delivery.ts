@@ -1,4 +1,6 @@
 import { classifyStatus, classifyThrown, DEFAULT_TIMEOUT_MS, parseRetryAfter, readBodyPrefix, type AttemptOutcome } from './http-outcome.ts';
+import { pinnedPost } from './pinned-post.ts';
+import type { EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 import { IDEMPOTENCY_HEADER, idempotencyKey, SIGNATURE_HEADER, signatureHeader } from './webhook-signature.ts';
 
 export interface WebhookRequest {
@@ -14,6 +16,11 @@ export interface WebhookRequest {
   now?: () => Date;
   /** A 2xx must arrive within this time (Statuspage: 30 s). */
   timeoutMs?: number;
+  /**
+   * The address rules for the subscriber's host. With it the POST goes through `pinnedPost` (checked address =
+   * connected address; `fetch` is not used). Without it: `fetch`, for tests against a stand-in.
+   */
+  endpointPolicy?: EndpointPolicy;
   fetch?: typeof fetch;
 }
 
@@ -40,6 +47,16 @@ export async function sendWebhook(req: WebhookRequest): Promise<AttemptOutcome> 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return invalidUrl('only http and https are supported');
   if (url.username || url.password) return invalidUrl('credentials in the URL are not supported');
+  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (req.endpointPolicy) {
+    try {
+      const res = await pinnedPost({ url, headers: webhookHeaders(req, now()), body: req.body, policy: req.endpointPolicy, timeoutMs });
+      const ok = res.status >= 200 && res.status < 300;
+      return classifyStatus(res.status, parseRetryAfter(res.headers['retry-after'] ?? null, now().getTime()), ok ? '' : `HTTP ${res.status} ${res.bodyPrefix}`);
+    } catch (error) {
+      return classifyThrown(error);
+    }
+  }
   const doFetch = req.fetch ?? fetch;
   try {
     const res = await doFetch(url, {
@@ -47,7 +64,7 @@ export async function sendWebhook(req: WebhookRequest): Promise<AttemptOutcome> 
       headers: webhookHeaders(req, now()),
       body: req.body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const detail = res.ok ? '' : `HTTP ${res.status} ${await readBodyPrefix(res)}`;
     if (res.ok) await res.body?.cancel().catch(() => undefined);

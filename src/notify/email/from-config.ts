@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import { createSmtpTransport, mailDomain } from '../../mail/outbox.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
 import type { ChannelSender } from '../fanout/types.ts';
+import type { EmailBounces } from '../senders/endpoint-health.ts';
 import { createEmailSender } from './sender.ts';
 
 /**
@@ -9,7 +10,7 @@ import { createEmailSender } from './sender.ts';
  * to every subscriber never queues the support desk's mail behind it. Null without SMTP: update emails then
  * wait as pending deliveries for a process that has it.
  */
-export function emailSenderFromConfig(config: Config, links: SubscriberLinks, log: (msg: string, err?: unknown) => void): ChannelSender | null {
+export function emailSenderFromConfig(config: Config, links: SubscriberLinks, log: (msg: string, err?: unknown) => void, bounces?: EmailBounces): ChannelSender | null {
   const transport = createSmtpTransport(config.fanout.smtpUrl ?? config.smtpUrl ?? '', {
     maxConnections: config.fanout.emailConnections,
     log,
@@ -26,5 +27,6 @@ export function emailSenderFromConfig(config: Config, links: SubscriberLinks, lo
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     concurrency: config.fanout.emailConcurrency,
     perSecond: config.fanout.emailPerSecond,
+    ...(bounces ? { bounces } : {}),
   });
 }

@@ -3,6 +3,7 @@ import type { Lang } from '../../web/i18n.ts';
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
 import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
+import type { EmailBounces } from '../senders/endpoint-health.ts';
 import { personalize, renderUpdateEmail, type UpdateEmail } from './render.ts';
 
 export interface EmailSenderOptions {
@@ -19,6 +20,8 @@ export interface EmailSenderOptions {
   /** Messages per second at most (the relay's limit); 0 for none. */
   perSecond: number;
   maxAttempts?: number;
+  /** Counts hard bounces per subscriber and disables an address that keeps bouncing. */
+  bounces?: EmailBounces;
 }
 
 /** The same for every attempt, so a copy sent again after a crash is recognisably the same message. */
@@ -47,6 +50,18 @@ export function classifySmtpError(err: unknown): DeliveryOutcome {
     retryAfterMs: null,
     detail: code === null ? detail : `SMTP ${code}: ${detail}`,
   };
+}
+
+/**
+ * A hard bounce: the server refused this recipient (5xx to RCPT TO). Not when the enhanced status says the
+ * refusal is about us rather than the address — 5.3 (system), 5.4 (network/routing), 5.5 (protocol), 5.7
+ * (policy, e.g. "relay access denied") — so a misconfigured relay cannot disable every subscriber at once.
+ */
+export function isHardBounce(err: unknown): boolean {
+  const e = (err ?? {}) as { code?: string; responseCode?: number; response?: string };
+  if (e.code !== 'EENVELOPE' || typeof e.responseCode !== 'number' || e.responseCode < 500 || e.responseCode >= 600) return false;
+  const enhanced = /^\d{3}[ -]5\.(\d{1,3})\./.exec(e.response ?? '')?.[1];
+  return enhanced === undefined || !['3', '4', '5', '7'].includes(enhanced);
 }
 
 /** The email channel of the fan-out: one update email per subscriber, in the subscriber's language. */
@@ -91,9 +106,12 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender {
             'Auto-Submitted': 'auto-generated',
           },
         });
+        await opts.bounces?.record(subscriber.id, 'delivered');
         return { kind: 'delivered', status: 250 };
       } catch (err) {
-        return classifySmtpError(err);
+        const outcome = classifySmtpError(err);
+        if (outcome.kind === 'failed' && isHardBounce(err)) await opts.bounces?.record(subscriber.id, 'bounced', outcome.detail);
+        return outcome;
       }
     },
     async close() {

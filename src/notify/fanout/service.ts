@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import { EXPAND_CHUNK, expandEvents, FANOUT_CHANNEL } from './expand.ts';
+import { DeliveryViews } from './incident-view.ts';
 import { progressOf } from './store.ts';
 import { ChannelWorker } from './worker.ts';
 import type { ChannelSender, FanoutProgress } from './types.ts';
@@ -19,6 +20,10 @@ export interface FanoutTuning {
   retryMaxMs?: number;
   /** Subscribers expanded into deliveries per transaction. */
   expandChunk?: number;
+  /** A delivery whose update cannot be rendered yet (no page loaded) is looked at again after this… */
+  notReadyDelayMs?: number;
+  /** …at most this many times, then failed with an error saying so. */
+  maxDeferrals?: number;
 }
 
 export interface FanoutOptions extends FanoutTuning {
@@ -26,7 +31,7 @@ export interface FanoutOptions extends FanoutTuning {
   senders: readonly ChannelSender[];
   /** The public page as it is now (updates are rendered from it). */
   snapshot: () => PageSnapshot | null;
-  /** Reloads the page snapshot (when an update is not in it yet). */
+  /** Reloads the page snapshot (when none is loaded yet; an update missing from it is read on its own). */
   refreshSnapshot?: () => Promise<void>;
   log?: (msg: string, err?: unknown) => void;
 }
@@ -49,7 +54,13 @@ export const FANOUT_DEFAULTS: Required<FanoutTuning> = {
   retryBaseMs: 30_000,
   retryMaxMs: 60 * 60_000,
   expandChunk: EXPAND_CHUNK,
+  notReadyDelayMs: 2_000,
+  // With the 2 s delay: about five minutes.
+  maxDeferrals: 150,
 };
+
+/** Above a sender's own timeout: the lease must outlast a send that is cut off by it. */
+export const LEASE_MARGIN_MS = 5_000;
 
 /**
  * Starts the fan-out on `db`: a sweeper that expands notification events into deliveries and one worker per
@@ -65,17 +76,20 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
       /* a failing logger must not stop the fan-out */
     }
   };
+  const views = new DeliveryViews(db);
   const owner = `${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`;
   const workers = opts.senders.map(
     (sender) =>
       new ChannelWorker(db, sender, {
         owner,
-        leaseMs: tuning.leaseMs,
+        leaseMs: leaseFor(sender, tuning.leaseMs, log),
         maxAttempts: tuning.maxAttempts,
         retryBaseMs: tuning.retryBaseMs,
         retryMaxMs: tuning.retryMaxMs,
-        claimBatch: Math.max(1, Math.floor(sender.concurrency)) * 4,
+        notReadyDelayMs: tuning.notReadyDelayMs,
+        maxDeferrals: Math.max(1, Math.floor(tuning.maxDeferrals)),
         snapshot: opts.snapshot,
+        views,
         refreshSnapshot: opts.refreshSnapshot ?? (async () => undefined),
         log,
       }),
@@ -178,9 +192,24 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
   };
 }
 
+/**
+ * The lease for a sender's rows: at least its timeout plus a margin. The lease is extended while a send is in
+ * progress, but only while this process runs its timers; a stalled process must not see its send go out twice.
+ */
+function leaseFor(sender: ChannelSender, leaseMs: number, log: (msg: string) => void): number {
+  if (sender.timeoutMs === undefined) return leaseMs;
+  const least = sender.timeoutMs + LEASE_MARGIN_MS;
+  if (leaseMs >= least) return leaseMs;
+  log(`fanout ${sender.channel}: lease of ${leaseMs} ms is shorter than the sender's timeout (${sender.timeoutMs} ms) plus ${LEASE_MARGIN_MS} ms; using ${least} ms`);
+  return least;
+}
+
 function definedOnly(t: FanoutTuning): FanoutTuning {
   return Object.fromEntries(
-    Object.entries({ leaseMs: t.leaseMs, pollMs: t.pollMs, maxAttempts: t.maxAttempts, retryBaseMs: t.retryBaseMs, retryMaxMs: t.retryMaxMs, expandChunk: t.expandChunk })
+    Object.entries({
+      leaseMs: t.leaseMs, pollMs: t.pollMs, maxAttempts: t.maxAttempts, retryBaseMs: t.retryBaseMs, retryMaxMs: t.retryMaxMs,
+      expandChunk: t.expandChunk, notReadyDelayMs: t.notReadyDelayMs, maxDeferrals: t.maxDeferrals,
+    })
       .filter(([, v]) => typeof v === 'number' && Number.isFinite(v)),
   );
 }

@@ -10,6 +10,10 @@ export interface ClaimedDelivery {
   active: boolean;
   /** Including this one. */
   attempts: number;
+  /** This claim's token (lease_token): guards every later write, so a later claim of the row is not disturbed. */
+  token: string;
+  /** Times the row was given back because the update could not be rendered yet. */
+  deferrals: number;
 }
 
 export interface DeliveryKey {
@@ -21,6 +25,7 @@ interface ClaimRow {
   event_id: string;
   subscriber_id: string;
   attempts: number;
+  deferrals: number;
   kind: 'incident_update' | 'component_update';
   incident_id: string | null;
   update_id: string | null;
@@ -49,12 +54,13 @@ const CLAIM_SQL = `
        SET attempts = d.attempts + 1,
            lease_until = now() + $3::double precision * interval '1 millisecond',
            next_attempt_at = now() + $3::double precision * interval '1 millisecond',
-           lease_owner = $4
+           lease_owner = $4,
+           lease_token = $5
       FROM due
      WHERE d.event_id = due.event_id AND d.subscriber_id = due.subscriber_id
-    RETURNING d.event_id, d.subscriber_id, d.attempts
+    RETURNING d.event_id, d.subscriber_id, d.attempts, d.deferrals
   )
-  SELECT c.event_id, c.subscriber_id, c.attempts,
+  SELECT c.event_id, c.subscriber_id, c.attempts, c.deferrals,
          e.kind, e.incident_id, e.update_id, e.component_id, e.old_status, e.new_status, e.created_at,
          s.channel, s.target, s.lang, s.secret, s.owner_email,
          (s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL) AS active
@@ -62,14 +68,33 @@ const CLAIM_SQL = `
     JOIN notification_events e ON e.id = c.event_id
     JOIN subscribers s ON s.id = c.subscriber_id`;
 
-export async function claimDue(db: Queryable, channel: Channel, limit: number, leaseMs: number, owner: string): Promise<ClaimedDelivery[]> {
-  const rows = await db.query<ClaimRow>(CLAIM_SQL, [channel, limit, leaseMs, owner], { name: 'fanout_claim' });
+/** Claims up to `limit` due rows under a lease of `leaseMs`, each marked with the claim's own `token`. */
+export async function claimDue(db: Queryable, channel: Channel, limit: number, leaseMs: number, owner: string, token: string): Promise<ClaimedDelivery[]> {
+  const rows = await db.query<ClaimRow>(CLAIM_SQL, [channel, limit, leaseMs, owner, token], { name: 'fanout_claim' });
   return rows.map((r) => ({
     event: toEvent(r),
     subscriber: { id: r.subscriber_id, channel: r.channel, target: r.target, lang: r.lang, secret: r.secret, ownerEmail: r.owner_email },
     active: r.active,
     attempts: Number(r.attempts),
+    token,
+    deferrals: Number(r.deferrals),
   }));
+}
+
+/**
+ * Extends the lease of a row this claim still holds; false when it does not (the lease ran out and another
+ * claim took the row, or the row is done): the caller must not send it.
+ */
+export async function extendLease(db: Queryable, key: DeliveryKey, token: string, leaseMs: number): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE deliveries SET lease_until = now() + $4::double precision * interval '1 millisecond',
+            next_attempt_at = now() + $4::double precision * interval '1 millisecond'
+      WHERE event_id = $1 AND subscriber_id = $2 AND lease_token = $3 AND status = 'pending'
+     RETURNING 1`,
+    [key.eventId, key.subscriberId, token, leaseMs],
+    { name: 'fanout_extend_lease' },
+  );
+  return rows.length > 0;
 }
 
 function toEvent(r: ClaimRow): NotificationEvent {
@@ -86,7 +111,7 @@ export async function markDone(db: Queryable, keys: readonly DeliveryKey[], stat
   await db.query(
     `UPDATE deliveries d
         SET status = $3, sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE NULL END,
-            lease_until = NULL, lease_owner = NULL, last_error = NULL
+            lease_until = NULL, lease_owner = NULL, lease_token = NULL, last_error = NULL
        FROM unnest($1::text[], $2::text[]) AS k(event_id, subscriber_id)
       WHERE d.event_id = k.event_id AND d.subscriber_id = k.subscriber_id AND d.status = 'pending'`,
     [keys.map((k) => k.eventId), keys.map((k) => k.subscriberId), status],
@@ -94,33 +119,47 @@ export async function markDone(db: Queryable, keys: readonly DeliveryKey[], stat
   );
 }
 
-/** Only while this process still holds the lease: another worker may have taken the row after it ran out. */
-export async function markRetry(db: Queryable, key: DeliveryKey, owner: string, delayMs: number, error: string): Promise<void> {
+/** Only while this claim still holds the row: another worker may have taken it after the lease ran out. */
+export async function markRetry(db: Queryable, key: DeliveryKey, token: string, delayMs: number, error: string): Promise<void> {
   await db.query(
     `UPDATE deliveries SET next_attempt_at = now() + $4::double precision * interval '1 millisecond',
-            lease_until = NULL, lease_owner = NULL, last_error = $5
-      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_owner = $3`,
-    [key.eventId, key.subscriberId, owner, delayMs, shortError(error)],
+            lease_until = NULL, lease_owner = NULL, lease_token = NULL, last_error = $5
+      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_token = $3`,
+    [key.eventId, key.subscriberId, token, delayMs, shortError(error)],
   );
 }
 
-export async function markFailed(db: Queryable, key: DeliveryKey, owner: string, error: string): Promise<void> {
+export async function markFailed(db: Queryable, key: DeliveryKey, token: string, error: string): Promise<void> {
   await db.query(
-    `UPDATE deliveries SET status = 'failed', lease_until = NULL, lease_owner = NULL, last_error = $4
-      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_owner = $3`,
-    [key.eventId, key.subscriberId, owner, shortError(error)],
+    `UPDATE deliveries SET status = 'failed', lease_until = NULL, lease_owner = NULL, lease_token = NULL, last_error = $4
+      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_token = $3`,
+    [key.eventId, key.subscriberId, token, shortError(error)],
   );
 }
 
-/** Gives back rows claimed but not attempted (stopping, or not ready yet), without counting an attempt. */
-export async function release(db: Queryable, keys: readonly DeliveryKey[], owner: string, delayMs = 0): Promise<void> {
-  if (keys.length === 0) return;
+/** Gives back a row claimed but not attempted (stopping), without counting an attempt. */
+export async function release(db: Queryable, key: DeliveryKey, token: string): Promise<void> {
   await db.query(
-    `UPDATE deliveries d SET next_attempt_at = now() + $4::double precision * interval '1 millisecond',
-            lease_until = NULL, lease_owner = NULL, attempts = greatest(d.attempts - 1, 0)
-       FROM unnest($1::text[], $2::text[]) AS k(event_id, subscriber_id)
-      WHERE d.event_id = k.event_id AND d.subscriber_id = k.subscriber_id AND d.status = 'pending' AND d.lease_owner = $3`,
-    [keys.map((k) => k.eventId), keys.map((k) => k.subscriberId), owner, delayMs],
+    `UPDATE deliveries SET next_attempt_at = now(), lease_until = NULL, lease_owner = NULL, lease_token = NULL,
+            attempts = greatest(attempts - 1, 0)
+      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_token = $3`,
+    [key.eventId, key.subscriberId, token],
+  );
+}
+
+/**
+ * A row whose update cannot be rendered yet: given back for a look `delayMs` later, no attempt counted, the
+ * look counted in `deferrals`; or, with `failWith`, failed for good with that error.
+ */
+export async function defer(db: Queryable, key: DeliveryKey, token: string, delayMs: number, failWith: string | null): Promise<void> {
+  await db.query(
+    `UPDATE deliveries SET next_attempt_at = now() + $4::double precision * interval '1 millisecond',
+            lease_until = NULL, lease_owner = NULL, lease_token = NULL,
+            attempts = greatest(attempts - 1, 0), deferrals = deferrals + 1,
+            status = CASE WHEN $5::text IS NULL THEN status ELSE 'failed' END,
+            last_error = coalesce($5::text, last_error)
+      WHERE event_id = $1 AND subscriber_id = $2 AND status = 'pending' AND lease_token = $3`,
+    [key.eventId, key.subscriberId, token, delayMs, failWith === null ? null : shortError(failWith)],
   );
 }
 

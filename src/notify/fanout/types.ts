@@ -27,8 +27,16 @@ export interface Delivery {
   attempt: number;
   /** Stable across retries and crashes: the same Message-ID / Idempotency-Key every time. */
   idempotencyKey: string;
-  /** The page as it is now (for rendering; the update's text is in it). */
+  /**
+   * The page as it is now (for rendering; the update's text is in it). For an update on an incident the page no
+   * longer keeps at hand (an old one), the page with that incident read from the database added.
+   */
   snapshot: PageSnapshot;
+  /**
+   * Confirms that this delivery is still this worker's and extends its lease. A sender that sends in several
+   * steps (an X thread) calls it before each step and stops when it says false: another worker took the row.
+   */
+  keepLease?: () => Promise<boolean>;
 }
 
 /**
@@ -45,6 +53,11 @@ export interface ChannelSender {
   channel: Channel;
   concurrency: number;
   perSecond: number;
+  /**
+   * The longest one send may take (its request timeout). The fan-out's lease is raised to at least this plus a
+   * margin, so that a send cut off by a stalled process is not claimed by another one while it may still go out.
+   */
+  timeoutMs?: number;
   send(delivery: Delivery): Promise<DeliveryOutcome>;
   /** Attempts before a delivery is marked failed (default: the fan-out's maxAttempts). */
   maxAttempts?: number;

@@ -1,37 +1,43 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import { retryDelayMs } from '../../mail/outbox.ts';
 import { classifyThrown } from '../channels/http-outcome.ts';
 import { RETRY_AFTER_CAP_MS } from '../channels/webhook-delivery.ts';
+import type { DeliveryViews } from './incident-view.ts';
+import { Lease } from './lease.ts';
 import { MarkBatcher } from './mark-batcher.ts';
-import { claimDue, markDone, markFailed, markRetry, release, updateDeliverable, type ClaimedDelivery, type DeliveryKey } from './store.ts';
+import { claimDue, defer, markDone, markFailed, markRetry, release, type ClaimedDelivery, type DeliveryKey } from './store.ts';
 import { TokenBucket } from './token-bucket.ts';
-import type { ChannelSender, Delivery, DeliveryOutcome, NotificationEvent } from './types.ts';
+import type { ChannelSender, Delivery, DeliveryOutcome } from './types.ts';
 
 export interface WorkerOptions {
-  /** This process's name on the rows it holds. */
+  /** This process's name on the rows it holds (for people reading the table; claims are told apart by token). */
   owner: string;
   leaseMs: number;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
-  /** Rows claimed per query; they wait in this process under their lease until a send slot is free. */
-  claimBatch: number;
+  /** A row whose update cannot be rendered yet is looked at again this much later, no attempt counted… */
+  notReadyDelayMs: number;
+  /** …at most this many times; then it is failed. */
+  maxDeferrals: number;
   snapshot: () => PageSnapshot | null;
+  /** Renders updates on incidents the snapshot does not hold (shared by the channels: one read per event). */
+  views: DeliveryViews;
   refreshSnapshot: () => Promise<void>;
   log: (msg: string, err?: unknown) => void;
 }
 
-/** The page did not show the update yet (a reload in flight): look again this much later, no attempt counted. */
-const NOT_READY_DELAY_MS = 2_000;
-
 const keyOf = (row: ClaimedDelivery): DeliveryKey => ({ eventId: row.event.id, subscriberId: row.subscriber.id });
 
 /**
- * Sends one channel's due deliveries: claims rows under a lease, at most `concurrency` sends at a time and
- * `perSecond` per second, and records each outcome right after its attempt. A send slot is held until the
- * row is marked sent, so at any moment at most `concurrency` messages are out without being recorded: a crash
- * repeats at most that many, with the same idempotency key.
+ * Sends one channel's due deliveries: claims only as many rows as it has free send slots (at most `concurrency`
+ * sends at a time, `perSecond` per second), each claim under a lease with its own token, and records each outcome
+ * right after its attempt. Right before a send the lease is confirmed (and extended when half gone), and while a
+ * send is in progress it keeps being extended: a slow send is never claimed again while this process is alive.
+ * A send slot is held until the row is marked sent, so at any moment at most `concurrency` messages are out
+ * without being recorded: a crash repeats at most that many, with the same idempotency key.
  */
 export class ChannelWorker {
   readonly #db: Db;
@@ -42,7 +48,6 @@ export class ChannelWorker {
   readonly #bucket: TokenBucket;
   readonly #sentMarks: MarkBatcher;
   readonly #skipMarks: MarkBatcher;
-  readonly #queue: ClaimedDelivery[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   /** Sent, but the mark could not be written (database trouble): written before claiming more. */
   readonly #unrecorded = new Map<string, DeliveryKey>();
@@ -89,17 +94,15 @@ export class ChannelWorker {
       this.kick();
       await this.#quiet();
       if (this.#claimErrors !== errorsBefore) throw this.#lastClaimError;
-      if ((this.#claimed === claimedBefore && this.#queue.length === 0) || this.#stopped) return;
+      if (this.#claimed === claimedBefore || this.#stopped) return;
     }
   }
 
-  /** Stops claiming, waits for sends in flight and their marks, and gives back rows claimed but not sent. */
+  /** Stops claiming, waits for sends in flight and their marks; rows claimed but not yet sent are given back. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     await this.#quiet();
-    const unsent = this.#queue.splice(0).map(keyOf);
-    await release(this.#db, unsent, this.#opts.owner).catch((err) => this.#opts.log(`fanout ${this.channel}: giving back ${unsent.length} claimed rows failed; their lease will run out`, err));
     await this.#flushUnrecorded().catch(() => undefined);
     if (this.#unrecorded.size > 0) {
       this.#opts.log(`fanout ${this.channel}: ${this.#unrecorded.size} sent deliveries could not be marked sent; they will be sent again after the lease`);
@@ -118,23 +121,17 @@ export class ChannelWorker {
       this.#pumpAgain = false;
       try {
         await this.#flushUnrecorded();
+        // No rows wait in memory under a lease: only as many are claimed as there are free slots.
         while (!this.#stopped && this.#inFlight.size < this.#concurrency) {
-          const row = this.#queue.shift();
-          if (!row) {
-            const rows = await claimDue(this.#db, this.#sender.channel, this.#opts.claimBatch, this.#opts.leaseMs, this.#opts.owner);
-            if (this.#dbDown) this.#opts.log(`fanout ${this.channel}: database reachable again`);
-            this.#dbDown = false;
-            this.#claimed += rows.length;
-            if (rows.length === 0) break;
-            this.#queue.push(...rows);
-            continue;
-          }
-          if (!row.active) {
-            this.#track(this.#skip(row));
-            continue;
-          }
-          await this.#bucket.take();
-          this.#track(this.#deliver(row));
+          const token = randomBytes(12).toString('base64url');
+          const claimedFrom = performance.now();
+          const free = this.#concurrency - this.#inFlight.size;
+          const rows = await claimDue(this.#db, this.#sender.channel, free, this.#opts.leaseMs, this.#opts.owner, token);
+          if (this.#dbDown) this.#opts.log(`fanout ${this.channel}: database reachable again`);
+          this.#dbDown = false;
+          this.#claimed += rows.length;
+          for (const row of rows) this.#track(row.active ? this.#deliver(row, claimedFrom) : this.#skip(row));
+          if (rows.length < free) break;
         }
       } catch (err) {
         this.#claimErrors++;
@@ -160,23 +157,39 @@ export class ChannelWorker {
     await this.#skipMarks.mark(keyOf(row));
   }
 
-  async #deliver(row: ClaimedDelivery): Promise<void> {
+  async #deliver(row: ClaimedDelivery, claimedFrom: number): Promise<void> {
     const key = keyOf(row);
-    const snapshot = await this.#readySnapshot(row.event);
+    const name = `${key.eventId}:${key.subscriberId}`;
+    const lease = new Lease(this.#db, key, row.token, this.#opts.leaseMs, claimedFrom);
+    const snapshot = await this.#view(row);
     if (snapshot === 'gone') return this.#skip(row);
-    if (snapshot === null) return release(this.#db, [key], this.#opts.owner, NOT_READY_DELAY_MS);
+    if (snapshot === null) return this.#notReady(row, key);
+    await this.#bucket.take();
+    if (this.#stopped) return release(this.#db, key, row.token);
+    if (!(await lease.keep())) {
+      this.#opts.log(`fanout ${this.channel}: ${name} was taken by another worker before it was sent; left to it`);
+      return;
+    }
     const delivery: Delivery = {
       event: row.event,
       subscriber: row.subscriber,
       attempt: row.attempts,
-      idempotencyKey: `${key.eventId}:${key.subscriberId}`,
+      idempotencyKey: name,
       snapshot,
+      keepLease: () => lease.keep(),
     };
     let outcome: DeliveryOutcome;
+    lease.holdWhileSending(this.#opts.log);
     try {
       outcome = await this.#sender.send(delivery);
     } catch (err) {
       outcome = classifyThrown(err);
+    } finally {
+      lease.letGo();
+    }
+    if (lease.lost) {
+      this.#opts.log(`fanout ${this.channel}: ${name} was taken by another worker during the send; its outcome (${outcome.kind}) is left to it`);
+      return;
     }
     await this.#record(row, key, outcome);
     if (this.#sender.afterAttempt) {
@@ -197,29 +210,39 @@ export class ChannelWorker {
       case 'skip':
         return this.#skip(row);
       case 'failed':
-        return markFailed(this.#db, key, this.#opts.owner, outcome.detail);
+        return markFailed(this.#db, key, row.token, outcome.detail);
       case 'retry': {
         const detail = outcome.status === null ? outcome.detail : `${outcome.status} ${outcome.detail}`;
         if (row.attempts >= this.#maxAttempts) {
           this.#opts.log(`fanout ${this.channel}: giving up on ${key.eventId}:${key.subscriberId} after ${row.attempts} attempts: ${detail}`);
-          return markFailed(this.#db, key, this.#opts.owner, detail);
+          return markFailed(this.#db, key, row.token, detail);
         }
         const backoff = retryDelayMs(row.attempts, this.#opts.retryBaseMs, this.#opts.retryMaxMs);
         const asked = outcome.retryAfterMs === null ? 0 : Math.min(outcome.retryAfterMs, RETRY_AFTER_CAP_MS);
-        return markRetry(this.#db, key, this.#opts.owner, Math.max(backoff, asked), detail);
+        return markRetry(this.#db, key, row.token, Math.max(backoff, asked), detail);
       }
     }
   }
 
-  /** The page snapshot once it shows the event's update; 'gone' when the update is no longer deliverable. */
-  async #readySnapshot(event: NotificationEvent): Promise<PageSnapshot | 'gone' | null> {
-    let snapshot = this.#opts.snapshot();
-    if (snapshot && holds(snapshot, event)) return snapshot;
-    await this.#opts.refreshSnapshot().catch(() => undefined);
-    snapshot = this.#opts.snapshot();
-    if (snapshot && holds(snapshot, event)) return snapshot;
-    if (event.kind === 'incident_update' && !(await updateDeliverable(this.#db, event.updateId))) return 'gone';
-    return null;
+  /** The page to render the delivery from; 'gone' when its update is no longer deliverable, null when not now. */
+  async #view(row: ClaimedDelivery): Promise<PageSnapshot | 'gone' | null> {
+    const snapshot = this.#opts.snapshot();
+    if (!snapshot) {
+      this.#opts.refreshSnapshot().catch(() => undefined);
+      return null;
+    }
+    return this.#opts.views.viewFor(snapshot, row.event).catch((err) => {
+      this.#opts.log(`fanout ${this.channel}: cannot read the incident of ${row.event.id}`, err);
+      return null;
+    });
+  }
+
+  /** Gives the row back for a later look, without counting an attempt; fails it after too many looks. */
+  async #notReady(row: ClaimedDelivery, key: DeliveryKey): Promise<void> {
+    if (row.deferrals + 1 < this.#opts.maxDeferrals) return defer(this.#db, key, row.token, this.#opts.notReadyDelayMs, null);
+    const error = `the update could not be rendered (no page loaded, or its incident not readable) after ${row.deferrals + 1} looks`;
+    this.#opts.log(`fanout ${this.channel}: giving up on ${key.eventId}:${key.subscriberId}: ${error}`);
+    return defer(this.#db, key, row.token, 0, error);
   }
 
   async #flushUnrecorded(): Promise<void> {
@@ -228,10 +251,4 @@ export class ChannelWorker {
     await markDone(this.#db, keys, 'sent');
     for (const k of keys) this.#unrecorded.delete(`${k.eventId}:${k.subscriberId}`);
   }
-}
-
-function holds(s: PageSnapshot, event: NotificationEvent): boolean {
-  if (event.kind !== 'incident_update') return true;
-  const incident = s.incidents.find((i) => i.id === event.incidentId) ?? s.maintenances.find((i) => i.id === event.incidentId);
-  return incident?.updates.some((u) => u.id === event.updateId) ?? false;
 }

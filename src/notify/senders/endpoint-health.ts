@@ -21,7 +21,7 @@ export type EndpointState = 'active' | 'inactive';
 
 /**
  * Keeps `subscribers.consecutive_failures` for webhook and Slack endpoints: reset by a 2xx, counted up by every
- * failed attempt; when `shouldDisable` says so the endpoint is disabled and its owner mailed, in one
+ * failed attempt except rate limiting (429); when `shouldDisable` says so the endpoint is disabled and its owner mailed, in one
  * transaction, by whichever attempt disabled it (the `disabled_at IS NULL` guard makes that exactly one).
  * The fan-out engine stays generic: the senders call this themselves.
  */
@@ -61,6 +61,8 @@ export class EndpointHealth {
       );
       return false;
     }
+    // A 429 says the endpoint is alive and busy: retried after Retry-After, never a step toward disabling it.
+    if (outcome.reason === 'rate_limited') return false;
     let mailed = false;
     const disabledNow = await this.opts.db.transaction(async (tx) => {
       const [row] = await tx.query<{ failures: number; permanent: number; live: boolean }>(
@@ -106,5 +108,56 @@ export class EndpointHealth {
     });
     if (mailed) this.opts.onMailQueued?.();
     return disabledNow;
+  }
+}
+
+export interface EmailBouncesOptions {
+  db: Db;
+  /** Hard bounces in a row that disable an email subscriber. Default 3. */
+  limit?: number;
+  clock?: () => Date;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+/**
+ * The email side of the same bookkeeping: a hard bounce (the receiving server refused the address with a 5xx)
+ * counts up `consecutive_permanent_failures`, a delivered message resets it, and at `limit` the subscriber is
+ * disabled with the reason 'bounced'. Temporary failures (our relay down, a 4xx) neither count nor reset. No
+ * mail: the only address to tell is the one that bounces.
+ */
+export class EmailBounces {
+  constructor(private readonly opts: EmailBouncesOptions) {}
+
+  /** Returns true when this bounce disabled the subscriber. Never throws (the attempt already happened). */
+  async record(subscriberId: string, result: 'delivered' | 'bounced', detail = ''): Promise<boolean> {
+    try {
+      if (result === 'delivered') {
+        await this.opts.db.query(
+          'UPDATE subscribers SET consecutive_permanent_failures = 0 WHERE id = $1 AND consecutive_permanent_failures > 0',
+          [subscriberId],
+          { name: 'email_bounces_ok' },
+        );
+        return false;
+      }
+      return await this.opts.db.transaction(async (tx) => {
+        const [row] = await tx.query<{ bounces: number }>(
+          `UPDATE subscribers SET consecutive_permanent_failures = consecutive_permanent_failures + 1
+            WHERE id = $1 RETURNING consecutive_permanent_failures AS bounces`,
+          [subscriberId],
+        );
+        if (!row || Number(row.bounces) < (this.opts.limit ?? 3)) return false;
+        const now = (this.opts.clock ?? (() => new Date()))();
+        const disabled = await tx.query(
+          `UPDATE subscribers SET disabled_at = $2, disabled_reason = 'bounced'
+            WHERE id = $1 AND disabled_at IS NULL AND unsubscribed_at IS NULL RETURNING id`,
+          [subscriberId, now],
+        );
+        if (disabled.length) this.opts.log?.(`email subscriber ${subscriberId} disabled after ${row.bounces} hard bounces; last: ${detail.slice(0, 200)}`);
+        return disabled.length > 0;
+      });
+    } catch (err) {
+      this.opts.log?.('could not record a bounce for the email subscriber', err);
+      return false;
+    }
   }
 }

@@ -20,8 +20,8 @@ export interface ChannelSendersDeps {
 }
 
 /**
- * The webhook, Slack and (with credentials) X senders for the fan-out. Also makes sure the single X subscriber
- * row exists exactly when X credentials are configured.
+ * The webhook, Slack and (with credentials) X senders for the fan-out. With credentials, also makes sure the
+ * single X subscriber row exists; a process without them leaves it alone (X deliveries wait for one that has them).
  */
 // Signature and OAuth timestamps are the wall clock whatever the app's clock: receivers compare them with theirs.
 export async function channelSendersFromConfig(deps: ChannelSendersDeps): Promise<ChannelSender[]> {
@@ -35,7 +35,8 @@ export async function channelSendersFromConfig(deps: ChannelSendersDeps): Promis
     clock: deps.clock,
     log: deps.log,
   });
-  const senders: ChannelSender[] = [webhookSender({ links: deps.links, health, endpointPolicy: { allowLoopback: config.subscriptions.allowLocalWebhooks } }), slackSender({ health })];
+  const endpointPolicy = { allowLoopback: config.subscriptions.allowLocalWebhooks };
+  const senders: ChannelSender[] = [webhookSender({ links: deps.links, health, endpointPolicy }), slackSender({ health, endpointPolicy })];
   const credentials = config.x.credentials;
   await ensureXSubscriber(db, { configured: credentials !== undefined, lang: config.x.lang ?? config.defaultLang, id: newId(), now: deps.clock() });
   if (credentials) senders.push(xSender({ db, credentials, baseUrl: config.x.apiUrl }));

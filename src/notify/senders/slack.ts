@@ -4,6 +4,7 @@ import { DEFAULT_DISABLE_POLICY } from '../channels/webhook-delivery.ts';
 import { updateNotice } from '../channels/update-notice.ts';
 import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
+import type { EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 
 /**
  * Slack allows about one message per second per incoming webhook. One event goes to each webhook once, so the
@@ -16,6 +17,8 @@ export interface SlackSenderOptions {
   concurrency?: number;
   perSecond?: number;
   timeoutMs?: number;
+  /** Address rules checked on the address each POST connects to (see pinned-post.ts). */
+  endpointPolicy?: EndpointPolicy;
   fetch?: typeof fetch;
 }
 
@@ -23,6 +26,8 @@ export interface SlackSenderOptions {
 export function slackSender(opts: SlackSenderOptions): ChannelSender {
   return {
     channel: 'slack',
+    // The fan-out keeps a delivery's lease longer than one attempt can take.
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     concurrency: opts.concurrency ?? SLACK_DEFAULTS.concurrency,
     perSecond: opts.perSecond ?? SLACK_DEFAULTS.perSecond,
     // The endpoint is disabled (and its owner mailed) before a delivery would run out of attempts.
@@ -35,6 +40,7 @@ export function slackSender(opts: SlackSenderOptions): ChannelSender {
       if (!notice) return { kind: 'skip', detail: 'update no longer on the page' };
       const outcome = await sendSlack(d.subscriber.target, slackMessage(notice), {
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(opts.endpointPolicy ? { endpointPolicy: opts.endpointPolicy } : {}),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
       if (await opts.health.record(d.subscriber.id, outcome)) {

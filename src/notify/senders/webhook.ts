@@ -5,7 +5,7 @@ import { DEFAULT_TIMEOUT_MS } from '../channels/http-outcome.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
 import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
-import { assertPublicHost, type EndpointPolicy } from '../subscriptions/endpoint-check.ts';
+import type { EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 
 export const WEBHOOK_DEFAULTS = { concurrency: 8, perSecond: 20 } as const;
 
@@ -20,8 +20,9 @@ export interface WebhookSenderOptions {
   clock?: () => Date;
   fetch?: typeof fetch;
   /**
-   * The address rules of subscription, applied again before every send: a name that resolved to a public
-   * address when the hook was registered may point inside our network today.
+   * The address rules of subscription, applied again at every send, to the very address the request connects to
+   * (see pinned-post.ts): a name that resolved to a public address when the hook was registered may point inside
+   * our network today. A refused address disables the endpoint at once.
    */
   endpointPolicy?: EndpointPolicy;
 }
@@ -48,6 +49,8 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
   const clock = opts.clock ?? (() => new Date());
   return {
     channel: 'webhook',
+    // The fan-out keeps a delivery's lease longer than one attempt can take.
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     concurrency: opts.concurrency ?? WEBHOOK_DEFAULTS.concurrency,
     perSecond: opts.perSecond ?? WEBHOOK_DEFAULTS.perSecond,
     // The endpoint is disabled (and its owner mailed) before a delivery would run out of attempts.
@@ -55,15 +58,6 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
     async send(d: Delivery): Promise<DeliveryOutcome> {
       if ((await opts.health.state(d.subscriber.id)) === 'inactive') return { kind: 'skip', detail: 'subscriber disabled or unsubscribed' };
       if (!d.subscriber.secret) return { kind: 'skip', detail: 'webhook subscriber without a signing secret' };
-      if (opts.endpointPolicy) {
-        try {
-          await assertPublicHost(new URL(d.subscriber.target).hostname, opts.endpointPolicy);
-        } catch {
-          const refused = { kind: 'retry', status: null, reason: 'client_error', permanent: true, gone: true, retryAfterMs: null, detail: 'the URL now points at a private address' } as const;
-          await opts.health.record(d.subscriber.id, refused);
-          return { kind: 'failed', detail: refused.detail };
-        }
-      }
       const payload = webhookPayloadFor(d, opts.links, clock());
       if (!payload) return { kind: 'skip', detail: `${d.event.kind} no longer on the page` };
       const outcome = await sendWebhook({
@@ -75,6 +69,7 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
         idempotencyKey: d.idempotencyKey,
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         now: clock,
+        ...(opts.endpointPolicy ? { endpointPolicy: opts.endpointPolicy } : {}),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
       if (await opts.health.record(d.subscriber.id, outcome)) {

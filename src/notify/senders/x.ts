@@ -1,5 +1,6 @@
 import type { Db } from '../../store/db.ts';
 import type { OAuth1Credentials } from '../channels/oauth1.ts';
+import { DEFAULT_TIMEOUT_MS } from '../channels/http-outcome.ts';
 import { postTweet, X_API_BASE_URL } from '../channels/x-client.ts';
 import { composeXThread, xUpdateText } from '../channels/x-compose.ts';
 import { updateNotice } from '../channels/update-notice.ts';
@@ -28,7 +29,8 @@ interface PartRow {
  * Posts each incident or maintenance update to the exchange's X account, as a thread when long. The thread's
  * parts are stored (x_posts) before the first post and each post id right after X accepted it, so a retry —
  * after a 429, an error half-way or a crash — continues the thread and never posts a part twice (only a part
- * in flight at a crash can be doubled).
+ * in flight at a crash can be doubled). Before each part it confirms with the fan-out that the delivery is still
+ * its own (`keepLease`): once another worker took it over, this one stops.
  */
 export function xSender(opts: XSenderOptions): ChannelSender {
   const client = {
@@ -57,6 +59,7 @@ export function xSender(opts: XSenderOptions): ChannelSender {
   return {
     channel: 'x',
     concurrency: X_DEFAULTS.concurrency,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     // 429s (a 15-minute window each) must not exhaust a post's attempts.
     maxAttempts: 30,
     perSecond: X_DEFAULTS.perSecond,
@@ -70,6 +73,7 @@ export function xSender(opts: XSenderOptions): ChannelSender {
           previous = part.tweet_id;
           continue;
         }
+        if (d.keepLease && !(await d.keepLease())) return { kind: 'skip', detail: 'another worker took over this post' };
         const result = await postTweet(client, part.body, previous);
         if (!result.ok) return result.outcome;
         await opts.db.query(`UPDATE x_posts SET tweet_id = $3, posted_at = $4 WHERE event_id = $1 AND part_index = $2`, [
@@ -92,19 +96,13 @@ export async function postedThread(db: Db, eventId: string): Promise<string[]> {
 }
 
 /**
- * The one subscriber row the fan-out delivers X posts through: created when X credentials are configured, and
- * retired (disabled) when they are not, so X deliveries do not pile up with no sender. Safe to run from every
- * process at start: the live-target unique index admits one.
+ * The one subscriber row the fan-out delivers X posts through, created by a process that has X credentials.
+ * A process without them never touches it (the row is shared by every process): it simply has no X sender, and
+ * X deliveries wait for a process that has one, as update emails do without SMTP. Safe to run from every process
+ * at start: the live-target unique index admits one.
  */
 export async function ensureXSubscriber(db: Db, opts: { configured: boolean; lang: 'ja' | 'en'; id: string; now: Date }): Promise<void> {
-  if (!opts.configured) {
-    await db.query(
-      `UPDATE subscribers SET disabled_at = $1, disabled_reason = 'X credentials not configured'
-        WHERE channel = 'x' AND disabled_at IS NULL AND unsubscribed_at IS NULL`,
-      [opts.now],
-    );
-    return;
-  }
+  if (!opts.configured) return;
   await db.query(
     `INSERT INTO subscribers (id, channel, target, target_key, lang, confirmed_at)
      VALUES ($1, 'x', 'config', 'config', $2, $3)

@@ -1,9 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { sameSecret } from '../../security/secrets.ts';
 
+/** What a link lets its holder do. */
+export type LinkPurpose = 'unsubscribe' | 'manage';
+
 /**
- * A subscriber's own links: unsubscribe (one click, RFC 8058) and manage. The token is an HMAC of the
- * subscriber's id, so every email of a fan-out carries it without a database read, and nothing secret is stored.
+ * A subscriber's own links: unsubscribe (one click, RFC 8058) and manage. The token is an HMAC of the purpose
+ * and the subscriber's id, so every email of a fan-out carries it without a database read, and nothing secret
+ * is stored. Each purpose has its own token: the unsubscribe URL travels in every List-Unsubscribe header (and
+ * gets forwarded and scanned), and must not open the manage page.
  */
 export class SubscriberLinks {
   readonly #key: Buffer;
@@ -15,20 +20,20 @@ export class SubscriberLinks {
     this.#publicUrl = publicUrl.replace(/\/+$/, '');
   }
 
-  token(subscriberId: string): string {
-    return createHmac('sha256', this.#key).update(subscriberId).digest('base64url');
+  token(subscriberId: string, purpose: LinkPurpose): string {
+    return createHmac('sha256', this.#key).update(`${purpose}:${subscriberId}`).digest('base64url');
   }
 
-  verify(subscriberId: string, token: unknown): boolean {
-    return typeof token === 'string' && token.length < 100 && sameSecret(this.token(subscriberId), token);
+  verify(subscriberId: string, token: unknown, purpose: LinkPurpose): boolean {
+    return typeof token === 'string' && token.length < 100 && sameSecret(this.token(subscriberId, purpose), token);
   }
 
   /** GET shows a one-button page; POST (also the mail client's List-Unsubscribe-Post) unsubscribes. */
   unsubscribeUrl(subscriberId: string): string {
-    return `${this.#publicUrl}/subscriptions/${encodeURIComponent(subscriberId)}/unsubscribe/${this.token(subscriberId)}`;
+    return `${this.#publicUrl}/subscriptions/${encodeURIComponent(subscriberId)}/unsubscribe/${this.token(subscriberId, 'unsubscribe')}`;
   }
 
   manageUrl(subscriberId: string): string {
-    return `${this.#publicUrl}/subscriptions/${encodeURIComponent(subscriberId)}/manage/${this.token(subscriberId)}`;
+    return `${this.#publicUrl}/subscriptions/${encodeURIComponent(subscriberId)}/manage/${this.token(subscriberId, 'manage')}`;
   }
 }

@@ -184,14 +184,19 @@ export async function countsByChannel(db: Queryable): Promise<Record<PublicChann
   return out;
 }
 
-/** Subscribers whose address or URL contains `needle` (case-insensitive), newest first. */
+/**
+ * Subscribers whose address or URL contains `needle` (case-insensitive), newest first. A Slack URL is a
+ * credential: it is found by its owner's address or by the whole URL only, so that searching piece by piece
+ * cannot spell it out.
+ */
 export async function searchSubscribers(db: Queryable, needle: string, limit = 50): Promise<SubscriberRow[]> {
   const pattern = `%${needle.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await db.query<DbRow>(
     `SELECT ${COLUMNS} FROM subscribers
-      WHERE channel <> 'x' AND (lower(target_key) LIKE $1 OR lower(coalesce(owner_email, '')) LIKE $1)
+      WHERE channel <> 'x'
+        AND (CASE WHEN channel = 'slack' THEN target_key = $3 ELSE lower(target_key) LIKE $1 END OR lower(coalesce(owner_email, '')) LIKE $1)
       ORDER BY created_at DESC LIMIT $2`,
-    [pattern, limit],
+    [pattern, limit, needle.trim()],
   );
   return rows.map(toRow);
 }

@@ -12,7 +12,7 @@ import type { Lang } from '../../web/i18n.ts';
 import type { SubscriptionConfig } from './config.ts';
 import { alreadySubscribedMail, confirmEmailMail, confirmEndpointMail, type MailText, type SubscriptionMailContext } from './emails.ts';
 import { checkSlackUrl, checkWebhookUrl, type Lookup } from './endpoint-check.ts';
-import type { SubscriberLinks } from './links.ts';
+import type { LinkPurpose, SubscriberLinks } from './links.ts';
 import {
   confirmSubscriber,
   findByConfirmHash,
@@ -189,22 +189,25 @@ export class Subscriptions {
     if (!this.#mailsPerAddress.take(key)) return;
     const now = this.#clock();
     await this.#db.transaction(async (tx) => {
-      const live = await findLiveForUpdate(tx, 'email', key);
+      const token = this.#newToken();
+      let live = await findLiveForUpdate(tx, 'email', key);
+      if (!live) {
+        const inserted = await insertSubscriber(tx, {
+          id: newId(), channel: 'email', target: email, lang: input.lang, components: input.components, secret: null, ownerEmail: null,
+          confirmTokenHash: token.hash, confirmExpiresAt: token.expiresAt, confirmedAt: null, ip: input.ip, now,
+        });
+        // Another request for the same address inserted its row meanwhile (the unique index made this one wait for
+        // it): carry on as if that request had come first, so the answer is the same as ever.
+        if (!inserted) live = await findLiveForUpdate(tx, 'email', key);
+        if (!inserted && !live) return;
+      }
       if (live?.confirmedAt) {
         const links = this.#opts.links;
         await this.#mail(tx, live.target, alreadySubscribedMail(this.#mailContext(input.lang), { manage: links.manageUrl(live.id), unsubscribe: links.unsubscribeUrl(live.id) }));
         return;
       }
-      const token = this.#newToken();
       if (live) {
         await renewPending(tx, live.id, { target: email, lang: input.lang, components: input.components, confirmTokenHash: token.hash, confirmExpiresAt: token.expiresAt, ip: input.ip });
-      } else {
-        const inserted = await insertSubscriber(tx, {
-          id: newId(), channel: 'email', target: email, lang: input.lang, components: input.components, secret: null, ownerEmail: null,
-          confirmTokenHash: token.hash, confirmExpiresAt: token.expiresAt, confirmedAt: null, ip: input.ip, now,
-        });
-        // Another request for the same address won the race; asking again finds its row.
-        if (!inserted) throw new KinkyuError('CONFLICT');
       }
       await this.#mail(tx, email, confirmEmailMail(this.#mailContext(input.lang), this.#confirmUrl(token.token), this.#opts.config.confirmHours));
     });
@@ -266,8 +269,8 @@ export class Subscriptions {
   }
 
   /** The subscriber behind a signed link, or null — wrong token and unknown id alike, the token checked first. */
-  async fromLink(id: string, token: unknown): Promise<SubscriberRow | null> {
-    if (!ID.test(id) || !this.#opts.links.verify(id, token)) return null;
+  async fromLink(id: string, token: unknown, purpose: LinkPurpose): Promise<SubscriberRow | null> {
+    if (!ID.test(id) || !this.#opts.links.verify(id, token, purpose)) return null;
     const row = await findSubscriber(this.#db, id);
     return row && row.channel !== 'x' && row.target !== 'erased' ? row : null;
   }
