@@ -11,6 +11,7 @@
  * account locked?), against a bare node:http server doing one indexed SELECT.
  */
 import autocannon from 'autocannon';
+import { openLoop } from './support/open-loop.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -126,14 +127,13 @@ function figures(what: string, r: autocannon.Result): Figures {
 }
 
 /** Session checks for `durationS`: GET /account/session with the next session's cookie (round robin). */
-function sessionLoop(baseUrl: string, sessions: string[], durationS: number, connections = settings.connections, perClientRate?: number): Promise<autocannon.Result> {
+function sessionLoop(baseUrl: string, sessions: string[], durationS: number, connections = settings.connections): Promise<autocannon.Result> {
   let i = 0;
   return autocannon({
     url: baseUrl,
     connections,
     pipelining: 1,
     duration: durationS,
-    ...(perClientRate ? { overallRate: Math.max(1, Math.round(perClientRate * connections)) } : {}),
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/account/session', headers: { ...req.headers, cookie: `kinkyu_user=${sessions[i++ % sessions.length]}` } }) }],
   });
 }
@@ -152,17 +152,16 @@ function getLoop(baseUrl: string, prefix: string, tokens: string[], durationS: n
 }
 
 /**
- * One POST per token, each token once. Closed loop by default (each client sends again the moment it is
- * answered: latency then measures the queue); with `perClientRate` each client sends that many per second.
+ * One POST per token, each token once, closed loop: each client sends again the moment it is answered (latency
+ * then measures the queue).
  */
-function lockAll(baseUrl: string, tokens: string[], connections = settings.connections, perClientRate?: number): Promise<autocannon.Result> {
+function lockAll(baseUrl: string, tokens: string[], connections = settings.connections): Promise<autocannon.Result> {
   let i = 0;
   return autocannon({
     url: baseUrl,
     connections,
     pipelining: 1,
     amount: tokens.length,
-    ...(perClientRate ? { overallRate: Math.max(1, Math.round(perClientRate * connections)) } : {}),
     timeout: 30,
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ja' },
     requests: [{ method: 'POST', body: 'lang=ja', setupRequest: (req) => ({ ...req, path: `/lock/${tokens[i++]}` }) }],
@@ -217,10 +216,20 @@ async function main(): Promise<void> {
     // What 200 people locking their accounts in the same minutes look like: each client sends a lock every
     // ${1 / PACED_RATE} s (open loop), instead of hammering as fast as answers come back.
     process.stdout.write(`  lock, ${settings.connections} clients each locking every ${1 / PACED_RATE} s (${PACED_LOCKS} accounts) … `);
-    const lockPaced = figures(`lock: ${settings.connections} clients, one lock each every ${1 / PACED_RATE} s`, await lockAll(appUrl, paced, settings.connections, PACED_RATE));
+    const lockPaced = await openLoop(appUrl, {
+      clients: settings.connections,
+      ratePerSec: PACED_RATE * settings.connections,
+      count: paced.length,
+      next: (i) => ({ method: 'POST', path: `/lock/${paced[i]}`, body: 'lang=ja', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ja' } }),
+    }).then((r) => ({ what: `lock: ${settings.connections} clients, one lock each every ${1 / PACED_RATE} s (open loop, evenly spread)`, ...r }));
     console.log(`p50 ${fmt(lockPaced.p50)} ms, p99 ${fmt(lockPaced.p99)} ms`);
     process.stdout.write(`  check, ${settings.connections} clients each checking every ${1 / CHECK_RATE} s … `);
-    const checkPaced = figures(`session check: ${settings.connections} clients, one each every ${1 / CHECK_RATE} s`, await sessionLoop(appUrl, sessionTokens, settings.durationS, settings.connections, CHECK_RATE));
+    const checkPaced = await openLoop(appUrl, {
+      clients: settings.connections,
+      ratePerSec: CHECK_RATE * settings.connections,
+      count: Math.round(CHECK_RATE * settings.connections * settings.durationS),
+      next: (i) => ({ method: 'GET', path: '/account/session', headers: { cookie: `kinkyu_user=${sessionTokens[i % sessionTokens.length]}` } }),
+    }).then((r) => ({ what: `session check: ${settings.connections} clients, one each every ${1 / CHECK_RATE} s (open loop, evenly spread)`, ...r }));
     console.log(`p50 ${fmt(checkPaced.p50)} ms, p99 ${fmt(checkPaced.p99)} ms`);
 
     // Every measured lock took effect: the account is locked and its record, audit entry and ticket exist.
