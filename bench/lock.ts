@@ -11,7 +11,7 @@
  * account locked?), against a bare node:http server doing one indexed SELECT.
  */
 import autocannon from 'autocannon';
-import { openLoop } from './support/open-loop.ts';
+import { openLoop, type LoadFigures } from './support/open-loop.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -102,16 +102,8 @@ async function stopChildren(): Promise<void> {
   );
 }
 
-interface Figures {
+interface Figures extends LoadFigures {
   what: string;
-  requests: number;
-  perSec: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
 }
 
 function figures(what: string, r: autocannon.Result): Figures {

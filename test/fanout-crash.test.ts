@@ -11,13 +11,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
-import { kinkyuEnv, startKinkyuProcess } from './support/server-process.ts';
+import { kinkyuEnv, startKinkyuProcess, stopKinkyu } from './support/server-process.ts';
 import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
 import { StaffClient, eventually } from './support/app.ts';
 import { openDb } from '../src/store/db.ts';
@@ -27,18 +26,6 @@ const ADMIN = { email: 'fanout-admin@example.jp', password: 'fan out durable pas
 const SUBSCRIBERS = 2000;
 const CONCURRENCY = 8;
 const KILL_AFTER = 600;
-
-function stopKinkyu(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill(signal);
-  });
-}
 
 /** Messages of one event (Message-ID `<eventId.subscriberId@domain>`) per recipient address. */
 function perAddress(messages: readonly ReceivedMail[], eventId: string): Map<string, ReceivedMail[]> {

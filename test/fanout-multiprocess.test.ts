@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
-import { kinkyuEnv, startKinkyuProcess } from './support/server-process.ts';
+import { kinkyuEnv, startKinkyuProcess, stopKinkyu } from './support/server-process.ts';
 import { startSmtpServer } from './support/smtp.ts';
 import { StaffClient, eventually } from './support/app.ts';
 import { openDb } from '../src/store/db.ts';
@@ -19,18 +19,6 @@ import { migrate } from '../src/store/migrate.ts';
 
 const ADMIN = { email: 'fanout-mp@example.jp', password: 'two processes one fan out 123' };
 const SUBSCRIBERS = 1000;
-
-function stopKinkyu(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 test('two processes on one PostgreSQL server deliver a fan-out once in total', { timeout: 180_000, skip: postgresAvailable() ? false : 'no PostgreSQL binaries' }, async (t) => {
   const pg = await startPostgres();
@@ -87,7 +75,7 @@ test('two processes on one PostgreSQL server deliver a fan-out once in total', {
     t.diagnostic(`process A sent ${byA}, process B sent ${byB}; ${SUBSCRIBERS} addresses, each once`);
     assert.ok(byA > 0 && byB > 0, 'both processes took part');
   } finally {
-    await Promise.all(children.map(stopKinkyu));
+    await Promise.all(children.map((child) => stopKinkyu(child)));
     await smtp.stop();
     pg.destroy();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -286,19 +286,20 @@ const T0 = new Date('2026-03-02T01:00:00Z');
 const PAGE = { id: 'kinkyu', nameJa: 'キンキュウ', nameEn: 'Kinkyu', url: 'https://status.example.jp', timeZone: 'Asia/Tokyo' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function migratedMemoryDb(): Promise<Db> {
+  const db = await openDb({});
+  await migrate(db);
+  return db;
+}
+
 function pageWith(incidents: Incident[] = []): PageSnapshot {
   return buildSnapshot({ version: 1, changedAt: T0, loadedAt: T0, page: PAGE, components: [], incidents, history: new Map() });
 }
 
 describe('claims and leases', () => {
   let db: Db;
-  before(async () => {
-    db = await openDb({});
-    await migrate(db);
-  });
-  after(async () => {
-    await db.close();
-  });
+  before(async () => { db = await migratedMemoryDb(); });
+  after(() => db.close());
 
   /** `n` confirmed email subscribers and one component event with a pending delivery to each (email: no other sender here). */
   async function pendingDeliveries(n: number): Promise<string[]> {
@@ -395,13 +396,8 @@ describe('claims and leases', () => {
 
 describe('X', () => {
   let db: Db;
-  before(async () => {
-    db = await openDb({});
-    await migrate(db);
-  });
-  after(async () => {
-    await db.close();
-  });
+  before(async () => { db = await migratedMemoryDb(); });
+  after(() => db.close());
 
   test('a process started without X credentials leaves the shared X subscriber active', async () => {
     await ensureXSubscriber(db, { configured: true, lang: 'ja', id: 'x-main', now: T0 });

@@ -6,12 +6,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startApp, type RunningApp } from './support/app.ts';
-import { axeViolations, launchChromium } from './support/browser.ts';
+import { axeViolations, SCREENS, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';
 
-const SCREENS = new URL('../.tmp/screens/', import.meta.url);
 const PHONE = '03-9999-0120';
 const WEDNESDAY_10 = new Date('2026-11-25T10:00:00+09:00');
 
@@ -19,16 +17,9 @@ let browser: Browser;
 let app: RunningApp;
 
 before(async () => {
-  mkdirSync(SCREENS, { recursive: true });
-  [browser, app] = await Promise.all([
-    launchChromium(),
-    startApp({ demo: false, clock: () => WEDNESDAY_10, config: { supportPhone: PHONE } }),
-  ]);
+  [browser, app] = await startBrowserAndApp(() => startApp({ demo: false, clock: () => WEDNESDAY_10, config: { supportPhone: PHONE } }));
 });
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+after(() => stopBrowserAndApp(browser, app));
 
 type Lang = 'ja' | 'en';
 

@@ -8,37 +8,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { loadConfig, type Config } from '../src/config.ts';
 import { StaffClient, eventually, makeStaff, startApp, type RunningApp } from './support/app.ts';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function serve(handler: Handler): Promise<{ url: string; hits: number; handler: Handler; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const local = { url: '', hits: 0, handler, close: async (): Promise<void> => undefined };
-  const server: Server = createServer((req, res) => {
-    local.hits++;
-    local.handler(req, res);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  local.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  local.close = () => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  return local;
-}
-
-const json = (res: ServerResponse, body: unknown, status = 200) => {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-};
+import { ALL_PAIRS, bitbankStandIn, json, normalExchange, serve } from './support/local-http.ts';
 
 function manualClock() {
   let now = Date.now();
@@ -229,42 +201,10 @@ describe('HTTP monitor through the app (policy draft)', () => {
 
 // ---- bitbank adapter ----
 
-interface Exchange {
-  statuses: Record<string, string>;
-  override: { status: number; body: string } | null;
-}
-
-const PAIRS = ['btc_jpy', 'eth_jpy', 'xrp_jpy', 'ltc_jpy', 'bcc_jpy', 'mona_jpy', 'xlm_jpy', 'eth_btc', 'xrp_btc', 'ltc_btc'];
-
-function bitbankStandIn(exchange: Exchange): Handler {
-  return (req, res) => {
-    if (exchange.override) {
-      res.writeHead(exchange.override.status, { 'content-type': 'application/json' });
-      return res.end(exchange.override.body);
-    }
-    if (req.url === '/v1/spot/status') {
-      return json(res, { success: 1, data: { statuses: Object.entries(exchange.statuses).map(([pair, status]) => ({ pair, status, min_amount: '0.0001' })) } });
-    }
-    if (req.url === '/v1/spot/pairs') {
-      return json(res, {
-        success: 1,
-        data: {
-          pairs: Object.keys(exchange.statuses).map((name) => ({
-            name, base_asset: name.split('_')[0], quote_asset: name.split('_')[1], is_enabled: true, stop_order: false,
-            stop_order_and_cancel: false, stop_market_order: false, stop_stop_order: false, stop_stop_limit_order: false,
-            stop_margin_long_order: false, stop_margin_short_order: false, stop_buy_order: false, stop_sell_order: false,
-          })),
-        },
-      });
-    }
-    res.writeHead(404).end();
-  };
-}
-
 describe('bitbank exchange status through the app', () => {
   let h: Harness;
   let stand: Awaited<ReturnType<typeof serve>>;
-  const exchange: Exchange = { statuses: Object.fromEntries(PAIRS.map((p) => [p, 'NORMAL'])), override: null };
+  const exchange = normalExchange();
   const pairComponents = ['pairbtcjpy00', 'pairethjpy00', 'pairxrpjpy00', 'pairaltjpy00', 'pairbtcq0000'];
   before(async () => {
     stand = await serve(bitbankStandIn(exchange));
@@ -306,7 +246,7 @@ describe('bitbank exchange status through the app', () => {
 
   test('a BUSY pair alone proposes a delay in that pair\'s trading', async () => {
     for (const id of proposalIds(await h.dashboard())) assert.equal((await h.staff.postForm(`/staff/monitor-proposals/${id}/dismiss`, {})).status, 303);
-    for (const p of PAIRS) exchange.statuses[p] = 'NORMAL';
+    for (const p of ALL_PAIRS) exchange.statuses[p] = 'NORMAL';
     await rounds(3);
     await expectStatuses(h.app.baseUrl, Object.fromEntries(pairComponents.map((id) => [id, 'operational'])));
     exchange.statuses.btc_jpy = 'BUSY';

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -18,42 +17,7 @@ import { MonitorRunner, type StateChange } from '../src/monitoring/runner.ts';
 import type { PairComponent } from '../src/monitoring/types.ts';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
-
-// ---- Local servers ----
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-interface LocalServer {
-  url: string;
-  hits: number;
-  handler: Handler;
-  close(): Promise<void>;
-}
-
-async function serve(handler: Handler): Promise<LocalServer> {
-  const sockets = new Set<Socket>();
-  const local: LocalServer = { url: '', hits: 0, handler, close: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    local.hits++;
-    local.handler(req, res);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  local.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  local.close = () => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => server.close(() => resolve()));
-  };
-  return local;
-}
-
-const json = (res: ServerResponse, body: unknown, status = 200) => {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-};
+import { bitbankStandIn, json, normalExchange, serve, type LocalServer } from './support/local-http.ts';
 
 async function migratedDb(databaseUrl?: string): Promise<Db> {
   const db = await openDb({ databaseUrl });
@@ -230,45 +194,6 @@ describe('flap damping', () => {
 });
 
 // ---- bitbank adapter ----
-
-interface Exchange {
-  statuses: Record<string, string>;
-  flags: Record<string, Record<string, unknown>>;
-  /** Replaces both answers: an error envelope, or raw text. */
-  override: { status: number; body: string } | null;
-}
-
-function bitbankStandIn(exchange: Exchange): Handler {
-  return (req, res) => {
-    if (exchange.override) {
-      res.writeHead(exchange.override.status, { 'content-type': 'application/json' });
-      return res.end(exchange.override.body);
-    }
-    if (req.url === '/v1/spot/status') {
-      return json(res, {
-        success: 1,
-        data: { statuses: Object.entries(exchange.statuses).map(([pair, status]) => ({ pair, status, min_amount: '0.0001' })) },
-      });
-    }
-    if (req.url === '/v1/spot/pairs') {
-      return json(res, {
-        success: 1,
-        data: {
-          pairs: Object.keys(exchange.statuses).map((name) => ({
-            name, base_asset: name.split('_')[0], quote_asset: name.split('_')[1], is_enabled: true,
-            stop_order: false, stop_order_and_cancel: false, stop_market_order: false, stop_stop_order: false,
-            stop_stop_limit_order: false, stop_margin_long_order: false, stop_margin_short_order: false,
-            stop_buy_order: false, stop_sell_order: false, ...exchange.flags[name],
-          })),
-        },
-      });
-    }
-    res.writeHead(404).end();
-  };
-}
-
-const ALL_PAIRS = ['btc_jpy', 'eth_jpy', 'xrp_jpy', 'ltc_jpy', 'bcc_jpy', 'mona_jpy', 'xlm_jpy', 'eth_btc', 'xrp_btc', 'ltc_btc'];
-const normalExchange = (): Exchange => ({ statuses: Object.fromEntries(ALL_PAIRS.map((p) => [p, 'NORMAL'])), flags: {}, override: null });
 
 describe('bitbank exchange status', () => {
   let server: LocalServer;

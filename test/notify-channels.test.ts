@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import twitter from 'twitter-text';
 
 import type { Component } from '../src/domain/component.ts';
@@ -20,6 +19,7 @@ import { hmacSha1Signature, signatureBaseString } from '../src/notify/channels/o
 import { validateStatuspage } from './support/statuspage-schema.ts';
 import { startSlackStandin } from './support/slack-standin.ts';
 import { startXStandin } from './support/x-standin.ts';
+import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
 const T0 = new Date('2026-03-02T01:00:00Z');
 const PAGE = { id: 'kinkyu', nameJa: 'キンキュウ', nameEn: 'Kinkyu', url: 'https://status.example.jp', timeZone: 'Asia/Tokyo' };
@@ -97,35 +97,12 @@ test('signature verifies over the raw body; a tampered body, wrong secret or sta
 
 // ---------- webhook sender against a real receiver ----------
 
-interface Received { headers: IncomingMessage['headers']; body: string }
-
-async function receiver(mode: { status: number; retryAfter?: string } | 'hang'): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      if (mode === 'hang') return; // never answers
-      res.writeHead(mode.status, mode.retryAfter ? { 'retry-after': mode.retryAfter } : {});
-      res.end('x');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    got,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
-
 const webhookRequest = (url: string) => ({
   url, body: JSON.stringify(incidentWebhookPayload(snapshot(), 'inc1', 'ja', META)), secret: 'whsec', updateId: 'upd1', subscriberId: 'sub9',
 });
 
 test('webhook sender: 200 → delivered, with a verifiable signature and the idempotency key', async () => {
-  const r = await receiver({ status: 200 });
+  const r = await startWebhookReceiver({ status: 200 });
   try {
     const outcome = await sendWebhook(webhookRequest(r.url));
     assert.deepEqual(outcome, { kind: 'delivered', status: 200 });
@@ -141,10 +118,10 @@ test('webhook sender: 200 → delivered, with a verifiable signature and the ide
 });
 
 test('webhook sender: 500 → retry honouring Retry-After; 404 → permanent; 410 → disable at once', async () => {
-  const r500 = await receiver({ status: 500, retryAfter: '120' });
-  const r404 = await receiver({ status: 404 });
-  const r410 = await receiver({ status: 410 });
-  const r302 = await receiver({ status: 302 });
+  const r500 = await startWebhookReceiver({ status: 500, retryAfter: '120' });
+  const r404 = await startWebhookReceiver({ status: 404 });
+  const r410 = await startWebhookReceiver({ status: 410 });
+  const r302 = await startWebhookReceiver({ status: 302 });
   try {
     const o500 = await sendWebhook(webhookRequest(r500.url));
     assert.equal(o500.kind, 'retry');
@@ -162,7 +139,7 @@ test('webhook sender: 500 → retry honouring Retry-After; 404 → permanent; 41
 });
 
 test('webhook sender: a receiver that never answers times out → retry', async () => {
-  const r = await receiver('hang');
+  const r = await startWebhookReceiver('hang');
   try {
     const outcome = await sendWebhook({ ...webhookRequest(r.url), timeoutMs: 300 });
     assert.ok(outcome.kind === 'retry' && outcome.reason === 'timeout' && outcome.status === null, JSON.stringify(outcome));
@@ -172,7 +149,7 @@ test('webhook sender: a receiver that never answers times out → retry', async 
 });
 
 test('webhook sender: nothing listening → network retry; a non-http URL → permanent without a request', async () => {
-  const r = await receiver({ status: 200 });
+  const r = await startWebhookReceiver({ status: 200 });
   const url = r.url;
   await r.close();
   const down = await sendWebhook(webhookRequest(url));

@@ -6,9 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 
-import { openDb } from '../src/store/db.ts';
+import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { seedDemoData } from '../src/status/demo-data.ts';
 import { parseSubscriptionConfig } from '../src/notify/subscriptions/config.ts';
@@ -18,28 +18,23 @@ import { eventually, makeStaff, StaffClient, startApp } from './support/app.ts';
 import { startSmtpServer, type ReceivedMail } from './support/smtp.ts';
 import { startSlackStandin } from './support/slack-standin.ts';
 import { startXStandin } from './support/x-standin.ts';
+import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
 const CREDS = { consumerKey: 'ck-e2e', consumerSecret: 'cs-e2e', accessToken: '42-at', accessTokenSecret: 'ats-e2e' };
 
-interface Received { headers: IncomingMessage['headers']; body: string }
+/** The demo page's components and history, its own past updates counted as already told (not news to anyone). */
+async function demoDbAlreadyTold(): Promise<Db> {
+  const db = await openDb({});
+  await migrate(db);
+  await seedDemoData(db);
+  await db.query('UPDATE notification_events SET expanded_at = now() WHERE expanded_at IS NULL');
+  return db;
+}
 
-async function webhookReceiver(): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(204);
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/kinkyu-hook`,
-    got,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
+/** The ids of the page's components one can subscribe to (not the groups). */
+async function leafComponentIds(baseUrl: string): Promise<string[]> {
+  const body = (await (await fetch(`${baseUrl}/api/v2/components.json`)).json()) as { components: Array<{ id: string; group: boolean }> };
+  return body.components.filter((c) => !c.group).map((c) => c.id);
 }
 
 async function subscribeForm(baseUrl: string, fields: Record<string, string>, components: string[]): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -65,15 +60,11 @@ async function confirmFrom(baseUrl: string, mail: ReceivedMail): Promise<void> {
 
 test('subscribe → confirm → staff posts an update → email, webhook, Slack and X each receive it once; the console shows progress', async () => {
   const smtp = await startSmtpServer();
-  const hook = await webhookReceiver();
+  const hook = await startWebhookReceiver({ status: 204, body: '' }, '/kinkyu-hook');
   const slack = await startSlackStandin();
   const x = await startXStandin(CREDS);
   const slackPrefix = slack.url.slice(0, slack.url.indexOf('/services/') + '/services/'.length);
-  // The demo page's components and history; its own past updates count as already told (not news to anyone).
-  const db = await openDb({});
-  await migrate(db);
-  await seedDemoData(db);
-  await db.query('UPDATE notification_events SET expanded_at = now() WHERE expanded_at IS NULL');
+  const db = await demoDbAlreadyTold();
   const app = await startApp({
     db,
     demo: false,
@@ -85,8 +76,7 @@ test('subscribe → confirm → staff posts an update → email, webhook, Slack 
     },
   });
   try {
-    const components = ((await (await fetch(`${app.baseUrl}/api/v2/components.json`)).json()) as { components: Array<{ id: string; group: boolean }> })
-      .components.filter((c) => !c.group).map((c) => c.id);
+    const components = await leafComponentIds(app.baseUrl);
     assert.ok(components.length > 0);
     const subscribe = (fields: Record<string, string>) => subscribeForm(app.baseUrl, fields, components);
 
@@ -171,10 +161,7 @@ test('a webhook that keeps failing is retried by the fan-out, then disabled, and
   });
   await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(failing.address() as { port: number }).port}/hook`;
-  const db = await openDb({});
-  await migrate(db);
-  await seedDemoData(db);
-  await db.query('UPDATE notification_events SET expanded_at = now() WHERE expanded_at IS NULL');
+  const db = await demoDbAlreadyTold();
   const app = await startApp({
     db,
     demo: false,
@@ -187,8 +174,7 @@ test('a webhook that keeps failing is retried by the fan-out, then disabled, and
     },
   });
   try {
-    const components = ((await (await fetch(`${app.baseUrl}/api/v2/components.json`)).json()) as { components: Array<{ id: string; group: boolean }> })
-      .components.filter((c) => !c.group).map((c) => c.id);
+    const components = await leafComponentIds(app.baseUrl);
     const sub = await subscribeForm(app.baseUrl, { channel: 'webhook', url, ownerEmail: 'owner@example.com', lang: 'ja' }, components);
     assert.equal(sub.status, 201, JSON.stringify(sub.body));
     await confirmFrom(app.baseUrl, await smtp.waitFor((m) => m.to.includes('owner@example.com'), 10_000));

@@ -5,112 +5,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, type RunningApp } from './support/app.ts';
-import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
+import type { RunningApp } from './support/app.ts';
+import type { ReceivedMail, SmtpTestServer } from './support/smtp.ts';
 import { totpCode } from '../src/user/totp.ts';
 import { plain } from './support/text.ts';
+import { createTestUser, startAppWithSmtp, stopAppWithSmtp, USER_PASSWORD as PASSWORD, UserBrowser } from './support/user-client.ts';
 
 let now = new Date('2026-11-25T01:00:00Z');
 const advance = (ms: number) => { now = new Date(now.getTime() + ms); };
 let app: RunningApp;
 let smtp: SmtpTestServer;
 let counter = 0;
-const PASSWORD = 'user password 2026';
 
+const browser = (ua?: string, headers?: Record<string, string>) => new UserBrowser(app, () => now, ua, headers);
 
-/** A browser without JavaScript: keeps cookies, reads the CSRF token from the last page. */
-class Browser {
-  cookies = new Map<string, string>();
-  csrf = '';
-  pre = '';
-  constructor(readonly ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1', readonly headers: Record<string, string> = {}) {}
-  private cookieHeader() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
-  private keep(res: Response) {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      const name = pair!.slice(0, i);
-      const value = pair!.slice(i + 1);
-      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  private scrape(body: string) {
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(body);
-    if (csrf) this.csrf = csrf[1]!;
-    const pre = /name="_pre" value="([^"]+)"/.exec(body);
-    if (pre) this.pre = pre[1]!;
-  }
-  async get(path: string): Promise<{ status: number; body: string; location: string | null }> {
-    const res = await fetch(app.baseUrl + path, { redirect: 'manual', headers: { cookie: this.cookieHeader(), 'user-agent': this.ua, 'accept-language': 'ja', ...this.headers } });
-    this.keep(res);
-    const body = await res.text();
-    this.scrape(body);
-    return { status: res.status, body, location: res.headers.get('location') };
-  }
-  async post(path: string, fields: Record<string, string>, opts: { csrf?: boolean } = {}): Promise<{ status: number; body: string; location: string | null }> {
-    const form = new URLSearchParams(fields);
-    if (opts.csrf !== false && !path.startsWith('/account/login') ) form.set('_csrf', this.csrf);
-    if (path === '/account/login/2fa') form.set('_csrf', this.csrf);
-    if (path === '/account/login') form.set('_pre', this.pre);
-    const res = await fetch(app.baseUrl + path, {
-      method: 'POST', redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader(), 'user-agent': this.ua, 'accept-language': 'ja', ...this.headers },
-      body: form.toString(),
-    });
-    this.keep(res);
-    const body = await res.text();
-    this.scrape(body);
-    return { status: res.status, body, location: res.headers.get('location') };
-  }
-  /** Follows a 303 to its page. */
-  async follow(r: { status: number; location: string | null; body: string }) {
-    if (r.status !== 303 || !r.location) return r;
-    return this.get(r.location);
-  }
-  async signIn(email: string, password = PASSWORD, secret?: string) {
-    await this.get('/account/login');
-    const r = await this.post('/account/login', { email, password });
-    if (r.location === '/account/login/2fa') {
-      const page = await this.get('/account/login/2fa');
-      if (/確認コードをお送りしました/.test(page.body)) {
-        // Detection asked for a step-up: the code comes by email (the newest one queued for this address).
-        const [mail] = await app.db.query<{ text_body: string }>(
-          `SELECT text_body FROM mail_outbox WHERE to_address = $1 AND subject LIKE '%ログイン確認コード%' ORDER BY id DESC LIMIT 1`,
-          [email],
-        );
-        const step = await this.post('/account/login/2fa', { code: /確認コード: (\d{6})/.exec(mail!.text_body)![1]! });
-        return this.follow(step);
-      }
-      assert.ok(secret, 'a TOTP secret is needed');
-      const step = await this.post('/account/login/2fa', { code: totpCode(secret, now) });
-      return this.follow(step);
-    }
-    return this.follow(r);
-  }
-  /** Passes a step-up on this session (sensitive changes need a recent one): a TOTP code, or the emailed code. */
-  async stepUp(email: string, secret?: string) {
-    let code: string;
-    if (secret) code = totpCode(secret, now);
-    else {
-      assert.equal((await this.post('/account/step-up/send', { action: 'address' })).status, 403);
-      const [mail] = await app.db.query<{ text_body: string }>(
-        `SELECT text_body FROM mail_outbox WHERE to_address = $1 AND subject LIKE '%操作の確認コード%' ORDER BY id DESC LIMIT 1`,
-        [email],
-      );
-      code = /確認コード: (\d{6})/.exec(mail!.text_body)![1]!;
-    }
-    const r = await this.post('/account/step-up', { action: 'address', code });
-    assert.equal(r.status, 303, r.body);
-  }
-}
-
-async function newUser(tag: string): Promise<{ email: string; id: string }> {
-  const email = `${tag}-${++counter}@example.jp`;
-  const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
-  return { email, id };
-}
+const newUser = (tag: string) => createTestUser(app, `${tag}-${++counter}@example.jp`);
 
 const linkIn = (m: ReceivedMail) => {
   const found = /(http:\/\/[^\s]+\/lock\/[\w-]+)/.exec(m.text);
@@ -119,7 +28,7 @@ const linkIn = (m: ReceivedMail) => {
 };
 
 /** Turns on 2FA through the pages; returns the secret. Moves the clock one step so codes differ. */
-async function enableTotp(b: Browser): Promise<string> {
+async function enableTotp(b: UserBrowser): Promise<string> {
   const page = await b.get('/account/2fa');
   assert.equal(page.status, 200);
   assert.match(page.body, /<img src="data:image\/png;base64,/);
@@ -131,18 +40,14 @@ async function enableTotp(b: Browser): Promise<string> {
 }
 
 before(async () => {
-  smtp = await startSmtpServer();
-  app = await startApp({ clock: () => now, config: { smtpUrl: smtp.url, mailSender: { pollMs: 50, backoffBaseMs: 50 } } });
+  ({ app, smtp } = await startAppWithSmtp(() => now));
 });
-after(async () => {
-  await app?.stop();
-  await smtp?.stop();
-});
+after(() => stopAppWithSmtp(app, smtp));
 
 describe('sign-in', () => {
   test('password + TOTP; a replayed code is refused; a recovery code works once', async () => {
     const { email } = await newUser('totp');
-    const b = new Browser();
+    const b = browser();
     const center = await b.signIn(email);
     assert.equal(center.status, 200);
     assert.match(plain(center.body), /セキュリティセンター/);
@@ -150,7 +55,7 @@ describe('sign-in', () => {
     await smtp.waitFor((m) => m.to.includes(email) && /二段階認証/.test(m.subject));
 
     // A fresh sign-in needs the code; the same code twice is refused.
-    const c = new Browser();
+    const c = browser();
     await c.get('/account/login');
     const first = await c.post('/account/login', { email, password: PASSWORD });
     assert.equal(first.location, '/account/login/2fa');
@@ -161,7 +66,7 @@ describe('sign-in', () => {
     assert.equal(ok.location, '/account');
     assert.equal((await c.get('/account')).status, 200);
 
-    const d = new Browser();
+    const d = browser();
     await d.get('/account/login');
     await d.post('/account/login', { email, password: PASSWORD });
     await d.get('/account/login/2fa');
@@ -176,12 +81,12 @@ describe('sign-in', () => {
     assert.equal(codes.length, 10);
     const [row] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM user_recovery_codes WHERE code_hash = $1`, [codes[0]]);
     assert.equal(row!.n, 0, 'only hashes are stored');
-    const e = new Browser();
+    const e = browser();
     await e.get('/account/login');
     await e.post('/account/login', { email, password: PASSWORD });
     await e.get('/account/login/2fa');
     assert.equal((await e.post('/account/login/2fa', { recovery: codes[0]!.toUpperCase() })).location, '/account');
-    const f = new Browser();
+    const f = browser();
     await f.get('/account/login');
     await f.post('/account/login', { email, password: PASSWORD });
     await f.get('/account/login/2fa');
@@ -190,7 +95,7 @@ describe('sign-in', () => {
 
   test('a wrong password and an unknown address get the same answer; no enumeration', async () => {
     const { email } = await newUser('enum');
-    const b = new Browser();
+    const b = browser();
     await b.get('/account/login');
     const wrong = await b.post('/account/login', { email, password: 'not the password' });
     const unknown = await b.post('/account/login', { email: `nobody-${counter}@example.jp`, password: 'not the password' });
@@ -203,7 +108,7 @@ describe('sign-in', () => {
 
   test('rate limits: repeated failures for one account are refused with a clear message', async () => {
     const { email } = await newUser('limit');
-    const b = new Browser('Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36');
+    const b = browser('Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36');
     await b.get('/account/login');
     let last = { status: 0, body: '' };
     for (let i = 0; i < 9; i++) last = await b.post('/account/login', { email, password: `wrong ${i}` });
@@ -214,7 +119,7 @@ describe('sign-in', () => {
     advance(16 * 60_000);
     assert.equal((await b.post('/account/login', { email, password: PASSWORD })).status, 303);
     // Back-off: the next lock-out lasts twice as long (the success cleared the count, so it takes 8 again).
-    const c = new Browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0');
+    const c = browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0');
     await c.get('/account/login');
     for (let i = 0; i < 8; i++) await c.post('/account/login', { email, password: `wrong ${i}` });
     assert.equal((await c.post('/account/login', { email, password: PASSWORD })).status, 429);
@@ -253,7 +158,7 @@ describe('sign-in', () => {
 
   test('POST without the CSRF token is refused', async () => {
     const { email } = await newUser('csrf');
-    const b = new Browser();
+    const b = browser();
     await b.signIn(email);
     const r = await b.post('/account/sessions/revoke-others', {}, { csrf: false });
     assert.equal(r.status, 403);
@@ -263,9 +168,9 @@ describe('sign-in', () => {
 describe('sessions', () => {
   test('list, revoke one, revoke all others: a revoked cookie is refused at once', async () => {
     const { email } = await newUser('sessions');
-    const phone = new Browser();
-    const laptop = new Browser('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36');
-    const tablet = new Browser('Mozilla/5.0 (Linux; Android 14) Chrome/120.0 Mobile Safari/537.36');
+    const phone = browser();
+    const laptop = browser('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36');
+    const tablet = browser('Mozilla/5.0 (Linux; Android 14) Chrome/120.0 Mobile Safari/537.36');
     await phone.signIn(email);
     await laptop.signIn(email);
     await tablet.signIn(email);
@@ -296,7 +201,7 @@ describe('sessions', () => {
 describe('withdrawal holds and security emails', () => {
   test('password change → hold → withdrawal refused until the hold passes; every notice has a working lock link', async () => {
     const { email, id } = await newUser('hold');
-    const b = new Browser();
+    const b = browser();
     await b.signIn(email);
     await b.stepUp(email); // withdrawals and new addresses need a recent step-up
     const signInMail = await smtp.waitFor((m) => m.to.includes(email) && /新しい端末/.test(m.subject));
@@ -365,7 +270,7 @@ describe('withdrawal holds and security emails', () => {
 
   test('2FA change needs the current password, holds withdrawals and sends a notice', async () => {
     const { email } = await newUser('tfa-change');
-    const b = new Browser();
+    const b = browser();
     await b.signIn(email);
     const secret1 = await enableTotp(b);
     await b.stepUp(email, secret1); // replacing the authenticator needs a recent step-up
@@ -382,7 +287,7 @@ describe('withdrawal holds and security emails', () => {
 describe('language', () => {
   test('a user who signs in in English gets English pages and English security emails', async () => {
     const { email } = await newUser('english');
-    const b = new Browser(undefined, { 'accept-language': 'en' });
+    const b = browser(undefined, { 'accept-language': 'en' });
     const center = await b.signIn(email);
     assert.match(plain(center.body), /Security center/);
     assert.match(plain(center.body), /Lock my account now/);
@@ -394,7 +299,7 @@ describe('language', () => {
 describe('preparedness', () => {
   test('the score changes as items are fixed; the emergency contact counts once verified', async () => {
     const { email, id } = await newUser('prep');
-    const b = new Browser();
+    const b = browser();
     const score = async () => Number(/備えの達成度: (\d) \/ 8/.exec(plain((await b.get('/account')).body))![1]);
     await b.signIn(email);
     assert.equal(await score(), 1, 'only the fresh password');
@@ -429,8 +334,8 @@ describe('lock way (a): from the security center', () => {
   test('one button, one confirmation: sessions, API key, withdrawals and trading refused; ticket and email', async () => {
     const { email, id } = await newUser('lock');
     const apiKey = await app.referenceStore!.createApiKey(id, 'bot');
-    const b = new Browser();
-    const other = new Browser('Mozilla/5.0 (Windows NT 10.0) Chrome/120.0');
+    const b = browser();
+    const other = browser('Mozilla/5.0 (Windows NT 10.0) Chrome/120.0');
     await b.signIn(email);
     await other.signIn(email);
     const wd = await app.referenceStore!.requestWithdrawal(id, { asset: 'BTC', amount: '1', address: 'bc1qpending' });
@@ -459,7 +364,7 @@ describe('lock way (a): from the security center', () => {
     assert.deepEqual({ ...l }, { source: 'self', actor_type: 'user' });
 
     // Signing in again shows only "your account is locked".
-    const c = new Browser();
+    const c = browser();
     await c.get('/account/login');
     const again = await c.post('/account/login', { email, password: PASSWORD });
     assert.equal(again.status, 403);
@@ -468,7 +373,7 @@ describe('lock way (a): from the security center', () => {
 
   test('with SMTP down the lock still succeeds; the email goes out once SMTP is back', async () => {
     const { email } = await newUser('smtp-down');
-    const b = new Browser();
+    const b = browser();
     await b.signIn(email);
     await b.get('/account/lock');
     await smtp.stop();
@@ -486,11 +391,11 @@ describe('lock way (a): from the security center', () => {
 describe('after an unlock', () => {
   test('a new password and 2FA again before anything else', async () => {
     const { email, id } = await newUser('reset');
-    const b = new Browser();
+    const b = browser();
     await b.signIn(email);
     const secret = await enableTotp(b);
     await app.db.query(`UPDATE user_credentials SET must_reset_password = true, must_reenrol_2fa = true WHERE account_id = $1`, [id]);
-    const c = new Browser();
+    const c = browser();
     const landed = await c.follow(await c.signIn(email, PASSWORD, secret));
     assert.equal(landed.status, 200);
     assert.match(plain(landed.body), /新しいパスワードの設定/);
@@ -514,11 +419,11 @@ describe('after an unlock', () => {
 describe('forgot password', () => {
   test('the same answer for any address; the emailed link (with a 2FA code) sets a new password once, ends every session and holds withdrawals', async () => {
     const { email, id } = await newUser('forgot');
-    const owner = new Browser();
+    const owner = browser();
     await owner.signIn(email);
     const secret = await enableTotp(owner);
 
-    const other = new Browser();
+    const other = browser();
     await other.get('/account/forgot');
     const unknown = await other.post('/account/forgot', { email: `nobody-${++counter}@example.jp`, _pre: other.pre });
     const known = await other.post('/account/forgot', { email, _pre: other.pre });
@@ -543,7 +448,7 @@ describe('forgot password', () => {
     await smtp.waitFor((m) => m.to.includes(email) && /パスワードの変更/.test(m.subject));
 
     advance(30_000);
-    const signedIn = await new Browser().signIn(email, 'a new password 2026', secret);
+    const signedIn = await browser().signIn(email, 'a new password 2026', secret);
     assert.equal(signedIn.status, 200, 'the new password (with 2FA) signs in');
   });
 });
@@ -555,7 +460,7 @@ describe('step-up asked for by detection', () => {
       `INSERT INTO security_alerts (id, account_id, rules, score, evidence, actions) VALUES ($1, $2, '["new_country"]', 40, '[]', '{"stepUp":true}')`,
       [`stepup${++counter}`, id],
     );
-    const b = new Browser();
+    const b = browser();
     await b.get('/account/login');
     const first = await b.post('/account/login', { email, password: PASSWORD });
     assert.equal(first.location, '/account/login/2fa', 'the password alone is not enough now');
@@ -566,7 +471,7 @@ describe('step-up asked for by detection', () => {
     assert.equal((await b.post('/account/login/2fa', { code: code === '000000' ? '111111' : '000000' })).status, 401);
     const done = await b.post('/account/login/2fa', { code });
     assert.equal(done.location, '/account', done.body);
-    const again = new Browser();
+    const again = browser();
     const second = await again.signIn(email);
     assert.equal(second.status, 200, 'the step-up was satisfied: no code the second time');
   });

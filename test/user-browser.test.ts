@@ -4,32 +4,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { startApp, type RunningApp } from './support/app.ts';
 import { createUserAccount } from '../src/user/accounts.ts';
 import { generateTotpSecret, totpCode } from '../src/user/totp.ts';
-import { axeViolations, launchChromium } from './support/browser.ts';
+import { axeViolations, SCREENS, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';
 
-const SCREENS = new URL('../.tmp/screens/', import.meta.url);
 const PASSWORD = 'phone user password';
 
-
 let browser: Browser;
-
 let app: RunningApp;
 
 before(async () => {
-  mkdirSync(SCREENS, { recursive: true });
-  [browser, app] = await Promise.all([
-    launchChromium(),
-    startApp(),
-  ]);
+  [browser, app] = await startBrowserAndApp(() => startApp());
 });
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+after(() => stopBrowserAndApp(browser, app));
 
 test('phone: sign in with password + TOTP, see the preparedness score, lock in two taps', async () => {
   const email = 'phone-user@example.jp';

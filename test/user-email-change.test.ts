@@ -5,70 +5,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, type RunningApp } from './support/app.ts';
-import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
+import type { RunningApp } from './support/app.ts';
+import type { ReceivedMail, SmtpTestServer } from './support/smtp.ts';
 import { plain } from './support/text.ts';
+import { createTestUser, startAppWithSmtp, stopAppWithSmtp, USER_PASSWORD as PASSWORD, UserBrowser } from './support/user-client.ts';
 
 let now = new Date('2026-12-01T01:00:00Z');
 const advance = (ms: number) => { now = new Date(now.getTime() + ms); };
 let app: RunningApp;
 let smtp: SmtpTestServer;
 let counter = 0;
-const PASSWORD = 'user password 2026';
 
-/** A browser without JavaScript: keeps cookies, reads the CSRF / pre-sign-in tokens from the last page. */
-class Browser {
-  cookies = new Map<string, string>();
-  csrf = '';
-  pre = '';
-  constructor(readonly ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1') {}
-  private keep(res: Response) {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      const name = pair!.slice(0, i);
-      const value = pair!.slice(i + 1);
-      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  private async request(path: string, init: RequestInit = {}): Promise<Page> {
-    const res = await fetch(app.baseUrl + path, {
-      ...init, redirect: 'manual',
-      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'user-agent': this.ua, 'accept-language': 'ja', ...(init.headers as Record<string, string> | undefined) },
-    });
-    this.keep(res);
-    const body = await res.text();
-    this.csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.csrf;
-    this.pre = /name="_pre" value="([^"]+)"/.exec(body)?.[1] ?? this.pre;
-    return { status: res.status, body, location: res.headers.get('location') };
-  }
-  get(path: string) {
-    return this.request(path);
-  }
-  post(path: string, fields: Record<string, string>) {
-    const form = new URLSearchParams(fields);
-    if (path === '/account/login' || path.startsWith('/account/email/confirm/')) form.set('_pre', this.pre);
-    else form.set('_csrf', this.csrf);
-    return this.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-  }
-  async follow(r: Page) {
-    return r.status === 303 && r.location ? this.get(r.location) : r;
-  }
-}
+const browser = (ua?: string, headers?: Record<string, string>) => new UserBrowser(app, () => now, ua, headers);
 
-interface Page { status: number; body: string; location: string | null }
-
-async function newUser(tag: string): Promise<{ email: string; id: string }> {
-  const email = `${tag}-${++counter}@example.jp`;
-  const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
-  return { email, id };
-}
+const newUser = (tag: string) => createTestUser(app, `${tag}-${++counter}@example.jp`);
 
 /** Signs in with the password, then passes the step-up an email change needs (the code mailed to the account). */
-async function signedInAndSteppedUp(email: string): Promise<Browser> {
-  const b = new Browser();
+async function signedInAndSteppedUp(email: string): Promise<UserBrowser> {
+  const b = browser();
   await b.get('/account/login');
   assert.equal((await b.follow(await b.post('/account/login', { email, password: PASSWORD }))).status, 200);
   const asked = await b.post('/account/email', { email: 'someone@example.jp', current: PASSWORD });
@@ -83,13 +37,9 @@ const confirmPathIn = (m: ReceivedMail) => new URL(/(http:\/\/\S+\/account\/emai
 const emailOf = async (id: string) => (await app.db.query<{ email: string }>(`SELECT email FROM xch_accounts WHERE id = $1`, [id]))[0]!.email;
 
 before(async () => {
-  smtp = await startSmtpServer();
-  app = await startApp({ clock: () => now, config: { smtpUrl: smtp.url, mailSender: { pollMs: 50, backoffBaseMs: 50 } } });
+  ({ app, smtp } = await startAppWithSmtp(() => now));
 });
-after(async () => {
-  await app?.stop();
-  await smtp?.stop();
-});
+after(() => stopAppWithSmtp(app, smtp));
 
 describe('email change', () => {
   test('the same answer for a free and a taken address; the taken one only hears that nothing changed', async () => {
@@ -138,7 +88,7 @@ describe('email change', () => {
     const path = confirmPathIn(await smtp.waitFor((m) => m.to.includes(next) && /新しいメールアドレスの確認/.test(m.subject)));
 
     // Opening the link (as a mail scanner would) changes nothing.
-    const other = new Browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0');
+    const other = browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0');
     const page = await other.get(path);
     assert.equal(page.status, 200);
     assert.match(plain(page.body), new RegExp(`${next} に変更します`));
@@ -163,7 +113,7 @@ describe('email change', () => {
     assert.equal(again.status, 404);
     assert.match(plain(again.body), /このリンクは使えません/);
     assert.equal((await other.get(path)).status, 404);
-    const c = new Browser();
+    const c = browser();
     await c.get('/account/login');
     assert.equal((await c.post('/account/login', { email: next, password: PASSWORD })).location, '/account');
 
@@ -182,7 +132,7 @@ describe('email change', () => {
     assert.equal((await b.post('/account/email', { email: second, current: PASSWORD })).status, 303);
     const secondPath = confirmPathIn(await smtp.waitFor((m) => m.to.includes(second)));
 
-    const other = new Browser();
+    const other = browser();
     await other.get('/account/login');
     assert.equal((await other.post(firstPath, {})).status, 404, 'replaced by the newer request');
     advance(61 * 60_000);

@@ -6,88 +6,39 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, type RunningApp } from './support/app.ts';
-import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
+import type { SmtpTestServer } from './support/smtp.ts';
 import { createUserAccount } from '../src/user/accounts.ts';
 import { totpCode } from '../src/user/totp.ts';
 import { plain } from './support/text.ts';
+import { startAppWithSmtp, stopAppWithSmtp, USER_PASSWORD as PASSWORD, UserBrowser, type Page } from './support/user-client.ts';
 
 let now = new Date('2026-12-02T01:00:00Z');
 const advance = (ms: number) => { now = new Date(now.getTime() + ms); };
 let app: RunningApp;
 let smtp: SmtpTestServer;
 let counter = 0;
-const PASSWORD = 'user password 2026';
 
-/** A browser without JavaScript: keeps cookies, reads the CSRF / pre-sign-in tokens from the last page. */
-class Browser {
-  cookies = new Map<string, string>();
-  csrf = '';
-  pre = '';
-  constructor(readonly ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1') {}
-  private keep(res: Response) {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      const name = pair!.slice(0, i);
-      const value = pair!.slice(i + 1);
-      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  private async request(path: string, init: RequestInit = {}): Promise<Page> {
-    const res = await fetch(app.baseUrl + path, {
-      ...init, redirect: 'manual',
-      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'user-agent': this.ua, 'accept-language': 'ja', ...(init.headers as Record<string, string> | undefined) },
-    });
-    this.keep(res);
-    const body = await res.text();
-    this.csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.csrf;
-    this.pre = /name="_pre" value="([^"]+)"/.exec(body)?.[1] ?? this.pre;
-    return { status: res.status, body, location: res.headers.get('location') };
-  }
-  get(path: string) {
-    return this.request(path);
-  }
-  post(path: string, fields: Record<string, string>) {
-    const form = new URLSearchParams(fields);
-    if (path === '/account/login' || path.startsWith('/account/email/confirm/')) form.set('_pre', this.pre);
-    else form.set('_csrf', this.csrf);
-    return this.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-  }
-  async follow(r: Page) {
-    return r.status === 303 && r.location ? this.get(r.location) : r;
-  }
-}
-
-interface Page { status: number; body: string; location: string | null }
-
-async function signIn(b: Browser, email: string, secret?: string): Promise<Page> {
-  await b.get('/account/login');
-  const r = await b.post('/account/login', { email, password: PASSWORD });
-  if (r.location !== '/account/login/2fa') return b.follow(r);
-  await b.get('/account/login/2fa');
-  return b.follow(await b.post('/account/login/2fa', { code: totpCode(secret!, now) }));
-}
+const browser = (ua?: string, headers?: Record<string, string>) => new UserBrowser(app, () => now, ua, headers);
 
 /** A user with an authenticator; returns a browser signed in with password + TOTP (a step-up just passed). */
-async function totpUser(tag: string): Promise<{ email: string; id: string; secret: string; b: Browser }> {
+async function totpUser(tag: string): Promise<{ email: string; id: string; secret: string; b: UserBrowser }> {
   const email = `${tag}-${++counter}@example.jp`;
   const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
-  const setup = new Browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0');
-  await signIn(setup, email);
+  const setup = browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0');
+  await setup.signIn(email);
   const page = await setup.get('/account/2fa');
   const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replace(/ /g, '');
   assert.equal((await setup.post('/account/2fa', { code: totpCode(secret, now) })).status, 303, 'enrolling the first authenticator needs no step-up');
   // Enrolling holds withdrawals; these tests are about step-up, not the hold.
   await app.db.query(`UPDATE xch_accounts SET withdrawal_hold_until = NULL WHERE id = $1`, [id]);
   advance(30_000);
-  const b = new Browser();
-  assert.equal((await signIn(b, email, secret)).status, 200);
+  const b = browser();
+  assert.equal((await b.signIn(email, PASSWORD, secret)).status, 200);
   advance(30_000); // the next code differs from the one the sign-in used
   return { email, id, secret, b };
 }
 
-const addAddress = (b: Browser, n: number) => b.post('/account/addresses', { asset: 'BTC', address: `bc1qstepup${String(n).padStart(6, '0')}` });
+const addAddress = (b: UserBrowser, n: number) => b.post('/account/addresses', { asset: 'BTC', address: `bc1qstepup${String(n).padStart(6, '0')}` });
 const asksStepUp = (r: Page) => {
   assert.equal(r.status, 403, r.body);
   assert.match(plain(r.body), /本人確認/);
@@ -98,13 +49,9 @@ const flag = (accountId: string) =>
   app.db.query(`INSERT INTO security_alerts (id, account_id, rules, score, evidence, actions) VALUES ($1, $2, '["new_country"]', 40, '[]', '{"stepUp":true}')`, [`flag${++counter}`, accountId]);
 
 before(async () => {
-  smtp = await startSmtpServer();
-  app = await startApp({ clock: () => now, config: { smtpUrl: smtp.url, mailSender: { pollMs: 50, backoffBaseMs: 50 } } });
+  ({ app, smtp } = await startAppWithSmtp(() => now));
 });
-after(async () => {
-  await app?.stop();
-  await smtp?.stop();
-});
+after(() => stopAppWithSmtp(app, smtp));
 
 describe('step-up for sensitive actions', () => {
   test('right after a sign-in with TOTP it works; after the window it asks for a code, then works on submitting again', async () => {
@@ -187,8 +134,8 @@ describe('step-up for sensitive actions', () => {
   test('without an authenticator the code comes by email (with a lock link); the code works once', async () => {
     const email = `mailed-${++counter}@example.jp`;
     const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
-    const b = new Browser();
-    assert.equal((await signIn(b, email)).status, 200);
+    const b = browser();
+    assert.equal((await b.signIn(email)).status, 200);
     const asked = await addAddress(b, 6);
     asksStepUp(asked);
     assert.match(plain(asked.body), /確認コードをお送りしました/);

@@ -7,10 +7,10 @@ export interface OpenLoopRequest {
   body?: string;
 }
 
-export interface OpenLoopResult {
+/** What one load run measured: request counts and latency percentiles in ms. */
+export interface LoadFigures {
   requests: number;
   perSec: number;
-  /** Latency percentiles in ms, measured from when each request was due (waiting for a free client counts). */
   p50: number;
   p90: number;
   p99: number;
@@ -18,6 +18,9 @@ export interface OpenLoopResult {
   non2xx: number;
   errors: number;
 }
+
+/** Latencies are measured from when each request was due (waiting for a free client counts). */
+export type OpenLoopResult = LoadFigures;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 

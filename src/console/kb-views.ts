@@ -1,6 +1,6 @@
 /** Staff pages for the knowledge base: the list, the editor (new article / new version), history, one version. */
 import { ARTICLE_CATEGORIES, type ArticleCategory } from '../help/articles/categories.ts';
-import type { StaffArticleSummary, VersionRow } from '../help/kb/knowledge-base.ts';
+import type { ArticleHistory, StaffArticleSummary, VersionRow } from '../help/kb/knowledge-base.ts';
 import { LIMITS } from '../help/kb/validation.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang } from '../web/i18n.ts';
@@ -149,15 +149,6 @@ ${withdraw}`;
   return shell(c, latest?.title ?? data.latest.ja?.title ?? data.slug, `/staff/kb/${data.slug}`, body);
 }
 
-export interface HistoryData {
-  slug: string;
-  category: ArticleCategory;
-  withdrawnAt: Date | null;
-  versions: VersionRow[];
-  feedback: { lang: Lang; version: number; total: number; helpful: number }[];
-  comments: { lang: Lang; version: number; helpful: boolean; comment: string; createdAt: Date }[];
-}
-
 function republishForm(c: ConsoleContext, slug: string, v: VersionRow): SafeHtml {
   return html`<form method="post" action="/staff/kb/${slug}/versions/${v.lang}/${v.version}/republish" class="inline">${csrf(c)}
 <button type="submit" class="secondary">${t(c.lang, 'kb.staff.republishN', { n: v.version })}</button></form>`;
@@ -167,7 +158,7 @@ function versionMeta(c: ConsoleContext, v: VersionRow): SafeHtml {
   return html`${v.isCurrent ? html`<strong>${t(c.lang, 'kb.staff.state.published')}</strong> · ` : ''}${v.state === 'draft' ? html`${t(c.lang, 'kb.staff.state.draft')} · ` : ''}${when(c, v.createdAt)} · ${v.authorName ?? t(c.lang, 'kb.staff.starterAuthor')}${v.restoredFrom ? html` · ${t(c.lang, 'kb.staff.restoredFrom', { n: v.restoredFrom })}` : ''}`;
 }
 
-export function kbHistoryPage(c: ConsoleContext, data: HistoryData): string {
+export function kbHistoryPage(c: ConsoleContext, data: ArticleHistory): string {
   const canEdit = can(c.staff.role, 'kb.edit');
   const fb = (v: VersionRow) => {
     const f = data.feedback.find((x) => x.lang === v.lang && x.version === v.version);

@@ -4,17 +4,8 @@ import { KinkyuError } from '../domain/errors.ts';
 import type { MonitorConfig, MonitorInput } from './config.ts';
 import type { Health, MonitorKind } from './types.ts';
 
-export interface Monitor {
+export interface Monitor extends MonitorInput {
   id: string;
-  name: string;
-  kind: MonitorKind;
-  config: MonitorConfig;
-  intervalS: number;
-  timeoutMs: number;
-  failThreshold: number;
-  recoverThreshold: number;
-  componentIds: string[];
-  enabled: boolean;
 }
 
 export interface MonitorRow {

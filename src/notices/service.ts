@@ -1,23 +1,12 @@
-import type { Db } from '../store/db.ts';
-import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import type { SafeHtml } from '../web/html.ts';
 import type { Lang } from '../web/i18n.ts';
 import { todayIn } from './days.ts';
-import { runTermsReminders, type ReminderRun } from './reminders.ts';
+import { runTermsReminders, type ReminderContext, type ReminderRun } from './reminders.ts';
 import { findTermsById, pendingTermsFor, recordAcknowledgement } from './terms.ts';
 import { accountTermsPage } from './public-views.ts';
 
-export interface NoticeCenterOptions {
-  db: Db;
-  accounts: ExchangeAccounts;
-  clock: () => Date;
-  timeZone: string;
-  publicUrl: string;
-  mailDomain: string;
-  exchangeName: { ja: string; en: string };
-  onMailQueued?: () => void;
-  log?: (msg: string, err?: unknown) => void;
-}
+/** What the notice center needs is exactly what a reminder run needs. */
+export type NoticeCenterOptions = ReminderContext;
 
 /**
  * What the security center asks of the terms at sign-in: is an acknowledgement pending, the page that asks

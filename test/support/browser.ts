@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PASSWORD } from './app.ts';
+import { PASSWORD, type RunningApp } from './app.ts';
 
 /** Debian's Chromium (CHROMIUM_PATH to point elsewhere), quiet: no sandbox in CI, no GPU, no background traffic. */
 export function launchChromium(): Promise<Browser> {
@@ -9,6 +9,21 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** Where browser tests save their screenshots (.tmp/screens at the repository root). */
+export const SCREENS = new URL('../../.tmp/screens/', import.meta.url);
+
+/** Chromium and the application, started side by side before a file's browser tests (with the screenshot folder). */
+export async function startBrowserAndApp(startApp: () => Promise<RunningApp>): Promise<[Browser, RunningApp]> {
+  mkdirSync(SCREENS, { recursive: true });
+  return Promise.all([launchChromium(), startApp()]);
+}
+
+/** Stops what startBrowserAndApp started, also when it only half started. */
+export async function stopBrowserAndApp(browser: Browser | undefined, app: RunningApp | undefined): Promise<void> {
+  await browser?.close();
+  await app?.stop();
 }
 
 /** Signs a staff member in through the real sign-in form (Japanese labels) and waits for the dashboard. */

@@ -50,3 +50,16 @@ export function kinkyuEnv(opts: {
     ...opts.extra,
   };
 }
+
+/** Stops a server started by startKinkyuProcess, killing it outright when it has not exited after `forceAfterMs`. */
+export function stopKinkyu(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', forceAfterMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), forceAfterMs);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}

@@ -27,6 +27,16 @@ export interface KnowledgeBaseOptions {
   pollMs?: number;
 }
 
+/** An article's versions with the readers' feedback on each, for the staff history page. */
+export interface ArticleHistory {
+  slug: string;
+  category: ArticleCategory;
+  withdrawnAt: Date | null;
+  versions: VersionRow[];
+  feedback: { lang: Lang; version: number; total: number; helpful: number }[];
+  comments: { lang: Lang; version: number; helpful: boolean; comment: string; createdAt: Date }[];
+}
+
 /** An article in a list: in the reader's language, or in the other one when it has no version in theirs. */
 export interface ArticleSummary {
   slug: string;
@@ -246,14 +256,7 @@ export class KnowledgeBase {
     return { title: draft.title, lang: draft.lang, html: renderArticleMarkdown(draft.body) };
   }
 
-  async history(slugInput: unknown): Promise<{
-    slug: string;
-    category: ArticleCategory;
-    withdrawnAt: Date | null;
-    versions: VersionRow[];
-    feedback: { lang: Lang; version: number; total: number; helpful: number }[];
-    comments: { lang: Lang; version: number; helpful: boolean; comment: string; createdAt: Date }[];
-  }> {
+  async history(slugInput: unknown): Promise<ArticleHistory> {
     const article = await this.requireArticle(slugInput);
     return {
       slug: article.slug,

@@ -1,9 +1,10 @@
 import { enqueueMail } from '../../mail/outbox.ts';
 import type { Db } from '../../store/db.ts';
 import type { Lang } from '../../web/i18n.ts';
-import type { AttemptOutcome } from '../channels/http-outcome.ts';
+import { DEFAULT_TIMEOUT_MS, type AttemptOutcome } from '../channels/http-outcome.ts';
 import { DEFAULT_DISABLE_POLICY, shouldDisable, type DisablePolicy } from '../channels/webhook-delivery.ts';
 import { endpointDisabledMail } from './disabled-mail.ts';
+import type { ChannelSender, DeliveryOutcome } from '../fanout/types.ts';
 
 export interface EndpointHealthOptions {
   db: Db;
@@ -18,6 +19,29 @@ export interface EndpointHealthOptions {
 }
 
 export type EndpointState = 'active' | 'inactive';
+
+/** Pace and attempts of a sender to endpoints that are disabled after repeated failures (webhooks, Slack). */
+export function endpointSenderLimits(
+  opts: { timeoutMs?: number; concurrency?: number; perSecond?: number },
+  defaults: { concurrency: number; perSecond: number },
+): Required<Pick<ChannelSender, 'timeoutMs' | 'concurrency' | 'perSecond' | 'maxAttempts'>> {
+  return {
+    // The fan-out keeps a delivery's lease longer than one attempt can take.
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    concurrency: opts.concurrency ?? defaults.concurrency,
+    perSecond: opts.perSecond ?? defaults.perSecond,
+    // The endpoint is disabled (and its owner mailed) before a delivery would run out of attempts.
+    maxAttempts: DEFAULT_DISABLE_POLICY.maxConsecutiveFailures + 1,
+  };
+}
+
+/** Counts an attempt toward disabling the endpoint; the attempt that disables it ends the delivery as failed. */
+export async function countedOutcome(health: Pick<EndpointHealth, 'record'>, subscriberId: string, outcome: AttemptOutcome): Promise<DeliveryOutcome> {
+  if (await health.record(subscriberId, outcome)) {
+    return { kind: 'failed', detail: `endpoint disabled after repeated failure; last: ${outcome.kind === 'retry' ? outcome.detail : ''}`.slice(0, 290) };
+  }
+  return outcome;
+}
 
 /**
  * Keeps `subscribers.consecutive_failures` for webhook and Slack endpoints: reset by a 2xx, counted up by every

@@ -1,9 +1,8 @@
 import { DEFAULT_TIMEOUT_MS } from '../channels/http-outcome.ts';
 import { sendSlack, slackMessage } from '../channels/slack.ts';
-import { DEFAULT_DISABLE_POLICY } from '../channels/webhook-delivery.ts';
 import { updateNotice } from '../channels/update-notice.ts';
 import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
-import type { EndpointHealth } from './endpoint-health.ts';
+import { countedOutcome, endpointSenderLimits, type EndpointHealth } from './endpoint-health.ts';
 import type { EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 
 /**
@@ -26,12 +25,7 @@ export interface SlackSenderOptions {
 export function slackSender(opts: SlackSenderOptions): ChannelSender {
   return {
     channel: 'slack',
-    // The fan-out keeps a delivery's lease longer than one attempt can take.
-    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    concurrency: opts.concurrency ?? SLACK_DEFAULTS.concurrency,
-    perSecond: opts.perSecond ?? SLACK_DEFAULTS.perSecond,
-    // The endpoint is disabled (and its owner mailed) before a delivery would run out of attempts.
-    maxAttempts: DEFAULT_DISABLE_POLICY.maxConsecutiveFailures + 1,
+    ...endpointSenderLimits(opts, SLACK_DEFAULTS),
     async send(d: Delivery): Promise<DeliveryOutcome> {
       const e = d.event;
       if (e.kind !== 'incident_update') return { kind: 'skip', detail: 'Slack subscribers hear incident updates only' };
@@ -43,10 +37,7 @@ export function slackSender(opts: SlackSenderOptions): ChannelSender {
         ...(opts.endpointPolicy ? { endpointPolicy: opts.endpointPolicy } : {}),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
-      if (await opts.health.record(d.subscriber.id, outcome)) {
-        return { kind: 'failed', detail: `endpoint disabled after repeated failure; last: ${outcome.kind === 'retry' ? outcome.detail : ''}`.slice(0, 290) };
-      }
-      return outcome;
+      return countedOutcome(opts.health, d.subscriber.id, outcome);
     },
   };
 }

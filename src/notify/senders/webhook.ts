@@ -1,10 +1,10 @@
 import { isComponentStatus } from '../../domain/component.ts';
 import { componentWebhookPayload, incidentWebhookPayload, type WebhookPayload } from '../channels/webhook-payload.ts';
-import { DEFAULT_DISABLE_POLICY, sendWebhook } from '../channels/webhook-delivery.ts';
+import { sendWebhook } from '../channels/webhook-delivery.ts';
 import { DEFAULT_TIMEOUT_MS } from '../channels/http-outcome.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
 import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
-import type { EndpointHealth } from './endpoint-health.ts';
+import { countedOutcome, endpointSenderLimits, type EndpointHealth } from './endpoint-health.ts';
 import type { EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 
 export const WEBHOOK_DEFAULTS = { concurrency: 8, perSecond: 20 } as const;
@@ -49,12 +49,7 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
   const clock = opts.clock ?? (() => new Date());
   return {
     channel: 'webhook',
-    // The fan-out keeps a delivery's lease longer than one attempt can take.
-    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    concurrency: opts.concurrency ?? WEBHOOK_DEFAULTS.concurrency,
-    perSecond: opts.perSecond ?? WEBHOOK_DEFAULTS.perSecond,
-    // The endpoint is disabled (and its owner mailed) before a delivery would run out of attempts.
-    maxAttempts: DEFAULT_DISABLE_POLICY.maxConsecutiveFailures + 1,
+    ...endpointSenderLimits(opts, WEBHOOK_DEFAULTS),
     async send(d: Delivery): Promise<DeliveryOutcome> {
       if ((await opts.health.state(d.subscriber.id)) === 'inactive') return { kind: 'skip', detail: 'subscriber disabled or unsubscribed' };
       if (!d.subscriber.secret) return { kind: 'skip', detail: 'webhook subscriber without a signing secret' };
@@ -72,10 +67,7 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
         ...(opts.endpointPolicy ? { endpointPolicy: opts.endpointPolicy } : {}),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
-      if (await opts.health.record(d.subscriber.id, outcome)) {
-        return { kind: 'failed', detail: `endpoint disabled after repeated failure; last: ${outcome.kind === 'retry' ? outcome.detail : ''}`.slice(0, 290) };
-      }
-      return outcome;
+      return countedOutcome(opts.health, d.subscriber.id, outcome);
     },
   };
 }
