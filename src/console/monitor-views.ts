@@ -97,7 +97,9 @@ export function monitorFormValues(m: MonitorOverview): FormValues {
   return v;
 }
 
-function monitorForm(c: ConsoleContext, action: string, components: Component[], values: FormValues, submit: string): SafeHtml {
+/** `headingLevel`: the level of the per-kind headings, one below the heading the form sits under. */
+function monitorForm(c: ConsoleContext, action: string, components: Component[], values: FormValues, submit: string, headingLevel: 2 | 3): SafeHtml {
+  const kindHeading = (k: 'http' | 'tcp' | 'bitbank') => (headingLevel === 2 ? html`<h2>${t(c.lang, `monitor.kind.${k}`)}</h2>` : html`<h3>${t(c.lang, `monitor.kind.${k}`)}</h3>`);
   const kind = val(values, 'kind') || 'http';
   const chosen = new Set(([] as unknown[]).concat(values.componentIds ?? []).filter((x): x is string => typeof x === 'string'));
   const checkbox = (name: string) =>
@@ -114,7 +116,7 @@ ${components.filter((x) => !x.isGroup).map((x) => html`<label class="radio"><inp
 ${checkbox('enabled')}
 <fieldset><legend>${field(c, 'config')}</legend>
 <p class="hint">${t(c.lang, 'monitor.configHint')}</p>
-<h3>${t(c.lang, 'monitor.kind.http')}</h3>
+${kindHeading('http')}
 ${textInput(c, 'config.url', values, { max: 2000 })}
 <div><label for="config-method">${field(c, 'config.method')}</label><select id="config-method" name="config.method">${['GET', 'HEAD', 'POST'].map((m) => html`<option value="${m}"${m === method ? html` selected` : ''}>${m}</option>`)}</select></div>
 ${textInput(c, 'config.expectedStatus', values, { max: 200 })}
@@ -123,9 +125,9 @@ ${checkbox('config.keywordAbsent')}
 ${textInput(c, 'config.jsonPath', values, { max: 200 })}
 ${textInput(c, 'config.jsonExpected', values, { max: 1000 })}
 ${textInput(c, 'config.degradedAboveMs', values, { type: 'number' })}
-<h3>${t(c.lang, 'monitor.kind.tcp')}</h3>
+${kindHeading('tcp')}
 <div class="grid-2">${textInput(c, 'config.host', values, { max: 253 })}${textInput(c, 'config.port', values, { type: 'number' })}</div>
-<h3>${t(c.lang, 'monitor.kind.bitbank')}</h3>
+${kindHeading('bitbank')}
 ${textInput(c, 'config.baseUrl', values, { max: 2000 })}
 </fieldset>
 <div><button type="submit">${submit}</button></div>
@@ -133,7 +135,7 @@ ${textInput(c, 'config.baseUrl', values, { max: 2000 })}
 }
 
 export function newMonitorPage(c: ConsoleContext, components: Component[], values: FormValues): string {
-  return shell(c, t(c.lang, 'monitor.new'), '/staff/monitors/new', monitorForm(c, '/staff/monitors', components, values, t(c.lang, 'monitor.create')));
+  return shell(c, t(c.lang, 'monitor.new'), '/staff/monitors/new', monitorForm(c, '/staff/monitors', components, values, t(c.lang, 'monitor.create'), 2));
 }
 
 export function monitorPage(
@@ -160,7 +162,7 @@ ${data.results.map((r) => html`<tr><td>${when(c, r.at)}</td><td>${r.ok ? t(c.lan
     : html`<p>${t(c.lang, 'monitor.noResults')}</p>`;
   const manage = canManage(c)
     ? html`<h2>${t(c.lang, 'monitor.edit')}</h2>
-${monitorForm(c, base, data.components, data.values ?? monitorFormValues(m), t(c.lang, 'monitor.save'))}
+${monitorForm(c, base, data.components, data.values ?? monitorFormValues(m), t(c.lang, 'monitor.save'), 3)}
 <form method="post" action="${base}/enabled" class="stack">${csrf(c)}<input type="hidden" name="enabled" value="${m.enabled ? 'false' : 'true'}">
 <div><button type="submit" class="secondary">${t(c.lang, m.enabled ? 'monitor.disable' : 'monitor.enable')}</button></div></form>
 <form method="post" action="${base}/delete" class="stack">${csrf(c)}<p class="hint">${t(c.lang, 'monitor.deleteHint')}</p>
