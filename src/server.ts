@@ -49,13 +49,20 @@ import { EmailBounces } from './notify/senders/endpoint-health.ts';
 import { SubscriberLinks } from './notify/subscriptions/links.ts';
 import { channelSendersFromConfig } from './notify/senders/from-config.ts';
 
-/**
- * Secret links never reach the logs: `/tickets/<id>/<token>` → `/tickets/<id>/…`, `/lock/<token>` → `/lock/…`,
- * `/terms/ack/<token>` likewise.
- */
+/** Paths whose last part is a credential (a secret link); the part before it is kept. */
+const SECRET_LINKS: readonly RegExp[] = [
+  /^(\/tickets\/[^/?#]+\/)[^/?#]+/,
+  /^(\/lock\/)[^/?#]+/,
+  /^(\/terms\/ack\/)[^/?#]+/,
+  /^(\/account\/forgot\/)[^/?#]+/,
+  /^(\/account\/email\/confirm\/)[^/?#]+/,
+  /^(\/subscriptions\/(?:confirm|[^/?#]+\/(?:unsubscribe|manage))\/)[^/?#]+/,
+];
+
+/** Secret links never reach the logs: `/lock/<token>` → `/lock/…`, and so on for every path in SECRET_LINKS. */
 export function maskSecrets(url: string): string {
-  return url.replace(/^(\/tickets\/[^/?#]+\/)[^/?#]+/, '$1…').replace(/^(\/lock\/)[^/?#]+/, '$1…').replace(/^(\/terms\/ack\/)[^/?#]+/, '$1…')
-    .replace(/^(\/subscriptions\/(?:confirm|[^/?#]+\/(?:unsubscribe|manage))\/)[^/?#]+/, '$1…');
+  for (const link of SECRET_LINKS) if (link.test(url)) return url.replace(link, '$1…');
+  return url;
 }
 
 /** Bodies larger than this are refused before parsing: no form or update needs more. */

@@ -292,6 +292,12 @@ describe('secret links', () => {
       assert.ok(!masked.includes('SECRET'), `${url} → ${masked}`);
       assert.ok(masked.startsWith('/tickets/abc/'), masked);
     }
+    for (const [url, masked] of [
+      ['/lock/SECRET', '/lock/…'],
+      ['/terms/ack/SECRET?lang=en', '/terms/ack/…?lang=en'],
+      ['/account/forgot/SECRET', '/account/forgot/…'],
+      ['/account/email/confirm/SECRET', '/account/email/confirm/…'],
+    ]) assert.equal(maskSecrets(url!), masked);
     assert.equal(maskSecrets('/contact?lang=en'), '/contact?lang=en', 'other URLs are left alone');
   });
 
