@@ -233,9 +233,15 @@ describe('terms of service', () => {
     // Erin (who reads English) turns on 2FA before the new terms come out.
     const e = new Browser('en');
     await e.signIn(users.erin.email);
+    // Enrolling an authenticator needs a second factor first: without one, a code mailed to the current address.
+    await e.get('/account');
+    assert.equal((await e.post('/account/step-up/send', { action: 'totp' })).status, 403);
+    const codeMail = await smtp.waitFor((m) => m.to.includes(users.erin!.email) && /confirmation code/.test(m.subject), 10_000);
+    const stepUpCode = /(\d{6})/.exec(codeMail.text)![1]!;
+    assert.equal((await e.post('/account/step-up', { action: 'totp', code: stepUpCode })).status, 303);
     const setup = await e.get('/account/2fa');
     totpSecret = /id="totp-secret">([A-Z2-7 ]+)</.exec(setup.body)![1]!.replace(/ /g, '');
-    assert.equal((await e.post('/account/2fa', { code: totpCode(totpSecret, now) })).status, 303);
+    assert.equal((await e.post('/account/2fa', { code: totpCode(totpSecret, now), current: PASSWORD })).status, 303);
     setNow('2026-11-25T01:01:00Z');
 
     const v1 = await admin.postForm('/staff/terms', {

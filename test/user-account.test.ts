@@ -27,13 +27,14 @@ const linkIn = (m: ReceivedMail) => {
   return found[1]!;
 };
 
-/** Turns on 2FA through the pages; returns the secret. Moves the clock one step so codes differ. */
-async function enableTotp(b: UserBrowser): Promise<string> {
+/** Turns on 2FA through the pages (a step-up by the emailed code, and the password); returns the secret. Moves the clock one step so codes differ. */
+async function enableTotp(b: UserBrowser, email: string): Promise<string> {
+  await b.stepUp(email);
   const page = await b.get('/account/2fa');
   assert.equal(page.status, 200);
   assert.match(page.body, /<img src="data:image\/png;base64,/);
   const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replace(/ /g, '');
-  const r = await b.post('/account/2fa', { code: totpCode(secret, now) });
+  const r = await b.post('/account/2fa', { code: totpCode(secret, now), current: PASSWORD });
   assert.equal(r.status, 303, r.body);
   advance(30_000);
   return secret;
@@ -51,7 +52,7 @@ describe('sign-in', () => {
     const center = await b.signIn(email);
     assert.equal(center.status, 200);
     assert.match(plain(center.body), /セキュリティセンター/);
-    const secret = await enableTotp(b);
+    const secret = await enableTotp(b, email);
     await smtp.waitFor((m) => m.to.includes(email) && /二段階認証/.test(m.subject));
 
     // A fresh sign-in needs the code; the same code twice is refused.
@@ -272,7 +273,7 @@ describe('withdrawal holds and security emails', () => {
     const { email } = await newUser('tfa-change');
     const b = browser();
     await b.signIn(email);
-    const secret1 = await enableTotp(b);
+    const secret1 = await enableTotp(b, email);
     await b.stepUp(email, secret1); // replacing the authenticator needs a recent step-up
     const page = await b.get('/account/2fa');
     const secret2 = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replace(/ /g, '');
@@ -303,7 +304,7 @@ describe('preparedness', () => {
     const score = async () => Number(/備えの達成度: (\d) \/ 8/.exec(plain((await b.get('/account')).body))![1]);
     await b.signIn(email);
     assert.equal(await score(), 1, 'only the fresh password');
-    const secret = await enableTotp(b);
+    const secret = await enableTotp(b, email);
     assert.equal(await score(), 2);
     await b.stepUp(email, secret); // new recovery codes need a recent step-up
     await b.get('/account');
@@ -393,7 +394,7 @@ describe('after an unlock', () => {
     const { email, id } = await newUser('reset');
     const b = browser();
     await b.signIn(email);
-    const secret = await enableTotp(b);
+    const secret = await enableTotp(b, email);
     await app.db.query(`UPDATE user_credentials SET must_reset_password = true, must_reenrol_2fa = true WHERE account_id = $1`, [id]);
     const c = browser();
     const landed = await c.follow(await c.signIn(email, PASSWORD, secret));
@@ -421,7 +422,7 @@ describe('forgot password', () => {
     const { email, id } = await newUser('forgot');
     const owner = browser();
     await owner.signIn(email);
-    const secret = await enableTotp(owner);
+    const secret = await enableTotp(owner, email);
 
     const other = browser();
     await other.get('/account/forgot');

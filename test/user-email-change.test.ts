@@ -143,6 +143,81 @@ describe('email change', () => {
     assert.equal(await emailOf(user.id), user.email);
   });
 
+  test('asking for a taken address ends the link sent for an earlier free one', async () => {
+    const user = await newUser('probe');
+    const owner = await newUser('probed');
+    const b = await signedInAndSteppedUp(user.email);
+    const free = `probe-free-${++counter}@example.jp`;
+    assert.equal((await b.post('/account/email', { email: free, current: PASSWORD })).status, 303);
+    const path = confirmPathIn(await smtp.waitFor((m) => m.to.includes(free) && /新しいメールアドレスの確認/.test(m.subject)));
+    assert.equal((await b.post('/account/email', { email: owner.email, current: PASSWORD })).status, 303);
+    await smtp.waitFor((m) => m.to.includes(owner.email) && /利用が試みられました/.test(m.subject));
+
+    // Were the first link still alive, it would tell the requester that the second address has an account.
+    const other = browser();
+    await other.get('/account/login');
+    assert.equal((await other.get(path)).status, 404);
+    assert.equal((await other.post(path, {})).status, 404);
+    assert.equal(await emailOf(user.id), user.email);
+  });
+
+  test('a lock, even one lifted since, or a new password after the request makes its link refuse', async () => {
+    const user = await newUser('relock');
+    const b = await signedInAndSteppedUp(user.email);
+    const target = `relock-${++counter}@example.jp`;
+    assert.equal((await b.post('/account/email', { email: target, current: PASSWORD })).status, 303);
+    const path = confirmPathIn(await smtp.waitFor((m) => m.to.includes(target) && /新しいメールアドレスの確認/.test(m.subject)));
+    advance(60_000);
+    assert.equal((await b.post('/account/lock', {})).status, 200);
+    advance(60_000);
+    const [lock] = await app.db.query<{ id: string }>(`UPDATE account_locks SET unlocked_at = $2 WHERE account_id = $1 AND unlocked_at IS NULL RETURNING id`, [user.id, now]);
+    await app.referenceStore!.unlock(user.id, { lockId: lock!.id });
+    const other = browser();
+    await other.get('/account/login');
+    const refused = await other.post(path, {});
+    assert.equal(refused.status, 409);
+    assert.match(plain(refused.body), /変更は完了できませんでした/);
+    assert.equal(await emailOf(user.id), user.email);
+
+    // The same after a password change.
+    const mover = await newUser('repass');
+    const c = await signedInAndSteppedUp(mover.email);
+    const next = `repass-${++counter}@example.jp`;
+    assert.equal((await c.post('/account/email', { email: next, current: PASSWORD })).status, 303);
+    const nextPath = confirmPathIn(await smtp.waitFor((m) => m.to.includes(next) && /新しいメールアドレスの確認/.test(m.subject)));
+    advance(60_000);
+    assert.equal((await c.post('/account/password', { current: PASSWORD, password: 'another long passphrase 42' })).status, 303);
+    assert.equal((await other.post(nextPath, {})).status, 409);
+    assert.equal(await emailOf(mover.id), mover.email);
+  });
+
+  test('a confirmation that loses the link to another one holds nothing', async () => {
+    const user = await newUser('race');
+    const b = await signedInAndSteppedUp(user.email);
+    const target = `race-${++counter}@example.jp`;
+    assert.equal((await b.post('/account/email', { email: target, current: PASSWORD })).status, 303);
+    const path = confirmPathIn(await smtp.waitFor((m) => m.to.includes(target) && /新しいメールアドレスの確認/.test(m.subject)));
+    // Another request uses the link up right when this one would hold withdrawals (the moment a race is lost in).
+    const store = app.referenceStore!;
+    const original = store.holdWithdrawals;
+    let holds = 0;
+    store.holdWithdrawals = async (accountId: string, until: Date) => {
+      holds++;
+      await app.db.query(`UPDATE email_change_tokens SET used_at = $2 WHERE account_id = $1 AND used_at IS NULL`, [accountId, now]);
+      return original.call(store, accountId, until);
+    };
+    try {
+      const other = browser();
+      await other.get('/account/login');
+      await other.post(path, {});
+    } finally {
+      store.holdWithdrawals = original;
+    }
+    assert.equal(holds, 1);
+    const [held] = await app.db.query<{ withdrawal_hold_until: Date | null }>(`SELECT withdrawal_hold_until FROM xch_accounts WHERE id = $1`, [user.id]);
+    assert.equal(held!.withdrawal_hold_until !== null, (await emailOf(user.id)) === target, 'withdrawals are held only together with the change');
+  });
+
   test('a forged confirmation (no pre-sign-in token) is refused', async () => {
     const user = await newUser('forged');
     const b = await signedInAndSteppedUp(user.email);

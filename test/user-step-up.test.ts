@@ -26,9 +26,10 @@ async function totpUser(tag: string): Promise<{ email: string; id: string; secre
   const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
   const setup = browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0');
   await setup.signIn(email);
+  await setup.stepUp(email); // even the first authenticator needs a step-up (tested below)
   const page = await setup.get('/account/2fa');
   const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replace(/ /g, '');
-  assert.equal((await setup.post('/account/2fa', { code: totpCode(secret, now) })).status, 303, 'enrolling the first authenticator needs no step-up');
+  assert.equal((await setup.post('/account/2fa', { code: totpCode(secret, now), current: PASSWORD })).status, 303);
   // Enrolling holds withdrawals; these tests are about step-up, not the hold.
   await app.db.query(`UPDATE xch_accounts SET withdrawal_hold_until = NULL WHERE id = $1`, [id]);
   advance(30_000);
@@ -148,6 +149,40 @@ describe('step-up for sensitive actions', () => {
     advance(11 * 60_000);
     asksStepUp(await addAddress(b, 7));
     assert.equal((await b.post('/account/step-up', { action: 'address', code })).status, 401, 'a used code does not work again');
+  });
+});
+
+describe('enrolling the first authenticator', () => {
+  const totpEnabled = async (id: string) =>
+    (await app.db.query<{ on: boolean }>(`SELECT totp_enabled_at IS NOT NULL AS on FROM user_credentials WHERE account_id = $1`, [id]))[0]!.on;
+
+  test('a password-only session needs the code mailed to the current address and the current password', async () => {
+    const email = `first-tfa-${++counter}@example.jp`;
+    const id = await createUserAccount(app.db, app.referenceStore!, { email, password: PASSWORD });
+    const b = browser();
+    assert.equal((await b.signIn(email)).status, 200);
+    const page = await b.get('/account/2fa');
+    assert.match(page.body, /name="current"/, 'the page asks for the current password');
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replace(/ /g, '');
+
+    // Someone holding only the session (and the password) cannot enrol their own authenticator.
+    const asked = await b.post('/account/2fa', { code: totpCode(secret, now), current: PASSWORD });
+    asksStepUp(asked);
+    assert.match(plain(asked.body), /確認コードをお送りしました/);
+    assert.equal(await totpEnabled(id), false);
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /操作の確認コード/.test(m.subject));
+    const code = /確認コード: (\d{6})/.exec(mail.text)![1]!;
+    const passed = await b.post('/account/step-up', { action: 'totp', code });
+    assert.equal(passed.location, '/account/2fa?done=steppedUp');
+
+    const wrong = await b.post('/account/2fa', { code: totpCode(secret, now), current: 'not the password' });
+    assert.equal(wrong.status, 401);
+    assert.match(plain(wrong.body), /現在のパスワードが正しくありません/);
+    assert.equal(await totpEnabled(id), false);
+
+    await b.stepUp(email);
+    assert.equal((await b.post('/account/2fa', { code: totpCode(secret, now), current: PASSWORD })).location, '/account?done=totp');
+    assert.equal(await totpEnabled(id), true);
   });
 });
 

@@ -21,7 +21,7 @@ import { requestLang } from '../web/request-lang.ts';
 import { checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, useRecoveryCode, userDummyHash, verifyUserPassword } from './accounts.ts';
 import { BackOff } from './backoff.ts';
 import { actionCodeMail, contactVerificationMail, emailChangeConfirmMail, emailChangeTakenMail, securityNoticeMail, stepUpCodeMail, type SecurityNotice } from './emails.ts';
-import { EMAIL_CHANGE_MINUTES, EmailChanges } from './email-change.ts';
+import { EMAIL_CHANGE_MINUTES, EmailChanges, type OpenEmailChange } from './email-change.ts';
 import { isStepUpAction, SessionStepUp, STEP_UP_ACTIONS, STEP_UP_CODE_MINUTES, type StepUpAction } from './step-up.ts';
 import { issuePasswordResetLink } from './password-reset.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
@@ -862,7 +862,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
   const totpSetupPage = async (lang: Lang, s: UserSession, secret: string, error: string | null, notice: string | null = null) => {
     const uri = totpUri(secret, exchangeName(lang), s.email);
     const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
-    const needsPassword = s.totpEnabled && !s.mustReenrol2fa;
+    const needsPassword = !s.mustReenrol2fa;
     return html`<h1>${u(lang, 'tfaSetup.title')}</h1>
 ${s.mustReenrol2fa ? html`<p class="notice" role="status">${u(lang, 'reset.tfaLead')}</p>` : ''}
 ${notice ? html`<p class="flash" role="status">${notice}</p>` : ''}
@@ -883,9 +883,11 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       const [c] = await db.query<{ totp_pending_secret: string | null }>(`SELECT totp_pending_secret FROM user_credentials WHERE account_id = $1`, [s.accountId]);
       const secret = c?.totp_pending_secret;
       if (!secret) return reply.redirect('/account/2fa', 303);
-      // Replacing a working authenticator is sensitive; enrolling the first one (or again after an unlock) is not.
-      if (s.totpEnabled && !s.mustReenrol2fa && !(await steppedUp(s))) return askForStepUp(reply, lang, s, 'totp');
-      if (s.totpEnabled && !s.mustReenrol2fa) await checkCurrentPassword(s, body.current);
+      // Enrolling an authenticator is sensitive, the first one too: whoever enrols one passes every later step-up.
+      // Without one yet, the step-up code goes to the account's address. After an unlock, the reset password and
+      // the re-enrolment are the recovery itself.
+      if (!s.mustReenrol2fa && !(await steppedUp(s))) return askForStepUp(reply, lang, s, 'totp');
+      if (!s.mustReenrol2fa) await checkCurrentPassword(s, body.current);
       if (!sensitiveByAccount.take(`${s.accountId}:totp`)) throw new KinkyuError('RATE_LIMITED');
       // The new secret's code is checked against a step counter of its own: start fresh.
       const step = matchTotpStep(secret, body.code, clock());
@@ -1005,6 +1007,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       const lang: Lang = cred ? (cred.lang === 'en' ? 'en' : 'ja') : s.lang;
       const mail = emailChangeTakenMail({ lang, exchangeName: exchangeName(lang) });
       await db.transaction(async (tx) => {
+        await emailChanges.cancelOpen(s.accountId, tx);
         await enqueueMail(tx, { to: owner.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
         await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'address_in_use' });
       });
@@ -1024,12 +1027,18 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
 <p class="error-box" role="alert">${key === 'rateLimited' ? u(lang, 'rateLimited', { minutes: 15 }) : u(lang, `emailConfirm.${key}`)}</p>
 <p><a href="/account">${u(lang, 'back')}</a></p>`, status);
 
-  /** A pending change still applies while the account is open, still at the address it was asked from, and the new one free. */
-  async function emailChangeStillApplies(change: { accountId: string; oldEmail: string; newEmail: string }): Promise<boolean> {
+  /**
+   * A pending change still applies while the account is open, still at the address it was asked from, and the new
+   * one free; and nothing since the request said the account was in the wrong hands (a lock, even if since lifted,
+   * or a new password).
+   */
+  async function emailChangeStillApplies(change: OpenEmailChange): Promise<boolean> {
     const account = await accounts.findAccount({ accountId: change.accountId });
     if (!account || account.locked || emailKeyOf(account.email) !== emailKeyOf(change.oldEmail)) return false;
-    const [locked] = await db.query(`SELECT 1 FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL LIMIT 1`, [change.accountId]);
+    const [locked] = await db.query(`SELECT 1 FROM account_locks WHERE account_id = $1 AND (unlocked_at IS NULL OR locked_at >= $2) LIMIT 1`, [change.accountId, change.createdAt]);
     if (locked) return false;
+    const [newPassword] = await db.query(`SELECT 1 FROM user_credentials WHERE account_id = $1 AND password_changed_at > $2`, [change.accountId, change.createdAt]);
+    if (newPassword) return false;
     return !(await accounts.findAccount({ email: change.newEmail }));
   }
 
@@ -1059,9 +1068,10 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       await emailChanges.claim(token);
       return emailLinkRefused(reply, lang, 409, 'cannot');
     }
-    // The hold first: if the exchange cannot take it, the link stays unused and nothing changes.
-    const until = await hold(change.accountId);
+    // Claim first: only the one request that wins the link holds withdrawals. If the hold then fails, the link is
+    // used up with nothing changed; a new request starts over.
     if (!(await emailChanges.claim(token))) return emailLinkRefused(reply, lang, 404, 'expired');
+    const until = await hold(change.accountId);
     try {
       await store.changeEmail(change.accountId, change.newEmail);
     } catch (err) {
