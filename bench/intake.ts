@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../test/support/postgres-server.ts';
 import { numberArg } from './support/args.ts';
+import { runBench } from './support/run-bench.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -408,26 +409,8 @@ async function main(): Promise<number> {
   }
 }
 
-const t0 = Date.now();
-main().then(
-  (code) => {
-    console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
-    process.exit(code);
-  },
-  async (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    await stopChildren().catch(() => undefined);
-    pgServer?.destroy();
-    process.exit(1);
-  },
-);
-
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    void stopChildren().finally(() => {
-      pgServer?.destroy();
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
+runBench(main, async () => {
+  await stopChildren().catch(() => undefined);
+  pgServer?.destroy();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});

@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { numberArg } from './support/args.ts';
+import { runBench } from './support/run-bench.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -519,25 +520,8 @@ async function main(): Promise<number> {
   }
 }
 
-const t0 = Date.now();
-main().then(
-  (code) => {
-    console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
-    process.exit(code);
-  },
-  async (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    await stopChildren().catch(() => undefined);
-    process.exit(1);
-  },
-);
-
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    void stopChildren().finally(() => {
-      pg?.destroy();
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
+runBench(main, async () => {
+  await stopChildren().catch(() => undefined);
+  pg?.destroy();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});

@@ -106,7 +106,8 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender {
             'Auto-Submitted': 'auto-generated',
           },
         });
-        await opts.bounces?.record(subscriber.id, 'delivered');
+        // Most subscribers never bounced: no write on the hot path unless there is a count to reset.
+        if (subscriber.permanentFailures !== 0) await opts.bounces?.record(subscriber.id, 'delivered');
         return { kind: 'delivered', status: 250 };
       } catch (err) {
         const outcome = classifySmtpError(err);

@@ -38,6 +38,7 @@ interface ClaimRow {
   lang: Lang;
   secret: string | null;
   owner_email: string | null;
+  consecutive_permanent_failures: number;
   active: boolean;
 }
 
@@ -62,7 +63,7 @@ const CLAIM_SQL = `
   )
   SELECT c.event_id, c.subscriber_id, c.attempts, c.deferrals,
          e.kind, e.incident_id, e.update_id, e.component_id, e.old_status, e.new_status, e.created_at,
-         s.channel, s.target, s.lang, s.secret, s.owner_email,
+         s.channel, s.target, s.lang, s.secret, s.owner_email, s.consecutive_permanent_failures,
          (s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL) AS active
     FROM claimed c
     JOIN notification_events e ON e.id = c.event_id
@@ -73,7 +74,7 @@ export async function claimDue(db: Queryable, channel: Channel, limit: number, l
   const rows = await db.query<ClaimRow>(CLAIM_SQL, [channel, limit, leaseMs, owner, token], { name: 'fanout_claim' });
   return rows.map((r) => ({
     event: toEvent(r),
-    subscriber: { id: r.subscriber_id, channel: r.channel, target: r.target, lang: r.lang, secret: r.secret, ownerEmail: r.owner_email },
+    subscriber: { id: r.subscriber_id, channel: r.channel, target: r.target, lang: r.lang, secret: r.secret, ownerEmail: r.owner_email, permanentFailures: Number(r.consecutive_permanent_failures) },
     active: r.active,
     attempts: Number(r.attempts),
     token,

@@ -12,6 +12,8 @@ export interface Subscriber {
   lang: Lang;
   secret: string | null;
   ownerEmail: string | null;
+  /** Permanent failures in a row when claimed (hard bounces for email): a success resets a non-zero count. */
+  permanentFailures?: number;
 }
 
 /** What is being told: one public incident (or maintenance) update, or a component status change. */
