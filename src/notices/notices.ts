@@ -132,19 +132,22 @@ export async function noticeRevisions(q: Queryable, id: string): Promise<NoticeR
 }
 
 export async function createNotice(db: Db, actor: Actor, input: NoticeInput, opts: { publish: boolean; now: Date }): Promise<Notice> {
+  return db.transaction((tx) => createNoticeIn(tx, actor, input, opts));
+}
+
+/** `createNotice` inside the caller's transaction (the demo seeding holds a lock around several). */
+export async function createNoticeIn(tx: Queryable, actor: Actor, input: NoticeInput, opts: { publish: boolean; now: Date }): Promise<Notice> {
   const id = newId();
   const status: NoticeStatus = opts.publish ? 'published' : 'draft';
-  return db.transaction(async (tx) => {
-    const [row] = await tx.query<NoticeRow>(
-      `INSERT INTO notices (id, status, title_ja, title_en, changes_ja, changes_en, action_ja, action_en, effective_from, deadline,
-                            created_by, created_at, updated_at, published_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12,$13) RETURNING ${COLUMNS}`,
-      [id, status, input.titleJa, input.titleEn, input.changesJa, input.changesEn, input.actionJa, input.actionEn,
-        input.effectiveFrom, input.deadline, staffId(actor), opts.now, opts.publish ? opts.now : null],
-    );
-    await audit(tx, actor, opts.publish ? 'notice.publish' : 'notice.create', id, { title: input.titleJa, effectiveFrom: input.effectiveFrom, deadline: input.deadline }, opts.now);
-    return toNotice(row!);
-  });
+  const [row] = await tx.query<NoticeRow>(
+    `INSERT INTO notices (id, status, title_ja, title_en, changes_ja, changes_en, action_ja, action_en, effective_from, deadline,
+                          created_by, created_at, updated_at, published_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12,$13) RETURNING ${COLUMNS}`,
+    [id, status, input.titleJa, input.titleEn, input.changesJa, input.changesEn, input.actionJa, input.actionEn,
+      input.effectiveFrom, input.deadline, staffId(actor), opts.now, opts.publish ? opts.now : null],
+  );
+  await audit(tx, actor, opts.publish ? 'notice.publish' : 'notice.create', id, { title: input.titleJa, effectiveFrom: input.effectiveFrom, deadline: input.deadline }, opts.now);
+  return toNotice(row!);
 }
 
 /** Edits a notice. A published one keeps the text it had as a revision. A withdrawn one is closed. */

@@ -166,21 +166,24 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code ===
 export async function createTerms(db: Db, actor: Actor, input: TermsInput, opts: { publish: boolean; now: Date; today: string }): Promise<TermsVersion> {
   if (opts.publish) checkPublishable(input, opts.today);
   try {
-    return await db.transaction(async (tx) => {
-      const id = newId();
-      await tx.query(
-        `INSERT INTO terms_versions (id, label, status, effective_from, body_ja, body_en, summary_ja, summary_en, ack_required, ack_deadline,
-                                     created_by, created_at, updated_at)
-         VALUES ($1,$2,'draft',$3,$4,$5,$6,$7,$8,$9,$10,$11,$11)`,
-        [id, input.label, input.effectiveFrom, input.bodyJa, input.bodyEn, input.summaryJa, input.summaryEn, input.ackRequired, input.ackDeadline, staffId(actor), opts.now],
-      );
-      await audit(tx, actor, 'terms.create', input.label, { effectiveFrom: input.effectiveFrom, ackRequired: input.ackRequired, ackDeadline: input.ackDeadline }, opts.now);
-      return opts.publish ? publishIn(tx, actor, id, opts.now) : ((await findTermsById(tx, id)) as TermsVersion);
-    });
+    return await db.transaction((tx) => createTermsIn(tx, actor, input, opts));
   } catch (err) {
     if (isUniqueViolation(err)) throw new KinkyuError('CONFLICT', { field: 'label', rule: 'notices_label_taken' });
     throw err;
   }
+}
+
+/** `createTerms` inside the caller's transaction (the demo seeding holds a lock around several). */
+export async function createTermsIn(tx: Queryable, actor: Actor, input: TermsInput, opts: { publish: boolean; now: Date }): Promise<TermsVersion> {
+  const id = newId();
+  await tx.query(
+    `INSERT INTO terms_versions (id, label, status, effective_from, body_ja, body_en, summary_ja, summary_en, ack_required, ack_deadline,
+                                 created_by, created_at, updated_at)
+     VALUES ($1,$2,'draft',$3,$4,$5,$6,$7,$8,$9,$10,$11,$11)`,
+    [id, input.label, input.effectiveFrom, input.bodyJa, input.bodyEn, input.summaryJa, input.summaryEn, input.ackRequired, input.ackDeadline, staffId(actor), opts.now],
+  );
+  await audit(tx, actor, 'terms.create', input.label, { effectiveFrom: input.effectiveFrom, ackRequired: input.ackRequired, ackDeadline: input.ackDeadline }, opts.now);
+  return opts.publish ? publishIn(tx, actor, id, opts.now) : ((await findTermsById(tx, id)) as TermsVersion);
 }
 
 export async function updateTermsDraft(db: Db, actor: Actor, label: string, input: TermsInput, now: Date): Promise<TermsVersion> {
