@@ -92,6 +92,8 @@ export interface App {
   monitors: MonitorService;
   /** Durable fan-out of public updates to subscribers: `kick()`, `drain()` (tests), `progress(updateId)`. */
   fanout: Fanout;
+  /** The application's clock (injectable: tests never depend on today's date). */
+  clock: () => Date;
   close(): Promise<void>;
 }
 
@@ -291,6 +293,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     notices,
     fanout,
     monitors,
+    clock,
     async close() {
       await monitors.stop();
       clearInterval(scheduler);

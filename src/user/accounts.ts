@@ -30,10 +30,11 @@ export async function createUserAccount(
   db: Db,
   store: ReferenceAccountStore,
   input: { email: string; password: string; lang?: 'ja' | 'en' },
+  now: Date = new Date(),
 ): Promise<string> {
   const passwordHash = await hashUserPassword(checkNewPassword(input.password));
   const accountId = await store.createAccount(input.email);
-  await db.query(`INSERT INTO user_credentials (account_id, password_hash, lang) VALUES ($1, $2, $3)`, [accountId, passwordHash, input.lang ?? 'ja']);
+  await db.query(`INSERT INTO user_credentials (account_id, password_hash, lang, password_changed_at) VALUES ($1, $2, $3, $4)`, [accountId, passwordHash, input.lang ?? 'ja', now]);
   return accountId;
 }
 

@@ -25,7 +25,7 @@ export async function stopAppWithSmtp(app: RunningApp | undefined, smtp: SmtpTes
 
 /** A user account with the test password. */
 export async function createTestUser(app: RunningApp, email: string): Promise<{ email: string; id: string }> {
-  const id = await createUserAccount(app.db, app.referenceStore!, { email, password: USER_PASSWORD });
+  const id = await createUserAccount(app.db, app.referenceStore!, { email, password: USER_PASSWORD }, app.clock());
   return { email, id };
 }
 
