@@ -194,7 +194,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     mailDomain: mailDomain(config.mailFrom),
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     clock,
+    timeZone: config.timeZone,
     log: (msg, err) => app.log.warn({ err }, msg),
+    onMailQueued: () => mail.kick(),
   });
   const accountEvents = new AccountEvents(db, (msg, err) => app.log.warn({ err }, msg));
   const detector = new Detector(db, accounts, lock, desk, {
@@ -230,7 +232,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
   registerTeam(app, { db, config });
   registerAlertsRoutes(app, { db, config, clock });
-  registerLockRoutes(app, { config, lock, kickMail: () => mail.kick(), log: (msg, err) => app.log.warn({ err }, msg) });
+  registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });
   registerHelpCenter(app, { config, site, calendar, desk, clock, articles: knowledgeBase.search });
   registerAccountRoutes(app, { db, config, accounts, lock, kickMail: () => mail.kick() });
   registerKbRoutes(app, { config, knowledgeBase, site, clock, feedbackKey: await loadLinkKey(db, config.secret) });
@@ -249,7 +251,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerUserRoutes(app, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
-    terms: notices.gate,
+    terms: notices.gate, calendar,
   });
 
 
@@ -278,6 +280,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ? exportOnChange(site, config.exportDir, { minGapMs: 2000, log: (err) => app.log.warn({ err }, 'static export failed') })
     : async () => undefined;
 
+  // Locks journalled but not finished (a crash, the exchange or the database away) are finished now and then
+  // every few seconds, by every process; each exactly once.
+  lock.startReconciler();
   return {
     app,
     site,
@@ -299,6 +304,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       clearInterval(scheduler);
       clearInterval(termsReminders);
       await notices.settled();
+      await lock.stop();
       await fanout.stop();
       await mail.stop();
       await exportSettled();

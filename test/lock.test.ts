@@ -61,6 +61,8 @@ async function victim(label: string) {
 }
 
 async function assertLocked(v: Awaited<ReturnType<typeof victim>>, source: string) {
+  // The answer comes once the exchange has locked; the record follows in the background.
+  await app.lock.settled();
   assert.equal(await store.accountForApiKey(v.apiKey), null, 'the old API key is refused');
   await assert.rejects(store.requestWithdrawal(v.id, { asset: 'BTC', amount: '1', address: 'bc1qattacker' }), (e: { code?: string; params?: { rule?: string } }) => e.code === 'FORBIDDEN' && e.params?.rule === 'withdrawals_blocked');
   await assert.rejects(store.placeOrder(v.id, { pair: 'BTC/JPY', side: 'sell', amount: '1' }), (e: { code?: string; params?: { rule?: string } }) => e.code === 'FORBIDDEN' && e.params?.rule === 'trading_blocked');

@@ -324,7 +324,8 @@ describe('preparedness', () => {
     assert.equal((await b.post('/account/contact/verify', { code })).status, 303);
     assert.equal(await score(), 8);
     // A verified contact gets lock links from the help center.
-    await app.lock.sendLockLinks(email, 'ja');
+    await app.lock.requestLockLinks(email, 'ja');
+    await app.lock.settled();
     await smtp.waitFor((m) => m.to.includes(contact) && /ロック/.test(m.subject));
     const [a] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE actor_type = 'user' AND actor_id = $1`, [id]);
     assert.ok(a!.n >= 8, 'every change is audited');

@@ -1,3 +1,5 @@
+import { toKinkyuError } from '../web/error-handler.ts';
+import { unavailableNotice } from '../protection/unavailable-views.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
@@ -115,6 +117,13 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
       if (wantsJson(request)) return reply.code(201).send({ ok: true, ...result, link: config.publicUrl + result.link });
       return reply.code(303).header('referrer-policy', 'no-referrer').redirect(`${result.link}?received=1`, 303);
     } catch (err) {
+      // The database did not take the ticket: nothing was filed, and the page says so with what to do instead,
+      // keeping what the user wrote.
+      if (!wantsJson(request) && toKinkyuError(err)?.code === 'DATABASE_UNAVAILABLE') {
+        request.log.warn({ err }, 'a contact form could not be stored (database unavailable)');
+        const notice = unavailableNotice(lang, 'contact_not_saved', { phone: config.supportPhone, calendar, timeZone: calendar.config.timeZone, now: clock() });
+        return sendPrivatePage(reply.header('retry-after', '60'), contactFormPage(context(lang), formValues(body), null, null, notice), 503);
+      }
       if (!isKinkyuError(err) || wantsJson(request)) throw err;
       return sendPrivatePage(reply, contactFormPage(context(lang), formValues(body), errorMessage(lang, err)), err.httpStatus);
     }

@@ -48,11 +48,11 @@ const searchWithMessageButton = (lang: Lang) =>
   html`<button type="submit" class="secondary" formaction="/contact/suggest" formnovalidate>${t(lang, 'contact.searchWithMessage')}</button>`;
 
 /** `suggestions`: help articles that may answer the question, shown above the form (src/help/guide). */
-export function contactFormPage(c: ContactContext, values: ContactValues = {}, error: string | null = null, suggestions: SafeHtml | null = null): string {
+export function contactFormPage(c: ContactContext, values: ContactValues = {}, error: string | null = null, suggestions: SafeHtml | null = null, notice: SafeHtml | null = null): string {
   const v = (k: keyof ContactValues) => values[k] ?? '';
   const body = html`<h1>${t(c.lang, 'contact.title')}</h1>
 ${incidentBanner(c)}
-${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` : ''}
+${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` : ''}${notice ?? ''}
 <p>${t(c.lang, 'contact.intro')}</p>
 <p class="hint"><strong>${t(c.lang, 'contact.noSecrets')}</strong></p>
 <p class="lock-first">${t(c.lang, 'contact.lockFirst')} <a href="/help/lock${c.lang === 'en' ? '?lang=en' : ''}">${t(c.lang, 'contact.lockFirstLink')}</a></p>

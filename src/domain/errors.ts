@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'BAD_CREDENTIALS'
   | 'RATE_LIMITED'
   | 'CONFLICT'
-  | 'DATABASE_UNAVAILABLE';
+  | 'DATABASE_UNAVAILABLE'
+  | 'EXCHANGE_UNAVAILABLE';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION: 400,
@@ -41,6 +42,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   CONFLICT: 409,
   DATABASE_UNAVAILABLE: 503,
+  EXCHANGE_UNAVAILABLE: 503,
 };
 
 export class KinkyuError extends Error {

@@ -1,5 +1,6 @@
 import type { LockEffects } from '../accounts/adapter.ts';
-import type { LockSource } from './emergency-lock.ts';
+import { formatDateTime } from '../web/i18n.ts';
+import type { LockSource } from './lock-source.ts';
 
 export interface MailText {
   subject: string;
@@ -12,13 +13,14 @@ const SOURCE = {
 } as const;
 
 /** Sent to the account's address right after a lock: what happened and what comes next. */
-export function lockedMail(c: { lang: 'ja' | 'en'; exchangeName: string; at: Date; effects: LockEffects; source: LockSource; ticketNumber?: number | null }): MailText {
+export function lockedMail(c: { lang: 'ja' | 'en'; exchangeName: string; at: Date; timeZone: string; effects: LockEffects; source: LockSource; ticketNumber?: number | null }): MailText {
   const e = c.effects;
+  const at = formatDateTime(c.lang, c.at, c.timeZone);
   const caseRef = c.ticketNumber ? (c.lang === 'ja' ? ` (受付番号 ${c.ticketNumber})` : ` (ticket ${c.ticketNumber})`) : '';
   if (c.lang === 'en') {
     return {
       subject: `[${c.exchangeName}] Your account is locked`,
-      text: `Your account was locked at ${c.at.toISOString()} by ${SOURCE.en[c.source]}.\n\n` +
+      text: `Your account was locked on ${at} (${c.timeZone === 'Asia/Tokyo' ? 'Japan time' : c.timeZone}) by ${SOURCE.en[c.source]}.\n\n` +
         `- every session was signed out (${e.sessionsRevoked}) and every API key revoked (${e.apiKeysRevoked})\n` +
         `- trading and withdrawals are blocked\n- pending withdrawals were cancelled (${e.withdrawalsCancelled})\n\n` +
         `What happens next: our security team has opened an urgent case${caseRef}. To unlock, we will verify your identity; ` +
@@ -28,7 +30,7 @@ export function lockedMail(c: { lang: 'ja' | 'en'; exchangeName: string; at: Dat
   }
   return {
     subject: `[${c.exchangeName}] アカウントをロックしました`,
-    text: `${c.at.toISOString()} に、${SOURCE.ja[c.source]}によりお客様のアカウントをロックしました。\n\n` +
+    text: `${at} に、${SOURCE.ja[c.source]}によりお客様のアカウントをロックしました。\n\n` +
       `・すべてのログイン中のセッションを終了し (${e.sessionsRevoked} 件)、APIキーを無効にしました (${e.apiKeysRevoked} 件)\n` +
       `・取引と出金を停止しました\n・処理待ちの出金を取り消しました (${e.withdrawalsCancelled} 件)\n\n` +
       `今後の流れ: セキュリティ担当が緊急の案件として対応を始めています${caseRef}。ロックの解除には本人確認が必要です。` +

@@ -1,21 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../domain/actor.ts';
-import { KinkyuError } from '../domain/errors.ts';
+import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts, LockEffects } from '../accounts/adapter.ts';
-
+import { faultPoint } from '../faults/fault-points.ts';
 import { parseContact, type SupportDesk } from '../support/desk.ts';
 import { lockedMail, lockLinkMail } from './emails.ts';
 import { sha256Hex } from '../security/secrets.ts';
+import { LockIntents, type LockIntent } from './lock-intents.ts';
+import { LockLinkRequests, type LockLinkRequest } from './lock-link-requests.ts';
+import { AccountLocks } from './account-locks.ts';
+import type { LockSource } from './lock-source.ts';
 
-export type LockSource = 'self' | 'email_link' | 'help_center' | 'detection' | 'staff';
+export type { LockSource } from './lock-source.ts';
 
 export interface LockResult {
   lockId: string;
   effects: LockEffects;
+  /** The urgent security ticket's number (taken when the lock was journalled; the ticket row may follow). */
   ticketNumber: number | null;
 }
 
@@ -23,27 +28,45 @@ export interface EmergencyLockOptions {
   publicUrl: string;
   mailDomain: string;
   exchangeName: { ja: string; en: string };
+  /** The zone times in the lock's email are shown in (TIME_ZONE). */
+  timeZone?: string;
   /** How long a "this wasn't me" link works. Default 7 days. */
   lockLinkTtlMs?: number;
   clock?: () => Date;
   log?: (msg: string, err?: unknown) => void;
+  /** Wakes the mail worker after a lock's email (or the help center's links) were queued. */
+  onMailQueued?: () => void;
 }
 
 /** Lock links sent from the help center to one account per hour, over all its addresses. */
 const HELP_CENTER_LINKS_PER_HOUR = 9;
+const LINK_TOKEN = /^[\w-]{20,64}$/;
 
 export const UNLOCK_CHECKLIST = ['identity_document', 'selfie_match', 'registered_phone', 'recent_activity', 'contact_channel'] as const;
 export type UnlockCheck = (typeof UNLOCK_CHECKLIST)[number];
 
+const errorText = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 500);
+
+function ticketBody(intent: LockIntent, effects: LockEffects): string {
+  return intent.lang === 'ja'
+    ? `[自動] アカウントの緊急ロック (${sourceLabel(intent.source)})\n理由: ${intent.reason}\nセッション・APIキーを無効化し、取引と出金を停止しました (処理待ちの出金 ${effects.withdrawalsCancelled} 件を取り消し)。本人確認のうえ対応してください。`
+    : `[automatic] Emergency account lock (${intent.source})\nReason: ${intent.reason}\nSessions and API keys revoked, trading and withdrawals stopped (${effects.withdrawalsCancelled} pending withdrawals cancelled). Verify identity before anything else.`;
+}
+
 /**
- * The emergency lock: lock first, ask questions later. The exchange-side lock (sessions, API keys, trading,
- * withdrawals, pending withdrawals) takes effect before anything else happens and before the caller answers;
- * the record, the email and the security ticket follow, and their failure never undoes or delays the lock.
- * It never asks for the password.
+ * The emergency lock: lock first, ask questions later, never a password. Every lock is journalled before the
+ * exchange is asked (`lock_intents`), takes effect at the exchange before the caller answers, and is recorded
+ * exactly once afterwards — by this process, or after a crash by the reconciler of any process.
  */
 export class EmergencyLock {
   private readonly clock: () => Date;
   private readonly ttl: number;
+  private readonly intents: LockIntents;
+  private readonly linkRequests: LockLinkRequests;
+  private readonly locks: AccountLocks;
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private passing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -53,67 +76,190 @@ export class EmergencyLock {
   ) {
     this.clock = opts.clock ?? (() => new Date());
     this.ttl = opts.lockLinkTtlMs ?? 7 * 86_400_000;
+    this.intents = new LockIntents(db);
+    this.linkRequests = new LockLinkRequests(db);
+    this.locks = new AccountLocks();
   }
 
-  async lock(accountId: string, input: { source: LockSource; reason: string; actor: Actor; lang?: 'ja' | 'en' }): Promise<LockResult> {
-    const lockId = newId();
-    const effects = await this.accounts.lock(accountId, { lockId, reason: input.reason });
-    const now = this.clock();
-    // The lock holds from here on: nothing after it may throw before it is recorded.
-    const account = await this.accounts.findAccount({ accountId }).catch((err: unknown) => {
-      this.opts.log?.('the locked account could not be read back (recorded without mail or ticket)', err);
-      return null;
-    });
-    const lang = input.lang ?? 'ja';
-    // The urgent security ticket first (one statement), so the lock record can name it; its failure never
-    // undoes the lock.
-    let ticket: { ticketId: string; number: number } | null = null;
-    if (account) {
-      try {
-        const body =
-          lang === 'ja'
-            ? `[自動] アカウントの緊急ロック (${sourceLabel(input.source)})\n理由: ${input.reason}\nセッション・APIキーを無効化し、取引と出金を停止しました (処理待ちの出金 ${effects.withdrawalsCancelled} 件を取り消し)。本人確認のうえ対応してください。`
-            : `[automatic] Emergency account lock (${input.source})\nReason: ${input.reason}\nSessions and API keys revoked, trading and withdrawals stopped (${effects.withdrawalsCancelled} pending withdrawals cancelled). Verify identity before anything else.`;
-        ticket = await this.desk.submitParsed(parseContact({ body, email: account.email, category: 'security' }), {
-          lang, ip: input.actor.ip ?? null, sendConfirmation: false,
-          triage: { type: 'security', priority: 'urgent', reasons: [{ rule: 'lock.account_locked', matched: input.source, effect: 'type security, priority urgent (emergency lock)' }] },
-        });
-      } catch (err) {
-        this.opts.log?.('the security ticket for a lock could not be opened (the lock holds)', err);
+  /**
+   * Locks the account: the intent is journalled first, then the exchange locks (sessions, API keys, trading,
+   * withdrawals, pending withdrawals) and the intent is marked effective; only then does this return. The
+   * record — lock row, account event, email, urgent ticket, audit entry — is written in one transaction after
+   * that, here or by the reconciler if this process dies first. `awaitRecord: false` answers without waiting
+   * for it (the user's ways in, where every millisecond is the user's); staff and detection wait.
+   * Throws EXCHANGE_UNAVAILABLE when the exchange did not confirm: the intent stays and is retried.
+   */
+  async lock(accountId: string, input: { source: LockSource; reason: string; actor: Actor; lang?: 'ja' | 'en' }, opts: { awaitRecord?: boolean } = {}): Promise<LockResult> {
+    const intent = await this.intents.open({
+      id: newId(), accountId, source: input.source, reason: input.reason, actorType: input.actor.type, actorId: input.actor.id,
+      ip: input.actor.ip ?? null, lang: input.lang ?? 'ja',
+    }, this.clock());
+    faultPoint('lock.after_intent');
+    return this.carryOut(intent, opts.awaitRecord ?? true);
+  }
+
+  /** "This wasn't me": the link works once, before it expires, without signing in. Spending it journals the lock. */
+  async lockByLink(token: string, actor: Actor, lang: 'ja' | 'en', opts: { awaitRecord?: boolean } = {}): Promise<LockResult> {
+    if (!LINK_TOKEN.test(token)) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
+    const intent = await this.intents.openFromLink(token, {
+      id: newId(), source: 'email_link', actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, lang,
+    }, this.clock());
+    if (!intent) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
+    faultPoint('lock.after_link_spent');
+    return this.carryOut(intent, opts.awaitRecord ?? true);
+  }
+
+  private async carryOut(intent: LockIntent, awaitRecord: boolean): Promise<LockResult> {
+    let effects: LockEffects;
+    try {
+      effects = await this.accounts.lock(intent.accountId, { lockId: intent.id, reason: intent.reason });
+    } catch (err) {
+      if (isKinkyuError(err) && err.code === 'NOT_FOUND') {
+        await this.intents.abandon(intent.id, 'account not found at the exchange', this.clock()).catch((e: unknown) => this.opts.log?.('a lock intent could not be closed', e));
+        throw err;
       }
+      // Not confirmed: the intent stays journalled and the reconciler asks again until the exchange answers.
+      await this.intents.postpone(intent.id, 1, errorText(err), this.clock()).catch((e: unknown) => this.opts.log?.('a lock intent could not be postponed (the reconciler will retry it)', e));
+      this.opts.log?.('the exchange did not confirm a lock (journalled; retried automatically)', err);
+      throw new KinkyuError('EXCHANGE_UNAVAILABLE', { rule: 'lock_pending' });
     }
-    const local = await this.db.transaction(async (tx) => {
-      // kinkyu's own sessions for this account (the security center) end as well, whatever the adapter.
-      const revoked = await tx.query(`UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL RETURNING 1`, [accountId, now]);
-      await tx.query(
-        `INSERT INTO account_locks (id, account_id, source, reason, actor_type, actor_id, ip, locked_at, sessions_revoked, api_keys_revoked, withdrawals_cancelled, ticket_id)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-        [lockId, accountId, input.source, input.reason.slice(0, 2000), input.actor.type, input.actor.id, input.actor.ip ?? null, now,
-          effects.sessionsRevoked + revoked.length, effects.apiKeysRevoked, effects.withdrawalsCancelled, ticket?.ticketId ?? null],
-      );
-      await tx.query(`INSERT INTO account_events (account_id, kind, at, ip, data) VALUES ($1, 'account_locked', $2, $3, $4::jsonb)`, [
-        accountId, now, input.actor.ip ?? null, JSON.stringify({ lockId, source: input.source }),
-      ]);
+    faultPoint('lock.after_adapter_lock');
+    let local = 0;
+    try {
+      local = await this.intents.markEffective(intent.id, intent.accountId, effects, this.clock());
+    } catch (err) {
+      // The exchange has locked; the journal says so as soon as the database answers again (reconciler).
+      this.opts.log?.('a lock took effect but could not be marked effective yet (the reconciler finishes it)', err);
+    }
+    faultPoint('lock.after_effective');
+    const recording = this.recordSoon(intent.id);
+    if (awaitRecord) await recording;
+    return { lockId: intent.id, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + local }, ticketNumber: intent.ticketNumber };
+  }
+
+  /** Records an intent now, in the background of this process; failures leave it to the reconciler. */
+  private recordSoon(intentId: string): Promise<void> {
+    const p = this.record(intentId)
+      .then(() => undefined)
+      .catch((err: unknown) => this.opts.log?.('a lock could not be recorded yet (the reconciler finishes it)', err))
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+    return p;
+  }
+
+  /** Resolves when every record started by this process has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Finishes one intent: makes sure the exchange has locked (again, with the same lock id: idempotent), then
+   * writes the lock row, the account event, the email, the urgent ticket and the audit entry in one
+   * transaction that also marks the intent recorded. False when someone else recorded it (or is doing so).
+   */
+  async record(intentId: string): Promise<boolean> {
+    let intent = await this.intents.get(intentId);
+    if (!intent || intent.recordedAt) return false;
+    if (!intent.effectiveAt || !intent.effects) {
+      const effects = await this.accounts.lock(intent.accountId, { lockId: intent.id, reason: intent.reason });
+      await this.intents.markEffective(intent.id, intent.accountId, effects, this.clock());
+      intent = (await this.intents.get(intentId))!;
+      if (intent.recordedAt) return false;
+    }
+    const account = await this.accounts.findAccount({ accountId: intent.accountId });
+    const now = this.clock();
+    const recorded = await this.db.transaction(async (tx) => {
+      const claimed = await this.intents.claimForRecord(tx, intentId);
+      if (!claimed) return false;
+      const fx = claimed.effects!;
+      const effects: LockEffects = { ...fx, sessionsRevoked: fx.sessionsRevoked + (fx.localSessionsRevoked ?? 0) };
+      const lockedAt = claimed.effectiveAt ?? now;
+      faultPoint('lock.before_ticket');
+      let ticketId: string | null = null;
       if (account) {
-        const mail = lockedMail({ lang, exchangeName: this.opts.exchangeName[lang], at: now, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + revoked.length }, source: input.source, ticketNumber: ticket?.number ?? null });
-        await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, messageId: `<lock-${lockId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        const ticket = await this.desk.submitParsed(parseContact({ body: ticketBody(claimed, effects), email: account.email, category: 'security' }), {
+          lang: claimed.lang, ip: claimed.ip, sendConfirmation: false, within: tx, number: claimed.ticketNumber,
+          triage: { type: 'security', priority: 'urgent', reasons: [{ rule: 'lock.account_locked', matched: claimed.source, effect: 'type security, priority urgent (emergency lock)' }] },
+        });
+        ticketId = ticket.ticketId;
       }
+      await this.locks.insert(tx, { intent: claimed, effects, lockedAt, ticketId });
+      faultPoint('lock.after_record');
+      await tx.query(`INSERT INTO account_events (account_id, kind, at, ip, data) VALUES ($1, 'account_locked', $2, $3, $4::jsonb)`, [
+        claimed.accountId, lockedAt, claimed.ip, JSON.stringify({ lockId: claimed.id, source: claimed.source }),
+      ]);
+      faultPoint('lock.before_email');
+      if (account) {
+        const mail = lockedMail({ lang: claimed.lang, exchangeName: this.opts.exchangeName[claimed.lang], at: lockedAt, timeZone: this.opts.timeZone ?? 'Asia/Tokyo', effects, source: claimed.source, ticketNumber: account ? claimed.ticketNumber : null });
+        await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, messageId: `<lock-${claimed.id}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+      }
+      faultPoint('lock.before_audit');
+      await this.intents.markRecorded(tx, claimed.id, now);
       // Last: the audit chain's head row is locked until commit, so every lock holds it as briefly as possible.
       await appendAudit(tx, {
-        actorType: input.actor.type, actorId: input.actor.id, ip: input.actor.ip ?? null, action: 'account.lock', targetType: 'account', targetId: accountId,
-        data: { lockId, source: input.source, reason: input.reason.slice(0, 500), ...effects },
+        actorType: claimed.actorType, actorId: claimed.actorId, ip: claimed.ip, action: 'account.lock', targetType: 'account', targetId: claimed.accountId,
+        data: { lockId: claimed.id, source: claimed.source, reason: claimed.reason.slice(0, 500), ...effects },
       });
-      return revoked.length;
+      return true;
     });
-    const ticketNumber = ticket?.number ?? null;
-    return { lockId, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + local }, ticketNumber };
+    faultPoint('lock.after_commit');
+    if (recorded) this.opts.onMailQueued?.();
+    return recorded;
+  }
+
+  /**
+   * One pass over the journal: every intent not yet recorded (and due) is finished — the exchange asked again,
+   * the record written once. Runs at start and periodically in every process; `graceMs` leaves alone intents
+   * so fresh that the process that opened them is probably still carrying them out. Returns how many it
+   * recorded.
+   */
+  async reconcile(opts: { graceMs?: number; limit?: number } = {}): Promise<number> {
+    const now = this.clock();
+    const due = await this.intents.due(now, new Date(now.getTime() - (opts.graceMs ?? 0)), opts.limit ?? 200);
+    let recorded = 0;
+    for (const intent of due) {
+      try {
+        if (await this.record(intent.id)) recorded++;
+      } catch (err) {
+        if (isKinkyuError(err) && err.code === 'NOT_FOUND') {
+          await this.intents.abandon(intent.id, 'account not found at the exchange', this.clock()).catch(() => undefined);
+          continue;
+        }
+        this.opts.log?.('a journalled lock could not be finished yet (retried later)', err);
+        await this.intents.postpone(intent.id, intent.attempts + 1, errorText(err), this.clock()).catch(() => undefined);
+      }
+    }
+    recorded += await this.processLinkRequests(opts.limit ?? 200);
+    return recorded;
+  }
+
+  /** Runs `reconcile` now and then every `everyMs` until `stop()`; errors (a database away) are logged, not fatal. */
+  startReconciler(everyMs = 5000): void {
+    if (this.timer) return;
+    const pass = (graceMs: number) => {
+      if (this.passing) return;
+      this.passing = this.reconcile({ graceMs })
+        .catch((err: unknown) => this.opts.log?.('lock reconciler pass failed (retried)', err))
+        .then(() => undefined)
+        .finally(() => { this.passing = null; });
+    };
+    pass(0);
+    this.timer = setInterval(() => pass(everyMs), everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.passing;
+    await this.settled();
   }
 
   /** A one-time lock link for `sentTo`; the token is returned once and only its hash is kept. */
-  async issueLockLink(accountId: string, sentTo: string, reason: string): Promise<string> {
+  async issueLockLink(accountId: string, sentTo: string, reason: string, q: Queryable = this.db): Promise<string> {
     const token = randomBytes(24).toString('base64url');
     const now = this.clock();
-    await this.db.query(`INSERT INTO lock_tokens (token_hash, account_id, reason, sent_to, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)`, [
+    await q.query(`INSERT INTO lock_tokens (token_hash, account_id, reason, sent_to, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)`, [
       sha256Hex(token), accountId, reason, sentTo, now, new Date(now.getTime() + this.ttl),
     ]);
     return `${this.opts.publicUrl}/lock/${token}`;
@@ -121,64 +267,93 @@ export class EmergencyLock {
 
   /** Whether a lock link is still good (for the confirmation page); does not use it. */
   async lockLinkValid(token: string): Promise<boolean> {
-    if (!/^[\w-]{20,64}$/.test(token)) return false;
+    if (!LINK_TOKEN.test(token)) return false;
     const [row] = await this.db.query(`SELECT 1 FROM lock_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`, [sha256Hex(token), this.clock()]);
     return !!row;
   }
 
-  /** "This wasn't me": the link works once, before it expires, without signing in. */
-  async lockByLink(token: string, actor: Actor, lang: 'ja' | 'en'): Promise<LockResult> {
-    if (!/^[\w-]{20,64}$/.test(token)) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
-    const [row] = await this.db.query<{ account_id: string; reason: string }>(
-      `UPDATE lock_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING account_id, reason`,
-      [sha256Hex(token), this.clock()],
-    );
-    if (!row) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
-    try {
-      return await this.lock(row.account_id, { source: 'email_link', reason: `lock link (${row.reason})`, actor, lang });
-    } catch (err) {
-      // The exchange could not be reached: the link stays usable for another try.
-      await this.db.query(`UPDATE lock_tokens SET used_at = NULL WHERE token_hash = $1`, [sha256Hex(token)]).catch(() => undefined);
-      throw err;
+  /**
+   * From the help center, without signing in: the request is committed (durable) and carried out after the
+   * answer, so the answer is the same, and takes the same time, whether or not the account exists. Throws when
+   * the request could not be stored (the database is away): the caller must then not say "sent".
+   */
+  async requestLockLinks(identifier: string, lang: 'ja' | 'en', requester: Actor = { type: 'user', id: null }): Promise<void> {
+    const id = identifier.trim();
+    if (!id || id.length > 254) return;
+    await this.linkRequests.add({ id: newId(), identifier: id, lang, ip: requester.ip ?? null }, this.clock());
+    faultPoint('lock.help_request_accepted');
+    this.linkRequestsSoon();
+  }
+
+  /** Carries out the help center's requests now, in the background of this process. */
+  private linkRequestsSoon(): void {
+    const p = this.processLinkRequests(50)
+      .then(() => undefined)
+      .catch((err: unknown) => this.opts.log?.('lock links from the help center could not be sent yet (retried)', err))
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Sends the lock links of every due help-center request, each exactly once. Returns how many requests it did. */
+  async processLinkRequests(limit: number): Promise<number> {
+    const due = await this.linkRequests.due(this.clock(), limit);
+    let done = 0;
+    for (const request of due) {
+      try {
+        if (await this.processLinkRequest(request)) done++;
+      } catch (err) {
+        this.opts.log?.('a help-center lock-link request could not be carried out yet (retried)', err);
+        await this.linkRequests.postpone(request.id, request.attempts + 1, errorText(err), this.clock()).catch(() => undefined);
+      }
     }
+    return done;
   }
 
   /**
-   * From the help center, without signing in: lock links go to the current address, to addresses replaced in
-   * the last 30 days and to a verified emergency contact. The caller answers the same whether or not the
-   * account exists, and should not wait for this (its duration would tell).
+   * Lock links go to the current address, to addresses replaced in the last 30 days and to a verified
+   * emergency contact. Every request is on record (who asked, from where, for which account if any), never the
+   * identifier itself; the identifier is blanked in the request once it is done.
    */
-  async sendLockLinks(identifier: string, lang: 'ja' | 'en', requester: Actor = { type: 'user', id: null }): Promise<number> {
-    const id = identifier.trim();
-    if (!id || id.length > 254) return 0;
+  private async processLinkRequest(request: LockLinkRequest): Promise<boolean> {
+    const id = request.identifier;
     const account = id.includes('@') ? await this.accounts.findAccount({ email: id }) : await this.accounts.findAccount({ accountId: id });
-    // Every request is on record (who asked, from where, for which account if any), never the identifier itself.
-    await this.db.transaction((tx) =>
-      appendAudit(tx, {
-        actorType: requester.type, actorId: requester.id, ip: requester.ip ?? null, action: 'account.lock_links_requested',
-        targetType: account ? 'account' : null, targetId: account?.id ?? null, data: { identifierHash: sha256Hex(id.toLowerCase()).slice(0, 16) },
-      }),
-    );
-    if (!account) return 0;
-    // However many addresses and identifiers ask, one account gets at most a few rounds of links an hour
-    // (silently: the answer is the same whatever happens here).
-    const [recent] = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM lock_tokens WHERE account_id = $1 AND reason = 'help_center' AND created_at > $2`,
-      [account.id, new Date(this.clock().getTime() - 3_600_000)],
-    );
-    if ((recent?.n ?? 0) >= HELP_CENTER_LINKS_PER_HOUR) return 0;
-    const [credentials] = await this.db.query<{ emergency_contact: string | null; emergency_contact_verified_at: Date | null }>(
-      `SELECT emergency_contact, emergency_contact_verified_at FROM user_credentials WHERE account_id = $1`,
-      [account.id],
-    );
-    const recipients = new Set([account.email, ...account.previousEmails]);
-    if (credentials?.emergency_contact && credentials.emergency_contact_verified_at) recipients.add(credentials.emergency_contact);
-    for (const to of recipients) {
-      const link = await this.issueLockLink(account.id, to, 'help_center');
-      const mail = lockLinkMail({ lang, exchangeName: this.opts.exchangeName[lang], link, reason: 'help_center' });
-      await this.db.transaction((tx) => enqueueMail(tx, { to, subject: mail.subject, text: mail.text }, { domain: this.opts.mailDomain }));
-    }
-    return recipients.size;
+    const now = this.clock();
+    let mailed = 0;
+    const done = await this.db.transaction(async (tx) => {
+      if (!(await this.linkRequests.claim(tx, request.id))) return false;
+      await appendAudit(tx, {
+        actorType: 'user', actorId: null, ip: request.ip, action: 'account.lock_links_requested',
+        targetType: account ? 'account' : null, targetId: account?.id ?? null, data: { identifierHash: sha256Hex(id.toLowerCase()).slice(0, 16), requestId: request.id },
+      }, now);
+      let recipients: string[] = [];
+      if (account) {
+        // However many addresses and identifiers ask, one account gets at most a few rounds of links an hour
+        // (silently: the answer was the same whatever happens here).
+        const [recent] = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM lock_tokens WHERE account_id = $1 AND reason = 'help_center' AND created_at > $2`,
+          [account.id, new Date(now.getTime() - 3_600_000)],
+        );
+        if ((recent?.n ?? 0) < HELP_CENTER_LINKS_PER_HOUR) {
+          const [credentials] = await tx.query<{ emergency_contact: string | null; emergency_contact_verified_at: Date | null }>(
+            `SELECT emergency_contact, emergency_contact_verified_at FROM user_credentials WHERE account_id = $1`,
+            [account.id],
+          );
+          const set = new Set([account.email, ...account.previousEmails]);
+          if (credentials?.emergency_contact && credentials.emergency_contact_verified_at) set.add(credentials.emergency_contact);
+          recipients = [...set];
+        }
+      }
+      for (const to of recipients) {
+        const link = await this.issueLockLink(account!.id, to, 'help_center', tx);
+        const mail = lockLinkMail({ lang: request.lang, exchangeName: this.opts.exchangeName[request.lang], link, reason: 'help_center' });
+        await enqueueMail(tx, { to, subject: mail.subject, text: mail.text, messageId: `<lock-links-${request.id}-${mailed}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        mailed++;
+      }
+      await this.linkRequests.markDone(tx, request.id, recipients.length, now);
+      return true;
+    });
+    if (mailed > 0) this.opts.onMailQueued?.();
+    return done;
   }
 
   /** Unlock, step 1: one staff member records the identity checks done and asks for approval. */

@@ -9,6 +9,9 @@ import { requestLang } from '../web/request-lang.ts';
 import type { EmergencyLock } from './emergency-lock.ts';
 import { lockConfirmPage, lockDonePage, lockHelpPage, lockHelpSentPage, lockInvalidPage, type LockPageContext } from './lock-views.ts';
 import { sendPrivatePage } from '../web/private-page.ts';
+import type { BusinessCalendar } from '../domain/business-calendar.ts';
+import { toKinkyuError } from '../web/error-handler.ts';
+import { unavailableNotice, type Unavailable } from './unavailable-views.ts';
 
 export interface LockRoutesOptions {
   config: Config;
@@ -16,6 +19,8 @@ export interface LockRoutesOptions {
   /** Wakes the mail worker after mail was queued in this process. */
   kickMail?: () => void;
   log?: (msg: string, err?: unknown) => void;
+  calendar: BusinessCalendar;
+  clock: () => Date;
 }
 
 const HELP_WINDOW_MS = 10 * 60_000;
@@ -44,6 +49,24 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
     exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
     supportPhone: config.supportPhone,
   });
+  const phoneLine = () => ({ phone: config.supportPhone, calendar: opts.calendar, timeZone: opts.calendar.config.timeZone, now: opts.clock() });
+
+  /**
+   * A dependency was down: the database (nothing was journalled, or the link could not be read) or the
+   * exchange (journalled, not yet confirmed). The answer says which, in the user's language, with the
+   * emergency line; JSON clients get the error code. Null for any other error (the caller rethrows).
+   */
+  const dependencyDown = (request: FastifyRequest, reply: FastifyReply, lang: Lang, err: unknown, page: (notice: ReturnType<typeof unavailableNotice>) => string, kinds: { database: Unavailable }) => {
+    const known = toKinkyuError(err);
+    if (!known || (known.code !== 'DATABASE_UNAVAILABLE' && known.code !== 'EXCHANGE_UNAVAILABLE')) return null;
+    if (known.code === 'DATABASE_UNAVAILABLE') opts.log?.('the database did not answer an emergency-lock request', err);
+    reply.header('retry-after', '60');
+    if (wantsJson(request)) {
+      return reply.code(503).header('cache-control', 'no-store').send({ code: known.code, message: errorMessage(lang, known), pending: known.code === 'EXCHANGE_UNAVAILABLE', requestId: request.id });
+    }
+    const what: Unavailable = known.code === 'EXCHANGE_UNAVAILABLE' ? 'lock_pending' : kinds.database;
+    return sendPrivatePage(reply, page(unavailableNotice(lang, what, phoneLine())), 503);
+  };
   const langOf = (request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown> = {}): Lang =>
     body.lang === 'en' || body.lang === 'ja' ? body.lang : requestLang(request, reply);
 
@@ -61,7 +84,14 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
 
   app.get<{ Params: { token: string } }>('/lock/:token', async (request, reply) => {
     const lang = requestLang(request, reply);
-    const valid = await lock.lockLinkValid(request.params.token);
+    let valid: boolean;
+    try {
+      valid = await lock.lockLinkValid(request.params.token);
+    } catch (err) {
+      const answered = dependencyDown(request, reply, lang, err, (notice) => lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`, null, notice), { database: 'lock_not_done' });
+      if (answered) return answered;
+      throw err;
+    }
     if (wantsJson(request)) {
       if (!valid) throw new KinkyuError('NOT_FOUND', { what: 'lock_link' });
       return reply.header('cache-control', 'no-store').send({ ok: true, valid: true });
@@ -80,11 +110,12 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
       return sendPrivatePage(reply, valid ? lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`, errorMessage(lang, err)) : lockInvalidPage(context(lang)), 403);
     }
     try {
-      const result = await lock.lockByLink(request.params.token, { type: 'user', id: null, ip: request.ip }, lang);
-      opts.kickMail?.();
+      const result = await lock.lockByLink(request.params.token, { type: 'user', id: null, ip: request.ip }, lang, { awaitRecord: false });
       if (wantsJson(request)) return reply.header('cache-control', 'no-store').send({ ok: true, locked: true, effects: result.effects, ticketNumber: result.ticketNumber });
       return sendPrivatePage(reply, lockDonePage(context(lang), result));
     } catch (err) {
+      const answered = dependencyDown(request, reply, lang, err, (notice) => lockConfirmPage(context(lang), `/lock/${encodeURIComponent(request.params.token)}`, null, notice), { database: 'lock_not_done' });
+      if (answered) return answered;
       if (!isKinkyuError(err) || err.code !== 'NOT_FOUND' || wantsJson(request)) throw err;
       return sendPrivatePage(reply, lockInvalidPage(context(lang)), 404);
     }
@@ -106,15 +137,14 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
       if (!isKinkyuError(err) || wantsJson(request)) throw err;
       return sendPrivatePage(reply, lockHelpPage(context(lang), { identifier }, errorMessage(lang, err)), err.httpStatus);
     }
-    // After the answer: how long the lookup and the sending take must not tell whether the account exists.
-    setImmediate(() => {
-      lock
-        .sendLockLinks(identifier, lang, { type: 'user', id: null, ip: request.ip })
-        .then((sent) => {
-          if (sent > 0) opts.kickMail?.();
-        })
-        .catch((err) => opts.log?.('lock links from the help center could not be sent', err));
-    });
+    // Stored before the answer (so "sent" is true), carried out after it (so its duration tells nothing).
+    try {
+      await lock.requestLockLinks(identifier, lang, { type: 'user', id: null, ip: request.ip });
+    } catch (err) {
+      const answered = dependencyDown(request, reply, lang, err, (notice) => lockHelpPage(context(lang), { identifier }, null, notice), { database: 'lock_links_not_sent' });
+      if (answered) return answered;
+      throw err;
+    }
     if (wantsJson(request)) return reply.code(202).header('cache-control', 'no-store').send({ ok: true });
     return sendPrivatePage(reply, lockHelpSentPage(context(lang)));
   });

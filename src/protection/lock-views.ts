@@ -21,9 +21,9 @@ const phoneLine = (c: LockPageContext) =>
   html`<p>${t(c.lang, 'lock.phone', { phone: '' })}<a href="${telHref(c.supportPhone)}">${c.supportPhone}</a></p>`;
 
 /** `GET /lock/<token>`: what the lock does, and one button. No password, no sign-in. */
-export function lockConfirmPage(c: LockPageContext, action: string, error: string | null = null): string {
+export function lockConfirmPage(c: LockPageContext, action: string, error: string | null = null, notice: SafeHtml | null = null): string {
   const body = html`<h1>${t(c.lang, 'lock.confirm.title')}</h1>
-${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
+${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}${notice ?? ''}
 <p>${t(c.lang, 'lock.confirm.intro')}</p>
 <p>${t(c.lang, 'lock.confirm.what')}</p>
 <ul>
@@ -75,9 +75,9 @@ export function lockDonePage(c: LockPageContext, r: { effects: LockEffects; tick
 }
 
 /** `GET /help/lock`: email or account ID, nothing else. */
-export function lockHelpPage(c: LockPageContext, values: { identifier?: string } = {}, error: string | null = null): string {
+export function lockHelpPage(c: LockPageContext, values: { identifier?: string } = {}, error: string | null = null, notice: SafeHtml | null = null): string {
   const body = html`<h1>${t(c.lang, 'lock.help.title')}</h1>
-${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` : ''}
+${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` : ''}${notice ?? ''}
 <p>${t(c.lang, 'lock.help.intro')}</p>
 <form method="post" action="/help/lock" class="stack" accept-charset="utf-8">
 <div><label for="identifier">${t(c.lang, 'lock.help.identifier')}</label>

@@ -96,6 +96,10 @@ export interface SubmitMeta {
   sendConfirmation?: boolean;
   /** kinkyu itself files the ticket (an emergency lock): its type and priority are known, not guessed. */
   triage?: TriageResult;
+  /** Files the ticket inside the caller's transaction (the lock journal records a lock and its ticket at once). */
+  within?: Queryable;
+  /** The ticket's number, when the caller took it from the sequence beforehand (and has already shown it). */
+  number?: number;
 }
 
 export type ContactForm = ReturnType<typeof parseContact>;
@@ -185,16 +189,16 @@ export class SupportDesk {
     const mail = confirmationMail(ctx, details, null);
     const linkedMail = autoAnswer ? confirmationMail(ctx, details, autoAnswer.text) : mail;
     const sendConfirmation = meta.sendConfirmation !== false;
-    const rows = await this.db.query<{ id: string; number: string }>(
+    const rows = await (meta.within ?? this.db).query<{ id: string; number: string }>(
       `WITH link AS (
          SELECT id FROM incidents WHERE id = $13 AND kind = 'incident' AND status IN ('investigating','identified','monitoring') FOR SHARE
        ), t AS (
          INSERT INTO tickets (id, email, lang, body, order_id, transaction_id, asset, amount, user_category, type, priority,
                               triage_type, triage_priority, triage_reasons, status, incident_id, incident_link,
-                              first_response_due_at, resolution_due_at, created_at, updated_at, ip, submission_key)
+                              first_response_due_at, resolution_due_at, created_at, updated_at, ip, submission_key, number)
          SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$10,$11,$12::jsonb,
                 CASE WHEN link.id IS NULL THEN 'new' ELSE 'open' END, link.id, CASE WHEN link.id IS NULL THEN NULL ELSE 'auto' END,
-                $14,$15,$16,$16,$17,$25
+                $14,$15,$16,$16,$17,$25, COALESCE($27::bigint, nextval('ticket_number_seq'))
            FROM (SELECT 1) one LEFT JOIN link ON true
          ON CONFLICT (submission_key) WHERE submission_key IS NOT NULL DO NOTHING
          RETURNING id, number, incident_id
@@ -217,7 +221,7 @@ export class SupportDesk {
         due.firstResponseDueAt, due.resolutionDueAt, now, meta.ip,
         autoAnswer?.text ?? null, autoAnswer?.id ?? null,
         `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER, linkedMail.text,
-        form.submissionKey, sendConfirmation,
+        form.submissionKey, sendConfirmation, meta.number ?? null,
       ],
       { name: 'kinkyu_ticket_intake' },
     );
@@ -225,7 +229,7 @@ export class SupportDesk {
     const row = rows[0];
     // The key was used by someone else's submission: say so rather than show them that ticket.
     if (!row) throw new KinkyuError('CONFLICT', { rule: 'submission_reused' });
-    const ticket = row.id === id ? null : await getTicket(this.db, row.id);
+    const ticket = row.id === id ? null : await getTicket(meta.within ?? this.db, row.id);
     return {
       ticketId: row.id,
       number: Number(row.number),

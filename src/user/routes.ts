@@ -10,7 +10,10 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import { emailKeyOf, type ReferenceAccountStore } from '../accounts/reference-store.ts';
-import type { EmergencyLock } from '../protection/emergency-lock.ts';
+import type { EmergencyLock, LockResult } from '../protection/emergency-lock.ts';
+import { unavailableNotice } from '../protection/unavailable-views.ts';
+import type { BusinessCalendar } from '../domain/business-calendar.ts';
+import { toKinkyuError } from '../web/error-handler.ts';
 import type { AccountEventKind, AccountEvents } from '../protection/account-events.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
@@ -49,6 +52,8 @@ export interface UserRoutesOptions {
    */
   stepUpMinutes?: number;
   sessionHours?: number;
+  /** The phone line's hours, for the honest answer when the lock could not be done. */
+  calendar?: BusinessCalendar;
   /** New terms that need acknowledging stop the user at sign-in and on every page (but the lock) until they agree. */
   terms?: TermsGate;
 }
@@ -1157,11 +1162,24 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
   });
 
   app.post('/account/lock', async (request, reply) => {
-    const s = await requireUser(request, reply, { allowForced: true, skipTerms: true });
-    if (!s) return reply;
     const lang = requestLang(request, reply);
-    const result = await lock.lock(s.accountId, { source: 'self', reason: 'locked by the user from the security center', actor: actorOf(request, s.accountId), lang });
-    opts.onMailQueued?.();
+    let s: UserSession | null;
+    let result: LockResult;
+    try {
+      s = await requireUser(request, reply, { allowForced: true, skipTerms: true });
+      if (!s) return reply;
+      result = await lock.lock(s.accountId, { source: 'self', reason: 'locked by the user from the security center', actor: actorOf(request, s.accountId), lang }, { awaitRecord: false });
+    } catch (err) {
+      // The database or the exchange did not answer: say plainly what did not happen and what to do instead.
+      const known = toKinkyuError(err);
+      if (!opts.calendar || !known || (known.code !== 'DATABASE_UNAVAILABLE' && known.code !== 'EXCHANGE_UNAVAILABLE')) throw err;
+      const notice = unavailableNotice(lang, known.code === 'EXCHANGE_UNAVAILABLE' ? 'lock_pending' : 'lock_not_done', {
+        phone: config.supportPhone, calendar: opts.calendar, timeZone: opts.calendar.config.timeZone, now: clock(),
+      });
+      reply.header('retry-after', '60');
+      return send(reply, lang, u(lang, 'lock.confirmTitle'), html`<h1>${u(lang, 'lock.confirmTitle')}</h1>${notice}
+<p><a href="/help/lock">${t(lang, 'lock.invalid.helpLink')}</a></p>`, 503);
+    }
     reply.clearCookie(cookieName, { path: '/' });
     return send(reply, lang, u(lang, 'lock.doneTitle'), html`<h1>${u(lang, 'lock.doneTitle')}</h1>
 <div class="lock-box" role="status"><p>${u(lang, 'lock.doneLead')}</p></div>

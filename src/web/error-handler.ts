@@ -1,21 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
+import { isDatabaseDown } from '../store/db-errors.ts';
 import { errorMessage } from './errors.ts';
 import { html } from './html.ts';
 import { t } from './i18n.ts';
 import { layout } from './layout.ts';
 import { requestLang } from './request-lang.ts';
-
-/** Database errors that mean "not reachable right now" rather than "this request is wrong". */
-function isDatabaseDown(err: unknown): boolean {
-  const code = (err as { code?: string })?.code;
-  const message = String((err as Error)?.message ?? '');
-  return (
-    code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || code === '08006' ||
-    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message)
-  );
-}
 
 /** The request's path as a same-site link: no query, and never "//host" (which a browser reads as another site). */
 function safePath(url: string): string {
@@ -24,7 +15,7 @@ function safePath(url: string): string {
 }
 
 /** Maps what the framework and the database throw onto the error catalogue; null for genuine bugs. */
-function toKinkyuError(err: unknown): KinkyuError | null {
+export function toKinkyuError(err: unknown): KinkyuError | null {
   if (isKinkyuError(err)) return err;
   const e = err as { code?: string; statusCode?: number };
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new KinkyuError('BODY_TOO_LARGE');

@@ -142,6 +142,7 @@ export const en: Record<keyof typeof ja, string> = {
   'error.RATE_LIMITED': 'Too many attempts. Please wait a little and try again.',
   'error.CONFLICT': 'This clashed with another change. Please try again.',
   'error.DATABASE_UNAVAILABLE': 'The database cannot be reached. Please try again shortly.',
+  'error.EXCHANGE_UNAVAILABLE': "The exchange's system cannot be reached. Please try again shortly.",
   'error.INTERNAL': 'Something went wrong on our side.',
 
   'field.nameJa': 'Title (Japanese)',

@@ -141,6 +141,7 @@ export const ja = {
   'error.RATE_LIMITED': '試行回数が多すぎます。しばらく待ってからやり直してください。',
   'error.CONFLICT': '他の操作と競合しました。もう一度お試しください。',
   'error.DATABASE_UNAVAILABLE': 'データベースに接続できません。しばらくしてからやり直してください。',
+  'error.EXCHANGE_UNAVAILABLE': '取引システムに接続できません。しばらくしてからやり直してください。',
   'error.INTERNAL': '内部エラーが発生しました。',
 
   'field.nameJa': 'タイトル (日本語)',

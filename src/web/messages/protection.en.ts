@@ -106,4 +106,11 @@ export const protectionEn: Record<keyof typeof protectionJa, string> = {
   'acct.flash.locked': 'The account is locked.',
   'acct.flash.requested': 'Unlock requested. Waiting for another staff member to approve.',
   'acct.flash.unlocked': 'The account is unlocked.',
+  'down.lockNotDone': "Because of a fault in our system, we could not lock your account. It is NOT locked yet.",
+  'down.lockPending': "We have recorded your lock request, but the exchange's system has not confirmed the lock yet. We keep trying automatically and will email your registered address as soon as the account is locked.",
+  'down.lockLinksNotSent': "Because of a fault in our system, we could not take your request. No lock link has been sent.",
+  'down.contactNotSaved': "Because of a fault in our system, we could not take your message. It has not been sent yet (what you wrote is still on this page).",
+  'down.retry': "Please wait a minute and try again.",
+  'down.pendingRetry': "If assets may be leaving your account right now, call our emergency line.",
+  'down.phone': "For an urgent security problem, call our emergency line:",
 };

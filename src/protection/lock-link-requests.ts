@@ -1,0 +1,51 @@
+import type { Db, Queryable } from '../store/db.ts';
+import { retryDelayMs } from './lock-intents.ts';
+
+/** A help-center request for lock links, accepted before the answer and carried out after it. */
+export interface LockLinkRequest {
+  id: string;
+  identifier: string;
+  lang: 'ja' | 'en';
+  ip: string | null;
+  attempts: number;
+}
+
+type Row = { id: string; identifier: string; lang: string; ip: string | null; attempts: number };
+const mapRow = (r: Row): LockLinkRequest => ({ id: r.id, identifier: r.identifier, lang: r.lang === 'en' ? 'en' : 'ja', ip: r.ip, attempts: r.attempts });
+
+export class LockLinkRequests {
+  constructor(private readonly db: Db) {}
+
+  async add(r: { id: string; identifier: string; lang: 'ja' | 'en'; ip: string | null }, now: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO lock_link_requests (id, identifier, lang, ip, created_at, next_attempt_at) VALUES ($1,$2,$3,$4,$5,$5)`,
+      [r.id, r.identifier, r.lang, r.ip, now],
+      { name: 'kinkyu_lock_link_request' },
+    );
+  }
+
+  async due(now: Date, limit: number): Promise<LockLinkRequest[]> {
+    const rows = await this.db.query<Row>(
+      `SELECT id, identifier, lang, ip, attempts FROM lock_link_requests WHERE processed_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map(mapRow);
+  }
+
+  /** Inside the transaction that sends the links: true for the one process that gets to carry it out. */
+  async claim(tx: Queryable, id: string): Promise<boolean> {
+    const rows = await tx.query(`SELECT 1 FROM lock_link_requests WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED`, [id]);
+    return rows.length > 0;
+  }
+
+  /** Done: the identifier (an email address or account ID) is not kept any longer than needed. */
+  async markDone(tx: Queryable, id: string, linksSent: number, now: Date): Promise<void> {
+    await tx.query(`UPDATE lock_link_requests SET processed_at = $2, links_sent = $3, identifier = '', last_error = NULL WHERE id = $1`, [id, now, linksSent]);
+  }
+
+  async postpone(id: string, attempts: number, error: string, now: Date): Promise<void> {
+    await this.db.query(`UPDATE lock_link_requests SET attempts = $2, last_error = $3, next_attempt_at = $4 WHERE id = $1 AND processed_at IS NULL`, [
+      id, attempts, error.slice(0, 500), new Date(now.getTime() + retryDelayMs(attempts)),
+    ]);
+  }
+}
