@@ -280,8 +280,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ? exportOnChange(site, config.exportDir, { minGapMs: 2000, log: (err) => app.log.warn({ err }, 'static export failed') })
     : async () => undefined;
 
-  // Locks journalled but not finished (a crash, the exchange or the database away) are finished now and then
-  // every few seconds, by every process; each exactly once.
+  // Locks journalled but not finished (a crash, the exchange or the database away) are finished before this
+  // process serves anyone, then every few seconds, by every process; each exactly once.
+  await lock.reconcile().catch((err: unknown) => app.log.warn({ err }, 'lock reconciler pass at start failed (retried)'));
   lock.startReconciler();
   return {
     app,

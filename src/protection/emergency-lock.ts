@@ -233,7 +233,7 @@ export class EmergencyLock {
     return recorded;
   }
 
-  /** Runs `reconcile` now and then every `everyMs` until `stop()`; errors (a database away) are logged, not fatal. */
+  /** Runs `reconcile` every `everyMs` until `stop()`; errors (a database away) are logged, not fatal. */
   startReconciler(everyMs = 5000): void {
     if (this.timer) return;
     const pass = (graceMs: number) => {
@@ -243,7 +243,6 @@ export class EmergencyLock {
         .then(() => undefined)
         .finally(() => { this.passing = null; });
     };
-    pass(0);
     this.timer = setInterval(() => pass(everyMs), everyMs);
     this.timer.unref();
   }
