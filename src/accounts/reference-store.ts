@@ -49,20 +49,28 @@ export class ReferenceAccountStore implements ExchangeAccounts {
   }
 
   async lock(accountId: string, info: { lockId: string; reason: string }): Promise<LockEffects> {
-    return this.db.transaction(async (tx) => {
-      const [account] = await tx.query<{ locked_at: Date | null }>(`SELECT locked_at FROM xch_accounts WHERE id = $1 FOR UPDATE`, [accountId]);
-      if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
-      const now = this.clock();
-      await tx.query(
-        `UPDATE xch_accounts SET locked_at = COALESCE(locked_at, $2), trading_blocked = true, withdrawals_blocked = true WHERE id = $1`,
-        [accountId, now],
-      );
-      // Even an account already locked gets everything revoked again: a session made since is not trusted.
-      const sessions = await revokeSessionsIn(tx, accountId, now);
-      const keys = await revokeKeysIn(tx, accountId, now);
-      const cancelled = await cancelWithdrawalsIn(tx, accountId, `account locked (${info.lockId})`);
-      return { newlyLocked: account.locked_at === null, sessionsRevoked: sessions, apiKeysRevoked: keys, withdrawalsCancelled: cancelled };
-    });
+    // One statement, so one round trip and atomic: the account row is locked first (FOR UPDATE), then blocked,
+    // and everything is revoked again even when it was locked already (a session made since is not trusted).
+    const [row] = await this.db.query<{ newly: boolean | null; sessions: number; keys: number; cancelled: number }>(
+      `WITH before AS (
+         SELECT id, locked_at FROM xch_accounts WHERE id = $1 FOR UPDATE
+       ), blocked AS (
+         UPDATE xch_accounts a SET locked_at = COALESCE(a.locked_at, $2), trading_blocked = true, withdrawals_blocked = true
+           FROM before WHERE a.id = before.id RETURNING before.locked_at IS NULL AS newly
+       ), sessions AS (
+         UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM before) RETURNING 1
+       ), keys AS (
+         UPDATE xch_api_keys SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM before) RETURNING 1
+       ), cancelled AS (
+         UPDATE xch_withdrawals SET status = 'cancelled', cancelled_reason = $3 WHERE account_id = $1 AND status = 'pending' AND EXISTS (SELECT 1 FROM before) RETURNING 1
+       )
+       SELECT (SELECT newly FROM blocked) AS newly, (SELECT count(*) FROM sessions)::int AS sessions,
+              (SELECT count(*) FROM keys)::int AS keys, (SELECT count(*) FROM cancelled)::int AS cancelled`,
+      [accountId, this.clock(), `account locked (${info.lockId})`],
+      { name: 'kinkyu_reference_lock' },
+    );
+    if (!row || row.newly === null) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+    return { newlyLocked: row.newly, sessionsRevoked: row.sessions, apiKeysRevoked: row.keys, withdrawalsCancelled: row.cancelled };
   }
 
   async unlock(accountId: string, _info: { lockId: string }): Promise<void> {

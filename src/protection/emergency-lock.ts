@@ -40,6 +40,8 @@ export interface EmergencyLockOptions {
 
 /** Lock links sent from the help center to one account per hour, over all its addresses. */
 const HELP_CENTER_LINKS_PER_HOUR = 9;
+/** Background records of one process running at once (see recordSoon). */
+const RECORDS_AT_ONCE = 2;
 const LINK_TOKEN = /^[\w-]{20,64}$/;
 
 export const UNLOCK_CHECKLIST = ['identity_document', 'selfie_match', 'registered_phone', 'recent_activity', 'contact_channel'] as const;
@@ -67,6 +69,8 @@ export class EmergencyLock {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private passing: Promise<void> | null = null;
+  private recording = 0;
+  private readonly slotWaiters: Array<() => void> = [];
 
   constructor(
     private readonly db: Db,
@@ -137,14 +141,33 @@ export class EmergencyLock {
     return { lockId: intent.id, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + local }, ticketNumber: intent.ticketNumber };
   }
 
-  /** Records an intent now, in the background of this process; failures leave it to the reconciler. */
+  /**
+   * Records an intent soon, in the background of this process; failures leave it to the reconciler. At most
+   * RECORDS_AT_ONCE run together: each holds the audit chain's head until it commits, and a burst of them would
+   * otherwise take every pooled connection from the locks still waiting to be answered.
+   */
   private recordSoon(intentId: string): Promise<void> {
-    const p = this.record(intentId)
+    const p = this.recordSlot()
+      .then(() => this.record(intentId).finally(() => this.releaseRecordSlot()))
       .then(() => undefined)
       .catch((err: unknown) => this.opts.log?.('a lock could not be recorded yet (the reconciler finishes it)', err))
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
     return p;
+  }
+
+  private async recordSlot(): Promise<void> {
+    if (this.recording < RECORDS_AT_ONCE) {
+      this.recording++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseRecordSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.recording--;
   }
 
   /** Resolves when every record started by this process has finished (tests, shutdown). */
