@@ -232,7 +232,15 @@ async function main(): Promise<void> {
     }).then((r) => ({ what: `session check: ${settings.connections} clients, one each every ${1 / CHECK_RATE} s (open loop, evenly spread)`, ...r }));
     console.log(`p50 ${fmt(checkPaced.p50)} ms, p99 ${fmt(checkPaced.p99)} ms`);
 
-    // Every measured lock took effect: the account is locked and its record, audit entry and ticket exist.
+    // Every measured lock took effect: the account is locked and its record, audit entry and ticket exist. The
+    // record follows the answer (the lock journal): wait for the journal to drain, and say how long that took.
+    const drainFrom = Date.now();
+    for (;;) {
+      const open = await db.query<{ n: string }>(`SELECT count(*) AS n FROM lock_intents WHERE recorded_at IS NULL`);
+      if (Number(open.rows[0]!.n) === 0 || Date.now() - drainFrom > 120_000) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`  records drained ${((Date.now() - drainFrom) / 1000).toFixed(1)} s after the last measured request`);
     const { rows } = await db.query<{ accounts: string; records: string; tickets: string }>(
       `SELECT (SELECT count(*) FROM xch_accounts WHERE locked_at IS NOT NULL) AS accounts,
               (SELECT count(*) FROM account_locks) AS records,

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../src/store/db.ts';
@@ -373,6 +374,54 @@ describe('kinkyu with EXCHANGE_CORE_URL: the emergency lock goes through the exc
       assert.deepEqual(core.refused, []);
     } finally {
       await app.stop();
+    }
+  });
+
+  test('the core is down: the lock link is journalled and the page says the lock is pending; once the core is back the reconciler locks and records it once', async () => {
+    // A TCP relay in front of the core that drops every connection while "down": a real network fault.
+    let down = true;
+    const corePort = Number(new URL(core.url).port);
+    const relay = createNetServer((socket) => {
+      if (down) return socket.destroy();
+      const upstream = connect(corePort, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    const relayPort = await freePort();
+    await new Promise<void>((r) => relay.listen(relayPort, '127.0.0.1', () => r()));
+    let offset = 0;
+    const app = await startApp({ demo: false, clock: () => new Date(Date.now() + offset), config: { exchangeCoreUrl: `http://127.0.0.1:${relayPort}`, exchangeCoreSecret: SECRET, exchangeCoreTimeoutMs: 1000 } });
+    try {
+      const email = `down-${Date.now()}@example.jp`;
+      const id = await core.store.createAccount(email);
+      await core.store.createApiKey(id);
+      const token = (await app.lock.issueLockLink(id, email, 'new_sign_in')).split('/lock/')[1]!;
+      const res = await fetch(`${app.baseUrl}/lock/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ja' }, body: 'lang=ja' });
+      const page = await res.text();
+      assert.equal(res.status, 503);
+      assert.match(page, /ロックのご依頼は記録しました/);
+      assert.doesNotMatch(page, /アカウントをロックしました/, 'never "locked" for what the exchange did not confirm');
+      assert.equal((await core.store.findAccount({ accountId: id }))?.locked, false);
+      const [intent] = await app.db.query<{ effective_at: Date | null; attempts: number }>(`SELECT effective_at, attempts FROM lock_intents WHERE account_id = $1`, [id]);
+      assert.equal(intent?.effective_at, null);
+      assert.equal(intent?.attempts, 1);
+
+      // Still down: a reconciler pass changes nothing and counts the attempt.
+      offset += 3_000;
+      assert.equal(await app.lock.reconcile(), 0);
+      down = false;
+      offset += 10_000;
+      assert.equal(await app.lock.reconcile(), 1);
+      assert.equal(await app.lock.reconcile({}), 0, 'recorded once');
+      assert.equal((await core.store.findAccount({ accountId: id }))?.locked, true);
+      const [record] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM account_locks WHERE account_id = $1`, [id]);
+      assert.equal(record!.n, 1);
+      const [mail] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND subject LIKE '%ロックしました%'`, [email]);
+      assert.equal(mail!.n, 1, 'the user hears that the account is now locked');
+    } finally {
+      await app.stop();
+      relay.close();
     }
   });
 
