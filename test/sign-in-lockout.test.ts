@@ -261,9 +261,10 @@ describe('the device cookie itself', () => {
         body: new URLSearchParams({ _pre: pre, email, password: PASSWORD }).toString(),
       });
       assert.equal(res.status, 303);
-      return res.headers.getSetCookie().find((c) => c.startsWith(`${DEVICE_COOKIE}=`)) ?? '';
+      return res.headers.getSetCookie().find((c) => /^(__Secure-)?kinkyu_device=/.test(c)) ?? '';
     };
     const plainHttp = await signIn(app);
+    assert.match(plainHttp, /^kinkyu_device=[^;]+;/);
     assert.match(plainHttp, /; HttpOnly/i);
     assert.match(plainHttp, /; SameSite=Lax/i);
     assert.match(plainHttp, /; Path=\/account(;|$)/);
@@ -272,7 +273,9 @@ describe('the device cookie itself', () => {
 
     const secureApp = await startApp({ db: app.db, demo: false, clock: () => now, config: { secureCookies: true } });
     try {
-      assert.match(await signIn(secureApp), /; Secure/i);
+      const secure = await signIn(secureApp);
+      assert.match(secure, /^__Secure-kinkyu_device=[^;]+;/, 'the __Secure- prefix: only a secure origin may set it');
+      assert.match(secure, /; Secure/i);
     } finally {
       await secureApp.stop();
     }

@@ -11,6 +11,8 @@ import { sameSecret } from '../security/secrets.ts';
  * no token at all. A browser shared by a household keeps a token per account, the newest few.
  */
 export const DEVICE_COOKIE = 'kinkyu_device';
+/** On https the name carries the __Secure- prefix: a browser then accepts it only from a secure origin. */
+export const deviceCookieName = (secure: boolean): string => (secure ? `__Secure-${DEVICE_COOKIE}` : DEVICE_COOKIE);
 export const DEVICE_COOKIE_DAYS = 365;
 const TOKENS_PER_BROWSER = 4;
 const SIGNATURE_LENGTH = 32; // base64url characters: 192 bits

@@ -19,7 +19,7 @@ import { html, type SafeHtml } from '../web/html.ts';
 import { layout } from '../web/layout.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, useRecoveryCode, userDummyHash, verifyUserPassword } from './accounts.ts';
-import { DEVICE_COOKIE, DeviceCookies, deviceCookieOptions } from './device-cookies.ts';
+import { DeviceCookies, deviceCookieName, deviceCookieOptions } from './device-cookies.ts';
 import { SignInThrottle, type CodeAttempt, type PasswordAttempt } from './sign-in-throttle.ts';
 import { actionCodeMail, contactVerificationMail, emailChangeConfirmMail, emailChangeTakenMail, securityNoticeMail, stepUpCodeMail, type SecurityNotice } from './emails.ts';
 import { EMAIL_CHANGE_MINUTES, EmailChanges, type OpenEmailChange } from './email-change.ts';
@@ -106,8 +106,9 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
   // device (a browser with the account's device cookie), with the numbers in SIGN_IN_LIMITS.
   const throttle = new SignInThrottle(now);
   const devices = new DeviceCookies(opts.deviceKey);
+  const deviceCookie = deviceCookieName(config.secureCookies);
   const knownDeviceOf = (request: FastifyRequest, accountId: string): string | null => {
-    const deviceId = devices.deviceFor(request.cookies?.[DEVICE_COOKIE], accountId);
+    const deviceId = devices.deviceFor(request.cookies?.[deviceCookie], accountId);
     return deviceId ? `${accountId}:${deviceId}` : null;
   };
   const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
@@ -301,7 +302,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     // genuine device cookie has it looked up first, to know whether its cookie is this account's; others only once
     // the throttle lets them through (a flood of throttled guesses never reaches the exchange core).
     const lookUp = () => (/^[^\s@]+@[^\s@]+$/.test(key) ? accounts.findAccount({ email: key }) : Promise.resolve(null));
-    const knownBrowser = devices.hasAny(request.cookies?.[DEVICE_COOKIE]);
+    const knownBrowser = devices.hasAny(request.cookies?.[deviceCookie]);
     let account = knownBrowser ? await lookUp() : null;
     const attempt: PasswordAttempt = { ip: request.ip, address: key, device: account ? knownDeviceOf(request, account.id) : null };
     const wait = throttle.passwordWaitMs(attempt);
@@ -359,7 +360,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     if (reply) {
       await createSession(reply, request, accountId, false, method !== 'password');
       // This browser is now a known device of the account: its failed attempts count on its own allowance.
-      reply.setCookie(DEVICE_COOKIE, devices.issue(request.cookies?.[DEVICE_COOKIE], accountId), deviceCookieOptions(config.secureCookies));
+      reply.setCookie(deviceCookie, devices.issue(request.cookies?.[deviceCookie], accountId), deviceCookieOptions(config.secureCookies));
     }
     await db.transaction((tx) => audit(tx, request, accountId, 'user.sign_in', { method, device: m.device, country: m.country }));
     await record(request, accountId, 'sign_in', { method, newDevice: !seen });
