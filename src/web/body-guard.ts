@@ -21,7 +21,7 @@ export function inspectBody(body: unknown): BodyProblem | null {
       if (value.includes('\u0000')) return { problem: 'nul', field };
       continue;
     }
-    if (value === null || typeof value !== 'object') continue;
+    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) continue;
     if (depth >= MAX_BODY_DEPTH) return { problem: 'depth' };
     // Pushed last to first, so the first bad field in the body is the one named.
     if (Array.isArray(value)) {
