@@ -13,6 +13,7 @@ import { registerStaffAuth } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
 import { registerTeam } from './console/team-routes.ts';
 import { registerErrorHandling, sendError } from './web/error-handler.ts';
+import { registerBodyGuard } from './web/body-guard.ts';
 import { KinkyuError } from './domain/errors.ts';
 import { registerPublicRoutes } from './public/routes.ts';
 import { t } from './web/i18n.ts';
@@ -157,6 +158,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // node:querystring turns bytes that are not UTF-8 into U+FFFD, which text validation refuses; fast-querystring
   // (the plugin's default) would keep a field with a bad escape undecoded, "%FF" and all.
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT, parser: (body) => parseQueryString(body) });
+  // Before any route: a NUL character or a hostile nesting depth in any form or JSON body is a clear 400.
+  registerBodyGuard(app);
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.url.startsWith('/staff')) reply.header('cache-control', 'no-store');
@@ -251,7 +254,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerUserRoutes(app, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
-    terms: notices.gate, calendar,
+    terms: notices.gate, calendar, deviceKey: await loadLinkKey(db, config.secret),
   });
 
 

@@ -2,6 +2,7 @@ import { assertRefusedWithoutChange, type ExpectedRefusal } from './support/refu
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
+import { plain } from './support/text.ts';
 
 let app: RunningApp;
 let staff: StaffClient;
@@ -168,5 +169,109 @@ describe('a path that is not valid percent-encoding', () => {
       assert.equal(body.code, 'NOT_FOUND');
       assert.ok(body.message.length > 0);
     }
+  });
+});
+
+/** Everything a refused public form could have changed: sign-in records, tickets, subscribers, mail, the audit log. */
+async function publicState(): Promise<string> {
+  const [row] = await app.db.query<Record<string, number>>(
+    `SELECT (SELECT count(*)::int FROM account_events) AS events, (SELECT count(*)::int FROM tickets) AS tickets,
+            (SELECT count(*)::int FROM subscribers) AS subscribers, (SELECT count(*)::int FROM mail_outbox) AS mail,
+            (SELECT count(*)::int FROM lock_tokens) AS lock_links, (SELECT count(*)::int FROM audit_log) AS audit`,
+  );
+  return JSON.stringify(row) + (await observable());
+}
+
+/** A public form post as a browser sends it, in the given language, with the cookies and hidden fields of its page. */
+async function postPublicForm(path: string, fields: Record<string, string>, lang: 'ja' | 'en'): Promise<Response> {
+  const page = await fetch(`${app.baseUrl}${path}`, { headers: { 'accept-language': lang } });
+  const html = await page.text();
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const form = new URLSearchParams();
+  for (const [name, value] of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) form.set(name!, value!);
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  return fetch(`${app.baseUrl}${path}`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': lang, cookie },
+    body: form.toString(),
+  });
+}
+
+const errorBox = async (res: Response) => plain(/<p class="error-box" role="alert">([^<]*)</.exec(await res.text())?.[1] ?? '');
+
+describe('a NUL character is refused at the boundary, in the user\'s language, on every form', () => {
+  test('the sign-in form: a 400 that names the field, not a 500; no sign-in attempt is recorded', async () => {
+    for (const [lang, message] of [['ja', /「メールアドレス」に使えない制御文字 \(NUL\)/], ['en', /"Email address" contains a control character that cannot be used \(NUL\)/]] as const) {
+      const before = await publicState();
+      const res = await postPublicForm('/account/login', { email: 'owner\u0000@example.jp', password: 'whatever it is' }, lang);
+      assert.equal(res.status, 400);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await errorBox(res), message);
+      assert.equal(await publicState(), before, 'nothing recorded or changed');
+    }
+  });
+
+  test('contact, the lock help, subscribe: the same refusal', async () => {
+    const forms: Array<[string, Record<string, string>]> = [
+      ['/contact', { body: 'ログインできません\u0000', email: 'user@example.jp' }],
+      ['/help/lock', { identifier: 'user\u0000@example.jp' }],
+      ['/subscribe', { channel: 'email', email: 'user\u0000@example.jp' }],
+    ];
+    for (const [path, fields] of forms) {
+      for (const [lang, message] of [['ja', /使えない制御文字 \(NUL\)/], ['en', /control character that cannot be used \(NUL\)/]] as const) {
+        const before = await publicState();
+        const res = await postPublicForm(path, fields, lang);
+        assert.equal(res.status, 400, `${path} ${lang}`);
+        assert.match(await errorBox(res), message, `${path} ${lang}`);
+        assert.equal(await publicState(), before, `${path}: nothing changed`);
+      }
+    }
+  });
+
+  test('staff JSON: {code, message} in Japanese and English; a NUL in a key is refused too', async () => {
+    await refusedWithoutChange(() => staff.postJson(`/staff/incidents/${incidentId}/updates`, { bodyJa: '調査中\u0000です' }), {
+      status: 400, code: 'VALIDATION', message: /「本文 \(日本語\)」に使えない制御文字/,
+    });
+    await refusedWithoutChange(() => staff.postJson(`/staff/incidents/${incidentId}/updates`, { bodyJa: 'x\u0000' }, { 'accept-language': 'en' }), {
+      status: 400, code: 'VALIDATION', message: /"Message \(Japanese\)" contains a control character/,
+    });
+    await refusedWithoutChange(() => staff.postJson(`/staff/incidents/${incidentId}/updates`, { bodyJa: 'x', componentStatuses: { 'restapi00000\u0000': 'major_outage' } }), {
+      status: 400, code: 'VALIDATION', message: /送信された内容に使えない制御文字/,
+    });
+  });
+
+  test('a NUL in a path names no page: the localized 404, not a 500', async () => {
+    for (const path of ['/staff/monitors/%00x', '/staff/monitor-proposals/%00x']) {
+      const res = await staff.get(path);
+      assert.equal(res.status, 404, path);
+    }
+  });
+});
+
+describe('a hostile nesting depth in a JSON body is a clear 400', () => {
+  const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+  test('20,000 nested arrays in a staff field: refused in Japanese and English, nothing changed', async () => {
+    const ticket = await app.desk.submit({ body: '出金が届きません', email: 'deep-nesting@example.jp' }, { lang: 'ja', ip: null });
+    const targets: Array<[string, string]> = [
+      // String() of such an array overflowed the stack here (the unknown-status message): a 500 before.
+      ['/staff/components/restapi00000/status', 'status'],
+      [`/staff/incidents/${incidentId}/updates`, 'bodyJa'],
+      [`/staff/incidents/${incidentId}/updates`, 'componentStatuses'],
+      [`/staff/tickets/${ticket.ticketId}/reply`, 'body'],
+    ];
+    for (const [path, field] of targets) {
+      const payload = `{"${field}":${deep(20_000)}}`;
+      await refusedWithoutChange(() => staff.postJson(path, payload), { status: 400, code: 'MALFORMED_BODY', message: /入れ子が深すぎます \(32 段まで\)/ });
+      await refusedWithoutChange(() => staff.postJson(path, payload, { 'accept-language': 'en' }), { status: 400, code: 'MALFORMED_BODY', message: /nested too deeply \(at most 32 levels\)/ });
+    }
+  });
+
+  test('a whole body that deep, and nested objects, are refused the same way; ordinary nesting is still accepted', async () => {
+    await refusedWithoutChange(() => staff.postJson('/staff/incidents', deep(20_000)), { status: 400, code: 'MALFORMED_BODY' });
+    const objects = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+    await refusedWithoutChange(() => staff.postJson(`/staff/incidents/${incidentId}/updates`, `{"bodyJa":"x","componentStatuses":${objects}}`), { status: 400, code: 'MALFORMED_BODY' });
+    const res = await staff.postJson(`/staff/incidents/${incidentId}/updates`, { bodyJa: '続報です。', componentStatuses: { restapi00000: 'degraded_performance' } });
+    assert.equal(res.status, 200, await res.text());
   });
 });

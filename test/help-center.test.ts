@@ -640,7 +640,8 @@ describe('"search articles with my message" (no JavaScript)', () => {
 
     const empty = await suggest(new URLSearchParams({ body: '', category: 'security' }));
     assert.ok(hrefs(suggestionBox(empty)).some((h) => h.startsWith('/help/articles/')), "no message: the type's articles");
-    for (const odd of ['body=a&body=b', 'body=%FF%FE', `body=${encodeURIComponent('\u0000\u001b[31m')}`, `body=${'あ'.repeat(1_000)}`]) {
+    // (A NUL is refused before any route sees it: test/bad-input.test.ts.)
+    for (const odd of ['body=a&body=b', 'body=%FF%FE', `body=${encodeURIComponent('\u0001\u001b[31m')}`, `body=${'あ'.repeat(1_000)}`]) {
       const res = await suggest(odd);
       assert.equal(res.status, 200, odd.slice(0, 40));
       assert.doesNotMatch(res.main, /検索する言葉を確かめてください/, `${odd.slice(0, 40)}: a message is searched, never refused`);

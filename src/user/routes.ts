@@ -22,7 +22,8 @@ import { html, type SafeHtml } from '../web/html.ts';
 import { layout } from '../web/layout.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { checkNewPassword, deviceOf, hashUserPassword, newRecoveryCodes, useRecoveryCode, userDummyHash, verifyUserPassword } from './accounts.ts';
-import { BackOff } from './backoff.ts';
+import { DeviceCookies, deviceCookieName, deviceCookieOptions } from './device-cookies.ts';
+import { SignInThrottle, type CodeAttempt, type PasswordAttempt } from './sign-in-throttle.ts';
 import { actionCodeMail, contactVerificationMail, emailChangeConfirmMail, emailChangeTakenMail, securityNoticeMail, stepUpCodeMail, type SecurityNotice } from './emails.ts';
 import { EMAIL_CHANGE_MINUTES, EmailChanges, type OpenEmailChange } from './email-change.ts';
 import { isStepUpAction, SessionStepUp, STEP_UP_ACTIONS, STEP_UP_CODE_MINUTES, type StepUpAction } from './step-up.ts';
@@ -56,6 +57,8 @@ export interface UserRoutesOptions {
   calendar?: BusinessCalendar;
   /** New terms that need acknowledging stop the user at sign-in and on every page (but the lock) until they agree. */
   terms?: TermsGate;
+  /** The server key (`loadLinkKey`): device cookies are signed with a key derived from it. */
+  deviceKey: Buffer;
 }
 
 export const USER_COOKIE = 'kinkyu_user';
@@ -104,14 +107,15 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
   const now = () => clock().getTime();
   const allowedOrigin = new URL(config.publicUrl).origin;
 
-  // Rate limits on every sign-in and reset path: per client address and per account.
-  // Per client address: every attempt counts towards a generous cap (many users share a carrier's address),
-  // failures towards a back-off (credential stuffing from one address).
-  const attemptsByIp = new RateLimiter(300, 15 * 60_000, now);
-  const failuresByIp = new BackOff(100, 15 * 60_000, 86_400_000, now);
-  // Back-off: 8 wrong passwords (5 wrong codes) lock sign-in to that account out for 15 min, then 30, 60… (max 24 h).
-  const failuresByAccount = new BackOff(8, 15 * 60_000, 86_400_000, now);
-  const secondFactorFailures = new BackOff(5, 15 * 60_000, 86_400_000, now);
+  // Rate limits on every sign-in and reset path: per client, per client and account, per account, and per known
+  // device (a browser with the account's device cookie), with the numbers in SIGN_IN_LIMITS.
+  const throttle = new SignInThrottle(now);
+  const devices = new DeviceCookies(opts.deviceKey);
+  const deviceCookie = deviceCookieName(config.secureCookies);
+  const knownDeviceOf = (request: FastifyRequest, accountId: string): string | null => {
+    const deviceId = devices.deviceFor(request.cookies?.[deviceCookie], accountId);
+    return deviceId ? `${accountId}:${deviceId}` : null;
+  };
   const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
   const sensitiveByAccount = new RateLimiter(10, 15 * 60_000, now);
 
@@ -299,14 +303,19 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     const password = str(body.password);
     const key = emailKeyOf(email);
     const pre = preToken(request, reply);
-    const wait = Math.max(failuresByAccount.waitMs(key), failuresByIp.waitMs(request.ip));
-    const limited = () => send(reply, lang, u(lang, 'login.title'), loginPage(lang, pre, u(lang, 'rateLimited', { minutes: minutes(wait || 15 * 60_000) }), email), 429);
-    if (!attemptsByIp.take(request.ip) || wait > 0) {
+    // The account is looked up through the adapter (the reference store or the exchange core). A browser with a
+    // genuine device cookie has it looked up first, to know whether its cookie is this account's; others only once
+    // the throttle lets them through (a flood of throttled guesses never reaches the exchange core).
+    const lookUp = () => (/^[^\s@]+@[^\s@]+$/.test(key) ? accounts.findAccount({ email: key }) : Promise.resolve(null));
+    const knownBrowser = devices.hasAny(request.cookies?.[deviceCookie]);
+    let account = knownBrowser ? await lookUp() : null;
+    const attempt: PasswordAttempt = { ip: request.ip, address: key, device: account ? knownDeviceOf(request, account.id) : null };
+    const wait = throttle.passwordWaitMs(attempt);
+    if (wait > 0) {
       await record(request, null, 'sign_in_failed', { reason: 'rate_limited' });
-      return limited();
+      return send(reply, lang, u(lang, 'login.title'), loginPage(lang, pre, u(lang, 'rateLimited', { minutes: minutes(wait) }), email), 429);
     }
-    // The account is looked up through the adapter (the reference store or the exchange core).
-    const account = /^[^\s@]+@[^\s@]+$/.test(key) ? await accounts.findAccount({ email: key }) : null;
+    if (!knownBrowser) account = await lookUp();
     const [cred] = account
       ? await db.query<{ account_id: string; password_hash: string; totp_enabled_at: Date | null; locked_at: Date | null }>(
           `SELECT c.account_id, c.password_hash, c.totp_enabled_at,
@@ -317,15 +326,15 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
       : [];
     const ok = await verifyUserPassword(cred?.password_hash ?? (await userDummyHash()), password);
     if (!cred || !ok) {
-      failuresByAccount.fail(key);
-      failuresByIp.fail(request.ip);
-      await record(request, cred?.account_id ?? null, 'sign_in_failed', { reason: 'password' });
+      throttle.passwordFailed(attempt);
+      await record(request, cred?.account_id ?? null, 'sign_in_failed', { reason: 'password', ...(attempt.device ? { knownDevice: true } : {}) });
       return send(reply, lang, u(lang, 'login.title'), loginPage(lang, pre, u(lang, 'login.bad'), email), 401);
     }
     if (cred.locked_at) {
       await record(request, cred.account_id, 'sign_in_failed', { reason: 'locked' });
       return send(reply, lang, u(lang, 'locked.title'), lockedBody(lang), 403);
     }
+    throttle.passwordPassed(attempt);
     await db.query(`UPDATE user_credentials SET lang = $2 WHERE account_id = $1`, [cred.account_id, lang]);
     if (cred.totp_enabled_at) {
       await createSession(reply, request, cred.account_id, true);
@@ -339,10 +348,8 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
       const mail = stepUpCodeMail({ lang, exchangeName: exchangeName(lang), code });
       await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
       opts.onMailQueued?.();
-      failuresByAccount.succeed(key);
       return reply.redirect('/account/login/2fa', 303);
     }
-    failuresByAccount.succeed(key);
     await completeSignIn(request, reply, cred.account_id, 'password');
     return reply.redirect(await landing(cred.account_id), 303);
   });
@@ -355,7 +362,11 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     );
     // A fresh session (token and CSRF token) once both factors are through: the half-signed-in one ends.
     if (pendingHash) await db.query(`UPDATE user_sessions SET revoked_at = $2 WHERE token_hash = $1`, [pendingHash, clock()]);
-    if (reply) await createSession(reply, request, accountId, false, method !== 'password');
+    if (reply) {
+      await createSession(reply, request, accountId, false, method !== 'password');
+      // This browser is now a known device of the account: its failed attempts count on its own allowance.
+      reply.setCookie(deviceCookie, devices.issue(request.cookies?.[deviceCookie], accountId), deviceCookieOptions(config.secureCookies));
+    }
     await db.transaction((tx) => audit(tx, request, accountId, 'user.sign_in', { method, device: m.device, country: m.country }));
     await record(request, accountId, 'sign_in', { method, newDevice: !seen });
     if (!seen) await notify(accountId, 'new_sign_in', request);
@@ -394,10 +405,9 @@ ${emailed ? html`<p class="notice" role="status">${u(lang, 'tfa.emailed')}</p>` 
     checkOrigin(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (typeof body._csrf !== 'string' || !sameSecret(body._csrf, s.csrfToken)) throw new KinkyuError('CSRF');
-    const wait = Math.max(secondFactorFailures.waitMs(s.accountId), failuresByIp.waitMs(request.ip));
-    if (!attemptsByIp.take(request.ip) || wait > 0) {
-      return send(reply, lang, u(lang, 'tfa.title'), twoFactorPage(lang, s, u(lang, 'rateLimited', { minutes: minutes(wait || 15 * 60_000) })), 429);
-    }
+    const attempt: CodeAttempt = { ip: request.ip, accountId: s.accountId, device: knownDeviceOf(request, s.accountId) };
+    const wait = throttle.codeWaitMs(attempt);
+    if (wait > 0) return send(reply, lang, u(lang, 'tfa.title'), twoFactorPage(lang, s, u(lang, 'rateLimited', { minutes: minutes(wait) })), 429);
     if (s.locked) return send(reply, lang, u(lang, 'locked.title'), lockedBody(lang), 403);
     let method: string | null = null;
     if (typeof body.recovery === 'string' && body.recovery.trim()) {
@@ -410,13 +420,11 @@ ${emailed ? html`<p class="notice" role="status">${u(lang, 'tfa.emailed')}</p>` 
       if (c?.totp_secret && (await verifyAndConsumeTotp(db, s.accountId, c.totp_secret, body.code, clock()))) method = 'totp';
     }
     if (!method) {
-      secondFactorFailures.fail(s.accountId);
-      failuresByIp.fail(request.ip);
-      await record(request, s.accountId, 'sign_in_failed', { reason: 'second_factor' });
+      throttle.codeFailed(attempt);
+      await record(request, s.accountId, 'sign_in_failed', { reason: 'second_factor', ...(attempt.device ? { knownDevice: true } : {}) });
       return send(reply, lang, u(lang, 'tfa.title'), twoFactorPage(lang, s, u(lang, 'tfa.bad')), 401);
     }
-    secondFactorFailures.succeed(s.accountId);
-    failuresByAccount.succeed(emailKeyOf(s.email));
+    throttle.codePassed(attempt);
     await opts.stepUp?.complete(s.accountId);
     await completeSignIn(request, reply, s.accountId, method, s.tokenHash);
     return reply.redirect(await landing(s.accountId), 303);
@@ -453,7 +461,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     checkPre(request);
     const key = emailKeyOf(str((request.body as Record<string, unknown> | undefined)?.email, 254));
     const pre = preToken(request, reply);
-    if (!attemptsByIp.take(request.ip) || failuresByIp.waitMs(request.ip) > 0) {
+    if (throttle.clientWaitMs(request.ip) > 0) {
       return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, pre, null, u(lang, 'rateLimited', { minutes: 15 })), 429);
     }
     // The same answer whatever the address, and the work after it: neither the page nor its timing tells.
@@ -509,7 +517,9 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     const [c] = await db.query<{ totp_enabled_at: Date | null; totp_secret: string | null }>(`SELECT totp_enabled_at, totp_secret FROM user_credentials WHERE account_id = $1`, [row.account_id]);
     const needsCode = !!c?.totp_enabled_at;
     const again = (status: number, error: string) => send(reply, lang, u(lang, 'forgot.newTitle'), newPasswordPage(lang, pre, token, needsCode, error), status);
-    if (secondFactorFailures.waitMs(row.account_id) > 0) return again(429, u(lang, 'rateLimited', { minutes: minutes(secondFactorFailures.waitMs(row.account_id)) }));
+    const codeAttempt: CodeAttempt = { ip: null, accountId: row.account_id, device: null };
+    const codeWait = throttle.codeWaitMs(codeAttempt);
+    if (codeWait > 0) return again(429, u(lang, 'rateLimited', { minutes: minutes(codeWait) }));
     let hash: string;
     try {
       hash = await hashUserPassword(checkNewPassword(str(body.password, 2000)));
@@ -519,7 +529,7 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     }
     // Knowing the mailbox is not enough where the account has a second factor.
     if (needsCode && !(c?.totp_secret && (await verifyAndConsumeTotp(db, row.account_id, c.totp_secret, body.code, clock())))) {
-      secondFactorFailures.fail(row.account_id);
+      throttle.codeFailed(codeAttempt);
       await record(request, row.account_id, 'sign_in_failed', { reason: 'password_reset_second_factor' });
       return again(401, u(lang, 'tfa.bad'));
     }
@@ -745,8 +755,9 @@ ${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">$
       if (!isStepUpAction(body.action)) throw new KinkyuError('VALIDATION', { field: 'action' });
       const action = body.action;
       const page = (status: number, error: string) => send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, action, { error }), status);
-      const wait = Math.max(secondFactorFailures.waitMs(s.accountId), failuresByIp.waitMs(request.ip));
-      if (!attemptsByIp.take(request.ip) || wait > 0) return page(429, u(lang, 'rateLimited', { minutes: minutes(wait || 15 * 60_000) }));
+      const attempt: CodeAttempt = { ip: request.ip, accountId: s.accountId, device: knownDeviceOf(request, s.accountId) };
+      const wait = throttle.codeWaitMs(attempt);
+      if (wait > 0) return page(429, u(lang, 'rateLimited', { minutes: minutes(wait) }));
       let method: string | null = null;
       if (typeof body.recovery === 'string' && body.recovery.trim()) {
         if (await useRecoveryCode(db, s.accountId, body.recovery, clock())) method = 'recovery_code';
@@ -757,12 +768,11 @@ ${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">$
         method = 'email_code';
       }
       if (!method) {
-        secondFactorFailures.fail(s.accountId);
-        failuresByIp.fail(request.ip);
+        throttle.codeFailed(attempt);
         await record(request, s.accountId, 'sign_in_failed', { reason: 'step_up' });
         return page(401, u(lang, 'tfa.bad'));
       }
-      secondFactorFailures.succeed(s.accountId);
+      throttle.codePassed(attempt);
       await sessionStepUp.passed(s.tokenHash);
       await opts.stepUp?.complete(s.accountId);
       await db.transaction((tx) => audit(tx, request, s.accountId, 'user.step_up', { method, action }));
@@ -1066,7 +1076,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
     reply.header('referrer-policy', 'no-referrer');
     checkPre(request);
     const token = request.params.token;
-    if (!attemptsByIp.take(request.ip)) return emailLinkRefused(reply, lang, 429, 'rateLimited');
+    if (!throttle.takeClientAttempt(request.ip)) return emailLinkRefused(reply, lang, 429, 'rateLimited');
     const change = store ? await emailChanges.find(token) : null;
     if (!store || !change) return emailLinkRefused(reply, lang, 404, 'expired');
     if (!(await emailChangeStillApplies(change))) {
