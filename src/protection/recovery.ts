@@ -66,6 +66,20 @@ export interface RecoveryReview {
   changes: WindowChanges;
 }
 
+/** For the staff account page: the window (open, or the last unlock's), its changes, removals and plan. */
+export interface RecoveryOverview {
+  /** The open lock's window with its basis and any staff adjustment; null after the unlock. */
+  open: CompromiseWindow | null;
+  startsAt: Date;
+  /** The unlock; null while locked. */
+  endsAt: Date | null;
+  basis: WindowBasis;
+  detail: string;
+  changes: WindowChanges;
+  removals: RemovalRow[];
+  plan: UnlockPlan | null;
+}
+
 export interface RecoveryOptions {
   publicUrl: string;
   mailDomain: string;
@@ -138,11 +152,14 @@ export class Recovery {
   async plan(accountId: string, choice: { requestId?: string; keeps?: Record<string, string> } = {}): Promise<UnlockPlan | null> {
     const window = await this.window(accountId);
     if (!window) return null;
-    const requestId = choice.requestId ?? (await pendingUnlockRequest(this.db, accountId))?.id ?? null;
+    return this.planFor(window, await this.changes(accountId, window.startsAt, this.clock()), choice);
+  }
+
+  private async planFor(window: CompromiseWindow, changes: WindowChanges, choice: { requestId?: string; keeps?: Record<string, string> }): Promise<UnlockPlan> {
+    const requestId = choice.requestId ?? (await pendingUnlockRequest(this.db, window.accountId))?.id ?? null;
     const chosen = new Map<string, { reason: string; keptByName: string | null }>();
     if (requestId) for (const k of await keepsFor(this.db, requestId)) chosen.set(itemKey(k.kind, k.itemId), { reason: k.reason, keptByName: k.keptByName });
     else for (const [key, reason] of Object.entries(choice.keeps ?? {})) if (reason.trim()) chosen.set(key, { reason: reason.trim(), keptByName: null });
-    const changes = await this.changes(accountId, window.startsAt, this.clock());
     const items: PlanItem[] = [
       ...changes.addresses.map((a) => ({ kind: 'withdrawal_address' as const, id: a.id, label: addressLabel(a), createdAt: new Date(a.createdAt), active: true })),
       ...changes.apiKeys.map((k) => ({ kind: 'api_key' as const, id: k.id, label: k.label, createdAt: new Date(k.createdAt), active: k.revokedAt === null })),
@@ -156,6 +173,26 @@ export class Recovery {
     }
     const fingerprint = sha256Hex(JSON.stringify([window.startsAt.toISOString(), remove.map((i) => itemKey(i.kind, i.id)).sort(), keep.map((i) => itemKey(i.kind, i.id)).sort()])).slice(0, 32);
     return { window, remove, keep, fingerprint, pendingRequestId: requestId };
+  }
+
+  /**
+   * The staff account page's view: the open lock's window, its changes, what recoveries removed and the unlock
+   * plan; after an unlock, the window it acted on (no plan). Null when the account was never locked under recovery.
+   */
+  async overview(accountId: string): Promise<RecoveryOverview | null> {
+    const open = await this.window(accountId);
+    if (open) {
+      const changes = await this.changes(accountId, open.startsAt, this.clock());
+      const [removals, plan] = await Promise.all([removalsSince(this.db, accountId, open.startsAt), this.planFor(open, changes, {})]);
+      return { open, startsAt: open.startsAt, endsAt: null, basis: open.basis, detail: open.detail, changes, removals, plan };
+    }
+    const unlock = await latestApprovedUnlock(this.db, accountId);
+    if (!unlock) return null;
+    const [removals, changes] = await Promise.all([
+      removalsSince(this.db, accountId, unlock.windowStartsAt),
+      this.changes(accountId, unlock.windowStartsAt, unlock.windowEndsAt),
+    ]);
+    return { open: null, startsAt: unlock.windowStartsAt, endsAt: unlock.windowEndsAt, basis: unlock.windowBasis as WindowBasis, detail: '', changes, removals, plan: null };
   }
 
   /**
