@@ -260,6 +260,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
     terms: notices.gate,
+    recovery,
   });
 
 

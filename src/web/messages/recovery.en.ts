@@ -76,6 +76,7 @@ export const recoveryEn: Record<keyof typeof recoveryJa, string> = {
   'error.VALIDATION.keep_unknown': 'Only withdrawal addresses added in this period and API keys still active can be kept. Open the page again and ask once more.',
   'error.CONFLICT.recovery_plan_changed': 'What the unlock removes has changed since you opened the page (e.g. the period was changed). Check it, then approve again.',
   'error.NOT_FOUND.recovery_item': 'This item is not among the changes of that period, or it was already removed.',
+  'user.done.recoveryRemoved': 'Removed.',
   'user.login.resetDone': 'Your password was set. Sign in with the new password.',
   'user.login.unlockedResetDone': 'Your password was set and your account is unlocked. Sign in and set up two-factor authentication again.',
 };

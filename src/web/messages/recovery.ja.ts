@@ -75,6 +75,7 @@ export const recoveryJa = {
   'error.VALIDATION.keep_unknown': '残せるのは、この期間に追加された出金先アドレスと、まだ有効なAPIキーだけです。画面を開き直してから、もう一度依頼してください。',
   'error.CONFLICT.recovery_plan_changed': '画面を開いた後に、ロック解除で削除されるものが変わりました (期間の変更など)。内容を確認してから、もう一度承認してください。',
   'error.NOT_FOUND.recovery_item': 'この項目は、その期間の変更の中に見つからないか、すでに削除されています。',
+  'user.done.recoveryRemoved': '削除しました。',
   'user.login.resetDone': 'パスワードを設定しました。新しいパスワードでログインしてください。',
   'user.login.unlockedResetDone': 'パスワードを設定しました。アカウントのロックは解除されています。ログインして、二段階認証を設定し直してください。',
 } as const;
