@@ -83,7 +83,7 @@ async function takeover(lang: 'ja' | 'en' = 'ja') {
   // The attacker.
   await event(id, 'sign_in', -3 * HOUR, { device: 'Windows · Chrome', country: 'BR', data: { newDevice: true } });
   await app.db.query(`INSERT INTO user_sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, ip, country, device) VALUES ($1,$2,'c',$3,$3,$4,'198.51.100.7','BR','Windows · Chrome')`, [
-    sha256Hex(randomBytes(16).toString('hex')), id, new Date(LOCK_AT - 3 * HOUR), new Date(LOCK_AT + DAY),
+    sha256Hex(randomBytes(16).toString('hex')), id, new Date(LOCK_AT - 3 * HOUR - 300), new Date(LOCK_AT + DAY),
   ]);
   at(-2 * HOUR);
   const attackerAddress = await store.addWithdrawalAddress(id, { asset: 'BTC', address: `bc1qattacker${uniq()}`, holdMs: DAY });
@@ -122,7 +122,7 @@ describe('the compromise window', () => {
     const v = await takeover();
     const w = await app.recovery.window(v.id);
     assert.equal(w?.basis, 'new_device_sign_in');
-    assert.equal(w?.startsAt.getTime(), LOCK_AT - 3 * HOUR);
+    assert.equal(w?.startsAt.getTime(), LOCK_AT - 3 * HOUR - MIN, 'a minute before it: the session is made just before its sign-in is recorded');
   });
 
   test('a detection alert whose evidence goes back further moves the start to its first event', async () => {
@@ -141,7 +141,19 @@ describe('the compromise window', () => {
     const w = await app.recovery.window(id);
     assert.equal(w?.basis, 'alert');
     assert.equal(w?.detail, 'failed_burst');
-    assert.equal(w?.startsAt.getTime(), LOCK_AT - 6 * HOUR);
+    assert.equal(w?.startsAt.getTime(), LOCK_AT - 6 * HOUR - MIN);
+  });
+
+  test('an address added just before its event is recorded is inside a window that starts at that event', async () => {
+    at(-30 * DAY);
+    const id = await createUserAccount(app.db, store, { email: `known-device-${uniq()}@example.jp`, password: 'owner password 1' }, clock());
+    at(-2 * HOUR);
+    const address = await store.addWithdrawalAddress(id, { asset: 'BTC', address: `bc1qquiet${uniq()}`, holdMs: DAY });
+    await event(id, 'withdrawal_address_added', -2 * HOUR + 250);
+    await lockNow(id);
+    const w = await app.recovery.window(id);
+    assert.deepEqual([w?.basis, w?.detail], ['security_change', 'withdrawal_address_added']);
+    assert.deepEqual((await app.recovery.plan(id))?.remove.map((i) => i.id), [address]);
   });
 
   test('impossible travel counts from its second sign-in: the first one is the owner\'s', () => {
@@ -174,13 +186,13 @@ describe('the compromise window', () => {
     assert.equal(w.startsAt.toISOString(), '2026-03-08T00:00:00.000Z');
     assert.equal(w.basis, 'staff');
     assert.equal(w.detail, 'phishing mail on the 8th');
-    assert.equal(w.suggested.startsAt.getTime(), LOCK_AT - 3 * HOUR, 'what detection suggested is kept beside it');
+    assert.equal(w.suggested.startsAt.getTime(), LOCK_AT - 3 * HOUR - MIN, 'what detection suggested is kept beside it');
     const [audit] = await app.db.query<{ actor_id: string; data: { from: string; to: string; reason: string } }>(
       `SELECT actor_id, data FROM audit_log WHERE action = 'account.recovery_window_adjust' AND target_id = $1`,
       [v.id],
     );
     assert.equal(audit?.actor_id, requester.id);
-    assert.deepEqual([audit?.data.from, audit?.data.to, audit?.data.reason], [new Date(LOCK_AT - 3 * HOUR).toISOString(), '2026-03-08T00:00:00.000Z', 'phishing mail on the 8th']);
+    assert.deepEqual([audit?.data.from, audit?.data.to, audit?.data.reason], [new Date(LOCK_AT - 3 * HOUR - MIN).toISOString(), '2026-03-08T00:00:00.000Z', 'phishing mail on the 8th']);
   });
 });
 
@@ -255,7 +267,7 @@ describe('everything changed in the window, and the unlock that removes the foot
     const mail = await smtp.waitFor((m) => m.to.includes(v.email) && m.subject.includes('ロックを解除しました'), 10_000);
     assert.match(mail.text, /2026年3月10日 12:30 JST に、当社セキュリティチームの担当者がお客様のアカウントのロックを解除しました/);
     assert.ok(!mail.text.includes(approver.name) && !mail.text.includes(requester.name), 'no staff member is named');
-    assert.match(mail.text, /2026年3月10日 09:00 JST からロックした 2026年3月10日 12:00 JST まで/);
+    assert.match(mail.text, /2026年3月10日 08:59 JST からロックした 2026年3月10日 12:00 JST まで/);
     assert.ok(mail.text.includes(v.attackerAddress.address), 'the removed address is listed');
     assert.match(mail.text, /APIキー[^\n]*\n\s+- trading bot \(2026年3月10日 11:00 JST に追加\)/);
     assert.match(mail.text, new RegExp(`残したもの:[\\s\\S]*${v.secondAddress.address}`));
@@ -303,7 +315,7 @@ describe('everything changed in the window, and the unlock that removes the foot
     assert.match(mail.text, /set up two-factor authentication again/);
     assert.doesNotMatch(mail.text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
     const [row] = await app.db.query<{ window_starts_at: Date; window_basis: string }>(`SELECT window_starts_at, window_basis FROM unlock_requests WHERE id = $1`, [requestId]);
-    assert.equal(new Date(row!.window_starts_at).getTime(), LOCK_AT - 3 * HOUR, 'the window the unlock acted on is kept with it');
+    assert.equal(new Date(row!.window_starts_at).getTime(), LOCK_AT - 3 * HOUR - MIN, 'the window the unlock acted on is kept with it');
     assert.equal(row?.window_basis, 'new_device_sign_in');
   });
 

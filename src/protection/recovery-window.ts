@@ -20,6 +20,11 @@ export const WINDOW_LOOKBACK_MS = 7 * DAY;
  * an owner who locks without any recorded signal most likely reacts to something within that day.
  */
 export const DEFAULT_WINDOW_MS = 24 * HOUR;
+/**
+ * A window that starts at a recorded event starts this much earlier: an action is recorded just after it is done
+ * (the session before its sign-in event, the address before its event), and must fall inside the window.
+ */
+export const SIGNAL_MARGIN_MS = 60_000;
 /** Staff may move the start at most this far before the lock. */
 export const MAX_WINDOW_MS = 90 * DAY;
 
@@ -71,7 +76,7 @@ export function alertStart(evidence: AlertEvidence): Date | null {
   return last && !Number.isNaN(last.getTime()) ? last : null;
 }
 
-/** The earliest suspicious signal in the week before the lock; 24 h before it when there is none. */
+/** The earliest suspicious signal in the week before the lock (less the margin); 24 h before it when there is none. */
 export async function suggestWindowStart(q: Queryable, accountId: string, lockedAt: Date): Promise<WindowStart> {
   const from = new Date(lockedAt.getTime() - WINDOW_LOOKBACK_MS);
   const candidates: WindowStart[] = [];
@@ -82,7 +87,8 @@ export async function suggestWindowStart(q: Queryable, accountId: string, locked
   const event = await earliestSignalEvent(q, accountId, from, lockedAt);
   if (event) candidates.push({ startsAt: event.at, basis: event.kind === 'sign_in' ? 'new_device_sign_in' : 'security_change', detail: event.kind });
   if (!candidates.length) return { startsAt: new Date(lockedAt.getTime() - DEFAULT_WINDOW_MS), basis: 'default', detail: '' };
-  return candidates.reduce((a, b) => (b.startsAt < a.startsAt ? b : a));
+  const first = candidates.reduce((a, b) => (b.startsAt < a.startsAt ? b : a));
+  return { ...first, startsAt: new Date(first.startsAt.getTime() - SIGNAL_MARGIN_MS) };
 }
 
 async function windowOf(q: Queryable, accountId: string, lock: LockRow): Promise<CompromiseWindow> {
