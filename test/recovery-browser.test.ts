@@ -15,7 +15,7 @@ import { generateTotpSecret, totpCode } from '../src/user/totp.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { t } from '../src/web/i18n.ts';
 import { makeStaff, startApp, type RunningApp } from './support/app.ts';
-import { SCREENS, signInStaff, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';
+import { axeViolations, SCREENS, signInStaff, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
 
 // Every sensitive action asks for a fresh second factor (so the attacker really passes a step-up).
@@ -47,10 +47,16 @@ after(async () => {
 });
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1100, height: 900 } });
+  // bypassCSP: the accessibility check injects axe-core (the pages themselves run no script).
+  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1100, height: 900 }, bypassCSP: true });
   context.setDefaultTimeout(10_000);
   return context.newPage();
 }
+
+const problems: string[] = [];
+const checkA11y = async (page: Page, label: string) => {
+  for (const v of await axeViolations(page)) problems.push(`${label}: ${v}`);
+};
 
 const linkIn = (text: string, path: string) => new RegExp(`(http://\\S+${path}[\\w-]+)`).exec(text)?.[1];
 
@@ -119,6 +125,7 @@ test('takeover → lock → four-eyes unlock removes the attacker\'s address and
   assert.ok(!changes.includes(ownerAddress), 'the owner\'s own address from last month is not');
   const planText = (await staff1.locator('#unlock-plan').textContent()) ?? '';
   assert.ok(planText.includes(attackerAddress) && planText.includes('attacker bot'), 'what the unlock removes is shown before asking');
+  await checkA11y(staff1, 'staff account page, locked, with the window and the plan');
   for (const item of UNLOCK_CHECKLIST) await staff1.locator(`input[name="checklist"][value="${item}"]`).check();
   await staff1.getByLabel(t('ja', 'acct.unlockNote')).fill('パスポートとセルフィーを確認、登録電話で本人と通話');
   await staff1.screenshot({ path: new URL('recovery-staff-request.png', SCREENS).pathname, fullPage: true });
@@ -136,6 +143,7 @@ test('takeover → lock → four-eyes unlock removes the attacker\'s address and
   const approval = (await staff2.locator('#approval-plan').textContent()) ?? '';
   assert.ok(approval.includes(attackerAddress) && approval.includes('attacker bot'));
   await staff2.screenshot({ path: new URL('recovery-staff-approve.png', SCREENS).pathname, fullPage: true });
+  await checkA11y(staff2, 'staff account page, waiting for approval');
   await staff2.getByRole('button', { name: t('ja', 'acct.approve') }).click();
   await staff2.getByText(t('ja', 'acct.flash.unlocked')).waitFor();
   assert.match((await staff2.locator('#recovery-removed').textContent()) ?? '', new RegExp(attackerAddress));
@@ -162,6 +170,7 @@ test('takeover → lock → four-eyes unlock removes the attacker\'s address and
   const confirmation = owner.getByRole('status');
   assert.equal(await confirmation.textContent(), t('ja', 'user.login.unlockedResetDone'));
   await owner.screenshot({ path: new URL('recovery-login-confirmation.png', SCREENS).pathname, fullPage: true });
+  await checkA11y(owner, 'sign-in page with the confirmation');
   await owner.getByLabel('メールアドレス').fill(email);
   await owner.getByLabel('パスワード').fill(NEW_PASSWORD);
   await owner.getByRole('button', { name: 'ログイン' }).click();
@@ -175,6 +184,9 @@ test('takeover → lock → four-eyes unlock removes the attacker\'s address and
   assert.match(review, new RegExp(t('ja', 'recovery.user.title')));
   assert.match((await owner.locator('#recovery-removed').textContent()) ?? '', new RegExp(attackerAddress));
   await owner.screenshot({ path: new URL('recovery-user-review.png', SCREENS).pathname, fullPage: true });
+  await owner.locator('#recovery summary').click();
+  await checkA11y(owner, 'security center with the review');
+  assert.deepEqual(problems, [], 'the new pages pass axe (WCAG 2.1 AA)');
   await owner.context().close();
   await staff1.context().close();
   await staff2.context().close();

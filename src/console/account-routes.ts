@@ -42,7 +42,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
     consoleContext(request, reply, config.timeZone, FLASH, extra);
 
-  const load = async (id: string): Promise<Omit<AccountPageData, 'values'>> => {
+  const load = async (request: FastifyRequest, id: string): Promise<Omit<AccountPageData, 'values'>> => {
     const account = ID.test(id) ? await accounts.findAccount({ accountId: id }) : null;
     if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
     const [locks, requests, audit, signIns, withdrawals] = await Promise.all([
@@ -67,7 +67,12 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       accounts.recentSignIns(account.id, 20).catch(() => []),
       accounts.recentWithdrawals(account.id, 20).catch(() => []),
     ]);
-    const recoveryView = await recovery.overview(account.id);
+    // An exchange core that cannot list addresses or keys must not take the account page down with it (the
+    // approval, which needs them, is refused instead).
+    const recoveryView = await recovery.overview(account.id).catch((err: unknown) => {
+      request.log.warn({ err }, 'the recovery view could not be read from the exchange');
+      return null;
+    });
     return {
       account,
       locks: locks.map((l) => ({
@@ -101,7 +106,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
   });
 
   app.get<{ Params: { id: string } }>('/staff/accounts/:id', { config: { permission: 'account.lock' } }, async (request, reply) => {
-    const data = await load(request.params.id);
+    const data = await load(request, request.params.id);
     if (request.headers.accept?.includes('application/json')) return reply.send(data);
     return sendPage(reply, accountPage(ctx(request, reply), data));
   });
@@ -111,7 +116,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     const body = bodyOf(request);
     const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : undefined);
     return accountPage(ctx(request, reply, { lang, error }), {
-      ...(await load(request.params.id)),
+      ...(await load(request, request.params.id)),
       values: {
         checklist: strings(body.checklist), note: text(body.note, 2000) ?? '', reason: text(body.reason, 500) ?? '', keep: keepsOf(body),
         ...(body.windowStart !== undefined ? { windowStart: text(body.windowStart, 40) ?? '', windowReason: text(body.windowReason, 500) ?? '' } : {}),

@@ -616,7 +616,10 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     const addresses = store
       ? await db.query<{ asset: string; address: string; usable_after: Date }>(`SELECT asset, address, usable_after FROM xch_withdrawal_addresses WHERE account_id = $1 ORDER BY created_at`, [s.accountId])
       : [];
-    const review = await opts.recovery?.review(s.accountId);
+    const review = await opts.recovery?.review(s.accountId).catch((err: unknown) => {
+      request.log.warn({ err }, 'the recovery review could not be read from the exchange');
+      return null;
+    });
     const body = html`<h1>${u(lang, 'center.title')}</h1>
 <p class="meta">${s.email}</p>
 ${done ? html`<p class="flash" role="status">${t(lang, `user.done.${done}` as MessageKey)}</p>` : ''}
