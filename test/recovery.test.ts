@@ -15,7 +15,9 @@ import { KinkyuError } from '../src/domain/errors.ts';
 import { errorMessage } from '../src/web/errors.ts';
 import { sha256Hex } from '../src/security/secrets.ts';
 import type { Actor } from '../src/domain/actor.ts';
-import { makeStaff, startApp, type RunningApp } from './support/app.ts';
+import { makeStaff, StaffClient, startApp, type RunningApp } from './support/app.ts';
+import { Recovery } from '../src/protection/recovery.ts';
+import type { ExchangeAccounts } from '../src/accounts/adapter.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
 
 const MIN = 60_000;
@@ -32,13 +34,13 @@ const at = (offsetMs: number) => {
 let app: RunningApp;
 let smtp: SmtpTestServer;
 let store: ReferenceAccountStore;
-let requester: Actor & { name: string };
-let approver: Actor & { name: string };
+let requester: Actor & { name: string; email: string };
+let approver: Actor & { name: string; email: string };
 
-async function staffActor(role: 'admin' | 'security'): Promise<Actor & { name: string }> {
+async function staffActor(role: 'admin' | 'security'): Promise<Actor & { name: string; email: string }> {
   const email = await makeStaff(app.db, role);
   const [row] = await app.db.query<{ id: string; name: string }>(`SELECT id, name FROM staff WHERE email = $1`, [email]);
-  return { type: 'staff', id: row!.id, ip: '192.0.2.10', name: row!.name };
+  return { type: 'staff', id: row!.id, ip: '192.0.2.10', name: row!.name, email };
 }
 
 before(async () => {
@@ -250,7 +252,7 @@ describe('everything changed in the window, and the unlock that removes the foot
     assert.equal((await store.listWithdrawalAddresses(v.id)).length, 3);
 
     const result = await app.recovery.approveUnlock(approver, requestId, { fingerprint: shown.fingerprint });
-    assert.deepEqual(result.removed.map((i) => i.id).sort(), shown.remove.map((i) => i.id).sort());
+    assert.deepEqual(result.removed.map((i) => i.itemId).sort(), shown.remove.map((i) => i.id).sort());
     const left = (await store.listWithdrawalAddresses(v.id)).map((a) => a.id).sort();
     assert.deepEqual(left, [v.ownerAddress.id, v.secondAddress.id].sort(), 'the attacker\'s address is gone; the kept one and the owner\'s old one stay');
     assert.equal(await store.accountForApiKey(v.attackerKey), null);
@@ -326,5 +328,63 @@ describe('everything changed in the window, and the unlock that removes the foot
     await rejectsWith('CONFLICT', 'not_locked', () => app.recovery.requestUnlock(requester, id, fullChecklist));
     assert.equal(await app.recovery.plan(id), null);
     await rejectsWith('NOT_FOUND', 'recovery_item', () => app.recovery.removeItem(approver, id, 'api_key', 'whatever'));
+  });
+});
+
+describe('when the exchange fails, and bad input from the staff pages', () => {
+  test('the exchange failing half-way approves nothing; approving again removes the rest and unlocks, with one email', async () => {
+    const v = await takeover();
+    let failures = 1;
+    // The exchange refuses the first key revocation (as a core that is briefly down would).
+    const flaky: ExchangeAccounts = Object.assign(Object.create(store) as ExchangeAccounts, {
+      revokeApiKey: async (accountId: string, keyId: string) => {
+        if (failures-- > 0) throw new Error('exchange core unreachable');
+        return store.revokeApiKey(accountId, keyId);
+      },
+    });
+    const recovery = new Recovery(app.db, flaky, app.lock, { publicUrl: app.baseUrl, mailDomain: 'example.jp', exchangeName: { ja: 'テスト取引所', en: 'Test Exchange' }, timeZone: 'Asia/Tokyo', clock });
+    const requestId = await recovery.requestUnlock(requester, v.id, fullChecklist);
+    await assert.rejects(recovery.approveUnlock(approver, requestId), /unreachable/);
+    assert.equal((await store.findAccount({ accountId: v.id }))?.locked, true, 'still locked');
+    const [request] = await app.db.query<{ decision: string | null }>(`SELECT decision FROM unlock_requests WHERE id = $1`, [requestId]);
+    assert.equal(request?.decision, null, 'not approved');
+    assert.equal((await app.db.query(`SELECT 1 FROM mail_outbox WHERE to_address = $1 AND subject LIKE '%ロックを解除しました%'`, [v.email])).length, 0, 'no unlock email');
+
+    await recovery.approveUnlock(approver, requestId);
+    assert.equal((await store.findAccount({ accountId: v.id }))?.locked, false);
+    assert.deepEqual((await store.listWithdrawalAddresses(v.id)).map((a) => a.id), [v.ownerAddress.id]);
+    const mails = await app.db.query<{ text_body: string }>(`SELECT text_body FROM mail_outbox WHERE to_address = $1 AND subject LIKE '%ロックを解除しました%'`, [v.email]);
+    assert.equal(mails.length, 1);
+    assert.ok(mails[0]!.text_body.includes(v.attackerAddress.address) && mails[0]!.text_body.includes('trading bot'), 'the email lists what the failed attempt removed too');
+    const removals = await app.db.query<{ kind: string }>(`SELECT kind FROM recovery_removals WHERE account_id = $1 ORDER BY kind`, [v.id]);
+    assert.deepEqual(removals.map((x) => x.kind), ['api_key', 'withdrawal_address', 'withdrawal_address'], 'each item recorded once');
+  });
+
+  test('the staff forms refuse bad input with a Japanese message on the page, and change nothing', async () => {
+    const v = await takeover();
+    const staff = await StaffClient.signIn(app.baseUrl, requester.email);
+    const before = await app.recovery.window(v.id);
+    const bad = await staff.postForm(`/staff/accounts/${v.id}/recovery/window`, { windowStart: '2026-13-45T99:00', windowReason: 'typo' });
+    assert.equal(bad.status, 400);
+    const page = await bad.text();
+    assert.match(page, /「期間の開始」の日時の形式が正しくありません/);
+    assert.match(page, /value="2026-13-45T99:00"/, 'what was typed is shown again');
+    assert.deepEqual(await app.recovery.window(v.id), before);
+
+    const unknown = await staff.postForm(`/staff/accounts/${v.id}/recovery/remove`, { kind: 'withdrawal_address', id: v.ownerAddress.id });
+    assert.equal(unknown.status, 404);
+    assert.match(await unknown.text(), /その期間の変更の中に見つからない/);
+    assert.equal((await store.listWithdrawalAddresses(v.id)).length, 3);
+
+    const keepOther = await staff.postForm(`/staff/accounts/${v.id}/unlock-requests`, { checklist: [...UNLOCK_CHECKLIST], [`keep:withdrawal_address:${v.ownerAddress.id}`]: 'mine' });
+    assert.equal(keepOther.status, 400);
+    assert.match(await keepOther.text(), /残せるのは、この期間に追加された出金先アドレス/);
+    assert.equal((await app.db.query(`SELECT 1 FROM unlock_requests WHERE account_id = $1`, [v.id])).length, 0);
+
+    // The page itself: the window, the attacker's address with its remove button, and the reason-to-keep field.
+    const shown = await (await staff.get(`/staff/accounts/${v.id}`)).text();
+    assert.match(shown, /id="recovery-window"><strong>2026年3月10日 08:59 JST 〜 ロック中/);
+    assert.ok(shown.includes(`name="keep:withdrawal_address:${v.attackerAddress.id}"`));
+    assert.ok(shown.includes(`aria-label="削除する: BTC ${v.attackerAddress.address}"`));
   });
 });

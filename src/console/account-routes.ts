@@ -164,7 +164,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
           // Removes what was added in the compromise window, then unlocks; the unlock email carries the new-password link.
           const result = await recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan });
           opts.kickMail?.();
-          return { removed: result.removed.map((i) => ({ kind: i.kind, id: i.id })), kept: result.kept.map((i) => ({ kind: i.kind, id: i.id })) };
+          return { removed: result.removed.map((i) => ({ kind: i.kind, id: i.itemId })), kept: result.kept.map((i) => ({ kind: i.kind, id: i.id })) };
         },
         onSuccess: () => back(reply, request.params.id, 'unlocked'),
         onRefusal: (lang, error) => again(request, reply, lang, error),

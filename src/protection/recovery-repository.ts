@@ -217,6 +217,17 @@ export async function removalsSince(q: Queryable, accountId: string, from: Date)
   }));
 }
 
+/** What the unlock of one request removed (recorded item by item, before the approval commits). */
+export async function removalsForRequest(q: Queryable, requestId: string): Promise<RemovalRow[]> {
+  const rows = await q.query<{ kind: RemovalRow['kind']; item_id: string; label: string; item_created_at: Date | null; removed_at: Date; removed_by_type: 'staff' | 'user' }>(
+    `SELECT kind, item_id, label, item_created_at, removed_at, removed_by_type FROM recovery_removals WHERE request_id = $1 ORDER BY item_created_at, id`,
+    [requestId],
+  );
+  return rows.map((r) => ({
+    kind: r.kind, itemId: r.item_id, label: r.label, itemCreatedAt: dateOrNull(r.item_created_at), removedAt: date(r.removed_at), removedByType: r.removed_by_type, atUnlock: true,
+  }));
+}
+
 // ---- for the unlock email
 
 export async function staffRole(q: Queryable, staffId: string): Promise<string | null> {

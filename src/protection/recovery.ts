@@ -10,7 +10,7 @@ import type { EmergencyLock } from './emergency-lock.ts';
 import { unlockMail } from './recovery-email.ts';
 import {
   eventsBetween, insertKeep, insertRemoval, keepsFor, latestApprovedUnlock, pendingUnlockRequest, recordUnlockWindow, revokeSession,
-  sessionsCreatedBetween, staffRole, userMailSettings, removalsSince, type EventRow, type RemovalRow, type SessionRow,
+  sessionsCreatedBetween, staffRole, userMailSettings, removalsSince, removalsForRequest, type EventRow, type RemovalRow, type SessionRow,
 } from './recovery-repository.ts';
 import { adjustWindow, openWindow, type CompromiseWindow, type WindowBasis } from './recovery-window.ts';
 
@@ -226,36 +226,43 @@ export class Recovery {
    * the removals, the window and the unlock email (with the new-password link) in the approval's transaction.
    * `fingerprint`: the plan the approver was shown; refused if the plan has changed since.
    */
-  async approveUnlock(actor: Actor, requestId: string, input: { fingerprint?: unknown } = {}): Promise<{ removed: PlanItem[]; kept: UnlockPlan['keep'] }> {
+  async approveUnlock(actor: Actor, requestId: string, input: { fingerprint?: unknown } = {}): Promise<{ removed: RemovalRow[]; kept: UnlockPlan['keep'] }> {
     let plan: UnlockPlan | null = null;
     let account: { id: string; email: string } | null = null;
     let lockLink: string | null = null;
+    let removed: RemovalRow[] = [];
     await this.lock.approveUnlock(actor, requestId, {
       before: async (approval) => {
         plan = await this.plan(approval.accountId, { requestId: approval.requestId });
         if (!plan) throw new KinkyuError('CONFLICT', { rule: 'not_locked' });
         if (typeof input.fingerprint === 'string' && input.fingerprint !== plan.fingerprint) throw new KinkyuError('CONFLICT', { rule: 'recovery_plan_changed' });
+        // One item at a time, each recorded as soon as it is gone: if the exchange fails half-way nothing is
+        // approved, and the next attempt removes the rest while the email still lists everything.
+        const done = new Set((await removalsForRequest(this.db, approval.requestId)).map((x) => itemKey(x.kind, x.itemId)));
         for (const item of plan.remove) {
-          if (item.kind === 'withdrawal_address') await this.accounts.removeWithdrawalAddress(approval.accountId, item.id);
-          else await this.accounts.revokeApiKey(approval.accountId, item.id);
+          if (done.has(itemKey(item.kind, item.id))) continue;
+          const gone = item.kind === 'withdrawal_address'
+            ? await this.accounts.removeWithdrawalAddress(approval.accountId, item.id)
+            : (await this.accounts.revokeApiKey(approval.accountId, item.id)) || !item.active;
+          // false for an address: someone removed it meanwhile, and recorded it then.
+          if (!gone) continue;
+          await this.db.transaction((tx) => insertRemoval(tx, {
+            accountId: approval.accountId, lockId: plan!.window.lockId, kind: item.kind, itemId: item.id, label: item.label, itemCreatedAt: item.createdAt,
+            removedAt: this.clock(), removedByType: 'staff', removedBy: approval.approvedBy, requestId: approval.requestId,
+          }));
         }
         account = await this.accounts.findAccount({ accountId: approval.accountId });
         if (account) lockLink = await this.lock.issueLockLink(approval.accountId, account.email, 'unlock');
       },
       within: async (tx, approval) => {
         const p = plan!;
+        removed = await removalsForRequest(tx, approval.requestId);
         await recordUnlockWindow(tx, approval.requestId, { startsAt: p.window.startsAt, endsAt: approval.at, basis: p.window.basis });
-        for (const item of p.remove) {
-          await insertRemoval(tx, {
-            accountId: approval.accountId, lockId: p.window.lockId, kind: item.kind, itemId: item.id, label: item.label, itemCreatedAt: item.createdAt,
-            removedAt: approval.at, removedByType: 'staff', removedBy: approval.approvedBy, requestId: approval.requestId,
-          });
-        }
         await appendAudit(tx, {
           actorType: 'staff', actorId: approval.approvedBy, ip: actor.ip ?? null, action: 'account.recovery_unlock_removed', targetType: 'account', targetId: approval.accountId,
           data: {
             requestId: approval.requestId, windowStartsAt: p.window.startsAt.toISOString(), windowBasis: p.window.basis,
-            removed: p.remove.map((i) => ({ kind: i.kind, id: i.id, label: i.label })), kept: p.keep.map((i) => ({ kind: i.kind, id: i.id, label: i.label, reason: i.reason })),
+            removed: removed.map((i) => ({ kind: i.kind, id: i.itemId, label: i.label })), kept: p.keep.map((i) => ({ kind: i.kind, id: i.id, label: i.label, reason: i.reason })),
           },
         }, approval.at);
         const to = account as { id: string; email: string } | null;
@@ -265,7 +272,7 @@ export class Recovery {
         const mail = unlockMail({
           lang, exchangeName: this.opts.exchangeName[lang], timeZone: this.opts.timeZone, unlockedAt: approval.at,
           approverRole: await staffRole(tx, approval.approvedBy), windowStartsAt: p.window.startsAt, lockedAt: p.window.lockedAt,
-          removed: p.remove.map((i) => ({ kind: i.kind, label: i.label, createdAt: i.createdAt })),
+          removed: removed.filter((i) => i.kind !== 'session').map((i) => ({ kind: i.kind as 'withdrawal_address' | 'api_key', label: i.label, createdAt: i.itemCreatedAt })),
           kept: p.keep.map((i) => ({ kind: i.kind, label: i.label, createdAt: i.createdAt })),
           resetLink: settings ? await createPasswordResetLink(tx, this.opts.publicUrl, approval.accountId, approval.at, UNLOCK_RESET_HOURS * 60) : null,
           resetHours: UNLOCK_RESET_HOURS, lockLink,
@@ -274,8 +281,7 @@ export class Recovery {
       },
     });
     this.opts.onMailQueued?.();
-    const done = plan as UnlockPlan | null;
-    return { removed: done?.remove ?? [], kept: done?.keep ?? [] };
+    return { removed, kept: (plan as UnlockPlan | null)?.keep ?? [] };
   }
 
   /**
@@ -301,9 +307,9 @@ export class Recovery {
     if (actor.type !== 'staff' && actor.type !== 'user') throw new KinkyuError('FORBIDDEN');
     if (actor.type === 'staff' && !actor.id) throw new KinkyuError('FORBIDDEN');
     if (typeof kind !== 'string' || !(REMOVABLE_KINDS as readonly string[]).includes(kind)) throw new KinkyuError('VALIDATION', { field: 'kind', rule: 'enum' });
-    if (typeof itemId !== 'string' || !/^[\w-]{1,128}$/.test(itemId)) throw new KinkyuError('NOT_FOUND', { what: 'recovery_item' });
+    if (typeof itemId !== 'string' || !/^[\w-]{1,128}$/.test(itemId)) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
     const range = await this.rangeFor(actor, accountId);
-    if (!range) throw new KinkyuError('NOT_FOUND', { what: 'recovery_item' });
+    if (!range) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
     const changes = await this.changes(accountId, range.from, range.to);
     const now = this.clock();
     let label = '';
@@ -311,22 +317,22 @@ export class Recovery {
     let done = false;
     if (kind === 'withdrawal_address') {
       const address = changes.addresses.find((a) => a.id === itemId);
-      if (!address) throw new KinkyuError('NOT_FOUND', { what: 'recovery_item' });
+      if (!address) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
       [label, createdAt] = [addressLabel(address), new Date(address.createdAt)];
       done = await this.accounts.removeWithdrawalAddress(accountId, itemId);
     } else if (kind === 'api_key') {
       const key = changes.apiKeys.find((k) => k.id === itemId && k.revokedAt === null);
-      if (!key) throw new KinkyuError('NOT_FOUND', { what: 'recovery_item' });
+      if (!key) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
       [label, createdAt] = [key.label, new Date(key.createdAt)];
       done = await this.accounts.revokeApiKey(accountId, itemId);
     } else {
       const session = changes.sessions.find((x) => x.id === itemId && x.revokedAt === null);
-      if (!session) throw new KinkyuError('NOT_FOUND', { what: 'recovery_item' });
+      if (!session) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
       [label, createdAt] = [session.device ?? '', session.createdAt];
     }
     await this.db.transaction(async (tx) => {
       if (kind === 'session') done = await revokeSession(tx, accountId, itemId, now);
-      if (!done) throw new KinkyuError('NOT_FOUND', { what: 'recovery_item' });
+      if (!done) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
       await insertRemoval(tx, {
         accountId, lockId: range.lockId, kind: kind as RemovableKind, itemId, label, itemCreatedAt: createdAt, removedAt: now,
         removedByType: actor.type as 'staff' | 'user', removedBy: actor.id, requestId: null,

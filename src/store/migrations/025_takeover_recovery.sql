@@ -42,6 +42,8 @@ CREATE TABLE recovery_removals (
 --;
 CREATE INDEX recovery_removals_by_account ON recovery_removals (account_id, removed_at)
 --;
+CREATE INDEX recovery_removals_by_request ON recovery_removals (request_id) WHERE request_id IS NOT NULL
+--;
 -- The window an approved unlock acted on, kept with the request (the user's security center shows it afterwards).
 ALTER TABLE unlock_requests ADD COLUMN window_starts_at timestamptz
 --;
