@@ -387,4 +387,38 @@ describe('when the exchange fails, and bad input from the staff pages', () => {
     assert.ok(shown.includes(`name="keep:withdrawal_address:${v.attackerAddress.id}"`));
     assert.ok(shown.includes(`aria-label="削除する: BTC ${v.attackerAddress.address}"`));
   });
+
+  test('after the unlock the owner sees the window in the security center and removes what is left there', async () => {
+    const v = await takeover();
+    const requestId = await app.recovery.requestUnlock(requester, v.id, { ...fullChecklist, keep: { [`withdrawal_address:${v.secondAddress.id}`]: 'the owner said it was hers' } });
+    at(HOUR);
+    await app.recovery.approveUnlock(approver, requestId);
+    // The owner has set a new password and 2FA again, and is signed in.
+    at(2 * HOUR);
+    await app.db.query(`UPDATE user_credentials SET must_reset_password = false, must_reenrol_2fa = false WHERE account_id = $1`, [v.id]);
+    const token = randomBytes(24).toString('base64url');
+    await app.db.query(`INSERT INTO user_sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1,$2,'csrf-token-of-the-owner',$3,$3,$4)`, [
+      sha256Hex(token), v.id, clock(), new Date(now + DAY),
+    ]);
+    const headers = { cookie: `kinkyu_user=${token}`, 'accept-language': 'ja' };
+    const center = await (await fetch(`${app.baseUrl}/account`, { headers })).text();
+    assert.match(center, /ロック解除のあとに確認してください/);
+    assert.match(center, /2026年3月10日 08:59 JST から 2026年3月10日 13:00 JST までは/);
+    assert.ok(center.includes(v.attackerAddress.address), 'what the unlock removed is listed');
+    assert.ok(center.includes(`aria-label="削除する: ETH ${v.secondAddress.address}"`), 'the kept address can be removed by the owner');
+    const post = (fields: Record<string, string>) => fetch(`${app.baseUrl}/account/recovery/remove`, {
+      method: 'POST', redirect: 'manual', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: 'csrf-token-of-the-owner', ...fields }).toString(),
+    });
+    const refused = await post({ kind: 'withdrawal_address', id: v.ownerAddress.id });
+    assert.equal(refused.status, 404);
+    assert.match(await refused.text(), /その期間の変更の中に見つからないか、すでに削除されています/);
+    const done = await post({ kind: 'withdrawal_address', id: v.secondAddress.id });
+    assert.equal(done.status, 303);
+    assert.equal(done.headers.get('location'), '/account?done=recoveryRemoved#recovery');
+    assert.deepEqual((await store.listWithdrawalAddresses(v.id)).map((a) => a.id), [v.ownerAddress.id]);
+    const after = await (await fetch(`${app.baseUrl}/account?done=recoveryRemoved`, { headers })).text();
+    assert.match(after, /削除しました。/);
+    assert.match(after, /この期間に追加されたもので、残っているものはありません。/);
+  });
 });

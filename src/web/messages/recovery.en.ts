@@ -66,7 +66,6 @@ export const recoveryEn: Record<keyof typeof recoveryJa, string> = {
   'recovery.user.removed': 'Removed or revoked when your account was unlocked',
   'recovery.user.stillThere': 'Added in that time and still there',
   'recovery.user.nothingLeft': 'Nothing added in that time is still there.',
-  'recovery.user.done': 'Removed.',
   'field.windowStart': 'Start of the period',
   'field.windowReason': 'Reason for the change',
   'field.keepReason': 'Reason to keep',

@@ -65,7 +65,6 @@ export const recoveryJa = {
   'recovery.user.removed': 'ロック解除の際に削除・無効化したもの',
   'recovery.user.stillThere': 'この期間に追加され、まだ残っているもの',
   'recovery.user.nothingLeft': 'この期間に追加されたもので、残っているものはありません。',
-  'recovery.user.done': '削除しました。',
   'field.windowStart': '期間の開始',
   'field.windowReason': '変更の理由',
   'field.keepReason': '残す理由',
