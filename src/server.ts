@@ -28,6 +28,7 @@ import { ReferenceAccountStore } from './accounts/reference-store.ts';
 import { HttpExchangeAccounts } from './accounts/http-adapter.ts';
 import { registerReferenceCore } from './accounts/core-server.ts';
 import { EmergencyLock } from './protection/emergency-lock.ts';
+import { Recovery } from './protection/recovery.ts';
 import { AccountEvents } from './protection/account-events.ts';
 import { registerUserRoutes } from './user/routes.ts';
 import { Detector, parseDetectionPolicy } from './protection/detection.ts';
@@ -81,6 +82,8 @@ export interface App {
   /** The reference store itself when it is the one in use (demo and tests act on it as the exchange). */
   referenceStore: ReferenceAccountStore | null;
   lock: EmergencyLock;
+  /** The recovery after a takeover: compromise window, its changes, what the unlock removes. */
+  recovery: Recovery;
   /** Account events (sign-ins, security changes): history for users, input for detection. */
   accountEvents: AccountEvents;
   /** Detection: rules over account events, alerts, policy actions; `stepUpRequired` for the sign-in flow. */
@@ -201,6 +204,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     log: (msg, err) => app.log.warn({ err }, msg),
     onMailQueued: () => mail.kick(),
   });
+  const recovery = new Recovery(db, accounts, lock, {
+    publicUrl: config.publicUrl,
+    mailDomain: mailDomain(config.mailFrom),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
+    timeZone: config.timeZone,
+    clock,
+  });
   const accountEvents = new AccountEvents(db, (msg, err) => app.log.warn({ err }, msg));
   const detector = new Detector(db, accounts, lock, desk, {
     policy: parseDetectionPolicy(config.detectionPolicy),
@@ -237,7 +247,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });
   registerHelpCenter(app, { config, site, calendar, desk, clock, articles: knowledgeBase.search });
-  registerAccountRoutes(app, { db, config, accounts, lock, kickMail: () => mail.kick() });
+  registerAccountRoutes(app, { db, config, accounts, lock, recovery, kickMail: () => mail.kick() });
   registerKbRoutes(app, { config, knowledgeBase, site, clock, feedbackKey: await loadLinkKey(db, config.secret) });
   registerKbConsole(app, { config, knowledgeBase });
   registerMonitorConsole(app, { db, config, monitors, clock });
@@ -255,6 +265,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
     terms: notices.gate, calendar, deviceKey: await loadLinkKey(db, config.secret),
+    recovery,
   });
 
 
@@ -296,6 +307,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     accounts,
     referenceStore,
     lock,
+    recovery,
     accountEvents,
     detector,
     knowledgeBase,

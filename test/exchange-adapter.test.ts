@@ -217,6 +217,78 @@ describe('HTTP adapter ↔ reference core over HTTP', () => {
     assert.deepEqual(withdrawals, await core.store.recentWithdrawals(id, 5));
   });
 
+  test('recovery operations: list and remove withdrawal addresses, list and revoke API keys, one item at a time', async () => {
+    const id = await core.store.createAccount(`recovery-${Date.now()}@example.jp`);
+    const other = await core.store.createAccount(`recovery-other-${Date.now()}@example.jp`);
+    const ownerAddress = await core.store.addWithdrawalAddress(id, { asset: 'BTC', address: 'bc1qowner000', holdMs: 0 });
+    const attackerAddress = await core.store.addWithdrawalAddress(id, { asset: 'ETH', address: '0xattacker000', holdMs: 3_600_000 });
+    const othersAddress = await core.store.addWithdrawalAddress(other, { asset: 'BTC', address: 'bc1qother000', holdMs: 0 });
+    const ownerKey = await core.store.createApiKey(id, 'owner bot');
+    const attackerKey = await core.store.createApiKey(id, 'attacker');
+    const othersKey = await core.store.createApiKey(other, 'other');
+
+    const addresses = await adapter.listWithdrawalAddresses(id);
+    assert.deepEqual(addresses.map((a) => [a.asset, a.address]).sort(), [['BTC', 'bc1qowner000'], ['ETH', '0xattacker000']]);
+    assert.deepEqual(addresses, await core.store.listWithdrawalAddresses(id), 'the same records as the store itself');
+    const attacker = addresses.find((a) => a.id === attackerAddress)!;
+    assert.ok(new Date(attacker.usableAfter) > new Date(attacker.createdAt), 'the hold is reported');
+
+    // Another account's address cannot be removed through this one.
+    assert.equal(await adapter.removeWithdrawalAddress(id, othersAddress), false);
+    assert.equal((await core.store.listWithdrawalAddresses(other)).length, 1);
+    assert.equal(await adapter.removeWithdrawalAddress(id, attackerAddress), true);
+    assert.equal(await adapter.removeWithdrawalAddress(id, attackerAddress), false, 'a repeat is not an error');
+    assert.deepEqual((await adapter.listWithdrawalAddresses(id)).map((a) => a.id), [ownerAddress]);
+    // The removed address is off the account: a withdrawal to it is treated as one to a new address.
+    await assert.rejects(
+      core.store.requestWithdrawal(id, { asset: 'ETH', amount: '1', address: '0xattacker000' }, { newAddressHoldMs: 3_600_000 }),
+      (e: KinkyuError) => e.params.rule === 'address_hold',
+    );
+
+    const keys = await adapter.listApiKeys(id);
+    assert.deepEqual(keys.map((k) => [k.label, k.revokedAt]).sort(), [['attacker', null], ['owner bot', null]]);
+    assert.ok(!JSON.stringify(keys).includes(attackerKey), 'never the key itself');
+    const attackerKeyId = keys.find((k) => k.label === 'attacker')!.id;
+    const othersKeyId = (await core.store.listApiKeys(other))[0]!.id;
+    assert.equal(await adapter.revokeApiKey(id, othersKeyId), false);
+    assert.equal(await core.store.accountForApiKey(othersKey), other, 'another account\'s key still works');
+    assert.equal(await adapter.revokeApiKey(id, attackerKeyId), true);
+    assert.equal(await adapter.revokeApiKey(id, attackerKeyId), false);
+    assert.equal(await core.store.accountForApiKey(attackerKey), null, 'the revoked key is refused');
+    assert.equal(await core.store.accountForApiKey(ownerKey), id, 'the other key still works');
+    const after = await adapter.listApiKeys(id);
+    assert.ok(after.find((k) => k.id === attackerKeyId)?.revokedAt, 'a revoked key is listed with its time');
+    assert.equal(after.length, 2);
+
+    // Bad input behind a good signature: 400, nothing changed.
+    const listed = await core.store.listWithdrawalAddresses(id);
+    assert.equal((await rawSigned(core, 'POST', `/kinkyu/v1/accounts/${id}/withdrawal-addresses/remove`, JSON.stringify({ addressId: 42 }))).status, 400);
+    assert.equal((await rawSigned(core, 'POST', `/kinkyu/v1/accounts/${id}/api-keys/revoke`, JSON.stringify({}))).status, 400);
+    assert.deepEqual(await core.store.listWithdrawalAddresses(id), listed);
+    // Unsigned: 401, nothing said.
+    const peek = await fetch(`${core.url}/kinkyu/v1/accounts/${id}/withdrawal-addresses`);
+    assert.equal(peek.status, 401);
+    assert.doesNotMatch(await peek.text(), /bc1q/);
+    assert.equal((await fetch(`${core.url}/kinkyu/v1/accounts/${id}/api-keys/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keyId: (await core.store.listApiKeys(id)).find((k) => k.label === 'owner bot')!.id }) })).status, 401);
+    assert.equal(await core.store.accountForApiKey(ownerKey), id);
+  });
+
+  test('removing an address is retried once after a network error, with a fresh signature', async () => {
+    const id = await core.store.createAccount(`remove-retry-${Date.now()}@example.jp`);
+    const addressId = await core.store.addWithdrawalAddress(id, { asset: 'BTC', address: 'bc1qretry000', holdMs: 0 });
+    let calls = 0;
+    let failNext = 1;
+    const flaky: typeof fetch = async (input, init) => {
+      calls++;
+      if (failNext-- > 0) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const a = new HttpExchangeAccounts({ baseUrl: core.url, secret: SECRET, fetch: flaky });
+    assert.equal(await a.removeWithdrawalAddress(id, addressId), true);
+    assert.equal(calls, 2);
+    assert.deepEqual(await core.store.listWithdrawalAddresses(id), []);
+  });
+
   test('bad signatures are refused with 401 and never touch the store', async () => {
     const id = await core.store.createAccount(`sig-${Date.now()}@example.jp`);
     await core.store.createApiKey(id);

@@ -39,6 +39,24 @@ export interface WithdrawalRecord {
   createdAt: string;
 }
 
+/** A withdrawal address registered on the account. */
+export interface WithdrawalAddressRecord {
+  id: string;
+  asset: string;
+  address: string;
+  createdAt: string;
+  /** Withdrawals to it are refused until then (the new-address hold). */
+  usableAfter: string;
+}
+
+/** An API key of the account, revoked ones included (never the key itself). */
+export interface ApiKeyRecord {
+  id: string;
+  label: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 export interface ExchangeAccounts {
   findAccount(query: { email?: string; accountId?: string }): Promise<AccountSummary | null>;
   /**
@@ -56,4 +74,15 @@ export interface ExchangeAccounts {
   holdWithdrawals(accountId: string, until: Date): Promise<void>;
   recentSignIns(accountId: string, limit: number): Promise<SignInRecord[]>;
   recentWithdrawals(accountId: string, limit: number): Promise<WithdrawalRecord[]>;
+  /** The account's withdrawal addresses, newest first (at most 1000). */
+  listWithdrawalAddresses(accountId: string): Promise<WithdrawalAddressRecord[]>;
+  /**
+   * Takes one address off the account (recovery after a takeover). Idempotent: false when the account has no
+   * such address (already removed), so a retry is safe.
+   */
+  removeWithdrawalAddress(accountId: string, addressId: string): Promise<boolean>;
+  /** The account's API keys, revoked ones included, newest first (at most 1000). */
+  listApiKeys(accountId: string): Promise<ApiKeyRecord[]>;
+  /** Revokes one key for good. Idempotent: false when it was already revoked or the account has no such key. */
+  revokeApiKey(accountId: string, keyId: string): Promise<boolean>;
 }

@@ -155,5 +155,17 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
     scope.get(`${p}/accounts/:id/sign-ins`, async (request) => ({ signIns: await store.recentSignIns(idOf(request), limitOf(request.query)) }));
 
     scope.get(`${p}/accounts/:id/withdrawals`, async (request) => ({ withdrawals: await store.recentWithdrawals(idOf(request), limitOf(request.query)) }));
+
+    scope.get(`${p}/accounts/:id/withdrawal-addresses`, async (request) => ({ addresses: await store.listWithdrawalAddresses(idOf(request)) }));
+
+    scope.post(`${p}/accounts/:id/withdrawal-addresses/remove`, async (request) => ({
+      removed: await store.removeWithdrawalAddress(idOf(request), str(bodyOf(request), 'addressId', 200)),
+    }));
+
+    scope.get(`${p}/accounts/:id/api-keys`, async (request) => ({ apiKeys: await store.listApiKeys(idOf(request)) }));
+
+    scope.post(`${p}/accounts/:id/api-keys/revoke`, async (request) => ({
+      revoked: await store.revokeApiKey(idOf(request), str(bodyOf(request), 'keyId', 200)),
+    }));
   });
 }

@@ -1,5 +1,5 @@
 import { KinkyuError } from '../domain/errors.ts';
-import type { AccountSummary, ExchangeAccounts, LockEffects, SignInRecord, WithdrawalRecord } from './adapter.ts';
+import type { AccountSummary, ApiKeyRecord, ExchangeAccounts, LockEffects, SignInRecord, WithdrawalAddressRecord, WithdrawalRecord } from './adapter.ts';
 import { MIN_SECRET_LENGTH, signRequest } from './signing.ts';
 
 /** Where the exchange core's API lives under its base URL. */
@@ -113,6 +113,23 @@ export class HttpExchangeAccounts implements ExchangeAccounts {
 
   async recentWithdrawals(accountId: string, limit: number): Promise<WithdrawalRecord[]> {
     return (await this.call<{ withdrawals: WithdrawalRecord[] }>('GET', `${this.account(accountId)}/withdrawals?limit=${limit}`, undefined, true)).withdrawals;
+  }
+
+  async listWithdrawalAddresses(accountId: string): Promise<WithdrawalAddressRecord[]> {
+    return (await this.call<{ addresses: WithdrawalAddressRecord[] }>('GET', `${this.account(accountId)}/withdrawal-addresses`, undefined, true)).addresses;
+  }
+
+  // Removing and revoking one item by id are idempotent (a repeat answers false), so they may be retried.
+  async removeWithdrawalAddress(accountId: string, addressId: string): Promise<boolean> {
+    return (await this.call<{ removed: boolean }>('POST', `${this.account(accountId)}/withdrawal-addresses/remove`, { addressId }, true)).removed === true;
+  }
+
+  async listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    return (await this.call<{ apiKeys: ApiKeyRecord[] }>('GET', `${this.account(accountId)}/api-keys`, undefined, true)).apiKeys;
+  }
+
+  async revokeApiKey(accountId: string, keyId: string): Promise<boolean> {
+    return (await this.call<{ revoked: boolean }>('POST', `${this.account(accountId)}/api-keys/revoke`, { keyId }, true)).revoked === true;
   }
 
   private account(accountId: string): string {

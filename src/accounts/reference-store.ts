@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { KinkyuError } from '../domain/errors.ts';
-import type { AccountSummary, ExchangeAccounts, LockEffects, SignInRecord, WithdrawalRecord } from './adapter.ts';
+import type { AccountSummary, ApiKeyRecord, ExchangeAccounts, LockEffects, SignInRecord, WithdrawalAddressRecord, WithdrawalRecord } from './adapter.ts';
 import { sha256Hex } from '../security/secrets.ts';
 
 /** Lower-cased, trimmed: the key an address is looked up by. */
@@ -127,6 +127,32 @@ export class ReferenceAccountStore implements ExchangeAccounts {
     }));
   }
 
+  async listWithdrawalAddresses(accountId: string): Promise<WithdrawalAddressRecord[]> {
+    const rows = await this.db.query(
+      `SELECT id, asset, address, created_at, usable_after FROM xch_withdrawal_addresses WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1000`,
+      [accountId],
+    );
+    return rows.map((r) => ({ id: r.id as string, asset: r.asset as string, address: r.address as string, createdAt: iso(r.created_at)!, usableAfter: iso(r.usable_after)! }));
+  }
+
+  async removeWithdrawalAddress(accountId: string, addressId: string): Promise<boolean> {
+    const rows = await this.db.query(`DELETE FROM xch_withdrawal_addresses WHERE account_id = $1 AND id = $2 RETURNING 1`, [accountId, addressId]);
+    return rows.length > 0;
+  }
+
+  async listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.db.query(
+      `SELECT id, label, created_at, revoked_at FROM xch_api_keys WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1000`,
+      [accountId],
+    );
+    return rows.map((r) => ({ id: r.id as string, label: r.label as string, createdAt: iso(r.created_at)!, revokedAt: iso(r.revoked_at) }));
+  }
+
+  async revokeApiKey(accountId: string, keyId: string): Promise<boolean> {
+    const rows = await this.db.query(`UPDATE xch_api_keys SET revoked_at = $3 WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING 1`, [accountId, keyId, this.clock()]);
+    return rows.length > 0;
+  }
+
   // ---- The exchange core's own operations (what a user does on the exchange), for demos and tests. ----
 
   async createAccount(email: string): Promise<string> {
@@ -138,7 +164,7 @@ export class ReferenceAccountStore implements ExchangeAccounts {
   /** Returns the key once; only its hash is kept. */
   async createApiKey(accountId: string, label = ''): Promise<string> {
     const key = `xk_${randomBytes(24).toString('base64url')}`;
-    await this.db.query(`INSERT INTO xch_api_keys (id, account_id, key_hash, label) VALUES ($1, $2, $3, $4)`, [newId(), accountId, sha256Hex(key), label]);
+    await this.db.query(`INSERT INTO xch_api_keys (id, account_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)`, [newId(), accountId, sha256Hex(key), label, this.clock()]);
     return key;
   }
 

@@ -3,9 +3,8 @@ import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import { KinkyuError } from '../domain/errors.ts';
-import { mailDomain } from '../mail/outbox.ts';
-import { issuePasswordResetLink } from '../user/password-reset.ts';
 import type { EmergencyLock } from '../protection/emergency-lock.ts';
+import type { Recovery } from '../protection/recovery.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { accountPage, accountSearchPage, type AccountPageData } from './account-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from './form-action.ts';
@@ -15,6 +14,8 @@ export interface AccountRoutesOptions {
   config: Config;
   accounts: ExchangeAccounts;
   lock: EmergencyLock;
+  /** The recovery after a takeover: window, changes, what the unlock removes, the unlock email. */
+  recovery: Recovery;
   kickMail?: () => void;
 }
 
@@ -22,9 +23,14 @@ const FLASH: Readonly<Record<string, MessageKey>> = {
   locked: 'acct.flash.locked',
   requested: 'acct.flash.requested',
   unlocked: 'acct.flash.unlocked',
+  adjusted: 'recovery.flash.adjusted',
+  removed: 'recovery.flash.removed',
 };
 
 const ID = /^[\w-]{1,64}$/;
+/** The request form's "reason to keep" fields, `keep:<kind>:<id>`, as `{'<kind>:<id>': reason}`. */
+const keepsOf = (body: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(body).filter(([k, v]) => k.startsWith('keep:') && typeof v === 'string').map(([k, v]) => [k.slice(5), (v as string).slice(0, 1000)]));
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
 
 /**
@@ -32,11 +38,11 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefine
  * unlock it after identity verification — asked for by one staff member, approved by another.
  */
 export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesOptions): void {
-  const { db, config, accounts, lock } = opts;
+  const { db, config, accounts, lock, recovery } = opts;
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
     consoleContext(request, reply, config.timeZone, FLASH, extra);
 
-  const load = async (id: string): Promise<Omit<AccountPageData, 'values'>> => {
+  const load = async (request: FastifyRequest, id: string): Promise<Omit<AccountPageData, 'values'>> => {
     const account = ID.test(id) ? await accounts.findAccount({ accountId: id }) : null;
     if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
     const [locks, requests, audit, signIns, withdrawals] = await Promise.all([
@@ -61,6 +67,12 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       accounts.recentSignIns(account.id, 20).catch(() => []),
       accounts.recentWithdrawals(account.id, 20).catch(() => []),
     ]);
+    // An exchange core that cannot list addresses or keys must not take the account page down with it (the
+    // approval, which needs them, is refused instead).
+    const recoveryView = await recovery.overview(account.id).catch((err: unknown) => {
+      request.log.warn({ err }, 'the recovery view could not be read from the exchange');
+      return null;
+    });
     return {
       account,
       locks: locks.map((l) => ({
@@ -75,6 +87,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       audit: audit.map((e) => ({ at: new Date(e.at), action: e.action, actor: e.actor_name ?? `${e.actor_type}${e.actor_id ? ` ${e.actor_id}` : ''}`, data: e.data })),
       signIns,
       withdrawals,
+      recovery: recoveryView,
     };
   };
 
@@ -93,7 +106,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
   });
 
   app.get<{ Params: { id: string } }>('/staff/accounts/:id', { config: { permission: 'account.lock' } }, async (request, reply) => {
-    const data = await load(request.params.id);
+    const data = await load(request, request.params.id);
     if (request.headers.accept?.includes('application/json')) return reply.send(data);
     return sendPage(reply, accountPage(ctx(request, reply), data));
   });
@@ -101,9 +114,13 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
   const back = (reply: FastifyReply, id: string, flash: keyof typeof FLASH) => reply.redirect(`/staff/accounts/${encodeURIComponent(id)}?ok=${flash}`, 303);
   const again = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, lang: Lang, error: string) => {
     const body = bodyOf(request);
+    const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : undefined);
     return accountPage(ctx(request, reply, { lang, error }), {
-      ...(await load(request.params.id)),
-      values: { checklist: strings(body.checklist), note: typeof body.note === 'string' ? body.note.slice(0, 2000) : '', reason: typeof body.reason === 'string' ? body.reason.slice(0, 500) : '' },
+      ...(await load(request, request.params.id)),
+      values: {
+        checklist: strings(body.checklist), note: text(body.note, 2000) ?? '', reason: text(body.reason, 500) ?? '', keep: keepsOf(body),
+        ...(body.windowStart !== undefined ? { windowStart: text(body.windowStart, 40) ?? '', windowReason: text(body.windowReason, 500) ?? '' } : {}),
+      },
     });
   };
 
@@ -127,7 +144,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const body = bodyOf(request);
-        const requestId = await lock.requestUnlock(staffActor(request), request.params.id, { checklist: body.checklist, note: body.note });
+        const requestId = await recovery.requestUnlock(staffActor(request), request.params.id, { checklist: body.checklist, note: body.note, keep: keepsOf(body) });
         return { requestId };
       },
       onSuccess: () => back(reply, request.params.id, 'requested'),
@@ -144,19 +161,39 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
           if (!ID.test(request.params.requestId)) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
           const [row] = await db.query<{ account_id: string }>(`SELECT account_id FROM unlock_requests WHERE id = $1`, [request.params.requestId]);
           if (!row || row.account_id !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
-          await lock.approveUnlock(staffActor(request), request.params.requestId);
-          // The owner's way back in: a one-time link to set a new password (the old one no longer counts).
-          const account = await opts.accounts.findAccount({ accountId: row.account_id });
-          const [cred] = await db.query<{ lang: string | null }>(`SELECT lang FROM user_credentials WHERE account_id = $1`, [row.account_id]);
-          if (account && cred) {
-            const lang = cred.lang === 'en' ? 'en' : 'ja';
-            await issuePasswordResetLink({ db, lock, publicUrl: config.publicUrl, exchangeName: (l) => (l === 'en' ? config.exchangeNameEn : config.exchangeNameJa), mailDomain: mailDomain(config.mailFrom), clock: () => new Date() }, account, lang, 24 * 60);
-            opts.kickMail?.();
-          }
-          return {};
+          // Removes what was added in the compromise window, then unlocks; the unlock email carries the new-password link.
+          const result = await recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan });
+          opts.kickMail?.();
+          return { removed: result.removed.map((i) => ({ kind: i.kind, id: i.itemId })), kept: result.kept.map((i) => ({ kind: i.kind, id: i.id })) };
         },
         onSuccess: () => back(reply, request.params.id, 'unlocked'),
         onRefusal: (lang, error) => again(request, reply, lang, error),
       }),
+  );
+
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/window', { config: { permission: 'account.unlock' } }, async (request, reply) =>
+    formAction(request, reply, {
+      run: async () => {
+        if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+        const body = bodyOf(request);
+        const window = await recovery.adjustWindow(staffActor(request), request.params.id, { startsAt: body.windowStart, reason: body.windowReason });
+        return { startsAt: window.startsAt.toISOString() };
+      },
+      onSuccess: () => back(reply, request.params.id, 'adjusted'),
+      onRefusal: (lang, error) => again(request, reply, lang, error),
+    }),
+  );
+
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/remove', { config: { permission: 'account.lock' } }, async (request, reply) =>
+    formAction(request, reply, {
+      run: async () => {
+        if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+        const body = bodyOf(request);
+        await recovery.removeItem(staffActor(request), request.params.id, body.kind, body.id);
+        return {};
+      },
+      onSuccess: () => back(reply, request.params.id, 'removed'),
+      onRefusal: (lang, error) => again(request, reply, lang, error),
+    }),
   );
 }

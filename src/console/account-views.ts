@@ -4,6 +4,8 @@ import { can } from '../staff/permissions.ts';
 import { html } from '../web/html.ts';
 import { t, type MessageKey } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from './views.ts';
+import type { RecoveryOverview } from '../protection/recovery.ts';
+import { planFingerprintField, planForApproval, planForRequest, recoverySection, type RecoveryFormValues } from './recovery-views.ts';
 
 export interface LockRecord {
   id: string;
@@ -42,8 +44,10 @@ export interface AccountPageData {
   signIns: SignInRecord[];
   withdrawals: WithdrawalRecord[];
   audit: AuditRecord[];
+  /** The compromise window, its changes and the unlock plan (protection/recovery.ts); null when never locked. */
+  recovery?: RecoveryOverview | null;
   /** The form values to show again after a refusal. */
-  values?: { checklist?: string[]; note?: string; reason?: string };
+  values?: { checklist?: string[]; note?: string; reason?: string } & RecoveryFormValues;
 }
 
 const sourceLabel = (c: ConsoleContext, source: string) =>
@@ -70,6 +74,7 @@ export function accountPage(c: ConsoleContext, d: AccountPageData): string {
   const pending = d.requests.filter((r) => !r.decision);
   const decided = d.requests.filter((r) => r.decision);
   const checked = new Set(d.values?.checklist ?? []);
+  const plan = d.recovery?.plan ?? null;
 
   const status = html`<dl class="facts">
 <dt>${t(c.lang, 'acct.email')}</dt><dd>${a.email}</dd>
@@ -102,9 +107,10 @@ ${pending.length
     ? html`<ul class="history">${pending.map(
         (r) => html`<li><p>${t(c.lang, 'acct.requestedBy', { time: when(c, r.requestedAt), name: r.requestedByName })}</p>
 ${r.note ? html`<p class="meta">${r.note}</p>` : ''}
+${plan && plan.pendingRequestId === r.id ? planForApproval(c, plan) : ''}
 ${canUnlock
     ? html`${r.requestedBy === c.staff.id ? html`<p class="hint">${t(c.lang, 'acct.ownRequest')}</p>` : ''}
-<form method="post" action="${base}/unlock-requests/${encodeURIComponent(r.id)}/approve" class="inline">${csrf(c)}<button type="submit">${t(c.lang, 'acct.approve')}</button></form>`
+<form method="post" action="${base}/unlock-requests/${encodeURIComponent(r.id)}/approve" class="inline">${csrf(c)}${plan && plan.pendingRequestId === r.id ? planFingerprintField(plan) : ''}<button type="submit">${t(c.lang, 'acct.approve')}</button></form>`
     : ''}</li>`,
       )}</ul>`
     : html`<p>${t(c.lang, 'acct.noPending')}</p>`}
@@ -119,6 +125,7 @@ ${decided.length ? html`<ul class="history">${decided.map((r) => html`<li><p cla
 ${UNLOCK_CHECKLIST.map((item) => html`<label class="radio"><input type="checkbox" name="checklist" value="${item}"${checked.has(item) ? html` checked` : ''}> ${t(c.lang, `acct.check.${item}` as MessageKey)}</label>`)}
 </fieldset>
 <div><label for="note">${t(c.lang, 'acct.unlockNote')}</label><textarea id="note" name="note" maxlength="2000" rows="3">${d.values?.note ?? ''}</textarea></div>
+${plan ? planForRequest(c, plan, d.values?.keep) : ''}
 <div><button type="submit">${t(c.lang, 'acct.requestUnlock')}</button></div>
 </form>`
       : '';
@@ -138,5 +145,6 @@ ${d.audit.length
     ? html`<ul class="history">${d.audit.map((e) => html`<li><p><code>${e.action}</code> · ${e.actor} · <time datetime="${e.at.toISOString()}">${when(c, e.at)}</time></p><p class="meta"><code>${JSON.stringify(e.data)}</code></p></li>`)}</ul>`
     : html`<p>${t(c.lang, 'acct.noAudit')}</p>`}`;
 
-  return shell(c, t(c.lang, 'acct.page', { id: a.id }), base, html`${status}${lockForm}${pendingList}${unlockForm}${lockHistory}${signIns}${withdrawals}${audit}`);
+  const recovery = d.recovery ? recoverySection(c, base, d.recovery, { lock: canLock, unlock: canUnlock }, d.values) : '';
+  return shell(c, t(c.lang, 'acct.page', { id: a.id }), base, html`${status}${lockForm}${pendingList}${unlockForm}${recovery}${lockHistory}${signIns}${withdrawals}${audit}`);
 }

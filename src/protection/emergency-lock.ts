@@ -44,6 +44,27 @@ const HELP_CENTER_LINKS_PER_HOUR = 9;
 const RECORDS_AT_ONCE = 2;
 const LINK_TOKEN = /^[\w-]{20,64}$/;
 
+/** An unlock being approved: which request, for which lock and account, asked for by whom, approved by whom, when. */
+export interface UnlockApproval {
+  requestId: string;
+  lockId: string;
+  accountId: string;
+  requestedBy: string;
+  approvedBy: string;
+  at: Date;
+}
+
+/** What the recovery after a takeover (recovery.ts) adds to an approval. */
+export interface ApproveUnlockHooks {
+  /**
+   * After the four-eyes checks pass, before anything is recorded: work at the exchange that must be done before
+   * the account opens again (removing what the attacker added). If it throws, nothing is approved.
+   */
+  before?(approval: UnlockApproval): Promise<void>;
+  /** Inside the approval's transaction, before its audit entry: records and mail that commit with it. */
+  within?(tx: Queryable, approval: UnlockApproval): Promise<void>;
+}
+
 export const UNLOCK_CHECKLIST = ['identity_document', 'selfie_match', 'registered_phone', 'recent_activity', 'contact_channel'] as const;
 export type UnlockCheck = (typeof UNLOCK_CHECKLIST)[number];
 
@@ -222,7 +243,7 @@ export class EmergencyLock {
       await appendAudit(tx, {
         actorType: claimed.actorType, actorId: claimed.actorId, ip: claimed.ip, action: 'account.lock', targetType: 'account', targetId: claimed.accountId,
         data: { lockId: claimed.id, source: claimed.source, reason: claimed.reason.slice(0, 500), ...effects },
-      });
+      }, lockedAt);
       return true;
     });
     faultPoint('lock.after_commit');
@@ -378,8 +399,13 @@ export class EmergencyLock {
     return done;
   }
 
-  /** Unlock, step 1: one staff member records the identity checks done and asks for approval. */
-  async requestUnlock(actor: Actor, accountId: string, input: { checklist: unknown; note?: unknown }): Promise<string> {
+  /** Unlock, step 1: one staff member records the identity checks done and asks for approval (`within`: in the same transaction). */
+  async requestUnlock(
+    actor: Actor,
+    accountId: string,
+    input: { checklist: unknown; note?: unknown },
+    hooks: { within?(tx: Queryable, request: { requestId: string; lockId: string; accountId: string }): Promise<void> } = {},
+  ): Promise<string> {
     if (actor.type !== 'staff' || !actor.id) throw new KinkyuError('FORBIDDEN');
     const checks = Array.isArray(input.checklist) ? input.checklist : input.checklist === undefined ? [] : [input.checklist];
     const missing = UNLOCK_CHECKLIST.filter((c) => !checks.includes(c));
@@ -392,32 +418,27 @@ export class EmergencyLock {
       await tx.query(`INSERT INTO unlock_requests (id, lock_id, account_id, requested_by, checklist, note, requested_at) VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7)`, [
         id, lock.id, accountId, actor.id, JSON.stringify([...UNLOCK_CHECKLIST]), note, this.clock(),
       ]);
+      await hooks.within?.(tx, { requestId: id, lockId: lock.id, accountId });
       await appendAudit(tx, { actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock_request', targetType: 'account', targetId: accountId, data: { requestId: id, lockId: lock.id } });
       return id;
     });
   }
 
-  /** Unlock, step 2: a different staff member approves (four eyes). The user must reset password and 2FA. */
-  async approveUnlock(actor: Actor, requestId: string): Promise<void> {
+  /**
+   * Unlock, step 2: a different staff member approves (four eyes). The user must reset password and 2FA. With
+   * `hooks.before` the checks run once more first, without holding anything, so the exchange-side work happens
+   * only for an approval that would pass; they are checked again under lock before anything is recorded.
+   */
+  async approveUnlock(actor: Actor, requestId: string, hooks: ApproveUnlockHooks = {}): Promise<void> {
     if (actor.type !== 'staff' || !actor.id) throw new KinkyuError('FORBIDDEN');
+    if (hooks.before) {
+      const approval = await this.db.transaction((tx) => this.approvable(tx, actor.id!, requestId));
+      await hooks.before(approval);
+    }
     const request = await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ id: string; lock_id: string; account_id: string; requested_by: string; decision: string | null }>(
-        `SELECT id, lock_id, account_id, requested_by, decision FROM unlock_requests WHERE id = $1 FOR UPDATE`,
-        [requestId],
-      );
-      if (!row) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
-      if (row.decision) throw new KinkyuError('CONFLICT', { rule: 'already_decided' });
-      if (row.requested_by === actor.id) throw new KinkyuError('FORBIDDEN', { rule: 'four_eyes' });
-      // An approval answers the lock it was asked for: if that lock is over, or the account was locked again
-      // after the identity checks were recorded, it unlocks nothing.
-      const open = await tx.query<{ id: string; locked_at: Date }>(
-        `SELECT id, locked_at FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL FOR UPDATE`,
-        [row.account_id],
-      );
-      if (!open.some((l) => l.id === row.lock_id)) throw new KinkyuError('CONFLICT', { rule: 'not_locked' });
-      const [asked] = await tx.query<{ requested_at: Date }>(`SELECT requested_at FROM unlock_requests WHERE id = $1`, [row.id]);
-      if (open.some((l) => new Date(l.locked_at) > new Date(asked!.requested_at))) throw new KinkyuError('CONFLICT', { rule: 'newer_lock' });
-      const now = this.clock();
+      const approval = await this.approvable(tx, actor.id!, requestId);
+      const now = approval.at;
+      const row = { id: approval.requestId, lock_id: approval.lockId, account_id: approval.accountId, requested_by: approval.requestedBy };
       await tx.query(`UPDATE unlock_requests SET decided_by = $2, decided_at = $3, decision = 'approved' WHERE id = $1`, [row.id, actor.id, now]);
       // Every open lock of the account ends together: kinkyu and the exchange agree on "unlocked".
       await tx.query(`UPDATE account_locks SET unlocked_at = $2 WHERE account_id = $1 AND unlocked_at IS NULL`, [row.account_id, now]);
@@ -431,6 +452,7 @@ export class EmergencyLock {
         [row.account_id],
       );
       await tx.query(`DELETE FROM user_recovery_codes WHERE account_id = $1`, [row.account_id]);
+      await hooks.within?.(tx, approval);
       await appendAudit(tx, {
         actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock', targetType: 'account', targetId: row.account_id,
         data: { requestId: row.id, lockId: row.lock_id, requestedBy: row.requested_by, approvedBy: actor.id },
@@ -438,6 +460,26 @@ export class EmergencyLock {
       return row;
     });
     await this.accounts.unlock(request.account_id, { lockId: request.lock_id });
+  }
+
+  /** The four-eyes checks of an approval, holding the request and the account's open locks until `tx` ends. */
+  private async approvable(tx: Queryable, approverId: string, requestId: string): Promise<UnlockApproval> {
+    const [row] = await tx.query<{ id: string; lock_id: string; account_id: string; requested_by: string; decision: string | null; requested_at: Date }>(
+      `SELECT id, lock_id, account_id, requested_by, decision, requested_at FROM unlock_requests WHERE id = $1 FOR UPDATE`,
+      [requestId],
+    );
+    if (!row) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
+    if (row.decision) throw new KinkyuError('CONFLICT', { rule: 'already_decided' });
+    if (row.requested_by === approverId) throw new KinkyuError('FORBIDDEN', { rule: 'four_eyes' });
+    // An approval answers the lock it was asked for: if that lock is over, or the account was locked again
+    // after the identity checks were recorded, it unlocks nothing.
+    const open = await tx.query<{ id: string; locked_at: Date }>(
+      `SELECT id, locked_at FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL FOR UPDATE`,
+      [row.account_id],
+    );
+    if (!open.some((l) => l.id === row.lock_id)) throw new KinkyuError('CONFLICT', { rule: 'not_locked' });
+    if (open.some((l) => new Date(l.locked_at) > new Date(row.requested_at))) throw new KinkyuError('CONFLICT', { rule: 'newer_lock' });
+    return { requestId: row.id, lockId: row.lock_id, accountId: row.account_id, requestedBy: row.requested_by, approvedBy: approverId, at: this.clock() };
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { EmergencyLock } from '../protection/emergency-lock.ts';
 
@@ -17,17 +17,22 @@ export interface PasswordResetDeps {
   clock: () => Date;
 }
 
+/** Stores a one-time reset token (only its hash) valid for `minutes`; returns the link that carries it. */
+export async function createPasswordResetLink(q: Queryable, publicUrl: string, accountId: string, now: Date, minutes = RESET_MINUTES): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await q.query(`INSERT INTO password_reset_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)`, [
+    sha256Hex(token), accountId, now, new Date(now.getTime() + minutes * 60_000),
+  ]);
+  return `${publicUrl}/account/forgot/${token}`;
+}
+
 /**
- * A one-time link to set a new password, mailed with a lock link beside it. Used by "forgot password" and
- * after a staff unlock (where the old password and second factor no longer count).
+ * A one-time link to set a new password, mailed with a lock link beside it. Used by "forgot password"; after
+ * a staff unlock the link goes in the unlock email instead (protection/recovery-email.ts).
  */
 export async function issuePasswordResetLink(deps: PasswordResetDeps, account: { id: string; email: string }, lang: 'ja' | 'en', minutes = RESET_MINUTES): Promise<void> {
-  const token = randomBytes(32).toString('base64url');
-  const now = deps.clock();
-  await deps.db.query(`INSERT INTO password_reset_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)`, [
-    sha256Hex(token), account.id, now, new Date(now.getTime() + minutes * 60_000),
-  ]);
+  const resetLink = await createPasswordResetLink(deps.db, deps.publicUrl, account.id, deps.clock(), minutes);
   const lockLink = await deps.lock.issueLockLink(account.id, account.email, 'password_reset');
-  const mail = passwordResetMail({ lang, exchangeName: deps.exchangeName(lang), resetLink: `${deps.publicUrl}/account/forgot/${token}`, lockLink, minutes });
+  const mail = passwordResetMail({ lang, exchangeName: deps.exchangeName(lang), resetLink, lockLink, minutes });
   await deps.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text }, { domain: deps.mailDomain }));
 }

@@ -31,6 +31,8 @@ import { issuePasswordResetLink } from './password-reset.ts';
 import { generateTotpSecret, matchTotpStep, totpUri, verifyAndConsumeTotp } from './totp.ts';
 import { sha256Hex, sameSecret } from '../security/secrets.ts';
 import type { TermsGate } from '../notices/service.ts';
+import type { Recovery } from '../protection/recovery.ts';
+import { recoveryReviewSection } from './recovery-section.ts';
 
 export interface UserRoutesOptions {
   db: Db;
@@ -59,6 +61,8 @@ export interface UserRoutesOptions {
   terms?: TermsGate;
   /** The server key (`loadLinkKey`): device cookies are signed with a key derived from it. */
   deviceKey: Buffer;
+  /** After an unlock: what changed while the account was in the wrong hands, and removing what is left of it. */
+  recovery?: Pick<Recovery, 'review' | 'removeItem'>;
 }
 
 export const USER_COOKIE = 'kinkyu_user';
@@ -265,7 +269,8 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
 
   // ---------------------------------------------------------------- sign-in
 
-  const loginPage = (lang: Lang, pre: string, error: string | null, email = '') => html`<h1>${u(lang, 'login.title')}</h1>
+  const loginPage = (lang: Lang, pre: string, error: string | null, email = '', notice: string | null = null) => html`<h1>${u(lang, 'login.title')}</h1>
+${notice ? html`<p class="flash" role="status">${notice}</p>` : ''}
 ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
 <form method="post" action="/account/login" class="stack">
 <input type="hidden" name="_pre" value="${pre}">
@@ -292,7 +297,10 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
 
   app.get('/account/login', async (request, reply) => {
     const lang = requestLang(request, reply);
-    return send(reply, lang, u(lang, 'login.title'), loginPage(lang, preToken(request, reply), null));
+    // After a new password from a reset link; "unlocked": the link came with the unlock email.
+    const reset = (request.query as Record<string, unknown>).reset;
+    const notice = reset === 'unlocked' ? u(lang, 'login.unlockedResetDone') : reset === '1' ? u(lang, 'login.resetDone') : null;
+    return send(reply, lang, u(lang, 'login.title'), loginPage(lang, preToken(request, reply), null, '', notice));
   });
 
   app.post('/account/login', async (request, reply) => {
@@ -536,17 +544,21 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     const until = await hold(row.account_id);
     const used = await db.transaction(async (tx) => {
       const [claimed] = await tx.query(`UPDATE password_reset_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING 1`, [sha256Hex(token), clock()]);
-      if (!claimed) return false;
-      await tx.query(`UPDATE user_credentials SET password_hash = $2, password_changed_at = $3, must_reset_password = false WHERE account_id = $1`, [row.account_id, hash, clock()]);
+      if (!claimed) return null;
+      // must_reenrol_2fa is set only by a staff unlock: this is the owner's way back in after it.
+      const [updated] = await tx.query<{ must_reenrol_2fa: boolean }>(
+        `UPDATE user_credentials SET password_hash = $2, password_changed_at = $3, must_reset_password = false WHERE account_id = $1 RETURNING must_reenrol_2fa`,
+        [row.account_id, hash, clock()],
+      );
       // Every session ends: whoever had the old password is out.
       await tx.query(`UPDATE user_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`, [row.account_id, clock()]);
       await audit(tx, request, row.account_id, 'user.password_reset');
-      return true;
+      return { afterUnlock: updated?.must_reenrol_2fa === true };
     });
     if (!used) return send(reply, lang, u(lang, 'forgot.title'), forgotPage(lang, pre, null, u(lang, 'forgot.expired')), 404);
     await record(request, row.account_id, 'password_changed', { reset: true, holdUntil: until.toISOString() });
     await notify(row.account_id, 'password_changed', request, [], until);
-    return reply.redirect('/account/login?reset=1', 303);
+    return reply.redirect(used.afterUnlock ? '/account/login?reset=unlocked' : '/account/login?reset=1', 303);
   });
 
   app.post('/account/logout', async (request, reply) => {
@@ -619,9 +631,14 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     const addresses = store
       ? await db.query<{ asset: string; address: string; usable_after: Date }>(`SELECT asset, address, usable_after FROM xch_withdrawal_addresses WHERE account_id = $1 ORDER BY created_at`, [s.accountId])
       : [];
+    const review = await opts.recovery?.review(s.accountId).catch((err: unknown) => {
+      request.log.warn({ err }, 'the recovery review could not be read from the exchange');
+      return null;
+    });
     const body = html`<h1>${u(lang, 'center.title')}</h1>
 <p class="meta">${s.email}</p>
 ${done ? html`<p class="flash" role="status">${t(lang, `user.done.${done}` as MessageKey)}</p>` : ''}
+${review ? recoveryReviewSection(lang, config.timeZone, review, csrfField(s)) : ''}
 <section class="lock-box" aria-labelledby="lock-h"><h2 id="lock-h">${u(lang, 'lock.heading')}</h2>
 <p>${u(lang, 'lock.lead')}</p>
 <p><a class="button danger" href="/account/lock">${u(lang, 'lock.button')}</a></p></section>
@@ -787,6 +804,15 @@ ${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">$
       const code = await sessionStepUp.issueCode(s.tokenHash, { force: true });
       if (code) await mailStepUpCode(s, code);
       return send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, body.action, { notice: u(lang, 'stepUp.resent') }), 403);
+    }));
+
+  // After an unlock: the user removes a withdrawal address, API key or session made while the account was in the
+  // wrong hands (protective, like revoking a session: no step-up).
+  app.post('/account/recovery/remove', (request, reply) =>
+    withUser(request, reply, async (s, body) => {
+      if (!opts.recovery) throw new KinkyuError('NOT_FOUND');
+      await opts.recovery.removeItem(actorOf(request, s.accountId), s.accountId, body.kind, body.id);
+      return reply.redirect('/account?done=recoveryRemoved#recovery', 303);
     }));
 
   app.post('/account/sessions/revoke', (request, reply) =>
@@ -1095,7 +1121,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       throw err;
     }
     await db.transaction((tx) => audit(tx, request, change.accountId, 'user.email_change', { from: change.oldEmail, to: change.newEmail }));
-    await record(request, change.accountId, 'email_changed', { holdUntil: until.toISOString() });
+    await record(request, change.accountId, 'email_changed', { from: change.oldEmail, to: change.newEmail, holdUntil: until.toISOString() });
     // The old address hears of it too, with its own lock link: a hijacker changes the email first.
     await notify(change.accountId, 'email_changed', request, [['→', change.newEmail]], until, [change.oldEmail, change.newEmail]);
     return send(reply, lang, u(lang, 'emailConfirm.doneTitle'), html`<h1>${u(lang, 'emailConfirm.doneTitle')}</h1>

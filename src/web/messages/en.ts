@@ -9,6 +9,7 @@ import { noticesEn } from './notices.en.ts';
 import { notifyEn } from './notify.en.ts';
 import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
+import { recoveryEn } from './recovery.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -22,6 +23,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...notifyEn,
   ...deliveryEn,
   ...monitorsEn,
+  ...recoveryEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

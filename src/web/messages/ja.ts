@@ -9,6 +9,7 @@ import { noticesJa } from './notices.ja.ts';
 import { notifyJa } from './notify.ja.ts';
 import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
+import { recoveryJa } from './recovery.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -21,6 +22,7 @@ export const ja = {
   ...notifyJa,
   ...deliveryJa,
   ...monitorsJa,
+  ...recoveryJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
