@@ -148,6 +148,7 @@ export const en: Record<keyof typeof ja, string> = {
   'error.CONFLICT': 'This clashed with another change. Please try again.',
   'error.DATABASE_UNAVAILABLE': 'The database cannot be reached. Please try again shortly.',
   'error.EXCHANGE_UNAVAILABLE': "The exchange's system cannot be reached. Please try again shortly.",
+  'error.EXCHANGE_UNAVAILABLE.lock_pending': "The exchange's system has not confirmed the lock yet. The lock is recorded and retried automatically until it takes effect.",
   'error.INTERNAL': 'Something went wrong on our side.',
 
   'field.nameJa': 'Title (Japanese)',

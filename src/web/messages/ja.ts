@@ -147,6 +147,7 @@ export const ja = {
   'error.CONFLICT': '他の操作と競合しました。もう一度お試しください。',
   'error.DATABASE_UNAVAILABLE': 'データベースに接続できません。しばらくしてからやり直してください。',
   'error.EXCHANGE_UNAVAILABLE': '取引システムに接続できません。しばらくしてからやり直してください。',
+  'error.EXCHANGE_UNAVAILABLE.lock_pending': '取引システムからロック完了の確認が取れていません。ロックは記録済みで、完了するまで自動で再試行します。',
   'error.INTERNAL': '内部エラーが発生しました。',
 
   'field.nameJa': 'タイトル (日本語)',
