@@ -70,6 +70,11 @@ function keyedHash(row: RowContent, key: AuditKey): string {
   return key.rowMac(canonicalJson({ ...hashedFields(row), alg: KEYED, key_id: key.id }));
 }
 
+/** A row's hash as kinkyu computes it: keyed with `key`, or (null) as entries were hashed before keyed hashes. */
+export function auditRowHash(row: RowContent, key: AuditKey | null): string {
+  return key ? keyedHash(row, key) : unkeyedHash(row);
+}
+
 /**
  * Appends one entry to the hash chain. Call it inside the transaction that makes the change, so the change
  * and its record commit together or not at all. Locking the head row orders concurrent appends. The entry is

@@ -84,6 +84,9 @@ export async function auditVerify(db: Db, config: Config, opts: { checkpointFile
   for (const r of result.unverified) {
     io.out(`  note: entries #${r.firstSeq}–#${r.lastSeq} (key id ${r.keyId}) were not checked: that key was declared lost at entry #${r.declaredLost}\n`);
   }
+  if (result.rows > 0 && result.keyedRows === 0 && current) {
+    io.out('  note: no entry is keyed. Expected only before the first start after upgrading; otherwise the log may have been re-hashed without the key: verify against a checkpoint\n');
+  }
   if (checkpoint) io.out(`checkpoint matches: entry #${checkpoint.seq} has the hash signed at ${checkpoint.at}\n`);
   else io.out('  (a cut-back tail is only found against a checkpoint: kinkyu audit verify --checkpoint FILE)\n');
   return EXIT_OK;
