@@ -53,7 +53,6 @@ const EXPLANATIONS: Record<AuditProblemKind, string> = {
 export async function auditVerify(db: Db, config: Config, opts: { checkpointFile?: string | undefined; oldKeyFiles: string[] }, io: Out): Promise<number> {
   const current = currentKeyIfAny(config);
   const keys = [...(current ? [current] : []), ...opts.oldKeyFiles.map(readAuditKeyFile)];
-  const givenId = current?.id ?? 'none';
   let checkpoint: AuditCheckpoint | null = null;
   if (opts.checkpointFile) {
     checkpoint = await readCheckpointFile(opts.checkpointFile);
@@ -80,7 +79,8 @@ export async function auditVerify(db: Db, config: Config, opts: { checkpointFile
     return EXIT_USAGE;
   }
   const unkeyed = result.rows - result.keyedRows;
-  io.out(`audit log OK: ${result.rows} entries, chain intact (${result.keyedRows} keyed, key id ${givenId}${unkeyed ? `; ${unkeyed} from before keyed hashes` : ''})\n`);
+  const keyed = current ? `${result.keyedRows} keyed, key id ${current.id}` : `${result.keyedRows} keyed`;
+  io.out(`audit log OK: ${result.rows} entries, chain intact (${keyed}${unkeyed ? `; ${unkeyed} from before keyed hashes` : ''})\n`);
   for (const r of result.unverified) {
     io.out(`  note: entries #${r.firstSeq}–#${r.lastSeq} (key id ${r.keyId}) were not checked: that key was declared lost at entry #${r.declaredLost}\n`);
   }

@@ -10,7 +10,7 @@ import { isAuditKeyError } from '../audit/audit-key.ts';
 import { CheckpointFormatError } from '../audit/checkpoint.ts';
 import { EXIT_USAGE, optionalCheckpointSource, auditCheckpoint, auditNewKey, auditRotateKey, auditVerify, useAuditKey } from './audit-commands.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
-import { buildApp } from '../server.ts';
+import type { buildApp as BuildApp } from '../server.ts';
 import { seedDemoTickets } from '../support/demo-tickets.ts';
 import { seedDemoNotices } from '../notices/demo-notices.ts';
 import { DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../user/accounts.ts';
@@ -79,6 +79,8 @@ async function start(demo: boolean): Promise<void> {
     : `  Audit key: ${auditKey.source} (key id ${auditKey.key.id})\n`);
   if (demo && (await seedDemoData(db))) process.stdout.write('  Demo exchange data loaded.\n');
   await ensureFirstAdmin(db);
+  // Loaded only to serve: the other commands (audit verify, migrate…) start without the whole application.
+  const buildApp: typeof BuildApp = (await import('../server.ts')).buildApp;
   const { app, site, desk, close, referenceStore } = await buildApp({ config, db, logger: true, auditKey });
   if (demo && referenceStore && (await seedDemoUser(db, referenceStore))) {
     process.stdout.write(`  Demo exchange user created: ${DEMO_USER_EMAIL} / ${DEMO_USER_PASSWORD} (security center at /account)\n`);
