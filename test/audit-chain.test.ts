@@ -16,7 +16,7 @@ import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { seedDemoData } from '../src/status/demo-data.ts';
 import { appendAudit, auditRowHash, canonicalJson, rotateAuditKey, type AuditRow } from '../src/audit/audit-log.ts';
-import { AuditKey, parseAuditKey } from '../src/audit/audit-key.ts';
+import { AuditKey, loadAuditKey, parseAuditKey } from '../src/audit/audit-key.ts';
 import { TEST_AUDIT_KEY } from './support/audit-key.ts';
 import { startApp } from './support/app.ts';
 import { freePort } from './support/net.ts';
@@ -292,6 +292,24 @@ describe('keys', () => {
     assert.ok(!bytes.toString('hex').includes(hex.id) && JSON.stringify(hex) === JSON.stringify({ id: hex.id }));
     assert.throws(() => parseAuditKey(randomBytes(16).toString('hex')), /at least 32 bytes/);
     assert.throws(() => parseAuditKey('not a key!'), /neither hex nor base64/);
+  });
+
+  test('where the key comes from: never generated for a server, generated once for the embedded database', () => {
+    const keyFile = join(dir, 'conf', 'kinkyu', 'audit.key');
+    const server = { auditKey: undefined, auditKeyFile: undefined, databaseUrl: 'postgres://db.example/kinkyu', dataDir: join(dir, 'srv') };
+    assert.throws(() => loadAuditKey(server, { generate: true }), /with DATABASE_URL the audit key must be given/);
+    assert.throws(() => loadAuditKey({ ...server, auditKeyFile: keyFile }, { generate: true }), /does not exist \(make one with `kinkyu audit new-key/);
+    assert.equal(existsSync(keyFile), false, 'no key is made up for a server');
+    assert.throws(() => loadAuditKey({ ...server, auditKey: newKeyHex(), auditKeyFile: keyFile }, { generate: true }), /not both/);
+
+    const embedded = { ...server, databaseUrl: undefined, auditKeyFile: keyFile };
+    const first = loadAuditKey(embedded, { generate: true });
+    assert.equal(first.generated, true);
+    assert.equal(first.source, keyFile);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    const second = loadAuditKey(embedded, { generate: true });
+    assert.deepEqual([second.generated, second.key.id], [false, first.key.id], 'the same key on every later start');
+    assert.equal(loadAuditKey({ ...server, auditKeyFile: keyFile }, { generate: false }).key.id, first.key.id, 'a server reads the file it is given');
   });
 
   test('rotation: a new key continues from the head; verify takes the old key too, or reports the entries it could not check', async () => {

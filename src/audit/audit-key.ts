@@ -191,16 +191,15 @@ export interface LoadedAuditKey {
 
 /**
  * Finds the key: AUDIT_KEY, else AUDIT_KEY_FILE, else (embedded database only) the file beside DATA_DIR.
- * With `generate`, the embedded database's key file is made on first start; a PostgreSQL server never gets a
- * generated key, because every process sharing it must hold the same one.
+ * With `generate`, the embedded database's key file (at AUDIT_KEY_FILE when set) is made on first start; a
+ * PostgreSQL server never gets a generated key, because every process sharing it must hold the same one.
  */
 export function loadAuditKey(settings: AuditKeySettings, opts: { generate: boolean }): LoadedAuditKey {
   if (settings.auditKey && settings.auditKeyFile) throw new AuditKeyError('both_set');
   if (settings.auditKey) return { key: parseAuditKey(settings.auditKey, 'AUDIT_KEY'), source: 'AUDIT_KEY', generated: false };
-  if (settings.auditKeyFile) return { key: readAuditKeyFile(settings.auditKeyFile), source: resolve(settings.auditKeyFile), generated: false };
-  if (settings.databaseUrl) throw new AuditKeyError('server_needs_key');
-  const path = embeddedAuditKeyPath(settings.dataDir);
-  if (existsSync(path) || !opts.generate) return { key: readAuditKeyFile(path), source: path, generated: false };
+  if (settings.databaseUrl && !settings.auditKeyFile) throw new AuditKeyError('server_needs_key');
+  const path = settings.auditKeyFile ? resolve(settings.auditKeyFile) : embeddedAuditKeyPath(settings.dataDir);
+  if (existsSync(path) || !opts.generate || settings.databaseUrl) return { key: readAuditKeyFile(path), source: path, generated: false };
   try {
     return { key: createAuditKeyFile(path), source: path, generated: true };
   } catch (err) {
