@@ -44,8 +44,12 @@ export function checkpointSignatureValid(checkpoint: AuditCheckpoint, key: Audit
   return sameSecret(checkpoint.sig, key.checkpointMac(signedContent(checkpoint)));
 }
 
+/** A checkpoint file that cannot be read or is none: a usage problem, not a verdict on the log. */
 export class CheckpointFormatError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly messageJa: string,
+  ) {
     super(message);
     this.name = 'CheckpointFormatError';
   }
@@ -82,7 +86,10 @@ export function parseCheckpoint(text: string): AuditCheckpoint {
     const value = (candidate as { auditCheckpoint?: unknown } | null)?.auditCheckpoint ?? candidate;
     if (isCheckpoint(value)) return value;
   }
-  throw new CheckpointFormatError('not a kinkyu audit checkpoint (expected the JSON that `kinkyu audit checkpoint` writes, or a server log line with "auditCheckpoint")');
+  throw new CheckpointFormatError(
+    'not a kinkyu audit checkpoint (expected the JSON that `kinkyu audit checkpoint` writes, or a server log line with "auditCheckpoint")',
+    '監査ログのチェックポイントではありません (`kinkyu audit checkpoint` が書く JSON か、"auditCheckpoint" を含むサーバーのログ行を指定してください)',
+  );
 }
 
 /**

@@ -97,12 +97,13 @@ async function readCheckpointFile(file: string): Promise<AuditCheckpoint> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CheckpointFormatError(`cannot read the checkpoint file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new CheckpointFormatError(`cannot read the checkpoint file ${file}: ${reason}`, `チェックポイントのファイル ${file} を読めません: ${reason}`);
   }
   try {
     return parseCheckpoint(text);
   } catch (err) {
-    if (err instanceof CheckpointFormatError) throw new CheckpointFormatError(`${file}: ${err.message}`);
+    if (err instanceof CheckpointFormatError) throw new CheckpointFormatError(`${file}: ${err.message}`, `${file}: ${err.messageJa}`);
     throw err;
   }
 }

@@ -212,7 +212,7 @@ main(process.argv.slice(2)).then(
       process.exit(EXIT_USAGE);
     }
     if (err instanceof CheckpointFormatError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      process.stderr.write(`error: ${err.message}\n       ${err.messageJa}\n`);
       process.exit(EXIT_USAGE);
     }
     if (isKinkyuError(err)) process.stderr.write(`error: ${errorMessage('en', err)} / ${errorMessage('ja', err)}\n`);
