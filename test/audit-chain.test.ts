@@ -16,9 +16,9 @@ import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { seedDemoData } from '../src/status/demo-data.ts';
 import { appendAudit, auditRowHash, canonicalJson, rotateAuditKey, type AuditRow } from '../src/audit/audit-log.ts';
-import { AuditKey, loadAuditKey, parseAuditKey } from '../src/audit/audit-key.ts';
+import { AuditKey, configureAuditKey, loadAuditKey, parseAuditKey } from '../src/audit/audit-key.ts';
 import { TEST_AUDIT_KEY } from './support/audit-key.ts';
-import { startApp } from './support/app.ts';
+import { StaffClient, makeStaff, startApp } from './support/app.ts';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
 
@@ -280,6 +280,28 @@ describe('keys', () => {
       assert.equal((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0]!.n, n, 'nothing appended');
       await assert.rejects(startApp({ db, demo: false }), /this audit log was written with key id/);
     } finally {
+      await db.close();
+    }
+  });
+
+  test('after a rotation, the staff console\'s check names the entries written with a key the server does not hold', async () => {
+    const db = await openDb({});
+    const newKey = newKeyHex();
+    try {
+      await migrate(db);
+      await seedDemoData(db);
+      await db.transaction((tx) => rotateAuditKey(tx, parseAuditKey(newKey), parseAuditKey(TEST_AUDIT_KEY), new Date('2026-03-01T00:00:00Z')));
+      const app = await startApp({ db, demo: false, config: { auditKey: newKey } });
+      try {
+        const client = await StaffClient.signIn(app.baseUrl, await makeStaff(db, 'admin'));
+        const page = await (await client.get('/staff/audit?verify=1')).text();
+        assert.ok(page.includes(`#1〜#10 の記録は監査鍵 ID ${TEST_KEY_ID} で書かれています`), page.slice(0, 2000));
+        assert.ok(!page.includes('監査ログの連鎖に異常があります'), 'not reported as a broken chain');
+      } finally {
+        await app.stop();
+      }
+    } finally {
+      configureAuditKey(parseAuditKey(TEST_AUDIT_KEY)); // the other tests of this process append with the test key
       await db.close();
     }
   });
