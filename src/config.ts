@@ -40,6 +40,12 @@ export interface Config {
   /** smtp://host:port (or smtps://user:pass@host:465). Empty: email waits in the outbox until configured. */
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** AUDIT_KEY: the audit chain's key (hex or base64, ≥ 32 bytes), kept outside the database (src/audit/audit-key.ts). */
+  auditKey: string | undefined;
+  /** AUDIT_KEY_FILE: a file holding that key. Neither set: the embedded database keeps one beside DATA_DIR. */
+  auditKeyFile: string | undefined;
+  /** AUDIT_CHECKPOINT_MINUTES: how often the server logs a signed audit checkpoint (0: only at shutdown). */
+  auditCheckpointMinutes: number;
   /** Key for secret ticket links; without it one is generated and kept in the database. */
   secret: string | undefined;
   /** The support desk's calendar (phone line hours, SLAs): BUSINESS_HOURS, BUSINESS_YEAR_END, BUSINESS_CLOSED_DAYS… */
@@ -100,6 +106,9 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     policeCyberUrl: env('POLICE_CYBER_URL', 'https://www.npa.go.jp/bureau/cyber/soudan.html'),
     smtpUrl: process.env.SMTP_URL || undefined,
     mailFrom: env('MAIL_FROM', 'support@example.com'),
+    auditKey: process.env.AUDIT_KEY || undefined,
+    auditKeyFile: process.env.AUDIT_KEY_FILE || undefined,
+    auditCheckpointMinutes: Number(env('AUDIT_CHECKPOINT_MINUTES', '15')),
     secret: process.env.KINKYU_SECRET || undefined,
     businessCalendar: parseBusinessCalendarConfig(process.env),
     contactRateLimit: Number(env('CONTACT_RATE_LIMIT', '20')),

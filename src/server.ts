@@ -7,7 +7,11 @@ import type { Config } from './config.ts';
 import type { Db } from './store/db.ts';
 import { StatusCommands } from './status/commands.ts';
 import { PublicSite, siteOptionsFromConfig } from './public/site.ts';
-import { exportOnChange } from './public/export.ts';
+import { exportOnChange, writeAuditCheckpoint } from './public/export.ts';
+import { configureAuditKey, loadAuditKey, type LoadedAuditKey } from './audit/audit-key.ts';
+import { assertAuditKeyMatches } from './audit/audit-log.ts';
+import { takeCheckpoint } from './audit/checkpoint.ts';
+import { parseCheckpointMinutes, startCheckpointLog } from './audit/checkpoint-log.ts';
 import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
@@ -106,6 +110,8 @@ export interface AppOptions {
   db: Db;
   logger?: boolean;
   clock?: () => Date;
+  /** The audit key when the caller has loaded it already (the CLI, to seed before building); else from `config`. */
+  auditKey?: LoadedAuditKey;
 }
 
 
@@ -114,6 +120,12 @@ export interface AppOptions {
 
 export async function buildApp(opts: AppOptions): Promise<App> {
   const { config, db } = opts;
+  // Before anything appends to the audit log (the starter articles are imported below): a missing key, or a key
+  // other than the one the log is written with, refuses the start instead of writing an unverifiable chain.
+  const audit = opts.auditKey ?? loadAuditKey(config, { generate: true });
+  const checkpointMinutes = parseCheckpointMinutes(config.auditCheckpointMinutes);
+  await assertAuditKeyMatches(db, audit.key);
+  configureAuditKey(audit.key);
   const site = new PublicSite(db, { ...siteOptionsFromConfig(config), ...(opts.clock ? { clock: opts.clock } : {}) });
   const commands = new StatusCommands(db, opts.clock);
   const monitors = new MonitorService({
@@ -156,6 +168,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       }),
   });
   site.setLogger((msg, err) => app.log.warn({ err }, msg));
+  app.log.info({ auditKeyId: audit.key.id, auditKeySource: audit.source }, 'audit log keyed with the key from ' + audit.source);
+  if (audit.generated) {
+    app.log.warn({ auditKeyId: audit.key.id, auditKeyFile: audit.source },
+      `generated a new audit key at ${audit.source}: back it up apart from the database (docs/operations.md, "Audit log")`);
+  }
   app.decorate('kinkyuDefaultLang', config.defaultLang);
   await app.register(fastifyCookie);
   // node:querystring turns bytes that are not UTF-8 into U+FFFD, which text validation refuses; fast-querystring
@@ -290,9 +307,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // Every process runs a monitor runner; the database hands each due monitor to one of them per interval.
   if (config.monitors.enabled) monitors.start(config.monitors.pollMs);
 
+  const auditCheckpoint = () => takeCheckpoint(db, audit.key, clock());
   const exportSettled = config.exportDir
-    ? exportOnChange(site, config.exportDir, { minGapMs: 2000, log: (err) => app.log.warn({ err }, 'static export failed') })
+    ? exportOnChange(site, config.exportDir, { minGapMs: 2000, log: (err) => app.log.warn({ err }, 'static export failed'), auditCheckpoint })
     : async () => undefined;
+  // Signed heads of the audit chain in the log (ship it off-host) and the static export: `kinkyu audit verify
+  // --checkpoint` then finds a rewritten or cut-back tail.
+  const checkpoints = startCheckpointLog({
+    db, key: audit.key, clock, minutes: checkpointMinutes,
+    async record(checkpoint) {
+      app.log.info({ auditCheckpoint: checkpoint }, 'audit checkpoint');
+      if (config.exportDir) await writeAuditCheckpoint(config.exportDir, checkpoint);
+    },
+    log: (msg, err) => app.log.warn({ err }, msg),
+  });
 
   // Locks journalled but not finished (a crash, the exchange or the database away) are finished before this
   // process serves anyone, then every few seconds, by every process; each exactly once.
@@ -326,6 +354,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await exportSettled();
       await site.stop();
       await knowledgeBase.stop();
+      // The last entries this process wrote are in; a shutdown leaves a checkpoint of them.
+      await checkpoints.stop();
       await app.close();
     },
   };

@@ -12,6 +12,7 @@ import { listComponents } from '../src/status/repository.ts';
 import { verifyAudit } from '../src/audit/audit-log.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
+import './support/audit-key.ts'; // appends to the audit log on a bare database: the test process's audit key
 
 const run = promisify(execFile);
 const example = JSON.parse(readFileSync(new URL('../examples/components.bitbank.json', import.meta.url), 'utf8'));

@@ -18,6 +18,7 @@ import type { PairComponent } from '../src/monitoring/types.ts';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { bitbankStandIn, json, normalExchange, serve, type LocalServer } from './support/local-http.ts';
+import './support/audit-key.ts'; // appends to the audit log on a bare database: the test process's audit key
 
 async function migratedDb(databaseUrl?: string): Promise<Db> {
   const db = await openDb({ databaseUrl });

@@ -22,6 +22,7 @@ import { parseXConfig } from '../src/notify/senders/x-config.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
 import { startSlackStandin } from './support/slack-standin.ts';
 import { startXStandin } from './support/x-standin.ts';
+import './support/audit-key.ts'; // appends to the audit log on a bare database: the test process's audit key
 
 const T0 = new Date('2026-03-02T01:00:00Z');
 const PAGE = { id: 'kinkyu', nameJa: 'キンキュウ', nameEn: 'Kinkyu', url: 'https://status.example.jp', timeZone: 'Asia/Tokyo' };

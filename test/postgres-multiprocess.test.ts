@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
 import { StaffClient, eventually } from './support/app.ts';
+import { TEST_AUDIT_KEY } from './support/audit-key.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'src/cli/main.ts');
@@ -117,6 +118,7 @@ if (!postgresAvailable()) {
         STALE_AFTER_MS: String(STALE_AFTER_MS),
         KINKYU_ADMIN_EMAIL: ADMIN_EMAIL,
         KINKYU_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        AUDIT_KEY: TEST_AUDIT_KEY,
         LOG_LEVEL: 'info',
       };
     }

@@ -8,6 +8,7 @@ import { seedDemoData } from '../src/status/demo-data.ts';
 import { getIncident, listComponents, pageVersion } from '../src/status/repository.ts';
 import { loadSnapshot } from '../src/public/snapshot.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
+import './support/audit-key.ts'; // appends to the audit log on a bare database: the test process's audit key
 
 /** The same behaviour on both backends: the embedded PGlite and a real PostgreSQL server. */
 const backends: { name: string; open: () => Promise<Db>; skip?: string }[] = [];

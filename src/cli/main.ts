@@ -6,9 +6,11 @@ import { migrate } from '../store/migrate.ts';
 import { seedDemoData } from '../status/demo-data.ts';
 import { applyComponentConfig, exportComponentConfig, parseComponentConfig } from '../status/component-config.ts';
 import { readFile } from 'node:fs/promises';
-import { verifyAudit } from '../audit/audit-log.ts';
+import { isAuditKeyError } from '../audit/audit-key.ts';
+import { CheckpointFormatError } from '../audit/checkpoint.ts';
+import { EXIT_USAGE, optionalCheckpointSource, auditCheckpoint, auditNewKey, auditRotateKey, auditVerify, useAuditKey } from './audit-commands.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
-import { buildApp } from '../server.ts';
+import type { buildApp as BuildApp } from '../server.ts';
 import { seedDemoTickets } from '../support/demo-tickets.ts';
 import { seedDemoNotices } from '../notices/demo-notices.ts';
 import { DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../user/accounts.ts';
@@ -28,7 +30,13 @@ Usage:
                                         roles: admin, incident_commander, agent, security, viewer
   kinkyu components apply --file F       add/update the exchange's components from a JSON file
   kinkyu components export              print the current components in that format
-  kinkyu audit verify                   check the audit log's hash chain (exit 1 if broken)
+  kinkyu audit verify [--checkpoint FILE] [--old-key-file FILE]...
+                                        check the audit log's keyed hash chain (and that it still holds the
+                                        checkpoint's head): exit 0 intact, 1 broken or tampered, 2 key/usage problem
+  kinkyu audit checkpoint [--out FILE]  print (or write) a signed checkpoint of the chain's head: keep it elsewhere
+  kinkyu audit new-key --out FILE       write a new random audit key (mode 0600; never overwrites)
+  kinkyu audit rotate-key (--old-key-file FILE | --old-key-lost)
+                                        continue the log with the key now in AUDIT_KEY / AUDIT_KEY_FILE
   kinkyu export-status --out DIR        write the status page, API v2 JSON and feeds as static files
 
 Configuration is read from the environment: see README.md.`;
@@ -65,9 +73,15 @@ async function ensureFirstAdmin(db: Db): Promise<void> {
 async function start(demo: boolean): Promise<void> {
   const config = loadConfig();
   const db = await openMigrated(config);
+  const auditKey = await useAuditKey(config, db);
+  process.stdout.write(auditKey.generated
+    ? `\n  Audit key generated: ${auditKey.source} (key id ${auditKey.key.id}).\n  Back it up now, apart from the database backups: without it the audit log cannot be verified.\n\n`
+    : `  Audit key: ${auditKey.source} (key id ${auditKey.key.id})\n`);
   if (demo && (await seedDemoData(db))) process.stdout.write('  Demo exchange data loaded.\n');
   await ensureFirstAdmin(db);
-  const { app, site, desk, close, referenceStore } = await buildApp({ config, db, logger: true });
+  // Loaded only to serve: the other commands (audit verify, migrate…) start without the whole application.
+  const buildApp: typeof BuildApp = (await import('../server.ts')).buildApp;
+  const { app, site, desk, close, referenceStore } = await buildApp({ config, db, logger: true, auditKey });
   if (demo && referenceStore && (await seedDemoUser(db, referenceStore))) {
     process.stdout.write(`  Demo exchange user created: ${DEMO_USER_EMAIL} / ${DEMO_USER_PASSWORD} (security center at /account)\n`);
   }
@@ -97,6 +111,9 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       role: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
+      checkpoint: { type: 'string' },
+      'old-key-file': { type: 'string', multiple: true },
+      'old-key-lost': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -119,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'seed-demo': {
       const db = await openMigrated(config);
+      await useAuditKey(config, db);
       const seeded = await seedDemoData(db);
       process.stdout.write(seeded ? 'demo data loaded\n' : 'database already has components; nothing done\n');
       await db.close();
@@ -127,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
     case 'staff': {
       if (sub !== 'create') break;
       const db = await openMigrated(config);
+      await useAuditKey(config, db);
       const password = values['password-stdin'] ? await readStdin() : generatePassword();
       await createStaff(db, SYSTEM_ACTOR, { email: values.email, name: values.name, role: values.role, password });
       process.stdout.write(values['password-stdin'] ? 'staff member created\n' : `staff member created; password (shown once): ${password}\n`);
@@ -143,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'apply' || !values.file) break;
       const entries = parseComponentConfig(JSON.parse(await readFile(values.file, 'utf8')));
       const db = await openMigrated(config);
+      await useAuditKey(config, db);
       const result = await db.transaction((tx) => applyComponentConfig(tx, SYSTEM_ACTOR, entries, new Date()));
       await db.close();
       process.stdout.write(`components: ${result.added.length} added, ${result.updated.length} updated, ${entries.length - result.added.length - result.updated.length} unchanged\n`);
@@ -150,24 +170,29 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'audit': {
-      if (sub !== 'verify') break;
-      const db = await openMigrated(config);
-      const result = await verifyAudit(db);
-      await db.close();
-      if (result.ok) {
-        process.stdout.write(`audit log OK: ${result.rows} entries, chain intact\n`);
-        return 0;
+      const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text) };
+      if (sub === 'new-key') {
+        if (!values.out) break;
+        return auditNewKey(values.out, io);
       }
-      process.stdout.write(`audit log BROKEN (${result.rows} entries read):\n`);
-      for (const p of result.problems) process.stdout.write(`  entry #${p.seq}: ${p.problem}\n`);
-      return 1;
+      if (sub !== 'verify' && sub !== 'checkpoint' && sub !== 'rotate-key') break;
+      const db = await openMigrated(config);
+      try {
+        if (sub === 'verify') return await auditVerify(db, config, { checkpointFile: values.checkpoint, oldKeyFiles: values['old-key-file'] ?? [] }, io);
+        if (sub === 'checkpoint') return await auditCheckpoint(db, config, { out: values.out }, io);
+        return await auditRotateKey(db, config, { oldKeyFile: values['old-key-file']?.[0], oldKeyLost: values['old-key-lost'] ?? false }, io);
+      } finally {
+        await db.close();
+      }
     }
     case 'export-status': {
       if (!values.out) break;
       const db = await openMigrated(config);
       const site = new PublicSite(db, siteOptionsFromConfig(config));
       await site.refresh();
-      const files = await exportStatic(site, values.out);
+      // The signed audit head goes along when there is a key (docs/operations.md); without one, the page alone.
+      const audit = await optionalCheckpointSource(config, db);
+      const files = await exportStatic(site, values.out, audit ? { auditCheckpoint: audit } : {});
       await db.close();
       process.stdout.write(`wrote ${files.length} files to ${values.out}\n`);
       return 0;
@@ -182,6 +207,14 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
+    if (isAuditKeyError(err)) {
+      process.stderr.write(`error: ${err.localized('en')}\n       ${err.localized('ja')}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    if (err instanceof CheckpointFormatError) {
+      process.stderr.write(`error: ${err.message}\n       ${err.messageJa}\n`);
+      process.exit(EXIT_USAGE);
+    }
     if (isKinkyuError(err)) process.stderr.write(`error: ${errorMessage('en', err)} / ${errorMessage('ja', err)}\n`);
     else process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
     process.exit(1);

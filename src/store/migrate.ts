@@ -6,8 +6,11 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** Any constant: every process that migrates takes the same advisory lock, so only one runs them. */
 const MIGRATION_LOCK = 7_301_944;
 
-/** Applies every migration file not yet applied, in name order, each in its own transaction. */
-export async function migrate(db: Db): Promise<string[]> {
+/**
+ * Applies every migration file not yet applied, in name order, each in its own transaction. `through` stops
+ * after the migration with that number (upgrade tests build a database as an older version left it).
+ */
+export async function migrate(db: Db, opts: { through?: string } = {}): Promise<string[]> {
   // Under the lock: two processes creating the table at once on a fresh database would otherwise collide.
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -18,7 +21,9 @@ export async function migrate(db: Db): Promise<string[]> {
        )`,
     );
   });
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+  const files = (await readdir(MIGRATIONS_DIR))
+    .filter((f) => /^\d+_.*\.sql$/.test(f) && (opts.through === undefined || f.split('_')[0]! <= opts.through))
+    .sort();
   const applied: string[] = [];
   for (const file of files) {
     const sql = await readFile(MIGRATIONS_DIR + file, 'utf8');

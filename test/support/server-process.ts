@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TEST_AUDIT_KEY } from './audit-key.ts';
 
 /**
  * Starts `kinkyu start` (with `--demo` when asked) as a child process and resolves once it says it is up — the
@@ -28,7 +29,7 @@ export function startKinkyuProcess(env: NodeJS.ProcessEnv, opts: { demo?: boolea
   });
 }
 
-/** The environment for such a server on a loopback port: its data, no SMTP, quiet logs, a known first admin. */
+/** The environment for such a server on a loopback port: its data, no SMTP, quiet logs, a known first admin, the test audit key. */
 export function kinkyuEnv(opts: {
   port: number;
   dataDir: string;
@@ -47,6 +48,9 @@ export function kinkyuEnv(opts: {
     LOG_LEVEL: 'error',
     KINKYU_ADMIN_EMAIL: opts.admin.email,
     KINKYU_ADMIN_PASSWORD: opts.admin.password,
+    // The same key as this test process: it may append to the same database (and several servers share one).
+    AUDIT_KEY: TEST_AUDIT_KEY,
+    AUDIT_KEY_FILE: '',
     ...opts.extra,
   };
 }

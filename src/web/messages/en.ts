@@ -213,6 +213,7 @@ export const en: Record<keyof typeof ja, string> = {
   'staff.auditVerify': 'Verify the chain (reads every entry)',
   'staff.auditVerified': 'The audit chain is intact ({rows} entries).',
   'staff.auditBroken': 'The audit chain is broken: {problems}',
+  'staff.auditUnverified': 'Entries #{first}–#{last} were written with audit key id {keyId}, which this server does not hold: they were not checked.',
   'staff.role.admin': 'Administrator',
   'staff.role.incident_commander': 'Incident commander',
   'staff.role.agent': 'Support agent',

@@ -212,6 +212,7 @@ export const ja = {
   'staff.auditVerify': '連鎖を検証する (全件を読み直します)',
   'staff.auditVerified': '監査ログの連鎖は正常です ({rows} 件)。',
   'staff.auditBroken': '監査ログの連鎖に異常があります: {problems}',
+  'staff.auditUnverified': '#{first}〜#{last} の記録は監査鍵 ID {keyId} で書かれています。このサーバーはその鍵を持っていないため、検証していません。',
   'staff.role.admin': '管理者',
   'staff.role.incident_commander': 'インシデント指揮者',
   'staff.role.agent': 'サポート担当',
