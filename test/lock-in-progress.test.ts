@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer as createNetServer, connect, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, connect, type Server as NetServer, type Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -29,6 +29,12 @@ let core: FastifyInstance;
 let coreStore: ReferenceAccountStore;
 let relay: NetServer;
 let down = true;
+const open = new Set<Socket>();
+/** Down: new connections are dropped and the open ones (kept alive by the adapter's HTTP client) are cut. */
+function setDown(value: boolean) {
+  down = value;
+  if (value) for (const socket of open) socket.destroy();
+}
 let app: RunningApp;
 let staff: StaffClient;
 
@@ -42,6 +48,8 @@ before(async () => {
   await core.listen({ host: '127.0.0.1', port: corePort });
   relay = createNetServer((socket) => {
     if (down) return socket.destroy();
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
     const upstream = connect(corePort, '127.0.0.1');
     socket.pipe(upstream).pipe(socket);
     socket.on('error', () => upstream.destroy());
@@ -76,7 +84,7 @@ interface PageJson {
 
 describe('a lock the exchange has not confirmed yet, on the staff account page', () => {
   test('the core is down: the staff lock is journalled and the page shows it in progress with attempts, last error and next try; once the core is back it shows the lock', async () => {
-    down = true;
+    setDown(true);
     offset = 0;
     const email = `pending-${Date.now()}@example.jp`;
     const id = await coreStore.createAccount(email);
@@ -119,7 +127,7 @@ describe('a lock the exchange has not confirmed yet, on the staff account page',
     assert.equal((await coreStore.findAccount({ accountId: id }))?.locked, false, 'the exchange has not locked it');
 
     // The core is back: the next pass locks and records it, and the page shows the lock, not "in progress".
-    down = false;
+    setDown(false);
     offset = 10 * MIN;
     assert.equal(await app.lock.reconcile(), 1);
     assert.equal((await coreStore.findAccount({ accountId: id }))?.locked, true);
@@ -130,10 +138,19 @@ describe('a lock the exchange has not confirmed yet, on the staff account page',
     assert.match(after, /2026年3月10日 12:10 JST · スタッフ · セッション 0 \/ APIキー 0 \/ 出金取消 0/, 'in the lock history, dated when the exchange locked it');
     const done = (await (await fetch(`${app.baseUrl}/staff/accounts/${id}`, { headers: { cookie: staff.cookie, accept: 'application/json' } })).json()) as PageJson;
     assert.deepEqual([done.locksInProgress, done.exchangeUnavailable, done.account?.email, done.locks.length], [[], false, email, 1]);
+
+    // Down again: the recovery's forms, which need the exchange, say so on the page instead of failing.
+    setDown(true);
+    const refusedRemove = await staff.postForm(`/staff/accounts/${id}/recovery/remove`, { kind: 'withdrawal_address', id: 'some-address' });
+    assert.equal(refusedRemove.status, 503);
+    const refusedPage = await refusedRemove.text();
+    assert.match(refusedPage, /取引システムに接続できません。しばらくしてからやり直してください。/);
+    assert.match(refusedPage, /<strong>ロック中<\/strong>/, 'kinkyu\'s own record of the lock is still shown');
+    setDown(false);
   });
 
   test('the exchange confirmed but the record is not written yet: the page says so', async () => {
-    down = false;
+    setDown(false);
     offset = 20 * MIN;
     const id = await coreStore.createAccount(`recording-${Date.now()}@example.jp`);
     await coreStore.lock(id, { lockId: 'journalled', reason: 'detection' });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { AccountSummary, ExchangeAccounts } from '../accounts/adapter.ts';
+import { ExchangeCoreError } from '../accounts/http-adapter.ts';
 import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import type { EmergencyLock } from '../protection/emergency-lock.ts';
 import type { Recovery } from '../protection/recovery.ts';
@@ -43,6 +44,16 @@ async function accountOrUnreachable(accounts: ExchangeAccounts, id: string): Pro
   } catch (err) {
     if (isKinkyuError(err)) throw err;
     return undefined;
+  }
+}
+
+/** The recovery's forms need the exchange: when its core cannot be reached, the form says so (503), not a 500. */
+async function viaExchange<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof ExchangeCoreError) throw new KinkyuError('EXCHANGE_UNAVAILABLE', {}, err.message);
+    throw err;
   }
 }
 
@@ -174,7 +185,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const body = bodyOf(request);
-        const requestId = await recovery.requestUnlock(staffActor(request), request.params.id, { checklist: body.checklist, note: body.note, keep: keepsOf(body) });
+        const requestId = await viaExchange(recovery.requestUnlock(staffActor(request), request.params.id, { checklist: body.checklist, note: body.note, keep: keepsOf(body) }));
         return { requestId };
       },
       onSuccess: () => back(reply, request.params.id, 'requested'),
@@ -192,7 +203,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
           const [row] = await db.query<{ account_id: string }>(`SELECT account_id FROM unlock_requests WHERE id = $1`, [request.params.requestId]);
           if (!row || row.account_id !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
           // Removes what was added in the compromise window, then unlocks; the unlock email carries the new-password link.
-          const result = await recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan });
+          const result = await viaExchange(recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan }));
           opts.kickMail?.();
           return { removed: result.removed.map((i) => ({ kind: i.kind, id: i.itemId })), kept: result.kept.map((i) => ({ kind: i.kind, id: i.id })) };
         },
@@ -219,7 +230,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const body = bodyOf(request);
-        await recovery.removeItem(staffActor(request), request.params.id, body.kind, body.id);
+        await viaExchange(recovery.removeItem(staffActor(request), request.params.id, body.kind, body.id));
         return {};
       },
       onSuccess: () => back(reply, request.params.id, 'removed'),
@@ -231,7 +242,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     formAction(request, reply, {
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
-        const result = await recovery.restoreEmail(staffActor(request), request.params.id, bodyOf(request).id);
+        const result = await viaExchange(recovery.restoreEmail(staffActor(request), request.params.id, bodyOf(request).id));
         opts.kickMail?.();
         return result;
       },
