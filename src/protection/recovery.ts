@@ -191,8 +191,8 @@ export class Recovery {
 
   /**
    * What the unlock would remove now: every withdrawal address and API key created in the open lock's window,
-   * less those kept — by the given request, else by the pending one, else (before there is one) by `keeps` as
-   * the request form has them.
+   * less those kept, and the email address it would set back — kept by `keeps` as the request form has them
+   * (a request being made), else by the given request, else by the pending one.
    */
   async plan(accountId: string, choice: { requestId?: string; keeps?: Record<string, string> } = {}): Promise<UnlockPlan | null> {
     const window = await this.window(accountId);
