@@ -289,6 +289,57 @@ describe('HTTP adapter ↔ reference core over HTTP', () => {
     assert.deepEqual(await core.store.listWithdrawalAddresses(id), []);
   });
 
+  test('restoreEmail: back to the owner\'s address, the attacker\'s are no longer previous addresses; refused when taken; idempotent, retried once', async () => {
+    const tag = Date.now();
+    const owner = `Owner-${tag}@example.jp`;
+    const id = await core.store.createAccount(owner);
+    await core.store.changeEmail(id, `evil-one-${tag}@evil.example`);
+    await core.store.changeEmail(id, `evil-two-${tag}@evil.example`);
+    const other = await core.store.createAccount(`taken-${tag}@example.jp`);
+    assert.deepEqual((await adapter.findAccount({ accountId: id }))?.previousEmails.sort(), [owner, `evil-one-${tag}@evil.example`].sort());
+
+    // Another account has the address now: refused, as the store itself refuses, and nothing changes.
+    const before = await adapter.findAccount({ accountId: id });
+    await assert.rejects(adapter.restoreEmail(id, { email: `taken-${tag}@example.jp`, reason: 'recovery' }), (e: unknown) =>
+      e instanceof KinkyuError && e.code === 'CONFLICT' && e.params.rule === 'email_taken');
+    await assert.rejects(core.store.restoreEmail(id, { email: `TAKEN-${tag}@example.jp`, reason: 'recovery' }), (e: unknown) =>
+      e instanceof KinkyuError && e.code === 'CONFLICT' && e.params.rule === 'email_taken');
+    assert.deepEqual(await adapter.findAccount({ accountId: id }), before);
+    assert.equal((await adapter.findAccount({ accountId: other }))?.email, `taken-${tag}@example.jp`);
+
+    assert.deepEqual(await adapter.restoreEmail(id, { email: owner, reason: 'takeover recovery' }), { changed: true });
+    const restored = await adapter.findAccount({ accountId: id });
+    assert.equal(restored?.email, owner);
+    assert.deepEqual(restored?.previousEmails, [], 'lock links no longer go to either of the attacker\'s addresses');
+    assert.equal((await adapter.findAccount({ email: owner.toUpperCase() }))?.id, id);
+    assert.equal(await adapter.findAccount({ email: `evil-two-${tag}@evil.example` }), null);
+    assert.deepEqual(await adapter.restoreEmail(id, { email: owner.toLowerCase(), reason: 'again' }), { changed: false }, 'a repeat is not an error');
+    assert.deepEqual(await core.store.findAccount({ accountId: id }), restored, 'the same summary as the store itself');
+
+    await assert.rejects(adapter.restoreEmail('no-such-account', { email: `nobody-${tag}@example.jp`, reason: 'x' }), (e: unknown) => e instanceof KinkyuError && e.code === 'NOT_FOUND');
+    // Bad input behind a good signature is 400; unsigned is 401; neither changes anything.
+    const path = `/kinkyu/v1/accounts/${id}/email/restore`;
+    assert.equal((await rawSigned(core, 'POST', path, JSON.stringify({ email: 'not an address', reason: 'x' }))).status, 400);
+    assert.equal((await rawSigned(core, 'POST', path, JSON.stringify({ email: 42 }))).status, 400);
+    const unsigned = await fetch(core.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `evil-two-${tag}@evil.example`, reason: 'x' }) });
+    assert.equal(unsigned.status, 401);
+    assert.equal((await adapter.findAccount({ accountId: id }))?.email, owner);
+
+    // Idempotent, so retried once (freshly signed) when the request never reached the core.
+    await core.store.changeEmail(id, `evil-three-${tag}@evil.example`);
+    let calls = 0;
+    let failNext = 1;
+    const flaky: typeof fetch = async (input, init) => {
+      calls++;
+      if (failNext-- > 0) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const a = new HttpExchangeAccounts({ baseUrl: core.url, secret: SECRET, fetch: flaky });
+    assert.deepEqual(await a.restoreEmail(id, { email: owner, reason: 'retry' }), { changed: true });
+    assert.equal(calls, 2);
+    assert.equal((await core.store.findAccount({ accountId: id }))?.email, owner);
+  });
+
   test('bad signatures are refused with 401 and never touch the store', async () => {
     const id = await core.store.createAccount(`sig-${Date.now()}@example.jp`);
     await core.store.createApiKey(id);

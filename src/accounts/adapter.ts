@@ -6,7 +6,10 @@
 export interface AccountSummary {
   id: string;
   email: string;
-  /** Addresses replaced in the last 30 days: lock links go there too (a hijacker changes the email first). */
+  /**
+   * Addresses replaced in the last 30 days: lock links go there too (a hijacker changes the email first). Not
+   * the addresses a restore took off the account (`restoreEmail`): those were the attacker's.
+   */
   previousEmails: string[];
   locked: boolean;
   tradingBlocked: boolean;
@@ -85,4 +88,12 @@ export interface ExchangeAccounts {
   listApiKeys(accountId: string): Promise<ApiKeyRecord[]>;
   /** Revokes one key for good. Idempotent: false when it was already revoked or the account has no such key. */
   revokeApiKey(accountId: string, keyId: string): Promise<boolean>;
+  /**
+   * Sets the account's email address back to `email`, the one it had before a takeover (recovery, by staff or at
+   * the unlock). The address it replaces, and any the account had since `email` was last replaced, stop being
+   * previous addresses (they were the attacker's). Idempotent: `changed: false` when the account already has
+   * it. Throws KinkyuError CONFLICT (rule `email_taken`) when another account has the address now, NOT_FOUND for
+   * an unknown account; nothing changes then.
+   */
+  restoreEmail(accountId: string, restore: { email: string; reason: string }): Promise<{ changed: boolean }>;
 }

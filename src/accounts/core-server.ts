@@ -167,5 +167,18 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
     scope.post(`${p}/accounts/:id/api-keys/revoke`, async (request) => ({
       revoked: await store.revokeApiKey(idOf(request), str(bodyOf(request), 'keyId', 200)),
     }));
+
+    scope.post(`${p}/accounts/:id/email/restore`, async (request, reply) => {
+      const body = bodyOf(request);
+      const email = str(body, 'email', 254);
+      if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new BadInput('email');
+      const reason = typeof body.reason === 'string' ? body.reason.slice(0, 2000) : '';
+      try {
+        return await store.restoreEmail(idOf(request), { email, reason });
+      } catch (err) {
+        if (isKinkyuError(err) && err.code === 'CONFLICT' && err.params.rule === 'email_taken') return reply.code(409).send({ code: 'EMAIL_TAKEN' });
+        throw err;
+      }
+    });
   });
 }

@@ -132,6 +132,18 @@ export class HttpExchangeAccounts implements ExchangeAccounts {
     return (await this.call<{ revoked: boolean }>('POST', `${this.account(accountId)}/api-keys/revoke`, { keyId }, true)).revoked === true;
   }
 
+  // Idempotent (the account already at that address answers `changed: false`), so it may be retried.
+  async restoreEmail(accountId: string, restore: { email: string; reason: string }): Promise<{ changed: boolean }> {
+    try {
+      const res = await this.call<{ changed: boolean }>('POST', `${this.account(accountId)}/email/restore`, { email: restore.email, reason: restore.reason }, true);
+      return { changed: res.changed === true };
+    } catch (err) {
+      // The core's refusal when another account has the address now: the same error the reference store throws.
+      if (err instanceof ExchangeCoreError && err.status === 409 && err.code === 'EMAIL_TAKEN') throw new KinkyuError('CONFLICT', { rule: 'email_taken', email: restore.email });
+      throw err;
+    }
+  }
+
   private account(accountId: string): string {
     return `/accounts/${encodeURIComponent(accountId)}`;
   }

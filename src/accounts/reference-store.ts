@@ -34,7 +34,7 @@ export class ReferenceAccountStore implements ExchangeAccounts {
     if (!row) return null;
     const since = new Date(this.clock().getTime() - 30 * 86_400_000);
     const previous = await this.db.query<{ email: string }>(
-      `SELECT DISTINCT email FROM xch_email_history WHERE account_id = $1 AND replaced_at >= $2`,
+      `SELECT DISTINCT email FROM xch_email_history WHERE account_id = $1 AND replaced_at >= $2 AND disowned_at IS NULL`,
       [row.id, since],
     );
     return {
@@ -151,6 +151,35 @@ export class ReferenceAccountStore implements ExchangeAccounts {
   async revokeApiKey(accountId: string, keyId: string): Promise<boolean> {
     const rows = await this.db.query(`UPDATE xch_api_keys SET revoked_at = $3 WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING 1`, [accountId, keyId, this.clock()]);
     return rows.length > 0;
+  }
+
+  async restoreEmail(accountId: string, restore: { email: string; reason: string }): Promise<{ changed: boolean }> {
+    const email = restore.email.trim();
+    const key = emailKeyOf(email);
+    try {
+      return await this.db.transaction(async (tx) => {
+        const [account] = await tx.query<{ email: string; email_key: string }>(`SELECT email, email_key FROM xch_accounts WHERE id = $1 FOR UPDATE`, [accountId]);
+        if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+        if (account.email_key === key) return { changed: false };
+        const [other] = await tx.query(`SELECT 1 FROM xch_accounts WHERE email_key = $1 AND id <> $2`, [key, accountId]);
+        if (other) throw new KinkyuError('CONFLICT', { rule: 'email_taken', email });
+        const now = this.clock();
+        // Every address the account had after `email` was last replaced came with the takeover: none of them is a
+        // previous address any more (lock links must not go there). No history of `email`: only the current one.
+        await tx.query(
+          `UPDATE xch_email_history SET disowned_at = $3 WHERE account_id = $1 AND disowned_at IS NULL AND email_key <> $2
+              AND replaced_at >= (SELECT max(replaced_at) FROM xch_email_history WHERE account_id = $1 AND email_key = $2)`,
+          [accountId, key, now],
+        );
+        await tx.query(`INSERT INTO xch_email_history (account_id, email, email_key, replaced_at, disowned_at) VALUES ($1,$2,$3,$4,$4)`, [accountId, account.email, account.email_key, now]);
+        await tx.query(`UPDATE xch_accounts SET email = $2, email_key = $3 WHERE id = $1`, [accountId, email, key]);
+        return { changed: true };
+      });
+    } catch (err) {
+      // Taken by another account between the check and the update (the address is unique).
+      if ((err as { code?: string })?.code === '23505') throw new KinkyuError('CONFLICT', { rule: 'email_taken', email });
+      throw err;
+    }
   }
 
   // ---- The exchange core's own operations (what a user does on the exchange), for demos and tests. ----

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
-import type { ExchangeAccounts } from '../accounts/adapter.ts';
-import { KinkyuError } from '../domain/errors.ts';
+import type { AccountSummary, ExchangeAccounts } from '../accounts/adapter.ts';
+import { ExchangeCoreError } from '../accounts/http-adapter.ts';
+import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import type { EmergencyLock } from '../protection/emergency-lock.ts';
 import type { Recovery } from '../protection/recovery.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
@@ -25,12 +26,37 @@ const FLASH: Readonly<Record<string, MessageKey>> = {
   unlocked: 'acct.flash.unlocked',
   adjusted: 'recovery.flash.adjusted',
   removed: 'recovery.flash.removed',
+  emailRestored: 'recovery.flash.emailRestored',
 };
 
 const ID = /^[\w-]{1,64}$/;
 /** The request form's "reason to keep" fields, `keep:<kind>:<id>`, as `{'<kind>:<id>': reason}`. */
 const keepsOf = (body: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(body).filter(([k, v]) => k.startsWith('keep:') && typeof v === 'string').map(([k, v]) => [k.slice(5), (v as string).slice(0, 1000)]));
+/**
+ * The account from the exchange; `undefined` when the exchange could not be asked (its core is down): the pages
+ * then show what kinkyu itself knows, and a staff lock is journalled and retried like any other.
+ */
+async function accountOrUnreachable(accounts: ExchangeAccounts, id: string): Promise<AccountSummary | null | undefined> {
+  if (!ID.test(id)) return null;
+  try {
+    return await accounts.findAccount({ accountId: id });
+  } catch (err) {
+    if (isKinkyuError(err)) throw err;
+    return undefined;
+  }
+}
+
+/** The recovery's forms need the exchange: when its core cannot be reached, the form says so (503), not a 500. */
+async function viaExchange<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof ExchangeCoreError) throw new KinkyuError('EXCHANGE_UNAVAILABLE', {}, err.message);
+    throw err;
+  }
+}
+
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
 
 /**
@@ -43,38 +69,50 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     consoleContext(request, reply, config.timeZone, FLASH, extra);
 
   const load = async (request: FastifyRequest, id: string): Promise<Omit<AccountPageData, 'values'>> => {
-    const account = ID.test(id) ? await accounts.findAccount({ accountId: id }) : null;
-    if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
-    const [locks, requests, audit, signIns, withdrawals] = await Promise.all([
+    const found = await accountOrUnreachable(accounts, id);
+    if (found === null) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+    if (found === undefined) request.log.warn('the account page could not read the account from the exchange');
+    const account = found ?? null;
+    const accountId = account?.id ?? id;
+    const [locks, requests, audit, signIns, withdrawals, inProgress] = await Promise.all([
       db.query<{ id: string; source: string; reason: string; actor_name: string | null; locked_at: Date; sessions_revoked: number; api_keys_revoked: number; withdrawals_cancelled: number; unlocked_at: Date | null }>(
         `SELECT l.id, l.source, l.reason, s.name AS actor_name, l.locked_at, l.sessions_revoked, l.api_keys_revoked, l.withdrawals_cancelled, l.unlocked_at
          FROM account_locks l LEFT JOIN staff s ON l.actor_type = 'staff' AND s.id = l.actor_id
          WHERE l.account_id = $1 ORDER BY l.locked_at DESC LIMIT 50`,
-        [account.id],
+        [accountId],
       ),
       db.query<{ id: string; requested_by: string; requester: string; requested_at: Date; note: string; decision: string | null; decider: string | null; decided_at: Date | null }>(
         `SELECT r.id, r.requested_by, a.name AS requester, r.requested_at, r.note, r.decision, b.name AS decider, r.decided_at
          FROM unlock_requests r JOIN staff a ON a.id = r.requested_by LEFT JOIN staff b ON b.id = r.decided_by
          WHERE r.account_id = $1 ORDER BY r.requested_at DESC LIMIT 50`,
-        [account.id],
+        [accountId],
       ),
       db.query<{ at: Date; action: string; actor_type: string; actor_id: string | null; actor_name: string | null; data: unknown }>(
         `SELECT g.at, g.action, g.actor_type, g.actor_id, s.name AS actor_name, g.data
          FROM audit_log g LEFT JOIN staff s ON g.actor_type = 'staff' AND s.id = g.actor_id
          WHERE g.target_type = 'account' AND g.target_id = $1 ORDER BY g.seq DESC LIMIT 50`,
-        [account.id],
+        [accountId],
       ),
-      accounts.recentSignIns(account.id, 20).catch(() => []),
-      accounts.recentWithdrawals(account.id, 20).catch(() => []),
+      account ? accounts.recentSignIns(accountId, 20).catch(() => []) : [],
+      account ? accounts.recentWithdrawals(accountId, 20).catch(() => []) : [],
+      lock.locksInProgress(accountId),
     ]);
     // An exchange core that cannot list addresses or keys must not take the account page down with it (the
     // approval, which needs them, is refused instead).
-    const recoveryView = await recovery.overview(account.id).catch((err: unknown) => {
-      request.log.warn({ err }, 'the recovery view could not be read from the exchange');
-      return null;
-    });
+    const recoveryView = account
+      ? await recovery.overview(accountId).catch((err: unknown) => {
+          request.log.warn({ err }, 'the recovery view could not be read from the exchange');
+          return null;
+        })
+      : null;
     return {
+      accountId,
       account,
+      exchangeUnavailable: found === undefined,
+      locksInProgress: inProgress.map((i) => ({
+        id: i.id, source: i.source, reason: i.reason, requestedAt: i.createdAt, confirmedAt: i.effectiveAt, attempts: i.attempts,
+        lastError: i.lastError, nextAttemptAt: i.nextAttemptAt, ticketNumber: i.ticketNumber,
+      })),
       locks: locks.map((l) => ({
         id: l.id, source: l.source, reason: l.reason, actorName: l.actor_name, lockedAt: new Date(l.locked_at),
         sessionsRevoked: l.sessions_revoked, apiKeysRevoked: l.api_keys_revoked, withdrawalsCancelled: l.withdrawals_cancelled,
@@ -127,15 +165,18 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
   app.post<{ Params: { id: string } }>('/staff/accounts/:id/lock', { config: { permission: 'account.lock' } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
-        const account = ID.test(request.params.id) ? await accounts.findAccount({ accountId: request.params.id }) : null;
-        if (!account) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+        // Lock first: with the exchange core down the lock is journalled and retried until it confirms (the
+        // reconciler closes it if the account turns out not to exist); the page then shows it in progress.
+        const account = await accountOrUnreachable(accounts, request.params.id);
+        if (account === null) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const reason = typeof bodyOf(request).reason === 'string' ? (bodyOf(request).reason as string).trim().slice(0, 500) : '';
-        const result = await lock.lock(account.id, { source: 'staff', reason: reason || 'staff lock', actor: staffActor(request) });
+        const result = await lock.lock(account?.id ?? request.params.id, { source: 'staff', reason: reason || 'staff lock', actor: staffActor(request) });
         opts.kickMail?.();
         return { lockId: result.lockId, effects: result.effects, ticketNumber: result.ticketNumber };
       },
       onSuccess: () => back(reply, request.params.id, 'locked'),
       onRefusal: (lang, error) => again(request, reply, lang, error),
+      scope: 'acct',
     }),
   );
 
@@ -144,7 +185,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const body = bodyOf(request);
-        const requestId = await recovery.requestUnlock(staffActor(request), request.params.id, { checklist: body.checklist, note: body.note, keep: keepsOf(body) });
+        const requestId = await viaExchange(recovery.requestUnlock(staffActor(request), request.params.id, { checklist: body.checklist, note: body.note, keep: keepsOf(body) }));
         return { requestId };
       },
       onSuccess: () => back(reply, request.params.id, 'requested'),
@@ -162,7 +203,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
           const [row] = await db.query<{ account_id: string }>(`SELECT account_id FROM unlock_requests WHERE id = $1`, [request.params.requestId]);
           if (!row || row.account_id !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
           // Removes what was added in the compromise window, then unlocks; the unlock email carries the new-password link.
-          const result = await recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan });
+          const result = await viaExchange(recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan }));
           opts.kickMail?.();
           return { removed: result.removed.map((i) => ({ kind: i.kind, id: i.itemId })), kept: result.kept.map((i) => ({ kind: i.kind, id: i.id })) };
         },
@@ -189,10 +230,23 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const body = bodyOf(request);
-        await recovery.removeItem(staffActor(request), request.params.id, body.kind, body.id);
+        await viaExchange(recovery.removeItem(staffActor(request), request.params.id, body.kind, body.id));
         return {};
       },
       onSuccess: () => back(reply, request.params.id, 'removed'),
+      onRefusal: (lang, error) => again(request, reply, lang, error),
+    }),
+  );
+
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/restore-email', { config: { permission: 'account.unlock' } }, async (request, reply) =>
+    formAction(request, reply, {
+      run: async () => {
+        if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
+        const result = await viaExchange(recovery.restoreEmail(staffActor(request), request.params.id, bodyOf(request).id));
+        opts.kickMail?.();
+        return result;
+      },
+      onSuccess: () => back(reply, request.params.id, 'emailRestored'),
       onRefusal: (lang, error) => again(request, reply, lang, error),
     }),
   );

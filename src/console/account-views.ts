@@ -37,8 +37,26 @@ export interface AuditRecord {
   data: unknown;
 }
 
+/** A lock journalled but not yet recorded (protection/lock-intents.ts): asked for, not yet confirmed or written. */
+export interface LockInProgress {
+  id: string;
+  source: string;
+  reason: string;
+  requestedAt: Date;
+  /** When the exchange confirmed it; null while it has not (its core down, or refusing). */
+  confirmedAt: Date | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: Date;
+  ticketNumber: number;
+}
+
 export interface AccountPageData {
-  account: AccountSummary;
+  accountId: string;
+  /** Null when the exchange could not be asked (`exchangeUnavailable`): the page shows kinkyu's own records. */
+  account: AccountSummary | null;
+  exchangeUnavailable: boolean;
+  locksInProgress: LockInProgress[];
   locks: LockRecord[];
   requests: UnlockRequestRecord[];
   signIns: SignInRecord[];
@@ -52,6 +70,21 @@ export interface AccountPageData {
 
 const sourceLabel = (c: ConsoleContext, source: string) =>
   ['self', 'email_link', 'help_center', 'detection', 'staff'].includes(source) ? t(c.lang, `acct.source.${source}` as MessageKey) : source;
+
+/**
+ * Locks asked for but not yet recorded: either the exchange has not confirmed them (its core down or refusing:
+ * how many attempts, the last error, when the next one is) or it has and the record is still to be written.
+ */
+function locksInProgressSection(c: ConsoleContext, intents: LockInProgress[]) {
+  return html`<section aria-labelledby="in-progress-h" id="lock-in-progress" role="status"><h2 id="in-progress-h">${t(c.lang, 'acct.inProgress')}</h2>
+<ul class="history">${intents.map((i) => html`<li><p><strong>${i.confirmedAt
+    ? t(c.lang, 'acct.inProgress.recording', { time: when(c, i.confirmedAt), attempts: i.attempts, next: when(c, i.nextAttemptAt) })
+    : t(c.lang, 'acct.inProgress.unconfirmed', { attempts: i.attempts, next: when(c, i.nextAttemptAt) })}</strong></p>
+${i.lastError ? html`<p class="meta">${t(c.lang, 'acct.inProgress.lastError')} <code>${i.lastError}</code></p>` : ''}
+<p class="meta">${t(c.lang, 'acct.inProgress.meta', { time: when(c, i.requestedAt), source: sourceLabel(c, i.source), reason: i.reason, ticket: i.ticketNumber })}</p></li>`)}</ul>
+<p class="hint">${t(c.lang, 'acct.inProgress.hint')}</p>
+</section>`;
+}
 
 /** `/staff/accounts`: find an account by email or account ID. */
 export function accountSearchPage(c: ConsoleContext, q: string, notFound: boolean): string {
@@ -67,7 +100,7 @@ ${notFound ? html`<p role="status">${t(c.lang, 'acct.notFound')}</p>` : ''}`;
 /** One account: lock state and history, recent activity, staff lock, the four-eyes unlock, audit entries. */
 export function accountPage(c: ConsoleContext, d: AccountPageData): string {
   const a = d.account;
-  const base = `/staff/accounts/${encodeURIComponent(a.id)}`;
+  const base = `/staff/accounts/${encodeURIComponent(d.accountId)}`;
   const canLock = can(c.staff.role, 'account.lock');
   const canUnlock = can(c.staff.role, 'account.unlock');
   const openLock = d.locks.find((l) => !l.unlockedAt);
@@ -76,13 +109,17 @@ export function accountPage(c: ConsoleContext, d: AccountPageData): string {
   const checked = new Set(d.values?.checklist ?? []);
   const plan = d.recovery?.plan ?? null;
 
-  const status = html`<dl class="facts">
-<dt>${t(c.lang, 'acct.email')}</dt><dd>${a.email}</dd>
-${a.previousEmails.length ? html`<dt>${t(c.lang, 'acct.previousEmails')}</dt><dd>${a.previousEmails.join(', ')}</dd>` : ''}
-<dt>${t(c.lang, 'acct.status')}</dt><dd><strong>${a.locked || openLock ? t(c.lang, 'acct.locked') : t(c.lang, 'acct.notLocked')}</strong>
-${a.tradingBlocked ? html` · ${t(c.lang, 'acct.tradingBlocked')}` : ''}${a.withdrawalsBlocked ? html` · ${t(c.lang, 'acct.withdrawalsBlocked')}` : ''}
-${a.withdrawalHoldUntil ? html` · ${t(c.lang, 'acct.holdUntil', { time: when(c, new Date(a.withdrawalHoldUntil)) })}` : ''}</dd>
-</dl>`;
+  const inProgress = d.locksInProgress;
+  const state = a?.locked || openLock ? 'acct.locked' : inProgress.length ? 'acct.lockInProgress' : a ? 'acct.notLocked' : 'acct.statusUnknown';
+  const status = html`${d.exchangeUnavailable ? html`<p class="error-box" role="alert" id="exchange-unavailable">${t(c.lang, 'acct.exchangeUnavailable')}</p>` : ''}
+<dl class="facts">
+${a ? html`<dt>${t(c.lang, 'acct.email')}</dt><dd>${a.email}</dd>` : ''}
+${a?.previousEmails.length ? html`<dt>${t(c.lang, 'acct.previousEmails')}</dt><dd>${a.previousEmails.join(', ')}</dd>` : ''}
+<dt>${t(c.lang, 'acct.status')}</dt><dd><strong>${t(c.lang, state)}</strong>
+${a?.tradingBlocked ? html` · ${t(c.lang, 'acct.tradingBlocked')}` : ''}${a?.withdrawalsBlocked ? html` · ${t(c.lang, 'acct.withdrawalsBlocked')}` : ''}
+${a?.withdrawalHoldUntil ? html` · ${t(c.lang, 'acct.holdUntil', { time: when(c, new Date(a.withdrawalHoldUntil)) })}` : ''}</dd>
+</dl>
+${inProgress.length ? locksInProgressSection(c, inProgress) : ''}`;
 
   const lockForm = canLock
     ? html`<h2>${t(c.lang, 'acct.lockNow')}</h2>
@@ -146,5 +183,5 @@ ${d.audit.length
     : html`<p>${t(c.lang, 'acct.noAudit')}</p>`}`;
 
   const recovery = d.recovery ? recoverySection(c, base, d.recovery, { lock: canLock, unlock: canUnlock }, d.values) : '';
-  return shell(c, t(c.lang, 'acct.page', { id: a.id }), base, html`${status}${lockForm}${pendingList}${unlockForm}${recovery}${lockHistory}${signIns}${withdrawals}${audit}`);
+  return shell(c, t(c.lang, 'acct.page', { id: d.accountId }), base, html`${status}${lockForm}${pendingList}${unlockForm}${recovery}${lockHistory}${signIns}${withdrawals}${audit}`);
 }

@@ -10,7 +10,7 @@ import { faultPoint } from '../faults/fault-points.ts';
 import { parseContact, type SupportDesk } from '../support/desk.ts';
 import { lockedMail, lockLinkMail } from './emails.ts';
 import { sha256Hex } from '../security/secrets.ts';
-import { LockIntents, type LockIntent } from './lock-intents.ts';
+import { LockIntents, type LockIntent, type OpenLockIntent } from './lock-intents.ts';
 import { LockLinkRequests, type LockLinkRequest } from './lock-link-requests.ts';
 import { AccountLocks } from './account-locks.ts';
 import type { LockSource } from './lock-source.ts';
@@ -296,6 +296,11 @@ export class EmergencyLock {
     this.timer = null;
     await this.passing;
     await this.settled();
+  }
+
+  /** Locks of the account journalled but not yet recorded: asked for, waiting for the exchange or the record. */
+  locksInProgress(accountId: string): Promise<OpenLockIntent[]> {
+    return this.intents.openFor(accountId);
   }
 
   /** A one-time lock link for `sentTo`; the token is returned once and only its hash is kept. */

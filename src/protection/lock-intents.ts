@@ -21,6 +21,13 @@ export interface LockIntent {
   attempts: number;
 }
 
+/** An intent not yet recorded, as the staff page shows it. */
+export interface OpenLockIntent extends LockIntent {
+  /** Why the last attempt failed (the exchange's answer, a timeout); null before any failure. */
+  lastError: string | null;
+  nextAttemptAt: Date;
+}
+
 export interface NewLockIntent {
   id: string;
   accountId: string;
@@ -142,9 +149,15 @@ export class LockIntents {
     await tx.query(`UPDATE lock_intents SET recorded_at = $2, last_error = NULL WHERE id = $1`, [id, now]);
   }
 
-  /** Locks journalled but not yet recorded for an account (the staff page shows them as in progress). */
-  async openFor(accountId: string): Promise<LockIntent[]> {
-    const rows = await this.db.query<Row>(`SELECT ${COLUMNS} FROM lock_intents WHERE account_id = $1 AND recorded_at IS NULL ORDER BY created_at`, [accountId]);
-    return rows.map(mapRow);
+  /**
+   * Locks journalled but not yet recorded for an account, with how the retries are going: the staff page shows
+   * them as in progress (the exchange core may be down).
+   */
+  async openFor(accountId: string): Promise<OpenLockIntent[]> {
+    const rows = await this.db.query<Row & { last_error: string | null; next_attempt_at: Date }>(
+      `SELECT ${COLUMNS}, last_error, next_attempt_at FROM lock_intents WHERE account_id = $1 AND recorded_at IS NULL ORDER BY created_at LIMIT 20`,
+      [accountId],
+    );
+    return rows.map((r) => ({ ...mapRow(r), lastError: r.last_error, nextAttemptAt: new Date(r.next_attempt_at) }));
   }
 }

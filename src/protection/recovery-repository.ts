@@ -36,7 +36,8 @@ export interface WindowOverrideRow {
 }
 
 export interface KeepRow {
-  kind: 'withdrawal_address' | 'api_key';
+  /** `email`: the address given in the window stays (the unlock does not set it back); `itemId` names its change. */
+  kind: 'withdrawal_address' | 'api_key' | 'email';
   itemId: string;
   reason: string;
   keptBy: string;
@@ -44,7 +45,8 @@ export interface KeepRow {
 }
 
 export interface RemovalRow {
-  kind: 'withdrawal_address' | 'api_key' | 'session';
+  /** `email`: the address was set back to the one before the window; `label` is the address replaced. */
+  kind: 'withdrawal_address' | 'api_key' | 'session' | 'email';
   itemId: string;
   label: string;
   itemCreatedAt: Date | null;

@@ -1,7 +1,7 @@
 import { html, type SafeHtml } from '../web/html.ts';
 import { formatDateTime, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import type { RemovalRow } from './recovery-repository.ts';
-import type { RemovableKind, WindowChanges } from './recovery.ts';
+import type { EmailRevert, RemovableKind, WindowChanges } from './recovery.ts';
 
 /**
  * The parts of the recovery pages that staff (account page) and the user (security center) share: the list of
@@ -12,6 +12,8 @@ export interface ViewContext {
   lang: Lang;
   timeZone: string;
   action: (kind: RemovableKind, id: string, label: string) => SafeHtml | '';
+  /** Staff only: the "restore the previous address" button of an email change that can be set back. */
+  restoreEmail?: (revert: EmailRevert) => SafeHtml | '';
 }
 
 const r = (lang: Lang, key: string, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}` as MessageKey, params);
@@ -50,6 +52,7 @@ export function changesList(c: ViewContext, changes: WindowChanges, headingId: s
 ${group(c, r(c.lang, 'addresses'), addresses)}
 ${group(c, r(c.lang, 'apiKeys'), keys)}
 ${group(c, r(c.lang, 'contact'), contact, html`<p class="hint">${r(c.lang, 'noPhone')}</p>`)}
+${changes.emailRevert ? emailRevertLine(c, changes.emailRevert) : ''}
 ${group(c, r(c.lang, 'credentials'), credentials)}
 ${group(c, r(c.lang, 'signIns'), signIns)}
 ${group(c, r(c.lang, 'sessions'), sessions)}
@@ -57,11 +60,21 @@ ${group(c, r(c.lang, 'withdrawals'), withdrawals)}
 </section>`;
 }
 
+/** The address before the window and now; for staff, the restore button (or why it cannot be restored). */
+function emailRevertLine(c: ViewContext, revert: EmailRevert): SafeHtml {
+  const action = c.restoreEmail
+    ? revert.previousTaken ? html`<p class="error-box" role="note">${r(c.lang, 'emailTakenNote', { previous: revert.previous })}</p>` : c.restoreEmail(revert)
+    : '';
+  return html`<div id="email-revert"><p>${r(c.lang, 'emailBefore', { previous: revert.previous, current: revert.current })}</p>${action}</div>`;
+}
+
 /** What a recovery removed or revoked, with when and by whom (staff, the user, or at the unlock). */
 export function removalsList(lang: Lang, timeZone: string, removals: RemovalRow[]): SafeHtml {
   const when = (d: Date) => formatDateTime(lang, d, timeZone);
   return html`<ul class="history" id="recovery-removed">${removals.map((x) => {
-    const what = `${r(lang, `item.${x.kind}`)}: ${x.kind === 'api_key' ? keyLabel(lang, x.label) : x.label || '-'}`;
+    const what = x.kind === 'email'
+      ? r(lang, 'emailRestoredRow', { replaced: x.label })
+      : `${r(lang, `item.${x.kind}`)}: ${x.kind === 'api_key' ? keyLabel(lang, x.label) : x.label || '-'}`;
     const by = x.atUnlock ? r(lang, 'removedBy.unlock') : r(lang, `removedBy.${x.removedByType}`);
     return html`<li>${r(lang, 'removedRow', { time: when(x.removedAt), what, by })}</li>`;
   })}</ul>`;

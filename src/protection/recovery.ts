@@ -6,8 +6,9 @@ import { enqueueMail } from '../mail/outbox.ts';
 import { sha256Hex } from '../security/secrets.ts';
 import { createPasswordResetLink } from '../user/password-reset.ts';
 import type { ApiKeyRecord, ExchangeAccounts, WithdrawalAddressRecord, WithdrawalRecord } from '../accounts/adapter.ts';
+import { emailKeyOf } from '../accounts/reference-store.ts';
 import type { EmergencyLock } from './emergency-lock.ts';
-import { unlockMail } from './recovery-email.ts';
+import { emailReplacedMail, emailRestoredMail, unlockMail } from './recovery-email.ts';
 import {
   eventsBetween, insertKeep, insertRemoval, keepsFor, latestApprovedUnlock, pendingUnlockRequest, recordUnlockWindow, revokeSession,
   sessionsCreatedBetween, staffRole, userMailSettings, removalsSince, removalsForRequest, type EventRow, type RemovalRow, type SessionRow,
@@ -24,6 +25,23 @@ export const UNLOCK_RESET_HOURS = 24;
 export type RemovableKind = 'withdrawal_address' | 'api_key' | 'session';
 export const REMOVABLE_KINDS: readonly RemovableKind[] = ['withdrawal_address', 'api_key', 'session'];
 
+/**
+ * An email address change in the window that can still be set back: the account has the address the window's
+ * last change gave it, not the one it had before. The unlock restores it unless the requester keeps it.
+ */
+export interface EmailRevert {
+  /** The account event of the window's last email change: what a keep and the staff action name (`email:<id>`). */
+  id: string;
+  /** The address before the window's first change: the one restored. */
+  previous: string;
+  /** The account's address now, given in the window: the one replaced. */
+  current: string;
+  /** The window's first email change. */
+  changedAt: Date;
+  /** Another account has the previous address now: it cannot be restored. */
+  previousTaken: boolean;
+}
+
 /** Everything done to the account in a window, oldest first. */
 export interface WindowChanges {
   addresses: WithdrawalAddressRecord[];
@@ -36,6 +54,8 @@ export interface WindowChanges {
   /** The security center's own sessions begun in the window. */
   sessions: SessionRow[];
   withdrawals: WithdrawalRecord[];
+  /** The email change that can be set back; null when there was none or it is already undone. */
+  emailRevert: EmailRevert | null;
 }
 
 export interface PlanItem {
@@ -52,6 +72,11 @@ export interface UnlockPlan {
   window: CompromiseWindow;
   remove: PlanItem[];
   keep: Array<PlanItem & { reason: string; keptByName: string | null }>;
+  /**
+   * The email address changed in the window: restored at approval (`keep` null) — the unlock email and the
+   * new-password link then go to the restored address — or kept by the requester, with a reason.
+   */
+  email: { revert: EmailRevert; keep: { reason: string; keptByName: string | null } | null } | null;
   /** Changes whenever the window or the list does: an approval is refused if it differs from what was shown. */
   fingerprint: string;
   pendingRequestId: string | null;
@@ -90,6 +115,8 @@ export interface RecoveryOptions {
 }
 
 export const itemKey = (kind: string, id: string) => `${kind}:${id}`;
+/** What the exchange is told when an address is set back (it may log it). */
+const RESTORE_REASON = 'account takeover recovery: the address before the compromise window';
 const addressLabel = (a: WithdrawalAddressRecord) => `${a.asset} ${a.address}`;
 const within = (at: string | Date, from: Date, to: Date) => {
   const t = new Date(at).getTime();
@@ -125,15 +152,17 @@ export class Recovery {
   }
 
   async changes(accountId: string, from: Date, to: Date): Promise<WindowChanges> {
-    const [addresses, apiKeys, events, sessions, withdrawals] = await Promise.all([
+    const [addresses, apiKeys, events, sessions, withdrawals, account] = await Promise.all([
       this.accounts.listWithdrawalAddresses(accountId),
       this.accounts.listApiKeys(accountId),
       eventsBetween(this.db, accountId, ['email_changed', 'emergency_contact_changed', 'password_changed', 'totp_enabled', 'totp_reset', 'sign_in', 'sign_in_failed'], from, to),
       sessionsCreatedBetween(this.db, accountId, from, to),
       this.accounts.recentWithdrawals(accountId, 200),
+      this.accounts.findAccount({ accountId }),
     ]);
     const oldestFirst = <T extends { createdAt: string }>(xs: T[]) => xs.filter((x) => within(x.createdAt, from, to)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     return {
+      emailRevert: await this.emailRevert(accountId, events, account?.email ?? null),
       addresses: oldestFirst(addresses),
       apiKeys: oldestFirst(apiKeys),
       contactChanges: events.filter((e) => e.kind === 'email_changed' || e.kind === 'emergency_contact_changed'),
@@ -145,9 +174,25 @@ export class Recovery {
   }
 
   /**
+   * The window's email change, if the account still has the address it gave: the address before the window's
+   * first change is the one to go back to (a hijacker may change it twice). Null when there was no change, the
+   * account is back at that address already, or the address was changed again after the window.
+   */
+  private async emailRevert(accountId: string, events: EventRow[], current: string | null): Promise<EmailRevert | null> {
+    const changes = events.filter((e) => e.kind === 'email_changed' && typeof e.data.from === 'string' && typeof e.data.to === 'string');
+    const first = changes[0];
+    const last = changes.at(-1);
+    if (!first || !last || !current) return null;
+    const previous = first.data.from as string;
+    if (emailKeyOf(current) === emailKeyOf(previous) || emailKeyOf(current) !== emailKeyOf(last.data.to as string)) return null;
+    const holder = await this.accounts.findAccount({ email: previous });
+    return { id: String(last.id), previous, current, changedAt: first.at, previousTaken: !!holder && holder.id !== accountId };
+  }
+
+  /**
    * What the unlock would remove now: every withdrawal address and API key created in the open lock's window,
-   * less those kept — by the given request, else by the pending one, else (before there is one) by `keeps` as
-   * the request form has them.
+   * less those kept, and the email address it would set back — kept by `keeps` as the request form has them
+   * (a request being made), else by the given request, else by the pending one.
    */
   async plan(accountId: string, choice: { requestId?: string; keeps?: Record<string, string> } = {}): Promise<UnlockPlan | null> {
     const window = await this.window(accountId);
@@ -156,7 +201,8 @@ export class Recovery {
   }
 
   private async planFor(window: CompromiseWindow, changes: WindowChanges, choice: { requestId?: string; keeps?: Record<string, string> }): Promise<UnlockPlan> {
-    const requestId = choice.requestId ?? (await pendingUnlockRequest(this.db, window.accountId))?.id ?? null;
+    // `keeps` (the request being made) stands on its own; otherwise the given request's, or the pending one's.
+    const requestId = choice.keeps ? null : choice.requestId ?? (await pendingUnlockRequest(this.db, window.accountId))?.id ?? null;
     const chosen = new Map<string, { reason: string; keptByName: string | null }>();
     if (requestId) for (const k of await keepsFor(this.db, requestId)) chosen.set(itemKey(k.kind, k.itemId), { reason: k.reason, keptByName: k.keptByName });
     else for (const [key, reason] of Object.entries(choice.keeps ?? {})) if (reason.trim()) chosen.set(key, { reason: reason.trim(), keptByName: null });
@@ -171,8 +217,13 @@ export class Recovery {
       if (kept) keep.push({ ...item, ...kept });
       else remove.push(item);
     }
-    const fingerprint = sha256Hex(JSON.stringify([window.startsAt.toISOString(), remove.map((i) => itemKey(i.kind, i.id)).sort(), keep.map((i) => itemKey(i.kind, i.id)).sort()])).slice(0, 32);
-    return { window, remove, keep, fingerprint, pendingRequestId: requestId };
+    const revert = changes.emailRevert;
+    const email = revert ? { revert, keep: chosen.get(itemKey('email', revert.id)) ?? null } : null;
+    const fingerprint = sha256Hex(JSON.stringify([
+      window.startsAt.toISOString(), remove.map((i) => itemKey(i.kind, i.id)).sort(), keep.map((i) => itemKey(i.kind, i.id)).sort(),
+      email ? [email.revert.id, emailKeyOf(email.revert.previous), emailKeyOf(email.revert.current), email.keep ? 'keep' : 'restore'] : null,
+    ])).slice(0, 32);
+    return { window, remove, keep, email, fingerprint, pendingRequestId: requestId };
   }
 
   /**
@@ -203,9 +254,16 @@ export class Recovery {
   async requestUnlock(actor: Actor, accountId: string, input: { checklist: unknown; note?: unknown; keep?: Record<string, string> }): Promise<string> {
     const wanted = Object.entries(input.keep ?? {}).map(([key, reason]) => [key, reason.trim()] as const).filter(([, reason]) => reason);
     for (const [, reason] of wanted) if (reason.length > 500) throw new KinkyuError('VALIDATION', { field: 'keepReason', rule: 'max', max: '500' });
-    const plan = wanted.length ? await this.plan(accountId, { keeps: Object.fromEntries(wanted) }) : null;
-    const keepable = new Map((plan?.keep ?? []).map((i) => [itemKey(i.kind, i.id), i]));
+    // Without a window (not locked) there is nothing to keep: the lock's own check refuses the request below.
+    const plan = await this.plan(accountId, { keeps: Object.fromEntries(wanted) });
+    const keepable = new Map<string, { kind: PlanItem['kind'] | 'email'; id: string; label: string }>((plan?.keep ?? []).map((i) => [itemKey(i.kind, i.id), i]));
+    if (plan?.email?.keep) keepable.set(itemKey('email', plan.email.revert.id), { kind: 'email', id: plan.email.revert.id, label: plan.email.revert.current });
     if (wanted.some(([key]) => !keepable.has(key))) throw new KinkyuError('VALIDATION', { field: 'keep', rule: 'keep_unknown' });
+    // The previous address cannot come back: an unlock would send the new-password link to the new one, so it
+    // can be asked for only by someone who confirmed that the new one is the owner's (and says so).
+    if (plan?.email && !plan.email.keep && plan.email.revert.previousTaken) {
+      throw new KinkyuError('VALIDATION', { field: 'keep', rule: 'email_restore_taken', previous: plan.email.revert.previous, current: plan.email.revert.current });
+    }
     return this.lock.requestUnlock(actor, accountId, input, {
       within: async (tx, request) => {
         for (const [key, reason] of wanted) {
@@ -239,6 +297,19 @@ export class Recovery {
         // One item at a time, each recorded as soon as it is gone: if the exchange fails half-way nothing is
         // approved, and the next attempt removes the rest while the email still lists everything.
         const done = new Set((await removalsForRequest(this.db, approval.requestId)).map((x) => itemKey(x.kind, x.itemId)));
+        // The address first: if it cannot come back (another account has it now), nothing else is done either.
+        const email = plan.email;
+        if (email && !email.keep && !done.has(itemKey('email', email.revert.id))) {
+          const revert = email.revert;
+          if (revert.previousTaken) throw new KinkyuError('CONFLICT', { rule: 'email_taken', email: revert.previous });
+          const { changed } = await this.accounts.restoreEmail(approval.accountId, { email: revert.previous, reason: RESTORE_REASON });
+          if (changed) {
+            await this.db.transaction((tx) => insertRemoval(tx, {
+              accountId: approval.accountId, lockId: plan!.window.lockId, kind: 'email', itemId: revert.id, label: revert.current, itemCreatedAt: revert.changedAt,
+              removedAt: this.clock(), removedByType: 'staff', removedBy: approval.approvedBy, requestId: approval.requestId,
+            }));
+          }
+        }
         for (const item of plan.remove) {
           if (done.has(itemKey(item.kind, item.id))) continue;
           const gone = item.kind === 'withdrawal_address'
@@ -269,15 +340,23 @@ export class Recovery {
         if (!to) return;
         const settings = await userMailSettings(tx, approval.accountId);
         const lang = settings?.lang ?? 'ja';
+        // Read back from the exchange after the restore: the unlock email and its links go to the owner's address.
+        const replaced = removed.find((i) => i.kind === 'email')?.label ?? null;
         const mail = unlockMail({
           lang, exchangeName: this.opts.exchangeName[lang], timeZone: this.opts.timeZone, unlockedAt: approval.at,
           approverRole: await staffRole(tx, approval.approvedBy), windowStartsAt: p.window.startsAt, lockedAt: p.window.lockedAt,
-          removed: removed.filter((i) => i.kind !== 'session').map((i) => ({ kind: i.kind as 'withdrawal_address' | 'api_key', label: i.label, createdAt: i.itemCreatedAt })),
+          removed: removed.filter((i) => i.kind === 'withdrawal_address' || i.kind === 'api_key').map((i) => ({ kind: i.kind as 'withdrawal_address' | 'api_key', label: i.label, createdAt: i.itemCreatedAt })),
           kept: p.keep.map((i) => ({ kind: i.kind, label: i.label, createdAt: i.createdAt })),
+          emailRestoredFrom: replaced, emailKept: p.email?.keep ? p.email.revert.current : null,
           resetLink: settings ? await createPasswordResetLink(tx, this.opts.publicUrl, approval.accountId, approval.at, UNLOCK_RESET_HOURS * 60) : null,
           resetHours: UNLOCK_RESET_HOURS, lockLink,
         });
         await enqueueMail(tx, { to: to.email, subject: mail.subject, text: mail.text, messageId: `<unlock-${approval.requestId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        // The address taken off the account hears of it, without any link: it was most likely the attacker's.
+        if (replaced && emailKeyOf(replaced) !== emailKeyOf(to.email)) {
+          const notice = emailReplacedMail({ lang, exchangeName: this.opts.exchangeName[lang], timeZone: this.opts.timeZone, at: approval.at });
+          await enqueueMail(tx, { to: replaced, subject: notice.subject, text: notice.text, messageId: `<unlock-replaced-${approval.requestId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        }
       },
     });
     this.opts.onMailQueued?.();
@@ -342,6 +421,46 @@ export class Recovery {
         targetType: 'account', targetId: accountId, data: { kind, itemId, label },
       }, now);
     });
+  }
+
+  /**
+   * Staff set the account's email address back to the one before the window (while locked, or after the unlock
+   * within the last unlock's window). `eventId` names the window's email change as shown. Audited; the address
+   * replaced is told (without any link), the restored one too. Refused, changing nothing, when there is no such
+   * change to undo (NOT_FOUND) or another account has the previous address now (CONFLICT `email_taken`).
+   */
+  async restoreEmail(actor: Actor, accountId: string, eventId: unknown): Promise<{ restored: string; replaced: string }> {
+    if (actor.type !== 'staff' || !actor.id) throw new KinkyuError('FORBIDDEN');
+    if (typeof eventId !== 'string' || !/^\d{1,18}$/.test(eventId)) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
+    const range = await this.rangeFor(actor, accountId);
+    if (!range) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
+    const revert = (await this.changes(accountId, range.from, range.to)).emailRevert;
+    if (!revert || revert.id !== eventId) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
+    if (revert.previousTaken) throw new KinkyuError('CONFLICT', { rule: 'email_taken', email: revert.previous });
+    const { changed } = await this.accounts.restoreEmail(accountId, { email: revert.previous, reason: RESTORE_REASON });
+    // Someone else set it back a moment ago (and recorded it).
+    if (!changed) throw new KinkyuError('NOT_FOUND', { rule: 'recovery_item' });
+    const now = this.clock();
+    await this.db.transaction(async (tx) => {
+      await insertRemoval(tx, {
+        accountId, lockId: range.lockId, kind: 'email', itemId: revert.id, label: revert.current, itemCreatedAt: revert.changedAt, removedAt: now,
+        removedByType: 'staff', removedBy: actor.id, requestId: null,
+      });
+      await appendAudit(tx, {
+        actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.recovery_email_restore', targetType: 'account', targetId: accountId,
+        data: { eventId: revert.id, from: revert.current, to: revert.previous },
+      }, now);
+      const lang = (await userMailSettings(tx, accountId))?.lang ?? 'ja';
+      const mails = [
+        { to: revert.current, mail: emailReplacedMail({ lang, exchangeName: this.opts.exchangeName[lang], timeZone: this.opts.timeZone, at: now }), tag: 'replaced' },
+        { to: revert.previous, mail: emailRestoredMail({ lang, exchangeName: this.opts.exchangeName[lang], timeZone: this.opts.timeZone, at: now, replaced: revert.current }), tag: 'restored' },
+      ];
+      for (const m of mails) {
+        await enqueueMail(tx, { to: m.to, subject: m.mail.subject, text: m.mail.text, messageId: `<email-${m.tag}-${revert.id}-${now.getTime()}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+      }
+    });
+    this.opts.onMailQueued?.();
+    return { restored: revert.previous, replaced: revert.current };
   }
 
   /** The window an actor may remove items from: staff the open lock's (or the last unlock's), the user the last unlock's. */
