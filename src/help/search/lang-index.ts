@@ -1,7 +1,7 @@
 import type { Lang } from '../../web/i18n.ts';
 import { makeExcerpt, splitSentences, type Needle, type PreparedSentence, type Sentence } from './excerpt.ts';
-import { prepareText } from './normalize.ts';
-import { isLatinTerm, queryTerms, tokenize } from './tokenize.ts';
+import { foldKana, prepareText } from './normalize.ts';
+import { indexTerms, isLatinTerm, isWordTerm, queryTerms, readingTerm } from './tokenize.ts';
 import type { SearchDoc, SearchHit } from './types.ts';
 
 /*
@@ -63,13 +63,25 @@ interface WeightedTerm {
 const saturate = (tf: number) => (tf * (K1 + 1)) / (tf + K1);
 
 /** The terms of each field (title, keywords, body); the body is tokenized sentence by sentence. */
-function fieldTerms(doc: SearchDoc, sentences: readonly PreparedSentence[]): [string[], string[], string[]] {
+function fieldTerms(
+  doc: SearchDoc,
+  sentences: readonly PreparedSentence[],
+  onWord: (term: string, surface: string) => void,
+): [string[], string[], string[]] {
+  const terms = (prepared: string) => indexTerms(prepared, doc.lang, onWord);
   const keywords: string[] = [];
-  for (const k of doc.keywords) keywords.push(...tokenize(prepareText(k, doc.lang, 'index')));
+  for (const k of doc.keywords) keywords.push(...terms(prepareText(k, doc.lang, 'index')));
   const body: string[] = [];
-  for (const s of sentences) body.push(...tokenize(s.prepared));
-  return [tokenize(prepareText(doc.title, doc.lang, 'index')), keywords, body];
+  for (const s of sentences) body.push(...terms(s.prepared));
+  return [terms(prepareText(doc.title, doc.lang, 'index')), keywords, body];
 }
+
+/** Hiragana a query spells a word's reading with: at least this many letters, at most that many. */
+const MIN_READING_CHARS = 3;
+const MAX_READING_CHARS = 12;
+/** A reading found inside a run of hiragana may be a coincidence: it counts for less than a word. */
+const SPELLED_READING_WEIGHT = 0.8;
+const HIRAGANA_RUN = /\p{sc=Hiragana}+/gu;
 
 /** True when a and b differ by one insertion, deletion, substitution or swap of neighbours. */
 function withinOneEdit(a: string, b: string): boolean {
@@ -93,6 +105,8 @@ export class LangIndex {
   private readonly postings = new Map<string, Posting>();
   /** Latin terms by length, for spelling correction. */
   private readonly latinTerms = new Map<number, Set<string>>();
+  /** Letters a word term stood for when first indexed, for finding it in a sentence (excerpts). */
+  private readonly surfaces = new Map<string, string>();
   private readonly lengthSums = [0, 0, 0];
   private fieldLengths = new Int32Array(0);
   private scores = new Float64Array(0);
@@ -112,7 +126,9 @@ export class LangIndex {
     if (slot >= this.scores.length) this.grow(Math.max(64, slot * 2));
 
     const sentences = splitSentences(doc.body, this.lang);
-    const fields = fieldTerms(doc, sentences);
+    const fields = fieldTerms(doc, sentences, (term, surface) => {
+      if (!this.surfaces.has(term)) this.surfaces.set(term, surface);
+    });
     const tfs = new Map<string, [number, number, number]>();
     fields.forEach((terms, f) => {
       for (const term of terms) {
@@ -183,7 +199,7 @@ export class LangIndex {
       const df = posting.length / 2;
       const w = Math.log(1 + (n - df + 0.5) / (df + 0.5)) * weight;
       sourceWeights.set(source, Math.max(sourceWeights.get(source) ?? 0, w));
-      needles.push({ term, weight: w });
+      needles.push({ term: isWordTerm(term) ? (this.surfaces.get(term) ?? term) : term, weight: w });
       const stamp = source + 1;
       for (let i = 0; i < posting.length; i += 2) {
         const slot = posting[i]!;
@@ -233,19 +249,49 @@ export class LangIndex {
     });
   }
 
-  /** The query's distinct known terms (at most MAX_QUERY_TERMS), with spelling corrections for unknown Latin words. */
+  /**
+   * The query's distinct known terms (at most MAX_QUERY_TERMS), with spelling corrections for unknown Latin
+   * words and, in Japanese, the words of the index whose reading the query spells in hiragana.
+   */
   private queryTerms(query: string): WeightedTerm[] {
     const text = query.trimStart().slice(0, MAX_QUERY_CHARS);
     if (!text.trim()) return [];
-    const distinct = queryTerms(prepareText(text, this.lang, 'query')).slice(0, MAX_QUERY_TERMS);
+    const prepared = prepareText(text, this.lang, 'query');
+    const distinct = queryTerms(prepared, this.lang);
+    if (this.lang === 'ja') distinct.push(...this.spelledReadings(prepared, new Set(distinct.map((t) => t.term))));
+    const sources = new Map<string, number>();
     const terms: WeightedTerm[] = [];
-    distinct.forEach(({ term, weight }, source) => {
+    for (const { term, weight, source: name } of distinct.slice(0, MAX_QUERY_TERMS)) {
+      let source = sources.get(name);
+      if (source === undefined) sources.set(name, (source = sources.size));
       if (this.postings.has(term)) terms.push({ term, source, weight });
       else if (isLatinTerm(term) && term.length >= 4 && !/\d/.test(term)) {
         for (const near of this.nearLatinTerms(term)) terms.push({ term: near, source, weight: weight * FUZZY_WEIGHT });
       }
-    });
+    }
     return terms;
+  }
+
+  /**
+   * Words of the index whose reading a run of hiragana in the query spells (しゅっきんされない → 出金), longest
+   * first from left to right: the analyser cuts unknown hiragana badly (に|ゅうきんされない).
+   */
+  private spelledReadings(prepared: string, known: ReadonlySet<string>): { term: string; weight: number; source: string }[] {
+    const found: { term: string; weight: number; source: string }[] = [];
+    for (const match of prepared.matchAll(HIRAGANA_RUN)) {
+      const run = foldKana(match[0]);
+      for (let i = 0; i + MIN_READING_CHARS <= run.length; ) {
+        let length = Math.min(MAX_READING_CHARS, run.length - i);
+        for (; length >= MIN_READING_CHARS; length--) {
+          const term = readingTerm(run.slice(i, i + length));
+          if (!this.postings.has(term)) continue;
+          if (!known.has(term)) found.push({ term, weight: SPELLED_READING_WEIGHT, source: term });
+          break;
+        }
+        i += length >= MIN_READING_CHARS ? length : 1;
+      }
+    }
+    return found;
   }
 
   /** Known Latin terms one edit away, the most common first (at most 3). */
