@@ -71,7 +71,7 @@ export function loadJapaneseAnalyzer(): number {
 export interface JapaneseWord {
   /** Hiragana reading of the base form, kana folded like every term (small kana full size, no long vowels). */
   reading: string;
-  /** The base form with kana folded, when it holds kanji (otherwise it is the reading). */
+  /** A verb's or adjective's base form with kana folded, when it holds kanji (a noun's is its bigrams). */
   base: string | null;
   /** The word as it stands in the text, kana folded (for excerpts). */
   surface: string;
@@ -128,7 +128,7 @@ export function japaneseWords(prepared: string): JapaneseWord[] {
     if (!reading || GENERAL_WORDS.has(reading) || !JAPANESE.test(reading)) continue;
     words.push({
       reading,
-      base: HAN.test(base) ? foldKana(base) : null,
+      base: t.pos !== '名詞' && HAN.test(base) ? foldKana(base) : null,
       surface: foldKana(t.surface_form),
       hiragana: ONLY_HIRAGANA.test(t.surface_form),
     });

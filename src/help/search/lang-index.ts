@@ -1,7 +1,7 @@
 import type { Lang } from '../../web/i18n.ts';
 import { makeExcerpt, splitSentences, type Needle, type PreparedSentence, type Sentence } from './excerpt.ts';
 import { foldKana, prepareText } from './normalize.ts';
-import { indexTerms, isLatinTerm, isWordTerm, queryTerms, readingTerm } from './tokenize.ts';
+import { bigramsOf, HIRAGANA_BIGRAM_WEIGHT, indexTerms, isLatinTerm, isWordTerm, queryTerms, readingTerm, type QueryTerm } from './tokenize.ts';
 import type { SearchDoc, SearchHit } from './types.ts';
 
 /*
@@ -20,8 +20,12 @@ import type { SearchDoc, SearchHit } from './types.ts';
  * reused.
  */
 
-/** Title, keywords, body: how much a match in each counts, and how much each field's length discounts it. */
-const FIELD_WEIGHTS = [3, 2, 1] as const;
+/**
+ * Title, keywords, body: how much a match in each counts, and how much each field's length discounts it.
+ * The title counts as much as the keywords, not more: at 3 a common word of a title (ロック, パスワード,
+ * 機種変更) outranked the rare word that decided the question (解除, 出金, 消えた) in another article.
+ */
+const FIELD_WEIGHTS = [2, 2, 1] as const;
 const FIELD_B = [0.3, 0.3, 0.75] as const;
 const K1 = 1.2;
 /** A corrected spelling counts for less than what the user typed. */
@@ -257,8 +261,14 @@ export class LangIndex {
     const text = query.trimStart().slice(0, MAX_QUERY_CHARS);
     if (!text.trim()) return [];
     const prepared = prepareText(text, this.lang, 'query');
-    const distinct = queryTerms(prepared, this.lang);
-    if (this.lang === 'ja') distinct.push(...this.spelledReadings(prepared, new Set(distinct.map((t) => t.term))));
+    let distinct = queryTerms(prepared, this.lang);
+    if (this.lang === 'ja') {
+      distinct.push(...this.spelledReadings(prepared, new Set(distinct.map((t) => t.term))));
+      // Hiragana that spells a word the index knows is that word: its bigrams would only find other words.
+      const spelled = new Set<string>();
+      for (const t of distinct) if (t.spelled && this.postings.has(t.term)) for (const b of bigramsOf(t.spelled)) spelled.add(b);
+      if (spelled.size) distinct = distinct.filter((t) => !(spelled.has(t.term) && t.weight <= HIRAGANA_BIGRAM_WEIGHT));
+    }
     const sources = new Map<string, number>();
     const terms: WeightedTerm[] = [];
     for (const { term, weight, source: name } of distinct.slice(0, MAX_QUERY_TERMS)) {
@@ -276,8 +286,8 @@ export class LangIndex {
    * Words of the index whose reading a run of hiragana in the query spells (しゅっきんされない → 出金), longest
    * first from left to right: the analyser cuts unknown hiragana badly (に|ゅうきんされない).
    */
-  private spelledReadings(prepared: string, known: ReadonlySet<string>): { term: string; weight: number; source: string }[] {
-    const found: { term: string; weight: number; source: string }[] = [];
+  private spelledReadings(prepared: string, known: ReadonlySet<string>): QueryTerm[] {
+    const found: QueryTerm[] = [];
     for (const match of prepared.matchAll(HIRAGANA_RUN)) {
       const run = foldKana(match[0]);
       for (let i = 0; i + MIN_READING_CHARS <= run.length; ) {
@@ -285,7 +295,7 @@ export class LangIndex {
         for (; length >= MIN_READING_CHARS; length--) {
           const term = readingTerm(run.slice(i, i + length));
           if (!this.postings.has(term)) continue;
-          if (!known.has(term)) found.push({ term, weight: SPELLED_READING_WEIGHT, source: term });
+          if (!known.has(term)) found.push({ term, weight: SPELLED_READING_WEIGHT, source: term, spelled: run.slice(i, i + length) });
           break;
         }
         i += length >= MIN_READING_CHARS ? length : 1;

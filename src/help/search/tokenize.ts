@@ -28,6 +28,7 @@ const HIRAGANA = /\p{sc=Hiragana}/u;
 
 /** Query weight of a Japanese bigram by how many of its two letters were written in hiragana (0, 1, 2). */
 const BIGRAM_WEIGHT_BY_HIRAGANA = [1, 0.6, 0.3] as const;
+export const HIRAGANA_BIGRAM_WEIGHT = BIGRAM_WEIGHT_BY_HIRAGANA[2];
 
 export type TokenizeMode = 'index' | 'query';
 
@@ -36,6 +37,8 @@ export interface QueryTerm {
   weight: number;
   /** Terms with the same source are one part of the query (a word's reading and its base form). */
   source: string;
+  /** For a word typed in hiragana: its letters, whose bigrams the word replaces when the index knows it. */
+  spelled?: string;
 }
 
 /** Terms for a whole word rather than a bigram: its hiragana reading, or its base form when that holds kanji. */
@@ -152,19 +155,28 @@ const READING_OF_KANJI_WEIGHT = 0.5;
  */
 export function queryTerms(prepared: string, lang: Lang = 'ja'): QueryTerm[] {
   const found = new Map<string, QueryTerm>();
-  const add = (term: string, weight: number, source: string) => {
+  const add = (term: string, weight: number, source: string, spelled?: string) => {
     const seen = found.get(term);
-    if (!seen) found.set(term, { term, weight, source });
+    if (!seen) found.set(term, spelled ? { term, weight, source, spelled } : { term, weight, source });
     else if (weight > seen.weight) seen.weight = weight;
   };
   if (lang === 'ja') {
     japaneseWords(prepared).forEach((word, i) => {
-      add(readingTerm(word.reading), word.base && !word.hiragana ? READING_OF_KANJI_WEIGHT : 1, `word ${i}`);
+      const weight = HAN.test(word.surface) ? READING_OF_KANJI_WEIGHT : 1;
+      add(readingTerm(word.reading), weight, `word ${i}`, word.hiragana ? word.surface : undefined);
       if (word.base) add(baseTerm(word.base), 1, `word ${i}`);
     });
   }
   eachTerm(prepared, 'query', (term, weight) => add(term, weight, term));
   return [...found.values()];
+}
+
+/** The bigrams of a run of folded letters. */
+export function bigramsOf(folded: string): string[] {
+  const chars = [...folded];
+  const out: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  return out;
 }
 
 /** True for a term that came from a Latin or digit word (those may be corrected for spelling). */
