@@ -116,12 +116,33 @@ function readingOfBase(t: IpadicFeatures, analyser: KuromojiTokenizer): string {
   return reading;
 }
 
-/** The content words of a text already prepared by `prepareText` (width and case folded, synonyms rewritten). */
-export function japaneseWords(prepared: string): JapaneseWord[] {
+/** A stretch of Japanese as it sounds: every word's reading, kana folded, and which letters were typed in hiragana. */
+export interface ReadingRun {
+  text: string;
+  hiragana: boolean[];
+}
+
+/**
+ * The content words of a text already prepared by `prepareText` (width and case folded, synonyms rewritten).
+ * `readings`, when given, receives the text's runs of Japanese as they sound (for a query: 二段会認証 sounds
+ * like 二段階認証, しゅっきんされない holds 出金).
+ */
+export function japaneseWords(prepared: string, readings?: ReadingRun[]): JapaneseWord[] {
   if (!JAPANESE.test(prepared)) return [];
   const analyser = (tokenizer ??= loadTokenizer());
   const words: JapaneseWord[] = [];
+  let run: ReadingRun | null = null;
   for (const t of analyser.tokenize(prepared)) {
+    if (readings) {
+      if (!JAPANESE.test(t.surface_form)) run = null;
+      else {
+        if (!run) readings.push((run = { text: '', hiragana: [] }));
+        const sound = foldKana(t.reading && t.reading !== '*' ? t.reading : t.surface_form);
+        run.text += sound;
+        const typedInHiragana = ONLY_HIRAGANA.test(t.surface_form);
+        for (let i = 0; i < sound.length; i++) run.hiragana.push(typedInHiragana);
+      }
+    }
     if (!isContentWord(t) || !JAPANESE.test(t.surface_form)) continue;
     const base = t.basic_form === '*' ? t.surface_form : t.basic_form;
     const reading = foldKana(readingOfBase(t, analyser));

@@ -1,6 +1,7 @@
 import type { Lang } from '../../web/i18n.ts';
 import { makeExcerpt, splitSentences, type Needle, type PreparedSentence, type Sentence } from './excerpt.ts';
-import { foldKana, prepareText } from './normalize.ts';
+import { prepareText } from './normalize.ts';
+import type { ReadingRun } from './japanese-analyzer.ts';
 import { bigramsOf, HIRAGANA_BIGRAM_WEIGHT, indexTerms, isLatinTerm, isWordTerm, queryTerms, readingTerm, type QueryTerm } from './tokenize.ts';
 import type { SearchDoc, SearchHit } from './types.ts';
 
@@ -85,7 +86,8 @@ const MIN_READING_CHARS = 3;
 const MAX_READING_CHARS = 12;
 /** A reading found inside a run of hiragana may be a coincidence: it counts for less than a word. */
 const SPELLED_READING_WEIGHT = 0.8;
-const HIRAGANA_RUN = /\p{sc=Hiragana}+/gu;
+/** The sound of kanji the query typed, matching another word: a conversion error, or a homophone. */
+const SOUNDED_READING_WEIGHT = 0.5;
 
 /** True when a and b differ by one insertion, deletion, substitution or swap of neighbours. */
 function withinOneEdit(a: string, b: string): boolean {
@@ -261,9 +263,10 @@ export class LangIndex {
     const text = query.trimStart().slice(0, MAX_QUERY_CHARS);
     if (!text.trim()) return [];
     const prepared = prepareText(text, this.lang, 'query');
-    let distinct = queryTerms(prepared, this.lang);
+    const readings: ReadingRun[] = [];
+    let distinct = queryTerms(prepared, this.lang, readings);
     if (this.lang === 'ja') {
-      distinct.push(...this.spelledReadings(prepared, new Set(distinct.map((t) => t.term))));
+      distinct.push(...this.soundedWords(readings, new Set(distinct.map((t) => t.term))));
       // Hiragana that spells a word the index knows is that word: its bigrams would only find other words.
       const spelled = new Set<string>();
       for (const t of distinct) if (t.spelled && this.postings.has(t.term)) for (const b of bigramsOf(t.spelled)) spelled.add(b);
@@ -283,19 +286,26 @@ export class LangIndex {
   }
 
   /**
-   * Words of the index whose reading a run of hiragana in the query spells (しゅっきんされない → 出金), longest
-   * first from left to right: the analyser cuts unknown hiragana badly (に|ゅうきんされない).
+   * Words of the index that the query sounds like, longest first from left to right: hiragana the analyser
+   * cuts badly (に|ゅうきんされない still holds 出金), and kanji typed by a wrong conversion (二段会認証 sounds
+   * like 二段階認証, 繁栄 like 反映). Letters typed in hiragana count more than a wrong kanji's sound.
    */
-  private spelledReadings(prepared: string, known: ReadonlySet<string>): QueryTerm[] {
+  private soundedWords(readings: readonly ReadingRun[], known: ReadonlySet<string>): QueryTerm[] {
     const found: QueryTerm[] = [];
-    for (const match of prepared.matchAll(HIRAGANA_RUN)) {
-      const run = foldKana(match[0]);
-      for (let i = 0; i + MIN_READING_CHARS <= run.length; ) {
-        let length = Math.min(MAX_READING_CHARS, run.length - i);
+    for (const { text, hiragana } of readings) {
+      for (let i = 0; i + MIN_READING_CHARS <= text.length; ) {
+        let length = Math.min(MAX_READING_CHARS, text.length - i);
         for (; length >= MIN_READING_CHARS; length--) {
-          const term = readingTerm(run.slice(i, i + length));
+          const term = readingTerm(text.slice(i, i + length));
           if (!this.postings.has(term)) continue;
-          if (!known.has(term)) found.push({ term, weight: SPELLED_READING_WEIGHT, source: term, spelled: run.slice(i, i + length) });
+          if (!known.has(term)) {
+            const typed = hiragana.slice(i, i + length).every(Boolean);
+            found.push(
+              typed
+                ? { term, weight: SPELLED_READING_WEIGHT, source: term, spelled: text.slice(i, i + length) }
+                : { term, weight: SOUNDED_READING_WEIGHT, source: term },
+            );
+          }
           break;
         }
         i += length >= MIN_READING_CHARS ? length : 1;

@@ -1,6 +1,6 @@
 import type { Lang } from '../../web/i18n.ts';
 import { latinTerm } from './english.ts';
-import { japaneseWords } from './japanese-analyzer.ts';
+import { japaneseWords, type ReadingRun } from './japanese-analyzer.ts';
 import { foldKanaChar } from './normalize.ts';
 
 /*
@@ -153,7 +153,7 @@ const READING_OF_KANJI_WEIGHT = 0.5;
  * first. Terms of one word (its reading and its base form) share a `source`: they count once towards how much
  * of the query an article covers.
  */
-export function queryTerms(prepared: string, lang: Lang = 'ja'): QueryTerm[] {
+export function queryTerms(prepared: string, lang: Lang = 'ja', readings?: ReadingRun[]): QueryTerm[] {
   const found = new Map<string, QueryTerm>();
   const add = (term: string, weight: number, source: string, spelled?: string) => {
     const seen = found.get(term);
@@ -161,7 +161,7 @@ export function queryTerms(prepared: string, lang: Lang = 'ja'): QueryTerm[] {
     else if (weight > seen.weight) seen.weight = weight;
   };
   if (lang === 'ja') {
-    japaneseWords(prepared).forEach((word, i) => {
+    japaneseWords(prepared, readings).forEach((word, i) => {
       const weight = HAN.test(word.surface) ? READING_OF_KANJI_WEIGHT : 1;
       add(readingTerm(word.reading), weight, `word ${i}`, word.hiragana ? word.surface : undefined);
       if (word.base) add(baseTerm(word.base), 1, `word ${i}`);
