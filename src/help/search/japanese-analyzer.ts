@@ -116,6 +116,28 @@ function readingOfBase(t: IpadicFeatures, analyser: KuromojiTokenizer): string {
   return reading;
 }
 
+/**
+ * The analyser builds a lattice over a whole sentence: 50,000 letters without a break exhausted the heap. It
+ * reads pieces cut at spaces and sentence ends, and a piece longer than this is cut (a word at the cut is lost).
+ */
+const MAX_PIECE_CHARS = 120;
+
+function pieces(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(/(?<=[\s。！？!?])/u)) {
+    if (part.length <= MAX_PIECE_CHARS) out.push(part);
+    else {
+      for (let i = 0; i < part.length; ) {
+        let end = Math.min(part.length, i + MAX_PIECE_CHARS);
+        if (end < part.length && (part.charCodeAt(end) & 0xfc00) === 0xdc00) end++; // keep a surrogate pair whole
+        out.push(part.slice(i, end));
+        i = end;
+      }
+    }
+  }
+  return out;
+}
+
 /** A stretch of Japanese as it sounds: every word's reading, kana folded, and which letters were typed in hiragana. */
 export interface ReadingRun {
   text: string;
@@ -132,7 +154,7 @@ export function japaneseWords(prepared: string, readings?: ReadingRun[]): Japane
   const analyser = (tokenizer ??= loadTokenizer());
   const words: JapaneseWord[] = [];
   let run: ReadingRun | null = null;
-  for (const t of analyser.tokenize(prepared)) {
+  for (const t of pieces(prepared).flatMap((piece) => analyser.tokenize(piece))) {
     if (readings) {
       if (!JAPANESE.test(t.surface_form)) run = null;
       else {
