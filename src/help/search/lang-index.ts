@@ -84,8 +84,8 @@ function fieldTerms(
 /** Hiragana a query spells a word's reading with: at least this many letters, at most that many. */
 const MIN_READING_CHARS = 3;
 const MAX_READING_CHARS = 12;
-/** A reading found inside a run of hiragana may be a coincidence: it counts for less than a word. */
-const SPELLED_READING_WEIGHT = 0.8;
+/** A reading found inside a run of hiragana may be a coincidence: it counts a little less than a word. */
+const SPELLED_READING_WEIGHT = 1.2;
 /** The sound of kanji the query typed, matching another word: a conversion error, or a homophone. */
 const SOUNDED_READING_WEIGHT = 0.5;
 

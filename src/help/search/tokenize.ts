@@ -147,6 +147,11 @@ export function indexTerms(prepared: string, lang: Lang, onWord?: (term: string,
 
 /** How much a word term of a query counts: a reading typed in kanji may be a homophone (出勤 for 出金). */
 const READING_OF_KANJI_WEIGHT = 0.5;
+/**
+ * A word typed in hiragana (しゅっきん) is the query's subject as much as the same word in kanji, whose bigram
+ * and reading count 1 + 0.5; counted as its own hiragana bigrams it would weigh no more than できない.
+ */
+const HIRAGANA_WORD_WEIGHT = 1.5;
 
 /**
  * The distinct terms of a query with their weights (a repeated term keeps its highest weight), content words
@@ -162,7 +167,7 @@ export function queryTerms(prepared: string, lang: Lang = 'ja', readings?: Readi
   };
   if (lang === 'ja') {
     japaneseWords(prepared, readings).forEach((word, i) => {
-      const weight = HAN.test(word.surface) ? READING_OF_KANJI_WEIGHT : 1;
+      const weight = HAN.test(word.surface) ? READING_OF_KANJI_WEIGHT : word.hiragana ? HIRAGANA_WORD_WEIGHT : 1;
       add(readingTerm(word.reading), weight, `word ${i}`, word.hiragana ? word.surface : undefined);
       if (word.base) add(baseTerm(word.base), 1, `word ${i}`);
     });
