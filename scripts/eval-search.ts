@@ -1,6 +1,6 @@
 /**
  * Help-search relevance on the hand-written query set: `npm run eval:search [queries.json]`.
- * Searches the starter articles (content/help/articles), prints MRR@5 and recall@5 overall and per language
+ * Searches the starter articles (content/help/articles), prints MRR@5, hit@1 and recall@5 overall and per language
  * and lists every query whose first hit is not an expected article. Exit code 1 when MRR@5 < 0.8 or when the
  * set names an article that does not exist.
  */

@@ -12,6 +12,7 @@ import { bestWindow, EXCERPT_MAX_CHARS, EXCERPT_MAX_WINDOWS, splitSentences } fr
 import { articleToSearchDoc } from '../src/help/search/from-articles.ts';
 import { createArticleSearch, MAX_QUERY_CHARS, type SearchDoc } from '../src/help/search/index.ts';
 import { kanjiNumeralToNumber, normalizeText } from '../src/help/search/normalize.ts';
+import { fileURLToPath } from 'node:url';
 import type { Lang } from '../src/web/i18n.ts';
 
 const doc = (slug: string, lang: Lang, title: string, body: string, keywords: string[] = []): SearchDoc => ({
@@ -39,6 +40,7 @@ function syntheticCorpus(): SearchDoc[] {
 }
 
 const slugs = (hits: { slug: string }[]) => hits.map((h) => h.slug);
+const COLLOQUIAL_DEV_FILE = fileURLToPath(new URL('../eval/search/colloquial-dev.json', import.meta.url));
 
 describe('normalisation', () => {
   test('width, case, kanji numerals and the 2FA synonyms fold to one form', () => {
@@ -179,6 +181,82 @@ describe('huge and pathological text', () => {
   });
 });
 
+describe('Japanese as people type it on a phone', () => {
+  /** Each article is the only one with its subject; the words a test relies on appear nowhere else. */
+  const phoneCorpus = (): SearchDoc[] => [
+    doc('withdrawal', 'ja', '出金が届かないとき', '出金の申請が処理中のまま進まない場合は、ネットワークの混雑を確認してください。'),
+    doc('deposit', 'ja', '入金が反映されないとき', '銀行からの振込が反映されるまでには時間がかかります。'),
+    doc('wrong-address', 'ja', '宛先を間違えたとき', '違うアドレスに送る前に、宛先をもう一度確かめてください。'),
+    doc('slow-app', 'ja', 'アプリの動作が遅いとき', 'アプリが遅い場合は、再起動してください。'),
+    doc('account-lock', 'ja', 'アカウントの凍結', '不審な操作があると、アカウントを凍結することがあります。'),
+    doc('outage', 'ja', 'サーバーが落ちているとき', 'サーバーが落ちている間は、状況ページでお知らせします。'),
+    doc('login', 'ja', 'ログインできないとき', 'メールアドレスとパスワードを確かめてください。'),
+    doc('activity-log', 'ja', '操作の記録を見る', '設定画面の操作ログで、いつ何をしたかを確認できます。'),
+    doc('blockchain', 'ja', '承認数とは', 'ブロックチェーンの承認が進むまで、送金は確定しません。'),
+    doc('memo', 'ja', '宛先タグの付け忘れ', '送金のときメモを付け忘れた場合は、サポートに連絡してください。'),
+    doc('memory', 'ja', '端末の空き容量', 'メモリが足りないと、動作が不安定になります。'),
+  ];
+  const search = createArticleSearch(phoneCorpus());
+  const first = (q: string) => search.search(q, { lang: 'ja' })[0]?.slug;
+
+  test('a query typed all in hiragana finds the article written in kanji', () => {
+    assert.equal(first('しゅっきん'), 'withdrawal');
+    assert.equal(first('しゅっきんできない'), 'withdrawal');
+    assert.equal(first('にゅうきんされない'), 'deposit');
+    assert.equal(first('ふりこみ はんえい'), 'deposit');
+  });
+
+  test('the excerpt of a hiragana query quotes the sentence with the kanji word', () => {
+    assert.match(search.search('しゅっきん', { lang: 'ja' })[0]!.excerpt, /出金の申請/);
+  });
+
+  test('a verb or adjective in another form than the article’s still finds it', () => {
+    assert.equal(first('送っちゃった'), 'wrong-address', 'the article says 送る');
+    assert.equal(first('届きません'), 'withdrawal', 'the article says 届かない');
+    assert.equal(first('まだ届いてないんだけど'), 'withdrawal');
+    assert.equal(first('とどいてない'), 'withdrawal', 'in hiragana too');
+    assert.equal(first('遅かった'), 'slow-app', 'the article says 遅い');
+  });
+
+  test('slang, dialect and a wrong kanji conversion reach the article', () => {
+    assert.equal(first('垢BANされた'), 'account-lock');
+    assert.equal(first('鯖落ち？'), 'outage');
+    assert.equal(first('出勤できない'), 'withdrawal', '出勤 is how しゅっきん often comes out of the IME');
+    assert.equal(first('ログインできへん'), 'login');
+    assert.equal(first('入金が繁栄されない'), 'deposit', '繁栄 sounds like 反映');
+  });
+
+  test('a short katakana word is not found inside a longer, unrelated word', () => {
+    assert.deepEqual(slugs(search.search('ログ', { lang: 'ja' })), ['activity-log'], 'not ログイン');
+    assert.deepEqual(slugs(search.search('メモ', { lang: 'ja' })), ['memo'], 'not メモリ');
+    const locks = createArticleSearch([
+      doc('lock', 'ja', 'アカウントロックの解除', 'ロックされたアカウントは、本人確認の後に解除します。'),
+      doc('chain', 'ja', '承認数とは', 'ブロックチェーンのブロックが積み重なると確定します。'),
+    ]);
+    assert.deepEqual(slugs(locks.search('ロック', { lang: 'ja' })), ['lock'], 'not ブロック');
+    assert.deepEqual(slugs(locks.search('ろっく', { lang: 'ja' })), ['lock'], 'typed in hiragana: ロック, still not ブロック');
+  });
+
+  test('a rare word that decides the question beats a common word of other articles’ titles', () => {
+    const s = createArticleSearch([
+      doc('set-up-2fa', 'ja', '二段階認証を設定する', '認証アプリを入れて、二段階認証を有効にします。'),
+      doc('sms-or-app', 'ja', '二段階認証はSMSと認証アプリのどちらが安全か', 'SMSより認証アプリの二段階認証をおすすめします。'),
+      doc('new-phone', 'ja', '機種変更の前に二段階認証を移す', '機種変更の前に、認証アプリのデータを新しいスマホへ移します。'),
+      doc('lost-2fa', 'ja', 'コードが使えないとき', '認証アプリが消えた、スマホをなくした場合は、リカバリーコードでログインします。'),
+      doc('withdrawal', 'ja', '出金が届かないとき', '出金の申請が処理中のまま進まない場合は確認してください。'),
+    ]);
+    for (const q of ['認証アプリ消えた', '二段階認証のアプリが消えた']) {
+      assert.equal(s.search(q, { lang: 'ja' })[0]?.slug, 'lost-2fa', `${q}: 消えた decides, not the 認証アプリ of every title`);
+    }
+  });
+
+  test('queries without Japanese and English articles are not analysed as Japanese', () => {
+    const s = createArticleSearch(syntheticCorpus());
+    assert.equal(s.search('withdrawal late', { lang: 'en' })[0]?.slug, 'en-withdrawal');
+    assert.equal(s.search('API', { lang: 'ja' })[0]?.slug, 'api');
+  });
+});
+
 describe('staff edits: upsert and remove without a rebuild', () => {
   test('a new article is found at once, an edit replaces its old words, a removal hides it', () => {
     const search = createArticleSearch(syntheticCorpus());
@@ -277,5 +355,14 @@ describe('starter articles and the query set', () => {
     assert.deepEqual(unknownExpectations(cases, known), []);
     const result = evaluateSearch(search, cases);
     assert.ok(result.overall.mrr >= MIN_MRR, formatSearchReport(result));
+  });
+
+  test('eval/search/colloquial-dev.json (queries as typed on a phone): every expected article exists, MRR@5 >= 0.9', () => {
+    const cases = loadSearchQueries(COLLOQUIAL_DEV_FILE);
+    const known = { ja: new Set<string>(), en: new Set<string>() };
+    for (const a of articles) known[a.lang].add(a.slug);
+    assert.deepEqual(unknownExpectations(cases, known), []);
+    const result = evaluateSearch(search, cases);
+    assert.ok(result.byLang.ja.mrr >= 0.9 && result.byLang.en.mrr >= 0.9, formatSearchReport(result));
   });
 });

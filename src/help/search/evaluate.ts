@@ -7,7 +7,8 @@ import type { ArticleSearch } from './types.ts';
  * Relevance figures for the help search over a hand-written query set (eval/search-queries.json), shared by
  * `npm run eval:search` and test/search.test.ts.
  *   MRR@5:    mean over queries of 1 / rank of the first expected article in the top 5 (0 when none is there).
- *   recall@5: share of queries with an expected article in the top 5.
+ *   hit@1:    share of queries whose first hit is an expected article.
+ *   recall@5: share of queries with an expected article in the top 5 (hit@5).
  * Each query lists the article(s) that should come first; any one of them at rank 1 is a full score.
  */
 
@@ -24,6 +25,8 @@ export interface SearchQueryCase {
 export interface SearchFigures {
   queries: number;
   mrr: number;
+  /** Share of queries whose first hit is expected. */
+  hit1: number;
   recall: number;
 }
 
@@ -76,10 +79,11 @@ export function unknownExpectations(cases: readonly SearchQueryCase[], slugs: Re
 
 function figures(ranks: readonly (number | null)[]): SearchFigures {
   const n = ranks.length;
-  if (n === 0) return { queries: 0, mrr: 0, recall: 0 };
+  if (n === 0) return { queries: 0, mrr: 0, hit1: 0, recall: 0 };
   const rr = ranks.reduce<number>((sum, r) => sum + (r === null ? 0 : 1 / r), 0);
   const found = ranks.filter((r) => r !== null).length;
-  return { queries: n, mrr: rr / n, recall: found / n };
+  const first = ranks.filter((r) => r === 1).length;
+  return { queries: n, mrr: rr / n, hit1: first / n, recall: found / n };
 }
 
 export function evaluateSearch(search: ArticleSearch, cases: readonly SearchQueryCase[], k: number = EVAL_K): SearchEvaluation {
@@ -101,10 +105,10 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatSearchReport(result: SearchEvaluation, k: number = EVAL_K): string {
   const rows = [
-    `                 queries   MRR@${k}   recall@${k}`,
+    `                 queries   MRR@${k}    hit@1   recall@${k}`,
     ...(['overall', ...LANGS] as const).map((name) => {
       const f = name === 'overall' ? result.overall : result.byLang[name];
-      return `  ${name.padEnd(13)} ${String(f.queries).padStart(7)}   ${f.mrr.toFixed(3)}   ${pct(f.recall).padStart(7)}`;
+      return `  ${name.padEnd(13)} ${String(f.queries).padStart(7)}   ${f.mrr.toFixed(3)}   ${pct(f.hit1).padStart(6)}   ${pct(f.recall).padStart(7)}`;
     }),
   ];
   if (result.misses.length === 0) rows.push('', 'misses: none');

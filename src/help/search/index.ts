@@ -1,7 +1,8 @@
 /*
  * The help center's article search (issue 5 §4): Japanese and English, one in-memory index per language.
  * normalize.ts folds width, case, kana, kanji numerals, spelling variants and synonyms; tokenize.ts turns
- * Japanese into character bigrams and Latin into stemmed words; lang-index.ts ranks with BM25F
+ * Japanese into character bigrams plus words (reading and base form, japanese-analyzer.ts) and Latin into
+ * stemmed words; lang-index.ts ranks with BM25F
  * (title > keywords > body) and keeps itself current on every upsert and remove; excerpt.ts quotes the
  * sentence that matched.
  */

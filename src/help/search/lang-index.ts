@@ -1,7 +1,8 @@
 import type { Lang } from '../../web/i18n.ts';
 import { makeExcerpt, splitSentences, type Needle, type PreparedSentence, type Sentence } from './excerpt.ts';
 import { prepareText } from './normalize.ts';
-import { isLatinTerm, queryTerms, tokenize } from './tokenize.ts';
+import type { ReadingRun } from './japanese-analyzer.ts';
+import { bigramsOf, HIRAGANA_BIGRAM_WEIGHT, indexTerms, isLatinTerm, isWordTerm, queryTerms, readingTerm, type QueryTerm } from './tokenize.ts';
 import type { SearchDoc, SearchHit } from './types.ts';
 
 /*
@@ -20,8 +21,12 @@ import type { SearchDoc, SearchHit } from './types.ts';
  * reused.
  */
 
-/** Title, keywords, body: how much a match in each counts, and how much each field's length discounts it. */
-const FIELD_WEIGHTS = [3, 2, 1] as const;
+/**
+ * Title, keywords, body: how much a match in each counts, and how much each field's length discounts it.
+ * The title counts as much as the keywords, not more: at 3 a common word of a title (ロック, パスワード,
+ * 機種変更) outranked the rare word that decided the question (解除, 出金, 消えた) in another article.
+ */
+const FIELD_WEIGHTS = [2, 2, 1] as const;
 const FIELD_B = [0.3, 0.3, 0.75] as const;
 const K1 = 1.2;
 /** A corrected spelling counts for less than what the user typed. */
@@ -63,13 +68,26 @@ interface WeightedTerm {
 const saturate = (tf: number) => (tf * (K1 + 1)) / (tf + K1);
 
 /** The terms of each field (title, keywords, body); the body is tokenized sentence by sentence. */
-function fieldTerms(doc: SearchDoc, sentences: readonly PreparedSentence[]): [string[], string[], string[]] {
+function fieldTerms(
+  doc: SearchDoc,
+  sentences: readonly PreparedSentence[],
+  onWord: (term: string, surface: string) => void,
+): [string[], string[], string[]] {
+  const terms = (prepared: string) => indexTerms(prepared, doc.lang, onWord);
   const keywords: string[] = [];
-  for (const k of doc.keywords) keywords.push(...tokenize(prepareText(k, doc.lang, 'index')));
+  for (const k of doc.keywords) keywords.push(...terms(prepareText(k, doc.lang, 'index')));
   const body: string[] = [];
-  for (const s of sentences) body.push(...tokenize(s.prepared));
-  return [tokenize(prepareText(doc.title, doc.lang, 'index')), keywords, body];
+  for (const s of sentences) body.push(...terms(s.prepared));
+  return [terms(prepareText(doc.title, doc.lang, 'index')), keywords, body];
 }
+
+/** Hiragana a query spells a word's reading with: at least this many letters, at most that many. */
+const MIN_READING_CHARS = 3;
+const MAX_READING_CHARS = 12;
+/** A reading found inside a run of hiragana may be a coincidence: it counts a little less than a word. */
+const SPELLED_READING_WEIGHT = 1.2;
+/** The sound of kanji the query typed, matching another word: a conversion error, or a homophone. */
+const SOUNDED_READING_WEIGHT = 0.5;
 
 /** True when a and b differ by one insertion, deletion, substitution or swap of neighbours. */
 function withinOneEdit(a: string, b: string): boolean {
@@ -93,6 +111,8 @@ export class LangIndex {
   private readonly postings = new Map<string, Posting>();
   /** Latin terms by length, for spelling correction. */
   private readonly latinTerms = new Map<number, Set<string>>();
+  /** Letters a word term stood for when first indexed, for finding it in a sentence (excerpts). */
+  private readonly surfaces = new Map<string, string>();
   private readonly lengthSums = [0, 0, 0];
   private fieldLengths = new Int32Array(0);
   private scores = new Float64Array(0);
@@ -112,7 +132,9 @@ export class LangIndex {
     if (slot >= this.scores.length) this.grow(Math.max(64, slot * 2));
 
     const sentences = splitSentences(doc.body, this.lang);
-    const fields = fieldTerms(doc, sentences);
+    const fields = fieldTerms(doc, sentences, (term, surface) => {
+      if (!this.surfaces.has(term)) this.surfaces.set(term, surface);
+    });
     const tfs = new Map<string, [number, number, number]>();
     fields.forEach((terms, f) => {
       for (const term of terms) {
@@ -183,7 +205,7 @@ export class LangIndex {
       const df = posting.length / 2;
       const w = Math.log(1 + (n - df + 0.5) / (df + 0.5)) * weight;
       sourceWeights.set(source, Math.max(sourceWeights.get(source) ?? 0, w));
-      needles.push({ term, weight: w });
+      needles.push({ term: isWordTerm(term) ? (this.surfaces.get(term) ?? term) : term, weight: w });
       const stamp = source + 1;
       for (let i = 0; i < posting.length; i += 2) {
         const slot = posting[i]!;
@@ -233,19 +255,63 @@ export class LangIndex {
     });
   }
 
-  /** The query's distinct known terms (at most MAX_QUERY_TERMS), with spelling corrections for unknown Latin words. */
+  /**
+   * The query's distinct known terms (at most MAX_QUERY_TERMS), with spelling corrections for unknown Latin
+   * words and, in Japanese, the words of the index whose reading the query spells in hiragana.
+   */
   private queryTerms(query: string): WeightedTerm[] {
     const text = query.trimStart().slice(0, MAX_QUERY_CHARS);
     if (!text.trim()) return [];
-    const distinct = queryTerms(prepareText(text, this.lang, 'query')).slice(0, MAX_QUERY_TERMS);
+    const prepared = prepareText(text, this.lang, 'query');
+    const readings: ReadingRun[] = [];
+    let distinct = queryTerms(prepared, this.lang, readings);
+    if (this.lang === 'ja') {
+      distinct.push(...this.soundedWords(readings, new Set(distinct.map((t) => t.term))));
+      // Hiragana that spells a word the index knows is that word: its bigrams would only find other words.
+      const spelled = new Set<string>();
+      for (const t of distinct) if (t.spelled && this.postings.has(t.term)) for (const b of bigramsOf(t.spelled)) spelled.add(b);
+      if (spelled.size) distinct = distinct.filter((t) => !(spelled.has(t.term) && t.weight <= HIRAGANA_BIGRAM_WEIGHT));
+    }
+    const sources = new Map<string, number>();
     const terms: WeightedTerm[] = [];
-    distinct.forEach(({ term, weight }, source) => {
+    for (const { term, weight, source: name } of distinct.slice(0, MAX_QUERY_TERMS)) {
+      let source = sources.get(name);
+      if (source === undefined) sources.set(name, (source = sources.size));
       if (this.postings.has(term)) terms.push({ term, source, weight });
       else if (isLatinTerm(term) && term.length >= 4 && !/\d/.test(term)) {
         for (const near of this.nearLatinTerms(term)) terms.push({ term: near, source, weight: weight * FUZZY_WEIGHT });
       }
-    });
+    }
     return terms;
+  }
+
+  /**
+   * Words of the index that the query sounds like, longest first from left to right: hiragana the analyser
+   * cuts badly (に|ゅうきんされない still holds 出金), and kanji typed by a wrong conversion (二段会認証 sounds
+   * like 二段階認証, 繁栄 like 反映). Letters typed in hiragana count more than a wrong kanji's sound.
+   */
+  private soundedWords(readings: readonly ReadingRun[], known: ReadonlySet<string>): QueryTerm[] {
+    const found: QueryTerm[] = [];
+    for (const { text, hiragana } of readings) {
+      for (let i = 0; i + MIN_READING_CHARS <= text.length; ) {
+        let length = Math.min(MAX_READING_CHARS, text.length - i);
+        for (; length >= MIN_READING_CHARS; length--) {
+          const term = readingTerm(text.slice(i, i + length));
+          if (!this.postings.has(term)) continue;
+          if (!known.has(term)) {
+            const typed = hiragana.slice(i, i + length).every(Boolean);
+            found.push(
+              typed
+                ? { term, weight: SPELLED_READING_WEIGHT, source: term, spelled: text.slice(i, i + length) }
+                : { term, weight: SOUNDED_READING_WEIGHT, source: term },
+            );
+          }
+          break;
+        }
+        i += length >= MIN_READING_CHARS ? length : 1;
+      }
+    }
+    return found;
   }
 
   /** Known Latin terms one edit away, the most common first (at most 3). */

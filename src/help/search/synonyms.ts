@@ -10,20 +10,38 @@ import type { Lang } from '../../web/i18n.ts';
  */
 export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[]>> = {
   ja: [
-    ['出金', '引き出し', '引出し', '引出', '払い出し', '払出し', '送金'],
+    // 出勤 is the usual wrong conversion of しゅっきん (docs/triage-guide.md, writer "typos").
+    ['出金', '引き出し', '引出し', '引出', '払い出し', '払出し', '送金', '出勤', '換金'],
     ['入金', '着金', '預け入れ', '預入れ'],
     ['ログイン', 'サインイン', 'ログオン', 'サインオン'],
     ['2段階認証', '二段階認証', '2要素認証', '二要素認証', '2ステップ認証', '多要素認証', '2fa', 'mfa', '二重認証'],
-    ['不正アクセス', '不正ログイン', '乗っ取り', '乗っとり', 'のっとり', 'ハッキング'],
-    ['パスワード', 'pw', 'pass', 'password'],
+    ['不正アクセス', '不正ログイン', '乗っ取り', '乗っとり', 'のっとり', 'ハッキング', 'ハック', '垢乗っ取り'],
+    ['パスワード', 'pw', 'pass', 'password', 'パス', 'パスワ'],
     ['本人確認', 'kyc', 'ekyc'],
-    ['暗号資産', '仮想通貨', '暗号通貨'],
-    ['フィッシング', '偽サイト', '詐欺サイト', 'にせサイト'],
-    ['スマートフォン', 'スマホ', '携帯電話'],
+    ['暗号資産', '仮想通貨', '暗号通貨', 'クリプト'],
+    ['フィッシング', '偽サイト', '詐欺サイト', 'にせサイト', 'ニセサイト', '偽物のサイト', '偽メール', '偽のメール', '偽のサイト'],
+    ['スマートフォン', 'スマホ', '携帯電話', 'ケータイ', 'アイフォン', 'iphone', 'android', 'アンドロイド'],
     ['メール', 'eメール', 'email', 'e-mail'],
-    ['凍結', 'ロック'],
+    // 垢 is net slang for アカウント; 垢BAN is an account being suspended.
+    ['凍結', 'ロック', '垢ban', '垢バン', 'アカバン', '利用停止', 'アカウント停止'],
+    ['アカウント', '垢', 'アカ', 'アカウンツ'],
     ['退会', '解約'],
     ['規約', '利用規約', '約款'],
+    ['障害', 'システムダウン', 'システム障害'],
+    ['メンテナンス', 'メンテ'],
+    ['サポート', 'サポ', 'カスタマーサポート', 'サポセン', 'サポートセンター'],
+    ['詐欺', 'サギ', 'スキャム', 'scam'],
+    // 刺さる is traders' slang for an order being filled.
+    ['約定', '刺さ'],
+    // 溶けた / 溶かした: money lost in trading, not stolen (docs/triage-guide.md).
+    ['損失', '溶け', '溶かし'],
+    ['フリーズ', '固ま'],
+    ['危険', 'ヤバい', 'やばい', 'ヤバイ', '危ない', 'あぶない'],
+    ['問い合わせ', '問合せ', 'お問い合わせ'],
+    ['秘密鍵', 'シークレットキー', 'プライベートキー'],
+    ['復元フレーズ', 'シードフレーズ', 'リカバリーフレーズ', 'seed phrase', 'ニーモニック'],
+    ['ホワイトリスト', 'アドレス帳', '許可リスト', 'whitelist', 'allowlist'],
+    ['補償', '補填', '返金', '弁償'],
   ],
   en: [
     ['2fa', 'two-factor', 'two factor', '2-factor', '2 factor', 'two-step', 'two step', '2-step', '2 step', 'mfa', 'multi-factor', 'multifactor'],
@@ -41,6 +59,11 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['enable', 'turn on', 'switch on', 'activate'],
     ['disable', 'turn off', 'switch off', 'deactivate'],
     ['terms', 'terms of service', 'terms of use', 'tos', 'user agreement'],
+    ['account', 'acct', 'acc', 'acount'],
+    ['stolen', 'drained', 'emptied', 'wiped out', 'robbed'],
+    ['scam', 'scammed', 'scammer', 'fraud', 'fraudster', 'con artist'],
+    ['compensation', 'compensate', 'refund', 'reimburse', 'reimbursement'],
+    ['app', 'application', 'mobile app'],
   ],
 };
 
@@ -63,6 +86,11 @@ export const SPELLING_VARIANTS: Readonly<Record<Lang, readonly (readonly string[
     ['ない', '無い'],
     ['いただ', '頂'],
     ['か月', 'ヶ月', 'ヵ月', 'カ月', 'ケ月', '箇月'],
+    // Kansai and Kyushu for できない (writer "kansai").
+    // 鯖 (さば) is net slang for a server: 鯖落ち, 鯖重い.
+    ['サーバー', '鯖', 'サバ'],
+    ['できない', 'できへん', 'でけへん', 'できひん', 'でけん', 'できーへん'],
+    ['わからない', 'わからん', 'わからへん', 'わかんない', 'わかんね'],
   ],
   en: [
     ['setup', 'set up', 'set-up'],

@@ -1,4 +1,6 @@
+import type { Lang } from '../../web/i18n.ts';
 import { latinTerm } from './english.ts';
+import { japaneseWords, type ReadingRun } from './japanese-analyzer.ts';
 import { foldKanaChar } from './normalize.ts';
 
 /*
@@ -26,15 +28,38 @@ const HIRAGANA = /\p{sc=Hiragana}/u;
 
 /** Query weight of a Japanese bigram by how many of its two letters were written in hiragana (0, 1, 2). */
 const BIGRAM_WEIGHT_BY_HIRAGANA = [1, 0.6, 0.3] as const;
+export const HIRAGANA_BIGRAM_WEIGHT = BIGRAM_WEIGHT_BY_HIRAGANA[2];
 
 export type TokenizeMode = 'index' | 'query';
 
 export interface QueryTerm {
   term: string;
   weight: number;
+  /** Terms with the same source are one part of the query (a word's reading and its base form). */
+  source: string;
+  /** For a word typed in hiragana: its letters, whose bigrams the word replaces when the index knows it. */
+  spelled?: string;
 }
 
-function eachTerm(prepared: string, mode: TokenizeMode, emit: (term: string, weight: number) => void): void {
+/** Terms for a whole word rather than a bigram: its hiragana reading, or its base form when that holds kanji. */
+export const readingTerm = (reading: string): string => `~${reading}`;
+export const baseTerm = (base: string): string => `^${base}`;
+export const isWordTerm = (term: string): boolean => term[0] === '~' || term[0] === '^';
+
+/**
+ * A katakana word of at most this many letters (folded: ロック → ろつく) matches only a whole word: its bigrams
+ * would find it inside longer, unrelated words (ログ in ブログ and ログイン, ロック in ブロック, メモ in メモリ).
+ */
+export const SHORT_KATAKANA = 3;
+
+const KATAKANA = /[\p{sc=Katakana}ー]/u;
+
+function eachTerm(
+  prepared: string,
+  mode: TokenizeMode,
+  emit: (term: string, weight: number) => void,
+  shortKatakana: (folded: string) => void = (folded) => emit(readingTerm(folded), 1),
+): void {
   for (const match of prepared.matchAll(RUN)) {
     const run = match[1];
     if (run === undefined) {
@@ -44,19 +69,38 @@ function eachTerm(prepared: string, mode: TokenizeMode, emit: (term: string, wei
     }
     const chars: string[] = [];
     const hiragana: number[] = [];
+    const katakana: boolean[] = [];
     let previous: string | undefined;
     for (const ch of run) {
       const folded = foldKanaChar(ch, previous);
+      const wasKatakana = KATAKANA.test(ch) && (ch !== 'ー' || (previous !== undefined && KATAKANA.test(previous)));
       previous = ch;
       if (folded === null || folded === 'ー') continue;
       chars.push(folded);
       hiragana.push(HIRAGANA.test(ch) ? 1 : 0);
+      katakana.push(wasKatakana);
+    }
+    // Short katakana words: a whole-word term, and in a query no bigrams inside them.
+    const inShortWord = new Array<boolean>(chars.length).fill(false);
+    for (let a = 0; a < chars.length; ) {
+      if (!katakana[a]) {
+        a++;
+        continue;
+      }
+      let b = a;
+      while (b < chars.length && katakana[b]) b++;
+      if (b - a <= SHORT_KATAKANA) {
+        shortKatakana(chars.slice(a, b).join(''));
+        for (let i = a; i < b; i++) inShortWord[i] = true;
+      }
+      a = b;
     }
     if (chars.length === 1) {
       if (HAN.test(chars[0]!)) emit(chars[0]!, 1);
       continue;
     }
     for (let i = 0; i + 1 < chars.length; i++) {
+      if (mode === 'query' && inShortWord[i] && inShortWord[i + 1]) continue;
       emit(chars[i]! + chars[i + 1]!, BIGRAM_WEIGHT_BY_HIRAGANA[hiragana[i]! + hiragana[i + 1]!]!);
     }
     if (mode === 'index') for (const c of chars) if (HAN.test(c)) emit(c, 1);
@@ -70,11 +114,74 @@ export function tokenize(prepared: string, mode: TokenizeMode = 'index'): string
   return terms;
 }
 
-/** The distinct terms of a query with their weights (a repeated term keeps its highest weight). */
-export function queryTerms(prepared: string): QueryTerm[] {
-  const weights = new Map<string, number>();
-  eachTerm(prepared, 'query', (term, weight) => weights.set(term, Math.max(weight, weights.get(term) ?? 0)));
-  return [...weights].map(([term, weight]) => ({ term, weight }));
+/**
+ * Every index term of a prepared text: its bigrams and Latin words (`tokenize`), and in Japanese each content
+ * word's reading and base form, and each short katakana word whole. `onWord` hears every word term with the
+ * letters it stands for in the text (for excerpts).
+ */
+export function indexTerms(prepared: string, lang: Lang, onWord?: (term: string, surface: string) => void): string[] {
+  if (lang !== 'ja') return tokenize(prepared);
+  const terms: string[] = [];
+  const words = new Set<string>();
+  for (const word of japaneseWords(prepared)) {
+    const reading = readingTerm(word.reading);
+    terms.push(reading);
+    words.add(reading);
+    onWord?.(reading, word.surface);
+    if (word.base) {
+      terms.push(baseTerm(word.base));
+      onWord?.(baseTerm(word.base), word.surface);
+    }
+  }
+  eachTerm(
+    prepared,
+    'index',
+    (term) => terms.push(term),
+    (folded) => {
+      // The analyser usually found the same word already; one occurrence is one term.
+      if (!words.has(readingTerm(folded))) terms.push(readingTerm(folded));
+    },
+  );
+  return terms;
+}
+
+/** How much a word term of a query counts: a reading typed in kanji may be a homophone (出勤 for 出金). */
+const READING_OF_KANJI_WEIGHT = 0.5;
+/**
+ * A word typed in hiragana (しゅっきん) is the query's subject as much as the same word in kanji, whose bigram
+ * and reading count 1 + 0.5; counted as its own hiragana bigrams it would weigh no more than できない.
+ */
+const HIRAGANA_WORD_WEIGHT = 1.5;
+
+/**
+ * The distinct terms of a query with their weights (a repeated term keeps its highest weight), content words
+ * first. Terms of one word (its reading and its base form) share a `source`: they count once towards how much
+ * of the query an article covers.
+ */
+export function queryTerms(prepared: string, lang: Lang = 'ja', readings?: ReadingRun[]): QueryTerm[] {
+  const found = new Map<string, QueryTerm>();
+  const add = (term: string, weight: number, source: string, spelled?: string) => {
+    const seen = found.get(term);
+    if (!seen) found.set(term, spelled ? { term, weight, source, spelled } : { term, weight, source });
+    else if (weight > seen.weight) seen.weight = weight;
+  };
+  if (lang === 'ja') {
+    japaneseWords(prepared, readings).forEach((word, i) => {
+      const weight = HAN.test(word.surface) ? READING_OF_KANJI_WEIGHT : word.hiragana ? HIRAGANA_WORD_WEIGHT : 1;
+      add(readingTerm(word.reading), weight, `word ${i}`, word.hiragana ? word.surface : undefined);
+      if (word.base) add(baseTerm(word.base), 1, `word ${i}`);
+    });
+  }
+  eachTerm(prepared, 'query', (term, weight) => add(term, weight, term));
+  return [...found.values()];
+}
+
+/** The bigrams of a run of folded letters. */
+export function bigramsOf(folded: string): string[] {
+  const chars = [...folded];
+  const out: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  return out;
 }
 
 /** True for a term that came from a Latin or digit word (those may be corrected for spelling). */
