@@ -18,6 +18,7 @@ import { seedDemoData } from '../src/status/demo-data.ts';
 import { appendAudit, auditRowHash, canonicalJson, rotateAuditKey, type AuditRow } from '../src/audit/audit-log.ts';
 import { AuditKey, configureAuditKey, loadAuditKey, parseAuditKey } from '../src/audit/audit-key.ts';
 import { TEST_AUDIT_KEY } from './support/audit-key.ts';
+import { runCli } from '../src/cli/commands.ts';
 import { StaffClient, makeStaff, startApp } from './support/app.ts';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
@@ -27,13 +28,36 @@ const TEST_KEY_ID = parseAuditKey(TEST_AUDIT_KEY).id;
 
 interface Result { code: number; stdout: string; stderr: string }
 
-async function kinkyu(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
+/** The real command as a child process: exit codes and output exactly as an operator sees them. */
+async function kinkyuProcess(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, cwd: process.cwd() });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/**
+ * The same command run in this process (`runCli`, what `src/cli/main.ts` calls), with exactly `env` as its
+ * environment: a child process costs seconds of start-up, and this file runs some fifty commands. A few checks
+ * above use `kinkyuProcess` so that the real exit codes stay covered.
+ */
+async function kinkyu(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
+  const saved = { ...process.env };
+  let stdout = '';
+  let stderr = '';
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, env);
+  try {
+    const code = await runCli(args, { out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
+    return { code, stdout, stderr };
+  } finally {
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    Object.assign(process.env, saved);
+    // A command configures the process's audit key; this file's own appends use the test key.
+    configureAuditKey(parseAuditKey(TEST_AUDIT_KEY));
   }
 }
 
@@ -128,7 +152,7 @@ async function withDb<T>(open: () => Promise<Db>, fn: (db: Db) => Promise<T>): P
 describe('audit verify finds a rewritten chain (embedded database)', () => {
   test('an intact keyed log verifies, naming its key id', async () => {
     const log = await freshEmbeddedLog();
-    const res = await kinkyu(log.env, 'audit', 'verify');
+    const res = await kinkyuProcess(log.env, 'audit', 'verify');
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, new RegExp(`audit log OK: 10 entries, chain intact \\(10 keyed, key id ${TEST_KEY_ID}\\)`));
   });
@@ -136,7 +160,7 @@ describe('audit verify finds a rewritten chain (embedded database)', () => {
   test('an edited entry whose hash and every later hash were recomputed with plain SHA-256 is found', async () => {
     const log = await freshEmbeddedLog();
     await withDb(log.open, (db) => rewriteAndRehash(db, 4, { rehashWith: 'sha256', relabel: false }));
-    const res = await kinkyu(log.env, 'audit', 'verify');
+    const res = await kinkyuProcess(log.env, 'audit', 'verify');
     assert.equal(res.code, 1, res.stdout + res.stderr);
     assert.match(res.stdout, /audit log BROKEN/);
     assert.match(res.stdout, /entry #4: modified/);
@@ -238,7 +262,7 @@ describe('keys', () => {
   test('verifying with the wrong key, or none, is a clear error with exit code 2, not "broken chain"', async () => {
     const log = await freshEmbeddedLog();
     const wrongKey = newKeyHex();
-    const wrong = await kinkyu(cliEnv({ dataDir: log.dataDir, key: wrongKey }), 'audit', 'verify');
+    const wrong = await kinkyuProcess(cliEnv({ dataDir: log.dataDir, key: wrongKey }), 'audit', 'verify');
     assert.equal(wrong.code, 2, wrong.stdout + wrong.stderr);
     assert.match(wrong.stderr, new RegExp(`this audit log was written with key id ${TEST_KEY_ID}; the key given has id ${parseAuditKey(wrongKey).id}`));
     assert.match(wrong.stderr, /この監査ログは鍵 ID/);
