@@ -10,6 +10,8 @@ import { verifyAudit } from '../audit/audit-log.ts';
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
 import { buildApp } from '../server.ts';
 import { seedDemoTickets } from '../support/demo-tickets.ts';
+import { readCorpus } from '../support/triage-corpus.ts';
+import { formatRetrain, retrain } from '../support/triage-retrain.ts';
 import { seedDemoNotices } from '../notices/demo-notices.ts';
 import { DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../user/accounts.ts';
 import { exportStatic } from '../public/export.ts';
@@ -30,6 +32,9 @@ Usage:
   kinkyu components export              print the current components in that format
   kinkyu audit verify                   check the audit log's hash chain (exit 1 if broken)
   kinkyu export-status --out DIR        write the status page, API v2 JSON and feeds as static files
+  kinkyu triage retrain [--file F]      retrain the triage model from the corpus (default eval/triage/corpus.jsonl)
+                                        and every staff correction; shows the test-split figures before and
+                                        after, and replaces the model only if none is worse (exit 1 if refused)
 
 Configuration is read from the environment: see README.md.`;
 
@@ -161,6 +166,15 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`audit log BROKEN (${result.rows} entries read):\n`);
       for (const p of result.problems) process.stdout.write(`  entry #${p.seq}: ${p.problem}\n`);
       return 1;
+    }
+    case 'triage': {
+      if (sub !== 'retrain') break;
+      const corpus = values.file ? readCorpus(values.file) : readCorpus();
+      const db = await openMigrated(config);
+      const result = await retrain(db, SYSTEM_ACTOR, corpus);
+      await db.close();
+      process.stdout.write(formatRetrain(result) + '\n');
+      return result.outcome === 'refused' ? 1 : 0;
     }
     case 'export-status': {
       if (!values.out) break;

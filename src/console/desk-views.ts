@@ -72,7 +72,7 @@ export function queuePage(
   const rows = data.tickets.map(({ ticket, sla }) => {
     const urgentSecurity = ticket.type === 'security' && ticket.priority === 'urgent';
     return html`<tr class="${urgentSecurity ? 'row-urgent' : ''}">
-<td><a href="/staff/tickets/${ticket.id}">${ticket.number}</a>${urgentSecurity ? html`<br><strong class="urgent">${t(c.lang, 'desk.urgentSecurity')}</strong>` : ''}</td>
+<td><a href="/staff/tickets/${ticket.id}">${ticket.number}</a>${urgentSecurity ? html`<br><strong class="urgent">${t(c.lang, 'desk.urgentSecurity')}</strong>` : ''}${ticket.needsHuman ? html`<br><strong class="needs-human">${t(c.lang, 'desk.needsHuman')}</strong>` : ''}</td>
 <td><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span><br>${t(c.lang, `type.${ticket.type}`)}</td>
 <td>${excerpt(ticket.body)}${ticket.incidentName ? html`<br><span class="meta">${t(c.lang, 'field.incident')}: ${ticket.incidentName}</span>` : ''}</td>
 <td>${t(c.lang, `desk.status.${ticket.status}`)}<br><span class="meta">${ticket.assigneeName ?? t(c.lang, 'desk.unassigned')}</span></td>
@@ -115,6 +115,8 @@ export function staffTicketPage(c: ConsoleContext, d: TicketPageData): string {
   ].filter(([, v]) => v) as [string, string][];
   const triage = html`<section aria-labelledby="triage-h"><h2 id="triage-h">${t(c.lang, 'desk.triage')}</h2>
 <p><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span> · ${typeLabel(ticket.type)}</p>
+${ticket.needsHuman ? html`<p class="needs-human-note"><strong class="needs-human">${t(c.lang, 'desk.needsHuman')}</strong> ${t(c.lang, 'desk.needsHumanNote')}</p>` : ''}
+${ticket.triageModelVersion ? html`<p class="meta">${t(c.lang, 'desk.modelVersion', { version: ticket.triageModelVersion })}</p>` : ''}
 ${ticket.triageType !== ticket.type || ticket.triagePriority !== ticket.priority ? html`<p class="meta">${t(c.lang, 'desk.triageWas', { type: typeLabel(ticket.triageType), priority: t(c.lang, `priority.${ticket.triagePriority}`) })}</p>` : ''}
 ${ticket.userCategory ? html`<p class="meta">${t(c.lang, 'desk.userCategory', { type: typeLabel(ticket.userCategory) })}</p>` : ''}
 <details open><summary>${t(c.lang, 'desk.triageReasons')}</summary><ul class="reasons">${ticket.triageReasons.map(

@@ -826,7 +826,30 @@ interface Hit {
 /** Tie order: the costlier mistake first. */
 const TIE_ORDER: TicketType[] = ['security', 'trading', 'outage', 'regulatory', 'other'];
 
-export function triage(input: { text: string; category?: TicketType | undefined; fields?: TicketFields }): TriageResult {
+export interface TriageInput {
+  text: string;
+  category?: TicketType | undefined;
+  fields?: TicketFields;
+}
+
+/** What the rules found, for combining them with the learned model (triage-combined.ts). */
+export interface RuleVerdict {
+  result: TriageResult;
+  /** A security incident was detected (a strong signal: the result is security + urgent). */
+  incident: boolean;
+  /** Evidence per type (the chosen type is the highest, "other" starts at 1). */
+  scores: Record<TicketType, number>;
+}
+
+export function triage(input: TriageInput): TriageResult {
+  return triageRules(input).result;
+}
+
+/**
+ * The rules' verdict. With `type`, the type is decided by the caller (the combined triage) and the rules only
+ * give the priority and reasons for it; a detected incident still forces security.
+ */
+export function triageRules(input: TriageInput, forcedType?: TicketType): RuleVerdict {
   const norm = normalizeMapped(typeof input.text === 'string' ? input.text : '');
   const text = norm.text;
 
@@ -920,6 +943,7 @@ export function triage(input: { text: string; category?: TicketType | undefined;
   // 3. Type.
   let type: TicketType;
   if (incident) type = 'security';
+  else if (forcedType) type = forcedType;
   else {
     type = 'other';
     let best = -Infinity;
@@ -996,7 +1020,7 @@ export function triage(input: { text: string; category?: TicketType | undefined;
   }
   if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed` });
 
-  return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
+  return { result: { type, priority, reasons: reasons.slice(0, MAX_REASONS) }, incident, scores };
 }
 
 function tradingPriority(

@@ -190,4 +190,7 @@ export const deskEn: Record<keyof typeof deskJa, string> = {
   'desk.thread': 'Conversation',
   'desk.back': 'Back to the queue',
   'desk.urgentSecurity': 'Urgent security report',
+  'desk.needsHuman': 'Needs a human',
+  'desk.needsHumanNote': 'Automatic triage is unsure (or this may be a security incident). Check the type and priority; if they are right, submit "Correct triage" unchanged to confirm them.',
+  'desk.modelVersion': 'Triage model: {version}',
 };

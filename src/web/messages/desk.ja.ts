@@ -188,4 +188,7 @@ export const deskJa = {
   'desk.thread': 'やりとり',
   'desk.back': '一覧へ戻る',
   'desk.urgentSecurity': '緊急のセキュリティ案件',
+  'desk.needsHuman': '要確認',
+  'desk.needsHumanNote': '自動判定に自信がありません (または、セキュリティ事案の可能性があります)。種類と優先度を確認し、正しければそのまま「判定を修正する」で確定してください。',
+  'desk.modelVersion': '判定モデル: {version}',
 } as const;
