@@ -14,7 +14,7 @@
  */
 import { PRIORITIES, type Priority, type TriageReason, type TriageResult, type TicketType } from '../domain/ticket.ts';
 import { predict, type ModelPrediction, type TriageModel } from './triage-model.ts';
-import { triageRules, type RuleVerdict, type TriageInput } from './triage.ts';
+import { triageRules, type TriageInput } from './triage.ts';
 
 /** The model's P(security) at which its security signal counts as strong (chosen on the dev split). */
 export const STRONG_SECURITY = 0.8;
@@ -54,8 +54,8 @@ export function triageCombined(input: TriageInput, model: TriageModel): Combined
   } else if (pred.margin < RULES_DECIDE_MARGIN) type = rules.result.type;
   else type = modelType;
 
-  const verdict: RuleVerdict = type === rules.result.type ? rules : triageRules(input, type);
-  let priority = verdict.result.priority;
+  const chosen = type === rules.result.type ? rules.result : rules.withType(type);
+  let priority = chosen.priority;
 
   const rulesSecurity = rules.result.type === 'security';
   const modelSecurity = modelType === 'security' || pred.security >= POSSIBLE_SECURITY;
@@ -72,6 +72,6 @@ export function triageCombined(input: TriageInput, model: TriageModel): Combined
   const needsHuman = why.length > 0;
   if (needsHuman) extra.unshift({ rule: 'review.needs_human', matched: '', effect: `needs a human: ${why.join('; ')}` });
 
-  const reasons = [...extra, modelReason(pred, type, model.version), ...verdict.result.reasons];
+  const reasons = [...extra, modelReason(pred, type, model.version), ...chosen.reasons];
   return { type, priority, reasons, needsHuman, modelVersion: model.version };
 }

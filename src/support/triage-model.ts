@@ -1,6 +1,6 @@
 /**
  * The learned half of triage: a multinomial naive Bayes classifier over character 1–4-grams of the normalised
- * text (the same normalisation as the rules: NFKC, lower case, hiragana folded to katakana), which needs no word
+ * text (NFKC, lower case, hiragana folded to katakana, as the rules read it), which needs no word
  * segmentation for Japanese and shrugs off typos, slang and mixed scripts.
  *
  * The model file holds integer counts only (how many training messages of each type contain each n-gram), so it
@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TICKET_TYPES, type TicketType } from '../domain/ticket.ts';
-import { normalizeForTriage } from './triage.ts';
 
 export const MODEL_FORMAT = 'kinkyu-triage-nb/1';
 export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('./triage-model.json', import.meta.url));
@@ -70,16 +69,34 @@ export interface ModelPrediction {
   margin: number;
 }
 
+const HIRAGANA = /[\u3041-\u3096]/g;
+const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
+const SPACES = /[\s\u3000]+/g;
+
+/**
+ * The text as the model reads it: NFKC (full-width → half-width, half-width kana → full-width), lower case,
+ * hiragana folded to katakana, invisible characters dropped, whitespace collapsed. Like the rules' normalisation
+ * but without its map back to the user's characters, which the model does not need (and which costs time).
+ */
+export function normalizeForModel(text: string): string {
+  const head = text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text;
+  return head
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(INVISIBLE, (c) => (c === '\n' || c === '\t' || c === '\r' ? ' ' : ''))
+    .replace(SPACES, ' ')
+    .trim()
+    .replace(HIRAGANA, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
+}
+
 /** The distinct character n-grams of a message (a space marks the start and end of the text). */
 export function gramsOf(text: string): Set<string> {
-  const normal = normalizeForTriage(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text);
-  const chars = Array.from(` ${normal.replace(/\s+/g, ' ').trim()} `);
+  const s = ` ${normalizeForModel(text)} `;
   const grams = new Set<string>();
-  for (let i = 0; i < chars.length; i++) {
-    let gram = '';
-    for (let n = 1; n <= MAX_GRAM && i + n <= chars.length; n++) {
-      gram += chars[i + n - 1];
-      if (n >= MIN_GRAM && gram !== ' ') grams.add(gram);
+  for (let i = 0; i < s.length; i++) {
+    for (let n = MIN_GRAM; n <= MAX_GRAM && i + n <= s.length; n++) {
+      const gram = s.slice(i, i + n);
+      if (gram !== ' ') grams.add(gram);
     }
   }
   return grams;

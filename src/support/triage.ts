@@ -846,10 +846,10 @@ export function triage(input: TriageInput): TriageResult {
 }
 
 /**
- * The rules' verdict. With `type`, the type is decided by the caller (the combined triage) and the rules only
- * give the priority and reasons for it; a detected incident still forces security.
+ * The rules' verdict, and `withType` to get the priority and reasons for a type the caller chose instead (the
+ * combined triage) without reading the text again; a detected incident still forces security.
  */
-export function triageRules(input: TriageInput, forcedType?: TicketType): RuleVerdict {
+export function triageRules(input: TriageInput): RuleVerdict & { withType: (type: TicketType) => TriageResult } {
   const norm = normalizeMapped(typeof input.text === 'string' ? input.text : '');
   const text = norm.text;
 
@@ -877,7 +877,6 @@ export function triageRules(input: TriageInput, forcedType?: TicketType): RuleVe
     return hits;
   };
 
-  const reasons: TriageReason[] = [];
   const scores: Record<TicketType, number> = { outage: 0, security: 0, trading: 0, regulatory: 0, other: 1 };
 
   // 1. Security incident.
@@ -940,87 +939,91 @@ export function triageRules(input: TriageInput, forcedType?: TicketType): RuleVe
   const hint = input.category && (TICKET_TYPES as readonly string[]).includes(input.category) ? input.category : undefined;
   if (hint) scores[hint] += CATEGORY_HINT_WEIGHT;
 
-  // 3. Type.
-  let type: TicketType;
-  if (incident) type = 'security';
-  else if (forcedType) type = forcedType;
-  else {
-    type = 'other';
-    let best = -Infinity;
-    for (const t of TIE_ORDER) {
-      if (scores[t] > best) {
-        best = scores[t];
-        type = t;
+  const decide = (forcedType?: TicketType): TriageResult => {
+    const reasons: TriageReason[] = [];
+    // 3. Type.
+    let type: TicketType;
+    if (incident) type = 'security';
+    else if (forcedType) type = forcedType;
+    else {
+      type = 'other';
+      let best = -Infinity;
+      for (const t of TIE_ORDER) {
+        if (scores[t] > best) {
+          best = scores[t];
+          type = t;
+        }
       }
+      if (type !== 'other' && scores[type] < MIN_TYPE_SCORE) type = 'other';
     }
-    if (type !== 'other' && scores[type] < MIN_TYPE_SCORE) type = 'other';
-  }
 
-  // 4. Priority.
-  const priorityReasons: TriageReason[] = [];
-  const set = (p: Priority, ruleId: string, matched: string, why: string): Priority => {
-    priorityReasons.push({ rule: ruleId, matched, effect: `priority ${p} (${why})` });
-    return p;
+    // 4. Priority.
+    const priorityReasons: TriageReason[] = [];
+    const set = (p: Priority, ruleId: string, matched: string, why: string): Priority => {
+      priorityReasons.push({ rule: ruleId, matched, effect: `priority ${p} (${why})` });
+      return p;
+    };
+    const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';
+    let priority: Priority;
+
+    if (type === 'security') {
+      if (incident) priority = set('urgent', 'priority.security_incident', incidentHits[0]?.matched ?? '', 'suspected security incident');
+      else if ((hitIds.has('security.phishing') || hitIds.has('security.suspicious_contact')) && SECURITY_REPORT.test(text))
+        priority = set('high', 'priority.phishing_report', find(SECURITY_REPORT) ?? '', 'report of a phishing site/app to take down');
+      else if (hitIds.has('security.attack_attempts')) priority = set('high', 'priority.attack_attempts', matchedOf('security.attack_attempts'), 'someone may be trying to get in');
+      else if (hitIds.has('security.freeze_request')) priority = set('high', 'priority.freeze_request', matchedOf('security.freeze_request'), 'user asks to freeze the account');
+      else priority = set('normal', 'priority.security_default', '', 'security question, no sign of an incident; never low');
+    } else if (type === 'outage') {
+      const blocking = [...hitIds].some((id) => OUTAGE_BLOCKING.has(id));
+      const apiWords = find(API_CONTEXT);
+      if (apiWords && (blocking || hitIds.has('outage.slow'))) priority = set('high', 'priority.api_outage', apiWords, 'API / bots / real-time feed affected');
+      else if (!blocking && (hitIds.has('outage.maintenance') || hitIds.has('outage.slow')) && !PROBLEM.test(text))
+        priority = set('low', 'priority.outage_minor', matchedOf('outage.maintenance') || matchedOf('outage.slow'), 'maintenance question or slowness only');
+      else priority = set('normal', 'priority.outage_default', '', 'service problem');
+    } else if (type === 'trading') {
+      priority = tradingPriority(text, hitIds, hits, input.fields, set, find) ?? set('normal', 'priority.trading_default', '', 'trading problem');
+    } else if (type === 'regulatory') {
+      const regulatoryIds = [...hitIds].filter((id) => id.startsWith('regulatory.'));
+      if (hitIds.has('regulatory.terms') && regulatoryIds.every((id) => REGULATORY_LIGHT.has(id)))
+        priority = set('low', 'priority.terms_question', matchedOf('regulatory.terms') || matchedOf(regulatoryIds[0] ?? ''), 'question about terms/policy wording');
+      else priority = set('normal', 'priority.regulatory_default', '', 'regulation affects the account');
+    } else {
+      if (hitIds.has('other.account_access') || PROBLEM.test(text)) {
+        priority = set('normal', 'priority.user_blocked', matchedOf('other.account_access') || find(PROBLEM) || '', 'user cannot use the account');
+      } else priority = set('low', 'priority.general_question', matchedOf('other.how_to') || matchedOf('other.question'), 'general question');
+    }
+    if (priority === 'low') {
+      const urgentWords = find(URGENT_WORDS);
+      if (urgentWords) priority = set('normal', 'priority.user_says_urgent', urgentWords, 'user says it is urgent');
+    }
+    if (type === 'security' && priority === 'low') priority = set('normal', 'priority.security_floor', '', 'security tickets are never low');
+
+    // 5. Reasons: the incident, evidence for the chosen type, the hint, priority, then other evidence.
+    const effectOf = (h: Hit, isIncident: boolean): string =>
+      isIncident ? `security incident: type security +${h.rule.weight}, priority urgent` : `type ${h.rule.type} +${h.rule.weight}${h.rule.type === type ? '' : ' (not chosen)'}`;
+    for (const h of incidentHits) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, true) });
+    if (!incident && worry) reasons.push({ rule: 'security.possible_incident', matched: worry.matched, effect: `worry, no sign it happened: type security +${WORRY_WEIGHT}${type === 'security' ? '' : ' (not chosen)'}` });
+    if (suppressed) reasons.push({ rule: 'security.hypothetical', matched: suppressed, effect: 'hypothetical/preventive question: not treated as an incident' });
+    for (const h of hits) if (h.rule.type === type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
+    for (const r of fieldReasons) if (type === 'trading') reasons.push(r);
+    if (hint) {
+      const effect =
+        incident && hint !== 'security'
+          ? `user-chosen category ${hint} +${CATEGORY_HINT_WEIGHT}; overridden by the security incident`
+          : `type ${hint} +${CATEGORY_HINT_WEIGHT} (user-chosen category${hint === type ? '' : ', not chosen'})`;
+      reasons.push({ rule: 'hint.category', matched: hint, effect });
+    }
+    reasons.push(...priorityReasons);
+    for (const h of hits) if (h.rule.type !== type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
+    for (const r of fieldReasons) if (type !== 'trading') reasons.push({ ...r, effect: `${r.effect}, not chosen` });
+    if (!hits.some((h) => h.rule.type === type) && !incident && !(hint && hint === type)) {
+      reasons.unshift({ rule: 'type.default', matched: '', effect: type === 'other' ? 'no strong signal for any emergency type: type other' : `type ${type}` });
+    }
+    if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed` });
+
+    return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
   };
-  const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';
-  let priority: Priority;
-
-  if (type === 'security') {
-    if (incident) priority = set('urgent', 'priority.security_incident', incidentHits[0]?.matched ?? '', 'suspected security incident');
-    else if ((hitIds.has('security.phishing') || hitIds.has('security.suspicious_contact')) && SECURITY_REPORT.test(text))
-      priority = set('high', 'priority.phishing_report', find(SECURITY_REPORT) ?? '', 'report of a phishing site/app to take down');
-    else if (hitIds.has('security.attack_attempts')) priority = set('high', 'priority.attack_attempts', matchedOf('security.attack_attempts'), 'someone may be trying to get in');
-    else if (hitIds.has('security.freeze_request')) priority = set('high', 'priority.freeze_request', matchedOf('security.freeze_request'), 'user asks to freeze the account');
-    else priority = set('normal', 'priority.security_default', '', 'security question, no sign of an incident; never low');
-  } else if (type === 'outage') {
-    const blocking = [...hitIds].some((id) => OUTAGE_BLOCKING.has(id));
-    const apiWords = find(API_CONTEXT);
-    if (apiWords && (blocking || hitIds.has('outage.slow'))) priority = set('high', 'priority.api_outage', apiWords, 'API / bots / real-time feed affected');
-    else if (!blocking && (hitIds.has('outage.maintenance') || hitIds.has('outage.slow')) && !PROBLEM.test(text))
-      priority = set('low', 'priority.outage_minor', matchedOf('outage.maintenance') || matchedOf('outage.slow'), 'maintenance question or slowness only');
-    else priority = set('normal', 'priority.outage_default', '', 'service problem');
-  } else if (type === 'trading') {
-    priority = tradingPriority(text, hitIds, hits, input.fields, set, find) ?? set('normal', 'priority.trading_default', '', 'trading problem');
-  } else if (type === 'regulatory') {
-    const regulatoryIds = [...hitIds].filter((id) => id.startsWith('regulatory.'));
-    if (hitIds.has('regulatory.terms') && regulatoryIds.every((id) => REGULATORY_LIGHT.has(id)))
-      priority = set('low', 'priority.terms_question', matchedOf('regulatory.terms') || matchedOf(regulatoryIds[0] ?? ''), 'question about terms/policy wording');
-    else priority = set('normal', 'priority.regulatory_default', '', 'regulation affects the account');
-  } else {
-    if (hitIds.has('other.account_access') || PROBLEM.test(text)) {
-      priority = set('normal', 'priority.user_blocked', matchedOf('other.account_access') || find(PROBLEM) || '', 'user cannot use the account');
-    } else priority = set('low', 'priority.general_question', matchedOf('other.how_to') || matchedOf('other.question'), 'general question');
-  }
-  if (priority === 'low') {
-    const urgentWords = find(URGENT_WORDS);
-    if (urgentWords) priority = set('normal', 'priority.user_says_urgent', urgentWords, 'user says it is urgent');
-  }
-  if (type === 'security' && priority === 'low') priority = set('normal', 'priority.security_floor', '', 'security tickets are never low');
-
-  // 5. Reasons: the incident, evidence for the chosen type, the hint, priority, then other evidence.
-  const effectOf = (h: Hit, isIncident: boolean): string =>
-    isIncident ? `security incident: type security +${h.rule.weight}, priority urgent` : `type ${h.rule.type} +${h.rule.weight}${h.rule.type === type ? '' : ' (not chosen)'}`;
-  for (const h of incidentHits) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, true) });
-  if (!incident && worry) reasons.push({ rule: 'security.possible_incident', matched: worry.matched, effect: `worry, no sign it happened: type security +${WORRY_WEIGHT}${type === 'security' ? '' : ' (not chosen)'}` });
-  if (suppressed) reasons.push({ rule: 'security.hypothetical', matched: suppressed, effect: 'hypothetical/preventive question: not treated as an incident' });
-  for (const h of hits) if (h.rule.type === type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
-  for (const r of fieldReasons) if (type === 'trading') reasons.push(r);
-  if (hint) {
-    const effect =
-      incident && hint !== 'security'
-        ? `user-chosen category ${hint} +${CATEGORY_HINT_WEIGHT}; overridden by the security incident`
-        : `type ${hint} +${CATEGORY_HINT_WEIGHT} (user-chosen category${hint === type ? '' : ', not chosen'})`;
-    reasons.push({ rule: 'hint.category', matched: hint, effect });
-  }
-  reasons.push(...priorityReasons);
-  for (const h of hits) if (h.rule.type !== type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
-  for (const r of fieldReasons) if (type !== 'trading') reasons.push({ ...r, effect: `${r.effect}, not chosen` });
-  if (!hits.some((h) => h.rule.type === type) && !incident && !(hint && hint === type)) {
-    reasons.unshift({ rule: 'type.default', matched: '', effect: type === 'other' ? 'no strong signal for any emergency type: type other' : `type ${type}` });
-  }
-  if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed` });
-
-  return { result: { type, priority, reasons: reasons.slice(0, MAX_REASONS) }, incident, scores };
+  return { result: decide(), incident, scores, withType: (type) => decide(type) };
 }
 
 function tradingPriority(
