@@ -31,8 +31,10 @@ const MAX_CHARS = 3_000;
 export interface TrainingExample {
   text: string;
   category: TicketType;
-  /** How many messages this one counts as (a staff correction counts more than a corpus line). */
+  /** How many messages this one counts as. */
   weight?: number;
+  /** Keep all of its n-grams, even those no other message has (a staff correction: its own words are the point). */
+  keepAllGrams?: boolean;
 }
 
 export interface ModelFile {
@@ -122,7 +124,7 @@ export function trainModel(examples: readonly TrainingExample[], trainedOn: { co
       let row = counts.get(g);
       if (!row) counts.set(g, (row = classes.map(() => 0)));
       row[c]! += w;
-      docFreq.set(g, (docFreq.get(g) ?? 0) + w);
+      docFreq.set(g, (docFreq.get(g) ?? 0) + (e.keepAllGrams ? MIN_DOC_FREQ : w));
     }
   }
   const kept: Record<string, number[]> = {};

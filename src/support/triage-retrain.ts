@@ -13,8 +13,9 @@ import { evaluateTriage } from './triage-eval.ts';
 import { loadModel, serializeModel, trainModel, type ModelFile, type TrainingExample, type TriageModel } from './triage-model.ts';
 import { readActiveModel, saveActiveModel } from './triage-model-store.ts';
 
-/** A staff correction is a decision on a real ticket: it counts as this many corpus messages. */
-export const CORRECTION_WEIGHT = 3;
+/** A staff correction counts as one corpus message, all its n-grams kept: enough to change the prediction for its
+ * own words, too little to tilt other messages (weights 1–3 tried on the dev split). */
+export const CORRECTION_WEIGHT = 1;
 
 export interface CorrectionExample {
   text: string;
@@ -50,7 +51,7 @@ export function buildModel(corpus: readonly CorpusSample[], corrections: readonl
   const fromStaff = corrections.filter((c) => !testTexts.has(c.text));
   const examples: TrainingExample[] = [
     ...split.train.map((s) => ({ text: s.text, category: s.category })),
-    ...fromStaff.map((c) => ({ text: c.text, category: c.category, weight: CORRECTION_WEIGHT })),
+    ...fromStaff.map((c) => ({ text: c.text, category: c.category, weight: CORRECTION_WEIGHT, keepAllGrams: true })),
   ];
   return trainModel(examples, { corpus: split.train.length, corrections: fromStaff.length });
 }
@@ -61,10 +62,17 @@ export function splitFigures(samples: readonly CorpusSample[], model: TriageMode
   return { count: r.count, accuracy: r.accuracy, securityRecall: r.securityRecall, securityIncidentBelowHigh: r.securityIncidentBelowHigh };
 }
 
+/**
+ * How far category accuracy may drop before a retrain is refused: one point (two messages of the 184 in the
+ * test split). A correction that fixes a real ticket can tip one borderline corpus message the other way; the
+ * security figures have no such allowance.
+ */
+export const ACCURACY_TOLERANCE = 0.01;
+
 /** Which figures got worse (empty: the new model may replace the old one). */
 export function worseFigures(before: SplitFigures, after: SplitFigures): string[] {
   const worse: string[] = [];
-  if (after.accuracy < before.accuracy) worse.push('accuracy');
+  if (after.accuracy < before.accuracy - ACCURACY_TOLERANCE - 1e-9) worse.push('accuracy');
   if (after.securityRecall < before.securityRecall) worse.push('securityRecall');
   if (after.securityIncidentBelowHigh > before.securityIncidentBelowHigh) worse.push('securityIncidentBelowHigh');
   return worse;
