@@ -3,8 +3,8 @@
  * safety net.
  *
  *  - Type: a strong security signal from either side wins (the rules detect an incident, or the model is sure it
- *    is security). Otherwise the model decides, except when it is unsure between its two best types: then the
- *    rules, which staff can read, decide. The rules then give the priority and reasons for the chosen type.
+ *    is security). Otherwise the model decides, except when it is unsure between its two best types, or fairly
+ *    unsure against strong rule evidence: then the rules, which staff can read, decide. The rules then give the priority and reasons for the chosen type.
  *  - Safety net: anything that looks like a possible security incident (either side leaning security) is at least
  *    high. A message the system is unsure about — a low margin between the model's two best types, rules and
  *    model disagreeing on security, or a possible incident filed as something else — is marked "needs a human",
@@ -22,6 +22,9 @@ export const STRONG_SECURITY = 0.8;
 export const POSSIBLE_SECURITY = 0.2;
 /** Below this margin between its two best types the model is unsure: the rules choose the type. */
 export const RULES_DECIDE_MARGIN = 0.1;
+/** Strong rule evidence for a type (e.g. 「落ちて」 for outage) beats a model this unsure (chosen on the dev split). */
+export const STRONG_RULES_SCORE = 4;
+export const STRONG_RULES_MARGIN = 0.3;
 /** Below this margin the ticket needs a human. */
 export const NEEDS_HUMAN_MARGIN = 0.2;
 
@@ -52,6 +55,7 @@ export function triageCombined(input: TriageInput, model: TriageModel): Combined
     type = 'security';
     extra.push({ rule: 'model.strong_security', matched: pct(pred.security), effect: 'the learned model is sure this is a security report: type security' });
   } else if (pred.margin < RULES_DECIDE_MARGIN) type = rules.result.type;
+  else if (rules.result.type !== 'other' && rules.scores[rules.result.type] >= STRONG_RULES_SCORE && pred.margin < STRONG_RULES_MARGIN) type = rules.result.type;
   else type = modelType;
 
   const chosen = type === rules.result.type ? rules.result : rules.withType(type);
