@@ -247,7 +247,7 @@ const PASSIVE_DONE = String.raw`(?:て(?!(?:い|お)?(?:ない|ません|な))|�
 /** What the user holds: a balance, coins, the wallet. */
 const C_HOLDINGS = String.raw`残高|資産|コイン|通貨|仮想通貨|暗号資産|ウォレット|中身|保有(?:して(?:い)?た)?(?:分|資産|通貨|コイン)?|預け(?:て(?:い)?た)?(?:資産|お金|分)|お金|日本円|ビットコイン|イーサ|リップル|(?<![a-z])(?:btc|eth|xrp|ltc|usdt|usdc|bch|sol|doge|jpy|xlm)\b|\bbalances?\b|\bfunds\b|\bmoney\b|\bcoins\b|\bcrypto\b|\bassets\b|\bholdings\b|\bsavings\b|\bwallet\b|\bportfolio\b`;
 /** ... has vanished. */
-const C_VANISHED = String.raw`ゼロ(?!に(?:し|す))|\b0円|0に(?:な|減)|空っぽ|からっぽ|カラッポ|空に(?:な|され)|消え(?:て|た|ま)|消失|(?:なく|無く|失く)なっ|9割|ほぼ(?:全部|すべて|ゼロ)|\bgone\b(?! up| down| through)|\b(?:is|are|at|to|now|shows?|showing|went to) (?:0|zero)\b|\bempty\b|\bemptied\b|\bdrained\b|\bwiped\b|\bdisappeared\b|\bvanished\b|\bshow(?:s|ing)? (?:0|zero|nothing)\b|\bnothing left\b|\bmissing from\b`;
+const C_VANISHED = String.raw`ゼロ(?!に(?:し|す))|(?<=(?:残高|balance)(?:が|は|も|:)?\s?)0(?![\d.,%]|\s?(?:円|jpy)?\s?(?:から|以上|以下))|\b0円|0に(?:な|減)|空っぽ|からっぽ|カラッポ|空に(?:な|され)|消え(?:て|た|ま)|消失|(?:なく|無く|失く)なっ|9割|ほぼ(?:全部|すべて|ゼロ)|\bgone\b(?! up| down| through)|\b(?:is|are|at|to|now|shows?|showing|went to) (?:0|zero)\b|\bempty\b|\bemptied\b|\bdrained\b|\bwiped\b|\bdisappeared\b|\bvanished\b|\bshow(?:s|ing)? (?:0|zero|nothing)\b|\bnothing left\b|\bmissing from\b`;
 /** A deposit that has not arrived yet: a zero balance is then a trading question, not a theft. */
 const C_PENDING_DEPOSIT = String.raw`(?:${DEPOSIT})${W(40)}(?:まだ|のまま|反映|\bstill\b|\byet\b|credited|reflected)`;
 /** A transfer still on its way: "the receiving wallet shows nothing" is then a trading question. */
@@ -270,7 +270,7 @@ const C_GAVE_EN = String.raw`(?:\b(?:i|i'?ve|i'?d|we|we'?ve|she|he|mom|mum|mothe
 /** Secrets nobody legitimate ever asks for. */
 const C_SECRET = String.raw`パスワード|暗証番号|認証コード|確認コード|ワンタイム(?:パスワード)?|秘密の質問|秘密鍵|シード(?:フレーズ)?|復元フレーズ|リカバリーフレーズ|apiキー|シークレットキー|ログイン情報|(?:sms|2fa|認証|確認|6桁|六桁|ログイン)(?:の)?(?:コード|番号)|\bpasswords?\b|\bpasscodes?\b|\bpin\b|\botp\b|\bseed(?: phrase)?\b|\brecovery phrase\b|\bprivate key\b|\bapi (?:key|secret)s?\b|\blogin (?:details|info|credentials)\b|\bcredentials\b|\b(?:sms|2fa|verification|login|security|one-time|6-digit|six-digit|auth(?:entication)?) codes?\b|\bthe code\b`;
 /** ...handed to a person (not typed into a site, which is normal on the real site). */
-const C_HANDED = String.raw`(?:${C_SECRET})(?:を|も|と|の答え(?:を|と))${W(20)}(?:教え|伝え|送っ|送り|送信し|渡し|読み上げ|答え|共有し|言っ|見せ)${DONE}|(?:教え|伝え|渡し|読み上げ)${DONE}${W(4)}(?:${C_SECRET})|\b(?:i|i'?ve|i'?d|we|she|he|mom|mum|mother|dad|father)\b(?:\s[\w'-]+){0,3}?\s(?:gave|told|sent|shared|read|handed|forwarded|texted|emailed|dm'?e?d)\b${W(30)}(?:${C_SECRET})(?!\s(?:is|isn'?t|was|wasn'?t|doesn'?t|didn'?t|won'?t|reset|change|expired|did not|does not|request)\b)`;
+const C_HANDED = String.raw`(?:${C_SECRET})(?:を|も|と|の答え(?:を|と))?${W(20)}(?:教え|おしえ|伝え|つたえ|送っ|おくっ|送り|送信し|渡し|読み上げ|答え|共有し|言っ|見せ|みせ)${DONE}|(?:教え|伝え|渡し|読み上げ)${DONE}${W(4)}(?:${C_SECRET})|\b(?:i|i'?ve|i'?d|we|she|he|mom|mum|mother|dad|father)\b(?:\s[\w'-]+){0,3}?\s(?:gave|told|sent|shared|read|handed|forwarded|texted|emailed|dm'?e?d)\b${W(30)}(?:${C_SECRET})(?!\s(?:is|isn'?t|was|wasn'?t|doesn'?t|didn'?t|won'?t|reset|change|expired|did not|does not|request)\b)`;
 /** Reset / confirmation mails are sent and awaited, not handed over. */
 const C_RESET_MAIL = String.raw`(?:再設定|リセット|確認|認証|登録)(?:用の|の)?(?:メール|リンク)|\b(?:password )?reset (?:e-?mail|link|request)|\b(?:confirmation|verification|activation) (?:e-?mail|link)`;
 /** The account or device was exposed to someone else. */
@@ -324,11 +324,11 @@ const C_ELSEWHERE = String.raw`\b(?:said|says|saying|heard|claims?)\b|\brumou?rs
 const ELSEWHERE = re(C_ELSEWHERE);
 const OWN_ACCOUNT = re(String.raw`(?:私|自分|僕|俺|わたし)の(?:口座|アカウント|資産|残高|コイン|ウォレット)|\bmy (?:account|coins|funds|balance|wallet|crypto|assets|btc|eth|xrp)\b`);
 /** Clearly "I don't know this one" + something that touches the account. */
-const C_UNKNOWN_STRONG = String.raw`覚えの?(?:ない|無い)|覚えがない|記憶にない|見知らぬ|見覚えの?(?:ない|無い)|見たことの?(?:ない|無い)|心当たりの?(?:ない|無い)|\bunknown\b|\bunfamiliar\b|\bunrecogni[sz]ed\b|\bsomeone else'?s\b`;
+const C_UNKNOWN_STRONG = String.raw`(?:覚|おぼ)えの?(?:ない|無い)|(?:覚|おぼ)えがない|記憶にない|見知らぬ|見覚えの?(?:ない|無い)|見たことの?(?:ない|無い)|心当たりの?(?:ない|無い)|\bunknown\b|\bunfamiliar\b|\bunrecogni[sz]ed\b|\bsomeone else'?s\b`;
 const C_UNKNOWN_WEAK = String.raw`謎の|不明な|変な|\bstrange\b|\bweird\b|\bforeign\b|\bodd\b|\bunusual\b`;
 const C_ACCESS_THING = String.raw`端末|デバイス|ブラウザ|\bip|ログイン|アクセス|セッション|注文|取引|送金|出金|引き出し|売買|\b(?:device|browser|ip|login|log-?in|sign-?in|session|order|trade|withdrawal|transfer|transaction|activity|computer|laptop)s?\b`;
 const C_ACCOUNT_THING = String.raw`${C_ACCESS_THING}|宛先|送り先|送付先|送金先|相手|アドレス|apiキー|銀行口座|口座(?!番号)|場所|国|地域|パソコン|\bpc\b|スマホ|iphone|android|通知|\b(?:address|location|country|bank account|api key|wallet)(?:es|s)?\b`;
-const C_UNKNOWN_THING = String.raw`(?:${C_UNKNOWN_STRONG})${W(6)}(?:${C_ACCOUNT_THING})|(?:${C_UNKNOWN_WEAK})${W(4)}(?:${C_ACCESS_THING})|知ら(?:ない|ん)${W(2)}(?:${C_ACCOUNT_THING}|うち|間)`;
+const C_UNKNOWN_THING = String.raw`(?:${C_UNKNOWN_STRONG})${W(6)}(?:${C_ACCOUNT_THING})|(?:${C_UNKNOWN_WEAK})${W(4)}(?:${C_ACCESS_THING})|(?:知|し)ら(?:ない|ん)${W(2)}(?:${C_ACCOUNT_THING}|うち|間)`;
 const C_STOLEN = String.raw`盗まれ|盗難|すられ|スられ|ひったくられ|置き引き|\bstolen\b|\bsnatched\b|\bpickpocket`;
 /** Only sending the evidence of a scam (a report), not falling for it. */
 const C_REPORT_ONLY = String.raw`(?:スクショ|スクリーンショット|画像|証拠)(?:を)?(?:お)?(?:送|転送|共有|添付)|\bscreenshots?\b`;
