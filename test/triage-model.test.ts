@@ -170,6 +170,27 @@ describe('needs a human in the staff queue', () => {
     assert.equal(res.status, 303, await res.text());
     assert.equal((await staffTicket(admin, unsure.ticketId)).needsHuman, false);
   });
+
+  test('an admin retrains from the console and sees the figures; the next ticket uses the new model; agents may not', async () => {
+    const agent = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'agent'));
+    const denied = await agent.postForm('/staff/triage/retrain', {});
+    assert.equal(denied.status, 403);
+    const queuePage = await (await fetch(`${app.baseUrl}/staff/tickets`, { headers: { cookie: admin.cookie, 'accept-language': 'ja' } })).text();
+    assert.match(queuePage, /判定モデルを再学習する/);
+
+    // The model in use is the four-message one of the test above: the corpus model does better and replaces it.
+    const res = await admin.postForm('/staff/triage/retrain', {});
+    const page = await res.text();
+    assert.equal(res.status, 200, page);
+    assert.match(page, /新しいモデル (\w+) を使い始めました/);
+    assert.match(page, /テスト用メッセージ \d+ 件での成績/);
+    assert.match(page, /再学習前 \(\w+\)/);
+    const version = /新しいモデル (\w+) を使い始めました/.exec(page)![1]!;
+    const next = await fileTicket(app, 'サーバーが落ちてる');
+    assert.equal((await staffTicket(admin, next.ticketId)).triageModelVersion, version);
+    const [row] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM triage_models WHERE active`);
+    assert.equal(row!.n, 1);
+  });
 });
 
 describe('learning from staff: kinkyu triage retrain', () => {

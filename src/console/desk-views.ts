@@ -5,6 +5,7 @@ import type { CannedReply } from '../support/canned-replies.ts';
 import { CHECKLIST_ITEMS, SUGGESTED_ITEMS } from '../support/checklist.ts';
 import type { SlaState } from '../support/sla.ts';
 import type { QueueFilter, Ticket, TicketMessage, TriageCorrection } from '../support/ticket-repository.ts';
+import type { RetrainOutcome, SplitFigures } from '../support/triage-retrain.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { t } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from './views.ts';
@@ -86,7 +87,8 @@ ${data.tickets.length
     ? html`<div class="table-scroll"><table class="queue"><thead><tr><th scope="col">${t(c.lang, 'desk.number')}</th><th scope="col">${t(c.lang, 'field.priority')}</th><th scope="col">${t(c.lang, 'desk.summary')}</th><th scope="col">${t(c.lang, 'field.status')}</th><th scope="col">${t(c.lang, 'field.sla')}</th><th scope="col">${t(c.lang, 'desk.received')}</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
     : html`<p>${t(c.lang, 'desk.empty')}</p>`}
-<p>${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - 100))}">${t(c.lang, 'desk.prev')}</a> ` : ''}${offset + data.tickets.length < data.total ? html`<a href="${pageLink(offset + 100)}">${t(c.lang, 'desk.next')}</a>` : ''}</p>`;
+<p>${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - 100))}">${t(c.lang, 'desk.prev')}</a> ` : ''}${offset + data.tickets.length < data.total ? html`<a href="${pageLink(offset + 100)}">${t(c.lang, 'desk.next')}</a>` : ''}</p>
+${can(c.staff.role, 'staff.manage') ? html`<form method="post" action="/staff/triage/retrain" class="inline">${csrf(c)}<p class="meta">${t(c.lang, 'desk.retrainHelp')}</p><button type="submit" class="secondary">${t(c.lang, 'desk.retrain')}</button></form>` : ''}`;
   return shell(c, t(c.lang, 'desk.queueTitle'), '/staff/tickets', body);
 }
 
@@ -205,4 +207,27 @@ ${can(c.staff.role, 'ticket.write') ? html`<form method="post" action="${base}/r
 <div><button type="submit">${t(c.lang, 'desk.bulkReply')}</button></div></form>` : ''}
 <ul>${data.tickets.map(({ ticket }) => html`<li><a href="/staff/tickets/${ticket.id}">${ticket.number}</a> ${t(c.lang, `desk.status.${ticket.status}`)} — ${excerpt(ticket.body, 80)}</li>`)}</ul>`;
   return shell(c, t(c.lang, 'desk.linkedTickets'), base, body);
+}
+
+/** The outcome of a retrain started from the console: the test-split figures before and after. */
+export function triageRetrainPage(c: ConsoleContext, r: RetrainOutcome): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const row = (label: string, f: SplitFigures) =>
+    html`<tr><th scope="row">${label}</th><td>${pct(f.accuracy)}</td><td>${pct(f.securityRecall)}</td><td>${f.securityIncidentBelowHigh}</td></tr>`;
+  const rows =
+    r.outcome === 'unchanged'
+      ? [row(t(c.lang, 'desk.retrainCurrent', { version: r.version }), r.before)]
+      : [row(t(c.lang, 'desk.retrainBefore', { version: r.previous }), r.before), row(t(c.lang, 'desk.retrainAfter', { version: r.version }), r.after)];
+  const verdict =
+    r.outcome === 'replaced'
+      ? t(c.lang, 'desk.retrainReplaced', { version: r.version })
+      : r.outcome === 'refused'
+        ? t(c.lang, 'desk.retrainRefused', { version: r.previous })
+        : t(c.lang, 'desk.retrainUnchanged');
+  const body = html`<p class="${r.outcome === 'refused' ? 'error' : 'flash'}" role="status">${verdict}</p>
+<p>${t(c.lang, 'desk.retrainFigures', { count: r.before.count, corrections: r.corrections })}</p>
+<div class="table-scroll"><table><thead><tr><th scope="col">${t(c.lang, 'desk.retrainModel')}</th><th scope="col">${t(c.lang, 'desk.retrainAccuracy')}</th><th scope="col">${t(c.lang, 'desk.retrainRecall')}</th><th scope="col">${t(c.lang, 'desk.retrainBelowHigh')}</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+<p><a href="/staff/tickets">${t(c.lang, 'desk.queueTitle')}</a></p>`;
+  return shell(c, t(c.lang, 'desk.retrain'), '/staff/tickets', body);
 }
