@@ -11,6 +11,8 @@ import { EXIT_USAGE, optionalCheckpointSource, auditCheckpoint, auditNewKey, aud
 import { countStaff, createStaff, generatePassword } from '../staff/accounts.ts';
 import type { buildApp as BuildApp } from '../server.ts';
 import { seedDemoTickets } from '../support/demo-tickets.ts';
+import { readCorpus } from '../support/triage-corpus.ts';
+import { formatRetrain, retrain } from '../support/triage-retrain.ts';
 import { seedDemoNotices } from '../notices/demo-notices.ts';
 import { DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../user/accounts.ts';
 import { exportStatic } from '../public/export.ts';
@@ -37,6 +39,9 @@ Usage:
   kinkyu audit rotate-key (--old-key-file FILE | --old-key-lost)
                                         continue the log with the key now in AUDIT_KEY / AUDIT_KEY_FILE
   kinkyu export-status --out DIR        write the status page, API v2 JSON and feeds as static files
+  kinkyu triage retrain [--file F]      retrain the triage model from the corpus (default eval/triage/corpus.jsonl)
+                                        and every staff correction; shows the test-split figures before and
+                                        after, and replaces the model only if none is worse (exit 1 if refused)
 
 Configuration is read from the environment: see README.md.`;
 
@@ -179,6 +184,19 @@ async function main(argv: string[], io: CliIo): Promise<number> {
         if (sub === 'verify') return await auditVerify(db, config, { checkpointFile: values.checkpoint, oldKeyFiles: values['old-key-file'] ?? [] }, io);
         if (sub === 'checkpoint') return await auditCheckpoint(db, config, { out: values.out }, io);
         return await auditRotateKey(db, config, { oldKeyFile: values['old-key-file']?.[0], oldKeyLost: values['old-key-lost'] ?? false }, io);
+      } finally {
+        await db.close();
+      }
+    }
+    case 'triage': {
+      if (sub !== 'retrain') break;
+      const corpus = values.file ? readCorpus(values.file) : readCorpus();
+      const db = await openMigrated(config);
+      try {
+        await useAuditKey(config, db);
+        const result = await retrain(db, SYSTEM_ACTOR, corpus);
+        io.out(formatRetrain(result) + '\n');
+        return result.outcome === 'refused' ? 1 : 0;
       } finally {
         await db.close();
       }

@@ -5,6 +5,7 @@ import type { CannedReply } from '../support/canned-replies.ts';
 import { CHECKLIST_ITEMS, SUGGESTED_ITEMS } from '../support/checklist.ts';
 import type { SlaState } from '../support/sla.ts';
 import type { QueueFilter, Ticket, TicketMessage, TriageCorrection } from '../support/ticket-repository.ts';
+import type { RetrainOutcome, SplitFigures } from '../support/triage-retrain.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { t } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from './views.ts';
@@ -72,7 +73,7 @@ export function queuePage(
   const rows = data.tickets.map(({ ticket, sla }) => {
     const urgentSecurity = ticket.type === 'security' && ticket.priority === 'urgent';
     return html`<tr class="${urgentSecurity ? 'row-urgent' : ''}">
-<td><a href="/staff/tickets/${ticket.id}">${ticket.number}</a>${urgentSecurity ? html`<br><strong class="urgent">${t(c.lang, 'desk.urgentSecurity')}</strong>` : ''}</td>
+<td><a href="/staff/tickets/${ticket.id}">${ticket.number}</a>${urgentSecurity ? html`<br><strong class="urgent">${t(c.lang, 'desk.urgentSecurity')}</strong>` : ''}${ticket.needsHuman ? html`<br><strong class="needs-human">${t(c.lang, 'desk.needsHuman')}</strong>` : ''}</td>
 <td><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span><br>${t(c.lang, `type.${ticket.type}`)}</td>
 <td>${excerpt(ticket.body)}${ticket.incidentName ? html`<br><span class="meta">${t(c.lang, 'field.incident')}: ${ticket.incidentName}</span>` : ''}</td>
 <td>${t(c.lang, `desk.status.${ticket.status}`)}<br><span class="meta">${ticket.assigneeName ?? t(c.lang, 'desk.unassigned')}</span></td>
@@ -86,7 +87,8 @@ ${data.tickets.length
     ? html`<div class="table-scroll"><table class="queue"><thead><tr><th scope="col">${t(c.lang, 'desk.number')}</th><th scope="col">${t(c.lang, 'field.priority')}</th><th scope="col">${t(c.lang, 'desk.summary')}</th><th scope="col">${t(c.lang, 'field.status')}</th><th scope="col">${t(c.lang, 'field.sla')}</th><th scope="col">${t(c.lang, 'desk.received')}</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
     : html`<p>${t(c.lang, 'desk.empty')}</p>`}
-<p>${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - 100))}">${t(c.lang, 'desk.prev')}</a> ` : ''}${offset + data.tickets.length < data.total ? html`<a href="${pageLink(offset + 100)}">${t(c.lang, 'desk.next')}</a>` : ''}</p>`;
+<p>${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - 100))}">${t(c.lang, 'desk.prev')}</a> ` : ''}${offset + data.tickets.length < data.total ? html`<a href="${pageLink(offset + 100)}">${t(c.lang, 'desk.next')}</a>` : ''}</p>
+${can(c.staff.role, 'staff.manage') ? html`<form method="post" action="/staff/triage/retrain" class="inline">${csrf(c)}<p class="meta">${t(c.lang, 'desk.retrainHelp')}</p><button type="submit" class="secondary">${t(c.lang, 'desk.retrain')}</button></form>` : ''}`;
   return shell(c, t(c.lang, 'desk.queueTitle'), '/staff/tickets', body);
 }
 
@@ -115,6 +117,8 @@ export function staffTicketPage(c: ConsoleContext, d: TicketPageData): string {
   ].filter(([, v]) => v) as [string, string][];
   const triage = html`<section aria-labelledby="triage-h"><h2 id="triage-h">${t(c.lang, 'desk.triage')}</h2>
 <p><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span> · ${typeLabel(ticket.type)}</p>
+${ticket.needsHuman ? html`<p class="needs-human-note"><strong class="needs-human">${t(c.lang, 'desk.needsHuman')}</strong> ${t(c.lang, 'desk.needsHumanNote')}</p>` : ''}
+${ticket.triageModelVersion ? html`<p class="meta">${t(c.lang, 'desk.modelVersion', { version: ticket.triageModelVersion })}</p>` : ''}
 ${ticket.triageType !== ticket.type || ticket.triagePriority !== ticket.priority ? html`<p class="meta">${t(c.lang, 'desk.triageWas', { type: typeLabel(ticket.triageType), priority: t(c.lang, `priority.${ticket.triagePriority}`) })}</p>` : ''}
 ${ticket.userCategory ? html`<p class="meta">${t(c.lang, 'desk.userCategory', { type: typeLabel(ticket.userCategory) })}</p>` : ''}
 <details open><summary>${t(c.lang, 'desk.triageReasons')}</summary><ul class="reasons">${ticket.triageReasons.map(
@@ -203,4 +207,27 @@ ${can(c.staff.role, 'ticket.write') ? html`<form method="post" action="${base}/r
 <div><button type="submit">${t(c.lang, 'desk.bulkReply')}</button></div></form>` : ''}
 <ul>${data.tickets.map(({ ticket }) => html`<li><a href="/staff/tickets/${ticket.id}">${ticket.number}</a> ${t(c.lang, `desk.status.${ticket.status}`)} — ${excerpt(ticket.body, 80)}</li>`)}</ul>`;
   return shell(c, t(c.lang, 'desk.linkedTickets'), base, body);
+}
+
+/** The outcome of a retrain started from the console: the test-split figures before and after. */
+export function triageRetrainPage(c: ConsoleContext, r: RetrainOutcome): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const row = (label: string, f: SplitFigures) =>
+    html`<tr><th scope="row">${label}</th><td>${pct(f.accuracy)}</td><td>${pct(f.securityRecall)}</td><td>${f.securityIncidentBelowHigh}</td></tr>`;
+  const rows =
+    r.outcome === 'unchanged'
+      ? [row(t(c.lang, 'desk.retrainCurrent', { version: r.version }), r.before)]
+      : [row(t(c.lang, 'desk.retrainBefore', { version: r.previous }), r.before), row(t(c.lang, 'desk.retrainAfter', { version: r.version }), r.after)];
+  const verdict =
+    r.outcome === 'replaced'
+      ? t(c.lang, 'desk.retrainReplaced', { version: r.version })
+      : r.outcome === 'refused'
+        ? t(c.lang, 'desk.retrainRefused', { version: r.previous })
+        : t(c.lang, 'desk.retrainUnchanged');
+  const body = html`<p class="${r.outcome === 'refused' ? 'error' : 'flash'}" role="status">${verdict}</p>
+<p>${t(c.lang, 'desk.retrainFigures', { count: r.before.count, corrections: r.corrections })}</p>
+<div class="table-scroll"><table><thead><tr><th scope="col">${t(c.lang, 'desk.retrainModel')}</th><th scope="col">${t(c.lang, 'desk.retrainAccuracy')}</th><th scope="col">${t(c.lang, 'desk.retrainRecall')}</th><th scope="col">${t(c.lang, 'desk.retrainBelowHigh')}</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+<p><a href="/staff/tickets">${t(c.lang, 'desk.queueTitle')}</a></p>`;
+  return shell(c, t(c.lang, 'desk.retrain'), '/staff/tickets', body);
 }

@@ -23,7 +23,8 @@ import { matchIncident } from './incident-match.ts';
 import { DEFAULT_SLA_POLICY, initialDueDates, pauseClock, repriorize, resumeClock, type SlaPolicy } from './sla.ts';
 import type { TicketLinks } from './ticket-links.ts';
 import { getTicket, mapTicket, TICKET_COLUMNS, TICKET_FROM, type Ticket } from './ticket-repository.ts';
-import { triage } from './triage.ts';
+import { triageCombined } from './triage-combined.ts';
+import { TriageModelSource } from './triage-model-store.ts';
 
 export const MESSAGE_MAX = 20_000;
 /** Tickets per statement in a bulk reply. */
@@ -67,6 +68,8 @@ export interface DeskOptions {
   /** Wakes this process's mail sender after intake queued a confirmation (intake sends no NOTIFY). */
   onMailQueued?: () => void;
   clock?: () => Date;
+  /** The learned triage model in use (default: the database's active model, else the committed one). */
+  triageModels?: TriageModelSource;
 }
 
 export function parseUserEmail(value: unknown): string {
@@ -139,6 +142,7 @@ const staffIdOf = (actor: Actor) => (actor.type === 'staff' ? actor.id : null);
 export class SupportDesk {
   private readonly sla: SlaPolicy;
   private readonly clock: () => Date;
+  readonly triageModels: TriageModelSource;
 
   constructor(
     private readonly db: Db,
@@ -146,6 +150,7 @@ export class SupportDesk {
   ) {
     this.sla = opts.sla ?? DEFAULT_SLA_POLICY;
     this.clock = opts.clock ?? (() => new Date());
+    this.triageModels = opts.triageModels ?? new TriageModelSource(db, this.clock);
   }
 
   private mailContext(ticket: { id: string; lang: 'ja' | 'en'; number: number | string }, link = this.opts.links.url(ticket.id)): MailContext {
@@ -169,11 +174,11 @@ export class SupportDesk {
   }
 
   async submitParsed(form: ContactForm, meta: SubmitMeta): Promise<SubmitResult> {
-    const result: TriageResult = meta.triage ?? triage({
+    const result: TriageResult & { needsHuman?: boolean; modelVersion?: string } = meta.triage ?? triageCombined({
       text: form.body,
       category: form.category ?? undefined,
       fields: { orderId: form.orderId ?? undefined, transactionId: form.transactionId ?? undefined, asset: form.asset ?? undefined, amount: form.amount ?? undefined },
-    });
+    }, await this.triageModels.current());
     const now = this.clock();
     const snapshot = this.opts.snapshot();
     // Matching reads the in-memory page; the statement below links only if the incident is still open then.
@@ -195,10 +200,11 @@ export class SupportDesk {
        ), t AS (
          INSERT INTO tickets (id, email, lang, body, order_id, transaction_id, asset, amount, user_category, type, priority,
                               triage_type, triage_priority, triage_reasons, status, incident_id, incident_link,
-                              first_response_due_at, resolution_due_at, created_at, updated_at, ip, submission_key, number)
+                              first_response_due_at, resolution_due_at, created_at, updated_at, ip, submission_key, number,
+                              needs_human, triage_model_version)
          SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$10,$11,$12::jsonb,
                 CASE WHEN link.id IS NULL THEN 'new' ELSE 'open' END, link.id, CASE WHEN link.id IS NULL THEN NULL ELSE 'auto' END,
-                $14,$15,$16,$16,$17,$25, COALESCE($27::bigint, nextval('ticket_number_seq'))
+                $14,$15,$16,$16,$17,$25, COALESCE($27::bigint, nextval('ticket_number_seq')), $28, $29
            FROM (SELECT 1) one LEFT JOIN link ON true
          ON CONFLICT (submission_key) WHERE submission_key IS NOT NULL DO NOTHING
          RETURNING id, number, incident_id
@@ -221,7 +227,7 @@ export class SupportDesk {
         due.firstResponseDueAt, due.resolutionDueAt, now, meta.ip,
         autoAnswer?.text ?? null, autoAnswer?.id ?? null,
         `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER, linkedMail.text,
-        form.submissionKey, sendConfirmation, meta.number ?? null,
+        form.submissionKey, sendConfirmation, meta.number ?? null, result.needsHuman === true, result.modelVersion ?? null,
       ],
       { name: 'kinkyu_ticket_intake' },
     );
@@ -360,13 +366,20 @@ export class SupportDesk {
     const note = cleanText(input.note, 'note', { max: 2000, multiline: true }) ?? '';
     await this.db.transaction(async (tx) => {
       const ticket = await getTicket(tx, ticketId, { forUpdate: true });
-      if (ticket.type === type && ticket.priority === priority) return;
+      if (ticket.type === type && ticket.priority === priority) {
+        // Keeping the triage of a ticket that needed a human confirms it: it leaves the top of the queue.
+        if (ticket.needsHuman) {
+          await tx.query(`UPDATE tickets SET needs_human = false, updated_at = $2 WHERE id = $1`, [ticket.id, this.clock()]);
+          await this.audit(tx, actor, 'ticket.triage_confirm', ticket.id, { type, priority });
+        }
+        return;
+      }
       const clock = repriorize(this.sla, this.opts.calendar, {
         priority: ticket.priority, createdAt: ticket.createdAt, firstRespondedAt: ticket.firstRespondedAt, resolvedAt: ticket.solvedAt,
         firstResponseDueAt: ticket.firstResponseDueAt, resolutionDueAt: ticket.resolutionDueAt, pausedAt: ticket.slaPausedAt,
       }, priority);
       await tx.query(
-        `UPDATE tickets SET type = $2, priority = $3, first_response_due_at = $4, resolution_due_at = $5, updated_at = $6 WHERE id = $1`,
+        `UPDATE tickets SET type = $2, priority = $3, first_response_due_at = $4, resolution_due_at = $5, updated_at = $6, needs_human = false WHERE id = $1`,
         [ticket.id, type, priority, clock.firstResponseDueAt, clock.resolutionDueAt, this.clock()],
       );
       await tx.query(

@@ -27,6 +27,10 @@ export interface Ticket {
   triageType: TicketType;
   triagePriority: Priority;
   triageReasons: TriageReason[];
+  /** The system was unsure: staff should check type and priority (shown at the top of the queue). */
+  needsHuman: boolean;
+  /** The learned model that took part in the triage (null: before the model, or filed by kinkyu itself). */
+  triageModelVersion: string | null;
   status: TicketStatus;
   assigneeId: string | null;
   assigneeName: string | null;
@@ -88,6 +92,8 @@ export function mapTicket(r: Row): Ticket {
     triageType: r.triage_type as TicketType,
     triagePriority: r.triage_priority as Priority,
     triageReasons: jsonValue<TriageReason[]>(r.triage_reasons) ?? [],
+    needsHuman: r.needs_human === true,
+    triageModelVersion: (r.triage_model_version as string | null) ?? null,
     status: r.status as TicketStatus,
     assigneeId: (r.assignee_id as string | null) ?? null,
     assigneeName: (r.assignee_name as string | null) ?? null,
@@ -218,7 +224,7 @@ export function parseQueueFilter(query: Record<string, unknown>): QueueFilter {
 
 /**
  * The queue, most pressing first: urgent security reports above everything (a surge of "is it down?" must
- * never bury an account takeover), then by priority, then the nearest SLA due date, then the oldest.
+ * never bury an account takeover), then tickets whose triage needs a human, then by priority, then the nearest SLA due date, then the oldest.
  */
 export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): Promise<{ tickets: Ticket[]; total: number }> {
   const where: string[] = [];
@@ -252,6 +258,7 @@ export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): P
   const rows = await q.query(
     `SELECT ${TICKET_COLUMNS} FROM ${TICKET_FROM} ${whereSql}
       ORDER BY (t.type = 'security' AND t.priority = 'urgent' AND t.status IN ('new','open','pending_user')) DESC,
+               (t.needs_human AND t.status IN ('new','open','pending_user')) DESC,
                array_position(ARRAY['urgent','high','normal','low'], t.priority),
                CASE WHEN t.first_responded_at IS NULL THEN t.first_response_due_at ELSE t.resolution_due_at END NULLS LAST,
                t.created_at, t.number

@@ -2,8 +2,11 @@
  * Figures for automatic triage against labelled messages ({text, category, priority}), used by
  * `npm run eval:triage` and the tests. Pure: parsing and scoring only, no file access.
  */
-import { isPriority, isTicketType, PRIORITIES, TICKET_TYPES, type Priority, type TicketType, type TriageReason } from '../domain/ticket.ts';
+import { isPriority, isTicketType, PRIORITIES, TICKET_TYPES, type Priority, type TicketType, type TriageReason, type TriageResult } from '../domain/ticket.ts';
 import { triage } from './triage.ts';
+
+/** What is evaluated: the rules alone by default, or the combined triage (rules + model + safety net). */
+export type Classifier = (text: string) => TriageResult & { needsHuman?: boolean };
 
 export interface TriageSample {
   text: string;
@@ -49,6 +52,11 @@ export interface TriageEvaluation {
   falseUrgent: number;
   /** Security-typed results with priority low (must be 0). */
   securityLow: number;
+  /** Samples labelled security + urgent/high (an incident or a concrete threat) triaged below high (must be 0). */
+  securityIncidentBelowHigh: number;
+  /** Samples marked "needs a human", and how many of the wrongly typed ones were among them. */
+  needsHuman: number;
+  wrongTypeFlagged: number;
   /** confusion[expected][got] */
   confusion: Record<TicketType, Record<TicketType, number>>;
   /** priorityConfusion[expected][got] */
@@ -91,7 +99,7 @@ function grid<K extends string>(keys: readonly K[]): Record<K, Record<K, number>
 
 const ratio = (n: number, d: number, empty = 1): number => (d === 0 ? empty : n / d);
 
-export function evaluateTriage(samples: readonly TriageSample[]): TriageEvaluation {
+export function evaluateTriage(samples: readonly TriageSample[], classify: Classifier = (text) => triage({ text })): TriageEvaluation {
   const confusion = grid(TICKET_TYPES);
   const priorityConfusion = grid(PRIORITIES);
   const misclassified: Misclassified[] = [];
@@ -105,12 +113,15 @@ export function evaluateTriage(samples: readonly TriageSample[]): TriageEvaluati
   let securityUrgentFound = 0;
   let falseUrgent = 0;
   let securityLow = 0;
+  let securityIncidentBelowHigh = 0;
+  let needsHuman = 0;
+  let wrongTypeFlagged = 0;
   let totalMs = 0;
   let maxMs = 0;
 
   for (const s of samples) {
     const t0 = performance.now();
-    const r = triage({ text: s.text });
+    const r = classify(s.text);
     const ms = performance.now() - t0;
     totalMs += ms;
     maxMs = Math.max(maxMs, ms);
@@ -133,6 +144,11 @@ export function evaluateTriage(samples: readonly TriageSample[]): TriageEvaluati
     }
     if (r.priority === 'urgent' && s.priority !== 'urgent') falseUrgent++;
     if (r.type === 'security' && r.priority === 'low') securityLow++;
+    if (s.category === 'security' && (s.priority === 'urgent' || s.priority === 'high') && r.priority !== 'urgent' && r.priority !== 'high') securityIncidentBelowHigh++;
+    if (r.needsHuman) {
+      needsHuman++;
+      if (!typeOk) wrongTypeFlagged++;
+    }
     if (!typeOk || !priorityOk) {
       misclassified.push({
         text: s.text,
@@ -165,6 +181,9 @@ export function evaluateTriage(samples: readonly TriageSample[]): TriageEvaluati
     securityUrgentRecall: ratio(securityUrgentFound, securityUrgent),
     falseUrgent,
     securityLow,
+    securityIncidentBelowHigh,
+    needsHuman,
+    wrongTypeFlagged,
     confusion,
     priorityConfusion,
     misclassified,
@@ -176,9 +195,10 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
-export function formatTriageReport(result: TriageEvaluation): string {
+/** With `showMessages: false` no individual message is printed (the test split's report). */
+export function formatTriageReport(result: TriageEvaluation, opts: { title?: string; showMessages?: boolean } = {}): string {
   const lines: string[] = [];
-  lines.push(`Triage evaluation: ${result.count} samples`);
+  lines.push(`${opts.title ?? 'Triage evaluation'}: ${result.count} samples`);
   lines.push(`  category accuracy       ${pct(result.accuracy)}`);
   lines.push(`  priority accuracy       ${pct(result.priorityAccuracy)} (within one level ${pct(result.priorityWithinOne)})`);
   lines.push(`  type + priority exact   ${pct(result.exactAccuracy)}`);
@@ -186,6 +206,8 @@ export function formatTriageReport(result: TriageEvaluation): string {
   lines.push(`  security-urgent recall  ${pct(result.securityUrgentRecall)}`);
   lines.push(`  false urgent            ${result.falseUrgent}`);
   lines.push(`  security tickets low    ${result.securityLow}`);
+  lines.push(`  security incident < high ${result.securityIncidentBelowHigh}`);
+  lines.push(`  needs a human           ${result.needsHuman} (${pct(ratio(result.needsHuman, result.count, 0))}; wrong types among them: ${result.wrongTypeFlagged} of ${result.count - Math.round(result.accuracy * result.count)})`);
   lines.push(`  time per message        mean ${result.timing.meanMs.toFixed(3)} ms, max ${result.timing.maxMs.toFixed(3)} ms`);
   lines.push('');
   lines.push(`  ${pad('category', 12)}${lpad('count', 6)}${lpad('pred', 6)}${lpad('ok', 5)}${lpad('precision', 11)}${lpad('recall', 9)}`);
@@ -201,7 +223,7 @@ export function formatTriageReport(result: TriageEvaluation): string {
   lines.push('  priority confusion (rows: expected, columns: triaged)');
   lines.push(`  ${pad('', 12)}${PRIORITIES.map((p) => lpad(p, 8)).join('')}`);
   for (const e of PRIORITIES) lines.push(`  ${pad(e, 12)}${PRIORITIES.map((g) => lpad(String(result.priorityConfusion[e][g]), 8)).join('')}`);
-  if (result.misclassified.length > 0) {
+  if (opts.showMessages !== false && result.misclassified.length > 0) {
     lines.push('');
     lines.push(`  misclassified (${result.misclassified.length}):`);
     for (const m of result.misclassified) {

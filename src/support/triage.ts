@@ -247,7 +247,7 @@ const PASSIVE_DONE = String.raw`(?:て(?!(?:い|お)?(?:ない|ません|な))|�
 /** What the user holds: a balance, coins, the wallet. */
 const C_HOLDINGS = String.raw`残高|資産|コイン|通貨|仮想通貨|暗号資産|ウォレット|中身|保有(?:して(?:い)?た)?(?:分|資産|通貨|コイン)?|預け(?:て(?:い)?た)?(?:資産|お金|分)|お金|日本円|ビットコイン|イーサ|リップル|(?<![a-z])(?:btc|eth|xrp|ltc|usdt|usdc|bch|sol|doge|jpy|xlm)\b|\bbalances?\b|\bfunds\b|\bmoney\b|\bcoins\b|\bcrypto\b|\bassets\b|\bholdings\b|\bsavings\b|\bwallet\b|\bportfolio\b`;
 /** ... has vanished. */
-const C_VANISHED = String.raw`ゼロ(?!に(?:し|す))|\b0円|0に(?:な|減)|空っぽ|からっぽ|カラッポ|空に(?:な|され)|消え(?:て|た|ま)|消失|(?:なく|無く|失く)なっ|9割|ほぼ(?:全部|すべて|ゼロ)|\bgone\b(?! up| down| through)|\b(?:is|are|at|to|now|shows?|showing|went to) (?:0|zero)\b|\bempty\b|\bemptied\b|\bdrained\b|\bwiped\b|\bdisappeared\b|\bvanished\b|\bshow(?:s|ing)? (?:0|zero|nothing)\b|\bnothing left\b|\bmissing from\b`;
+const C_VANISHED = String.raw`ゼロ(?!に(?:し|す))|(?<=(?:残高|balance)(?:が|は|も|:)?\s?)0(?![\d.,%]|\s?(?:円|jpy)?\s?(?:から|以上|以下))|\b0円|0に(?:な|減)|空っぽ|からっぽ|カラッポ|空に(?:な|され)|消え(?:て|た|ま)|消失|(?:なく|無く|失く)なっ|9割|ほぼ(?:全部|すべて|ゼロ)|\bgone\b(?! up| down| through)|\b(?:is|are|at|to|now|shows?|showing|went to) (?:0|zero)\b|\bempty\b|\bemptied\b|\bdrained\b|\bwiped\b|\bdisappeared\b|\bvanished\b|\bshow(?:s|ing)? (?:0|zero|nothing)\b|\bnothing left\b|\bmissing from\b`;
 /** A deposit that has not arrived yet: a zero balance is then a trading question, not a theft. */
 const C_PENDING_DEPOSIT = String.raw`(?:${DEPOSIT})${W(40)}(?:まだ|のまま|反映|\bstill\b|\byet\b|credited|reflected)`;
 /** A transfer still on its way: "the receiving wallet shows nothing" is then a trading question. */
@@ -270,7 +270,7 @@ const C_GAVE_EN = String.raw`(?:\b(?:i|i'?ve|i'?d|we|we'?ve|she|he|mom|mum|mothe
 /** Secrets nobody legitimate ever asks for. */
 const C_SECRET = String.raw`パスワード|暗証番号|認証コード|確認コード|ワンタイム(?:パスワード)?|秘密の質問|秘密鍵|シード(?:フレーズ)?|復元フレーズ|リカバリーフレーズ|apiキー|シークレットキー|ログイン情報|(?:sms|2fa|認証|確認|6桁|六桁|ログイン)(?:の)?(?:コード|番号)|\bpasswords?\b|\bpasscodes?\b|\bpin\b|\botp\b|\bseed(?: phrase)?\b|\brecovery phrase\b|\bprivate key\b|\bapi (?:key|secret)s?\b|\blogin (?:details|info|credentials)\b|\bcredentials\b|\b(?:sms|2fa|verification|login|security|one-time|6-digit|six-digit|auth(?:entication)?) codes?\b|\bthe code\b`;
 /** ...handed to a person (not typed into a site, which is normal on the real site). */
-const C_HANDED = String.raw`(?:${C_SECRET})(?:を|も|と|の答え(?:を|と))${W(20)}(?:教え|伝え|送っ|送り|送信し|渡し|読み上げ|答え|共有し|言っ|見せ)${DONE}|(?:教え|伝え|渡し|読み上げ)${DONE}${W(4)}(?:${C_SECRET})|\b(?:i|i'?ve|i'?d|we|she|he|mom|mum|mother|dad|father)\b(?:\s[\w'-]+){0,3}?\s(?:gave|told|sent|shared|read|handed|forwarded|texted|emailed|dm'?e?d)\b${W(30)}(?:${C_SECRET})(?!\s(?:is|isn'?t|was|wasn'?t|doesn'?t|didn'?t|won'?t|reset|change|expired|did not|does not|request)\b)`;
+const C_HANDED = String.raw`(?:${C_SECRET})(?:を|も|と|の答え(?:を|と))?${W(20)}(?:教え|おしえ|伝え|つたえ|送っ|おくっ|送り|送信し|渡し|読み上げ|答え|共有し|言っ|見せ|みせ)${DONE}|(?:教え|伝え|渡し|読み上げ)${DONE}${W(4)}(?:${C_SECRET})|\b(?:i|i'?ve|i'?d|we|she|he|mom|mum|mother|dad|father)\b(?:\s[\w'-]+){0,3}?\s(?:gave|told|sent|shared|read|handed|forwarded|texted|emailed|dm'?e?d)\b${W(30)}(?:${C_SECRET})(?!\s(?:is|isn'?t|was|wasn'?t|doesn'?t|didn'?t|won'?t|reset|change|expired|did not|does not|request)\b)`;
 /** Reset / confirmation mails are sent and awaited, not handed over. */
 const C_RESET_MAIL = String.raw`(?:再設定|リセット|確認|認証|登録)(?:用の|の)?(?:メール|リンク)|\b(?:password )?reset (?:e-?mail|link|request)|\b(?:confirmation|verification|activation) (?:e-?mail|link)`;
 /** The account or device was exposed to someone else. */
@@ -324,11 +324,11 @@ const C_ELSEWHERE = String.raw`\b(?:said|says|saying|heard|claims?)\b|\brumou?rs
 const ELSEWHERE = re(C_ELSEWHERE);
 const OWN_ACCOUNT = re(String.raw`(?:私|自分|僕|俺|わたし)の(?:口座|アカウント|資産|残高|コイン|ウォレット)|\bmy (?:account|coins|funds|balance|wallet|crypto|assets|btc|eth|xrp)\b`);
 /** Clearly "I don't know this one" + something that touches the account. */
-const C_UNKNOWN_STRONG = String.raw`覚えの?(?:ない|無い)|覚えがない|記憶にない|見知らぬ|見覚えの?(?:ない|無い)|見たことの?(?:ない|無い)|心当たりの?(?:ない|無い)|\bunknown\b|\bunfamiliar\b|\bunrecogni[sz]ed\b|\bsomeone else'?s\b`;
+const C_UNKNOWN_STRONG = String.raw`(?:覚|おぼ)えの?(?:ない|無い)|(?:覚|おぼ)えがない|記憶にない|見知らぬ|見覚えの?(?:ない|無い)|見たことの?(?:ない|無い)|心当たりの?(?:ない|無い)|\bunknown\b|\bunfamiliar\b|\bunrecogni[sz]ed\b|\bsomeone else'?s\b`;
 const C_UNKNOWN_WEAK = String.raw`謎の|不明な|変な|\bstrange\b|\bweird\b|\bforeign\b|\bodd\b|\bunusual\b`;
 const C_ACCESS_THING = String.raw`端末|デバイス|ブラウザ|\bip|ログイン|アクセス|セッション|注文|取引|送金|出金|引き出し|売買|\b(?:device|browser|ip|login|log-?in|sign-?in|session|order|trade|withdrawal|transfer|transaction|activity|computer|laptop)s?\b`;
 const C_ACCOUNT_THING = String.raw`${C_ACCESS_THING}|宛先|送り先|送付先|送金先|相手|アドレス|apiキー|銀行口座|口座(?!番号)|場所|国|地域|パソコン|\bpc\b|スマホ|iphone|android|通知|\b(?:address|location|country|bank account|api key|wallet)(?:es|s)?\b`;
-const C_UNKNOWN_THING = String.raw`(?:${C_UNKNOWN_STRONG})${W(6)}(?:${C_ACCOUNT_THING})|(?:${C_UNKNOWN_WEAK})${W(4)}(?:${C_ACCESS_THING})|知ら(?:ない|ん)${W(2)}(?:${C_ACCOUNT_THING}|うち|間)`;
+const C_UNKNOWN_THING = String.raw`(?:${C_UNKNOWN_STRONG})${W(6)}(?:${C_ACCOUNT_THING})|(?:${C_UNKNOWN_WEAK})${W(4)}(?:${C_ACCESS_THING})|(?:知|し)ら(?:ない|ん)${W(2)}(?:${C_ACCOUNT_THING}|うち|間)`;
 const C_STOLEN = String.raw`盗まれ|盗難|すられ|スられ|ひったくられ|置き引き|\bstolen\b|\bsnatched\b|\bpickpocket`;
 /** Only sending the evidence of a scam (a report), not falling for it. */
 const C_REPORT_ONLY = String.raw`(?:スクショ|スクリーンショット|画像|証拠)(?:を)?(?:お)?(?:送|転送|共有|添付)|\bscreenshots?\b`;
@@ -826,7 +826,30 @@ interface Hit {
 /** Tie order: the costlier mistake first. */
 const TIE_ORDER: TicketType[] = ['security', 'trading', 'outage', 'regulatory', 'other'];
 
-export function triage(input: { text: string; category?: TicketType | undefined; fields?: TicketFields }): TriageResult {
+export interface TriageInput {
+  text: string;
+  category?: TicketType | undefined;
+  fields?: TicketFields;
+}
+
+/** What the rules found, for combining them with the learned model (triage-combined.ts). */
+export interface RuleVerdict {
+  result: TriageResult;
+  /** A security incident was detected (a strong signal: the result is security + urgent). */
+  incident: boolean;
+  /** Evidence per type (the chosen type is the highest, "other" starts at 1). */
+  scores: Record<TicketType, number>;
+}
+
+export function triage(input: TriageInput): TriageResult {
+  return triageRules(input).result;
+}
+
+/**
+ * The rules' verdict, and `withType` to get the priority and reasons for a type the caller chose instead (the
+ * combined triage) without reading the text again; a detected incident still forces security.
+ */
+export function triageRules(input: TriageInput): RuleVerdict & { withType: (type: TicketType) => TriageResult } {
   const norm = normalizeMapped(typeof input.text === 'string' ? input.text : '');
   const text = norm.text;
 
@@ -854,7 +877,6 @@ export function triage(input: { text: string; category?: TicketType | undefined;
     return hits;
   };
 
-  const reasons: TriageReason[] = [];
   const scores: Record<TicketType, number> = { outage: 0, security: 0, trading: 0, regulatory: 0, other: 1 };
 
   // 1. Security incident.
@@ -917,86 +939,91 @@ export function triage(input: { text: string; category?: TicketType | undefined;
   const hint = input.category && (TICKET_TYPES as readonly string[]).includes(input.category) ? input.category : undefined;
   if (hint) scores[hint] += CATEGORY_HINT_WEIGHT;
 
-  // 3. Type.
-  let type: TicketType;
-  if (incident) type = 'security';
-  else {
-    type = 'other';
-    let best = -Infinity;
-    for (const t of TIE_ORDER) {
-      if (scores[t] > best) {
-        best = scores[t];
-        type = t;
+  const decide = (forcedType?: TicketType): TriageResult => {
+    const reasons: TriageReason[] = [];
+    // 3. Type.
+    let type: TicketType;
+    if (incident) type = 'security';
+    else if (forcedType) type = forcedType;
+    else {
+      type = 'other';
+      let best = -Infinity;
+      for (const t of TIE_ORDER) {
+        if (scores[t] > best) {
+          best = scores[t];
+          type = t;
+        }
       }
+      if (type !== 'other' && scores[type] < MIN_TYPE_SCORE) type = 'other';
     }
-    if (type !== 'other' && scores[type] < MIN_TYPE_SCORE) type = 'other';
-  }
 
-  // 4. Priority.
-  const priorityReasons: TriageReason[] = [];
-  const set = (p: Priority, ruleId: string, matched: string, why: string): Priority => {
-    priorityReasons.push({ rule: ruleId, matched, effect: `priority ${p} (${why})` });
-    return p;
+    // 4. Priority.
+    const priorityReasons: TriageReason[] = [];
+    const set = (p: Priority, ruleId: string, matched: string, why: string): Priority => {
+      priorityReasons.push({ rule: ruleId, matched, effect: `priority ${p} (${why})` });
+      return p;
+    };
+    const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';
+    let priority: Priority;
+
+    if (type === 'security') {
+      if (incident) priority = set('urgent', 'priority.security_incident', incidentHits[0]?.matched ?? '', 'suspected security incident');
+      else if ((hitIds.has('security.phishing') || hitIds.has('security.suspicious_contact')) && SECURITY_REPORT.test(text))
+        priority = set('high', 'priority.phishing_report', find(SECURITY_REPORT) ?? '', 'report of a phishing site/app to take down');
+      else if (hitIds.has('security.attack_attempts')) priority = set('high', 'priority.attack_attempts', matchedOf('security.attack_attempts'), 'someone may be trying to get in');
+      else if (hitIds.has('security.freeze_request')) priority = set('high', 'priority.freeze_request', matchedOf('security.freeze_request'), 'user asks to freeze the account');
+      else priority = set('normal', 'priority.security_default', '', 'security question, no sign of an incident; never low');
+    } else if (type === 'outage') {
+      const blocking = [...hitIds].some((id) => OUTAGE_BLOCKING.has(id));
+      const apiWords = find(API_CONTEXT);
+      if (apiWords && (blocking || hitIds.has('outage.slow'))) priority = set('high', 'priority.api_outage', apiWords, 'API / bots / real-time feed affected');
+      else if (!blocking && (hitIds.has('outage.maintenance') || hitIds.has('outage.slow')) && !PROBLEM.test(text))
+        priority = set('low', 'priority.outage_minor', matchedOf('outage.maintenance') || matchedOf('outage.slow'), 'maintenance question or slowness only');
+      else priority = set('normal', 'priority.outage_default', '', 'service problem');
+    } else if (type === 'trading') {
+      priority = tradingPriority(text, hitIds, hits, input.fields, set, find) ?? set('normal', 'priority.trading_default', '', 'trading problem');
+    } else if (type === 'regulatory') {
+      const regulatoryIds = [...hitIds].filter((id) => id.startsWith('regulatory.'));
+      if (hitIds.has('regulatory.terms') && regulatoryIds.every((id) => REGULATORY_LIGHT.has(id)))
+        priority = set('low', 'priority.terms_question', matchedOf('regulatory.terms') || matchedOf(regulatoryIds[0] ?? ''), 'question about terms/policy wording');
+      else priority = set('normal', 'priority.regulatory_default', '', 'regulation affects the account');
+    } else {
+      if (hitIds.has('other.account_access') || PROBLEM.test(text)) {
+        priority = set('normal', 'priority.user_blocked', matchedOf('other.account_access') || find(PROBLEM) || '', 'user cannot use the account');
+      } else priority = set('low', 'priority.general_question', matchedOf('other.how_to') || matchedOf('other.question'), 'general question');
+    }
+    if (priority === 'low') {
+      const urgentWords = find(URGENT_WORDS);
+      if (urgentWords) priority = set('normal', 'priority.user_says_urgent', urgentWords, 'user says it is urgent');
+    }
+    if (type === 'security' && priority === 'low') priority = set('normal', 'priority.security_floor', '', 'security tickets are never low');
+
+    // 5. Reasons: the incident, evidence for the chosen type, the hint, priority, then other evidence.
+    const effectOf = (h: Hit, isIncident: boolean): string =>
+      isIncident ? `security incident: type security +${h.rule.weight}, priority urgent` : `type ${h.rule.type} +${h.rule.weight}${h.rule.type === type ? '' : ' (not chosen)'}`;
+    for (const h of incidentHits) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, true) });
+    if (!incident && worry) reasons.push({ rule: 'security.possible_incident', matched: worry.matched, effect: `worry, no sign it happened: type security +${WORRY_WEIGHT}${type === 'security' ? '' : ' (not chosen)'}` });
+    if (suppressed) reasons.push({ rule: 'security.hypothetical', matched: suppressed, effect: 'hypothetical/preventive question: not treated as an incident' });
+    for (const h of hits) if (h.rule.type === type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
+    for (const r of fieldReasons) if (type === 'trading') reasons.push(r);
+    if (hint) {
+      const effect =
+        incident && hint !== 'security'
+          ? `user-chosen category ${hint} +${CATEGORY_HINT_WEIGHT}; overridden by the security incident`
+          : `type ${hint} +${CATEGORY_HINT_WEIGHT} (user-chosen category${hint === type ? '' : ', not chosen'})`;
+      reasons.push({ rule: 'hint.category', matched: hint, effect });
+    }
+    reasons.push(...priorityReasons);
+    for (const h of hits) if (h.rule.type !== type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
+    for (const r of fieldReasons) if (type !== 'trading') reasons.push({ ...r, effect: `${r.effect}, not chosen` });
+    if (!hits.some((h) => h.rule.type === type) && !incident && !(hint && hint === type)) {
+      reasons.unshift({ rule: 'type.default', matched: '', effect: type === 'other' ? 'no strong signal for any emergency type: type other' : `type ${type}` });
+    }
+    if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed` });
+
+    return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
   };
-  const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';
-  let priority: Priority;
-
-  if (type === 'security') {
-    if (incident) priority = set('urgent', 'priority.security_incident', incidentHits[0]?.matched ?? '', 'suspected security incident');
-    else if ((hitIds.has('security.phishing') || hitIds.has('security.suspicious_contact')) && SECURITY_REPORT.test(text))
-      priority = set('high', 'priority.phishing_report', find(SECURITY_REPORT) ?? '', 'report of a phishing site/app to take down');
-    else if (hitIds.has('security.attack_attempts')) priority = set('high', 'priority.attack_attempts', matchedOf('security.attack_attempts'), 'someone may be trying to get in');
-    else if (hitIds.has('security.freeze_request')) priority = set('high', 'priority.freeze_request', matchedOf('security.freeze_request'), 'user asks to freeze the account');
-    else priority = set('normal', 'priority.security_default', '', 'security question, no sign of an incident; never low');
-  } else if (type === 'outage') {
-    const blocking = [...hitIds].some((id) => OUTAGE_BLOCKING.has(id));
-    const apiWords = find(API_CONTEXT);
-    if (apiWords && (blocking || hitIds.has('outage.slow'))) priority = set('high', 'priority.api_outage', apiWords, 'API / bots / real-time feed affected');
-    else if (!blocking && (hitIds.has('outage.maintenance') || hitIds.has('outage.slow')) && !PROBLEM.test(text))
-      priority = set('low', 'priority.outage_minor', matchedOf('outage.maintenance') || matchedOf('outage.slow'), 'maintenance question or slowness only');
-    else priority = set('normal', 'priority.outage_default', '', 'service problem');
-  } else if (type === 'trading') {
-    priority = tradingPriority(text, hitIds, hits, input.fields, set, find) ?? set('normal', 'priority.trading_default', '', 'trading problem');
-  } else if (type === 'regulatory') {
-    const regulatoryIds = [...hitIds].filter((id) => id.startsWith('regulatory.'));
-    if (hitIds.has('regulatory.terms') && regulatoryIds.every((id) => REGULATORY_LIGHT.has(id)))
-      priority = set('low', 'priority.terms_question', matchedOf('regulatory.terms') || matchedOf(regulatoryIds[0] ?? ''), 'question about terms/policy wording');
-    else priority = set('normal', 'priority.regulatory_default', '', 'regulation affects the account');
-  } else {
-    if (hitIds.has('other.account_access') || PROBLEM.test(text)) {
-      priority = set('normal', 'priority.user_blocked', matchedOf('other.account_access') || find(PROBLEM) || '', 'user cannot use the account');
-    } else priority = set('low', 'priority.general_question', matchedOf('other.how_to') || matchedOf('other.question'), 'general question');
-  }
-  if (priority === 'low') {
-    const urgentWords = find(URGENT_WORDS);
-    if (urgentWords) priority = set('normal', 'priority.user_says_urgent', urgentWords, 'user says it is urgent');
-  }
-  if (type === 'security' && priority === 'low') priority = set('normal', 'priority.security_floor', '', 'security tickets are never low');
-
-  // 5. Reasons: the incident, evidence for the chosen type, the hint, priority, then other evidence.
-  const effectOf = (h: Hit, isIncident: boolean): string =>
-    isIncident ? `security incident: type security +${h.rule.weight}, priority urgent` : `type ${h.rule.type} +${h.rule.weight}${h.rule.type === type ? '' : ' (not chosen)'}`;
-  for (const h of incidentHits) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, true) });
-  if (!incident && worry) reasons.push({ rule: 'security.possible_incident', matched: worry.matched, effect: `worry, no sign it happened: type security +${WORRY_WEIGHT}${type === 'security' ? '' : ' (not chosen)'}` });
-  if (suppressed) reasons.push({ rule: 'security.hypothetical', matched: suppressed, effect: 'hypothetical/preventive question: not treated as an incident' });
-  for (const h of hits) if (h.rule.type === type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
-  for (const r of fieldReasons) if (type === 'trading') reasons.push(r);
-  if (hint) {
-    const effect =
-      incident && hint !== 'security'
-        ? `user-chosen category ${hint} +${CATEGORY_HINT_WEIGHT}; overridden by the security incident`
-        : `type ${hint} +${CATEGORY_HINT_WEIGHT} (user-chosen category${hint === type ? '' : ', not chosen'})`;
-    reasons.push({ rule: 'hint.category', matched: hint, effect });
-  }
-  reasons.push(...priorityReasons);
-  for (const h of hits) if (h.rule.type !== type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
-  for (const r of fieldReasons) if (type !== 'trading') reasons.push({ ...r, effect: `${r.effect}, not chosen` });
-  if (!hits.some((h) => h.rule.type === type) && !incident && !(hint && hint === type)) {
-    reasons.unshift({ rule: 'type.default', matched: '', effect: type === 'other' ? 'no strong signal for any emergency type: type other' : `type ${type}` });
-  }
-  if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed` });
-
-  return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
+  return { result: decide(), incident, scores, withType: (type) => decide(type) };
 }
 
 function tradingPriority(

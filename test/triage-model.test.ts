@@ -1,0 +1,277 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openDb, type Db } from '../src/store/db.ts';
+import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
+import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/support/triage-corpus.ts';
+import { committedModel, DEFAULT_MODEL_PATH, loadModel, predict, serializeModel, trainModel, type TrainingExample } from '../src/support/triage-model.ts';
+import { POSSIBLE_SECURITY, triageCombined } from '../src/support/triage-combined.ts';
+import { buildModel, retrain } from '../src/support/triage-retrain.ts';
+import { saveActiveModel } from '../src/support/triage-model-store.ts';
+import { makeStaff, startApp, StaffClient, type RunningApp } from './support/app.ts';
+import { emailFactory } from './support/text.ts';
+
+const run = promisify(execFile);
+const newEmail = emailFactory();
+const corpus = readCorpus();
+/** Only the train split is read by these tests (the test split is for the aggregate figures alone). */
+const train = splitCorpus(corpus).train;
+
+async function kinkyu(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, cwd: process.cwd() });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function fileTicket(app: RunningApp, text: string): Promise<{ ticketId: string; type: string; priority: string }> {
+  const res = await fetch(`${app.baseUrl}/contact`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ body: text, email: newEmail('user') }),
+  });
+  const body = await res.text();
+  assert.equal(res.status, 201, body);
+  return JSON.parse(body) as { ticketId: string; type: string; priority: string };
+}
+
+async function staffTicket(client: StaffClient, id: string): Promise<{ type: string; priority: string; needsHuman: boolean; triageModelVersion: string | null }> {
+  const res = await fetch(`${client.baseUrl}/staff/tickets/${id}`, { headers: { cookie: client.cookie, accept: 'application/json' } });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { ticket: { type: string; priority: string; needsHuman: boolean; triageModelVersion: string | null } }).ticket;
+}
+
+describe('the corpus split and training', () => {
+  test('the split follows sha256 of the text: about 70/15/15, and the same text always lands in the same split', () => {
+    const s = splitCorpus(corpus);
+    assert.equal(s.train.length + s.dev.length + s.test.length, corpus.length);
+    assert.ok(Math.abs(s.train.length / corpus.length - 0.7) < 0.05, `train ${s.train.length}`);
+    assert.ok(Math.abs(s.test.length / corpus.length - 0.15) < 0.04, `test ${s.test.length}`);
+    // First byte of sha256: "abc" → 0xba (dev), "" → 0xe3 (test), "a" → 0xca (dev), "hello" → 0x2c (train).
+    assert.equal(splitOf('hello'), 'train');
+    assert.equal(splitOf('abc'), 'dev');
+    assert.equal(splitOf(''), 'test');
+  });
+
+  test('training is deterministic: the same corpus gives a byte-identical model, the committed one', () => {
+    const a = serializeModel(buildModel(readCorpus(CORPUS_PATH), []));
+    const b = serializeModel(buildModel(readCorpus(CORPUS_PATH), []));
+    assert.equal(a, b);
+    assert.equal(a, readFileSync(DEFAULT_MODEL_PATH, 'utf8'), 'the committed model is what `npm run train:triage` makes from the corpus');
+    const file = JSON.parse(a) as { version: string; trainedOn: { corpus: number } };
+    assert.equal(file.version, committedModel().version);
+    assert.equal(file.trainedOn.corpus, train.length, 'trained on the train split only');
+    // Different data, a different version.
+    const other = buildModel(corpus, [{ text: 'ポンコツZQX社のウィジェット', category: 'regulatory' }]);
+    assert.notEqual(other.version, file.version);
+  });
+});
+
+describe('the safety net', () => {
+  test('whatever looks like a possible security incident is at least high (rules or model leaning security)', () => {
+    const model = committedModel();
+    const inputs = [
+      ...train.map((s) => s.text),
+      // docs/triage-guide.md §2.2 and H5: calm wording, the secret is out.
+      'お忙しいところ恐れ入ります。昨日、サポートを名乗る方に認証コードをお伝えしたのですが、問題ないでしょうか。お手すきの際で結構です。',
+      'I think I typed my seed phrase into a website yesterday. Probably nothing, just letting you know.',
+      'Committed my API key to a public repo, deleted it 10 minutes later. Nothing has happened.',
+    ];
+    let possible = 0;
+    for (const text of inputs) {
+      const r = triageCombined({ text }, model);
+      const p = predict(model, text);
+      if (r.type === 'security' || p.security >= POSSIBLE_SECURITY) {
+        possible++;
+        assert.ok(r.priority === 'urgent' || r.priority === 'high', `${r.type}/${r.priority}: ${text}`);
+      }
+    }
+    assert.ok(possible > 100, `possible incidents seen: ${possible}`);
+    for (const text of inputs.slice(-3)) {
+      const r = triageCombined({ text }, model);
+      assert.equal(r.type, 'security', text);
+    }
+  });
+
+  test('a possible security incident the model sees and the rules do not is high and needs a human', () => {
+    // A model that has learnt "ウィジェット" only from security reports; the rules know nothing of it.
+    const examples: TrainingExample[] = [
+      ...Array.from({ length: 4 }, (_, i) => ({ text: `ウィジェットが勝手に動いた ${i}`, category: 'security' as const })),
+      ...Array.from({ length: 4 }, (_, i) => ({ text: `チャートの色を変えたい ${i}`, category: 'other' as const })),
+    ];
+    const model = loadModel(trainModel(examples, { corpus: 8, corrections: 0 }));
+    const r = triageCombined({ text: 'ウィジェットの件' }, model);
+    assert.ok(r.priority === 'urgent' || r.priority === 'high', JSON.stringify(r));
+    assert.equal(r.needsHuman, true);
+    assert.equal(r.reasons[0]?.rule, 'review.needs_human');
+    assert.equal(r.modelVersion, model.version);
+  });
+
+  test('an ambiguous message needs a human and is not silently filed as other / low', () => {
+    const examples: TrainingExample[] = [
+      { text: '例の件', category: 'outage', weight: 3 },
+      { text: '例の件', category: 'trading', weight: 3 },
+      { text: 'サーバーが落ちてる', category: 'outage', weight: 3 },
+      { text: '注文が約定しない', category: 'trading', weight: 3 },
+    ];
+    const model = loadModel(trainModel(examples, { corpus: 4, corrections: 0 }));
+    const r = triageCombined({ text: '例の件' }, model);
+    assert.equal(r.needsHuman, true, JSON.stringify(r));
+    assert.match(r.reasons[0]?.effect ?? '', /unsure/);
+  });
+});
+
+describe('needs a human in the staff queue', () => {
+  let app: RunningApp;
+  let admin: StaffClient;
+  before(async () => {
+    app = await startApp({ demo: false });
+    admin = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+  });
+  after(() => app.stop());
+
+  test('an unsure ticket comes right after urgent security reports, with its flag and the model version; confirming clears it', async () => {
+    // A model in the database (as a retrain leaves it) that cannot tell outage from trading for 「例の件」.
+    const file = trainModel(
+      [
+        { text: '例の件', category: 'outage', weight: 3 },
+        { text: '例の件', category: 'trading', weight: 3 },
+        { text: 'サーバーが落ちてる', category: 'outage', weight: 3 },
+        { text: '注文が約定しない', category: 'trading', weight: 3 },
+      ],
+      { corpus: 4, corrections: 0 },
+    );
+    await app.db.transaction((tx) => saveActiveModel(tx, { version: file.version, text: serializeModel(file), figures: {}, corrections: 0, staffId: null }));
+    const plain = await fileTicket(app, 'サーバーが落ちてる');
+    const unsure = await fileTicket(app, '例の件');
+    const takeover = await fileTicket(app, '身に覚えのないログイン通知が来て、確認したらBTCが全部出金されていました。');
+    const flagged = await staffTicket(admin, unsure.ticketId);
+    assert.equal(flagged.needsHuman, true);
+    assert.equal(flagged.triageModelVersion, file.version);
+    assert.equal((await staffTicket(admin, plain.ticketId)).needsHuman, false);
+
+    const queue = async () => {
+      const res = await fetch(`${app.baseUrl}/staff/tickets`, { headers: { cookie: admin.cookie, accept: 'application/json' } });
+      return ((await res.json()) as { tickets: { id: string }[] }).tickets.map((t) => t.id);
+    };
+    assert.deepEqual((await queue()).slice(0, 3), [takeover.ticketId, unsure.ticketId, plain.ticketId]);
+    const page = await fetch(`${app.baseUrl}/staff/tickets`, { headers: { cookie: admin.cookie, 'accept-language': 'ja' } });
+    assert.match(await page.text(), /要確認/);
+
+    // Staff keep the type and priority: that confirms the triage, and the ticket leaves the top.
+    const res = await admin.postForm(`/staff/tickets/${unsure.ticketId}/triage`, { type: flagged.type, priority: flagged.priority, note: '' });
+    assert.equal(res.status, 303, await res.text());
+    assert.equal((await staffTicket(admin, unsure.ticketId)).needsHuman, false);
+  });
+
+  test('an admin retrains from the console and sees the figures; the next ticket uses the new model; agents may not', async () => {
+    const agent = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'agent'));
+    const denied = await agent.postForm('/staff/triage/retrain', {});
+    assert.equal(denied.status, 403);
+    const queuePage = await (await fetch(`${app.baseUrl}/staff/tickets`, { headers: { cookie: admin.cookie, 'accept-language': 'ja' } })).text();
+    assert.match(queuePage, /判定モデルを再学習する/);
+
+    // The model in use is the four-message one of the test above: the corpus model does better and replaces it.
+    const res = await admin.postForm('/staff/triage/retrain', {});
+    const page = await res.text();
+    assert.equal(res.status, 200, page);
+    assert.match(page, /新しいモデル (\w+) を使い始めました/);
+    assert.match(page, /テスト用メッセージ \d+ 件での成績/);
+    assert.match(page, /再学習前 \(\w+\)/);
+    const version = /新しいモデル (\w+) を使い始めました/.exec(page)![1]!;
+    const next = await fileTicket(app, 'サーバーが落ちてる');
+    assert.equal((await staffTicket(admin, next.ticketId)).triageModelVersion, version);
+    const [row] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM triage_models WHERE active`);
+    assert.equal(row!.n, 1);
+  });
+});
+
+describe('learning from staff: kinkyu triage retrain', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kinkyu-triage-'));
+    env = { ...process.env, DATA_DIR: join(dir, 'data'), PUBLIC_URL: 'https://status.example.jp', DATABASE_URL: '' };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const text = 'ポンコツZQX社のウィジェット連携の件、例の書類はどうなりましたか';
+
+  test('a staff correction changes the next prediction after the retrain, which shows the test-split figures', async () => {
+    let db: Db = await openDb({ dataDir: join(dir, 'data') });
+    let app = await startApp({ db, demo: false });
+    let corrected: string;
+    try {
+      const admin = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+      const first = await fileTicket(app, text);
+      corrected = first.type === 'trading' ? 'outage' : 'trading';
+      const res = await admin.postForm(`/staff/tickets/${first.ticketId}/triage`, { type: corrected, priority: 'normal', note: '連携の件は取引の問題' });
+      assert.equal(res.status, 303, await res.text());
+    } finally {
+      await app.stop();
+      await db.close();
+    }
+
+    const out = await kinkyu(env, 'triage', 'retrain');
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.match(out.stdout, /test split \(\d+ messages\), staff corrections learned: 1/);
+    assert.match(out.stdout, /before \(model \w+\)\s+category\s+[\d.]+%\s+security recall\s+[\d.]+%/);
+    assert.match(out.stdout, /is now in use/);
+    const version = /after \(model (\w+)\)/.exec(out.stdout)?.[1];
+    assert.ok(version, out.stdout);
+
+    db = await openDb({ dataDir: join(dir, 'data') });
+    app = await startApp({ db, demo: false });
+    try {
+      const again = await fileTicket(app, text);
+      assert.equal(again.type, corrected);
+      const [row] = await db.query<{ triage_model_version: string }>(`SELECT triage_model_version FROM tickets WHERE id = $1`, [again.ticketId]);
+      assert.equal(row!.triage_model_version, version);
+    } finally {
+      await app.stop();
+      await db.close();
+    }
+
+    // Nothing new: the model stays.
+    const same = await kinkyu(env, 'triage', 'retrain');
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    assert.match(same.stdout, /unchanged/);
+  });
+
+  test('a retrain that would lower the test-split figures is refused with the figures, and the model stays', async () => {
+    const db = await openDb({});
+    const app = await startApp({ db, demo: false, config: { contactRateLimit: 1000 } });
+    try {
+      const admin = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+      // Careless corrections: forty takeover reports from the train split filed as "other / low".
+      const reports = train.filter((s) => s.category === 'security' && s.priority === 'urgent').slice(0, 40);
+      for (const s of reports) {
+        const filed = await fileTicket(app, s.text);
+        const res = await admin.postForm(`/staff/tickets/${filed.ticketId}/triage`, { type: 'other', priority: 'low', note: '' });
+        assert.equal(res.status, 303);
+      }
+      const result = await retrain(db, SYSTEM_ACTOR, corpus);
+      assert.equal(result.outcome, 'refused', JSON.stringify(result));
+      assert.ok(result.outcome === 'refused');
+      assert.ok(result.worse.length > 0);
+      assert.ok(result.after.securityRecall < result.before.securityRecall || result.after.accuracy < result.before.accuracy);
+      const [active] = await db.query(`SELECT version FROM triage_models WHERE active`);
+      assert.equal(active, undefined, 'the committed model is still the one in use');
+      const next = await fileTicket(app, reports[0]!.text);
+      const ticket = await staffTicket(admin, next.ticketId);
+      assert.equal(ticket.triageModelVersion, committedModel().version);
+      const [audit] = await db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'triage.%' ORDER BY seq DESC LIMIT 1`);
+      assert.equal(audit!.action, 'triage.retrain_refused');
+    } finally {
+      await app.stop();
+      await db.close();
+    }
+  });
+});
