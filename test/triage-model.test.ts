@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_AUDIT_KEY } from './support/audit-key.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -198,7 +199,7 @@ describe('learning from staff: kinkyu triage retrain', () => {
   let env: NodeJS.ProcessEnv;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'kinkyu-triage-'));
-    env = { ...process.env, DATA_DIR: join(dir, 'data'), PUBLIC_URL: 'https://status.example.jp', DATABASE_URL: '' };
+    env = { ...process.env, DATA_DIR: join(dir, 'data'), PUBLIC_URL: 'https://status.example.jp', DATABASE_URL: '', AUDIT_KEY: TEST_AUDIT_KEY, AUDIT_KEY_FILE: '' };
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
