@@ -25,6 +25,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { sha256Hex } from '../src/security/secrets.ts';
 import { numberArg } from './support/args.ts';
 import { runBench } from './support/run-bench.ts';
+import { seeded } from './support/seeded.ts';
 
 const settings = {
   locks: numberArg('--locks', 1000),
@@ -38,18 +39,6 @@ let pg: PostgresServer | null = null;
 let db: Db | null = null;
 let server: ChildProcess | null = null;
 let dataDir = '';
-
-/** A small deterministic generator, so a run can be repeated with --seed. */
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function seed(q: Db, n: number): Promise<Array<{ accountId: string; email: string; token: string }>> {
   const rows = Array.from({ length: n }, (_, i) => ({ accountId: `chaos${String(i).padStart(6, '0')}`, email: `chaos-${i}@example.jp`, token: randomBytes(24).toString('base64url') }));
@@ -73,7 +62,7 @@ async function main(): Promise<number> {
     console.log('bench:lock-chaos needs PostgreSQL binaries (initdb/pg_ctl): skipped');
     return 0;
   }
-  const random = mulberry32(settings.seed);
+  const random = seeded(settings.seed);
   console.log(`bench:lock-chaos: ${settings.locks} lock-link uses, ${settings.clients} clients, ${settings.kills} SIGKILLs (seed ${settings.seed})`);
   pg = await startPostgres();
   db = await openDb({ databaseUrl: pg.url });

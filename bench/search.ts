@@ -22,6 +22,7 @@ import { markdownToPlainText } from '../src/help/articles/plain-text.ts';
 import { createArticleSearch, type SearchDoc } from '../src/help/search/index.ts';
 import type { Lang } from '../src/web/i18n.ts';
 import { numberArg } from './support/args.ts';
+import { seeded } from './support/seeded.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const GOAL_P95_MS = 2;
@@ -36,17 +37,6 @@ const settings = {
 
 // ---------------------------------------------------------------------------------------------- generator
 
-/** mulberry32: small, fast, and the same sequence for the same seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = seeded(settings.seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;

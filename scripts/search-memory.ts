@@ -11,6 +11,7 @@ import { articleToSearchDoc } from '../src/help/search/from-articles.ts';
 import { createArticleSearch, type SearchDoc } from '../src/help/search/index.ts';
 import { loadJapaneseAnalyzer } from '../src/help/search/japanese-analyzer.ts';
 import type { Lang } from '../src/web/i18n.ts';
+import { seeded } from '../bench/support/seeded.ts';
 
 const gc = globalThis.gc;
 if (!gc) {
@@ -40,16 +41,6 @@ function measure<T>(label: string, build: () => T): T {
   return result;
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(lang: Lang, count: number, random: () => number): SearchDoc[] {
   const articles = loadStarterArticles().filter((a) => a.lang === lang);

@@ -6,12 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { seedDemoData } from '../src/status/demo-data.ts';
@@ -19,25 +18,15 @@ import { appendAudit, auditRowHash, canonicalJson, rotateAuditKey, type AuditRow
 import { AuditKey, configureAuditKey, loadAuditKey, parseAuditKey } from '../src/audit/audit-key.ts';
 import { TEST_AUDIT_KEY } from './support/audit-key.ts';
 import { runCli } from '../src/cli/commands.ts';
+import { kinkyuProcess } from './support/cli-process.ts';
 import { StaffClient, makeStaff, startApp } from './support/app.ts';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
 
-const run = promisify(execFile);
 const TEST_KEY_ID = parseAuditKey(TEST_AUDIT_KEY).id;
 
 interface Result { code: number; stdout: string; stderr: string }
 
-/** The real command as a child process: exit codes and output exactly as an operator sees them. */
-async function kinkyuProcess(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, cwd: process.cwd() });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /**
  * The same command run in this process (`runCli`, what `src/cli/main.ts` calls), with exactly `env` as its

@@ -1,27 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { kinkyuProcess } from './support/cli-process.ts';
+import { spawn } from 'node:child_process';
 import { freePort } from './support/net.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { openDb } from '../src/store/db.ts';
 import { validateStatuspage } from './support/statuspage-schema.ts';
 
-const run = promisify(execFile);
 let dir: string;
 let env: NodeJS.ProcessEnv;
+const kinkyu = (...args: string[]) => kinkyuProcess(env, ...args);
 
-async function kinkyu(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, cwd: process.cwd() });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'kinkyu-cli-'));

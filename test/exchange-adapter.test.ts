@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, connect } from 'node:net';
+import { startTcpRelay } from './support/tcp-relay.ts';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../src/store/db.ts';
@@ -502,17 +502,8 @@ describe('kinkyu with EXCHANGE_CORE_URL: the emergency lock goes through the exc
 
   test('the core is down: the lock link is journalled and the page says the lock is pending; once the core is back the reconciler locks and records it once', async () => {
     // A TCP relay in front of the core that drops every connection while "down": a real network fault.
-    let down = true;
-    const corePort = Number(new URL(core.url).port);
-    const relay = createNetServer((socket) => {
-      if (down) return socket.destroy();
-      const upstream = connect(corePort, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    });
-    const relayPort = await freePort();
-    await new Promise<void>((r) => relay.listen(relayPort, '127.0.0.1', () => r()));
+    const relay = await startTcpRelay(Number(new URL(core.url).port), { down: true });
+    const relayPort = relay.port;
     let offset = 0;
     const app = await startApp({ demo: false, clock: () => new Date(Date.now() + offset), config: { exchangeCoreUrl: `http://127.0.0.1:${relayPort}`, exchangeCoreSecret: SECRET, exchangeCoreTimeoutMs: 1000 } });
     try {
@@ -533,7 +524,7 @@ describe('kinkyu with EXCHANGE_CORE_URL: the emergency lock goes through the exc
       // Still down: a reconciler pass changes nothing and counts the attempt.
       offset += 3_000;
       assert.equal(await app.lock.reconcile(), 0);
-      down = false;
+      relay.setDown(false);
       offset += 10_000;
       assert.equal(await app.lock.reconcile(), 1);
       assert.equal(await app.lock.reconcile({}), 0, 'recorded once');

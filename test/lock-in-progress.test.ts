@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer as createNetServer, connect, type Server as NetServer, type Socket } from 'node:net';
+import { startTcpRelay, type TcpRelay } from './support/tcp-relay.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -27,14 +27,9 @@ let offset = 0;
 let coreDb: Db;
 let core: FastifyInstance;
 let coreStore: ReferenceAccountStore;
-let relay: NetServer;
-let down = true;
-const open = new Set<Socket>();
+let relay: TcpRelay;
 /** Down: new connections are dropped and the open ones (kept alive by the adapter's HTTP client) are cut. */
-function setDown(value: boolean) {
-  down = value;
-  if (value) for (const socket of open) socket.destroy();
-}
+const setDown = (value: boolean) => relay.setDown(value);
 let app: RunningApp;
 let staff: StaffClient;
 
@@ -46,17 +41,8 @@ before(async () => {
   registerReferenceCore(core, coreStore, { secret: SECRET });
   const corePort = await freePort();
   await core.listen({ host: '127.0.0.1', port: corePort });
-  relay = createNetServer((socket) => {
-    if (down) return socket.destroy();
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-    const upstream = connect(corePort, '127.0.0.1');
-    socket.pipe(upstream).pipe(socket);
-    socket.on('error', () => upstream.destroy());
-    upstream.on('error', () => socket.destroy());
-  });
-  const relayPort = await freePort();
-  await new Promise<void>((r) => relay.listen(relayPort, '127.0.0.1', () => r()));
+  relay = await startTcpRelay(corePort, { down: true });
+  const relayPort = relay.port;
   app = await startApp({
     demo: false,
     clock: () => new Date(START + offset),

@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { kinkyuProcess } from './support/cli-process.ts';
 import { TEST_AUDIT_KEY } from './support/audit-key.ts';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { openDb, type Db } from '../src/store/db.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/support/triage-corpus.ts';
@@ -16,21 +15,11 @@ import { saveActiveModel } from '../src/support/triage-model-store.ts';
 import { makeStaff, startApp, StaffClient, type RunningApp } from './support/app.ts';
 import { emailFactory } from './support/text.ts';
 
-const run = promisify(execFile);
 const newEmail = emailFactory();
 const corpus = readCorpus();
 /** Only the train split is read by these tests (the test split is for the aggregate figures alone). */
 const train = splitCorpus(corpus).train;
 
-async function kinkyu(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, cwd: process.cwd() });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 async function fileTicket(app: RunningApp, text: string): Promise<{ ticketId: string; type: string; priority: string }> {
   const res = await fetch(`${app.baseUrl}/contact`, {
@@ -220,7 +209,7 @@ describe('learning from staff: kinkyu triage retrain', () => {
       await db.close();
     }
 
-    const out = await kinkyu(env, 'triage', 'retrain');
+    const out = await kinkyuProcess(env, 'triage', 'retrain');
     assert.equal(out.code, 0, out.stdout + out.stderr);
     assert.match(out.stdout, /test split \(\d+ messages\), staff corrections learned: 1/);
     assert.match(out.stdout, /before \(model \w+\)\s+category\s+[\d.]+%\s+security recall\s+[\d.]+%/);
@@ -241,7 +230,7 @@ describe('learning from staff: kinkyu triage retrain', () => {
     }
 
     // Nothing new: the model stays.
-    const same = await kinkyu(env, 'triage', 'retrain');
+    const same = await kinkyuProcess(env, 'triage', 'retrain');
     assert.equal(same.code, 0, same.stdout + same.stderr);
     assert.match(same.stdout, /unchanged/);
   });
