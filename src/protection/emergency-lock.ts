@@ -150,14 +150,16 @@ export class EmergencyLock {
     }
     faultPoint('lock.after_adapter_lock');
     let local = 0;
+    let marked = false;
     try {
       local = await this.intents.markEffective(intent.id, intent.accountId, effects, this.clock());
+      marked = true;
     } catch (err) {
       // The exchange has locked; the journal says so as soon as the database answers again (reconciler).
       this.opts.log?.('a lock took effect but could not be marked effective yet (the reconciler finishes it)', err);
     }
     faultPoint('lock.after_effective');
-    const recording = this.recordSoon(intent.id);
+    const recording = this.recordSoon(intent.id, marked ? { accountId: intent.accountId } : undefined);
     if (awaitRecord) await recording;
     return { lockId: intent.id, effects: { ...effects, sessionsRevoked: effects.sessionsRevoked + local }, ticketNumber: intent.ticketNumber };
   }
@@ -167,9 +169,9 @@ export class EmergencyLock {
    * RECORDS_AT_ONCE run together: each holds the audit chain's head until it commits, and a burst of them would
    * otherwise take every pooled connection from the locks still waiting to be answered.
    */
-  private recordSoon(intentId: string): Promise<void> {
+  private recordSoon(intentId: string, effectiveFor?: { accountId: string }): Promise<void> {
     const p = this.recordSlot()
-      .then(() => this.record(intentId).finally(() => this.releaseRecordSlot()))
+      .then(() => this.record(intentId, effectiveFor).finally(() => this.releaseRecordSlot()))
       .then(() => undefined)
       .catch((err: unknown) => this.opts.log?.('a lock could not be recorded yet (the reconciler finishes it)', err))
       .finally(() => this.inFlight.delete(p));
@@ -200,22 +202,28 @@ export class EmergencyLock {
    * Finishes one intent: makes sure the exchange has locked (again, with the same lock id: idempotent), then
    * writes the lock row, the account event, the email, the urgent ticket and the audit entry in one
    * transaction that also marks the intent recorded. False when someone else recorded it (or is doing so).
+   * `effectiveFor`: this process has just marked the intent effective (its state need not be read first).
    */
-  async record(intentId: string): Promise<boolean> {
-    let intent = await this.intents.get(intentId);
-    if (!intent || intent.recordedAt) return false;
-    if (!intent.effectiveAt || !intent.effects) {
-      const effects = await this.accounts.lock(intent.accountId, { lockId: intent.id, reason: intent.reason });
-      await this.intents.markEffective(intent.id, intent.accountId, effects, this.clock());
-      intent = (await this.intents.get(intentId))!;
-      if (intent.recordedAt) return false;
+  async record(intentId: string, effectiveFor?: { accountId: string }): Promise<boolean> {
+    let accountId = effectiveFor?.accountId;
+    if (!accountId) {
+      let intent = await this.intents.get(intentId);
+      if (!intent || intent.recordedAt) return false;
+      if (!intent.effectiveAt || !intent.effects) {
+        const effects = await this.accounts.lock(intent.accountId, { lockId: intent.id, reason: intent.reason });
+        await this.intents.markEffective(intent.id, intent.accountId, effects, this.clock());
+        intent = (await this.intents.get(intentId))!;
+        if (intent.recordedAt) return false;
+      }
+      accountId = intent.accountId;
     }
-    const account = await this.accounts.findAccount({ accountId: intent.accountId });
+    const account = await this.accounts.findAccount({ accountId });
     const now = this.clock();
     const recorded = await this.db.transaction(async (tx) => {
       const claimed = await this.intents.claimForRecord(tx, intentId);
-      if (!claimed) return false;
-      const fx = claimed.effects!;
+      // Not effective yet (the exchange has not confirmed): nothing to record; the reconciler asks it again.
+      if (!claimed?.effects) return false;
+      const fx = claimed.effects;
       const effects: LockEffects = { ...fx, sessionsRevoked: fx.sessionsRevoked + (fx.localSessionsRevoked ?? 0) };
       const lockedAt = claimed.effectiveAt ?? now;
       faultPoint('lock.before_ticket');
