@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isPriority, isTicketType, PRIORITIES, TICKET_TYPES, type Priority, type TicketType } from '../domain/ticket.ts';
+import type { Priority, TicketType } from '../domain/ticket.ts';
+import { parseTriageJsonl } from './triage-eval.ts';
 
 export type CorpusSplit = 'train' | 'dev' | 'test';
 export type CorpusLang = 'ja' | 'en';
@@ -35,26 +36,12 @@ export function guessLang(text: string): CorpusLang {
   return /[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9d]/u.test(text) ? 'ja' : 'en';
 }
 
-/** Parses corpus JSON Lines; blank lines and lines starting with # are skipped; a bad line names its number. */
+/** Parses corpus JSON Lines (the triage eval's format); a missing `lang` is guessed from the text. */
 export function parseCorpus(content: string): CorpusSample[] {
-  const samples: CorpusSample[] = [];
-  content.split(/\r?\n/).forEach((line, i) => {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
-    let row: unknown;
-    try {
-      row = JSON.parse(trimmed);
-    } catch {
-      throw new Error(`line ${i + 1}: not JSON`);
-    }
-    const r = row as { text?: unknown; category?: unknown; priority?: unknown; lang?: unknown; writer?: unknown };
-    if (typeof r.text !== 'string' || !isTicketType(r.category) || !isPriority(r.priority)) {
-      throw new Error(`line ${i + 1}: expected {text, category (${TICKET_TYPES.join('|')}), priority (${PRIORITIES.join('|')})}`);
-    }
-    const lang: CorpusLang = r.lang === 'ja' || r.lang === 'en' ? r.lang : guessLang(r.text);
-    samples.push({ text: r.text, category: r.category, priority: r.priority, lang, writer: typeof r.writer === 'string' ? r.writer : '' });
-  });
-  return samples;
+  return parseTriageJsonl(content).map((r) => ({
+    text: r.text, category: r.category, priority: r.priority,
+    lang: r.lang === 'ja' || r.lang === 'en' ? r.lang : guessLang(r.text), writer: r.writer ?? '',
+  }));
 }
 
 export function readCorpus(path = CORPUS_PATH): CorpusSample[] {

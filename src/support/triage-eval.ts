@@ -65,9 +65,12 @@ export interface TriageEvaluation {
   timing: { meanMs: number; maxMs: number };
 }
 
-/** Parses JSON Lines of {text, category, priority}; blank lines and lines starting with # are skipped. */
-export function parseTriageJsonl(content: string): TriageSample[] {
-  const samples: TriageSample[] = [];
+/**
+ * Parses JSON Lines of {text, category, priority} (optional `lang` and `writer` strings are kept); blank lines
+ * and lines starting with # are skipped; a bad line names its number.
+ */
+export function parseTriageJsonl(content: string): Array<TriageSample & { lang?: string; writer?: string }> {
+  const samples: Array<TriageSample & { lang?: string; writer?: string }> = [];
   const lines = content.split(/\r?\n/);
   lines.forEach((line, i) => {
     const trimmed = line.trim();
@@ -78,11 +81,14 @@ export function parseTriageJsonl(content: string): TriageSample[] {
     } catch {
       throw new Error(`line ${i + 1}: not JSON`);
     }
-    const r = row as { text?: unknown; category?: unknown; priority?: unknown };
+    const r = row as { text?: unknown; category?: unknown; priority?: unknown; lang?: unknown; writer?: unknown };
     if (typeof r.text !== 'string' || !isTicketType(r.category) || !isPriority(r.priority)) {
       throw new Error(`line ${i + 1}: expected {text, category (${TICKET_TYPES.join('|')}), priority (${PRIORITIES.join('|')})}`);
     }
-    samples.push({ text: r.text, category: r.category, priority: r.priority });
+    samples.push({
+      text: r.text, category: r.category, priority: r.priority,
+      ...(typeof r.lang === 'string' ? { lang: r.lang } : {}), ...(typeof r.writer === 'string' ? { writer: r.writer } : {}),
+    });
   });
   return samples;
 }
