@@ -521,13 +521,22 @@ describe('kinkyu with EXCHANGE_CORE_URL: the emergency lock goes through the exc
       assert.equal(intent?.effective_at, null);
       assert.equal(intent?.attempts, 1);
 
+      // The help center accepts a request for lock links while the core is down ("sent" is durable): the links
+      // go out once the core answers.
+      const asked = await fetch(`${app.baseUrl}/help/lock`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ja' }, body: new URLSearchParams({ identifier: email }).toString() });
+      assert.equal(asked.status, 200);
+      await app.lock.settled();
+      const links = async () => (await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND text_body LIKE '%/lock/%'`, [email]))[0]!.n;
+      assert.equal(await links(), 0, 'no link while the account cannot be looked up');
+
       // Still down: a reconciler pass changes nothing and counts the attempt.
       offset += 3_000;
       assert.equal(await app.lock.reconcile(), 0);
       relay.setDown(false);
       offset += 10_000;
-      assert.equal(await app.lock.reconcile(), 1);
-      assert.equal(await app.lock.reconcile({}), 0, 'recorded once');
+      assert.equal(await app.lock.reconcile(), 2, 'the lock recorded and the help-center request carried out');
+      assert.equal(await app.lock.reconcile({}), 0, 'each once');
+      assert.equal(await links(), 1, 'the accepted request sent its lock link');
       assert.equal((await core.store.findAccount({ accountId: id }))?.locked, true);
       const [record] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM account_locks WHERE account_id = $1`, [id]);
       assert.equal(record!.n, 1);

@@ -170,8 +170,8 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
         const account = await accountOrUnreachable(accounts, request.params.id);
         if (account === null) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const reason = typeof bodyOf(request).reason === 'string' ? (bodyOf(request).reason as string).trim().slice(0, 500) : '';
+        // The lock wakes the mail worker itself once its email is queued.
         const result = await lock.lock(account?.id ?? request.params.id, { source: 'staff', reason: reason || 'staff lock', actor: staffActor(request) });
-        opts.kickMail?.();
         return { lockId: result.lockId, effects: result.effects, ticketNumber: result.ticketNumber };
       },
       onSuccess: () => back(reply, request.params.id, 'locked'),

@@ -1,5 +1,4 @@
-import { toKinkyuError } from '../web/error-handler.ts';
-import { unavailableNotice } from '../protection/unavailable-views.ts';
+import { downDependency, phoneLine, unavailableNotice } from '../protection/unavailable-views.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
@@ -119,9 +118,9 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     } catch (err) {
       // The database did not take the ticket: nothing was filed, and the page says so with what to do instead,
       // keeping what the user wrote.
-      if (!wantsJson(request) && toKinkyuError(err)?.code === 'DATABASE_UNAVAILABLE') {
+      if (!wantsJson(request) && downDependency(err) === 'database') {
         request.log.warn({ err }, 'a contact form could not be stored (database unavailable)');
-        const notice = unavailableNotice(lang, 'contact_not_saved', { phone: config.supportPhone, calendar, timeZone: calendar.config.timeZone, now: clock() });
+        const notice = unavailableNotice(lang, 'contact_not_saved', phoneLine(config.supportPhone, calendar, clock()));
         return sendPrivatePage(reply.header('retry-after', '60'), contactFormPage(context(lang), formValues(body), null, null, notice), 503);
       }
       if (!isKinkyuError(err) || wantsJson(request)) throw err;

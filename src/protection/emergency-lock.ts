@@ -170,10 +170,17 @@ export class EmergencyLock {
    * otherwise take every pooled connection from the locks still waiting to be answered.
    */
   private recordSoon(intentId: string, effectiveFor?: { accountId: string }): Promise<void> {
-    const p = this.recordSlot()
-      .then(() => this.record(intentId, effectiveFor).finally(() => this.releaseRecordSlot()))
+    return this.inBackground(
+      this.recordSlot().then(() => this.record(intentId, effectiveFor).finally(() => this.releaseRecordSlot())),
+      'a lock could not be recorded yet (the reconciler finishes it)',
+    );
+  }
+
+  /** Work this process does after answering: tracked for `settled()`, a failure logged (the reconciler retries). */
+  private inBackground(work: Promise<unknown>, failure: string): Promise<void> {
+    const p: Promise<void> = work
       .then(() => undefined)
-      .catch((err: unknown) => this.opts.log?.('a lock could not be recorded yet (the reconciler finishes it)', err))
+      .catch((err: unknown) => this.opts.log?.(failure, err))
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
     return p;
@@ -242,7 +249,7 @@ export class EmergencyLock {
       ]);
       faultPoint('lock.before_email');
       if (account) {
-        const mail = lockedMail({ lang: claimed.lang, exchangeName: this.opts.exchangeName[claimed.lang], at: lockedAt, timeZone: this.opts.timeZone ?? 'Asia/Tokyo', effects, source: claimed.source, ticketNumber: account ? claimed.ticketNumber : null });
+        const mail = lockedMail({ lang: claimed.lang, exchangeName: this.opts.exchangeName[claimed.lang], at: lockedAt, timeZone: this.opts.timeZone ?? 'Asia/Tokyo', effects, source: claimed.source, ticketNumber: claimed.ticketNumber });
         await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, messageId: `<lock-${claimed.id}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
       }
       faultPoint('lock.before_audit');
@@ -343,11 +350,7 @@ export class EmergencyLock {
 
   /** Carries out the help center's requests now, in the background of this process. */
   private linkRequestsSoon(): void {
-    const p = this.processLinkRequests(50)
-      .then(() => undefined)
-      .catch((err: unknown) => this.opts.log?.('lock links from the help center could not be sent yet (retried)', err))
-      .finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
+    void this.inBackground(this.processLinkRequests(50), 'lock links from the help center could not be sent yet (retried)');
   }
 
   /** Sends the lock links of every due help-center request, each exactly once. Returns how many requests it did. */

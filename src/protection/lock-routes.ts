@@ -11,7 +11,7 @@ import { lockConfirmPage, lockDonePage, lockHelpPage, lockHelpSentPage, lockInva
 import { sendPrivatePage } from '../web/private-page.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { toKinkyuError } from '../web/error-handler.ts';
-import { unavailableNotice, type Unavailable } from './unavailable-views.ts';
+import { downDependency, phoneLine, unavailableNotice, type Unavailable } from './unavailable-views.ts';
 
 export interface LockRoutesOptions {
   config: Config;
@@ -49,7 +49,6 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
     exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
     supportPhone: config.supportPhone,
   });
-  const phoneLine = () => ({ phone: config.supportPhone, calendar: opts.calendar, timeZone: opts.calendar.config.timeZone, now: opts.clock() });
 
   /**
    * A dependency was down: the database (nothing was journalled, or the link could not be read) or the
@@ -57,15 +56,16 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
    * emergency line; JSON clients get the error code. Null for any other error (the caller rethrows).
    */
   const dependencyDown = (request: FastifyRequest, reply: FastifyReply, lang: Lang, err: unknown, page: (notice: ReturnType<typeof unavailableNotice>) => string, kinds: { database: Unavailable }) => {
-    const known = toKinkyuError(err);
-    if (!known || (known.code !== 'DATABASE_UNAVAILABLE' && known.code !== 'EXCHANGE_UNAVAILABLE')) return null;
-    if (known.code === 'DATABASE_UNAVAILABLE') opts.log?.('the database did not answer an emergency-lock request', err);
+    const down = downDependency(err);
+    if (!down) return null;
+    const known = toKinkyuError(err)!;
+    if (down === 'database') opts.log?.('the database did not answer an emergency-lock request', err);
     reply.header('retry-after', '60');
     if (wantsJson(request)) {
-      return reply.code(503).header('cache-control', 'no-store').send({ code: known.code, message: errorMessage(lang, known), pending: known.code === 'EXCHANGE_UNAVAILABLE', requestId: request.id });
+      return reply.code(503).header('cache-control', 'no-store').send({ code: known.code, message: errorMessage(lang, known), pending: down === 'exchange', requestId: request.id });
     }
-    const what: Unavailable = known.code === 'EXCHANGE_UNAVAILABLE' ? 'lock_pending' : kinds.database;
-    return sendPrivatePage(reply, page(unavailableNotice(lang, what, phoneLine())), 503);
+    const what: Unavailable = down === 'exchange' ? 'lock_pending' : kinds.database;
+    return sendPrivatePage(reply, page(unavailableNotice(lang, what, phoneLine(config.supportPhone, opts.calendar, opts.clock()))), 503);
   };
   const langOf = (request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown> = {}): Lang =>
     body.lang === 'en' || body.lang === 'ja' ? body.lang : requestLang(request, reply);

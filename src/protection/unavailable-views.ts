@@ -2,6 +2,7 @@ import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { formatClock, formatOpening } from '../help/channels.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
+import { toKinkyuError } from '../web/error-handler.ts';
 
 /** What could not be done, and so what the page must say about it. */
 export type Unavailable =
@@ -26,6 +27,17 @@ export interface PhoneLine {
   calendar: BusinessCalendar;
   timeZone: string;
   now: Date;
+}
+
+/** The emergency line as the notice shows it: the configured number and the desk's calendar. */
+export function phoneLine(phone: string, calendar: BusinessCalendar, now: Date): PhoneLine {
+  return { phone, calendar, timeZone: calendar.config.timeZone, now };
+}
+
+/** Which dependency an error says is down — the database or the exchange core — or null for any other error. */
+export function downDependency(err: unknown): 'database' | 'exchange' | null {
+  const code = toKinkyuError(err)?.code;
+  return code === 'DATABASE_UNAVAILABLE' ? 'database' : code === 'EXCHANGE_UNAVAILABLE' ? 'exchange' : null;
 }
 
 /**

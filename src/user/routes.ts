@@ -11,9 +11,8 @@ import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import { emailKeyOf, type ReferenceAccountStore } from '../accounts/reference-store.ts';
 import type { EmergencyLock, LockResult } from '../protection/emergency-lock.ts';
-import { unavailableNotice } from '../protection/unavailable-views.ts';
+import { downDependency, phoneLine, unavailableNotice } from '../protection/unavailable-views.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
-import { toKinkyuError } from '../web/error-handler.ts';
 import type { AccountEventKind, AccountEvents } from '../protection/account-events.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
@@ -56,7 +55,7 @@ export interface UserRoutesOptions {
   stepUpMinutes?: number;
   sessionHours?: number;
   /** The phone line's hours, for the honest answer when the lock could not be done. */
-  calendar?: BusinessCalendar;
+  calendar: BusinessCalendar;
   /** New terms that need acknowledging stop the user at sign-in and on every page (but the lock) until they agree. */
   terms?: TermsGate;
   /** The server key (`loadLinkKey`): device cookies are signed with a key derived from it. */
@@ -1207,11 +1206,9 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       result = await lock.lock(s.accountId, { source: 'self', reason: 'locked by the user from the security center', actor: actorOf(request, s.accountId), lang }, { awaitRecord: false });
     } catch (err) {
       // The database or the exchange did not answer: say plainly what did not happen and what to do instead.
-      const known = toKinkyuError(err);
-      if (!opts.calendar || !known || (known.code !== 'DATABASE_UNAVAILABLE' && known.code !== 'EXCHANGE_UNAVAILABLE')) throw err;
-      const notice = unavailableNotice(lang, known.code === 'EXCHANGE_UNAVAILABLE' ? 'lock_pending' : 'lock_not_done', {
-        phone: config.supportPhone, calendar: opts.calendar, timeZone: opts.calendar.config.timeZone, now: clock(),
-      });
+      const down = downDependency(err);
+      if (!down) throw err;
+      const notice = unavailableNotice(lang, down === 'exchange' ? 'lock_pending' : 'lock_not_done', phoneLine(config.supportPhone, opts.calendar, clock()));
       reply.header('retry-after', '60');
       return send(reply, lang, u(lang, 'lock.confirmTitle'), html`<h1>${u(lang, 'lock.confirmTitle')}</h1>${notice}
 <p><a href="/help/lock">${t(lang, 'lock.invalid.helpLink')}</a></p>`, 503);
