@@ -4,10 +4,9 @@
  * withdrawal addresses and API keys by default (keep-with-reason), the unlock email, and the user's own removals.
  * The app's clock is fixed (2026-03-10 12:00 JST) and moved by the tests: nothing depends on today's date.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
 import { createUserAccount } from '../src/user/accounts.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { alertStart } from '../src/protection/recovery-window.ts';
@@ -15,45 +14,11 @@ import { KinkyuError } from '../src/domain/errors.ts';
 import { errorMessage } from '../src/web/errors.ts';
 import { sha256Hex } from '../src/security/secrets.ts';
 import type { Actor } from '../src/domain/actor.ts';
-import { makeStaff, StaffClient, startApp, type RunningApp } from './support/app.ts';
+import { StaffClient } from './support/app.ts';
+import { MIN, HOUR, DAY, LOCK_AT, now, clock, at, app, smtp, store, requester, approver } from './support/recovery-fixture.ts';
 import { Recovery } from '../src/protection/recovery.ts';
 import type { ExchangeAccounts } from '../src/accounts/adapter.ts';
-import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
-/** The moment of every lock in these tests: 2026-03-10 12:00 JST. */
-const LOCK_AT = Date.parse('2026-03-10T03:00:00Z');
-let now = LOCK_AT;
-const clock = () => new Date(now);
-const at = (offsetMs: number) => {
-  now = LOCK_AT + offsetMs;
-};
-
-let app: RunningApp;
-let smtp: SmtpTestServer;
-let store: ReferenceAccountStore;
-let requester: Actor & { name: string; email: string };
-let approver: Actor & { name: string; email: string };
-
-async function staffActor(role: 'admin' | 'security'): Promise<Actor & { name: string; email: string }> {
-  const email = await makeStaff(app.db, role);
-  const [row] = await app.db.query<{ id: string; name: string }>(`SELECT id, name FROM staff WHERE email = $1`, [email]);
-  return { type: 'staff', id: row!.id, ip: '192.0.2.10', name: row!.name, email };
-}
-
-before(async () => {
-  smtp = await startSmtpServer();
-  app = await startApp({ demo: false, clock, config: { smtpUrl: smtp.url, mailSender: { pollMs: 50, backoffBaseMs: 50 } } });
-  store = app.referenceStore!;
-  requester = await staffActor('admin');
-  approver = await staffActor('security');
-});
-after(async () => {
-  await app.stop();
-  await smtp.stop();
-});
 
 const uniq = () => randomBytes(4).toString('hex');
 const rejectsWith = (code: string, rule: string | undefined, run: () => Promise<unknown>) =>
