@@ -16,8 +16,6 @@ import { downDependency, phoneLine, unavailableNotice, type Unavailable } from '
 export interface LockRoutesOptions {
   config: Config;
   lock: EmergencyLock;
-  /** Wakes the mail worker after mail was queued in this process. */
-  kickMail?: () => void;
   log?: (msg: string, err?: unknown) => void;
   calendar: BusinessCalendar;
   clock: () => Date;
