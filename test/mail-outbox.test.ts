@@ -1,3 +1,4 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDb, type Db } from '../src/store/db.ts';
@@ -35,7 +36,7 @@ interface OutboxRow {
 }
 
 async function freshDb(): Promise<Db> {
-  const db = await openDb({});
+  const db = await openMigratedDb();
   await migrate(db);
   return db;
 }

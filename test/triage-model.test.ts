@@ -1,3 +1,4 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kinkyuProcess } from './support/cli-process.ts';
@@ -236,7 +237,7 @@ describe('learning from staff: kinkyu triage retrain', () => {
   });
 
   test('a retrain that would lower the test-split figures is refused with the figures, and the model stays', async () => {
-    const db = await openDb({});
+    const db = await openMigratedDb();
     const app = await startApp({ db, demo: false, config: { contactRateLimit: 1000 } });
     try {
       const admin = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));

@@ -2,10 +2,19 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import type { Db, Queryable } from './db.ts';
 
-/** Embedded PostgreSQL: one connection in this process; PGlite serialises access itself. */
-export async function openPglite(dataDir?: string): Promise<Db> {
+export interface PgliteDb extends Db {
+  /** The whole cluster as a tarball, for `openPglite(undefined, { loadDataDir })`. */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/**
+ * Embedded PostgreSQL: one connection in this process; PGlite serialises access itself.
+ * `loadDataDir` starts an in-memory database from a dump (`dumpDataDir`) instead of an empty cluster.
+ */
+export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pg = await PGlite.create(dataDir, {
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     parsers: {
       [types.INT8]: (value: string) => Number(value),
       [types.NUMERIC]: (value: string) => Number(value),
@@ -33,6 +42,9 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     },
     async close() {
       await pg.close();
+    },
+    async dumpDataDir() {
+      return pg.dumpDataDir('none');
     },
   };
 }
