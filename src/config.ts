@@ -69,6 +69,11 @@ export interface Config {
   x: XConfig;
   /** Durable fan-out tuning: FANOUT_EMAIL_CONNECTIONS / _CONCURRENCY / _PER_SECOND, FANOUT_SMTP_URL, FANOUT_LEASE_MS… (src/notify/fanout/config.ts). */
   fanout: FanoutConfig;
+  /** METRICS_HOST / METRICS_PORT: where Prometheus scrapes /metrics (loopback by default; `off` for none; 0 any free port). */
+  metricsHost: string;
+  metricsPort: number | undefined;
+  /** SHUTDOWN_GRACE_MS: on SIGTERM, how long /readyz says 503 and answers close their connections before the server stops accepting. */
+  shutdownGraceMs: number;
   /** Monitors: MONITORS_ENABLED, MONITOR_INCIDENT_POLICY (draft|publish), MONITOR_POLL_MS, MONITOR_MIN_INTERVAL_S, MONITOR_RETENTION_DAYS, BITBANK_API_URL. */
   monitors: MonitorSettings;
 }
@@ -122,6 +127,9 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     x: parseXConfig(process.env),
     fanout: parseFanoutConfig(process.env),
     monitors: parseMonitorSettings(process.env),
+    metricsHost: env('METRICS_HOST', '127.0.0.1'),
+    metricsPort: env('METRICS_PORT', '9464') === 'off' ? undefined : Number(env('METRICS_PORT', '9464')),
+    shutdownGraceMs: Number(env('SHUTDOWN_GRACE_MS', '1500')),
     ...overrides,
   };
 }

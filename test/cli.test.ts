@@ -2,12 +2,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kinkyuProcess } from './support/cli-process.ts';
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { freePort } from './support/net.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../src/store/db.ts';
 import { validateStatuspage } from './support/statuspage-schema.ts';
+
+interface PromFamily { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string> }[] }
+/** A Prometheus text-format parser (parse-prometheus-text-format): what a scraper reads, not our own reading. */
+const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => PromFamily[];
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -68,11 +73,15 @@ describe('the kinkyu command', () => {
   test('`npm start` (kinkyu start --demo) on an empty data directory serves the demo status page', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'], {
-      env: { ...env, DATA_DIR: join(dir, 'fresh'), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+      env: { ...env, DATA_DIR: join(dir, 'fresh'), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', METRICS_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+      stdout += d;
+    });
     child.stderr.on('data', (d) => (output += d));
     try {
       const deadline = Date.now() + 30_000;
@@ -88,6 +97,29 @@ describe('the kinkyu command', () => {
       assert.ok(notices.includes('暗号資産の送付時に送付先の情報をお知らせいただきます'), 'the demo regulatory notice is published');
       const articles = await (await fetch(`http://127.0.0.1:${port}/help/articles/withdrawal-pending`)).text();
       assert.match(articles, /<h1[^>]*>[^<]*出金/, 'the starter articles are imported');
+
+      // Operators: stdout is JSON log lines only (the password went to the terminal, stderr), the process says
+      // it is ready, and Prometheus can read its metrics on their own port.
+      const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+      assert.ok(lines.length > 0, 'the server logs');
+      for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not a JSON log line: ${line}`);
+      assert.doesNotMatch(stdout, /password: /);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 200, await ready.clone().text());
+      assert.equal(((await ready.json()) as { ready: boolean }).ready, true);
+      const metricsUrl = /metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(output)?.[1];
+      assert.ok(metricsUrl, output);
+      assert.notEqual(new URL(metricsUrl).port, String(port), 'metrics are not on the public port');
+      assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404);
+      const families = parsePrometheus(await (await fetch(metricsUrl)).text());
+      const family = (name: string) => families.find((f) => f.name === name);
+      const requests = family('kinkyu_http_requests_total');
+      assert.ok(requests?.metrics.some((m) => m.labels?.group === 'status-page' && Number(m.value) >= 1), JSON.stringify(requests));
+      assert.ok(family('kinkyu_http_request_duration_seconds'), 'latency histogram');
+      assert.ok(Number(family('kinkyu_snapshot_age_seconds')?.metrics[0]?.value) >= 0);
+      assert.ok(family('kinkyu_open_tickets')?.metrics.some((m) => m.labels?.type === 'security'), 'demo tickets by type');
+      assert.ok(family('kinkyu_mail_outbox'), 'outbox depth');
+      assert.ok(family('kinkyu_process_resident_memory_bytes'), 'process metrics');
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -58,6 +58,14 @@ async function readStdin(): Promise<string> {
 }
 
 /** The first start has no staff: make an admin and show its password once, on this terminal only. */
+/**
+ * What a person starting the server reads (the first admin's password, where things are): on stderr, the
+ * terminal, so stdout carries the JSON log lines only and a log shipper never receives a password.
+ */
+function banner(text: string): void {
+  process.stderr.write(text);
+}
+
 async function ensureFirstAdmin(db: Db): Promise<void> {
   if ((await countStaff(db)) > 0) return;
   const password = process.env.KINKYU_ADMIN_PASSWORD || generatePassword();
@@ -69,7 +77,7 @@ async function ensureFirstAdmin(db: Db): Promise<void> {
     if (isKinkyuError(err) && err.code === 'CONFLICT') return;
     throw err;
   }
-  process.stdout.write(
+  banner(
     `\n  First administrator created (shown only this once):\n    email:    ${email}\n    password: ${process.env.KINKYU_ADMIN_PASSWORD ? '(from KINKYU_ADMIN_PASSWORD)' : password}\n  Sign in at /staff/login and create personal accounts with \`kinkyu staff create\`.\n\n`,
   );
 }
@@ -78,24 +86,29 @@ async function start(demo: boolean): Promise<void> {
   const config = loadConfig();
   const db = await openMigrated(config);
   const auditKey = await useAuditKey(config, db);
-  process.stdout.write(auditKey.generated
+  banner(auditKey.generated
     ? `\n  Audit key generated: ${auditKey.source} (key id ${auditKey.key.id}).\n  Back it up now, apart from the database backups: without it the audit log cannot be verified.\n\n`
     : `  Audit key: ${auditKey.source} (key id ${auditKey.key.id})\n`);
-  if (demo && (await seedDemoData(db))) process.stdout.write('  Demo exchange data loaded.\n');
+  if (demo && (await seedDemoData(db))) banner('  Demo exchange data loaded.\n');
   await ensureFirstAdmin(db);
   // Loaded only to serve: the other commands (audit verify, migrate…) start without the whole application.
   const buildApp: typeof BuildApp = (await import('../server.ts')).buildApp;
-  const { app, site, desk, close, referenceStore } = await buildApp({ config, db, logger: true, auditKey });
+  const { app, site, desk, close, beginDrain, referenceStore, metricsAddress } = await buildApp({ config, db, logger: true, auditKey });
   if (demo && referenceStore && (await seedDemoUser(db, referenceStore))) {
-    process.stdout.write(`  Demo exchange user created: ${DEMO_USER_EMAIL} / ${DEMO_USER_PASSWORD} (security center at /account)\n`);
+    banner(`  Demo exchange user created: ${DEMO_USER_EMAIL} / ${DEMO_USER_PASSWORD} (security center at /account)\n`);
   }
   await site.start();
-  if (demo && (await seedDemoTickets(db, desk))) process.stdout.write('  Demo support tickets loaded.\n');
-  if (demo && (await seedDemoNotices(db, new Date(), config.timeZone))) process.stdout.write('  Demo notice and terms (version 2 needs agreement at sign-in) loaded.\n');
+  if (demo && (await seedDemoTickets(db, desk))) banner('  Demo support tickets loaded.\n');
+  if (demo && (await seedDemoNotices(db, new Date(), config.timeZone))) banner('  Demo notice and terms (version 2 needs agreement at sign-in) loaded.\n');
   await app.listen({ host: config.host, port: config.port });
-  process.stdout.write(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff\n`);
+  const metricsAt = metricsAddress();
+  banner(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff${metricsAt ? `  ·  metrics ${metricsAt}` : ''}\n`);
   const shutdown = async () => {
-    await close().catch(() => undefined);
+    // Tell the load balancer first (/readyz 503, answers close their connections), then stop accepting and
+    // finish what is in flight, then the workers, then the database.
+    beginDrain();
+    if (config.shutdownGraceMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
+    await close().catch((err: unknown) => app.log.error({ err }, 'shutdown: closing failed'));
     await db.close().catch(() => undefined);
     process.exit(0);
   };

@@ -24,7 +24,7 @@ export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?
   if (opts.demo !== false) await seedDemoData(db);
   // The public URL must be known before listening; take a free port first.
   const port = await freePort();
-  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, ...opts.config });
+  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, metricsPort: undefined, ...opts.config });
   const app = await buildApp({ config, db, ...(opts.clock ? { clock: opts.clock } : {}) });
   await app.site.start();
   await app.app.listen({ host: '127.0.0.1', port });
