@@ -25,6 +25,8 @@ import { CONTENT_SECURITY_POLICY } from '../src/web/security.ts';
 import { crawl } from './support/crawl.ts';
 import { serveStatic, type StaticHost } from './support/static-host.ts';
 import { launchChromium } from './support/browser.ts';
+// The demo data and the commands below append to the audit log: this process's audit key.
+import './support/audit-key.ts';
 
 const PUBLIC_URL = 'https://status.example.jp';
 const NOW = new Date('2026-11-25T03:00:00Z');
