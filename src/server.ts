@@ -287,7 +287,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerTeam(app, { db, config });
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });
-  registerHelpCenter(app, { config, site, calendar, desk, clock, articles: knowledgeBase.search });
+  registerHelpCenter(app, { config, site, calendar, clock, articles: knowledgeBase.search });
   registerAccountRoutes(app, { db, config, accounts, lock, recovery, kickMail: () => mail.kick() });
   registerKbRoutes(app, { config, knowledgeBase, site, clock, feedbackKey: await loadLinkKey(db, config.secret) });
   registerKbConsole(app, { config, knowledgeBase });

@@ -251,14 +251,24 @@ describe('filing a ticket', () => {
     assert.equal(ticket.type, 'security');
     assert.equal(ticket.priority, 'urgent');
     const phone = app.config.supportPhone;
-    let text = plain((await getPage(sec.location)).html);
-    for (const key of ['next.security.lead', 'next.security.password', 'next.security.twoFactor', 'next.security.police']) {
+    const secPage = (await getPage(sec.location)).html;
+    let text = plain(secPage);
+    for (const key of ['next.security.lead', 'next.security.lock', 'next.security.password', 'next.security.twoFactor', 'next.security.police']) {
       assert.ok(text.includes(msg('ja', key)), key);
+    }
+    // Lock first, and every step that can be done is a link that does it.
+    const steps = secPage.slice(secPage.indexOf('<ol class="steps">'));
+    const firstStep = steps.slice(steps.indexOf('<li>'), steps.indexOf('</li>'));
+    assert.match(firstStep, new RegExp(`^<li><a class="next-lock" href="/help/lock">${msg('ja', 'next.security.lock')}</a>`), firstStep);
+    for (const [key, href] of [['next.security.password', '/account#password'], ['next.security.twoFactor', '/account/2fa'], ['next.security.police', app.config.policeCyberUrl]] as const) {
+      assert.ok(steps.includes(`href="${href}"${href.startsWith('http') ? ' rel="noopener"' : ''}>${msg('ja', key)}</a>`), key);
     }
     assert.ok(text.includes(msg('ja', 'next.security.call', { number: ticket.number })), 'call us, quoting the number');
     assert.ok(text.includes(phone));
-    assert.ok(text.includes('現在受付中'), 'Wednesday 10:00 JST: the line is open');
-    assert.ok(!text.includes('次の受付開始は'));
+    assert.ok(text.includes('受付中 (18:00 まで)'), 'Wednesday 10:00 JST: the line is open');
+    assert.ok(!text.includes('次の受付開始'));
+    const enSteps = (await getPage(`${sec.location}&lang=en`)).html;
+    assert.ok(enSteps.includes(`<a class="next-lock" href="/help/lock?lang=en">${msg('en', 'next.security.lock')}</a>`), 'English: the lock link first too');
     const mail = await confirmationFor(sec.email);
     assert.ok(mail.text.includes(phone), 'the confirmation mail has the phone number too');
     assert.ok(mail.text.includes('パスワードを変更'));
@@ -266,14 +276,15 @@ describe('filing a ticket', () => {
     try {
       now = new Date('2026-11-27T18:00:00Z'); // Saturday 03:00 JST
       text = plain((await getPage(sec.location)).html);
-      assert.ok(!text.includes('現在受付中'));
-      assert.ok(text.includes('次の受付開始は 2026年11月30日 09:00 JST'), text.slice(text.indexOf('緊急連絡用'), text.indexOf('緊急連絡用') + 300));
-      assert.ok(text.includes(msg('ja', 'next.phone.closedAdvice')));
+      assert.ok(!text.includes('受付中'));
+      assert.ok(text.includes('受付時間外です。次の受付開始: 11月30日(月) 9:00'), text.slice(text.indexOf('緊急連絡用'), text.indexOf('緊急連絡用') + 300));
+      assert.ok(text.includes(msg('ja', 'help.phone.closed.lock')), 'while closed: lock first');
       now = new Date('2026-12-29T01:00:00Z'); // Tuesday 10:00 JST, but the year-end closure
       text = plain((await getPage(sec.location)).html);
-      assert.ok(text.includes('次の受付開始は 2027年1月4日 09:00 JST'));
+      assert.ok(text.includes('次の受付開始: 1月4日(月) 9:00'));
+      assert.ok(text.includes(msg('ja', 'help.phone.reason.year_end')));
       const en = plain((await getPage(`${sec.location}&lang=en`)).html);
-      assert.ok(en.includes('Closed now. It opens at'), 'English too');
+      assert.ok(en.includes('Closed now. Opens Mon 1/4 9:00'), 'English too');
     } finally {
       now = WED_10_JST;
     }
@@ -292,7 +303,7 @@ describe('filing a ticket', () => {
     text = plain((await getPage(trading.location)).html);
     assert.ok(text.includes(msg('ja', 'next.trading.lead')));
     for (const item of ['注文ID', 'トランザクションID (TXID)', '通貨と数量', '発生した日時']) assert.ok(text.includes(item), item);
-    assert.ok(!text.includes('緊急連絡用電話番号'), 'the phone line is for security cases only');
+    assert.ok(!text.includes(msg('ja', 'help.phone.title')) && !text.includes(app.config.supportPhone), 'the phone line is for security cases only');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../store/db.ts';
+import { phoneHoursText } from '../domain/phone-hours.ts';
 import { newId } from '../store/ids.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../domain/actor.ts';
@@ -158,10 +159,7 @@ export class SupportDesk {
   }
 
   phoneHours(lang: 'ja' | 'en'): string {
-    const c = this.opts.calendar.config;
-    return lang === 'ja'
-      ? `平日 ${c.opensAt}〜${c.closesAt}${c.nationalHolidays ? '、祝日・年末年始を除く' : ''}`
-      : `weekdays ${c.opensAt}–${c.closesAt} Japan time${c.nationalHolidays ? ', except Japanese holidays and the year-end break' : ''}`;
+    return phoneHoursText(lang, this.opts.calendar.config);
   }
 
   /**

@@ -11,7 +11,9 @@ import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import { emailKeyOf, type ReferenceAccountStore } from '../accounts/reference-store.ts';
 import type { EmergencyLock, LockResult } from '../protection/emergency-lock.ts';
-import { downDependency, phoneLine, unavailableNotice } from '../protection/unavailable-views.ts';
+import { downDependency, unavailableNotice } from '../protection/unavailable-views.ts';
+import { phoneLine, phoneLineBlock } from '../web/phone-line.ts';
+import { langHref } from '../web/links.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import type { AccountEventKind, AccountEvents } from '../protection/account-events.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
@@ -259,10 +261,14 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
   /** Where a completed sign-in lands: the terms to acknowledge, if any, else the security center. */
   const landing = async (accountId: string) => ((await opts.terms?.pending(accountId)) ? '/account/terms' : '/account');
 
+  /** After a lock: what happens next, and the emergency line (open now or not; while closed: the form, the police). */
+  const afterLockSteps = (lang: Lang) => html`<ol class="steps"><li>${u(lang, 'locked.step1')}</li><li>${u(lang, 'locked.step2')}</li><li>${u(lang, 'locked.step3')}</li></ol>
+${phoneLineBlock(lang, phoneLine(config, opts.calendar, clock()), { instead: ['form', 'police'] })}`;
+
   const lockedBody = (lang: Lang) => html`<h1>${u(lang, 'locked.title')}</h1>
 <div class="lock-box" role="alert"><p>${u(lang, 'locked.lead')}</p></div>
-<ol class="steps"><li>${u(lang, 'locked.step1')}</li><li>${u(lang, 'locked.step2')}</li><li>${u(lang, 'locked.step3', { phone: config.supportPhone })}</li></ol>
-<p><a href="/contact">${u(lang, 'locked.contact')}</a></p>`;
+${afterLockSteps(lang)}
+<p><a href="${langHref(lang, '/contact')}">${u(lang, 'locked.contact')}</a></p>`;
 
   const csrfField = (s: { csrfToken: string }) => html`<input type="hidden" name="_csrf" value="${s.csrfToken}">`;
 
@@ -1208,7 +1214,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       // The database or the exchange did not answer: say plainly what did not happen and what to do instead.
       const down = downDependency(err);
       if (!down) throw err;
-      const notice = unavailableNotice(lang, down === 'exchange' ? 'lock_pending' : 'lock_not_done', phoneLine(config.supportPhone, opts.calendar, clock()));
+      const notice = unavailableNotice(lang, down === 'exchange' ? 'lock_pending' : 'lock_not_done', phoneLine(config, opts.calendar, clock()));
       reply.header('retry-after', '60');
       return send(reply, lang, u(lang, 'lock.confirmTitle'), html`<h1>${u(lang, 'lock.confirmTitle')}</h1>${notice}
 <p><a href="/help/lock">${t(lang, 'lock.invalid.helpLink')}</a></p>`, 503);
@@ -1220,6 +1226,6 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
 <li>${u(lang, 'lock.done.blocked')}</li><li>${u(lang, 'lock.done.withdrawals', { n: result.effects.withdrawalsCancelled })}</li></ul>
 ${result.ticketNumber !== null ? html`<p class="ticket-number">${u(lang, 'lock.ticket')}: <strong id="lock-ticket">${result.ticketNumber}</strong></p>` : ''}
 <h2>${u(lang, 'lock.nextTitle')}</h2>
-<ol class="steps"><li>${u(lang, 'locked.step1')}</li><li>${u(lang, 'locked.step2')}</li><li>${u(lang, 'locked.step3', { phone: config.supportPhone })}</li></ol>`);
+${afterLockSteps(lang)}`);
   });
 }

@@ -36,6 +36,9 @@ export const en: Record<keyof typeof ja, string> = {
   'site.backToStatus': 'Back to the status page',
   'site.poweredBy': 'Emergency support by kinkyu',
   'site.timesIn': 'All times are Japan Standard Time (JST).',
+  'site.linksLabel': 'In an emergency',
+  'site.helpCenter': 'Emergency help',
+  'site.lockAccount': 'Lock my account',
 
   'indicator.none': 'All Systems Operational',
   'indicator.minor': 'Some services are affected',

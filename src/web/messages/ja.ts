@@ -35,6 +35,9 @@ export const ja = {
   'site.backToStatus': 'ステータスページへ戻る',
   'site.poweredBy': 'kinkyu による緊急時サポート',
   'site.timesIn': '時刻はすべて日本時間 (JST) です。',
+  'site.linksLabel': '緊急時の窓口',
+  'site.helpCenter': '緊急ヘルプ',
+  'site.lockAccount': 'アカウントをロック',
 
   'indicator.none': 'すべてのシステムは正常に稼働しています',
   'indicator.minor': '一部のサービスに影響が出ています',
