@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kinkyuProcess } from './support/cli-process.ts';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { freePort } from './support/net.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -70,9 +70,11 @@ describe('the kinkyu command', () => {
     for (const i of incidents.incidents) assert.ok(existsSync(join(out, 'incidents', i.id, 'index.html')), 'every incident has its page');
   });
 
-  test('`npm start` (kinkyu start --demo) on an empty data directory serves the demo status page', async () => {
+  test('`npm start` (the production build, kinkyu start --demo) on an empty data directory serves the demo status page', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'], {
+    // What `npm start` runs: the build when src/ changed since the last one, then the built CLI (no tsx).
+    execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'start', '--demo'], {
       env: { ...env, DATA_DIR: join(dir, 'fresh'), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', METRICS_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
