@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kinkyuProcess } from './support/cli-process.ts';
+import { kinkyuEnv, startKinkyuProcess, stopKinkyu } from './support/server-process.ts';
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { freePort } from './support/net.ts';
@@ -125,6 +126,44 @@ describe('the kinkyu command', () => {
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+    }
+  });
+
+  test('one process per embedded data directory: a command beside the running server is refused clearly, nothing is lost, and a killed server does not block the next', async () => {
+    const dataDir = join(dir, 'owned');
+    const port = await freePort();
+    const admin = { email: 'owner-admin@example.jp', password: 'owner password 123456' };
+    const serverEnv = kinkyuEnv({ port, dataDir, admin });
+    const cli = (...args: string[]) => kinkyuProcess({ ...serverEnv }, ...args);
+    let server = await startKinkyuProcess(serverEnv);
+    try {
+      const refused = await cli('staff', 'create', '--email', 'beside@example.jp', '--name', '横', '--role', 'agent');
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, new RegExp(`in use by another kinkyu process \\(pid ${server.pid}\\)`));
+      assert.match(refused.stderr, /使用中です/);
+      assert.doesNotMatch(refused.stdout, /created/, 'never "created" for what was not');
+      assert.doesNotMatch(refused.stderr, /\n\s+at .+:\d+:\d+/, 'a clear message, not a stack trace');
+      // The server still serves, and did not lose its data directory.
+      assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+
+      // Stopped cleanly, the directory is free: the command works and the next start sees its account.
+      await stopKinkyu(server);
+      const created = await cli('staff', 'create', '--email', 'after@example.jp', '--name', '後', '--role', 'agent');
+      assert.equal(created.code, 0, created.stderr);
+      server = await startKinkyuProcess(serverEnv);
+      const signIn = await fetch(`http://127.0.0.1:${port}/staff/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ email: admin.email, password: admin.password }),
+      });
+      assert.equal(signIn.status, 200);
+
+      // Killed outright, the server leaves its lock behind; the next process takes it over.
+      server.kill('SIGKILL');
+      await new Promise((r) => server.once('exit', r));
+      const afterKill = await cli('migrate');
+      assert.equal(afterKill.code, 0, afterKill.stderr);
+    } finally {
+      await stopKinkyu(server);
     }
   });
 

@@ -1,6 +1,7 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import type { Db, Queryable } from './db.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 export interface PgliteDb extends Db {
   /** The whole cluster as a tarball, for `openPglite(undefined, { loadDataDir })`. */
@@ -13,13 +14,20 @@ export interface PgliteDb extends Db {
  */
 export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir, {
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-    parsers: {
-      [types.INT8]: (value: string) => Number(value),
-      [types.NUMERIC]: (value: string) => Number(value),
-    },
-  });
+  const release = dataDir ? lockDataDir(dataDir) : () => undefined;
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(dataDir, {
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      parsers: {
+        [types.INT8]: (value: string) => Number(value),
+        [types.NUMERIC]: (value: string) => Number(value),
+      },
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query<Row>(sql: string, params?: readonly unknown[]) {
       const result = await q.query<Row>(sql, params ? [...params] : undefined);
@@ -41,7 +49,11 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
       return async () => unsubscribe();
     },
     async close() {
-      await pg.close();
+      try {
+        await pg.close();
+      } finally {
+        release();
+      }
     },
     async dumpDataDir() {
       return pg.dumpDataDir('none');
