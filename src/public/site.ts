@@ -41,7 +41,7 @@ interface Rendered {
   br?: Buffer;
 }
 
-type Kind = 'html' | 'api' | 'feed' | 'asset';
+type Kind = 'html' | 'api' | 'atom' | 'rss' | 'asset';
 type Renderer = (ctx: PageContext) => string;
 
 interface Route {
@@ -68,7 +68,9 @@ const CSS = readFileSync(new URL('../web/assets/site.css', import.meta.url));
 const CONTENT_TYPES: Record<Kind, string> = {
   html: 'text/html; charset=utf-8',
   api: 'application/json; charset=utf-8',
-  feed: 'application/xml; charset=utf-8',
+  // The feed types, so that browsers and readers recognise a feed (RFC 4287 §7; the RSS advisory board's type).
+  atom: 'application/atom+xml; charset=utf-8',
+  rss: 'application/rss+xml; charset=utf-8',
   asset: 'text/css; charset=utf-8',
 };
 
@@ -115,8 +117,8 @@ export class PublicSite {
     this.routes.set('/', status);
     this.routes.set('/index.html', status);
     this.routes.set('/history', { kind: 'html', render: (c) => renderHistoryPage(c) });
-    this.routes.set('/history.atom', { kind: 'feed', render: (c) => renderAtom(c.snapshot, c.lang) });
-    this.routes.set('/history.rss', { kind: 'feed', render: (c) => renderRss(c.snapshot, c.lang) });
+    this.routes.set('/history.atom', { kind: 'atom', render: (c) => renderAtom(c.snapshot, c.lang) });
+    this.routes.set('/history.rss', { kind: 'rss', render: (c) => renderRss(c.snapshot, c.lang) });
     this.routes.set('/notices', { kind: 'html', render: (c) => renderNoticesPage(c) });
     for (const [path, endpoint] of Object.entries(API_PATHS)) {
       this.routes.set(path, { kind: 'api', render: (c) => JSON.stringify(renderApi(endpoint, c.snapshot, c.lang)) });
@@ -340,7 +342,7 @@ export class PublicSite {
       vary: variesByLanguage ? 'Accept-Encoding, Accept-Language' : 'Accept-Encoding',
       'x-content-type-options': 'nosniff',
     };
-    if (kind === 'api' || kind === 'feed') headers['access-control-allow-origin'] = '*';
+    if (kind === 'api' || kind === 'atom' || kind === 'rss') headers['access-control-allow-origin'] = '*';
     if (kind === 'html') {
       headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
       headers['referrer-policy'] = 'strict-origin-when-cross-origin';

@@ -107,6 +107,8 @@ export const en: Record<keyof typeof ja, string> = {
 
   'feed.title': '{exchange} status history',
   'feed.description': 'Incidents and maintenance at {exchange}',
+  'feed.updated': 'Updated {time}',
+  'feed.published': 'Published {time}',
 
   'maintenance.autoStarted': 'The scheduled maintenance has started.',
   'maintenance.autoCompleted': 'The scheduled maintenance has been completed.',

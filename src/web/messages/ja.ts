@@ -106,6 +106,8 @@ export const ja = {
 
   'feed.title': '{exchange} ステータス履歴',
   'feed.description': '{exchange} の障害とメンテナンスのお知らせ',
+  'feed.updated': '{time} 更新',
+  'feed.published': '{time} 掲載',
 
   'maintenance.autoStarted': '予定していたメンテナンスを開始しました。',
   'maintenance.autoCompleted': '予定していたメンテナンスは完了しました。',
