@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { createServer, type Server } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import type { Config } from './config.ts';
+import { mailFromOf, type Config } from './config.ts';
 import type { Db } from './store/db.ts';
 import { Metrics } from './ops/metrics.ts';
 import { readinessCheck } from './ops/readiness.ts';
@@ -258,13 +258,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     mailDomain: mailDomain(config.mailFrom),
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     lang: config.defaultLang,
+    timeZone: config.timeZone,
     onMailQueued: () => mail.kick(),
     clock,
     log: (msg, err) => app.log.warn({ err }, msg),
   }).attach(accountEvents);
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
-  const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog }), {
-    from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
+  const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog, dkim: config.dkim }), {
+    from: mailFromOf(config),
     log: mailLog,
     ...config.mailSender,
   });

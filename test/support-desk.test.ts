@@ -231,6 +231,14 @@ describe('filing a ticket', () => {
     assert.ok(mail.text.includes(`\n${link}\n`), `the exact secret link is in the mail:\n${mail.text}`);
     // Anyone can type any address into the form: the mail must not carry their words under the exchange's name.
     assert.ok(!mail.text.includes('日本円の入金が反映されていません'), 'the message is not quoted back');
+    // An automatic mail (RFC 3834), from the Japanese sender name.
+    assert.equal(mail.headers['auto-submitted'], 'auto-generated');
+    assert.match(mail.from, new RegExp(`^"?${app.config.exchangeNameJa}"? <`));
+    // An English request gets its confirmation under the English name.
+    const english = await fileByForm('My JPY deposit has not arrived after three hours.', { lang: 'en' });
+    const englishMail = await confirmationFor(english.email);
+    assert.match(englishMail.subject, /We received your request/);
+    assert.match(englishMail.from, new RegExp(`^"?${app.config.exchangeNameEn}"? <`));
 
     const followed = await fetch(link);
     assert.equal(followed.status, 200);
@@ -333,6 +341,7 @@ describe('working a ticket', () => {
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), `/staff/tickets/${filed.id}?ok=replied`);
     const mail = await smtp.waitFor((m) => m.to.includes(filed.email) && m.text.includes(replyText));
+    assert.equal(mail.headers['auto-submitted'], undefined, 'a person wrote it');
     assert.ok(mail.subject.includes(String(number)));
     assert.ok(mail.subject.includes('回答'));
     assert.ok(mail.text.includes(app.baseUrl + filed.path), 'the reply mail carries the secret link');

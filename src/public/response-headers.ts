@@ -5,12 +5,14 @@
  */
 import { CONTENT_SECURITY_POLICY } from '../web/security.ts';
 
-export type Kind = 'html' | 'api' | 'feed' | 'asset';
+export type Kind = 'html' | 'api' | 'atom' | 'rss' | 'asset';
 
 export const CONTENT_TYPES: Record<Kind, string> = {
   html: 'text/html; charset=utf-8',
   api: 'application/json; charset=utf-8',
-  feed: 'application/xml; charset=utf-8',
+  // The feed types, so that browsers and readers recognise a feed (RFC 4287 §7; the RSS advisory board's type).
+  atom: 'application/atom+xml; charset=utf-8',
+  rss: 'application/rss+xml; charset=utf-8',
   asset: 'text/css; charset=utf-8',
 };
 
@@ -29,7 +31,7 @@ export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export const CROSS_ORIGIN = 'Access-Control-Allow-Origin';
 
 const API_GLOBS = ['/api/v2/*', '/en/api/v2/*'];
-const FEEDS = ['/history.atom', '/history.rss', '/en/history.atom', '/en/history.rss'];
+const FEEDS: [string, Kind][] = [['/history.atom', 'atom'], ['/history.rss', 'rss'], ['/en/history.atom', 'atom'], ['/en/history.rss', 'rss']];
 
 /**
  * `_headers` in the format Netlify and Cloudflare Pages share: a path pattern (`*` matches anything), then its
@@ -44,6 +46,6 @@ export function staticHostHeadersFile(): string {
     '# Headers for the static copy of the status site (Netlify, Cloudflare Pages). nginx and S3: docs/operations.md.\n',
     rule('/*', { 'Cache-Control': PAGE_CACHE_CONTROL, 'X-Content-Type-Options': 'nosniff', ...HTML_SECURITY_HEADERS }),
     ...API_GLOBS.map((glob) => rule(glob, { 'Content-Type': CONTENT_TYPES.api, [CROSS_ORIGIN]: '*' })),
-    ...FEEDS.map((path) => rule(path, { 'Content-Type': CONTENT_TYPES.feed, [CROSS_ORIGIN]: '*' })),
+    ...FEEDS.map(([path, kind]) => rule(path, { 'Content-Type': CONTENT_TYPES[kind], [CROSS_ORIGIN]: '*' })),
   ].join('');
 }

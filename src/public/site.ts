@@ -108,8 +108,8 @@ export class PublicSite {
     this.routes.set('/', status);
     this.routes.set('/index.html', status);
     this.routes.set('/history', { kind: 'html', render: (c) => renderHistoryPage(c) });
-    this.routes.set('/history.atom', { kind: 'feed', render: (c) => renderAtom(c.snapshot, c.lang) });
-    this.routes.set('/history.rss', { kind: 'feed', render: (c) => renderRss(c.snapshot, c.lang) });
+    this.routes.set('/history.atom', { kind: 'atom', render: (c) => renderAtom(c.snapshot, c.lang) });
+    this.routes.set('/history.rss', { kind: 'rss', render: (c) => renderRss(c.snapshot, c.lang) });
     this.routes.set('/notices', { kind: 'html', render: (c) => renderNoticesPage(c) });
     for (const [path, endpoint] of Object.entries(API_PATHS)) {
       this.routes.set(path, { kind: 'api', render: (c) => JSON.stringify(renderApi(endpoint, c.snapshot, c.lang)) });
@@ -345,7 +345,7 @@ export class PublicSite {
       vary: variesByLanguage ? 'Accept-Encoding, Accept-Language' : 'Accept-Encoding',
       'x-content-type-options': 'nosniff',
     };
-    if (kind === 'api' || kind === 'feed') headers['access-control-allow-origin'] = '*';
+    if (kind === 'api' || kind === 'atom' || kind === 'rss') headers['access-control-allow-origin'] = '*';
     if (kind === 'html') {
       for (const [name, value] of Object.entries(HTML_SECURITY_HEADERS)) headers[name.toLowerCase()] = value;
       if (this.options.hsts) headers['strict-transport-security'] = 'max-age=31536000';

@@ -164,8 +164,8 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     ];
     for (const recipient of to ?? [account.email]) {
       const link = await lock.issueLockLink(accountId, recipient, kind);
-      const mail = securityNoticeMail({ lang, exchangeName: exchangeName(lang), kind, at: clock(), details, lockLink: link, holdUntil });
-      await db.transaction((tx) => enqueueMail(tx, { to: recipient, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+      const mail = securityNoticeMail({ lang, exchangeName: exchangeName(lang), kind, at: clock(), timeZone: config.timeZone, details, lockLink: link, holdUntil });
+      await db.transaction((tx) => enqueueMail(tx, { to: recipient, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain }));
     }
     opts.onMailQueued?.();
   }
@@ -359,7 +359,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await db.query(`UPDATE user_sessions SET step_up_code_hash = $2 WHERE token_hash = $1`, [tokenHash, sha256Hex(`${tokenHash}:${code}`)]);
       const mail = stepUpCodeMail({ lang, exchangeName: exchangeName(lang), code });
-      await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+      await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain }));
       opts.onMailQueued?.();
       return reply.redirect('/account/login/2fa', 303);
     }
@@ -755,7 +755,7 @@ ${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">$
   async function mailStepUpCode(s: UserSession, code: string): Promise<void> {
     const lockLink = await lock.issueLockLink(s.accountId, s.email, 'step_up');
     const mail = actionCodeMail({ lang: s.lang, exchangeName: exchangeName(s.lang), code, minutes: STEP_UP_CODE_MINUTES, lockLink });
-    await db.transaction((tx) => enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+    await db.transaction((tx) => enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text, lang: s.lang }, { domain: opts.mailDomain }));
     opts.onMailQueued?.();
   }
 
@@ -1001,7 +1001,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         );
         await audit(tx, request, s.accountId, 'user.emergency_contact_register', { contact: email });
         const mail = contactVerificationMail({ lang, exchangeName: exchangeName(lang), code, account: s.email });
-        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain });
       });
       opts.onMailQueued?.();
       await record(request, s.accountId, 'emergency_contact_changed', { verified: false });
@@ -1054,14 +1054,14 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       const mail = emailChangeTakenMail({ lang, exchangeName: exchangeName(lang) });
       await db.transaction(async (tx) => {
         await emailChanges.cancelOpen(s.accountId, tx);
-        await enqueueMail(tx, { to: owner.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await enqueueMail(tx, { to: owner.email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain });
         await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'address_in_use' });
       });
     } else {
       const token = await emailChanges.request({ accountId: s.accountId, oldEmail: s.email, newEmail: email });
       const mail = emailChangeConfirmMail({ lang: s.lang, exchangeName: exchangeName(s.lang), link: `${config.publicUrl}/account/email/confirm/${token}`, minutes: EMAIL_CHANGE_MINUTES });
       await db.transaction(async (tx) => {
-        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text, lang: s.lang }, { domain: opts.mailDomain });
         await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'confirmation_sent' });
       });
     }

@@ -10,6 +10,7 @@ import { notifyEn } from './notify.en.ts';
 import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
 import { recoveryEn } from './recovery.en.ts';
+import { webhooksEn } from './webhooks.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -24,6 +25,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...deliveryEn,
   ...monitorsEn,
   ...recoveryEn,
+  ...webhooksEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',
@@ -110,6 +112,8 @@ export const en: Record<keyof typeof ja, string> = {
 
   'feed.title': '{exchange} status history',
   'feed.description': 'Incidents and maintenance at {exchange}',
+  'feed.updated': 'Updated {time}',
+  'feed.published': 'Published {time}',
 
   'maintenance.autoStarted': 'The scheduled maintenance has started.',
   'maintenance.autoCompleted': 'The scheduled maintenance has been completed.',

@@ -10,6 +10,7 @@ import { notifyJa } from './notify.ja.ts';
 import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
 import { recoveryJa } from './recovery.ja.ts';
+import { webhooksJa } from './webhooks.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -23,6 +24,7 @@ export const ja = {
   ...deliveryJa,
   ...monitorsJa,
   ...recoveryJa,
+  ...webhooksJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
@@ -109,6 +111,8 @@ export const ja = {
 
   'feed.title': '{exchange} ステータス履歴',
   'feed.description': '{exchange} の障害とメンテナンスのお知らせ',
+  'feed.updated': '{time} 更新',
+  'feed.published': '{time} 掲載',
 
   'maintenance.autoStarted': '予定していたメンテナンスを開始しました。',
   'maintenance.autoCompleted': '予定していたメンテナンスは完了しました。',
