@@ -120,9 +120,9 @@ describe('the exported status site on a static host', () => {
       assert.equal(res.headers.get('cache-control'), PAGE_CACHE_CONTROL, path);
       await res.json();
     }
-    for (const path of ['/history.atom', '/en/history.rss']) {
+    for (const [path, type] of [['/history.atom', 'application/atom+xml'], ['/en/history.rss', 'application/rss+xml']] as const) {
       const res = await fetch(host.url + path, { headers: origin });
-      assert.equal(res.headers.get('content-type'), 'application/xml; charset=utf-8', path);
+      assert.equal(res.headers.get('content-type'), `${type}; charset=utf-8`, path);
       assert.equal(res.headers.get('access-control-allow-origin'), '*', path);
       await res.arrayBuffer();
     }
