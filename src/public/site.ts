@@ -207,7 +207,10 @@ export class PublicSite {
   /** Everything a representation depends on: a change to any of these means re-rendering. */
   private currentCacheKey(): string {
     const s = this.snapshot;
-    return `${s?.version}|${s?.loadedAt.getTime()}|${this.isStale()}|${Math.floor(this.lastCheckedAt.getTime() / 60_000)}`;
+    // The load time matters to the pages only to the minute (uptime days, month links, the stale notice's
+    // time): a periodic reload that brings the same version within the minute re-renders nothing.
+    const minute = (d: Date | undefined) => (d ? Math.floor(d.getTime() / 60_000) : -1);
+    return `${s?.version}|${minute(s?.loadedAt)}|${this.isStale()}|${minute(this.lastCheckedAt)}`;
   }
 
   private rendered(key: string, kind: Kind, make: () => string): Rendered {
