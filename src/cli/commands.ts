@@ -93,9 +93,17 @@ async function ensureFirstAdmin(db: Db): Promise<void> {
   );
 }
 
+/**
+ * The configuration `kinkyu start [--demo]` serves with. The demo without SMTP_URL delivers its mail into the built-in
+ * mailbox (src/demo-mailbox/); with SMTP_URL, or without --demo, there is no mailbox and mail is sent (or waits).
+ */
+export function startConfig(demo: boolean): Config {
+  const config = loadConfig();
+  return { ...config, demoMailbox: demo && !config.smtpUrl };
+}
+
 async function start(demo: boolean): Promise<void> {
-  // The demo without SMTP delivers its mail into the built-in mailbox (src/demo-mailbox/); with SMTP_URL it is sent.
-  const config = loadConfig({ demoMailbox: demo && !process.env.SMTP_URL });
+  const config = startConfig(demo);
   const db = await openMigrated(config);
   const auditKey = await useAuditKey(config, db);
   banner(auditKey.generated
