@@ -297,7 +297,7 @@ describe('the real `kinkyu start --demo`', () => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`did not start:\n${banner}`));
-      }, 60_000);
+      }, 120_000);
       child.stderr!.on('data', (d: Buffer) => {
         banner += d;
         if (/kinkyu is up.*\n/.test(banner)) {
