@@ -41,6 +41,12 @@ export interface Config {
   policeCyberUrl: string;
   /** smtp://host:port (or smtps://user:pass@host:465). Empty: email waits in the outbox until configured. */
   smtpUrl: string | undefined;
+  /**
+   * The demo's built-in mailbox (src/demo-mailbox/): mail is composed and "delivered" into the database, readable
+   * at /staff/mailbox and /account/mailbox. Set only by `kinkyu start --demo` when SMTP_URL is empty, never from
+   * the environment; ignored whenever SMTP_URL is set.
+   */
+  demoMailbox: boolean;
   /** MAIL_FROM: the sender's address, optionally with a display name (`名前 <support@example.com>`). */
   mailFrom: string;
   /** MAIL_FROM_NAME_JA / MAIL_FROM_NAME_EN: the sender's display name per language (default: the exchange's name). */
@@ -118,6 +124,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     tradeHistoryUrl: env('TRADE_HISTORY_URL', 'https://app.bitbank.cc/account/history'),
     policeCyberUrl: env('POLICE_CYBER_URL', 'https://www.npa.go.jp/bureau/cyber/soudan.html'),
     smtpUrl: process.env.SMTP_URL || undefined,
+    demoMailbox: false,
     mailFrom: env('MAIL_FROM', 'support@example.com'),
     mailFromNameJa: process.env.MAIL_FROM_NAME_JA || undefined,
     mailFromNameEn: process.env.MAIL_FROM_NAME_EN || undefined,

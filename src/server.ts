@@ -57,6 +57,8 @@ import { emailSenderFromConfig } from './notify/email/from-config.ts';
 import { EmailBounces } from './notify/senders/endpoint-health.ts';
 import { SubscriberLinks } from './notify/subscriptions/links.ts';
 import { channelSendersFromConfig } from './notify/senders/from-config.ts';
+import { createDemoMailboxTransport } from './demo-mailbox/mailbox.ts';
+import { registerDemoMailbox } from './demo-mailbox/routes.ts';
 
 /** Paths whose last part is a credential (a secret link); the part before it is kept. */
 const SECRET_LINKS: readonly RegExp[] = [
@@ -264,14 +266,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     log: (msg, err) => app.log.warn({ err }, msg),
   }).attach(accountEvents);
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
-  const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog, dkim: config.dkim }), {
+  // The demo without SMTP: mail goes the whole production way (outbox, worker, fan-out) and is delivered into the
+  // demo mailbox instead of an SMTP server. Never with SMTP_URL set, never without the demo's flag.
+  const demoMailbox = config.demoMailbox && !config.smtpUrl;
+  const demoMailboxTransport = () => createDemoMailboxTransport(db, { clock, dkim: config.dkim });
+  if (demoMailbox) app.log.info('mail: demo mailbox on (no SMTP_URL): mail is delivered into demo_mailbox, read at /staff/mailbox');
+  const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog, dkim: config.dkim }) ?? (demoMailbox ? demoMailboxTransport() : null), {
     from: mailFromOf(config),
     log: mailLog,
     ...config.mailSender,
   });
   const subscriberLinks = new SubscriberLinks(await loadLinkKey(db, config.secret), config.publicUrl);
   const fanoutLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
-  const emailSender = emailSenderFromConfig(config, subscriberLinks, fanoutLog, new EmailBounces({ db, clock, log: fanoutLog }));
+  const emailSender = emailSenderFromConfig(config, subscriberLinks, fanoutLog, new EmailBounces({ db, clock, log: fanoutLog }), demoMailbox ? demoMailboxTransport : undefined);
   const channelSenders = await channelSendersFromConfig({ db, config, links: subscriberLinks, onMailQueued: () => mail.kick(), log: fanoutLog, clock });
   const fanout = startFanout(db, {
     senders: [...(emailSender ? [emailSender] : []), ...channelSenders],
@@ -286,6 +293,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
   registerTeam(app, { db, config });
+  if (demoMailbox) registerDemoMailbox(app, { db, config });
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });
   registerHelpCenter(app, { config, site, calendar, clock, articles: knowledgeBase.search });
@@ -324,7 +332,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
     terms: notices.gate, calendar, deviceKey: await loadLinkKey(db, config.secret),
-    recovery,
+    recovery, demoMailbox,
   });
 
 

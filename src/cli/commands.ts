@@ -93,8 +93,17 @@ async function ensureFirstAdmin(db: Db): Promise<void> {
   );
 }
 
-async function start(demo: boolean): Promise<void> {
+/**
+ * The configuration `kinkyu start [--demo]` serves with. The demo without SMTP_URL delivers its mail into the built-in
+ * mailbox (src/demo-mailbox/); with SMTP_URL, or without --demo, there is no mailbox and mail is sent (or waits).
+ */
+export function startConfig(demo: boolean): Config {
   const config = loadConfig();
+  return { ...config, demoMailbox: demo && !config.smtpUrl };
+}
+
+async function start(demo: boolean): Promise<void> {
+  const config = startConfig(demo);
   const db = await openMigrated(config);
   const auditKey = await useAuditKey(config, db);
   banner(auditKey.generated
@@ -114,6 +123,10 @@ async function start(demo: boolean): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   const metricsAt = metricsAddress();
   banner(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff${metricsAt ? `  ·  metrics ${metricsAt}` : ''}\n`);
+  if (config.demoMailbox) {
+    banner(`  Demo mailbox (no SMTP_URL, so no mail leaves this machine): every mail at ${config.publicUrl}/staff/mailbox (admin, security),\n` +
+      `  the demo user's own at ${config.publicUrl}/account/mailbox. Set SMTP_URL to send real mail instead.\n`);
+  }
   const shutdown = async () => {
     // Tell the load balancer first (/readyz 503, answers close their connections), then stop accepting and
     // finish what is in flight, then the workers, then the database.

@@ -8,6 +8,13 @@ import { t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import type { ConsoleContext } from './views.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The demo's built-in mailbox is on (src/demo-mailbox/): the console links to it. */
+    kinkyuDemoMailbox?: boolean;
+  }
+}
+
 /** What the console's forms and JSON clients send. */
 export type Body = Record<string, unknown>;
 
@@ -46,6 +53,7 @@ export function consoleContext(
     timeZone,
     flash: flashKey && !extra.error ? t(lang, flashKey) : null,
     error: extra.error ?? null,
+    demoMailbox: request.server.kinkyuDemoMailbox === true,
   };
 }
 

@@ -25,6 +25,8 @@ export interface ConsoleContext {
   timeZone: string;
   flash?: string | null;
   error?: string | null;
+  /** The demo's built-in mailbox is on (`start --demo` without SMTP_URL): the nav links to it. */
+  demoMailbox?: boolean;
 }
 
 type FormValues = Record<string, unknown>;
@@ -48,6 +50,7 @@ ${can(c.staff.role, 'account.lock') ? html`<li><a href="/staff/accounts">${t(c.l
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 'staff.audit')}</a></li>` : ''}
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/security/alerts">${t(c.lang, 'detection.alerts')}</a></li>` : ''}
 ${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang, 'staff.team')}</a></li>` : ''}
+${c.demoMailbox && can(c.staff.role, 'mailbox.view') ? html`<li><a href="/staff/mailbox">${t(c.lang, 'mailbox.nav')}</a></li>` : ''}
 <li><a href="/">${t(c.lang, 'staff.viewPublic')}</a></li>
 </ul></nav>`;
   const header = html`<p class="site-name"><a href="/staff">${t(c.lang, 'staff.console')}</a></p>

@@ -64,6 +64,8 @@ export interface UserRoutesOptions {
   deviceKey: Buffer;
   /** After an unlock: what changed while the account was in the wrong hands, and removing what is left of it. */
   recovery?: Pick<Recovery, 'review' | 'removeItem'>;
+  /** The demo's built-in mailbox is on (src/demo-mailbox/): the security center links to the user's own mail. */
+  demoMailbox?: boolean;
 }
 
 export const USER_COOKIE = 'kinkyu_user';
@@ -608,6 +610,12 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     return { items, score: items.filter((i) => i.done).length, contact: c.emergency_contact, contactVerified: c.emergency_contact_verified_at !== null, totpEnabled: c.totp_enabled_at !== null };
   }
 
+  // The demo mailbox's user pages (src/demo-mailbox/routes.ts) stand behind the same check as every page here.
+  app.decorate('signedInUser', async (request: FastifyRequest, reply: FastifyReply) => {
+    const s = await requireUser(request, reply, { allowForced: true, skipTerms: true });
+    return s ? { accountId: s.accountId, email: s.email } : null;
+  });
+
   app.decorate('userPreparedness', async (request: FastifyRequest, lang: Lang): Promise<UserPreparedness | null> => {
     const s = await findSession(request.cookies?.[cookieName]);
     return s && !s.pending2fa ? preparedness(lang, s) : null;
@@ -642,6 +650,7 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
     });
     const body = html`<h1>${u(lang, 'center.title')}</h1>
 <p class="meta">${s.email}</p>
+${opts.demoMailbox ? html`<p class="notice">${t(lang, 'mailbox.centerNotice')} <a href="/account/mailbox">${t(lang, 'mailbox.centerLink')}</a></p>` : ''}
 ${done ? html`<p class="flash" role="status">${t(lang, `user.done.${done}` as MessageKey)}</p>` : ''}
 ${review ? recoveryReviewSection(lang, config.timeZone, review, csrfField(s)) : ''}
 <section class="lock-box" aria-labelledby="lock-h"><h2 id="lock-h">${u(lang, 'lock.heading')}</h2>
@@ -740,7 +749,7 @@ ${store ? html`<section aria-labelledby="wd-h"><h2 id="wd-h">${u(lang, 'withdraw
 ${o.error ? html`<p class="error-box" role="alert">${o.error}</p>` : ''}
 ${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
 <p>${u(lang, 'stepUp.lead')}</p>
-${s.totpEnabled ? '' : html`<p class="notice">${u(lang, 'stepUp.emailed', { minutes: STEP_UP_CODE_MINUTES })}</p>`}
+${s.totpEnabled ? '' : html`<p class="notice">${u(lang, 'stepUp.emailed', { minutes: STEP_UP_CODE_MINUTES })}${opts.demoMailbox ? html` <a href="/account/mailbox" target="_blank">${t(lang, 'mailbox.stepUpLink')}</a>` : ''}</p>`}
 <form method="post" action="/account/step-up" class="stack">${csrfField(s)}<input type="hidden" name="action" value="${action}">
 <div><label for="code">${s.totpEnabled ? u(lang, 'tfa.code') : u(lang, 'stepUp.emailCode')}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"></div>
 <button type="submit">${u(lang, 'tfa.submit')}</button></form>
