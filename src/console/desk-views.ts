@@ -8,6 +8,7 @@ import type { QueueFilter, Ticket, TicketMessage, TriageCorrection } from '../su
 import type { RetrainOutcome, SplitFigures } from '../support/triage-retrain.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { t } from '../web/i18n.ts';
+import { reasonList } from './triage-reason-views.ts';
 import { csrf, shell, when, type ConsoleContext } from './views.ts';
 
 export interface StaffOption {
@@ -121,9 +122,7 @@ ${ticket.needsHuman ? html`<p class="needs-human-note"><strong class="needs-huma
 ${ticket.triageModelVersion ? html`<p class="meta">${t(c.lang, 'desk.modelVersion', { version: ticket.triageModelVersion })}</p>` : ''}
 ${ticket.triageType !== ticket.type || ticket.triagePriority !== ticket.priority ? html`<p class="meta">${t(c.lang, 'desk.triageWas', { type: typeLabel(ticket.triageType), priority: t(c.lang, `priority.${ticket.triagePriority}`) })}</p>` : ''}
 ${ticket.userCategory ? html`<p class="meta">${t(c.lang, 'desk.userCategory', { type: typeLabel(ticket.userCategory) })}</p>` : ''}
-<details open><summary>${t(c.lang, 'desk.triageReasons')}</summary><ul class="reasons">${ticket.triageReasons.map(
-    (r) => html`<li><code>${r.rule}</code> «${r.matched}» ${r.effect}</li>`,
-  )}</ul></details>
+<details open><summary>${t(c.lang, 'desk.triageReasons')}</summary>${reasonList(c.lang, ticket.triageReasons)}</details>
 ${d.corrections.length ? html`<details><summary>${t(c.lang, 'desk.triageHistory')}</summary><ul>${d.corrections.map(
     (x) => html`<li>${when(c, x.createdAt)} ${x.staffName ?? ''}: ${typeLabel(x.fromType)}/${t(c.lang, `priority.${x.fromPriority}`)} → ${typeLabel(x.toType)}/${t(c.lang, `priority.${x.toPriority}`)}${x.body ? html` — ${x.body}` : ''}</li>`,
   )}</ul></details>` : ''}

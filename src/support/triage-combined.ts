@@ -38,10 +38,28 @@ export interface CombinedTriage extends TriageResult {
 const pct = (p: number): string => `${Math.round(p * 100)}%`;
 const atLeast = (p: Priority, floor: Priority): Priority => (PRIORITIES.indexOf(p) > PRIORITIES.indexOf(floor) ? floor : p);
 
+/** The model's two best types as reason parameters: type1, p1 (per cent), type2, p2. */
+function topTwo(pred: ModelPrediction): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  pred.ranked.slice(0, 2).forEach((r, i) => {
+    params[`type${i + 1}`] = r.type;
+    params[`p${i + 1}`] = Math.round(r.p * 100);
+  });
+  return params;
+}
+
 function modelReason(pred: ModelPrediction, type: TicketType, version: string): TriageReason {
   const top = pred.ranked.slice(0, 2).map((r) => `${r.type} ${pct(r.p)}`).join(', ');
-  return { rule: 'model.type', matched: top, effect: `learned model ${version}: ${pred.ranked[0]?.type === type ? 'type chosen' : 'not chosen'}` };
+  const chosen = pred.ranked[0]?.type === type;
+  return {
+    rule: 'model.type', matched: top, effect: `learned model ${version}: ${chosen ? 'type chosen' : 'not chosen'}`,
+    code: 'model', params: { version, chosen: chosen ? 1 : 0, ...topTwo(pred) },
+  };
 }
+
+/** Why a ticket needs a human, as stable keys (triage.why.* in the catalogue). */
+export const NEEDS_HUMAN_WHY = ['unsure', 'rules_security', 'model_security', 'possible_incident'] as const;
+export type NeedsHumanWhy = (typeof NEEDS_HUMAN_WHY)[number];
 
 export function triageCombined(input: TriageInput, model: TriageModel): CombinedTriage {
   const rules = triageRules(input);
@@ -53,7 +71,10 @@ export function triageCombined(input: TriageInput, model: TriageModel): Combined
   if (rules.incident) type = 'security';
   else if (pred.security >= STRONG_SECURITY) {
     type = 'security';
-    extra.push({ rule: 'model.strong_security', matched: pct(pred.security), effect: 'the learned model is sure this is a security report: type security' });
+    extra.push({
+      rule: 'model.strong_security', matched: pct(pred.security), effect: 'the learned model is sure this is a security report: type security',
+      code: 'model_security', params: { p: Math.round(pred.security * 100) },
+    });
   } else if (pred.margin < RULES_DECIDE_MARGIN) type = rules.result.type;
   else if (rules.result.type !== 'other' && rules.scores[rules.result.type] >= STRONG_RULES_SCORE && pred.margin < STRONG_RULES_MARGIN) type = rules.result.type;
   else type = modelType;
@@ -66,15 +87,30 @@ export function triageCombined(input: TriageInput, model: TriageModel): Combined
   const possibleSecurity = type === 'security' || rulesSecurity || modelSecurity;
   if (possibleSecurity && atLeast(priority, 'high') !== priority) {
     priority = 'high';
-    extra.push({ rule: 'safety.possible_security', matched: pct(pred.security), effect: 'priority high (may be a security incident: never below high)' });
+    extra.push({
+      rule: 'safety.possible_security', matched: pct(pred.security), effect: 'priority high (may be a security incident: never below high)',
+      code: 'safety_high', params: { p: Math.round(pred.security * 100) },
+    });
   }
 
   const why: string[] = [];
-  if (pred.margin < NEEDS_HUMAN_MARGIN) why.push(`the model is unsure (${pred.ranked.slice(0, 2).map((r) => `${r.type} ${pct(r.p)}`).join(' / ')})`);
-  if (rulesSecurity !== modelSecurity) why.push(rulesSecurity ? 'the rules say security, the model does not' : 'the model says security, the rules do not');
-  if (possibleSecurity && type !== 'security') why.push('a possible security incident filed as another type');
+  const whyCodes: NeedsHumanWhy[] = [];
+  if (pred.margin < NEEDS_HUMAN_MARGIN) {
+    why.push(`the model is unsure (${pred.ranked.slice(0, 2).map((r) => `${r.type} ${pct(r.p)}`).join(' / ')})`);
+    whyCodes.push('unsure');
+  }
+  if (rulesSecurity !== modelSecurity) {
+    why.push(rulesSecurity ? 'the rules say security, the model does not' : 'the model says security, the rules do not');
+    whyCodes.push(rulesSecurity ? 'rules_security' : 'model_security');
+  }
+  if (possibleSecurity && type !== 'security') {
+    why.push('a possible security incident filed as another type');
+    whyCodes.push('possible_incident');
+  }
   const needsHuman = why.length > 0;
-  if (needsHuman) extra.unshift({ rule: 'review.needs_human', matched: '', effect: `needs a human: ${why.join('; ')}` });
+  if (needsHuman) {
+    extra.unshift({ rule: 'review.needs_human', matched: '', effect: `needs a human: ${why.join('; ')}`, code: 'needs_human', params: { why: whyCodes.join(','), ...topTwo(pred) } });
+  }
 
   const reasons = [...extra, modelReason(pred, type, model.version), ...chosen.reasons];
   return { type, priority, reasons, needsHuman, modelVersion: model.version };

@@ -10,6 +10,7 @@ import { notifyEn } from './notify.en.ts';
 import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
 import { recoveryEn } from './recovery.en.ts';
+import { triageEn } from './triage.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -24,6 +25,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...deliveryEn,
   ...monitorsEn,
   ...recoveryEn,
+  ...triageEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

@@ -10,6 +10,7 @@ import { notifyJa } from './notify.ja.ts';
 import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
 import { recoveryJa } from './recovery.ja.ts';
+import { triageJa } from './triage.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -23,6 +24,7 @@ export const ja = {
   ...deliveryJa,
   ...monitorsJa,
   ...recoveryJa,
+  ...triageJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
