@@ -1,0 +1,247 @@
+/**
+ * The staff queue: views, filters, paging, and the incident grouping that keeps a surge on one row.
+ *
+ * Order, most pressing first: urgent security reports above everything (a surge of "is it down?" must never bury
+ * an account takeover), then tickets whose triage needs a human, then by priority, then the nearest SLA due date,
+ * then the oldest. Grouped (the console's default), the open tickets linked to an incident — other than security
+ * reports and tickets that need a human, which always keep their own row — are one row per incident, placed where
+ * its most pressing ticket would be, with their count. Paging is by offset over rows (tickets or incidents) with
+ * the total; every filter is a WHERE clause, so the page costs one scan of the matching tickets whatever its size.
+ */
+import type { Queryable } from '../store/db.ts';
+import { KinkyuError } from '../domain/errors.ts';
+import { isPriority, isTicketStatus, isTicketType, type Priority, type TicketStatus, type TicketType } from '../domain/ticket.ts';
+import { mapTicket, TICKET_COLUMNS, TICKET_FROM, type Ticket } from './ticket-repository.ts';
+
+/** The queue's tabs: each is a preset of the filters below. */
+export const QUEUE_VIEWS = ['all', 'mine', 'unassigned', 'security', 'needs_human', 'incidents'] as const;
+export type QueueView = (typeof QUEUE_VIEWS)[number];
+
+export const QUEUE_PAGE_SIZE = 100;
+
+/** What the queue can be narrowed to. Every value comes from the query string: unknown values are refused. */
+export interface QueueFilter {
+  view?: QueueView;
+  status?: TicketStatus | 'active' | 'all';
+  priority?: Priority;
+  type?: TicketType;
+  /** breached: a due date has passed unmet; due_soon: due within the next hour. */
+  sla?: 'breached' | 'due_soon';
+  /** An incident id, 'any' (linked to some incident) or 'none'. */
+  incident?: string;
+  /** A staff id, or 'none' = unassigned. */
+  assignee?: string;
+  /** Only open urgent security reports. */
+  urgentSecurity?: boolean;
+  /** Only tickets whose triage needs a human. */
+  needsHuman?: boolean;
+  /** 'incident': an incident's linked tickets are one row; 'none': every ticket its own row. */
+  group?: 'incident' | 'none';
+  limit?: number;
+  offset?: number;
+}
+
+/** One row of the queue: a ticket, or an incident standing for its linked tickets (`lead` is the most pressing). */
+export type QueueItem =
+  | { kind: 'ticket'; ticket: Ticket }
+  | { kind: 'incident'; incidentId: string; nameJa: string; nameEn: string | null; count: number; lead: Ticket };
+
+export interface QueuePage {
+  items: QueueItem[];
+  /** The tickets among the rows (every row when not grouped). */
+  tickets: Ticket[];
+  /** Rows in all (tickets + incident rows), for paging. */
+  total: number;
+  /** Tickets in all (those the incident rows stand for included). */
+  ticketTotal: number;
+}
+
+const ID = /^[0-9a-z]{1,40}$/;
+
+/**
+ * The filters of a query string. `me` is the signed-in staff member (the "mine" view). A view sets the filters
+ * it stands for unless the query sets them itself.
+ */
+export function parseQueueFilter(query: Record<string, unknown>, me?: string): QueueFilter {
+  const filter: QueueFilter = {};
+  const str = (key: string): string | undefined => {
+    const v = query[key];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string' || v.length > 60) throw new KinkyuError('VALIDATION', { field: key, rule: 'enum' });
+    return v;
+  };
+  const oneOf = <T extends string>(key: string, values: readonly T[]): T | undefined => {
+    const v = str(key);
+    if (v === undefined) return undefined;
+    if (!(values as readonly string[]).includes(v)) throw new KinkyuError('VALIDATION', { field: key, rule: 'enum' });
+    return v as T;
+  };
+  const view = oneOf('view', QUEUE_VIEWS);
+  if (view !== undefined) filter.view = view;
+  const status = str('status');
+  if (status !== undefined) {
+    if (status !== 'active' && status !== 'all' && !isTicketStatus(status)) throw new KinkyuError('VALIDATION', { field: 'status', rule: 'enum' });
+    filter.status = status;
+  }
+  const priority = str('priority');
+  if (priority !== undefined) {
+    if (!isPriority(priority)) throw new KinkyuError('VALIDATION', { field: 'priority', rule: 'enum' });
+    filter.priority = priority;
+  }
+  const type = str('type');
+  if (type !== undefined) {
+    if (!isTicketType(type)) throw new KinkyuError('VALIDATION', { field: 'type', rule: 'enum' });
+    filter.type = type;
+  }
+  const sla = oneOf('sla', ['breached', 'due_soon'] as const);
+  if (sla !== undefined) filter.sla = sla;
+  const incident = str('incident');
+  if (incident !== undefined) {
+    if (!ID.test(incident)) throw new KinkyuError('VALIDATION', { field: 'incident', rule: 'id' });
+    filter.incident = incident;
+  }
+  const assignee = str('assignee');
+  if (assignee !== undefined) {
+    if (!ID.test(assignee)) throw new KinkyuError('VALIDATION', { field: 'assignee', rule: 'id' });
+    filter.assignee = assignee;
+  }
+  const group = oneOf('group', ['incident', 'none'] as const);
+  if (group !== undefined) filter.group = group;
+  const offset = str('offset');
+  if (offset !== undefined) {
+    if (!/^\d{1,6}$/.test(offset)) throw new KinkyuError('VALIDATION', { field: 'offset', rule: 'enum' });
+    filter.offset = Number(offset);
+  }
+  if (view === 'mine' && me && filter.assignee === undefined) filter.assignee = me;
+  if (view === 'unassigned' && filter.assignee === undefined) filter.assignee = 'none';
+  if (view === 'security') filter.urgentSecurity = true;
+  if (view === 'needs_human') filter.needsHuman = true;
+  if (view === 'incidents' && filter.incident === undefined) filter.incident = 'any';
+  return filter;
+}
+
+const ACTIVE = `t.status IN ('new','open','pending_user')`;
+/** The queue's order as sort keys (k1 … k6), the same for tickets and for incident rows. */
+const KEYS = `(t.type = 'security' AND t.priority = 'urgent' AND ${ACTIVE}) AS k1,
+              (t.needs_human AND ${ACTIVE}) AS k2,
+              array_position(ARRAY['urgent','high','normal','low'], t.priority) AS k3,
+              CASE WHEN t.first_responded_at IS NULL THEN t.first_response_due_at ELSE t.resolution_due_at END AS k4,
+              t.created_at AS k5, t.number AS k6`;
+const ORDER = (p: string) => `${p}k1 DESC, ${p}k2 DESC, ${p}k3, ${p}k4 NULLS LAST, ${p}k5, ${p}k6`;
+/** An open ticket that an incident row stands for: linked, not a security report, not waiting for a human. */
+const GROUPED = `(t.incident_id IS NOT NULL AND t.type <> 'security' AND NOT t.needs_human AND ${ACTIVE})`;
+
+/** Whether the page groups by incident: asked for, and not already narrowed to one incident. */
+export function groupsByIncident(filter: QueueFilter): boolean {
+  return filter.group === 'incident' && (filter.incident === undefined || filter.incident === 'any');
+}
+
+function whereOf(filter: QueueFilter, now: Date): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const status = filter.status ?? 'active';
+  if (status === 'active') where.push(ACTIVE);
+  else if (status !== 'all') where.push(`t.status = ${p(status)}`);
+  if (filter.priority) where.push(`t.priority = ${p(filter.priority)}`);
+  if (filter.type) where.push(`t.type = ${p(filter.type)}`);
+  if (filter.urgentSecurity) where.push(`t.type = 'security' AND t.priority = 'urgent' AND ${ACTIVE}`);
+  if (filter.needsHuman) where.push(`t.needs_human AND ${ACTIVE}`);
+  if (filter.incident === 'any') where.push('t.incident_id IS NOT NULL');
+  else if (filter.incident === 'none') where.push('t.incident_id IS NULL');
+  else if (filter.incident) where.push(`t.incident_id = ${p(filter.incident)}`);
+  if (filter.assignee === 'none') where.push('t.assignee_id IS NULL');
+  else if (filter.assignee) where.push(`t.assignee_id = ${p(filter.assignee)}`);
+  if (filter.sla) {
+    // The same rule as the badges: a first response is late if it came, or the clock stopped, or now is, after
+    // its due date; a resolution likewise (finished tickets are not in this filter).
+    const breached = (at: string) => `(t.first_response_due_at < COALESCE(t.first_responded_at, t.sla_paused_at, ${at})
+      OR t.resolution_due_at < COALESCE(t.sla_paused_at, ${at}))`;
+    where.push(ACTIVE);
+    if (filter.sla === 'breached') where.push(breached(p(now)));
+    else where.push(`t.sla_paused_at IS NULL AND NOT ${breached(p(now))} AND ${breached(p(new Date(now.getTime() + 60 * 60_000)))}`);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** One page of the queue. */
+export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): Promise<QueuePage> {
+  const { sql: whereSql, params } = whereOf(filter, now);
+  const limit = Math.min(filter.limit ?? QUEUE_PAGE_SIZE, 500);
+  const offset = filter.offset ?? 0;
+  const page = [...params, limit, offset];
+  const lim = `LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
+
+  if (!groupsByIncident(filter)) {
+    const [count] = await q.query<{ n: string }>(`SELECT count(*) AS n FROM tickets t ${whereSql}`, params);
+    const rows = await q.query(
+      `SELECT ${TICKET_COLUMNS} FROM (SELECT t.id, ${KEYS} FROM tickets t ${whereSql} ORDER BY ${ORDER('')} ${lim}) page
+         JOIN (${TICKET_FROM}) ON t.id = page.id ORDER BY ${ORDER('page.')}`,
+      page,
+    );
+    const tickets = rows.map(mapTicket);
+    const total = Number(count?.n ?? 0);
+    return { items: tickets.map((ticket) => ({ kind: 'ticket', ticket })), tickets, total, ticketTotal: total };
+  }
+
+  // One scan: every matching ticket's sort keys; an incident's grouped tickets reduced to their most pressing one
+  // (with the count); the rows sorted, counted and cut to the page; then the page's tickets read in full.
+  const rows = await q.query(
+    `WITH f AS (
+       SELECT t.id, t.incident_id, ${GROUPED} AS grouped, ${KEYS} FROM tickets t ${whereSql}
+     ), heads AS (
+       SELECT id, NULL::text AS group_id, 1 AS n, k1, k2, k3, k4, k5, k6 FROM f WHERE NOT grouped
+       UNION ALL
+       SELECT * FROM (
+         SELECT DISTINCT ON (incident_id) id, incident_id, count(*) OVER (PARTITION BY incident_id), k1, k2, k3, k4, k5, k6
+           FROM f WHERE grouped ORDER BY incident_id, ${ORDER('')}
+       ) g
+     ), page AS (
+       SELECT heads.*, count(*) OVER () AS total, sum(n) OVER () AS ticket_total FROM heads ORDER BY ${ORDER('')} ${lim}
+     )
+     SELECT page.group_id, page.n AS group_count, page.total AS page_total, page.ticket_total, i.name_en AS incident_name_en, ${TICKET_COLUMNS}
+       FROM page JOIN (${TICKET_FROM}) ON t.id = page.id
+      ORDER BY ${ORDER('page.')}`,
+    page,
+  );
+  const items: QueueItem[] = rows.map((r) => {
+    const ticket = mapTicket(r);
+    const group = r.group_id as string | null;
+    return group
+      ? { kind: 'incident', incidentId: group, nameJa: ticket.incidentName ?? group, nameEn: (r.incident_name_en as string | null) ?? null, count: Number(r.group_count), lead: ticket }
+      : { kind: 'ticket', ticket };
+  });
+  let total = Number(rows[0]?.page_total ?? 0);
+  let ticketTotal = Number(rows[0]?.ticket_total ?? 0);
+  if (!rows.length && offset > 0) ({ total, ticketTotal } = await listQueue(q, { ...filter, offset: 0, limit: 1 }, now));
+  return { items, tickets: items.flatMap((x) => (x.kind === 'ticket' ? [x.ticket] : [])), total, ticketTotal };
+}
+
+/** How many open tickets each tab holds (one scan of the open tickets). */
+export interface QueueCounts {
+  all: number;
+  mine: number;
+  unassigned: number;
+  security: number;
+  needsHuman: number;
+  /** Incidents with open linked tickets. */
+  incidents: number;
+}
+
+export async function queueCounts(q: Queryable, me: string): Promise<QueueCounts> {
+  const [r] = await q.query<Record<string, string | number>>(
+    `SELECT count(*) AS all_open,
+            count(*) FILTER (WHERE t.assignee_id = $1) AS mine,
+            count(*) FILTER (WHERE t.assignee_id IS NULL) AS unassigned,
+            count(*) FILTER (WHERE t.type = 'security' AND t.priority = 'urgent') AS security,
+            count(*) FILTER (WHERE t.needs_human) AS needs_human,
+            count(DISTINCT t.incident_id) AS incidents
+       FROM tickets t WHERE ${ACTIVE}`,
+    [me],
+  );
+  const n = (k: string) => Number(r?.[k] ?? 0);
+  return { all: n('all_open'), mine: n('mine'), unassigned: n('unassigned'), security: n('security'), needsHuman: n('needs_human'), incidents: n('incidents') };
+}
