@@ -155,7 +155,7 @@ export function queuePage(c: ConsoleContext, d: QueuePageData): string {
 <tbody>${rows}</tbody></table></div>`;
   const list = d.items.length
     ? write
-      ? html`<form method="post" action="/staff/tickets/bulk" class="bulk-form">${csrf(c)}<input type="hidden" name="q" value="${d.query}">${bulkControls(c, d)}${table}</form>`
+      ? html`<form method="post" action="/staff/tickets/bulk" class="bulk-form">${csrf(c)}<input type="hidden" name="q" value="${hrefWith(d.query, { offset: offset ? String(offset) : null }).split('?')[1] ?? ''}">${bulkControls(c, d)}${table}</form>`
       : table
     : html`<p>${t(c.lang, 'desk.empty')}</p>`;
   const paging =

@@ -87,9 +87,12 @@ async function planOf(q: Queryable, input: BulkInput): Promise<Plan> {
   }
 }
 
+/** The desk commands a bulk action uses (the SupportDesk itself in the app). */
+export type BulkDesk = Pick<SupportDesk, 'assign' | 'reply' | 'linkIncident' | 'setStatus'>;
+
 export async function runBulk(
   q: Queryable,
-  desk: SupportDesk,
+  desk: BulkDesk,
   actor: Actor,
   input: BulkInput,
   exchangeName: { ja: string; en: string },

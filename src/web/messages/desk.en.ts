@@ -97,6 +97,8 @@ export const deskEn: Record<keyof typeof deskJa, string> = {
   'field.items': 'Information to request',
   'field.note': 'Note',
   'field.sla': 'SLA',
+  'field.view': 'View',
+  'field.group': 'Grouping',
   'field.offset': 'Page',
   'error.VALIDATION.format': '"{field}" is not in the expected format.',
   'error.CONFLICT.ticket_closed': 'This request is closed and cannot be answered. Please send a new request.',

@@ -95,6 +95,8 @@ export const deskJa = {
   'field.items': '依頼する情報',
   'field.note': 'メモ',
   'field.sla': 'SLA',
+  'field.view': '表示',
+  'field.group': 'まとめ方',
   'field.offset': 'ページ',
   'error.VALIDATION.format': '「{field}」の形式が正しくありません。',
   'error.CONFLICT.ticket_closed': 'このお問い合わせは終了しているため返信できません。新しいお問い合わせとして送信してください。',
