@@ -126,6 +126,13 @@ describe('views, grouping and paging', () => {
     const grouped = await json(admin, '/staff/tickets?group=incident');
     assert.equal(grouped.total, 2 + 1 + 150 + 1, 'rows: security, needs a human, the deposits, the incident');
     assert.deepEqual(grouped.items.filter((i: any) => i.kind === 'incident').map((i: any) => [i.incidentId, i.count]), [[incidentId, 40]]);
+    // The general path (any status, one scan and a sort) and the open-ticket path (indexes) agree while all are open.
+    for (const offset of [0, 100]) {
+      const general = await json(admin, `/staff/tickets?group=incident&status=all&offset=${offset}`);
+      const indexed = await json(admin, `/staff/tickets?group=incident&offset=${offset}`);
+      assert.deepEqual(general.items, indexed.items, `offset ${offset}`);
+      assert.equal(general.total, indexed.total);
+    }
     const narrowed = (await page(admin, `/staff/tickets?incident=${incidentId}`)).html;
     assert.equal(rowsOf(narrowed).length, 40, 'narrowed to the incident, every ticket has its row');
   });

@@ -6,7 +6,8 @@
  * then the oldest. Grouped (the console's default), the open tickets linked to an incident — other than security
  * reports and tickets that need a human, which always keep their own row — are one row per incident, placed where
  * its most pressing ticket would be, with their count. Paging is by offset over rows (tickets or incidents) with
- * the total; every filter is a WHERE clause, so the page costs one scan of the matching tickets whatever its size.
+ * the total; every filter is a WHERE clause. Over open tickets a page reads its rows in order from an index
+ * (migration 030) and counts the matching tickets once; it never sorts them all.
  */
 import type { Queryable } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
@@ -121,77 +122,144 @@ export function parseQueueFilter(query: Record<string, unknown>, me?: string): Q
 }
 
 const ACTIVE = `t.status IN ('new','open','pending_user')`;
-/** The queue's order as sort keys (k1 … k6), the same for tickets and for incident rows. */
-const KEYS = `(t.type = 'security' AND t.priority = 'urgent' AND ${ACTIVE}) AS k1,
-              (t.needs_human AND ${ACTIVE}) AS k2,
-              array_position(ARRAY['urgent','high','normal','low'], t.priority) AS k3,
-              CASE WHEN t.first_responded_at IS NULL THEN t.first_response_due_at ELSE t.resolution_due_at END AS k4,
-              t.created_at AS k5, t.number AS k6`;
+const PRIORITY_RANK = `array_position(ARRAY['urgent','high','normal','low'], t.priority)`;
+const DUE = `CASE WHEN t.first_responded_at IS NULL THEN t.first_response_due_at ELSE t.resolution_due_at END`;
+/**
+ * The queue's order as sort keys (k1 … k6), the same for tickets and for incident rows. Over open tickets only,
+ * the keys are those of the index `tickets_open_queue` (migration 030), so a page reads its first rows from the
+ * index instead of sorting every open ticket; over any status, the first two keys also ask whether it is open.
+ */
+const OPEN_KEYS = `(t.type = 'security' AND t.priority = 'urgent') AS k1, t.needs_human AS k2, ${PRIORITY_RANK} AS k3, ${DUE} AS k4,
+                   t.created_at AS k5, t.number AS k6`;
+const ANY_KEYS = `(t.type = 'security' AND t.priority = 'urgent' AND ${ACTIVE}) AS k1, (t.needs_human AND ${ACTIVE}) AS k2,
+                  ${PRIORITY_RANK} AS k3, ${DUE} AS k4, t.created_at AS k5, t.number AS k6`;
 const ORDER = (p: string) => `${p}k1 DESC, ${p}k2 DESC, ${p}k3, ${p}k4 NULLS LAST, ${p}k5, ${p}k6`;
 /** An open ticket that an incident row stands for: linked, not a security report, not waiting for a human. */
 const GROUPED = `(t.incident_id IS NOT NULL AND t.type <> 'security' AND NOT t.needs_human AND ${ACTIVE})`;
+/** The same among open tickets (the partial index `tickets_open_by_incident`, whose order skips k1 and k2: both false). */
+const GROUPED_OPEN = `(t.incident_id IS NOT NULL AND t.type <> 'security' AND NOT t.needs_human)`;
 
 /** Whether the page groups by incident: asked for, and not already narrowed to one incident. */
 export function groupsByIncident(filter: QueueFilter): boolean {
   return filter.group === 'incident' && (filter.incident === undefined || filter.incident === 'any');
 }
 
-function whereOf(filter: QueueFilter, now: Date): { sql: string; params: unknown[] } {
-  const where: string[] = [];
+/** Whether the filter keeps to open tickets (the queue's normal case, which the indexes serve). */
+function openOnly(filter: QueueFilter): boolean {
+  const status = filter.status ?? 'active';
+  return status === 'active' || status === 'new' || status === 'open' || status === 'pending_user' || !!filter.sla || !!filter.urgentSecurity || !!filter.needsHuman;
+}
+
+interface Where {
+  /** The conditions, joined by AND (always at least one). */
+  conditions: string[];
+  params: unknown[];
+  /** Adds a parameter, returns its placeholder. */
+  p: (v: unknown) => string;
+}
+
+function whereOf(filter: QueueFilter, now: Date): Where {
+  const conditions: string[] = [];
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
   };
   const status = filter.status ?? 'active';
-  if (status === 'active') where.push(ACTIVE);
-  else if (status !== 'all') where.push(`t.status = ${p(status)}`);
-  if (filter.priority) where.push(`t.priority = ${p(filter.priority)}`);
-  if (filter.type) where.push(`t.type = ${p(filter.type)}`);
-  if (filter.urgentSecurity) where.push(`t.type = 'security' AND t.priority = 'urgent' AND ${ACTIVE}`);
-  if (filter.needsHuman) where.push(`t.needs_human AND ${ACTIVE}`);
-  if (filter.incident === 'any') where.push('t.incident_id IS NOT NULL');
-  else if (filter.incident === 'none') where.push('t.incident_id IS NULL');
-  else if (filter.incident) where.push(`t.incident_id = ${p(filter.incident)}`);
-  if (filter.assignee === 'none') where.push('t.assignee_id IS NULL');
-  else if (filter.assignee) where.push(`t.assignee_id = ${p(filter.assignee)}`);
+  if (status === 'active' || openOnly(filter)) conditions.push(ACTIVE);
+  if (status !== 'active' && status !== 'all') conditions.push(`t.status = ${p(status)}`);
+  if (filter.priority) conditions.push(`t.priority = ${p(filter.priority)}`);
+  if (filter.type) conditions.push(`t.type = ${p(filter.type)}`);
+  if (filter.urgentSecurity) conditions.push(`t.type = 'security' AND t.priority = 'urgent'`);
+  if (filter.needsHuman) conditions.push('t.needs_human');
+  if (filter.incident === 'any') conditions.push('t.incident_id IS NOT NULL');
+  else if (filter.incident === 'none') conditions.push('t.incident_id IS NULL');
+  else if (filter.incident) conditions.push(`t.incident_id = ${p(filter.incident)}`);
+  if (filter.assignee === 'none') conditions.push('t.assignee_id IS NULL');
+  else if (filter.assignee) conditions.push(`t.assignee_id = ${p(filter.assignee)}`);
   if (filter.sla) {
     // The same rule as the badges: a first response is late if it came, or the clock stopped, or now is, after
     // its due date; a resolution likewise (finished tickets are not in this filter).
     const breached = (at: string) => `(t.first_response_due_at < COALESCE(t.first_responded_at, t.sla_paused_at, ${at})
       OR t.resolution_due_at < COALESCE(t.sla_paused_at, ${at}))`;
-    where.push(ACTIVE);
-    if (filter.sla === 'breached') where.push(breached(p(now)));
-    else where.push(`t.sla_paused_at IS NULL AND NOT ${breached(p(now))} AND ${breached(p(new Date(now.getTime() + 60 * 60_000)))}`);
+    if (filter.sla === 'breached') conditions.push(breached(p(now)));
+    else conditions.push(`t.sla_paused_at IS NULL AND NOT ${breached(p(now))} AND ${breached(p(new Date(now.getTime() + 60 * 60_000)))}`);
   }
-  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  if (!conditions.length) conditions.push('true');
+  return { conditions, params, p };
+}
+
+const sqlWhere = (w: Where, ...more: string[]) => `WHERE ${[...w.conditions, ...more].join(' AND ')}`;
+
+function itemOf(r: Record<string, unknown>): QueueItem {
+  const ticket = mapTicket(r);
+  const group = r.group_id as string | null;
+  return group
+    ? { kind: 'incident', incidentId: group, nameJa: ticket.incidentName ?? group, nameEn: (r.incident_name_en as string | null) ?? null, count: Number(r.group_count), lead: ticket }
+    : { kind: 'ticket', ticket };
+}
+
+function pageOf(items: QueueItem[], total: number, ticketTotal: number): QueuePage {
+  return { items, tickets: items.flatMap((x) => (x.kind === 'ticket' ? [x.ticket] : [])), total, ticketTotal };
 }
 
 /** One page of the queue. */
 export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): Promise<QueuePage> {
-  const { sql: whereSql, params } = whereOf(filter, now);
+  const w = whereOf(filter, now);
   const limit = Math.min(filter.limit ?? QUEUE_PAGE_SIZE, 500);
   const offset = filter.offset ?? 0;
-  const page = [...params, limit, offset];
-  const lim = `LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
+  const open = openOnly(filter);
+  const keys = open ? OPEN_KEYS : ANY_KEYS;
 
   if (!groupsByIncident(filter)) {
-    const [count] = await q.query<{ n: string }>(`SELECT count(*) AS n FROM tickets t ${whereSql}`, params);
+    const [count] = await q.query<{ n: string }>(`SELECT count(*) AS n FROM tickets t ${sqlWhere(w)}`, w.params);
     const rows = await q.query(
-      `SELECT ${TICKET_COLUMNS} FROM (SELECT t.id, ${KEYS} FROM tickets t ${whereSql} ORDER BY ${ORDER('')} ${lim}) page
+      `SELECT ${TICKET_COLUMNS} FROM (SELECT t.id, ${keys} FROM tickets t ${sqlWhere(w)} ORDER BY ${ORDER('')} LIMIT ${w.p(limit)} OFFSET ${w.p(offset)}) page
          JOIN (${TICKET_FROM}) ON t.id = page.id ORDER BY ${ORDER('page.')}`,
-      page,
+      w.params,
     );
-    const tickets = rows.map(mapTicket);
     const total = Number(count?.n ?? 0);
-    return { items: tickets.map((ticket) => ({ kind: 'ticket', ticket })), tickets, total, ticketTotal: total };
+    return pageOf(rows.map(itemOf), total, total);
   }
 
-  // One scan: every matching ticket's sort keys; an incident's grouped tickets reduced to their most pressing one
-  // (with the count); the rows sorted, counted and cut to the page; then the page's tickets read in full.
+  if (open) {
+    // 1. One pass over the matching open tickets: how many stand alone, and how many each incident's row stands for.
+    const stats = await q.query<{ grp: string | null; n: string }>(
+      `SELECT CASE WHEN ${GROUPED_OPEN} THEN t.incident_id END AS grp, count(*) AS n FROM tickets t ${sqlWhere(w)} GROUP BY 1`,
+      w.params,
+    );
+    const groups = stats.filter((r) => r.grp !== null);
+    const singles = Number(stats.find((r) => r.grp === null)?.n ?? 0);
+    const ticketTotal = stats.reduce((sum, r) => sum + Number(r.n), 0);
+    // 2. The page: the first tickets standing alone, in queue order (read from the index), and each incident's most
+    // pressing ticket (one probe of its index each), sorted together and cut.
+    const rows = await q.query(
+      `WITH singles AS (
+         SELECT t.id, NULL::text AS group_id, 1::bigint AS n, ${OPEN_KEYS} FROM tickets t ${sqlWhere(w, `NOT ${GROUPED_OPEN}`)}
+          ORDER BY ${ORDER('')} LIMIT ${w.p(offset + limit)}
+       ), leaders AS (
+         SELECT l.id, g.id AS group_id, g.n, l.k1, l.k2, l.k3, l.k4, l.k5, l.k6
+           FROM unnest(${w.p(groups.map((g) => g.grp))}::text[], ${w.p(groups.map((g) => Number(g.n)))}::bigint[]) AS g(id, n)
+          CROSS JOIN LATERAL (
+            SELECT t.id, ${OPEN_KEYS} FROM tickets t ${sqlWhere(w, GROUPED_OPEN, 't.incident_id = g.id')}
+             ORDER BY k3, k4 NULLS LAST, k5, k6 LIMIT 1
+          ) l
+       ), page AS (
+         SELECT * FROM singles UNION ALL SELECT * FROM leaders ORDER BY ${ORDER('')} LIMIT ${w.p(limit)} OFFSET ${w.p(offset)}
+       )
+       SELECT page.group_id, page.n AS group_count, i.name_en AS incident_name_en, ${TICKET_COLUMNS}
+         FROM page JOIN (${TICKET_FROM}) ON t.id = page.id
+        ORDER BY ${ORDER('page.')}`,
+      w.params,
+    );
+    return pageOf(rows.map(itemOf), singles + groups.length, ticketTotal);
+  }
+
+  // Any status (rare): one scan — every matching ticket's sort keys; an incident's grouped tickets reduced to their
+  // most pressing one (with the count); the rows sorted, counted and cut to the page; the page's tickets read in full.
   const rows = await q.query(
     `WITH f AS (
-       SELECT t.id, t.incident_id, ${GROUPED} AS grouped, ${KEYS} FROM tickets t ${whereSql}
+       SELECT t.id, t.incident_id, ${GROUPED} AS grouped, ${ANY_KEYS} FROM tickets t ${sqlWhere(w)}
      ), heads AS (
        SELECT id, NULL::text AS group_id, 1 AS n, k1, k2, k3, k4, k5, k6 FROM f WHERE NOT grouped
        UNION ALL
@@ -200,24 +268,18 @@ export async function listQueue(q: Queryable, filter: QueueFilter, now: Date): P
            FROM f WHERE grouped ORDER BY incident_id, ${ORDER('')}
        ) g
      ), page AS (
-       SELECT heads.*, count(*) OVER () AS total, sum(n) OVER () AS ticket_total FROM heads ORDER BY ${ORDER('')} ${lim}
+       SELECT heads.*, count(*) OVER () AS total, sum(n) OVER () AS ticket_total FROM heads ORDER BY ${ORDER('')} LIMIT ${w.p(limit)} OFFSET ${w.p(offset)}
      )
      SELECT page.group_id, page.n AS group_count, page.total AS page_total, page.ticket_total, i.name_en AS incident_name_en, ${TICKET_COLUMNS}
        FROM page JOIN (${TICKET_FROM}) ON t.id = page.id
       ORDER BY ${ORDER('page.')}`,
-    page,
+    w.params,
   );
-  const items: QueueItem[] = rows.map((r) => {
-    const ticket = mapTicket(r);
-    const group = r.group_id as string | null;
-    return group
-      ? { kind: 'incident', incidentId: group, nameJa: ticket.incidentName ?? group, nameEn: (r.incident_name_en as string | null) ?? null, count: Number(r.group_count), lead: ticket }
-      : { kind: 'ticket', ticket };
-  });
-  let total = Number(rows[0]?.page_total ?? 0);
-  let ticketTotal = Number(rows[0]?.ticket_total ?? 0);
-  if (!rows.length && offset > 0) ({ total, ticketTotal } = await listQueue(q, { ...filter, offset: 0, limit: 1 }, now));
-  return { items, tickets: items.flatMap((x) => (x.kind === 'ticket' ? [x.ticket] : [])), total, ticketTotal };
+  if (!rows.length && offset > 0) {
+    const { total, ticketTotal } = await listQueue(q, { ...filter, offset: 0, limit: 1 }, now);
+    return pageOf([], total, ticketTotal);
+  }
+  return pageOf(rows.map(itemOf), Number(rows[0]?.page_total ?? 0), Number(rows[0]?.ticket_total ?? 0));
 }
 
 /** How many open tickets each tab holds (one scan of the open tickets). */
