@@ -25,7 +25,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Priority, TicketType } from '../src/domain/ticket.ts';
 import { triageCombined } from '../src/support/triage-combined.ts';
 import { committedModel } from '../src/support/triage-model.ts';
-import { listQueue, parseQueueFilter } from '../src/support/queue.ts';
+import { listQueue, parseQueueFilter, queueCounts } from '../src/support/queue.ts';
 import type { Queryable } from '../src/store/db.ts';
 import { PASSWORD, makeStaff, startApp, type RunningApp } from '../test/support/app.ts';
 import { insertTickets } from '../test/support/bulk-tickets.ts';
@@ -107,13 +107,22 @@ async function signIn(a: RunningApp, email: string): Promise<string> {
 interface PageFigures {
   page: string;
   url: string;
+  /** Rows on the page (tickets and incident rows; tickets for JSON). */
+  rows: number;
   p50: number;
   p95: number;
   p99: number;
-  bytes: number;
+  /** The database part alone: listQueue and the tabs' counts, called directly. */
+  dbP50: number;
+  dbP95: number;
 }
 
-async function measure(a: RunningApp, cookie: string, lastOffset: number): Promise<PageFigures[]> {
+const percentiles = (times: number[]) => {
+  times.sort((x, y) => x - y);
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95), p99: quantile(times, 0.99) };
+};
+
+async function measure(a: RunningApp, cookie: string, agentId: string, lastOffset: number): Promise<PageFigures[]> {
   const out: PageFigures[] = [];
   for (const [name, template] of PAGES) {
     const json = template.endsWith('#json');
@@ -123,18 +132,30 @@ async function measure(a: RunningApp, cookie: string, lastOffset: number): Promi
       const res = await a.app.inject({ method: 'GET', url, headers: { cookie, 'accept-language': 'ja', ...(json ? { accept: 'application/json' } : {}) } });
       const ms = performance.now() - t0;
       if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-      return { ms, bytes: res.rawPayload.length };
+      return { ms, rows: json ? (JSON.parse(res.body) as { tickets: unknown[] }).tickets.length : (res.body.split('<tbody>')[1]?.match(/<tr/g) ?? []).length };
     };
-    for (let i = 0; i < settings.warmup; i++) await ask();
+    const filter = { ...(json ? {} : { group: 'incident' as const }), ...parseQueueFilter(Object.fromEntries(new URL(url, 'http://x').searchParams), agentId) };
+    const db = async () => {
+      const t0 = performance.now();
+      await listQueue(a.db, filter, NOW);
+      if (!json) await queueCounts(a.db, agentId);
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < settings.warmup; i++) {
+      await ask();
+      await db();
+    }
     const times: number[] = [];
-    let bytes = 0;
+    const dbTimes: number[] = [];
+    let rows = 0;
     for (let i = 0; i < settings.requests; i++) {
       const r = await ask();
       times.push(r.ms);
-      bytes = r.bytes;
+      rows = r.rows;
+      dbTimes.push(await db());
     }
-    times.sort((x, y) => x - y);
-    out.push({ page: name, url, p50: quantile(times, 0.5), p95: quantile(times, 0.95), p99: quantile(times, 0.99), bytes });
+    const dbp = percentiles(dbTimes);
+    out.push({ page: name, url, rows, ...percentiles(times), dbP50: dbp.p50, dbP95: dbp.p95 });
   }
   return out;
 }
@@ -217,21 +238,32 @@ async function main(): Promise<number> {
   await a.db.query('VACUUM ANALYZE tickets');
   console.log(`data: ${settings.closed} solved + ${settings.baseline} open in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const lastOf = (open: number) => Math.floor((open - 1) / 100) * 100;
-  const small = await measure(a, cookie, lastOf(settings.baseline));
+  const small = await measure(a, cookie, agent!.id, lastOf(settings.baseline));
 
   t0 = performance.now();
   await addOpen(a, settings.tickets - settings.baseline, incidentId, 'l', agent!.id);
   await a.db.query('VACUUM ANALYZE tickets');
   const [open] = await a.db.query<{ n: string }>(`SELECT count(*) AS n FROM tickets WHERE status IN ('new','open','pending_user')`);
   console.log(`data: ${open!.n} open in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-  const large = await measure(a, cookie, lastOf(settings.tickets));
+  const large = await measure(a, cookie, agent!.id, lastOf(settings.tickets));
 
-  console.log(`| page (ms of server time) | ${settings.baseline} open p50 | p95 | ${settings.tickets} open p50 | p95 | p99 | p95 ratio |`);
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const n1 = settings.baseline;
+  const n2 = settings.tickets;
+  console.log(`Whole page (inject: routing, session, queries, rendering), ms:\n`);
+  console.log(`| page | rows ${n1} / ${n2} | ${n1} open p50 | p95 | ${n2} open p50 | p95 | p99 | p95 ratio |`);
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [i, l] of large.entries()) {
     const s = small[i]!;
-    console.log(`| ${l.page.padEnd(28)} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(l.p50)} | ${fmt(l.p95)} | ${fmt(l.p99)} | ${(l.p95 / s.p95).toFixed(2).padStart(5)}× |`);
+    console.log(`| ${l.page.padEnd(28)} | ${s.rows} / ${l.rows} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(l.p50)} | ${fmt(l.p95)} | ${fmt(l.p99)} | ${(l.p95 / s.p95).toFixed(2).padStart(5)}× |`);
   }
+  console.log(`\nThe database part alone (listQueue + the tabs' counts), ms:\n`);
+  console.log(`| page | ${n1} open p50 | p95 | ${n2} open p50 | p95 | p95 ratio |`);
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [i, l] of large.entries()) {
+    const s = small[i]!;
+    console.log(`| ${l.page.padEnd(28)} | ${fmt(s.dbP50)} | ${fmt(s.dbP95)} | ${fmt(l.dbP50)} | ${fmt(l.dbP95)} | ${(l.dbP95 / s.dbP95).toFixed(2).padStart(5)}× |`);
+  }
+  console.log(`\nLoad average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const usedPlans = await plans(a, agent!.id);
   if (Object.keys(usedPlans).length) {
     console.log('\nScans of the queue\'s statements on PostgreSQL (primary-key look-ups left out):');
