@@ -41,11 +41,15 @@ const choose = (field: string) => new KinkyuError('VALIDATION', { field, rule: '
 
 /** The selected ticket ids: one or many form values, each an id, at least one, at most BULK_MAX. */
 export function parseBulkIds(value: unknown): string[] {
-  const list = value === undefined || value === null || value === '' ? [] : Array.isArray(value) ? value : [value];
+  const list: unknown[] = value === undefined || value === null || value === '' ? [] : Array.isArray(value) ? value : [value];
   if (list.length === 0) throw new KinkyuError('VALIDATION', { field: 'ids', rule: 'bulk_none' });
   if (list.length > BULK_MAX) throw new KinkyuError('VALIDATION', { field: 'ids', rule: 'bulk_too_many', max: String(BULK_MAX) });
-  for (const id of list) if (typeof id !== 'string' || !ID.test(id)) throw new KinkyuError('VALIDATION', { field: 'ids', rule: 'id' });
-  return [...new Set(list as string[])];
+  const ids: string[] = [];
+  for (const id of list) {
+    if (typeof id !== 'string' || !ID.test(id)) throw new KinkyuError('VALIDATION', { field: 'ids', rule: 'id' });
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
 }
 
 type Plan =
@@ -56,9 +60,9 @@ type Plan =
 
 /** Checks everything but the tickets themselves; throws the refusal. */
 async function planOf(q: Queryable, input: BulkInput): Promise<Plan> {
-  const action = input.action;
-  if (typeof action !== 'string' || !(BULK_ACTIONS as readonly string[]).includes(action)) throw new KinkyuError('VALIDATION', { field: 'action', rule: 'enum' });
-  switch (action as BulkAction) {
+  const action = BULK_ACTIONS.find((a) => a === input.action);
+  if (action === undefined) throw new KinkyuError('VALIDATION', { field: 'action', rule: 'enum' });
+  switch (action) {
     case 'assign': {
       const v = input.assignee;
       if (v === undefined || v === '') throw choose('assignee');

@@ -74,8 +74,9 @@ export function parseQueueFilter(query: Record<string, unknown>, me?: string): Q
   const oneOf = <T extends string>(key: string, values: readonly T[]): T | undefined => {
     const v = str(key);
     if (v === undefined) return undefined;
-    if (!(values as readonly string[]).includes(v)) throw new KinkyuError('VALIDATION', { field: key, rule: 'enum' });
-    return v as T;
+    const known = values.find((x) => x === v);
+    if (known === undefined) throw new KinkyuError('VALIDATION', { field: key, rule: 'enum' });
+    return known;
   };
   const view = oneOf('view', QUEUE_VIEWS);
   if (view !== undefined) filter.view = view;
@@ -193,9 +194,10 @@ const sqlWhere = (w: Where, ...more: string[]) => `WHERE ${[...w.conditions, ...
 
 function itemOf(r: Record<string, unknown>): QueueItem {
   const ticket = mapTicket(r);
-  const group = r.group_id as string | null;
+  const group = typeof r.group_id === 'string' ? r.group_id : null;
+  const nameEn = typeof r.incident_name_en === 'string' ? r.incident_name_en : null;
   return group
-    ? { kind: 'incident', incidentId: group, nameJa: ticket.incidentName ?? group, nameEn: (r.incident_name_en as string | null) ?? null, count: Number(r.group_count), lead: ticket }
+    ? { kind: 'incident', incidentId: group, nameJa: ticket.incidentName ?? group, nameEn, count: Number(r.group_count), lead: ticket }
     : { kind: 'ticket', ticket };
 }
 
