@@ -10,4 +10,4 @@ import { buildModel } from '../src/support/triage-retrain.ts';
 
 const file = buildModel(readCorpus(), []);
 writeFileSync(DEFAULT_MODEL_PATH, serializeModel(file));
-console.log(`wrote ${DEFAULT_MODEL_PATH}: model ${file.version}, ${Object.keys(file.counts).length} n-grams, trained on ${file.trainedOn.corpus} corpus messages (train split)`);
+console.log(`wrote ${DEFAULT_MODEL_PATH}: model ${file.version}, ${Object.keys(file.features).length} n-gram features, trained on ${file.trainedOn.corpus} corpus messages (train split)`);

@@ -4,6 +4,8 @@ import { parseSubscriptionConfig, type SubscriptionConfig } from './notify/subsc
 import { parseXConfig, type XConfig } from './notify/senders/x-config.ts';
 import { parseFanoutConfig, type FanoutConfig } from './notify/fanout/config.ts';
 import { parseMonitorSettings, type MonitorSettings } from './monitoring/settings.ts';
+import { parseDkimConfig, type DkimOptions } from './mail/dkim.ts';
+import { mailFromSettings, type MailFrom } from './mail/from.ts';
 
 /** Everything an operator can set, read once from the environment. */
 export interface Config {
@@ -39,7 +41,13 @@ export interface Config {
   policeCyberUrl: string;
   /** smtp://host:port (or smtps://user:pass@host:465). Empty: email waits in the outbox until configured. */
   smtpUrl: string | undefined;
+  /** MAIL_FROM: the sender's address, optionally with a display name (`名前 <support@example.com>`). */
   mailFrom: string;
+  /** MAIL_FROM_NAME_JA / MAIL_FROM_NAME_EN: the sender's display name per language (default: the exchange's name). */
+  mailFromNameJa: string | undefined;
+  mailFromNameEn: string | undefined;
+  /** DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY (PEM or a file): sign outgoing mail (src/mail/dkim.ts). */
+  dkim: DkimOptions | undefined;
   /** AUDIT_KEY: the audit chain's key (hex or base64, ≥ 32 bytes), kept outside the database (src/audit/audit-key.ts). */
   auditKey: string | undefined;
   /** AUDIT_KEY_FILE: a file holding that key. Neither set: the embedded database keeps one beside DATA_DIR. */
@@ -69,6 +77,11 @@ export interface Config {
   x: XConfig;
   /** Durable fan-out tuning: FANOUT_EMAIL_CONNECTIONS / _CONCURRENCY / _PER_SECOND, FANOUT_SMTP_URL, FANOUT_LEASE_MS… (src/notify/fanout/config.ts). */
   fanout: FanoutConfig;
+  /** METRICS_HOST / METRICS_PORT: where Prometheus scrapes /metrics (loopback by default; `off` for none; 0 any free port). */
+  metricsHost: string;
+  metricsPort: number | undefined;
+  /** SHUTDOWN_GRACE_MS: on SIGTERM, how long /readyz says 503 and answers close their connections before the server stops accepting. */
+  shutdownGraceMs: number;
   /** Monitors: MONITORS_ENABLED, MONITOR_INCIDENT_POLICY (draft|publish), MONITOR_POLL_MS, MONITOR_MIN_INTERVAL_S, MONITOR_RETENTION_DAYS, BITBANK_API_URL. */
   monitors: MonitorSettings;
 }
@@ -106,6 +119,9 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     policeCyberUrl: env('POLICE_CYBER_URL', 'https://www.npa.go.jp/bureau/cyber/soudan.html'),
     smtpUrl: process.env.SMTP_URL || undefined,
     mailFrom: env('MAIL_FROM', 'support@example.com'),
+    mailFromNameJa: process.env.MAIL_FROM_NAME_JA || undefined,
+    mailFromNameEn: process.env.MAIL_FROM_NAME_EN || undefined,
+    dkim: parseDkimConfig(process.env),
     auditKey: process.env.AUDIT_KEY || undefined,
     auditKeyFile: process.env.AUDIT_KEY_FILE || undefined,
     auditCheckpointMinutes: Number(env('AUDIT_CHECKPOINT_MINUTES', '15')),
@@ -122,6 +138,9 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     x: parseXConfig(process.env),
     fanout: parseFanoutConfig(process.env),
     monitors: parseMonitorSettings(process.env),
+    metricsHost: env('METRICS_HOST', '127.0.0.1'),
+    metricsPort: env('METRICS_PORT', '9464') === 'off' ? undefined : Number(env('METRICS_PORT', '9464')),
+    shutdownGraceMs: Number(env('SHUTDOWN_GRACE_MS', '1500')),
     ...overrides,
   };
 }
@@ -131,4 +150,9 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/** The sender of every mail: MAIL_FROM's address, a display name in the mail's language. */
+export function mailFromOf(config: Config): MailFrom {
+  return mailFromSettings(config);
 }

@@ -1,10 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import type { Config } from './config.ts';
+import { mailFromOf, type Config } from './config.ts';
 import type { Db } from './store/db.ts';
+import { Metrics } from './ops/metrics.ts';
+import { readinessCheck } from './ops/readiness.ts';
+import { registerReadiness } from './ops/routes.ts';
 import { StatusCommands } from './status/commands.ts';
 import { PublicSite, siteOptionsFromConfig } from './public/site.ts';
 import { exportOnChange, writeAuditCheckpoint } from './public/export.ts';
@@ -102,6 +105,11 @@ export interface App {
   fanout: Fanout;
   /** The application's clock (injectable: tests never depend on today's date). */
   clock: () => Date;
+  /** Where Prometheus scrapes this process (null when METRICS_PORT is off or taken). */
+  metricsAddress(): string | null;
+  /** A shutdown is coming: /readyz turns 503 and every answer closes its connection. */
+  beginDrain(): void;
+  /** Stops accepting, answers what is in flight, then stops the workers. */
   close(): Promise<void>;
 }
 
@@ -135,6 +143,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   const cookieName = config.secureCookies ? '__Host-kinkyu_staff' : 'kinkyu_staff';
 
+  // Set when a shutdown begins: answers close their connections (no keep-alive request races the close) and
+  // /readyz says 503, so a load balancer moves users on before this process stops accepting.
+  let draining = false;
+  let workersRunning = true;
+  const metrics = new Metrics({
+    db,
+    snapshotAgeSeconds: () => {
+      const snapshot = site.current();
+      return snapshot ? (Date.now() - snapshot.loadedAt.getTime()) / 1000 : null;
+    },
+    snapshotStale: () => site.isStale(),
+    ...(db.poolStats ? { pool: () => db.poolStats?.() ?? null } : {}),
+  });
+
   const app = Fastify({
     logger: opts.logger
       ? {
@@ -164,6 +186,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     // prebuilt bytes at close to a bare server's speed. Everything else goes through Fastify.
     serverFactory: (handler) =>
       createServer((req, res) => {
+        metrics.observe(req, res);
+        if (draining) res.shouldKeepAlive = false;
         if (!site.tryServe(req, res)) handler(req, res);
       }),
   });
@@ -234,13 +258,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     mailDomain: mailDomain(config.mailFrom),
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     lang: config.defaultLang,
+    timeZone: config.timeZone,
     onMailQueued: () => mail.kick(),
     clock,
     log: (msg, err) => app.log.warn({ err }, msg),
   }).attach(accountEvents);
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
-  const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog }), {
-    from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
+  const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog, dkim: config.dkim }), {
+    from: mailFromOf(config),
     log: mailLog,
     ...config.mailSender,
   });
@@ -263,7 +288,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerTeam(app, { db, config });
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });
-  registerHelpCenter(app, { config, site, calendar, desk, clock, articles: knowledgeBase.search });
+  registerHelpCenter(app, { config, site, calendar, clock, articles: knowledgeBase.search });
   registerAccountRoutes(app, { db, config, accounts, lock, recovery, kickMail: () => mail.kick() });
   registerKbRoutes(app, { config, knowledgeBase, site, clock, feedbackKey: await loadLinkKey(db, config.secret) });
   registerKbConsole(app, { config, knowledgeBase });
@@ -278,6 +303,23 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerSubscriptions(app, { db, config, site, clock, linkKey: await loadLinkKey(db, config.secret), onMailQueued: () => mail.kick() });
   registerErrorHandling(app);
   registerPublicRoutes(app, { db, config, site });
+  registerReadiness(app, readinessCheck({
+    db,
+    snapshot: () => {
+      const snapshot = site.current();
+      return { loaded: snapshot !== null, stale: site.isStale(), ageSeconds: snapshot ? (Date.now() - snapshot.loadedAt.getTime()) / 1000 : null };
+    },
+    workers: () => ({ mail: workersRunning, fanout: workersRunning, lockReconciler: workersRunning, snapshotFollower: workersRunning }),
+    draining: () => draining,
+  }));
+  let metricsServer: Server | null = null;
+  if (config.metricsPort !== undefined && Number.isFinite(config.metricsPort)) {
+    metricsServer = await metrics.serve(config.metricsHost, config.metricsPort).catch((err: unknown) => {
+      // Metrics are for operators; a port already taken (a second process on this host) must not stop the service.
+      app.log.warn({ err }, `metrics not served: ${config.metricsHost}:${config.metricsPort} is not available (set METRICS_PORT)`);
+      return null;
+    });
+  }
   registerUserRoutes(app, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
@@ -343,7 +385,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     fanout,
     monitors,
     clock,
+    metricsAddress: () => {
+      const address = metricsServer?.address();
+      return address && typeof address === 'object' ? `http://${config.metricsHost}:${address.port}/metrics` : null;
+    },
+    beginDrain() {
+      draining = true;
+    },
     async close() {
+      draining = true;
+      // First stop taking requests and answer those in flight (Fastify closes idle keep-alive connections), then
+      // stop the workers, which finish or release what they hold.
+      await app.close();
+      workersRunning = false;
       await monitors.stop();
       clearInterval(scheduler);
       clearInterval(termsReminders);
@@ -356,7 +410,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await knowledgeBase.stop();
       // The last entries this process wrote are in; a shutdown leaves a checkpoint of them.
       await checkpoints.stop();
-      await app.close();
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     },
   };
 }

@@ -41,7 +41,7 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     const lockLink = new URL(await app.lock.issueLockLink(account, 'a11y-lock@example.jp', 'a11y')).pathname;
     const paths = ['/', '/history', `/incidents/${incident!.id}`, `/history/${month}`, '/no/such/page', '/contact',
       `${security.link}?received=1`, `${outage.link}?received=1`, '/tickets/nosuchticket/wrongtoken',
-      '/help/lock', lockLink, '/lock/no-such-lock-link-at-all', '/account/login', '/account/forgot'];
+      '/help/lock', lockLink, '/lock/no-such-lock-link-at-all', '/account/login', '/account/forgot', '/help/webhooks'];
     const problems: string[] = [];
     for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
       const context = await browser.newContext({ ...viewport, bypassCSP: true, locale: 'ja-JP' });

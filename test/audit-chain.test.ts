@@ -4,6 +4,7 @@
  * would: SQL on the real database (PGlite on disk, and a real PostgreSQL server), with the published hashing
  * rules; every verdict comes from the real `kinkyu` command run as a child process.
  */
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -279,7 +280,7 @@ describe('keys', () => {
   });
 
   test('in the app: an append with another key than the head\'s is refused, and so is a start with it', async () => {
-    const db = await openDb({});
+    const db = await openMigratedDb();
     try {
       await migrate(db);
       await seedDemoData(db);
@@ -298,7 +299,7 @@ describe('keys', () => {
   });
 
   test('after a rotation, the staff console\'s check names the entries written with a key the server does not hold', async () => {
-    const db = await openDb({});
+    const db = await openMigratedDb();
     const newKey = newKeyHex();
     try {
       await migrate(db);

@@ -1,3 +1,4 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -5,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { openDb, type Db } from '../src/store/db.ts';
+import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { applyComponentConfig, parseComponentConfig } from '../src/status/component-config.ts';
 import { listComponents } from '../src/status/repository.ts';
@@ -21,7 +22,7 @@ const refused = (fn: () => unknown, code: string) => assert.throws(fn, (e: unkno
 describe('component configuration', () => {
   let db: Db;
   before(async () => {
-    db = await openDb({});
+    db = await openMigratedDb();
     await migrate(db);
   });
   after(async () => db.close());

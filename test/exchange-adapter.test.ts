@@ -1,10 +1,11 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { startTcpRelay } from './support/tcp-relay.ts';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openDb, type Db } from '../src/store/db.ts';
+import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
 import { registerReferenceCore } from '../src/accounts/core-server.ts';
@@ -81,7 +82,7 @@ interface Core {
 }
 
 async function startCore(): Promise<Core> {
-  const db = await openDb({});
+  const db = await openMigratedDb();
   await migrate(db);
   const store = new ReferenceAccountStore(db);
   const app = Fastify();

@@ -6,6 +6,7 @@
  *
  * Subscribers are inserted as confirmed rows (the public subscription pages are tested elsewhere).
  */
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, makeStaff, StaffClient, eventually, type RunningApp } from './support/app.ts';
@@ -17,7 +18,7 @@ import { classifySmtpError } from '../src/notify/email/sender.ts';
 import { newId } from '../src/store/ids.ts';
 import { buildSnapshot, RECENT_LIMIT, type PageSnapshot } from '../src/public/snapshot.ts';
 import type { Incident } from '../src/domain/incident.ts';
-import { openDb, type Db } from '../src/store/db.ts';
+import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { startFanout, type ChannelSender } from '../src/notify/fanout/index.ts';
 import { ensureXSubscriber, postedThread, xSender } from '../src/notify/senders/x.ts';
@@ -287,7 +288,7 @@ const PAGE = { id: 'kinkyu', nameJa: 'キンキュウ', nameEn: 'Kinkyu', url: '
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function migratedMemoryDb(): Promise<Db> {
-  const db = await openDb({});
+  const db = await openMigratedDb();
   await migrate(db);
   return db;
 }

@@ -2,6 +2,7 @@
  * The knowledge base through HTTP: starter articles, public pages and search, staff editing with versions,
  * drafts, republishing and withdrawal, "did this help?", roles, hostile input, and accessibility on a phone.
  */
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContextOptions } from 'playwright-core';
@@ -154,7 +155,7 @@ describe('starter set', () => {
   });
 
   test('importing is safe to repeat and to race; new starter slugs arrive, edited articles stay as staff left them', async () => {
-    const db = await openDb({});
+    const db = await openMigratedDb();
     try {
       await migrate(db);
       const article = (slug: string, title: string, lang: 'ja' | 'en' = 'ja'): StarterArticle =>
@@ -189,7 +190,7 @@ describe('starter set', () => {
 
 describe('starter import under load', () => {
   test('a failing import does not stop the knowledge base: it logs and serves what is stored', async () => {
-    const db = await openDb({});
+    const db = await openMigratedDb();
     try {
       await migrate(db);
       const starters = () => [{ slug: 'kept', lang: 'ja' as const, title: '保存済みの記事', category: 'trading' as const, keywords: [], body: '本文' }];
@@ -783,7 +784,7 @@ describe('Markdown rendering', () => {
 
 describe('several processes on one database', () => {
   test('two knowledge bases on one database: another one\'s publish reaches this one\'s index', async () => {
-    const db: Db = await openDb({});
+    const db: Db = await openMigratedDb();
     try {
       await migrate(db);
       const starters = () => [{ slug: 'shared', lang: 'ja' as const, title: '共有の記事', category: 'trading' as const, keywords: [], body: '本文' }];

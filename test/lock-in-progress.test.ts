@@ -7,11 +7,12 @@
  * (2026-03-10 12:00 JST) and moved by the test; the periodic reconciler is stopped so that only the test's own
  * passes retry.
  */
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTcpRelay, type TcpRelay } from './support/tcp-relay.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openDb, type Db } from '../src/store/db.ts';
+import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
 import { registerReferenceCore } from '../src/accounts/core-server.ts';
@@ -34,7 +35,7 @@ let app: RunningApp;
 let staff: StaffClient;
 
 before(async () => {
-  coreDb = await openDb({});
+  coreDb = await openMigratedDb();
   await migrate(coreDb);
   coreStore = new ReferenceAccountStore(coreDb);
   core = Fastify();

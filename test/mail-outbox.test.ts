@@ -1,3 +1,4 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDb, type Db } from '../src/store/db.ts';
@@ -35,7 +36,7 @@ interface OutboxRow {
 }
 
 async function freshDb(): Promise<Db> {
-  const db = await openDb({});
+  const db = await openMigratedDb();
   await migrate(db);
   return db;
 }
@@ -46,8 +47,9 @@ async function row(db: Db, messageId: string): Promise<OutboxRow> {
   return r;
 }
 
-function enqueue(db: Db, mail: OutgoingMail): Promise<string> {
-  return db.transaction((tx) => enqueueMail(tx, mail, { domain: DOMAIN }));
+/** Japanese unless the test says otherwise. */
+function enqueue(db: Db, mail: Omit<OutgoingMail, 'lang'> & Partial<Pick<OutgoingMail, 'lang'>>): Promise<string> {
+  return db.transaction((tx) => enqueueMail(tx, { lang: 'ja', ...mail }, { domain: DOMAIN }));
 }
 
 /** A sender with its own SMTP transport, collecting what it logs and counting its sends. */
@@ -138,7 +140,7 @@ describe('mail outbox on PGlite', () => {
     try {
       await assert.rejects(
         db.transaction(async (tx) => {
-          await enqueueMail(tx, { to: 'rollback@example.jp', subject: '届かないはず', text: '本文' }, { domain: DOMAIN });
+          await enqueueMail(tx, { to: 'rollback@example.jp', subject: '届かないはず', text: '本文', lang: 'ja' }, { domain: DOMAIN });
           throw new Error('the change failed');
         }),
         /the change failed/,
@@ -270,7 +272,7 @@ describe('mail outbox on PGlite', () => {
     try {
       const ids = await db.transaction(async (tx) => {
         const out: string[] = [];
-        for (let i = 0; i < 30; i++) out.push(await enqueueMail(tx, { to: `bulk${i}@example.jp`, subject: `一斉送信 ${i}`, text: `本文 ${i}` }, { domain: DOMAIN }));
+        for (let i = 0; i < 30; i++) out.push(await enqueueMail(tx, { to: `bulk${i}@example.jp`, subject: `一斉送信 ${i}`, text: `本文 ${i}`, lang: 'ja' }, { domain: DOMAIN }));
         return out;
       });
       await eventually(async () => smtp.messages.length >= 30, 10_000);

@@ -16,7 +16,7 @@ import { sendSlack, slackMessage, SLACK_LIMITS } from '../src/notify/channels/sl
 import { composeXThread, weightedLength, xUpdateText } from '../src/notify/channels/x-compose.ts';
 import { postXThread } from '../src/notify/channels/x-client.ts';
 import { hmacSha1Signature, signatureBaseString } from '../src/notify/channels/oauth1.ts';
-import { validateStatuspage } from './support/statuspage-schema.ts';
+import { validateStatuspage, validateStatuspageWebhook } from './support/statuspage-schema.ts';
 import { startSlackStandin } from './support/slack-standin.ts';
 import { startXStandin } from './support/x-standin.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
@@ -62,10 +62,18 @@ test('incident webhook payload has Statuspage meta/page and an incident that val
   assert.equal(payload.meta.unsubscribe, META.unsubscribeUrl);
   assert.match(payload.meta.documentation, /^https:\/\//);
   assert.deepEqual(payload.page, { id: 'kinkyu', status_indicator: 'major', status_description: '大規模な障害が発生しています' });
-  const fullPage = (renderApi('status', snapshot(), 'ja') as { page: unknown }).page;
-  assert.deepEqual(validateStatuspage('incidents', { page: fullPage, incidents: [payload.incident] }), []);
-  const updates = payload.incident?.['incident_updates'] as Array<{ id: string; body: string }>;
+  // The whole body as Statuspage's webhook schema has it; its incident is /api/v2's plus the webhook's fields.
+  assert.deepEqual(validateStatuspageWebhook(payload), []);
+  const api = (renderApi('incidents', snapshot(), 'ja') as { incidents: Array<Record<string, unknown>> }).incidents[0]!;
+  for (const [key, value] of Object.entries(api)) {
+    if (key !== 'incident_updates') assert.deepEqual(payload.incident?.[key], value, `incident.${key} as /api/v2 has it`);
+  }
+  assert.equal(payload.incident?.['backfilled'], false);
+  assert.equal(payload.incident?.['postmortem_body'], null);
+  assert.equal(payload.incident?.['scheduled_for'], null);
+  const updates = payload.incident?.['incident_updates'] as Array<{ id: string; body: string; wants_twitter_update: boolean }>;
   assert.equal(updates[0]?.id, 'upd1');
+  assert.equal(updates[0]?.wants_twitter_update, false);
   assert.equal(incidentWebhookPayload(snapshot(), 'nope', 'ja', META), null);
 });
 
@@ -74,11 +82,34 @@ test('component webhook payload carries component_update and a /api/v2 component
   const payload = componentWebhookPayload(snapshot(), change, 'en', META);
   assert.ok(payload);
   assert.deepEqual(payload.component_update, {
-    id: 'chg1', component_id: 'spot', old_status: 'operational', new_status: 'partial_outage', created_at: '2026-03-02T10:00:00.000+09:00',
+    id: 'chg1', component_id: 'spot', component_type: 'Component', old_status: 'operational', new_status: 'partial_outage', created_at: '2026-03-02T10:00:00.000+09:00',
   });
+  assert.deepEqual(validateStatuspageWebhook(payload), []);
   const fullPage = (renderApi('status', snapshot(), 'en') as { page: unknown }).page;
   assert.deepEqual(validateStatuspage('components', { page: fullPage, components: [payload.component] }), []);
   assert.equal(payload.component?.['name'], 'Trading spot');
+});
+
+test('an incident with a published postmortem: the webhook carries it in postmortem_* (Statuspage\'s webhook fields)', () => {
+  const T1 = new Date(T0.getTime() + 3_600_000);
+  const T2 = new Date(T0.getTime() + 86_400_000);
+  const base = incident('原因を調査中です。');
+  const first = base.updates[0]!;
+  const resolved: Incident = {
+    ...base, status: 'postmortem', resolvedAt: T1, updatedAt: T2,
+    updates: [
+      { ...first, id: 'upd3', status: 'postmortem', bodyJa: '原因は注文キューの滞留でした。', bodyEn: 'The cause was a stuck order queue.', createdAt: T2, displayAt: T2, affectedComponents: [] },
+      { ...first, id: 'upd2', status: 'resolved', bodyJa: '復旧しました。', bodyEn: 'Resolved.', createdAt: T1, displayAt: T1, affectedComponents: [] },
+      first,
+    ],
+  };
+  const s = buildSnapshot({ version: 2, changedAt: T2, loadedAt: T2, page: PAGE, components: [component('spot', 'operational')], incidents: [resolved], history: new Map() });
+  const payload = incidentWebhookPayload(s, 'inc1', 'en', META);
+  assert.ok(payload);
+  assert.deepEqual(validateStatuspageWebhook(payload), []);
+  assert.equal(payload.incident?.['postmortem_body'], 'The cause was a stuck order queue.');
+  assert.equal(payload.incident?.['postmortem_published_at'], '2026-03-03T10:00:00.000+09:00');
+  assert.equal(payload.incident?.['postmortem_notified_subscribers'], true);
 });
 
 test('signature verifies over the raw body; a tampered body, wrong secret or stale timestamp fails', () => {

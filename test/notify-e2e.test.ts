@@ -4,11 +4,12 @@
  * and the fan-out delivers that update once to each: a real SMTP server, a real HTTP receiver, and the Slack and X
  * stand-ins. The staff incident page then shows the delivery progress.
  */
+import { openMigratedDb } from './support/test-db.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 
-import { openDb, type Db } from '../src/store/db.ts';
+import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { seedDemoData } from '../src/status/demo-data.ts';
 import { parseSubscriptionConfig } from '../src/notify/subscriptions/config.ts';
@@ -24,7 +25,7 @@ const CREDS = { consumerKey: 'ck-e2e', consumerSecret: 'cs-e2e', accessToken: '4
 
 /** The demo page's components and history, its own past updates counted as already told (not news to anyone). */
 async function demoDbAlreadyTold(): Promise<Db> {
-  const db = await openDb({});
+  const db = await openMigratedDb();
   await migrate(db);
   await seedDemoData(db);
   await db.query('UPDATE notification_events SET expanded_at = now() WHERE expanded_at IS NULL');

@@ -1,3 +1,4 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -5,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Component } from '../src/domain/component.ts';
 import type { Incident } from '../src/domain/incident.ts';
 import { buildSnapshot, type PageSnapshot } from '../src/public/snapshot.ts';
-import { openDb, type Db } from '../src/store/db.ts';
+import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { createSmtpTransport, startMailWorker, type MailWorker } from '../src/mail/outbox.ts';
 import { verifySignature } from '../src/notify/channels/webhook-signature.ts';
@@ -63,7 +64,7 @@ let mail: MailWorker;
 let counter = 0;
 
 before(async () => {
-  db = await openDb({});
+  db = await openMigratedDb();
   await migrate(db);
   smtp = await startSmtpServer();
   mail = startMailWorker(db, createSmtpTransport(smtp.url), { from: 'Kinkyu <status@example.jp>', pollMs: 50 });

@@ -345,7 +345,7 @@ describe('triage reasons in the console language', () => {
   });
 
   test('every rule has a name in the catalogue, and every reason of the corpus reads the same from its code and from its English text', () => {
-    for (const id of [...TRIAGE_RULE_IDS, ...PRIORITY_RULE_IDS, ...OTHER_RULE_IDS, 'model.type', 'model.strong_security', 'safety.possible_security', 'review.needs_human', 'incident.link', 'lock.account_locked']) {
+    for (const id of [...TRIAGE_RULE_IDS, ...PRIORITY_RULE_IDS, ...OTHER_RULE_IDS, 'model.type', 'model.strong_security', 'model.priority', 'safety.possible_security', 'review.needs_human', 'incident.link', 'lock.account_locked']) {
       assert.ok(hasMessage(`triage.rule.${id}`), `triage.rule.${id}`);
     }
     let reasons = 0;

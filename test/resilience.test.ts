@@ -1,3 +1,4 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -20,7 +21,7 @@ describe('overlapping incidents and maintenance never hide an outage', () => {
   let db: Db;
   let commands: StatusCommands;
   before(async () => {
-    db = await openDb({});
+    db = await openMigratedDb();
     await migrate(db);
     await seedDemoData(db);
     commands = new StatusCommands(db);
@@ -101,7 +102,7 @@ describe('on a PostgreSQL server', { skip: postgresAvailable() ? undefined : 'in
 
 describe('a database that stops answering', () => {
   test('turns the public page stale instead of hanging it', async () => {
-    const real = await openDb({});
+    const real = await openMigratedDb();
     await migrate(real);
     await seedDemoData(real);
     let hang = false;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 
-import { STATUSPAGE_ENDPOINTS, validateStatuspage } from './support/statuspage-schema.ts';
+import { STATUSPAGE_ENDPOINTS, validateStatuspage, validateStatuspageWebhook } from './support/statuspage-schema.ts';
 import type { StatuspageEndpoint } from './support/statuspage-schema.ts';
 
 // Example bodies are named <endpoint>.<what>.json.
@@ -243,4 +243,74 @@ test('affected_components: null or full entries, not the legacy placeholder', ()
     '/incidents/0/incident_updates/0/affected_components/0',
     "must have required property 'code'",
   );
+});
+
+// ---------- subscriber webhooks ----------
+
+const WEBHOOK_EXAMPLES_DIR = new URL('./schemas/statuspage-webhook-examples/', import.meta.url);
+const webhookExample = (file: string): Json => JSON.parse(readFileSync(new URL(file, WEBHOOK_EXAMPLES_DIR), 'utf8')) as Json;
+
+function assertWebhookRejected(body: unknown, path: string, fragment: string): void {
+  const errors = validateStatuspageWebhook(body);
+  assert.ok(
+    errors.some((e) => e.startsWith(`${path}: `) && e.includes(fragment)),
+    `expected an error "${path}: …${fragment}…", got:\n  ${errors.join('\n  ')}`,
+  );
+}
+
+test('webhook examples (incident, maintenance, component) validate, the incident also as /api/v2 serves it', () => {
+  const files = readdirSync(WEBHOOK_EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort();
+  assert.deepEqual(files, ['component.degraded.json', 'incident.resolved.json', 'maintenance.in-progress.json']);
+  for (const file of files) assert.deepEqual(validateStatuspageWebhook(webhookExample(file)), [], `${file} should be valid`);
+});
+
+test('a component_update carries component_type "Component" and the documented fields, nothing else', () => {
+  const missing = webhookExample('component.degraded.json');
+  delete missing['component_update']['component_type'];
+  assertWebhookRejected(missing, '/component_update', "must have required property 'component_type'");
+  const wrong = webhookExample('component.degraded.json');
+  wrong['component_update']['component_type'] = 'Group';
+  assertWebhookRejected(wrong, '/component_update/component_type', 'must be equal to constant');
+  const extra = webhookExample('component.degraded.json');
+  extra['component_update']['componentType'] = 'Component';
+  assertWebhookRejected(extra, '/component_update', "unexpected property 'componentType'");
+  const noComponent = webhookExample('component.degraded.json');
+  delete noComponent['component'];
+  assert.ok(validateStatuspageWebhook(noComponent).length > 0, 'a component_update comes with its component');
+});
+
+test('an incident webhook carries Statuspage\'s webhook fields, and its public part stays strict', () => {
+  for (const field of ['postmortem_body', 'backfilled', 'scheduled_remind_prior', 'impact_override', 'scheduled_auto_completed']) {
+    const body = webhookExample('incident.resolved.json');
+    delete body['incident'][field];
+    assertWebhookRejected(body, '/incident', `must have required property '${field}'`);
+  }
+  const twitter = webhookExample('incident.resolved.json');
+  delete twitter['incident']['incident_updates'][0]['wants_twitter_update'];
+  assertWebhookRejected(twitter, '/incident/incident_updates/0', "must have required property 'wants_twitter_update'");
+  const misspelt = webhookExample('incident.resolved.json');
+  misspelt['incident']['resolvedAt'] = misspelt['incident']['resolved_at'];
+  assertWebhookRejected(misspelt, '/incident', "unexpected property 'resolvedAt'");
+  const lifecycle = webhookExample('incident.resolved.json');
+  lifecycle['incident']['resolved_at'] = null;
+  assertWebhookRejected(lifecycle, '/incident/resolved_at', 'must be string');
+  const postmortem = webhookExample('incident.resolved.json');
+  postmortem['incident']['postmortem_published_at'] = '2026-03-03T12:00:00.000+09:00';
+  assertWebhookRejected(postmortem, '/incident/postmortem_body', 'must be string');
+  const maintenance = webhookExample('maintenance.in-progress.json');
+  delete maintenance['incident']['scheduled_until'];
+  assert.ok(validateStatuspageWebhook(maintenance).some((e) => e.includes("'scheduled_until'")), 'a maintenance keeps its window');
+});
+
+test('a webhook is about an incident or a component change, never both; meta and page are exact', () => {
+  const both = webhookExample('incident.resolved.json');
+  both['component_update'] = webhookExample('component.degraded.json')['component_update'];
+  both['component'] = webhookExample('component.degraded.json')['component'];
+  assert.ok(validateStatuspageWebhook(both).length > 0);
+  const noMeta = webhookExample('component.degraded.json');
+  delete noMeta['meta']['generated_at'];
+  assertWebhookRejected(noMeta, '/meta', "must have required property 'generated_at'");
+  const page = webhookExample('component.degraded.json');
+  page['page']['status_indicator'] = 'green';
+  assertWebhookRejected(page, '/page/status_indicator', 'must be equal to one of the allowed values');
 });

@@ -231,6 +231,14 @@ describe('filing a ticket', () => {
     assert.ok(mail.text.includes(`\n${link}\n`), `the exact secret link is in the mail:\n${mail.text}`);
     // Anyone can type any address into the form: the mail must not carry their words under the exchange's name.
     assert.ok(!mail.text.includes('日本円の入金が反映されていません'), 'the message is not quoted back');
+    // An automatic mail (RFC 3834), from the Japanese sender name.
+    assert.equal(mail.headers['auto-submitted'], 'auto-generated');
+    assert.match(mail.from, new RegExp(`^"?${app.config.exchangeNameJa}"? <`));
+    // An English request gets its confirmation under the English name.
+    const english = await fileByForm('My JPY deposit has not arrived after three hours.', { lang: 'en' });
+    const englishMail = await confirmationFor(english.email);
+    assert.match(englishMail.subject, /We received your request/);
+    assert.match(englishMail.from, new RegExp(`^"?${app.config.exchangeNameEn}"? <`));
 
     const followed = await fetch(link);
     assert.equal(followed.status, 200);
@@ -251,14 +259,24 @@ describe('filing a ticket', () => {
     assert.equal(ticket.type, 'security');
     assert.equal(ticket.priority, 'urgent');
     const phone = app.config.supportPhone;
-    let text = plain((await getPage(sec.location)).html);
-    for (const key of ['next.security.lead', 'next.security.password', 'next.security.twoFactor', 'next.security.police']) {
+    const secPage = (await getPage(sec.location)).html;
+    let text = plain(secPage);
+    for (const key of ['next.security.lead', 'next.security.lock', 'next.security.password', 'next.security.twoFactor', 'next.security.police']) {
       assert.ok(text.includes(msg('ja', key)), key);
+    }
+    // Lock first, and every step that can be done is a link that does it.
+    const steps = secPage.slice(secPage.indexOf('<ol class="steps">'));
+    const firstStep = steps.slice(steps.indexOf('<li>'), steps.indexOf('</li>'));
+    assert.match(firstStep, new RegExp(`^<li><a class="next-lock" href="/help/lock">${msg('ja', 'next.security.lock')}</a>`), firstStep);
+    for (const [key, href] of [['next.security.password', '/account#password'], ['next.security.twoFactor', '/account/2fa'], ['next.security.police', app.config.policeCyberUrl]] as const) {
+      assert.ok(steps.includes(`href="${href}"${href.startsWith('http') ? ' rel="noopener"' : ''}>${msg('ja', key)}</a>`), key);
     }
     assert.ok(text.includes(msg('ja', 'next.security.call', { number: ticket.number })), 'call us, quoting the number');
     assert.ok(text.includes(phone));
-    assert.ok(text.includes('現在受付中'), 'Wednesday 10:00 JST: the line is open');
-    assert.ok(!text.includes('次の受付開始は'));
+    assert.ok(text.includes('受付中 (18:00 まで)'), 'Wednesday 10:00 JST: the line is open');
+    assert.ok(!text.includes('次の受付開始'));
+    const enSteps = (await getPage(`${sec.location}&lang=en`)).html;
+    assert.ok(enSteps.includes(`<a class="next-lock" href="/help/lock?lang=en">${msg('en', 'next.security.lock')}</a>`), 'English: the lock link first too');
     const mail = await confirmationFor(sec.email);
     assert.ok(mail.text.includes(phone), 'the confirmation mail has the phone number too');
     assert.ok(mail.text.includes('パスワードを変更'));
@@ -266,14 +284,15 @@ describe('filing a ticket', () => {
     try {
       now = new Date('2026-11-27T18:00:00Z'); // Saturday 03:00 JST
       text = plain((await getPage(sec.location)).html);
-      assert.ok(!text.includes('現在受付中'));
-      assert.ok(text.includes('次の受付開始は 2026年11月30日 09:00 JST'), text.slice(text.indexOf('緊急連絡用'), text.indexOf('緊急連絡用') + 300));
-      assert.ok(text.includes(msg('ja', 'next.phone.closedAdvice')));
+      assert.ok(!text.includes('受付中'));
+      assert.ok(text.includes('受付時間外です。次の受付開始: 11月30日(月) 9:00'), text.slice(text.indexOf('緊急連絡用'), text.indexOf('緊急連絡用') + 300));
+      assert.ok(text.includes(msg('ja', 'help.phone.closed.lock')), 'while closed: lock first');
       now = new Date('2026-12-29T01:00:00Z'); // Tuesday 10:00 JST, but the year-end closure
       text = plain((await getPage(sec.location)).html);
-      assert.ok(text.includes('次の受付開始は 2027年1月4日 09:00 JST'));
+      assert.ok(text.includes('次の受付開始: 1月4日(月) 9:00'));
+      assert.ok(text.includes(msg('ja', 'help.phone.reason.year_end')));
       const en = plain((await getPage(`${sec.location}&lang=en`)).html);
-      assert.ok(en.includes('Closed now. It opens at'), 'English too');
+      assert.ok(en.includes('Closed now. Opens Mon 1/4 9:00'), 'English too');
     } finally {
       now = WED_10_JST;
     }
@@ -292,7 +311,7 @@ describe('filing a ticket', () => {
     text = plain((await getPage(trading.location)).html);
     assert.ok(text.includes(msg('ja', 'next.trading.lead')));
     for (const item of ['注文ID', 'トランザクションID (TXID)', '通貨と数量', '発生した日時']) assert.ok(text.includes(item), item);
-    assert.ok(!text.includes('緊急連絡用電話番号'), 'the phone line is for security cases only');
+    assert.ok(!text.includes(msg('ja', 'help.phone.title')) && !text.includes(app.config.supportPhone), 'the phone line is for security cases only');
   });
 });
 
@@ -322,6 +341,7 @@ describe('working a ticket', () => {
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), `/staff/tickets/${filed.id}?ok=replied`);
     const mail = await smtp.waitFor((m) => m.to.includes(filed.email) && m.text.includes(replyText));
+    assert.equal(mail.headers['auto-submitted'], undefined, 'a person wrote it');
     assert.ok(mail.subject.includes(String(number)));
     assert.ok(mail.subject.includes('回答'));
     assert.ok(mail.text.includes(app.baseUrl + filed.path), 'the reply mail carries the secret link');

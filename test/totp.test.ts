@@ -1,8 +1,8 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret } from 'otpauth';
 import { matchTotpStep, totpCode, totpUri, generateTotpSecret, totpStep, verifyAndConsumeTotp } from '../src/user/totp.ts';
-import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 
 // RFC 6238 Appendix B: the seeds are the ASCII strings below (20, 32 and 64 bytes), 8 digits, 30 s steps.
@@ -43,7 +43,7 @@ test('the otpauth URI names the issuer and uses SHA-1, 6 digits, 30 s', () => {
 });
 
 test('±1 step is accepted, ±2 refused, a used step (or an older one) never again', async () => {
-  const db = await openDb({});
+  const db = await openMigratedDb();
   try {
     await migrate(db);
     await db.query(`INSERT INTO xch_accounts (id, email, email_key) VALUES ('a1', 'a@example.jp', 'a@example.jp')`);

@@ -1,3 +1,4 @@
+import { openMigratedDb } from './support/test-db.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kinkyuProcess } from './support/cli-process.ts';
@@ -8,8 +9,8 @@ import { join } from 'node:path';
 import { openDb, type Db } from '../src/store/db.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/support/triage-corpus.ts';
-import { committedModel, DEFAULT_MODEL_PATH, loadModel, predict, serializeModel, trainModel, type TrainingExample } from '../src/support/triage-model.ts';
-import { POSSIBLE_SECURITY, triageCombined } from '../src/support/triage-combined.ts';
+import { committedModel, DEFAULT_MODEL_PATH, loadModel, serializeModel, trainModel, type TrainingExample } from '../src/support/triage-model.ts';
+import { triageCombined } from '../src/support/triage-combined.ts';
 import { buildModel, retrain } from '../src/support/triage-retrain.ts';
 import { saveActiveModel } from '../src/support/triage-model-store.ts';
 import { makeStaff, startApp, StaffClient, type RunningApp } from './support/app.ts';
@@ -65,42 +66,42 @@ describe('the corpus split and training', () => {
 });
 
 describe('the safety net', () => {
-  test('whatever looks like a possible security incident is at least high (rules or model leaning security)', () => {
+  test('a security incident is never below high: every train-split report labelled security urgent/high, and calm wordings of a secret that is out', () => {
     const model = committedModel();
-    const inputs = [
-      ...train.map((s) => s.text),
+    const incidents = train.filter((s) => s.category === 'security' && (s.priority === 'urgent' || s.priority === 'high')).map((s) => s.text);
+    assert.ok(incidents.length > 200, `incidents in the train split: ${incidents.length}`);
+    const guideCases = [
       // docs/triage-guide.md §2.2 and H5: calm wording, the secret is out.
       'お忙しいところ恐れ入ります。昨日、サポートを名乗る方に認証コードをお伝えしたのですが、問題ないでしょうか。お手すきの際で結構です。',
       'I think I typed my seed phrase into a website yesterday. Probably nothing, just letting you know.',
       'Committed my API key to a public repo, deleted it 10 minutes later. Nothing has happened.',
     ];
-    let possible = 0;
-    for (const text of inputs) {
+    const below = [...incidents, ...guideCases].filter((text) => {
       const r = triageCombined({ text }, model);
-      const p = predict(model, text);
-      if (r.type === 'security' || p.security >= POSSIBLE_SECURITY) {
-        possible++;
-        assert.ok(r.priority === 'urgent' || r.priority === 'high', `${r.type}/${r.priority}: ${text}`);
-      }
-    }
-    assert.ok(possible > 100, `possible incidents seen: ${possible}`);
-    for (const text of inputs.slice(-3)) {
-      const r = triageCombined({ text }, model);
-      assert.equal(r.type, 'security', text);
+      return r.priority !== 'urgent' && r.priority !== 'high';
+    });
+    assert.deepEqual(below, []);
+    for (const text of guideCases) assert.equal(triageCombined({ text }, model).type, 'security', text);
+  });
+
+  test('a security report that is no incident (a phishing mail not opened) may stay normal, but a security ticket is never low', () => {
+    const model = committedModel();
+    for (const s of train.filter((x) => x.category === 'security')) {
+      assert.notEqual(triageCombined({ text: s.text }, model).priority, 'low', s.text);
     }
   });
 
-  test('a possible security incident the model sees and the rules do not is high and needs a human', () => {
-    // A model that has learnt "ウィジェット" only from security reports; the rules know nothing of it.
+  test('a possible security incident the model sees and the rules do not is security and at least high, and says the model decided', () => {
+    // A model that has learnt "ウィジェット" only from urgent security reports; the rules know nothing of it.
     const examples: TrainingExample[] = [
-      ...Array.from({ length: 4 }, (_, i) => ({ text: `ウィジェットが勝手に動いた ${i}`, category: 'security' as const })),
-      ...Array.from({ length: 4 }, (_, i) => ({ text: `チャートの色を変えたい ${i}`, category: 'other' as const })),
+      ...Array.from({ length: 4 }, (_, i) => ({ text: `ウィジェットが勝手に動いた ${i}`, category: 'security' as const, priority: 'urgent' as const })),
+      ...Array.from({ length: 4 }, (_, i) => ({ text: `チャートの色を変えたい ${i}`, category: 'other' as const, priority: 'low' as const })),
     ];
     const model = loadModel(trainModel(examples, { corpus: 8, corrections: 0 }));
     const r = triageCombined({ text: 'ウィジェットの件' }, model);
+    assert.equal(r.type, 'security', JSON.stringify(r));
     assert.ok(r.priority === 'urgent' || r.priority === 'high', JSON.stringify(r));
-    assert.equal(r.needsHuman, true);
-    assert.equal(r.reasons[0]?.rule, 'review.needs_human');
+    assert.ok(r.reasons.some((x) => x.rule === 'model.strong_security'), JSON.stringify(r.reasons));
     assert.equal(r.modelVersion, model.version);
   });
 
@@ -129,12 +130,13 @@ describe('needs a human in the staff queue', () => {
 
   test('an unsure ticket comes right after urgent security reports, with its flag and the model version; confirming clears it', async () => {
     // A model in the database (as a retrain leaves it) that cannot tell outage from trading for 「例の件」.
+    // (It also knows no serious priority, so the retrain below finds it worse on every figure.)
     const file = trainModel(
       [
-        { text: '例の件', category: 'outage', weight: 3 },
-        { text: '例の件', category: 'trading', weight: 3 },
-        { text: 'サーバーが落ちてる', category: 'outage', weight: 3 },
-        { text: '注文が約定しない', category: 'trading', weight: 3 },
+        { text: '例の件', category: 'outage', priority: 'normal', weight: 3 },
+        { text: '例の件', category: 'trading', priority: 'low', weight: 3 },
+        { text: 'サーバーが落ちてる', category: 'outage', priority: 'normal', weight: 3 },
+        { text: '注文が約定しない', category: 'trading', priority: 'low', weight: 3 },
       ],
       { corpus: 4, corrections: 0 },
     );
@@ -236,7 +238,7 @@ describe('learning from staff: kinkyu triage retrain', () => {
   });
 
   test('a retrain that would lower the test-split figures is refused with the figures, and the model stays', async () => {
-    const db = await openDb({});
+    const db = await openMigratedDb();
     const app = await startApp({ db, demo: false, config: { contactRateLimit: 1000 } });
     try {
       const admin = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { openDb, type Db } from '../store/db.ts';
+import { DataDirInUseError } from '../store/data-dir-lock.ts';
 import { migrate } from '../store/migrate.ts';
 import { seedDemoData } from '../status/demo-data.ts';
 import { applyComponentConfig, exportComponentConfig, parseComponentConfig } from '../status/component-config.ts';
@@ -51,6 +52,16 @@ async function openMigrated(config: Config): Promise<Db> {
   return db;
 }
 
+/** Runs `fn` on the migrated database and closes it whatever happens (an embedded one is locked while open). */
+async function withMigrated<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openMigrated(config);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -58,6 +69,14 @@ async function readStdin(): Promise<string> {
 }
 
 /** The first start has no staff: make an admin and show its password once, on this terminal only. */
+/**
+ * What a person starting the server reads (the first admin's password, where things are): on stderr, the
+ * terminal, so stdout carries the JSON log lines only and a log shipper never receives a password.
+ */
+function banner(text: string): void {
+  process.stderr.write(text);
+}
+
 async function ensureFirstAdmin(db: Db): Promise<void> {
   if ((await countStaff(db)) > 0) return;
   const password = process.env.KINKYU_ADMIN_PASSWORD || generatePassword();
@@ -69,7 +88,7 @@ async function ensureFirstAdmin(db: Db): Promise<void> {
     if (isKinkyuError(err) && err.code === 'CONFLICT') return;
     throw err;
   }
-  process.stdout.write(
+  banner(
     `\n  First administrator created (shown only this once):\n    email:    ${email}\n    password: ${process.env.KINKYU_ADMIN_PASSWORD ? '(from KINKYU_ADMIN_PASSWORD)' : password}\n  Sign in at /staff/login and create personal accounts with \`kinkyu staff create\`.\n\n`,
   );
 }
@@ -78,24 +97,29 @@ async function start(demo: boolean): Promise<void> {
   const config = loadConfig();
   const db = await openMigrated(config);
   const auditKey = await useAuditKey(config, db);
-  process.stdout.write(auditKey.generated
+  banner(auditKey.generated
     ? `\n  Audit key generated: ${auditKey.source} (key id ${auditKey.key.id}).\n  Back it up now, apart from the database backups: without it the audit log cannot be verified.\n\n`
     : `  Audit key: ${auditKey.source} (key id ${auditKey.key.id})\n`);
-  if (demo && (await seedDemoData(db))) process.stdout.write('  Demo exchange data loaded.\n');
+  if (demo && (await seedDemoData(db))) banner('  Demo exchange data loaded.\n');
   await ensureFirstAdmin(db);
   // Loaded only to serve: the other commands (audit verify, migrate…) start without the whole application.
   const buildApp: typeof BuildApp = (await import('../server.ts')).buildApp;
-  const { app, site, desk, close, referenceStore } = await buildApp({ config, db, logger: true, auditKey });
+  const { app, site, desk, close, beginDrain, referenceStore, metricsAddress } = await buildApp({ config, db, logger: true, auditKey });
   if (demo && referenceStore && (await seedDemoUser(db, referenceStore))) {
-    process.stdout.write(`  Demo exchange user created: ${DEMO_USER_EMAIL} / ${DEMO_USER_PASSWORD} (security center at /account)\n`);
+    banner(`  Demo exchange user created: ${DEMO_USER_EMAIL} / ${DEMO_USER_PASSWORD} (security center at /account)\n`);
   }
   await site.start();
-  if (demo && (await seedDemoTickets(db, desk))) process.stdout.write('  Demo support tickets loaded.\n');
-  if (demo && (await seedDemoNotices(db, new Date(), config.timeZone))) process.stdout.write('  Demo notice and terms (version 2 needs agreement at sign-in) loaded.\n');
+  if (demo && (await seedDemoTickets(db, desk))) banner('  Demo support tickets loaded.\n');
+  if (demo && (await seedDemoNotices(db, new Date(), config.timeZone))) banner('  Demo notice and terms (version 2 needs agreement at sign-in) loaded.\n');
   await app.listen({ host: config.host, port: config.port });
-  process.stdout.write(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff\n`);
+  const metricsAt = metricsAddress();
+  banner(`  kinkyu is up: status page ${config.publicUrl}/  ·  staff console ${config.publicUrl}/staff${metricsAt ? `  ·  metrics ${metricsAt}` : ''}\n`);
   const shutdown = async () => {
-    await close().catch(() => undefined);
+    // Tell the load balancer first (/readyz 503, answers close their connections), then stop accepting and
+    // finish what is in flight, then the workers, then the database.
+    beginDrain();
+    if (config.shutdownGraceMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
+    await close().catch((err: unknown) => app.log.error({ err }, 'shutdown: closing failed'));
     await db.close().catch(() => undefined);
     process.exit(0);
   };
@@ -133,42 +157,44 @@ async function main(argv: string[], io: CliIo): Promise<number> {
       return -1; // keep running
     case 'migrate': {
       const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-      const applied = await migrate(db);
-      io.out(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
-      await db.close();
-      return 0;
+      try {
+        const applied = await migrate(db);
+        io.out(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+        return 0;
+      } finally {
+        await db.close();
+      }
     }
-    case 'seed-demo': {
-      const db = await openMigrated(config);
-      await useAuditKey(config, db);
-      const seeded = await seedDemoData(db);
-      io.out(seeded ? 'demo data loaded\n' : 'database already has components; nothing done\n');
-      await db.close();
-      return 0;
-    }
+    case 'seed-demo':
+      return withMigrated(config, async (db) => {
+        await useAuditKey(config, db);
+        const seeded = await seedDemoData(db);
+        io.out(seeded ? 'demo data loaded\n' : 'database already has components; nothing done\n');
+        return 0;
+      });
     case 'staff': {
       if (sub !== 'create') break;
-      const db = await openMigrated(config);
-      await useAuditKey(config, db);
       const password = values['password-stdin'] ? await readStdin() : generatePassword();
-      await createStaff(db, SYSTEM_ACTOR, { email: values.email, name: values.name, role: values.role, password });
-      io.out(values['password-stdin'] ? 'staff member created\n' : `staff member created; password (shown once): ${password}\n`);
-      await db.close();
-      return 0;
+      return withMigrated(config, async (db) => {
+        await useAuditKey(config, db);
+        await createStaff(db, SYSTEM_ACTOR, { email: values.email, name: values.name, role: values.role, password });
+        io.out(values['password-stdin'] ? 'staff member created\n' : `staff member created; password (shown once): ${password}\n`);
+        return 0;
+      });
     }
     case 'components': {
       if (sub === 'export') {
-        const db = await openMigrated(config);
-        io.out(JSON.stringify(await exportComponentConfig(db), null, 2) + '\n');
-        await db.close();
-        return 0;
+        return withMigrated(config, async (db) => {
+          io.out(JSON.stringify(await exportComponentConfig(db), null, 2) + '\n');
+          return 0;
+        });
       }
       if (sub !== 'apply' || !values.file) break;
       const entries = parseComponentConfig(JSON.parse(await readFile(values.file, 'utf8')));
-      const db = await openMigrated(config);
-      await useAuditKey(config, db);
-      const result = await db.transaction((tx) => applyComponentConfig(tx, SYSTEM_ACTOR, entries, new Date()));
-      await db.close();
+      const result = await withMigrated(config, async (db) => {
+        await useAuditKey(config, db);
+        return db.transaction((tx) => applyComponentConfig(tx, SYSTEM_ACTOR, entries, new Date()));
+      });
       io.out(`components: ${result.added.length} added, ${result.updated.length} updated, ${entries.length - result.added.length - result.updated.length} unchanged\n`);
       if (result.notInFile.length) io.out(`kept (not in the file, never deleted): ${result.notInFile.join(', ')}\n`);
       return 0;
@@ -203,13 +229,14 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     }
     case 'export-status': {
       if (!values.out) break;
-      const db = await openMigrated(config);
-      const site = new PublicSite(db, siteOptionsFromConfig(config));
-      await site.refresh();
-      // The signed audit head goes along when there is a key (docs/operations.md); without one, the page alone.
-      const audit = await optionalCheckpointSource(config, db);
-      const files = await exportStatic(site, values.out, audit ? { auditCheckpoint: audit } : {});
-      await db.close();
+      const out = values.out;
+      const files = await withMigrated(config, async (db) => {
+        const site = new PublicSite(db, siteOptionsFromConfig(config));
+        await site.refresh();
+        // The signed audit head goes along when there is a key (docs/operations.md); without one, the page alone.
+        const audit = await optionalCheckpointSource(config, db);
+        return exportStatic(site, out, audit ? { auditCheckpoint: audit } : {});
+      });
       io.out(`wrote ${files.length} files to ${values.out}\n`);
       return 0;
     }
@@ -240,6 +267,15 @@ export async function runCli(argv: string[], io: CliIo = TERMINAL): Promise<numb
     }
     if (err instanceof CheckpointFormatError) {
       io.err(`error: ${err.message}\n       ${err.messageJa}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof DataDirInUseError) {
+      io.err(
+        `error: ${err.message}\n` +
+          `エラー: ${err.dataDir} の組み込みデータベースは別の kinkyu プロセス (pid ${err.pid}) が使用中です。` +
+          'PGlite は一度に一つのプロセスしか使えません。先にそのプロセスを停止するか (変更は失われません)、' +
+          'PostgreSQL (DATABASE_URL) で動かしてください。スタッフは起動中のコンソール (/staff/team) からも作成できます。\n',
+      );
       return EXIT_USAGE;
     }
     if (isKinkyuError(err)) io.err(`error: ${errorMessage('en', err)} / ${errorMessage('ja', err)}\n`);

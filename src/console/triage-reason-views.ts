@@ -21,6 +21,7 @@ const EFFECT_KEYS: Record<ReasonCode, MessageKey> = {
   truncated: 'triage.effect.truncated',
   model: 'triage.effect.model',
   model_security: 'triage.effect.model_security',
+  model_priority: 'triage.effect.model_priority',
   safety_high: 'triage.effect.safety_high',
   needs_human: 'triage.effect.needs_human',
   link_type: 'triage.effect.link_type',

@@ -1,4 +1,5 @@
-import { downDependency, phoneLine, unavailableNotice } from '../protection/unavailable-views.ts';
+import { downDependency, unavailableNotice } from '../protection/unavailable-views.ts';
+import { phoneLine } from '../web/phone-line.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
@@ -13,7 +14,7 @@ import { findTicket, ticketMessages } from '../support/ticket-repository.ts';
 import { errorMessage } from '../web/errors.ts';
 import type { Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
-import { contactFormPage, ticketNotFoundPage, ticketPage, type ContactContext, type ContactValues } from './views.ts';
+import { contactFormPage, contactPhoneLine, ticketNotFoundPage, ticketPage, type ContactContext, type ContactValues } from './views.ts';
 import { sendPrivatePage } from '../web/private-page.ts';
 import { isTicketType } from '../domain/ticket.ts';
 import type { ArticleSearch } from '../help/search/types.ts';
@@ -32,6 +33,9 @@ export interface ContactOptions {
 }
 
 const CONTACT_WINDOW_MS = 10 * 60_000;
+
+/** A refusal for sending too much points to the phone line: it says whether the line is open now. */
+const phoneIfLimited = (c: ContactContext, err: KinkyuError) => (err.code === 'RATE_LIMITED' ? contactPhoneLine(c) : null);
 
 
 const formValues = (body: Record<string, unknown>): ContactValues => {
@@ -67,9 +71,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
       timeZone: config.timeZone,
       officialXUrl: config.officialXUrl,
       faqUrl: config.faqUrl,
-      supportPhone: config.supportPhone,
-      phoneHours: desk.phoneHours(lang),
-      phoneStatus: calendar.status(clock()),
+      line: phoneLine(config, calendar, clock()),
       openIncidents: snapshot?.incidents ?? [],
     };
   };
@@ -120,11 +122,12 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
       // keeping what the user wrote.
       if (!wantsJson(request) && downDependency(err) === 'database') {
         request.log.warn({ err }, 'a contact form could not be stored (database unavailable)');
-        const notice = unavailableNotice(lang, 'contact_not_saved', phoneLine(config.supportPhone, calendar, clock()));
+        const notice = unavailableNotice(lang, 'contact_not_saved', phoneLine(config, calendar, clock()));
         return sendPrivatePage(reply.header('retry-after', '60'), contactFormPage(context(lang), formValues(body), null, null, notice), 503);
       }
       if (!isKinkyuError(err) || wantsJson(request)) throw err;
-      return sendPrivatePage(reply, contactFormPage(context(lang), formValues(body), errorMessage(lang, err)), err.httpStatus);
+      const c = context(lang);
+      return sendPrivatePage(reply, contactFormPage(c, formValues(body), errorMessage(lang, err), null, phoneIfLimited(c, err)), err.httpStatus);
     }
   });
 
@@ -179,9 +182,10 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
       if (!isKinkyuError(err) || wantsJson(request)) throw err;
       const messages = await ticketMessages(db, ticket.id, { includeNotes: false });
       const replyValue = typeof body.body === 'string' ? body.body.slice(0, 20_000) : '';
+      const c = context(lang);
       return sendPrivatePage(
         reply,
-        ticketPage(context(lang), { ticket, messages, path: links.path(ticket.id), justFiled: false, replied: false, error: errorMessage(lang, err), replyValue }),
+        ticketPage(c, { ticket, messages, path: links.path(ticket.id), justFiled: false, replied: false, error: errorMessage(lang, err), notice: phoneIfLimited(c, err), replyValue }),
         err.httpStatus,
       );
     }

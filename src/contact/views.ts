@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { BusinessStatus } from '../domain/business-calendar.ts';
 import { isIncidentOpen, type Incident } from '../domain/incident.ts';
 import { TICKET_TYPES, type TicketType } from '../domain/ticket.ts';
 import { SUGGESTED_ITEMS, type ChecklistEntry } from '../support/checklist.ts';
@@ -7,6 +6,8 @@ import type { Ticket, TicketMessage } from '../support/ticket-repository.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
+import { langHref } from '../web/links.ts';
+import { phoneLineBlock, type PhoneLine } from '../web/phone-line.ts';
 
 /** What every user-facing desk page needs to know about the exchange. */
 export interface ContactContext {
@@ -15,9 +16,8 @@ export interface ContactContext {
   timeZone: string;
   officialXUrl: string;
   faqUrl: string;
-  supportPhone: string;
-  phoneHours: string;
-  phoneStatus: BusinessStatus;
+  /** The emergency line at the request's instant. */
+  line: PhoneLine;
   /** Open incidents right now, for "is it down?" context. */
   openIncidents: Incident[];
 }
@@ -82,14 +82,12 @@ ${suggestions ? searchWithMessageButton(c.lang) : ''}
   return page(c, t(c.lang, 'contact.title'), '/contact', body);
 }
 
-function phoneLine(c: ContactContext): SafeHtml {
-  const s = c.phoneStatus;
-  const when = (d: Date) => formatDateTime(c.lang, d, c.timeZone);
-  return html`<div class="phone-line"><p><strong>${t(c.lang, 'next.phone', { phone: c.supportPhone, hours: c.phoneHours })}</strong></p>
-<p><a href="tel:${c.supportPhone.replace(/[^\d+]/g, '')}">${c.supportPhone}</a></p>
-${s.open
-    ? html`<p class="phone-open">${t(c.lang, 'next.phone.open', { closes: when(s.closesAt) })}</p>`
-    : html`<p class="phone-closed">${t(c.lang, 'next.phone.closed', { opens: when(s.opensAt) })}</p><p>${t(c.lang, 'next.phone.closedAdvice')}</p>`}</div>`;
+/**
+ * The emergency line (src/web/phone-line.ts). The user has just written to us, so while it is closed the steps
+ * are the lock and the police.
+ */
+export function contactPhoneLine(c: ContactContext): SafeHtml {
+  return phoneLineBlock(c.lang, c.line, { instead: ['lock', 'police'] });
 }
 
 /** An open incident and what was last said about it publicly. */
@@ -104,15 +102,20 @@ ${update && body ? html`<p class="meta">${t(c.lang, 'contact.latestUpdate')} · 
 export function nextSteps(c: ContactContext, ticket: Pick<Ticket, 'type' | 'number'>): SafeHtml {
   let steps: SafeHtml;
   switch (ticket.type as TicketType) {
-    case 'security':
+    case 'security': {
+      // Lock first (seed §3.2, "lock first, ask questions later"): every step is a link that does it.
+      const href = (path: string) => langHref(c.lang, path);
+      const step = (link: SafeHtml, hint: SafeHtml | string) => html`<li>${link}<p class="hint">${hint}</p></li>`;
       steps = html`<p class="urgent">${t(c.lang, 'next.security.lead')}</p>
 <ol class="steps">
-<li>${t(c.lang, 'next.security.password')}</li>
-<li>${t(c.lang, 'next.security.twoFactor')}</li>
-<li>${t(c.lang, 'next.security.call', { number: ticket.number })}${phoneLine(c)}</li>
-<li>${t(c.lang, 'next.security.police')}</li>
+${step(html`<a class="next-lock" href="${href('/help/lock')}">${t(c.lang, 'next.security.lock')}</a>`, t(c.lang, 'next.security.lockHint'))}
+${step(html`<a href="${href('/account#password')}">${t(c.lang, 'next.security.password')}</a>`, t(c.lang, 'next.security.passwordHint'))}
+${step(html`<a href="${href('/account/2fa')}">${t(c.lang, 'next.security.twoFactor')}</a>`, t(c.lang, 'next.security.twoFactorHint'))}
+<li>${t(c.lang, 'next.security.call', { number: ticket.number })}${contactPhoneLine(c)}</li>
+${step(html`<a href="${c.line.policeUrl}" rel="noopener">${t(c.lang, 'next.security.police')}</a>`, t(c.lang, 'next.security.policeHint'))}
 </ol>`;
       break;
+    }
     case 'outage': {
       const open = c.openIncidents.filter((i) => i.kind === 'incident' && isIncidentOpen(i.status));
       steps = html`<p class="urgent">${t(c.lang, 'next.outage.lead')}</p>
@@ -145,7 +148,7 @@ function checklistSection(c: ContactContext, checklist: ChecklistEntry[]): SafeH
 /** The user's own ticket, reached by the secret link. Only their thread: never notes, never other tickets. */
 export function ticketPage(
   c: ContactContext,
-  data: { ticket: Ticket; messages: TicketMessage[]; path: string; justFiled: boolean; replied: boolean; error?: string | null; replyValue?: string },
+  data: { ticket: Ticket; messages: TicketMessage[]; path: string; justFiled: boolean; replied: boolean; error?: string | null; notice?: SafeHtml | null; replyValue?: string },
 ): string {
   const { ticket } = data;
   const when = (d: Date) => formatDateTime(c.lang, d, c.timeZone);
@@ -160,7 +163,7 @@ ${ticket.incidentId ? html`<p>${t(c.lang, 'contact.linkedIncident')} <a href="/i
   const closed = ticket.status === 'closed';
   const body = html`<h1>${t(c.lang, 'ticket.title', { number: ticket.number })}</h1>
 ${data.replied ? html`<p class="flash" role="status">${t(c.lang, 'ticket.replied')}</p>` : ''}
-${data.error ? html`<p class="error-box" role="alert">${data.error}</p>` : ''}
+${data.error ? html`<p class="error-box" role="alert">${data.error}</p>` : ''}${data.notice ?? ''}
 ${received}
 <p>${t(c.lang, 'ticket.status')}: <strong>${t(c.lang, `ticket.status.${ticket.status}`)}</strong></p>
 ${checklistSection(c, ticket.checklist)}

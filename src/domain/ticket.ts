@@ -30,7 +30,7 @@ export function isTicketStatus(value: unknown): value is TicketStatus {
  */
 export const REASON_CODES = [
   'incident', 'worry', 'hypothetical', 'score', 'field', 'hint', 'hint_overridden', 'priority', 'default_type', 'truncated',
-  'model', 'model_security', 'safety_high', 'needs_human',
+  'model', 'model_security', 'model_priority', 'safety_high', 'needs_human',
   'link_type', 'link_component', 'link_words', 'link_only_outage', 'lock', 'detection',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];

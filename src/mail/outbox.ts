@@ -13,6 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Db, Queryable } from '../store/db.ts';
+import { originHeaders, type MailOrigin } from './automatic.ts';
+import type { DkimOptions } from './dkim.ts';
+import { fromHeader, type MailFrom, type MailLang } from './from.ts';
 
 export interface OutgoingMail {
   /** One plain address (`user@example.com`). */
@@ -21,7 +24,14 @@ export interface OutgoingMail {
   subject: string;
   /** Plain text body, UTF-8. */
   text: string;
-  /** Extra headers, e.g. `In-Reply-To`, `References`, `Reply-To`, `Auto-Submitted`. */
+  /** The language it is written in: the sender's display name follows it. */
+  lang: MailLang;
+  /**
+   * 'automatic' (the default): no person wrote it, so it carries `Auto-Submitted: auto-generated` and
+   * `X-Auto-Response-Suppress` (src/mail/automatic.ts). 'staff': a person's reply, sent without them.
+   */
+  origin?: MailOrigin;
+  /** Extra headers, e.g. `In-Reply-To`, `References`, `Reply-To`. */
   headers?: Record<string, string>;
   ticketId?: string | null;
   /** `<local@domain>`; generated when absent. */
@@ -63,7 +73,7 @@ export async function enqueueMail(tx: Queryable, mail: OutgoingMail, opts: { dom
   const to = mail.to.trim();
   if (to.length > 254 || !ADDRESS.test(to)) throw new Error(`not a plain email address: ${JSON.stringify(mail.to)}`);
   const subject = mail.subject.replace(/[\r\n]+\s*/g, ' ').trim();
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = originHeaders(mail.origin ?? 'automatic');
   for (const [name, value] of Object.entries(mail.headers ?? {})) {
     if (!HEADER_NAME.test(name) || RESERVED_HEADERS.has(name.toLowerCase())) throw new Error(`header ${JSON.stringify(name)} cannot be set on a mail`);
     if (/[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`);
@@ -77,9 +87,9 @@ export async function enqueueMail(tx: Queryable, mail: OutgoingMail, opts: { dom
     messageId = newMessageId(opts.domain);
   }
   await tx.query(
-    `INSERT INTO mail_outbox (message_id, to_address, subject, text_body, headers, ticket_id)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6)`,
-    [messageId, to, subject, mail.text, JSON.stringify(headers), mail.ticketId ?? null],
+    `INSERT INTO mail_outbox (message_id, to_address, subject, text_body, headers, ticket_id, lang)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
+    [messageId, to, subject, mail.text, JSON.stringify(headers), mail.ticketId ?? null, mail.lang],
   );
   await notifyMailQueued(tx);
   return messageId;
@@ -129,6 +139,8 @@ export interface SmtpTransportOptions {
   socketTimeoutMs?: number;
   /** Transport-level errors outside a send (a pooled connection failing). */
   log?: (msg: string, err?: unknown) => void;
+  /** Sign every message with DKIM (src/mail/dkim.ts). */
+  dkim?: DkimOptions | undefined;
 }
 
 /**
@@ -159,6 +171,7 @@ export function createSmtpTransport(smtpUrl: string | undefined, opts: SmtpTrans
     connectionTimeout: opts.connectionTimeoutMs ?? 10_000,
     greetingTimeout: opts.greetingTimeoutMs ?? 10_000,
     socketTimeout: opts.socketTimeoutMs ?? 10_000,
+    ...(opts.dkim ? { dkim: { ...opts.dkim } } : {}),
   });
   // An 'error' event without a listener would take the process down.
   transport.on('error', (err) => opts.log?.('SMTP transport error', err));
@@ -169,8 +182,11 @@ export function createSmtpTransport(smtpUrl: string | undefined, opts: SmtpTrans
 // Sender
 
 export interface MailSenderOptions {
-  /** From header, e.g. `"bitbank サポート <support@example.com>"`. */
-  from: string;
+  /**
+   * The sender: a MailFrom (one address, a display name per language, chosen by each mail's `lang`), or one
+   * From header for every mail, e.g. `"bitbank サポート <support@example.com>"`.
+   */
+  from: MailFrom | string;
   /** Sends in flight at most (and rows claimed at once). Default 4. */
   concurrency?: number;
   /** Attempts before a mail is marked failed. Default 200: about two days at the 15-minute cap, so an SMTP outage during a surge loses nothing. */
@@ -213,6 +229,7 @@ interface ClaimedRow {
   headers: Record<string, string> | string | null;
   attempts: number;
   created_at: Date | string;
+  lang: string | null;
 }
 
 const CLAIM_SQL = `
@@ -224,7 +241,7 @@ const CLAIM_SQL = `
                  ORDER BY id
                  LIMIT $1
                  FOR UPDATE SKIP LOCKED)
-  RETURNING id, message_id, to_address, subject, text_body, headers, attempts, created_at`;
+  RETURNING id, message_id, to_address, subject, text_body, headers, attempts, created_at, lang`;
 
 /** The delay before retry number `attempts` (1 = after the first failure). */
 export function retryDelayMs(attempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
@@ -242,7 +259,7 @@ function describeError(err: unknown): string {
 }
 
 export class MailSender implements MailWorker {
-  private readonly from: string;
+  private readonly from: MailFrom | string;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
@@ -415,8 +432,9 @@ export class MailSender implements MailWorker {
   private async send(row: ClaimedRow): Promise<void> {
     const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : (row.headers ?? {});
     try {
+      const lang = row.lang === 'ja' || row.lang === 'en' ? row.lang : null;
       await this.transport.sendMail({
-        from: this.from,
+        from: typeof this.from === 'string' ? this.from : fromHeader(this.from, lang),
         to: row.to_address,
         subject: row.subject,
         text: row.text_body,

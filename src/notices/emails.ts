@@ -1,5 +1,5 @@
 import type { MailText } from '../protection/emails.ts';
-import type { Lang } from '../web/i18n.ts';
+import { formatDateTime, type Lang } from '../web/i18n.ts';
 import { formatDay } from './days.ts';
 
 /**
@@ -17,7 +17,10 @@ export function termsReminderMail(c: {
   ackUrl: string;
   loginUrl: string;
   linkExpires: Date;
+  /** The exchange's time zone, for the link's expiry. */
+  timeZone: string;
 }): MailText {
+  const expires = formatDateTime(c.lang, c.linkExpires, c.timeZone);
   const deadline = formatDay(c.lang, c.deadline);
   const effective = formatDay(c.lang, c.effectiveFrom);
   if (c.lang === 'en') {
@@ -27,7 +30,7 @@ export function termsReminderMail(c: {
         `Please read the changes and accept them by ${deadline}. Until you do, you will be asked to accept them when you sign in.\n\n` +
         `What changes, in short:\n${c.summary}\n\n` +
         `Read the changes against the previous version:\n${c.diffUrl}\n\n` +
-        `Accept the new terms (no sign-in needed; the link works once, until ${c.linkExpires.toISOString().slice(0, 10)}):\n${c.ackUrl}\n\n` +
+        `Accept the new terms (no sign-in needed; the link works once, until ${expires}):\n${c.ackUrl}\n\n` +
         `You can also sign in and accept them there: ${c.loginUrl}\n` +
         `We never ask for your password or 2FA codes by email.\n\n${c.exchangeName} Support`,
     };
@@ -38,7 +41,7 @@ export function termsReminderMail(c: {
       `${deadline} までに変更内容をご確認のうえ、同意をお願いします。同意いただくまでは、ログイン時に同意の画面が表示されます。\n\n` +
       `主な変更点:\n${c.summary}\n\n` +
       `旧版との違いはこちらで確認できます:\n${c.diffUrl}\n\n` +
-      `新しい利用規約に同意する (ログイン不要・1回限り有効・${c.linkExpires.toISOString().slice(0, 10)} まで):\n${c.ackUrl}\n\n` +
+      `新しい利用規約に同意する (ログイン不要・1回限り有効・${expires} まで):\n${c.ackUrl}\n\n` +
       `ログインして同意することもできます: ${c.loginUrl}\n` +
       `当社がメールでパスワードや二段階認証のコードをお尋ねすることはありません。\n\n${c.exchangeName} サポート`,
   };

@@ -109,8 +109,9 @@ export async function runTermsReminders(ctx: ReminderContext): Promise<ReminderR
           ackUrl: `${base}/terms/ack/${token}${q}`,
           loginUrl: `${base}/account/login${q}`,
           linkExpires: new Date(now.getTime() + ACK_LINK_DAYS * 86_400_000),
+          timeZone: ctx.timeZone,
         });
-        await enqueueMail(tx, { to: address, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' } }, { domain: ctx.mailDomain });
+        await enqueueMail(tx, { to: address, subject: mail.subject, text: mail.text, lang }, { domain: ctx.mailDomain });
         return true;
       });
       if (queued === true) run.queued++;

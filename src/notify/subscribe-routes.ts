@@ -12,6 +12,9 @@ import { sendPrivatePage } from '../web/private-page.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { registerSubscriberConsole } from '../console/subscriber-routes.ts';
 import { SubscriberLinks } from './subscriptions/links.ts';
+import { FANOUT_DEFAULTS } from './fanout/service.ts';
+import { WEBHOOK_DOCUMENTATION_PATH } from './channels/webhook-payload.ts';
+import { webhookDocsPage } from './webhook-docs.ts';
 import type { PublicChannel, SubscriberRow } from './subscriptions/repository.ts';
 import { componentChoices, Subscriptions, type Body } from './subscriptions/subscriptions.ts';
 import {
@@ -218,5 +221,22 @@ export function registerSubscriptions(app: FastifyInstance, opts: SubscriptionRo
   });
 
   registerSubscriberConsole(app, { db, config, clock: opts.clock });
+  // What every webhook's meta.documentation points to: the same for everyone, rendered once per language.
+  const docs = new Map<Lang, string>();
+  app.get(WEBHOOK_DOCUMENTATION_PATH, async (request, reply) => {
+    const lang = requestLang(request, reply);
+    let page = docs.get(lang);
+    if (!page) {
+      page = webhookDocsPage({
+        lang,
+        exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
+        page: { id: config.pageId, nameJa: config.exchangeNameJa, nameEn: config.exchangeNameEn, url: config.publicUrl, timeZone: config.timeZone },
+        retry: { baseMs: config.fanout.retryBaseMs ?? FANOUT_DEFAULTS.retryBaseMs, maxMs: config.fanout.retryMaxMs ?? FANOUT_DEFAULTS.retryMaxMs },
+      });
+      docs.set(lang, page);
+    }
+    return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+  });
+
   return subscriptions;
 }

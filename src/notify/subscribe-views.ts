@@ -4,6 +4,7 @@ import { t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
 import { langHref } from '../web/links.ts';
 import { SIGNATURE_HEADER } from './channels/webhook-signature.ts';
+import { WEBHOOK_DOCUMENTATION_PATH } from './channels/webhook-payload.ts';
 import type { PublicChannel, SubscriberRow } from './subscriptions/repository.ts';
 import type { ComponentChoiceGroup, ConfirmState, SubscribeResult } from './subscriptions/subscriptions.ts';
 
@@ -75,7 +76,7 @@ function channelFields(c: SubscribeContext, v: SubscribeValues, invalidField: st
   }
   const isSlack = v.channel === 'slack';
   return html`<div><label for="url">${t(c.lang, isSlack ? 'notify.slackUrl' : 'notify.webhookUrl')}</label>
-<p class="hint" id="url-hint">${t(c.lang, isSlack ? 'notify.slackUrlHint' : 'notify.webhookUrlHint', { header: SIGNATURE_HEADER })}</p>
+<p class="hint" id="url-hint">${t(c.lang, isSlack ? 'notify.slackUrlHint' : 'notify.webhookUrlHint', { header: SIGNATURE_HEADER })}${isSlack ? '' : html` <a href="${langHref(c.lang, WEBHOOK_DOCUMENTATION_PATH)}">${t(c.lang, 'webhooks.docsLink')}</a>`}</p>
 <input type="url" id="url" name="url" required maxlength="2048" autocomplete="off" inputmode="url" aria-describedby="url-hint" value="${v.url ?? ''}"${aria('url')}></div>
 <div><label for="ownerEmail">${t(c.lang, 'notify.field.ownerEmail')}</label>
 <p class="hint" id="owner-hint">${t(c.lang, 'notify.ownerEmailHint')}</p>
@@ -118,7 +119,8 @@ export function endpointCreatedPage(c: SubscribeContext, r: Extract<SubscribeRes
 ${r.secret ? html`<section class="secret-box" aria-labelledby="secret-h"><h2 id="secret-h">${t(c.lang, 'notify.secret')}</h2>
 <p><strong>${t(c.lang, 'notify.secretOnce')}</strong></p>
 <p><code id="webhook-secret">${r.secret}</code></p>
-<p class="hint">${t(c.lang, 'notify.secretHint', { header: SIGNATURE_HEADER })}</p></section>` : ''}
+<p class="hint">${t(c.lang, 'notify.secretHint', { header: SIGNATURE_HEADER })}</p>
+${r.channel === 'webhook' ? html`<p><a href="${langHref(c.lang, WEBHOOK_DOCUMENTATION_PATH)}">${t(c.lang, 'webhooks.docsLink')}</a></p>` : ''}</section>` : ''}
 <section aria-labelledby="manage-h"><h2 id="manage-h">${t(c.lang, 'notify.manageTitle')}</h2>
 <p>${t(c.lang, 'notify.manageKeep')}</p>
 <p class="secret-link"><a href="${r.manageUrl}">${r.manageUrl}</a></p></section>

@@ -6,7 +6,8 @@ import { KinkyuError } from '../domain/errors.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import { parseContact, type SupportDesk } from '../support/desk.ts';
-import { t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { userMailSettings } from './recovery-repository.ts';
 import type { AccountEvent, AccountEvents } from './account-events.ts';
 import type { EmergencyLock } from './emergency-lock.ts';
 import { actionsFor, countryDistanceKm, type DetectionAction, type DetectionPolicy, type RuleId } from './detection-rules.ts';
@@ -62,7 +63,10 @@ export interface DetectorOptions {
   policy: DetectionPolicy;
   mailDomain: string;
   exchangeName: { ja: string; en: string };
+  /** For an account without a language of its own (no security-center credentials). */
   lang?: Lang;
+  /** The time zone of the times in the alert mail (default Asia/Tokyo). */
+  timeZone?: string;
   onMailQueued?: () => void;
   clock?: () => Date;
   log?: (msg: string, err?: unknown) => void;
@@ -312,12 +316,14 @@ export class Detector {
 
   private async act(alertId: string, accountId: string, e: StoredEvent, rules: RuleId[], score: number, actions: AlertActions): Promise<void> {
     const errors: string[] = [];
-    const reasons = rules.map((r) => t(this.lang, `detection.rule.${r}`)).join(', ');
     const account = await this.accounts.findAccount({ accountId });
+    // The owner's language (their security center's), for the mail and the lock notice.
+    const lang = (await userMailSettings(this.db, accountId).catch(() => null))?.lang ?? this.lang;
+    const reasons = rules.map((r) => t(lang, `detection.rule.${r}`)).join(', ');
     if (actions.planned.includes('lock')) {
       try {
         // Audited by the lock itself (account.lock, actor system, source detection); it opens the urgent ticket.
-        const result = await this.lock.lock(accountId, { source: 'detection', reason: `detection alert ${alertId}: ${rules.join(', ')} (score ${score})`, actor: SYSTEM_ACTOR, lang: this.lang });
+        const result = await this.lock.lock(accountId, { source: 'detection', reason: `detection alert ${alertId}: ${rules.join(', ')} (score ${score})`, actor: SYSTEM_ACTOR, lang });
         actions.taken.push('lock');
         actions.lockId = result.lockId;
         if (result.ticketNumber !== null) {
@@ -333,8 +339,8 @@ export class Detector {
     if (actions.planned.includes('notify') && !actions.taken.includes('lock') && account) {
       try {
         const link = await this.lock.issueLockLink(accountId, account.email, 'detection');
-        const mail = alertMail({ lang: this.lang, exchangeName: this.opts.exchangeName[this.lang], link, reasons, at: e.at, ip: e.ip ?? null, country: e.country ?? null, device: e.device ?? null });
-        await this.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text }, { domain: this.opts.mailDomain }));
+        const mail = alertMail({ lang, exchangeName: this.opts.exchangeName[lang], link, reasons, at: e.at, timeZone: this.opts.timeZone ?? 'Asia/Tokyo', ip: e.ip ?? null, country: e.country ?? null, device: e.device ?? null });
+        await this.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, lang }, { domain: this.opts.mailDomain }));
         this.opts.onMailQueued?.();
         actions.taken.push('notify');
         actions.notifiedTo = account.email;
@@ -474,19 +480,20 @@ function round1(x: number): number {
 }
 
 /** The notice to the user: what we saw, and the one-time link that locks the account without a password. */
-export function alertMail(c: { lang: Lang; exchangeName: string; link: string; reasons: string; at: Date; ip: string | null; country: string | null; device: string | null }): { subject: string; text: string } {
+export function alertMail(c: { lang: Lang; exchangeName: string; link: string; reasons: string; at: Date; timeZone: string; ip: string | null; country: string | null; device: string | null }): { subject: string; text: string } {
   const where = [c.ip, c.country, c.device].filter(Boolean).join(' / ') || '-';
+  const at = formatDateTime(c.lang, c.at, c.timeZone);
   if (c.lang === 'en') {
     return {
       subject: `[${c.exchangeName}] Unusual activity on your account`,
-      text: `We noticed unusual activity on your account (${c.reasons}) at ${c.at.toISOString()} (${where}).\n\n` +
+      text: `We noticed unusual activity on your account (${c.reasons}) at ${at} (${where}).\n\n` +
         `If this was you, you can ignore this email. If it was not, lock your account now — no password needed:\n\n${c.link}\n\n` +
         `Locking signs out every session, revokes API keys and stops trading and withdrawals. The link works once.\n\n${c.exchangeName} Support`,
     };
   }
   return {
     subject: `[${c.exchangeName}] お客様のアカウントで普段と異なる操作がありました`,
-    text: `${c.at.toISOString()} に、お客様のアカウントで普段と異なる操作を検知しました (${c.reasons}、${where})。\n\n` +
+    text: `${at} に、お客様のアカウントで普段と異なる操作を検知しました (${c.reasons}、${where})。\n\n` +
       `お客様ご自身の操作であれば、このメールは破棄してください。お心当たりがない場合は、今すぐ次のリンクからアカウントをロックしてください (パスワードは不要です):\n\n${c.link}\n\n` +
       `ロックすると、すべてのセッションの終了、APIキーの無効化、取引と出金の停止を行います。リンクは1回だけ使えます。\n\n${c.exchangeName} サポート`,
   };

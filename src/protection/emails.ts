@@ -20,7 +20,7 @@ export function lockedMail(c: { lang: 'ja' | 'en'; exchangeName: string; at: Dat
   if (c.lang === 'en') {
     return {
       subject: `[${c.exchangeName}] Your account is locked`,
-      text: `Your account was locked on ${at} (${c.timeZone === 'Asia/Tokyo' ? 'Japan time' : c.timeZone}) by ${SOURCE.en[c.source]}.\n\n` +
+      text: `Your account was locked at ${at} by ${SOURCE.en[c.source]}.\n\n` +
         `- every session was signed out (${e.sessionsRevoked}) and every API key revoked (${e.apiKeysRevoked})\n` +
         `- trading and withdrawals are blocked\n- pending withdrawals were cancelled (${e.withdrawalsCancelled})\n\n` +
         `What happens next: our security team has opened an urgent case${caseRef}. To unlock, we will verify your identity; ` +

@@ -250,7 +250,7 @@ export class EmergencyLock {
       faultPoint('lock.before_email');
       if (account) {
         const mail = lockedMail({ lang: claimed.lang, exchangeName: this.opts.exchangeName[claimed.lang], at: lockedAt, timeZone: this.opts.timeZone ?? 'Asia/Tokyo', effects, source: claimed.source, ticketNumber: claimed.ticketNumber });
-        await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, messageId: `<lock-${claimed.id}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        await enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, lang: claimed.lang, messageId: `<lock-${claimed.id}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
       }
       faultPoint('lock.before_audit');
       await this.intents.markRecorded(tx, claimed.id, now);
@@ -405,7 +405,7 @@ export class EmergencyLock {
       for (const to of recipients) {
         const link = await this.issueLockLink(account!.id, to, 'help_center', tx);
         const mail = lockLinkMail({ lang: request.lang, exchangeName: this.opts.exchangeName[request.lang], link, reason: 'help_center' });
-        await enqueueMail(tx, { to, subject: mail.subject, text: mail.text, messageId: `<lock-links-${request.id}-${mailed}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        await enqueueMail(tx, { to, subject: mail.subject, text: mail.text, lang: request.lang, messageId: `<lock-links-${request.id}-${mailed}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
         mailed++;
       }
       await this.linkRequests.markDone(tx, request.id, recipients.length, now);

@@ -11,7 +11,8 @@ import { lockConfirmPage, lockDonePage, lockHelpPage, lockHelpSentPage, lockInva
 import { sendPrivatePage } from '../web/private-page.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { toKinkyuError } from '../web/error-handler.ts';
-import { downDependency, phoneLine, unavailableNotice, type Unavailable } from './unavailable-views.ts';
+import { downDependency, unavailableNotice, type Unavailable } from './unavailable-views.ts';
+import { phoneLine } from '../web/phone-line.ts';
 
 export interface LockRoutesOptions {
   config: Config;
@@ -45,7 +46,7 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
   const context = (lang: Lang): LockPageContext => ({
     lang,
     exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
-    supportPhone: config.supportPhone,
+    line: phoneLine(config, opts.calendar, opts.clock()),
   });
 
   /**
@@ -63,7 +64,7 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
       return reply.code(503).header('cache-control', 'no-store').send({ code: known.code, message: errorMessage(lang, known), pending: down === 'exchange', requestId: request.id });
     }
     const what: Unavailable = down === 'exchange' ? 'lock_pending' : kinds.database;
-    return sendPrivatePage(reply, page(unavailableNotice(lang, what, phoneLine(config.supportPhone, opts.calendar, opts.clock()))), 503);
+    return sendPrivatePage(reply, page(unavailableNotice(lang, what, phoneLine(config, opts.calendar, opts.clock()))), 503);
   };
   const langOf = (request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown> = {}): Lang =>
     body.lang === 'en' || body.lang === 'ja' ? body.lang : requestLang(request, reply);

@@ -2,23 +2,27 @@ import type { LockEffects } from '../accounts/adapter.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
+import { phoneLineBlock, type InsteadStep, type PhoneLine } from '../web/phone-line.ts';
 
 /** What the public lock pages need to know about the exchange. */
 export interface LockPageContext {
   lang: Lang;
   exchangeName: string;
-  supportPhone: string;
+  /** The emergency line at the request's instant. */
+  line: PhoneLine;
 }
-
-const telHref = (phone: string) => `tel:${phone.replace(/[^\d+]/g, '')}`;
 
 /** `path` is where the language switch goes: the same page, or the help center where the same page cannot be shown again. */
 function page(c: LockPageContext, title: string, path: string, body: SafeHtml): string {
   return layout({ lang: c.lang, title: `${title} · ${c.exchangeName}`, path, header: html`<p class="site-name"><a href="/">${c.exchangeName}</a></p>`, body, robots: 'noindex' }).value;
 }
 
-const phoneLine = (c: LockPageContext) =>
-  html`<p>${t(c.lang, 'lock.phone', { phone: '' })}<a href="${telHref(c.supportPhone)}">${c.supportPhone}</a></p>`;
+/**
+ * The emergency line. These pages are the lock (or follow it), so while the line is closed they offer the form
+ * and the police; a page that shows a "could not be done" notice has the line in that notice already.
+ */
+const phoneLine = (c: LockPageContext, notice: SafeHtml | null = null, instead: readonly InsteadStep[] = ['form', 'police']) =>
+  notice ? '' : phoneLineBlock(c.lang, c.line, { instead });
 
 /** `GET /lock/<token>`: what the lock does, and one button. No password, no sign-in. */
 export function lockConfirmPage(c: LockPageContext, action: string, error: string | null = null, notice: SafeHtml | null = null): string {
@@ -37,7 +41,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}${notice ?? 
 <input type="hidden" name="lang" value="${c.lang}">
 <div><button type="submit" class="danger">${t(c.lang, 'lock.confirm.button')}</button></div>
 </form>
-${phoneLine(c)}`;
+${phoneLine(c, notice)}`;
   return page(c, t(c.lang, 'lock.confirm.title'), action, body);
 }
 
@@ -48,7 +52,7 @@ export function lockInvalidPage(c: LockPageContext): string {
 <p>${t(c.lang, 'lock.invalid.already')}</p>
 <p>${t(c.lang, 'lock.invalid.help')}</p>
 <p><a href="/help/lock?lang=${c.lang}">${t(c.lang, 'lock.invalid.helpLink')}</a></p>
-${phoneLine(c)}`;
+${phoneLine(c, null, ['lock', 'form', 'police'])}`;
   return page(c, t(c.lang, 'lock.invalid.title'), '/help/lock', body);
 }
 
@@ -68,7 +72,7 @@ export function lockDonePage(c: LockPageContext, r: { effects: LockEffects; tick
 <ol>
 <li>${t(c.lang, 'lock.done.next.identity')}</li>
 <li>${t(c.lang, 'lock.done.next.police')}</li>
-<li>${t(c.lang, 'lock.done.next.phone', { phone: '' })}<a href="${telHref(c.supportPhone)}">${c.supportPhone}</a></li>
+<li>${t(c.lang, 'lock.done.next.phone')}${phoneLine(c)}</li>
 </ol>
 <p class="hint">${t(c.lang, 'lock.done.next.email')}</p>`;
   return page(c, t(c.lang, 'lock.done.title'), '/help/lock', body);
@@ -86,7 +90,7 @@ ${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` :
 <input type="hidden" name="lang" value="${c.lang}">
 <div><button type="submit">${t(c.lang, 'lock.help.submit')}</button></div>
 </form>
-${phoneLine(c)}`;
+${phoneLine(c, notice)}`;
   return page(c, t(c.lang, 'lock.help.title'), '/help/lock', body);
 }
 
@@ -94,7 +98,8 @@ ${phoneLine(c)}`;
 export function lockHelpSentPage(c: LockPageContext): string {
   const body = html`<h1>${t(c.lang, 'lock.help.sent.title')}</h1>
 <p role="status">${t(c.lang, 'lock.help.sent.body')}</p>
-<p>${t(c.lang, 'lock.help.sent.noMail', { phone: '' })}<a href="${telHref(c.supportPhone)}">${c.supportPhone}</a></p>
+<p>${t(c.lang, 'lock.help.sent.noMail')}</p>
+${phoneLine(c)}
 <p>${t(c.lang, 'lock.help.sent.police')}</p>`;
   return page(c, t(c.lang, 'lock.help.sent.title'), '/help/lock', body);
 }

@@ -351,11 +351,11 @@ export class Recovery {
           resetLink: settings ? await createPasswordResetLink(tx, this.opts.publicUrl, approval.accountId, approval.at, UNLOCK_RESET_HOURS * 60) : null,
           resetHours: UNLOCK_RESET_HOURS, lockLink,
         });
-        await enqueueMail(tx, { to: to.email, subject: mail.subject, text: mail.text, messageId: `<unlock-${approval.requestId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        await enqueueMail(tx, { to: to.email, subject: mail.subject, text: mail.text, lang, messageId: `<unlock-${approval.requestId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
         // The address taken off the account hears of it, without any link: it was most likely the attacker's.
         if (replaced && emailKeyOf(replaced) !== emailKeyOf(to.email)) {
           const notice = emailReplacedMail({ lang, exchangeName: this.opts.exchangeName[lang], timeZone: this.opts.timeZone, at: approval.at });
-          await enqueueMail(tx, { to: replaced, subject: notice.subject, text: notice.text, messageId: `<unlock-replaced-${approval.requestId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+          await enqueueMail(tx, { to: replaced, subject: notice.subject, text: notice.text, lang, messageId: `<unlock-replaced-${approval.requestId}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
         }
       },
     });
@@ -456,7 +456,7 @@ export class Recovery {
         { to: revert.previous, mail: emailRestoredMail({ lang, exchangeName: this.opts.exchangeName[lang], timeZone: this.opts.timeZone, at: now, replaced: revert.current }), tag: 'restored' },
       ];
       for (const m of mails) {
-        await enqueueMail(tx, { to: m.to, subject: m.mail.subject, text: m.mail.text, messageId: `<email-${m.tag}-${revert.id}-${now.getTime()}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
+        await enqueueMail(tx, { to: m.to, subject: m.mail.subject, text: m.mail.text, lang, messageId: `<email-${m.tag}-${revert.id}-${now.getTime()}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
       }
     });
     this.opts.onMailQueued?.();

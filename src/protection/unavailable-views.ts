@@ -1,8 +1,7 @@
-import type { BusinessCalendar } from '../domain/business-calendar.ts';
-import { formatClock, formatOpening } from '../help/channels.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { toKinkyuError } from '../web/error-handler.ts';
+import { phoneLineBlock, type InsteadStep, type PhoneLine } from '../web/phone-line.ts';
 
 /** What could not be done, and so what the page must say about it. */
 export type Unavailable =
@@ -22,18 +21,6 @@ const LEAD: Record<Unavailable, MessageKey> = {
   contact_not_saved: 'down.contactNotSaved',
 };
 
-export interface PhoneLine {
-  phone: string;
-  calendar: BusinessCalendar;
-  timeZone: string;
-  now: Date;
-}
-
-/** The emergency line as the notice shows it: the configured number and the desk's calendar. */
-export function phoneLine(phone: string, calendar: BusinessCalendar, now: Date): PhoneLine {
-  return { phone, calendar, timeZone: calendar.config.timeZone, now };
-}
-
 /** Which dependency an error says is down — the database or the exchange core — or null for any other error. */
 export function downDependency(err: unknown): 'database' | 'exchange' | null {
   const code = toKinkyuError(err)?.code;
@@ -45,14 +32,12 @@ export function downDependency(err: unknown): 'database' | 'exchange' | null {
  * line, and whether it is open right now), and when to try again. Never tells whether an account exists.
  */
 export function unavailableNotice(lang: Lang, what: Unavailable, line: PhoneLine): SafeHtml {
-  const s = line.calendar.status(line.now);
-  const tel = `tel:${line.phone.replace(/[^\d+]/g, '')}`;
+  // With the database down neither the lock nor the form can take anything; with only the exchange down, the form can.
+  const instead: readonly InsteadStep[] = what === 'lock_pending' ? ['form', 'police'] : ['police'];
   return html`<div class="error-box" role="alert" id="dependency-down">
 <p><strong>${t(lang, LEAD[what])}</strong></p>
 <p>${t(lang, what === 'lock_pending' ? 'down.pendingRetry' : 'down.retry')}</p>
-<p>${t(lang, 'down.phone')} <a href="${tel}">${line.phone}</a></p>
-<p class="meta">${s.open
-    ? t(lang, 'help.phone.open', { until: formatClock(s.closesAt, line.timeZone, lang) })
-    : t(lang, 'help.phone.closed', { when: formatOpening(s.opensAt, line.timeZone, lang) })}</p>
+<p>${t(lang, 'down.phone')}</p>
+${phoneLineBlock(lang, line, { instead, id: 'dependency-down-phone' })}
 </div>`;
 }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { PublicSite } from './site.ts';
 import { coalesce } from './coalesce.ts';
 import { API_PATHS } from './api-v2.ts';
+import { staticHostHeadersFile } from './response-headers.ts';
 import { LANGS, type Lang } from '../web/i18n.ts';
 import type { AuditCheckpoint } from '../audit/checkpoint.ts';
 
@@ -32,28 +33,51 @@ export interface ExportExtras {
   auditCheckpoint?: () => Promise<AuditCheckpoint>;
 }
 
+/** A static host's own page for a missing path (Netlify and Cloudflare Pages serve `404.html` with status 404). */
+const NOT_FOUND_FILE = '404.html';
+/** The static host's header rules (`response-headers.ts`). */
+export const HEADERS_FILE = '_headers';
+
 /**
- * Writes the status page, history, incident and notice pages, API v2 JSON and feeds, in both languages (and
- * the audit checkpoint when given).
+ * Writes a complete static copy of the public site, in both languages: the status page, history and every month
+ * of its archive, incident and notice pages (also incidents only the archive lists), API v2 JSON, feeds, the
+ * stylesheet, a 404 page, the header rules for the static host, and the audit checkpoint when given. Every
+ * link between these files leads to one of them; pages only the live server has are linked at PUBLIC_URL.
  */
 export async function exportStatic(site: PublicSite, outDir: string, extras: ExportExtras = {}): Promise<string[]> {
   const paths = ['/', '/history', '/history.atom', '/history.rss', ...Object.keys(API_PATHS), ...site.incidentIds().map((id) => `/incidents/${id}`),
     '/notices', ...site.noticeIds().map((id) => `/notices/${id}`)];
+  const months = await site.archiveMonths();
+  const archive = await Promise.all(months.map(async (month) => ({ month, items: await site.readMonth(month) })));
+  const inSnapshot = new Set(site.incidentIds());
+  const archivedOnly = new Map(archive.flatMap(({ items }) => items).filter((i) => !inSnapshot.has(i.id)).map((i) => [i.id, i]));
   const written: string[] = [];
+  const write = async (relative: string, content: string | Buffer) => {
+    const file = join(outDir, relative);
+    await mkdir(dirname(file), { recursive: true });
+    await writeAtomically(file, content);
+    written.push(file);
+  };
+  const page = (markup: string | null) => (markup === null ? null : rewriteLinksForStatic(markup));
   for (const lang of LANGS) {
+    const prefix = lang === 'en' ? 'en/' : '';
     for (const path of paths) {
       const rendered = site.renderPath(path, lang);
-      if (rendered === null) continue;
-      const file = join(outDir, fileFor(path, lang));
-      await mkdir(dirname(file), { recursive: true });
-      await writeAtomically(file, path.endsWith('.json') ? rendered : rewriteLinksForStatic(rendered));
-      written.push(file);
+      if (rendered !== null) await write(fileFor(path, lang), path.endsWith('.json') ? rendered : rewriteLinksForStatic(rendered));
     }
+    for (const { month, items } of archive) {
+      const rendered = page(site.monthPage(month, items, lang, months.at(-1)));
+      if (rendered !== null) await write(fileFor(`/history/${month}`, lang), rendered);
+    }
+    for (const incident of archivedOnly.values()) {
+      const rendered = page(site.incidentPage(incident, lang));
+      if (rendered !== null) await write(fileFor(`/incidents/${incident.id}`, lang), rendered);
+    }
+    const notFound = page(site.notFoundPage(lang));
+    if (notFound !== null) await write(prefix + NOT_FOUND_FILE, notFound);
   }
-  const css = join(outDir, 'assets/site.css');
-  await mkdir(dirname(css), { recursive: true });
-  await writeAtomically(css, readFileSync(new URL('../web/assets/site.css', import.meta.url)));
-  written.push(css);
+  await write('assets/site.css', readFileSync(new URL('../web/assets/site.css', import.meta.url)));
+  await write(HEADERS_FILE, staticHostHeadersFile());
   if (extras.auditCheckpoint) written.push(await writeAuditCheckpoint(outDir, await extras.auditCheckpoint()));
   return written;
 }

@@ -2,7 +2,7 @@ import type { Notice } from '../notices/notices.ts';
 import { html } from '../web/html.ts';
 import { formatDateTime, t } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
-import { footer, header, staleNotice, type PageContext } from './pages.ts';
+import { footer, header, liveHref, staleNotice, type PageContext } from './pages.ts';
 import { noticeBlock, noticeDates, noticeInline, noticeText } from './notice-section.ts';
 
 /** /notices and /notices/<id>: served from the in-memory snapshot like the status page, and exported with it. */
@@ -21,7 +21,7 @@ ${notices.length
 ${noticeDates(c.lang, n)}
 </li>`)}</ul>`
     : html`<p>${t(c.lang, 'notices.none')}</p>`}
-<p><a href="/terms${q(c)}">${t(c.lang, 'notices.termsLink')}</a></p>
+<p><a href="${liveHref(c, '/terms')}">${t(c.lang, 'notices.termsLink')}</a></p>
 <p><a href="/${q(c)}">${t(c.lang, 'site.backToStatus')}</a></p>
 ${footer(c)}`;
   return layout({ lang: c.lang, title: `${t(c.lang, 'notices.listTitle')} · ${exchangeName(c)}`, body, path: '/notices', header: header(c) }).value;
@@ -45,7 +45,7 @@ ${noticeBlock(c.lang, n, 'changes')}
 <p class="meta">${n.publishedAt ? t(c.lang, 'notices.publishedAt', { time: when(n.publishedAt) }) : ''}${n.revision > 1 ? html` · ${t(c.lang, 'notices.revisedAt', { time: when(n.updatedAt) })}` : ''}</p>
 </article>
 <ul class="console-nav">
-<li><a href="/terms${q(c)}">${t(c.lang, 'notices.termsLink')}</a></li>
+<li><a href="${liveHref(c, '/terms')}">${t(c.lang, 'notices.termsLink')}</a></li>
 <li><a href="/notices${q(c)}">${t(c.lang, 'notices.backToList')}</a></li>
 <li><a href="/${q(c)}">${t(c.lang, 'site.backToStatus')}</a></li>
 </ul>

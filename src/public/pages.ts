@@ -4,7 +4,7 @@ import type { UptimeHistory } from '../domain/uptime.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { formatDateTime, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
-import { isoInZone } from './time.ts';
+import { LINKED_MONTHS, monthOf, shiftMonth } from './month-archive.ts';
 import { activeMaintenances, openIncidents, upcomingMaintenances, type PageSnapshot } from './snapshot.ts';
 import { noticesSection } from './notice-section.ts';
 
@@ -27,8 +27,18 @@ function statusLabel(c: PageContext, i: Incident): string {
   return t(c.lang, i.kind === 'maintenance' ? `maintenance.${i.status}` as never : `incident.${i.status}` as never);
 }
 
+/**
+ * A page only the live server can answer (the help center, the lock, the contact form, subscriptions, terms):
+ * linked at PUBLIC_URL, so the same link works from the static mirror on another host.
+ */
+export const liveHref = (c: PageContext, path: string) => `${c.snapshot.page.url}${path}${langQuery(c)}`;
+
 export function header(c: PageContext): SafeHtml {
-  return html`<p class="site-name"><a href="/${langQuery(c)}">${t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) })}</a></p>`;
+  return html`<p class="site-name"><a href="/${langQuery(c)}">${t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) })}</a></p>
+<nav class="site-links" aria-label="${t(c.lang, 'site.linksLabel')}"><ul>
+<li><a href="${liveHref(c, '/help')}">${t(c.lang, 'site.helpCenter')}</a></li>
+<li><a class="site-lock" href="${liveHref(c, '/help/lock')}">${t(c.lang, 'site.lockAccount')}</a></li>
+</ul></nav>`;
 }
 
 export function staleNotice(c: PageContext): SafeHtml | string {
@@ -48,8 +58,8 @@ export function footer(c: PageContext): SafeHtml {
 <li><a href="/history.rss${q}">RSS</a></li>
 <li><a href="/api/v2/summary.json${q}">${t(c.lang, 'site.api')}</a></li>
 <li><a href="${c.officialXUrl}" rel="noopener">X</a></li>
-<li><a href="${c.snapshot.page.url}/contact${q}">${t(c.lang, 'site.contact')}</a></li>
-<li><a href="/subscribe${q}">${t(c.lang, 'notify.subscribeLink')}</a></li>
+<li><a href="${liveHref(c, '/contact')}">${t(c.lang, 'site.contact')}</a></li>
+<li><a href="${liveHref(c, '/subscribe')}">${t(c.lang, 'notify.subscribeLink')}</a></li>
 </ul>
 <p>${t(c.lang, 'site.poweredBy')}</p>
 </footer>`;
@@ -145,7 +155,7 @@ export function renderStatusPage(c: PageContext): string {
 <h1 class="banner-title">${t(c.lang, `indicator.${s.indicator}`)}</h1>
 ${advice}
 </section>
-<p class="subscribe-link"><a href="/subscribe${langQuery(c)}">${t(c.lang, 'notify.subscribeLink')}</a></p>
+<p class="subscribe-link"><a href="${liveHref(c, '/subscribe')}">${t(c.lang, 'notify.subscribeLink')}</a></p>
 ${open.length ? html`<section aria-labelledby="active-h"><h2 id="active-h">${t(c.lang, 'page.activeIncidents')}</h2>
 ${open.map((i) => incidentCard(c, i))}</section>` : ''}
 ${active.length ? html`<section aria-labelledby="maint-active-h"><h2 id="maint-active-h">${t(c.lang, 'page.activeMaintenance')}</h2>
@@ -193,17 +203,6 @@ ${incidents.length ? html`<ul class="history">${incidents.map((i) => historyRow(
 ${maintenances.length ? html`<ul class="history">${maintenances.map((i) => historyRow(c, i))}</ul>` : html`<p>${t(c.lang, 'page.noIncidentsInHistory')}</p>`}</section>`;
 }
 
-/** "2026-11" for the month containing `date` in the page's time zone, and the months around it. */
-export function monthOf(date: Date, timeZone: string): string {
-  return isoInZone(date, timeZone).slice(0, 7);
-}
-
-export function shiftMonth(month: string, by: number): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const d = new Date(Date.UTC(y, m - 1 + by, 1));
-  return d.toISOString().slice(0, 7);
-}
-
 function monthLinks(c: PageContext, from: string, count: number): SafeHtml {
   const months = Array.from({ length: count }, (_, i) => shiftMonth(from, -i));
   return html`<nav aria-labelledby="months-h"><h2 id="months-h">${t(c.lang, 'page.byMonth')}</h2>
@@ -216,14 +215,19 @@ export function renderHistoryPage(c: PageContext): string {
   const body = html`${staleNotice(c)}
 <h1>${t(c.lang, 'page.historyTitle')}</h1>
 ${historyLists(c, s.incidents, past, { incidents: 'site.history', maintenances: 'page.maintenanceHistory' })}
-${monthLinks(c, monthOf(s.loadedAt, s.page.timeZone), 12)}
+${monthLinks(c, monthOf(s.loadedAt, s.page.timeZone), LINKED_MONTHS)}
 <p><a href="/${langQuery(c)}">${t(c.lang, 'site.backToStatus')}</a></p>
 ${footer(c)}`;
   return layout({ lang: c.lang, title: `${t(c.lang, 'page.historyTitle')} · ${exchangeName(c)}`, body, path: '/history', header: header(c) }).value;
 }
 
-/** One calendar month of incidents and maintenances, read from the database (older than the snapshot keeps). */
-export function renderMonthPage(c: PageContext, month: string, items: Incident[]): string {
+/**
+ * One calendar month of incidents and maintenances, read from the database (older than the snapshot keeps).
+ * `oldest`: the oldest month there is a page for (the static export's first); without it, an older month is
+ * always linked (the live server answers any month).
+ */
+export function renderMonthPage(c: PageContext, month: string, items: Incident[], oldest?: string): string {
+  const older = shiftMonth(month, -1);
   const incidents = items.filter((i) => i.kind === 'incident');
   const maintenances = items.filter((i) => i.kind === 'maintenance');
   const newer = shiftMonth(month, 1);
@@ -231,7 +235,7 @@ export function renderMonthPage(c: PageContext, month: string, items: Incident[]
   const body = html`<h1>${t(c.lang, 'page.monthTitle', { month })}</h1>
 ${historyLists(c, incidents, maintenances, { incidents: 'page.monthIncidents', maintenances: 'page.monthMaintenance' })}
 <nav><ul class="console-nav">
-<li><a href="/history/${shiftMonth(month, -1)}${langQuery(c)}" rel="prev">${t(c.lang, 'page.olderMonth')}</a></li>
+${oldest === undefined || older >= oldest ? html`<li><a href="/history/${older}${langQuery(c)}" rel="prev">${t(c.lang, 'page.olderMonth')}</a></li>` : ''}
 ${newer <= current ? html`<li><a href="/history/${newer}${langQuery(c)}" rel="next">${t(c.lang, 'page.newerMonth')}</a></li>` : ''}
 <li><a href="/history${langQuery(c)}">${t(c.lang, 'site.history')}</a></li>
 </ul></nav>

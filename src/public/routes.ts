@@ -2,12 +2,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
-import { zoneOffsetMs } from '../domain/uptime.ts';
-import { getIncident, listIncidentsBetween } from '../status/repository.ts';
+import { getIncident } from '../status/repository.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
 import { t } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
-import { shiftMonth } from './pages.ts';
+import { parseMonth, readMonth } from './month-archive.ts';
 import type { PublicSite } from './site.ts';
 
 /** A public page rendered per request: its language came from headers, so shared caches must key on them. */
@@ -40,16 +39,9 @@ export function registerPublicRoutes(app: FastifyInstance, opts: { db: Db; confi
   // Month archives reach back past what the snapshot keeps in memory.
   app.get<{ Params: { month: string } }>('/history/:month', async (request, reply) => {
     const lang = requestLang(request);
-    const month = request.params.month;
-    const match = /^(\d{4})-(\d{2})$/.exec(month);
-    const monthNumber = Number(match?.[2]);
-    const year = Number(match?.[1]);
-    if (!match || monthNumber < 1 || monthNumber > 12 || year < 2000 || year > 9998) throw new KinkyuError('NOT_FOUND', { what: 'month' });
-    const startLocal = new Date(`${month}-01T00:00:00Z`);
-    const endLocal = new Date(`${shiftMonth(month, 1)}-01T00:00:00Z`);
-    const from = new Date(startLocal.getTime() - zoneOffsetMs(startLocal, config.timeZone));
-    const to = new Date(endLocal.getTime() - zoneOffsetMs(endLocal, config.timeZone));
-    const page = site.monthPage(month, await listIncidentsBetween(db, from, to), lang);
+    const month = parseMonth(request.params.month);
+    if (!month) throw new KinkyuError('NOT_FOUND', { what: 'month' });
+    const page = site.monthPage(month, await readMonth(db, month, config.timeZone), lang);
     if (!page) throw new KinkyuError('DATABASE_UNAVAILABLE');
     return sendPublicPage(reply, page);
   });

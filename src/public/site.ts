@@ -5,7 +5,6 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 import type { Db } from '../store/db.ts';
 import type { Incident } from '../domain/incident.ts';
 import { pickLang, type Lang } from '../web/i18n.ts';
-import { CONTENT_SECURITY_POLICY } from '../web/security.ts';
 import type { Config } from '../config.ts';
 import { API_PATHS, renderApi } from './api-v2.ts';
 import { renderAtom, renderRss } from './feeds.ts';
@@ -15,6 +14,8 @@ import { renderNoticePage, renderNoticesPage } from './notice-pages.ts';
 import type { Notice } from '../notices/notices.ts';
 import { pageVersion } from '../status/repository.ts';
 import { coalesce } from './coalesce.ts';
+import { ASSET_CACHE_CONTROL, CONTENT_TYPES, HTML_SECURITY_HEADERS, PAGE_CACHE_CONTROL, type Kind } from './response-headers.ts';
+import { archiveMonths, monthOf, readMonth } from './month-archive.ts';
 
 export interface PublicSiteOptions {
   page: PageInfo;
@@ -41,7 +42,6 @@ interface Rendered {
   br?: Buffer;
 }
 
-type Kind = 'html' | 'api' | 'feed' | 'asset';
 type Renderer = (ctx: PageContext) => string;
 
 interface Route {
@@ -64,13 +64,6 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 
 const CSS = readFileSync(new URL('../web/assets/site.css', import.meta.url));
 
-
-const CONTENT_TYPES: Record<Kind, string> = {
-  html: 'text/html; charset=utf-8',
-  api: 'application/json; charset=utf-8',
-  feed: 'application/xml; charset=utf-8',
-  asset: 'text/css; charset=utf-8',
-};
 
 /** The site's options as the operator configured them. */
 export function siteOptionsFromConfig(config: Config): PublicSiteOptions {
@@ -115,8 +108,8 @@ export class PublicSite {
     this.routes.set('/', status);
     this.routes.set('/index.html', status);
     this.routes.set('/history', { kind: 'html', render: (c) => renderHistoryPage(c) });
-    this.routes.set('/history.atom', { kind: 'feed', render: (c) => renderAtom(c.snapshot, c.lang) });
-    this.routes.set('/history.rss', { kind: 'feed', render: (c) => renderRss(c.snapshot, c.lang) });
+    this.routes.set('/history.atom', { kind: 'atom', render: (c) => renderAtom(c.snapshot, c.lang) });
+    this.routes.set('/history.rss', { kind: 'rss', render: (c) => renderRss(c.snapshot, c.lang) });
     this.routes.set('/notices', { kind: 'html', render: (c) => renderNoticesPage(c) });
     for (const [path, endpoint] of Object.entries(API_PATHS)) {
       this.routes.set(path, { kind: 'api', render: (c) => JSON.stringify(renderApi(endpoint, c.snapshot, c.lang)) });
@@ -214,7 +207,10 @@ export class PublicSite {
   /** Everything a representation depends on: a change to any of these means re-rendering. */
   private currentCacheKey(): string {
     const s = this.snapshot;
-    return `${s?.version}|${s?.loadedAt.getTime()}|${this.isStale()}|${Math.floor(this.lastCheckedAt.getTime() / 60_000)}`;
+    // The load time matters to the pages only to the minute (uptime days, month links, the stale notice's
+    // time): a periodic reload that brings the same version within the minute re-renders nothing.
+    const minute = (d: Date | undefined) => (d ? Math.floor(d.getTime() / 60_000) : -1);
+    return `${s?.version}|${minute(s?.loadedAt)}|${this.isStale()}|${minute(this.lastCheckedAt)}`;
   }
 
   private rendered(key: string, kind: Kind, make: () => string): Rendered {
@@ -322,8 +318,21 @@ export class PublicSite {
     return this.snapshot ? renderNotFoundPage(this.context(lang)) : null;
   }
 
-  monthPage(month: string, items: Incident[], lang: Lang): string | null {
-    return this.snapshot ? renderMonthPage(this.context(lang), month, items) : null;
+  /** `oldest`: the oldest month that has a page (the static export's), so no link points before it. */
+  monthPage(month: string, items: Incident[], lang: Lang, oldest?: string): string | null {
+    return this.snapshot ? renderMonthPage(this.context(lang), month, items, oldest) : null;
+  }
+
+  /** The history archive's months, newest first (see `archiveMonths`), for the static export. */
+  async archiveMonths(): Promise<string[]> {
+    const s = this.snapshot;
+    if (!s) return [];
+    return archiveMonths(this.db, monthOf(s.loadedAt, s.page.timeZone), s.page.timeZone);
+  }
+
+  /** The incidents and maintenances that began in `month`, read from the database. */
+  readMonth(month: string): Promise<Incident[]> {
+    return readMonth(this.db, month, this.options.page.timeZone);
   }
 
   incidentPage(incident: Incident, lang: Lang): string | null {
@@ -335,16 +344,13 @@ export class PublicSite {
       'content-type': r.contentType,
       etag: r.etag,
       'last-modified': (this.snapshot?.changedAt ?? new Date(0)).toUTCString(),
-      // Short freshness keeps a change visible within a second; stale-if-error lets caches ride out an outage.
-      'cache-control': kind === 'asset' ? 'public, max-age=3600' : 'public, max-age=1, stale-while-revalidate=5, stale-if-error=86400',
+      'cache-control': kind === 'asset' ? ASSET_CACHE_CONTROL : PAGE_CACHE_CONTROL,
       vary: variesByLanguage ? 'Accept-Encoding, Accept-Language' : 'Accept-Encoding',
       'x-content-type-options': 'nosniff',
     };
-    if (kind === 'api' || kind === 'feed') headers['access-control-allow-origin'] = '*';
+    if (kind === 'api' || kind === 'atom' || kind === 'rss') headers['access-control-allow-origin'] = '*';
     if (kind === 'html') {
-      headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
-      headers['referrer-policy'] = 'strict-origin-when-cross-origin';
-      headers['x-frame-options'] = 'DENY';
+      for (const [name, value] of Object.entries(HTML_SECURITY_HEADERS)) headers[name.toLowerCase()] = value;
       if (this.options.hsts) headers['strict-transport-security'] = 'max-age=31536000';
     }
     // Each encoding is its own representation, so it gets its own strong validator.

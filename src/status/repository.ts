@@ -231,3 +231,9 @@ export async function listIncidentsBetween(q: Queryable, from: Date, to: Date): 
   );
   return attachUpdates(q, rows, false);
 }
+
+/** When the oldest incident or maintenance began (its month is where the history's archive starts), or null. */
+export async function oldestIncidentStart(q: Queryable): Promise<Date | null> {
+  const [row] = await q.query<{ at: Date | null }>('SELECT min(COALESCE(scheduled_for, started_at)) AS at FROM incidents');
+  return row?.at ? new Date(row.at) : null;
+}

@@ -19,6 +19,8 @@ export interface Db extends Queryable {
   /** Calls `onMessage` for every NOTIFY on `channel`, also those sent by other processes. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** Connections of the pool (PostgreSQL only). */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 export interface DbConfig {

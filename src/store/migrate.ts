@@ -40,6 +40,14 @@ export async function migrate(db: Db, opts: { through?: string } = {}): Promise<
   return applied;
 }
 
+/** Migration files not yet applied to this database (empty: the schema is what this code expects). */
+export async function pendingMigrations(db: Pick<Db, 'query'>): Promise<string[]> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.*\.sql$/.test(f));
+  const rows = await db.query<{ version: string }>('SELECT version FROM schema_migrations');
+  const applied = new Set(rows.map((r) => r.version));
+  return files.filter((f) => !applied.has(f)).sort();
+}
+
 /**
  * Splits a migration into statements so each runs through the same transactional query path on both
  * drivers. Statements are separated by a line holding only `--;` — explicit, so function bodies with

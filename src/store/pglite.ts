@@ -1,16 +1,33 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import type { Db, Queryable } from './db.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
-/** Embedded PostgreSQL: one connection in this process; PGlite serialises access itself. */
-export async function openPglite(dataDir?: string): Promise<Db> {
+export interface PgliteDb extends Db {
+  /** The whole cluster as a tarball, for `openPglite(undefined, { loadDataDir })`. */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/**
+ * Embedded PostgreSQL: one connection in this process; PGlite serialises access itself.
+ * `loadDataDir` starts an in-memory database from a dump (`dumpDataDir`) instead of an empty cluster.
+ */
+export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir, {
-    parsers: {
-      [types.INT8]: (value: string) => Number(value),
-      [types.NUMERIC]: (value: string) => Number(value),
-    },
-  });
+  const release = dataDir ? lockDataDir(dataDir) : () => undefined;
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(dataDir, {
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      parsers: {
+        [types.INT8]: (value: string) => Number(value),
+        [types.NUMERIC]: (value: string) => Number(value),
+      },
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query<Row>(sql: string, params?: readonly unknown[]) {
       const result = await q.query<Row>(sql, params ? [...params] : undefined);
@@ -32,7 +49,14 @@ export async function openPglite(dataDir?: string): Promise<Db> {
       return async () => unsubscribe();
     },
     async close() {
-      await pg.close();
+      try {
+        await pg.close();
+      } finally {
+        release();
+      }
+    },
+    async dumpDataDir() {
+      return pg.dumpDataDir('none');
     },
   };
 }

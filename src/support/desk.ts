@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../store/db.ts';
+import { phoneHoursText } from '../domain/phone-hours.ts';
 import { newId } from '../store/ids.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../domain/actor.ts';
@@ -16,6 +17,7 @@ import {
   type TriageResult,
 } from '../domain/ticket.ts';
 import { enqueueMail, notifyMailQueued } from '../mail/outbox.ts';
+import { AUTOMATIC_MAIL_HEADERS } from '../mail/automatic.ts';
 import type { PageSnapshot } from '../public/snapshot.ts';
 import { parseChecklistItems, type ChecklistEntry } from './checklist.ts';
 import { confirmationMail, replyMail, solvedMail, type MailContext } from './emails.ts';
@@ -158,10 +160,7 @@ export class SupportDesk {
   }
 
   phoneHours(lang: 'ja' | 'en'): string {
-    const c = this.opts.calendar.config;
-    return lang === 'ja'
-      ? `平日 ${c.opensAt}〜${c.closesAt}${c.nationalHolidays ? '、祝日・年末年始を除く' : ''}`
-      : `weekdays ${c.opensAt}–${c.closesAt} Japan time${c.nationalHolidays ? ', except Japanese holidays and the year-end break' : ''}`;
+    return phoneHoursText(lang, this.opts.calendar.config);
   }
 
   /**
@@ -216,9 +215,9 @@ export class SupportDesk {
                 (VALUES (1, 'user', $4::text, NULL::text), (2, 'auto', $18::text, $19::text)) AS v(n, kind, body, update_id)
           WHERE v.body IS NOT NULL AND (v.kind = 'user' OR t.incident_id IS NOT NULL) ORDER BY v.n
        ), o AS (
-         INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id)
+         INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id, lang, headers)
          SELECT $20, $2, replace($21, $23, t.number::text),
-                replace(CASE WHEN t.incident_id IS NULL THEN $22 ELSE $24 END, $23, t.number::text), t.id FROM t WHERE $26
+                replace(CASE WHEN t.incident_id IS NULL THEN $22 ELSE $24 END, $23, t.number::text), t.id, $3, $30::jsonb FROM t WHERE $26
        )
        SELECT id, number FROM t
        UNION ALL
@@ -230,6 +229,7 @@ export class SupportDesk {
         autoAnswer?.text ?? null, autoAnswer?.id ?? null,
         `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER, linkedMail.text,
         form.submissionKey, sendConfirmation, meta.number ?? null, result.needsHuman === true, result.modelVersion ?? null,
+        JSON.stringify(AUTOMATIC_MAIL_HEADERS),
       ],
       { name: 'kinkyu_ticket_intake' },
     );
@@ -312,7 +312,8 @@ export class SupportDesk {
     );
     const ctx = this.mailContext(ticket);
     const mail = status === 'solved' ? solvedMail(ctx, body) : replyMail(ctx, body);
-    await enqueueMail(tx, { to: ticket.email, subject: mail.subject, text: mail.text, ticketId: ticket.id,
+    // Written by the agent: no Auto-Submitted, so an out-of-office answer or a reply by mail is welcome.
+    await enqueueMail(tx, { to: ticket.email, subject: mail.subject, text: mail.text, lang: ticket.lang, origin: 'staff', ticketId: ticket.id,
       messageId: `<ticket-${ticket.id}-reply-${message!.id}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
     await this.writeStatus(tx, ticket, status, now, { responded: true });
     await this.audit(tx, actor, 'ticket.reply', ticket.id, { messageId: Number(message!.id), status });
@@ -503,14 +504,16 @@ export class SupportDesk {
         return { ticket, mail: status === 'solved' ? solvedMail(ctx, text) : replyMail(ctx, text) };
       });
       await tx.query(
-        `INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+        // One text by a staff member to many: a person's reply, so no Auto-Submitted (see enqueueMail's origin).
+        `INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id, lang)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
         [
           mails.map(({ ticket }) => `<ticket-${ticket.id}-reply-${messageIds.get(ticket.id)}@${this.opts.mailDomain}>`),
           mails.map(({ ticket }) => ticket.email),
           mails.map(({ mail }) => mail.subject),
           mails.map(({ mail }) => mail.text),
           mails.map(({ ticket }) => ticket.id),
+          mails.map(({ ticket }) => ticket.lang),
         ],
       );
       const columns = chunk.map((ticket) => this.statusColumns(ticket, status, now, true));

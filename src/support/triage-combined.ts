@@ -2,12 +2,14 @@
  * Triage as the desk runs it: the transparent rules (triage.ts) beside the learned model (triage-model.ts), and a
  * safety net.
  *
- *  - Type: a strong security signal from either side wins (the rules detect an incident, or the model is sure it
- *    is security). Otherwise the model decides, except when it is unsure between its two best types, or fairly
- *    unsure against strong rule evidence: then the rules, which staff can read, decide. The rules then give the priority and reasons for the chosen type.
- *  - Safety net: anything that looks like a possible security incident (either side leaning security) is at least
- *    high. A message the system is unsure about — a low margin between the model's two best types, rules and
- *    model disagreeing on security, or a possible incident filed as something else — is marked "needs a human",
+ *  - Type: a strong security signal from either side wins (the rules detect an incident, or the model leans
+ *    security). Otherwise the model decides, except when it is unsure between its two best types, or fairly
+ *    unsure against strong rule evidence: then the rules, which staff can read, decide.
+ *  - Priority: a detected incident is urgent (the rules); otherwise the learned priority model decides; a
+ *    security ticket is never low.
+ *  - Safety net: a message that may be a security incident (the rules, or the model giving security and a
+ *    serious priority some weight) is at least high. A message the system is unsure about — a low margin between
+ *    the model's two best types, or a possible incident filed as another type — is marked "needs a human",
  *    shown at the top of the staff queue, never silently filed as other / low.
  *
  * Pure: the model is passed in. Every decision adds a reason, so staff still see why.
@@ -16,17 +18,34 @@ import { PRIORITIES, type Priority, type TriageReason, type TriageResult, type T
 import { predict, type ModelPrediction, type TriageModel } from './triage-model.ts';
 import { triageRules, type TriageInput } from './triage.ts';
 
-/** The model's P(security) at which its security signal counts as strong (chosen on the dev split). */
-export const STRONG_SECURITY = 0.8;
-/** The model's P(security) at which a message may be a security incident (safety net, chosen on the dev split). */
-export const POSSIBLE_SECURITY = 0.2;
-/** Below this margin between its two best types the model is unsure: the rules choose the type. */
-export const RULES_DECIDE_MARGIN = 0.1;
-/** Strong rule evidence for a type (e.g. 「落ちて」 for outage) beats a model this unsure (chosen on the dev split). */
-export const STRONG_RULES_SCORE = 4;
-export const STRONG_RULES_MARGIN = 0.3;
-/** Below this margin the ticket needs a human. */
-export const NEEDS_HUMAN_MARGIN = 0.2;
+/** Where the combined triage draws its lines (chosen on the dev split; see docs/triage-guide.md). */
+export interface TriageThresholds {
+  /** The model's P(security) at which its security signal counts as strong: type security. */
+  strongSecurity: number;
+  /** The model's P(security) at which a message may be a security incident (safety net). */
+  possibleSecurity: number;
+  /** The model's P(urgent or high) at which a possible security report counts as a possible incident: at least high. */
+  possibleIncident: number;
+  /** Below this margin between its two best types the model is unsure: the rules choose the type. */
+  rulesDecideMargin: number;
+  /** Strong rule evidence for a type (e.g. 「落ちて」 for outage) beats a model this unsure. */
+  strongRulesScore: number;
+  strongRulesMargin: number;
+  /** Below this margin the ticket needs a human. */
+  needsHumanMargin: number;
+}
+
+export const THRESHOLDS: TriageThresholds = {
+  strongSecurity: 0.5,
+  possibleSecurity: 0.1,
+  possibleIncident: 0.05,
+  rulesDecideMargin: 0.1,
+  strongRulesScore: 4,
+  strongRulesMargin: 0.3,
+  needsHumanMargin: 0.2,
+};
+/** The safety net's line, for tests. */
+export const POSSIBLE_SECURITY = THRESHOLDS.possibleSecurity;
 
 export interface CombinedTriage extends TriageResult {
   /** Staff should check the type and priority: the system is unsure, or a possible security incident may be hiding. */
@@ -57,11 +76,12 @@ function modelReason(pred: ModelPrediction, type: TicketType, version: string): 
   };
 }
 
-/** Why a ticket needs a human, as stable keys (triage.why.* in the catalogue). */
+/** Why a ticket needs a human, as stable keys (triage.why.* in the catalogue; the two disagreement keys are those of
+ * tickets triaged before the priority model, still read back from their stored reasons). */
 export const NEEDS_HUMAN_WHY = ['unsure', 'rules_security', 'model_security', 'possible_incident'] as const;
 export type NeedsHumanWhy = (typeof NEEDS_HUMAN_WHY)[number];
 
-export function triageCombined(input: TriageInput, model: TriageModel): CombinedTriage {
+export function triageCombined(input: TriageInput, model: TriageModel, th: TriageThresholds = THRESHOLDS): CombinedTriage {
   const rules = triageRules(input);
   const pred = predict(model, input.text);
   const modelType = pred.ranked[0]?.type ?? 'other';
@@ -69,23 +89,35 @@ export function triageCombined(input: TriageInput, model: TriageModel): Combined
 
   let type: TicketType;
   if (rules.incident) type = 'security';
-  else if (pred.security >= STRONG_SECURITY) {
+  else if (pred.security >= th.strongSecurity) {
     type = 'security';
     extra.push({
       rule: 'model.strong_security', matched: pct(pred.security), effect: 'the learned model is sure this is a security report: type security',
       code: 'model_security', params: { p: Math.round(pred.security * 100) },
     });
-  } else if (pred.margin < RULES_DECIDE_MARGIN) type = rules.result.type;
-  else if (rules.result.type !== 'other' && rules.scores[rules.result.type] >= STRONG_RULES_SCORE && pred.margin < STRONG_RULES_MARGIN) type = rules.result.type;
+  } else if (pred.margin < th.rulesDecideMargin) type = rules.result.type;
+  else if (rules.result.type !== 'other' && rules.scores[rules.result.type] >= th.strongRulesScore && pred.margin < th.strongRulesMargin) type = rules.result.type;
   else type = modelType;
 
   const chosen = type === rules.result.type ? rules.result : rules.withType(type);
-  let priority = chosen.priority;
+  // A detected incident keeps the rules' priority (urgent); otherwise the learned priority model decides.
+  const modelPriority = pred.priorities[0]?.priority ?? chosen.priority;
+  let priority = rules.incident ? chosen.priority : modelPriority;
+  if (!rules.incident && modelPriority !== chosen.priority) {
+    extra.push({
+      rule: 'model.priority', matched: pct(pred.priorities[0]?.p ?? 0), effect: `learned model: priority ${modelPriority}`,
+      code: 'model_priority', params: { priority: modelPriority, p: Math.round((pred.priorities[0]?.p ?? 0) * 100) },
+    });
+  }
+
+  if (type === 'security' && priority === 'low') priority = 'normal';
 
   const rulesSecurity = rules.result.type === 'security';
-  const modelSecurity = modelType === 'security' || pred.security >= POSSIBLE_SECURITY;
+  const modelSecurity = modelType === 'security' || pred.security >= th.possibleSecurity;
   const possibleSecurity = type === 'security' || rulesSecurity || modelSecurity;
-  if (possibleSecurity && atLeast(priority, 'high') !== priority) {
+  const pSerious = pred.priorities.filter((r) => r.priority === 'urgent' || r.priority === 'high').reduce((a, r) => a + r.p, 0);
+  const possibleIncident = rules.incident || (possibleSecurity && pSerious >= th.possibleIncident);
+  if (possibleIncident && atLeast(priority, 'high') !== priority) {
     priority = 'high';
     extra.push({
       rule: 'safety.possible_security', matched: pct(pred.security), effect: 'priority high (may be a security incident: never below high)',
@@ -95,15 +127,11 @@ export function triageCombined(input: TriageInput, model: TriageModel): Combined
 
   const why: string[] = [];
   const whyCodes: NeedsHumanWhy[] = [];
-  if (pred.margin < NEEDS_HUMAN_MARGIN) {
+  if (pred.margin < th.needsHumanMargin) {
     why.push(`the model is unsure (${pred.ranked.slice(0, 2).map((r) => `${r.type} ${pct(r.p)}`).join(' / ')})`);
     whyCodes.push('unsure');
   }
-  if (rulesSecurity !== modelSecurity) {
-    why.push(rulesSecurity ? 'the rules say security, the model does not' : 'the model says security, the rules do not');
-    whyCodes.push(rulesSecurity ? 'rules_security' : 'model_security');
-  }
-  if (possibleSecurity && type !== 'security') {
+  if (possibleIncident && type !== 'security') {
     why.push('a possible security incident filed as another type');
     whyCodes.push('possible_incident');
   }

@@ -48,6 +48,7 @@ function parseLegacy(r: TriageReason): ReasonDetail | null {
     return { code: 'model', params: { version: m[1]!, chosen: m[2] === 'type chosen' ? 1 : 0, ...parseTop(r.matched) } };
   }
   if (r.rule === 'model.strong_security') return { code: 'model_security', params: { p: percent(r.matched) ?? '?' } };
+  if (r.rule === 'model.priority' && (m = /^learned model: priority (\w+)$/.exec(e))) return { code: 'model_priority', params: { priority: m[1]!, p: percent(r.matched) ?? '?' } };
   if (r.rule === 'safety.possible_security') return { code: 'safety_high', params: { p: percent(r.matched) ?? '?' } };
   if (r.rule === 'review.needs_human' && e.startsWith('needs a human: ')) {
     const why: string[] = [];

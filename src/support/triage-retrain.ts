@@ -6,7 +6,7 @@
 import type { Actor } from '../domain/actor.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import type { TicketType } from '../domain/ticket.ts';
+import type { Priority, TicketType } from '../domain/ticket.ts';
 import { splitCorpus, type CorpusSample } from './triage-corpus.ts';
 import { triageCombined } from './triage-combined.ts';
 import { evaluateTriage } from './triage-eval.ts';
@@ -20,6 +20,7 @@ export const CORRECTION_WEIGHT = 1;
 export interface CorrectionExample {
   text: string;
   category: TicketType;
+  priority?: Priority;
 }
 
 /** The test-split figures that decide whether a model may replace another. */
@@ -32,13 +33,13 @@ export interface SplitFigures {
 
 /** Every corrected ticket's text with its latest corrected type (oldest ticket first, so training is repeatable). */
 export async function correctionExamples(q: Queryable): Promise<CorrectionExample[]> {
-  const rows = await q.query<{ body: string; to_type: TicketType }>(
-    `SELECT t.body, c.to_type FROM (
-       SELECT DISTINCT ON (ticket_id) ticket_id, to_type FROM triage_corrections ORDER BY ticket_id, id DESC
+  const rows = await q.query<{ body: string; to_type: TicketType; to_priority: Priority }>(
+    `SELECT t.body, c.to_type, c.to_priority FROM (
+       SELECT DISTINCT ON (ticket_id) ticket_id, to_type, to_priority FROM triage_corrections ORDER BY ticket_id, id DESC
      ) c JOIN tickets t ON t.id = c.ticket_id
      ORDER BY t.created_at, t.id`,
   );
-  return rows.map((r) => ({ text: r.body, category: r.to_type }));
+  return rows.map((r) => ({ text: r.body, category: r.to_type, priority: r.to_priority }));
 }
 
 /**
@@ -50,8 +51,8 @@ export function buildModel(corpus: readonly CorpusSample[], corrections: readonl
   const testTexts = new Set(split.test.map((s) => s.text));
   const fromStaff = corrections.filter((c) => !testTexts.has(c.text));
   const examples: TrainingExample[] = [
-    ...split.train.map((s) => ({ text: s.text, category: s.category })),
-    ...fromStaff.map((c) => ({ text: c.text, category: c.category, weight: CORRECTION_WEIGHT, keepAllGrams: true })),
+    ...split.train.map((s) => ({ text: s.text, category: s.category, priority: s.priority })),
+    ...fromStaff.map((c) => ({ text: c.text, category: c.category, ...(c.priority ? { priority: c.priority } : {}), weight: CORRECTION_WEIGHT, keepAllGrams: true })),
   ];
   return trainModel(examples, { corpus: split.train.length, corrections: fromStaff.length });
 }

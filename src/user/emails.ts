@@ -1,4 +1,5 @@
 import type { MailText } from '../protection/emails.ts';
+import { formatDateTime } from '../web/i18n.ts';
 
 export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated';
 
@@ -34,16 +35,20 @@ export function securityNoticeMail(c: {
   exchangeName: string;
   kind: SecurityNotice;
   at: Date;
+  /** The exchange's time zone: times read "2026年12月7日 02:39 JST" / "Dec 7, 2026, 02:39 JST". */
+  timeZone: string;
   details: Array<[string, string]>;
   lockLink: string;
   holdUntil?: Date | null;
 }): MailText {
   const lines = c.details.map(([k, v]) => `  ${k}: ${v}`).join('\n');
+  const at = formatDateTime(c.lang, c.at, c.timeZone);
+  const holdUntil = c.holdUntil ? formatDateTime(c.lang, c.holdUntil, c.timeZone) : null;
   if (c.lang === 'en') {
     return {
       subject: `[${c.exchangeName}] ${WHAT.en[c.kind]}`,
-      text: `${WHAT.en[c.kind]} on your account at ${c.at.toISOString()}.\n${lines}\n\n` +
-        (c.holdUntil ? `For your protection, withdrawals are on hold until ${c.holdUntil.toISOString()}.\n\n` : '') +
+      text: `${WHAT.en[c.kind]} on your account at ${at}.\n${lines}\n\n` +
+        (holdUntil ? `For your protection, withdrawals are on hold until ${holdUntil}.\n\n` : '') +
         `If this was you, there is nothing to do.\n\n` +
         `If this wasn't you — lock your account now (no password needed, works once):\n${c.lockLink}\n\n` +
         `Locking signs out every session, revokes API keys, stops trading and withdrawals and alerts our security team.\n\n${c.exchangeName} Support`,
@@ -51,8 +56,8 @@ export function securityNoticeMail(c: {
   }
   return {
     subject: `[${c.exchangeName}] ${WHAT.ja[c.kind]}のお知らせ`,
-    text: `${c.at.toISOString()} に、お客様のアカウントで${WHAT.ja[c.kind]}がありました。\n${lines}\n\n` +
-      (c.holdUntil ? `安全のため、${c.holdUntil.toISOString()} まで出金を保留します。\n\n` : '') +
+    text: `${at} に、お客様のアカウントで${WHAT.ja[c.kind]}がありました。\n${lines}\n\n` +
+      (holdUntil ? `安全のため、${holdUntil} まで出金を保留します。\n\n` : '') +
       `お客様ご自身の操作であれば、対応は不要です。\n\n` +
       `心当たりがない場合は、今すぐアカウントをロックしてください (パスワード不要・1回限り有効):\n${c.lockLink}\n\n` +
       `ロックすると、すべてのセッションの終了、APIキーの無効化、取引と出金の停止を行い、セキュリティ担当に通知します。\n\n${c.exchangeName} サポート`,

@@ -34,5 +34,5 @@ export async function issuePasswordResetLink(deps: PasswordResetDeps, account: {
   const resetLink = await createPasswordResetLink(deps.db, deps.publicUrl, account.id, deps.clock(), minutes);
   const lockLink = await deps.lock.issueLockLink(account.id, account.email, 'password_reset');
   const mail = passwordResetMail({ lang, exchangeName: deps.exchangeName(lang), resetLink, lockLink, minutes });
-  await deps.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text }, { domain: deps.mailDomain }));
+  await deps.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, lang }, { domain: deps.mailDomain }));
 }

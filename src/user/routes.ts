@@ -11,7 +11,9 @@ import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts } from '../accounts/adapter.ts';
 import { emailKeyOf, type ReferenceAccountStore } from '../accounts/reference-store.ts';
 import type { EmergencyLock, LockResult } from '../protection/emergency-lock.ts';
-import { downDependency, phoneLine, unavailableNotice } from '../protection/unavailable-views.ts';
+import { downDependency, unavailableNotice } from '../protection/unavailable-views.ts';
+import { phoneLine, phoneLineBlock } from '../web/phone-line.ts';
+import { langHref } from '../web/links.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import type { AccountEventKind, AccountEvents } from '../protection/account-events.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
@@ -162,8 +164,8 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     ];
     for (const recipient of to ?? [account.email]) {
       const link = await lock.issueLockLink(accountId, recipient, kind);
-      const mail = securityNoticeMail({ lang, exchangeName: exchangeName(lang), kind, at: clock(), details, lockLink: link, holdUntil });
-      await db.transaction((tx) => enqueueMail(tx, { to: recipient, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+      const mail = securityNoticeMail({ lang, exchangeName: exchangeName(lang), kind, at: clock(), timeZone: config.timeZone, details, lockLink: link, holdUntil });
+      await db.transaction((tx) => enqueueMail(tx, { to: recipient, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain }));
     }
     opts.onMailQueued?.();
   }
@@ -259,10 +261,14 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
   /** Where a completed sign-in lands: the terms to acknowledge, if any, else the security center. */
   const landing = async (accountId: string) => ((await opts.terms?.pending(accountId)) ? '/account/terms' : '/account');
 
+  /** After a lock: what happens next, and the emergency line (open now or not; while closed: the form, the police). */
+  const afterLockSteps = (lang: Lang) => html`<ol class="steps"><li>${u(lang, 'locked.step1')}</li><li>${u(lang, 'locked.step2')}</li><li>${u(lang, 'locked.step3')}</li></ol>
+${phoneLineBlock(lang, phoneLine(config, opts.calendar, clock()), { instead: ['form', 'police'] })}`;
+
   const lockedBody = (lang: Lang) => html`<h1>${u(lang, 'locked.title')}</h1>
 <div class="lock-box" role="alert"><p>${u(lang, 'locked.lead')}</p></div>
-<ol class="steps"><li>${u(lang, 'locked.step1')}</li><li>${u(lang, 'locked.step2')}</li><li>${u(lang, 'locked.step3', { phone: config.supportPhone })}</li></ol>
-<p><a href="/contact">${u(lang, 'locked.contact')}</a></p>`;
+${afterLockSteps(lang)}
+<p><a href="${langHref(lang, '/contact')}">${u(lang, 'locked.contact')}</a></p>`;
 
   const csrfField = (s: { csrfToken: string }) => html`<input type="hidden" name="_csrf" value="${s.csrfToken}">`;
 
@@ -353,7 +359,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await db.query(`UPDATE user_sessions SET step_up_code_hash = $2 WHERE token_hash = $1`, [tokenHash, sha256Hex(`${tokenHash}:${code}`)]);
       const mail = stepUpCodeMail({ lang, exchangeName: exchangeName(lang), code });
-      await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+      await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain }));
       opts.onMailQueued?.();
       return reply.redirect('/account/login/2fa', 303);
     }
@@ -749,7 +755,7 @@ ${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">$
   async function mailStepUpCode(s: UserSession, code: string): Promise<void> {
     const lockLink = await lock.issueLockLink(s.accountId, s.email, 'step_up');
     const mail = actionCodeMail({ lang: s.lang, exchangeName: exchangeName(s.lang), code, minutes: STEP_UP_CODE_MINUTES, lockLink });
-    await db.transaction((tx) => enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain }));
+    await db.transaction((tx) => enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text, lang: s.lang }, { domain: opts.mailDomain }));
     opts.onMailQueued?.();
   }
 
@@ -995,7 +1001,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         );
         await audit(tx, request, s.accountId, 'user.emergency_contact_register', { contact: email });
         const mail = contactVerificationMail({ lang, exchangeName: exchangeName(lang), code, account: s.email });
-        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain });
       });
       opts.onMailQueued?.();
       await record(request, s.accountId, 'emergency_contact_changed', { verified: false });
@@ -1048,14 +1054,14 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       const mail = emailChangeTakenMail({ lang, exchangeName: exchangeName(lang) });
       await db.transaction(async (tx) => {
         await emailChanges.cancelOpen(s.accountId, tx);
-        await enqueueMail(tx, { to: owner.email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await enqueueMail(tx, { to: owner.email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain });
         await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'address_in_use' });
       });
     } else {
       const token = await emailChanges.request({ accountId: s.accountId, oldEmail: s.email, newEmail: email });
       const mail = emailChangeConfirmMail({ lang: s.lang, exchangeName: exchangeName(s.lang), link: `${config.publicUrl}/account/email/confirm/${token}`, minutes: EMAIL_CHANGE_MINUTES });
       await db.transaction(async (tx) => {
-        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text }, { domain: opts.mailDomain });
+        await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text, lang: s.lang }, { domain: opts.mailDomain });
         await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'confirmation_sent' });
       });
     }
@@ -1208,7 +1214,7 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
       // The database or the exchange did not answer: say plainly what did not happen and what to do instead.
       const down = downDependency(err);
       if (!down) throw err;
-      const notice = unavailableNotice(lang, down === 'exchange' ? 'lock_pending' : 'lock_not_done', phoneLine(config.supportPhone, opts.calendar, clock()));
+      const notice = unavailableNotice(lang, down === 'exchange' ? 'lock_pending' : 'lock_not_done', phoneLine(config, opts.calendar, clock()));
       reply.header('retry-after', '60');
       return send(reply, lang, u(lang, 'lock.confirmTitle'), html`<h1>${u(lang, 'lock.confirmTitle')}</h1>${notice}
 <p><a href="/help/lock">${t(lang, 'lock.invalid.helpLink')}</a></p>`, 503);
@@ -1220,6 +1226,6 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
 <li>${u(lang, 'lock.done.blocked')}</li><li>${u(lang, 'lock.done.withdrawals', { n: result.effects.withdrawalsCancelled })}</li></ul>
 ${result.ticketNumber !== null ? html`<p class="ticket-number">${u(lang, 'lock.ticket')}: <strong id="lock-ticket">${result.ticketNumber}</strong></p>` : ''}
 <h2>${u(lang, 'lock.nextTitle')}</h2>
-<ol class="steps"><li>${u(lang, 'locked.step1')}</li><li>${u(lang, 'locked.step2')}</li><li>${u(lang, 'locked.step3', { phone: config.supportPhone })}</li></ol>`);
+${afterLockSteps(lang)}`);
   });
 }

@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from '../../src/domain/actor.ts';
 import type { Role } from '../../src/staff/permissions.ts';
 import { freePort } from './net.ts';
 import { TEST_AUDIT_KEY } from './audit-key.ts';
+import { openMigratedDb } from './test-db.ts';
 
 export interface RunningApp extends App {
   db: Db;
@@ -18,12 +19,12 @@ export interface RunningApp extends App {
 
 /** Starts the real application on a loopback port: PGlite in memory unless a database URL is given. */
 export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?: Db; config?: Partial<Config>; clock?: () => Date } = {}): Promise<RunningApp> {
-  const db = opts.db ?? (await openDb({ databaseUrl: opts.databaseUrl }));
+  const db = opts.db ?? (opts.databaseUrl ? await openDb({ databaseUrl: opts.databaseUrl }) : await openMigratedDb());
   await migrate(db);
   if (opts.demo !== false) await seedDemoData(db);
   // The public URL must be known before listening; take a free port first.
   const port = await freePort();
-  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, ...opts.config });
+  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, metricsPort: undefined, ...opts.config });
   const app = await buildApp({ config, db, ...(opts.clock ? { clock: opts.clock } : {}) });
   await app.site.start();
   await app.app.listen({ host: '127.0.0.1', port });

@@ -14,14 +14,16 @@ export function startKinkyuProcess(env: NodeJS.ProcessEnv, opts: { demo?: boolea
       child.kill('SIGKILL');
       reject(new Error(`did not start:\n${out}`));
     }, 30_000);
-    child.stdout!.on('data', (d) => {
+    // The banner is on stderr (stdout carries JSON log lines only).
+    const onData = (d: Buffer) => {
       out += d;
       if (out.includes('kinkyu is up')) {
         clearTimeout(timer);
         resolve(child);
       }
-    });
-    child.stderr!.on('data', (d) => (out += d));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`exited ${code ?? signal}:\n${out}`));
@@ -51,6 +53,9 @@ export function kinkyuEnv(opts: {
     // The same key as this test process: it may append to the same database (and several servers share one).
     AUDIT_KEY: TEST_AUDIT_KEY,
     AUDIT_KEY_FILE: '',
+    // Several servers run at once in the suite: metrics on any free port, a short drain on SIGTERM.
+    METRICS_PORT: '0',
+    SHUTDOWN_GRACE_MS: '100',
     ...opts.extra,
   };
 }

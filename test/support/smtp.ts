@@ -16,6 +16,8 @@ export interface ReceivedMail {
   headers: Record<string, string>;
   messageId: string;
   raw: string;
+  /** The message exactly as received (for signature checks). */
+  bytes: Buffer;
   receivedAt: Date;
 }
 
@@ -267,6 +269,7 @@ function parseMail(data: Buffer, session: SMTPServerSession): ReceivedMail {
     headers: part.headers,
     messageId: part.rawHeaders['message-id'] ?? '',
     raw: data.toString('utf8'),
+    bytes: data,
     receivedAt: new Date(),
   };
 }

@@ -42,10 +42,11 @@ const addFormats: AddFormats =
 
 interface LoadedSchema {
   $id: string;
-  definitions: Record<string, unknown>;
+  definitions: Record<string, { properties?: Record<string, unknown> }>;
 }
 
 let validators: Map<StatuspageEndpoint, ValidateFunction> | undefined;
+let loaded: { schema: LoadedSchema; definition: (name: string) => ValidateFunction } | undefined;
 
 function loadValidators(): Map<StatuspageEndpoint, ValidateFunction> {
   if (validators) return validators;
@@ -69,6 +70,14 @@ function loadValidators(): Map<StatuspageEndpoint, ValidateFunction> {
     map.set(endpoint, validate);
   }
   validators = map;
+  loaded = {
+    schema,
+    definition(name) {
+      const validate = ajv.getSchema(`${schema.$id}#/definitions/${name}`);
+      if (!validate) throw new Error(`statuspage schema: cannot compile definitions/${name}`);
+      return validate;
+    },
+  };
   return map;
 }
 
@@ -111,4 +120,39 @@ export function validateStatuspage(endpoint: StatuspageEndpoint, body: unknown):
   const specific = errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'oneOf');
   const messages = (specific.length > 0 ? specific : errors).map(describe);
   return [...new Set(messages)];
+}
+
+function errorsOf(validate: ValidateFunction, body: unknown, prefix = ''): string[] {
+  if (validate(body)) return [];
+  const errors = validate.errors ?? [];
+  const specific = errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'oneOf');
+  return [...new Set((specific.length > 0 ? specific : errors).map((e) => `${prefix}${describe(e)}`.replace(/^(\/[^:]*?)\(root\)/, '$1')))];
+}
+
+type JsonObject = Record<string, unknown>;
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const MAINTENANCE_STATUSES = new Set(['scheduled', 'in_progress', 'verifying', 'completed']);
+
+/**
+ * Validate a subscriber webhook body (Statuspage's shape): the envelope and the webhook-only fields against
+ * definitions/webhook, then the incident's public-API part (the webhook-only fields taken off) against
+ * definitions/incident or definitions/scheduled_maintenance, exactly as /api/v2 serves it. Empty when valid.
+ */
+export function validateStatuspageWebhook(body: unknown): string[] {
+  loadValidators();
+  const { schema, definition } = loaded!;
+  const errors = errorsOf(definition('webhook'), body);
+  const incident = isObject(body) ? body['incident'] : undefined;
+  if (!isObject(incident)) return errors;
+  const maintenance = typeof incident['status'] === 'string' && MAINTENANCE_STATUSES.has(incident['status']);
+  const target = maintenance ? 'scheduled_maintenance' : 'incident';
+  const own = new Set(Object.keys(schema.definitions[target]?.properties ?? {}));
+  const webhookOnly = Object.keys(schema.definitions['webhook_incident_fields']?.properties ?? {}).filter((k) => !own.has(k));
+  const updateOnly = Object.keys(schema.definitions['webhook_update_fields']?.properties ?? {});
+  const publicPart: JsonObject = Object.fromEntries(Object.entries(incident).filter(([k]) => !webhookOnly.includes(k)));
+  if (Array.isArray(incident['incident_updates'])) {
+    publicPart['incident_updates'] = incident['incident_updates'].map((u: unknown) =>
+      isObject(u) ? Object.fromEntries(Object.entries(u).filter(([k]) => !updateOnly.includes(k))) : u);
+  }
+  return [...errors, ...errorsOf(definition(target), publicPart, '/incident')];
 }

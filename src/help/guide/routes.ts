@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { BusinessCalendar } from '../../domain/business-calendar.ts';
 import type { PublicSite } from '../../public/site.ts';
-import type { SupportDesk } from '../../support/desk.ts';
 import type { Lang } from '../../web/i18n.ts';
 import { requestLang } from '../../web/request-lang.ts';
+import { phoneLine } from '../../web/phone-line.ts';
 import { channelsFromConfig } from '../channels.ts';
 import type { ArticleSearch } from '../search/types.ts';
 import { articleQuery } from './articles.ts';
@@ -18,8 +18,6 @@ export interface HelpCenterOptions {
   site: PublicSite;
   /** The support desk's calendar: the phone line's hours. */
   calendar: BusinessCalendar;
-  /** For the phone hours in words (the same sentence the desk's emails use). */
-  desk: Pick<SupportDesk, 'phoneHours'>;
   clock?: () => Date;
   /** The knowledge base's search (related articles, the "other" path's search). Without it the pages work, minus articles. */
   articles?: ArticleSearch;
@@ -31,7 +29,7 @@ export interface HelpCenterOptions {
  * (phone hours), live incidents and the visitor's session, so none is cached.
  */
 export function registerHelpCenter(app: FastifyInstance, opts: HelpCenterOptions): void {
-  const { config, site, calendar, desk, articles } = opts;
+  const { config, site, calendar, articles } = opts;
   const clock = opts.clock ?? (() => new Date());
   const channels = channelsFromConfig(config, { ownArticles: articles !== undefined });
   const signedInUser = async (request: FastifyRequest, lang: Lang) => (await app.userPreparedness?.(request, lang)) ?? null;
@@ -42,7 +40,7 @@ export function registerHelpCenter(app: FastifyInstance, opts: HelpCenterOptions
     timeZone: config.timeZone,
     publicUrl: config.publicUrl,
     channels,
-    phone: { hours: desk.phoneHours(lang), status: calendar.status(clock()), timeZone: calendar.config.timeZone },
+    phone: phoneLine(config, calendar, clock()),
     snapshot: site.current(),
     signedIn,
     articles,

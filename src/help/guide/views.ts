@@ -2,13 +2,13 @@
  * The "What happened?" pages: one question with the five emergency types, at most two follow-ups, then the
  * steps, each a link that does it. Plain HTML (no script), mobile first; the live banner always comes first.
  */
-import type { BusinessStatus } from '../../domain/business-calendar.ts';
 import { langHref } from '../../web/links.ts';
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import { hasMessage, t, type Lang, type MessageKey } from '../../web/i18n.ts';
 import { layout } from '../../web/layout.ts';
-import { channelsFor, formatClock, formatOpening, WHEN_PHONE_CLOSED, type Channels } from '../channels.ts';
+import { channelsFor, type Channels } from '../channels.ts';
+import { phoneLineBlock, WHEN_PHONE_CLOSED, type PhoneLine } from '../../web/phone-line.ts';
 import type { ArticleSearch } from '../search/types.ts';
 import { articleList, relatedArticles, searchForm, searchResults, type ArticleQuery } from './articles.ts';
 import { activeTroubles, liveBanner } from './live.ts';
@@ -30,7 +30,8 @@ export interface GuideContext {
   timeZone: string;
   publicUrl: string;
   channels: Channels;
-  phone: { hours: string; status: BusinessStatus; timeZone: string };
+  /** The emergency line at the request's instant. */
+  phone: PhoneLine;
   snapshot: PageSnapshot | null;
   /** A user session is present: account links go to the security center instead of the no-sign-in pages. */
   signedIn: boolean;
@@ -79,29 +80,9 @@ export function homePage(c: GuideContext): string {
 
 // ----------------------------------------------------------------------------------------------- the phone line
 
-/** The phone line, with whether it is staffed now; when closed, what to do instead, in order. */
+/** The phone line (src/web/phone-line.ts); on the steps page, when closed, what to do instead, in order. */
 function phoneBlock(c: GuideContext, type: EmergencyType, opts: { advice: boolean }): SafeHtml {
-  const { lang, channels, phone } = c;
-  const s = phone.status;
-  const reason = !s.open && s.reason.kind !== 'outside_hours'
-    ? t(lang, m(`help.phone.reason.${s.reason.kind}`), s.reason.kind === 'national_holiday' ? { name: lang === 'en' ? s.reason.nameEn : s.reason.name } : {})
-    : null;
-  const instead: Record<(typeof WHEN_PHONE_CLOSED)[number], SafeHtml> = {
-    lock: html`<li><a href="${lockHref(c)}">${t(lang, 'help.phone.closed.lock')}</a></li>`,
-    form: html`<li><a href="${langHref(lang, `${channels.formUrl}?category=${type}`)}">${t(lang, 'help.phone.closed.form')}</a></li>`,
-    police: html`<li><a href="${channels.policeCyberUrl}" rel="noopener">${t(lang, 'help.phone.closed.police')}</a><p class="hint">${t(lang, 'help.police.advice')}</p></li>`,
-  };
-  return html`<div class="phone-line help-phone" id="phone-line">
-<p><strong>${t(lang, 'help.phone.title')}</strong></p>
-<p class="hint">${t(lang, 'help.phone.only')}</p>
-<p><a href="${channels.phoneHref}">${channels.phone}</a></p>
-<p class="meta">${t(lang, 'help.phone.hours', { hours: phone.hours })}</p>
-${s.open
-    ? html`<p class="phone-open">${t(lang, 'help.phone.open', { until: formatClock(s.closesAt, phone.timeZone, lang) })}</p>`
-    : html`<p class="phone-closed">${t(lang, 'help.phone.closed', { when: formatOpening(s.opensAt, phone.timeZone, lang) })}</p>
-${reason ? html`<p>${reason}</p>` : ''}
-${opts.advice ? html`<p class="help-instead-title"><strong>${t(lang, 'help.phone.closedTitle')}</strong></p><ol class="help-instead">${WHEN_PHONE_CLOSED.map((k) => instead[k])}</ol>` : ''}`}
-</div>`;
+  return phoneLineBlock(c.lang, c.phone, { lockHref: lockHref(c), formCategory: type, instead: opts.advice ? WHEN_PHONE_CLOSED : [] });
 }
 
 /** Whether channel routing offers the phone on this path (urgent security only). */

@@ -1,4 +1,5 @@
 import type { ComponentStatus } from '../../domain/component.ts';
+import type { Incident } from '../../domain/incident.ts';
 import { renderApi } from '../../public/api-v2.ts';
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import { isoInZone } from '../../public/time.ts';
@@ -8,7 +9,9 @@ import type { Lang } from '../../web/i18n.ts';
  * Subscriber webhooks in the shape Atlassian Statuspage sends, so receivers written for Statuspage work unchanged:
  * `meta`, `page` (`id`, `status_indicator`, `status_description`), then either `incident` (the full incident as
  * /api/v2 shows it, with `incident_updates` newest first) or `component_update` + `component`.
- * The incident and component objects come from the /api/v2 renderer, so the two never drift apart.
+ * The incident and component objects come from the /api/v2 renderer, so the two never drift apart; the webhook
+ * adds the fields Statuspage's webhooks carry beyond the public API (postmortem, scheduling and Twitter fields,
+ * `component_update.component_type`). Documented for receivers at /help/webhooks.
  */
 export const WEBHOOK_DOCUMENTATION_PATH = '/help/webhooks';
 
@@ -35,7 +38,15 @@ export interface WebhookPayload {
   meta: { unsubscribe: string; documentation: string; generated_at: string };
   page: { id: string; status_indicator: string; status_description: string };
   incident?: Json;
-  component_update?: { id: string; component_id: string; old_status: ComponentStatus; new_status: ComponentStatus; created_at: string };
+  component_update?: {
+    id: string;
+    component_id: string;
+    /** Statuspage's model name; always "Component" (groups have no status changes of their own). */
+    component_type: 'Component';
+    old_status: ComponentStatus;
+    new_status: ComponentStatus;
+    created_at: string;
+  };
   component?: Json;
 }
 
@@ -64,8 +75,38 @@ export function incidentWebhookPayload(s: PageSnapshot, incidentId: string, lang
     const body = renderApi('scheduled_maintenances', { ...s, maintenances: [maintenance] }, lang) as { scheduled_maintenances: Json[] };
     shaped = body.scheduled_maintenances[0];
   }
-  if (!shaped) return null;
-  return { ...header(s, lang, meta), incident: shaped };
+  const source = incident ?? maintenance;
+  if (!shaped || !source) return null;
+  return { ...header(s, lang, meta), incident: withWebhookFields(shaped, source, lang, s.page.timeZone) };
+}
+
+/**
+ * The incident fields Statuspage's webhooks carry besides the public API's. kinkyu has no backfilled incidents,
+ * impact overrides, reminders or tweets, so those have their "none" values; the postmortem is the newest update
+ * with status `postmortem`; a maintenance that moves on its own schedule says so in `scheduled_auto_*`.
+ */
+function withWebhookFields(shaped: Json, i: Incident, lang: Lang, timeZone: string): Json {
+  const postmortem = [...i.updates].filter((u) => u.status === 'postmortem').sort((a, b) => b.displayAt.getTime() - a.displayAt.getTime())[0];
+  const updates = Array.isArray(shaped['incident_updates']) ? (shaped['incident_updates'] as Json[]) : [];
+  return {
+    ...shaped,
+    backfilled: false,
+    impact_override: null,
+    postmortem_body: postmortem ? ((lang === 'en' ? postmortem.bodyEn : null) ?? postmortem.bodyJa) : null,
+    postmortem_body_last_updated_at: postmortem ? isoInZone(postmortem.editedAt ?? postmortem.createdAt, timeZone) : null,
+    postmortem_ignored: false,
+    postmortem_notified_subscribers: postmortem?.deliverNotifications ?? false,
+    postmortem_notified_twitter: false,
+    postmortem_published_at: postmortem ? isoInZone(postmortem.displayAt, timeZone) : null,
+    scheduled_for: shaped['scheduled_for'] ?? null,
+    scheduled_until: shaped['scheduled_until'] ?? null,
+    scheduled_remind_prior: false,
+    scheduled_reminded_at: null,
+    scheduled_auto_in_progress: i.kind === 'maintenance' && i.autoTransition,
+    scheduled_auto_completed: i.kind === 'maintenance' && i.autoTransition,
+    reminder_intervals: null,
+    incident_updates: updates.map((u) => ({ ...u, wants_twitter_update: false, twitter_updated_at: null })),
+  };
 }
 
 /** A component status change; null when the component is not in the snapshot. */
@@ -78,6 +119,7 @@ export function componentWebhookPayload(s: PageSnapshot, change: ComponentChange
     component_update: {
       id: change.id,
       component_id: change.componentId,
+      component_type: 'Component',
       old_status: change.oldStatus,
       new_status: change.newStatus,
       created_at: isoInZone(change.createdAt, s.page.timeZone),

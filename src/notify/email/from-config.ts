@@ -1,4 +1,4 @@
-import type { Config } from '../../config.ts';
+import { mailFromOf, type Config } from '../../config.ts';
 import { createSmtpTransport, mailDomain } from '../../mail/outbox.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
 import type { ChannelSender } from '../fanout/types.ts';
@@ -14,6 +14,7 @@ export function emailSenderFromConfig(config: Config, links: SubscriberLinks, lo
   const transport = createSmtpTransport(config.fanout.smtpUrl ?? config.smtpUrl ?? '', {
     maxConnections: config.fanout.emailConnections,
     log,
+    dkim: config.dkim,
   });
   if (!transport) {
     log('fanout: no SMTP configured; update emails stay pending until a process with SMTP runs');
@@ -21,7 +22,7 @@ export function emailSenderFromConfig(config: Config, links: SubscriberLinks, lo
   }
   return createEmailSender({
     transport,
-    from: config.mailFrom.includes('<') ? config.mailFrom : `${config.exchangeNameJa} <${config.mailFrom}>`,
+    from: mailFromOf(config),
     mailDomain: mailDomain(config.mailFrom),
     links,
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },

@@ -1,4 +1,6 @@
 import type { MailTransport } from '../../mail/outbox.ts';
+import { AUTOMATIC_MAIL_HEADERS } from '../../mail/automatic.ts';
+import { fromHeader, type MailFrom } from '../../mail/from.ts';
 import type { Lang } from '../../web/i18n.ts';
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
@@ -9,8 +11,8 @@ import { personalize, renderUpdateEmail, type UpdateEmail } from './render.ts';
 export interface EmailSenderOptions {
   /** A pooled SMTP transport (createSmtpTransport); closed by `close()`. */
   transport: MailTransport;
-  /** From header, e.g. `デモ取引所 <status@example.com>`. */
-  from: string;
+  /** The sender; its display name follows the subscriber's language. A string: one From header for all. */
+  from: MailFrom | string;
   /** For Message-IDs: `<eventId.subscriberId@mailDomain>`. */
   mailDomain: string;
   links: SubscriberLinks;
@@ -92,7 +94,7 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender {
       const body = personalize(mail, { manageUrl: opts.links.manageUrl(subscriber.id), unsubscribeUrl }, subscriber.lang, opts.exchangeName[subscriber.lang]);
       try {
         await opts.transport.sendMail({
-          from: opts.from,
+          from: typeof opts.from === 'string' ? opts.from : fromHeader(opts.from, subscriber.lang),
           to: subscriber.target,
           subject: body.subject,
           text: body.text,
@@ -103,7 +105,7 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender {
             'List-Unsubscribe': `<${unsubscribeUrl}>`,
             // RFC 8058: a POST to the URL unsubscribes, without a page to click through.
             'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-            'Auto-Submitted': 'auto-generated',
+            ...AUTOMATIC_MAIL_HEADERS,
           },
         });
         // Most subscribers never bounced: no write on the hot path unless there is a count to reset.

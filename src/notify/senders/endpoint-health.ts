@@ -123,7 +123,7 @@ export class EndpointHealth {
         });
         // One Message-ID per disabling: should this transaction run twice, the receiver sees one message.
         const messageId = `<disabled.${subscriberId}@${this.opts.mailDomain}>`;
-        await enqueueMail(tx, { to: disabled.owner_email, subject: mail.subject, text: mail.text, messageId, headers: { 'Auto-Submitted': 'auto-generated' } }, {
+        await enqueueMail(tx, { to: disabled.owner_email, subject: mail.subject, text: mail.text, lang: disabled.lang, messageId }, {
           domain: this.opts.mailDomain,
         });
         mailed = true;

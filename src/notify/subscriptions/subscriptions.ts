@@ -156,8 +156,8 @@ export class Subscriptions {
     return `${this.#opts.publicUrl}/subscriptions/confirm/${token}`;
   }
 
-  async #mail(tx: Queryable, to: string, mail: MailText): Promise<void> {
-    await enqueueMail(tx, { to, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' } }, { domain: this.#opts.mailDomain });
+  async #mail(tx: Queryable, to: string, lang: Lang, mail: MailText): Promise<void> {
+    await enqueueMail(tx, { to, subject: mail.subject, text: mail.text, lang }, { domain: this.#opts.mailDomain });
   }
 
   #newToken(): { token: string; hash: string; expiresAt: Date } {
@@ -203,13 +203,13 @@ export class Subscriptions {
       }
       if (live?.confirmedAt) {
         const links = this.#opts.links;
-        await this.#mail(tx, live.target, alreadySubscribedMail(this.#mailContext(input.lang), { manage: links.manageUrl(live.id), unsubscribe: links.unsubscribeUrl(live.id) }));
+        await this.#mail(tx, live.target, input.lang, alreadySubscribedMail(this.#mailContext(input.lang), { manage: links.manageUrl(live.id), unsubscribe: links.unsubscribeUrl(live.id) }));
         return;
       }
       if (live) {
         await renewPending(tx, live.id, { target: email, lang: input.lang, components: input.components, confirmTokenHash: token.hash, confirmExpiresAt: token.expiresAt, ip: input.ip });
       }
-      await this.#mail(tx, email, confirmEmailMail(this.#mailContext(input.lang), this.#confirmUrl(token.token), this.#opts.config.confirmHours));
+      await this.#mail(tx, email, input.lang, confirmEmailMail(this.#mailContext(input.lang), this.#confirmUrl(token.token), this.#opts.config.confirmHours));
     });
     this.#opts.onMailQueued?.();
   }
@@ -232,7 +232,7 @@ export class Subscriptions {
       });
       if (!inserted) throw new KinkyuError('CONFLICT', { rule: 'duplicate_endpoint' });
       if (token && input.ownerEmail) {
-        await this.#mail(tx, input.ownerEmail, confirmEndpointMail(this.#mailContext(input.lang), {
+        await this.#mail(tx, input.ownerEmail, input.lang, confirmEndpointMail(this.#mailContext(input.lang), {
           kind: channel, host: url.host, link: this.#confirmUrl(token.token), hours: this.#opts.config.confirmHours, manage: links.manageUrl(id),
         }));
       }

@@ -11,6 +11,7 @@ import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
 import { recoveryEn } from './recovery.en.ts';
 import { triageEn } from './triage.en.ts';
+import { webhooksEn } from './webhooks.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -26,6 +27,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...monitorsEn,
   ...recoveryEn,
   ...triageEn,
+  ...webhooksEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',
@@ -38,6 +40,9 @@ export const en: Record<keyof typeof ja, string> = {
   'site.backToStatus': 'Back to the status page',
   'site.poweredBy': 'Emergency support by kinkyu',
   'site.timesIn': 'All times are Japan Standard Time (JST).',
+  'site.linksLabel': 'In an emergency',
+  'site.helpCenter': 'Emergency help',
+  'site.lockAccount': 'Lock my account',
 
   'indicator.none': 'All Systems Operational',
   'indicator.minor': 'Some services are affected',
@@ -109,6 +114,8 @@ export const en: Record<keyof typeof ja, string> = {
 
   'feed.title': '{exchange} status history',
   'feed.description': 'Incidents and maintenance at {exchange}',
+  'feed.updated': 'Updated {time}',
+  'feed.published': 'Published {time}',
 
   'maintenance.autoStarted': 'The scheduled maintenance has started.',
   'maintenance.autoCompleted': 'The scheduled maintenance has been completed.',

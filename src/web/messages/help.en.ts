@@ -129,6 +129,7 @@ export const helpEn: Record<keyof typeof helpJa, string> = {
   'help.phone.closedTitle': 'While the line is closed, do this, in this order',
   'help.phone.closed.lock': 'First, lock your account (no password needed; trading and withdrawals stop at once)',
   'help.phone.closed.form': 'Then tell us through the contact form (we read it outside phone hours too)',
+  'help.phone.closed.formOnly': 'Tell us through the contact form (we read it outside phone hours too)',
   'help.phone.closed.police': 'If assets were stolen, report it to the police',
   'help.police.advice': "In Japan you can call the police consultation line (#9110) or your prefecture's cyber-crime desk. If you are in immediate danger, call 110.",
   'help.police.link': 'Cyber-crime consultation desks (National Police Agency list, Japanese)',

@@ -127,6 +127,7 @@ export const helpJa = {
   'help.phone.closedTitle': '電話がつながらない間は、次の順にしてください',
   'help.phone.closed.lock': 'まずアカウントをロックする (パスワード不要・すぐに取引と出金が止まります)',
   'help.phone.closed.form': '次に、お問い合わせフォームで状況を送る (受付時間外にも確認しています)',
+  'help.phone.closed.formOnly': 'お問い合わせフォームで状況を送る (受付時間外にも確認しています)',
   'help.phone.closed.police': '資産が盗まれていたら、警察に相談・届け出をする',
   'help.police.advice': '警察相談専用電話 (#9110) や、お住まいの都道府県警察のサイバー犯罪相談窓口に相談できます。差し迫った危険があるときは110番へ。',
   'help.police.link': 'サイバー犯罪の相談窓口 (警察庁の一覧)',

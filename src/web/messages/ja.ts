@@ -11,6 +11,7 @@ import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
 import { recoveryJa } from './recovery.ja.ts';
 import { triageJa } from './triage.ja.ts';
+import { webhooksJa } from './webhooks.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -25,6 +26,7 @@ export const ja = {
   ...monitorsJa,
   ...recoveryJa,
   ...triageJa,
+  ...webhooksJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
@@ -37,6 +39,9 @@ export const ja = {
   'site.backToStatus': 'ステータスページへ戻る',
   'site.poweredBy': 'kinkyu による緊急時サポート',
   'site.timesIn': '時刻はすべて日本時間 (JST) です。',
+  'site.linksLabel': '緊急時の窓口',
+  'site.helpCenter': '緊急ヘルプ',
+  'site.lockAccount': 'アカウントをロック',
 
   'indicator.none': 'すべてのシステムは正常に稼働しています',
   'indicator.minor': '一部のサービスに影響が出ています',
@@ -108,6 +113,8 @@ export const ja = {
 
   'feed.title': '{exchange} ステータス履歴',
   'feed.description': '{exchange} の障害とメンテナンスのお知らせ',
+  'feed.updated': '{time} 更新',
+  'feed.published': '{time} 掲載',
 
   'maintenance.autoStarted': '予定していたメンテナンスを開始しました。',
   'maintenance.autoCompleted': '予定していたメンテナンスは完了しました。',

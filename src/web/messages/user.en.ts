@@ -22,7 +22,7 @@ export const userEn: Record<keyof typeof userJa, string> = {
   'user.locked.lead': 'This account is locked for its protection. Trading, withdrawals and API keys are stopped, and no changes can be made here.',
   'user.locked.step1': 'Watch for an email from our security team: we will verify your identity.',
   'user.locked.step2': 'After the unlock you will set a new password and set up two-factor authentication again.',
-  'user.locked.step3': 'If it is urgent, call us: {phone}. If assets were taken, also report it to the police.',
+  'user.locked.step3': 'If it is urgent, call us (below). If assets were taken, also report it to the police.',
   'user.locked.contact': 'Contact support',
   'user.center.title': 'Security center',
   'user.lock.heading': 'Worried someone else is in your account?',
