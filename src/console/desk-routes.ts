@@ -7,19 +7,12 @@ import { listStaff } from '../staff/accounts.ts';
 import { cannedRepliesFor, findCannedReply } from '../support/canned-replies.ts';
 import type { SupportDesk } from '../support/desk.ts';
 import { DEFAULT_SLA_POLICY, slaState } from '../support/sla.ts';
-import {
-  getTicket,
-  listQueue,
-  parseQueueFilter,
-  ticketMessages,
-  triageCorrections,
-  type Ticket,
-} from '../support/ticket-repository.ts';
+import { listQueue } from '../support/queue.ts';
+import { getTicket, ticketMessages, triageCorrections, type Ticket } from '../support/ticket-repository.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
-import { readCorpus } from '../support/triage-corpus.ts';
-import { retrain } from '../support/triage-retrain.ts';
-import { linkedTicketsPage, queuePage, staffTicketPage, triageRetrainPage } from './desk-views.ts';
+import { linkedTicketsPage, staffTicketPage } from './desk-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from './form-action.ts';
+import { registerQueueRoutes } from './queue-routes.ts';
 
 export interface DeskRoutesOptions {
   db: Db;
@@ -41,7 +34,7 @@ const FLASH: Readonly<Record<string, MessageKey>> = {
   unlinked: 'desk.unlinked',
 };
 
-/** The staff side of the desk: the queue, one ticket, and the incident's linked tickets with the bulk reply. */
+/** The staff side of the desk: the queue (queue-routes.ts), one ticket, and the incident's linked tickets with the bulk reply. */
 export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions): void {
   const { db, config, desk, calendar } = opts;
   const clock = opts.clock ?? (() => new Date());
@@ -64,30 +57,8 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
       calendar,
     ),
   });
+  registerQueueRoutes(app, { db, config, desk, calendar, clock });
   const staffOptions = async () => (await listStaff(db)).filter((s) => !s.disabledAt).map((s) => ({ id: s.id, name: s.name }));
-
-  app.get('/staff/tickets', { config: { permission: 'ticket.view' } }, async (request, reply) => {
-    const query = request.query as Record<string, unknown>;
-    const filter = parseQueueFilter(query);
-    const now = clock();
-    const { tickets, total } = await listQueue(db, filter, now);
-    const search = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (typeof v === 'string' && k !== 'offset' && k !== 'ok') search.set(k, v);
-    if (request.headers.accept?.includes('application/json')) {
-      return reply.send({ total, tickets: tickets.map((x) => ({ ...x, sla: withSla(x, now).sla })) });
-    }
-    return sendPage(
-      reply,
-      queuePage(ctx(request, reply), {
-        tickets: tickets.map((x) => withSla(x, now)),
-        total,
-        filter,
-        query: search.toString(),
-        staff: await staffOptions(),
-        incidents: await desk.openIncidents(),
-      }),
-    );
-  });
 
   const renderTicket = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: { lang?: Lang; error?: string; replyText?: string; noteText?: string } = {}) => {
     const ticket = await getTicket(db, id);
@@ -146,26 +117,6 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
   ticketAction('checklist', 'checklist', (r) => desk.markReceived(staffActor(r), r.params.id, bodyOf(r).item, bodyOf(r).received !== 'false' && bodyOf(r).received !== false));
   ticketAction('link', 'linked', (r) => desk.linkIncident(staffActor(r), r.params.id, bodyOf(r).incident));
   ticketAction('unlink', 'unlinked', (r) => desk.unlinkIncident(staffActor(r), r.params.id));
-
-  // Admins retrain the triage model from the corpus and every correction (as `kinkyu triage retrain` does). It
-  // takes a second or two of CPU; the figures before and after are shown whatever the outcome.
-  app.post('/staff/triage/retrain', { config: { permission: 'staff.manage' } }, async (request, reply) =>
-    formAction(request, reply, {
-      run: async () => {
-        const result = await retrain(db, staffActor(request), readCorpus());
-        if (result.outcome === 'replaced') desk.triageModels.invalidate();
-        return { result };
-      },
-      onSuccess: ({ result }) => sendPage(reply, triageRetrainPage(ctx(request, reply), result)),
-      onRefusal: async (lang, error) => triageRetrainRefused(request, reply, lang, error),
-    }),
-  );
-  const triageRetrainRefused = async (request: FastifyRequest, reply: FastifyReply, lang: Lang, error: string) => {
-    const now = clock();
-    const filter = { status: 'active' as const };
-    const { tickets, total } = await listQueue(db, filter, now);
-    return queuePage(ctx(request, reply, { lang, error }), { tickets: tickets.map((x) => withSla(x, now)), total, filter, query: '', staff: await staffOptions(), incidents: [] });
-  };
 
   const incidentOption = async (id: string) => {
     const [row] = /^[0-9a-z]{1,40}$/.test(id)

@@ -4,93 +4,15 @@ import { can } from '../staff/permissions.ts';
 import type { CannedReply } from '../support/canned-replies.ts';
 import { CHECKLIST_ITEMS, SUGGESTED_ITEMS } from '../support/checklist.ts';
 import type { SlaState } from '../support/sla.ts';
-import type { QueueFilter, Ticket, TicketMessage, TriageCorrection } from '../support/ticket-repository.ts';
+import type { Ticket, TicketMessage, TriageCorrection } from '../support/ticket-repository.ts';
 import type { RetrainOutcome, SplitFigures } from '../support/triage-retrain.ts';
-import { html, multiline, type SafeHtml } from '../web/html.ts';
+import { html, multiline } from '../web/html.ts';
 import { t } from '../web/i18n.ts';
+import { excerpt, incidentLabel, selectOptions, slaCell, type IncidentOption, type StaffOption } from './desk-view-parts.ts';
+import { reasonList } from './triage-reason-views.ts';
 import { csrf, shell, when, type ConsoleContext } from './views.ts';
 
-export interface StaffOption {
-  id: string;
-  name: string;
-}
-
-export interface IncidentOption {
-  id: string;
-  nameJa: string;
-  nameEn: string | null;
-}
-
-const incidentLabel = (c: ConsoleContext, i: IncidentOption) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
-const excerpt = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max)}…` : text);
-
-function slaBadge(c: ConsoleContext, label: string, state: SlaState['firstResponse'], due: Date | null): SafeHtml {
-  if (state === 'n/a') return html``;
-  return html`<span class="sla sla-${state}">${label}: ${t(c.lang, `desk.sla.${state}`)}${due && state !== 'met' ? html` (${when(c, due)})` : ''}</span>`;
-}
-
-function slaCell(c: ConsoleContext, ticket: Ticket, sla: SlaState): SafeHtml {
-  return html`${slaBadge(c, t(c.lang, 'desk.firstResponse'), sla.firstResponse, ticket.firstResponseDueAt)}<br>${slaBadge(c, t(c.lang, 'desk.resolution'), sla.resolution, ticket.resolutionDueAt)}`;
-}
-
-const selectOptions = (values: readonly string[], current: string | undefined, label: (v: string) => string) =>
-  values.map((v) => html`<option value="${v}"${v === current ? html` selected` : ''}>${label(v)}</option>`);
-
-function filterForm(c: ConsoleContext, filter: QueueFilter, staff: StaffOption[], incidents: IncidentOption[]): SafeHtml {
-  return html`<form method="get" action="/staff/tickets" class="inline filters" aria-label="${t(c.lang, 'desk.filter')}">
-<div><label for="f-status">${t(c.lang, 'field.status')}</label><select id="f-status" name="status">
-<option value="active">${t(c.lang, 'desk.active')}</option><option value="all"${filter.status === 'all' ? html` selected` : ''}>${t(c.lang, 'desk.all')}</option>
-${selectOptions(TICKET_STATUSES, filter.status, (s) => t(c.lang, `desk.status.${s}` as never))}</select></div>
-<div><label for="f-priority">${t(c.lang, 'field.priority')}</label><select id="f-priority" name="priority"><option value="">${t(c.lang, 'desk.all')}</option>
-${selectOptions(PRIORITIES, filter.priority, (p) => t(c.lang, `priority.${p}` as never))}</select></div>
-<div><label for="f-type">${t(c.lang, 'field.type')}</label><select id="f-type" name="type"><option value="">${t(c.lang, 'desk.all')}</option>
-${selectOptions(TICKET_TYPES, filter.type, (x) => t(c.lang, `type.${x}` as never))}</select></div>
-<div><label for="f-sla">${t(c.lang, 'field.sla')}</label><select id="f-sla" name="sla"><option value="">${t(c.lang, 'desk.all')}</option>
-<option value="breached"${filter.sla === 'breached' ? html` selected` : ''}>${t(c.lang, 'desk.slaBreached')}</option>
-<option value="due_soon"${filter.sla === 'due_soon' ? html` selected` : ''}>${t(c.lang, 'desk.slaDueSoon')}</option></select></div>
-<div><label for="f-incident">${t(c.lang, 'field.incident')}</label><select id="f-incident" name="incident"><option value="">${t(c.lang, 'desk.all')}</option>
-<option value="any"${filter.incident === 'any' ? html` selected` : ''}>${t(c.lang, 'desk.any')}</option>
-<option value="none"${filter.incident === 'none' ? html` selected` : ''}>${t(c.lang, 'desk.none')}</option>
-${incidents.map((i) => html`<option value="${i.id}"${filter.incident === i.id ? html` selected` : ''}>${incidentLabel(c, i)}</option>`)}</select></div>
-<div><label for="f-assignee">${t(c.lang, 'field.assignee')}</label><select id="f-assignee" name="assignee"><option value="">${t(c.lang, 'desk.all')}</option>
-<option value="${c.staff.id}"${filter.assignee === c.staff.id ? html` selected` : ''}>${t(c.lang, 'desk.me')}</option>
-<option value="none"${filter.assignee === 'none' ? html` selected` : ''}>${t(c.lang, 'desk.unassigned')}</option>
-${staff.filter((s) => s.id !== c.staff.id).map((s) => html`<option value="${s.id}"${filter.assignee === s.id ? html` selected` : ''}>${s.name}</option>`)}</select></div>
-<div><button type="submit" class="secondary">${t(c.lang, 'desk.filter')}</button></div>
-</form>`;
-}
-
-export function queuePage(
-  c: ConsoleContext,
-  data: { tickets: { ticket: Ticket; sla: SlaState }[]; total: number; filter: QueueFilter; query: string; staff: StaffOption[]; incidents: IncidentOption[] },
-): string {
-  const offset = data.filter.offset ?? 0;
-  const pageLink = (to: number) => {
-    const params = new URLSearchParams(data.query);
-    params.set('offset', String(to));
-    return `/staff/tickets?${params.toString()}`;
-  };
-  const rows = data.tickets.map(({ ticket, sla }) => {
-    const urgentSecurity = ticket.type === 'security' && ticket.priority === 'urgent';
-    return html`<tr class="${urgentSecurity ? 'row-urgent' : ''}">
-<td><a href="/staff/tickets/${ticket.id}">${ticket.number}</a>${urgentSecurity ? html`<br><strong class="urgent">${t(c.lang, 'desk.urgentSecurity')}</strong>` : ''}${ticket.needsHuman ? html`<br><strong class="needs-human">${t(c.lang, 'desk.needsHuman')}</strong>` : ''}</td>
-<td><span class="priority p-${ticket.priority}">${t(c.lang, `priority.${ticket.priority}`)}</span><br>${t(c.lang, `type.${ticket.type}`)}</td>
-<td>${excerpt(ticket.body)}${ticket.incidentName ? html`<br><span class="meta">${t(c.lang, 'field.incident')}: ${ticket.incidentName}</span>` : ''}</td>
-<td>${t(c.lang, `desk.status.${ticket.status}`)}<br><span class="meta">${ticket.assigneeName ?? t(c.lang, 'desk.unassigned')}</span></td>
-<td>${slaCell(c, ticket, sla)}</td>
-<td><time datetime="${ticket.createdAt.toISOString()}">${when(c, ticket.createdAt)}</time></td>
-</tr>`;
-  });
-  const body = html`${filterForm(c, data.filter, data.staff, data.incidents)}
-<p>${t(c.lang, 'desk.count', { count: data.total })}</p>
-${data.tickets.length
-    ? html`<div class="table-scroll"><table class="queue"><thead><tr><th scope="col">${t(c.lang, 'desk.number')}</th><th scope="col">${t(c.lang, 'field.priority')}</th><th scope="col">${t(c.lang, 'desk.summary')}</th><th scope="col">${t(c.lang, 'field.status')}</th><th scope="col">${t(c.lang, 'field.sla')}</th><th scope="col">${t(c.lang, 'desk.received')}</th></tr></thead>
-<tbody>${rows}</tbody></table></div>`
-    : html`<p>${t(c.lang, 'desk.empty')}</p>`}
-<p>${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - 100))}">${t(c.lang, 'desk.prev')}</a> ` : ''}${offset + data.tickets.length < data.total ? html`<a href="${pageLink(offset + 100)}">${t(c.lang, 'desk.next')}</a>` : ''}</p>
-${can(c.staff.role, 'staff.manage') ? html`<form method="post" action="/staff/triage/retrain" class="inline">${csrf(c)}<p class="meta">${t(c.lang, 'desk.retrainHelp')}</p><button type="submit" class="secondary">${t(c.lang, 'desk.retrain')}</button></form>` : ''}`;
-  return shell(c, t(c.lang, 'desk.queueTitle'), '/staff/tickets', body);
-}
+export type { IncidentOption, StaffOption } from './desk-view-parts.ts';
 
 export interface TicketPageData {
   ticket: Ticket;
@@ -121,9 +43,7 @@ ${ticket.needsHuman ? html`<p class="needs-human-note"><strong class="needs-huma
 ${ticket.triageModelVersion ? html`<p class="meta">${t(c.lang, 'desk.modelVersion', { version: ticket.triageModelVersion })}</p>` : ''}
 ${ticket.triageType !== ticket.type || ticket.triagePriority !== ticket.priority ? html`<p class="meta">${t(c.lang, 'desk.triageWas', { type: typeLabel(ticket.triageType), priority: t(c.lang, `priority.${ticket.triagePriority}`) })}</p>` : ''}
 ${ticket.userCategory ? html`<p class="meta">${t(c.lang, 'desk.userCategory', { type: typeLabel(ticket.userCategory) })}</p>` : ''}
-<details open><summary>${t(c.lang, 'desk.triageReasons')}</summary><ul class="reasons">${ticket.triageReasons.map(
-    (r) => html`<li><code>${r.rule}</code> «${r.matched}» ${r.effect}</li>`,
-  )}</ul></details>
+<details open><summary>${t(c.lang, 'desk.triageReasons')}</summary>${reasonList(c.lang, ticket.triageReasons)}</details>
 ${d.corrections.length ? html`<details><summary>${t(c.lang, 'desk.triageHistory')}</summary><ul>${d.corrections.map(
     (x) => html`<li>${when(c, x.createdAt)} ${x.staffName ?? ''}: ${typeLabel(x.fromType)}/${t(c.lang, `priority.${x.fromPriority}`)} → ${typeLabel(x.toType)}/${t(c.lang, `priority.${x.toPriority}`)}${x.body ? html` — ${x.body}` : ''}</li>`,
   )}</ul></details>` : ''}

@@ -57,7 +57,7 @@ ${c.demoMailbox && can(c.staff.role, 'mailbox.view') ? html`<li><a href="/staff/
 <p class="meta">${t(c.lang, 'staff.signedInAs', { name: c.staff.name, role: t(c.lang, `staff.role.${c.staff.role}`) })}</p>
 <form method="post" action="/staff/logout" class="inline"><input type="hidden" name="_csrf" value="${c.staff.csrfToken}"><button class="secondary" type="submit">${t(c.lang, 'staff.signOut')}</button></form>`;
   const messages = html`${c.flash ? html`<p class="flash" role="status">${c.flash}</p>` : ''}${c.error ? html`<p class="error-box" role="alert">${c.error}</p>` : ''}`;
-  return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'staff.console')}`, path, header, robots: 'noindex', body: html`${nav}${messages}<h1>${title}</h1>${body}` }).value;
+  return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'staff.console')}`, path, header, robots: 'noindex', wide: true, body: html`${nav}${messages}<h1>${title}</h1>${body}` }).value;
 }
 
 export const csrf = (c: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${c.staff.csrfToken}">`;

@@ -358,7 +358,7 @@ export class Detector {
         const priority = this.opts.policy.actions.lock !== null && score >= this.opts.policy.actions.lock ? 'urgent' : 'high';
         const ticket = await this.desk.submitParsed(parseContact({ body, email: account.email, category: 'security' }), {
           lang: this.lang, ip: e.ip ?? null, sendConfirmation: false,
-          triage: { type: 'security', priority, reasons: rules.map((r) => ({ rule: `detection.${r}`, matched: alertId, effect: `type security, priority ${priority} (detection)` })) },
+          triage: { type: 'security', priority, reasons: rules.map((r) => ({ rule: `detection.${r}`, matched: alertId, effect: `type security, priority ${priority} (detection)`, code: 'detection' as const, params: { priority } })) },
         });
         actions.taken.push('ticket');
         actions.ticketNumber = ticket.number;

@@ -238,7 +238,7 @@ export class EmergencyLock {
       if (account) {
         const ticket = await this.desk.submitParsed(parseContact({ body: ticketBody(claimed, effects), email: account.email, category: 'security' }), {
           lang: claimed.lang, ip: claimed.ip, sendConfirmation: false, within: tx, number: claimed.ticketNumber,
-          triage: { type: 'security', priority: 'urgent', reasons: [{ rule: 'lock.account_locked', matched: claimed.source, effect: 'type security, priority urgent (emergency lock)' }] },
+          triage: { type: 'security', priority: 'urgent', reasons: [{ rule: 'lock.account_locked', matched: claimed.source, effect: 'type security, priority urgent (emergency lock)', code: 'lock', params: {} }] },
         });
         ticketId = ticket.ticketId;
       }

@@ -184,7 +184,9 @@ export class SupportDesk {
     const match = snapshot ? matchIncident({ type: result.type, text: form.body }, snapshot.incidents, snapshot.components) : null;
     const incident = match && snapshot ? snapshot.incidents.find((i) => i.id === match.incidentId) ?? null : null;
     const autoAnswer = incident ? latestPublicUpdate(incident, meta.lang) : null;
-    const reasons = match ? [...result.reasons, ...match.reasons.map((r) => ({ rule: 'incident.link', matched: match.incidentId, effect: r }))] : result.reasons;
+    const reasons = match
+      ? [...result.reasons, ...match.reasons.map((r, i) => ({ rule: 'incident.link', matched: match.incidentId, effect: r, ...match.codes[i] }))]
+      : result.reasons;
     const due = initialDueDates(this.sla, this.opts.calendar, result.priority, now);
     const id = newId();
     const path = this.opts.links.path(id);

@@ -10,7 +10,10 @@ import type { TicketType } from '../domain/ticket.ts';
 export interface IncidentMatch {
   incidentId: string;
   score: number;
+  /** Why, in plain English (kept with the ticket's triage reasons). */
   reasons: string[];
+  /** The same as stable keys with their values, for the console's own language. */
+  codes: { code: 'link_type' | 'link_component' | 'link_words' | 'link_only_outage'; params: Record<string, string | number> }[];
 }
 
 /** Which ticket types may be linked to an incident of a given type, and what that alone is worth. */
@@ -85,24 +88,28 @@ export function matchIncident(
     const fit = TYPE_FIT[ticket.type][incident.type];
     if (!fit) continue;
     const reasons = [`type ${ticket.type} fits incident type ${incident.type}`];
+    const codes: IncidentMatch['codes'] = [{ code: 'link_type', params: { type: ticket.type, incidentType: incident.type } }];
     let score = 0;
     const overlap = incident.componentIds.filter((id) => mentioned.has(id));
     if (mentioned.size > 0 && overlap.length === 0) continue;
     for (const id of overlap) {
       score += 2;
       reasons.push(`mentions affected component "${mentioned.get(id)}" +2`);
+      codes.push({ code: 'link_component', params: { component: mentioned.get(id) ?? '', weight: 2 } });
     }
     const shared = incidentTerms(incident).filter((w) => ticketTerms.has(w));
     if (shared.length >= 2) {
       score += 1;
       reasons.push(`shares words with the incident name (${shared.slice(0, 5).join(', ')}) +1`);
+      codes.push({ code: 'link_words', params: { words: shared.slice(0, 5).join(', '), weight: 1 } });
     }
     if (score === 0 && mentioned.size === 0 && ticket.type === 'outage' && incident.type === 'outage' && openOutages === 1) {
       score = 1;
       reasons.push('a general outage report while this is the only open outage +1');
+      codes.push({ code: 'link_only_outage', params: { weight: 1 } });
     }
     if (score === 0) continue;
-    candidates.push({ incidentId: incident.id, score: score + fit, reasons });
+    candidates.push({ incidentId: incident.id, score: score + fit, reasons, codes });
   }
   candidates.sort((a, b) => b.score - a.score);
   const [best, second] = candidates;

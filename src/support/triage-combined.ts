@@ -57,10 +57,29 @@ export interface CombinedTriage extends TriageResult {
 const pct = (p: number): string => `${Math.round(p * 100)}%`;
 const atLeast = (p: Priority, floor: Priority): Priority => (PRIORITIES.indexOf(p) > PRIORITIES.indexOf(floor) ? floor : p);
 
+/** The model's two best types as reason parameters: type1, p1 (per cent), type2, p2. */
+function topTwo(pred: ModelPrediction): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  pred.ranked.slice(0, 2).forEach((r, i) => {
+    params[`type${i + 1}`] = r.type;
+    params[`p${i + 1}`] = Math.round(r.p * 100);
+  });
+  return params;
+}
+
 function modelReason(pred: ModelPrediction, type: TicketType, version: string): TriageReason {
   const top = pred.ranked.slice(0, 2).map((r) => `${r.type} ${pct(r.p)}`).join(', ');
-  return { rule: 'model.type', matched: top, effect: `learned model ${version}: ${pred.ranked[0]?.type === type ? 'type chosen' : 'not chosen'}` };
+  const chosen = pred.ranked[0]?.type === type;
+  return {
+    rule: 'model.type', matched: top, effect: `learned model ${version}: ${chosen ? 'type chosen' : 'not chosen'}`,
+    code: 'model', params: { version, chosen: chosen ? 1 : 0, ...topTwo(pred) },
+  };
 }
+
+/** Why a ticket needs a human, as stable keys (triage.why.* in the catalogue; the two disagreement keys are those of
+ * tickets triaged before the priority model, still read back from their stored reasons). */
+export const NEEDS_HUMAN_WHY = ['unsure', 'rules_security', 'model_security', 'possible_incident'] as const;
+export type NeedsHumanWhy = (typeof NEEDS_HUMAN_WHY)[number];
 
 export function triageCombined(input: TriageInput, model: TriageModel, th: TriageThresholds = THRESHOLDS): CombinedTriage {
   const rules = triageRules(input);
@@ -72,7 +91,10 @@ export function triageCombined(input: TriageInput, model: TriageModel, th: Triag
   if (rules.incident) type = 'security';
   else if (pred.security >= th.strongSecurity) {
     type = 'security';
-    extra.push({ rule: 'model.strong_security', matched: pct(pred.security), effect: 'the learned model is sure this is a security report: type security' });
+    extra.push({
+      rule: 'model.strong_security', matched: pct(pred.security), effect: 'the learned model is sure this is a security report: type security',
+      code: 'model_security', params: { p: Math.round(pred.security * 100) },
+    });
   } else if (pred.margin < th.rulesDecideMargin) type = rules.result.type;
   else if (rules.result.type !== 'other' && rules.scores[rules.result.type] >= th.strongRulesScore && pred.margin < th.strongRulesMargin) type = rules.result.type;
   else type = modelType;
@@ -82,7 +104,10 @@ export function triageCombined(input: TriageInput, model: TriageModel, th: Triag
   const modelPriority = pred.priorities[0]?.priority ?? chosen.priority;
   let priority = rules.incident ? chosen.priority : modelPriority;
   if (!rules.incident && modelPriority !== chosen.priority) {
-    extra.push({ rule: 'model.priority', matched: pct(pred.priorities[0]?.p ?? 0), effect: `learned model: priority ${modelPriority}` });
+    extra.push({
+      rule: 'model.priority', matched: pct(pred.priorities[0]?.p ?? 0), effect: `learned model: priority ${modelPriority}`,
+      code: 'model_priority', params: { priority: modelPriority, p: Math.round((pred.priorities[0]?.p ?? 0) * 100) },
+    });
   }
 
   if (type === 'security' && priority === 'low') priority = 'normal';
@@ -94,14 +119,26 @@ export function triageCombined(input: TriageInput, model: TriageModel, th: Triag
   const possibleIncident = rules.incident || (possibleSecurity && pSerious >= th.possibleIncident);
   if (possibleIncident && atLeast(priority, 'high') !== priority) {
     priority = 'high';
-    extra.push({ rule: 'safety.possible_security', matched: pct(pred.security), effect: 'priority high (may be a security incident: never below high)' });
+    extra.push({
+      rule: 'safety.possible_security', matched: pct(pred.security), effect: 'priority high (may be a security incident: never below high)',
+      code: 'safety_high', params: { p: Math.round(pred.security * 100) },
+    });
   }
 
   const why: string[] = [];
-  if (pred.margin < th.needsHumanMargin) why.push(`the model is unsure (${pred.ranked.slice(0, 2).map((r) => `${r.type} ${pct(r.p)}`).join(' / ')})`);
-  if (possibleIncident && type !== 'security') why.push('a possible security incident filed as another type');
+  const whyCodes: NeedsHumanWhy[] = [];
+  if (pred.margin < th.needsHumanMargin) {
+    why.push(`the model is unsure (${pred.ranked.slice(0, 2).map((r) => `${r.type} ${pct(r.p)}`).join(' / ')})`);
+    whyCodes.push('unsure');
+  }
+  if (possibleIncident && type !== 'security') {
+    why.push('a possible security incident filed as another type');
+    whyCodes.push('possible_incident');
+  }
   const needsHuman = why.length > 0;
-  if (needsHuman) extra.unshift({ rule: 'review.needs_human', matched: '', effect: `needs a human: ${why.join('; ')}` });
+  if (needsHuman) {
+    extra.unshift({ rule: 'review.needs_human', matched: '', effect: `needs a human: ${why.join('; ')}`, code: 'needs_human', params: { why: whyCodes.join(','), ...topTwo(pred) } });
+  }
 
   const reasons = [...extra, modelReason(pred, type, model.version), ...chosen.reasons];
   return { type, priority, reasons, needsHuman, modelVersion: model.version };

@@ -811,6 +811,22 @@ function hoursOf(count: number, unit: string): number {
   return count * 24 * 30;
 }
 
+/** Every rule's id: what staff see a reason as (translated in src/web/messages/triage.*.ts). */
+export const TRIAGE_RULE_IDS: readonly string[] = [...INCIDENT_RULES, ...RULES].map((r) => r.id);
+
+/** The priority rules' ids (a reason names which of them set the priority). */
+export const PRIORITY_RULE_IDS = [
+  'priority.security_incident', 'priority.phishing_report', 'priority.attack_attempts', 'priority.freeze_request', 'priority.security_default',
+  'priority.api_outage', 'priority.outage_minor', 'priority.outage_default', 'priority.trading_default', 'priority.terms_question',
+  'priority.regulatory_default', 'priority.user_blocked', 'priority.general_question', 'priority.user_says_urgent', 'priority.security_floor',
+  'priority.funds_misdirected', 'priority.recovery_request', 'priority.duplicate_movement', 'priority.loss_claimed', 'priority.long_wait',
+  'priority.large_amount',
+] as const;
+type PriorityRuleId = (typeof PRIORITY_RULE_IDS)[number];
+
+/** The other reasons the rules give (not a pattern of their own). */
+export const OTHER_RULE_IDS = ['fields.order_id', 'fields.transaction_id', 'security.possible_incident', 'security.hypothetical', 'hint.category', 'type.default', 'input.truncated'] as const;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Triage
 // ---------------------------------------------------------------------------------------------------------------
@@ -928,12 +944,12 @@ export function triageRules(input: TriageInput): RuleVerdict & { withType: (type
   const orderId = input.fields?.orderId?.trim();
   if (orderId) {
     scores.trading += 1;
-    fieldReasons.push({ rule: 'fields.order_id', matched: orderId.slice(0, MAX_MATCHED_CHARS), effect: 'type trading +1 (order id given)' });
+    fieldReasons.push({ rule: 'fields.order_id', matched: orderId.slice(0, MAX_MATCHED_CHARS), effect: 'type trading +1 (order id given)', code: 'field', params: { chosen: 1 } });
   }
   const txId = input.fields?.transactionId?.trim();
   if (txId) {
     scores.trading += 1;
-    fieldReasons.push({ rule: 'fields.transaction_id', matched: txId.slice(0, MAX_MATCHED_CHARS), effect: 'type trading +1 (transaction id given)' });
+    fieldReasons.push({ rule: 'fields.transaction_id', matched: txId.slice(0, MAX_MATCHED_CHARS), effect: 'type trading +1 (transaction id given)', code: 'field', params: { chosen: 1 } });
   }
 
   const hint = input.category && (TICKET_TYPES as readonly string[]).includes(input.category) ? input.category : undefined;
@@ -959,8 +975,8 @@ export function triageRules(input: TriageInput): RuleVerdict & { withType: (type
 
     // 4. Priority.
     const priorityReasons: TriageReason[] = [];
-    const set = (p: Priority, ruleId: string, matched: string, why: string): Priority => {
-      priorityReasons.push({ rule: ruleId, matched, effect: `priority ${p} (${why})` });
+    const set = (p: Priority, ruleId: PriorityRuleId, matched: string, why: string): Priority => {
+      priorityReasons.push({ rule: ruleId, matched, effect: `priority ${p} (${why})`, code: 'priority', params: { priority: p } });
       return p;
     };
     const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';
@@ -999,27 +1015,41 @@ export function triageRules(input: TriageInput): RuleVerdict & { withType: (type
     if (type === 'security' && priority === 'low') priority = set('normal', 'priority.security_floor', '', 'security tickets are never low');
 
     // 5. Reasons: the incident, evidence for the chosen type, the hint, priority, then other evidence.
-    const effectOf = (h: Hit, isIncident: boolean): string =>
-      isIncident ? `security incident: type security +${h.rule.weight}, priority urgent` : `type ${h.rule.type} +${h.rule.weight}${h.rule.type === type ? '' : ' (not chosen)'}`;
-    for (const h of incidentHits) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, true) });
-    if (!incident && worry) reasons.push({ rule: 'security.possible_incident', matched: worry.matched, effect: `worry, no sign it happened: type security +${WORRY_WEIGHT}${type === 'security' ? '' : ' (not chosen)'}` });
-    if (suppressed) reasons.push({ rule: 'security.hypothetical', matched: suppressed, effect: 'hypothetical/preventive question: not treated as an incident' });
-    for (const h of hits) if (h.rule.type === type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
+    const chosen = (t: TicketType) => (t === type ? 1 : 0);
+    const reasonOf = (h: Hit, isIncident: boolean): TriageReason =>
+      isIncident
+        ? { rule: h.rule.id, matched: h.matched, effect: `security incident: type security +${h.rule.weight}, priority urgent`, code: 'incident', params: { weight: h.rule.weight } }
+        : {
+            rule: h.rule.id, matched: h.matched, effect: `type ${h.rule.type} +${h.rule.weight}${h.rule.type === type ? '' : ' (not chosen)'}`,
+            code: 'score', params: { type: h.rule.type, weight: h.rule.weight, chosen: chosen(h.rule.type) },
+          };
+    for (const h of incidentHits) reasons.push(reasonOf(h, true));
+    if (!incident && worry) {
+      reasons.push({
+        rule: 'security.possible_incident', matched: worry.matched, effect: `worry, no sign it happened: type security +${WORRY_WEIGHT}${type === 'security' ? '' : ' (not chosen)'}`,
+        code: 'worry', params: { weight: WORRY_WEIGHT, chosen: chosen('security') },
+      });
+    }
+    if (suppressed) reasons.push({ rule: 'security.hypothetical', matched: suppressed, effect: 'hypothetical/preventive question: not treated as an incident', code: 'hypothetical', params: {} });
+    for (const h of hits) if (h.rule.type === type) reasons.push(reasonOf(h, false));
     for (const r of fieldReasons) if (type === 'trading') reasons.push(r);
     if (hint) {
-      const effect =
+      reasons.push(
         incident && hint !== 'security'
-          ? `user-chosen category ${hint} +${CATEGORY_HINT_WEIGHT}; overridden by the security incident`
-          : `type ${hint} +${CATEGORY_HINT_WEIGHT} (user-chosen category${hint === type ? '' : ', not chosen'})`;
-      reasons.push({ rule: 'hint.category', matched: hint, effect });
+          ? { rule: 'hint.category', matched: hint, effect: `user-chosen category ${hint} +${CATEGORY_HINT_WEIGHT}; overridden by the security incident`, code: 'hint_overridden', params: { type: hint, weight: CATEGORY_HINT_WEIGHT } }
+          : {
+              rule: 'hint.category', matched: hint, effect: `type ${hint} +${CATEGORY_HINT_WEIGHT} (user-chosen category${hint === type ? '' : ', not chosen'})`,
+              code: 'hint', params: { type: hint, weight: CATEGORY_HINT_WEIGHT, chosen: chosen(hint) },
+            },
+      );
     }
     reasons.push(...priorityReasons);
-    for (const h of hits) if (h.rule.type !== type) reasons.push({ rule: h.rule.id, matched: h.matched, effect: effectOf(h, false) });
-    for (const r of fieldReasons) if (type !== 'trading') reasons.push({ ...r, effect: `${r.effect}, not chosen` });
+    for (const h of hits) if (h.rule.type !== type) reasons.push(reasonOf(h, false));
+    for (const r of fieldReasons) if (type !== 'trading') reasons.push({ ...r, effect: `${r.effect}, not chosen`, params: { chosen: 0 } });
     if (!hits.some((h) => h.rule.type === type) && !incident && !(hint && hint === type)) {
-      reasons.unshift({ rule: 'type.default', matched: '', effect: type === 'other' ? 'no strong signal for any emergency type: type other' : `type ${type}` });
+      reasons.unshift({ rule: 'type.default', matched: '', effect: type === 'other' ? 'no strong signal for any emergency type: type other' : `type ${type}`, code: 'default_type', params: { type } });
     }
-    if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed` });
+    if (norm.truncated) reasons.push({ rule: 'input.truncated', matched: '', effect: `only the first ${TRIAGE_MAX_CHARS} characters were analysed`, code: 'truncated', params: { max: TRIAGE_MAX_CHARS } });
 
     return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
   };
@@ -1031,7 +1061,7 @@ function tradingPriority(
   hitIds: Set<string>,
   hits: Hit[],
   fields: TicketFields | undefined,
-  set: (p: Priority, ruleId: string, matched: string, why: string) => Priority,
+  set: (p: Priority, ruleId: PriorityRuleId, matched: string, why: string) => Priority,
   find: (re: RegExp) => string | null,
 ): Priority | null {
   const matchedOf = (id: string): string => hits.find((h) => h.rule.id === id)?.matched ?? '';

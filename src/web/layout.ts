@@ -10,6 +10,8 @@ export interface LayoutInput {
   path: string;
   header?: SafeHtml;
   robots?: 'noindex';
+  /** Use the whole width of the screen (the staff console); otherwise a readable column. */
+  wide?: boolean;
 }
 
 /** The shell every page shares: language, viewport, one stylesheet, a skip link, no scripts. */
@@ -31,12 +33,12 @@ ${input.robots ? html`<meta name="robots" content="noindex">` : ''}
 <body>
 <a class="skip" href="#main">${t(input.lang, 'site.skip')}</a>
 <header class="site-header">
-<div class="wrap header-row">
+<div class="wrap${input.wide ? ' wide' : ''} header-row">
 ${input.header ?? html`<p class="site-name">${input.title}</p>`}
 <a class="lang-switch" href="${switchLangHref(input.path, other)}" hreflang="${other}" lang="${other}" aria-label="${t(input.lang, 'site.langSwitchLabel')}">${t(input.lang, 'site.langSwitch')}</a>
 </div>
 </header>
-<main id="main" class="wrap">
+<main id="main" class="wrap${input.wide ? ' wide' : ''}">
 ${input.body}
 </main>
 </body>

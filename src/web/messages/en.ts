@@ -10,6 +10,7 @@ import { notifyEn } from './notify.en.ts';
 import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
 import { recoveryEn } from './recovery.en.ts';
+import { triageEn } from './triage.en.ts';
 import { webhooksEn } from './webhooks.en.ts';
 import { mailboxEn } from './mailbox.en.ts';
 
@@ -26,6 +27,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...deliveryEn,
   ...monitorsEn,
   ...recoveryEn,
+  ...triageEn,
   ...webhooksEn,
   ...mailboxEn,
   'site.statusTitle': '{exchange} System Status',

@@ -10,6 +10,7 @@ import { notifyJa } from './notify.ja.ts';
 import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
 import { recoveryJa } from './recovery.ja.ts';
+import { triageJa } from './triage.ja.ts';
 import { webhooksJa } from './webhooks.ja.ts';
 import { mailboxJa } from './mailbox.ja.ts';
 
@@ -25,6 +26,7 @@ export const ja = {
   ...deliveryJa,
   ...monitorsJa,
   ...recoveryJa,
+  ...triageJa,
   ...webhooksJa,
   ...mailboxJa,
   'site.statusTitle': '{exchange} システムステータス',
