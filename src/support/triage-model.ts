@@ -172,7 +172,7 @@ function softmax(scores: Float64Array): Float64Array {
  * Softmax regression with AdaGrad and an L2 penalty. `labels[n]` is the class of example n, or -1 to leave it out.
  * Returns the weights (class-major: weights[k * dims + i]) and biases.
  */
-function fitSoftmax(vectors: readonly SparseVector[], labels: readonly number[], weights: readonly number[], classes: number, dims: number): { w: Float64Array; b: Float64Array } {
+function* fitSoftmax(vectors: readonly SparseVector[], labels: readonly number[], weights: readonly number[], classes: number, dims: number): Generator<void, { w: Float64Array; b: Float64Array }> {
   const w = new Float64Array(classes * dims);
   const b = new Float64Array(classes);
   const gw = new Float64Array(classes * dims).fill(1e-8);
@@ -181,6 +181,7 @@ function fitSoftmax(vectors: readonly SparseVector[], labels: readonly number[],
   const random = seededRandom(TRAINING.seed);
   const p = new Float64Array(classes);
   for (let epoch = 0; epoch < TRAINING.epochs; epoch++) {
+    if (epoch > 0) yield; // a pause point between passes (see trainModelAsync)
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
@@ -210,8 +211,11 @@ function fitSoftmax(vectors: readonly SparseVector[], labels: readonly number[],
   return { w, b };
 }
 
-/** Trains both classifiers. Deterministic: the same examples in the same order give the same bytes. */
-export function trainModel(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }): ModelFile {
+/**
+ * The training as steps: it yields between passes over the examples so that a caller in a server can let the
+ * event loop breathe (a retrain from the console must not stall every request for seconds).
+ */
+function* training(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }): Generator<void, ModelFile> {
   const classes = [...TICKET_TYPES];
   const priorities = [...PRIORITIES];
   const gramsByExample = examples.map((e) => gramsOf(e.text));
@@ -230,14 +234,33 @@ export function trainModel(examples: readonly TrainingExample[], trainedOn: { co
   const vectors = gramsByExample.map((grams) => vectorOf(grams, (g) => position.get(g) ?? -1, (i) => idf[i]!));
   const weights = examples.map((e) => e.weight ?? 1);
   const dims = vocabulary.length;
-  const type = fitSoftmax(vectors, examples.map((e) => classes.indexOf(e.category)), weights, classes.length, dims);
-  const priority = fitSoftmax(vectors, examples.map((e) => (e.priority ? priorities.indexOf(e.priority) : -1)), weights, priorities.length, dims);
+  const type = yield* fitSoftmax(vectors, examples.map((e) => classes.indexOf(e.category)), weights, classes.length, dims);
+  const priority = yield* fitSoftmax(vectors, examples.map((e) => (e.priority ? priorities.indexOf(e.priority) : -1)), weights, priorities.length, dims);
   const features: Record<string, number[]> = {};
   vocabulary.forEach((g, i) => {
     features[g] = [idf[i]!, ...classes.map((_, k) => round(type.w[k * dims + i]!)), ...priorities.map((_, k) => round(priority.w[k * dims + i]!))];
   });
   const bias = [...Array.from(type.b, round), ...Array.from(priority.b, round)];
   return withVersion({ format: MODEL_FORMAT, classes, priorities, grams: [MIN_GRAM, MAX_GRAM], minDocFreq: MIN_DOC_FREQ, training: { ...TRAINING }, trainedOn, bias, features });
+}
+
+/** Trains both classifiers. Deterministic: the same examples in the same order give the same bytes. */
+export function trainModel(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }): ModelFile {
+  const steps = training(examples, trainedOn);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The same training (the same bytes), giving the event loop a turn between passes. */
+export async function trainModelAsync(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }): Promise<ModelFile> {
+  const steps = training(examples, trainedOn);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 export function serializeModel(file: ModelFile): string {

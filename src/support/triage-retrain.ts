@@ -10,7 +10,7 @@ import type { Priority, TicketType } from '../domain/ticket.ts';
 import { splitCorpus, type CorpusSample } from './triage-corpus.ts';
 import { triageCombined } from './triage-combined.ts';
 import { evaluateTriage } from './triage-eval.ts';
-import { loadModel, serializeModel, trainModel, type ModelFile, type TrainingExample, type TriageModel } from './triage-model.ts';
+import { loadModel, serializeModel, trainModel, trainModelAsync, type ModelFile, type TrainingExample, type TriageModel } from './triage-model.ts';
 import { readActiveModel, saveActiveModel } from './triage-model-store.ts';
 
 /** A staff correction counts as one corpus message, all its n-grams kept: enough to change the prediction for its
@@ -47,6 +47,11 @@ export async function correctionExamples(q: Queryable): Promise<CorrectionExampl
  * test-split message is left out, so the test figures stay honest.
  */
 export function buildModel(corpus: readonly CorpusSample[], corrections: readonly CorrectionExample[]): ModelFile {
+  const { examples, trainedOn } = trainingSet(corpus, corrections);
+  return trainModel(examples, trainedOn);
+}
+
+function trainingSet(corpus: readonly CorpusSample[], corrections: readonly CorrectionExample[]): { examples: TrainingExample[]; trainedOn: { corpus: number; corrections: number } } {
   const split = splitCorpus(corpus);
   const testTexts = new Set(split.test.map((s) => s.text));
   const fromStaff = corrections.filter((c) => !testTexts.has(c.text));
@@ -54,12 +59,26 @@ export function buildModel(corpus: readonly CorpusSample[], corrections: readonl
     ...split.train.map((s) => ({ text: s.text, category: s.category, priority: s.priority })),
     ...fromStaff.map((c) => ({ text: c.text, category: c.category, ...(c.priority ? { priority: c.priority } : {}), weight: CORRECTION_WEIGHT, keepAllGrams: true })),
   ];
-  return trainModel(examples, { corpus: split.train.length, corrections: fromStaff.length });
+  return { examples, trainedOn: { corpus: split.train.length, corrections: fromStaff.length } };
 }
 
 /** Aggregate figures of the combined triage on a split; nothing about single messages leaves this function. */
 export function splitFigures(samples: readonly CorpusSample[], model: TriageModel): SplitFigures {
   const r = evaluateTriage(samples, (text) => triageCombined({ text }, model));
+  return { count: r.count, accuracy: r.accuracy, securityRecall: r.securityRecall, securityIncidentBelowHigh: r.securityIncidentBelowHigh };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The same figures, triaging a few messages at a time so that a server stays responsive. */
+async function splitFiguresAsync(samples: readonly CorpusSample[], model: TriageModel): Promise<SplitFigures> {
+  const results = new Map<string, ReturnType<typeof triageCombined>>();
+  for (let i = 0; i < samples.length; i++) {
+    const text = samples[i]!.text;
+    results.set(text, triageCombined({ text }, model));
+    if (i % 25 === 24) await turn();
+  }
+  const r = evaluateTriage(samples, (text) => results.get(text) ?? triageCombined({ text }, model));
   return { count: r.count, accuracy: r.accuracy, securityRecall: r.securityRecall, securityIncidentBelowHigh: r.securityIncidentBelowHigh };
 }
 
@@ -92,10 +111,12 @@ export async function retrain(db: Db, actor: Actor, corpus: readonly CorpusSampl
   const test = splitCorpus(corpus).test;
   const corrections = await correctionExamples(db);
   const current = await readActiveModel(db);
-  const file = buildModel(corpus, corrections);
-  const before = splitFigures(test, current);
+  const { examples, trainedOn } = trainingSet(corpus, corrections);
+  // Training and scoring take seconds of CPU: done in steps, so the server answers meanwhile.
+  const file = await trainModelAsync(examples, trainedOn);
+  const before = await splitFiguresAsync(test, current);
   if (file.version === current.version) return { outcome: 'unchanged', version: current.version, before, corrections: file.trainedOn.corrections };
-  const after = splitFigures(test, loadModel(file));
+  const after = await splitFiguresAsync(test, loadModel(file));
   const worse = worseFigures(before, after);
   const base = { version: file.version, previous: current.version, before, after, corrections: file.trainedOn.corrections };
   if (worse.length > 0) {
