@@ -256,7 +256,7 @@ describe('signing in with a passkey', () => {
     const options = ceremonyOptions((await thief.get('/account/login/passkey')).body);
     const r = await thief.post('/account/login/passkey', { response: key.get(options, { signCount: 2 }) });
     refused(r, 403, /署名カウンターが前回より戻っていた.*複製されたおそれ/);
-    assert.match(r.body, /href="\/account\/lock"/, 'told to lock the account');
+    assert.match(r.body, /href="\/help\/lock"/, 'told to lock the account (signed out: the lock of the help center)');
     assert.equal(thief.cookies.has('kinkyu_user'), false);
     const [after] = await app.db.query<{ counter: string; disabled_at: Date | null; disabled_reason: string }>(`SELECT counter, disabled_at, disabled_reason FROM user_passkeys WHERE account_id = $1`, [id]);
     assert.equal(Number(after!.counter), 3, 'the counter did not move');

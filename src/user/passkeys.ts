@@ -115,7 +115,10 @@ export function registerPasskeyRoutes(app: FastifyInstance, kit: PasskeyKit): vo
   const p = (lang: Lang, key: MessageKey, params: Record<string, string | number> = {}) => t(lang, key, params);
   const when = (lang: Lang, d: Date) => formatDateTime(lang, d, config.timeZone);
   const errorBox = (message: string | null) => (message ? html`<p class="error-box" role="alert">${message}</p>` : '');
-  const lockHint = (lang: Lang) => html`<p class="hint">${p(lang, 'passkey.lockHint')} <a href="/account/lock">${p(lang, 'user.lock.button')}</a></p>`;
+  /** Where to lock: the security center's button when signed in, else the help center's lock (no sign-in needed). */
+  const lockHint = (lang: Lang, signedIn = true) => signedIn
+    ? html`<p class="hint">${p(lang, 'passkey.lockHint')} <a href="/account/lock">${p(lang, 'user.lock.button')}</a></p>`
+    : html`<p class="hint">${p(lang, 'passkey.lockHint')} <a href="${langHref(lang, '/help/lock')}">${p(lang, 'user.login.lockLink')}</a></p>`;
   const failureMessage = (lang: Lang, f: WebAuthnFailure) => p(lang, FAILURE_MESSAGES[f.reason]);
 
   /**
@@ -319,7 +322,7 @@ ${ceremonyForm({
       if (!(err instanceof WebAuthnFailure)) throw err;
       if (isWrongAnswer(err.reason)) kit.throttle.clientFailed(request.ip);
       await onFailure(request, err, null, 'sign_in');
-      return signInPage(reply, lang, pre, failureMessage(lang, err), FAILURE_STATUS[err.reason], err.reason === 'counter' ? lockHint(lang) : '');
+      return signInPage(reply, lang, pre, failureMessage(lang, err), FAILURE_STATUS[err.reason], err.reason === 'counter' ? lockHint(lang, false) : '');
     }
     await db.query(`UPDATE user_credentials SET lang = $2 WHERE account_id = $1`, [passkey.accountId, lang]);
     // A passkey with user verification is two factors in one: it also answers detection's step-up.
@@ -343,7 +346,7 @@ ${ceremonyForm({
 
   // ---------------------------------------------------------------- a passkey as the second factor, and for step-up
 
-  const confirmPage = async (reply: FastifyReply, lang: Lang, s: PasskeySession, o: { action: string; back: string; stepUp: StepUpAction | null; error: string | null; status?: number; extra?: SafeHtml | '' }) => {
+  const confirmPage = async (reply: FastifyReply, lang: Lang, s: PasskeySession, o: { action: string; back: string; stepUp: StepUpAction | null; error: string | null; status?: number; extra?: SafeHtml | ''; signedIn?: boolean }) => {
     const allow = enabled(await listPasskeys(db, s.accountId));
     const options = await ceremonies.authenticationOptions({ binding: s.tokenHash, subject: s.accountId, allow, userVerification: 'preferred' });
     allowWebAuthnScript(reply);
@@ -356,7 +359,7 @@ ${ceremonyForm({
   button: p(lang, 'passkey.verify'), waiting: p(lang, 'passkey.waiting'), noScript: p(lang, 'passkey.noScript'),
 })}
 <p><a href="${o.back}">${p(lang, 'passkey.otherWays')}</a></p>
-${lockHint(lang)}`, o.status ?? 200);
+${o.extra ? '' : lockHint(lang, o.signedIn !== false)}`, o.status ?? 200);
   };
 
   /** Verifies a passkey of the session's account; the passkey, or the page that says why not (and counts it). */
@@ -391,7 +394,7 @@ ${lockHint(lang)}`, o.status ?? 200);
     const s = await pendingSession(request);
     if (!s) return reply.redirect('/account/login', 303);
     if (!enabled(await listPasskeys(db, s.accountId)).length) return reply.redirect('/account/login/2fa', 303);
-    return confirmPage(reply, lang, s, { action: '/account/login/2fa/passkey', back: '/account/login/2fa', stepUp: null, error: null });
+    return confirmPage(reply, lang, s, { action: '/account/login/2fa/passkey', back: '/account/login/2fa', stepUp: null, error: null, signedIn: false });
   });
 
   app.post('/account/login/2fa/passkey', async (request, reply) => {
@@ -402,12 +405,12 @@ ${lockHint(lang)}`, o.status ?? 200);
     const body = (request.body ?? {}) as Body;
     if (typeof body._csrf !== 'string' || !sameSecret(body._csrf, s.csrfToken)) throw new KinkyuError('CSRF');
     const page = (status: number, error: string, extra: SafeHtml | '' = '') =>
-      confirmPage(reply, lang, s, { action: '/account/login/2fa/passkey', back: '/account/login/2fa', stepUp: null, error, status, extra });
+      confirmPage(reply, lang, s, { action: '/account/login/2fa/passkey', back: '/account/login/2fa', stepUp: null, error, status, extra, signedIn: false });
     const wait = kit.throttle.codeWaitMs({ ip: request.ip, accountId: s.accountId, device: kit.knownDeviceOf(request, s.accountId) });
     if (wait > 0) return page(429, rateLimited(lang, wait));
     if (s.locked) return kit.send(reply, lang, p(lang, 'user.locked.title'), kit.lockedBody(lang), 403);
     const outcome = await confirm(request, s, body, 'second_factor');
-    if ('failure' in outcome) return page(FAILURE_STATUS[outcome.failure.reason], failureMessage(lang, outcome.failure), outcome.failure.reason === 'counter' ? lockHint(lang) : '');
+    if ('failure' in outcome) return page(FAILURE_STATUS[outcome.failure.reason], failureMessage(lang, outcome.failure), outcome.failure.reason === 'counter' ? lockHint(lang, false) : '');
     await kit.completeDetectionStepUp(s.accountId);
     await kit.completeSignIn(request, reply, s.accountId, 'passkey', s.tokenHash);
     return reply.redirect(await kit.landing(s.accountId), 303);
