@@ -8,7 +8,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, type RunningApp } from './support/app.ts';
+import { makeStaff, startApp, type RunningApp } from './support/app.ts';
+import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { createUserAccount, newRecoveryCodes } from '../src/user/accounts.ts';
 import { generateTotpSecret } from '../src/user/totp.ts';
 import { plain } from './support/text.ts';
@@ -346,15 +347,30 @@ describe('removing a passkey', () => {
     assert.equal(again.status, 404);
   });
 
-  test('the emergency lock never needs a passkey (nor a step-up)', async () => {
+  test('the emergency lock never needs a passkey (nor a step-up); a locked account cannot sign in with one; the unlock removes them all', async () => {
     const { id, b } = await totpUser('lock');
-    await register(b, new SoftAuthenticator(app.baseUrl), 'k');
+    const key = new SoftAuthenticator(app.baseUrl);
+    await register(b, key, 'k');
     advance(60 * 60_000);
     await b.get('/account/lock');
     const r = await b.post('/account/lock', {});
     assert.equal(r.status, 200, plain(r.body));
     assert.match(plain(r.body), /アカウントをロックしました/);
     assert.equal(await count(`SELECT count(*)::int AS n FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL`, [id]), 1);
+
+    const c = browser();
+    const locked = await c.post('/account/login/passkey', { response: key.get(ceremonyOptions(await c.get('/account/login/passkey'))) });
+    assert.equal(locked.status, 403);
+    assert.match(plain(locked.body), /ロックされています/);
+    assert.equal(c.cookies.has('kinkyu_user'), false);
+
+    // Whoever held the account may have added a passkey: the unlock removes every one, like TOTP and recovery codes.
+    const staffId = async (role: 'security' | 'admin') => (await app.db.query<{ id: string }>(`SELECT id FROM staff WHERE email = $1`, [await makeStaff(app.db, role)]))[0]!.id;
+    const requester = { type: 'staff' as const, id: await staffId('security'), ip: null };
+    const approver = { type: 'staff' as const, id: await staffId('admin'), ip: null };
+    const requestId = await app.lock.requestUnlock(requester, id, { checklist: [...UNLOCK_CHECKLIST] });
+    await app.lock.approveUnlock(approver, requestId);
+    assert.equal(await passkeys(id), 0);
   });
 });
 
