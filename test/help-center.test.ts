@@ -378,7 +378,7 @@ describe('live context', () => {
 });
 
 describe('the preparedness checklist', () => {
-  const ITEMS = ['totp', 'password', 'privateKeyBackup', 'contact', 'bookmarked', 'faqRead', 'allowlist', 'recovery'];
+  const ITEMS = ['passkey', 'totp', 'password', 'privateKeyBackup', 'contact', 'bookmarked', 'faqRead', 'allowlist', 'recovery'];
 
   test('for everyone: every item with why and how, and a link to sign in', async () => {
     now = WEDNESDAY_10;
@@ -405,7 +405,7 @@ describe('the preparedness checklist', () => {
       const start = page.main.indexOf(`id="prep-${key}"`);
       return page.main.slice(start, page.main.indexOf('</li>', start));
     };
-    assert.match(plain(page.main), /あなたの達成度: 2 \/ 8/);
+    assert.match(plain(page.main), /あなたの達成度: 2 \/ 9/);
     assert.match(plain(item('totp')), /✓ 済み/);
     assert.match(plain(item('password')), /✓ 済み/);
     assert.match(plain(item('contact')), /□ まだ/);

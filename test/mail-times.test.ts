@@ -62,7 +62,7 @@ function updateSnapshot() {
 
 const SECURITY_KINDS: userEmails.SecurityNotice[] = [
   'new_sign_in', 'password_changed', 'totp_changed', 'email_changed', 'withdrawal_address_added', 'withdrawal_requested',
-  'emergency_contact_changed', 'recovery_codes_regenerated',
+  'emergency_contact_changed', 'recovery_codes_regenerated', 'passkey_added', 'passkey_removed',
 ];
 
 const KINDS: Kind[] = [
@@ -70,9 +70,9 @@ const KINDS: Kind[] = [
     name: 'securityNoticeMail',
     render: (lang) => userEmails.securityNoticeMail({
       lang, exchangeName: exchange(lang), kind, at: AT, timeZone: TZ, details: [['IP', '203.0.113.7']], lockLink: LINK,
-      holdUntil: kind === 'new_sign_in' ? null : HOLD,
+      holdUntil: kind === 'new_sign_in' || kind === 'passkey_removed' ? null : HOLD,
     }),
-    times: kind === 'new_sign_in' ? ['at'] : ['at', 'hold'],
+    times: kind === 'new_sign_in' || kind === 'passkey_removed' ? ['at'] : ['at', 'hold'],
   })),
   { name: 'contactVerificationMail', render: (lang) => userEmails.contactVerificationMail({ lang, exchangeName: exchange(lang), code: '123456', account: 'user@example.jp' }), times: [] },
   { name: 'passwordResetMail', render: (lang) => userEmails.passwordResetMail({ lang, exchangeName: exchange(lang), resetLink: LINK, lockLink: LINK, minutes: 30 }), times: [] },

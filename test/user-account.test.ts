@@ -286,7 +286,7 @@ describe('preparedness', () => {
   test('the score changes as items are fixed; the emergency contact counts once verified', async () => {
     const { email, id } = await newUser('prep');
     const b = browser();
-    const score = async () => Number(/備えの達成度: (\d) \/ 8/.exec(plain((await b.get('/account')).body))![1]);
+    const score = async () => Number(/備えの達成度: (\d) \/ 9/.exec(plain((await b.get('/account')).body))![1]);
     await b.signIn(email);
     assert.equal(await score(), 1, 'only the fresh password');
     const secret = await enableTotp(b, email);

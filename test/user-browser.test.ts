@@ -42,7 +42,7 @@ test('phone: sign in with password + TOTP, see the preparedness score, lock in t
     await page.waitForURL(/\/account$/);
 
     const score = await page.locator('#prep-score').textContent();
-    assert.match(score ?? '', /備えの達成度: 2 \/ 8/);
+    assert.match(score ?? '', /備えの達成度: 2 \/ 9/);
     const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     assert.ok(width <= 390, `no sideways scrolling on a phone (${width})`);
     const lockButton = page.getByRole('link', { name: '今すぐアカウントをロック' });

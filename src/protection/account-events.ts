@@ -14,7 +14,12 @@ export type AccountEventKind =
   | 'withdrawal_address_added'
   | 'withdrawal_requested'
   | 'emergency_contact_changed'
-  | 'account_locked';
+  | 'account_locked'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_used'
+  /** A passkey answered with a genuine signature but a counter that went backwards: a copied authenticator. */
+  | 'passkey_cloned';
 
 export interface AccountEvent {
   /** Null for a failed sign-in to an address that has no account (it still counts per IP). */

@@ -11,6 +11,7 @@ export const RULES = [
   'credential_stuffing',
   'security_change_then_withdrawal',
   'password_change_then_new_address',
+  'cloned_passkey',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 
@@ -47,6 +48,10 @@ export const DEFAULT_POLICY: DetectionPolicy = {
     credential_stuffing: 50,
     security_change_then_withdrawal: 90,
     password_change_then_new_address: 50,
+    // A passkey's genuine signature with a counter that went backwards: someone holds a copy of the authenticator.
+    // Notify with a lock link, step-up at the next sign-in, a ticket for the security team (not a lock: the owner's
+    // own device may have been restored from a backup).
+    cloned_passkey: 60,
   },
   alertAt: 20,
   // Impossible travel (60): notify + step-up + ticket. 2FA reset/email change → withdrawal (90): lock (+ its ticket).

@@ -238,6 +238,11 @@ export class Detector {
         }
         break;
       }
+      case 'passkey_cloned': {
+        const d = e.data ?? {};
+        add('cloned_passkey', { passkeyId: d.passkeyId, name: d.name, storedCounter: d.storedCounter, receivedCounter: d.receivedCounter }, [viewOf(e)]);
+        break;
+      }
       default:
         break;
     }

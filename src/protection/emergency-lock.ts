@@ -468,6 +468,8 @@ export class EmergencyLock {
         [row.account_id],
       );
       await tx.query(`DELETE FROM user_recovery_codes WHERE account_id = $1`, [row.account_id]);
+      // Passkeys too: one added while the account was in the wrong hands would sign in alone.
+      await tx.query(`DELETE FROM user_passkeys WHERE account_id = $1`, [row.account_id]);
       await hooks.within?.(tx, approval);
       await appendAudit(tx, {
         actorType: 'staff', actorId: actor.id, ip: actor.ip ?? null, action: 'account.unlock', targetType: 'account', targetId: row.account_id,

@@ -116,7 +116,7 @@ export async function earliestSignalEvent(q: Queryable, accountId: string, from:
   const rows = await q.query(
     `SELECT id, kind, at, ip, country, device, data FROM account_events
       WHERE account_id = $1 AND at >= $2 AND at <= $3
-        AND (kind IN ('password_changed','totp_enabled','totp_reset','email_changed','withdrawal_address_added','emergency_contact_changed')
+        AND (kind IN ('password_changed','totp_enabled','totp_reset','passkey_added','passkey_removed','email_changed','withdrawal_address_added','emergency_contact_changed')
              OR (kind = 'sign_in' AND data->>'newDevice' = 'true'))
       ORDER BY at ASC, id ASC LIMIT 1`,
     [accountId, from, to],

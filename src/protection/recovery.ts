@@ -155,7 +155,7 @@ export class Recovery {
     const [addresses, apiKeys, events, sessions, withdrawals, account] = await Promise.all([
       this.accounts.listWithdrawalAddresses(accountId),
       this.accounts.listApiKeys(accountId),
-      eventsBetween(this.db, accountId, ['email_changed', 'emergency_contact_changed', 'password_changed', 'totp_enabled', 'totp_reset', 'sign_in', 'sign_in_failed'], from, to),
+      eventsBetween(this.db, accountId, ['email_changed', 'emergency_contact_changed', 'password_changed', 'totp_enabled', 'totp_reset', 'passkey_added', 'passkey_removed', 'sign_in', 'sign_in_failed'], from, to),
       sessionsCreatedBetween(this.db, accountId, from, to),
       this.accounts.recentWithdrawals(accountId, 200),
       this.accounts.findAccount({ accountId }),
@@ -166,7 +166,7 @@ export class Recovery {
       addresses: oldestFirst(addresses),
       apiKeys: oldestFirst(apiKeys),
       contactChanges: events.filter((e) => e.kind === 'email_changed' || e.kind === 'emergency_contact_changed'),
-      credentialChanges: events.filter((e) => ['password_changed', 'totp_enabled', 'totp_reset'].includes(e.kind)),
+      credentialChanges: events.filter((e) => ['password_changed', 'totp_enabled', 'totp_reset', 'passkey_added', 'passkey_removed'].includes(e.kind)),
       signIns: events.filter((e) => e.kind === 'sign_in' || e.kind === 'sign_in_failed'),
       sessions,
       withdrawals: oldestFirst(withdrawals),

@@ -1,7 +1,7 @@
 import type { MailText } from '../protection/emails.ts';
 import { formatDateTime } from '../web/i18n.ts';
 
-export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated';
+export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated' | 'passkey_added' | 'passkey_removed';
 
 const WHAT = {
   ja: {
@@ -13,6 +13,8 @@ const WHAT = {
     withdrawal_requested: '出金の申請',
     emergency_contact_changed: '緊急連絡先の変更',
     recovery_codes_regenerated: 'リカバリーコードの再発行',
+    passkey_added: 'パスキーの追加',
+    passkey_removed: 'パスキーの削除',
   },
   en: {
     new_sign_in: 'A sign-in from a new device or country',
@@ -23,6 +25,8 @@ const WHAT = {
     withdrawal_requested: 'Withdrawal requested',
     emergency_contact_changed: 'Emergency contact changed',
     recovery_codes_regenerated: 'Recovery codes issued again',
+    passkey_added: 'Passkey added',
+    passkey_removed: 'Passkey removed',
   },
 } as const;
 

@@ -34,6 +34,7 @@ import { sha256Hex, sameSecret } from '../security/secrets.ts';
 import type { TermsGate } from '../notices/service.ts';
 import type { Recovery } from '../protection/recovery.ts';
 import { recoveryReviewSection } from './recovery-section.ts';
+import { passkeyLinks, registerPasskeyRoutes } from './passkeys.ts';
 
 export interface UserRoutesOptions {
   db: Db;
@@ -97,6 +98,8 @@ interface UserSession {
   mustResetPassword: boolean;
   mustReenrol2fa: boolean;
   totpEnabled: boolean;
+  /** Passkeys the account can use (not turned off). */
+  passkeys: number;
   lang: Lang;
 }
 
@@ -177,12 +180,13 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     const hash = sha256Hex(token);
     const [row] = await db.query<{
       account_id: string; csrf_token: string; pending_2fa: boolean; last_seen_at: Date; email: string | null; locked: boolean;
-      must_reset_password: boolean; must_reenrol_2fa: boolean; totp_enabled_at: Date | null; lang: string;
+      must_reset_password: boolean; must_reenrol_2fa: boolean; totp_enabled_at: Date | null; lang: string; passkeys: number;
     }>(
       // Locked: by the reference exchange's own flag, or by an open lock record (whatever the adapter).
       `SELECT s.account_id, s.csrf_token, s.pending_2fa, s.last_seen_at, a.email,
               (a.locked_at IS NOT NULL OR EXISTS (SELECT 1 FROM account_locks l WHERE l.account_id = s.account_id AND l.unlocked_at IS NULL)) AS locked,
-              c.must_reset_password, c.must_reenrol_2fa, c.totp_enabled_at, c.lang
+              c.must_reset_password, c.must_reenrol_2fa, c.totp_enabled_at, c.lang,
+              (SELECT count(*)::int FROM user_passkeys p WHERE p.account_id = s.account_id AND p.disabled_at IS NULL) AS passkeys
          FROM user_sessions s JOIN user_credentials c ON c.account_id = s.account_id LEFT JOIN xch_accounts a ON a.id = s.account_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`,
       [hash, clock()],
@@ -201,7 +205,7 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
     return {
       tokenHash: hash, accountId: row.account_id, csrfToken: row.csrf_token, pending2fa: row.pending_2fa, email: row.email,
       locked: row.locked, mustResetPassword: row.must_reset_password, mustReenrol2fa: row.must_reenrol_2fa,
-      totpEnabled: row.totp_enabled_at !== null, lang: row.lang === 'en' ? 'en' : 'ja',
+      totpEnabled: row.totp_enabled_at !== null, passkeys: Number(row.passkeys), lang: row.lang === 'en' ? 'en' : 'ja',
     };
   }
 
@@ -286,6 +290,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
 <button type="submit">${u(lang, 'login.submit')}</button>
 <p><a href="/account/forgot${lang === 'en' ? '?lang=en' : ''}">${u(lang, 'forgot.link')}</a></p>
 </form>
+${passkeyLinks.signIn(lang)}
 <p class="hint">${u(lang, 'login.lockHint')} <a href="/help/lock">${u(lang, 'login.lockLink')}</a></p>`;
 
   const preToken = (request: FastifyRequest, reply: FastifyReply): string => {
@@ -332,8 +337,9 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     }
     if (!knownBrowser) account = await lookUp();
     const [cred] = account
-      ? await db.query<{ account_id: string; password_hash: string; totp_enabled_at: Date | null; locked_at: Date | null }>(
+      ? await db.query<{ account_id: string; password_hash: string; totp_enabled_at: Date | null; locked_at: Date | null; has_passkey: boolean }>(
           `SELECT c.account_id, c.password_hash, c.totp_enabled_at,
+                  EXISTS (SELECT 1 FROM user_passkeys p WHERE p.account_id = c.account_id AND p.disabled_at IS NULL) AS has_passkey,
                   CASE WHEN $2::boolean OR EXISTS (SELECT 1 FROM account_locks l WHERE l.account_id = c.account_id AND l.unlocked_at IS NULL) THEN now() END AS locked_at
              FROM user_credentials c WHERE c.account_id = $1`,
           [account.id, account.locked],
@@ -351,7 +357,7 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     }
     throttle.passwordPassed(attempt);
     await db.query(`UPDATE user_credentials SET lang = $2 WHERE account_id = $1`, [cred.account_id, lang]);
-    if (cred.totp_enabled_at) {
+    if (cred.totp_enabled_at || cred.has_passkey) {
       await createSession(reply, request, cred.account_id, true);
       return reply.redirect('/account/login/2fa', 303);
     }
@@ -390,10 +396,11 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
   const twoFactorPage = (lang: Lang, s: UserSession, error: string | null, emailed = false) => html`<h1>${u(lang, 'tfa.title')}</h1>
 ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
 ${emailed ? html`<p class="notice" role="status">${u(lang, 'tfa.emailed')}</p>` : ''}
-<form method="post" action="/account/login/2fa" class="stack">${csrfField(s)}
+${s.passkeys ? passkeyLinks.secondFactor(lang) : ''}
+${s.totpEnabled || emailed || !s.passkeys ? html`<form method="post" action="/account/login/2fa" class="stack">${csrfField(s)}
 <div><label for="code">${u(lang, 'tfa.code')}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"></div>
 <button type="submit">${u(lang, 'tfa.submit')}</button>
-</form>
+</form>` : ''}
 <details><summary>${u(lang, 'tfa.useRecovery')}</summary>
 <form method="post" action="/account/login/2fa" class="stack">${csrfField(s)}
 <div><label for="recovery">${u(lang, 'tfa.recovery')}</label><input id="recovery" name="recovery" autocomplete="off" maxlength="20"></div>
@@ -590,15 +597,19 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
   async function preparedness(lang: Lang, s: UserSession) {
     const [c] = await db.query<{
       password_changed_at: Date; totp_enabled_at: Date | null; emergency_contact: string | null; emergency_contact_verified_at: Date | null;
-      recovery_codes_saved_at: Date | null; allowlist_enabled: boolean; declarations: Record<string, boolean> | string;
-    }>(`SELECT * FROM user_credentials WHERE account_id = $1`, [s.accountId]);
+      recovery_codes_saved_at: Date | null; allowlist_enabled: boolean; declarations: Record<string, boolean> | string; passkeys: number;
+    }>(`SELECT *, (SELECT count(*)::int FROM user_passkeys p WHERE p.account_id = c.account_id AND p.disabled_at IS NULL) AS passkeys
+          FROM user_credentials c WHERE account_id = $1`, [s.accountId]);
     if (!c) throw new KinkyuError('NOT_FOUND', { what: 'account' });
     const decl = (typeof c.declarations === 'string' ? JSON.parse(c.declarations) : c.declarations) as Record<string, boolean>;
     const button = (action: string, label: string, extra: SafeHtml | string = '') =>
       html`<form method="post" action="${action}" class="inline">${csrfField(s)}${extra}<button type="submit" class="secondary">${label}</button></form>`;
     const declare = (item: string) => button('/account/declare', u(lang, `prep.${item}.fix`), html`<input type="hidden" name="item" value="${item}">`);
+    const passkeys = Number(c.passkeys);
+    // A passkey is the strongest factor: it counts as two-factor authentication and, phishing-resistant, once more.
     const items: Prep[] = [
-      { key: 'totp', done: c.totp_enabled_at !== null, fix: html`<a href="/account/2fa">${u(lang, 'prep.totp.fix')}</a>` },
+      { key: 'passkey', done: passkeys > 0, fix: html`<a href="/account/passkeys">${u(lang, 'prep.passkey.fix')}</a>` },
+      { key: 'totp', done: c.totp_enabled_at !== null || passkeys > 0, fix: html`<a href="/account/2fa">${u(lang, 'prep.totp.fix')}</a>` },
       { key: 'password', done: now() - new Date(c.password_changed_at).getTime() < 365 * 86_400_000, fix: html`<a href="/account#password">${u(lang, 'prep.password.fix')}</a>` },
       { key: 'contact', done: c.emergency_contact_verified_at !== null, fix: html`<a href="/account#contact">${u(lang, 'prep.contact.fix')}</a>` },
       { key: 'recovery', done: c.recovery_codes_saved_at !== null, fix: button('/account/recovery-codes', u(lang, 'prep.recovery.fix')) },
@@ -607,7 +618,7 @@ ${needsCode ? html`<div><label for="code">${u(lang, 'tfa.code')}</label><input i
       { key: 'bookmarked', done: decl.bookmarked === true, fix: declare('bookmarked') },
       { key: 'faqRead', done: decl.faqRead === true, fix: html`<a href="${config.faqUrl}" rel="noopener">${u(lang, 'prep.faqRead.open')}</a> ${declare('faqRead')}` },
     ];
-    return { items, score: items.filter((i) => i.done).length, contact: c.emergency_contact, contactVerified: c.emergency_contact_verified_at !== null, totpEnabled: c.totp_enabled_at !== null };
+    return { items, score: items.filter((i) => i.done).length, contact: c.emergency_contact, contactVerified: c.emergency_contact_verified_at !== null, totpEnabled: c.totp_enabled_at !== null, passkeys };
   }
 
   // The demo mailbox's user pages (src/demo-mailbox/routes.ts) stand behind the same check as every page here.
@@ -677,6 +688,7 @@ ${x.token_hash === s.tokenHash ? '' : html`<form method="post" action="/account/
 <section aria-labelledby="tfa-h"><h2 id="tfa-h">${u(lang, 'tfaSetup.heading')}</h2>
 <p>${prep.totpEnabled ? u(lang, 'tfaSetup.on') : u(lang, 'tfaSetup.off')}</p>
 <p><a href="/account/2fa">${prep.totpEnabled ? u(lang, 'tfaSetup.change') : u(lang, 'tfaSetup.enable')}</a></p>
+${passkeyLinks.center(lang, prep.passkeys)}
 <form method="post" action="/account/recovery-codes">${csrfField(s)}<button type="submit" class="secondary">${u(lang, 'recovery.generate')}</button></form></section>
 <section aria-labelledby="contact-h" id="contact"><h2 id="contact-h">${u(lang, 'contact.title')}</h2>
 <p class="hint">${u(lang, 'contact.hint')}</p>
@@ -749,11 +761,12 @@ ${store ? html`<section aria-labelledby="wd-h"><h2 id="wd-h">${u(lang, 'withdraw
 ${o.error ? html`<p class="error-box" role="alert">${o.error}</p>` : ''}
 ${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
 <p>${u(lang, 'stepUp.lead')}</p>
-${s.totpEnabled ? '' : html`<p class="notice">${u(lang, 'stepUp.emailed', { minutes: STEP_UP_CODE_MINUTES })}${opts.demoMailbox ? html` <a href="/account/mailbox" target="_blank">${t(lang, 'mailbox.stepUpLink')}</a>` : ''}</p>`}
-<form method="post" action="/account/step-up" class="stack">${csrfField(s)}<input type="hidden" name="action" value="${action}">
+${s.passkeys ? passkeyLinks.stepUp(lang, action) : ''}
+${s.totpEnabled || s.passkeys ? '' : html`<p class="notice">${u(lang, 'stepUp.emailed', { minutes: STEP_UP_CODE_MINUTES })}${opts.demoMailbox ? html` <a href="/account/mailbox" target="_blank">${t(lang, 'mailbox.stepUpLink')}</a>` : ''}</p>`}
+${s.totpEnabled || !s.passkeys ? html`<form method="post" action="/account/step-up" class="stack">${csrfField(s)}<input type="hidden" name="action" value="${action}">
 <div><label for="code">${s.totpEnabled ? u(lang, 'tfa.code') : u(lang, 'stepUp.emailCode')}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"></div>
-<button type="submit">${u(lang, 'tfa.submit')}</button></form>
-${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">${csrfField(s)}<input type="hidden" name="action" value="${action}"><button type="submit" class="secondary">${u(lang, 'stepUp.resend')}</button></form>`}
+<button type="submit">${u(lang, 'tfa.submit')}</button></form>` : ''}
+${s.totpEnabled || s.passkeys ? '' : html`<form method="post" action="/account/step-up/send">${csrfField(s)}<input type="hidden" name="action" value="${action}"><button type="submit" class="secondary">${u(lang, 'stepUp.resend')}</button></form>`}
 <details><summary>${u(lang, 'tfa.useRecovery')}</summary>
 <form method="post" action="/account/step-up" class="stack">${csrfField(s)}<input type="hidden" name="action" value="${action}">
 <div><label for="recovery">${u(lang, 'tfa.recovery')}</label><input id="recovery" name="recovery" autocomplete="off" maxlength="20"></div>
@@ -770,7 +783,7 @@ ${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">$
 
   /** The step-up page instead of the action; without an authenticator, a code goes to the account's address. */
   async function askForStepUp(reply: FastifyReply, lang: Lang, s: UserSession, action: StepUpAction): Promise<FastifyReply> {
-    if (!s.totpEnabled) {
+    if (!s.totpEnabled && !s.passkeys) {
       const code = await sessionStepUp.issueCode(s.tokenHash);
       if (code) await mailStepUpCode(s, code);
     }
@@ -813,7 +826,7 @@ ${s.totpEnabled ? '' : html`<form method="post" action="/account/step-up/send">$
   app.post('/account/step-up/send', (request, reply) =>
     withUser(request, reply, async (s, body, lang) => {
       if (!isStepUpAction(body.action)) throw new KinkyuError('VALIDATION', { field: 'action' });
-      if (s.totpEnabled) return send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, body.action), 403);
+      if (s.totpEnabled || s.passkeys) return send(reply, lang, u(lang, 'stepUp.title'), stepUpPage(lang, s, body.action), 403);
       if (!sensitiveByAccount.take(`${s.accountId}:step-up-mail`)) throw new KinkyuError('RATE_LIMITED');
       const code = await sessionStepUp.issueCode(s.tokenHash, { force: true });
       if (code) await mailStepUpCode(s, code);
@@ -1236,5 +1249,13 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
 ${result.ticketNumber !== null ? html`<p class="ticket-number">${u(lang, 'lock.ticket')}: <strong id="lock-ticket">${result.ticketNumber}</strong></p>` : ''}
 <h2>${u(lang, 'lock.nextTitle')}</h2>
 ${afterLockSteps(lang)}`);
+  });
+
+  // Passkeys (src/user/passkeys.ts): the same session, throttle, step-up, events, audit and notices as above.
+  registerPasskeyRoutes(app, {
+    db, config, accounts, clock, holdHours: holdMs / 3_600_000, send, session: (request) => findSession(request.cookies?.[cookieName]),
+    requireUser: (request, reply) => requireUser(request, reply), withUser: (request, reply, fn) => withUser(request, reply, fn), withSteppedUpUser,
+    csrfField, checkOrigin, preToken, checkPre, throttle, knownDeviceOf, completeSignIn, landing, lockedBody, record, audit, notify, hold,
+    steppedUp: (tokenHash) => sessionStepUp.passed(tokenHash), completeDetectionStepUp: async (id) => opts.stepUp?.complete(id),
   });
 }

@@ -84,6 +84,11 @@ export class SignInThrottle {
     return this.failuresByClient.waitMs(ip);
   }
 
+  /** A wrong answer that names no account (a passkey sign-in that failed verification): counted for the client. */
+  clientFailed(ip: string): void {
+    this.failuresByClient.fail(ip);
+  }
+
   /** Milliseconds before this password attempt may be checked (0: check it now). */
   passwordWaitMs(a: PasswordAttempt): number {
     if (a.device) return this.failuresByDevice.waitMs(a.device);

@@ -17,14 +17,17 @@ export interface RunningApp extends App {
   stop(): Promise<void>;
 }
 
-/** Starts the real application on a loopback port: PGlite in memory unless a database URL is given. */
-export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?: Db; config?: Partial<Config>; clock?: () => Date } = {}): Promise<RunningApp> {
+/**
+ * Starts the real application on a loopback port: PGlite in memory unless a database URL is given. `publicHost`
+ * names it in PUBLIC_URL (`localhost` for WebAuthn, which browsers allow over http on localhost only).
+ */
+export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?: Db; config?: Partial<Config>; clock?: () => Date; publicHost?: string } = {}): Promise<RunningApp> {
   const db = opts.db ?? (opts.databaseUrl ? await openDb({ databaseUrl: opts.databaseUrl }) : await openMigratedDb());
   await migrate(db);
   if (opts.demo !== false) await seedDemoData(db);
   // The public URL must be known before listening; take a free port first.
   const port = await freePort();
-  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, metricsPort: undefined, ...opts.config });
+  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://${opts.publicHost ?? '127.0.0.1'}:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, metricsPort: undefined, ...opts.config });
   const app = await buildApp({ config, db, ...(opts.clock ? { clock: opts.clock } : {}) });
   await app.site.start();
   await app.app.listen({ host: '127.0.0.1', port });

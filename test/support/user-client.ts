@@ -71,7 +71,7 @@ export class UserBrowser {
   /** Posts a form with the token the path needs (`csrf: false` leaves the CSRF token out on purpose). */
   post(path: string, fields: Record<string, string>, opts: { csrf?: boolean } = {}) {
     const form = new URLSearchParams(fields);
-    if (path === '/account/login' || path.startsWith('/account/email/confirm/')) form.set('_pre', this.pre);
+    if (/^\/account\/login(\/passkey)?(\?|$)/.test(path) || path.startsWith('/account/email/confirm/')) form.set('_pre', this.pre);
     else if (opts.csrf !== false) form.set('_csrf', this.csrf);
     return this.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
   }

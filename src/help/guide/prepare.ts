@@ -10,8 +10,8 @@ import { articleHref, relatedArticles } from './articles.ts';
 import { guidePage, type GuideContext } from './views.ts';
 import { langHref } from '../../web/links.ts';
 
-/** The seed's order (2FA, password, private keys, emergency contact, bookmark, FAQ), then the allowlist and recovery codes. */
-export const PREPARE_ITEMS = ['totp', 'password', 'privateKeyBackup', 'contact', 'bookmarked', 'faqRead', 'allowlist', 'recovery'] as const;
+/** The seed's order (2FA, password, private keys, emergency contact, bookmark, FAQ), then the allowlist and recovery codes; a passkey, the strongest factor, first. */
+export const PREPARE_ITEMS = ['passkey', 'totp', 'password', 'privateKeyBackup', 'contact', 'bookmarked', 'faqRead', 'allowlist', 'recovery'] as const;
 type PrepareItem = (typeof PREPARE_ITEMS)[number];
 
 const m = (key: string) => key as MessageKey;
@@ -19,6 +19,8 @@ const m = (key: string) => key as MessageKey;
 /** Where each item is done: the security center's section for it, or a page of ours. */
 function howHref(c: GuideContext, item: PrepareItem): string {
   switch (item) {
+    case 'passkey':
+      return '/account/passkeys';
     case 'totp':
       return '/account/2fa';
     case 'password':

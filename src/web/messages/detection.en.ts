@@ -9,6 +9,7 @@ export const detectionEn: Record<keyof typeof detectionJa, string> = {
   'detection.rule.credential_stuffing': 'Credential stuffing (failures across many accounts from one IP)',
   'detection.rule.security_change_then_withdrawal': 'Withdrawal request right after a 2FA reset or email change',
   'detection.rule.password_change_then_new_address': 'New withdrawal address right after a password change',
+  'detection.rule.cloned_passkey': 'A passkey that may have been copied (its signature counter went backwards)',
   'detection.action.notify': 'User notified (with lock link)',
   'detection.action.step_up': 'Step-up required',
   'detection.action.ticket': 'Security ticket opened',

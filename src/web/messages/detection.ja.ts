@@ -7,6 +7,7 @@ export const detectionJa = {
   'detection.rule.credential_stuffing': 'パスワードリスト攻撃 (同じIPから多数のアカウントへの失敗)',
   'detection.rule.security_change_then_withdrawal': '2FAリセットまたはメール変更の直後の出金申請',
   'detection.rule.password_change_then_new_address': 'パスワード変更の直後の出金先アドレス追加',
+  'detection.rule.cloned_passkey': '複製されたおそれのあるパスキーの使用 (署名カウンターの逆戻り)',
   'detection.action.notify': '本人に通知 (ロックリンク付き)',
   'detection.action.step_up': '追加認証を要求',
   'detection.action.ticket': 'セキュリティ案件を起票',

@@ -13,6 +13,7 @@ import { recoveryEn } from './recovery.en.ts';
 import { triageEn } from './triage.en.ts';
 import { webhooksEn } from './webhooks.en.ts';
 import { mailboxEn } from './mailbox.en.ts';
+import { passkeyEn } from './passkey.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -30,6 +31,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...triageEn,
   ...webhooksEn,
   ...mailboxEn,
+  ...passkeyEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

@@ -13,6 +13,7 @@ import { recoveryJa } from './recovery.ja.ts';
 import { triageJa } from './triage.ja.ts';
 import { webhooksJa } from './webhooks.ja.ts';
 import { mailboxJa } from './mailbox.ja.ts';
+import { passkeyJa } from './passkey.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -29,6 +30,7 @@ export const ja = {
   ...triageJa,
   ...webhooksJa,
   ...mailboxJa,
+  ...passkeyJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',

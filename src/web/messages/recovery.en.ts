@@ -39,6 +39,8 @@ export const recoveryEn: Record<keyof typeof recoveryJa, string> = {
   'recovery.kind.password_changed': 'Password changed',
   'recovery.kind.totp_enabled': 'Two-factor authentication set up',
   'recovery.kind.totp_reset': 'Two-factor authentication changed',
+  'recovery.kind.passkey_added': 'Passkey added',
+  'recovery.kind.passkey_removed': 'Passkey removed',
   'recovery.kind.withdrawal_address_added': 'Withdrawal address added',
   'recovery.remove': 'Remove',
   'recovery.revoke': 'Revoke',

@@ -38,6 +38,8 @@ export const recoveryJa = {
   'recovery.kind.password_changed': 'パスワードの変更',
   'recovery.kind.totp_enabled': '二段階認証の設定',
   'recovery.kind.totp_reset': '二段階認証の変更',
+  'recovery.kind.passkey_added': 'パスキーの追加',
+  'recovery.kind.passkey_removed': 'パスキーの削除',
   'recovery.kind.withdrawal_address_added': '出金先アドレスの追加',
   'recovery.remove': '削除する',
   'recovery.revoke': '無効にする',
