@@ -57,6 +57,7 @@ import { emailSenderFromConfig } from './notify/email/from-config.ts';
 import { EmailBounces } from './notify/senders/endpoint-health.ts';
 import { SubscriberLinks } from './notify/subscriptions/links.ts';
 import { channelSendersFromConfig } from './notify/senders/from-config.ts';
+import { IncidentRoom, incidentRoomPlugin } from './incident-room/index.ts';
 
 /** Paths whose last part is a credential (a secret link); the part before it is kept. */
 const SECRET_LINKS: readonly RegExp[] = [
@@ -282,7 +283,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
 
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
-  registerConsole(app, { db, config, commands, cookieName, desk, openProposals: () => monitors.listProposals({ open: true }), deliveryProgress: (id) => fanout.progress(id) });
+  registerConsole(app, { db, config, commands, cookieName, desk, deliveryProgress: (id) => fanout.progress(id) });
+  const incidentRoom = new IncidentRoom({
+    db, clock, roles: config.incidentRoles, publicUrl: config.publicUrl, timeZone: config.timeZone, mailDomain: mailDomain(config.mailFrom),
+    onMailQueued: () => mail.kick(),
+  });
+  app.register(incidentRoomPlugin, {
+    db, config, commands, room: incidentRoom, calendar, clock, snapshot: () => site.current(), desk,
+    openProposals: () => monitors.listProposals({ open: true }),
+  });
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
   registerTeam(app, { db, config });

@@ -16,15 +16,17 @@ export type Permission =
   | 'kb.edit'
   | 'notice.publish'
   | 'subscriber.manage'
-  | 'monitor.manage';
+  | 'monitor.manage'
+  /** Write and change the pre-approved update templates (the words the exchange speaks in during an incident). */
+  | 'incident.templates';
 
 /**
  * What each role may do. Agents answer tickets but do not speak for the exchange on the status page; viewers
  * only read; the security team runs incidents (account takeovers are theirs) but not maintenance.
  */
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'staff.manage', 'ticket.view', 'ticket.write', 'account.lock', 'account.unlock', 'kb.edit', 'notice.publish', 'subscriber.manage', 'monitor.manage'],
-  incident_commander: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'ticket.view', 'ticket.write', 'kb.edit', 'notice.publish'],
+  admin: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'staff.manage', 'ticket.view', 'ticket.write', 'account.lock', 'account.unlock', 'kb.edit', 'notice.publish', 'subscriber.manage', 'monitor.manage', 'incident.templates'],
+  incident_commander: ['console.view', 'incident.write', 'component.write', 'maintenance.write', 'audit.view', 'ticket.view', 'ticket.write', 'kb.edit', 'notice.publish', 'incident.templates'],
   security: ['console.view', 'incident.write', 'audit.view', 'ticket.view', 'ticket.write', 'account.lock', 'account.unlock'],
   agent: ['console.view', 'ticket.view', 'ticket.write', 'kb.edit'],
   viewer: ['console.view', 'ticket.view'],

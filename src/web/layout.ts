@@ -10,6 +10,8 @@ export interface LayoutInput {
   path: string;
   header?: SafeHtml;
   robots?: 'noindex';
+  /** Use the whole width of a desktop screen (staff pages with side-by-side columns); phones are unaffected. */
+  wide?: boolean;
 }
 
 /** The shell every page shares: language, viewport, one stylesheet, a skip link, no scripts. */
@@ -28,7 +30,7 @@ ${input.robots ? html`<meta name="robots" content="noindex">` : ''}
 <link rel="alternate" type="application/atom+xml" href="/history.atom${input.lang === 'en' ? '?lang=en' : ''}" title="Atom">
 <link rel="alternate" type="application/rss+xml" href="/history.rss${input.lang === 'en' ? '?lang=en' : ''}" title="RSS">
 </head>
-<body>
+<body${input.wide ? html` class="wide"` : ''}>
 <a class="skip" href="#main">${t(input.lang, 'site.skip')}</a>
 <header class="site-header">
 <div class="wrap header-row">
