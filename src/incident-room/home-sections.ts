@@ -81,7 +81,7 @@ ${x.ownerRole && !x.ownerId ? html` · ${t(c.lang, 'room.task.asRole', { role: r
 <p>${dueLabel(c, x.dueAt, now, false)}</p>
 ${mayTick ? html`<form method="post" action="/staff/incidents/${x.incidentId}/room/tasks/${x.id}/done" class="inline">${csrf(c)}
 <input type="hidden" name="done" value="true"><input type="hidden" name="back" value="home">
-<button type="submit" class="secondary">${t(c.lang, 'room.task.markDone')}<span class="visually-hidden">: ${titleOf(c.lang, x)}</span></button></form>` : ''}
+<button type="submit" class="secondary" aria-label="${t(c.lang, 'room.task.markDone')}: ${titleOf(c.lang, x)}">${t(c.lang, 'room.task.markDone')}</button></form>` : ''}
 </li>`;
         });
         return {

@@ -115,10 +115,10 @@ function rolesPanel(c: ConsoleContext, data: RoomPageData): SafeHtml {
 <dt>${roleLabel(c.lang, data.roles, r.key)}${r.multiple ? html` <span class="meta">${t(c.lang, 'room.role.several')}</span>` : ''}</dt>
 <dd>${holders.length ? html`<ul class="holders">${holders.map((h) => html`<li>${h.staffName} <span class="meta">${t(c.lang, 'room.role.since')} ${timeEl(c, h.assignedAt)}</span>
 ${canWrite ? html`<form method="post" action="${base}/roles/release" class="inline">${csrf(c)}<input type="hidden" name="assignmentId" value="${h.id}">
-<button type="submit" class="secondary">${t(c.lang, 'room.role.release')}<span class="visually-hidden">: ${h.staffName} (${roleLabel(c.lang, data.roles, r.key)})</span></button></form>` : ''}</li>`)}</ul>`
+<button type="submit" class="secondary" aria-label="${t(c.lang, 'room.role.release')}: ${h.staffName} (${roleLabel(c.lang, data.roles, r.key)})">${t(c.lang, 'room.role.release')}</button></form>` : ''}</li>`)}</ul>`
       : html`<p class="unassigned">${t(c.lang, 'room.role.nobody')}</p>`}
 ${takeIt ? html`<form method="post" action="${base}/roles" class="inline">${csrf(c)}<input type="hidden" name="role" value="${r.key}"><input type="hidden" name="staffId" value="${c.staff.id}">
-<button type="submit" class="secondary">${t(c.lang, 'room.role.takeIt')}<span class="visually-hidden">: ${roleLabel(c.lang, data.roles, r.key)}</span></button></form>` : ''}</dd>
+<button type="submit" class="secondary" aria-label="${t(c.lang, 'room.role.takeIt')}: ${roleLabel(c.lang, data.roles, r.key)}">${t(c.lang, 'room.role.takeIt')}</button></form>` : ''}</dd>
 </div>`;
   });
   const form = canWrite
@@ -153,8 +153,8 @@ function tasksPanel(c: ConsoleContext, data: RoomPageData): SafeHtml {
 <p class="meta">${t(c.lang, 'room.field.owner')}: ${ownerText(c, x, data.roles, assignments)} · ${dueLabel(c, x.dueAt, data.now, x.doneAt !== null)}</p>
 ${x.doneAt ? html`<p class="meta">${t(c.lang, 'room.task.doneBy', { name: x.doneByName ?? t(c.lang, 'room.who.system'), time: when(c, x.doneAt) })}</p>` : ''}
 ${canWrite ? html`<form method="post" action="${base}/${x.id}/done" class="inline">${csrf(c)}<input type="hidden" name="done" value="${x.doneAt ? 'false' : 'true'}">
-<button type="submit"${x.doneAt ? html` class="secondary"` : ''}>${x.doneAt ? t(c.lang, 'room.task.reopen') : t(c.lang, 'room.task.markDone')}<span class="visually-hidden">: ${titleOf(c.lang, x)}</span></button></form>
-<details${refused ? html` open` : ''}><summary>${t(c.lang, 'room.task.edit')}<span class="visually-hidden">: ${titleOf(c.lang, x)}</span></summary>
+<button type="submit"${x.doneAt ? html` class="secondary"` : ''} aria-label="${x.doneAt ? t(c.lang, 'room.task.reopen') : t(c.lang, 'room.task.markDone')}: ${titleOf(c.lang, x)}">${x.doneAt ? t(c.lang, 'room.task.reopen') : t(c.lang, 'room.task.markDone')}</button></form>
+<details${refused ? html` open` : ''}><summary aria-label="${t(c.lang, 'room.task.edit')}: ${titleOf(c.lang, x)}">${t(c.lang, 'room.task.edit')}</summary>
 <form method="post" action="${base}/${x.id}" class="stack">${csrf(c)}
 ${taskFields(c, `t-${x.id}`, {
       titleJa: refused ? val(refused, 'titleJa') : x.titleJa, titleEn: refused ? val(refused, 'titleEn') : x.titleEn ?? '',

@@ -56,9 +56,9 @@ export function templatesPage(c: ConsoleContext, templates: UpdateTemplate[], va
 <p class="meta">${tpl.status ? t(c.lang, 'room.template.movesTo', { status: statusLabel(c.lang, tpl.status) }) : t(c.lang, 'room.template.keepStatus')}
 · ${t(c.lang, 'room.template.updated')} ${timeEl(c, tpl.updatedAt)}${tpl.updatedByName ? ` (${tpl.updatedByName})` : ''}</p>
 <div class="grid-2"><p>${multiline(tpl.bodyJa)}</p>${tpl.bodyEn ? html`<p lang="en">${multiline(tpl.bodyEn)}</p>` : html`<p class="meta">${t(c.lang, 'room.template.noEnglish')}</p>`}</div>
-${manage ? html`<p class="template-actions"><a href="/staff/update-templates/${tpl.id}">${t(c.lang, 'room.template.edit')}<span class="visually-hidden">: ${tpl.nameJa}</span></a></p>
+${manage ? html`<p class="template-actions"><a href="/staff/update-templates/${tpl.id}" aria-label="${t(c.lang, 'room.template.edit')}: ${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}">${t(c.lang, 'room.template.edit')}</a></p>
 <form method="post" action="/staff/update-templates/${tpl.id}/archive" class="inline">${csrf(c)}<input type="hidden" name="archived" value="${tpl.archivedAt ? 'false' : 'true'}">
-<button type="submit" class="secondary">${t(c.lang, tpl.archivedAt ? 'room.template.restore' : 'room.template.archive')}<span class="visually-hidden">: ${tpl.nameJa}</span></button></form>` : ''}
+<button type="submit" class="secondary" aria-label="${t(c.lang, tpl.archivedAt ? 'room.template.restore' : 'room.template.archive')}: ${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}">${t(c.lang, tpl.archivedAt ? 'room.template.restore' : 'room.template.archive')}</button></form>` : ''}
 </li>`);
   const body = html`<p class="hint">${t(c.lang, 'room.templates.hint')}</p>
 ${manage ? '' : html`<p class="hint">${t(c.lang, 'room.templates.readOnly')}</p>`}
