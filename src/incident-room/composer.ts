@@ -23,7 +23,7 @@ import { SLACK_LIMITS, escapeMrkdwn, slackMessage, type SlackMessage } from '../
 import { incidentWebhookPayload } from '../notify/channels/webhook-payload.ts';
 import { CHANNELS_FOR } from '../notify/fanout/expand.ts';
 import type { SafeHtml } from '../web/html.ts';
-import { LANGS, type Lang, type MessageKey } from '../web/i18n.ts';
+import { LANGS, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { fillPlaceholders, type Placeholder } from './placeholders.ts';
 import { audienceCounts } from './repository.ts';
 import { assertKnownPlaceholders } from './service.ts';
@@ -215,6 +215,11 @@ export async function previewChannels(
   }
   if (x && x.posts.length > 1) {
     warnings.push({ key: 'room.warn.xThread', params: { posts: x.posts.length, max: X_MAX_WEIGHTED, length: xNotice ? weightedLength(xUpdateText(xNotice)) : 0 } });
+  }
+  // A placeholder the incident had nothing for (no service attached yet) reads "(none)" in the text.
+  const none = { ja: t('ja', 'room.placeholder.none'), en: t('en', 'room.placeholder.none') };
+  if (draft.bodyJa.includes(none.ja) || (draft.bodyEn ?? '').includes(none.en)) {
+    warnings.push({ key: 'room.warn.emptyPlaceholder', params: { none: none.ja, noneEn: none.en } });
   }
   for (const lang of LANGS) {
     const n = notice[lang];

@@ -249,6 +249,7 @@ export const roomEn: Record<keyof typeof roomJa, string> = {
   'room.warn.xThread': 'Longer than one X post ({length} of {max}): it goes out as a thread of {posts} posts.',
   'room.warn.slackBody': 'The Slack ({lang}) text is over the limit ({length} of {limit} characters): its end will be cut.',
   'room.warn.slackHeader': 'The Slack ({lang}) heading is over the limit ({limit} characters): its end will be cut.',
+  'room.warn.emptyPlaceholder': 'The text says "{noneEn}": a placeholder had nothing to fill it with (no service attached to the incident, for example). Change the text, or add the services to the incident.',
 
   'room.mail.assigned.subject': '[{severity}] {incident}: you are now {role}',
   'room.mail.assigned.body': 'Hello {name},\n\n{other} made you {role} for the incident "{incident}" ({severity}, {type}) at {time}.\nThe incident room has the roles, tasks and timeline.',

@@ -257,6 +257,7 @@ export const roomJa = {
   'room.warn.xThread': 'X の1投稿の上限 ({max}) を超えるため ({length})、{posts} 件のスレッドに分けて投稿します。',
   'room.warn.slackBody': 'Slack ({lang}) の本文が上限 ({limit} 文字) を超えるため ({length} 文字)、末尾が省略されます。',
   'room.warn.slackHeader': 'Slack ({lang}) の見出しが上限 ({limit} 文字) を超えるため、末尾が省略されます。',
+  'room.warn.emptyPlaceholder': '本文に「{none}」があります。差し込み項目に当てはまる情報がこの障害にありません (サービスが登録されていないなど)。文面を直すか、障害にサービスを追加してください。',
 
   // Mail to the people given a role
   'room.mail.assigned.subject': '[{severity}] {incident}: {role}になりました',
