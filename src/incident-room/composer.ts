@@ -62,8 +62,8 @@ export function parseDraft(
   input: ComposeInput,
   values: Readonly<Record<Lang, Record<Placeholder, string>>>,
 ): Draft {
-  if (incident.kind !== 'incident') throw new KinkyuError('NOT_FOUND', { what: 'incident' });
-  const current = incident.status as IncidentStatus;
+  const current = incident.status;
+  if (incident.kind !== 'incident' || !isIncidentStatus(current)) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
   const status = input.status === undefined || input.status === '' ? current : input.status;
   if (!isIncidentStatus(status)) throw new KinkyuError('UNKNOWN_INCIDENT_STATUS', { status: String(status).slice(0, 40) });
   if (status !== current) assertIncidentTransition(current, status);
@@ -162,7 +162,10 @@ async function previewSnapshot(db: Db, base: PageSnapshot, incidentId: string, d
   };
   return {
     ...base,
-    components: base.components.map((c) => (statuses.has(c.id) ? { ...c, status: statuses.get(c.id) as ComponentStatus, updatedAt: now } : c)),
+    components: base.components.map((c) => {
+      const status = statuses.get(c.id);
+      return status ? { ...c, status, updatedAt: now } : c;
+    }),
     incidents: [next, ...base.incidents.filter((i) => i.id !== incidentId)],
   };
 }
@@ -177,7 +180,8 @@ export async function previewChannels(
   s: PreviewSettings,
 ): Promise<ChannelPreviews> {
   const snapshot = await previewSnapshot(db, base, incidentId, draft, now);
-  const incident = snapshot.incidents.find((i) => i.id === incidentId) as Incident;
+  const incident = snapshot.incidents.find((i) => i.id === incidentId);
+  if (!incident) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
   const sample = {
     manageUrl: `${s.publicUrl}/subscriptions/…/manage/…`,
     unsubscribeUrl: `${s.publicUrl}/subscriptions/…/unsubscribe/…`,

@@ -92,10 +92,11 @@ export function registerIncidentRoomRoutes(app: FastifyInstance, opts: IncidentR
   const refusal = (lang: Lang, err: KinkyuError): string => {
     const p: Record<string, string> = { ...err.params };
     if (p.staffRole && isRole(p.staffRole)) p.staffRole = t(lang, `staff.role.${p.staffRole}`);
-    if (p.incidentRole) p.incidentRole = roleLabel(lang, room.roles, p.incidentRole);
-    if (p.permission) {
-      const permission = p.permission;
-      p.allowed = ROLES.filter((r) => can(r, permission as Parameters<typeof can>[1])).map((r) => t(lang, `staff.role.${r}`)).join(lang === 'en' ? ', ' : '、');
+    const role = p.incidentRole ? room.role(p.incidentRole) : undefined;
+    if (role) {
+      // Who may hold it: every staff role that allows what it requires.
+      p.allowed = ROLES.filter((r) => can(r, role.requires)).map((r) => t(lang, `staff.role.${r}`)).join(lang === 'en' ? ', ' : '、');
+      p.incidentRole = roleLabel(lang, room.roles, role.key);
     }
     for (const key of ['now', 'due'] as const) {
       const v = p[key];
