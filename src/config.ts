@@ -6,6 +6,7 @@ import { parseFanoutConfig, type FanoutConfig } from './notify/fanout/config.ts'
 import { parseMonitorSettings, type MonitorSettings } from './monitoring/settings.ts';
 import { parseDkimConfig, type DkimOptions } from './mail/dkim.ts';
 import { mailFromSettings, type MailFrom } from './mail/from.ts';
+import { parseIncidentRoles, type IncidentRoleDefinition } from './incident-room/roles.ts';
 
 /** Everything an operator can set, read once from the environment. */
 export interface Config {
@@ -90,6 +91,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Monitors: MONITORS_ENABLED, MONITOR_INCIDENT_POLICY (draft|publish), MONITOR_POLL_MS, MONITOR_MIN_INTERVAL_S, MONITOR_RETENTION_DAYS, BITBANK_API_URL. */
   monitors: MonitorSettings;
+  /** INCIDENT_ROLES: the roles people take in an incident (default: commander, communications, responders, scribe). */
+  incidentRoles: readonly IncidentRoleDefinition[];
 }
 
 function env(name: string, fallback: string): string {
@@ -148,6 +151,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     metricsHost: env('METRICS_HOST', '127.0.0.1'),
     metricsPort: env('METRICS_PORT', '9464') === 'off' ? undefined : Number(env('METRICS_PORT', '9464')),
     shutdownGraceMs: Number(env('SHUTDOWN_GRACE_MS', '1500')),
+    incidentRoles: parseIncidentRoles(process.env.INCIDENT_ROLES),
     ...overrides,
   };
 }

@@ -59,6 +59,7 @@ import { SubscriberLinks } from './notify/subscriptions/links.ts';
 import { channelSendersFromConfig } from './notify/senders/from-config.ts';
 import { createDemoMailboxTransport } from './demo-mailbox/mailbox.ts';
 import { registerDemoMailbox } from './demo-mailbox/routes.ts';
+import { IncidentRoom, incidentRoomPlugin } from './incident-room/index.ts';
 
 /** Paths whose last part is a credential (a secret link); the part before it is kept. */
 const SECRET_LINKS: readonly RegExp[] = [
@@ -289,7 +290,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
 
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
-  registerConsole(app, { db, config, commands, cookieName, desk, openProposals: () => monitors.listProposals({ open: true }), deliveryProgress: (id) => fanout.progress(id) });
+  registerConsole(app, { db, config, commands, cookieName, desk, deliveryProgress: (id) => fanout.progress(id) });
+  const incidentRoom = new IncidentRoom({
+    db, clock, roles: config.incidentRoles, publicUrl: config.publicUrl, timeZone: config.timeZone, mailDomain: mailDomain(config.mailFrom),
+    onMailQueued: () => mail.kick(),
+  });
+  app.register(incidentRoomPlugin, {
+    db, config, commands, room: incidentRoom, calendar, clock, snapshot: () => site.current(), desk,
+    openProposals: () => monitors.listProposals({ open: true }),
+  });
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
   registerTeam(app, { db, config });

@@ -8,7 +8,7 @@ import { verifyAudit } from '../audit/audit-log.ts';
 import { StatusCommands } from '../status/commands.ts';
 import type { SupportDesk } from '../support/desk.ts';
 import { can } from '../staff/permissions.ts';
-import { getIncident, listComponents, listIncidentsForPage } from '../status/repository.ts';
+import { getIncident, listComponents } from '../status/repository.ts';
 import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
@@ -19,7 +19,6 @@ import * as views from './views.ts';
 import type { ConsoleContext } from './views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from './form-action.ts';
 import { deliveryProgressFor, type DeliveryProgressLookup } from './delivery-views.ts';
-import type { Proposal } from '../monitoring/service.ts';
 
 
 export interface ConsoleOptions {
@@ -31,8 +30,6 @@ export interface ConsoleOptions {
   desk?: SupportDesk;
   /** The fan-out's delivery progress per update, shown on the incident page. */
   deliveryProgress?: DeliveryProgressLookup;
-  /** Open incident proposals from monitors, listed on the dashboard. */
-  openProposals?: () => Promise<Proposal[]>;
 }
 
 const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
@@ -145,12 +142,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     return reply.redirect('/staff/login', 303);
   });
 
-  app.get('/staff', { config: { permission: 'console.view' } }, async (request, reply) => {
-    const [incidents, components, proposals] = await Promise.all([
-      listIncidentsForPage(db, { recentLimit: 10 }), listComponents(db), opts.openProposals?.() ?? Promise.resolve(undefined),
-    ]);
-    return sendPage(reply, views.dashboardPage(ctx(request, reply), { incidents, components, ...(proposals ? { proposals } : {}) }));
-  });
+  // GET /staff, the staff home ("what needs me now"), is the incident room's (src/incident-room/).
 
   app.get('/staff/incidents/new', { config: { permission: 'incident.write' } }, async (request, reply) =>
     sendPage(reply, views.newIncidentPage(ctx(request, reply), await listComponents(db))),

@@ -16,8 +16,6 @@ import type { StaffPrincipal } from '../staff/accounts.ts';
 import { can } from '../staff/permissions.ts';
 import type { FanoutProgress } from '../notify/fanout/types.ts';
 import { deliveryProgressView } from './delivery-views.ts';
-import type { Proposal } from '../monitoring/service.ts';
-import { proposalsBlock } from './monitor-views.ts';
 
 export interface ConsoleContext {
   lang: Lang;
@@ -35,12 +33,13 @@ const val = (v: FormValues | undefined, key: string): string => {
   return typeof x === 'string' ? x : '';
 };
 
-export function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml): string {
+export function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml, opts: { wide?: boolean } = {}): string {
   const nav = html`<nav aria-label="${t(c.lang, 'staff.console')}"><ul class="console-nav">
 <li><a href="/staff">${t(c.lang, 'staff.dashboard')}</a></li>
 ${can(c.staff.role, 'ticket.view') ? html`<li><a href="/staff/tickets">${t(c.lang, 'desk.queue')}</a></li>` : ''}
 ${can(c.staff.role, 'incident.write') ? html`<li><a href="/staff/incidents/new">${t(c.lang, 'staff.declareIncident')}</a></li>` : ''}
 ${can(c.staff.role, 'maintenance.write') ? html`<li><a href="/staff/maintenances/new">${t(c.lang, 'staff.scheduleMaintenance')}</a></li>` : ''}
+<li><a href="/staff/update-templates">${t(c.lang, 'room.templates.nav')}</a></li>
 <li><a href="/staff/components">${t(c.lang, 'staff.components')}</a></li>
 <li><a href="/staff/kb">${t(c.lang, 'kb.nav')}</a></li>
 ${can(c.staff.role, 'account.lock') ? html`<li><a href="/staff/accounts">${t(c.lang, 'acct.nav')}</a></li>` : ''}
@@ -100,24 +99,23 @@ ${COMPONENT_STATUSES.map((s) => html`<option value="${s}"${current === s ? html`
   return html`<fieldset><legend>${t(c.lang, 'field.componentStatuses')}</legend><div class="grid-2">${ordered.map(field)}</div></fieldset>`;
 }
 
-export function dashboardPage(c: ConsoleContext, data: { incidents: Incident[]; components: Component[]; proposals?: Proposal[] }): string {
-  const open = data.incidents.filter((i) => i.kind === 'incident' && isIncidentOpen(i.status));
+/**
+ * What the staff home shows below "what needs me now" (src/incident-room/): maintenances, services not
+ * operational, and the recently closed incidents (their postmortems are published from there).
+ */
+export function overviewSections(c: ConsoleContext, data: { incidents: Incident[]; components: Component[] }): SafeHtml {
   const maint = data.incidents.filter((i) => i.kind === 'maintenance' && isIncidentOpen(i.status));
   const row = (i: Incident) => html`<li><a href="/staff/${i.kind === 'maintenance' ? 'maintenances' : 'incidents'}/${i.id}">${iname(c, i)}</a>
 <p class="meta">${i.kind === 'incident' ? html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · ` : ''}${statusText(c, i, i.status)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
   const closed = data.incidents.filter((i) => i.kind === 'incident' && !isIncidentOpen(i.status)).slice(0, 10);
   const degraded = data.components.filter((x) => !x.isGroup && x.status !== 'operational');
-  const body = html`${data.proposals ? proposalsBlock(c, data.proposals) : ''}<h2>${t(c.lang, 'staff.openIncidents')}</h2>
-${open.length ? html`<ul class="history">${open.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noOpenIncidents')}</p>`}
-<h2>${t(c.lang, 'staff.maintenances')}</h2>
+  return html`<h2>${t(c.lang, 'staff.maintenances')}</h2>
 ${maint.length ? html`<ul class="history">${maint.map(row)}</ul>` : html`<p>${t(c.lang, 'staff.noMaintenances')}</p>`}
 <h2>${t(c.lang, 'staff.components')}</h2>
-<ul class="history">${(degraded.length ? degraded : []).map((x) => html`<li>${cname(c, x)}: <span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span></li>`)}</ul>
-${degraded.length ? '' : html`<p><span class="status s-operational">${t(c.lang, 'indicator.none')}</span></p>`}
+${degraded.length ? html`<ul class="history">${degraded.map((x) => html`<li>${cname(c, x)}: <span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span></li>`)}</ul>` : html`<p><span class="status s-operational">${t(c.lang, 'indicator.none')}</span></p>`}
 <h2>${t(c.lang, 'staff.recentlyClosed')}</h2>
 ${closed.length ? html`<ul class="history">${closed.map(row)}</ul>` : html`<p>${t(c.lang, 'page.noRecentIncidents')}</p>`}
 <p class="hint">${t(c.lang, 'staff.postmortemHint')}</p>`;
-  return shell(c, t(c.lang, 'staff.dashboard'), '/staff', body);
 }
 
 export function newIncidentPage(c: ConsoleContext, components: Component[], values?: FormValues): string {
@@ -173,7 +171,7 @@ ${!isMaint && can(c.staff.role, 'ticket.write') ? html`<label class="radio"><inp
   const body = html`<p class="meta">${isMaint ? '' : html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · `}${statusText(c, i, i.status)} · ${t(c.lang, `impact.${i.impact}`)}</p>
 ${isMaint && i.scheduledFor && i.scheduledUntil ? html`<p class="meta">${when(c, i.scheduledFor)} – ${when(c, i.scheduledUntil)}</p>` : ''}
 ${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x) => html`${cname(c, x)} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>) `)}</p>` : ''}
-<p><a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a>${!isMaint && can(c.staff.role, 'ticket.view') ? html` · <a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a>` : ''}</p>
+<p>${isMaint ? '' : html`<a href="/staff/incidents/${i.id}/room">${t(c.lang, 'room.open')}</a> · `}<a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a>${!isMaint && can(c.staff.role, 'ticket.view') ? html` · <a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a>` : ''}</p>
 ${form}
 <h2>${t(c.lang, 'staff.timeline')}</h2>
 <ol class="updates" reversed>${i.updates.map((u) => html`<li class="${u.visibility === 'internal' ? 'note-internal' : ''}">

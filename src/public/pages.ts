@@ -90,7 +90,8 @@ function maintenanceWindow(c: PageContext, i: Incident): SafeHtml | string {
   return html`<p class="meta">${t(c.lang, 'page.window', { from: when(c, i.scheduledFor), until: when(c, i.scheduledUntil) })}</p>`;
 }
 
-function incidentCard(c: PageContext, i: Incident, opts: { updates?: number } = {}): SafeHtml {
+/** One incident as the status page shows it (also the composer's preview of the status page card). */
+export function incidentCard(c: PageContext, i: Incident, opts: { updates?: number } = {}): SafeHtml {
   const title = html`<a href="/incidents/${i.id}${langQuery(c)}">${incidentName(c, i)}</a>`;
   return html`<article class="incident impact-${i.impact}">
 <h3>${title}</h3>

@@ -205,7 +205,7 @@ export class StatusCommands {
     actor: Actor,
     incidentId: string,
     input: PostUpdateInput,
-    alsoInTransaction?: (tx: Queryable, update: { incidentId: string; status: string; visibility: Visibility; bodyJa: string; bodyEn: string | null }) => Promise<void>,
+    alsoInTransaction?: (tx: Queryable, update: { incidentId: string; updateId: string; status: string; visibility: Visibility; bodyJa: string; bodyEn: string | null }) => Promise<void>,
   ): Promise<{ updateId: string }> {
     const visibility = parseVisibility(input.visibility);
     const bodyJa = requireText(input.bodyJa, 'bodyJa', BODY_MAX, true);
@@ -257,7 +257,7 @@ export class StatusCommands {
         targetType: incident.kind, targetId: incident.id,
         data: { from: incident.status, to: status, visibility, updateId, components: Object.fromEntries(statuses) },
       }, now);
-      await alsoInTransaction?.(tx, { incidentId: incident.id, status, visibility, bodyJa, bodyEn });
+      await alsoInTransaction?.(tx, { incidentId: incident.id, updateId, status, visibility, bodyJa, bodyEn });
       return { updateId };
     });
   }

@@ -30,7 +30,7 @@ ${input.robots ? html`<meta name="robots" content="noindex">` : ''}
 <link rel="alternate" type="application/atom+xml" href="/history.atom${input.lang === 'en' ? '?lang=en' : ''}" title="Atom">
 <link rel="alternate" type="application/rss+xml" href="/history.rss${input.lang === 'en' ? '?lang=en' : ''}" title="RSS">
 </head>
-<body>
+<body${input.wide ? html` class="wide"` : ''}>
 <a class="skip" href="#main">${t(input.lang, 'site.skip')}</a>
 <header class="site-header">
 <div class="wrap${input.wide ? ' wide' : ''} header-row">

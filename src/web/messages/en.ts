@@ -14,6 +14,7 @@ import { triageEn } from './triage.en.ts';
 import { webhooksEn } from './webhooks.en.ts';
 import { mailboxEn } from './mailbox.en.ts';
 import { passkeyEn } from './passkey.en.ts';
+import { roomEn } from '../../incident-room/messages.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -32,6 +33,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...webhooksEn,
   ...mailboxEn,
   ...passkeyEn,
+  ...roomEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

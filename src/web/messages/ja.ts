@@ -14,6 +14,7 @@ import { triageJa } from './triage.ja.ts';
 import { webhooksJa } from './webhooks.ja.ts';
 import { mailboxJa } from './mailbox.ja.ts';
 import { passkeyJa } from './passkey.ja.ts';
+import { roomJa } from '../../incident-room/messages.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -31,6 +32,7 @@ export const ja = {
   ...webhooksJa,
   ...mailboxJa,
   ...passkeyJa,
+  ...roomJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',

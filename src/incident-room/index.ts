@@ -1,0 +1,19 @@
+/**
+ * The incident room (issue 13 §1–6) as one Fastify plugin: the staff home ("what needs me now"), roles and
+ * tasks per incident, pre-approved update templates, the composer with every channel's preview, and one
+ * timeline per incident. `server.ts` makes the service and registers the plugin; nothing else needs to know.
+ */
+import type { FastifyInstance } from 'fastify';
+import { registerIncidentRoomRoutes, type IncidentRoomPluginOptions } from './routes.ts';
+
+export { IncidentRoom, type IncidentRoomOptions } from './service.ts';
+export { parseIncidentRoles, DEFAULT_INCIDENT_ROLES, type IncidentRoleDefinition } from './roles.ts';
+export { HOME_SLOTS, type HomeSection, type HomeSectionView, type HomeSlot } from './home.ts';
+export type { IncidentRoomPluginOptions } from './routes.ts';
+
+/** Encapsulated: its routes see the staff auth hook and error handler of the app, and add nothing to them. */
+export async function incidentRoomPlugin(app: FastifyInstance, opts: IncidentRoomPluginOptions): Promise<void> {
+  // The built-in templates are added once (an archived one is never added again), before the first request.
+  await opts.room.addBuiltinTemplates();
+  registerIncidentRoomRoutes(app, opts);
+}
