@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../domain/actor.ts';
 import { isKinkyuError } from '../domain/errors.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { errorMessage } from '../web/errors.ts';
 import { sendError } from '../web/error-handler.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import type { KnowledgeBase } from '../help/kb/knowledge-base.ts';
 import { renderArticleMarkdown } from '../help/kb/markdown.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from './form-action.ts';
 import { kbEditPage, kbHistoryPage, kbListPage, kbNewPage, kbVersionPage } from './kb-views.ts';

@@ -10,7 +10,7 @@ import type { SupportDesk } from '../support/desk.ts';
 import { can } from '../staff/permissions.ts';
 import { getIncident, listComponents } from '../status/repository.ts';
 import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';

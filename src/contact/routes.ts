@@ -6,7 +6,7 @@ import type { Db } from '../store/db.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import type { PublicSite } from '../public/site.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import { parseContact, type SupportDesk } from '../support/desk.ts';
 import type { TicketLinks } from '../support/ticket-links.ts';

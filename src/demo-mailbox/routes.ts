@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { consoleContext, sendPage } from '../console/form-action.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { getDemoMail, listDemoMail, rawDemoMail } from './mailbox.ts';
 import { staffMailboxPage, staffMailPage, userMailboxPage, userMailPage, type UserPageContext } from './views.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import type { Lang } from '../web/i18n.ts';
 import { t } from '../web/i18n.ts';

@@ -14,7 +14,7 @@ import type { PageSnapshot } from '../public/snapshot.ts';
 import type { SupportDesk } from '../support/desk.ts';
 import type { Proposal } from '../monitoring/service.ts';
 import { ROLES, can, isRole } from '../staff/permissions.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { bodyOf, consoleContext, sendPage, staffActor, type Body } from '../console/form-action.ts';
 import { overviewSections, type ConsoleContext } from '../console/views.ts';
 import { errorMessage } from '../web/errors.ts';

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import { mailDomain } from '../mail/outbox.ts';
 import type { PublicSite } from '../public/site.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import type { Db } from '../store/db.ts';
 import { sendError } from '../web/error-handler.ts';
 import { errorMessage } from '../web/errors.ts';

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { getIncident } from '../status/repository.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { t } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { parseMonth, readMonth } from './month-archive.ts';

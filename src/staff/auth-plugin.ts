@@ -5,6 +5,9 @@ import { KinkyuError } from '../domain/errors.ts';
 import { findSession, type StaffPrincipal } from './accounts.ts';
 import { can, type Permission } from './permissions.ts';
 import { sameSecret } from '../security/secrets.ts';
+import { wantsJson } from '../web/wants-json.ts';
+/** Kept for importers from before it moved to web/ (it is about HTTP, not staff). */
+export { wantsJson };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,8 +66,3 @@ export function registerStaffAuth(app: FastifyInstance, opts: AuthOptions): void
   });
 }
 
-export function wantsJson(request: FastifyRequest): boolean {
-  const type = request.headers['content-type'] ?? '';
-  const accept = request.headers.accept ?? '';
-  return type.startsWith('application/json') || (accept.includes('application/json') && !accept.includes('text/html'));
-}

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from './wants-json.ts';
 import { isDatabaseDown } from '../store/db-errors.ts';
 import { errorMessage } from './errors.ts';
 import { html } from './html.ts';
