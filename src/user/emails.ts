@@ -1,7 +1,8 @@
 import type { MailText } from '../protection/emails.ts';
 import { formatDateTime } from '../web/i18n.ts';
 
-export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated';
+export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated'
+  | 'anti_phishing_changed' | 'settings_locked';
 
 const WHAT = {
   ja: {
@@ -13,6 +14,8 @@ const WHAT = {
     withdrawal_requested: '出金の申請',
     emergency_contact_changed: '緊急連絡先の変更',
     recovery_codes_regenerated: 'リカバリーコードの再発行',
+    anti_phishing_changed: 'アンチフィッシングコードの変更',
+    settings_locked: '設定ロックの開始',
   },
   en: {
     new_sign_in: 'A sign-in from a new device or country',
@@ -23,6 +26,8 @@ const WHAT = {
     withdrawal_requested: 'Withdrawal requested',
     emergency_contact_changed: 'Emergency contact changed',
     recovery_codes_regenerated: 'Recovery codes issued again',
+    anti_phishing_changed: 'Anti-phishing code changed',
+    settings_locked: 'Settings lock turned on',
   },
 } as const;
 

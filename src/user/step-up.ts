@@ -14,6 +14,8 @@ export const STEP_UP_ACTIONS = {
   email: '/account?done=steppedUp#email-h',
   totp: '/account/2fa?done=steppedUp',
   recovery: '/account?done=steppedUp#tfa-h',
+  antiPhishing: '/account/anti-phishing?done=steppedUp',
+  settingsLock: '/account/settings-lock?done=steppedUp',
 } as const;
 export type StepUpAction = keyof typeof STEP_UP_ACTIONS;
 export const isStepUpAction = (v: unknown): v is StepUpAction => typeof v === 'string' && Object.hasOwn(STEP_UP_ACTIONS, v);
