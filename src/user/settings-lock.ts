@@ -243,26 +243,27 @@ ${signedIn ? html`<p><a href="/account/settings-lock">${g(lang, 'sl.manage')}</a
   // ---------------------------------------------------------------- the page
 
   const page = (s: UserSession, lang: Lang, state: SettingsLockState | null, o: { done?: Done | null; error?: string | null } = {}) => {
-    const daysField = (id: string, label: string) => html`<div><label for="${id}">${label}</label>
-<input id="${id}" name="days" type="number" inputmode="numeric" min="${SETTINGS_LOCK_MIN_DAYS}" max="${SETTINGS_LOCK_MAX_DAYS}" step="1" value="7" required></div>`;
+    const daysField = (id: string, label: string, value: number) => html`<div><label for="${id}">${label}</label>
+<input id="${id}" name="days" type="number" inputmode="numeric" min="${SETTINGS_LOCK_MIN_DAYS}" max="${SETTINGS_LOCK_MAX_DAYS}" step="1" value="${value}" required></div>`;
     const canLift = state && !state.liftAt && state.until.getTime() > clock().getTime() + locks.liftHours * 3_600_000;
     return html`<h1>${g(lang, 'sl.title')}</h1>
 ${o.done ? html`<p class="flash" role="status">${g(lang, DONE[o.done])}</p>` : ''}
 ${o.error ? html`<p class="error-box" role="alert">${o.error}</p>` : ''}
 <p>${g(lang, 'sl.lead')}</p>
 ${state ? html`<div class="notice" role="status"><p id="settings-lock-state"><strong>${g(lang, 'sl.active', { until: when(lang, state.until) })}</strong></p>
-${state.liftAt && state.liftRequestedAt ? html`<p id="settings-lock-lift">${g(lang, 'sl.liftPending', { requestedAt: when(lang, state.liftRequestedAt), liftAt: when(lang, state.liftAt) })}</p>` : ''}</div>` : ''}
+${state.liftAt && state.liftRequestedAt ? html`<p id="settings-lock-lift">${g(lang, 'sl.liftPending', { requestedAt: when(lang, state.liftRequestedAt), liftAt: when(lang, state.liftAt) })}</p>
+<p><a href="/account/lock">${t(lang, 'user.lock.button')}</a></p>` : ''}</div>` : ''}
 <h2>${g(lang, 'sl.coversTitle')}</h2><p>${g(lang, 'sl.covers')}</p>
 <h2>${g(lang, 'sl.staysTitle')}</h2><p>${g(lang, 'sl.stays')}</p>
 ${state?.liftAt ? html`<form method="post" action="/account/settings-lock/keep">${center.csrfField(s)}<button type="submit">${g(lang, 'sl.keep')}</button></form>` : ''}
 ${state
     ? html`<section aria-labelledby="sl-extend-h"><h2 id="sl-extend-h">${g(lang, 'sl.extendTitle')}</h2>
-<form method="post" action="/account/settings-lock" class="stack">${center.csrfField(s)}${daysField('sl-days', g(lang, 'sl.extendDays'))}
+<form method="post" action="/account/settings-lock" class="stack">${center.csrfField(s)}${daysField('sl-days', g(lang, 'sl.extendDays'), SETTINGS_LOCK_MAX_DAYS)}
 <button type="submit" class="secondary">${g(lang, 'sl.extend')}</button></form></section>
 ${canLift ? html`<section aria-labelledby="sl-lift-h"><h2 id="sl-lift-h">${g(lang, 'sl.liftTitle')}</h2>
 <p>${g(lang, 'sl.liftLead', { hours: locks.liftHours })}</p>
 <form method="post" action="/account/settings-lock/lift">${center.csrfField(s)}<button type="submit" class="secondary">${g(lang, 'sl.lift')}</button></form></section>` : ''}`
-    : html`<form method="post" action="/account/settings-lock" class="stack">${center.csrfField(s)}${daysField('sl-days', g(lang, 'sl.days'))}
+    : html`<form method="post" action="/account/settings-lock" class="stack">${center.csrfField(s)}${daysField('sl-days', g(lang, 'sl.days'), 7)}
 <p class="hint">${g(lang, 'sl.liftLead', { hours: locks.liftHours })}</p>
 <button type="submit">${g(lang, 'sl.submit')}</button></form>`}
 <p><a href="/account">${t(lang, 'user.back')}</a></p>`;
