@@ -267,7 +267,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }).attach(accountEvents);
   const mailLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
   // Every mail to an account's (or a status subscriber's) address opens with its anti-phishing code, added as it is sent.
-  const antiPhishing = new AntiPhishingCodes(db, accounts, mailLog).attach(accountEvents);
+  const antiPhishing = new AntiPhishingCodes(db, accounts, clock, mailLog).attach(accountEvents);
   const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog, dkim: config.dkim }), {
     from: mailFromOf(config),
     log: mailLog,

@@ -9,6 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { enqueueMail } from '../src/mail/outbox.ts';
+import { AccountEvents } from '../src/protection/account-events.ts';
+import { AntiPhishingCodes } from '../src/user/anti-phishing.ts';
 import type { RunningApp } from './support/app.ts';
 import type { ReceivedMail, SmtpTestServer } from './support/smtp.ts';
 import { plain } from './support/text.ts';
@@ -180,6 +182,72 @@ describe('in every mail', () => {
     assert.equal(locked.status, 200, locked.body);
     opens(await mailTo(email, /ロックしました|ロックされました/, locking));
     assert.equal(await storedCode(id), code);
+  });
+});
+
+describe('after an email change', () => {
+  test('the new address and the replaced one (where "this wasn\'t me" goes) both carry the code; the confirmation to a not-yet address, a disowned or a re-used address do not', async () => {
+    const { email: old, id, b } = await signedInUser('moving');
+    const code = 'ひっこし2026';
+    assert.equal((await b.post('/account/anti-phishing', { code })).status, 303);
+    const fresh = address('moved');
+    const from = smtp.messages.length;
+    assert.equal((await b.post('/account/email', { email: fresh, current: 'user password 2026' })).status, 303);
+    const confirm = await mailTo(fresh, /新しいメールアドレスの確認/, from);
+    assert.ok(!confirm.text.includes(code), 'an address that is not the account\'s yet gets no code');
+    const path = /\/account\/email\/confirm\/[\w-]+/.exec(confirm.text)![0];
+    await b.get(path);
+    assert.equal((await b.post(path, {})).status, 200);
+    const toNew = await mailTo(fresh, /メールアドレスの変更/, from);
+    const toOld = await mailTo(old, /メールアドレスの変更/, from);
+    assert.ok(toNew.text.startsWith(JA_LINE(code)), toNew.text.slice(0, 160));
+    assert.ok(toOld.text.startsWith(JA_LINE(code)), `the replaced address is told with the code too:\n${toOld.text.slice(0, 160)}`);
+
+    const send = async (to: string, tag: string) => {
+      const messageId = `<ap-${tag}-${++counter}@mail.example.jp>`;
+      await app.db.transaction((tx) => enqueueMail(tx, { to, subject: tag, text: 'body', lang: 'ja', messageId }, { domain: 'mail.example.jp' }));
+      app.mail.kick();
+      return smtp.waitFor((m) => m.messageId === messageId, 10_000);
+    };
+    // A restore after a takeover disowns the replaced address (it was the intruder's): no code there any more.
+    await app.db.query(`UPDATE xch_email_history SET disowned_at = $2 WHERE account_id = $1`, [id, now]);
+    assert.equal((await send(old, 'disowned')).text.trim(), 'body');
+    await app.db.query(`UPDATE xch_email_history SET disowned_at = NULL WHERE account_id = $1`, [id]);
+    assert.ok((await send(old, 'previous')).text.startsWith(JA_LINE(code)));
+    // Someone else's account at that address now: never the former owner's code.
+    const other = await createTestUser(app, old);
+    assert.equal((await send(old, 'reused')).text.trim(), 'body');
+    await app.db.query(`DELETE FROM user_credentials WHERE account_id = $1`, [other.id]);
+    await app.db.query(`DELETE FROM xch_accounts WHERE id = $1`, [other.id]);
+    assert.ok((await send(old, 'previous-again')).text.startsWith(JA_LINE(code)));
+    // 30 days after the change the replaced address is no longer the account's; the current one still is.
+    now = new Date(now.getTime() + 31 * 86_400_000);
+    assert.equal((await send(old, 'too-old')).text.trim(), 'body');
+    assert.ok((await send(fresh, 'current')).text.startsWith(JA_LINE(code)));
+  });
+});
+
+describe('accounts in an exchange core', () => {
+  test('found by the address kept with the code, and by its previous addresses as changed here or as the core said at the last sign-in', async () => {
+    let core = { id: 'core-acct-1', email: 'core-b@example.jp', previousEmails: ['core-a@example.jp'], locked: false, tradingBlocked: false, withdrawalsBlocked: false, withdrawalHoldUntil: null };
+    const codes = new AntiPhishingCodes(app.db, { findAccount: async () => core }, clock);
+    const events = new AccountEvents(app.db);
+    codes.attach(events);
+    await codes.set(app.db, core.id, 'こあ2026', 'core-a@example.jp', now);
+    assert.equal(await codes.forAddress('CORE-A@example.jp'), 'こあ2026', 'by the address kept with the code, any case');
+    await events.record({ accountId: core.id, kind: 'email_changed', at: now, data: { from: 'core-a@example.jp', to: 'core-b@example.jp' } });
+    assert.equal(await codes.forAddress('core-b@example.jp'), 'こあ2026', 'the new address');
+    assert.equal(await codes.forAddress('core-a@example.jp'), 'こあ2026', 'the replaced one');
+    // The core changed it again elsewhere and disowned the first: the next sign-in learns it.
+    core = { ...core, email: 'core-c@example.jp', previousEmails: ['core-b@example.jp'] };
+    await events.record({ accountId: core.id, kind: 'sign_in', at: now });
+    assert.equal(await codes.forAddress('core-c@example.jp'), 'こあ2026');
+    assert.equal(await codes.forAddress('core-b@example.jp'), 'こあ2026');
+    assert.equal(await codes.forAddress('core-a@example.jp'), null, 'an address the core no longer counts gets no code');
+    now = new Date(now.getTime() + 31 * 86_400_000);
+    assert.equal(await codes.forAddress('core-b@example.jp'), null, 'nor one replaced more than 30 days ago');
+    assert.equal(await codes.remove(app.db, core.id), true);
+    assert.equal(await codes.forAddress('core-c@example.jp'), null);
   });
 });
 

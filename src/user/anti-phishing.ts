@@ -7,9 +7,12 @@
  * detection alerts, step-up codes) carries it without knowing of it, and the outbox keeps the text without it.
  * Status mail (the fan-out) reads the same codes in its claim query (src/notify/fanout/store.ts).
  *
- * An address gets the code of the account it belongs to; otherwise the code a status-mail subscriber at that
- * address set (src/notify/subscriptions). Mail to any other address (a new address being confirmed, an emergency
- * contact, a replaced address) carries no code: the code is the account's, and goes only to the account's address.
+ * An address gets the code of the account it belongs to, or belonged to until less than 30 days ago (where lock links
+ * go too: "your email was changed — this wasn't me" must be recognisably genuine), unless a restore after a takeover
+ * disowned it or another account has it now; otherwise the code a status-mail subscriber at that address set
+ * (src/notify/subscriptions). Mail to any other address (a new address being confirmed, an emergency contact, the
+ * intruder's address replaced by a restore) carries no code: the code is the account's, and goes only to its mailbox.
+ * With an exchange core, kinkyu knows the account's addresses as of the last sign-in or change made here.
  *
  * The code is shown only on the signed-in security center (never on a page reachable by a link or token alone).
  */
@@ -30,7 +33,8 @@ import type { UserCenter, UserSession } from './routes.ts';
 export class AntiPhishingCodes {
   constructor(
     private readonly db: Db,
-    private readonly accounts: ExchangeAccounts,
+    private readonly accounts: Pick<ExchangeAccounts, 'findAccount'>,
+    private readonly clock: () => Date,
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
   ) {}
 
@@ -49,19 +53,33 @@ export class AntiPhishingCodes {
   }
 
   async remove(q: Queryable, accountId: string): Promise<boolean> {
+    await q.query(`DELETE FROM anti_phishing_previous WHERE account_id = $1`, [accountId]);
     return (await q.query(`DELETE FROM anti_phishing_codes WHERE account_id = $1 RETURNING 1`, [accountId])).length > 0;
   }
 
-  /** The code for mail to `address`: its account's, else a status-mail subscriber's at that address; null for none. */
+  /**
+   * The code for mail to `address`: the account's whose address it is — or was, until less than 30 days ago (lock
+   * links go there too: a hijacker changes the email first) — else a status-mail subscriber's at that address.
+   */
   async forAddress(address: string): Promise<string | null> {
     const [row] = await this.db.query<{ code: string | null }>(
-      `SELECT COALESCE(kinkyu_account_anti_phishing_code($1),
+      `SELECT COALESCE(kinkyu_account_anti_phishing_code($1, $2),
                        (SELECT anti_phishing_code FROM subscribers
                          WHERE channel = 'email' AND target_key = $1 AND anti_phishing_code IS NOT NULL
                            AND unsubscribed_at IS NULL AND disabled_at IS NULL LIMIT 1)) AS code`,
-      [emailKeyOf(address)],
+      [emailKeyOf(address), this.clock()],
     );
     return row?.code ?? null;
+  }
+
+  private async rememberPrevious(q: Queryable, accountId: string, keys: string[], at: Date): Promise<void> {
+    for (const key of keys) {
+      await q.query(
+        `INSERT INTO anti_phishing_previous (account_id, email_key, replaced_at) VALUES ($1, $2, $3)
+         ON CONFLICT (account_id, email_key) DO UPDATE SET replaced_at = GREATEST(anti_phishing_previous.replaced_at, EXCLUDED.replaced_at)`,
+        [accountId, key, at],
+      );
+    }
   }
 
   /** What the outbox's sender puts at the top of a mail to `to` (MailSenderOptions.prefix). */
@@ -76,19 +94,29 @@ export class AntiPhishingCodes {
    */
   attach(events: AccountEvents): this {
     events.subscribe(async (event) => {
-      if (!event.accountId) return;
-      if (event.kind === 'email_changed' && typeof event.data?.to === 'string') {
-        await this.db.query(`UPDATE anti_phishing_codes SET email_key = $2 WHERE account_id = $1`, [event.accountId, emailKeyOf(event.data.to)]);
+      const accountId = event.accountId;
+      if (!accountId) return;
+      const to = event.data?.to;
+      const from = event.data?.from;
+      if (event.kind === 'email_changed' && typeof to === 'string') {
+        await this.db.transaction(async (tx) => {
+          const rows = await tx.query(`UPDATE anti_phishing_codes SET email_key = $2 WHERE account_id = $1 RETURNING 1`, [accountId, emailKeyOf(to)]);
+          if (rows.length && typeof from === 'string') await this.rememberPrevious(tx, accountId, [emailKeyOf(from)], event.at);
+        });
       } else if (event.kind === 'sign_in') {
-        const [row] = await this.db.query<{ email_key: string }>(`SELECT email_key FROM anti_phishing_codes WHERE account_id = $1`, [event.accountId]);
+        const [row] = await this.db.query<{ email_key: string }>(`SELECT email_key FROM anti_phishing_codes WHERE account_id = $1`, [accountId]);
         if (!row) return;
-        const account = await this.accounts.findAccount({ accountId: event.accountId }).catch((err: unknown) => {
+        const account = await this.accounts.findAccount({ accountId }).catch((err: unknown) => {
           this.log('anti-phishing code: the account could not be read to refresh its address', err);
           return null;
         });
-        if (account && emailKeyOf(account.email) !== row.email_key) {
-          await this.db.query(`UPDATE anti_phishing_codes SET email_key = $2 WHERE account_id = $1`, [event.accountId, emailKeyOf(account.email)]);
-        }
+        if (!account) return;
+        await this.db.transaction(async (tx) => {
+          await tx.query(`UPDATE anti_phishing_codes SET email_key = $2 WHERE account_id = $1`, [accountId, emailKeyOf(account.email)]);
+          // The core's list is the truth: addresses it no longer counts (disowned after a takeover) are forgotten.
+          await tx.query(`DELETE FROM anti_phishing_previous WHERE account_id = $1`, [accountId]);
+          await this.rememberPrevious(tx, accountId, account.previousEmails.map(emailKeyOf), event.at);
+        });
       }
     });
     return this;

@@ -66,7 +66,7 @@ const CLAIM_SQL = `
          e.kind, e.incident_id, e.update_id, e.component_id, e.old_status, e.new_status, e.created_at,
          s.channel, s.target, s.lang, s.secret, s.owner_email, s.consecutive_permanent_failures,
          -- The subscriber's own anti-phishing code for status mail, else that of the account at the address.
-         CASE WHEN s.channel = 'email' THEN COALESCE(s.anti_phishing_code, kinkyu_account_anti_phishing_code(s.target_key)) END AS anti_phishing_code,
+         CASE WHEN s.channel = 'email' THEN COALESCE(s.anti_phishing_code, kinkyu_account_anti_phishing_code(s.target_key, NULL)) END AS anti_phishing_code,
          (s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL) AS active
     FROM claimed c
     JOIN notification_events e ON e.id = c.event_id

@@ -13,14 +13,35 @@ CREATE TABLE anti_phishing_codes (
 --;
 CREATE INDEX anti_phishing_codes_by_email ON anti_phishing_codes (email_key)
 --;
--- The account code for an address: by the reference store's accounts first (always current), else by the address
--- kept with the code (an exchange core's accounts are not in xch_accounts).
-CREATE FUNCTION kinkyu_account_anti_phishing_code(address_key text) RETURNS text LANGUAGE sql STABLE AS $$
+-- An exchange core's account: its addresses replaced in the last 30 days, as the core last said (at sign-in) or as
+-- changed here. Lock links go to them ("a hijacker changes the email first"), so the code does too.
+CREATE TABLE anti_phishing_previous (
+  account_id text NOT NULL,
+  email_key text NOT NULL,
+  replaced_at timestamptz NOT NULL,
+  PRIMARY KEY (account_id, email_key)
+)
+--;
+CREATE INDEX anti_phishing_previous_by_email ON anti_phishing_previous (email_key)
+--;
+-- The account code for an address: the account whose address it is, else (when `at` is given) the account that had it
+-- until less than 30 days before `at` and has not disowned it (a restore after a takeover disowns the intruder's), as
+-- long as no other account has it now.
+-- The reference store's accounts are read from xch_accounts (always current); an exchange core's from the copies above.
+CREATE FUNCTION kinkyu_account_anti_phishing_code(address_key text, at timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT code FROM (
     SELECT c.code, 1 AS rank FROM xch_accounts a JOIN anti_phishing_codes c ON c.account_id = a.id WHERE a.email_key = address_key
     UNION ALL
     SELECT c.code, 2 FROM anti_phishing_codes c
      WHERE c.email_key = address_key AND NOT EXISTS (SELECT 1 FROM xch_accounts a WHERE a.id = c.account_id)
+    UNION ALL
+    SELECT c.code, 3 FROM xch_email_history h JOIN anti_phishing_codes c ON c.account_id = h.account_id
+     WHERE at IS NOT NULL AND h.email_key = address_key AND h.replaced_at >= at - interval '30 days' AND h.disowned_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM xch_accounts a WHERE a.email_key = address_key)
+    UNION ALL
+    SELECT c.code, 4 FROM anti_phishing_previous p JOIN anti_phishing_codes c ON c.account_id = p.account_id
+     WHERE at IS NOT NULL AND p.email_key = address_key AND p.replaced_at >= at - interval '30 days'
+       AND NOT EXISTS (SELECT 1 FROM xch_accounts a WHERE a.id = p.account_id)
   ) found ORDER BY rank LIMIT 1
 $$
 --;
