@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { enqueueMail } from '../src/mail/outbox.ts';
 import { AccountEvents } from '../src/protection/account-events.ts';
 import { AntiPhishingCodes } from '../src/user/anti-phishing.ts';
+import { maskSecrets } from '../src/server.ts';
 import type { RunningApp } from './support/app.ts';
 import type { ReceivedMail, SmtpTestServer } from './support/smtp.ts';
 import { plain } from './support/text.ts';
@@ -285,6 +286,11 @@ describe('never on a page without the session', () => {
 });
 
 describe('status mail', () => {
+  test('the code-change links never reach the logs', () => {
+    assert.equal(maskSecrets('/subscriptions/abc123/anti-phishing/SECRETTOKEN?lang=en'), '/subscriptions/abc123/anti-phishing/…?lang=en');
+    assert.equal(maskSecrets('/subscriptions/abc123/manage/SECRETTOKEN/anti-phishing'), '/subscriptions/abc123/manage/…/anti-phishing');
+  });
+
   test('a subscriber sets a code from the manage link, confirmed from the mailbox; it opens every status mail (text, and HTML escaped); an account\'s code reaches its address too', async () => {
     const components = ((await (await fetch(`${app.baseUrl}/api/v2/components.json`)).json()) as { components: Array<{ id: string; group: boolean }> })
       .components.filter((c) => !c.group).map((c) => c.id);

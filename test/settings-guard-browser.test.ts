@@ -92,8 +92,10 @@ test('the new pages pass axe (WCAG 2.1 AA) in ja and en on a phone, with no side
       await page.locator('#settings-lock-refused').waitFor();
       await check(page, `password change refused${q}`);
     }
-    await page.goto(`${app.baseUrl}/account/settings-lock`);
-    await page.screenshot({ path: new URL('settings-lock-phone.png', SCREENS).pathname, fullPage: true });
+    for (const [path, file] of [['/account/settings-lock?lang=ja', 'settings-lock-phone.png'], ['/account/anti-phishing', 'anti-phishing-phone.png'], ['/account', 'account-guard-sections-phone.png']]) {
+      await page.goto(app.baseUrl + path!);
+      await page.screenshot({ path: new URL(file!, SCREENS).pathname, fullPage: true });
+    }
   } finally {
     await context.close();
     await offContext.close();
