@@ -63,8 +63,9 @@ describe('while the settings lock holds', () => {
     for (const r of FROZEN_ROUTES) assert.ok(app.app.hasRoute({ method: r.method, url: r.url }), `${r.method} ${r.url}`);
   });
 
-  test('password, email, 2FA, recovery codes, withdrawal address, emergency contact and anti-phishing changes are refused with the end date (ja/en), nothing changes; sign-out and the emergency lock still work', async () => {
+  test('password, email, 2FA, recovery codes, withdrawal address (also by a withdrawal to a new one), emergency contact and anti-phishing changes are refused with the end date (ja/en), nothing changes; sign-out and the emergency lock still work', async () => {
     const { email, id, b } = await signedInUser('frozen');
+    assert.equal((await b.post('/account/addresses', { asset: 'BTC', address: 'bc1qknown00000001' })).status, 303, 'registered before the lock');
     const from = smtp.messages.length;
     const locked = await b.post('/account/settings-lock', { days: '7' });
     assert.equal(locked.status, 303, locked.body);
@@ -88,7 +89,11 @@ describe('while the settings lock holds', () => {
     refused(await b.post('/account/recovery-codes', {}), until);
     assert.equal((await app.db.query(`SELECT 1 FROM user_recovery_codes WHERE account_id = $1`, [id])).length, 0);
     refused(await b.post('/account/addresses', { asset: 'BTC', address: 'bc1qfrozen0000001' }), until);
-    assert.equal((await app.db.query(`SELECT 1 FROM xch_withdrawal_addresses WHERE account_id = $1`, [id])).length, 0, 'no address added');
+    refused(await b.post('/account/withdrawals', { asset: 'btc', amount: '0.1', address: ' bc1qfrozen0000002 ' }), until);
+    assert.equal((await app.db.query(`SELECT 1 FROM xch_withdrawal_addresses WHERE account_id = $1`, [id])).length, 1, 'no address added, not even by a withdrawal to it');
+    // A withdrawal to the address registered before is not the lock's business (here the new-address hold answers).
+    const known = await b.post('/account/withdrawals', { asset: 'BTC', amount: '0.1', address: 'bc1qknown00000001' });
+    assert.doesNotMatch(plain(known.body), /セキュリティ設定はロックされています/);
     refused(await b.post('/account/contact', { email: address('family') }), until);
     assert.equal((await app.db.query(`SELECT 1 FROM user_credentials WHERE account_id = $1 AND emergency_contact IS NOT NULL`, [id])).length, 0);
     refused(await b.post('/account/anti-phishing', { code: 'うさぎ2026' }), until);

@@ -6,7 +6,7 @@
  * default 72 h), announced by mail with a one-time lock link; the user can cancel the lift meanwhile.
  *
  * What always stays available: the emergency lock (all three ways), signing out, signing other devices out,
- * withdrawals to addresses already registered. A recovery after a staff unlock (identity checked, four eyes: the
+ * withdrawals to addresses already registered (one to a new address is refused: it would register the address). A recovery after a staff unlock (identity checked, four eyes: the
  * forced new password and 2FA) is never blocked, so a lock set by an intruder cannot keep the owner out.
  *
  * The lock is a row in `settings_locks`; whether it holds is computed from the application's clock each time
@@ -149,9 +149,11 @@ type AccountFrom = 'session' | 'reset_link' | 'email_change_link';
 
 /**
  * The changes a settings lock refuses, by route. Kept next to the guard; a test checks every one is a real route,
- * so a renamed route cannot quietly escape the lock. Any POST under /account/passkeys is frozen too.
+ * so a renamed route cannot quietly escape the lock. Any POST under /account/passkeys is frozen too. A withdrawal
+ * is refused only to an address not registered yet (the reference exchange registers it on the first attempt).
  */
-export const FROZEN_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST'; url: string; from: AccountFrom }> = [
+export const FROZEN_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST'; url: string; from: AccountFrom; onlyNewAddress?: true }> = [
+  { method: 'POST', url: '/account/withdrawals', from: 'session', onlyNewAddress: true },
   { method: 'POST', url: '/account/password', from: 'session' },
   { method: 'POST', url: '/account/2fa', from: 'session' },
   { method: 'POST', url: '/account/recovery-codes', from: 'session' },
@@ -168,11 +170,11 @@ export const FROZEN_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST'; url: string;
 ];
 const PASSKEYS = '/account/passkeys';
 
-function frozenRoute(method: string, url: string | undefined): AccountFrom | null {
+function frozenRoute(method: string, url: string | undefined): (typeof FROZEN_ROUTES)[number] | null {
   if (!url) return null;
   const found = FROZEN_ROUTES.find((r) => r.method === method && r.url === url);
-  if (found) return found.from;
-  return method === 'POST' && (url === PASSKEYS || url.startsWith(`${PASSKEYS}/`)) ? 'session' : null;
+  if (found) return found;
+  return method === 'POST' && (url === PASSKEYS || url.startsWith(`${PASSKEYS}/`)) ? { method: 'POST', url, from: 'session' } : null;
 }
 
 export interface SettingsLockRoutesOptions {
@@ -227,11 +229,22 @@ ${state.liftAt && state.liftAt < state.until ? html`<p>${g(lang, 'sl.refusedLift
 <p>${g(lang, 'sl.refusedStill')} <a href="${signedIn ? '/account/lock' : langHref(lang, '/help/lock')}">${t(lang, 'user.lock.button')}</a></p>
 ${signedIn ? html`<p><a href="/account/settings-lock">${g(lang, 'sl.manage')}</a></p><p><a href="/account">${t(lang, 'user.back')}</a></p>` : ''}`;
 
+  /** A withdrawal to an address the account has not registered (the form's fields, read as the route reads them). */
+  async function toNewAddress(request: FastifyRequest, accountId: string): Promise<boolean> {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const field = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max).trim() : '');
+    const [known] = await db.query(`SELECT 1 FROM xch_withdrawal_addresses WHERE account_id = $1 AND asset = $2 AND address = $3`, [
+      accountId, field(body.asset, 10).toUpperCase(), field(body.address, 120),
+    ]);
+    return !known;
+  }
+
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const from = frozenRoute(request.method, request.routeOptions.url);
-    if (!from) return;
-    const target = await accountOf(from, request);
+    const route = frozenRoute(request.method, request.routeOptions.url);
+    if (!route) return;
+    const target = await accountOf(route.from, request);
     if (!target) return;
+    if (route.onlyNewAddress && !(await toNewAddress(request, target.accountId))) return;
     const state = await locks.state(target.accountId);
     if (!state) return;
     const lang = requestLang(request, reply);
