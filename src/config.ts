@@ -89,6 +89,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** SHUTDOWN_GRACE_MS: on SIGTERM, how long /readyz says 503 and answers close their connections before the server stops accepting. */
   shutdownGraceMs: number;
+  /** SETTINGS_LOCK_LIFT_HOURS: lifting a user's settings lock early waits this long (default 72, at least 1). */
+  settingsLockLiftHours: number;
   /** Monitors: MONITORS_ENABLED, MONITOR_INCIDENT_POLICY (draft|publish), MONITOR_POLL_MS, MONITOR_MIN_INTERVAL_S, MONITOR_RETENTION_DAYS, BITBANK_API_URL. */
   monitors: MonitorSettings;
   /** INCIDENT_ROLES: the roles people take in an incident (default: commander, communications, responders, scribe). */
@@ -152,8 +154,15 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     metricsPort: env('METRICS_PORT', '9464') === 'off' ? undefined : Number(env('METRICS_PORT', '9464')),
     shutdownGraceMs: Number(env('SHUTDOWN_GRACE_MS', '1500')),
     incidentRoles: parseIncidentRoles(process.env.INCIDENT_ROLES),
+    settingsLockLiftHours: parseLiftHours(env('SETTINGS_LOCK_LIFT_HOURS', '72')),
     ...overrides,
   };
+}
+
+function parseLiftHours(value: string): number {
+  const hours = Number(value);
+  if (!Number.isFinite(hours) || hours < 1 || hours > 24 * 30) throw new Error(`SETTINGS_LOCK_LIFT_HOURS must be a number of hours from 1 to 720, not ${JSON.stringify(value)}`);
+  return hours;
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

@@ -38,6 +38,8 @@ import { EmergencyLock } from './protection/emergency-lock.ts';
 import { Recovery } from './protection/recovery.ts';
 import { AccountEvents } from './protection/account-events.ts';
 import { registerUserRoutes } from './user/routes.ts';
+import { AntiPhishingCodes, registerAntiPhishingRoutes } from './user/anti-phishing.ts';
+import { registerSettingsLock, SettingsLocks } from './user/settings-lock.ts';
 import { Detector, parseDetectionPolicy } from './protection/detection.ts';
 import { registerAlertsRoutes } from './console/alerts-routes.ts';
 import { registerLockRoutes } from './protection/lock-routes.ts';
@@ -68,7 +70,7 @@ const SECRET_LINKS: readonly RegExp[] = [
   /^(\/terms\/ack\/)[^/?#]+/,
   /^(\/account\/forgot\/)[^/?#]+/,
   /^(\/account\/email\/confirm\/)[^/?#]+/,
-  /^(\/subscriptions\/(?:confirm|[^/?#]+\/(?:unsubscribe|manage))\/)[^/?#]+/,
+  /^(\/subscriptions\/(?:confirm|[^/?#]+\/(?:unsubscribe|manage|anti-phishing))\/)[^/?#]+/,
 ];
 
 /** Secret links never reach the logs: `/lock/<token>` → `/lock/…`, and so on for every path in SECRET_LINKS. */
@@ -272,9 +274,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const demoMailbox = config.demoMailbox && !config.smtpUrl;
   const demoMailboxTransport = () => createDemoMailboxTransport(db, { clock, dkim: config.dkim });
   if (demoMailbox) app.log.info('mail: demo mailbox on (no SMTP_URL): mail is delivered into demo_mailbox, read at /staff/mailbox');
+  // Every mail to an account's (or a status subscriber's) address opens with its anti-phishing code, added as it is sent.
+  const antiPhishing = new AntiPhishingCodes(db, accounts, clock, mailLog).attach(accountEvents);
   const mail = startMailWorker(db, createSmtpTransport(config.smtpUrl ?? '', { log: mailLog, dkim: config.dkim }) ?? (demoMailbox ? demoMailboxTransport() : null), {
     from: mailFromOf(config),
     log: mailLog,
+    prefix: antiPhishing.mailPrefix,
     ...config.mailSender,
   });
   const subscriberLinks = new SubscriberLinks(await loadLinkKey(db, config.secret), config.publicUrl);
@@ -337,12 +342,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       return null;
     });
   }
-  registerUserRoutes(app, {
+  const userCenter = registerUserRoutes(app, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
     terms: notices.gate, calendar, deviceKey: await loadLinkKey(db, config.secret),
     recovery, demoMailbox,
   });
+  // Issue 16: the settings lock (its guard stands in front of every change it freezes) and the anti-phishing code.
+  registerSettingsLock(app, userCenter, {
+    db, config, locks: new SettingsLocks(db, clock, config.settingsLockLiftHours), lock, mailDomain: mailDomain(config.mailFrom), clock,
+    onMailQueued: () => mail.kick(),
+  });
+  registerAntiPhishingRoutes(app, userCenter, { db, codes: antiPhishing, clock });
 
 
 

@@ -206,6 +206,12 @@ export interface MailSenderOptions {
   closeTransport?: boolean;
   /** Warnings and errors; the sender never throws out of its loop. */
   log?: (msg: string, err?: unknown) => void;
+  /**
+   * Text to put at the top of a mail's body when it is sent, by recipient (the anti-phishing code of the account or
+   * subscriber the address belongs to: src/user/anti-phishing.ts). Asked at every attempt, so the outbox keeps the
+   * text without it and a code changed meanwhile is the one sent. A failure fails the attempt (retried later).
+   */
+  prefix?: (mail: { to: string; lang: MailLang | null }) => Promise<string | null>;
 }
 
 export interface MailWorker {
@@ -268,6 +274,7 @@ export class MailSender implements MailWorker {
   private readonly leaseMs: number;
   private readonly closeTransport: boolean;
   private readonly log: (msg: string, err?: unknown) => void;
+  private readonly prefix: MailSenderOptions['prefix'];
 
   private readonly inFlight = new Set<Promise<void>>();
   /** Sent, but `sent_at` could not be written yet (database down): retried before claiming more. */
@@ -298,6 +305,7 @@ export class MailSender implements MailWorker {
     this.pollMs = opts.pollMs ?? 1_000;
     this.leaseMs = opts.leaseMs ?? 120_000;
     this.closeTransport = opts.closeTransport ?? true;
+    this.prefix = opts.prefix;
     const log = opts.log;
     this.log = (msg, err) => {
       try {
@@ -433,11 +441,12 @@ export class MailSender implements MailWorker {
     const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : (row.headers ?? {});
     try {
       const lang = row.lang === 'ja' || row.lang === 'en' ? row.lang : null;
+      const top = this.prefix ? await this.prefix({ to: row.to_address, lang }) : null;
       await this.transport.sendMail({
         from: typeof this.from === 'string' ? this.from : fromHeader(this.from, lang),
         to: row.to_address,
         subject: row.subject,
-        text: row.text_body,
+        text: top ? top + row.text_body : row.text_body,
         headers,
         messageId: row.message_id,
         date: new Date(row.created_at),

@@ -18,6 +18,7 @@ import { webhookDocsPage } from './webhook-docs.ts';
 import type { PublicChannel, SubscriberRow } from './subscriptions/repository.ts';
 import { componentChoices, Subscriptions, type Body } from './subscriptions/subscriptions.ts';
 import {
+  antiPhishingConfirmPage,
   checkInboxPage,
   confirmPage,
   endpointCreatedPage,
@@ -179,7 +180,11 @@ export function registerSubscriptions(app: FastifyInstance, opts: SubscriptionRo
     });
   });
 
-  const renderManage = (lang: Lang, row: SubscriberRow, extra: { saved?: boolean; error?: string; values?: { lang?: Lang; components?: Set<string> | null } } = {}) =>
+  const renderManage = (
+    lang: Lang,
+    row: SubscriberRow,
+    extra: { saved?: boolean; error?: string; values?: { lang?: Lang; components?: Set<string> | null }; apSent?: boolean; apError?: string; apValue?: string } = {},
+  ) =>
     managePage(context(lang), {
       row,
       choices: choices(),
@@ -188,13 +193,61 @@ export function registerSubscriptions(app: FastifyInstance, opts: SubscriptionRo
       saved: extra.saved ?? false,
       error: extra.error ?? null,
       ...(extra.values ? { values: extra.values } : {}),
+      antiPhishing: {
+        action: withLang(`${managePath(row.id)}/anti-phishing`, lang),
+        sent: extra.apSent ?? false,
+        error: extra.apError ?? null,
+        ...(extra.apValue !== undefined ? { value: extra.apValue } : {}),
+      },
     });
 
   app.get<LinkParams>('/subscriptions/:id/manage/:token', async (request, reply) => {
     const row = await subscriptions.fromLink(request.params.id, request.params.token, 'manage');
     if (!row) return notFound(request, reply);
     const lang = linkLang(request, reply, row);
-    return sendPrivatePage(reply, renderManage(lang, row, { saved: (request.query as Record<string, unknown>).saved === '1' }));
+    const query = request.query as Record<string, unknown>;
+    return sendPrivatePage(reply, renderManage(lang, row, { saved: query.saved === '1', apSent: query.ap === 'sent' }));
+  });
+
+  // The anti-phishing code for status mail: asked for here, confirmed from the mailbox (the link below).
+  app.post<LinkParams>('/subscriptions/:id/manage/:token/anti-phishing', async (request, reply) => {
+    const row = await subscriptions.fromLink(request.params.id, request.params.token, 'manage');
+    if (!row) return notFound(request, reply);
+    const lang = linkLang(request, reply, row);
+    const body = bodyOf(request);
+    try {
+      sameSite(request);
+      await subscriptions.requestAntiPhishing(row, body);
+      if (wantsJson(request)) return reply.code(202).header('cache-control', 'no-store').send({ ok: true });
+      const path = managePath(row.id);
+      return reply.code(303).header('referrer-policy', 'no-referrer').redirect(lang === 'en' ? `${path}?lang=en&ap=sent#anti-phishing` : `${path}?ap=sent#anti-phishing`, 303);
+    } catch (err) {
+      if (!isKinkyuError(err) || wantsJson(request)) throw err;
+      return sendPrivatePage(reply, renderManage(lang, row, { apError: errorMessage(lang, err, SCOPE), apValue: text(body.code, 200) ?? '' }), err.httpStatus);
+    }
+  });
+
+  type CodeLinkParams = { Params: { id: string; token: string } };
+  const codeLinkPath = (id: string, token: string, lang: Lang) => withLang(`/subscriptions/${encodeURIComponent(id)}/anti-phishing/${token}`, lang);
+
+  app.get<CodeLinkParams>('/subscriptions/:id/anti-phishing/:token', async (request, reply) => {
+    const pending = await subscriptions.peekAntiPhishing(request.params.id, request.params.token);
+    const chosen = (request.query as Record<string, unknown> | undefined)?.lang ?? request.cookies?.kinkyu_lang;
+    const lang: Lang = chosen === 'ja' || chosen === 'en' || !pending ? requestLang(request, reply) : pending.lang;
+    const action = codeLinkPath(request.params.id, request.params.token, lang);
+    return sendPrivatePage(reply, antiPhishingConfirmPage(context(lang), { state: pending ? 'ready' : 'invalid', remove: pending?.remove ?? false, action }), pending ? 200 : 404);
+  });
+
+  app.post<CodeLinkParams>('/subscriptions/:id/anti-phishing/:token', async (request, reply) => {
+    sameSite(request);
+    const lang = requestLang(request, reply);
+    const done = await subscriptions.confirmAntiPhishing(request.params.id, request.params.token);
+    if (wantsJson(request)) {
+      if (!done) throw new KinkyuError('NOT_FOUND', { what: 'subscription' });
+      return reply.send({ ok: true });
+    }
+    const action = codeLinkPath(request.params.id, request.params.token, lang);
+    return sendPrivatePage(reply, antiPhishingConfirmPage(context(lang), { state: done ? 'confirmed' : 'invalid', remove: false, action }), done ? 200 : 404);
   });
 
   app.post<LinkParams>('/subscriptions/:id/manage/:token', async (request, reply) => {

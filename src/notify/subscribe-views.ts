@@ -1,3 +1,4 @@
+import { ANTI_PHISHING_MAX, ANTI_PHISHING_MIN } from '../domain/anti-phishing.ts';
 import type { Component } from '../domain/component.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang } from '../web/i18n.ts';
@@ -178,7 +179,11 @@ ${describe(c, row)}
 
 export function managePage(
   c: SubscribeContext,
-  input: { row: SubscriberRow; choices: ComponentChoiceGroup[]; action: string; unsubscribeAction: string; saved: boolean; error?: string | null; values?: { lang?: Lang; components?: Set<string> | null } },
+  input: {
+    row: SubscriberRow; choices: ComponentChoiceGroup[]; action: string; unsubscribeAction: string; saved: boolean; error?: string | null; values?: { lang?: Lang; components?: Set<string> | null };
+    /** Email subscribers: where the anti-phishing code form posts, and the outcome of the last post. */
+    antiPhishing?: { action: string; sent: boolean; error: string | null; value?: string };
+  },
 ): string {
   const { row } = input;
   if (row.unsubscribedAt) return unsubscribePage(c, row, input.unsubscribeAction, true);
@@ -194,8 +199,40 @@ ${componentFieldset(c, input.choices, chosen)}
 ${langFieldset(c, input.values?.lang ?? row.lang)}
 <div><button type="submit">${t(c.lang, 'notify.save')}</button></div>
 </form>
+${row.channel === 'email' && input.antiPhishing ? antiPhishingSection(c, row, input.antiPhishing) : ''}
 <h2>${t(c.lang, 'notify.unsubscribeTitle')}</h2>
 <form method="post" action="${input.unsubscribeAction}"><button type="submit" class="secondary">${t(c.lang, 'notify.unsubscribeButton')}</button></form>
 ${backToStatus(c)}`;
   return page(c, t(c.lang, 'notify.manageTitle'), input.action, body, true);
+}
+
+/**
+ * The subscriber's anti-phishing code on the manage page. The page opens with the manage link alone (it travels in
+ * every status mail), so it says whether a code is set but never shows it; a change is confirmed from the mailbox.
+ */
+function antiPhishingSection(c: SubscribeContext, row: SubscriberRow, ap: { action: string; sent: boolean; error: string | null; value?: string }): SafeHtml {
+  return html`<section aria-labelledby="ap-h" id="anti-phishing"><h2 id="ap-h">${t(c.lang, 'notify.ap.title')}</h2>
+${ap.sent ? html`<p class="flash" role="status">${t(c.lang, 'notify.ap.sent')}</p>` : ''}
+${ap.error ? html`<p class="error-box" role="alert" id="ap-error">${ap.error}</p>` : ''}
+<p>${t(c.lang, 'notify.ap.lead')}</p>
+<p>${row.antiPhishingSet ? t(c.lang, 'notify.ap.isSet') : t(c.lang, 'notify.ap.notSet')}</p>
+<form method="post" action="${ap.action}" class="stack" accept-charset="utf-8">
+<div><label for="ap-code">${t(c.lang, 'notify.ap.field')}</label>
+<p class="hint" id="ap-rules">${t(c.lang, 'guard.ap.rules', { min: ANTI_PHISHING_MIN, max: ANTI_PHISHING_MAX })}</p>
+<input id="ap-code" name="code" required maxlength="60" autocomplete="off" spellcheck="false" aria-describedby="ap-rules${ap.error ? ' ap-error' : ''}"${ap.error ? html` aria-invalid="true"` : ''} value="${ap.value ?? ''}"></div>
+<div><button type="submit">${t(c.lang, 'notify.ap.submit')}</button></div></form>
+${row.antiPhishingSet ? html`<form method="post" action="${ap.action}"><input type="hidden" name="remove" value="1"><button type="submit" class="secondary">${t(c.lang, 'notify.ap.remove')}</button></form>` : ''}
+</section>`;
+}
+
+/** Behind the link mailed to the subscriber: a button (mail scanners open links), then the outcome. Never the code. */
+export function antiPhishingConfirmPage(c: SubscribeContext, input: { state: 'ready' | 'confirmed' | 'invalid'; remove: boolean; action: string }): string {
+  const body = input.state === 'ready'
+    ? html`<h1>${t(c.lang, 'notify.ap.confirmTitle')}</h1>
+<p>${t(c.lang, input.remove ? 'notify.ap.confirmRemove' : 'notify.ap.confirmSet')}</p>
+<form method="post" action="${input.action}"><button type="submit">${t(c.lang, 'notify.ap.confirmButton')}</button></form>`
+    : input.state === 'confirmed'
+      ? html`<h1>${t(c.lang, 'notify.ap.confirmTitle')}</h1><p class="flash" role="status">${t(c.lang, 'notify.ap.confirmed')}</p>`
+      : html`<h1>${t(c.lang, 'notify.ap.confirmTitle')}</h1><p class="error-box" role="alert">${t(c.lang, 'notify.ap.invalid')}</p>`;
+  return page(c, t(c.lang, 'notify.ap.confirmTitle'), input.action, html`${body}${backToStatus(c)}`, true);
 }

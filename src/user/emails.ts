@@ -1,7 +1,8 @@
 import type { MailText } from '../protection/emails.ts';
 import { formatDateTime } from '../web/i18n.ts';
 
-export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated' | 'passkey_added' | 'passkey_removed';
+export type SecurityNotice = 'new_sign_in' | 'password_changed' | 'totp_changed' | 'email_changed' | 'withdrawal_address_added' | 'withdrawal_requested' | 'emergency_contact_changed' | 'recovery_codes_regenerated'
+  | 'passkey_added' | 'passkey_removed' | 'anti_phishing_changed' | 'settings_locked';
 
 const WHAT = {
   ja: {
@@ -15,6 +16,8 @@ const WHAT = {
     recovery_codes_regenerated: 'リカバリーコードの再発行',
     passkey_added: 'パスキーの追加',
     passkey_removed: 'パスキーの削除',
+    anti_phishing_changed: 'アンチフィッシングコードの変更',
+    settings_locked: '設定ロックの開始',
   },
   en: {
     new_sign_in: 'A sign-in from a new device or country',
@@ -27,6 +30,8 @@ const WHAT = {
     recovery_codes_regenerated: 'Recovery codes issued again',
     passkey_added: 'Passkey added',
     passkey_removed: 'Passkey removed',
+    anti_phishing_changed: 'Anti-phishing code changed',
+    settings_locked: 'Settings lock turned on',
   },
 } as const;
 

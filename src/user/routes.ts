@@ -88,7 +88,7 @@ const PRE_COOKIE = 'kinkyu_user_pre';
 const PENDING_MINUTES = 10;
 const STALE_MS = 60_000;
 
-interface UserSession {
+export interface UserSession {
   tokenHash: string;
   accountId: string;
   csrfToken: string;
@@ -108,7 +108,26 @@ const u = (lang: Lang, key: string, params: Record<string, string | number> = {}
 
 const str = (v: unknown, max = 1024): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
-export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions): void {
+/**
+ * What the security center's pages in other files (src/user/anti-phishing.ts, settings-lock.ts) use of it: the
+ * same session checks, step-up, page frame, security notices and audit as the pages here.
+ */
+export interface UserCenter {
+  /** The fully signed-in session of this request, or null; checks nothing else (for hooks that only read). */
+  session(request: FastifyRequest): Promise<UserSession | null>;
+  requireUser(request: FastifyRequest, reply: FastifyReply, o?: { allowForced?: boolean; skipTerms?: boolean }): Promise<UserSession | null>;
+  withUser(request: FastifyRequest, reply: FastifyReply, fn: (s: UserSession, body: Record<string, unknown>, lang: Lang) => Promise<unknown>): Promise<unknown>;
+  withSteppedUpUser(request: FastifyRequest, reply: FastifyReply, action: StepUpAction, fn: (s: UserSession, body: Record<string, unknown>, lang: Lang) => Promise<unknown>): Promise<unknown>;
+  send(reply: FastifyReply, lang: Lang, title: string, body: SafeHtml, status?: number): FastifyReply;
+  csrfField(s: { csrfToken: string }): SafeHtml;
+  /** A security notice with its own lock link to the account's address (and `to`, when given). */
+  notify(accountId: string, kind: SecurityNotice, request: FastifyRequest, extra?: Array<[string, string]>, holdUntil?: Date | null, to?: string[]): Promise<void>;
+  audit(q: Queryable, request: FastifyRequest, accountId: string, action: string, data?: Record<string, unknown>): Promise<unknown>;
+  /** Adds a section to the security center's main page (after the preparedness checklist). */
+  addSection(section: (s: UserSession, lang: Lang) => Promise<SafeHtml>): void;
+}
+
+export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions): UserCenter {
   const { db, config, accounts, store, lock, events, clock } = opts;
   const holdMs = (opts.withdrawalHoldHours ?? Number(process.env.WITHDRAWAL_HOLD_HOURS ?? 24)) * 3_600_000;
   const sessionMs = (opts.sessionHours ?? 12) * 3_600_000;
@@ -277,6 +296,7 @@ ${afterLockSteps(lang)}
 <p><a href="${langHref(lang, '/contact')}">${u(lang, 'locked.contact')}</a></p>`;
 
   const csrfField = (s: { csrfToken: string }) => html`<input type="hidden" name="_csrf" value="${s.csrfToken}">`;
+  const sections: Array<(s: UserSession, lang: Lang) => Promise<SafeHtml>> = [];
 
   // ---------------------------------------------------------------- sign-in
 
@@ -673,6 +693,7 @@ ${holdUntil ? html`<p class="notice" role="status">${u(lang, 'hold.active', { un
 <meter min="0" max="${prep.items.length}" value="${prep.score}" aria-labelledby="prep-score">${prep.score}/${prep.items.length}</meter>
 <ul class="checklist prep">${prep.items.map((i) => html`<li class="${i.done ? 'done' : 'todo'}"><span>${i.done ? '✓ ' : '□ '}${u(lang, `prep.${i.key}`)}</span>${i.done ? '' : html` <span class="fix">${i.fix}</span>`}</li>`)}</ul>
 </section>
+${await Promise.all(sections.map((section) => section(s, lang)))}
 <section aria-labelledby="sessions-h"><h2 id="sessions-h">${u(lang, 'sessions.title')}</h2>
 <ul class="sessions">${sessions.map((x) => html`<li><strong>${x.device ?? '?'}</strong>${x.token_hash === s.tokenHash ? html` <em>(${u(lang, 'sessions.this')})</em>` : ''}<br>
 <span class="meta">${x.ip ?? '-'} · ${x.country ?? u(lang, 'sessions.unknownCountry')} · ${u(lang, 'sessions.lastSeen', { time: when(lang, x.last_seen_at) })}</span>
@@ -1258,4 +1279,12 @@ ${afterLockSteps(lang)}`);
     csrfField, checkOrigin, preToken, checkPre, throttle, knownDeviceOf, completeSignIn, landing, lockedBody, record, audit, notify, hold,
     steppedUp: (tokenHash) => sessionStepUp.passed(tokenHash), completeDetectionStepUp: async (id) => opts.stepUp?.complete(id),
   });
+  return {
+    session: async (request) => {
+      const s = await findSession(request.cookies?.[cookieName]);
+      return s && !s.pending2fa ? s : null;
+    },
+    requireUser, withUser, withSteppedUpUser, send, csrfField, notify, audit,
+    addSection: (section) => void sections.push(section),
+  };
 }

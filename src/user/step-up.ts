@@ -15,6 +15,8 @@ export const STEP_UP_ACTIONS = {
   totp: '/account/2fa?done=steppedUp',
   recovery: '/account?done=steppedUp#tfa-h',
   passkey: '/account/passkeys?done=steppedUp',
+  antiPhishing: '/account/anti-phishing?done=steppedUp',
+  settingsLock: '/account/settings-lock?done=steppedUp',
 } as const;
 export type StepUpAction = keyof typeof STEP_UP_ACTIONS;
 export const isStepUpAction = (v: unknown): v is StepUpAction => typeof v === 'string' && Object.hasOwn(STEP_UP_ACTIONS, v);

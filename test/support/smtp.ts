@@ -12,6 +12,8 @@ export interface ReceivedMail {
   subject: string;
   /** The text/plain body, transfer-decoded and charset-decoded, line breaks as \n. */
   text: string;
+  /** The text/html part, decoded the same way, or '' when the mail has none. */
+  html: string;
   /** Header names lower-cased; values unfolded and RFC 2047 decoded; repeated headers joined by '\n'. */
   headers: Record<string, string>;
   messageId: string;
@@ -233,7 +235,7 @@ export function decodeWords(value: string): string {
   return segments.map((s) => (s.charset === null ? s.text : decodeCharset(Buffer.concat(s.bytes), s.charset))).join('');
 }
 
-function textOf(part: Part): string | null {
+function textOf(part: Part, wanted = 'text/plain'): string | null {
   const type = (part.rawHeaders['content-type'] ?? 'text/plain').toLowerCase();
   if (type.startsWith('multipart/')) {
     const boundary = param(part.rawHeaders['content-type'], 'boundary');
@@ -241,12 +243,12 @@ function textOf(part: Part): string | null {
     const pieces = part.body.split(new RegExp(`\\r?\\n?--${boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:--)?[ \\t]*\\r?\\n?`));
     for (const piece of pieces.slice(1)) {
       if (piece.trim() === '') continue;
-      const text = textOf(splitPart(piece));
+      const text = textOf(splitPart(piece), wanted);
       if (text !== null) return text;
     }
     return null;
   }
-  if (!type.startsWith('text/plain')) return null;
+  if (!type.startsWith(wanted)) return null;
   const cte = (part.rawHeaders['content-transfer-encoding'] ?? '7bit').toLowerCase().trim();
   const bytes =
     cte === 'base64'
@@ -266,6 +268,7 @@ function parseMail(data: Buffer, session: SMTPServerSession): ReceivedMail {
     from: part.headers['from'] ?? '',
     subject: part.headers['subject'] ?? '',
     text: textOf(part) ?? '',
+    html: textOf(part, 'text/html') ?? '',
     headers: part.headers,
     messageId: part.rawHeaders['message-id'] ?? '',
     raw: data.toString('utf8'),

@@ -1,5 +1,6 @@
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import { formatDateTime, type Lang } from '../../web/i18n.ts';
+import { antiPhishingHtml, withAntiPhishingText } from '../../web/anti-phishing.ts';
 import { html, multiline } from '../../web/html.ts';
 import { updateNotice } from '../channels/update-notice.ts';
 import { EMAIL_STRINGS } from './strings.ts';
@@ -61,13 +62,22 @@ ${componentNames.length ? html`<p><strong>${s.components}:</strong> ${componentN
   return { subject: oneLine(s.subject(exchangeName, name, notice.statusLabel)), text, htmlBody };
 }
 
-/** Adds one subscriber's footer (manage and unsubscribe links) to a rendered update. */
-export function personalize(mail: UpdateEmail, links: SubscriberLinksFor, lang: Lang, exchangeName: string): { subject: string; text: string; html: string } {
+/**
+ * Adds one subscriber's own parts to a rendered update: the anti-phishing code at the top (escaped in the HTML part,
+ * like any text), and the footer with the manage and unsubscribe links.
+ */
+export function personalize(
+  mail: UpdateEmail,
+  links: SubscriberLinksFor,
+  lang: Lang,
+  exchangeName: string,
+  antiPhishingCode: string | null = null,
+): { subject: string; text: string; html: string } {
   const s = EMAIL_STRINGS[lang];
-  const text = `${mail.text}\n\n--\n${s.footer(exchangeName)}\n${s.manage}: ${links.manageUrl}\n${s.unsubscribe}: ${links.unsubscribeUrl}\n`;
+  const text = `${withAntiPhishingText(lang, antiPhishingCode, mail.text)}\n\n--\n${s.footer(exchangeName)}\n${s.manage}: ${links.manageUrl}\n${s.unsubscribe}: ${links.unsubscribeUrl}\n`;
   const footer = html`<hr>
 <p style="font-size:12px;color:#555">${s.footer(exchangeName)}<br>
 <a href="${links.manageUrl}">${s.manage}</a> · <a href="${links.unsubscribeUrl}">${s.unsubscribe}</a></p>`.value;
-  const page = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${html`${mail.subject}`.value}</title></head><body>${mail.htmlBody}\n${footer}</body></html>`;
+  const page = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${html`${mail.subject}`.value}</title></head><body>${antiPhishingCode ? antiPhishingHtml(lang, antiPhishingCode).value : ''}${mail.htmlBody}\n${footer}</body></html>`;
   return { subject: mail.subject, text, html: page };
 }

@@ -91,7 +91,7 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender {
       const mail = render(delivery.snapshot, event.incidentId, event.updateId, subscriber.lang);
       if (!mail) return { kind: 'skip', detail: 'update not on the page' };
       const unsubscribeUrl = opts.links.unsubscribeUrl(subscriber.id);
-      const body = personalize(mail, { manageUrl: opts.links.manageUrl(subscriber.id), unsubscribeUrl }, subscriber.lang, opts.exchangeName[subscriber.lang]);
+      const body = personalize(mail, { manageUrl: opts.links.manageUrl(subscriber.id), unsubscribeUrl }, subscriber.lang, opts.exchangeName[subscriber.lang], subscriber.antiPhishingCode ?? null);
       try {
         await opts.transport.sendMail({
           from: typeof opts.from === 'string' ? opts.from : fromHeader(opts.from, subscriber.lang),

@@ -39,6 +39,7 @@ interface ClaimRow {
   secret: string | null;
   owner_email: string | null;
   consecutive_permanent_failures: number;
+  anti_phishing_code: string | null;
   active: boolean;
 }
 
@@ -64,6 +65,8 @@ const CLAIM_SQL = `
   SELECT c.event_id, c.subscriber_id, c.attempts, c.deferrals,
          e.kind, e.incident_id, e.update_id, e.component_id, e.old_status, e.new_status, e.created_at,
          s.channel, s.target, s.lang, s.secret, s.owner_email, s.consecutive_permanent_failures,
+         -- The subscriber's own anti-phishing code for status mail, else that of the account at the address.
+         CASE WHEN s.channel = 'email' THEN COALESCE(s.anti_phishing_code, kinkyu_account_anti_phishing_code(s.target_key, NULL)) END AS anti_phishing_code,
          (s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL) AS active
     FROM claimed c
     JOIN notification_events e ON e.id = c.event_id
@@ -74,7 +77,7 @@ export async function claimDue(db: Queryable, channel: Channel, limit: number, l
   const rows = await db.query<ClaimRow>(CLAIM_SQL, [channel, limit, leaseMs, owner, token], { name: 'fanout_claim' });
   return rows.map((r) => ({
     event: toEvent(r),
-    subscriber: { id: r.subscriber_id, channel: r.channel, target: r.target, lang: r.lang, secret: r.secret, ownerEmail: r.owner_email, permanentFailures: Number(r.consecutive_permanent_failures) },
+    subscriber: { id: r.subscriber_id, channel: r.channel, target: r.target, lang: r.lang, secret: r.secret, ownerEmail: r.owner_email, permanentFailures: Number(r.consecutive_permanent_failures), antiPhishingCode: r.anti_phishing_code },
     active: r.active,
     attempts: Number(r.attempts),
     token,

@@ -14,6 +14,8 @@ export interface Subscriber {
   ownerEmail: string | null;
   /** Permanent failures in a row when claimed (hard bounces for email): a success resets a non-zero count. */
   permanentFailures?: number;
+  /** Email: the anti-phishing code to open the mail with (the subscriber's own, else the account's at the address). */
+  antiPhishingCode?: string | null;
 }
 
 /** What is being told: one public incident (or maintenance) update, or a component status change. */

@@ -1,4 +1,4 @@
-import type { Lang } from '../../web/i18n.ts';
+import { t, type Lang } from '../../web/i18n.ts';
 
 /**
  * The mails of subscribing, plain text in the subscriber's language. Nothing the form's sender typed is quoted
@@ -59,4 +59,16 @@ export function confirmEndpointMail(
         subject: `[${c.exchangeName}] Please confirm your ${what} notifications`,
         text: `Someone set up ${what} notifications to ${input.host} on the ${c.exchangeName} status page and named this address as its owner. If sending keeps failing and we stop, we will tell this address.\n\nTo start the notifications, open this link within ${input.hours} hours and press "Confirm subscription":\n${input.link}\n\nChange or remove the subscription:\n${input.manage}\n\nIf this was not you, ignore this email. Nothing is sent unless it is confirmed.${signature(c)}`,
       };
+}
+
+/**
+ * To a status-mail subscriber's address: confirm the anti-phishing code change asked for on the manage page (anyone
+ * holding a forwarded manage link could ask; only the mailbox decides). The new code is not quoted.
+ */
+export function antiPhishingConfirmMail(c: SubscriptionMailContext, input: { link: string; hours: number; remove: boolean }): MailText {
+  return {
+    subject: t(c.lang, 'notify.ap.mail.subject', { exchange: c.exchangeName }),
+    text: `${t(c.lang, input.remove ? 'notify.ap.mail.remove' : 'notify.ap.mail.set', { link: input.link, hours: input.hours })}\n\n` +
+      t(c.lang, 'notify.ap.mail.signature', { exchange: c.exchangeName, statusUrl: c.statusUrl }),
+  };
 }

@@ -19,6 +19,8 @@ export interface SubscriberRow {
   disabledAt: Date | null;
   disabledReason: string | null;
   createdAt: Date;
+  /** Whether the subscriber set an anti-phishing code (the code itself is never read for a page). */
+  antiPhishingSet: boolean;
 }
 
 export type SubscriberState = 'active' | 'pending' | 'unsubscribed' | 'disabled';
@@ -30,7 +32,7 @@ export function stateOf(row: Pick<SubscriberRow, 'confirmedAt' | 'unsubscribedAt
 }
 
 const COLUMNS = `id, channel, target, lang, components, owner_email, confirm_expires_at, confirmed_at, unsubscribed_at,
-  disabled_at, disabled_reason, created_at`;
+  disabled_at, disabled_reason, created_at, (anti_phishing_code IS NOT NULL) AS anti_phishing_set`;
 
 interface DbRow {
   id: string;
@@ -45,6 +47,7 @@ interface DbRow {
   disabled_at: Date | string | null;
   disabled_reason: string | null;
   created_at: Date | string;
+  anti_phishing_set: boolean;
 }
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
@@ -64,6 +67,7 @@ function toRow(r: DbRow): SubscriberRow {
     disabledAt: date(r.disabled_at),
     disabledReason: r.disabled_reason,
     createdAt: new Date(r.created_at),
+    antiPhishingSet: r.anti_phishing_set === true,
   };
 }
 
@@ -161,6 +165,42 @@ export async function updatePreferences(db: Queryable, id: string, prefs: { lang
   return rows.length === 1;
 }
 
+/**
+ * A change of the subscriber's anti-phishing code waiting for the mailbox to confirm it: `code` null removes it.
+ * A newer request replaces an older one (its link stops working).
+ */
+export async function requestAntiPhishingChange(db: Queryable, id: string, change: { code: string | null; tokenHash: string; expiresAt: Date }): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE subscribers SET anti_phishing_pending = $2, anti_phishing_token_hash = $3, anti_phishing_expires_at = $4
+      WHERE id = $1 AND channel = 'email' AND unsubscribed_at IS NULL AND disabled_at IS NULL RETURNING id`,
+    [id, change.code ?? '', change.tokenHash, change.expiresAt],
+  );
+  return rows.length === 1;
+}
+
+/** The pending change behind a confirmation link, if it is still good: `remove` when it takes the code away. */
+export async function pendingAntiPhishingChange(db: Queryable, id: string, tokenHash: string, now: Date): Promise<{ remove: boolean; lang: Lang } | null> {
+  const [row] = await db.query<{ pending: string; lang: Lang }>(
+    `SELECT anti_phishing_pending AS pending, lang FROM subscribers
+      WHERE id = $1 AND anti_phishing_token_hash = $2 AND anti_phishing_expires_at > $3 AND anti_phishing_pending IS NOT NULL
+        AND unsubscribed_at IS NULL AND disabled_at IS NULL`,
+    [id, tokenHash, now],
+  );
+  return row ? { remove: row.pending === '', lang: row.lang } : null;
+}
+
+/** Applies the pending change once (the link then stops working); false when it was not (or no longer) good. */
+export async function applyAntiPhishingChange(db: Queryable, id: string, tokenHash: string, now: Date): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE subscribers SET anti_phishing_code = NULLIF(anti_phishing_pending, ''),
+            anti_phishing_pending = NULL, anti_phishing_token_hash = NULL, anti_phishing_expires_at = NULL
+      WHERE id = $1 AND anti_phishing_token_hash = $2 AND anti_phishing_expires_at > $3 AND anti_phishing_pending IS NOT NULL
+        AND unsubscribed_at IS NULL AND disabled_at IS NULL RETURNING id`,
+    [id, tokenHash, now],
+  );
+  return rows.length === 1;
+}
+
 // ------------------------------------------------------------------------------------------------ staff
 
 export type ChannelCounts = Record<SubscriberState, number>;
@@ -218,7 +258,7 @@ export async function eraseSubscriber(tx: Queryable, id: string, now: Date): Pro
   if (!before) return null;
   await tx.query(
     `UPDATE subscribers SET target = 'erased', target_key = 'erased:' || id, owner_email = NULL, secret = NULL, confirm_token_hash = NULL,
-       created_ip = NULL, unsubscribed_at = COALESCE(unsubscribed_at, $2) WHERE id = $1`,
+       created_ip = NULL, anti_phishing_code = NULL, anti_phishing_pending = NULL, anti_phishing_token_hash = NULL, unsubscribed_at = COALESCE(unsubscribed_at, $2) WHERE id = $1`,
     [id, now],
   );
   return toRow(before);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Component } from '../../domain/component.ts';
+import { parseAntiPhishingCode } from '../../domain/anti-phishing.ts';
 import { KinkyuError } from '../../domain/errors.ts';
 import { cleanText } from '../../domain/text.ts';
 import { enqueueMail } from '../../mail/outbox.ts';
@@ -10,11 +11,14 @@ import type { Db, Queryable } from '../../store/db.ts';
 import { newId } from '../../store/ids.ts';
 import type { Lang } from '../../web/i18n.ts';
 import type { SubscriptionConfig } from './config.ts';
-import { alreadySubscribedMail, confirmEmailMail, confirmEndpointMail, type MailText, type SubscriptionMailContext } from './emails.ts';
+import { alreadySubscribedMail, antiPhishingConfirmMail, confirmEmailMail, confirmEndpointMail, type MailText, type SubscriptionMailContext } from './emails.ts';
 import { checkSlackUrl, checkWebhookUrl, type Lookup } from './endpoint-check.ts';
 import type { LinkPurpose, SubscriberLinks } from './links.ts';
 import {
+  applyAntiPhishingChange,
   confirmSubscriber,
+  pendingAntiPhishingChange,
+  requestAntiPhishingChange,
   findByConfirmHash,
   findLiveForUpdate,
   findSubscriber,
@@ -277,6 +281,40 @@ export class Subscriptions {
 
   async unsubscribe(id: string): Promise<SubscriberRow | null> {
     return unsubscribe(this.#db, id, this.#clock());
+  }
+
+  /**
+   * From the manage page: set (`code`) or remove (`remove`) the anti-phishing code of an email subscriber. Nothing
+   * changes yet: a link goes to the subscriber's address, and the change happens when it is confirmed there (a
+   * manage link travels in every status mail and may be forwarded; the mailbox is the subscriber). A refused code
+   * changes nothing and sends nothing.
+   */
+  async requestAntiPhishing(row: SubscriberRow, body: Body): Promise<void> {
+    if (row.channel !== 'email' || row.unsubscribedAt || row.disabledAt) throw new KinkyuError('NOT_FOUND', { what: 'subscription' });
+    const remove = body.remove === '1';
+    const code = remove ? null : parseAntiPhishingCode(body.code);
+    if (!this.#mailsPerAddress.take(targetKey('email', row.target))) throw new KinkyuError('RATE_LIMITED', { rule: 'subscribe' });
+    const token = this.#newToken();
+    const link = `${this.#opts.publicUrl}/subscriptions/${encodeURIComponent(row.id)}/anti-phishing/${token.token}`;
+    await this.#db.transaction(async (tx) => {
+      if (!(await requestAntiPhishingChange(tx, row.id, { code, tokenHash: token.hash, expiresAt: token.expiresAt }))) {
+        throw new KinkyuError('NOT_FOUND', { what: 'subscription' });
+      }
+      await this.#mail(tx, row.target, row.lang, antiPhishingConfirmMail(this.#mailContext(row.lang), { link, hours: this.#opts.config.confirmHours, remove }));
+    });
+    this.#opts.onMailQueued?.();
+  }
+
+  /** What a code-change link would do, without doing it (mail scanners open links); null when it is not good. */
+  async peekAntiPhishing(id: string, token: unknown): Promise<{ remove: boolean; lang: Lang } | null> {
+    if (!ID.test(id) || typeof token !== 'string' || !TOKEN.test(token)) return null;
+    return pendingAntiPhishingChange(this.#db, id, sha256Hex(token), this.#clock());
+  }
+
+  /** Confirms the code change behind the link, once. */
+  async confirmAntiPhishing(id: string, token: unknown): Promise<boolean> {
+    if (!ID.test(id) || typeof token !== 'string' || !TOKEN.test(token)) return false;
+    return applyAntiPhishingChange(this.#db, id, sha256Hex(token), this.#clock());
   }
 
   async updatePreferences(row: SubscriberRow, body: Body): Promise<{ lang: Lang; components: string[] | null }> {

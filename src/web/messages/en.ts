@@ -15,6 +15,7 @@ import { webhooksEn } from './webhooks.en.ts';
 import { mailboxEn } from './mailbox.en.ts';
 import { passkeyEn } from './passkey.en.ts';
 import { roomEn } from '../../incident-room/messages.en.ts';
+import { guardEn } from './guard.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -34,6 +35,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...mailboxEn,
   ...passkeyEn,
   ...roomEn,
+  ...guardEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

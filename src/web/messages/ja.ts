@@ -15,6 +15,7 @@ import { webhooksJa } from './webhooks.ja.ts';
 import { mailboxJa } from './mailbox.ja.ts';
 import { passkeyJa } from './passkey.ja.ts';
 import { roomJa } from '../../incident-room/messages.ja.ts';
+import { guardJa } from './guard.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -33,6 +34,7 @@ export const ja = {
   ...mailboxJa,
   ...passkeyJa,
   ...roomJa,
+  ...guardJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
