@@ -604,7 +604,7 @@ describe('demo notices', () => {
       assert.deepEqual(counts, { terms: 2, notices: 1 });
       assert.equal(await seedDemoNotices(fresh.db, new Date(), 'Asia/Tokyo'), false, 'a later start adds nothing');
     } finally {
-      await fresh.close();
+      await fresh.stop();
     }
   });
 });
