@@ -33,7 +33,7 @@ const val = (v: FormValues | undefined, key: string): string => {
   return typeof x === 'string' ? x : '';
 };
 
-export function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml): string {
+export function shell(c: ConsoleContext, title: string, path: string, body: SafeHtml, opts: { wide?: boolean } = {}): string {
   const nav = html`<nav aria-label="${t(c.lang, 'staff.console')}"><ul class="console-nav">
 <li><a href="/staff">${t(c.lang, 'staff.dashboard')}</a></li>
 ${can(c.staff.role, 'ticket.view') ? html`<li><a href="/staff/tickets">${t(c.lang, 'desk.queue')}</a></li>` : ''}
@@ -45,6 +45,8 @@ ${can(c.staff.role, 'account.lock') ? html`<li><a href="/staff/accounts">${t(c.l
 <li><a href="/staff/notices">${t(c.lang, 'notices.staff.nav')}</a></li>
 <li><a href="/staff/subscribers">${t(c.lang, 'notify.staff.nav')}</a></li>
 <li><a href="/staff/monitors">${t(c.lang, 'monitor.nav')}</a></li>
+<li><a href="/staff/regulator">${t(c.lang, 'regulator.nav')}</a></li>
+<li><a href="/staff/drills">${t(c.lang, 'drill.nav')}</a></li>
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 'staff.audit')}</a></li>` : ''}
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/security/alerts">${t(c.lang, 'detection.alerts')}</a></li>` : ''}
 ${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang, 'staff.team')}</a></li>` : ''}
@@ -54,7 +56,7 @@ ${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang,
 <p class="meta">${t(c.lang, 'staff.signedInAs', { name: c.staff.name, role: t(c.lang, `staff.role.${c.staff.role}`) })}</p>
 <form method="post" action="/staff/logout" class="inline"><input type="hidden" name="_csrf" value="${c.staff.csrfToken}"><button class="secondary" type="submit">${t(c.lang, 'staff.signOut')}</button></form>`;
   const messages = html`${c.flash ? html`<p class="flash" role="status">${c.flash}</p>` : ''}${c.error ? html`<p class="error-box" role="alert">${c.error}</p>` : ''}`;
-  return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'staff.console')}`, path, header, robots: 'noindex', body: html`${nav}${messages}<h1>${title}</h1>${body}` }).value;
+  return layout({ lang: c.lang, title: `${title} · ${t(c.lang, 'staff.console')}`, path, header, robots: 'noindex', ...(opts.wide ? { wide: true } : {}), body: html`${nav}${messages}<h1>${title}</h1>${body}` }).value;
 }
 
 export const csrf = (c: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${c.staff.csrfToken}">`;
@@ -170,7 +172,8 @@ ${!isMaint && can(c.staff.role, 'ticket.write') ? html`<label class="radio"><inp
   const body = html`<p class="meta">${isMaint ? '' : html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · `}${statusText(c, i, i.status)} · ${t(c.lang, `impact.${i.impact}`)}</p>
 ${isMaint && i.scheduledFor && i.scheduledUntil ? html`<p class="meta">${when(c, i.scheduledFor)} – ${when(c, i.scheduledUntil)}</p>` : ''}
 ${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x) => html`${cname(c, x)} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>) `)}</p>` : ''}
-<p><a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a>${!isMaint && can(c.staff.role, 'ticket.view') ? html` · <a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a>` : ''}</p>
+${i.drillId ? html`<p class="notice" role="note">${t(c.lang, 'drill.banner')} <a href="/staff/drills/${i.drillId}">${t(c.lang, 'drill.open')}</a></p>` : ''}
+<p>${i.drillId ? '' : html`<a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a>`}${!isMaint && can(c.staff.role, 'ticket.view') ? html` · <a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a>` : ''}${isMaint ? '' : html` · <a href="/staff/incidents/${i.id}/review">${t(c.lang, 'review.link')}</a> · <a href="/staff/incidents/${i.id}/regulator">${t(c.lang, 'regulator.link')}</a>`}</p>
 ${form}
 <h2>${t(c.lang, 'staff.timeline')}</h2>
 <ol class="updates" reversed>${i.updates.map((u) => html`<li class="${u.visibility === 'internal' ? 'note-internal' : ''}">

@@ -10,6 +10,8 @@ export interface LayoutInput {
   path: string;
   header?: SafeHtml;
   robots?: 'noindex';
+  /** Staff work pages with tables (review, regulator, drills): the full width of the screen, printable. */
+  wide?: boolean;
 }
 
 /** The shell every page shares: language, viewport, one stylesheet, a skip link, no scripts. */
@@ -36,7 +38,7 @@ ${input.header ?? html`<p class="site-name">${input.title}</p>`}
 <a class="lang-switch" href="${switchLangHref(input.path, other)}" hreflang="${other}" lang="${other}" aria-label="${t(input.lang, 'site.langSwitchLabel')}">${t(input.lang, 'site.langSwitch')}</a>
 </div>
 </header>
-<main id="main" class="wrap">
+<main id="main" class="wrap${input.wide ? ' wide' : ''}">
 ${input.body}
 </main>
 </body>

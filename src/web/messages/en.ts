@@ -11,6 +11,9 @@ import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
 import { recoveryEn } from './recovery.en.ts';
 import { webhooksEn } from './webhooks.en.ts';
+import { reviewEn } from '../../incident-review/messages.en.ts';
+import { regulatorEn } from '../../regulator/messages.en.ts';
+import { drillEn } from '../../drills/messages.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -26,6 +29,9 @@ export const en: Record<keyof typeof ja, string> = {
   ...monitorsEn,
   ...recoveryEn,
   ...webhooksEn,
+  ...reviewEn,
+  ...regulatorEn,
+  ...drillEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

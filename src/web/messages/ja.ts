@@ -11,6 +11,9 @@ import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
 import { recoveryJa } from './recovery.ja.ts';
 import { webhooksJa } from './webhooks.ja.ts';
+import { reviewJa } from '../../incident-review/messages.ja.ts';
+import { regulatorJa } from '../../regulator/messages.ja.ts';
+import { drillJa } from '../../drills/messages.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -25,6 +28,9 @@ export const ja = {
   ...monitorsJa,
   ...recoveryJa,
   ...webhooksJa,
+  ...reviewJa,
+  ...regulatorJa,
+  ...drillJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
