@@ -259,8 +259,10 @@ export class Drills {
     const firstUpdate = publicUpdates.length ? Math.min(...publicUpdates) : null;
     const start = figures.times.failureToDeclaration !== null ? incident.startedAt.getTime() - figures.times.failureToDeclaration : drill.startedAt.getTime();
     const queue = await queueOrder(this.#db, drill.id);
-    const firstSurge = queue.find((q) => q.kind === 'surge')?.rank ?? Infinity;
-    const buried = queue.filter((q) => q.kind === 'takeover' && q.rank > firstSurge).length;
+    // Buried: a takeover report with any ticket above it that is not itself an urgent security report (other
+    // people's security reports may come first; an "is it down?" never may).
+    const firstOther = queue.find((q) => !(q.type === 'security' && q.priority === 'urgent'))?.rank ?? Infinity;
+    const buried = queue.filter((q) => q.kind === 'takeover' && q.rank > firstOther).length;
     const deliveries = await drillDeliveries(this.#db, drill.id);
     const posts = await standInPosts(this.#db, drill.id);
     const obligations = await this.#opts.regulator.obligationsFor(incident.id);
