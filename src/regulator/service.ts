@@ -226,7 +226,11 @@ export class RegulatorClock {
       // Deadlines follow the rule as it was when it attached (kept with the obligation).
       for (const [position, stage] of o.rule.stages.entries()) {
         const dueAt = deadline(dueFor(stage, rf).due, facts.awareAt, this.calendar);
-        await upsertStage(tx, { obligationId: o.id, stageId: stage.id, position, dueAt, remindAt: reminderTime(dueAt, stage.remindBefore, facts.awareAt) });
+        const remindAt = reminderTime(dueAt, stage.remindBefore, facts.awareAt);
+        const current = stages.find((s) => s.obligationId === o.id && s.stageId === stage.id);
+        // Written only when new or moved (the sweep runs every minute in every process).
+        if (current && (current.doneAt || (current.dueAt.getTime() === dueAt.getTime() && current.remindAt.getTime() === remindAt.getTime()))) continue;
+        await upsertStage(tx, { obligationId: o.id, stageId: stage.id, position, dueAt, remindAt });
       }
     }
     return open;
