@@ -127,6 +127,8 @@ export class RegulatorClock {
   readonly #opts: RegulatorOptions;
   readonly #clock: () => Date;
   readonly calendar: BusinessCalendar;
+  /** Stages already logged as having nobody to remind (said once per process, not every minute). */
+  readonly #ownerless = new Set<string>();
 
   constructor(db: Db, opts: RegulatorOptions) {
     this.#db = db;
@@ -344,7 +346,10 @@ export class RegulatorClock {
     const recipientId = o.ownerId ?? cmd?.commander_id ?? null;
     const recipient = recipientId ? await staffEmail(this.#db, recipientId) : null;
     if (!recipient) {
-      this.#opts.log?.(`regulator: ${o.ruleId}/${stageId} of incident ${incident.id} has no owner to remind; assign one`);
+      // Shown on the regulator page ("no owner"); logged once. A drill started from the command line has nobody.
+      const key = `${o.id}/${stageId}`;
+      if (!incident.drillId && !this.#ownerless.has(key)) this.#opts.log?.(`regulator: ${o.ruleId}/${stageId} of incident ${incident.id} has no owner to remind; assign one`);
+      this.#ownerless.add(key);
       return false;
     }
     const messageId = `<regulator-${o.id}-${stageId}@${this.#opts.mailDomain}>`;
