@@ -62,6 +62,10 @@ import { channelSendersFromConfig } from './notify/senders/from-config.ts';
 import { createDemoMailboxTransport } from './demo-mailbox/mailbox.ts';
 import { registerDemoMailbox } from './demo-mailbox/routes.ts';
 import { IncidentRoom, incidentRoomPlugin } from './incident-room/index.ts';
+import { IncidentReviews, incidentReviewRoutes } from './incident-review/index.ts';
+import { RegulatorClock, loadRules, regulatorRoutes } from './regulator/index.ts';
+import { regulatoryDeadlinesSection } from './regulator/home-section.ts';
+import { Drills, drillRoutes } from './drills/index.ts';
 
 /** Paths whose last part is a credential (a secret link); the part before it is kept. */
 const SECRET_LINKS: readonly RegExp[] = [
@@ -108,6 +112,12 @@ export interface App {
   monitors: MonitorService;
   /** Durable fan-out of public updates to subscribers: `kick()`, `drain()` (tests), `progress(updateId)`. */
   fanout: Fanout;
+  /** Post-incident reviews and public postmortems (src/incident-review). */
+  reviews: IncidentReviews;
+  /** The regulator's clock: obligations, deadlines, reminders (`regulator.runReminders()`), drafts (src/regulator). */
+  regulator: RegulatorClock;
+  /** Drills in the sandbox, their stand-ins and reports (src/drills). */
+  drills: Drills;
   /** The application's clock (injectable: tests never depend on today's date). */
   clock: () => Date;
   /** Where Prometheus scrapes this process (null when METRICS_PORT is off or taken). */
@@ -294,7 +304,24 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ...config.fanout,
   });
 
+  const reviews = new IncidentReviews(db, { commands, clock, timeZone: config.timeZone });
+  const regulator = new RegulatorClock(db, {
+    // REGULATOR_RULES_FILE: the exchange's own copy of the rules; a file with a mistake stops the start, naming it.
+    rules: loadRules(process.env.REGULATOR_RULES_FILE || undefined),
+    clock, timeZone: config.timeZone, publicUrl: config.publicUrl, mailDomain: mailDomain(config.mailFrom),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn }, onMailQueued: () => mail.kick(),
+    log: (msg, err) => app.log.warn({ err }, msg),
+  });
+  const drills = new Drills(db, {
+    commands, regulator, reviews, snapshot: () => site.current(), refreshSnapshot: () => site.refresh(),
+    triageModel: () => desk.triageModels.current(), calendar, clock, lang: config.x.lang ?? config.defaultLang,
+    kick: () => fanout.kick(), log: (msg, err) => app.log.warn({ err }, msg),
+  });
+
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
+  void app.register(incidentReviewRoutes, { config, reviews, obligations: (id) => regulator.obligationsFor(id) });
+  void app.register(regulatorRoutes, { db, config, regulator, reviews, clock });
+  void app.register(drillRoutes, { config, drills, snapshot: () => site.current(), clock });
   registerConsole(app, { db, config, commands, cookieName, desk, deliveryProgress: (id) => fanout.progress(id) });
   const incidentRoom = new IncidentRoom({
     db, clock, roles: config.incidentRoles, publicUrl: config.publicUrl, timeZone: config.timeZone, mailDomain: mailDomain(config.mailFrom),
@@ -303,6 +330,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.register(incidentRoomPlugin, {
     db, config, commands, room: incidentRoom, calendar, clock, snapshot: () => site.current(), desk,
     openProposals: () => monitors.listProposals({ open: true }),
+    homeSections: [regulatoryDeadlinesSection(db)],
   });
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
@@ -374,6 +402,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     notices.runReminders().catch((err) => app.log.warn({ err }, 'terms reminder run failed'));
   }, 60_000);
   termsReminders.unref();
+  // Regulatory obligations attach to recent incidents and remind their owners: every process runs it, the database
+  // lets one of them send each reminder (src/regulator).
+  const regulatorTimer = setInterval(() => {
+    regulator.sweep().then(() => regulator.runReminders()).catch((err) => app.log.warn({ err }, 'regulator clock run failed'));
+  }, 60_000);
+  regulatorTimer.unref();
+  // The X and Slack stand-ins of drills render what the exchange's accounts would have posted.
+  const standInTimer = setInterval(() => {
+    drills.flushStandIns().catch((err) => app.log.warn({ err }, 'drill stand-ins failed'));
+  }, 5_000);
+  standInTimer.unref();
   // Every process runs a monitor runner; the database hands each due monitor to one of them per interval.
   if (config.monitors.enabled) monitors.start(config.monitors.pollMs);
 
@@ -412,6 +451,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     notices,
     fanout,
     monitors,
+    reviews,
+    regulator,
+    drills,
     clock,
     metricsAddress: () => {
       const address = metricsServer?.address();
@@ -429,6 +471,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await monitors.stop();
       clearInterval(scheduler);
       clearInterval(termsReminders);
+      clearInterval(regulatorTimer);
+      clearInterval(standInTimer);
       await notices.settled();
       await lock.stop();
       await fanout.stop();

@@ -133,10 +133,17 @@ test('extra or misspelt fields are rejected', () => {
   incidents['incidents'][0]['resolvedAt'] = null;
   assertRejected('incidents', incidents, '/incidents/0', "unexpected property 'resolvedAt'");
 
-  // Fields of the authenticated manage API do not belong in the public body.
+  // Fields of the authenticated manage API do not belong in the public body…
   const manage = example('incidents.recent.json');
-  manage['incidents'][1]['postmortem_body'] = 'What happened';
-  assertRejected('incidents', manage, '/incidents/1', "unexpected property 'postmortem_body'");
+  manage['incidents'][1]['impact_override'] = 'major';
+  assertRejected('incidents', manage, '/incidents/1', "unexpected property 'impact_override'");
+  // …except Statuspage's postmortem fields (issue 13), which must then tell one consistent story.
+  const halfPostmortem = example('incidents.recent.json');
+  halfPostmortem['incidents'][1]['postmortem_body'] = 'What happened';
+  assertRejected('incidents', halfPostmortem, '/incidents/1', "must have required property 'postmortem_published_at'");
+  const notified = example('incidents.recent.json');
+  Object.assign(notified['incidents'][1], { postmortem_body: null, postmortem_published_at: null, postmortem_notified_subscribers: true });
+  assertRejected('incidents', notified, '/incidents/1/postmortem_notified_subscribers', 'must be equal to constant');
 
   const status = example('status.minor.json');
   status['status']['descripton'] = 'typo';

@@ -21,6 +21,7 @@ import { PublicSite, siteOptionsFromConfig } from '../public/site.ts';
 import { SYSTEM_ACTOR } from '../domain/actor.ts';
 import { isKinkyuError } from '../domain/errors.ts';
 import { errorMessage } from '../web/errors.ts';
+import { DRILL_USAGE } from '../drills/usage.ts';
 
 const USAGE = `kinkyu — emergency support system for a crypto exchange
 
@@ -43,6 +44,7 @@ Usage:
   kinkyu triage retrain [--file F]      retrain the triage model from the corpus (default eval/triage/corpus.jsonl)
                                         and every staff correction; shows the test-split figures before and
                                         after, and replaces the model only if none is worse (exit 1 if refused)
+${DRILL_USAGE}
 
 Configuration is read from the environment: see README.md.`;
 
@@ -155,6 +157,13 @@ async function main(argv: string[], io: CliIo): Promise<number> {
       checkpoint: { type: 'string' },
       'old-key-file': { type: 'string', multiple: true },
       'old-key-lost': { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+      surge: { type: 'string' },
+      takeovers: { type: 'string' },
+      'no-monitors': { type: 'boolean', default: false },
+      interactive: { type: 'boolean', default: false },
+      id: { type: 'string' },
+      lang: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -239,6 +248,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
       } finally {
         await db.close();
       }
+    }
+    case 'drill': {
+      const { drillCommand } = await import('../drills/cli.ts');
+      return drillCommand(config, sub, values, { openMigrated, useAuditKey, out: io.out, err: io.err });
     }
     case 'export-status': {
       if (!values.out) break;

@@ -46,6 +46,8 @@ ${can(c.staff.role, 'account.lock') ? html`<li><a href="/staff/accounts">${t(c.l
 <li><a href="/staff/notices">${t(c.lang, 'notices.staff.nav')}</a></li>
 <li><a href="/staff/subscribers">${t(c.lang, 'notify.staff.nav')}</a></li>
 <li><a href="/staff/monitors">${t(c.lang, 'monitor.nav')}</a></li>
+<li><a href="/staff/regulator">${t(c.lang, 'regulator.nav')}</a></li>
+<li><a href="/staff/drills">${t(c.lang, 'drill.nav')}</a></li>
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 'staff.audit')}</a></li>` : ''}
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/security/alerts">${t(c.lang, 'detection.alerts')}</a></li>` : ''}
 ${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang, 'staff.team')}</a></li>` : ''}
@@ -171,7 +173,8 @@ ${!isMaint && can(c.staff.role, 'ticket.write') ? html`<label class="radio"><inp
   const body = html`<p class="meta">${isMaint ? '' : html`${i.severity} · ${t(c.lang, `type.${i.type}`)} · `}${statusText(c, i, i.status)} · ${t(c.lang, `impact.${i.impact}`)}</p>
 ${isMaint && i.scheduledFor && i.scheduledUntil ? html`<p class="meta">${when(c, i.scheduledFor)} – ${when(c, i.scheduledUntil)}</p>` : ''}
 ${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x) => html`${cname(c, x)} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>) `)}</p>` : ''}
-<p>${isMaint ? '' : html`<a href="/staff/incidents/${i.id}/room">${t(c.lang, 'room.open')}</a> · `}<a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a>${!isMaint && can(c.staff.role, 'ticket.view') ? html` · <a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a>` : ''}</p>
+${i.drillId ? html`<p class="notice" role="note">${t(c.lang, 'drill.banner')} <a href="/staff/drills/${i.drillId}">${t(c.lang, 'drill.open')}</a></p>` : ''}
+<p>${isMaint ? '' : html`<a href="/staff/incidents/${i.id}/room">${t(c.lang, 'room.open')}</a> · `}${i.drillId ? '' : html`<a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a>`}${!isMaint && can(c.staff.role, 'ticket.view') ? html` · <a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a>` : ''}${isMaint ? '' : html` · <a href="/staff/incidents/${i.id}/review">${t(c.lang, 'review.link')}</a> · <a href="/staff/incidents/${i.id}/regulator">${t(c.lang, 'regulator.link')}</a>`}</p>
 ${form}
 <h2>${t(c.lang, 'staff.timeline')}</h2>
 <ol class="updates" reversed>${i.updates.map((u) => html`<li class="${u.visibility === 'internal' ? 'note-internal' : ''}">

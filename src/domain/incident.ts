@@ -115,4 +115,10 @@ export interface Incident {
   scheduledUntil: Date | null;
   autoTransition: boolean;
   updates: IncidentUpdate[];
+  /** Set for a drill's incident (src/drills): never shown publicly, never changes a real component. */
+  drillId?: string | null;
+  /** Statuspage's postmortem_ignored: staff decided this incident needs no postmortem. */
+  postmortemIgnored?: boolean;
+  /** Statuspage's postmortem_notified_twitter: the postmortem went to the exchange's X account too. */
+  postmortemNotifiedTwitter?: boolean;
 }

@@ -30,6 +30,27 @@ export const API_PATHS: Record<string, ApiEndpoint> = {
   '/api/v2/scheduled-maintenances/upcoming.json': 'scheduled_maintenances_upcoming',
 };
 
+/** The incident's published postmortem: its newest update with status `postmortem` (src/incident-review). */
+export function postmortemUpdate(i: Incident): IncidentUpdate | undefined {
+  return [...i.updates].filter((u) => u.status === 'postmortem' && u.visibility === 'public').sort((a, b) => b.displayAt.getTime() - a.displayAt.getTime())[0];
+}
+
+/**
+ * Statuspage's postmortem fields, as its manage API and webhooks carry them: the body as published (edits show in
+ * `postmortem_body_last_updated_at`), when it was published, and whether subscribers and X were told.
+ */
+export function postmortemFields(i: Incident, lang: Lang, timeZone: string) {
+  const pm = postmortemUpdate(i);
+  return {
+    postmortem_body: pm ? ((lang === 'en' ? pm.bodyEn : null) ?? pm.bodyJa) : null,
+    postmortem_body_last_updated_at: pm ? isoInZone(pm.editedAt ?? pm.createdAt, timeZone) : null,
+    postmortem_ignored: !pm && (i.postmortemIgnored ?? false),
+    postmortem_notified_subscribers: pm?.deliverNotifications ?? false,
+    postmortem_notified_twitter: pm ? (i.postmortemNotifiedTwitter ?? false) : false,
+    postmortem_published_at: pm ? isoInZone(pm.displayAt, timeZone) : null,
+  };
+}
+
 class ApiView {
   constructor(
     private readonly s: PageSnapshot,
@@ -119,7 +140,8 @@ class ApiView {
       incident_updates: i.updates.map((u) => this.update(u)),
       components: this.s.components.filter((c) => i.componentIds.includes(c.id)).map((c) => this.component(c)),
     };
-    if (i.kind !== 'maintenance') return base;
+    // Statuspage's public v2 JSON often leaves the postmortem fields out; clients ignore unknown fields, so they are served.
+    if (i.kind !== 'maintenance') return { ...base, ...postmortemFields(i, this.lang, tz) };
     return {
       ...base,
       scheduled_for: isoOrNull(i.scheduledFor, tz),

@@ -7,6 +7,7 @@ import { layout } from '../web/layout.ts';
 import { LINKED_MONTHS, monthOf, shiftMonth } from './month-archive.ts';
 import { activeMaintenances, openIncidents, upcomingMaintenances, type PageSnapshot } from './snapshot.ts';
 import { noticesSection } from './notice-section.ts';
+import { postmortemUpdate } from './api-v2.ts';
 
 export interface PageContext {
   snapshot: PageSnapshot;
@@ -176,16 +177,29 @@ ${footer(c)}`;
   return layout({ lang: c.lang, title: t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) }), body, path: '/', header: header(c) }).value;
 }
 
+/** The published postmortem (src/incident-review) at the top of the incident's page, as Statuspage shows one. */
+function postmortemSection(c: PageContext, i: Incident): SafeHtml | '' {
+  const pm = postmortemUpdate(i);
+  if (!pm) return '';
+  return html`<section class="postmortem" aria-labelledby="postmortem-h">
+<h2 id="postmortem-h">${t(c.lang, 'incident.postmortem')}</h2>
+<p class="meta"><time datetime="${pm.displayAt.toISOString()}">${when(c, pm.displayAt)}</time>${pm.editedAt ? html` · ${t(c.lang, 'page.edited', { time: when(c, pm.editedAt) })}` : ''}</p>
+<p>${multiline((c.lang === 'en' ? pm.bodyEn : null) ?? pm.bodyJa)}</p>
+</section>`;
+}
+
 export function renderIncidentPage(c: PageContext, i: Incident): string {
   const resolved = i.resolvedAt ? html`<p class="meta">${t(c.lang, 'page.resolvedAt', { time: when(c, i.resolvedAt) })}</p>` : '';
+  const pm = postmortemUpdate(i);
   const body = html`${staleNotice(c)}
 <article class="incident impact-${i.impact}">
 <h1>${incidentName(c, i)}</h1>
 <p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)}${i.kind === 'incident' ? html` · ${t(c.lang, `type.${i.type}`)}` : ''}</p>
 ${maintenanceWindow(c, i)}${resolved}
 ${affectedList(c, i)}
+${postmortemSection(c, i)}
 <h2>${t(c.lang, 'page.updates')}</h2>
-${updatesList(c, i)}
+${updatesList(c, pm ? { ...i, updates: i.updates.filter((u) => u.id !== pm.id) } : i)}
 </article>
 <p><a href="/${langQuery(c)}">${t(c.lang, 'site.backToStatus')}</a></p>
 ${footer(c)}`;

@@ -31,7 +31,8 @@ export function registerPublicRoutes(app: FastifyInstance, opts: { db: Db; confi
     // Random ids are answered from memory: a flood of guesses never reaches the database.
     const known = site.current()?.knownIds.has(id) ?? /^[a-z0-9]{1,64}$/.test(id);
     const incident = known ? await getIncident(db, id, { includeInternal: false }) : undefined;
-    const page = incident ? site.incidentPage(incident, lang) : null;
+    // A drill's incident is never public (src/drills), whatever its id.
+    const page = incident && !incident.drillId ? site.incidentPage(incident, lang) : null;
     if (!page) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
     return sendPublicPage(reply, page);
   });

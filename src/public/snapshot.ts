@@ -51,7 +51,7 @@ export async function loadSnapshot(db: Db, page: PageInfo, now: Date): Promise<P
     const incidents = await listIncidentsForPage(tx, { recentLimit: RECENT_LIMIT });
     const history = await statusHistorySince(tx, windowStart);
     const monitorChecks = await monitorHoursByComponent(tx, windowStart);
-    const ids = await tx.query<{ id: string }>('SELECT id FROM incidents');
+    const ids = await tx.query<{ id: string }>('SELECT id FROM incidents WHERE drill_id IS NULL');
     const notices = await listPublishedNotices(tx, NOTICES_LIMIT);
     const noticeIds = await tx.query<{ id: string }>(`SELECT id FROM notices WHERE status <> 'draft'`);
     return {

@@ -40,6 +40,8 @@ export interface DeclareIncidentInput {
   bodyJa: unknown;
   bodyEn?: unknown;
   componentStatuses?: ComponentStatusInput;
+  /** Set only by src/drills: the incident is that drill's, kept off every public surface and every real component. */
+  drillId?: string;
 }
 
 export interface PostUpdateInput {
@@ -50,6 +52,8 @@ export interface PostUpdateInput {
   bodyJa: unknown;
   bodyEn?: unknown;
   componentStatuses?: ComponentStatusInput;
+  /** A public update normally notifies subscribers; false publishes it quietly (e.g. a postmortem nobody is told about). */
+  deliverNotifications?: boolean;
 }
 
 export interface ScheduleMaintenanceInput {
@@ -87,12 +91,16 @@ function parseVisibility(value: unknown): Visibility {
   throw new KinkyuError('VALIDATION', { field: 'visibility', rule: 'enum' });
 }
 
-/** Applies new statuses to locked components, records their history, and returns what changed. */
+/**
+ * Applies new statuses to locked components, records their history, and returns what changed. A drill's incident
+ * (`drill`) changes no real component: its statuses go to drill_component_history, read back as its "current" ones.
+ */
 async function applyComponentStatuses(
   tx: Queryable,
   statuses: Map<string, ComponentStatus>,
   incidentId: string | null,
   now: Date,
+  drill = false,
 ): Promise<AffectedComponent[]> {
   const components = await lockComponents(tx, [...statuses.keys()]);
   for (const id of statuses.keys()) {
@@ -100,6 +108,7 @@ async function applyComponentStatuses(
     if (!c) throw new KinkyuError('NOT_FOUND', { what: 'component', id: id.slice(0, 40) });
     if (c.isGroup) throw new KinkyuError('VALIDATION', { field: 'componentStatuses', rule: 'group' });
   }
+  if (drill && incidentId) return applyDrillStatuses(tx, statuses, components, incidentId, now);
   const affected: AffectedComponent[] = [];
   for (const [id, status] of statuses) {
     const c = components.get(id) as Component;
@@ -112,6 +121,30 @@ async function applyComponentStatuses(
       now,
       incidentId,
     ]);
+  }
+  return affected;
+}
+
+async function applyDrillStatuses(
+  tx: Queryable,
+  statuses: Map<string, ComponentStatus>,
+  components: Map<string, Component>,
+  incidentId: string,
+  now: Date,
+): Promise<AffectedComponent[]> {
+  const rows = await tx.query<{ component_id: string; status: ComponentStatus }>(
+    `SELECT DISTINCT ON (component_id) component_id, status FROM drill_component_history
+      WHERE incident_id = $1 ORDER BY component_id, at DESC, id DESC`,
+    [incidentId],
+  );
+  const sandbox = new Map(rows.map((r) => [r.component_id, r.status]));
+  const affected: AffectedComponent[] = [];
+  for (const [id, status] of statuses) {
+    const c = components.get(id) as Component;
+    const old = sandbox.get(id) ?? c.status;
+    affected.push({ code: id, name: c.nameJa, old_status: old, new_status: status });
+    if (old === status) continue;
+    await tx.query('INSERT INTO drill_component_history (incident_id, component_id, status, at) VALUES ($1,$2,$3,$4)', [incidentId, id, status, now]);
   }
   return affected;
 }
@@ -136,6 +169,7 @@ async function insertUpdate(
     affected: AffectedComponent[];
     authorId: string | null;
     at: Date;
+    notify?: boolean;
   },
 ): Promise<string> {
   const id = newId();
@@ -143,7 +177,7 @@ async function insertUpdate(
     `INSERT INTO incident_updates (id, incident_id, status, visibility, body_ja, body_en, affected_components,
        deliver_notifications, author_id, created_at, display_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$10)`,
-    [id, u.incidentId, u.status, u.visibility, u.bodyJa, u.bodyEn, JSON.stringify(u.affected), u.visibility === 'public',
+    [id, u.incidentId, u.status, u.visibility, u.bodyJa, u.bodyEn, JSON.stringify(u.affected), u.visibility === 'public' && u.notify !== false,
       u.authorId, u.at],
   );
   return id;
@@ -174,16 +208,17 @@ export class StatusCommands {
     const statuses = parseComponentStatuses(input.componentStatuses);
     const now = this.clock();
     const incidentId = newId();
+    const drillId = input.drillId ?? null;
     return this.db.transaction(async (tx) => {
       await lockPage(tx);
       await tx.query(
         `INSERT INTO incidents (id, kind, type, severity, name_ja, name_en, status, impact, commander_id,
-           created_at, updated_at, started_at, monitoring_at)
-         VALUES ($1,'incident',$2,$3,$4,$5,$6,$7,$8,$9,$9,$9,$10)`,
+           created_at, updated_at, started_at, monitoring_at, drill_id)
+         VALUES ($1,'incident',$2,$3,$4,$5,$6,$7,$8,$9,$9,$9,$10,$11)`,
         [incidentId, type, severity, nameJa, nameEn, status, impactOfSeverity(severity), staffId(actor), now,
-          status === 'monitoring' ? now : null],
+          status === 'monitoring' ? now : null, drillId],
       );
-      const affected = await applyComponentStatuses(tx, statuses, incidentId, now);
+      const affected = await applyComponentStatuses(tx, statuses, incidentId, now, drillId !== null);
       await linkComponents(tx, incidentId, statuses.keys());
       const updateId = await insertUpdate(tx, {
         incidentId, status, visibility: 'public', bodyJa, bodyEn, affected, authorId: staffId(actor), at: now,
@@ -191,7 +226,7 @@ export class StatusCommands {
       await appendAudit(tx, {
         actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'incident.declare',
         targetType: 'incident', targetId: incidentId,
-        data: { type, severity, status, nameJa, nameEn, components: Object.fromEntries(statuses) },
+        data: { type, severity, status, nameJa, nameEn, components: Object.fromEntries(statuses), ...(drillId ? { drillId } : {}) },
       }, now);
       return { incidentId, updateId };
     });
@@ -236,10 +271,11 @@ export class StatusCommands {
         throw new KinkyuError('VALIDATION', { field: 'visibility', rule: 'internal_no_change' });
       }
       const statuses = await this.defaultStatusesForTransition(tx, incident, status, requested);
-      const affected = await applyComponentStatuses(tx, statuses, incident.id, now);
+      const affected = await applyComponentStatuses(tx, statuses, incident.id, now, Boolean(incident.drillId));
       await linkComponents(tx, incident.id, statuses.keys());
       const updateId = await insertUpdate(tx, {
         incidentId: incident.id, status, visibility, bodyJa, bodyEn, affected, authorId: staffId(actor), at: now,
+        notify: input.deliverNotifications !== false,
       });
       if (visibility === 'public') {
         await tx.query(
@@ -279,7 +315,8 @@ export class StatusCommands {
     if (to === 'in_progress') fill = 'under_maintenance';
     if (to === 'resolved' || to === 'completed') fill = 'operational';
     if (!fill) return result;
-    const holders = await componentHolders(tx, incident.id);
+    // A drill's components are its own sandbox: no other incident holds them there.
+    const holders = incident.drillId ? new Map<string, 'incident' | 'maintenance'>() : await componentHolders(tx, incident.id);
     for (const id of incident.componentIds) {
       if (result.has(id)) continue;
       const holder = holders.get(id);

@@ -68,6 +68,9 @@ interface IncidentRow {
   scheduled_until: Date | null;
   auto_transition: boolean;
   component_ids: string[] | null;
+  drill_id?: string | null;
+  postmortem_ignored?: boolean;
+  postmortem_notified_twitter?: boolean;
 }
 
 interface UpdateRow {
@@ -141,21 +144,24 @@ async function attachUpdates(q: Queryable, rows: IncidentRow[], includeInternal:
     scheduledUntil: date(r.scheduled_until),
     autoTransition: r.auto_transition,
     updates: byIncident.get(r.id) ?? [],
+    drillId: r.drill_id ?? null,
+    postmortemIgnored: r.postmortem_ignored ?? false,
+    postmortemNotifiedTwitter: r.postmortem_notified_twitter ?? false,
   }));
 }
 
-/** Open incidents and maintenances, plus the most recent closed ones, newest first. */
+/** Open incidents and maintenances, plus the most recent closed ones, newest first. Drills are never among them. */
 export async function listIncidentsForPage(
   q: Queryable,
   opts: { recentLimit: number; includeInternal?: boolean },
 ): Promise<Incident[]> {
   const rows = await q.query<IncidentRow>(
     `${INCIDENT_SELECT}
-     WHERE i.status NOT IN ('resolved','postmortem','completed')
-        OR i.id IN (SELECT id FROM incidents WHERE kind = 'incident' AND status IN ('resolved','postmortem')
+     WHERE i.drill_id IS NULL AND (i.status NOT IN ('resolved','postmortem','completed')
+        OR i.id IN (SELECT id FROM incidents WHERE kind = 'incident' AND status IN ('resolved','postmortem') AND drill_id IS NULL
                     ORDER BY created_at DESC LIMIT $1)
-        OR i.id IN (SELECT id FROM incidents WHERE kind = 'maintenance' AND status = 'completed'
-                    ORDER BY scheduled_for DESC LIMIT $1)
+        OR i.id IN (SELECT id FROM incidents WHERE kind = 'maintenance' AND status = 'completed' AND drill_id IS NULL
+                    ORDER BY scheduled_for DESC LIMIT $1))
      ORDER BY i.created_at DESC`,
     [opts.recentLimit],
   );
@@ -179,7 +185,7 @@ export async function getIncident(
 export async function componentHolders(q: Queryable, exceptIncidentId: string): Promise<Map<string, 'incident' | 'maintenance'>> {
   const rows = await q.query<{ component_id: string; kind: 'incident' | 'maintenance' }>(
     `SELECT DISTINCT ic.component_id, i.kind FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
-     WHERE i.id <> $1 AND i.status IN ('investigating','identified','monitoring','in_progress','verifying')`,
+     WHERE i.id <> $1 AND i.drill_id IS NULL AND i.status IN ('investigating','identified','monitoring','in_progress','verifying')`,
     [exceptIncidentId],
   );
   const holders = new Map<string, 'incident' | 'maintenance'>();
@@ -221,11 +227,11 @@ export async function pageVersion(q: Queryable): Promise<{ version: number; chan
   return { version: row.version, changedAt: new Date(row.changed_at) };
 }
 
-/** Public incidents and maintenances that started (or were scheduled) in [from, to), newest first. */
+/** Public incidents and maintenances that started (or were scheduled) in [from, to), newest first (no drills). */
 export async function listIncidentsBetween(q: Queryable, from: Date, to: Date): Promise<Incident[]> {
   const rows = await q.query<IncidentRow>(
     `${INCIDENT_SELECT}
-     WHERE COALESCE(i.scheduled_for, i.started_at) >= $1 AND COALESCE(i.scheduled_for, i.started_at) < $2
+     WHERE i.drill_id IS NULL AND COALESCE(i.scheduled_for, i.started_at) >= $1 AND COALESCE(i.scheduled_for, i.started_at) < $2
      ORDER BY COALESCE(i.scheduled_for, i.started_at) DESC LIMIT 500`,
     [from, to],
   );
@@ -234,6 +240,6 @@ export async function listIncidentsBetween(q: Queryable, from: Date, to: Date): 
 
 /** When the oldest incident or maintenance began (its month is where the history's archive starts), or null. */
 export async function oldestIncidentStart(q: Queryable): Promise<Date | null> {
-  const [row] = await q.query<{ at: Date | null }>('SELECT min(COALESCE(scheduled_for, started_at)) AS at FROM incidents');
+  const [row] = await q.query<{ at: Date | null }>('SELECT min(COALESCE(scheduled_for, started_at)) AS at FROM incidents WHERE drill_id IS NULL');
   return row?.at ? new Date(row.at) : null;
 }

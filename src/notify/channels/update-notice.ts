@@ -52,7 +52,8 @@ export function updateNotice(s: PageSnapshot, incidentId: string, updateId: stri
     updateId,
     incidentName: shaped.name,
     statusLabel,
-    body: update.body,
+    // A postmortem is long: the short channels say it is out and link to it (email and webhooks carry it whole).
+    body: update.status === 'postmortem' ? t(lang, 'review.pm.shortNotice') : update.body,
     url: shaped.shortlink,
     at: domainUpdate.displayAt,
     timeZone: s.page.timeZone,

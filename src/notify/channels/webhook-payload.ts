@@ -1,6 +1,6 @@
 import type { ComponentStatus } from '../../domain/component.ts';
 import type { Incident } from '../../domain/incident.ts';
-import { renderApi } from '../../public/api-v2.ts';
+import { postmortemFields, renderApi } from '../../public/api-v2.ts';
 import type { PageSnapshot } from '../../public/snapshot.ts';
 import { isoInZone } from '../../public/time.ts';
 import type { Lang } from '../../web/i18n.ts';
@@ -83,21 +83,15 @@ export function incidentWebhookPayload(s: PageSnapshot, incidentId: string, lang
 /**
  * The incident fields Statuspage's webhooks carry besides the public API's. kinkyu has no backfilled incidents,
  * impact overrides, reminders or tweets, so those have their "none" values; the postmortem is the newest update
- * with status `postmortem`; a maintenance that moves on its own schedule says so in `scheduled_auto_*`.
+ * with status `postmortem` (postmortemFields, as /api/v2 serves it); a maintenance that moves on its own schedule says so in `scheduled_auto_*`.
  */
 function withWebhookFields(shaped: Json, i: Incident, lang: Lang, timeZone: string): Json {
-  const postmortem = [...i.updates].filter((u) => u.status === 'postmortem').sort((a, b) => b.displayAt.getTime() - a.displayAt.getTime())[0];
   const updates = Array.isArray(shaped['incident_updates']) ? (shaped['incident_updates'] as Json[]) : [];
   return {
     ...shaped,
     backfilled: false,
     impact_override: null,
-    postmortem_body: postmortem ? ((lang === 'en' ? postmortem.bodyEn : null) ?? postmortem.bodyJa) : null,
-    postmortem_body_last_updated_at: postmortem ? isoInZone(postmortem.editedAt ?? postmortem.createdAt, timeZone) : null,
-    postmortem_ignored: false,
-    postmortem_notified_subscribers: postmortem?.deliverNotifications ?? false,
-    postmortem_notified_twitter: false,
-    postmortem_published_at: postmortem ? isoInZone(postmortem.displayAt, timeZone) : null,
+    ...postmortemFields(i, lang, timeZone),
     scheduled_for: shaped['scheduled_for'] ?? null,
     scheduled_until: shaped['scheduled_until'] ?? null,
     scheduled_remind_prior: false,

@@ -15,16 +15,16 @@ export const EXPAND_CHUNK = 5_000;
 
 const UPDATE_COMPONENTS = `
   SELECT c.id, c.group_id FROM components c
-   WHERE c.id IN (SELECT component_id FROM incident_components WHERE incident_id = $5
+   WHERE c.id IN (SELECT component_id FROM incident_components WHERE incident_id = $6
                   UNION
-                  SELECT a->>'code' FROM incident_updates u, jsonb_array_elements(u.affected_components) a WHERE u.id = $6)`;
-const ONE_COMPONENT = `SELECT c.id, c.group_id FROM components c WHERE c.id = $5`;
+                  SELECT a->>'code' FROM incident_updates u, jsonb_array_elements(u.affected_components) a WHERE u.id = $7)`;
+const ONE_COMPONENT = `SELECT c.id, c.group_id FROM components c WHERE c.id = $6`;
 
 /**
  * One chunk of an event's matching active subscribers, after `$3` by id, inserted as deliveries. A subscriber
  * with a component list hears about an event when one of the event's components (or its group) is in the list;
- * news that concerns no component at all reaches everyone. Returns how many subscribers the chunk held and
- * the last id.
+ * news that concerns no component at all reaches everyone. A drill's event (`$5`) reaches drill recipients only
+ * (src/drills). Returns how many subscribers the chunk held and the last id.
  */
 const expandChunkSql = (components: string) => `
   WITH comps AS (${components}),
@@ -32,6 +32,7 @@ const expandChunkSql = (components: string) => `
     SELECT s.id, s.channel FROM subscribers s
      WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL
        AND s.channel = ANY($2::text[]) AND s.id > $3
+       AND (NOT $5::boolean OR s.drill_recipient)
        AND (s.components IS NULL OR NOT EXISTS (SELECT 1 FROM comps)
             OR EXISTS (SELECT 1 FROM comps WHERE s.components ? comps.id OR (comps.group_id IS NOT NULL AND s.components ? comps.group_id)))
      ORDER BY s.id
@@ -54,6 +55,7 @@ interface EventRow {
   update_id: string | null;
   component_id: string | null;
   expanded_through: string | null;
+  drill_id: string | null;
 }
 
 /**
@@ -65,11 +67,11 @@ interface EventRow {
 export async function expandEvents(db: Db, chunk = EXPAND_CHUNK): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [e] = await tx.query<EventRow>(
-      `SELECT id, kind, incident_id, update_id, component_id, expanded_through FROM notification_events
+      `SELECT id, kind, incident_id, update_id, component_id, expanded_through, drill_id FROM notification_events
         WHERE expanded_at IS NULL ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
     );
     if (!e) return false;
-    const common = [e.id, CHANNELS_FOR[e.kind], e.expanded_through ?? '', chunk];
+    const common = [e.id, CHANNELS_FOR[e.kind], e.expanded_through ?? '', chunk, e.drill_id !== null];
     const [done] = e.kind === 'incident_update'
       ? await tx.query<{ n: number; last: string | null }>(EXPAND_UPDATE, [...common, e.incident_id, e.update_id])
       : await tx.query<{ n: number; last: string | null }>(EXPAND_COMPONENT, [...common, e.component_id]);

@@ -16,6 +16,9 @@ import { mailboxEn } from './mailbox.en.ts';
 import { passkeyEn } from './passkey.en.ts';
 import { roomEn } from '../../incident-room/messages.en.ts';
 import { guardEn } from './guard.en.ts';
+import { reviewEn } from '../../incident-review/messages.en.ts';
+import { regulatorEn } from '../../regulator/messages.en.ts';
+import { drillEn } from '../../drills/messages.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -36,6 +39,9 @@ export const en: Record<keyof typeof ja, string> = {
   ...passkeyEn,
   ...roomEn,
   ...guardEn,
+  ...reviewEn,
+  ...regulatorEn,
+  ...drillEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

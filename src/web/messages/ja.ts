@@ -16,6 +16,9 @@ import { mailboxJa } from './mailbox.ja.ts';
 import { passkeyJa } from './passkey.ja.ts';
 import { roomJa } from '../../incident-room/messages.ja.ts';
 import { guardJa } from './guard.ja.ts';
+import { reviewJa } from '../../incident-review/messages.ja.ts';
+import { regulatorJa } from '../../regulator/messages.ja.ts';
+import { drillJa } from '../../drills/messages.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -35,6 +38,9 @@ export const ja = {
   ...passkeyJa,
   ...roomJa,
   ...guardJa,
+  ...reviewJa,
+  ...regulatorJa,
+  ...drillJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
