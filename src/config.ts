@@ -6,6 +6,7 @@ import { parseFanoutConfig, type FanoutConfig } from './notify/fanout/config.ts'
 import { parseMonitorSettings, type MonitorSettings } from './monitoring/settings.ts';
 import { parseDkimConfig, type DkimOptions } from './mail/dkim.ts';
 import { mailFromSettings, type MailFrom } from './mail/from.ts';
+import { parseStaffOidc, type StaffOidcSettings } from './staff/oidc.ts';
 
 /** Everything an operator can set, read once from the environment. */
 export interface Config {
@@ -23,6 +24,10 @@ export interface Config {
   supportUrl: string;
   secureCookies: boolean;
   staffSessionHours: number;
+  /** STAFF_FRESH_FACTOR_MINUTES: sensitive staff actions need a factor entered within this many minutes (0: every time). */
+  staffFreshFactorMinutes: number;
+  /** STAFF_OIDC_ISSUER, STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET: staff sign-in through the company's OpenID Connect provider. */
+  staffOidc: StaffOidcSettings | undefined;
   /** How long after the database stops answering the public page says it shows an older state. */
   staleAfterMs: number;
   /**
@@ -110,6 +115,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     supportUrl: env('SUPPORT_URL', 'https://bitbank.cc/support/'),
     secureCookies: env('SECURE_COOKIES', publicUrl.startsWith('https://') ? 'true' : 'false') === 'true',
     staffSessionHours: Number(env('STAFF_SESSION_HOURS', '12')),
+    staffFreshFactorMinutes: nonNegative(env('STAFF_FRESH_FACTOR_MINUTES', '15'), 15),
+    staffOidc: parseStaffOidc(process.env),
     staleAfterMs: Number(env('STALE_AFTER_MS', '3000')),
     trustProxy: parseTrustProxy(env('TRUST_PROXY', 'false')),
     exportDir: process.env.EXPORT_DIR || undefined,
@@ -143,6 +150,11 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     shutdownGraceMs: Number(env('SHUTDOWN_GRACE_MS', '1500')),
     ...overrides,
   };
+}
+
+function nonNegative(value: string, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

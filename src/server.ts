@@ -19,6 +19,8 @@ import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
 import { registerTeam } from './console/team-routes.ts';
+import { staffMfa } from './console/mfa-routes.ts';
+import { StaffOidc } from './staff/oidc.ts';
 import { registerErrorHandling, sendError } from './web/error-handler.ts';
 import { registerBodyGuard } from './web/body-guard.ts';
 import { KinkyuError } from './domain/errors.ts';
@@ -281,11 +283,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ...config.fanout,
   });
 
-  registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
-  registerConsole(app, { db, config, commands, cookieName, desk, openProposals: () => monitors.listProposals({ open: true }), deliveryProgress: (id) => fanout.progress(id) });
+  const staffOidc = config.staffOidc ? new StaffOidc(db, config.staffOidc, config.publicUrl) : null;
+  const mfa = staffMfa({ db, config, cookieName, clock, oidc: staffOidc });
+  registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl, factors: mfa.gate });
+  mfa.register(app);
+  registerConsole(app, { db, config, commands, cookieName, desk, clock, openProposals: () => monitors.listProposals({ open: true }), deliveryProgress: (id) => fanout.progress(id) });
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
-  registerTeam(app, { db, config });
+  registerTeam(app, { db, config, clock, oidcIssuer: staffOidc?.issuer ?? null });
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });
   registerHelpCenter(app, { config, site, calendar, clock, articles: knowledgeBase.search });

@@ -11,6 +11,7 @@ import { deliveryEn } from './delivery.en.ts';
 import { monitorsEn } from './monitors.en.ts';
 import { recoveryEn } from './recovery.en.ts';
 import { webhooksEn } from './webhooks.en.ts';
+import { staffAuthEn } from './staff-auth.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -26,6 +27,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...monitorsEn,
   ...recoveryEn,
   ...webhooksEn,
+  ...staffAuthEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

@@ -11,6 +11,7 @@ import { deliveryJa } from './delivery.ja.ts';
 import { monitorsJa } from './monitors.ja.ts';
 import { recoveryJa } from './recovery.ja.ts';
 import { webhooksJa } from './webhooks.ja.ts';
+import { staffAuthJa } from './staff-auth.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -25,6 +26,7 @@ export const ja = {
   ...monitorsJa,
   ...recoveryJa,
   ...webhooksJa,
+  ...staffAuthJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
