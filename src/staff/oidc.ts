@@ -125,6 +125,8 @@ export class StaffOidc {
     if (!callbackUrl.searchParams.get('code')) throw new KinkyuError('VALIDATION', { rule: 'oidc_callback' });
     const config = await this.configuration();
     let claims: client.IDToken | undefined;
+    let email: unknown;
+    let emailVerified: unknown;
     try {
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: login.code_verifier,
@@ -133,7 +135,15 @@ export class StaffOidc {
         idTokenExpected: true,
       });
       claims = tokens.claims();
+      if (!claims?.sub) throw new KinkyuError('VALIDATION', { rule: 'oidc_callback' });
+      ({ email, email_verified: emailVerified } = claims);
+      // Many providers put the email in the ID token; the others answer it at userinfo (for the same subject).
+      if (typeof email !== 'string') {
+        const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+        ({ email, email_verified: emailVerified } = info);
+      }
     } catch (err) {
+      if (err instanceof KinkyuError) throw err;
       // The provider could not be reached: say so. Anything else (a code that is not one, a token that does not
       // check out) is a callback we refuse.
       if (err instanceof TypeError || (err as { name?: string })?.name === 'TimeoutError' || (err as { code?: string })?.code === 'OAUTH_TIMEOUT') {
@@ -142,12 +152,7 @@ export class StaffOidc {
       throw new KinkyuError('VALIDATION', { rule: 'oidc_callback' }, `OIDC callback refused: ${String(err)}`);
     }
     if (!claims?.sub) throw new KinkyuError('VALIDATION', { rule: 'oidc_callback' });
-    return {
-      subject: claims.sub,
-      email: typeof claims.email === 'string' ? claims.email : null,
-      emailVerified: claims.email_verified === true,
-      next: login.next,
-    };
+    return { subject: claims.sub, email: typeof email === 'string' ? email : null, emailVerified: emailVerified === true, next: login.next };
   }
 }
 
