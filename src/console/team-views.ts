@@ -30,14 +30,16 @@ function factorCell(c: ConsoleContext, m: StaffMember, security: TeamSecurity) {
   const pending = security.resets.some((r) => r.staffId === m.id);
   return html`<td>${kinds.length ? kinds.map((k) => t(c.lang, FACTOR_LABEL[k])).join(', ') : t(c.lang, 'staffAuth.team.none')}
 ${info?.oidcSubject ? html`<br><span class="meta">${t(c.lang, 'staffAuth.team.oidc', { subject: info.oidcSubject })}</span>` : ''}
-${m.id !== c.staff.id && kinds.length && !pending ? html`<form method="post" action="/staff/team/${m.id}/factor-reset" class="inline">${csrf(c)}
-<label class="visually-hidden" for="reason-${m.id}">${t(c.lang, 'staffAuth.team.reasonFor', { name: m.name })}</label>
-<input id="reason-${m.id}" name="reason" type="text" required maxlength="500" autocomplete="off">
-<button type="submit" class="secondary">${t(c.lang, 'staffAuth.team.requestReset')}</button></form>` : ''}
-${security.oidcEnabled ? html`<form method="post" action="/staff/team/${m.id}/oidc" class="inline">${csrf(c)}
-<label class="visually-hidden" for="oidc-${m.id}">${t(c.lang, 'staffAuth.team.oidcSubjectFor', { name: m.name })}</label>
-<input id="oidc-${m.id}" name="subject" type="text" maxlength="255" autocomplete="off" value="${info?.oidcSubject ?? ''}">
-<button type="submit" class="secondary">${t(c.lang, 'staffAuth.team.linkOidc')}</button></form>` : ''}</td>`;
+${m.id !== c.staff.id && kinds.length && !pending ? html`<details><summary>${t(c.lang, 'staffAuth.team.requestReset')}</summary>
+<form method="post" action="/staff/team/${m.id}/factor-reset" class="stack">${csrf(c)}
+<div><label for="reason-${m.id}">${t(c.lang, 'staffAuth.team.reasonFor', { name: m.name })}</label>
+<input id="reason-${m.id}" name="reason" type="text" required maxlength="500" autocomplete="off"></div>
+<div><button type="submit" class="secondary">${t(c.lang, 'staffAuth.team.send')}</button></div></form></details>` : ''}
+${security.oidcEnabled ? html`<details><summary>${t(c.lang, 'staffAuth.team.linkOidc')}</summary>
+<form method="post" action="/staff/team/${m.id}/oidc" class="stack">${csrf(c)}
+<div><label for="oidc-${m.id}">${t(c.lang, 'staffAuth.team.oidcSubjectFor', { name: m.name })}</label>
+<input id="oidc-${m.id}" name="subject" type="text" maxlength="255" autocomplete="off" value="${info?.oidcSubject ?? ''}"></div>
+<div><button type="submit" class="secondary">${t(c.lang, 'staffAuth.team.save')}</button></div></form></details>` : ''}</td>`;
 }
 
 function resetsSection(c: ConsoleContext, security: TeamSecurity) {

@@ -48,6 +48,8 @@ export const staffAuthEn: Record<keyof typeof staffAuthJa, string> = {
   'staffAuth.team.oidc': 'SSO: {subject}',
   'staffAuth.team.oidcSubjectFor': "{name}'s SSO subject (empty to unlink)",
   'staffAuth.team.linkOidc': 'Link SSO',
+  'staffAuth.team.send': 'Send the request',
+  'staffAuth.team.save': 'Save',
   'staffAuth.team.requestReset': 'Request a two-factor reset',
   'staffAuth.team.reasonFor': "Why reset {name}'s two-factor authentication",
   'staffAuth.team.resets': 'Two-factor resets awaiting approval',

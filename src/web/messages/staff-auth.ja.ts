@@ -46,6 +46,8 @@ export const staffAuthJa = {
   'staffAuth.team.oidc': 'SSO連携: {subject}',
   'staffAuth.team.oidcSubjectFor': '{name} のSSOサブジェクト (空欄で連携解除)',
   'staffAuth.team.linkOidc': 'SSOを連携',
+  'staffAuth.team.send': '依頼する',
+  'staffAuth.team.save': '保存する',
   'staffAuth.team.requestReset': '二段階認証のリセットを依頼',
   'staffAuth.team.reasonFor': '{name} の二段階認証をリセットする理由',
   'staffAuth.team.resets': '承認待ちの二段階認証リセット',
