@@ -75,7 +75,7 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     const paths = ['/staff', '/staff/incidents/new', `/staff/incidents/${incident!.id}`, '/staff/components',
       '/staff/maintenances/new', `/staff/maintenances/${maintenance!.id}`, '/staff/audit', '/staff/team',
       '/staff/tickets', `/staff/tickets/${ticket!.id}`, `/staff/incidents/${incident!.id}/tickets`,
-      '/staff/accounts', '/staff/security/alerts'];
+      '/staff/accounts', '/staff/security/alerts', '/staff/mfa'];
     for (const path of paths) {
       await page.goto(app.baseUrl + path);
       for (const v of await axeViolations(page)) problems.push(`${path}: ${v}`);
