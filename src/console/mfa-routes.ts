@@ -47,6 +47,8 @@ export function staffMfa(opts: StaffMfaOptions): { gate: FactorGate; register(ap
   const failuresByStaff = new RateLimiter(10, WINDOW_MS);
   const failuresByIp = new RateLimiter(30, WINDOW_MS);
   const oidcFailuresByIp = new RateLimiter(30, WINDOW_MS);
+  // Each start stores a state row before anyone is known: bounded per client.
+  const oidcStartsByIp = new RateLimiter(60, WINDOW_MS);
   const freshMinutes = config.staffFreshFactorMinutes;
 
   /** Checks a code or a recovery code for the member, throttled; spends what it accepts. */
@@ -237,6 +239,7 @@ export function staffMfa(opts: StaffMfaOptions): { gate: FactorGate; register(ap
 
     app.get('/staff/login/oidc', { config: { public: true } }, async (request, reply) => {
       if (!oidc) throw new KinkyuError('NOT_FOUND');
+      if (!oidcStartsByIp.take(request.ip)) return oidcFailed(request, reply, new KinkyuError('RATE_LIMITED'));
       try {
         const { state, url } = await oidc.begin(safeStaffNext((request.query as Body).next));
         reply.setCookie(OIDC_STATE_COOKIE, state, { path: '/staff/login/oidc', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 600 });
