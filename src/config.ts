@@ -7,6 +7,7 @@ import { parseMonitorSettings, type MonitorSettings } from './monitoring/setting
 import { parseDkimConfig, type DkimOptions } from './mail/dkim.ts';
 import { mailFromSettings, type MailFrom } from './mail/from.ts';
 import { parseIncidentRoles, type IncidentRoleDefinition } from './incident-room/roles.ts';
+import { parseStaffOidc, type StaffOidcSettings } from './staff/oidc.ts';
 
 /** Everything an operator can set, read once from the environment. */
 export interface Config {
@@ -24,6 +25,10 @@ export interface Config {
   supportUrl: string;
   secureCookies: boolean;
   staffSessionHours: number;
+  /** STAFF_FRESH_FACTOR_MINUTES: sensitive staff actions need a factor entered within this many minutes (0: every time). */
+  staffFreshFactorMinutes: number;
+  /** STAFF_OIDC_ISSUER, STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET: staff sign-in through the company's OpenID Connect provider. */
+  staffOidc: StaffOidcSettings | undefined;
   /** How long after the database stops answering the public page says it shows an older state. */
   staleAfterMs: number;
   /**
@@ -121,6 +126,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     supportUrl: env('SUPPORT_URL', 'https://bitbank.cc/support/'),
     secureCookies: env('SECURE_COOKIES', publicUrl.startsWith('https://') ? 'true' : 'false') === 'true',
     staffSessionHours: Number(env('STAFF_SESSION_HOURS', '12')),
+    staffFreshFactorMinutes: nonNegative(env('STAFF_FRESH_FACTOR_MINUTES', '15'), 15),
+    staffOidc: parseStaffOidc(process.env),
     staleAfterMs: Number(env('STALE_AFTER_MS', '3000')),
     trustProxy: parseTrustProxy(env('TRUST_PROXY', 'false')),
     exportDir: process.env.EXPORT_DIR || undefined,
@@ -163,6 +170,11 @@ function parseLiftHours(value: string): number {
   const hours = Number(value);
   if (!Number.isFinite(hours) || hours < 1 || hours > 24 * 30) throw new Error(`SETTINGS_LOCK_LIFT_HOURS must be a number of hours from 1 to 720, not ${JSON.stringify(value)}`);
   return hours;
+}
+
+function nonNegative(value: string, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

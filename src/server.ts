@@ -19,6 +19,8 @@ import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth } from './staff/auth-plugin.ts';
 import { registerConsole } from './console/routes.ts';
 import { registerTeam } from './console/team-routes.ts';
+import { staffMfa } from './console/mfa-routes.ts';
+import { StaffOidc } from './staff/oidc.ts';
 import { registerErrorHandling, sendError } from './web/error-handler.ts';
 import { registerBodyGuard } from './web/body-guard.ts';
 import { KinkyuError } from './domain/errors.ts';
@@ -318,11 +320,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     kick: () => fanout.kick(), log: (msg, err) => app.log.warn({ err }, msg),
   });
 
-  registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl });
+  const staffOidc = config.staffOidc ? new StaffOidc(db, config.staffOidc, config.publicUrl) : null;
+  const mfa = staffMfa({ db, config, cookieName, clock, oidc: staffOidc });
+  registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl, factors: mfa.gate });
+  mfa.register(app);
   void app.register(incidentReviewRoutes, { config, reviews, obligations: (id) => regulator.obligationsFor(id) });
   void app.register(regulatorRoutes, { db, config, regulator, reviews, clock });
   void app.register(drillRoutes, { config, drills, snapshot: () => site.current(), clock });
-  registerConsole(app, { db, config, commands, cookieName, desk, deliveryProgress: (id) => fanout.progress(id) });
+  registerConsole(app, { db, config, commands, cookieName, desk, clock, deliveryProgress: (id) => fanout.progress(id) });
   const incidentRoom = new IncidentRoom({
     db, clock, roles: config.incidentRoles, publicUrl: config.publicUrl, timeZone: config.timeZone, mailDomain: mailDomain(config.mailFrom),
     onMailQueued: () => mail.kick(),
@@ -334,7 +339,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   registerDeskRoutes(app, { db, config, desk, calendar, clock });
   registerContactRoutes(app, { db, config, site, desk, links, calendar, clock, articles: knowledgeBase.search });
-  registerTeam(app, { db, config });
+  registerTeam(app, { db, config, clock, oidcIssuer: staffOidc?.issuer ?? null });
   if (demoMailbox) registerDemoMailbox(app, { db, config });
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContextOptions } from 'playwright-core';
 import { PASSWORD, makeStaff, startApp, type RunningApp } from './support/app.ts';
-import { axeViolations, launchChromium } from './support/browser.ts';
+import { axeViolations, launchChromium, completeStaffFactor } from './support/browser.ts';
 
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
@@ -70,11 +70,12 @@ describe('WCAG 2.1 AA (axe-core)', () => {
     await page.getByLabel('メールアドレス').fill(email);
     await page.getByLabel('パスワード').fill(PASSWORD);
     await page.getByRole('button', { name: 'ログイン' }).click();
+    await completeStaffFactor(page, app.baseUrl, email);
     await page.waitForURL(/\/staff$/);
     const paths = ['/staff', '/staff/incidents/new', `/staff/incidents/${incident!.id}`, '/staff/components',
       '/staff/maintenances/new', `/staff/maintenances/${maintenance!.id}`, '/staff/audit', '/staff/team',
       '/staff/tickets', `/staff/tickets/${ticket!.id}`, `/staff/incidents/${incident!.id}/tickets`,
-      '/staff/accounts', '/staff/security/alerts'];
+      '/staff/accounts', '/staff/security/alerts', '/staff/mfa'];
     for (const path of paths) {
       await page.goto(app.baseUrl + path);
       for (const v of await axeViolations(page)) problems.push(`${path}: ${v}`);

@@ -111,6 +111,7 @@ before(async () => {
     '/staff/terms', '/staff/terms/new', '/staff/terms/v2', '/staff/terms/v2/pending',
     '/staff/subscribers', '/staff/subscribers?q=a11y',
     '/staff/monitors', '/staff/monitors/new', `/staff/monitors/${String(monitor.id)}`, `/staff/monitor-proposals/${proposal.id}`,
+    '/staff/mfa',
   ];
   mustShow = {
     '/staff': `a[href="/staff/monitor-proposals/${proposal.id}"]`,

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/net.ts';
+import { StaffClient } from './support/app.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -72,9 +73,7 @@ async function scenario(t: { diagnostic(msg: string): void }, opts: { databaseUr
     await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
     child = await startKinkyu(env);
-    const login = await fetch(`${base}/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-    assert.equal(login.status, 200);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { cookie } = await StaffClient.signIn(base, ADMIN.email, ADMIN.password);
     const seen = await fetch(`${base}/staff/accounts/${accountId}`, { headers: { cookie, accept: 'application/json' } });
     assert.equal(seen.status, 200);
     const data = (await seen.json()) as { account: { locked: boolean; tradingBlocked: boolean; withdrawalsBlocked: boolean }; locks: unknown[] };

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/net.ts';
+import { StaffClient } from './support/app.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
 import { kinkyuEnv, startKinkyuProcess } from './support/server-process.ts';
@@ -102,9 +103,8 @@ async function burstAndKill(base: string, child: ChildProcess, label: string): P
 }
 
 async function signIn(base: string): Promise<string> {
-  const res = await fetch(`${base}/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  assert.equal(res.status, 200, `admin sign-in after restart: ${await res.text()}`);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  // Password, then the authenticator app (enrolled at the first sign-in on this database).
+  return (await StaffClient.signIn(base, ADMIN.email, ADMIN.password)).cookie;
 }
 
 /** The whole scenario on one database; `databaseUrl` empty means PGlite in `dataDir`. */

@@ -91,7 +91,7 @@ async function ensureFirstAdmin(db: Db): Promise<void> {
     throw err;
   }
   banner(
-    `\n  First administrator created (shown only this once):\n    email:    ${email}\n    password: ${process.env.KINKYU_ADMIN_PASSWORD ? '(from KINKYU_ADMIN_PASSWORD)' : password}\n  Sign in at /staff/login and create personal accounts with \`kinkyu staff create\`.\n\n`,
+    `\n  First administrator created (shown only this once):\n    email:    ${email}\n    password: ${process.env.KINKYU_ADMIN_PASSWORD ? '(from KINKYU_ADMIN_PASSWORD)' : password}\n  Sign in at /staff/login (you register an authenticator app first) and create personal accounts with \`kinkyu staff create\`.\n\n`,
   );
 }
 

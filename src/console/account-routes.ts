@@ -195,7 +195,8 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
 
   app.post<{ Params: { id: string; requestId: string } }>(
     '/staff/accounts/:id/unlock-requests/:requestId/approve',
-    { config: { permission: 'account.unlock' } },
+    // Approving gives an account back to whoever proves to be its owner: a fresh second factor first.
+    { config: { permission: 'account.unlock', freshFactor: true } },
     async (request, reply) =>
       formAction(request, reply, {
         run: async () => {

@@ -10,6 +10,7 @@ import type { SupportDesk } from '../support/desk.ts';
 import { can } from '../staff/permissions.ts';
 import { getIncident, listComponents } from '../status/repository.ts';
 import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
+import { hasFactor } from '../staff/factors.ts';
 import { wantsJson } from '../web/wants-json.ts';
 import { RateLimiter } from '../staff/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
@@ -30,6 +31,8 @@ export interface ConsoleOptions {
   desk?: SupportDesk;
   /** The fan-out's delivery progress per update, shown on the incident page. */
   deliveryProgress?: DeliveryProgressLookup;
+  /** The application's clock. */
+  clock?: () => Date;
 }
 
 const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
@@ -88,7 +91,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     const lang = requestLang(request, reply);
     const token = randomBytes(24).toString('base64url');
     reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
-    return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next) }));
+    return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next), oidc: !!config.staffOidc }));
   });
 
   app.post('/staff/login', { config: { public: true } }, async (request, reply) => {
@@ -99,7 +102,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       if (wantsJson(request)) throw err;
       const token = randomBytes(24).toString('base64url');
       reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
-      return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email }), err.httpStatus);
+      return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email, oidc: !!config.staffOidc }), err.httpStatus);
     };
     // A JSON body cannot be sent cross-site without a preflight, so only JSON skips the form's double-submit
     // token; a browser's Origin, when sent, must be ours either way.
@@ -122,6 +125,8 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       return fail(new KinkyuError('BAD_CREDENTIALS'));
     }
     failuresByClientAndEmail.reset(pairKey);
+    // The password is right: a session that opens only the second step (the code, or the enrolment of a first
+    // factor), for a few minutes. Signed in is after the factor (src/console/mfa-routes.ts).
     const session = await createSession(db, staff.id, {
       ip: request.ip,
       userAgent: String(request.headers['user-agent'] ?? ''),
@@ -131,11 +136,13 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: config.staffSessionHours * 3600,
     });
     reply.clearCookie(LOGIN_CSRF_COOKIE, { path: '/staff/login' });
-    if (wantsJson(request)) return reply.send({ ok: true, csrfToken: session.csrfToken });
-    return reply.redirect(safeNext(body.next), 303);
+    const stage = (await hasFactor(db, staff.id)) ? 'factor' : 'enrol';
+    if (wantsJson(request)) return reply.send({ ok: true, csrfToken: session.csrfToken, stage });
+    const next = encodeURIComponent(safeNext(body.next));
+    return reply.redirect(stage === 'factor' ? `/staff/login/factor?next=${next}` : `/staff/mfa/enrol?next=${next}`, 303);
   });
 
-  app.post('/staff/logout', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.post('/staff/logout', { config: { permission: 'console.view', beforeFactor: true } }, async (request, reply) => {
     await endSession(db, request.staff!, request.ip);
     // A __Host- cookie is only replaced by one with the same attributes, Secure included.
     reply.clearCookie(opts.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
@@ -161,6 +168,19 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     );
   });
 
+  /**
+   * Publishing on a SEV1 incident speaks for the exchange in its worst hour: a public update, or a correction of
+   * one, needs a fresh second factor (an internal note does not).
+   */
+  const publishesOnSev1 = async (request: FastifyRequest): Promise<boolean> => {
+    const id = (request.params as { id?: unknown }).id;
+    if (typeof id !== 'string') return false;
+    const incident = await getIncident(db, id.slice(0, 64), { includeInternal: true });
+    if (!incident || incident.kind !== 'incident' || incident.severity !== 'SEV1') return false;
+    if (request.url.includes('/edit')) return true;
+    return bodyOf(request).visibility !== 'internal';
+  };
+
   for (const kind of ['incidents', 'maintenances'] as const) {
     const writePermission = kind === 'incidents' ? 'incident.write' : 'maintenance.write';
     const expectedKind = kind === 'incidents' ? 'incident' : 'maintenance';
@@ -176,7 +196,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       return sendPage(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db), undefined, deliveries));
     });
 
-    app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { config: { permission: writePermission } }, async (request, reply) => {
+    app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { config: { permission: writePermission, freshFactor: publishesOnSev1 } }, async (request, reply) => {
       const body = bodyOf(request);
       await load(request.params.id);
       return act(
@@ -196,7 +216,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       );
     });
 
-    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, { config: { permission: writePermission } }, async (request, reply) => {
+    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, { config: { permission: writePermission, freshFactor: publishesOnSev1 } }, async (request, reply) => {
       const body = bodyOf(request);
       const incident = await load(request.params.id);
       return act(

@@ -52,6 +52,7 @@ ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/audit">${t(c.lang, 
 ${can(c.staff.role, 'audit.view') ? html`<li><a href="/staff/security/alerts">${t(c.lang, 'detection.alerts')}</a></li>` : ''}
 ${can(c.staff.role, 'staff.manage') ? html`<li><a href="/staff/team">${t(c.lang, 'staff.team')}</a></li>` : ''}
 ${c.demoMailbox && can(c.staff.role, 'mailbox.view') ? html`<li><a href="/staff/mailbox">${t(c.lang, 'mailbox.nav')}</a></li>` : ''}
+<li><a href="/staff/mfa">${t(c.lang, 'staffAuth.mfa.nav')}</a></li>
 <li><a href="/">${t(c.lang, 'staff.viewPublic')}</a></li>
 </ul></nav>`;
   const header = html`<p class="site-name"><a href="/staff">${t(c.lang, 'staff.console')}</a></p>
@@ -72,10 +73,12 @@ const iname = (c: ConsoleContext, i: Incident) => (c.lang === 'en' ? i.nameEn ??
 const statusText = (c: ConsoleContext, i: Incident, status: string) =>
   t(c.lang, (i.kind === 'maintenance' ? `maintenance.${status}` : `incident.${status}`) as never);
 
-export function loginPage(lang: Lang, opts: { csrf: string; next: string; error?: string | null; email?: string }): string {
+export function loginPage(lang: Lang, opts: { csrf: string; next: string; error?: string | null; email?: string; oidc?: boolean }): string {
   const body = html`${opts.error ? html`<p class="error-box" role="alert">${opts.error}</p>` : ''}
 <h1>${t(lang, 'staff.signIn')}</h1>
 <p class="hint">${t(lang, 'staff.signInHelp')}</p>
+${opts.oidc ? html`<p><a class="button" href="/staff/login/oidc?next=${encodeURIComponent(opts.next)}">${t(lang, 'staffAuth.oidc.button')}</a></p>
+<p>${t(lang, 'staffAuth.oidc.or')}</p>` : ''}
 <form method="post" action="/staff/login" class="stack">
 <input type="hidden" name="_csrf" value="${opts.csrf}">
 <input type="hidden" name="next" value="${opts.next}">

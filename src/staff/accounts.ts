@@ -16,7 +16,16 @@ export interface StaffPrincipal {
   role: Role;
   csrfToken: string;
   sessionHash: string;
+  /** When this session last passed a second factor; null: the password only (the factor step or enrolment is next). */
+  factorAt: Date | null;
+  /** How it passed it: 'totp', 'recovery_code', 'oidc'. */
+  authMethod: string | null;
+  /** Whether the member has enrolled a factor at all (without one, only the enrolment is open). */
+  hasFactor: boolean;
 }
+
+/** A session that has passed the password but not the factor lives this long. */
+export const PENDING_SESSION_MINUTES = 15;
 
 /** argon2id with OWASP's second recommended setting (19 MiB, 2 passes): strong, and fast enough for sign-in. */
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -97,34 +106,78 @@ export async function authenticate(db: Db, emailInput: unknown, password: unknow
 export async function createSession(
   db: Db,
   staffId: string,
-  meta: { ip: string; userAgent: string; hours: number },
+  meta: { ip: string; userAgent: string; hours: number; factor?: { at: Date; method: string } },
+): Promise<{ token: string; csrfToken: string }> {
+  return db.transaction((tx) => insertSession(tx, staffId, meta));
+}
+
+/**
+ * A new session. With `factor` it is complete (and audited as a sign-in); without, it has passed the password
+ * only and lives PENDING_SESSION_MINUTES, opening nothing but the factor step, the enrolment and sign-out.
+ */
+async function insertSession(
+  tx: Queryable,
+  staffId: string,
+  meta: { ip: string; userAgent: string; hours: number; factor?: { at: Date; method: string } },
 ): Promise<{ token: string; csrfToken: string }> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
-  await db.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, expires_at, ip, user_agent)
-       VALUES ($1,$2,$3, now() + make_interval(hours => $4), $5, $6)`,
-      [sha256Hex(token), staffId, csrfToken, meta.hours, meta.ip, meta.userAgent.slice(0, 300)],
-    );
-    await tx.query('DELETE FROM staff_sessions WHERE expires_at < now()');
-    await appendAudit(tx, { actorType: 'staff', actorId: staffId, ip: meta.ip, action: 'staff.sign_in', targetType: 'staff', targetId: staffId });
-  });
+  const minutes = meta.factor ? meta.hours * 60 : Math.min(PENDING_SESSION_MINUTES, meta.hours * 60);
+  await tx.query(
+    `INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, expires_at, ip, user_agent, factor_at, auth_method)
+     VALUES ($1,$2,$3, now() + make_interval(mins => $4), $5, $6, $7, $8)`,
+    [sha256Hex(token), staffId, csrfToken, minutes, meta.ip, meta.userAgent.slice(0, 300), meta.factor?.at ?? null, meta.factor?.method ?? null],
+  );
+  await tx.query('DELETE FROM staff_sessions WHERE expires_at < now()');
+  if (meta.factor) {
+    await appendAudit(tx, {
+      actorType: 'staff', actorId: staffId, ip: meta.ip, action: 'staff.sign_in', targetType: 'staff', targetId: staffId, data: { method: meta.factor.method },
+    }, meta.factor.at);
+  }
   return { token, csrfToken };
+}
+
+/**
+ * The factor is passed on a password-only session: it is replaced by a new complete session (new token, new CSRF
+ * token: nothing learnt about the first one opens the second), audited as the sign-in.
+ */
+export async function completeSignIn(
+  db: Db,
+  pending: StaffPrincipal,
+  meta: { ip: string; userAgent: string; hours: number; factor: { at: Date; method: string } },
+): Promise<{ token: string; csrfToken: string }> {
+  return db.transaction(async (tx) => {
+    const gone = await tx.query('DELETE FROM staff_sessions WHERE token_hash = $1 RETURNING 1', [pending.sessionHash]);
+    if (!gone.length) throw new KinkyuError('UNAUTHENTICATED');
+    return insertSession(tx, pending.id, meta);
+  });
+}
+
+/** A factor was entered again on this session (a sensitive action): its freshness starts now. */
+export async function markFactorFresh(q: Queryable, principal: StaffPrincipal, at: Date): Promise<void> {
+  await q.query('UPDATE staff_sessions SET factor_at = $2 WHERE token_hash = $1', [principal.sessionHash, at]);
+  principal.factorAt = at;
 }
 
 export async function findSession(db: Db, token: string): Promise<StaffPrincipal | null> {
   if (token.length < 20 || token.length > 100) return null;
   const hash = sha256Hex(token);
-  const [row] = await db.query<{ id: string; email: string; name: string; role: Role; csrf_token: string; stale: boolean }>(
-    `SELECT s.id, s.email, s.name, s.role, ss.csrf_token, ss.last_seen_at < now() - interval '1 minute' AS stale
+  const [row] = await db.query<{
+    id: string; email: string; name: string; role: Role; csrf_token: string; stale: boolean;
+    factor_at: Date | null; auth_method: string | null; has_factor: boolean;
+  }>(
+    `SELECT s.id, s.email, s.name, s.role, ss.csrf_token, ss.last_seen_at < now() - interval '1 minute' AS stale,
+            ss.factor_at, ss.auth_method, EXISTS (SELECT 1 FROM staff_factors f WHERE f.staff_id = s.id) AS has_factor
      FROM staff_sessions ss JOIN staff s ON s.id = ss.staff_id
      WHERE ss.token_hash = $1 AND ss.expires_at > now() AND s.disabled_at IS NULL`,
     [hash],
   );
   if (!row) return null;
   if (row.stale) await db.query('UPDATE staff_sessions SET last_seen_at = now() WHERE token_hash = $1', [hash]);
-  return { id: row.id, email: row.email, name: row.name, role: row.role, csrfToken: row.csrf_token, sessionHash: hash };
+  return {
+    id: row.id, email: row.email, name: row.name, role: row.role, csrfToken: row.csrf_token, sessionHash: hash,
+    factorAt: row.factor_at ? new Date(row.factor_at) : null, authMethod: row.auth_method, hasFactor: row.has_factor,
+  };
 }
 
 export async function endSession(db: Db, principal: StaffPrincipal, ip: string): Promise<void> {

@@ -18,13 +18,40 @@ declare module 'fastify' {
     permission?: Permission;
     /** Marks the few /staff routes open without a session (sign-in itself). */
     public?: boolean;
+    /** Open to a session that has not passed its second factor yet: the factor step, the enrolment, sign-out. */
+    beforeFactor?: boolean;
+    /**
+     * A sensitive action (unsafe methods only): the session's factor must be younger than
+     * STAFF_FRESH_FACTOR_MINUTES, or a code comes with the request. `true`, or a check on the request
+     * (an update is sensitive when its incident is a SEV1).
+     */
+    freshFactor?: boolean | ((request: FastifyRequest) => boolean | Promise<boolean>);
   }
+}
+
+/**
+ * What the second factor asks of a request, provided by the factor routes (src/console/mfa-routes.ts): the
+ * answers for a session without a factor, and the re-enter-your-code step of a sensitive action.
+ */
+export interface FactorGate {
+  /** The member has no factor yet: the enrolment page (HTML) or a 403 FACTOR_ENROLMENT_REQUIRED. */
+  enrolmentRequired(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | FastifyReply;
+  /** The session passed the password only: the factor step (a redirect) or a 403 FACTOR_REQUIRED. */
+  factorRequired(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | FastifyReply;
+  /** Whether the session's factor is fresh enough for a sensitive action now. */
+  isFresh(staff: StaffPrincipal): boolean;
+  /**
+   * A sensitive action on a session whose factor is not fresh: checks a code sent with the request and lets the
+   * action continue (undefined), or answers with the re-enter step (a page carrying the form, or a 403 JSON).
+   */
+  freshFactor(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
 }
 
 export interface AuthOptions {
   db: Db;
   cookieName: string;
   publicUrl: string;
+  factors: FactorGate;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -32,8 +59,10 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Authentication and authorisation for every staff route, in one place: a route declares the permission it
- * needs in its config and never checks roles itself. Unsafe methods also need the session's CSRF token
- * (form field `_csrf` or header `x-csrf-token`) and, when the browser sends one, a same-origin Origin.
+ * needs in its config and never checks roles itself. A session must have passed a second factor (and its member
+ * enrolled one) before anything but the factor routes opens. Unsafe methods also need the session's CSRF token
+ * (form field `_csrf` or header `x-csrf-token`) and, when the browser sends one, a same-origin Origin; sensitive
+ * ones a fresh factor.
  */
 export function registerStaffAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.decorateRequest('staff', null);
@@ -53,6 +82,11 @@ export function registerStaffAuth(app: FastifyInstance, opts: AuthOptions): void
       }
       throw new KinkyuError('UNAUTHENTICATED');
     }
+    // Before anything else: no factor enrolled, or this session has not passed it.
+    if (!config?.beforeFactor) {
+      if (!request.staff.hasFactor) return opts.factors.enrolmentRequired(request, reply);
+      if (!request.staff.factorAt) return opts.factors.factorRequired(request, reply);
+    }
     if (UNSAFE.has(request.method)) {
       const origin = request.headers.origin;
       if (origin && origin !== allowedOrigin && origin !== `${request.protocol}://${request.host}`) {
@@ -63,6 +97,13 @@ export function registerStaffAuth(app: FastifyInstance, opts: AuthOptions): void
       if (typeof sent !== 'string' || !sameSecret(sent, request.staff.csrfToken)) throw new KinkyuError('CSRF');
     }
     if (!can(request.staff.role, permission)) throw new KinkyuError('FORBIDDEN');
+    const fresh = config?.freshFactor;
+    if (fresh && UNSAFE.has(request.method) && !opts.factors.isFresh(request.staff)) {
+      if (fresh === true || (await fresh(request))) {
+        const answered = await opts.factors.freshFactor(request, reply);
+        if (answered) return answered;
+      }
+    }
   });
 }
 

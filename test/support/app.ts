@@ -4,6 +4,8 @@ import { migrate } from '../../src/store/migrate.ts';
 import { seedDemoData } from '../../src/status/demo-data.ts';
 import { buildApp, type App } from '../../src/server.ts';
 import { createStaff } from '../../src/staff/accounts.ts';
+import { addTotpFactor, newRecoveryCodes } from '../../src/staff/factors.ts';
+import { generateTotpSecret, totpCode, totpStep, TOTP_PERIOD } from '../../src/user/totp.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/actor.ts';
 import type { Role } from '../../src/staff/permissions.ts';
 import { freePort } from './net.ts';
@@ -31,6 +33,8 @@ export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?
   const app = await buildApp({ config, db, ...(opts.clock ? { clock: opts.clock } : {}) });
   await app.site.start();
   await app.app.listen({ host: '127.0.0.1', port });
+  // Staff clients compute their codes on the clock the app checks them with.
+  appClocks.set(config.publicUrl, app.clock);
   return {
     ...app,
     db,
@@ -45,14 +49,85 @@ export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** The clock of each app this process started, by base URL (others, e.g. child processes, use the real clock). */
+const appClocks = new Map<string, () => Date>();
+const clockOf = (baseUrl: string): (() => Date) => appClocks.get(baseUrl) ?? (() => new Date());
+
+/**
+ * The second factor of every staff member this test process knows: the TOTP secret (set by makeStaff, or learnt
+ * when StaffClient.signIn enrols a member through the real enrolment), the recovery codes not used yet, and the
+ * last time step used (the app accepts each step once, and at most one step ahead).
+ */
+interface KnownFactor { secret: string; recoveryCodes: string[]; lastStep: number }
+const knownFactors = new Map<string, KnownFactor>();
+const keyOf = (email: string) => email.trim().toLowerCase();
+
+export function rememberStaffFactor(email: string, secret: string, recoveryCodes: string[] = []): void {
+  knownFactors.set(keyOf(email), { secret, recoveryCodes: [...recoveryCodes], lastStep: -Infinity });
+}
+
+/** The TOTP secret and unused recovery codes of a staff member (makeStaff, or enrolled through StaffClient). */
+export function staffFactorOf(email: string): { secret: string; recoveryCodes: string[] } {
+  const known = knownFactors.get(keyOf(email));
+  if (!known) throw new Error(`no known second factor for ${email}`);
+  return known;
+}
+
+/**
+ * The next code the app will accept for this member on its clock: the current step's, or one step behind or ahead
+ * (the app's window), never a step used before; a recovery code when those are spent (a clock standing still),
+ * and on the real clock the next step when recovery codes are gone too.
+ */
+export async function nextStaffFactor(email: string, baseUrl: string): Promise<{ code: string } | { recovery: string }> {
+  const known = knownFactors.get(keyOf(email));
+  if (!known) throw new Error(`no known second factor for ${email}`);
+  for (;;) {
+    const now = clockOf(baseUrl)();
+    const current = totpStep(now);
+    const step = Math.max(known.lastStep + 1, current - 1);
+    if (step <= current + 1) {
+      known.lastStep = step;
+      return { code: totpCode(known.secret, new Date(step * TOTP_PERIOD * 1000)) };
+    }
+    const recovery = known.recoveryCodes.shift();
+    if (recovery) return { recovery };
+    if (appClocks.has(baseUrl)) throw new Error(`no code left for ${email} on the app's clock (it stands still)`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Just a TOTP code (for the forms that take only one). */
+export async function nextStaffCode(email: string, baseUrl: string): Promise<string> {
+  for (;;) {
+    const factor = await nextStaffFactor(email, baseUrl);
+    if ('code' in factor) return factor.code;
+  }
+}
+
+const cookieOf = (res: Response): string | null => {
+  const set = res.headers.getSetCookie().find((c) => c.startsWith('kinkyu_staff=') || c.startsWith('__Host-kinkyu_staff='));
+  return set ? (set.split(';')[0] ?? null) : null;
+};
+
 /** A signed-in staff member's HTTP client: keeps the session cookie and sends the CSRF token. */
 export class StaffClient {
+  /**
+   * When a sensitive action asks for the code again (its fresh-factor window has passed on the app's clock), send
+   * it with a code and go on, as a member would. Tests of that step turn it off.
+   */
+  autoFreshFactor = true;
+
   constructor(
     readonly baseUrl: string,
     readonly cookie: string,
     readonly csrfToken: string,
+    readonly email: string | null = null,
   ) {}
 
+  /**
+   * Signs in as a member does: the password, then a code from their authenticator app — or, for a member who has
+   * none yet (a first admin, someone created through the team page), the real enrolment first.
+   */
   static async signIn(baseUrl: string, email: string, password = PASSWORD): Promise<StaffClient> {
     const res = await fetch(`${baseUrl}/staff/login`, {
       method: 'POST',
@@ -60,30 +135,78 @@ export class StaffClient {
       body: JSON.stringify({ email, password }),
     });
     if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrfToken } = (await res.json()) as { csrfToken: string };
-    return new StaffClient(baseUrl, cookie, csrfToken);
+    let cookie = cookieOf(res) ?? '';
+    const first = (await res.json()) as { csrfToken: string; stage: 'factor' | 'enrol' };
+    const json = { 'content-type': 'application/json', accept: 'application/json' };
+    if (first.stage === 'enrol') {
+      const enrol = await fetch(`${baseUrl}/staff/mfa/enrol`, { headers: { accept: 'application/json', cookie } });
+      if (enrol.status !== 200) throw new Error(`enrolment failed: ${enrol.status} ${await enrol.text()}`);
+      const { secret } = (await enrol.json()) as { secret: string };
+      rememberStaffFactor(email, secret);
+      const code = await nextStaffCode(email, baseUrl);
+      const done = await fetch(`${baseUrl}/staff/mfa/enrol`, {
+        method: 'POST', headers: { ...json, cookie, 'x-csrf-token': first.csrfToken }, body: JSON.stringify({ code }),
+      });
+      if (done.status !== 200) throw new Error(`enrolment failed: ${done.status} ${await done.text()}`);
+      const body = (await done.json()) as { csrfToken: string; recoveryCodes: string[] };
+      knownFactors.get(keyOf(email))!.recoveryCodes.push(...body.recoveryCodes);
+      return new StaffClient(baseUrl, cookieOf(done) ?? cookie, body.csrfToken, email);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const factor = await nextStaffFactor(email, baseUrl);
+      const done = await fetch(`${baseUrl}/staff/login/factor`, {
+        method: 'POST', headers: { ...json, cookie, 'x-csrf-token': first.csrfToken }, body: JSON.stringify(factor),
+      });
+      if (done.status === 200) {
+        const { csrfToken } = (await done.json()) as { csrfToken: string };
+        cookie = cookieOf(done) ?? cookie;
+        return new StaffClient(baseUrl, cookie, csrfToken, email);
+      }
+      const text = await done.text();
+      // A step this process did not see used (another process signed the member in): try the next one.
+      if (done.status !== 401 || attempt >= 3) throw new Error(`second factor failed: ${done.status} ${text}`);
+    }
+  }
+
+  /** Sends again with a fresh code when the app asks for one (403 FRESH_FACTOR_REQUIRED, or the re-enter page). */
+  private async withFreshFactor(send: (factor: { code: string } | { recovery: string } | null) => Promise<Response>): Promise<Response> {
+    const res = await send(null);
+    if (res.status !== 403 || !this.autoFreshFactor || !this.email) return res;
+    const text = await res.clone().text();
+    if (!text.includes('FRESH_FACTOR_REQUIRED') && !text.includes('name="_factor_code"')) return res;
+    return send(await nextStaffFactor(this.email, this.baseUrl));
   }
 
   /** POST as a browser form would (urlencoded), without following the redirect. */
   postForm(path: string, fields: Record<string, string | string[]>, opts: { csrf?: boolean } = {}): Promise<Response> {
-    const body = new URLSearchParams();
-    if (opts.csrf !== false) body.append('_csrf', this.csrfToken);
-    for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
-    return fetch(this.baseUrl + path, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookie, 'accept-language': 'ja' },
-      body: body.toString(),
+    return this.withFreshFactor((factor) => {
+      const body = new URLSearchParams();
+      if (opts.csrf !== false) body.append('_csrf', this.csrfToken);
+      for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
+      if (factor && 'code' in factor) body.append('_factor_code', factor.code);
+      if (factor && 'recovery' in factor) body.append('_factor_recovery', factor.recovery);
+      return fetch(this.baseUrl + path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookie, 'accept-language': 'ja' },
+        body: body.toString(),
+      });
     });
   }
 
   postJson(path: string, payload: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(this.baseUrl + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', cookie: this.cookie, 'x-csrf-token': this.csrfToken, ...headers },
-      body: typeof payload === 'string' ? payload : JSON.stringify(payload),
-    });
+    return this.withFreshFactor((factor) =>
+      fetch(this.baseUrl + path, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json', accept: 'application/json', cookie: this.cookie, 'x-csrf-token': this.csrfToken,
+          ...(factor && 'code' in factor ? { 'x-staff-factor-code': factor.code } : {}),
+          ...(factor && 'recovery' in factor ? { 'x-staff-factor-recovery': factor.recovery } : {}),
+          ...headers,
+        },
+        body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      }),
+    );
   }
 
   get(path: string): Promise<Response> {
@@ -92,9 +215,22 @@ export class StaffClient {
 }
 
 let staffCounter = 0;
-export async function makeStaff(db: Db, role: Role): Promise<string> {
-  const email = `${role}-${++staffCounter}-${Date.now()}@example.com`;
-  await createStaff(db, SYSTEM_ACTOR, { email, name: `${role} ${staffCounter}`, role, password: PASSWORD });
+/**
+ * A staff member with the test password and — unless `enrolled: false` — an authenticator app already enrolled
+ * (a secret this process knows, and ten recovery codes), as every member has after their first sign-in.
+ */
+export async function makeStaff(db: Db, role: Role, opts: { enrolled?: boolean; email?: string } = {}): Promise<string> {
+  const n = ++staffCounter;
+  const email = opts.email ?? `${role}-${n}-${Date.now()}@example.com`;
+  const { id } = await createStaff(db, SYSTEM_ACTOR, { email, name: `${role} ${n}`, role, password: PASSWORD });
+  if (opts.enrolled !== false) {
+    const secret = generateTotpSecret();
+    const codes = await db.transaction(async (tx) => {
+      await addTotpFactor(tx, id, secret, new Date(), null);
+      return newRecoveryCodes(tx, id, new Date());
+    });
+    rememberStaffFactor(email, secret, codes);
+  }
   return email;
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PASSWORD, type RunningApp } from './app.ts';
+import { nextStaffCode, PASSWORD, rememberStaffFactor, type RunningApp } from './app.ts';
 
 /** Debian's Chromium (CHROMIUM_PATH to point elsewhere), quiet: no sandbox in CI, no GPU, no background traffic. */
 export function launchChromium(): Promise<Browser> {
@@ -26,14 +26,37 @@ export async function stopBrowserAndApp(browser: Browser | undefined, app: Runni
   await app?.stop();
 }
 
-/** Signs a staff member in through the real sign-in form (Japanese labels) and waits for the dashboard. */
-export async function signInStaff(page: Page, baseUrl: string, email: string): Promise<void> {
+/**
+ * Signs a staff member in through the real forms (Japanese labels) and waits for the dashboard: the password, then
+ * the code from their authenticator app (makeStaff's known secret) — or, for a member without one yet, the real
+ * enrolment (the key read off the page) and its recovery codes.
+ */
+export async function signInStaff(page: Page, baseUrl: string, email: string, password = PASSWORD): Promise<void> {
   await page.getByRole('heading', { name: 'ログイン', level: 1 }).waitFor();
   await page.getByLabel('メールアドレス').fill(email);
-  await page.getByLabel('パスワード').fill(PASSWORD);
+  await page.getByLabel('パスワード').fill(password);
   await page.getByRole('button', { name: 'ログイン' }).click();
+  await completeStaffFactor(page, baseUrl, email);
   await page.waitForURL((u) => u.origin === new URL(baseUrl).origin && u.pathname === '/staff');
   await page.getByRole('heading', { name: 'ダッシュボード', level: 1 }).waitFor();
+}
+
+/** After the password: the code step, or the enrolment, as the page asks. */
+export async function completeStaffFactor(page: Page, baseUrl: string, email: string): Promise<void> {
+  const step = page.getByRole('heading', { name: '二段階認証', level: 1, exact: true });
+  const enrol = page.getByRole('heading', { name: '二段階認証の設定', level: 1 });
+  await step.or(enrol).waitFor();
+  if (await enrol.isVisible()) {
+    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
+    rememberStaffFactor(email, secret);
+    await page.getByLabel('認証アプリの6桁のコード').fill(await nextStaffCode(email, baseUrl));
+    await page.getByRole('button', { name: '登録する' }).click();
+    await page.getByRole('heading', { name: 'リカバリーコード', level: 1 }).waitFor();
+    await page.getByRole('link', { name: '保存しました。続ける' }).click();
+    return;
+  }
+  await page.getByLabel('認証アプリの6桁のコード').fill(await nextStaffCode(email, baseUrl));
+  await page.getByRole('button', { name: '確認する' }).click();
 }
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

@@ -19,6 +19,7 @@ import { guardEn } from './guard.en.ts';
 import { reviewEn } from '../../incident-review/messages.en.ts';
 import { regulatorEn } from '../../regulator/messages.en.ts';
 import { drillEn } from '../../drills/messages.en.ts';
+import { staffAuthEn } from './staff-auth.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {
@@ -42,6 +43,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...reviewEn,
   ...regulatorEn,
   ...drillEn,
+  ...staffAuthEn,
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

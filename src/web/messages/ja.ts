@@ -19,6 +19,7 @@ import { guardJa } from './guard.ja.ts';
 import { reviewJa } from '../../incident-review/messages.ja.ts';
 import { regulatorJa } from '../../regulator/messages.ja.ts';
 import { drillJa } from '../../drills/messages.ja.ts';
+import { staffAuthJa } from './staff-auth.ja.ts';
 
 export const ja = {
   ...deskJa,
@@ -41,6 +42,7 @@ export const ja = {
   ...reviewJa,
   ...regulatorJa,
   ...drillJa,
+  ...staffAuthJa,
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
