@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { createServer, type Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
 import { mailFromOf, type Config } from './config.ts';
 import type { Db } from './store/db.ts';
@@ -84,6 +85,11 @@ export function maskSecrets(url: string): string {
   for (const link of SECRET_LINKS) if (link.test(url)) return url.replace(link, '$1…');
   return url;
 }
+
+/** net.Server's own close: stops accepting without closing idle connections (http.Server's close does both). */
+const netServerClose = NetServer.prototype.close;
+/** After it stops accepting, how long a just-accepted connection has to deliver its request. */
+const SETTLE_AFTER_STOP_ACCEPTING_MS = 250;
 
 /** Bodies larger than this are refused before parsing: no form or update needs more. */
 export const BODY_LIMIT = 256 * 1024;
@@ -469,8 +475,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     async close() {
       draining = true;
-      // First stop taking requests and answer those in flight (Fastify closes idle keep-alive connections), then
-      // stop the workers, which finish or release what they hold.
+      // First stop accepting connections, without touching the open ones: Node's http close would also close
+      // the idle ones at once, and a client that has just connected and is writing its request would be reset.
+      // A request that arrives on an open connection is answered (and closes it, as every answer does now).
+      if (app.server.listening) {
+        netServerClose.call(app.server);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_STOP_ACCEPTING_MS));
+      }
+      // Then Fastify answers what is in flight and closes what is left; then the workers stop, finishing or
+      // releasing what they hold.
       await app.close();
       workersRunning = false;
       await monitors.stop();
