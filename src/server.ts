@@ -91,6 +91,9 @@ const netServerClose = NetServer.prototype.close;
 /** After it stops accepting, how long a just-accepted connection has to deliver its request. */
 const SETTLE_AFTER_STOP_ACCEPTING_MS = 250;
 
+/** Readiness fails when the lock reconciler (a pass every 5 s) has not finished a pass for this long. */
+const LOCK_RECONCILER_STALE_MS = 60_000;
+
 /** Bodies larger than this are refused before parsing: no form or update needs more. */
 export const BODY_LIMIT = 256 * 1024;
 
@@ -169,7 +172,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // Set when a shutdown begins: answers close their connections (no keep-alive request races the close) and
   // /readyz says 503, so a load balancer moves users on before this process stops accepting.
   let draining = false;
-  let workersRunning = true;
   const metrics = new Metrics({
     db,
     snapshotAgeSeconds: () => {
@@ -370,7 +372,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       const snapshot = site.current();
       return { loaded: snapshot !== null, stale: site.isStale(), ageSeconds: snapshot ? (Date.now() - snapshot.loadedAt.getTime()) / 1000 : null };
     },
-    workers: () => ({ mail: workersRunning, fanout: workersRunning, lockReconciler: workersRunning, snapshotFollower: workersRunning }),
+    // The lock reconciler is the worker a promise depends on (a confirmed lock gets recorded): ready only while it
+    // keeps finishing passes. Mail and fan-out queues show in the metrics (their depth), not here.
+    workers: () => ({ lockReconciler: lock.reconcilerHealthy(LOCK_RECONCILER_STALE_MS) }),
     draining: () => draining,
   }));
   let metricsServer: Server | null = null;
@@ -485,7 +489,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       // Then Fastify answers what is in flight and closes what is left; then the workers stop, finishing or
       // releasing what they hold.
       await app.close();
-      workersRunning = false;
       await monitors.stop();
       clearInterval(scheduler);
       clearInterval(termsReminders);

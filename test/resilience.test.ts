@@ -86,6 +86,38 @@ describe('on a PostgreSQL server', { skip: postgresAvailable() ? undefined : 'in
     assert.deepEqual(errors.map((e) => (e as { code?: string }).code ?? String(e)), []);
   });
 
+  test('/readyz turns 503 naming the database while PostgreSQL is stopped, and 200 again once it is back; /healthz stays 200', async () => {
+    const app = await startApp({ databaseUrl: server.url, demo: false });
+    type Ready = { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
+    const readyz = async () => {
+      const res = await fetch(`${app.baseUrl}/readyz`);
+      return { status: res.status, body: (await res.json()) as Ready, cache: res.headers.get('cache-control') };
+    };
+    try {
+      const before = await readyz();
+      assert.equal(before.status, 200, JSON.stringify(before.body));
+      assert.equal(before.cache, 'no-store');
+      server.stop();
+      try {
+        const down = await readyz();
+        assert.equal(down.status, 503, JSON.stringify(down.body));
+        assert.equal(down.body.ready, false);
+        assert.equal(down.body.checks.database?.ok, false, 'the failing check is named');
+        assert.equal((await fetch(`${app.baseUrl}/healthz`)).status, 200, 'alive: a restart would not bring the database back');
+      } finally {
+        server.start();
+      }
+      let back = await readyz();
+      for (let i = 0; back.status !== 200 && i < 50; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        back = await readyz();
+      }
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+    } finally {
+      await app.stop();
+    }
+  });
+
   test('the server going away in the middle of a transaction fails that transaction, not the process', async () => {
     const inFlight = db.transaction(async (tx) => {
       await tx.query('SELECT pg_sleep(5)');

@@ -90,6 +90,8 @@ export class EmergencyLock {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private passing: Promise<void> | null = null;
+  private reconcilerStartedAt: Date | null = null;
+  private lastPassAt: Date | null = null;
   private recording = 0;
   private readonly slotWaiters: Array<() => void> = [];
 
@@ -298,17 +300,31 @@ export class EmergencyLock {
     const pass = (graceMs: number) => {
       if (this.passing) return;
       this.passing = this.reconcile({ graceMs })
+        .then(() => { this.lastPassAt = new Date(); })
         .catch((err: unknown) => this.opts.log?.('lock reconciler pass failed (retried)', err))
         .then(() => undefined)
         .finally(() => { this.passing = null; });
     };
+    this.reconcilerStartedAt = new Date();
     this.timer = setInterval(() => pass(everyMs), everyMs);
     this.timer.unref();
+  }
+
+  /**
+   * Whether the reconciler keeps finishing passes (for readiness): running, and a pass completed within
+   * `withinMs` (or it started less than that ago). A pass that hangs, or that fails every time, shows here.
+   * Wall-clock time on purpose: this is about the process, not the injectable business clock.
+   */
+  reconcilerHealthy(withinMs: number): boolean {
+    if (!this.timer || !this.reconcilerStartedAt) return false;
+    const last = (this.lastPassAt ?? this.reconcilerStartedAt).getTime();
+    return Date.now() - last <= withinMs;
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.reconcilerStartedAt = null;
     await this.passing;
     await this.settled();
   }
