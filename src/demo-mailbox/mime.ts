@@ -1,7 +1,8 @@
 /**
  * Reading back a message nodemailer composed: its header block (unfolded, RFC 2047 encoded words decoded) and its
- * text/plain body (the first one of a multipart; quoted-printable or base64 undone, charset decoded). Enough for
- * the mail kinkyu writes — plain text, sometimes with an HTML alternative — not a general MIME parser.
+ * text/plain body and HTML alternative (the first of each in a multipart; quoted-printable or base64 undone,
+ * charset decoded). Enough for the mail kinkyu writes, not a general MIME parser. The demo mailbox reads mail
+ * with it, and so does the test SMTP server (test/support/smtp.ts).
  */
 
 export interface ParsedMessage {
@@ -9,6 +10,8 @@ export interface ParsedMessage {
   headers: Array<[string, string]>;
   /** The text/plain body, line breaks as \n; '' when there is none. */
   text: string;
+  /** The text/html alternative, decoded; '' when there is none. */
+  html: string;
 }
 
 interface Part {
@@ -84,7 +87,7 @@ export function decodeWords(value: string): string {
   return segments.map((s) => (s.charset === null ? s.text : decodeCharset(Buffer.concat(s.bytes), s.charset))).join('');
 }
 
-function textOf(part: Part): string | null {
+function textOf(part: Part, wanted = 'text/plain'): string | null {
   const type = (part.raw.get('content-type') ?? 'text/plain').toLowerCase();
   if (type.startsWith('multipart/')) {
     const boundary = param(part.raw.get('content-type'), 'boundary');
@@ -92,12 +95,12 @@ function textOf(part: Part): string | null {
     const escaped = boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const piece of part.body.split(new RegExp(`\\r?\\n?--${escaped}(?:--)?[ \\t]*\\r?\\n?`)).slice(1)) {
       if (piece.trim() === '') continue;
-      const text = textOf(splitPart(piece));
+      const text = textOf(splitPart(piece), wanted);
       if (text !== null) return text;
     }
     return null;
   }
-  if (!type.startsWith('text/plain')) return null;
+  if (!type.startsWith(wanted)) return null;
   const encoding = (part.raw.get('content-transfer-encoding') ?? '7bit').toLowerCase().trim();
   const bytes =
     encoding === 'base64' ? Buffer.from(part.body.replace(/\s+/g, ''), 'base64')
@@ -108,5 +111,5 @@ function textOf(part: Part): string | null {
 
 export function parseMessage(raw: Buffer): ParsedMessage {
   const top = splitPart(raw.toString('latin1'));
-  return { headers: top.headers, text: textOf(top) ?? '' };
+  return { headers: top.headers, text: textOf(top) ?? '', html: textOf(top, 'text/html') ?? '' };
 }

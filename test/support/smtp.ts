@@ -1,5 +1,6 @@
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { freePort } from './net.ts';
+import { parseMessage } from '../../src/demo-mailbox/mime.ts';
 
 /** One message as the test SMTP server received it, parsed enough to assert on. */
 export interface ReceivedMail {
@@ -156,121 +157,26 @@ export async function startSmtpServer(opts: { failFirst?: number; rejectAll?: bo
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Minimal MIME parsing: enough for plain-text UTF-8 mail (and the first text/plain part of a multipart).
-
-interface Part {
-  headers: Record<string, string>;
-  /** Undecoded header values, for parameters (boundary, charset). */
-  rawHeaders: Record<string, string>;
-  /** Body bytes as a latin1 string (byte-preserving). */
-  body: string;
-}
-
-function splitPart(bytes: string): Part {
-  const sep = /\r?\n\r?\n/.exec(bytes);
-  const head = sep ? bytes.slice(0, sep.index) : bytes;
-  const body = sep ? bytes.slice(sep.index + sep[0].length) : '';
-  const headers: Record<string, string> = {};
-  const rawHeaders: Record<string, string> = {};
-  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const rawValue = Buffer.from(line.slice(colon + 1).trim(), 'latin1').toString('utf8');
-    const value = decodeWords(rawValue);
-    headers[name] = headers[name] === undefined ? value : `${headers[name]}\n${value}`;
-    rawHeaders[name] ??= rawValue;
-  }
-  return { headers, rawHeaders, body };
-}
-
-function param(headerValue: string | undefined, name: string): string | undefined {
-  const m = new RegExp(`;\\s*${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(headerValue ?? '');
-  return m ? (m[1] ?? m[2]) : undefined;
-}
-
-function decodeCharset(bytes: Buffer, charset: string | undefined): string {
-  try {
-    return new TextDecoder((charset ?? 'utf-8').toLowerCase()).decode(bytes);
-  } catch {
-    return bytes.toString('utf8');
-  }
-}
-
-function decodeQuotedPrintable(text: string, header: boolean): Buffer {
-  const src = header ? text.replace(/_/g, ' ') : text.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    const hex = src.slice(i + 1, i + 3);
-    if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(src.charCodeAt(i) & 0xff);
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-/** RFC 2047 encoded words; adjacent words are joined before decoding so split multibyte characters survive. */
-export function decodeWords(value: string): string {
-  // Whitespace between two encoded words is not part of the text.
-  const joined = value.replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, '$1');
-  const segments: Array<{ charset: string | null; text: string; bytes: Buffer[] }> = [];
-  let last = 0;
-  for (const m of joined.matchAll(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g)) {
-    const [whole, charset = 'utf-8', enc = 'B', data = ''] = m;
-    const index = m.index ?? 0;
-    if (index > last) segments.push({ charset: null, text: joined.slice(last, index), bytes: [] });
-    const cs = charset.replace(/\*.*$/, '').toLowerCase();
-    const bytes = enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : decodeQuotedPrintable(data, true);
-    const prev = segments[segments.length - 1];
-    if (prev && prev.charset === cs) prev.bytes.push(bytes);
-    else segments.push({ charset: cs, text: '', bytes: [bytes] });
-    last = index + whole.length;
-  }
-  if (last < joined.length) segments.push({ charset: null, text: joined.slice(last), bytes: [] });
-  return segments.map((s) => (s.charset === null ? s.text : decodeCharset(Buffer.concat(s.bytes), s.charset))).join('');
-}
-
-function textOf(part: Part, wanted = 'text/plain'): string | null {
-  const type = (part.rawHeaders['content-type'] ?? 'text/plain').toLowerCase();
-  if (type.startsWith('multipart/')) {
-    const boundary = param(part.rawHeaders['content-type'], 'boundary');
-    if (!boundary) return null;
-    const pieces = part.body.split(new RegExp(`\\r?\\n?--${boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:--)?[ \\t]*\\r?\\n?`));
-    for (const piece of pieces.slice(1)) {
-      if (piece.trim() === '') continue;
-      const text = textOf(splitPart(piece), wanted);
-      if (text !== null) return text;
-    }
-    return null;
-  }
-  if (!type.startsWith(wanted)) return null;
-  const cte = (part.rawHeaders['content-transfer-encoding'] ?? '7bit').toLowerCase().trim();
-  const bytes =
-    cte === 'base64'
-      ? Buffer.from(part.body.replace(/\s+/g, ''), 'base64')
-      : cte === 'quoted-printable'
-        ? decodeQuotedPrintable(part.body, false)
-        : Buffer.from(part.body, 'latin1');
-  return decodeCharset(bytes, param(part.rawHeaders['content-type'], 'charset')).replace(/\r\n/g, '\n');
-}
+// The same reading as the demo mailbox's (src/demo-mailbox/mime.ts): headers unfolded and decoded, the text
+// and HTML parts.
 
 function parseMail(data: Buffer, session: SMTPServerSession): ReceivedMail {
-  const raw = data.toString('latin1');
-  const part = splitPart(raw);
+  const parsed = parseMessage(data);
+  // By lower-cased name; a header that occurs several times (Received) keeps every value, one a line.
+  const headers: Record<string, string> = {};
+  for (const [name, value] of parsed.headers) {
+    const key = name.toLowerCase();
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}\n${value}`;
+  }
   return {
     to: session.envelope.rcptTo.map((a) => a.address),
     envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-    from: part.headers['from'] ?? '',
-    subject: part.headers['subject'] ?? '',
-    text: textOf(part) ?? '',
-    html: textOf(part, 'text/html') ?? '',
-    headers: part.headers,
-    messageId: part.rawHeaders['message-id'] ?? '',
+    from: headers['from'] ?? '',
+    subject: headers['subject'] ?? '',
+    text: parsed.text,
+    html: parsed.html,
+    headers,
+    messageId: parsed.headers.find(([name]) => name.toLowerCase() === 'message-id')?.[1] ?? '',
     raw: data.toString('utf8'),
     bytes: data,
     receivedAt: new Date(),
