@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDb, type Db } from '../src/store/db.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/support/triage-corpus.ts';
-import { committedModel, DEFAULT_MODEL_PATH, loadModel, serializeModel, trainModel, type TrainingExample } from '../src/support/triage-model.ts';
+import { committedModel, DEFAULT_MODEL_PATH, loadModel, serializeModel, trainModel, trainModelAsync, type TrainingExample } from '../src/support/triage-model.ts';
 import { triageCombined } from '../src/support/triage-combined.ts';
 import { buildModel, retrain } from '../src/support/triage-retrain.ts';
 import { saveActiveModel } from '../src/support/triage-model-store.ts';
@@ -51,7 +51,7 @@ describe('the corpus split and training', () => {
     assert.equal(splitOf(''), 'test');
   });
 
-  test('training is deterministic: the same corpus gives a byte-identical model, the committed one', () => {
+  test('training is deterministic: the same corpus gives a byte-identical model, the committed one', async () => {
     const a = serializeModel(buildModel(readCorpus(CORPUS_PATH), []));
     const b = serializeModel(buildModel(readCorpus(CORPUS_PATH), []));
     assert.equal(a, b);
@@ -59,6 +59,9 @@ describe('the corpus split and training', () => {
     const file = JSON.parse(a) as { version: string; trainedOn: { corpus: number } };
     assert.equal(file.version, committedModel().version);
     assert.equal(file.trainedOn.corpus, train.length, 'trained on the train split only');
+    // The retrain in a server trains in steps (trainModelAsync): the same bytes as the script's training.
+    const small: TrainingExample[] = train.slice(0, 60).map((x) => ({ text: x.text, category: x.category, priority: x.priority }));
+    assert.equal(serializeModel(await trainModelAsync(small, { corpus: 60, corrections: 0 })), serializeModel(trainModel(small, { corpus: 60, corrections: 0 })));
     // Different data, a different version.
     const other = buildModel(corpus, [{ text: 'ポンコツZQX社のウィジェット', category: 'regulatory' }]);
     assert.notEqual(other.version, file.version);

@@ -44,8 +44,6 @@ export const THRESHOLDS: TriageThresholds = {
   strongRulesMargin: 0.3,
   needsHumanMargin: 0.2,
 };
-/** The safety net's line, for tests. */
-export const POSSIBLE_SECURITY = THRESHOLDS.possibleSecurity;
 
 export interface CombinedTriage extends TriageResult {
   /** Staff should check the type and priority: the system is unsure, or a possible security incident may be hiding. */

@@ -62,16 +62,13 @@ function trainingSet(corpus: readonly CorpusSample[], corrections: readonly Corr
   return { examples, trainedOn: { corpus: split.train.length, corrections: fromStaff.length } };
 }
 
-/** Aggregate figures of the combined triage on a split; nothing about single messages leaves this function. */
-export function splitFigures(samples: readonly CorpusSample[], model: TriageModel): SplitFigures {
-  const r = evaluateTriage(samples, (text) => triageCombined({ text }, model));
-  return { count: r.count, accuracy: r.accuracy, securityRecall: r.securityRecall, securityIncidentBelowHigh: r.securityIncidentBelowHigh };
-}
-
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The same figures, triaging a few messages at a time so that a server stays responsive. */
-async function splitFiguresAsync(samples: readonly CorpusSample[], model: TriageModel): Promise<SplitFigures> {
+/**
+ * Aggregate figures of the combined triage on a split (nothing about single messages leaves this function),
+ * triaging a few messages at a time so that a server stays responsive.
+ */
+async function splitFigures(samples: readonly CorpusSample[], model: TriageModel): Promise<SplitFigures> {
   const results = new Map<string, ReturnType<typeof triageCombined>>();
   for (let i = 0; i < samples.length; i++) {
     const text = samples[i]!.text;
@@ -114,9 +111,9 @@ export async function retrain(db: Db, actor: Actor, corpus: readonly CorpusSampl
   const { examples, trainedOn } = trainingSet(corpus, corrections);
   // Training and scoring take seconds of CPU: done in steps, so the server answers meanwhile.
   const file = await trainModelAsync(examples, trainedOn);
-  const before = await splitFiguresAsync(test, current);
+  const before = await splitFigures(test, current);
   if (file.version === current.version) return { outcome: 'unchanged', version: current.version, before, corrections: file.trainedOn.corrections };
-  const after = await splitFiguresAsync(test, loadModel(file));
+  const after = await splitFigures(test, loadModel(file));
   const worse = worseFigures(before, after);
   const base = { version: file.version, previous: current.version, before, after, corrections: file.trainedOn.corrections };
   if (worse.length > 0) {
