@@ -22,7 +22,7 @@ import { kinkyuEnv, startKinkyuProcess, stopKinkyu } from '../test/support/serve
 import { freePort } from '../test/support/net.ts';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { sha256Hex } from '../src/security/secrets.ts';
+import { sha256Hex } from '../src/domain/secrets.ts';
 import { numberArg } from './support/args.ts';
 import { runBench } from './support/run-bench.ts';
 import { seeded } from './support/seeded.ts';

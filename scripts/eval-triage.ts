@@ -11,11 +11,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readCorpus, splitCorpus, type CorpusSample } from '../src/support/triage-corpus.ts';
-import { evaluateTriage, formatTriageReport, parseTriageJsonl, type Classifier } from '../src/support/triage-eval.ts';
-import { triageCombined } from '../src/support/triage-combined.ts';
-import { committedModel, predict } from '../src/support/triage-model.ts';
-import { triage } from '../src/support/triage.ts';
+import { readCorpus, splitCorpus, type CorpusSample } from '../src/desk/triage/corpus.ts';
+import { evaluateTriage, formatTriageReport, parseTriageJsonl, type Classifier } from '../src/desk/triage/eval.ts';
+import { triageCombined } from '../src/desk/triage/combined.ts';
+import { committedModel, predict } from '../src/desk/triage/model.ts';
+import { triage } from '../src/desk/triage/rules.ts';
 
 const TARGET_ACCURACY = 0.95;
 

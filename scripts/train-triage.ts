@@ -1,12 +1,12 @@
 /**
  * Rebuilds the committed triage model from the corpus's train split: `npm run train:triage`.
- * Deterministic: the same corpus gives a byte-identical src/support/triage-model.json.
+ * Deterministic: the same corpus gives a byte-identical src/desk/triage/model.json.
  * (Staff corrections are added by `kinkyu triage retrain`, which stores its model in the database.)
  */
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_MODEL_PATH, serializeModel } from '../src/support/triage-model.ts';
-import { readCorpus } from '../src/support/triage-corpus.ts';
-import { buildModel } from '../src/support/triage-retrain.ts';
+import { DEFAULT_MODEL_PATH, serializeModel } from '../src/desk/triage/model.ts';
+import { readCorpus } from '../src/desk/triage/corpus.ts';
+import { buildModel } from '../src/desk/triage/retrain.ts';
 
 const file = buildModel(readCorpus(), []);
 writeFileSync(DEFAULT_MODEL_PATH, serializeModel(file));

@@ -3,7 +3,7 @@ import { parseBusinessCalendarConfig, type BusinessCalendarConfig } from './doma
 import { parseSubscriptionConfig, type SubscriptionConfig } from './notify/subscriptions/config.ts';
 import { parseXConfig, type XConfig } from './notify/senders/x-config.ts';
 import { parseFanoutConfig, type FanoutConfig } from './notify/fanout/config.ts';
-import { parseMonitorSettings, type MonitorSettings } from './monitoring/settings.ts';
+import { parseMonitorSettings, type MonitorSettings } from './monitors/settings.ts';
 import { parseDkimConfig, type DkimOptions } from './mail/dkim.ts';
 import { mailFromSettings, type MailFrom } from './mail/from.ts';
 import { parseIncidentRoles, type IncidentRoleDefinition } from './incident-room/roles.ts';

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { enqueueMail } from '../src/mail/outbox.ts';
 import { AccountEvents } from '../src/protection/account-events.ts';
-import { AntiPhishingCodes } from '../src/user/anti-phishing.ts';
+import { AntiPhishingCodes } from '../src/security-center/anti-phishing.ts';
 import { maskSecrets } from '../src/server.ts';
 import type { RunningApp } from './support/app.ts';
 import type { ReceivedMail, SmtpTestServer } from './support/smtp.ts';
@@ -266,7 +266,7 @@ describe('never on a page without the session', () => {
       [email, code],
     );
     const { SubscriberLinks } = await import('../src/notify/subscriptions/links.ts');
-    const { loadLinkKey } = await import('../src/support/ticket-links.ts');
+    const { loadLinkKey } = await import('../src/desk/ticket-links.ts');
     const links = new SubscriberLinks(await loadLinkKey(app.db, app.config.secret), app.baseUrl);
     const pages = [
       '/', '/?lang=en', '/history', '/help', '/help/lock', '/help/prepare', '/help/articles/spot-phishing', '/contact', '/subscribe',

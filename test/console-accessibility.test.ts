@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { loadConfig } from '../src/config.ts';
 import { insertSubscriber } from '../src/notify/subscriptions/repository.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
 import { StaffClient, eventually, makeStaff, startApp, type RunningApp } from './support/app.ts';
 import { axeViolations, launchChromium, signInStaff } from './support/browser.ts';
 import { serve, type LocalServer } from './support/local-http.ts';

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions } from 'playwright-core';
-import { DEMO_USER_EMAIL } from '../src/user/accounts.ts';
+import { DEMO_USER_EMAIL } from '../src/security-center/user-accounts.ts';
 import { insertSubscriber } from '../src/notify/subscriptions/repository.ts';
 import { formatDateTime } from '../src/web/i18n.ts';
 import { startConfig } from '../src/cli/commands.ts';

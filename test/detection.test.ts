@@ -5,7 +5,7 @@ import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
 import type { AccountEvent } from '../src/protection/account-events.ts';
 import { getAlert, listAlerts, type SecurityAlert } from '../src/protection/detection.ts';
 import { actionsFor, countryDistanceKm, DEFAULT_POLICY, parseDetectionPolicy } from '../src/protection/detection-rules.ts';
-import { emailKeyOf } from '../src/accounts/reference-store.ts';
+import { emailKeyOf } from '../src/exchange/reference-store.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { plain } from './support/text.ts';
 

@@ -7,8 +7,8 @@ import { cleanText } from '../src/domain/text.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import { html, multiline } from '../src/web/html.ts';
 import { pickLang } from '../src/web/i18n.ts';
-import { isoInZone } from '../src/public/time.ts';
-import { rewriteLinksForStatic } from '../src/public/export.ts';
+import { isoInZone } from '../src/domain/iso-time.ts';
+import { rewriteLinksForStatic } from '../src/status/static-export.ts';
 
 const refused = (fn: () => unknown, code: string) =>
   assert.throws(fn, (err: unknown) => err instanceof KinkyuError && err.code === code);

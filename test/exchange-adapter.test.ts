@@ -7,15 +7,15 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
-import { registerReferenceCore } from '../src/accounts/core-server.ts';
-import { ExchangeCoreError, HttpExchangeAccounts } from '../src/accounts/http-adapter.ts';
-import { NonceCache, SIGNATURE_HEADERS, signRequest, verifySignedRequest } from '../src/accounts/signing.ts';
+import { ReferenceAccountStore } from '../src/exchange/reference-store.ts';
+import { registerReferenceCore } from '../src/exchange/core-server.ts';
+import { ExchangeCoreError, HttpExchangeAccounts } from '../src/exchange/http-adapter.ts';
+import { NonceCache, SIGNATURE_HEADERS, signRequest, verifySignedRequest } from '../src/exchange/signing.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { startApp } from './support/app.ts';
 import { freePort } from './support/net.ts';
-import { sha256Hex } from '../src/security/secrets.ts';
+import { sha256Hex } from '../src/domain/secrets.ts';
 
 const SECRET = 'kinkyu-test-secret-0123456789abcdefghij';
 

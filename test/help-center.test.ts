@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, eventually, type RunningApp } from './support/app.ts';
 import { plain } from './support/text.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
 import { parseBusinessCalendarConfig } from '../src/domain/business-calendar.ts';
 import { loadStarterArticles } from '../src/help/articles/starter-set.ts';
 

@@ -19,9 +19,9 @@ import { kinkyuEnv, startKinkyuProcess, stopKinkyu } from './support/server-proc
 import { freePort } from './support/net.ts';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
-import { sha256Hex } from '../src/security/secrets.ts';
+import { ReferenceAccountStore } from '../src/exchange/reference-store.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
+import { sha256Hex } from '../src/domain/secrets.ts';
 import { UserBrowser, USER_PASSWORD } from './support/user-client.ts';
 import { startApp } from './support/app.ts';
 

@@ -18,9 +18,9 @@ import { StaffClient } from './support/app.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';
 import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { ReferenceAccountStore } from '../src/accounts/reference-store.ts';
+import { ReferenceAccountStore } from '../src/exchange/reference-store.ts';
 import { kinkyuEnv, startKinkyuProcess } from './support/server-process.ts';
-import { sha256Hex } from '../src/security/secrets.ts';
+import { sha256Hex } from '../src/domain/secrets.ts';
 
 const ADMIN = { email: 'admin@example.jp', password: 'durable password 123' };
 

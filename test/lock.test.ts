@@ -5,12 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type ReferenceAccountStore } from '../src/accounts/reference-store.ts';
+import { type ReferenceAccountStore } from '../src/exchange/reference-store.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { t } from '../src/web/i18n.ts';
 import { StaffClient, makeStaff, startApp, type RunningApp } from './support/app.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
-import { sha256Hex } from '../src/security/secrets.ts';
+import { sha256Hex } from '../src/domain/secrets.ts';
 
 const DAY = 86_400_000;
 let offset = 0;

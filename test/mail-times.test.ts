@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import * as userEmails from '../src/user/emails.ts';
+import * as userEmails from '../src/security-center/emails.ts';
 import { COMPOSER_MODULES, EN, ISO, JA, JA_TIME, KINDS, LINK, TZ, AT, HOLD } from './support/mail-fixtures.ts';
 
 test('every exported mail composer has a fixture here', () => {

@@ -11,8 +11,8 @@ import { startApp, makeStaff, StaffClient, eventually, type RunningApp } from '.
 import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
 import { assertRefusedWithoutChange } from './support/refusal.ts';
 import { plain } from './support/text.ts';
-import { createUserAccount, DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../src/user/accounts.ts';
-import { totpCode } from '../src/user/totp.ts';
+import { createUserAccount, DEMO_USER_EMAIL, DEMO_USER_PASSWORD, seedDemoUser } from '../src/security-center/user-accounts.ts';
+import { totpCode } from '../src/security-center/totp.ts';
 import { csvCell } from '../src/notices/csv.ts';
 import { NoticeCenter } from '../src/notices/service.ts';
 

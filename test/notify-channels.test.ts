@@ -4,8 +4,8 @@ import twitter from 'twitter-text';
 
 import type { Component } from '../src/domain/component.ts';
 import type { Incident } from '../src/domain/incident.ts';
-import { buildSnapshot, type PageSnapshot } from '../src/public/snapshot.ts';
-import { renderApi } from '../src/public/api-v2.ts';
+import { buildSnapshot, type PageSnapshot } from '../src/status/page/snapshot.ts';
+import { renderApi } from '../src/status/api-v2.ts';
 import { componentWebhookPayload, incidentWebhookPayload } from '../src/notify/channels/webhook-payload.ts';
 import { verifySignature, signatureHeader } from '../src/notify/channels/webhook-signature.ts';
 import {

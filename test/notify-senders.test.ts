@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 import type { Component } from '../src/domain/component.ts';
 import type { Incident } from '../src/domain/incident.ts';
-import { buildSnapshot, type PageSnapshot } from '../src/public/snapshot.ts';
+import { buildSnapshot, type PageSnapshot } from '../src/status/page/snapshot.ts';
 import { type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { createSmtpTransport, startMailWorker, type MailWorker } from '../src/mail/outbox.ts';

@@ -10,8 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startApp, type RunningApp } from './support/app.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
-import { generateTotpSecret, totpCode } from '../src/user/totp.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
+import { generateTotpSecret, totpCode } from '../src/security-center/totp.ts';
 import { axeViolations, SCREENS, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';
 
 const PASSWORD = 'passkey browser password';

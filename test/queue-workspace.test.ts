@@ -8,13 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBulk, type BulkDesk } from '../src/support/bulk.ts';
-import { CANNED_REPLIES } from '../src/support/canned-replies.ts';
-import { readCorpus } from '../src/support/triage-corpus.ts';
-import { triageCombined } from '../src/support/triage-combined.ts';
-import { committedModel } from '../src/support/triage-model.ts';
-import { OTHER_RULE_IDS, PRIORITY_RULE_IDS, TRIAGE_RULE_IDS } from '../src/support/triage.ts';
-import { reasonEffect, reasonLabel } from '../src/console/triage-reason-views.ts';
+import { runBulk, type BulkDesk } from '../src/desk/bulk.ts';
+import { CANNED_REPLIES } from '../src/desk/canned-replies.ts';
+import { readCorpus } from '../src/desk/triage/corpus.ts';
+import { triageCombined } from '../src/desk/triage/combined.ts';
+import { committedModel } from '../src/desk/triage/model.ts';
+import { OTHER_RULE_IDS, PRIORITY_RULE_IDS, TRIAGE_RULE_IDS } from '../src/desk/triage/rules.ts';
+import { reasonEffect, reasonLabel } from '../src/desk/triage/reason-views.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import type { TriageReason } from '../src/domain/ticket.ts';
 import { hasMessage, t } from '../src/web/i18n.ts';

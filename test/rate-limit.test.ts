@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter } from '../src/staff/rate-limit.ts';
+import { RateLimiter } from '../src/web/rate-limit.ts';
 
 test('a limiter flooded with distinct keys stays bounded and keeps limiting recent keys', () => {
   let now = 0;

@@ -10,8 +10,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { createUserAccount } from '../src/user/accounts.ts';
-import { generateTotpSecret, totpCode } from '../src/user/totp.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
+import { generateTotpSecret, totpCode } from '../src/security-center/totp.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { t } from '../src/web/i18n.ts';
 import { makeStaff, startApp, type RunningApp } from './support/app.ts';

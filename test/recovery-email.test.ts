@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createUserAccount } from '../src/user/accounts.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import { errorMessage } from '../src/web/errors.ts';

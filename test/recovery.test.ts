@@ -7,17 +7,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createUserAccount } from '../src/user/accounts.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { alertStart } from '../src/protection/recovery-window.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import { errorMessage } from '../src/web/errors.ts';
-import { sha256Hex } from '../src/security/secrets.ts';
+import { sha256Hex } from '../src/domain/secrets.ts';
 import type { Actor } from '../src/domain/actor.ts';
 import { StaffClient } from './support/app.ts';
 import { MIN, HOUR, DAY, LOCK_AT, now, clock, at, app, smtp, store, requester, approver } from './support/recovery-fixture.ts';
 import { Recovery } from '../src/protection/recovery.ts';
-import type { ExchangeAccounts } from '../src/accounts/adapter.ts';
+import type { ExchangeAccounts } from '../src/exchange/adapter.ts';
 
 
 const uniq = () => randomBytes(4).toString('hex');

@@ -7,9 +7,9 @@ import { migrate } from '../src/store/migrate.ts';
 import { seedDemoData } from '../src/status/demo-data.ts';
 import { StatusCommands } from '../src/status/commands.ts';
 import { listComponents } from '../src/status/repository.ts';
-import { loadSnapshot } from '../src/public/snapshot.ts';
-import { PublicSite } from '../src/public/site.ts';
-import { renderAtom, renderRss } from '../src/public/feeds.ts';
+import { loadSnapshot } from '../src/status/page/snapshot.ts';
+import { PublicSite } from '../src/status/page/site.ts';
+import { renderAtom, renderRss } from '../src/status/page/feeds.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
 import { startApp, makeStaff, StaffClient, PASSWORD, type RunningApp } from './support/app.ts';
 

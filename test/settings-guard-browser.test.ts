@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { SubscriberLinks } from '../src/notify/subscriptions/links.ts';
-import { loadLinkKey } from '../src/support/ticket-links.ts';
+import { loadLinkKey } from '../src/desk/ticket-links.ts';
 import type { RunningApp } from './support/app.ts';
 import { axeViolations, launchChromium, SCREENS } from './support/browser.ts';
 import type { SmtpTestServer } from './support/smtp.ts';

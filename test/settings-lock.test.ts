@@ -8,8 +8,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../src/store/db.ts';
-import { FROZEN_ROUTES } from '../src/user/settings-lock.ts';
-import { totpCode } from '../src/user/totp.ts';
+import { FROZEN_ROUTES } from '../src/security-center/settings-lock.ts';
+import { totpCode } from '../src/security-center/totp.ts';
 import { startApp, type RunningApp } from './support/app.ts';
 import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';
 import { openMigratedDb } from './support/test-db.ts';

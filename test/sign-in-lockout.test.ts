@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startApp, type RunningApp } from './support/app.ts';
 import { plain } from './support/text.ts';
-import { totpCode } from '../src/user/totp.ts';
-import { DEVICE_COOKIE } from '../src/user/device-cookies.ts';
-import { SIGN_IN_LIMITS } from '../src/user/sign-in-throttle.ts';
+import { totpCode } from '../src/security-center/totp.ts';
+import { DEVICE_COOKIE } from '../src/security-center/device-cookies.ts';
+import { SIGN_IN_LIMITS } from '../src/security-center/sign-in-throttle.ts';
 import { createTestUser, USER_PASSWORD as PASSWORD, UserBrowser, type Page } from './support/user-client.ts';
 
 let now = new Date('2026-11-25T01:00:00Z');

@@ -9,7 +9,7 @@ import {
   resumeClock,
   slaState,
   type SlaTicket,
-} from '../src/support/sla.ts';
+} from '../src/desk/sla.ts';
 import type { Priority } from '../src/domain/ticket.ts';
 
 const HOUR = 3_600_000;

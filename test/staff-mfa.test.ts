@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { makeStaff, nextStaffCode, PASSWORD, rememberStaffFactor, staffFactorOf, startApp, StaffClient, type RunningApp } from './support/app.ts';
-import { totpCode } from '../src/user/totp.ts';
+import { totpCode } from '../src/security-center/totp.ts';
 import { t } from '../src/web/i18n.ts';
 import { loadConfig } from '../src/config.ts';
 import { verifyAudit } from '../src/audit/audit-log.ts';

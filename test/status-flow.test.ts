@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
 import { validateStatuspage } from './support/statuspage-schema.ts';
-import { API_PATHS, type ApiEndpoint } from '../src/public/api-v2.ts';
+import { API_PATHS, type ApiEndpoint } from '../src/status/api-v2.ts';
 import { verifyAudit } from '../src/audit/audit-log.ts';
 
 let app: RunningApp;

@@ -6,7 +6,7 @@ import { appendAudit, verifyAudit } from '../src/audit/audit-log.ts';
 import { StatusCommands } from '../src/status/commands.ts';
 import { seedDemoData } from '../src/status/demo-data.ts';
 import { getIncident, listComponents, pageVersion } from '../src/status/repository.ts';
-import { loadSnapshot } from '../src/public/snapshot.ts';
+import { loadSnapshot } from '../src/status/page/snapshot.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
 import './support/audit-key.ts'; // appends to the audit log on a bare database: the test process's audit key
 

@@ -15,7 +15,7 @@ import { emailFactory, plain } from './support/text.ts';
 import { parseSubscriptionConfig } from '../src/notify/subscriptions/config.ts';
 import { SubscriberLinks } from '../src/notify/subscriptions/links.ts';
 import { assertPublicHost } from '../src/notify/subscriptions/endpoint-check.ts';
-import { loadLinkKey } from '../src/support/ticket-links.ts';
+import { loadLinkKey } from '../src/desk/ticket-links.ts';
 import { verifyAudit } from '../src/audit/audit-log.ts';
 import { maskSecrets } from '../src/server.ts';
 import { postgresAvailable, startPostgres } from './support/postgres-server.ts';

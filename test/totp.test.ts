@@ -2,7 +2,7 @@ import { openMigratedDb } from './support/test-db.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret } from 'otpauth';
-import { matchTotpStep, totpCode, totpUri, generateTotpSecret, totpStep, verifyAndConsumeTotp } from '../src/user/totp.ts';
+import { matchTotpStep, totpCode, totpUri, generateTotpSecret, totpStep, verifyAndConsumeTotp } from '../src/security-center/totp.ts';
 import { migrate } from '../src/store/migrate.ts';
 
 // RFC 6238 Appendix B: the seeds are the ASCII strings below (20, 32 and 64 bytes), 8 digits, 30 s steps.

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../src/store/db.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
-import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/support/triage-corpus.ts';
-import { committedModel, DEFAULT_MODEL_PATH, loadModel, serializeModel, trainModel, trainModelAsync, type TrainingExample } from '../src/support/triage-model.ts';
-import { triageCombined } from '../src/support/triage-combined.ts';
-import { buildModel, retrain } from '../src/support/triage-retrain.ts';
-import { saveActiveModel } from '../src/support/triage-model-store.ts';
+import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/desk/triage/corpus.ts';
+import { committedModel, DEFAULT_MODEL_PATH, loadModel, serializeModel, trainModel, trainModelAsync, type TrainingExample } from '../src/desk/triage/model.ts';
+import { triageCombined } from '../src/desk/triage/combined.ts';
+import { buildModel, retrain } from '../src/desk/triage/retrain.ts';
+import { saveActiveModel } from '../src/desk/triage/model-store.ts';
 import { makeStaff, startApp, StaffClient, type RunningApp } from './support/app.ts';
 import { emailFactory } from './support/text.ts';
 

@@ -2,8 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { normalizeForTriage, triage, TRIAGE_MAX_CHARS } from '../src/support/triage.ts';
-import { evaluateTriage, formatTriageReport, parseTriageJsonl, type TriageSample } from '../src/support/triage-eval.ts';
+import { normalizeForTriage, triage, TRIAGE_MAX_CHARS } from '../src/desk/triage/rules.ts';
+import { evaluateTriage, formatTriageReport, parseTriageJsonl, type TriageSample } from '../src/desk/triage/eval.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sharedDev = `${root}../shared/data/triage-dev.jsonl`;

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningApp } from './support/app.ts';
 import type { ReceivedMail, SmtpTestServer } from './support/smtp.ts';
-import { totpCode } from '../src/user/totp.ts';
+import { totpCode } from '../src/security-center/totp.ts';
 import { plain } from './support/text.ts';
 import { createTestUser, startAppWithSmtp, stopAppWithSmtp, USER_PASSWORD as PASSWORD, UserBrowser } from './support/user-client.ts';
 

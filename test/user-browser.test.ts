@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startApp, type RunningApp } from './support/app.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
-import { generateTotpSecret, totpCode } from '../src/user/totp.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
+import { generateTotpSecret, totpCode } from '../src/security-center/totp.ts';
 import { axeViolations, SCREENS, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';
 
 const PASSWORD = 'phone user password';

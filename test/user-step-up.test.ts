@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, type RunningApp } from './support/app.ts';
 import type { SmtpTestServer } from './support/smtp.ts';
-import { createUserAccount } from '../src/user/accounts.ts';
-import { totpCode } from '../src/user/totp.ts';
+import { createUserAccount } from '../src/security-center/user-accounts.ts';
+import { totpCode } from '../src/security-center/totp.ts';
 import { plain } from './support/text.ts';
 import { startAppWithSmtp, stopAppWithSmtp, USER_PASSWORD as PASSWORD, UserBrowser, type Page } from './support/user-client.ts';
 

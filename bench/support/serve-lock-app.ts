@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import pg from 'pg';
 import { newId } from '../../src/store/ids.ts';
 import { startApp, type RunningApp } from '../../test/support/app.ts';
-import { sha256Hex } from '../../src/security/secrets.ts';
+import { sha256Hex } from '../../src/domain/secrets.ts';
 import { exitWithParent } from './child-exit.ts';
 
 function arg(name: string, fallback?: string): string {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/db.ts';
-import { sameSecret } from '../security/secrets.ts';
+import { sameSecret } from '../domain/secrets.ts';
 import { canonicalJson, GENESIS, verifyAudit, type AuditProblem, type AuditVerification } from './audit-log.ts';
 import type { AuditKey } from './audit-key.ts';
 

@@ -6,20 +6,20 @@ import { KinkyuError } from '../domain/errors.ts';
 import { zoneOffsetMs } from '../domain/uptime.ts';
 import { verifyAudit } from '../audit/audit-log.ts';
 import { StatusCommands } from '../status/commands.ts';
-import type { SupportDesk } from '../support/desk.ts';
+import type { SupportDesk } from '../desk/desk.ts';
 import { can } from '../staff/permissions.ts';
 import { getIncident, listComponents } from '../status/repository.ts';
 import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
 import { hasFactor } from '../staff/factors.ts';
 import { wantsJson } from '../web/wants-json.ts';
-import { RateLimiter } from '../staff/rate-limit.ts';
+import { RateLimiter } from '../web/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import * as views from './views.ts';
 import type { ConsoleContext } from './views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from './form-action.ts';
-import { deliveryProgressFor, type DeliveryProgressLookup } from './delivery-views.ts';
+import { deliveryProgressFor, type DeliveryProgressLookup } from '../notify/delivery-views.ts';
 
 
 export interface ConsoleOptions {
@@ -126,7 +126,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     }
     failuresByClientAndEmail.reset(pairKey);
     // The password is right: a session that opens only the second step (the code, or the enrolment of a first
-    // factor), for a few minutes. Signed in is after the factor (src/console/mfa-routes.ts).
+    // factor), for a few minutes. Signed in is after the factor (src/staff/mfa-routes.ts).
     const session = await createSession(db, staff.id, {
       ip: request.ip,
       userAgent: String(request.headers['user-agent'] ?? ''),

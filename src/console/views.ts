@@ -15,7 +15,7 @@ import { layout } from '../web/layout.ts';
 import type { StaffPrincipal } from '../staff/accounts.ts';
 import { can } from '../staff/permissions.ts';
 import type { FanoutProgress } from '../notify/fanout/types.ts';
-import { deliveryProgressView } from './delivery-views.ts';
+import { deliveryProgressView } from '../notify/delivery-views.ts';
 
 export interface ConsoleContext {
   lang: Lang;

@@ -123,7 +123,7 @@ export interface QueuedTicket {
 }
 
 /**
- * The drill's tickets in the order the desk's queue shows open tickets (src/support/ticket-repository.ts listQueue:
+ * The drill's tickets in the order the desk's queue shows open tickets (src/desk/ticket-repository.ts listQueue:
  * urgent security reports first, then those needing a human, then priority, then the nearest due date, then age).
  */
 export async function queueOrder(q: Queryable, drillId: string, limit = 10_000): Promise<QueuedTicket[]> {

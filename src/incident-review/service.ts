@@ -8,7 +8,7 @@ import type { Incident } from '../domain/incident.ts';
 import { cleanText, requireText } from '../domain/text.ts';
 import type { StatusCommands } from '../status/commands.ts';
 import { getIncident, listComponents } from '../status/repository.ts';
-import { postmortemUpdate } from '../public/api-v2.ts';
+import { postmortemUpdate } from '../status/api-v2.ts';
 import { formatDateTime } from '../web/i18n.ts';
 import { reviewFigures, type ReviewFigures } from './compute.ts';
 import { composePostmortem } from './postmortem-text.ts';

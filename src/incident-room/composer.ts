@@ -14,8 +14,8 @@ import {
 } from '../domain/incident.ts';
 import { cleanText, requireText } from '../domain/text.ts';
 import { componentHolders, getIncident } from '../status/repository.ts';
-import type { PageSnapshot } from '../public/snapshot.ts';
-import { incidentCard } from '../public/pages.ts';
+import type { PageSnapshot } from '../status/page/snapshot.ts';
+import { incidentCard } from '../status/page/pages.ts';
 import { renderUpdateEmail, personalize } from '../notify/email/render.ts';
 import { updateNotice } from '../notify/channels/update-notice.ts';
 import { composeXThread, weightedLength, xUpdateText, X_MAX_WEIGHTED } from '../notify/channels/x-compose.ts';

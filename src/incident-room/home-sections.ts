@@ -5,10 +5,10 @@
 import type { Db } from '../store/db.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { can } from '../staff/permissions.ts';
-import type { Ticket } from '../support/ticket-repository.ts';
-import { listQueue } from '../support/queue.ts';
-import { DEFAULT_SLA_POLICY, slaState } from '../support/sla.ts';
-import type { Proposal } from '../monitoring/service.ts';
+import type { Ticket } from '../desk/ticket-repository.ts';
+import { listQueue } from '../desk/queue.ts';
+import { DEFAULT_SLA_POLICY, slaState } from '../desk/sla.ts';
+import type { Proposal } from '../monitors/service.ts';
 import { csrf, type ConsoleContext } from '../console/views.ts';
 import { html } from '../web/html.ts';
 import { t } from '../web/i18n.ts';

@@ -208,7 +208,7 @@ export interface MailSenderOptions {
   log?: (msg: string, err?: unknown) => void;
   /**
    * Text to put at the top of a mail's body when it is sent, by recipient (the anti-phishing code of the account or
-   * subscriber the address belongs to: src/user/anti-phishing.ts). Asked at every attempt, so the outbox keeps the
+   * subscriber the address belongs to: src/security-center/anti-phishing.ts). Asked at every attempt, so the outbox keeps the
    * text without it and a code changed meanwhile is the one sent. A failure fails the attempt (retried later).
    */
   prefix?: (mail: { to: string; lang: MailLang | null }) => Promise<string | null>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../store/db.ts';
-import { sha256Hex } from '../security/secrets.ts';
+import { sha256Hex } from '../domain/secrets.ts';
 import { findTermsById, recordAcknowledgement, type TermsVersion } from './terms.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
-import type { ExchangeAccounts } from '../accounts/adapter.ts';
+import type { ExchangeAccounts } from '../exchange/adapter.ts';
 import { KinkyuError } from '../domain/errors.ts';
-import type { PublicSite } from '../public/site.ts';
+import type { PublicSite } from '../status/page/site.ts';
 import { requestLang } from '../web/request-lang.ts';
 import type { Lang } from '../web/i18n.ts';
 import { peekAckToken, redeemAckToken } from './ack-links.ts';

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.ts';
-import type { ExchangeAccounts } from '../accounts/adapter.ts';
+import type { ExchangeAccounts } from '../exchange/adapter.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { Lang } from '../web/i18n.ts';

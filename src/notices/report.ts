@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/db.ts';
-import type { ExchangeAccounts } from '../accounts/adapter.ts';
+import type { ExchangeAccounts } from '../exchange/adapter.ts';
 import type { TermsVersion } from './terms.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Component } from '../domain/component.ts';
 import type { Incident } from '../domain/incident.ts';
-import { buildSnapshot, type PageSnapshot } from '../public/snapshot.ts';
+import { buildSnapshot, type PageSnapshot } from '../status/page/snapshot.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';

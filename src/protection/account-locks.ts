@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/db.ts';
-import type { LockEffects } from '../accounts/adapter.ts';
+import type { LockEffects } from '../exchange/adapter.ts';
 import type { LockIntent } from './lock-intents.ts';
 
 /** The lock records (`account_locks`): one per journalled lock, with the same id. */

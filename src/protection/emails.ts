@@ -1,4 +1,4 @@
-import type { LockEffects } from '../accounts/adapter.ts';
+import type { LockEffects } from '../exchange/adapter.ts';
 import { formatDateTime } from '../web/i18n.ts';
 import type { LockSource } from './lock-source.ts';
 

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../store/db.ts';
-import type { LockEffects } from '../accounts/adapter.ts';
-import { sha256Hex } from '../security/secrets.ts';
+import type { LockEffects } from '../exchange/adapter.ts';
+import { sha256Hex } from '../domain/secrets.ts';
 import type { LockSource } from './lock-source.ts';
 
 /** A lock as journalled: committed before the exchange is asked, finished (recorded) exactly once. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import { wantsJson } from '../web/wants-json.ts';
-import { RateLimiter } from '../staff/rate-limit.ts';
+import { RateLimiter } from '../web/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
 import type { Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';

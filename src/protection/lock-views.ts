@@ -1,4 +1,4 @@
-import type { LockEffects } from '../accounts/adapter.ts';
+import type { LockEffects } from '../exchange/adapter.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';

@@ -3,10 +3,10 @@ import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { enqueueMail } from '../mail/outbox.ts';
-import { sha256Hex } from '../security/secrets.ts';
-import { createPasswordResetLink } from '../user/password-reset.ts';
-import type { ApiKeyRecord, ExchangeAccounts, WithdrawalAddressRecord, WithdrawalRecord } from '../accounts/adapter.ts';
-import { emailKeyOf } from '../accounts/reference-store.ts';
+import { sha256Hex } from '../domain/secrets.ts';
+import { createPasswordResetLink } from '../security-center/password-reset.ts';
+import type { ApiKeyRecord, ExchangeAccounts, WithdrawalAddressRecord, WithdrawalRecord } from '../exchange/adapter.ts';
+import { emailKeyOf } from '../exchange/reference-store.ts';
 import type { EmergencyLock } from './emergency-lock.ts';
 import { emailReplacedMail, emailRestoredMail, unlockMail } from './recovery-email.ts';
 import {

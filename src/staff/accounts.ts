@@ -7,7 +7,7 @@ import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { requireText } from '../domain/text.ts';
 import { isRole, type Role } from './permissions.ts';
-import { sha256Hex } from '../security/secrets.ts';
+import { sha256Hex } from '../domain/secrets.ts';
 
 export interface StaffPrincipal {
   id: string;

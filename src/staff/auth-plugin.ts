@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { findSession, type StaffPrincipal } from './accounts.ts';
 import { can, type Permission } from './permissions.ts';
-import { sameSecret } from '../security/secrets.ts';
+import { sameSecret } from '../domain/secrets.ts';
 import { wantsJson } from '../web/wants-json.ts';
 /** Kept for importers from before it moved to web/ (it is about HTTP, not staff). */
 export { wantsJson };
@@ -30,7 +30,7 @@ declare module 'fastify' {
 }
 
 /**
- * What the second factor asks of a request, provided by the factor routes (src/console/mfa-routes.ts): the
+ * What the second factor asks of a request, provided by the factor routes (src/staff/mfa-routes.ts): the
  * answers for a session without a factor, and the re-enter-your-code step of a sensitive action.
  */
 export interface FactorGate {

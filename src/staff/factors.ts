@@ -4,12 +4,12 @@ import { newId } from '../store/ids.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
-import { sha256Hex } from '../security/secrets.ts';
-import { generateTotpSecret, matchTotpStep } from '../user/totp.ts';
+import { sha256Hex } from '../domain/secrets.ts';
+import { generateTotpSecret, matchTotpStep } from '../security-center/totp.ts';
 
 /**
  * Staff second factors (issue 16). Every staff member enrols one before anything else; today the kind is an
- * authenticator app (TOTP, RFC 6238 through src/user/totp.ts), tomorrow a passkey: a factor row has a kind, and
+ * authenticator app (TOTP, RFC 6238 through src/security-center/totp.ts), tomorrow a passkey: a factor row has a kind, and
  * everything here that is not about TOTP itself (having a factor, listing, resetting) reads every kind.
  * Recovery codes are the way in when the phone is lost: ten, shown once, hashed, each used once.
  */

@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
-import { sha256Hex } from '../security/secrets.ts';
+import { sha256Hex } from '../domain/secrets.ts';
 
 /**
  * Optional staff sign-in through the company's OpenID Connect provider (STAFF_OIDC_ISSUER, _CLIENT_ID,

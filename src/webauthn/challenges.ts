@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/db.ts';
-import { sha256Hex } from '../security/secrets.ts';
+import { sha256Hex } from '../domain/secrets.ts';
 
 /** Whose ceremony: a user's (the security center) or, later, a staff member's. */
 export type WebAuthnRealm = 'user' | 'staff';

@@ -5,7 +5,7 @@ import { seedDemoData } from '../../src/status/demo-data.ts';
 import { buildApp, type App } from '../../src/server.ts';
 import { createStaff } from '../../src/staff/accounts.ts';
 import { addTotpFactor, newRecoveryCodes } from '../../src/staff/factors.ts';
-import { generateTotpSecret, totpCode, totpStep, TOTP_PERIOD } from '../../src/user/totp.ts';
+import { generateTotpSecret, totpCode, totpStep, TOTP_PERIOD } from '../../src/security-center/totp.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/actor.ts';
 import type { Role } from '../../src/staff/permissions.ts';
 import { freePort } from './net.ts';

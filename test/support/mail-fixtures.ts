@@ -4,17 +4,17 @@
  */
 import assert from 'node:assert/strict';
 
-import * as userEmails from '../../src/user/emails.ts';
+import * as userEmails from '../../src/security-center/emails.ts';
 import * as lockEmails from '../../src/protection/emails.ts';
 import * as recoveryEmails from '../../src/protection/recovery-email.ts';
 import * as detection from '../../src/protection/detection.ts';
 import * as noticeEmails from '../../src/notices/emails.ts';
-import * as deskEmails from '../../src/support/emails.ts';
+import * as deskEmails from '../../src/desk/emails.ts';
 import * as subscriptionEmails from '../../src/notify/subscriptions/emails.ts';
 import * as disabledMail from '../../src/notify/senders/disabled-mail.ts';
-import * as settingsLockEmails from '../../src/user/settings-lock-emails.ts';
+import * as settingsLockEmails from '../../src/security-center/settings-lock-emails.ts';
 import { personalize, renderUpdateEmail } from '../../src/notify/email/render.ts';
-import { buildSnapshot } from '../../src/public/snapshot.ts';
+import { buildSnapshot } from '../../src/status/page/snapshot.ts';
 import type { Lang } from '../../src/web/i18n.ts';
 
 export const TZ = 'Asia/Tokyo';

@@ -5,7 +5,7 @@
  * registers the before/after hooks; the exported bindings are live (ES modules), set once `before` has run.
  */
 import { after, before } from 'node:test';
-import type { ReferenceAccountStore } from '../../src/accounts/reference-store.ts';
+import type { ReferenceAccountStore } from '../../src/exchange/reference-store.ts';
 import type { Actor } from '../../src/domain/actor.ts';
 import { makeStaff, startApp, type RunningApp } from './app.ts';
 import { startSmtpServer, type SmtpTestServer } from './smtp.ts';

@@ -3,8 +3,8 @@
  * reads the CSRF / pre-sign-in tokens from the last page it saw.
  */
 import assert from 'node:assert/strict';
-import { totpCode } from '../../src/user/totp.ts';
-import { createUserAccount } from '../../src/user/accounts.ts';
+import { totpCode } from '../../src/security-center/totp.ts';
+import { createUserAccount } from '../../src/security-center/user-accounts.ts';
 import { startApp, type RunningApp } from './app.ts';
 import { startSmtpServer, type SmtpTestServer } from './smtp.ts';
 

@@ -4,8 +4,8 @@
  * site's in-memory snapshot, so a surge of frightened users costs the database nothing.
  */
 import type { Incident } from '../../domain/incident.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
-import { activeMaintenances, openIncidents } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
+import { activeMaintenances, openIncidents } from '../../status/page/snapshot.ts';
 import { html, multiline, type SafeHtml } from '../../web/html.ts';
 import { formatDateTime, t, type Lang, type MessageKey } from '../../web/i18n.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { BusinessCalendar } from '../../domain/business-calendar.ts';
-import type { PublicSite } from '../../public/site.ts';
+import type { PublicSite } from '../../status/page/site.ts';
 import type { Lang } from '../../web/i18n.ts';
 import { requestLang } from '../../web/request-lang.ts';
 import { phoneLine } from '../../web/phone-line.ts';

@@ -3,7 +3,7 @@
  * steps, each a link that does it. Plain HTML (no script), mobile first; the live banner always comes first.
  */
 import { langHref } from '../../web/links.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import { hasMessage, t, type Lang, type MessageKey } from '../../web/i18n.ts';
 import { layout } from '../../web/layout.ts';

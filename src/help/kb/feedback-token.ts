@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { sameSecret } from '../../security/secrets.ts';
+import { sameSecret } from '../../domain/secrets.ts';
 import type { Lang } from '../../web/i18n.ts';
 
 /** How long an article page's "did this help?" form can be answered. */

@@ -1,6 +1,6 @@
 import type { IncidentStatus, MaintenanceStatus } from '../../domain/incident.ts';
-import { renderApi } from '../../public/api-v2.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import { renderApi } from '../../status/api-v2.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { t, type Lang } from '../../web/i18n.ts';
 
 /** One published incident update, as the short channels (Slack, X) tell it. */

@@ -1,8 +1,8 @@
 import type { ComponentStatus } from '../../domain/component.ts';
 import type { Incident } from '../../domain/incident.ts';
-import { postmortemFields, renderApi } from '../../public/api-v2.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
-import { isoInZone } from '../../public/time.ts';
+import { postmortemFields, renderApi } from '../../status/api-v2.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
+import { isoInZone } from '../../domain/iso-time.ts';
 import type { Lang } from '../../web/i18n.ts';
 
 /**

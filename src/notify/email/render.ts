@@ -1,4 +1,4 @@
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { formatDateTime, type Lang } from '../../web/i18n.ts';
 import { antiPhishingHtml, withAntiPhishingText } from '../../web/anti-phishing.ts';
 import { html, multiline } from '../../web/html.ts';

@@ -2,7 +2,7 @@ import type { MailTransport } from '../../mail/outbox.ts';
 import { AUTOMATIC_MAIL_HEADERS } from '../../mail/automatic.ts';
 import { fromHeader, type MailFrom } from '../../mail/from.ts';
 import type { Lang } from '../../web/i18n.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import type { SubscriberLinks } from '../subscriptions/links.ts';
 import type { ChannelSender, Delivery, DeliveryOutcome } from '../fanout/types.ts';
 import type { EmailBounces } from '../senders/endpoint-health.ts';

@@ -1,6 +1,6 @@
 import type { Db } from '../../store/db.ts';
 import type { Incident } from '../../domain/incident.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { getIncident } from '../../status/repository.ts';
 import { updateDeliverable } from './store.ts';
 import type { NotificationEvent } from './types.ts';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { EXPAND_CHUNK, expandEvents, FANOUT_CHANNEL } from './expand.ts';
 import { DeliveryViews } from './incident-view.ts';
 import { progressOf } from './store.ts';

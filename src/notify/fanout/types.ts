@@ -1,5 +1,5 @@
 import type { Lang } from '../../web/i18n.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import type { AttemptOutcome } from '../channels/http-outcome.ts';
 
 export type Channel = 'email' | 'webhook' | 'slack' | 'x';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
-import type { PageSnapshot } from '../../public/snapshot.ts';
+import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { retryDelayMs } from '../../mail/outbox.ts';
 import { classifyThrown } from '../channels/http-outcome.ts';
 import { RETRY_AFTER_CAP_MS } from '../channels/webhook-delivery.ts';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { sameSecret } from '../../security/secrets.ts';
+import { sameSecret } from '../../domain/secrets.ts';
 
 /** What a link lets its holder do. */
 export type LinkPurpose = 'unsubscribe' | 'manage';

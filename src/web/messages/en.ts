@@ -1,25 +1,25 @@
 import type { ja } from './ja.ts';
-import { deskEn } from './desk.en.ts';
-import { userEn } from './user.en.ts';
-import { detectionEn } from './detection.en.ts';
-import { protectionEn } from './protection.en.ts';
-import { helpEn } from './help.en.ts';
-import { kbEn } from './kb.en.ts';
-import { noticesEn } from './notices.en.ts';
-import { notifyEn } from './notify.en.ts';
-import { deliveryEn } from './delivery.en.ts';
-import { monitorsEn } from './monitors.en.ts';
-import { recoveryEn } from './recovery.en.ts';
-import { triageEn } from './triage.en.ts';
-import { webhooksEn } from './webhooks.en.ts';
-import { mailboxEn } from './mailbox.en.ts';
-import { passkeyEn } from './passkey.en.ts';
+import { deskEn } from '../../desk/messages.en.ts';
+import { userEn } from '../../security-center/messages/user.en.ts';
+import { detectionEn } from '../../protection/messages/detection.en.ts';
+import { protectionEn } from '../../protection/messages/protection.en.ts';
+import { helpEn } from '../../help/messages.en.ts';
+import { kbEn } from '../../help/kb/messages.en.ts';
+import { noticesEn } from '../../notices/messages.en.ts';
+import { notifyEn } from '../../notify/messages/notify.en.ts';
+import { deliveryEn } from '../../notify/messages/delivery.en.ts';
+import { monitorsEn } from '../../monitors/messages.en.ts';
+import { recoveryEn } from '../../protection/messages/recovery.en.ts';
+import { triageEn } from '../../desk/triage/messages.en.ts';
+import { webhooksEn } from '../../notify/messages/webhooks.en.ts';
+import { mailboxEn } from '../../demo-mailbox/messages.en.ts';
+import { passkeyEn } from '../../security-center/messages/passkey.en.ts';
 import { roomEn } from '../../incident-room/messages.en.ts';
-import { guardEn } from './guard.en.ts';
+import { guardEn } from '../../security-center/messages/guard.en.ts';
 import { reviewEn } from '../../incident-review/messages.en.ts';
 import { regulatorEn } from '../../regulator/messages.en.ts';
 import { drillEn } from '../../drills/messages.en.ts';
-import { staffAuthEn } from './staff-auth.en.ts';
+import { staffAuthEn } from '../../staff/messages.en.ts';
 
 /** English: the second language. Missing keys are a type error. */
 export const en: Record<keyof typeof ja, string> = {

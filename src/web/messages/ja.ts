@@ -1,25 +1,25 @@
 /** Japanese: the primary language. Every key here must exist in en.ts (the type checker enforces it). */
-import { deskJa } from './desk.ja.ts';
-import { userJa } from './user.ja.ts';
-import { detectionJa } from './detection.ja.ts';
-import { protectionJa } from './protection.ja.ts';
-import { helpJa } from './help.ja.ts';
-import { kbJa } from './kb.ja.ts';
-import { noticesJa } from './notices.ja.ts';
-import { notifyJa } from './notify.ja.ts';
-import { deliveryJa } from './delivery.ja.ts';
-import { monitorsJa } from './monitors.ja.ts';
-import { recoveryJa } from './recovery.ja.ts';
-import { triageJa } from './triage.ja.ts';
-import { webhooksJa } from './webhooks.ja.ts';
-import { mailboxJa } from './mailbox.ja.ts';
-import { passkeyJa } from './passkey.ja.ts';
+import { deskJa } from '../../desk/messages.ja.ts';
+import { userJa } from '../../security-center/messages/user.ja.ts';
+import { detectionJa } from '../../protection/messages/detection.ja.ts';
+import { protectionJa } from '../../protection/messages/protection.ja.ts';
+import { helpJa } from '../../help/messages.ja.ts';
+import { kbJa } from '../../help/kb/messages.ja.ts';
+import { noticesJa } from '../../notices/messages.ja.ts';
+import { notifyJa } from '../../notify/messages/notify.ja.ts';
+import { deliveryJa } from '../../notify/messages/delivery.ja.ts';
+import { monitorsJa } from '../../monitors/messages.ja.ts';
+import { recoveryJa } from '../../protection/messages/recovery.ja.ts';
+import { triageJa } from '../../desk/triage/messages.ja.ts';
+import { webhooksJa } from '../../notify/messages/webhooks.ja.ts';
+import { mailboxJa } from '../../demo-mailbox/messages.ja.ts';
+import { passkeyJa } from '../../security-center/messages/passkey.ja.ts';
 import { roomJa } from '../../incident-room/messages.ja.ts';
-import { guardJa } from './guard.ja.ts';
+import { guardJa } from '../../security-center/messages/guard.ja.ts';
 import { reviewJa } from '../../incident-review/messages.ja.ts';
 import { regulatorJa } from '../../regulator/messages.ja.ts';
 import { drillJa } from '../../drills/messages.ja.ts';
-import { staffAuthJa } from './staff-auth.ja.ts';
+import { staffAuthJa } from '../../staff/messages.ja.ts';
 
 export const ja = {
   ...deskJa,
