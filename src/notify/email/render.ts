@@ -1,5 +1,5 @@
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
-import { formatDateTime, type Lang } from '../../web/i18n.ts';
+import { formatDateTime, type Lang, localized } from '../../web/i18n.ts';
 import { antiPhishingHtml, withAntiPhishingText } from '../../web/anti-phishing.ts';
 import { html, multiline } from '../../web/html.ts';
 import { updateNotice } from '../channels/update-notice.ts';
@@ -40,7 +40,7 @@ export function renderUpdateEmail(
   const componentNames = (incident?.componentIds ?? [])
     .map((id) => snapshot.components.find((c) => c.id === id))
     .filter((c) => c !== undefined)
-    .map((c) => (lang === 'en' ? c.nameEn : c.nameJa));
+    .map((c) => (localized(lang, c.nameJa, c.nameEn)));
   const name = oneLine(notice.incidentName);
   const at = formatDateTime(lang, notice.at, notice.timeZone);
   const text = [

@@ -3,6 +3,7 @@ import { deskEn } from '../../desk/messages.en.ts';
 import { userEn } from '../../security-center/messages/user.en.ts';
 import { detectionEn } from '../../protection/messages/detection.en.ts';
 import { protectionEn } from '../../protection/messages/protection.en.ts';
+import { protectionMailEn } from '../../protection/messages/mail.en.ts';
 import { helpEn } from '../../help/messages.en.ts';
 import { kbEn } from '../../help/kb/messages.en.ts';
 import { noticesEn } from '../../notices/messages.en.ts';
@@ -27,6 +28,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...userEn,
   ...detectionEn,
   ...protectionEn,
+  ...protectionMailEn,
   ...helpEn,
   ...kbEn,
   ...noticesEn,
@@ -44,6 +46,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...regulatorEn,
   ...drillEn,
   ...staffAuthEn,
+  'list.separator': ', ',
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

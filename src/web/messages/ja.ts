@@ -3,6 +3,7 @@ import { deskJa } from '../../desk/messages.ja.ts';
 import { userJa } from '../../security-center/messages/user.ja.ts';
 import { detectionJa } from '../../protection/messages/detection.ja.ts';
 import { protectionJa } from '../../protection/messages/protection.ja.ts';
+import { protectionMailJa } from '../../protection/messages/mail.ja.ts';
 import { helpJa } from '../../help/messages.ja.ts';
 import { kbJa } from '../../help/kb/messages.ja.ts';
 import { noticesJa } from '../../notices/messages.ja.ts';
@@ -26,6 +27,7 @@ export const ja = {
   ...userJa,
   ...detectionJa,
   ...protectionJa,
+  ...protectionMailJa,
   ...helpJa,
   ...kbJa,
   ...noticesJa,
@@ -43,6 +45,7 @@ export const ja = {
   ...regulatorJa,
   ...drillJa,
   ...staffAuthJa,
+  'list.separator': '、',
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
