@@ -8,6 +8,7 @@ import { helpEn } from '../../help/messages.en.ts';
 import { kbEn } from '../../help/kb/messages.en.ts';
 import { noticesEn } from '../../notices/messages.en.ts';
 import { notifyEn } from '../../notify/messages/notify.en.ts';
+import { notifyMailEn } from '../../notify/messages/mail.en.ts';
 import { deliveryEn } from '../../notify/messages/delivery.en.ts';
 import { monitorsEn } from '../../monitors/messages.en.ts';
 import { recoveryEn } from '../../protection/messages/recovery.en.ts';
@@ -33,6 +34,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...kbEn,
   ...noticesEn,
   ...notifyEn,
+  ...notifyMailEn,
   ...deliveryEn,
   ...monitorsEn,
   ...recoveryEn,

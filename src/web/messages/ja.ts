@@ -8,6 +8,7 @@ import { helpJa } from '../../help/messages.ja.ts';
 import { kbJa } from '../../help/kb/messages.ja.ts';
 import { noticesJa } from '../../notices/messages.ja.ts';
 import { notifyJa } from '../../notify/messages/notify.ja.ts';
+import { notifyMailJa } from '../../notify/messages/mail.ja.ts';
 import { deliveryJa } from '../../notify/messages/delivery.ja.ts';
 import { monitorsJa } from '../../monitors/messages.ja.ts';
 import { recoveryJa } from '../../protection/messages/recovery.ja.ts';
@@ -32,6 +33,7 @@ export const ja = {
   ...kbJa,
   ...noticesJa,
   ...notifyJa,
+  ...notifyMailJa,
   ...deliveryJa,
   ...monitorsJa,
   ...recoveryJa,
