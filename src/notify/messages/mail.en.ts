@@ -24,4 +24,12 @@ export const notifyMailEn: Record<keyof typeof notifyMailJa, string> = {
     'Updates that could not be delivered will not be sent again. Once the endpoint answers with a 2xx status ' +
     'again, subscribe it anew here:\n{subscribeUrl}\n\n' +
     'You receive this mail because this address was given as the owner of the subscription.\n\n{exchange}',
+  'updateMail.subject': '[{exchange}] {incident} ({status})',
+  'updateMail.status': 'Status',
+  'updateMail.components': 'Affected services',
+  'updateMail.updatedAt': 'Updated',
+  'updateMail.details': 'Details and the latest status',
+  'updateMail.footer': 'You receive this email because you subscribed to incident and maintenance updates from {exchange}.',
+  'updateMail.manage': 'Change what you receive',
+  'updateMail.unsubscribe': 'Unsubscribe',
 };

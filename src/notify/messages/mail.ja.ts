@@ -21,4 +21,12 @@ export const notifyMailJa = {
     '理由: {why}\n最後のエラー: {error}\n\n' +
     '配信できなかったお知らせは再送されません。配信先が 2xx で応答できる状態に戻りましたら、次のページから改めて登録してください。\n{subscribeUrl}\n\n' +
     'このメールは、登録時に管理者として入力されたアドレスにお送りしています。\n\n{exchange}',
+  'updateMail.subject': '【{exchange}】{incident}（{status}）',
+  'updateMail.status': '状況',
+  'updateMail.components': '影響のあるサービス',
+  'updateMail.updatedAt': '更新日時',
+  'updateMail.details': '詳細と最新の状況',
+  'updateMail.footer': 'このメールは {exchange} の障害・メンテナンス情報の配信をお申し込みいただいた方にお送りしています。',
+  'updateMail.manage': '配信内容の変更',
+  'updateMail.unsubscribe': '配信の停止',
 } as const;
