@@ -25,7 +25,7 @@ import { CHANNELS_FOR } from '../notify/fanout/expand.ts';
 import type { SafeHtml } from '../web/html.ts';
 import { LANGS, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { fillPlaceholders, type Placeholder } from './placeholders.ts';
-import { audienceCounts } from './repository.ts';
+import { audienceCounts } from './composer-repository.ts';
 import { assertKnownPlaceholders } from './service.ts';
 
 const BODY_MAX = 20_000;
