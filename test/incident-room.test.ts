@@ -457,4 +457,17 @@ describe('the room exists from the declaration; reading a room writes nothing', 
     const events = await app.db.query<{ kind: string }>('SELECT kind FROM incident_room_events WHERE incident_id = $1 ORDER BY id', [bare]);
     assert.deepEqual(events.map((e) => e.kind), ['room_opened', 'role_assigned']);
   });
+
+  test("a drill's composer counts only the subscribers marked as drill recipients", async () => {
+    const started = await json(await commander.postJson('/staff/drills', { scenario: 'outage', surge: '0', takeovers: '0', monitors: 'false' }));
+    const [drillIncident] = await app.db.query<{ id: string }>('SELECT id FROM incidents WHERE drill_id = $1', [started.drillId]);
+    const emailAudience = async () => {
+      const res = await json(await commander.postJson(`/staff/incidents/${drillIncident!.id}/room/compose`, { intent: 'preview', bodyJa: '訓練です。', bodyEn: 'A drill.' }));
+      const email = (res.preview.audience as { channel: string; total: number; byLang: { ja: number; en: number } }[]).find((a) => a.channel === 'email')!;
+      return [email.total, email.byLang.ja, email.byLang.en];
+    };
+    assert.deepEqual(await emailAudience(), [0, 0, 0], 'no real subscriber hears of a drill');
+    assert.equal((await admin.postForm('/staff/drills/recipients', { recipient: 'roomsub000003@example.jp' })).status, 303);
+    assert.deepEqual(await emailAudience(), [1, 0, 1], 'the drill recipient');
+  });
 });

@@ -205,7 +205,7 @@ export async function previewChannels(
     return payload ? JSON.stringify(payload, null, 2) : null;
   });
 
-  const counted = await audienceCounts(db, incident.componentIds);
+  const counted = await audienceCounts(db, incident.componentIds, { drill: Boolean(incident.drillId) });
   const audience = CHANNELS_FOR.incident_update.map((channel): ChannelAudience => {
     const byLang = { ja: 0, en: 0 };
     for (const r of counted) if (r.channel === channel && (r.lang === 'ja' || r.lang === 'en')) byLang[r.lang] += r.count;
