@@ -469,5 +469,10 @@ describe('the room exists from the declaration; reading a room writes nothing', 
     assert.deepEqual(await emailAudience(), [0, 0, 0], 'no real subscriber hears of a drill');
     assert.equal((await admin.postForm('/staff/drills/recipients', { recipient: 'roomsub000003@example.jp' })).status, 303);
     assert.deepEqual(await emailAudience(), [1, 0, 1], 'the drill recipient');
+    const room = await (await commander.get(`/staff/incidents/${drillIncident!.id}/room`)).text();
+    assert.match(room, /これは訓練です。公開ページ・API・フィードには表示されません。/);
+    assert.ok(!room.includes(`href="/incidents/${drillIncident!.id}"`), 'no link to a public page that does not show it');
+    const home = await (await commander.get('/staff')).text();
+    assert.match(home, /<span class="drill-tag">\[訓練\]<\/span> <a href="\/staff\/incidents\/[0-9a-z]+\/room">/, 'marked as a drill on the home');
   });
 });

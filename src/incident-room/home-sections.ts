@@ -54,7 +54,7 @@ function openIncidentsSection(d: BuiltinSectionDeps): HomeSection {
         const overdue = open.filter((x) => x.dueAt && x.dueAt.getTime() < now.getTime()).length;
         const single = roles.filter((r) => !r.multiple);
         return html`<li class="home-incident sev-${i.severity}">
-<p class="home-incident-title"><a href="/staff/incidents/${i.id}/room">${incidentName(c.lang, i)}</a></p>
+<p class="home-incident-title">${i.drillId ? html`<span class="drill-tag">${t(c.lang, 'drill.tag')}</span> ` : ''}<a href="/staff/incidents/${i.id}/room">${incidentName(c.lang, i)}</a></p>
 <p class="meta">${i.severity} · ${t(c.lang, `type.${i.type}`)} · ${statusLabel(c.lang, i.status)} · ${t(c.lang, 'room.startedAt')} ${timeEl(c, i.startedAt)}</p>
 <p>${mine.length ? html`<strong>${t(c.lang, 'room.home.myRoles', { roles: mine.join(c.lang === 'en' ? ', ' : '、') })}</strong>` : t(c.lang, 'room.home.noRole')}</p>
 <p class="meta">${single.map((r, k) => {

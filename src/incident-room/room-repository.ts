@@ -26,20 +26,22 @@ export interface IncidentHead {
   startedAt: Date;
   resolvedAt: Date | null;
   componentIds: string[];
+  /** Set for a drill's incident (src/drills): kept off every public surface. */
+  drillId: string | null;
 }
 
 interface HeadRow {
   id: string; kind: 'incident' | 'maintenance'; type: IncidentType; severity: Severity; name_ja: string; name_en: string | null;
-  status: IncidentStatus | MaintenanceStatus; started_at: Date; resolved_at: Date | null; component_ids: string[] | null;
+  status: IncidentStatus | MaintenanceStatus; started_at: Date; resolved_at: Date | null; component_ids: string[] | null; drill_id: string | null;
 }
 
-const HEAD_SELECT = `SELECT i.id, i.kind, i.type, i.severity, i.name_ja, i.name_en, i.status, i.started_at, i.resolved_at,
+const HEAD_SELECT = `SELECT i.id, i.kind, i.type, i.severity, i.name_ja, i.name_en, i.status, i.started_at, i.resolved_at, i.drill_id,
   (SELECT array_agg(ic.component_id ORDER BY ic.component_id) FROM incident_components ic WHERE ic.incident_id = i.id) AS component_ids
   FROM incidents i`;
 
 const toHead = (r: HeadRow): IncidentHead => ({
   id: r.id, kind: r.kind, type: r.type, severity: r.severity, nameJa: r.name_ja, nameEn: r.name_en, status: r.status,
-  startedAt: new Date(r.started_at), resolvedAt: date(r.resolved_at), componentIds: r.component_ids ?? [],
+  startedAt: new Date(r.started_at), resolvedAt: date(r.resolved_at), componentIds: r.component_ids ?? [], drillId: r.drill_id ?? null,
 });
 
 export async function incidentHead(q: Queryable, id: string): Promise<IncidentHead | null> {
