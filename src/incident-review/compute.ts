@@ -3,6 +3,7 @@
  * Everything here is recomputed whenever the review is read, so it never drifts from what happened.
  */
 import type { ComponentStatus } from '../domain/component.ts';
+import { t } from '../web/i18n.ts';
 
 export type Channel = 'email' | 'webhook' | 'slack' | 'x';
 
@@ -171,11 +172,10 @@ export function formatDuration(ms: number, lang: 'ja' | 'en'): string {
   const totalMin = Math.floor(abs / 60_000);
   if (totalMin === 0) {
     const s = Math.round(abs / 1000);
-    return lang === 'ja' ? `${sign}${s}秒` : `${sign}${s} s`;
+    return t(lang, 'duration.seconds', { sign, s });
   }
   const days = Math.floor(totalMin / 1440);
   const hours = Math.floor((totalMin % 1440) / 60);
   const min = totalMin % 60;
-  if (lang === 'ja') return `${sign}${days ? `${days}日` : ''}${days || hours ? `${hours}時間` : ''}${min}分`;
-  return `${sign}${days ? `${days} d ` : ''}${days || hours ? `${hours} h ` : ''}${min} min`;
+  return sign + (days ? t(lang, 'duration.days', { days }) : '') + (days || hours ? t(lang, 'duration.hours', { hours }) : '') + t(lang, 'duration.minutes', { min });
 }

@@ -24,7 +24,7 @@ export function composePostmortem(lang: Lang, p: PostmortemInput): string {
     const c = p.components.find((x) => x.id === id);
     return c ? (lang === 'en' ? c.nameEn : c.nameJa) : id;
   };
-  const sep = lang === 'ja' ? '、' : ', ';
+  const sep = t(lang, 'list.separator');
   const lines: string[] = [];
   lines.push(t(lang, 'review.pm.summaryHeading'));
   const affected = p.figures.impact.map((w) => name(w.componentId));

@@ -34,7 +34,7 @@ export interface ComposePageData {
   canSolve: boolean;
 }
 
-const langName = (c: ConsoleContext, lang: Lang) => t(c.lang, lang === 'ja' ? 'room.lang.ja' : 'room.lang.en');
+const langName = (c: ConsoleContext, lang: Lang) => t(c.lang, `room.lang.${lang}`);
 
 function componentFields(c: ConsoleContext, data: ComposePageData): SafeHtml {
   const leaves = data.components.filter((x) => !x.isGroup);

@@ -2,6 +2,7 @@ import type { Queryable } from '../store/db.ts';
 import { enqueueMail, notifyMailQueued } from '../mail/outbox.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import type { IncidentHead } from './room-repository.ts';
+import { langQuery } from '../web/links.ts';
 
 /**
  * The mail a staff member gets when they are given an incident role, or hand one over. Staff have no language
@@ -31,7 +32,7 @@ function part(lang: Lang, mail: RoleMail, s: RoleMailSettings): { subject: strin
     name: mail.recipientName, role: mail.role[lang], incident, other: mail.otherName, severity: mail.incident.severity,
     type: t(lang, `type.${mail.incident.type}`), time: formatDateTime(lang, mail.at, s.timeZone),
   };
-  const room = `${s.publicUrl}/staff/incidents/${mail.incident.id}/room${lang === 'en' ? '?lang=en' : ''}`;
+  const room = `${s.publicUrl}/staff/incidents/${mail.incident.id}/room${langQuery(lang)}`;
   const subject = t(lang, mail.kind === 'assigned' ? 'room.mail.assigned.subject' : 'room.mail.handedOver.subject', params);
   const body = t(lang, mail.kind === 'assigned' ? 'room.mail.assigned.body' : 'room.mail.handedOver.body', params);
   return { subject, text: `${body}\n\n${t(lang, 'room.mail.room')}: ${room}` };

@@ -56,7 +56,7 @@ function openIncidentsSection(d: BuiltinSectionDeps): HomeSection {
         return html`<li class="home-incident sev-${i.severity}">
 <p class="home-incident-title">${i.drillId ? html`<span class="drill-tag">${t(c.lang, 'drill.tag')}</span> ` : ''}<a href="/staff/incidents/${i.id}/room">${incidentName(c.lang, i)}</a></p>
 <p class="meta">${i.severity} · ${t(c.lang, `type.${i.type}`)} · ${statusLabel(c.lang, i.status)} · ${t(c.lang, 'room.startedAt')} ${timeEl(c, i.startedAt)}</p>
-<p>${mine.length ? html`<strong>${t(c.lang, 'room.home.myRoles', { roles: mine.join(c.lang === 'en' ? ', ' : '、') })}</strong>` : t(c.lang, 'room.home.noRole')}</p>
+<p>${mine.length ? html`<strong>${t(c.lang, 'room.home.myRoles', { roles: mine.join(t(c.lang, 'list.separator')) })}</strong>` : t(c.lang, 'room.home.noRole')}</p>
 <p class="meta">${single.map((r, k) => {
           const holder = held.find((a) => a.role === r.key);
           return html`${k ? ' · ' : ''}${roleLabel(c.lang, roles, r.key)}: ${holder ? holder.staffName : html`<span class="unassigned">${t(c.lang, 'room.role.nobody')}</span>`}`;

@@ -1,6 +1,7 @@
 import type { Component } from '../domain/component.ts';
 import type { Incident } from '../domain/incident.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { langQuery } from '../web/links.ts';
 
 /**
  * The placeholders an update template may use, each filled from the incident in the reader's language, times
@@ -37,7 +38,7 @@ export interface PlaceholderSource {
   now: Date;
 }
 
-const list = (lang: Lang, items: string[]) => items.join(lang === 'en' ? ', ' : '、');
+const list = (lang: Lang, items: string[]) => items.join(t(lang, 'list.separator'));
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 /** "btc_jpy" → "BTC/JPY". */
 const pairName = (pair: string) => pair.split('_').map((p) => p.toUpperCase()).join('/');
@@ -50,7 +51,7 @@ export function placeholderValues(lang: Lang, s: PlaceholderSource): Record<Plac
   const assets = [...new Set(affected.flatMap((c) => strings(s.metadata.get(c.id)?.assets)).map((a) => a.toUpperCase()))];
   const none = t(lang, 'room.placeholder.none');
   const componentsText = names.length ? list(lang, names) : none;
-  const langQuery = lang === 'en' ? '?lang=en' : '';
+  const query = langQuery(lang);
   return {
     incident: (lang === 'en' ? s.incident.nameEn : null) ?? s.incident.nameJa,
     components: componentsText,
@@ -61,7 +62,7 @@ export function placeholderValues(lang: Lang, s: PlaceholderSource): Record<Plac
     now: formatDateTime(lang, s.now, s.timeZone),
     scheduled_until: s.incident.scheduledUntil ? formatDateTime(lang, s.incident.scheduledUntil, s.timeZone) : t(lang, 'room.placeholder.undecided'),
     exchange: s.exchangeName[lang],
-    status_url: `${s.publicUrl}/incidents/${s.incident.id}${langQuery}`,
-    lock_url: `${s.publicUrl}/help/lock${langQuery}`,
+    status_url: `${s.publicUrl}/incidents/${s.incident.id}${query}`,
+    lock_url: `${s.publicUrl}/help/lock${query}`,
   };
 }

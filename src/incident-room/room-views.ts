@@ -5,7 +5,7 @@
 import type { Component } from '../domain/component.ts';
 import { isIncidentType } from '../domain/incident.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { t, type Lang } from '../web/i18n.ts';
+import { t, type Lang, localized } from '../web/i18n.ts';
 import { can } from '../staff/permissions.ts';
 import { csrf, shell, type ConsoleContext } from '../console/views.ts';
 import type { Assignment, StaffRow } from './role-repository.ts';
@@ -84,7 +84,7 @@ function ownerText(c: ConsoleContext, task: Task, roles: readonly IncidentRoleDe
   if (task.ownerName) return task.ownerName;
   if (task.ownerRole) {
     const holders = assignments.filter((a) => a.role === task.ownerRole).map((a) => a.staffName);
-    return html`${roleLabel(c.lang, roles, task.ownerRole)} (${holders.length ? holders.join(c.lang === 'en' ? ', ' : '、') : t(c.lang, 'room.role.nobody')})`;
+    return html`${roleLabel(c.lang, roles, task.ownerRole)} (${holders.length ? holders.join(t(c.lang, 'list.separator')) : t(c.lang, 'room.role.nobody')})`;
   }
   return html`<span class="unassigned">${t(c.lang, 'room.task.noOwner')}</span>`;
 }
@@ -198,7 +198,7 @@ function eventText(c: ConsoleContext, e: RoomEvent, roles: readonly IncidentRole
     case 'role_assigned':
       return html`${t(c.lang, 'room.timeline.roleAssigned', { name: person(d.to), role })}${mailed}`;
     case 'role_handover': {
-      const from = Array.isArray(d.from) ? d.from.map(person).join(c.lang === 'en' ? ', ' : '、') : '';
+      const from = Array.isArray(d.from) ? d.from.map(person).join(t(c.lang, 'list.separator')) : '';
       return html`${t(c.lang, 'room.timeline.roleHandover', { from, to: person(d.to), role })}${mailed}`;
     }
     case 'role_released':
@@ -284,7 +284,7 @@ ${data.templates.map((tpl) => html`<option value="${tpl.id}">${c.lang === 'en' ?
     : '';
   const body = html`${i.drillId ? html`<p class="drill-banner" role="note">${t(c.lang, 'drill.banner')} <a href="/staff/drills/${i.drillId}">${t(c.lang, 'drill.open')}</a></p>` : ''}
 <p class="meta">${i.severity} · ${t(c.lang, `type.${i.type}`)} · ${statusLabel(c.lang, i.status)} · ${t(c.lang, 'room.startedAt')} ${timeEl(c, i.startedAt)}${i.resolvedAt ? html` · ${t(c.lang, 'room.resolvedAt')} ${timeEl(c, i.resolvedAt)}` : ''}</p>
-${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x, n) => html`${n ? (c.lang === 'en' ? ', ' : '、') : ''}${c.lang === 'en' ? x.nameEn : x.nameJa} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>)`)}</p>` : ''}
+${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x, n) => html`${n ? t(c.lang, 'list.separator') : ''}${localized(c.lang, x.nameJa, x.nameEn)} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>)`)}</p>` : ''}
 <p class="room-links"><a href="/staff/incidents/${i.id}">${t(c.lang, 'room.incidentPage')}</a> · ${can(c.staff.role, 'ticket.view') ? html`<a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a> · ` : ''}${i.drillId ? '' : html`<a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a> · `}<a href="/staff/incidents/${i.id}/review">${t(c.lang, 'review.link')}</a> · <a href="/staff/incidents/${i.id}/room">${t(c.lang, 'room.home.refresh')}</a></p>
 ${compose}
 <div class="room-grid">

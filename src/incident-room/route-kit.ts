@@ -90,7 +90,7 @@ export function roomRouteKit(opts: IncidentRoomPluginOptions): RoomRouteKit {
     const role = p.incidentRole ? room.role(p.incidentRole) : undefined;
     if (role) {
       // Who may hold it: every staff role that allows what it requires.
-      p.allowed = ROLES.filter((r) => can(r, role.requires)).map((r) => t(lang, `staff.role.${r}`)).join(lang === 'en' ? ', ' : '、');
+      p.allowed = ROLES.filter((r) => can(r, role.requires)).map((r) => t(lang, `staff.role.${r}`)).join(t(lang, 'list.separator'));
       p.incidentRole = roleLabel(lang, room.roles, role.key);
     }
     for (const key of ['now', 'due'] as const) {

@@ -3,7 +3,7 @@
  * fields and their labels, this file knows where each kind of field comes from. A field the record cannot fill is
  * marked as to be written, never invented.
  */
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, intlLocale } from '../web/i18n.ts';
 import { formatDuration, label, type ReviewDraft } from '../incident-review/index.ts';
 import type { FactsRow } from './repository.ts';
 import type { FillKey, RegulatoryRule } from './rules.ts';
@@ -30,7 +30,7 @@ function filler(lang: Lang, key: FillKey, c: DraftContext): string | null {
     const comp = r.components.find((x) => x.id === id);
     return comp ? (lang === 'en' ? comp.nameEn : comp.nameJa) : id;
   };
-  const sep = lang === 'ja' ? '、' : ', ';
+  const sep = t(lang, 'list.separator');
   const incidentName = lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa;
   const publicUpdates = [...i.updates].filter((u) => u.visibility === 'public').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   switch (key) {
@@ -60,7 +60,7 @@ function filler(lang: Lang, key: FillKey, c: DraftContext): string | null {
         status: t(lang, `component.${w.worst}`), duration: formatDuration(w.impactedMs, lang),
       })).join('\n');
     case 'usersAffected':
-      return c.facts.usersAffected === null ? null : t(lang, 'regulator.draft.people', { count: c.facts.usersAffected.toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-US') });
+      return c.facts.usersAffected === null ? null : t(lang, 'regulator.draft.people', { count: c.facts.usersAffected.toLocaleString(intlLocale(lang)) });
     case 'dataItems':
       return c.facts.dataItems || null;
     case 'cause':

@@ -73,7 +73,7 @@ export function formatClock(date: Date, timeZone: string, lang: Lang): string {
 /** "12月1日(月) 9:00" / "Mon 12/1 9:00", in the calendar's zone. */
 export function formatOpening(date: Date, timeZone: string, lang: Lang): string {
   const w = wallClock(date, timeZone, lang);
-  return lang === 'ja' ? `${w.month}月${w.day}日(${w.weekday}) ${w.time}` : `${w.weekday} ${w.month}/${w.day} ${w.time}`;
+  return t(lang, 'time.opening', w);
 }
 
 const REASONS: Record<'national_holiday' | 'year_end' | 'weekend' | 'extra', MessageKey> = {

@@ -6,6 +6,7 @@ import { html, type SafeHtml } from '../../web/html.ts';
 import { t, type Lang } from '../../web/i18n.ts';
 import { can } from '../../staff/permissions.ts';
 import { csrf, shell, when, type ConsoleContext } from '../../console/views.ts';
+import { langQuery } from '../../web/links.ts';
 
 type FormValues = Record<string, unknown>;
 const val = (v: FormValues | undefined, key: string): string => {
@@ -141,7 +142,7 @@ ${versionFields(c, values, { category: data.category, langChoice: false, lang: e
     : '';
   const body = html`<p class="meta">${data.slug} · ${categoryName(c, data.category)}${data.withdrawnAt ? html` · <strong>${t(c.lang, 'kb.staff.withdrawnAt', { time: when(c, data.withdrawnAt) })}</strong>` : ''}</p>
 <ul>${status}</ul>
-<p>${published ? html`<a href="/help/articles/${data.slug}${editLang === 'en' ? '?lang=en' : ''}">${t(c.lang, 'kb.staff.viewPublic')}</a> · ` : ''}<a href="/staff/kb/${data.slug}/versions">${t(c.lang, 'kb.staff.history')}</a> · <a href="/staff/kb">${t(c.lang, 'kb.staff.backToList')}</a></p>
+<p>${published ? html`<a href="/help/articles/${data.slug}${langQuery(editLang)}">${t(c.lang, 'kb.staff.viewPublic')}</a> · ` : ''}<a href="/staff/kb/${data.slug}/versions">${t(c.lang, 'kb.staff.history')}</a> · <a href="/staff/kb">${t(c.lang, 'kb.staff.backToList')}</a></p>
 ${tabs}
 ${form}
 ${shown ? previewBlock(c, shown, opts.preview ? val(values, 'title') : latest?.title ?? '', editLang) : ''}
