@@ -43,7 +43,8 @@ describe('one same-origin check for both sides', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', cookie, ...headers },
       body: new URLSearchParams({ _csrf: csrf, status: 'major_outage' }).toString(),
     });
-    for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]) {
+    const forgeries: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }];
+    for (const headers of forgeries) {
       const user = await forged('/account/sessions/revoke-others', cookieHeader(b), b.csrf, headers);
       const staffSide = await forged('/staff/components/restapi00000/status', staff.cookie, staff.csrfToken, headers);
       assert.equal(user.status, 403, JSON.stringify(headers));
