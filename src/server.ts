@@ -40,9 +40,9 @@ import { registerReferenceCore } from './exchange/core-server.ts';
 import { EmergencyLock } from './protection/emergency-lock.ts';
 import { Recovery } from './protection/recovery.ts';
 import { AccountEvents } from './protection/account-events.ts';
-import { registerUserRoutes } from './security-center/routes.ts';
-import { AntiPhishingCodes, registerAntiPhishingRoutes } from './security-center/anti-phishing.ts';
-import { registerSettingsLock, SettingsLocks } from './security-center/settings-lock.ts';
+import { securityCenterPlugin } from './security-center/plugin.ts';
+import { AntiPhishingCodes } from './security-center/anti-phishing.ts';
+import { SettingsLocks } from './security-center/settings-lock.ts';
 import { Detector, parseDetectionPolicy } from './protection/detection.ts';
 import { registerAlertsRoutes } from './protection/console/alerts-routes.ts';
 import { registerLockRoutes } from './protection/lock-routes.ts';
@@ -385,18 +385,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       return null;
     });
   }
-  const userCenter = registerUserRoutes(app, {
+  // The security center (src/security-center/plugin.ts), with the settings lock and the anti-phishing code (issue 16).
+  app.register(securityCenterPlugin, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
     mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
     terms: notices.gate, calendar, deviceKey: await loadLinkKey(db, config.secret),
     recovery, demoMailbox,
+    settingsLocks: new SettingsLocks(db, clock, config.settingsLockLiftHours), antiPhishing,
   });
-  // Issue 16: the settings lock (its guard stands in front of every change it freezes) and the anti-phishing code.
-  registerSettingsLock(app, userCenter, {
-    db, config, locks: new SettingsLocks(db, clock, config.settingsLockLiftHours), lock, mailDomain: mailDomain(config.mailFrom), clock,
-    onMailQueued: () => mail.kick(),
-  });
-  registerAntiPhishingRoutes(app, userCenter, { db, codes: antiPhishing, clock });
 
 
 

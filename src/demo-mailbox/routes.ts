@@ -18,7 +18,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /**
      * The user signed in on this request (a live, fully signed-in session, the account not locked), or null after
-     * answering for it (a redirect to the sign-in page, the locked page). Set by registerUserRoutes.
+     * answering for it (a redirect to the sign-in page, the locked page). Set by securityCenterPlugin.
      */
     signedInUser?: (request: FastifyRequest, reply: FastifyReply) => Promise<{ accountId: string; email: string } | null>;
   }

@@ -79,6 +79,13 @@ export interface ExchangeAccounts {
   recentWithdrawals(accountId: string, limit: number): Promise<WithdrawalRecord[]>;
   /** The account's withdrawal addresses, newest first (at most 1000). */
   listWithdrawalAddresses(accountId: string): Promise<WithdrawalAddressRecord[]>;
+  /** Whether the account has this withdrawal address registered (the allowlist, the settings lock's new-address check). */
+  hasWithdrawalAddress(accountId: string, address: { asset: string; address: string }): Promise<boolean>;
+  /**
+   * The current email address of each of these accounts that exists (at most 500 ids a call): lists of users (who
+   * has not acknowledged the terms) read them in one call rather than one per row.
+   */
+  accountEmails(accountIds: string[]): Promise<Map<string, string>>;
   /**
    * Takes one address off the account (recovery after a takeover). Idempotent: false when the account has no
    * such address (already removed), so a retry is safe.

@@ -19,6 +19,8 @@ export interface ReferenceCoreOptions {
 
 const CORE_BODY_LIMIT = 64 * 1024;
 const MAX_LOCK_RESULTS = 10_000;
+/** Ids per `accounts/emails` call (the adapter's `accountEmails` takes at most as many). */
+const MAX_EMAIL_IDS = 500;
 
 class BadInput extends Error {}
 
@@ -110,6 +112,12 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
       return { account: await store.findAccount(id ? { accountId: id } : { email: email! }) };
     });
 
+    scope.post(`${p}/accounts/emails`, async (request) => {
+      const ids = bodyOf(request).ids;
+      if (!Array.isArray(ids) || ids.length > MAX_EMAIL_IDS || !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)) throw new BadInput('ids');
+      return { emails: Object.fromEntries(await store.accountEmails(ids as string[])) };
+    });
+
     scope.post(`${p}/accounts/:id/lock`, async (request) => {
       const body = bodyOf(request);
       const lockId = str(body, 'lockId', 200);
@@ -157,6 +165,15 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
     scope.get(`${p}/accounts/:id/withdrawals`, async (request) => ({ withdrawals: await store.recentWithdrawals(idOf(request), limitOf(request.query)) }));
 
     scope.get(`${p}/accounts/:id/withdrawal-addresses`, async (request) => ({ addresses: await store.listWithdrawalAddresses(idOf(request)) }));
+
+    scope.get(`${p}/accounts/:id/withdrawal-addresses/registered`, async (request) => {
+      const q = request.query as { asset?: unknown; address?: unknown };
+      const asset = typeof q.asset === 'string' && q.asset && q.asset.length <= 20 ? q.asset : null;
+      const address = typeof q.address === 'string' && q.address && q.address.length <= 200 ? q.address : null;
+      if (!asset) throw new BadInput('asset');
+      if (!address) throw new BadInput('address');
+      return { registered: await store.hasWithdrawalAddress(idOf(request), { asset, address }) };
+    });
 
     scope.post(`${p}/accounts/:id/withdrawal-addresses/remove`, async (request) => ({
       removed: await store.removeWithdrawalAddress(idOf(request), str(bodyOf(request), 'addressId', 200)),

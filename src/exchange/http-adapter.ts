@@ -119,6 +119,18 @@ export class HttpExchangeAccounts implements ExchangeAccounts {
     return (await this.call<{ addresses: WithdrawalAddressRecord[] }>('GET', `${this.account(accountId)}/withdrawal-addresses`, undefined, true)).addresses;
   }
 
+  async hasWithdrawalAddress(accountId: string, a: { asset: string; address: string }): Promise<boolean> {
+    const query = new URLSearchParams({ asset: a.asset, address: a.address });
+    return (await this.call<{ registered: boolean }>('GET', `${this.account(accountId)}/withdrawal-addresses/registered?${query}`, undefined, true)).registered === true;
+  }
+
+  // A read: the body only carries the ids (too many for a URL), so it may be retried.
+  async accountEmails(accountIds: string[]): Promise<Map<string, string>> {
+    if (!accountIds.length) return new Map();
+    const res = await this.call<{ emails: Record<string, string> }>('POST', '/accounts/emails', { ids: accountIds }, true);
+    return new Map(Object.entries(res.emails ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
+
   // Removing and revoking one item by id are idempotent (a repeat answers false), so they may be retried.
   async removeWithdrawalAddress(accountId: string, addressId: string): Promise<boolean> {
     return (await this.call<{ removed: boolean }>('POST', `${this.account(accountId)}/withdrawal-addresses/remove`, { addressId }, true)).removed === true;

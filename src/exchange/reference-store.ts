@@ -135,6 +135,17 @@ export class ReferenceAccountStore implements ExchangeAccounts {
     return rows.map((r) => ({ id: r.id as string, asset: r.asset as string, address: r.address as string, createdAt: iso(r.created_at)!, usableAfter: iso(r.usable_after)! }));
   }
 
+  async hasWithdrawalAddress(accountId: string, a: { asset: string; address: string }): Promise<boolean> {
+    const [known] = await this.db.query(`SELECT 1 FROM xch_withdrawal_addresses WHERE account_id = $1 AND asset = $2 AND address = $3`, [accountId, a.asset, a.address]);
+    return known !== undefined;
+  }
+
+  async accountEmails(accountIds: string[]): Promise<Map<string, string>> {
+    if (!accountIds.length) return new Map();
+    const rows = await this.db.query<{ id: string; email: string }>(`SELECT id, email FROM xch_accounts WHERE id = ANY($1::text[])`, [accountIds]);
+    return new Map(rows.map((r) => [r.id, r.email]));
+  }
+
   async removeWithdrawalAddress(accountId: string, addressId: string): Promise<boolean> {
     const rows = await this.db.query(`DELETE FROM xch_withdrawal_addresses WHERE account_id = $1 AND id = $2 RETURNING 1`, [accountId, addressId]);
     return rows.length > 0;

@@ -13,6 +13,7 @@ import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { toKinkyuError } from '../web/error-handler.ts';
 import { downDependency, unavailableNotice, type Unavailable } from './unavailable-views.ts';
 import { phoneLine } from '../web/phone-line.ts';
+import { isCrossSite } from '../web/same-origin.ts';
 
 export interface LockRoutesOptions {
   config: Config;
@@ -69,17 +70,8 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
   const langOf = (request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown> = {}): Lang =>
     body.lang === 'en' || body.lang === 'ja' ? body.lang : requestLang(request, reply);
 
-  /**
-   * A browser says where a form came from; a form from another site is refused. The lock pages send no
-   * Referer, so a browser posts their form with `Origin: null`: that, or no header at all, passes, and
-   * Sec-Fetch-Site (sent by current browsers whatever the referrer policy) must then not name another site.
-   */
-  const crossSite = (request: FastifyRequest): boolean => {
-    const origin = request.headers.origin;
-    if (typeof origin === 'string' && origin !== 'null' && origin !== ownOrigin) return true;
-    const site = request.headers['sec-fetch-site'];
-    return site === 'cross-site' || site === 'same-site';
-  };
+  /** A form from another site is refused (the lock pages send no Referer: see src/web/same-origin.ts). */
+  const crossSite = (request: FastifyRequest): boolean => isCrossSite(request, ownOrigin);
 
   app.get<{ Params: { token: string } }>('/lock/:token', async (request, reply) => {
     const lang = requestLang(request, reply);

@@ -28,7 +28,9 @@ import { errorMessage } from '../web/errors.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { t, type Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
-import type { UserCenter, UserSession } from './routes.ts';
+import type { CenterContext } from './center-context.ts';
+import { sessionOf, userAction } from './user-auth.ts';
+import type { UserSession } from './user-session.ts';
 
 export class AntiPhishingCodes {
   constructor(
@@ -138,7 +140,7 @@ const isDone = (v: unknown): v is Done => typeof v === 'string' && Object.hasOwn
  * /account/anti-phishing: the code, set or removed after a step-up (as every security setting), announced by a
  * security notice with a lock link. While the settings lock is on, the settings lock refuses both (settings-lock.ts).
  */
-export function registerAntiPhishingRoutes(app: FastifyInstance, center: UserCenter, opts: AntiPhishingRoutesOptions): void {
+export function registerAntiPhishingRoutes(app: FastifyInstance, center: CenterContext, opts: AntiPhishingRoutesOptions): void {
   const { db, codes, clock } = opts;
 
   const page = (s: UserSession, lang: Lang, code: string | null, o: { done?: Done | null; error?: string | null; value?: string } = {}) => html`<h1>${g(lang, 'ap.title')}</h1>
@@ -157,16 +159,15 @@ ${code ? html`<form method="post" action="/account/anti-phishing/remove">${cente
 <p class="hint">${g(lang, 'ap.neverAsk')}</p>
 <p><a href="/account">${t(lang, 'user.back')}</a></p>`;
 
-  app.get('/account/anti-phishing', async (request, reply) => {
-    const s = await center.requireUser(request, reply);
-    if (!s) return reply;
+  app.get('/account/anti-phishing', { config: { user: 'required' } }, async (request, reply) => {
+    const s = sessionOf(request);
     const lang = requestLang(request, reply);
     const done = (request.query as Record<string, unknown>).done;
     return center.send(reply, lang, g(lang, 'ap.title'), page(s, lang, await codes.forAccount(s.accountId), { done: isDone(done) ? done : null }));
   });
 
-  app.post('/account/anti-phishing', (request, reply) =>
-    center.withSteppedUpUser(request, reply, 'antiPhishing', async (s, body, lang) => {
+  const steppedUp = { config: { user: 'stepped-up' as const, stepUp: 'antiPhishing' as const } };
+  app.post('/account/anti-phishing', steppedUp, userAction(center, async (request, reply, s, body, lang) => {
       const raw = typeof body.code === 'string' ? body.code.slice(0, 200) : '';
       let code: string;
       try {
@@ -187,8 +188,7 @@ ${code ? html`<form method="post" action="/account/anti-phishing/remove">${cente
       return reply.redirect('/account/anti-phishing?done=set', 303);
     }));
 
-  app.post('/account/anti-phishing/remove', (request, reply) =>
-    center.withSteppedUpUser(request, reply, 'antiPhishing', async (s) => {
+  app.post('/account/anti-phishing/remove', steppedUp, userAction(center, async (request, reply, s) => {
       const removed = await db.transaction(async (tx) => {
         const gone = await codes.remove(tx, s.accountId);
         if (gone) await center.audit(tx, request, s.accountId, 'user.anti_phishing_remove');
@@ -198,7 +198,7 @@ ${code ? html`<form method="post" action="/account/anti-phishing/remove">${cente
       return reply.redirect('/account/anti-phishing?done=removed', 303);
     }));
 
-  center.addSection(async (s, lang): Promise<SafeHtml> => {
+  center.sections.push(async (s, lang): Promise<SafeHtml> => {
     const code = await codes.forAccount(s.accountId);
     return html`<section aria-labelledby="ap-h" id="anti-phishing"><h2 id="ap-h">${g(lang, 'ap.title')}</h2>
 <p>${code ? g(lang, 'ap.summarySet') : g(lang, 'ap.summaryNone')}</p>

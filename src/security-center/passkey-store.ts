@@ -115,3 +115,9 @@ export async function deletePasskey(q: Queryable, accountId: string, passkeyId: 
   const [row] = await q.query<{ name: string }>(`DELETE FROM user_passkeys WHERE id = $1 AND account_id = $2 RETURNING name`, [passkeyId, accountId]);
   return row?.name ?? null;
 }
+
+/** The passkey's stored signature counter now, or null when it is gone. */
+export async function passkeyCounter(q: Queryable, passkeyId: string): Promise<number | null> {
+  const [row] = await q.query<{ counter: string }>(`SELECT counter FROM user_passkeys WHERE id = $1`, [passkeyId]);
+  return row ? Number(row.counter) : null;
+}

@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { findSession, type StaffPrincipal } from './accounts.ts';
 import { can, type Permission } from './permissions.ts';
-import { sameSecret } from '../domain/secrets.ts';
+import { checkCsrf, UNSAFE_METHODS as UNSAFE } from '../web/same-origin.ts';
 import { wantsJson } from '../web/wants-json.ts';
 /** Kept for importers from before it moved to web/ (it is about HTTP, not staff). */
 export { wantsJson };
@@ -54,8 +54,6 @@ export interface AuthOptions {
   factors: FactorGate;
 }
 
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 
 /**
  * Authentication and authorisation for every staff route, in one place: a route declares the permission it
@@ -87,15 +85,7 @@ export function registerStaffAuth(app: FastifyInstance, opts: AuthOptions): void
       if (!request.staff.hasFactor) return opts.factors.enrolmentRequired(request, reply);
       if (!request.staff.factorAt) return opts.factors.factorRequired(request, reply);
     }
-    if (UNSAFE.has(request.method)) {
-      const origin = request.headers.origin;
-      if (origin && origin !== allowedOrigin && origin !== `${request.protocol}://${request.host}`) {
-        throw new KinkyuError('CSRF');
-      }
-      const body = request.body as Record<string, unknown> | undefined;
-      const sent = request.headers['x-csrf-token'] ?? (body && typeof body === 'object' ? body._csrf : undefined);
-      if (typeof sent !== 'string' || !sameSecret(sent, request.staff.csrfToken)) throw new KinkyuError('CSRF');
-    }
+    if (UNSAFE.has(request.method)) checkCsrf(request, allowedOrigin, request.staff.csrfToken, { header: true });
     if (!can(request.staff.role, permission)) throw new KinkyuError('FORBIDDEN');
     const fresh = config?.freshFactor;
     if (fresh && UNSAFE.has(request.method) && !opts.factors.isFresh(request.staff)) {

@@ -1,9 +1,9 @@
 /**
  * The preparedness checklist (seed §4) for everyone: what to set up before anything happens, why it matters and
  * how. For a signed-in user each item shows their own state and the security center's control that fixes it
- * (the same items and states as the security center: src/security-center/routes.ts `preparedness`).
+ * (the same items and states as the security center: src/security-center/preparedness.ts).
  */
-import type { UserPreparedness } from '../../security-center/routes.ts';
+import type { UserPreparedness } from '../../security-center/preparedness.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import { t } from '../../web/i18n.ts';
 import { articleHref, relatedArticles } from './articles.ts';

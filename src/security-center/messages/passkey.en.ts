@@ -54,4 +54,5 @@ export const passkeyEn: Record<keyof typeof passkeyJa, string> = {
   'error.VALIDATION.passkey_name': 'A passkey\'s name can be at most 40 characters.',
   'passkey.error.notFound': 'That passkey was not found (it has been removed already).',
   'passkey.error.afterUnlock': 'After an unlock, first set a new password with the link we emailed you, then sign in with it and follow the steps to set up your account again.',
+  'passkey.noticeLabel': 'Passkey',
 };

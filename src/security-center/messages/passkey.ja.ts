@@ -52,4 +52,5 @@ export const passkeyJa = {
   'error.VALIDATION.passkey_name': 'パスキーの名前は40文字以内にしてください。',
   'passkey.error.notFound': 'そのパスキーは見つかりませんでした (すでに削除されています)。',
   'passkey.error.afterUnlock': 'ロック解除の後は、まずメールで届いたリンクから新しいパスワードを設定し、パスワードでログインして案内に沿って設定し直してください。',
+  'passkey.noticeLabel': 'パスキー',
 };

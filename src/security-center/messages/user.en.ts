@@ -163,4 +163,7 @@ export const userEn: Record<keyof typeof userJa, string> = {
   'user.stepUp.resend': 'Send a new code',
   'user.stepUp.resent': 'A new code is on its way. Earlier codes no longer work.',
   'user.stepUp.notYou': 'If this was not you, lock your account now:',
+  'user.notice.device': 'Device',
+  'user.notice.ip': 'IP address',
+  'user.notice.country': 'Country',
 };

@@ -161,4 +161,7 @@ export const userJa = {
   'user.stepUp.resend': '確認コードを送り直す',
   'user.stepUp.resent': '新しい確認コードをお送りしました。以前のコードは使えません。',
   'user.stepUp.notYou': 'お心当たりのない操作の場合は、すぐにロックしてください:',
+  'user.notice.device': '端末',
+  'user.notice.ip': 'IPアドレス',
+  'user.notice.country': '国',
 };
