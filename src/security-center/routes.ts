@@ -46,7 +46,6 @@ export interface UserRoutesOptions {
   events: AccountEvents;
   mailDomain: string;
   clock: () => Date;
-  onMailQueued?: () => void;
   /** Withdrawals wait this long after a security change (WITHDRAWAL_HOLD_HOURS, default 24). */
   withdrawalHoldHours?: number;
   /** Detection's step-up: asked for (`required`), and satisfied by a second factor (`complete`). */
@@ -191,7 +190,6 @@ export function registerUserRoutes(app: FastifyInstance, opts: UserRoutesOptions
       const mail = securityNoticeMail({ lang, exchangeName: exchangeName(lang), kind, at: clock(), timeZone: config.timeZone, details, lockLink: link, holdUntil });
       await db.transaction((tx) => enqueueMail(tx, { to: recipient, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain }));
     }
-    opts.onMailQueued?.();
   }
 
   async function findSession(token: string | undefined): Promise<UserSession | null> {
@@ -388,7 +386,6 @@ ${passkeyLinks.signIn(lang)}
       await db.query(`UPDATE user_sessions SET step_up_code_hash = $2 WHERE token_hash = $1`, [tokenHash, sha256Hex(`${tokenHash}:${code}`)]);
       const mail = stepUpCodeMail({ lang, exchangeName: exchangeName(lang), code });
       await db.transaction((tx) => enqueueMail(tx, { to: account!.email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain }));
-      opts.onMailQueued?.();
       return reply.redirect('/account/login/2fa', 303);
     }
     await completeSignIn(request, reply, cred.account_id, 'password');
@@ -520,7 +517,6 @@ ${error ? html`<p class="error-box" role="alert">${error}</p>` : ''}
     if (!cred) return;
     await issuePasswordResetLink({ db, lock, publicUrl: config.publicUrl, exchangeName, mailDomain: opts.mailDomain, clock }, account, lang);
     await db.transaction((tx) => audit(tx, request, account.id, 'user.password_reset_request'));
-    opts.onMailQueued?.();
   }
 
   const resetTokenRow = async (token: string) => {
@@ -799,7 +795,6 @@ ${s.totpEnabled || s.passkeys ? '' : html`<form method="post" action="/account/s
     const lockLink = await lock.issueLockLink(s.accountId, s.email, 'step_up');
     const mail = actionCodeMail({ lang: s.lang, exchangeName: exchangeName(s.lang), code, minutes: STEP_UP_CODE_MINUTES, lockLink });
     await db.transaction((tx) => enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text, lang: s.lang }, { domain: opts.mailDomain }));
-    opts.onMailQueued?.();
   }
 
   /** The step-up page instead of the action; without an authenticator, a code goes to the account's address. */
@@ -1046,7 +1041,6 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         const mail = contactVerificationMail({ lang, exchangeName: exchangeName(lang), code, account: s.email });
         await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain });
       });
-      opts.onMailQueued?.();
       await record(request, s.accountId, 'emergency_contact_changed', { verified: false });
       // The owner hears of it at the main address, with a lock link: a hijacked session cannot quietly take
       // over the backup channel.
@@ -1108,7 +1102,6 @@ ${needsPassword ? html`<div><label for="current">${u(lang, 'password.current')}<
         await audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'confirmation_sent' });
       });
     }
-    opts.onMailQueued?.();
   }
 
   const emailLinkRefused = (reply: FastifyReply, lang: Lang, status: number, key: 'expired' | 'cannot' | 'rateLimited') =>
