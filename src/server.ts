@@ -252,7 +252,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     supportPhone: config.supportPhone,
     snapshot: () => site.current(),
-    onMailQueued: () => mail.kick(),
     clock,
   });
   const referenceStore = new ReferenceAccountStore(db, clock);
@@ -268,7 +267,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     timeZone: config.timeZone,
     log: (msg, err) => app.log.warn({ err }, msg),
-    onMailQueued: () => mail.kick(),
   });
   const recovery = new Recovery(db, accounts, lock, {
     publicUrl: config.publicUrl,
@@ -284,7 +282,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     lang: config.defaultLang,
     timeZone: config.timeZone,
-    onMailQueued: () => mail.kick(),
     clock,
     log: (msg, err) => app.log.warn({ err }, msg),
   }).attach(accountEvents);
@@ -305,7 +302,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const subscriberLinks = new SubscriberLinks(await loadLinkKey(db, config.secret), config.publicUrl);
   const fanoutLog = (msg: string, err?: unknown) => app.log.warn({ err }, msg);
   const emailSender = emailSenderFromConfig(config, subscriberLinks, fanoutLog, new EmailBounces({ db, clock, log: fanoutLog }), demoMailbox ? demoMailboxTransport : undefined);
-  const channelSenders = await channelSendersFromConfig({ db, config, links: subscriberLinks, onMailQueued: () => mail.kick(), log: fanoutLog, clock });
+  const channelSenders = await channelSendersFromConfig({ db, config, links: subscriberLinks, log: fanoutLog, clock });
   const fanout = startFanout(db, {
     senders: [...(emailSender ? [emailSender] : []), ...channelSenders],
     snapshot: () => site.current(),
@@ -319,13 +316,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     // REGULATOR_RULES_FILE: the exchange's own copy of the rules; a file with a mistake stops the start, naming it.
     rules: loadRules(process.env.REGULATOR_RULES_FILE || undefined),
     clock, timeZone: config.timeZone, publicUrl: config.publicUrl, mailDomain: mailDomain(config.mailFrom),
-    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn }, onMailQueued: () => mail.kick(),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     log: (msg, err) => app.log.warn({ err }, msg),
   });
   const drills = new Drills(db, {
     commands, regulator, reviews, snapshot: () => site.current(), refreshSnapshot: () => site.refresh(),
     triageModel: () => desk.triageModels.current(), calendar, clock, lang: config.x.lang ?? config.defaultLang,
-    kick: () => fanout.kick(), log: (msg, err) => app.log.warn({ err }, msg),
+    log: (msg, err) => app.log.warn({ err }, msg),
   });
 
   const staffOidc = config.staffOidc ? new StaffOidc(db, config.staffOidc, config.publicUrl) : null;
@@ -338,7 +335,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerConsole(app, { db, config, commands, cookieName, desk, clock, deliveryProgress: (id) => fanout.progress(id) });
   const incidentRoom = new IncidentRoom({
     db, clock, roles: config.incidentRoles, publicUrl: config.publicUrl, timeZone: config.timeZone, mailDomain: mailDomain(config.mailFrom),
-    onMailQueued: () => mail.kick(),
   });
   app.register(incidentRoomPlugin, {
     db, config, commands, room: incidentRoom, calendar, clock, snapshot: () => site.current(), desk,
@@ -352,18 +348,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerAlertsRoutes(app, { db, config, clock });
   registerLockRoutes(app, { config, lock, calendar, clock, log: (msg, err) => app.log.warn({ err }, msg) });
   registerHelpCenter(app, { config, site, calendar, clock, articles: knowledgeBase.search });
-  registerAccountRoutes(app, { db, config, accounts, lock, recovery, kickMail: () => mail.kick() });
+  registerAccountRoutes(app, { db, config, accounts, lock, recovery });
   registerKbRoutes(app, { config, knowledgeBase, site, clock, feedbackKey: await loadLinkKey(db, config.secret) });
   registerKbConsole(app, { config, knowledgeBase });
   registerMonitorConsole(app, { db, config, monitors, clock });
   const notices = new NoticeCenter({
     db, accounts, clock, timeZone: config.timeZone, publicUrl: config.publicUrl, mailDomain: mailDomain(config.mailFrom),
-    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn }, onMailQueued: () => mail.kick(),
+    exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     log: (msg, err) => app.log.warn({ err }, msg),
   });
   registerNoticeConsole(app, { db, config, accounts, clock });
   registerNoticePublicRoutes(app, { db, config, site, accounts, clock });
-  registerSubscriptions(app, { db, config, site, clock, linkKey: await loadLinkKey(db, config.secret), onMailQueued: () => mail.kick() });
+  registerSubscriptions(app, { db, config, site, clock, linkKey: await loadLinkKey(db, config.secret) });
   registerErrorHandling(app);
   registerPublicRoutes(app, { db, config, site });
   registerReadiness(app, readinessCheck({
@@ -388,7 +384,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // The security center (src/security-center/plugin.ts), with the settings lock and the anti-phishing code (issue 16).
   app.register(securityCenterPlugin, {
     db, config, accounts, store: accounts === referenceStore ? referenceStore : null, lock, events: accountEvents,
-    mailDomain: mailDomain(config.mailFrom), clock, onMailQueued: () => mail.kick(), stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
+    mailDomain: mailDomain(config.mailFrom), clock, stepUp: { complete: (id) => detector.completeStepUp(id), required: (id) => detector.stepUpRequired(id) },
     terms: notices.gate, calendar, deviceKey: await loadLinkKey(db, config.secret),
     recovery, demoMailbox,
     settingsLocks: new SettingsLocks(db, clock, config.settingsLockLiftHours), antiPhishing,

@@ -206,6 +206,7 @@ describe('starter import under load', () => {
         },
         exec: (sql) => db.exec(sql),
         listen: (channel, onMessage) => db.listen(channel, onMessage),
+        afterCommit: (fn) => db.afterCommit(fn),
         close: async () => undefined,
       };
       const logged: string[] = [];

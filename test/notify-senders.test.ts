@@ -95,7 +95,7 @@ async function subscriberRow(id: string) {
 function health(maxConsecutiveFailures = 3) {
   return new EndpointHealth({
     db, mailDomain: 'example.jp', exchangeName: { ja: 'デモ取引所', en: 'Demo Exchange' }, subscribeUrl: SUBSCRIBE_URL,
-    policy: { maxConsecutiveFailures, maxConsecutivePermanentFailures: 2 }, onMailQueued: () => mail.kick(),
+    policy: { maxConsecutiveFailures, maxConsecutivePermanentFailures: 2 },
   });
 }
 

@@ -145,6 +145,7 @@ describe('a database that stops answering', () => {
       transaction: ((fn: never) => (hang ? never() : real.transaction(fn))) as Db['transaction'],
       exec: (sql) => real.exec(sql),
       listen: (c, f) => real.listen(c, f),
+      afterCommit: (fn) => real.afterCommit(fn),
       close: () => real.close(),
     };
     const site = new PublicSite(db, { page: PAGE, officialXUrl: 'https://x.com/a', defaultLang: 'ja', staleAfterMs: 200, pollMs: 100, fullRefreshMs: 200, dbDeadlineMs: 300 });

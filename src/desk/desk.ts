@@ -16,7 +16,7 @@ import {
   type TicketType,
   type TriageResult,
 } from '../domain/ticket.ts';
-import { enqueueMail, notifyMailQueued } from '../mail/outbox.ts';
+import { enqueueMail, notifyMailQueued, wakeMailAfterCommit } from '../mail/outbox.ts';
 import { AUTOMATIC_MAIL_HEADERS } from '../mail/automatic.ts';
 import type { PageSnapshot } from '../status/page/snapshot.ts';
 import { parseChecklistItems, type ChecklistEntry } from './checklist.ts';
@@ -67,8 +67,6 @@ export interface DeskOptions {
   supportPhone: string;
   /** The public page's current state: which incidents are open, and their latest public update. */
   snapshot: () => PageSnapshot | null;
-  /** Wakes this process's mail sender after intake queued a confirmation (intake sends no NOTIFY). */
-  onMailQueued?: () => void;
   clock?: () => Date;
   /** The learned triage model in use (default: the database's active model, else the committed one). */
   triageModels?: TriageModelSource;
@@ -233,7 +231,8 @@ export class SupportDesk {
       ],
       { name: 'kinkyu_ticket_intake' },
     );
-    if (sendConfirmation) this.opts.onMailQueued?.();
+    // The confirmation went into mail_outbox by the statement above (no NOTIFY on this hot path): this process's sender wakes at commit.
+    if (sendConfirmation) wakeMailAfterCommit(meta.within ?? this.db);
     const row = rows[0];
     // The key was used by someone else's submission: say so rather than show them that ticket.
     if (!row) throw new KinkyuError('CONFLICT', { rule: 'submission_reused' });

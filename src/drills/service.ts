@@ -41,8 +41,6 @@ export interface DrillsOptions {
   clock?: () => Date;
   /** The language the exchange's X account posts in (the stand-ins use it). */
   lang: Lang;
-  /** Wakes the fan-out after an update (this process's workers deliver to drill recipients at once). */
-  kick?: () => void;
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -157,7 +155,6 @@ export class Drills {
       drillId,
     });
     await setDrillIncident(this.#db, drillId, incidentId);
-    this.#opts.kick?.();
     const f = plan.facts;
     if (f.personalData || f.customerAssetsLost || f.usersAffected !== null) {
       await this.#opts.regulator.saveFacts(actor, incidentId, {
@@ -206,8 +203,7 @@ export class Drills {
         bodyJa: t('ja', `drill.scenario.${drill.scenario}.${step}`),
         bodyEn: t('en', `drill.scenario.${drill.scenario}.${step}`),
       });
-      this.#opts.kick?.();
-      if (step === 'identified') {
+        if (step === 'identified') {
         for (const o of await this.#opts.regulator.obligationsFor(incident.id)) {
           const { rule } = await this.#opts.regulator.obligation(o.id);
           for (const s of o.stages) {

@@ -38,8 +38,6 @@ export interface IncidentRoomOptions {
   publicUrl: string;
   timeZone: string;
   mailDomain: string;
-  /** Wakes the mail sender after a commit that queued mail. */
-  onMailQueued?: () => void;
 }
 
 export interface RoomState {
@@ -218,7 +216,6 @@ export class IncidentRoom {
       }
       return { changed: true, handover };
     });
-    if (result.changed) this.#o.onMailQueued?.();
     return result;
   }
 

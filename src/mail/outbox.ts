@@ -8,14 +8,20 @@
  * Date, so the copies are the same message to the receiving side.
  *
  * Several processes may run senders on one database: rows are claimed with `FOR UPDATE SKIP LOCKED` and a
- * lease (`locked_until`), so no two senders hold the same row at the same time.
+ * lease (`locked_until`), so no two senders hold the same row at the same time (src/mail/sender.ts, on the job
+ * mechanism of src/jobs). Queueing a mail wakes the senders once its transaction commits: nobody wakes them by hand.
  */
 import { randomBytes } from 'node:crypto';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import type { Db, Queryable } from '../store/db.ts';
+import type { Queryable } from '../store/db.ts';
+import { jobQueued, wakeAfterCommit } from '../jobs/wake.ts';
 import { originHeaders, type MailOrigin } from './automatic.ts';
 import type { DkimOptions } from './dkim.ts';
-import { fromHeader, type MailFrom, type MailLang } from './from.ts';
+import type { MailLang } from './from.ts';
+import { MAIL_CHANNEL, MAIL_QUEUE } from './sender.ts';
+
+export { MailSender, startMailWorker, type MailSenderOptions, type MailWorker } from './sender.ts';
+export { retryDelayMs } from '../jobs/retry.ts';
 
 export interface OutgoingMail {
   /** One plain address (`user@example.com`). */
@@ -60,9 +66,17 @@ export function mailDomain(from: string): string {
   return match[1].toLowerCase();
 }
 
-/** Wakes the senders of every process at commit (they also poll, so a lost notification only delays). */
+/**
+ * For mail inserted into `mail_outbox` by the caller's own SQL: wakes the senders of every process at commit
+ * (this process's directly, the others by NOTIFY; they also poll, so a lost notification only delays).
+ */
 export async function notifyMailQueued(tx: Queryable): Promise<void> {
-  await tx.query(`SELECT pg_notify('kinkyu_mail', '')`);
+  await jobQueued(tx, MAIL_QUEUE, MAIL_CHANNEL);
+}
+
+/** Like `notifyMailQueued` for this process's senders only, without a statement (a hot path; others poll). */
+export function wakeMailAfterCommit(q: Queryable): void {
+  wakeAfterCommit(q, MAIL_QUEUE);
 }
 
 /**
@@ -176,334 +190,4 @@ export function createSmtpTransport(smtpUrl: string | undefined, opts: SmtpTrans
   // An 'error' event without a listener would take the process down.
   transport.on('error', (err) => opts.log?.('SMTP transport error', err));
   return transport;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Sender
-
-export interface MailSenderOptions {
-  /**
-   * The sender: a MailFrom (one address, a display name per language, chosen by each mail's `lang`), or one
-   * From header for every mail, e.g. `"bitbank サポート <support@example.com>"`.
-   */
-  from: MailFrom | string;
-  /** Sends in flight at most (and rows claimed at once). Default 4. */
-  concurrency?: number;
-  /** Attempts before a mail is marked failed. Default 200: about two days at the 15-minute cap, so an SMTP outage during a surge loses nothing. */
-  maxAttempts?: number;
-  /** First retry delay; doubles per attempt, ±20 % jitter. Default 5 s. */
-  backoffBaseMs?: number;
-  /** Retry delay cap. Default 15 min. */
-  backoffMaxMs?: number;
-  /** Poll for due mail (retries, missed notifies, other processes' mail) this often. Default 1 s. */
-  pollMs?: number;
-  /**
-   * How long a claimed row belongs to this sender. Must exceed the longest send (SMTP timeouts); a row of a
-   * sender that died is sent again after it. Default 2 min.
-   */
-  leaseMs?: number;
-  /** Close the transport in `stop()`. Default true. */
-  closeTransport?: boolean;
-  /** Warnings and errors; the sender never throws out of its loop. */
-  log?: (msg: string, err?: unknown) => void;
-  /**
-   * Text to put at the top of a mail's body when it is sent, by recipient (the anti-phishing code of the account or
-   * subscriber the address belongs to: src/security-center/anti-phishing.ts). Asked at every attempt, so the outbox keeps the
-   * text without it and a code changed meanwhile is the one sent. A failure fails the attempt (retried later).
-   */
-  prefix?: (mail: { to: string; lang: MailLang | null }) => Promise<string | null>;
-}
-
-export interface MailWorker {
-  /** Look for due mail now (e.g. right after enqueuing in this process). */
-  kick(): void;
-  /**
-   * Sends everything due now and waits for those sends, also mail that becomes due meanwhile; mail waiting
-   * for a later retry is left. Rejects when the database could not be read.
-   */
-  drain(): Promise<void>;
-  /** Stops claiming, waits for sends in flight and records them, closes the transport (see options). */
-  stop(): Promise<void>;
-}
-
-interface ClaimedRow {
-  id: number;
-  message_id: string;
-  to_address: string;
-  subject: string;
-  text_body: string;
-  headers: Record<string, string> | string | null;
-  attempts: number;
-  created_at: Date | string;
-  lang: string | null;
-}
-
-const CLAIM_SQL = `
-  UPDATE mail_outbox
-     SET locked_until = now() + $2::double precision * interval '1 millisecond', attempts = attempts + 1
-   WHERE id IN (SELECT id FROM mail_outbox
-                 WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
-                   AND (locked_until IS NULL OR locked_until < now())
-                 ORDER BY id
-                 LIMIT $1
-                 FOR UPDATE SKIP LOCKED)
-  RETURNING id, message_id, to_address, subject, text_body, headers, attempts, created_at, lang`;
-
-/** The delay before retry number `attempts` (1 = after the first failure). */
-export function retryDelayMs(attempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
-  return Math.round(Math.min(maxMs, exp * (0.8 + 0.4 * random())));
-}
-
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err).slice(0, 1000);
-  const e = err as Error & { code?: string; responseCode?: number; response?: string };
-  const parts = [e.message];
-  if (e.code && !e.message.includes(e.code)) parts.push(`(${e.code})`);
-  if (e.response && !e.message.includes(e.response)) parts.push(`server: ${e.response}`);
-  return parts.join(' ').slice(0, 1000);
-}
-
-export class MailSender implements MailWorker {
-  private readonly from: MailFrom | string;
-  private readonly concurrency: number;
-  private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
-  private readonly pollMs: number;
-  private readonly leaseMs: number;
-  private readonly closeTransport: boolean;
-  private readonly log: (msg: string, err?: unknown) => void;
-  private readonly prefix: MailSenderOptions['prefix'];
-
-  private readonly inFlight = new Set<Promise<void>>();
-  /** Sent, but `sent_at` could not be written yet (database down): retried before claiming more. */
-  private readonly unrecordedSent = new Set<number>();
-  private pumping: Promise<void> | null = null;
-  private pumpAgain = false;
-  private claimed = 0;
-  private claimErrors = 0;
-  private lastClaimError: unknown = null;
-  private timer: NodeJS.Timeout | null = null;
-  private unlisten: (() => Promise<void>) | null = null;
-  private listening: Promise<void> | null = null;
-  private dbWasDown = false;
-  private listenWarned = false;
-  private started = false;
-  private stopped = false;
-
-  constructor(
-    private readonly db: Db,
-    private readonly transport: MailTransport,
-    opts: MailSenderOptions,
-  ) {
-    this.from = opts.from;
-    this.concurrency = Math.max(1, opts.concurrency ?? 4);
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 200);
-    this.backoffBaseMs = opts.backoffBaseMs ?? 5_000;
-    this.backoffMaxMs = opts.backoffMaxMs ?? 15 * 60_000;
-    this.pollMs = opts.pollMs ?? 1_000;
-    this.leaseMs = opts.leaseMs ?? 120_000;
-    this.closeTransport = opts.closeTransport ?? true;
-    this.prefix = opts.prefix;
-    const log = opts.log;
-    this.log = (msg, err) => {
-      try {
-        log?.(msg, err);
-      } catch {
-        /* a failing logger must not stop mail */
-      }
-    };
-  }
-
-  /** Subscribes to `kinkyu_mail`, starts polling, and sends what is already due. */
-  start(): this {
-    if (this.started || this.stopped) return this;
-    this.started = true;
-    this.timer = setInterval(() => {
-      if (!this.unlisten) this.subscribe();
-      this.kick();
-    }, this.pollMs);
-    this.timer.unref();
-    this.subscribe();
-    this.kick();
-    return this;
-  }
-
-  private subscribe(): void {
-    if (this.listening || this.unlisten || this.stopped) return;
-    this.listening = this.db
-      .listen('kinkyu_mail', () => this.kick())
-      .then(async (unlisten) => {
-        if (this.stopped) await unlisten().catch(() => undefined);
-        else this.unlisten = unlisten;
-      })
-      .catch((err) => {
-        if (!this.listenWarned) this.log('mail: cannot listen for kinkyu_mail, polling only for now', err);
-        this.listenWarned = true;
-      })
-      .finally(() => {
-        this.listening = null;
-      });
-  }
-
-  kick(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = this.pump().finally(() => {
-      this.pumping = null;
-      if (this.pumpAgain && !this.stopped) this.kick();
-    });
-  }
-
-  async drain(): Promise<void> {
-    for (;;) {
-      const claimedBefore = this.claimed;
-      const errorsBefore = this.claimErrors;
-      this.kick();
-      // A finished send kicks another pump, which may start more sends: wait until all is quiet.
-      while (this.pumping || this.inFlight.size > 0) {
-        if (this.pumping) await this.pumping;
-        else await Promise.all(this.inFlight);
-      }
-      if (this.claimErrors !== errorsBefore) throw this.lastClaimError;
-      if (this.claimed === claimedBefore || this.stopped) {
-        if (this.unrecordedSent.size > 0 && !this.stopped) await this.recordUnrecorded();
-        return;
-      }
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    if (this.listening) await this.listening;
-    const unlisten = this.unlisten;
-    this.unlisten = null;
-    await unlisten?.().catch(() => undefined);
-    while (this.pumping) await this.pumping;
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
-    await this.recordUnrecorded().catch(() => undefined);
-    if (this.unrecordedSent.size > 0) {
-      this.log(`mail: ${this.unrecordedSent.size} sent mail(s) could not be marked sent; they will be sent again after the lease`);
-    }
-    if (this.closeTransport) {
-      try {
-        this.transport.close?.();
-      } catch (err) {
-        this.log('mail: closing the transport failed', err);
-      }
-    }
-  }
-
-  /** Claims due rows while there is room, and starts sending them. Never throws. */
-  private async pump(): Promise<void> {
-    do {
-      this.pumpAgain = false;
-      try {
-        await this.recordUnrecorded();
-        while (!this.stopped && this.inFlight.size < this.concurrency) {
-          const room = this.concurrency - this.inFlight.size;
-          const rows = await this.db.query<ClaimedRow>(CLAIM_SQL, [room, this.leaseMs]);
-          if (this.dbWasDown) {
-            this.dbWasDown = false;
-            this.log('mail: database reachable again');
-          }
-          this.claimed += rows.length;
-          for (const row of rows) this.track(this.send(row));
-          if (rows.length < room) break;
-        }
-      } catch (err) {
-        this.claimErrors++;
-        this.lastClaimError = err;
-        // Logged once per outage, not once per poll.
-        if (!this.dbWasDown) this.log('mail: cannot read the outbox; will retry', err);
-        this.dbWasDown = true;
-        return;
-      }
-    } while (this.pumpAgain && !this.stopped);
-  }
-
-  private track(p: Promise<void>): void {
-    const tracked = p.finally(() => {
-      this.inFlight.delete(tracked);
-      this.kick();
-    });
-    this.inFlight.add(tracked);
-  }
-
-  private async send(row: ClaimedRow): Promise<void> {
-    const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : (row.headers ?? {});
-    try {
-      const lang = row.lang === 'ja' || row.lang === 'en' ? row.lang : null;
-      const top = this.prefix ? await this.prefix({ to: row.to_address, lang }) : null;
-      await this.transport.sendMail({
-        from: typeof this.from === 'string' ? this.from : fromHeader(this.from, lang),
-        to: row.to_address,
-        subject: row.subject,
-        text: top ? top + row.text_body : row.text_body,
-        headers,
-        messageId: row.message_id,
-        date: new Date(row.created_at),
-      });
-    } catch (err) {
-      await this.recordFailure(row, err);
-      return;
-    }
-    try {
-      await this.db.query('UPDATE mail_outbox SET sent_at = now(), locked_until = NULL WHERE id = $1 AND sent_at IS NULL', [row.id]);
-    } catch (err) {
-      this.unrecordedSent.add(row.id);
-      this.log(`mail ${row.message_id}: sent, but marking it sent failed; will retry`, err);
-    }
-  }
-
-  private async recordFailure(row: ClaimedRow, err: unknown): Promise<void> {
-    const error = describeError(err);
-    const giveUp = row.attempts >= this.maxAttempts;
-    try {
-      if (giveUp) {
-        await this.db.query(
-          'UPDATE mail_outbox SET failed_at = now(), locked_until = NULL, last_error = $2 WHERE id = $1 AND sent_at IS NULL',
-          [row.id, error],
-        );
-        this.log(`mail ${row.message_id} to ${row.to_address}: giving up after ${row.attempts} attempts: ${error}`);
-      } else {
-        const delay = retryDelayMs(row.attempts, this.backoffBaseMs, this.backoffMaxMs);
-        await this.db.query(
-          `UPDATE mail_outbox
-              SET next_attempt_at = now() + $2::double precision * interval '1 millisecond', locked_until = NULL, last_error = $3
-            WHERE id = $1 AND sent_at IS NULL`,
-          [row.id, delay, error],
-        );
-      }
-    } catch (dbErr) {
-      // The lease runs out and the row is tried again: nothing is lost.
-      this.log(`mail ${row.message_id}: send failed (${error}) and recording it failed too`, dbErr);
-    }
-  }
-
-  private async recordUnrecorded(): Promise<void> {
-    for (const id of [...this.unrecordedSent]) {
-      await this.db.query('UPDATE mail_outbox SET sent_at = now(), locked_until = NULL WHERE id = $1 AND sent_at IS NULL', [id]);
-      this.unrecordedSent.delete(id);
-    }
-  }
-}
-
-/**
- * Starts a sender on `db`. With a null transport (no SMTP configured) nothing is sent: it warns once and
- * mail stays queued for a process that has SMTP.
- */
-export function startMailWorker(db: Db, transport: MailTransport | null, opts: MailSenderOptions): MailWorker {
-  if (!transport) {
-    opts.log?.('mail: no SMTP configured (SMTP_URL empty); mail is kept queued in mail_outbox and not sent');
-    return { kick() {}, async drain() {}, async stop() {} };
-  }
-  return new MailSender(db, transport, opts).start();
 }

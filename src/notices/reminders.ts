@@ -27,7 +27,6 @@ export interface ReminderContext {
   publicUrl: string;
   mailDomain: string;
   exchangeName: { ja: string; en: string };
-  onMailQueued?: () => void;
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -127,7 +126,6 @@ export async function runTermsReminders(ctx: ReminderContext): Promise<ReminderR
         data: { stage, queued: run.queued, skipped: run.skipped },
       }, ctx.clock()),
     );
-    if (run.queued > 0) ctx.onMailQueued?.();
   }
   return run;
 }

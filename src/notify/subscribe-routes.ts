@@ -36,7 +36,6 @@ export interface SubscriptionRoutesOptions {
   site: PublicSite;
   /** The server's link key (`loadLinkKey`): subscriber links are HMACs under a key derived from it. */
   linkKey: Buffer;
-  onMailQueued?: () => void;
   clock?: () => Date;
 }
 
@@ -85,7 +84,6 @@ export function registerSubscriptions(app: FastifyInstance, opts: SubscriptionRo
     publicUrl: config.publicUrl,
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     snapshot: () => site.current(),
-    ...(opts.onMailQueued ? { onMailQueued: opts.onMailQueued } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const allowedOrigin = new URL(config.publicUrl).origin;

@@ -67,7 +67,6 @@ export interface DetectorOptions {
   lang?: Lang;
   /** The time zone of the times in the alert mail (default Asia/Tokyo). */
   timeZone?: string;
-  onMailQueued?: () => void;
   clock?: () => Date;
   log?: (msg: string, err?: unknown) => void;
 }
@@ -346,7 +345,6 @@ export class Detector {
         const link = await this.lock.issueLockLink(accountId, account.email, 'detection');
         const mail = alertMail({ lang, exchangeName: this.opts.exchangeName[lang], link, reasons, at: e.at, timeZone: this.opts.timeZone ?? 'Asia/Tokyo', ip: e.ip ?? null, country: e.country ?? null, device: e.device ?? null });
         await this.db.transaction((tx) => enqueueMail(tx, { to: account.email, subject: mail.subject, text: mail.text, lang }, { domain: this.opts.mailDomain }));
-        this.opts.onMailQueued?.();
         actions.taken.push('notify');
         actions.notifiedTo = account.email;
       } catch (err) {

@@ -13,6 +13,7 @@ import { sha256Hex } from '../domain/secrets.ts';
 import { LockIntents, type LockIntent, type OpenLockIntent } from './lock-intents.ts';
 import { LockLinkRequests, type LockLinkRequest } from './lock-link-requests.ts';
 import { AccountLocks } from './account-locks.ts';
+import { errorText, LockReconciler } from './lock-reconciler.ts';
 import type { LockSource } from './lock-source.ts';
 
 export type { LockSource } from './lock-source.ts';
@@ -34,8 +35,6 @@ export interface EmergencyLockOptions {
   lockLinkTtlMs?: number;
   clock?: () => Date;
   log?: (msg: string, err?: unknown) => void;
-  /** Wakes the mail worker after a lock's email (or the help center's links) were queued. */
-  onMailQueued?: () => void;
 }
 
 /** Lock links sent from the help center to one account per hour, over all its addresses. */
@@ -68,8 +67,6 @@ export interface ApproveUnlockHooks {
 export const UNLOCK_CHECKLIST = ['identity_document', 'selfie_match', 'registered_phone', 'recent_activity', 'contact_channel'] as const;
 export type UnlockCheck = (typeof UNLOCK_CHECKLIST)[number];
 
-const errorText = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 500);
-
 function ticketBody(intent: LockIntent, effects: LockEffects): string {
   return intent.lang === 'ja'
     ? `[自動] アカウントの緊急ロック (${sourceLabel(intent.source)})\n理由: ${intent.reason}\nセッション・APIキーを無効化し、取引と出金を停止しました (処理待ちの出金 ${effects.withdrawalsCancelled} 件を取り消し)。本人確認のうえ対応してください。`
@@ -87,11 +84,8 @@ export class EmergencyLock {
   private readonly intents: LockIntents;
   private readonly linkRequests: LockLinkRequests;
   private readonly locks: AccountLocks;
+  private readonly reconciler: LockReconciler;
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
-  private passing: Promise<void> | null = null;
-  private reconcilerStartedAt: Date | null = null;
-  private lastPassAt: Date | null = null;
   private recording = 0;
   private readonly slotWaiters: Array<() => void> = [];
 
@@ -106,6 +100,12 @@ export class EmergencyLock {
     this.intents = new LockIntents(db);
     this.linkRequests = new LockLinkRequests(db);
     this.locks = new AccountLocks();
+    this.reconciler = new LockReconciler(db, this.intents, this.linkRequests, {
+      record: (id) => this.record(id),
+      processLinkRequest: (request) => this.processLinkRequest(request),
+      clock: this.clock,
+      log: opts.log,
+    });
   }
 
   /**
@@ -264,68 +264,31 @@ export class EmergencyLock {
       return true;
     });
     faultPoint('lock.after_commit');
-    if (recorded) this.opts.onMailQueued?.();
     return recorded;
   }
 
   /**
    * One pass over the journal: every intent not yet recorded (and due) is finished — the exchange asked again,
-   * the record written once. Runs at start and periodically in every process; `graceMs` leaves alone intents
-   * so fresh that the process that opened them is probably still carrying them out. Returns how many it
-   * recorded.
+   * the record written once — and every due help-center request carried out (src/protection/lock-reconciler.ts).
+   * Runs at start and in the background of every process; `graceMs` leaves alone intents so fresh that the
+   * process that opened them is probably still carrying them out. Returns how many it recorded.
    */
-  async reconcile(opts: { graceMs?: number; limit?: number } = {}): Promise<number> {
-    const now = this.clock();
-    const due = await this.intents.due(now, new Date(now.getTime() - (opts.graceMs ?? 0)), opts.limit ?? 200);
-    let recorded = 0;
-    for (const intent of due) {
-      try {
-        if (await this.record(intent.id)) recorded++;
-      } catch (err) {
-        if (isKinkyuError(err) && err.code === 'NOT_FOUND') {
-          await this.intents.abandon(intent.id, 'account not found at the exchange', this.clock()).catch(() => undefined);
-          continue;
-        }
-        this.opts.log?.('a journalled lock could not be finished yet (retried later)', err);
-        await this.intents.postpone(intent.id, intent.attempts + 1, errorText(err), this.clock()).catch(() => undefined);
-      }
-    }
-    recorded += await this.processLinkRequests(opts.limit ?? 200);
-    return recorded;
+  reconcile(opts: { graceMs?: number; limit?: number } = {}): Promise<number> {
+    return this.reconciler.reconcile(opts);
   }
 
-  /** Runs `reconcile` every `everyMs` until `stop()`; errors (a database away) are logged, not fatal. */
+  /** The reconciler in the background (the job mechanism: woken, polled every `everyMs`) until `stop()`. */
   startReconciler(everyMs = 5000): void {
-    if (this.timer) return;
-    const pass = (graceMs: number) => {
-      if (this.passing) return;
-      this.passing = this.reconcile({ graceMs })
-        .then(() => { this.lastPassAt = new Date(); })
-        .catch((err: unknown) => this.opts.log?.('lock reconciler pass failed (retried)', err))
-        .then(() => undefined)
-        .finally(() => { this.passing = null; });
-    };
-    this.reconcilerStartedAt = new Date();
-    this.timer = setInterval(() => pass(everyMs), everyMs);
-    this.timer.unref();
+    this.reconciler.start(everyMs);
   }
 
-  /**
-   * Whether the reconciler keeps finishing passes (for readiness): running, and a pass completed within
-   * `withinMs` (or it started less than that ago). A pass that hangs, or that fails every time, shows here.
-   * Wall-clock time on purpose: this is about the process, not the injectable business clock.
-   */
+  /** Whether the reconciler keeps working (readiness); wall-clock time, not the injectable business clock. */
   reconcilerHealthy(withinMs: number): boolean {
-    if (!this.timer || !this.reconcilerStartedAt) return false;
-    const last = (this.lastPassAt ?? this.reconcilerStartedAt).getTime();
-    return Date.now() - last <= withinMs;
+    return this.reconciler.healthy(withinMs);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.reconcilerStartedAt = null;
-    await this.passing;
+    await this.reconciler.stop();
     await this.settled();
   }
 
@@ -370,18 +333,8 @@ export class EmergencyLock {
   }
 
   /** Sends the lock links of every due help-center request, each exactly once. Returns how many requests it did. */
-  async processLinkRequests(limit: number): Promise<number> {
-    const due = await this.linkRequests.due(this.clock(), limit);
-    let done = 0;
-    for (const request of due) {
-      try {
-        if (await this.processLinkRequest(request)) done++;
-      } catch (err) {
-        this.opts.log?.('a help-center lock-link request could not be carried out yet (retried)', err);
-        await this.linkRequests.postpone(request.id, request.attempts + 1, errorText(err), this.clock()).catch(() => undefined);
-      }
-    }
-    return done;
+  processLinkRequests(limit: number): Promise<number> {
+    return this.reconciler.processLinkRequests(limit);
   }
 
   /**
@@ -427,7 +380,6 @@ export class EmergencyLock {
       await this.linkRequests.markDone(tx, request.id, recipients.length, now);
       return true;
     });
-    if (mailed > 0) this.opts.onMailQueued?.();
     return done;
   }
 

@@ -122,13 +122,21 @@ export class LockIntents {
     await this.db.query(`UPDATE lock_intents SET recorded_at = $2, last_error = $3 WHERE id = $1 AND recorded_at IS NULL AND effective_at IS NULL`, [id, now, why]);
   }
 
-  /** Intents not yet recorded whose next attempt is due, oldest first. */
-  async due(now: Date, olderThan: Date, limit: number): Promise<LockIntent[]> {
+  /**
+   * Claims intents not yet recorded whose next attempt is due (oldest first) for the reconciler, with
+   * `FOR UPDATE SKIP LOCKED`: each is leased until `leaseUntil` (its next attempt moves there), so a reconciler
+   * of another process does not take it meanwhile, and one that died is retried after the lease. The record
+   * itself stays exactly once whoever carries it out (`claimForRecord`).
+   */
+  async claimDue(now: Date, olderThan: Date, limit: number, leaseUntil: Date): Promise<LockIntent[]> {
     const rows = await this.db.query<Row>(
-      `SELECT ${COLUMNS} FROM lock_intents WHERE recorded_at IS NULL AND next_attempt_at <= $1 AND created_at <= $2 ORDER BY created_at LIMIT $3`,
-      [now, olderThan, limit],
+      `UPDATE lock_intents SET next_attempt_at = $4
+        WHERE id IN (SELECT id FROM lock_intents WHERE recorded_at IS NULL AND next_attempt_at <= $1 AND created_at <= $2
+                      ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [now, olderThan, limit, leaseUntil],
     );
-    return rows.map(mapRow);
+    return rows.map(mapRow).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
   async get(id: string, q: Queryable = this.db): Promise<LockIntent | null> {

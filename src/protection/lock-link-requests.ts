@@ -24,12 +24,20 @@ export class LockLinkRequests {
     );
   }
 
-  async due(now: Date, limit: number): Promise<LockLinkRequest[]> {
-    const rows = await this.db.query<Row>(
-      `SELECT id, identifier, lang, ip, attempts FROM lock_link_requests WHERE processed_at IS NULL AND next_attempt_at <= $1 ORDER BY created_at LIMIT $2`,
-      [now, limit],
+  /**
+   * Claims due requests, oldest first, with `FOR UPDATE SKIP LOCKED`, each leased until `leaseUntil` (its next
+   * attempt moves there): another process does not take it meanwhile, and one whose process died is taken
+   * again after the lease. Carrying one out stays exactly once (`claim` in its transaction).
+   */
+  async claimDue(now: Date, limit: number, leaseUntil: Date): Promise<LockLinkRequest[]> {
+    const rows = await this.db.query<Row & { created_at: Date }>(
+      `UPDATE lock_link_requests SET next_attempt_at = $3
+        WHERE id IN (SELECT id FROM lock_link_requests WHERE processed_at IS NULL AND next_attempt_at <= $1
+                      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id, identifier, lang, ip, attempts, created_at`,
+      [now, limit, leaseUntil],
     );
-    return rows.map(mapRow);
+    return rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime()).map(mapRow);
   }
 
   /** Inside the transaction that sends the links: true for the one process that gets to carry it out. */

@@ -111,7 +111,6 @@ export interface RecoveryOptions {
   exchangeName: { ja: string; en: string };
   timeZone: string;
   clock?: () => Date;
-  onMailQueued?: () => void;
 }
 
 export const itemKey = (kind: string, id: string) => `${kind}:${id}`;
@@ -359,7 +358,6 @@ export class Recovery {
         }
       },
     });
-    this.opts.onMailQueued?.();
     return { removed, kept: (plan as UnlockPlan | null)?.keep ?? [] };
   }
 
@@ -459,7 +457,6 @@ export class Recovery {
         await enqueueMail(tx, { to: m.to, subject: m.mail.subject, text: m.mail.text, lang, messageId: `<email-${m.tag}-${revert.id}-${now.getTime()}@${this.opts.mailDomain}>` }, { domain: this.opts.mailDomain });
       }
     });
-    this.opts.onMailQueued?.();
     return { restored: revert.previous, replaced: revert.current };
   }
 

@@ -75,7 +75,6 @@ export interface RegulatorOptions {
   publicUrl: string;
   mailDomain: string;
   exchangeName: { ja: string; en: string };
-  onMailQueued?: () => void;
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -334,7 +333,6 @@ export class RegulatorClock {
         this.#opts.log?.(`regulator: reminder for ${due.obligationId}/${due.stageId} failed; will retry`, err);
       }
     }
-    if (queued > 0) this.#opts.onMailQueued?.();
     return queued;
   }
 

@@ -46,7 +46,6 @@ export interface SecurityCenterOptions {
   events: AccountEvents;
   mailDomain: string;
   clock: () => Date;
-  onMailQueued?: () => void;
   /** Withdrawals wait this long after a security change (WITHDRAWAL_HOLD_HOURS, default 24). */
   withdrawalHoldHours?: number;
   /** Detection's step-up: asked for (`required`), and satisfied by a second factor (`complete`). */
@@ -120,7 +119,6 @@ export function createCenterContext(opts: SecurityCenterOptions) {
       const mail = securityNoticeMail({ lang, exchangeName: exchangeName(lang), kind, at: clock(), timeZone: config.timeZone, details, lockLink: link, holdUntil });
       await db.transaction((tx) => enqueueMail(tx, { to: recipient, subject: mail.subject, text: mail.text, lang }, { domain: opts.mailDomain }));
     }
-    opts.onMailQueued?.();
   }
 
   async function findSession(token: string | undefined): Promise<UserSession | null> {
@@ -154,7 +152,6 @@ export function createCenterContext(opts: SecurityCenterOptions) {
     minutes: (ms: number) => Math.max(1, Math.ceil(ms / 60_000)),
     when: (lang: Lang, d: Date | string) => formatDateTime(lang, new Date(d), config.timeZone),
     actorOf: (request: FastifyRequest, accountId: string | null): Actor => ({ type: 'user', id: accountId, ip: request.ip }),
-    mailQueued: () => opts.onMailQueued?.(),
     csrfField: (s: { csrfToken: string }) => html`<input type="hidden" name="_csrf" value="${s.csrfToken}">`,
     lockedBody: (lang: Lang) => lockedBody(lang, config, opts.calendar, clock()),
 

@@ -54,7 +54,6 @@ export function registerEmailChange(scope: FastifyInstance, ctx: CenterContext):
         await ctx.audit(tx, request, s.accountId, 'user.email_change_request', { to: email, outcome: 'confirmation_sent' });
       });
     }
-    ctx.mailQueued();
   }
 
   const refused = (reply: FastifyReply, lang: Lang, status: number, key: EmailLinkRefusal) =>

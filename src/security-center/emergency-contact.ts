@@ -31,7 +31,6 @@ export function registerEmergencyContact(scope: FastifyInstance, ctx: CenterCont
       const mail = contactVerificationMail({ lang, exchangeName: ctx.exchangeName(lang), code, account: s.email });
       await enqueueMail(tx, { to: email, subject: mail.subject, text: mail.text, lang }, { domain: ctx.opts.mailDomain });
     });
-    ctx.mailQueued();
     await ctx.record(request, s.accountId, 'emergency_contact_changed', { verified: false });
     // The owner hears of it at the main address, with a lock link: a hijacked session cannot quietly take
     // over the backup channel.

@@ -47,7 +47,6 @@ export function registerPasswordReset(scope: FastifyInstance, ctx: CenterContext
     if (!(await hasCredentials(db, account.id))) return;
     await issuePasswordResetLink({ db, lock: ctx.lock, publicUrl: config.publicUrl, exchangeName: ctx.exchangeName, mailDomain: ctx.opts.mailDomain, clock }, account, lang);
     await db.transaction((tx) => ctx.audit(tx, request, account.id, 'user.password_reset_request'));
-    ctx.mailQueued();
   }
 
   const resetLinkAccount = (token: string) => (/^[\w-]{40,64}$/.test(token) ? linkAccount(db, 'password_reset_tokens', sha256Hex(token), clock()) : Promise.resolve(null));

@@ -60,7 +60,6 @@ export async function securityCenterPlugin(app: FastifyInstance, opts: SecurityC
   await app.register(async (scope) => {
     const lockOpts = {
       db, config, accounts: opts.accounts, locks: opts.settingsLocks, lock: opts.lock, mailDomain: opts.mailDomain, clock,
-      ...(opts.onMailQueued ? { onMailQueued: opts.onMailQueued } : {}),
     };
     // First: a frozen change is refused before anything else is asked of it (as before the hook existed).
     registerSettingsLockGuard(scope, ctx, lockOpts);

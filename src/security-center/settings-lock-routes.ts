@@ -29,7 +29,6 @@ export interface SettingsLockRoutesOptions {
   lock: Pick<EmergencyLock, 'issueLockLink'>;
   mailDomain: string;
   clock: () => Date;
-  onMailQueued?: () => void;
 }
 
 const g = guardText;
@@ -166,7 +165,7 @@ ${canLift ? html`<section aria-labelledby="sl-lift-h"><h2 id="sl-lift-h">${g(lan
 
   app.post('/account/settings-lock/lift', steppedUp, userAction(center, (request, reply, s, _body, lang) =>
       orRefused(request, reply, s, lang, async () => {
-        const requested = await db.transaction(async (tx) => {
+        await db.transaction(async (tx) => {
           const { state, requested } = await locks.requestLift(tx, s.accountId);
           if (!requested || !state.liftAt) return false;
           await center.audit(tx, request, s.accountId, 'user.settings_lock_lift_request', { liftAt: state.liftAt.toISOString() });
@@ -179,7 +178,6 @@ ${canLift ? html`<section aria-labelledby="sl-lift-h"><h2 id="sl-lift-h">${g(lan
           await enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text, lang: s.lang }, { domain: opts.mailDomain });
           return true;
         });
-        if (requested) opts.onMailQueued?.();
         return reply.redirect('/account/settings-lock?done=lift', 303);
       })));
 

@@ -80,7 +80,6 @@ export function registerSignIn(scope: FastifyInstance, ctx: CenterContext): void
     await setSignInCodeHash(db, tokenHash, sha256Hex(`${tokenHash}:${code}`));
     const mail = stepUpCodeMail({ lang, exchangeName: ctx.exchangeName(lang), code });
     await db.transaction((tx) => enqueueMail(tx, { to, subject: mail.subject, text: mail.text, lang }, { domain: ctx.opts.mailDomain }));
-    ctx.mailQueued();
   }
 
   /**

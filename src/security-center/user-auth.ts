@@ -78,7 +78,6 @@ async function mailStepUpCode(ctx: CenterContext, s: UserSession, code: string):
   const lockLink = await ctx.lock.issueLockLink(s.accountId, s.email, 'step_up');
   const mail = actionCodeMail({ lang: s.lang, exchangeName: ctx.exchangeName(s.lang), code, minutes: STEP_UP_CODE_MINUTES, lockLink });
   await ctx.db.transaction((tx) => enqueueMail(tx, { to: s.email, subject: mail.subject, text: mail.text, lang: s.lang }, { domain: ctx.opts.mailDomain }));
-  ctx.mailQueued();
 }
 
 /** The step-up page, with a fresh code by email when the session has neither an authenticator nor a passkey (`force`: a new one always). */

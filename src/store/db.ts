@@ -8,10 +8,23 @@ export interface Queryable {
    * not parsed and planned on every call); PGlite ignores it. The same name must always carry the same SQL.
    */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { name?: string }): Promise<Row[]>;
+  /**
+   * Runs `fn` once the transaction this runs in has committed, never if it rolls back; outside a transaction
+   * right away. Both drivers provide it (on the `Db` and on a transaction's handle); a stand-in may not.
+   */
+  afterCommit?(fn: () => void): void;
+}
+
+/** `q.afterCommit(fn)` where `q` has it, else `fn()` now. */
+export function afterCommit(q: Queryable, fn: () => void): void {
+  if (q.afterCommit) q.afterCommit(fn);
+  else fn();
 }
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /** Inside `transaction(…)` (in its async context): after it commits, never on rollback; elsewhere right away. */
+  afterCommit(fn: () => void): void;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs several statements without parameters (migrations). */

@@ -2,6 +2,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import type { Db, Queryable } from './db.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { AfterCommitHooks } from './after-commit.ts';
 
 export interface PgliteDb extends Db {
   /** The whole cluster as a tarball, for `openPglite(undefined, { loadDataDir })`. */
@@ -28,18 +29,22 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
     release();
     throw err;
   }
+  const hooks = new AfterCommitHooks();
+  const afterCommit = (fn: () => void) => hooks.add(fn);
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query<Row>(sql: string, params?: readonly unknown[]) {
       const result = await q.query<Row>(sql, params ? [...params] : undefined);
       return result.rows;
     },
+    afterCommit,
   });
   const base = wrap(pg);
   return {
     kind: 'pglite',
     query: base.query,
+    afterCommit,
     async transaction(fn) {
-      return pg.transaction((tx) => fn(wrap(tx)));
+      return hooks.around(() => pg.transaction((tx) => fn(wrap(tx))));
     },
     async exec(sql) {
       await pg.exec(sql);

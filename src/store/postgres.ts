@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Db, Queryable } from './db.ts';
+import { AfterCommitHooks } from './after-commit.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -60,47 +61,56 @@ export async function openPostgres(connectionString: string): Promise<Db> {
     }
   }
 
+  const hooks = new AfterCommitHooks();
+  const afterCommit = (fn: () => void) => hooks.add(fn);
   const base: Queryable = {
     async query<Row>(sql: string, params?: readonly unknown[], opts?: { name?: string }) {
       const values = params ? [...params] : undefined;
       const result = opts?.name ? await pool.query({ name: opts.name, text: sql, values }) : await pool.query(sql, values);
       return result.rows as Row[];
     },
+    afterCommit,
   };
+
+  async function inTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    // While checked out, a client has no pool listener: a connection lost now (server restart, network
+    // reset) would otherwise be an unhandled 'error' event and take the whole process down.
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const tx: Queryable = {
+        async query<Row>(sql: string, params?: readonly unknown[], opts?: { name?: string }) {
+          const values = params ? [...params] : undefined;
+          const result = opts?.name ? await client.query({ name: opts.name, text: sql, values }) : await client.query(sql, values);
+          return result.rows as Row[];
+        },
+        afterCommit,
+      };
+      const value = await fn(tx);
+      await client.query('COMMIT');
+      return value;
+    } catch (err) {
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.off('error', onError);
+      // A broken connection is destroyed rather than handed to the next caller.
+      client.release(broken ?? false);
+    }
+  }
 
   return {
     kind: 'postgres',
     query: base.query,
+    afterCommit,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    async transaction(fn) {
-      const client = await pool.connect();
-      // While checked out, a client has no pool listener: a connection lost now (server restart, network
-      // reset) would otherwise be an unhandled 'error' event and take the whole process down.
-      let broken: Error | undefined;
-      const onError = (err: Error) => {
-        broken = err;
-      };
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN');
-        const tx: Queryable = {
-          async query<Row>(sql: string, params?: readonly unknown[], opts?: { name?: string }) {
-            const values = params ? [...params] : undefined;
-            const result = opts?.name ? await client.query({ name: opts.name, text: sql, values }) : await client.query(sql, values);
-            return result.rows as Row[];
-          },
-        };
-        const value = await fn(tx);
-        await client.query('COMMIT');
-        return value;
-      } catch (err) {
-        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.off('error', onError);
-        // A broken connection is destroyed rather than handed to the next caller.
-        client.release(broken ?? false);
-      }
+    transaction(fn) {
+      return hooks.around(() => inTransaction(fn));
     },
     async exec(sql) {
       await pool.query(sql);

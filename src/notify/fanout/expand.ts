@@ -3,6 +3,8 @@ import type { Channel } from './types.ts';
 
 /** The NOTIFY channel the event triggers use; an expansion sends it too, so every process's workers wake up. */
 export const FANOUT_CHANNEL = 'kinkyu_fanout';
+/** The sweeper's queue name for wakes (src/jobs/wake.ts). */
+export const FANOUT_QUEUE = 'fanout';
 
 /** Who hears about what: incident and maintenance updates go everywhere, component changes to webhooks only. */
 export const CHANNELS_FOR: Record<'incident_update' | 'component_update', readonly Channel[]> = {

@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
-import { EXPAND_CHUNK, expandEvents, FANOUT_CHANNEL } from './expand.ts';
+import { JobWorker } from '../../jobs/worker.ts';
+import { EXPAND_CHUNK, expandEvents, FANOUT_CHANNEL, FANOUT_QUEUE } from './expand.ts';
 import { DeliveryViews } from './incident-view.ts';
 import { progressOf } from './store.ts';
 import { ChannelWorker } from './worker.ts';
@@ -37,7 +38,10 @@ export interface FanoutOptions extends FanoutTuning {
 }
 
 export interface Fanout {
-  /** Look for new events and due deliveries now (e.g. right after publishing in this process). */
+  /**
+   * Look for new events and due deliveries now. Nobody needs to: an update's event NOTIFYs at its commit (and
+   * the fan-out polls).
+   */
   kick(): void;
   /** Expands every event and sends every delivery due now, waiting until they are recorded (tests). */
   drain(): Promise<void>;
@@ -95,84 +99,25 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
       }),
   );
   let stopped = false;
-  let sweeping: Promise<number> | null = null;
-  let sweepAgain = false;
-  let sweepErrorLogged = false;
-
   const kickWorkers = () => {
     for (const w of workers) w.kick();
   };
-
-  /** Expands until no event is left; resolves with how many chunks were expanded. Never rejects. */
-  const sweep = (): Promise<number> => {
-    if (sweeping) {
-      sweepAgain = true;
-      return sweeping;
-    }
-    sweeping = (async () => {
-      let chunks = 0;
-      do {
-        sweepAgain = false;
-        try {
-          while (!stopped && (await expandEvents(db, tuning.expandChunk))) {
-            chunks++;
-            kickWorkers();
-          }
-          sweepErrorLogged = false;
-        } catch (err) {
-          if (!sweepErrorLogged) log('fanout: cannot expand notification events; will retry', err);
-          sweepErrorLogged = true;
-          break;
-        }
-      } while (sweepAgain && !stopped);
-      return chunks;
-    })().finally(() => {
-      sweeping = null;
-    });
-    return sweeping;
-  };
-
-  const kick = () => {
-    if (stopped) return;
-    void sweep();
-    kickWorkers();
-  };
-
-  let unlisten: (() => Promise<void>) | null = null;
-  let listening: Promise<void> | null = null;
-  let listenWarned = false;
-  const subscribe = () => {
-    if (listening || unlisten || stopped) return;
-    listening = db
-      .listen(FANOUT_CHANNEL, () => kick())
-      .then(async (u) => {
-        if (stopped) await u().catch(() => undefined);
-        else unlisten = u;
-      })
-      .catch((err) => {
-        if (!listenWarned) log(`fanout: cannot listen for ${FANOUT_CHANNEL}, polling only for now`, err);
-        listenWarned = true;
-      })
-      .finally(() => {
-        listening = null;
-      });
-  };
-
-  const timer = setInterval(() => {
-    subscribe();
-    kick();
-  }, tuning.pollMs);
-  timer.unref();
-  subscribe();
-  kick();
+  // The sweeper is a job queue of its own: a "job" is one expanded chunk of subscribers (the expansion claims its
+  // event with SKIP LOCKED and commits the chunk with its cursor); each wakes the channel workers. Its wakes and
+  // polls wake them too, for retries that became due.
+  const sweeper = new JobWorker<true>(db, {
+    claim: async () => ((await expandEvents(db, tuning.expandChunk)) ? [true] : []),
+    run: async () => kickWorkers(),
+  }, {
+    queue: FANOUT_QUEUE, channel: FANOUT_CHANNEL, concurrency: 1, pollMs: tuning.pollMs, log, onWake: kickWorkers,
+    claimFailedMessage: 'fanout: cannot expand notification events; will retry',
+  }).start();
 
   return {
-    kick,
+    kick: () => sweeper.wake(),
     async drain() {
       for (;;) {
-        while (sweeping) await sweeping;
-        let expanded = 0;
-        while (!stopped && (await expandEvents(db, tuning.expandChunk))) expanded++;
+        const expanded = await sweeper.drain();
         for (const w of workers) await w.drain();
         if (expanded === 0 || stopped) return;
       }
@@ -180,11 +125,7 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(timer);
-      if (listening) await listening;
-      await unlisten?.().catch(() => undefined);
-      unlisten = null;
-      while (sweeping) await sweeping;
+      await sweeper.stop();
       await Promise.all(workers.map((w) => w.stop()));
       for (const s of opts.senders) await s.close?.().catch((err) => log(`fanout ${s.channel}: closing the sender failed`, err));
     },

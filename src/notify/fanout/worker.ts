@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
-import { retryDelayMs } from '../../mail/outbox.ts';
+import { retryDelayMs } from '../../jobs/retry.ts';
+import { JobWorker, type JobHandler } from '../../jobs/worker.ts';
 import { classifyThrown } from '../channels/http-outcome.ts';
 import { RETRY_AFTER_CAP_MS } from '../channels/webhook-delivery.ts';
 import type { DeliveryViews } from './incident-view.ts';
@@ -29,6 +30,9 @@ export interface WorkerOptions {
   log: (msg: string, err?: unknown) => void;
 }
 
+/** A claimed row and when its claim was sent (the lease runs from no earlier than that). */
+type ClaimedJob = ClaimedDelivery & { claimedFrom: number };
+
 const keyOf = (row: ClaimedDelivery): DeliveryKey => ({ eventId: row.event.id, subscriberId: row.subscriber.id });
 
 /**
@@ -37,37 +41,35 @@ const keyOf = (row: ClaimedDelivery): DeliveryKey => ({ eventId: row.event.id, s
  * right after its attempt. Right before a send the lease is confirmed (and extended when half gone), and while a
  * send is in progress it keeps being extended: a slow send is never claimed again while this process is alive.
  * A send slot is held until the row is marked sent, so at any moment at most `concurrency` messages are out
- * without being recorded: a crash repeats at most that many, with the same idempotency key.
+ * without being recorded: a crash repeats at most that many, with the same idempotency key. The claiming loop,
+ * slots, draining and stopping are the job mechanism's (src/jobs/worker.ts).
  */
-export class ChannelWorker {
+export class ChannelWorker implements JobHandler<ClaimedJob> {
   readonly #db: Db;
   readonly #sender: ChannelSender;
   readonly #opts: WorkerOptions;
-  readonly #concurrency: number;
   readonly #maxAttempts: number;
   readonly #bucket: TokenBucket;
   readonly #sentMarks: MarkBatcher;
   readonly #skipMarks: MarkBatcher;
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #jobs: JobWorker<ClaimedJob>;
   /** Sent, but the mark could not be written (database trouble): written before claiming more. */
   readonly #unrecorded = new Map<string, DeliveryKey>();
-  #pumping: Promise<void> | null = null;
-  #pumpAgain = false;
-  #claimed = 0;
-  #claimErrors = 0;
-  #lastClaimError: unknown = null;
-  #dbDown = false;
   #stopped = false;
 
   constructor(db: Db, sender: ChannelSender, opts: WorkerOptions) {
     this.#db = db;
     this.#sender = sender;
     this.#opts = opts;
-    this.#concurrency = Math.max(1, Math.floor(sender.concurrency));
     this.#maxAttempts = Math.max(1, sender.maxAttempts ?? opts.maxAttempts);
     this.#bucket = new TokenBucket(sender.perSecond);
     this.#sentMarks = new MarkBatcher((keys) => markDone(db, keys, 'sent'));
     this.#skipMarks = new MarkBatcher((keys) => markDone(db, keys, 'skipped'));
+    // No poll or LISTEN of its own: the fan-out's sweeper wakes every channel worker on its wakes and polls.
+    this.#jobs = new JobWorker(db, this, {
+      queue: `fanout ${sender.channel}`, concurrency: sender.concurrency, pollMs: 0, log: opts.log,
+      claimFailedMessage: `fanout ${sender.channel}: cannot claim deliveries; will retry`,
+    }).start();
   }
 
   get channel(): string {
@@ -75,82 +77,38 @@ export class ChannelWorker {
   }
 
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = this.#pump().finally(() => {
-      this.#pumping = null;
-      if (this.#pumpAgain && !this.#stopped) this.kick();
-    });
+    this.#jobs.kick();
   }
 
   /** Sends everything due now (also what becomes due meanwhile) and waits for it to be recorded. */
   async drain(): Promise<void> {
-    for (;;) {
-      const claimedBefore = this.#claimed;
-      const errorsBefore = this.#claimErrors;
-      this.kick();
-      await this.#quiet();
-      if (this.#claimErrors !== errorsBefore) throw this.#lastClaimError;
-      if (this.#claimed === claimedBefore || this.#stopped) return;
-    }
+    await this.#jobs.drain();
   }
 
   /** Stops claiming, waits for sends in flight and their marks; rows claimed but not yet sent are given back. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await this.#quiet();
-    await this.#flushUnrecorded().catch(() => undefined);
+    await this.#jobs.stop();
+  }
+
+  async afterStop(): Promise<void> {
+    await this.beforeClaim().catch(() => undefined);
     if (this.#unrecorded.size > 0) {
       this.#opts.log(`fanout ${this.channel}: ${this.#unrecorded.size} sent deliveries could not be marked sent; they will be sent again after the lease`);
     }
   }
 
-  async #quiet(): Promise<void> {
-    while (this.#pumping || this.#inFlight.size > 0) {
-      if (this.#pumping) await this.#pumping;
-      else await Promise.all(this.#inFlight);
-    }
+  /** No rows wait in memory under a lease: only as many are claimed as there are free slots. */
+  async claim(limit: number): Promise<ClaimedJob[]> {
+    const token = randomBytes(12).toString('base64url');
+    const claimedFrom = performance.now();
+    const rows = await claimDue(this.#db, this.#sender.channel, limit, this.#opts.leaseMs, this.#opts.owner, token);
+    return rows.map((row) => ({ ...row, claimedFrom }));
   }
 
-  async #pump(): Promise<void> {
-    do {
-      this.#pumpAgain = false;
-      try {
-        await this.#flushUnrecorded();
-        // No rows wait in memory under a lease: only as many are claimed as there are free slots.
-        while (!this.#stopped && this.#inFlight.size < this.#concurrency) {
-          const token = randomBytes(12).toString('base64url');
-          const claimedFrom = performance.now();
-          const free = this.#concurrency - this.#inFlight.size;
-          const rows = await claimDue(this.#db, this.#sender.channel, free, this.#opts.leaseMs, this.#opts.owner, token);
-          if (this.#dbDown) this.#opts.log(`fanout ${this.channel}: database reachable again`);
-          this.#dbDown = false;
-          this.#claimed += rows.length;
-          for (const row of rows) this.#track(row.active ? this.#deliver(row, claimedFrom) : this.#skip(row));
-          if (rows.length < free) break;
-        }
-      } catch (err) {
-        this.#claimErrors++;
-        this.#lastClaimError = err;
-        if (!this.#dbDown) this.#opts.log(`fanout ${this.channel}: cannot claim deliveries; will retry`, err);
-        this.#dbDown = true;
-        return;
-      }
-    } while (this.#pumpAgain && !this.#stopped);
-  }
-
-  #track(p: Promise<void>): void {
-    const tracked = p
-      .catch((err) => this.#opts.log(`fanout ${this.channel}: recording a delivery failed; its lease will run out`, err))
-      .finally(() => {
-        this.#inFlight.delete(tracked);
-        this.kick();
-      });
-    this.#inFlight.add(tracked);
+  run(job: ClaimedJob): Promise<void> {
+    return job.active ? this.#deliver(job, job.claimedFrom) : this.#skip(job);
   }
 
   async #skip(row: ClaimedDelivery): Promise<void> {
@@ -245,7 +203,8 @@ export class ChannelWorker {
     return defer(this.#db, key, row.token, 0, error);
   }
 
-  async #flushUnrecorded(): Promise<void> {
+  /** Writes the marks the database refused earlier. */
+  async beforeClaim(): Promise<void> {
     if (this.#unrecorded.size === 0) return;
     const keys = [...this.#unrecorded.values()];
     await markDone(this.#db, keys, 'sent');

@@ -13,7 +13,6 @@ export interface EndpointHealthOptions {
   /** Where an owner subscribes again (the public subscription page). */
   subscribeUrl: string;
   policy?: DisablePolicy;
-  onMailQueued?: () => void;
   clock?: () => Date;
   log?: (msg: string, err?: unknown) => void;
 }
@@ -87,7 +86,6 @@ export class EndpointHealth {
     }
     // A 429 says the endpoint is alive and busy: retried after Retry-After, never a step toward disabling it.
     if (outcome.reason === 'rate_limited') return false;
-    let mailed = false;
     const disabledNow = await this.opts.db.transaction(async (tx) => {
       const [row] = await tx.query<{ failures: number; permanent: number; live: boolean }>(
         `UPDATE subscribers
@@ -126,11 +124,9 @@ export class EndpointHealth {
         await enqueueMail(tx, { to: disabled.owner_email, subject: mail.subject, text: mail.text, lang: disabled.lang, messageId }, {
           domain: this.opts.mailDomain,
         });
-        mailed = true;
       }
       return true;
     });
-    if (mailed) this.opts.onMailQueued?.();
     return disabledNow;
   }
 }

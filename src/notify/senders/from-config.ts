@@ -13,8 +13,6 @@ export interface ChannelSendersDeps {
   db: Db;
   config: Config;
   links: SubscriberLinks;
-  /** Wakes the mail worker after an owner's "endpoint disabled" mail is queued. */
-  onMailQueued: () => void;
   log: (msg: string, err?: unknown) => void;
   clock: () => Date;
 }
@@ -31,7 +29,6 @@ export async function channelSendersFromConfig(deps: ChannelSendersDeps): Promis
     mailDomain: mailDomain(config.mailFrom),
     exchangeName: { ja: config.exchangeNameJa, en: config.exchangeNameEn },
     subscribeUrl: `${config.publicUrl}/subscribe`,
-    onMailQueued: deps.onMailQueued,
     clock: deps.clock,
     log: deps.log,
   });

@@ -118,7 +118,6 @@ export interface SubscriptionsOptions {
   publicUrl: string;
   exchangeName: { ja: string; en: string };
   snapshot: () => PageSnapshot | null;
-  onMailQueued?: () => void;
   clock?: () => Date;
   /** Name resolution for webhook hosts (tests); default the system resolver. */
   lookup?: Lookup;
@@ -216,7 +215,6 @@ export class Subscriptions {
       }
       await this.#mail(tx, email, input.lang, confirmEmailMail(this.#mailContext(input.lang), this.#confirmUrl(token.token), this.#opts.config.confirmHours));
     });
-    this.#opts.onMailQueued?.();
   }
 
   async #subscribeEndpoint(
@@ -242,7 +240,6 @@ export class Subscriptions {
         }));
       }
     });
-    if (token) this.#opts.onMailQueued?.();
     return { channel, id, manageUrl: links.manageUrl(id), unsubscribeUrl: links.unsubscribeUrl(id), secret, pending: token !== null };
   }
 
@@ -303,7 +300,6 @@ export class Subscriptions {
       }
       await this.#mail(tx, row.target, row.lang, antiPhishingConfirmMail(this.#mailContext(row.lang), { link, hours: this.#opts.config.confirmHours, remove }));
     });
-    this.#opts.onMailQueued?.();
   }
 
   /** What a code-change link would do, without doing it (mail scanners open links); null when it is not good. */

@@ -17,7 +17,6 @@ export interface AccountRoutesOptions {
   lock: EmergencyLock;
   /** The recovery after a takeover: window, changes, what the unlock removes, the unlock email. */
   recovery: Recovery;
-  kickMail?: () => void;
 }
 
 const FLASH: Readonly<Record<string, MessageKey>> = {
@@ -205,7 +204,6 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
           if (!row || row.account_id !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
           // Removes what was added in the compromise window, then unlocks; the unlock email carries the new-password link.
           const result = await viaExchange(recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan }));
-          opts.kickMail?.();
           return { removed: result.removed.map((i) => ({ kind: i.kind, id: i.itemId })), kept: result.kept.map((i) => ({ kind: i.kind, id: i.id })) };
         },
         onSuccess: () => back(reply, request.params.id, 'unlocked'),
@@ -244,7 +242,6 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
         const result = await viaExchange(recovery.restoreEmail(staffActor(request), request.params.id, bodyOf(request).id));
-        opts.kickMail?.();
         return result;
       },
       onSuccess: () => back(reply, request.params.id, 'emailRestored'),
