@@ -18,7 +18,9 @@ import { takeCheckpoint } from './audit/checkpoint.ts';
 import { parseCheckpointMinutes, startCheckpointLog } from './audit/checkpoint-log.ts';
 import { CONTENT_SECURITY_POLICY } from './web/security.ts';
 import { registerStaffAuth } from './staff/auth-plugin.ts';
-import { registerConsole } from './console/routes.ts';
+import { registerStaffSignIn } from './staff/sign-in-routes.ts';
+import { registerStatusConsole } from './status/console-routes.ts';
+import { registerAuditConsole } from './audit/console-routes.ts';
 import { registerTeam } from './staff/team-routes.ts';
 import { staffMfa } from './staff/mfa-routes.ts';
 import { StaffOidc } from './staff/oidc.ts';
@@ -335,7 +337,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   void app.register(incidentReviewRoutes, { config, reviews, obligations: (id) => regulator.obligationsFor(id) });
   void app.register(regulatorRoutes, { db, config, regulator, reviews, clock });
   void app.register(drillRoutes, { config, drills, snapshot: () => site.current(), clock });
-  registerConsole(app, { db, config, commands, cookieName, desk, clock, deliveryProgress: (id) => fanout.progress(id) });
+  registerStaffSignIn(app, { db, config, cookieName });
+  registerStatusConsole(app, { db, config, commands, desk, deliveryProgress: (id) => fanout.progress(id) });
+  registerAuditConsole(app, { db, config });
   const incidentRoom = new IncidentRoom({
     db, clock, roles: config.incidentRoles, publicUrl: config.publicUrl, timeZone: config.timeZone, mailDomain: mailDomain(config.mailFrom),
     onMailQueued: () => mail.kick(),
