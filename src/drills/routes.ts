@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { html } from '../web/html.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { renderIncidentPage } from '../status/page/pages.ts';
