@@ -3,7 +3,12 @@
  *  - no import cycle among modules (type-only imports do not count: they vanish at run time);
  *  - the shared foundations depend on nothing above them: `src/domain/` only on itself, `src/store/` on itself
  *    and domain, `src/web/` (HTTP helpers, layout, messages) on itself, domain and store — never on a feature
- *    (the message catalogue may gather the `messages.{ja,en}.ts` files features keep beside themselves).
+ *    (the message catalogue may gather the `messages.{ja,en}.ts` files features keep beside themselves);
+ *  - the staff console's shell (`src/console/`: layout, navigation, form helpers) imports no feature, only the
+ *    foundations and what a staff role may do (`src/staff/permissions.ts`);
+ *  - a capability never imports another capability's routes (`routes.ts`, `*-routes.ts`) or plugin (`plugin.ts`):
+ *    slices share services, repositories, types and view fragments; only the composition (`src/app/`,
+ *    `src/server.ts`, the CLI) wires routes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,5 +115,55 @@ test('the check sees a cycle when there is one (a test that cannot fail is no te
   } finally {
     graph.delete('src/__probe/a.ts');
     graph.delete('src/__probe/b.ts');
+  }
+});
+
+/** The top folder of `src/` a module belongs to (`src/desk/triage/rules.ts` → `desk`); '' outside `src/`. */
+const sliceOf = (file: string): string => (file.startsWith('src/') ? file.split('/')[1]! : '');
+/** Not capabilities: the foundations, the shell and the composition may be imported by, or import, anything allowed above. */
+const NOT_CAPABILITIES = new Set(['domain', 'store', 'web', 'console', 'app', 'cli', 'server.ts', 'config.ts']);
+const isRouteModule = (file: string): boolean => /(?:^|\/|-)routes\.ts$/.test(file) || /\/plugin\.ts$/.test(file);
+
+function shellImportingFeatures(): string[] {
+  const allowed = ['src/console/', 'src/domain/', 'src/store/', 'src/web/', 'src/staff/permissions.ts'];
+  const broken: string[] = [];
+  for (const [file, deps] of graph) {
+    if (!file.startsWith('src/console/')) continue;
+    for (const dep of deps) if (!allowed.some((prefix) => dep.startsWith(prefix))) broken.push(`${file} → ${dep}`);
+  }
+  return broken;
+}
+
+function routesImportedAcrossSlices(): string[] {
+  const broken: string[] = [];
+  for (const [file, deps] of graph) {
+    const from = sliceOf(file);
+    if (!from || NOT_CAPABILITIES.has(from)) continue;
+    for (const dep of deps) {
+      const to = sliceOf(dep);
+      if (to && to !== from && !NOT_CAPABILITIES.has(to) && isRouteModule(dep)) broken.push(`${file} → ${dep}`);
+    }
+  }
+  return broken;
+}
+
+test('the console shell (src/console/) imports no feature', () => {
+  assert.ok([...graph.keys()].some((file) => file.startsWith('src/console/')));
+  assert.deepEqual(shellImportingFeatures(), []);
+});
+
+test("no capability imports another capability's routes or plugin (only the composition wires them)", () => {
+  assert.deepEqual(routesImportedAcrossSlices(), []);
+});
+
+test('the slice rules see a broken import when there is one', () => {
+  graph.set('src/console/__probe.ts', ['src/desk/desk.ts']);
+  graph.set('src/notices/__probe.ts', ['src/desk/contact-routes.ts', 'src/monitors/plugin.ts', 'src/desk/desk.ts', 'src/notices/console-routes.ts']);
+  try {
+    assert.deepEqual(shellImportingFeatures(), ['src/console/__probe.ts → src/desk/desk.ts']);
+    assert.deepEqual(routesImportedAcrossSlices(), ['src/notices/__probe.ts → src/desk/contact-routes.ts', 'src/notices/__probe.ts → src/monitors/plugin.ts']);
+  } finally {
+    graph.delete('src/console/__probe.ts');
+    graph.delete('src/notices/__probe.ts');
   }
 });

@@ -201,6 +201,11 @@ function keyring(keys: readonly AuditKey[] | undefined): Map<string, AuditKey> {
   return new Map(list.map((k) => [k.id, k]));
 }
 
+/** The latest entries for the staff audit page (no IPs, no hashes). */
+export function listRecentEntries(db: Queryable, limit = 200): Promise<Omit<AuditRow, 'ip' | 'prev_hash' | 'hash'>[]> {
+  return db.query<Omit<AuditRow, 'ip' | 'prev_hash' | 'hash'>>(`SELECT seq, at, actor_type, actor_id, action, target_type, target_id, data FROM audit_log ORDER BY seq DESC LIMIT $1`, [limit]);
+}
+
 /**
  * Walks the whole chain. A changed row no longer matches its own hash; a deleted row leaves a gap in the
  * sequence and a prev_hash that points at nothing; a deleted tail no longer reaches the head. A rewrite that

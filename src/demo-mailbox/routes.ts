@@ -35,7 +35,6 @@ const beforeOf = (request: FastifyRequest): string | null => {
  */
 export function registerDemoMailbox(app: FastifyInstance, opts: DemoMailboxRoutesOptions): void {
   const { db, config } = opts;
-  app.decorate('kinkyuDemoMailbox', true);
   const route = { config: { permission: 'mailbox.view' as const } };
   const ctx = (request: FastifyRequest, reply: FastifyReply) => consoleContext(request, reply, config.timeZone, {});
   const private_ = (reply: FastifyReply) => reply.header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex');

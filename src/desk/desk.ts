@@ -11,7 +11,6 @@ import {
   isPriority,
   isTicketStatus,
   isTicketType,
-  type Priority,
   type TicketStatus,
   type TicketType,
   type TriageResult,
@@ -27,35 +26,14 @@ import type { TicketLinks } from './ticket-links.ts';
 import { getTicket, mapTicket, TICKET_COLUMNS, TICKET_FROM, type Ticket } from './ticket-repository.ts';
 import { triageCombined } from './triage/combined.ts';
 import { TriageModelSource } from './triage/model-store.ts';
+import { MESSAGE_MAX, parseContact, submissionKey, type ContactForm, type ContactInput, type SubmitMeta, type SubmitResult } from './contact-form.ts';
 
-export const MESSAGE_MAX = 20_000;
+export { MESSAGE_MAX, parseContact, parseUserEmail, type ContactForm, type ContactInput, type SubmitMeta, type SubmitResult } from './contact-form.ts';
+
 /** Tickets per statement in a bulk reply. */
 const BULK_CHUNK = 500;
 /** The number goes into mails composed before the row exists; the intake statement fills it in. */
 const NUMBER_PLACEHOLDER = '{{ticket-number}}';
-// Compatible with what the outbox accepts, and with a dot in the domain: a typo here means no answer ever arrives.
-const USER_EMAIL = /^[^\s@<>,;:"()[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
-
-export interface ContactInput {
-  body: unknown;
-  email: unknown;
-  orderId?: unknown;
-  transactionId?: unknown;
-  asset?: unknown;
-  amount?: unknown;
-  category?: unknown;
-  /** Idempotency: the same key twice returns the first ticket. */
-  submission?: unknown;
-}
-
-export interface SubmitResult {
-  ticketId: string;
-  number: number;
-  link: string;
-  type: TicketType;
-  priority: Priority;
-  incidentId: string | null;
-}
 
 export interface DeskOptions {
   links: TicketLinks;
@@ -70,57 +48,6 @@ export interface DeskOptions {
   clock?: () => Date;
   /** The learned triage model in use (default: the database's active model, else the committed one). */
   triageModels?: TriageModelSource;
-}
-
-export function parseUserEmail(value: unknown): string {
-  const email = requireText(value, 'email', 254);
-  if (!USER_EMAIL.test(email)) throw new KinkyuError('VALIDATION', { field: 'email', rule: 'email' });
-  return email;
-}
-
-/** An optional one-line field, width-normalised (「１０」→「10」). Only ids have a format: they are pasted, not typed. */
-function optionalLine(value: unknown, field: string, max: number, pattern?: RegExp): string | null {
-  const text = cleanText(typeof value === 'string' ? value.normalize('NFKC') : value, field, { max });
-  if (text !== null && pattern && !pattern.test(text)) throw new KinkyuError('VALIDATION', { field, rule: 'format' });
-  return text;
-}
-
-/** The random key a form carries so that sending it twice files one ticket. */
-function submissionKey(value: unknown): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string' || !/^[\w-]{16,64}$/.test(value)) throw new KinkyuError('VALIDATION', { field: 'submission', rule: 'format' });
-  return value;
-}
-
-export interface SubmitMeta {
-  lang: 'ja' | 'en';
-  ip: string | null;
-  /** False past the per-recipient limit: the ticket is filed without a confirmation mail. */
-  sendConfirmation?: boolean;
-  /** kinkyu itself files the ticket (an emergency lock): its type and priority are known, not guessed. */
-  triage?: TriageResult;
-  /** Files the ticket inside the caller's transaction (the lock journal records a lock and its ticket at once). */
-  within?: Queryable;
-  /** The ticket's number, when the caller took it from the sequence beforehand (and has already shown it). */
-  number?: number;
-}
-
-export type ContactForm = ReturnType<typeof parseContact>;
-
-/** The contact form's fields, cleaned; anything malformed is refused before triage or storage. */
-export function parseContact(input: ContactInput) {
-  const category = input.category === undefined || input.category === null || input.category === '' ? null : input.category;
-  if (category !== null && !isTicketType(category)) throw new KinkyuError('VALIDATION', { field: 'category', rule: 'enum' });
-  return {
-    body: requireText(input.body, 'message', MESSAGE_MAX, true),
-    email: parseUserEmail(input.email),
-    orderId: optionalLine(input.orderId, 'orderId', 100),
-    transactionId: optionalLine(input.transactionId, 'transactionId', 200, /^[\w\-:.]+$/),
-    asset: optionalLine(input.asset, 'asset', 20)?.toUpperCase() ?? null,
-    amount: optionalLine(input.amount, 'amount', 40),
-    category: category as TicketType | null,
-    submissionKey: submissionKey(input.submission),
-  };
 }
 
 /** The latest public update of an incident, in a language, for automatic answers. */

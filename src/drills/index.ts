@@ -5,6 +5,6 @@
 export { Drills, parseStart, DEFAULT_SURGE, DEFAULT_TAKEOVERS, type DrillsOptions, type StartInput } from './service.ts';
 export { SCENARIOS, isScenario, parseScenario, type Scenario } from './scenarios.ts';
 export { reportText, type DrillReport } from './report.ts';
-export { drillRoutes, type DrillRoutesOptions } from './routes.ts';
+export { drillsPlugin, type DrillRoutesOptions } from './routes.ts';
 export { drillCommand, type DrillCliValues } from './cli.ts';
 export { DRILL_USAGE } from './usage.ts';

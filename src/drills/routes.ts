@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { html } from '../web/html.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { renderIncidentPage } from '../status/page/pages.ts';
@@ -26,7 +26,7 @@ const FLASH: Readonly<Record<string, MessageKey>> = {
 };
 
 /** Drills in the console: start one, watch it (preview, queue, stand-ins), finish it, read and print its report. */
-export const drillRoutes: FastifyPluginAsync<DrillRoutesOptions> = async (app, opts) => {
+export const drillsPlugin: FastifyPluginAsync<DrillRoutesOptions> = async (app, opts) => {
   const { config, drills } = opts;
   const clock = opts.clock ?? (() => new Date());
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
@@ -110,4 +110,3 @@ export const drillRoutes: FastifyPluginAsync<DrillRoutesOptions> = async (app, o
   });
   onDrill('/finish', 'finished', async (r) => ({ report: await drills.finish(staffActor(r), r.params.id) }));
 };
-(drillRoutes as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { wantsJson } from '../staff/auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import type { IncidentReviews } from './service.ts';
@@ -24,10 +24,10 @@ const FLASH: Readonly<Record<string, MessageKey>> = {
 };
 
 /**
- * The review's staff pages under /staff/incidents/:id/review (a Fastify plugin without its own encapsulation, so the
- * staff auth hook and the error handler apply as to every console route). JSON clients get the same data.
+ * The review's staff pages under /staff/incidents/:id/review (an encapsulated plugin: the staff auth hook and the
+ * error handler come from the root, as for every console route). JSON clients get the same data.
  */
-export const incidentReviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = async (app, opts) => {
+export const incidentReviewPlugin: FastifyPluginAsync<ReviewRoutesOptions> = async (app, opts) => {
   const { config, reviews } = opts;
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
     consoleContext(request, reply, config.timeZone, FLASH, extra);
@@ -67,5 +67,3 @@ export const incidentReviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = asy
   post('/postmortem/edit', 'pmUpdated', (r) => reviews.updatePostmortem(staffActor(r), r.params.id, bodyOf(r)));
   post('/postmortem/ignore', 'ignored', (r) => reviews.ignorePostmortem(staffActor(r), r.params.id, bodyOf(r).ignored));
 };
-// Registered on the application itself (as fastify-plugin would): the routes share its hooks and error handler.
-(incidentReviewRoutes as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { listComponents, listIncidentsForPage } from '../status/repository.ts';
 import { wantsJson } from '../web/wants-json.ts';
 import { sendPage } from '../console/form-action.ts';
-import { overviewSections } from '../console/views.ts';
+import { overviewSections } from '../status/console-views.ts';
 import { orderSections } from './home.ts';
 import { builtinSections } from './home-sections.ts';
 import { homePage } from './home-views.ts';

@@ -18,7 +18,7 @@ export interface MonitorConsoleOptions {
   clock: () => Date;
 }
 
-const FLASH: Readonly<Record<string, MessageKey>> = {
+export const FLASH: Readonly<Record<string, MessageKey>> = {
   created: 'monitor.created',
   saved: 'monitor.saved',
   enabled: 'monitor.enabledFlash',
@@ -102,7 +102,6 @@ export function registerMonitorConsole(app: FastifyInstance, opts: MonitorConsol
     consoleContext(request, reply, config.timeZone, FLASH, extra);
   const read = { config: { permission: 'console.view' as const } };
   const manage = { config: { permission: 'monitor.manage' as const } };
-  const decide = { config: { permission: 'incident.write' as const } };
   const parse = (body: Body): MonitorInput => parseMonitorInput(monitorInputFrom(body, settings.bitbankApiUrl), { minIntervalS: settings.minIntervalS });
   const policyKey: MessageKey = settings.incidentPolicy === 'publish' ? 'monitor.policy.publish' : 'monitor.policy.draft';
 
@@ -203,49 +202,6 @@ export function registerMonitorConsole(app: FastifyInstance, opts: MonitorConsol
       },
       onSuccess: () => reply.redirect('/staff/monitors?ok=deleted', 303),
       onRefusal: (lang, error) => renderMonitor(request, reply, { lang, error }),
-    }),
-  );
-
-  // ------------------------------------------------------------------------------------------ proposals
-
-  const renderProposal = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, extra: { lang?: Lang; error?: string; values?: views.FormValues } = {}) =>
-    views.proposalPage(ctx(request, reply, extra), await monitors.getProposal(request.params.id), await listComponents(db), extra.values);
-
-  app.get<{ Params: { id: string } }>('/staff/monitor-proposals/:id', read, async (request, reply) => sendPage(reply, await renderProposal(request, reply)));
-
-  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/publish', decide, async (request, reply) =>
-    formAction(request, reply, {
-      scope: 'monitor',
-      run: async () => {
-        const b = bodyOf(request);
-        return monitors.publish(staffActor(request), request.params.id, { titleJa: b.titleJa, titleEn: b.titleEn, bodyJa: b.bodyJa, bodyEn: b.bodyEn });
-      },
-      onSuccess: (r) => reply.redirect(`/staff/incidents/${r.incidentId}?ok=declared`, 303),
-      onRefusal: (lang, error) => renderProposal(request, reply, { lang, error, values: bodyOf(request) }),
-    }),
-  );
-
-  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/resolve', decide, async (request, reply) =>
-    formAction(request, reply, {
-      scope: 'monitor',
-      run: async () => {
-        const b = bodyOf(request);
-        return monitors.acceptResolve(staffActor(request), request.params.id, { bodyJa: b.bodyJa, bodyEn: b.bodyEn });
-      },
-      onSuccess: (r) => reply.redirect(r.alreadyClosed ? '/staff/monitors?ok=alreadyClosed' : `/staff/incidents/${r.incidentId}?ok=updated`, 303),
-      onRefusal: (lang, error) => renderProposal(request, reply, { lang, error, values: bodyOf(request) }),
-    }),
-  );
-
-  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/dismiss', decide, async (request, reply) =>
-    formAction(request, reply, {
-      scope: 'monitor',
-      run: async () => {
-        await monitors.dismiss(staffActor(request), request.params.id);
-        return { id: request.params.id };
-      },
-      onSuccess: () => reply.redirect('/staff/monitors?ok=dismissed', 303),
-      onRefusal: (lang, error) => renderProposal(request, reply, { lang, error }),
     }),
   );
 }

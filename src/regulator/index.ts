@@ -6,4 +6,4 @@
 export { RegulatorClock, openRegulatoryObligations, defaultFacts, ruleFacts, type ObligationView, type OpenObligation, type RegulatorOptions, type StageState, type StageView } from './service.ts';
 export { loadRules, parseRules, parseJsonc, applicableRules, DEFAULT_RULES_FILE, RulesFileError, type RegulatorRules, type RegulatoryRule, type RuleFacts } from './rules.ts';
 export { deadline, reminderTime, dayOf, endOfDay } from './deadlines.ts';
-export { regulatorRoutes, type RegulatorRoutesOptions } from './routes.ts';
+export { regulatorPlugin, type RegulatorRoutesOptions } from './routes.ts';

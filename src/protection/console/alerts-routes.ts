@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
-import { acknowledgeAlert, getAlert, listAlerts, openLock } from '../detection.ts';
+import { acknowledgeAlert, getAlert, listAlerts, openLock } from '../alert-repository.ts';
 import type { Lang, MessageKey } from '../../web/i18n.ts';
 import { alertPage, alertsPage } from './alerts-views.ts';
 import { consoleContext, formAction, sendPage, staffActor } from '../../console/form-action.ts';

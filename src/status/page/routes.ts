@@ -19,8 +19,8 @@ function sendPublicPage(reply: FastifyReply, page: string) {
 }
 
 /**
- * The public pages that the in-memory site does not answer itself: older incidents, month archives, health,
- * and the 404 page. They read the database per request, so they are kept few and bounded.
+ * The public pages that the in-memory site does not answer itself: older incidents, month archives, health
+ * (the 404 page: registerNotFoundPage). They read the database per request, so they are kept few and bounded.
  */
 export function registerPublicRoutes(app: FastifyInstance, opts: { db: Db; config: Config; site: PublicSite }): void {
   const { db, config, site } = opts;
@@ -48,7 +48,10 @@ export function registerPublicRoutes(app: FastifyInstance, opts: { db: Db; confi
   });
 
   app.get('/healthz', async () => ({ ok: true, stale: site.isStale(), version: site.current()?.version ?? null }));
+}
 
+/** The 404 page of the whole app (on the root: a plugin's own would answer only its prefix). */
+export function registerNotFoundPage(app: FastifyInstance, site: PublicSite): void {
   app.setNotFoundHandler((request, reply) => {
     const lang = requestLang(request);
     if (request.url.startsWith('/api/') || wantsJson(request)) {

@@ -1,41 +1,29 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import type { Config } from '../config.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { zoneOffsetMs } from '../domain/uptime.ts';
-import { verifyAudit } from '../audit/audit-log.ts';
-import { StatusCommands } from '../status/commands.ts';
+import { StatusCommands } from './commands.ts';
 import type { SupportDesk } from '../desk/desk.ts';
 import { can } from '../staff/permissions.ts';
-import { getIncident, listComponents } from '../status/repository.ts';
-import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
-import { hasFactor } from '../staff/factors.ts';
+import { getIncident, listComponents } from './repository.ts';
 import { wantsJson } from '../web/wants-json.ts';
-import { RateLimiter } from '../web/rate-limit.ts';
-import { errorMessage } from '../web/errors.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
-import { requestLang } from '../web/request-lang.ts';
-import * as views from './views.ts';
-import type { ConsoleContext } from './views.ts';
-import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from './form-action.ts';
+import * as views from './console-views.ts';
+import type { ConsoleContext } from '../console/views.ts';
+import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from '../console/form-action.ts';
 import { deliveryProgressFor, type DeliveryProgressLookup } from '../notify/delivery-views.ts';
 
-
-export interface ConsoleOptions {
+export interface StatusConsoleOptions {
   db: Db;
   config: Config;
   commands: StatusCommands;
-  cookieName: string;
   /** When the support desk runs: resolving an incident can solve its linked tickets. */
   desk?: SupportDesk;
   /** The fan-out's delivery progress per update, shown on the incident page. */
   deliveryProgress?: DeliveryProgressLookup;
-  /** The application's clock. */
-  clock?: () => Date;
 }
 
-const LOGIN_CSRF_COOKIE = 'kinkyu_login_csrf';
 const FLASH: Readonly<Record<string, MessageKey>> = {
   declared: 'staff.declared',
   updated: 'staff.updated',
@@ -60,17 +48,9 @@ function zonedInput(value: unknown, timeZone: string): unknown {
   return new Date(asUtc.getTime() - zoneOffsetMs(asUtc, timeZone)).toISOString();
 }
 
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/staff(\/[\w\-/?=&.%]*)?$/.test(next) && !next.startsWith('//') ? next : '/staff';
-}
-
-export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): void {
+/** The staff console's incidents, maintenances and components. */
+export function registerStatusConsole(app: FastifyInstance, opts: StatusConsoleOptions): void {
   const { db, config, commands } = opts;
-  // Only failures count. One client guessing one account is stopped soon; one address attacked from many
-  // clients later (so an attacker cannot cheaply lock a colleague out); one client spraying many accounts too.
-  const failuresByClientAndEmail = new RateLimiter(5, 15 * 60_000);
-  const failuresByEmail = new RateLimiter(50, 15 * 60_000);
-  const failuresByIp = new RateLimiter(30, 15 * 60_000);
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
     consoleContext(request, reply, config.timeZone, FLASH, extra);
   /** A form that succeeds answers 303 to `redirect`; one that is refused shows `rerender` with the message. */
@@ -86,70 +66,6 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       onSuccess: (result) => reply.redirect(redirect(result), 303),
       onRefusal: (lang, error) => rerender(ctx(request, reply, { lang, error })),
     });
-
-  app.get('/staff/login', { config: { public: true } }, async (request, reply) => {
-    const lang = requestLang(request, reply);
-    const token = randomBytes(24).toString('base64url');
-    reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
-    return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next), oidc: !!config.staffOidc }));
-  });
-
-  app.post('/staff/login', { config: { public: true } }, async (request, reply) => {
-    const lang = requestLang(request, reply);
-    const body = bodyOf(request);
-    const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
-    const fail = (err: KinkyuError) => {
-      if (wantsJson(request)) throw err;
-      const token = randomBytes(24).toString('base64url');
-      reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/staff/login', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
-      return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email, oidc: !!config.staffOidc }), err.httpStatus);
-    };
-    // A JSON body cannot be sent cross-site without a preflight, so only JSON skips the form's double-submit
-    // token; a browser's Origin, when sent, must be ours either way.
-    const isJsonBody = (request.headers['content-type'] ?? '').startsWith('application/json');
-    const origin = request.headers.origin;
-    if (origin && origin !== new URL(config.publicUrl).origin && origin !== `${request.protocol}://${request.host}`) return fail(new KinkyuError('CSRF'));
-    const cookieToken = request.cookies[LOGIN_CSRF_COOKIE];
-    if (!isJsonBody && (!cookieToken || cookieToken !== body._csrf)) return fail(new KinkyuError('CSRF'));
-    const key = emailKey(body.email);
-    const pairKey = `${request.ip}|${key}`;
-    if (failuresByClientAndEmail.isOver(pairKey) || failuresByEmail.isOver(key) || failuresByIp.isOver(request.ip)) {
-      return fail(new KinkyuError('RATE_LIMITED'));
-    }
-    const staff = await authenticate(db, email, body.password);
-    if (!staff) {
-      failuresByClientAndEmail.take(pairKey);
-      failuresByEmail.take(key);
-      failuresByIp.take(request.ip);
-      request.log.warn({ ip: request.ip }, 'staff sign-in failed');
-      return fail(new KinkyuError('BAD_CREDENTIALS'));
-    }
-    failuresByClientAndEmail.reset(pairKey);
-    // The password is right: a session that opens only the second step (the code, or the enrolment of a first
-    // factor), for a few minutes. Signed in is after the factor (src/staff/mfa-routes.ts).
-    const session = await createSession(db, staff.id, {
-      ip: request.ip,
-      userAgent: String(request.headers['user-agent'] ?? ''),
-      hours: config.staffSessionHours,
-    });
-    reply.setCookie(opts.cookieName, session.token, {
-      path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: config.staffSessionHours * 3600,
-    });
-    reply.clearCookie(LOGIN_CSRF_COOKIE, { path: '/staff/login' });
-    const stage = (await hasFactor(db, staff.id)) ? 'factor' : 'enrol';
-    if (wantsJson(request)) return reply.send({ ok: true, csrfToken: session.csrfToken, stage });
-    const next = encodeURIComponent(safeNext(body.next));
-    return reply.redirect(stage === 'factor' ? `/staff/login/factor?next=${next}` : `/staff/mfa/enrol?next=${next}`, 303);
-  });
-
-  app.post('/staff/logout', { config: { permission: 'console.view', beforeFactor: true } }, async (request, reply) => {
-    await endSession(db, request.staff!, request.ip);
-    // A __Host- cookie is only replaced by one with the same attributes, Secure included.
-    reply.clearCookie(opts.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
-    return reply.redirect('/staff/login', 303);
-  });
-
-  // GET /staff, the staff home ("what needs me now"), is the incident room's (src/incident-room/).
 
   app.get('/staff/incidents/new', { config: { permission: 'incident.write' } }, async (request, reply) =>
     sendPage(reply, views.newIncidentPage(ctx(request, reply), await listComponents(db))),
@@ -265,11 +181,5 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       (r) => `/staff/maintenances/${r.incidentId}?ok=scheduled`,
       async (c) => views.newMaintenancePage(c, await listComponents(db), body),
     );
-  });
-
-  app.get('/staff/audit', { config: { permission: 'audit.view' } }, async (request, reply) => {
-    const rows = await db.query<views.AuditRowView>('SELECT seq, at, actor_type, actor_id, action, target_type, target_id, data FROM audit_log ORDER BY seq DESC LIMIT 200');
-    const verification = (request.query as Record<string, unknown>).verify === '1' ? await verifyAudit(db) : null;
-    return sendPage(reply, views.auditPage(ctx(request, reply), rows, verification));
   });
 }
