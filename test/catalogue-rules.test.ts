@@ -2,11 +2,12 @@
  * The typed catalogue's house rule (common rules; issue 12 point 5): user-facing words come from
  * `t(lang, key, params)` and the `messages*.{ja,en}.ts` files, never from a choice made inline. This test reads
  * every src/**\/*.ts (the catalogue itself and the message files aside) and fails on:
- *  - a language ternary (`lang === 'ja' ? … : …`, `x.lang !== 'en' ? …`) with a branch that is a string or template
- *    literal holding words (letters or Japanese), HTML tags aside;
+ *  - a language ternary (`lang === 'ja' ? … : …`, `x.lang !== 'en' ? …`) or `if (lang === 'en') { … }` with a string
+ *    or template literal holding words (letters or Japanese, HTML tags aside) in a branch;
  *  - `as MessageKey` (a key built from data goes through `known()`, a view's key part is typed with `KeysUnder`);
  *  - a `{ ja: …, en: … }` table whose values hold words.
- * What a language legitimately chooses that is not words is let through by pattern (NOT_WORDS, below).
+ * What a language legitimately chooses that is not words is let through by pattern (NOT_WORDS, isKey), words that
+ * are data of a language by file (LANGUAGE_DATA); files still being split are counted in ALLOWLIST.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,7 +66,7 @@ const isKey = (part: string): boolean => /^\w+(\.[\w-]+)+$/.test(part) && hasMes
 /** Letters, kana, kanji or Japanese punctuation: words or the separators joinList() gives. */
 const WORDS = /[A-Za-z\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]/;
 
-export interface Finding {
+interface Finding {
   line: number;
   rule: 'ternary' | 'if' | 'cast' | 'table';
   text: string;
@@ -121,7 +122,7 @@ function propertyName(p: ts.ObjectLiteralElementLike): string | null {
 }
 
 /** The inline language choices of words in one source text. */
-export function scan(source: string, fileName = 'probe.ts'): Finding[] {
+function scan(source: string, fileName = 'probe.ts'): Finding[] {
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
   const out: Finding[] = [];
   const at = (node: ts.Node) => file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
