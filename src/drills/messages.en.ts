@@ -18,6 +18,8 @@ export const drillEn: Record<keyof typeof drillJa, string> = {
   'drill.scenario.outage.identified': 'We found the cause: load on the order servers. We are restoring the service.',
   'drill.scenario.outage.monitoring': 'The fix is in and orders are accepted again. We are monitoring.',
   'drill.scenario.outage.resolved': 'The trading system is back to normal. We apologise for the inconvenience.',
+  'drill.dataItems.takeover': 'Email addresses, sign-in history, withdrawal addresses',
+  'drill.dataItems.regulatory': 'Names and email addresses (a misdirected mailing)',
   'drill.scenario.takeover.label': 'Account takeovers',
   'drill.scenario.takeover.name': 'A wave of account takeovers',
   'drill.scenario.takeover.investigating': 'We see unauthorised sign-ins on some customers\' accounts. If you got a sign-in notice you do not recognise, lock your account now and change your password.',

@@ -16,6 +16,8 @@ export const drillJa = {
   'drill.scenario.outage.identified': '原因を特定しました。注文処理サーバーの負荷によるものです。復旧作業を進めています。',
   'drill.scenario.outage.monitoring': '復旧作業が完了し、注文を受け付けています。引き続き状況を監視しています。',
   'drill.scenario.outage.resolved': '取引システムは正常に戻りました。ご不便をおかけしましたことをお詫び申し上げます。',
+  'drill.dataItems.takeover': 'メールアドレス、ログイン履歴、出金先アドレス',
+  'drill.dataItems.regulatory': '氏名、メールアドレス (メールの誤送信)',
   'drill.scenario.takeover.label': 'アカウント乗っ取り',
   'drill.scenario.takeover.name': '不正ログインによるアカウント乗っ取りの多発',
   'drill.scenario.takeover.investigating': '一部のお客様のアカウントで不正なログインが確認されています。心当たりのないログイン通知を受け取った方は、すぐにアカウントをロックし、パスワードを変更してください。',

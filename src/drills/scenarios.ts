@@ -6,6 +6,7 @@
 import type { Component, ComponentStatus } from '../domain/component.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import type { IncidentType, Severity } from '../domain/incident.ts';
+import type { KeysUnder } from '../web/i18n.ts';
 
 export const SCENARIOS = ['outage', 'takeover', 'withdrawal-delay', 'regulatory'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -29,7 +30,8 @@ export interface ScenarioFacts {
   wrongfulAct: boolean;
   customerAssetsLost: boolean;
   usersAffected: number | null;
-  dataItems: { ja: string; en: string } | null;
+  /** The items of personal data concerned, as the catalogue words them (`drill.dataItems.<key>`), for the regulator's facts. */
+  dataItems: KeysUnder<'drill.dataItems'> | null;
 }
 
 export interface ScenarioPlan {
@@ -78,7 +80,7 @@ export const PLANS: Readonly<Record<Scenario, ScenarioPlan>> = {
     type: 'security',
     severity: 'SEV1',
     components: (all) => pick(all, [[named(/sign[- ]?in|login|ログイン/i), 'degraded_performance', 1]]),
-    facts: { ...NO_FACTS, personalData: true, financialLossRisk: true, wrongfulAct: true, usersAffected: 120, dataItems: { ja: 'メールアドレス、ログイン履歴、出金先アドレス', en: 'Email addresses, sign-in history, withdrawal addresses' } },
+    facts: { ...NO_FACTS, personalData: true, financialLossRisk: true, wrongfulAct: true, usersAffected: 120, dataItems: 'takeover' },
     steps: ['identified', 'monitoring', 'resolved'],
     surge: 'login',
   },
@@ -94,7 +96,7 @@ export const PLANS: Readonly<Record<Scenario, ScenarioPlan>> = {
     type: 'security',
     severity: 'SEV3',
     components: () => new Map(),
-    facts: { ...NO_FACTS, personalData: true, usersAffected: 1500, dataItems: { ja: '氏名、メールアドレス (メールの誤送信)', en: 'Names and email addresses (a misdirected mailing)' } },
+    facts: { ...NO_FACTS, personalData: true, usersAffected: 1500, dataItems: 'regulatory' },
     steps: ['identified', 'resolved'],
     surge: 'leak',
   },

@@ -159,7 +159,7 @@ export class Drills {
     if (f.personalData || f.customerAssetsLost || f.usersAffected !== null) {
       await this.#opts.regulator.saveFacts(actor, incidentId, {
         awareAt: startedAt.toISOString(), personalData: f.personalData, sensitiveData: f.sensitiveData, financialLossRisk: f.financialLossRisk,
-        wrongfulAct: f.wrongfulAct, customerAssetsLost: f.customerAssetsLost, usersAffected: f.usersAffected ?? '', dataItems: f.dataItems?.ja ?? '',
+        wrongfulAct: f.wrongfulAct, customerAssetsLost: f.customerAssetsLost, usersAffected: f.usersAffected ?? '', dataItems: f.dataItems ? t('ja', `drill.dataItems.${f.dataItems}`) : '',
       });
     } else {
       await this.#opts.regulator.attach(incidentId);

@@ -186,4 +186,11 @@ export const helpEn: Record<keyof typeof helpJa, string> = {
   'help.prepare.recovery': 'Save your recovery codes',
   'help.prepare.recovery.why': 'If you lose your phone, they let you turn off and set up two-factor authentication again yourself.',
   'help.prepare.recovery.how': 'Create recovery codes',
+  // One word per item to find its help article with (src/help/guide/prepare.ts).
+  'help.prepare.totp.articleWord': 'two-factor',
+  'help.prepare.password.articleWord': 'password',
+  'help.prepare.privateKeyBackup.articleWord': 'private key',
+  'help.prepare.contact.articleWord': 'emergency contact',
+  'help.prepare.allowlist.articleWord': 'allowlist',
+  'help.prepare.recovery.articleWord': 'recovery code',
 };

@@ -184,4 +184,11 @@ export const helpJa = {
   'help.prepare.recovery': 'リカバリーコードを保存する',
   'help.prepare.recovery.why': 'スマートフォンをなくしても、二段階認証を自分で解除して設定し直せます。',
   'help.prepare.recovery.how': 'リカバリーコードを作成する',
+  // One word per item to find its help article with (src/help/guide/prepare.ts).
+  'help.prepare.totp.articleWord': '二段階認証',
+  'help.prepare.password.articleWord': 'パスワード',
+  'help.prepare.privateKeyBackup.articleWord': '秘密鍵',
+  'help.prepare.contact.articleWord': '緊急連絡先',
+  'help.prepare.allowlist.articleWord': 'ホワイトリスト',
+  'help.prepare.recovery.articleWord': 'リカバリーコード',
 };

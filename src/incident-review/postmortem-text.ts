@@ -1,6 +1,6 @@
 import type { Component } from '../domain/component.ts';
 import type { Incident } from '../domain/incident.ts';
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, localized } from '../web/i18n.ts';
 import { formatDuration, type ReviewFigures } from './compute.ts';
 import type { ReviewAction, ReviewSections } from './repository.ts';
 
@@ -22,7 +22,7 @@ export function composePostmortem(lang: Lang, p: PostmortemInput): string {
   const when = (d: Date) => formatDateTime(lang, d, p.timeZone);
   const name = (id: string) => {
     const c = p.components.find((x) => x.id === id);
-    return c ? (lang === 'en' ? c.nameEn : c.nameJa) : id;
+    return c ? localized(lang, c.nameJa, c.nameEn) : id;
   };
   const sep = t(lang, 'list.separator');
   const lines: string[] = [];

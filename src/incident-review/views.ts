@@ -1,5 +1,5 @@
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { hasMessage, t, type Lang } from '../web/i18n.ts';
+import { hasMessage, t, type Lang, localized } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 import { can } from '../staff/permissions.ts';
 import type { Component } from '../domain/component.ts';
@@ -25,7 +25,7 @@ const CHANNELS: readonly Channel[] = ['email', 'webhook', 'slack', 'x'];
 
 const cname = (lang: Lang, components: readonly Component[], id: string) => {
   const c = components.find((x) => x.id === id);
-  return c ? (lang === 'en' ? c.nameEn : c.nameJa) : id;
+  return c ? localized(lang, c.nameJa, c.nameEn) : id;
 };
 
 /** A message whose key is built from data (a lock source, a status): the raw value when the catalogue has none. */
@@ -105,7 +105,7 @@ export function reviewPage(c: ConsoleContext, d: ReviewDraft, obligations: reado
   const i = d.incident;
   const canWrite = can(c.staff.role, 'incident.write');
   const v = (key: string, fallback: string) => (typeof values?.[key] === 'string' ? (values[key] as string) : fallback);
-  const name = c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa;
+  const name = localized(c.lang, i.nameJa, i.nameEn);
   const staffOptions = (selected: string | null) => html`<option value="">${t(c.lang, 'review.noOwner')}</option>${d.staff.map((s) => html`<option value="${s.id}"${s.id === selected ? html` selected` : ''}>${s.name} (${label(c.lang, `staff.role.${s.role}`, s.role)})</option>`)}`;
   const sectionsForm = html`<section aria-labelledby="rv-sections"><h2 id="rv-sections">${t(c.lang, 'review.sectionsHeading')}</h2>
 ${canWrite ? html`<form method="post" action="/staff/incidents/${i.id}/review" class="stack">${csrf(c)}

@@ -5,7 +5,7 @@
 import { COMPONENT_STATUSES, type Component } from '../domain/component.ts';
 import { INCIDENT_STATUSES, type Incident } from '../domain/incident.ts';
 import { html, type SafeHtml } from '../web/html.ts';
-import { LANGS, t, type Lang } from '../web/i18n.ts';
+import { LANGS, t, type Lang, localized } from '../web/i18n.ts';
 import { csrf, shell, type ConsoleContext } from '../console/views.ts';
 import type { ChannelPreviews, Draft } from './composer.ts';
 import { PLACEHOLDERS } from './placeholders.ts';
@@ -42,7 +42,7 @@ function componentFields(c: ConsoleContext, data: ComposePageData): SafeHtml {
   const others = leaves.filter((x) => !data.incident.componentIds.includes(x.id));
   const field = (comp: Component) => {
     const current = data.values.componentStatuses[comp.id] ?? '';
-    const name = c.lang === 'en' ? comp.nameEn : comp.nameJa;
+    const name = localized(c.lang, comp.nameJa, comp.nameEn);
     return html`<div><label for="cs-${comp.id}">${t(c.lang, 'staff.newStatusFor', { component: name })}
 <span class="meta">(${t(c.lang, `component.${comp.status}`)})</span></label>
 <select id="cs-${comp.id}" name="cs.${comp.id}"><option value="">${t(c.lang, 'staff.unchanged')}</option>
@@ -119,7 +119,7 @@ export function composePage(c: ConsoleContext, data: ComposePageData): string {
   const chooser = html`<form method="get" action="${base}" class="inline compose-start">
 <div><label for="template">${t(c.lang, 'room.compose.startFrom')}</label>
 <select id="template" name="template"><option value="">${t(c.lang, 'room.compose.scratch')}</option>
-${data.templates.map((tpl) => html`<option value="${tpl.id}"${tpl.id === v.templateId ? html` selected` : ''}>${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}</option>`)}</select></div>
+${data.templates.map((tpl) => html`<option value="${tpl.id}"${tpl.id === v.templateId ? html` selected` : ''}>${localized(c.lang, tpl.nameJa, tpl.nameEn)}</option>`)}</select></div>
 <button type="submit" class="secondary">${t(c.lang, 'room.compose.useTemplate')}</button>
 <p class="hint">${t(c.lang, 'room.compose.templateHint')}</p></form>`;
   const statuses = INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
@@ -127,7 +127,7 @@ ${data.templates.map((tpl) => html`<option value="${tpl.id}"${tpl.id === v.templ
   const form = html`<form method="post" action="${base}" class="stack compose-form">${csrf(c)}
 <input type="hidden" name="templateId" value="${v.templateId}">
 ${previewed ? html`<input type="hidden" name="previewed" value="${previewed}">` : ''}
-${data.template ? html`<p class="meta">${t(c.lang, 'room.compose.fromTemplate', { name: c.lang === 'en' ? data.template.nameEn ?? data.template.nameJa : data.template.nameJa })}</p>` : ''}
+${data.template ? html`<p class="meta">${t(c.lang, 'room.compose.fromTemplate', { name: localized(c.lang, data.template.nameJa, data.template.nameEn) })}</p>` : ''}
 <div><label for="status">${t(c.lang, 'field.status')}</label><select id="status" name="status">
 ${statuses.map((s) => html`<option value="${s}"${s === v.status ? html` selected` : ''}>${statusLabel(c.lang, s)}${s === i.status ? ` (${t(c.lang, 'room.compose.current')})` : ''}</option>`)}</select></div>
 <div><label for="bodyJa">${t(c.lang, 'field.bodyJa')}</label><textarea id="bodyJa" name="bodyJa" required maxlength="20000" rows="8">${v.bodyJa}</textarea></div>

@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.ts';
 import { enqueueMail, notifyMailQueued } from '../mail/outbox.ts';
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, localized } from '../web/i18n.ts';
 import type { IncidentHead } from './room-repository.ts';
 import { langQuery } from '../web/links.ts';
 
@@ -27,7 +27,7 @@ export interface RoleMailSettings {
 }
 
 function part(lang: Lang, mail: RoleMail, s: RoleMailSettings): { subject: string; text: string } {
-  const incident = (lang === 'en' ? mail.incident.nameEn : null) ?? mail.incident.nameJa;
+  const incident = localized(lang, mail.incident.nameJa, mail.incident.nameEn);
   const params = {
     name: mail.recipientName, role: mail.role[lang], incident, other: mail.otherName, severity: mail.incident.severity,
     type: t(lang, `type.${mail.incident.type}`), time: formatDateTime(lang, mail.at, s.timeZone),

@@ -11,7 +11,7 @@ import { DEFAULT_SLA_POLICY, slaState } from '../desk/sla.ts';
 import type { Proposal } from '../monitors/service.ts';
 import { csrf, type ConsoleContext } from '../console/views.ts';
 import { html } from '../web/html.ts';
-import { t } from '../web/i18n.ts';
+import { t, localized } from '../web/i18n.ts';
 import type { HomeSection } from './home.ts';
 import type { IncidentRoom } from './service.ts';
 import { dueLabel, incidentName, roleLabel, statusLabel, timeEl, titleOf, when } from './view-helpers.ts';
@@ -198,9 +198,9 @@ function proposalsSection(d: BuiltinSectionDeps): HomeSection {
         urgent: proposals.some((p) => p.kind === 'declare'),
         body: proposals.length
           ? html`<ul class="home-list">${proposals.map((p) => html`<li>
-<p><strong>${t(c.lang, `monitor.proposal.kind.${p.kind}`)}</strong>: <a href="/staff/monitor-proposals/${p.id}">${c.lang === 'en' ? p.titleEn : p.titleJa}</a></p>
+<p><strong>${t(c.lang, `monitor.proposal.kind.${p.kind}`)}</strong>: <a href="/staff/monitor-proposals/${p.id}">${localized(c.lang, p.titleJa, p.titleEn)}</a></p>
 <p class="meta">${t(c.lang, 'monitor.proposal.from', { monitor: p.monitorName, time: when(c, p.createdAt) })}</p>
-<p>${excerpt(c.lang === 'en' ? p.bodyEn : p.bodyJa, 200)}</p></li>`)}</ul>`
+<p>${excerpt(localized(c.lang, p.bodyJa, p.bodyEn), 200)}</p></li>`)}</ul>`
           : html`<p>${t(c.lang, 'monitor.proposalsNone')}</p>`,
       };
     },

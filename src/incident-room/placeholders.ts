@@ -1,6 +1,6 @@
 import type { Component } from '../domain/component.ts';
 import type { Incident } from '../domain/incident.ts';
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, localized } from '../web/i18n.ts';
 import { langQuery } from '../web/links.ts';
 
 /**
@@ -46,14 +46,14 @@ const pairName = (pair: string) => pair.split('_').map((p) => p.toUpperCase()).j
 /** Every placeholder's value for one incident in one language. */
 export function placeholderValues(lang: Lang, s: PlaceholderSource): Record<Placeholder, string> {
   const affected = s.components.filter((c) => !c.isGroup && s.incident.componentIds.includes(c.id));
-  const names = affected.map((c) => (lang === 'en' ? c.nameEn : c.nameJa));
+  const names = affected.map((c) => localized(lang, c.nameJa, c.nameEn));
   const pairs = [...new Set(affected.flatMap((c) => strings(s.metadata.get(c.id)?.pairs)).map(pairName))];
   const assets = [...new Set(affected.flatMap((c) => strings(s.metadata.get(c.id)?.assets)).map((a) => a.toUpperCase()))];
   const none = t(lang, 'room.placeholder.none');
   const componentsText = names.length ? list(lang, names) : none;
   const query = langQuery(lang);
   return {
-    incident: (lang === 'en' ? s.incident.nameEn : null) ?? s.incident.nameJa,
+    incident: localized(lang, s.incident.nameJa, s.incident.nameEn),
     components: componentsText,
     // No pair or asset in the configuration: the services by name say the same thing.
     pairs: pairs.length ? list(lang, pairs) : componentsText,

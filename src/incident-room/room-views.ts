@@ -219,7 +219,7 @@ function eventText(c: ConsoleContext, e: RoomEvent, roles: readonly IncidentRole
 function entryBody(c: ConsoleContext, e: TimelineEntry, data: RoomPageData): SafeHtml | string {
   const cname = (id: string, fallback: string) => {
     const comp = data.components.find((x) => x.id === id);
-    return comp ? (c.lang === 'en' ? comp.nameEn : comp.nameJa) : fallback;
+    return comp ? localized(c.lang, comp.nameJa, comp.nameEn) : fallback;
   };
   switch (e.kind) {
     case 'update':
@@ -279,7 +279,7 @@ export function roomPage(c: ConsoleContext, data: RoomPageData): string {
     ? html`<form method="get" action="/staff/incidents/${i.id}/room/compose" class="inline compose-start">
 <div><label for="compose-template">${t(c.lang, 'room.compose.startFrom')}</label>
 <select id="compose-template" name="template"><option value="">${t(c.lang, 'room.compose.scratch')}</option>
-${data.templates.map((tpl) => html`<option value="${tpl.id}">${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}</option>`)}</select></div>
+${data.templates.map((tpl) => html`<option value="${tpl.id}">${localized(c.lang, tpl.nameJa, tpl.nameEn)}</option>`)}</select></div>
 <button type="submit">${t(c.lang, 'room.compose.open')}</button></form>`
     : '';
   const body = html`${i.drillId ? html`<p class="drill-banner" role="note">${t(c.lang, 'drill.banner')} <a href="/staff/drills/${i.drillId}">${t(c.lang, 'drill.open')}</a></p>` : ''}

@@ -11,7 +11,7 @@ import { KinkyuError } from '../domain/errors.ts';
 import { isIncidentOpen, isIncidentStatus, type IncidentStatus } from '../domain/incident.ts';
 import { cleanText, requireText } from '../domain/text.ts';
 import { zoneOffsetMs } from '../domain/uptime.ts';
-import { t, type Lang } from '../web/i18n.ts';
+import { t, type Lang, localized } from '../web/i18n.ts';
 import { STARTING_CHECKLISTS } from './checklists.ts';
 import { queueRoleMail } from './emails.ts';
 import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.ts';
@@ -67,7 +67,7 @@ export interface TemplateInput {
 
 /** The role's name in `lang`: an operator's own name, or the catalogue's for a default role. */
 export function roleName(lang: Lang, role: IncidentRoleDefinition | undefined, key: string): string {
-  if (role?.nameJa && role.nameEn) return lang === 'en' ? role.nameEn : role.nameJa;
+  if (role?.nameJa && role.nameEn) return localized(lang, role.nameJa, role.nameEn);
   if (isDefaultRoleKey(key)) return t(lang, `room.role.${key}`);
   return key;
 }

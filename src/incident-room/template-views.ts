@@ -1,6 +1,6 @@
 /** Staff manage the pre-approved update templates: list, add, edit, archive and restore. */
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { t, type MessageKey } from '../web/i18n.ts';
+import { t, type MessageKey, localized } from '../web/i18n.ts';
 import { can } from '../staff/permissions.ts';
 import { csrf, shell, type ConsoleContext } from '../console/views.ts';
 import { PLACEHOLDERS, type Placeholder } from './placeholders.ts';
@@ -52,13 +52,13 @@ ${placeholderHelp(c)}
 export function templatesPage(c: ConsoleContext, templates: UpdateTemplate[], values?: FormValues): string {
   const manage = mayManageTemplates(c);
   const rows = templates.map((tpl) => html`<li class="template${tpl.archivedAt ? ' template-archived' : ''}">
-<h2 class="template-name">${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}${tpl.archivedAt ? html` <span class="meta">(${t(c.lang, 'room.template.archived')})</span>` : ''}</h2>
+<h2 class="template-name">${localized(c.lang, tpl.nameJa, tpl.nameEn)}${tpl.archivedAt ? html` <span class="meta">(${t(c.lang, 'room.template.archived')})</span>` : ''}</h2>
 <p class="meta">${tpl.status ? t(c.lang, 'room.template.movesTo', { status: statusLabel(c.lang, tpl.status) }) : t(c.lang, 'room.template.keepStatus')}
 · ${t(c.lang, 'room.template.updated')} ${timeEl(c, tpl.updatedAt)}${tpl.updatedByName ? ` (${tpl.updatedByName})` : ''}</p>
 <div class="grid-2"><p>${multiline(tpl.bodyJa)}</p>${tpl.bodyEn ? html`<p lang="en">${multiline(tpl.bodyEn)}</p>` : html`<p class="meta">${t(c.lang, 'room.template.noEnglish')}</p>`}</div>
-${manage ? html`<p class="template-actions"><a href="/staff/update-templates/${tpl.id}" aria-label="${t(c.lang, 'room.template.edit')}: ${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}">${t(c.lang, 'room.template.edit')}</a></p>
+${manage ? html`<p class="template-actions"><a href="/staff/update-templates/${tpl.id}" aria-label="${t(c.lang, 'room.template.edit')}: ${localized(c.lang, tpl.nameJa, tpl.nameEn)}">${t(c.lang, 'room.template.edit')}</a></p>
 <form method="post" action="/staff/update-templates/${tpl.id}/archive" class="inline">${csrf(c)}<input type="hidden" name="archived" value="${tpl.archivedAt ? 'false' : 'true'}">
-<button type="submit" class="secondary" aria-label="${t(c.lang, tpl.archivedAt ? 'room.template.restore' : 'room.template.archive')}: ${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}">${t(c.lang, tpl.archivedAt ? 'room.template.restore' : 'room.template.archive')}</button></form>` : ''}
+<button type="submit" class="secondary" aria-label="${t(c.lang, tpl.archivedAt ? 'room.template.restore' : 'room.template.archive')}: ${localized(c.lang, tpl.nameJa, tpl.nameEn)}">${t(c.lang, tpl.archivedAt ? 'room.template.restore' : 'room.template.archive')}</button></form>` : ''}
 </li>`);
   const body = html`<p class="hint">${t(c.lang, 'room.templates.hint')}</p>
 ${manage ? '' : html`<p class="hint">${t(c.lang, 'room.templates.readOnly')}</p>`}
@@ -76,5 +76,5 @@ export function templateEditPage(c: ConsoleContext, tpl: UpdateTemplate, values?
   };
   const body = html`<p><a href="/staff/update-templates">${t(c.lang, 'room.templates.back')}</a></p>
 ${templateForm(c, `/staff/update-templates/${tpl.id}`, current, t(c.lang, 'staff.save'))}`;
-  return shell(c, t(c.lang, 'room.template.editTitle', { name: c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa }), `/staff/update-templates/${tpl.id}`, body, { wide: true });
+  return shell(c, t(c.lang, 'room.template.editTitle', { name: localized(c.lang, tpl.nameJa, tpl.nameEn) }), `/staff/update-templates/${tpl.id}`, body, { wide: true });
 }

@@ -1,6 +1,6 @@
 import { isIncidentStatus, type IncidentStatus, type MaintenanceStatus } from '../domain/incident.ts';
 import { html, type SafeHtml } from '../web/html.ts';
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, localized } from '../web/i18n.ts';
 import type { ConsoleContext } from '../console/views.ts';
 import type { IncidentRoleDefinition } from './roles.ts';
 import { roleName } from './service.ts';
@@ -11,9 +11,9 @@ export const when = (c: ConsoleContext, d: Date): string => formatDateTime(c.lan
 /** A time as a <time> element, in the reader's zone and language. */
 export const timeEl = (c: ConsoleContext, d: Date): SafeHtml => html`<time datetime="${d.toISOString()}">${when(c, d)}</time>`;
 
-export const incidentName = (lang: Lang, i: { nameJa: string; nameEn: string | null }): string => (lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
+export const incidentName = (lang: Lang, i: { nameJa: string; nameEn: string | null }): string => localized(lang, i.nameJa, i.nameEn);
 
-export const titleOf = (lang: Lang, x: { titleJa: string; titleEn: string | null }): string => (lang === 'en' ? x.titleEn ?? x.titleJa : x.titleJa);
+export const titleOf = (lang: Lang, x: { titleJa: string; titleEn: string | null }): string => localized(lang, x.titleJa, x.titleEn);
 
 export function statusLabel(lang: Lang, status: IncidentStatus | MaintenanceStatus): string {
   return isIncidentStatus(status) ? t(lang, `incident.${status}`) : t(lang, `maintenance.${status}`);

@@ -4,7 +4,7 @@
  */
 import { worstComponentStatus, type ComponentStatus } from '../domain/component.ts';
 import type { IncidentType, Severity } from '../domain/incident.ts';
-import { t, type Lang, localized } from '../web/i18n.ts';
+import { joinListAnd, t, type Lang, localized } from '../web/i18n.ts';
 import type { Health } from './types.ts';
 
 export interface NamedComponent {
@@ -39,9 +39,7 @@ function subject(lang: Lang, components: NamedComponent[], monitorName: string):
   if (!components.length) return monitorName;
   const names = components.map((c) => (localized(lang, c.nameJa, c.nameEn)));
   const shown = names.length > 4 ? [...names.slice(0, 3), t(lang, 'monitor.compose.more', { count: names.length - 3 })] : names;
-  const list = lang === 'en'
-    ? shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}` : shown[0]!
-    : shown.join('、');
+  const list = joinListAnd(lang, shown);
   return components.every((c) => c.trading) ? t(lang, 'monitor.compose.trading', { names: list }) : list;
 }
 

@@ -4,7 +4,7 @@ import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import { wantsJson } from '../web/wants-json.ts';
 import { RateLimiter } from '../web/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
-import type { Lang } from '../web/i18n.ts';
+import { localized, type Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import type { EmergencyLock } from './emergency-lock.ts';
 import { lockConfirmPage, lockDonePage, lockHelpPage, lockHelpSentPage, lockInvalidPage, type LockPageContext } from './lock-views.ts';
@@ -46,7 +46,7 @@ export function registerLockRoutes(app: FastifyInstance, opts: LockRoutesOptions
 
   const context = (lang: Lang): LockPageContext => ({
     lang,
-    exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
+    exchangeName: localized(lang, config.exchangeNameJa, config.exchangeNameEn),
     line: phoneLine(config, opts.calendar, opts.clock()),
   });
 

@@ -3,7 +3,7 @@
  * fields and their labels, this file knows where each kind of field comes from. A field the record cannot fill is
  * marked as to be written, never invented.
  */
-import { formatDateTime, t, type Lang, intlLocale } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, intlLocale, localized } from '../web/i18n.ts';
 import { formatDuration, label, type ReviewDraft } from '../incident-review/index.ts';
 import type { FactsRow } from './repository.ts';
 import type { FillKey, RegulatoryRule } from './rules.ts';
@@ -28,15 +28,15 @@ function filler(lang: Lang, key: FillKey, c: DraftContext): string | null {
   const when = (d: Date) => formatDateTime(lang, d, c.timeZone);
   const name = (id: string) => {
     const comp = r.components.find((x) => x.id === id);
-    return comp ? (lang === 'en' ? comp.nameEn : comp.nameJa) : id;
+    return comp ? localized(lang, comp.nameJa, comp.nameEn) : id;
   };
   const sep = t(lang, 'list.separator');
-  const incidentName = lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa;
+  const incidentName = localized(lang, i.nameJa, i.nameEn);
   const publicUpdates = [...i.updates].filter((u) => u.visibility === 'public').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   switch (key) {
     case 'summary': {
       const first = publicUpdates[0];
-      const body = first ? (lang === 'en' ? first.bodyEn ?? first.bodyJa : first.bodyJa) : '';
+      const body = first ? localized(lang, first.bodyJa, first.bodyEn) : '';
       return `${incidentName}\n${body}`.trim();
     }
     case 'awareness':
@@ -81,7 +81,7 @@ function filler(lang: Lang, key: FillKey, c: DraftContext): string | null {
     case 'publication':
       if (publicUpdates.length === 0) return null;
       return publicUpdates.map((u) => {
-        const body = (lang === 'en' ? u.bodyEn ?? u.bodyJa : u.bodyJa).split('\n')[0] ?? '';
+        const body = localized(lang, u.bodyJa, u.bodyEn).split('\n')[0] ?? '';
         return `${when(u.createdAt)} ${label(lang, `incident.${u.status}`, u.status)}: ${body.slice(0, 200)}`;
       }).join('\n');
     case 'prevention':

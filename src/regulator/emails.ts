@@ -1,5 +1,5 @@
 import type { Incident } from '../domain/incident.ts';
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, localized } from '../web/i18n.ts';
 import type { ObligationView, StageView } from './service.ts';
 
 export interface ReminderInput {
@@ -14,7 +14,7 @@ export interface ReminderInput {
 }
 
 function part(lang: Lang, r: ReminderInput): string {
-  const name = lang === 'en' ? r.incident.nameEn ?? r.incident.nameJa : r.incident.nameJa;
+  const name = localized(lang, r.incident.nameJa, r.incident.nameEn);
   return t(lang, 'regulator.mail.body', {
     exchange: r.exchangeName[lang],
     incident: name,

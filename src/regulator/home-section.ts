@@ -13,7 +13,7 @@ export function regulatoryDeadlinesSection(db: Queryable): HomeSection {
     async load(c, now) {
       const open = (await openRegulatoryObligations(db, c.staff.id, now)).filter((o) => !o.drill).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
       if (open.length === 0) return null;
-      const pick = (l: { ja: string; en: string }) => (c.lang === 'en' ? l.en : l.ja);
+      const pick = (l: { ja: string; en: string }) => l[c.lang];
       return {
         title: t(c.lang, 'regulator.obligationsHeading'),
         count: open.length,

@@ -1,5 +1,5 @@
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { t } from '../web/i18n.ts';
+import { t, localized } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 import { can } from '../staff/permissions.ts';
 import { zoneOffsetMs } from '../domain/uptime.ts';
@@ -16,7 +16,7 @@ export interface StaffChoice {
 }
 
 const localInput = (d: Date, timeZone: string) => new Date(d.getTime() + zoneOffsetMs(d, timeZone)).toISOString().slice(0, 16);
-const iname = (c: ConsoleContext, i: { nameJa: string; nameEn: string | null }) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
+const iname = (c: ConsoleContext, i: { nameJa: string; nameEn: string | null }) => localized(c.lang, i.nameJa, i.nameEn);
 
 const FLAG_FIELDS: Record<(typeof FACT_FLAGS)[number], keyof Omit<FactsRow, 'updatedAt'>> = {
   personalData: 'personalData', sensitiveData: 'sensitiveData', financialLossRisk: 'financialLossRisk', wrongfulAct: 'wrongfulAct', customerAssetsLost: 'customerAssetsLost',

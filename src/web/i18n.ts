@@ -29,6 +29,12 @@ export function joinList(lang: Lang, items: readonly string[]): string {
   return items.join(t(lang, 'list.separator'));
 }
 
+/** Items joined as a sentence lists them in `lang`, the last one set apart: 「A、B、C」 / "A, B and C". */
+export function joinListAnd(lang: Lang, items: readonly string[]): string {
+  if (items.length < 2) return items.join('');
+  return joinList(lang, items.slice(0, -1)) + t(lang, 'list.lastSeparator') + items[items.length - 1];
+}
+
 /** The BCP 47 locale Intl formatters use for `lang`. */
 export const intlLocale = (lang: Lang): string => (lang === 'ja' ? 'ja-JP' : 'en-US');
 

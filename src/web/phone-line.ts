@@ -7,7 +7,7 @@
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { phoneHoursText } from '../domain/phone-hours.ts';
 import { html, type SafeHtml } from './html.ts';
-import { t, type Lang, type MessageKey, intlLocale } from './i18n.ts';
+import { t, type Lang, type MessageKey, intlLocale, localized } from './i18n.ts';
 import { langHref } from './links.ts';
 
 export interface PhoneLine {
@@ -90,7 +90,7 @@ export function phoneLineStatus(lang: Lang, line: PhoneLine): SafeHtml {
   if (s.open) return html`<p class="phone-open">${t(lang, 'help.phone.open', { until: formatClock(s.closesAt, zone, lang) })}</p>`;
   const reason = s.reason.kind === 'outside_hours'
     ? null
-    : t(lang, REASONS[s.reason.kind], s.reason.kind === 'national_holiday' ? { name: lang === 'en' ? s.reason.nameEn : s.reason.name } : {});
+    : t(lang, REASONS[s.reason.kind], s.reason.kind === 'national_holiday' ? { name: localized(lang, s.reason.name, s.reason.nameEn) } : {});
   return html`<p class="phone-closed">${t(lang, 'help.phone.closed', { when: formatOpening(s.opensAt, zone, lang) })}</p>
 ${reason ? html`<p>${reason}</p>` : ''}`;
 }

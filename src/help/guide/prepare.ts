@@ -38,15 +38,9 @@ function howHref(c: GuideContext, item: PrepareItem): string {
   }
 }
 
-/** One word per item to find its help article with. */
-const ARTICLE_WORDS: Partial<Record<PrepareItem, { ja: string; en: string }>> = {
-  totp: { ja: '二段階認証', en: 'two-factor' },
-  password: { ja: 'パスワード', en: 'password' },
-  privateKeyBackup: { ja: '秘密鍵', en: 'private key' },
-  contact: { ja: '緊急連絡先', en: 'emergency contact' },
-  allowlist: { ja: 'ホワイトリスト', en: 'allowlist' },
-  recovery: { ja: 'リカバリーコード', en: 'recovery code' },
-};
+/** The items whose help article is found by a word (`help.prepare.<item>.articleWord`). */
+const WITH_ARTICLE_WORD = ['totp', 'password', 'privateKeyBackup', 'contact', 'allowlist', 'recovery'] as const satisfies readonly PrepareItem[];
+const hasArticleWord = (item: PrepareItem): item is (typeof WITH_ARTICLE_WORD)[number] => (WITH_ARTICLE_WORD as readonly PrepareItem[]).includes(item);
 
 export function preparePage(c: GuideContext, own: UserPreparedness | null): string {
   const { lang } = c;
@@ -54,8 +48,7 @@ export function preparePage(c: GuideContext, own: UserPreparedness | null): stri
   const item = (key: PrepareItem): SafeHtml => {
     const mine = state.get(key);
     const href = howHref(c, key);
-    const words = ARTICLE_WORDS[key];
-    const article = words ? relatedArticles(c.articles, [words[lang]], lang, 1)[0] : undefined;
+    const article = hasArticleWord(key) ? relatedArticles(c.articles, [t(lang, `help.prepare.${key}.articleWord`)], lang, 1)[0] : undefined;
     const how = /^https?:/i.test(href)
       ? html`<a href="${href}" rel="noopener">${t(lang, `help.prepare.${key}.how`)}</a>`
       : html`<a href="${langHref(lang, href)}">${t(lang, `help.prepare.${key}.how`)}</a>`;

@@ -19,6 +19,7 @@ import { mailboxEn } from '../../demo-mailbox/messages.en.ts';
 import { passkeyEn } from '../../security-center/messages/passkey.en.ts';
 import { roomEn } from '../../incident-room/messages.en.ts';
 import { guardEn } from '../../security-center/messages/guard.en.ts';
+import { securityMailEn } from '../../security-center/messages/mail.en.ts';
 import { reviewEn } from '../../incident-review/messages.en.ts';
 import { regulatorEn } from '../../regulator/messages.en.ts';
 import { drillEn } from '../../drills/messages.en.ts';
@@ -46,11 +47,13 @@ export const en: Record<keyof typeof ja, string> = {
   ...passkeyEn,
   ...roomEn,
   ...guardEn,
+  ...securityMailEn,
   ...reviewEn,
   ...regulatorEn,
   ...drillEn,
   ...staffAuthEn,
   'list.separator': ', ',
+  'list.lastSeparator': ' and ',
   'time.opening': '{weekday} {month}/{day} {time}',
   'duration.seconds': '{sign}{s} s',
   'duration.days': '{days} d ',

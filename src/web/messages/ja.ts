@@ -19,6 +19,7 @@ import { mailboxJa } from '../../demo-mailbox/messages.ja.ts';
 import { passkeyJa } from '../../security-center/messages/passkey.ja.ts';
 import { roomJa } from '../../incident-room/messages.ja.ts';
 import { guardJa } from '../../security-center/messages/guard.ja.ts';
+import { securityMailJa } from '../../security-center/messages/mail.ja.ts';
 import { reviewJa } from '../../incident-review/messages.ja.ts';
 import { regulatorJa } from '../../regulator/messages.ja.ts';
 import { drillJa } from '../../drills/messages.ja.ts';
@@ -45,11 +46,13 @@ export const ja = {
   ...passkeyJa,
   ...roomJa,
   ...guardJa,
+  ...securityMailJa,
   ...reviewJa,
   ...regulatorJa,
   ...drillJa,
   ...staffAuthJa,
   'list.separator': '、',
+  'list.lastSeparator': '、',
   'time.opening': '{month}月{day}日({weekday}) {time}',
   'duration.seconds': '{sign}{s}秒',
   'duration.days': '{days}日',
