@@ -24,6 +24,8 @@ import { staffMfa } from './staff/mfa-routes.ts';
 import { StaffOidc } from './staff/oidc.ts';
 import { registerErrorHandling, sendError } from './web/error-handler.ts';
 import { registerBodyGuard } from './web/body-guard.ts';
+import { AJV_OPTIONS, registerDeferredRefusals, registerSchemaRefusals } from './web/schema/validation.ts';
+import { registerOpenApi } from './ops/openapi.ts';
 import { KinkyuError } from './domain/errors.ts';
 import { registerPublicRoutes } from './status/page/routes.ts';
 import { t } from './web/i18n.ts';
@@ -198,6 +200,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         }
       : false,
     bodyLimit: BODY_LIMIT,
+    // Route schemas (TypeBox, src/web/schema/): Japanese text rules as an ajv keyword, no type coercion.
+    ajv: AJV_OPTIONS,
     // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
     routerOptions: { maxParamLength: 1000 },
     // A path that is not valid percent-encoding (`/help/articles/%FF`) names no page: the localized 404.
@@ -223,6 +227,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       `generated a new audit key at ${audit.source}: back it up apart from the database (docs/operations.md, "Audit log")`);
   }
   app.decorate('kinkyuDefaultLang', config.defaultLang);
+  // Before any route: the OpenAPI document learns routes as they are added, and schema refusals wait for the
+  // staff checks (registerDeferredRefusals, after registerStaffAuth).
+  registerSchemaRefusals(app);
+  await registerOpenApi(app, { publicUrl: config.publicUrl, cookieName });
   await app.register(fastifyCookie);
   // node:querystring turns bytes that are not UTF-8 into U+FFFD, which text validation refuses; fast-querystring
   // (the plugin's default) would keep a field with a bad escape undecoded, "%FF" and all.
@@ -331,6 +339,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const staffOidc = config.staffOidc ? new StaffOidc(db, config.staffOidc, config.publicUrl) : null;
   const mfa = staffMfa({ db, config, cookieName, clock, oidc: staffOidc });
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl, factors: mfa.gate });
+  registerDeferredRefusals(app);
   mfa.register(app);
   void app.register(incidentReviewRoutes, { config, reviews, obligations: (id) => regulator.obligationsFor(id) });
   void app.register(regulatorRoutes, { db, config, regulator, reviews, clock });

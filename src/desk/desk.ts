@@ -6,7 +6,7 @@ import type { Actor } from '../domain/actor.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { isIncidentOpen, type Incident } from '../domain/incident.ts';
-import { cleanText, requireText } from '../domain/text.ts';
+import { cleanText, requireText, USER_EMAIL } from '../domain/text.ts';
 import {
   isPriority,
   isTicketStatus,
@@ -34,7 +34,6 @@ const BULK_CHUNK = 500;
 /** The number goes into mails composed before the row exists; the intake statement fills it in. */
 const NUMBER_PLACEHOLDER = '{{ticket-number}}';
 // Compatible with what the outbox accepts, and with a dot in the domain: a typo here means no answer ever arrives.
-const USER_EMAIL = /^[^\s@<>,;:"()[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 export interface ContactInput {
   body: unknown;
