@@ -15,14 +15,7 @@ declare module 'fastify' {
   }
 }
 
-/** What the console's forms and JSON clients send. */
-export type Body = Record<string, unknown>;
-
-/** A JSON body can be anything (null, an array, a string): only a plain object has fields. */
-export function bodyOf(request: FastifyRequest): Body {
-  const body = request.body;
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : {};
-}
+export { bodyOf, type Body } from '../web/body.ts';
 
 export function staffActor(request: FastifyRequest): Actor {
   return { type: 'staff', id: request.staff?.id ?? null, ip: request.ip };

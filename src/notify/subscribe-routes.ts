@@ -10,6 +10,7 @@ import { errorMessage } from '../web/errors.ts';
 import type { Lang } from '../web/i18n.ts';
 import { sendPrivatePage } from '../web/private-page.ts';
 import { requestLang } from '../web/request-lang.ts';
+import { bodyOf } from '../web/body.ts';
 import { registerSubscriberConsole } from './console-routes.ts';
 import { SubscriberLinks } from './subscriptions/links.ts';
 import { FANOUT_DEFAULTS } from './fanout/service.ts';
@@ -45,11 +46,6 @@ const SCOPE = 'notify';
 /** The public form is the same for everyone, but its component list must be current: never stored by caches. */
 function sendForm(reply: FastifyReply, body: string, status = 200): FastifyReply {
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
-}
-
-function bodyOf(request: FastifyRequest): Body {
-  const body = request.body;
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : {};
 }
 
 const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : undefined);

@@ -59,6 +59,7 @@ export function refusalFor(err: { validation?: ErrorObject[]; validationContext?
     return new KinkyuError('VALIDATION', { field: property, rule: textual ? 'text' : 'object' });
   }
   if (['enum', 'const', 'anyOf', 'oneOf'].includes(first.keyword) && !nested) return new KinkyuError('VALIDATION', { field: property, rule: 'enum' });
+  if ((first.keyword === 'pattern' || first.keyword === 'format') && !nested) return new KinkyuError('VALIDATION', { field: property, rule: 'format' });
   return new KinkyuError('VALIDATION', { field: property, rule: 'object' });
 }
 
