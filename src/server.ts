@@ -200,8 +200,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         }
       : false,
     bodyLimit: BODY_LIMIT,
-    // Route schemas (TypeBox, src/web/schema/): Japanese text rules as an ajv keyword, no type coercion.
-    ajv: AJV_OPTIONS,
+    ajv: AJV_OPTIONS, // route schemas (src/web/schema/): the Japanese text rules as an ajv keyword, no coercion
     // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
     routerOptions: { maxParamLength: 1000 },
     // A path that is not valid percent-encoding (`/help/articles/%FF`) names no page: the localized 404.
@@ -227,8 +226,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       `generated a new audit key at ${audit.source}: back it up apart from the database (docs/operations.md, "Audit log")`);
   }
   app.decorate('kinkyuDefaultLang', config.defaultLang);
-  // Before any route: the OpenAPI document learns routes as they are added, and schema refusals wait for the
-  // staff checks (registerDeferredRefusals, after registerStaffAuth).
+  // Before any route (both learn routes as they are added); schema refusals are thrown after the staff checks.
   registerSchemaRefusals(app);
   await registerOpenApi(app, { publicUrl: config.publicUrl, cookieName });
   await app.register(fastifyCookie);

@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import { TICKET_TYPES } from '../domain/ticket.ts';
 import { Email, JaText, LangField, Line } from '../web/schema/text.ts';
+import { NullableString, Open, Timestamp } from '../web/schema/common.ts';
+import { STAFF_JSON_TAG } from '../ops/openapi.ts';
 import { MESSAGE_MAX } from './desk.ts';
 
 /**
@@ -25,3 +27,27 @@ export const TicketReplyBody = Type.Object({
   body: JaText({ field: 'message', max: MESSAGE_MAX, required: true, multiline: true }),
   lang: LangField,
 });
+
+const QueueTicket = Open({
+  id: Type.String(),
+  number: Type.Integer(),
+  lang: Type.Unsafe<string>({ type: 'string', enum: ['ja', 'en'] }),
+  type: Type.Unsafe<string>({ type: 'string', enum: [...TICKET_TYPES] }),
+  priority: Type.String(),
+  status: Type.String(),
+  needsHuman: Type.Boolean(),
+  assigneeId: NullableString(),
+  incidentId: NullableString(),
+  createdAt: Timestamp(),
+  updatedAt: Timestamp(),
+  sla: Open({}, 'where the ticket stands against its response and resolution targets'),
+});
+
+/** The queue's JSON answer (send Accept: application/json); its filters are the page's query (?status=, ?type=, …). */
+export const QueueSchemas = {
+  list: {
+    tags: [STAFF_JSON_TAG],
+    summary: 'The ticket queue, filtered as the page\'s query says',
+    'x-responses': { 200: Type.Object({ total: Type.Integer({ minimum: 0 }), tickets: Type.Array(QueueTicket), items: Type.Optional(Type.Array(Open({ kind: Type.String() }))) }) },
+  },
+};

@@ -8,6 +8,7 @@ import type { PageSnapshot } from '../status/page/snapshot.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import type { Drills } from './service.ts';
 import { drillPage, drillsPage, reportPage } from './views.ts';
+import { DrillSchemas } from './schemas.ts';
 
 export interface DrillRoutesOptions {
   config: Config;
@@ -39,12 +40,12 @@ export const drillRoutes: FastifyPluginAsync<DrillRoutesOptions> = async (app, o
     return drillPage(ctx(request, reply, extra), { drill, incident, report: await drills.report(drill.id), queue: await drills.queue(drill.id), standIns: await drills.standIns(drill.id) });
   };
 
-  app.get('/staff/drills', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff/drills', { schema: DrillSchemas.list, config: { permission: 'console.view' } }, async (request, reply) => {
     if (wantsJson(request)) return reply.send({ drills: await drills.list() });
     return sendPage(reply, await renderList(request, reply));
   });
 
-  app.post('/staff/drills', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post('/staff/drills', { schema: DrillSchemas.start, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     const last = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
     return formAction(request, reply, {
@@ -67,7 +68,7 @@ export const drillRoutes: FastifyPluginAsync<DrillRoutesOptions> = async (app, o
       }));
   }
 
-  app.get<{ Params: { id: string } }>('/staff/drills/:id', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/drills/:id', { schema: DrillSchemas.one, config: { permission: 'console.view' } }, async (request, reply) => {
     if (wantsJson(request)) {
       const drill = await drills.get(request.params.id);
       return reply.send({ drill: { ...drill, report: undefined }, report: await drills.report(drill.id) });
@@ -75,7 +76,7 @@ export const drillRoutes: FastifyPluginAsync<DrillRoutesOptions> = async (app, o
     return sendPage(reply, await renderDrill(request, reply, request.params.id));
   });
 
-  app.get<{ Params: { id: string } }>('/staff/drills/:id/report', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/drills/:id/report', { schema: DrillSchemas.report, config: { permission: 'console.view' } }, async (request, reply) => {
     const drill = await drills.get(request.params.id);
     const report = await drills.report(drill.id);
     if (wantsJson(request)) return reply.send(report);

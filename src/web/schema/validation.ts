@@ -47,7 +47,13 @@ export function refusalFor(err: { validation?: ErrorObject[]; validationContext?
   const first = err.validation?.[0];
   if (!first) return new KinkyuError('VALIDATION');
   if (first.keyword === TEXT_KEYWORD) return new KinkyuError('VALIDATION', (first.params as { refusal: Record<string, string> }).refusal);
-  if (first.instancePath === '' && first.keyword !== 'required') return new KinkyuError('VALIDATION');
+  // A body that is not an object (null, [1], "text", or none) has no fields: the hand-written checks read it as
+  // {} and asked for the first field they need; so does this.
+  if (first.instancePath === '' && first.keyword !== 'required') {
+    const needed = ((first.parentSchema ?? first.schema) as { required?: string[] } | undefined)?.required?.[0];
+    const schema = first.parentSchema ?? (typeof first.schema === 'object' ? first.schema : undefined);
+    return needed ? new KinkyuError('VALIDATION', { field: fieldName(schema, needed), rule: 'required' }) : new KinkyuError('VALIDATION');
+  }
   if (first.keyword === 'required') {
     const missing = String((first.params as { missingProperty?: string }).missingProperty ?? '');
     return first.instancePath === '' ? new KinkyuError('VALIDATION', { field: fieldName(first.parentSchema, missing), rule: 'required' }) : new KinkyuError('VALIDATION', { field: topProperty(first.instancePath), rule: 'object' });
@@ -55,8 +61,9 @@ export function refusalFor(err: { validation?: ErrorObject[]; validationContext?
   const property = topProperty(first.instancePath);
   const nested = first.instancePath.split('/').length > 2;
   if (first.keyword === 'type' && !nested) {
-    const textual = (first.parentSchema as SchemaNode | undefined)?.[TEXT_KEYWORD] !== undefined || first.schema === 'string';
-    return new KinkyuError('VALIDATION', { field: property, rule: textual ? 'text' : 'object' });
+    const rule = (first.parentSchema as SchemaNode | undefined)?.[TEXT_KEYWORD];
+    const textual = rule !== undefined || first.schema === 'string';
+    return new KinkyuError('VALIDATION', { field: rule?.field ?? property, rule: textual ? 'text' : 'object' });
   }
   if (['enum', 'const', 'anyOf', 'oneOf'].includes(first.keyword) && !nested) return new KinkyuError('VALIDATION', { field: property, rule: 'enum' });
   if ((first.keyword === 'pattern' || first.keyword === 'format') && !nested) return new KinkyuError('VALIDATION', { field: property, rule: 'format' });
