@@ -7,6 +7,7 @@ import { wantsJson } from '../web/wants-json.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { getDemoMail, listDemoMail, rawDemoMail } from './mailbox.ts';
 import { staffMailboxPage, staffMailPage, userMailboxPage, userMailPage, type UserPageContext } from './views.ts';
+import { localized } from '../web/i18n.ts';
 
 export interface DemoMailboxRoutesOptions {
   db: Db;
@@ -62,7 +63,7 @@ export function registerDemoMailbox(app: FastifyInstance, opts: DemoMailboxRoute
 
   const userContext = (request: FastifyRequest, reply: FastifyReply, address: string): UserPageContext => {
     const lang = requestLang(request, reply);
-    return { lang, timeZone: config.timeZone, exchangeName: lang === 'ja' ? config.exchangeNameJa : config.exchangeNameEn, address };
+    return { lang, timeZone: config.timeZone, exchangeName: localized(lang, config.exchangeNameJa, config.exchangeNameEn), address };
   };
   const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!app.signedInUser) throw new KinkyuError('NOT_FOUND');

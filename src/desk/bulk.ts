@@ -10,6 +10,7 @@ import type { Actor } from '../domain/actor.ts';
 import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import { findCannedReply, type CannedReply } from './canned-replies.ts';
 import type { SupportDesk } from './desk.ts';
+import { localized } from '../web/i18n.ts';
 
 export const BULK_ACTIONS = ['assign', 'reply', 'link', 'solve'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
@@ -116,7 +117,7 @@ export async function runBulk(
       else if (plan.action === 'solve') await desk.setStatus(actor, id, 'solved');
       else {
         const lang = row.lang === 'en' ? 'en' : 'ja';
-        const body = (lang === 'en' ? plan.canned.bodyEn : plan.canned.bodyJa).replaceAll('{exchange}', exchangeName[lang]);
+        const body = (localized(lang, plan.canned.bodyJa, plan.canned.bodyEn)).replaceAll('{exchange}', exchangeName[lang]);
         await desk.reply(actor, id, { body, status: 'pending_user' });
       }
       outcome.succeeded.push(ticket);

@@ -9,7 +9,7 @@ import type { SupportDesk } from './desk.ts';
 import { DEFAULT_SLA_POLICY, slaState } from './sla.ts';
 import { listQueue } from './queue.ts';
 import { getTicket, ticketMessages, triageCorrections, type Ticket } from './ticket-repository.ts';
-import { t, type Lang, type MessageKey } from '../web/i18n.ts';
+import { t, type Lang, type MessageKey, localized } from '../web/i18n.ts';
 import { linkedTicketsPage, staffTicketPage } from './console-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { registerQueueRoutes } from './queue-routes.ts';
@@ -64,7 +64,7 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
     const ticket = await getTicket(db, id);
     const c = ctx(request, reply, extra);
     const canned = findCannedReply((request.query as Record<string, unknown>)?.canned);
-    const replyText = extra.replyText ?? (canned ? (ticket.lang === 'en' ? canned.bodyEn : canned.bodyJa).replaceAll('{exchange}', ticket.lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa) : '');
+    const replyText = extra.replyText ?? (canned ? (localized(ticket.lang, canned.bodyJa, canned.bodyEn)).replaceAll('{exchange}', localized(ticket.lang, config.exchangeNameJa, config.exchangeNameEn)) : '');
     return staffTicketPage(c, {
       ...withSla(ticket, clock()),
       messages: await ticketMessages(db, ticket.id, { includeNotes: true }),

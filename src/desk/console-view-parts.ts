@@ -2,7 +2,7 @@
 import type { SlaState } from './sla.ts';
 import type { Ticket } from './ticket-repository.ts';
 import { html, type SafeHtml } from '../web/html.ts';
-import { t } from '../web/i18n.ts';
+import { t, localized } from '../web/i18n.ts';
 import { when, type ConsoleContext } from '../console/views.ts';
 
 export interface StaffOption {
@@ -16,7 +16,7 @@ export interface IncidentOption {
   nameEn: string | null;
 }
 
-export const incidentLabel = (c: ConsoleContext, i: IncidentOption) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
+export const incidentLabel = (c: ConsoleContext, i: IncidentOption) => localized(c.lang, i.nameJa, i.nameEn);
 export const excerpt = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 function slaBadge(c: ConsoleContext, label: string, state: SlaState['firstResponse'], due: Date | null): SafeHtml {

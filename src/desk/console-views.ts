@@ -7,7 +7,7 @@ import type { SlaState } from './sla.ts';
 import type { Ticket, TicketMessage, TriageCorrection } from './ticket-repository.ts';
 import type { RetrainOutcome, SplitFigures } from './triage/retrain.ts';
 import { html, multiline } from '../web/html.ts';
-import { t } from '../web/i18n.ts';
+import { t, localized } from '../web/i18n.ts';
 import { excerpt, incidentLabel, selectOptions, slaCell, type IncidentOption, type StaffOption } from './console-view-parts.ts';
 import { reasonList } from './triage/reason-views.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
@@ -76,7 +76,7 @@ ${write ? html`<form method="post" action="${base}/request-info" class="stack">$
   const replyForm = write
     ? html`<section aria-labelledby="reply-h"><h2 id="reply-h">${t(c.lang, 'desk.publicReply')}</h2>
 <details><summary>${t(c.lang, 'desk.canned')}</summary><p class="hint">${t(c.lang, 'desk.cannedHint')}</p><ul>${d.canned.map(
-        (r) => html`<li><a href="${base}?canned=${r.id}#reply">${c.lang === 'en' ? r.titleEn : r.titleJa}</a> <span class="meta">(${typeLabel(r.type)})</span></li>`,
+        (r) => html`<li><a href="${base}?canned=${r.id}#reply">${localized(c.lang, r.titleJa, r.titleEn)}</a> <span class="meta">(${typeLabel(r.type)})</span></li>`,
       )}</ul></details>
 <form method="post" action="${base}/reply" class="stack">${csrf(c)}<input type="hidden" name="after" value="${String(d.messages.filter((m) => m.kind !== 'note').at(-1)?.id ?? 0)}">
 <div><label for="reply">${t(c.lang, 'desk.publicReply')}</label><textarea id="reply" name="body" required maxlength="20000" rows="8">${d.replyText}</textarea></div>

@@ -22,6 +22,7 @@ import { sendPrivatePage } from '../web/private-page.ts';
 import { isTicketType } from '../domain/ticket.ts';
 import type { ArticleSearch } from '../help/search/types.ts';
 import { contactSuggestions } from '../help/guide/contact-suggestions.ts';
+import { localized } from '../web/i18n.ts';
 
 export interface ContactOptions {
   db: Db;
@@ -70,7 +71,7 @@ export function registerContactRoutes(app: FastifyInstance, opts: ContactOptions
     const snapshot = site.current();
     return {
       lang,
-      exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
+      exchangeName: localized(lang, config.exchangeNameJa, config.exchangeNameEn),
       timeZone: config.timeZone,
       officialXUrl: config.officialXUrl,
       faqUrl: config.faqUrl,

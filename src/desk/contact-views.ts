@@ -4,9 +4,9 @@ import { TICKET_TYPES, type TicketType } from '../domain/ticket.ts';
 import { SUGGESTED_ITEMS, type ChecklistEntry } from './checklist.ts';
 import type { Ticket, TicketMessage } from './ticket-repository.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { formatDateTime, t, type Lang } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, localized } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
-import { langHref } from '../web/links.ts';
+import { langHref, langQuery } from '../web/links.ts';
 import { phoneLineBlock, type PhoneLine } from '../web/phone-line.ts';
 
 /** What every user-facing desk page needs to know about the exchange. */
@@ -25,7 +25,7 @@ export interface ContactContext {
 export type ContactValues = Partial<Record<'body' | 'email' | 'orderId' | 'transactionId' | 'asset' | 'amount' | 'category' | 'submission', string>>;
 
 const header = (c: ContactContext) => html`<p class="site-name"><a href="/">${c.exchangeName}</a></p>`;
-const incidentName = (c: ContactContext, i: Incident) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
+const incidentName = (c: ContactContext, i: Incident) => localized(c.lang, i.nameJa, i.nameEn);
 
 function page(c: ContactContext, title: string, path: string, body: SafeHtml, robots?: 'noindex'): string {
   return layout({ lang: c.lang, title: `${title} · ${c.exchangeName}`, path, header: header(c), body, ...(robots ? { robots } : {}) }).value;
@@ -55,7 +55,7 @@ ${incidentBanner(c)}
 ${error ? html`<p class="error-box" role="alert" id="form-error">${error}</p>` : ''}${notice ?? ''}
 <p>${t(c.lang, 'contact.intro')}</p>
 <p class="hint"><strong>${t(c.lang, 'contact.noSecrets')}</strong></p>
-<p class="lock-first">${t(c.lang, 'contact.lockFirst')} <a href="/help/lock${c.lang === 'en' ? '?lang=en' : ''}">${t(c.lang, 'contact.lockFirstLink')}</a></p>
+<p class="lock-first">${t(c.lang, 'contact.lockFirst')} <a href="/help/lock${langQuery(c.lang)}">${t(c.lang, 'contact.lockFirstLink')}</a></p>
 ${suggestions ?? ''}
 <form method="post" action="/contact" class="stack" accept-charset="utf-8">
 <div><label for="body">${t(c.lang, 'contact.message')}</label>
@@ -93,7 +93,7 @@ export function contactPhoneLine(c: ContactContext): SafeHtml {
 /** An open incident and what was last said about it publicly. */
 function latestUpdate(c: ContactContext, i: Incident): SafeHtml {
   const update = i.updates.filter((u) => u.visibility === 'public').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
-  const body = update ? (c.lang === 'en' ? update.bodyEn ?? update.bodyJa : update.bodyJa) : null;
+  const body = update ? (localized(c.lang, update.bodyJa, update.bodyEn)) : null;
   return html`<div class="incident-now"><h3><a href="/incidents/${i.id}">${incidentName(c, i)}</a></h3>
 ${update && body ? html`<p class="meta">${t(c.lang, 'contact.latestUpdate')} · <time datetime="${update.createdAt.toISOString()}">${formatDateTime(c.lang, update.createdAt, c.timeZone)}</time></p><p>${multiline(body)}</p>` : ''}</div>`;
 }

@@ -11,7 +11,7 @@ import { QUEUE_VIEWS, groupsByIncident, type QueueCounts, type QueueFilter, type
 import type { SlaState } from './sla.ts';
 import type { Ticket } from './ticket-repository.ts';
 import { html, type SafeHtml } from '../web/html.ts';
-import { t } from '../web/i18n.ts';
+import { t, localized } from '../web/i18n.ts';
 import { excerpt, incidentLabel, selectOptions, slaCell, type IncidentOption, type StaffOption } from './console-view-parts.ts';
 import { reasonSummary } from './triage/reason-views.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
@@ -103,7 +103,7 @@ function bulkControls(c: ConsoleContext, d: QueuePageData): SafeHtml {
 <option value="none">${t(c.lang, 'desk.bulk.unassign')}</option>${d.staff.map((s) => html`<option value="${s.id}">${s.name}${s.id === c.staff.id ? ` (${t(c.lang, 'desk.me')})` : ''}</option>`)}</select>
 <button type="submit" name="action" value="assign" class="secondary">${t(c.lang, 'desk.bulk.assign')}</button></div></div>
 <div class="bulk-group"><label for="b-canned">${t(c.lang, 'desk.bulk.canned')}</label><div class="bulk-pair"><select id="b-canned" name="canned">${choose}
-${cannedByType.map((g) => html`<optgroup label="${t(c.lang, `type.${g.type}`)}">${g.replies.map((r) => html`<option value="${r.id}">${c.lang === 'en' ? r.titleEn : r.titleJa}</option>`)}</optgroup>`)}</select>
+${cannedByType.map((g) => html`<optgroup label="${t(c.lang, `type.${g.type}`)}">${g.replies.map((r) => html`<option value="${r.id}">${localized(c.lang, r.titleJa, r.titleEn)}</option>`)}</optgroup>`)}</select>
 <button type="submit" name="action" value="reply" class="secondary">${t(c.lang, 'desk.bulk.reply')}</button></div></div>
 ${d.incidents.length ? html`<div class="bulk-group"><label for="b-incident">${t(c.lang, 'desk.bulk.incident')}</label><div class="bulk-pair"><select id="b-incident" name="incident">${choose}
 ${d.incidents.map((i) => html`<option value="${i.id}">${incidentLabel(c, i)}</option>`)}</select>
@@ -127,7 +127,7 @@ ${write ? html`<td class="sel"><input type="checkbox" name="ids" value="${ticket
 }
 
 function incidentRow(c: ConsoleContext, item: Extract<QueueItem, { kind: 'incident' }>, write: boolean): SafeHtml {
-  const name = c.lang === 'en' ? item.nameEn ?? item.nameJa : item.nameJa;
+  const name = localized(c.lang, item.nameJa, item.nameEn);
   return html`<tr class="row-group">
 ${write ? html`<td class="sel"></td>` : ''}
 <td class="num"><strong class="group-count">${t(c.lang, 'desk.groupCount', { count: item.count })}</strong></td>

@@ -4,7 +4,7 @@
  */
 import { worstComponentStatus, type ComponentStatus } from '../domain/component.ts';
 import type { IncidentType, Severity } from '../domain/incident.ts';
-import { t, type Lang, type MessageKey } from '../web/i18n.ts';
+import { t, type Lang, type MessageKey, localized } from '../web/i18n.ts';
 import type { Health } from './types.ts';
 
 export interface NamedComponent {
@@ -37,7 +37,7 @@ const SEVERITY: Record<Problem, Severity> = { major: 'SEV2', partial: 'SEV3', de
 /** 「BTC/JPY、ETH/JPYの取引」 / "BTC/JPY and ETH/JPY trading"; the monitor's name when no component is named. */
 function subject(lang: Lang, components: NamedComponent[], monitorName: string): string {
   if (!components.length) return monitorName;
-  const names = components.map((c) => (lang === 'en' ? c.nameEn : c.nameJa));
+  const names = components.map((c) => (localized(lang, c.nameJa, c.nameEn)));
   const shown = names.length > 4 ? [...names.slice(0, 3), t(lang, 'monitor.compose.more', { count: names.length - 3 })] : names;
   const list = lang === 'en'
     ? shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}` : shown[0]!

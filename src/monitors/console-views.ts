@@ -4,7 +4,7 @@ import type { Proposal } from './service.ts';
 import { MONITOR_KINDS, type BitbankCheckConfig, type HttpCheckConfig, type TcpCheckConfig } from './types.ts';
 import { can } from '../staff/permissions.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { t, type MessageKey } from '../web/i18n.ts';
+import { t, type MessageKey, localized } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 
 /** Staff pages for monitors and the incident proposals they open. */
@@ -17,7 +17,7 @@ const val = (v: FormValues | undefined, key: string, max = 2000): string => {
   return typeof x === 'string' ? x.slice(0, max) : typeof x === 'number' ? String(x) : '';
 };
 const field = (c: ConsoleContext, name: string) => t(c.lang, `monitor.field.${name}` as MessageKey);
-const cname = (c: ConsoleContext, comp: Component) => (c.lang === 'en' ? comp.nameEn : comp.nameJa);
+const cname = (c: ConsoleContext, comp: Component) => localized(c.lang, comp.nameJa, comp.nameEn);
 const canManage = (c: ConsoleContext) => can(c.staff.role, 'monitor.manage');
 const pct = (v: number) => `${(Math.floor(v * 10000) / 100).toFixed(2)}%`;
 
@@ -60,9 +60,9 @@ export function proposalsBlock(c: ConsoleContext, proposals: Proposal[]): SafeHt
   return html`<section class="monitor-proposals" aria-labelledby="mp-h"><h2 id="mp-h">${t(c.lang, 'monitor.proposals')}</h2>
 ${proposals.length
     ? html`<ul class="history">${proposals.map((p) => html`<li>
-<p><strong>${t(c.lang, `monitor.proposal.kind.${p.kind}`)}</strong>: <a href="/staff/monitor-proposals/${p.id}">${c.lang === 'en' ? p.titleEn : p.titleJa}</a></p>
+<p><strong>${t(c.lang, `monitor.proposal.kind.${p.kind}`)}</strong>: <a href="/staff/monitor-proposals/${p.id}">${localized(c.lang, p.titleJa, p.titleEn)}</a></p>
 <p class="meta">${t(c.lang, 'monitor.proposal.from', { monitor: p.monitorName, time: when(c, p.createdAt) })}</p>
-<p>${c.lang === 'en' ? p.bodyEn : p.bodyJa}</p></li>`)}</ul>`
+<p>${localized(c.lang, p.bodyJa, p.bodyEn)}</p></li>`)}</ul>`
     : html`<p>${t(c.lang, 'monitor.proposalsNone')}</p>`}
 </section>`;
 }
@@ -170,7 +170,7 @@ ${monitorForm(c, base, data.components, data.values ?? monitorFormValues(m), t(c
     : '';
   const history = data.proposals.length
     ? html`<h2>${t(c.lang, 'monitor.proposals')}</h2><ul class="history">${data.proposals.map((p) => html`<li>
-<a href="/staff/monitor-proposals/${p.id}">${t(c.lang, `monitor.proposal.kind.${p.kind}`)}: ${c.lang === 'en' ? p.titleEn : p.titleJa}</a>
+<a href="/staff/monitor-proposals/${p.id}">${t(c.lang, `monitor.proposal.kind.${p.kind}`)}: ${localized(c.lang, p.titleJa, p.titleEn)}</a>
 <p class="meta">${t(c.lang, `monitor.proposal.status.${p.status}`)} · ${when(c, p.createdAt)}</p></li>`)}</ul>`
     : '';
   const body = html`<p>${healthBadge(c, m)} · ${t(c.lang, `monitor.kind.${m.kind}`)} · ${componentNames(c, data.components, m.componentIds, m.kind)}</p>

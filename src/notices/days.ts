@@ -1,5 +1,6 @@
 import { startOfZonedDay, zoneOffsetMs } from '../domain/uptime.ts';
 import type { Lang } from '../web/i18n.ts';
+import { intlLocale } from '../web/i18n.ts';
 
 /** Effective dates and deadlines are calendar days in the exchange's time zone ("2026-12-10"). */
 
@@ -21,7 +22,7 @@ const formats = new Map<Lang, Intl.DateTimeFormat>();
 export function formatDay(lang: Lang, day: string): string {
   let fmt = formats.get(lang);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-US', { timeZone: 'UTC', year: 'numeric', month: lang === 'ja' ? 'long' : 'short', day: 'numeric', weekday: 'short' });
+    fmt = new Intl.DateTimeFormat(intlLocale(lang), { timeZone: 'UTC', year: 'numeric', month: lang === 'ja' ? 'long' : 'short', day: 'numeric', weekday: 'short' });
     formats.set(lang, fmt);
   }
   return fmt.format(new Date(`${day}T00:00:00Z`));

@@ -157,4 +157,13 @@ export const noticesEn: Record<keyof typeof noticesJa, string> = {
   'notices.error.notices_not_draft': 'This notice is already published.',
   'notices.error.notices_not_published': 'Only a published notice can be withdrawn.',
   'notices.error.notices_terms_frozen': 'Published terms cannot change. Create a new version for a correction.',
+  'termsMail.subject': '[{exchange}] Please review and accept the new terms of service by {deadline}',
+  'termsMail.text':
+    'We have revised our terms of service (version {label}, in force from {effective}).\n' +
+    'Please read the changes and accept them by {deadline}. Until you do, you will be asked to accept them when you sign in.\n\n' +
+    'What changes, in short:\n{summary}\n\n' +
+    'Read the changes against the previous version:\n{diffUrl}\n\n' +
+    'Accept the new terms (no sign-in needed; the link works once, until {expires}):\n{ackUrl}\n\n' +
+    'You can also sign in and accept them there: {loginUrl}\n' +
+    'We never ask for your password or 2FA codes by email.\n\n{exchange} Support',
 };

@@ -155,4 +155,13 @@ export const noticesJa = {
   'notices.error.notices_not_draft': 'このお知らせはすでに公開されています。',
   'notices.error.notices_not_published': '取り下げられるのは公開中のお知らせだけです。',
   'notices.error.notices_terms_frozen': '公開済みの利用規約は変更できません。修正は新しい版として作成してください。',
+  'termsMail.subject': '[{exchange}] 利用規約改定への同意のお願い (期限: {deadline})',
+  'termsMail.text':
+    '利用規約を改定しました (版: {label}、{effective} から適用)。\n' +
+    '{deadline} までに変更内容をご確認のうえ、同意をお願いします。同意いただくまでは、ログイン時に同意の画面が表示されます。\n\n' +
+    '主な変更点:\n{summary}\n\n' +
+    '旧版との違いはこちらで確認できます:\n{diffUrl}\n\n' +
+    '新しい利用規約に同意する (ログイン不要・1回限り有効・{expires} まで):\n{ackUrl}\n\n' +
+    'ログインして同意することもできます: {loginUrl}\n' +
+    '当社がメールでパスワードや二段階認証のコードをお尋ねすることはありません。\n\n{exchange} サポート',
 };

@@ -1,14 +1,15 @@
 import type { Notice } from './notices.ts';
 import { html } from '../web/html.ts';
-import { formatDateTime, t } from '../web/i18n.ts';
+import { formatDateTime, t, localized } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
 import { footer, header, liveHref, staleNotice, type PageContext } from '../status/page/pages.ts';
 import { noticeBlock, noticeDates, noticeInline, noticeText } from './status-section.ts';
+import { langQuery } from '../web/links.ts';
 
 /** /notices and /notices/<id>: served from the in-memory snapshot like the status page, and exported with it. */
 
-const q = (c: PageContext) => (c.lang === 'en' ? '?lang=en' : '');
-const exchangeName = (c: PageContext) => (c.lang === 'en' ? c.snapshot.page.nameEn : c.snapshot.page.nameJa);
+const q = (c: PageContext) => langQuery(c.lang);
+const exchangeName = (c: PageContext) => localized(c.lang, c.snapshot.page.nameJa, c.snapshot.page.nameEn);
 
 export function renderNoticesPage(c: PageContext): string {
   const notices = c.snapshot.notices;

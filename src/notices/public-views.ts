@@ -5,6 +5,7 @@ import { formatDay } from './days.ts';
 import type { DiffBlock, InlinePart, TermsDiff } from './diff.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { TermsVersion } from './terms.ts';
+import { langQuery } from '../web/links.ts';
 
 /** The public terms pages, the diff between versions, and the pages that ask for an acknowledgement. */
 
@@ -13,7 +14,7 @@ export interface PublicChrome {
   timeZone: string;
 }
 
-const lq = (lang: Lang) => (lang === 'en' ? '?lang=en' : '');
+const lq = (lang: Lang) => langQuery(lang);
 const versionPath = (v: TermsVersion) => `/terms/versions/${encodeURIComponent(v.label)}`;
 
 export function publicPage(chrome: PublicChrome, lang: Lang, input: { title: string; path: string; body: SafeHtml; noindex?: boolean }): string {

@@ -7,6 +7,8 @@ import { issueAckToken, ACK_LINK_DAYS } from './ack-links.ts';
 import { endOfDay } from './days.ts';
 import { termsReminderMail } from './emails.ts';
 import { requiredTerms } from './terms.ts';
+import { localized } from '../web/i18n.ts';
+import { langQuery } from '../web/links.ts';
 
 /**
  * Reminder emails before the acknowledgement deadline of the required terms: one 7 days before and one the
@@ -97,14 +99,14 @@ export async function runTermsReminders(ctx: ReminderContext): Promise<ReminderR
         if (!claimed) return null;
         if (!reachable) return false;
         const token = await issueAckToken(tx, { accountId: user.account_id, versionId: version.id, now });
-        const q = lang === 'en' ? '?lang=en' : '';
+        const q = langQuery(lang);
         const mail = termsReminderMail({
           lang,
           exchangeName: ctx.exchangeName[lang],
           label: version.label,
           effectiveFrom: version.effectiveFrom,
           deadline: version.ackDeadline as string,
-          summary: (lang === 'en' ? version.summaryEn : null) ?? version.summaryJa,
+          summary: localized(lang, version.summaryJa, version.summaryEn),
           diffUrl: `${base}/terms/versions/${encodeURIComponent(version.label)}/diff${q}`,
           ackUrl: `${base}/terms/ack/${token}${q}`,
           loginUrl: `${base}/account/login${q}`,

@@ -3,6 +3,7 @@ import { formatDay } from './days.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { t, type Lang } from '../web/i18n.ts';
 import type { PageContext } from '../status/page/pages.ts';
+import { langQuery } from '../web/links.ts';
 
 /** Notices on the status page, /notices and the feeds: English where staff wrote it, Japanese otherwise. */
 
@@ -39,7 +40,7 @@ const ON_STATUS_PAGE = 3;
 export function noticesSection(c: PageContext): SafeHtml | string {
   const notices = c.snapshot.notices.slice(0, ON_STATUS_PAGE);
   if (notices.length === 0) return '';
-  const q = c.lang === 'en' ? '?lang=en' : '';
+  const q = langQuery(c.lang);
   return html`<section aria-labelledby="notices-h" class="notices"><h2 id="notices-h">${t(c.lang, 'notices.section')}</h2>
 <ul class="notice-list">${notices.map((n) => html`<li class="notice-item">
 <p class="notice-title"><a href="/notices/${n.id}${q}">${noticeInline(c.lang, n, 'title')}</a></p>

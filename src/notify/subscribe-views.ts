@@ -1,9 +1,9 @@
 import { ANTI_PHISHING_MAX, ANTI_PHISHING_MIN } from '../domain/anti-phishing.ts';
 import type { Component } from '../domain/component.ts';
 import { html, type SafeHtml } from '../web/html.ts';
-import { t, type Lang } from '../web/i18n.ts';
+import { t, type Lang, localized } from '../web/i18n.ts';
 import { layout } from '../web/layout.ts';
-import { langHref } from '../web/links.ts';
+import { langHref, langQuery } from '../web/links.ts';
 import { SIGNATURE_HEADER } from './channels/webhook-signature.ts';
 import { WEBHOOK_DOCUMENTATION_PATH } from './channels/webhook-payload.ts';
 import type { PublicChannel, SubscriberRow } from './subscriptions/repository.ts';
@@ -27,7 +27,7 @@ export interface SubscribeValues {
 }
 
 const channelLabel = (lang: Lang, channel: PublicChannel) => t(lang, `notify.channel.${channel}`);
-const componentName = (lang: Lang, c: Component) => (lang === 'en' ? c.nameEn : c.nameJa);
+const componentName = (lang: Lang, c: Component) => localized(lang, c.nameJa, c.nameEn);
 
 function page(c: SubscribeContext, title: string, path: string, body: SafeHtml, noindex = false): string {
   return layout({
@@ -135,7 +135,7 @@ export function confirmPage(c: SubscribeContext, input: { state: ConfirmState; t
     case 'ready':
       body = html`<h1>${t(c.lang, 'notify.confirmTitle')}</h1>
 <p>${t(c.lang, 'notify.confirmLead')}</p>
-<form method="post" action="/subscriptions/confirm/${input.token}${c.lang === 'en' ? '?lang=en' : ''}"><button type="submit">${t(c.lang, 'notify.confirmButton')}</button></form>`;
+<form method="post" action="/subscriptions/confirm/${input.token}${langQuery(c.lang)}"><button type="submit">${t(c.lang, 'notify.confirmButton')}</button></form>`;
       break;
     case 'confirmed':
       body = html`<h1>${t(c.lang, 'notify.confirmedTitle')}</h1>

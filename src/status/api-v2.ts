@@ -1,7 +1,7 @@
 import { worstComponentStatus, type Component } from '../domain/component.ts';
 import type { Incident, IncidentUpdate } from '../domain/incident.ts';
 import type { Lang } from '../web/i18n.ts';
-import { t } from '../web/i18n.ts';
+import { t, localized } from '../web/i18n.ts';
 import { activeMaintenances, openIncidents, upcomingMaintenances, type PageSnapshot } from './page/snapshot.ts';
 import { isoInZone, isoOrNull } from '../domain/iso-time.ts';
 
@@ -42,7 +42,7 @@ export function postmortemUpdate(i: Incident): IncidentUpdate | undefined {
 export function postmortemFields(i: Incident, lang: Lang, timeZone: string) {
   const pm = postmortemUpdate(i);
   return {
-    postmortem_body: pm ? ((lang === 'en' ? pm.bodyEn : null) ?? pm.bodyJa) : null,
+    postmortem_body: pm ? localized(lang, pm.bodyJa, pm.bodyEn) : null,
     postmortem_body_last_updated_at: pm ? isoInZone(pm.editedAt ?? pm.createdAt, timeZone) : null,
     postmortem_ignored: !pm && (i.postmortemIgnored ?? false),
     postmortem_notified_subscribers: pm?.deliverNotifications ?? false,
@@ -65,7 +65,7 @@ class ApiView {
     const p = this.s.page;
     return {
       id: p.id,
-      name: this.lang === 'en' ? p.nameEn : p.nameJa,
+      name: localized(this.lang, p.nameJa, p.nameEn),
       url: p.url,
       time_zone: p.timeZone,
       updated_at: this.time(this.s.changedAt),
@@ -80,12 +80,12 @@ class ApiView {
     const children = c.isGroup ? this.s.components.filter((x) => x.groupId === c.id).map((x) => x.id) : undefined;
     return {
       id: c.id,
-      name: this.lang === 'en' ? c.nameEn : c.nameJa,
+      name: localized(this.lang, c.nameJa, c.nameEn),
       status: c.isGroup ? groupStatus(this.s.components, c.id) : c.status,
       created_at: this.time(c.createdAt),
       updated_at: this.time(c.updatedAt),
       position: c.position,
-      description: (this.lang === 'en' ? c.descriptionEn : c.descriptionJa) ?? null,
+      description: localized(this.lang, c.descriptionJa, c.descriptionEn) ?? null,
       showcase: c.showcase,
       start_date: c.startDate,
       group_id: c.groupId,
@@ -104,7 +104,7 @@ class ApiView {
     return {
       id: u.id,
       status: u.status,
-      body: (this.lang === 'en' ? u.bodyEn : null) ?? u.bodyJa,
+      body: localized(this.lang, u.bodyJa, u.bodyEn),
       incident_id: u.incidentId,
       created_at: this.time(u.createdAt),
       updated_at: this.time(u.editedAt ?? u.createdAt),
@@ -120,14 +120,14 @@ class ApiView {
 
   private componentName(id: string): string | undefined {
     const c = this.s.components.find((x) => x.id === id);
-    return c && (this.lang === 'en' ? c.nameEn : c.nameJa);
+    return c && (localized(this.lang, c.nameJa, c.nameEn));
   }
 
   incident(i: Incident) {
     const tz = this.s.page.timeZone;
     const base = {
       id: i.id,
-      name: (this.lang === 'en' ? i.nameEn : null) ?? i.nameJa,
+      name: localized(this.lang, i.nameJa, i.nameEn),
       status: i.status,
       created_at: this.time(i.createdAt),
       updated_at: this.time(i.updatedAt),

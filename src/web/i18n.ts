@@ -14,6 +14,22 @@ export function t(lang: Lang, key: MessageKey, params: Record<string, string | n
   return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
+/**
+ * A value kept in both languages by staff or configuration (a component's name, an update's body): the English
+ * one when the reader reads English and it exists, otherwise the Japanese one (Japanese is always written).
+ */
+export function localized<T>(lang: Lang, ja: T, en: T | null | undefined): T {
+  return lang === 'en' && en !== null && en !== undefined ? en : ja;
+}
+
+/** Items joined as a list is written in `lang`: 「A、B」 / "A, B". */
+export function joinList(lang: Lang, items: readonly string[]): string {
+  return items.join(t(lang, 'list.separator'));
+}
+
+/** The BCP 47 locale Intl formatters use for `lang`. */
+export const intlLocale = (lang: Lang): string => (lang === 'ja' ? 'ja-JP' : 'en-US');
+
 export function hasMessage(key: string): key is MessageKey {
   return key in ja;
 }
@@ -54,7 +70,7 @@ export function formatDateTime(lang: Lang, date: Date, timeZone: string): string
   const key = `${lang}|${timeZone}`;
   let fmt = dateTimeFormats.get(key);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-US', {
+    fmt = new Intl.DateTimeFormat(intlLocale(lang), {
       timeZone,
       year: 'numeric',
       month: lang === 'ja' ? 'long' : 'short',

@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from './html.ts';
 import { t, type Lang } from './i18n.ts';
-import { switchLangHref } from './links.ts';
+import { switchLangHref, langQuery } from './links.ts';
 
 export interface LayoutInput {
   lang: Lang;
@@ -27,8 +27,8 @@ ${input.robots ? html`<meta name="robots" content="noindex">` : ''}
 <title>${input.title}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/site.css">
-<link rel="alternate" type="application/atom+xml" href="/history.atom${input.lang === 'en' ? '?lang=en' : ''}" title="Atom">
-<link rel="alternate" type="application/rss+xml" href="/history.rss${input.lang === 'en' ? '?lang=en' : ''}" title="RSS">
+<link rel="alternate" type="application/atom+xml" href="/history.atom${langQuery(input.lang)}" title="Atom">
+<link rel="alternate" type="application/rss+xml" href="/history.rss${langQuery(input.lang)}" title="RSS">
 </head>
 <body${input.wide ? html` class="wide"` : ''}>
 <a class="skip" href="#main">${t(input.lang, 'site.skip')}</a>

@@ -29,6 +29,9 @@ export function langHref(lang: Lang, href: string, query: Record<string, string>
   return joinHref(path, params, fragment);
 }
 
+/** The query that keeps a link in the reader's language: `?lang=en` for English, nothing for Japanese. */
+export const langQuery = (lang: Lang): string => (lang === 'en' ? '?lang=en' : '');
+
 /** The language switch: the same page and query (a search, the answers so far) in the other language. */
 export function switchLangHref(href: string, target: Lang): string {
   const { path, params } = splitHref(href);

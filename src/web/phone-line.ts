@@ -7,7 +7,7 @@
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
 import { phoneHoursText } from '../domain/phone-hours.ts';
 import { html, type SafeHtml } from './html.ts';
-import { t, type Lang, type MessageKey } from './i18n.ts';
+import { t, type Lang, type MessageKey, intlLocale } from './i18n.ts';
 import { langHref } from './links.ts';
 
 export interface PhoneLine {
@@ -50,7 +50,7 @@ function wallClock(date: Date, timeZone: string, lang: Lang): { weekday: string;
   const key = `${lang}|${timeZone}`;
   let fmt = partsFormats.get(key);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-US', {
+    fmt = new Intl.DateTimeFormat(intlLocale(lang), {
       timeZone,
       weekday: 'short',
       month: 'numeric',

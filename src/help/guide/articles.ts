@@ -7,6 +7,7 @@ import { cleanText } from '../../domain/text.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import { t, type Lang } from '../../web/i18n.ts';
 import type { ArticleSearch, SearchHit } from '../search/types.ts';
+import { langQuery } from '../../web/links.ts';
 
 export const QUERY_MAX = 200;
 
@@ -74,7 +75,7 @@ export function messageAsQuery(message: string): string {
 }
 
 export function articleHref(lang: Lang, slug: string): string {
-  return `/help/articles/${encodeURIComponent(slug)}${lang === 'en' ? '?lang=en' : ''}`;
+  return `/help/articles/${encodeURIComponent(slug)}${langQuery(lang)}`;
 }
 
 const EXCERPT_MAX = 90;

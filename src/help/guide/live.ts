@@ -7,7 +7,8 @@ import type { Incident } from '../../domain/incident.ts';
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { activeMaintenances, openIncidents } from '../../status/page/snapshot.ts';
 import { html, multiline, type SafeHtml } from '../../web/html.ts';
-import { formatDateTime, t, type Lang, type MessageKey } from '../../web/i18n.ts';
+import { formatDateTime, t, type Lang, type MessageKey, localized } from '../../web/i18n.ts';
+import { langQuery } from '../../web/links.ts';
 
 const MAX_COMPONENT_NAMES = 6;
 
@@ -43,11 +44,11 @@ function latestPublicUpdate(i: Incident) {
 }
 
 function trouble(lang: Lang, timeZone: string, snapshot: PageSnapshot, i: Incident): SafeHtml {
-  const name = lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa;
+  const name = localized(lang, i.nameJa, i.nameEn);
   const components = snapshot.components.filter((c) => i.componentIds.includes(c.id)).slice(0, MAX_COMPONENT_NAMES);
-  const names = components.map((c) => (lang === 'en' ? c.nameEn : c.nameJa)).join(lang === 'en' ? ', ' : '、');
+  const names = components.map((c) => (localized(lang, c.nameJa, c.nameEn))).join(t(lang, 'list.separator'));
   const update = latestPublicUpdate(i);
-  const body = update ? (lang === 'en' ? update.bodyEn ?? update.bodyJa : update.bodyJa) : null;
+  const body = update ? (localized(lang, update.bodyJa, update.bodyEn)) : null;
   return html`<div class="help-live-item impact-${i.impact}">
 <p class="help-live-meaning"><strong>${t(lang, meaningKey(i))}</strong></p>
 <p class="help-live-name">${name}</p>
@@ -55,7 +56,7 @@ ${names ? html`<p class="meta">${t(lang, 'help.live.affected', { names })}</p>` 
 ${update && body
     ? html`<p class="meta">${t(lang, 'help.live.latest', { time: formatDateTime(lang, update.createdAt, timeZone) })}</p><p class="help-live-update">${multiline(body)}</p>`
     : ''}
-<p><a href="/incidents/${i.id}${lang === 'en' ? '?lang=en' : ''}">${t(lang, 'help.live.details')}</a></p>
+<p><a href="/incidents/${i.id}${langQuery(lang)}">${t(lang, 'help.live.details')}</a></p>
 </div>`;
 }
 
@@ -68,6 +69,6 @@ export function liveBanner(lang: Lang, timeZone: string, snapshot: PageSnapshot 
   return html`<section class="banner help-live ind-${level}" aria-labelledby="help-live-h">
 <h2 id="help-live-h" class="banner-title">${t(lang, 'help.live.heading')}</h2>
 ${troubles.map((i) => trouble(lang, timeZone, snapshot, i))}
-<p><a href="/${lang === 'en' ? '?lang=en' : ''}">${t(lang, 'help.live.statusPage')}</a></p>
+<p><a href="/${langQuery(lang)}">${t(lang, 'help.live.statusPage')}</a></p>
 </section>`;
 }

@@ -12,6 +12,7 @@ import { activeTroubles } from './live.ts';
 import { EMERGENCY_TYPES, nextQuestion, readAnswers, stepsFor, type EmergencyType } from './paths.ts';
 import { preparePage } from './prepare.ts';
 import { homePage, questionPage, stepsPage, type GuideContext } from './views.ts';
+import { localized } from '../../web/i18n.ts';
 
 export interface HelpCenterOptions {
   config: Config;
@@ -36,7 +37,7 @@ export function registerHelpCenter(app: FastifyInstance, opts: HelpCenterOptions
 
   const context = (lang: Lang, signedIn: boolean): GuideContext => ({
     lang,
-    exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
+    exchangeName: localized(lang, config.exchangeNameJa, config.exchangeNameEn),
     timeZone: config.timeZone,
     publicUrl: config.publicUrl,
     channels,

@@ -5,7 +5,7 @@ import { isKinkyuError, KinkyuError } from '../../domain/errors.ts';
 import { wantsJson } from '../../web/wants-json.ts';
 import { RateLimiter } from '../../web/rate-limit.ts';
 import type { Lang } from '../../web/i18n.ts';
-import { t } from '../../web/i18n.ts';
+import { t, localized } from '../../web/i18n.ts';
 import { requestLang } from '../../web/request-lang.ts';
 import { errorMessage } from '../../web/errors.ts';
 import type { KnowledgeBase } from './knowledge-base.ts';
@@ -57,7 +57,7 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
   const allowedOrigin = new URL(config.publicUrl).origin;
   const context = (lang: Lang): KbPageContext => ({
     lang,
-    exchangeName: lang === 'en' ? config.exchangeNameEn : config.exchangeNameJa,
+    exchangeName: localized(lang, config.exchangeNameJa, config.exchangeNameEn),
     timeZone: config.timeZone,
     snapshot: site.current(),
   });

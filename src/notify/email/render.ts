@@ -1,9 +1,8 @@
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
-import { formatDateTime, type Lang } from '../../web/i18n.ts';
+import { formatDateTime, joinList, localized, t, type Lang } from '../../web/i18n.ts';
 import { antiPhishingHtml, withAntiPhishingText } from '../../web/anti-phishing.ts';
 import { html, multiline } from '../../web/html.ts';
 import { updateNotice } from '../channels/update-notice.ts';
-import { EMAIL_STRINGS } from './strings.ts';
 
 /** The parts of an update email shared by every subscriber of one language. */
 export interface UpdateEmail {
@@ -26,6 +25,19 @@ function oneLine(s: string): string {
 }
 
 /** Renders one update for one language; null when the snapshot does not hold it (no longer public). */
+
+/** The update email's fixed words, from the catalogue. */
+function updateMailWords(lang: Lang) {
+  return {
+    status: t(lang, 'updateMail.status'),
+    components: t(lang, 'updateMail.components'),
+    updatedAt: t(lang, 'updateMail.updatedAt'),
+    details: t(lang, 'updateMail.details'),
+    manage: t(lang, 'updateMail.manage'),
+    unsubscribe: t(lang, 'updateMail.unsubscribe'),
+  };
+}
+
 export function renderUpdateEmail(
   snapshot: PageSnapshot,
   incidentId: string,
@@ -35,12 +47,12 @@ export function renderUpdateEmail(
 ): UpdateEmail | null {
   const notice = updateNotice(snapshot, incidentId, updateId, lang);
   if (!notice) return null;
-  const s = EMAIL_STRINGS[lang];
+  const s = updateMailWords(lang);
   const incident = snapshot.incidents.find((i) => i.id === incidentId) ?? snapshot.maintenances.find((i) => i.id === incidentId);
   const componentNames = (incident?.componentIds ?? [])
     .map((id) => snapshot.components.find((c) => c.id === id))
     .filter((c) => c !== undefined)
-    .map((c) => (lang === 'en' ? c.nameEn : c.nameJa));
+    .map((c) => (localized(lang, c.nameJa, c.nameEn)));
   const name = oneLine(notice.incidentName);
   const at = formatDateTime(lang, notice.at, notice.timeZone);
   const text = [
@@ -49,17 +61,17 @@ export function renderUpdateEmail(
     '',
     notice.body,
     '',
-    ...(componentNames.length ? [`${s.components}: ${componentNames.join(s.listSeparator)}`] : []),
+    ...(componentNames.length ? [`${s.components}: ${joinList(lang, componentNames)}`] : []),
     `${s.updatedAt}: ${at}`,
     `${s.details}: ${notice.url}`,
   ].join('\n');
   const htmlBody = html`<h1 style="font-size:18px">${name}</h1>
 <p><strong>${s.status}:</strong> ${notice.statusLabel}</p>
 <p>${multiline(notice.body)}</p>
-${componentNames.length ? html`<p><strong>${s.components}:</strong> ${componentNames.join(s.listSeparator)}</p>` : ''}
+${componentNames.length ? html`<p><strong>${s.components}:</strong> ${joinList(lang, componentNames)}</p>` : ''}
 <p><strong>${s.updatedAt}:</strong> ${at}</p>
 <p><a href="${notice.url}">${s.details}</a></p>`.value;
-  return { subject: oneLine(s.subject(exchangeName, name, notice.statusLabel)), text, htmlBody };
+  return { subject: oneLine(t(lang, 'updateMail.subject', { exchange: exchangeName, incident: name, status: notice.statusLabel })), text, htmlBody };
 }
 
 /**
@@ -73,10 +85,10 @@ export function personalize(
   exchangeName: string,
   antiPhishingCode: string | null = null,
 ): { subject: string; text: string; html: string } {
-  const s = EMAIL_STRINGS[lang];
-  const text = `${withAntiPhishingText(lang, antiPhishingCode, mail.text)}\n\n--\n${s.footer(exchangeName)}\n${s.manage}: ${links.manageUrl}\n${s.unsubscribe}: ${links.unsubscribeUrl}\n`;
+  const s = updateMailWords(lang);
+  const text = `${withAntiPhishingText(lang, antiPhishingCode, mail.text)}\n\n--\n${t(lang, 'updateMail.footer', { exchange: exchangeName })}\n${s.manage}: ${links.manageUrl}\n${s.unsubscribe}: ${links.unsubscribeUrl}\n`;
   const footer = html`<hr>
-<p style="font-size:12px;color:#555">${s.footer(exchangeName)}<br>
+<p style="font-size:12px;color:#555">${t(lang, 'updateMail.footer', { exchange: exchangeName })}<br>
 <a href="${links.manageUrl}">${s.manage}</a> · <a href="${links.unsubscribeUrl}">${s.unsubscribe}</a></p>`.value;
   const page = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${html`${mail.subject}`.value}</title></head><body>${antiPhishingCode ? antiPhishingHtml(lang, antiPhishingCode).value : ''}${mail.htmlBody}\n${footer}</body></html>`;
   return { subject: mail.subject, text, html: page };

@@ -30,6 +30,7 @@ import {
   type PublicChannel,
   type SubscriberRow,
 } from './repository.ts';
+import { langQuery } from '../../web/links.ts';
 
 /** The same address shape the contact form accepts: one plain address with a dotted domain. */
 const ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
@@ -153,7 +154,7 @@ export class Subscriptions {
   }
 
   #mailContext(lang: Lang): SubscriptionMailContext {
-    return { lang, exchangeName: this.#opts.exchangeName[lang], statusUrl: `${this.#opts.publicUrl}/${lang === 'en' ? '?lang=en' : ''}` };
+    return { lang, exchangeName: this.#opts.exchangeName[lang], statusUrl: `${this.#opts.publicUrl}/${langQuery(lang)}` };
   }
 
   #confirmUrl(token: string): string {

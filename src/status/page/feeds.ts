@@ -2,10 +2,11 @@ import { Feed, type Item } from 'feed';
 import type { Incident } from '../../domain/incident.ts';
 import type { Notice } from '../../notices/notices.ts';
 import { escapeHtml, html, type SafeHtml } from '../../web/html.ts';
-import { formatDateTime, hasMessage, t, type Lang } from '../../web/i18n.ts';
+import { formatDateTime, hasMessage, t, type Lang, localized } from '../../web/i18n.ts';
 import type { PageSnapshot } from './snapshot.ts';
 import { formatDay } from '../../notices/days.ts';
 import { noticeText } from '../../notices/status-section.ts';
+import { langQuery } from '../../web/links.ts';
 
 /**
  * The history feeds, one entry per incident, maintenance or notice, like Statuspage's `/history.atom` and
@@ -40,14 +41,14 @@ function newestUpdate(i: Incident): Incident['updates'][number] | undefined {
 /** "Resolved · Updated Dec 7, 2026, 02:39 JST" and the latest update, shortened. */
 function incidentDescription(s: PageSnapshot, lang: Lang, i: Incident): SafeHtml {
   const latest = newestUpdate(i);
-  const body = latest ? (lang === 'en' ? latest.bodyEn : null) ?? latest.bodyJa : null;
+  const body = latest ? localized(lang, latest.bodyJa, latest.bodyEn) : null;
   const when = t(lang, 'feed.updated', { time: formatDateTime(lang, i.updatedAt, s.page.timeZone) });
   return html`<p><strong>${statusLabel(lang, i, i.status)}</strong> · ${when}</p>${body ? html`<p>${excerpt(body)}</p>` : ''}`;
 }
 
 function incidentContent(s: PageSnapshot, lang: Lang, i: Incident): SafeHtml {
   return html`${i.updates.map(
-    (u) => html`<p><small>${formatDateTime(lang, u.displayAt, s.page.timeZone)}</small><br><strong>${statusLabel(lang, i, u.status)}</strong> - ${(lang === 'en' ? u.bodyEn : null) ?? u.bodyJa}</p>`,
+    (u) => html`<p><small>${formatDateTime(lang, u.displayAt, s.page.timeZone)}</small><br><strong>${statusLabel(lang, i, u.status)}</strong> - ${localized(lang, u.bodyJa, u.bodyEn)}</p>`,
   )}`;
 }
 
@@ -70,8 +71,8 @@ function noticeItem(s: PageSnapshot, lang: Lang, n: Notice, q: string, format: F
 }
 
 function buildFeed(s: PageSnapshot, lang: Lang, format: Format): Feed {
-  const exchange = lang === 'en' ? s.page.nameEn : s.page.nameJa;
-  const q = lang === 'en' ? '?lang=en' : '';
+  const exchange = localized(lang, s.page.nameJa, s.page.nameEn);
+  const q = langQuery(lang);
   const feed = new Feed({
     title: t(lang, 'feed.title', { exchange }),
     description: t(lang, 'feed.description', { exchange }),
@@ -89,7 +90,7 @@ function buildFeed(s: PageSnapshot, lang: Lang, format: Format): Feed {
   for (const i of entries) {
     feed.addItem({
       // The library puts titles in CDATA as HTML: escaping keeps a hostile name from closing it early.
-      title: escapeHtml((lang === 'en' ? i.nameEn : null) ?? i.nameJa),
+      title: escapeHtml(localized(lang, i.nameJa, i.nameEn)),
       id: `${s.page.url}/incidents/${i.id}`,
       link: `${s.page.url}/incidents/${i.id}${q}`,
       // Atom <updated>; RSS <pubDate> (the library prefers `published` for it, so RSS items get none).

@@ -2,12 +2,13 @@ import { worstComponentStatus, type Component } from '../../domain/component.ts'
 import { isIncidentOpen, type Incident } from '../../domain/incident.ts';
 import type { UptimeHistory } from '../../domain/uptime.ts';
 import { html, multiline, type SafeHtml } from '../../web/html.ts';
-import { formatDateTime, t, type Lang, type MessageKey } from '../../web/i18n.ts';
+import { formatDateTime, t, type Lang, type MessageKey, localized } from '../../web/i18n.ts';
 import { layout } from '../../web/layout.ts';
 import { LINKED_MONTHS, monthOf, shiftMonth } from './month-archive.ts';
 import { activeMaintenances, openIncidents, upcomingMaintenances, type PageSnapshot } from './snapshot.ts';
 import { noticesSection } from '../../notices/status-section.ts';
 import { postmortemUpdate } from '../api-v2.ts';
+import { langQuery } from '../../web/links.ts';
 
 export interface PageContext {
   snapshot: PageSnapshot;
@@ -18,11 +19,10 @@ export interface PageContext {
   officialXUrl: string;
 }
 
-const exchangeName = (c: PageContext) => (c.lang === 'en' ? c.snapshot.page.nameEn : c.snapshot.page.nameJa);
+const exchangeName = (c: PageContext) => localized(c.lang, c.snapshot.page.nameJa, c.snapshot.page.nameEn);
 const when = (c: PageContext, d: Date) => formatDateTime(c.lang, d, c.snapshot.page.timeZone);
-const langQuery = (c: PageContext) => (c.lang === 'en' ? '?lang=en' : '');
-const componentName = (c: PageContext, comp: Component) => (c.lang === 'en' ? comp.nameEn : comp.nameJa);
-const incidentName = (c: PageContext, i: Incident) => (c.lang === 'en' ? i.nameEn ?? i.nameJa : i.nameJa);
+const componentName = (c: PageContext, comp: Component) => localized(c.lang, comp.nameJa, comp.nameEn);
+const incidentName = (c: PageContext, i: Incident) => localized(c.lang, i.nameJa, i.nameEn);
 
 function statusLabel(c: PageContext, i: Incident): string {
   return t(c.lang, i.kind === 'maintenance' ? `maintenance.${i.status}` as never : `incident.${i.status}` as never);
@@ -32,10 +32,10 @@ function statusLabel(c: PageContext, i: Incident): string {
  * A page only the live server can answer (the help center, the lock, the contact form, subscriptions, terms):
  * linked at PUBLIC_URL, so the same link works from the static mirror on another host.
  */
-export const liveHref = (c: PageContext, path: string) => `${c.snapshot.page.url}${path}${langQuery(c)}`;
+export const liveHref = (c: PageContext, path: string) => `${c.snapshot.page.url}${path}${langQuery(c.lang)}`;
 
 export function header(c: PageContext): SafeHtml {
-  return html`<p class="site-name"><a href="/${langQuery(c)}">${t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) })}</a></p>
+  return html`<p class="site-name"><a href="/${langQuery(c.lang)}">${t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) })}</a></p>
 <nav class="site-links" aria-label="${t(c.lang, 'site.linksLabel')}"><ul>
 <li><a href="${liveHref(c, '/help')}">${t(c.lang, 'site.helpCenter')}</a></li>
 <li><a class="site-lock" href="${liveHref(c, '/help/lock')}">${t(c.lang, 'site.lockAccount')}</a></li>
@@ -49,7 +49,7 @@ export function staleNotice(c: PageContext): SafeHtml | string {
 }
 
 export function footer(c: PageContext): SafeHtml {
-  const q = langQuery(c);
+  const q = langQuery(c.lang);
   return html`<footer class="site-footer">
 <p>${t(c.lang, 'site.lastChecked', { time: when(c, c.lastCheckedAt) })}</p>
 <p>${t(c.lang, 'site.timesIn')}</p>
@@ -73,7 +73,7 @@ ${updates.map(
   (u) => html`<li>
 <p><span class="state">${t(c.lang, (i.kind === 'maintenance' ? `maintenance.${u.status}` : `incident.${u.status}`) as never)}</span>
 <time class="meta" datetime="${u.displayAt.toISOString()}">${when(c, u.displayAt)}</time></p>
-<p>${multiline((c.lang === 'en' ? u.bodyEn : null) ?? u.bodyJa)}</p>
+<p>${multiline(localized(c.lang, u.bodyJa, u.bodyEn))}</p>
 ${u.editedAt ? html`<p class="meta">${t(c.lang, 'page.edited', { time: when(c, u.editedAt) })}</p>` : ''}
 </li>`,
 )}
@@ -83,7 +83,7 @@ ${u.editedAt ? html`<p class="meta">${t(c.lang, 'page.edited', { time: when(c, u
 function affectedList(c: PageContext, i: Incident): SafeHtml | string {
   const names = c.snapshot.components.filter((x) => i.componentIds.includes(x.id)).map((x) => componentName(c, x));
   if (names.length === 0) return '';
-  return html`<p class="meta">${t(c.lang, 'page.affected')}: ${names.join(c.lang === 'en' ? ', ' : '、')}</p>`;
+  return html`<p class="meta">${t(c.lang, 'page.affected')}: ${names.join(t(c.lang, 'list.separator'))}</p>`;
 }
 
 function maintenanceWindow(c: PageContext, i: Incident): SafeHtml | string {
@@ -93,7 +93,7 @@ function maintenanceWindow(c: PageContext, i: Incident): SafeHtml | string {
 
 /** One incident as the status page shows it (also the composer's preview of the status page card). */
 export function incidentCard(c: PageContext, i: Incident, opts: { updates?: number } = {}): SafeHtml {
-  const title = html`<a href="/incidents/${i.id}${langQuery(c)}">${incidentName(c, i)}</a>`;
+  const title = html`<a href="/incidents/${i.id}${langQuery(c.lang)}">${incidentName(c, i)}</a>`;
   return html`<article class="incident impact-${i.impact}">
 <h3>${title}</h3>
 <p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)}</p>
@@ -168,10 +168,10 @@ ${noticesSection(c)}
 ${componentsSection(c)}
 <section aria-labelledby="recent-h"><h2 id="recent-h">${t(c.lang, 'page.recentIncidents')}</h2>
 ${recent.length
-    ? html`<ul class="history">${recent.map((i) => html`<li><a href="/incidents/${i.id}${langQuery(c)}">${incidentName(c, i)}</a>
+    ? html`<ul class="history">${recent.map((i) => html`<li><a href="/incidents/${i.id}${langQuery(c.lang)}">${incidentName(c, i)}</a>
 <p class="meta">${statusLabel(c, i)} · ${when(c, i.startedAt)}</p></li>`)}</ul>`
     : html`<p>${t(c.lang, 'page.noRecentIncidents')}</p>`}
-<p><a href="/history${langQuery(c)}">${t(c.lang, 'site.history')}</a></p>
+<p><a href="/history${langQuery(c.lang)}">${t(c.lang, 'site.history')}</a></p>
 </section>
 ${footer(c)}`;
   return layout({ lang: c.lang, title: t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) }), body, path: '/', header: header(c) }).value;
@@ -184,7 +184,7 @@ function postmortemSection(c: PageContext, i: Incident): SafeHtml | '' {
   return html`<section class="postmortem" aria-labelledby="postmortem-h">
 <h2 id="postmortem-h">${t(c.lang, 'incident.postmortem')}</h2>
 <p class="meta"><time datetime="${pm.displayAt.toISOString()}">${when(c, pm.displayAt)}</time>${pm.editedAt ? html` · ${t(c.lang, 'page.edited', { time: when(c, pm.editedAt) })}` : ''}</p>
-<p>${multiline((c.lang === 'en' ? pm.bodyEn : null) ?? pm.bodyJa)}</p>
+<p>${multiline(localized(c.lang, pm.bodyJa, pm.bodyEn))}</p>
 </section>`;
 }
 
@@ -201,13 +201,13 @@ ${postmortemSection(c, i)}
 <h2>${t(c.lang, 'page.updates')}</h2>
 ${updatesList(c, pm ? { ...i, updates: i.updates.filter((u) => u.id !== pm.id) } : i)}
 </article>
-<p><a href="/${langQuery(c)}">${t(c.lang, 'site.backToStatus')}</a></p>
+<p><a href="/${langQuery(c.lang)}">${t(c.lang, 'site.backToStatus')}</a></p>
 ${footer(c)}`;
   return layout({ lang: c.lang, title: `${incidentName(c, i)} · ${t(c.lang, 'site.statusTitle', { exchange: exchangeName(c) })}`, body, path: `/incidents/${i.id}`, header: header(c) }).value;
 }
 
 function historyRow(c: PageContext, i: Incident): SafeHtml {
-  return html`<li><a href="/incidents/${i.id}${langQuery(c)}">${incidentName(c, i)}</a>
+  return html`<li><a href="/incidents/${i.id}${langQuery(c.lang)}">${incidentName(c, i)}</a>
 <p class="meta">${statusLabel(c, i)} · ${t(c.lang, `impact.${i.impact}`)} · ${when(c, i.kind === 'maintenance' && i.scheduledFor ? i.scheduledFor : i.startedAt)}</p></li>`;
 }
 
@@ -221,7 +221,7 @@ ${maintenances.length ? html`<ul class="history">${maintenances.map((i) => histo
 function monthLinks(c: PageContext, from: string, count: number): SafeHtml {
   const months = Array.from({ length: count }, (_, i) => shiftMonth(from, -i));
   return html`<nav aria-labelledby="months-h"><h2 id="months-h">${t(c.lang, 'page.byMonth')}</h2>
-<ul class="console-nav">${months.map((m) => html`<li><a href="/history/${m}${langQuery(c)}">${m}</a></li>`)}</ul></nav>`;
+<ul class="console-nav">${months.map((m) => html`<li><a href="/history/${m}${langQuery(c.lang)}">${m}</a></li>`)}</ul></nav>`;
 }
 
 export function renderHistoryPage(c: PageContext): string {
@@ -231,7 +231,7 @@ export function renderHistoryPage(c: PageContext): string {
 <h1>${t(c.lang, 'page.historyTitle')}</h1>
 ${historyLists(c, s.incidents, past, { incidents: 'site.history', maintenances: 'page.maintenanceHistory' })}
 ${monthLinks(c, monthOf(s.loadedAt, s.page.timeZone), LINKED_MONTHS)}
-<p><a href="/${langQuery(c)}">${t(c.lang, 'site.backToStatus')}</a></p>
+<p><a href="/${langQuery(c.lang)}">${t(c.lang, 'site.backToStatus')}</a></p>
 ${footer(c)}`;
   return layout({ lang: c.lang, title: `${t(c.lang, 'page.historyTitle')} · ${exchangeName(c)}`, body, path: '/history', header: header(c) }).value;
 }
@@ -250,15 +250,15 @@ export function renderMonthPage(c: PageContext, month: string, items: Incident[]
   const body = html`<h1>${t(c.lang, 'page.monthTitle', { month })}</h1>
 ${historyLists(c, incidents, maintenances, { incidents: 'page.monthIncidents', maintenances: 'page.monthMaintenance' })}
 <nav><ul class="console-nav">
-${oldest === undefined || older >= oldest ? html`<li><a href="/history/${older}${langQuery(c)}" rel="prev">${t(c.lang, 'page.olderMonth')}</a></li>` : ''}
-${newer <= current ? html`<li><a href="/history/${newer}${langQuery(c)}" rel="next">${t(c.lang, 'page.newerMonth')}</a></li>` : ''}
-<li><a href="/history${langQuery(c)}">${t(c.lang, 'site.history')}</a></li>
+${oldest === undefined || older >= oldest ? html`<li><a href="/history/${older}${langQuery(c.lang)}" rel="prev">${t(c.lang, 'page.olderMonth')}</a></li>` : ''}
+${newer <= current ? html`<li><a href="/history/${newer}${langQuery(c.lang)}" rel="next">${t(c.lang, 'page.newerMonth')}</a></li>` : ''}
+<li><a href="/history${langQuery(c.lang)}">${t(c.lang, 'site.history')}</a></li>
 </ul></nav>
 ${footer(c)}`;
   return layout({ lang: c.lang, title: `${t(c.lang, 'page.monthTitle', { month })} · ${exchangeName(c)}`, body, path: `/history/${month}`, header: header(c) }).value;
 }
 
 export function renderNotFoundPage(c: PageContext): string {
-  const body = html`<h1>404</h1><p>${t(c.lang, 'page.notFound')}</p><p><a href="/${langQuery(c)}">${t(c.lang, 'site.backToStatus')}</a></p>`;
+  const body = html`<h1>404</h1><p>${t(c.lang, 'page.notFound')}</p><p><a href="/${langQuery(c.lang)}">${t(c.lang, 'site.backToStatus')}</a></p>`;
   return layout({ lang: c.lang, title: `404 · ${exchangeName(c)}`, body, path: '/', header: header(c), robots: 'noindex' }).value;
 }

@@ -3,10 +3,12 @@ import { deskEn } from '../../desk/messages.en.ts';
 import { userEn } from '../../security-center/messages/user.en.ts';
 import { detectionEn } from '../../protection/messages/detection.en.ts';
 import { protectionEn } from '../../protection/messages/protection.en.ts';
+import { protectionMailEn } from '../../protection/messages/mail.en.ts';
 import { helpEn } from '../../help/messages.en.ts';
 import { kbEn } from '../../help/kb/messages.en.ts';
 import { noticesEn } from '../../notices/messages.en.ts';
 import { notifyEn } from '../../notify/messages/notify.en.ts';
+import { notifyMailEn } from '../../notify/messages/mail.en.ts';
 import { deliveryEn } from '../../notify/messages/delivery.en.ts';
 import { monitorsEn } from '../../monitors/messages.en.ts';
 import { recoveryEn } from '../../protection/messages/recovery.en.ts';
@@ -27,10 +29,12 @@ export const en: Record<keyof typeof ja, string> = {
   ...userEn,
   ...detectionEn,
   ...protectionEn,
+  ...protectionMailEn,
   ...helpEn,
   ...kbEn,
   ...noticesEn,
   ...notifyEn,
+  ...notifyMailEn,
   ...deliveryEn,
   ...monitorsEn,
   ...recoveryEn,
@@ -44,6 +48,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...regulatorEn,
   ...drillEn,
   ...staffAuthEn,
+  'list.separator': ', ',
   'site.statusTitle': '{exchange} System Status',
   'site.skip': 'Skip to content',
   'site.langSwitch': '日本語',

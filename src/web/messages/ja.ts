@@ -3,10 +3,12 @@ import { deskJa } from '../../desk/messages.ja.ts';
 import { userJa } from '../../security-center/messages/user.ja.ts';
 import { detectionJa } from '../../protection/messages/detection.ja.ts';
 import { protectionJa } from '../../protection/messages/protection.ja.ts';
+import { protectionMailJa } from '../../protection/messages/mail.ja.ts';
 import { helpJa } from '../../help/messages.ja.ts';
 import { kbJa } from '../../help/kb/messages.ja.ts';
 import { noticesJa } from '../../notices/messages.ja.ts';
 import { notifyJa } from '../../notify/messages/notify.ja.ts';
+import { notifyMailJa } from '../../notify/messages/mail.ja.ts';
 import { deliveryJa } from '../../notify/messages/delivery.ja.ts';
 import { monitorsJa } from '../../monitors/messages.ja.ts';
 import { recoveryJa } from '../../protection/messages/recovery.ja.ts';
@@ -26,10 +28,12 @@ export const ja = {
   ...userJa,
   ...detectionJa,
   ...protectionJa,
+  ...protectionMailJa,
   ...helpJa,
   ...kbJa,
   ...noticesJa,
   ...notifyJa,
+  ...notifyMailJa,
   ...deliveryJa,
   ...monitorsJa,
   ...recoveryJa,
@@ -43,6 +47,7 @@ export const ja = {
   ...regulatorJa,
   ...drillJa,
   ...staffAuthJa,
+  'list.separator': '、',
   'site.statusTitle': '{exchange} システムステータス',
   'site.skip': '本文へ移動',
   'site.langSwitch': 'English',
