@@ -25,6 +25,8 @@ let staff: StaffClient;
 let doc: OpenApiDocument;
 let drillId: string;
 let incidentId: string;
+/** What earlier requests created, for the paths of later ones. */
+const created: { updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string } = {};
 
 before(async () => {
   app = await startApp();
@@ -54,12 +56,25 @@ const exercises: Record<string, () => Promise<Response>> = {
   'GET /staff/regulator': () => staffJson('/staff/regulator'),
   'GET /staff/incidents/{id}/regulator': () => staffJson(`/staff/incidents/${incidentId}/regulator`),
   'GET /staff/tickets': () => staffJson('/staff/tickets'),
+  'POST /staff/incidents': () => staff.postJson('/staff/incidents', { type: 'outage', severity: 'SEV4', nameJa: '２件目の障害', bodyJa: '調査中です。' }),
+  'POST /staff/incidents/{id}/updates': () => staff.postJson(`/staff/incidents/${incidentId}/updates`, { status: 'identified', bodyJa: '原因を特定しました。', componentStatuses: { websocket000: 'partial_outage' } }),
+  'POST /staff/incidents/{id}/updates/{updateId}/edit': () => staff.postJson(`/staff/incidents/${incidentId}/updates/${created.updateId}/edit`, { bodyJa: '原因を特定しました (訂正)。' }),
+  'POST /staff/maintenances': () => staff.postJson('/staff/maintenances', {
+    nameJa: '定期メンテナンス', bodyJa: '作業を予定しています。', componentIds: ['restapi00000'],
+    scheduledFor: new Date(Date.now() + 86_400_000).toISOString(), scheduledUntil: new Date(Date.now() + 90_000_000).toISOString(),
+  }),
+  'POST /staff/maintenances/{id}/updates': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates`, { bodyJa: '予定どおり実施します。' }),
+  'POST /staff/maintenances/{id}/updates/{updateId}/edit': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates/${created.maintenanceUpdateId}/edit`, { bodyJa: '予定どおり実施します (訂正)。' }),
+  'POST /staff/components/{id}/status': () => staff.postJson('/staff/components/restapi00000/status', { status: 'degraded_performance' }),
 };
 for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/unresolved', 'scheduled-maintenances', 'scheduled-maintenances/active', 'scheduled-maintenances/upcoming']) {
   exercises[`GET /api/v2/${path}.json`] = () => fetch(`${app.baseUrl}/api/v2/${path}.json`);
 }
-/** Operations that create what later ones read run first. */
-const FIRST = ['POST /staff/drills'];
+/** Operations that create what later ones use run first, in this order. */
+const FIRST = [
+  'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
+];
+const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
 
 describe('GET /api/openapi.json', () => {
   test('is public, cacheable JSON', async () => {
@@ -91,13 +106,17 @@ describe('GET /api/openapi.json', () => {
       Object.entries(item).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path}`, operation })));
     const missing = operations.map((o) => o.key).filter((key) => !exercises[key]);
     assert.deepEqual(missing, [], 'every operation in the document has a real request in this test');
-    operations.sort((a, b) => Number(FIRST.includes(b.key)) - Number(FIRST.includes(a.key)));
+    operations.sort((a, b) => rank(a.key) - rank(b.key));
     for (const { key, operation } of operations) {
       const res = await exercises[key]!();
       const body: unknown = await res.json();
       assert.ok(res.status >= 200 && res.status < 300, `${key}: ${res.status} ${JSON.stringify(body)}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/, key);
-      if (key === 'POST /staff/drills') drillId = (body as { drillId: string }).drillId;
+      const result = body as { drillId?: string; updateId?: string; incidentId?: string };
+      if (key === 'POST /staff/drills') drillId = result.drillId!;
+      if (key === 'POST /staff/incidents/{id}/updates') created.updateId = result.updateId;
+      if (key === 'POST /staff/maintenances') created.maintenanceId = result.incidentId;
+      if (key === 'POST /staff/maintenances/{id}/updates') created.maintenanceUpdateId = result.updateId;
       const schema = operation.responses?.[String(res.status)]?.content?.['application/json']?.schema;
       assert.ok(schema, `${key} documents its ${res.status} answer`);
       // The references (#/components/schemas/…) resolve inside the schema's own root.

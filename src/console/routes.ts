@@ -12,6 +12,7 @@ import { getIncident, listComponents } from '../status/repository.ts';
 import { authenticate, createSession, emailKey, endSession } from '../staff/accounts.ts';
 import { hasFactor } from '../staff/factors.ts';
 import { wantsJson } from '../web/wants-json.ts';
+import { ConsoleSchemas } from './schemas.ts';
 import { RateLimiter } from '../web/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
@@ -155,7 +156,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     sendPage(reply, views.newIncidentPage(ctx(request, reply), await listComponents(db))),
   );
 
-  app.post('/staff/incidents', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post('/staff/incidents', { schema: ConsoleSchemas.declare, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,
@@ -196,7 +197,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       return sendPage(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db), undefined, deliveries));
     });
 
-    app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { config: { permission: writePermission, freshFactor: publishesOnSev1 } }, async (request, reply) => {
+    app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { schema: ConsoleSchemas.update, config: { permission: writePermission, freshFactor: publishesOnSev1, refusesInHandler: true } }, async (request, reply) => {
       const body = bodyOf(request);
       await load(request.params.id);
       return act(
@@ -216,7 +217,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       );
     });
 
-    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, { config: { permission: writePermission, freshFactor: publishesOnSev1 } }, async (request, reply) => {
+    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, { schema: ConsoleSchemas.edit, config: { permission: writePermission, freshFactor: publishesOnSev1, refusesInHandler: true } }, async (request, reply) => {
       const body = bodyOf(request);
       const incident = await load(request.params.id);
       return act(
@@ -235,7 +236,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     sendPage(reply, views.componentsPage(ctx(request, reply), await listComponents(db))),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/components/:id/status', { config: { permission: 'component.write' } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/staff/components/:id/status', { schema: ConsoleSchemas.componentStatus, config: { permission: 'component.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,
@@ -252,7 +253,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     sendPage(reply, views.newMaintenancePage(ctx(request, reply), await listComponents(db))),
   );
 
-  app.post('/staff/maintenances', { config: { permission: 'maintenance.write' } }, async (request, reply) => {
+  app.post('/staff/maintenances', { schema: ConsoleSchemas.schedule, config: { permission: 'maintenance.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,

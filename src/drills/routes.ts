@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import { wantsJson } from '../staff/auth-plugin.ts';
 import { html } from '../web/html.ts';
@@ -45,16 +46,17 @@ export const drillRoutes: FastifyPluginAsync<DrillRoutesOptions> = async (app, o
     return sendPage(reply, await renderList(request, reply));
   });
 
-  app.post('/staff/drills', { schema: DrillSchemas.start, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
-    const body = bodyOf(request);
+  // Typed by its schema: `request.body` is the checked body once formAction has refused an invalid one.
+  app.withTypeProvider<TypeBoxTypeProvider>().post('/staff/drills', { schema: DrillSchemas.start, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const last = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
     return formAction(request, reply, {
       scope: 'drill',
-      run: () => drills.start(staffActor(request), {
-        scenario: body.scenario, surge: body.surge, takeovers: body.takeovers, monitors: last(body.monitors), scripted: body.scripted, via: 'console',
-      }),
+      run: () => {
+        const { scenario, surge, takeovers, monitors, scripted } = request.body;
+        return drills.start(staffActor(request), { scenario, surge, takeovers, monitors: last(monitors), scripted, via: 'console' });
+      },
       onSuccess: (r) => reply.redirect(`/staff/drills/${r.drillId}?ok=started`, 303),
-      onRefusal: (lang, error) => renderList(request, reply, { lang, error }, body),
+      onRefusal: (lang, error) => renderList(request, reply, { lang, error }, bodyOf(request)),
     });
   });
 
