@@ -26,7 +26,9 @@ let doc: OpenApiDocument;
 let drillId: string;
 let incidentId: string;
 /** What earlier requests created, for the paths of later ones. */
-const created: { updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string } = {};
+const created: { updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string } = {};
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
 
 before(async () => {
   app = await startApp();
@@ -65,6 +67,13 @@ const exercises: Record<string, () => Promise<Response>> = {
   }),
   'POST /staff/maintenances/{id}/updates': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates`, { bodyJa: '予定どおり実施します。' }),
   'POST /staff/maintenances/{id}/updates/{updateId}/edit': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates/${created.maintenanceUpdateId}/edit`, { bodyJa: '予定どおり実施します (訂正)。' }),
+  'POST /staff/notices': () => staff.postJson('/staff/notices', notice),
+  'POST /staff/notices/{id}': () => staff.postJson(`/staff/notices/${created.noticeId}`, { ...notice, titleEn: 'Fee change' }),
+  'POST /staff/notices/{id}/withdraw': async () => {
+    assert.equal((await staff.postJson(`/staff/notices/${created.noticeId}/publish`, {})).status, 200);
+    return staff.postJson(`/staff/notices/${created.noticeId}/withdraw`, { reason: '誤りがありました。' });
+  },
+  'POST /staff/terms': () => staff.postJson('/staff/terms', { label: 'openapi-1', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第1条', summaryJa: '第1条を改定します。' }),
   'POST /staff/components/{id}/status': () => staff.postJson('/staff/components/restapi00000/status', { status: 'degraded_performance' }),
 };
 for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/unresolved', 'scheduled-maintenances', 'scheduled-maintenances/active', 'scheduled-maintenances/upcoming']) {
@@ -73,6 +82,7 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 /** Operations that create what later ones use run first, in this order. */
 const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
+  'POST /staff/notices', 'POST /staff/notices/{id}',
 ];
 const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
 
@@ -117,6 +127,7 @@ describe('GET /api/openapi.json', () => {
       if (key === 'POST /staff/incidents/{id}/updates') created.updateId = result.updateId;
       if (key === 'POST /staff/maintenances') created.maintenanceId = result.incidentId;
       if (key === 'POST /staff/maintenances/{id}/updates') created.maintenanceUpdateId = result.updateId;
+      if (key === 'POST /staff/notices') created.noticeId = (body as { id: string }).id;
       const schema = operation.responses?.[String(res.status)]?.content?.['application/json']?.schema;
       assert.ok(schema, `${key} documents its ${res.status} answer`);
       // The references (#/components/schemas/…) resolve inside the schema's own root.
@@ -142,6 +153,18 @@ describe('refused bodies keep the clear error they had', () => {
     const unknown = new KinkyuError('VALIDATION', { field: 'scenario', rule: 'unknown_scenario', value: 'meteor', scenarios: 'outage, takeover, withdrawal-delay, regulatory' });
     await expectRefusal(await staff.postJson('/staff/drills', { scenario: 'meteor' }), unknown, 'drill', 'ja');
     await expectRefusal(await staff.postJson('/staff/drills', { scenario: 'outage', surge: { n: 1 } }), new KinkyuError('VALIDATION', { field: 'surge', rule: 'object' }), 'drill', 'ja');
+  });
+
+  test('a notice: the text rules shared by the schema and the parser, the markup rule after them', async () => {
+    const base = { titleJa: '手数料の改定', changesJa: '変更します。', actionJa: '不要です。', effectiveFrom: inDays(30) };
+    await expectRefusal(await staff.postJson('/staff/notices', { ...base, titleJa: '　' }), new KinkyuError('VALIDATION', { field: 'titleJa', rule: 'required' }), 'notices', 'ja');
+    await expectRefusal(await staff.postJson('/staff/notices', { ...base, changesJa: 'x'.repeat(5001) }, { 'accept-language': 'en' }), new KinkyuError('VALIDATION', { field: 'changesJa', rule: 'max', max: '5000' }), 'notices', 'en');
+    await expectRefusal(await staff.postJson('/staff/notices', { ...base, titleJa: '<b>重要</b>' }), new KinkyuError('VALIDATION', { field: 'titleJa', rule: 'notices_markup' }), 'notices', 'ja');
+    const form = await staff.postForm('/staff/notices', { ...base, actionJa: '' });
+    assert.equal(form.status, 400);
+    const page = await form.text();
+    assert.ok(page.includes(errorMessage('ja', new KinkyuError('VALIDATION', { field: 'actionJa', rule: 'required' }), 'notices')), 'the form again, with the message');
+    assert.ok(page.includes('手数料の改定'), 'and what was typed');
   });
 
   test('a staff route checks the session before the body', async () => {

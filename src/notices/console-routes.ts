@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { ExchangeAccounts } from '../exchange/adapter.ts';
@@ -11,6 +11,7 @@ import { termsDiffFor } from './public-routes.ts';
 import { pendingUsers, termsCounts } from './report.ts';
 import { createTerms, getTermsByLabel, listTermsVersions, previousTerms, publishTerms, updateTermsDraft } from './terms.ts';
 import { parseNoticeInput, parseTermsInput, parseWithdrawReason } from './validation.ts';
+import { NoticeSchemas } from './schemas.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { formAction, bodyOf, consoleContext, sendPage, staffActor } from '../console/form-action.ts';
 import * as views from './console-views.ts';
@@ -47,6 +48,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
   const today = () => todayIn(clock(), config.timeZone);
   const read = { config: { permission: 'console.view' as const } };
   const write = { config: { permission: 'notice.publish' as const } };
+  const form = (schema: FastifySchema) => ({ schema, config: { ...write.config, refusesInHandler: true } });
 
   // ------------------------------------------------------------------------------------------ notices
 
@@ -54,7 +56,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
 
   app.get('/staff/notices/new', write, async (request, reply) => sendPage(reply, views.newNoticePage(ctx(request, reply))));
 
-  app.post('/staff/notices', write, async (request, reply) =>
+  app.post('/staff/notices', form(NoticeSchemas.create), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => {
@@ -77,7 +79,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
     return views.noticePage(ctx(request, reply, { lang, error }), notice, await noticeRevisions(db, notice.id), withValues ? bodyOf(request) : undefined);
   };
 
-  app.post<{ Params: { id: string } }>('/staff/notices/:id', write, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/notices/:id', form(NoticeSchemas.update), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => {
@@ -98,7 +100,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/notices/:id/withdraw', write, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/notices/:id/withdraw', form(NoticeSchemas.withdraw), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => ({ id: (await withdrawNotice(db, staffActor(request), request.params.id, parseWithdrawReason(bodyOf(request)), clock())).id }),
@@ -113,7 +115,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
 
   app.get('/staff/terms/new', write, async (request, reply) => sendPage(reply, views.newTermsPage(ctx(request, reply))));
 
-  app.post('/staff/terms', write, async (request, reply) =>
+  app.post('/staff/terms', form(NoticeSchemas.createTerms), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => {
@@ -135,7 +137,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
 
   app.get<{ Params: { label: string } }>('/staff/terms/:label', read, async (request, reply) => sendPage(reply, await renderVersion(request, reply)));
 
-  app.post<{ Params: { label: string } }>('/staff/terms/:label', write, async (request, reply) =>
+  app.post<{ Params: { label: string } }>('/staff/terms/:label', form(NoticeSchemas.updateTerms), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => ({ label: (await updateTermsDraft(db, staffActor(request), request.params.label, parseTermsInput(bodyOf(request)), clock())).label }),
