@@ -67,6 +67,9 @@ const exercises: Record<string, () => Promise<Response>> = {
   }),
   'POST /staff/maintenances/{id}/updates': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates`, { bodyJa: '予定どおり実施します。' }),
   'POST /staff/maintenances/{id}/updates/{updateId}/edit': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates/${created.maintenanceUpdateId}/edit`, { bodyJa: '予定どおり実施します (訂正)。' }),
+  'GET /staff': () => staffJson('/staff'),
+  'GET /staff/incidents/{id}/room': () => staffJson(`/staff/incidents/${incidentId}/room`),
+  'GET /staff/update-templates': () => staffJson('/staff/update-templates'),
   'POST /staff/notices': () => staff.postJson('/staff/notices', notice),
   'POST /staff/notices/{id}': () => staff.postJson(`/staff/notices/${created.noticeId}`, { ...notice, titleEn: 'Fee change' }),
   'POST /staff/notices/{id}/withdraw': async () => {

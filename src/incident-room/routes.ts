@@ -32,6 +32,7 @@ import type { IncidentRoom } from './service.ts';
 import { templateEditPage, templatesPage } from './template-views.ts';
 import { incidentTimeline, isTimelineKind, type TimelineKind } from './timeline.ts';
 import { roleLabel } from './view-helpers.ts';
+import { RoomSchemas } from './schemas.ts';
 
 export interface IncidentRoomPluginOptions {
   db: Db;
@@ -138,7 +139,7 @@ export function registerIncidentRoomRoutes(app: FastifyInstance, opts: IncidentR
     ...(opts.homeSections ?? []),
   ]);
 
-  app.get('/staff', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff', { schema: RoomSchemas.home, config: { permission: 'console.view' } }, async (request, reply) => {
     const c = ctx(request, reply);
     const now = clock();
     const [loaded, incidents, components] = await Promise.all([
@@ -174,7 +175,7 @@ export function registerIncidentRoomRoutes(app: FastifyInstance, opts: IncidentR
 
   const renderRoom = async (c: ConsoleContext, id: string, values?: RoomPageData['values']) => roomPage(c, await roomData(id, new Set(), values));
 
-  app.get<Params>('/staff/incidents/:id/room', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<Params>('/staff/incidents/:id/room', { schema: RoomSchemas.room, config: { permission: 'console.view' } }, async (request, reply) => {
     const c = ctx(request, reply);
     let shown: Set<TimelineKind>;
     try {
@@ -361,7 +362,7 @@ export function registerIncidentRoomRoutes(app: FastifyInstance, opts: IncidentR
   // ---------------------------------------------------------------------------------------------------------
   // Update templates
 
-  app.get('/staff/update-templates', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff/update-templates', { schema: RoomSchemas.templates, config: { permission: 'console.view' } }, async (request, reply) => {
     const templates = await room.listTemplates({ includeArchived: true });
     if (wantsJson(request)) return reply.send({ templates });
     return sendPage(reply, templatesPage(ctx(request, reply), templates));
