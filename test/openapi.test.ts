@@ -6,6 +6,8 @@ import addFormatsModule from 'ajv-formats';
 import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import { errorMessage } from '../src/web/errors.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { STATUSPAGE_PATHS, type StatuspageEndpoint } from './support/statuspage-schema.ts';
 
 // ajv and ajv-formats are CommonJS; under ESM the default import may be the module object.
 type AjvClass = typeof Ajv2020Module.default;
@@ -26,7 +28,7 @@ let doc: OpenApiDocument;
 let drillId: string;
 let incidentId: string;
 /** What earlier requests created, for the paths of later ones. */
-const created: { updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string } = {};
+const created: { ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string } = {};
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
 
@@ -68,6 +70,15 @@ const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/maintenances/{id}/updates': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates`, { bodyJa: '予定どおり実施します。' }),
   'POST /staff/maintenances/{id}/updates/{updateId}/edit': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates/${created.maintenanceUpdateId}/edit`, { bodyJa: '予定どおり実施します (訂正)。' }),
   'GET /staff': () => staffJson('/staff'),
+  'GET /staff/tickets/{id}': async () => {
+    const filed = await fetch(`${app.baseUrl}/contact`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ body: '出金が反映されません。', email: 'user@example.jp' }),
+    });
+    created.ticketId = ((await filed.json()) as { ticketId: string }).ticketId;
+    return staffJson(`/staff/tickets/${created.ticketId}`);
+  },
+  'POST /staff/tickets/{id}/notes': () => staff.postJson(`/staff/tickets/${created.ticketId}/notes`, { body: '確認中です。' }),
+  'POST /staff/tickets/{id}/reply': () => staff.postJson(`/staff/tickets/${created.ticketId}/reply`, { body: 'お問い合わせありがとうございます。' }),
   'GET /staff/incidents/{id}/room': () => staffJson(`/staff/incidents/${incidentId}/room`),
   'GET /staff/update-templates': () => staffJson('/staff/update-templates'),
   'POST /staff/notices': () => staff.postJson('/staff/notices', notice),
@@ -85,7 +96,7 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 /** Operations that create what later ones use run first, in this order. */
 const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
-  'POST /staff/notices', 'POST /staff/notices/{id}',
+  'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
 ];
 const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
 
@@ -138,6 +149,21 @@ describe('GET /api/openapi.json', () => {
       assert.ok(validate(body), `${key}: ${ajv.errorsText(validate.errors)}`);
     }
   });
+});
+
+test('the Statuspage examples (test/schemas/statuspage-examples) fit the document\'s response schemas', () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const dir = new URL('./schemas/statuspage-examples/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 8);
+  for (const file of files) {
+    const path = STATUSPAGE_PATHS[file.split('.')[0] as StatuspageEndpoint];
+    const schema = doc.paths[path]?.get?.responses?.['200']?.content?.['application/json']?.schema;
+    assert.ok(schema, `${file}: ${path} is described`);
+    const validate = ajv.compile({ ...(schema as object), components: doc.components });
+    assert.ok(validate(JSON.parse(readFileSync(new URL(file, dir), 'utf8'))), `${file}: ${ajv.errorsText(validate.errors)}`);
+  }
 });
 
 describe('refused bodies keep the clear error they had', () => {
