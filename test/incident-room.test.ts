@@ -408,3 +408,71 @@ describe('the composer', () => {
     assert.ok(!home.slice(home.indexOf('id="home-incidents"'), home.indexOf('id="home-my-tasks"')).includes(incidentId), 'not open any more');
   });
 });
+
+describe('the room exists from the declaration; reading a room writes nothing', () => {
+  /** Every table a room's reading could write to, counted. */
+  const writes = async () => JSON.stringify(await app.db.query(
+    `SELECT (SELECT count(*)::int FROM incident_rooms) AS rooms, (SELECT count(*)::int FROM incident_tasks) AS tasks,
+            (SELECT count(*)::int FROM incident_room_events) AS events, (SELECT count(*)::int FROM incident_role_assignments) AS roles,
+            (SELECT count(*)::int FROM audit_log) AS audit, (SELECT count(*)::int FROM mail_outbox) AS mail`,
+  ));
+
+  test('declaring an incident opens its room with the starting checklist, in the same step', async () => {
+    const declared = await json(await commander.postJson('/staff/incidents', {
+      type: 'security', severity: 'SEV2', nameJa: 'フィッシングサイトの確認', nameEn: 'Phishing site found', bodyJa: '調査しています。',
+    }));
+    const id = String(declared.incidentId);
+    const [room] = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM incident_rooms WHERE incident_id = $1', [id]);
+    assert.equal(room!.n, 1, 'the room is there before anyone opened its page');
+    const tasks = await app.db.query<{ checklist_key: string }>('SELECT checklist_key FROM incident_tasks WHERE incident_id = $1 ORDER BY position', [id]);
+    assert.ok(tasks.length > 0 && tasks.every((x) => x.checklist_key.startsWith('security.')), 'the security checklist');
+    const [audit] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'incident.room_open' AND target_id = $1`, [id]);
+    assert.equal(audit!.n, 1);
+  });
+
+  test('an incident without a room (declared before rooms opened with it): every page reads it without writing; the first change opens it', async () => {
+    // Declared through a StatusCommands the room is not hooked into, as an incident from before this change was.
+    const { StatusCommands } = await import('../src/status/commands.ts');
+    const { incidentId: bare } = await new StatusCommands(app.db, clock).declareIncident({ type: 'staff', id: ids.commander }, {
+      type: 'outage', severity: 'SEV3', nameJa: 'API の遅延', nameEn: 'API latency', bodyJa: '調査中です。',
+    });
+    const before = await writes();
+    for (const path of ['/staff', `/staff/incidents/${bare}/room`, `/staff/incidents/${bare}/room?show=role`, `/staff/incidents/${bare}/room?show=everything`, `/staff/incidents/${bare}/room/compose`]) {
+      const res = await commander.get(path);
+      assert.ok(res.status === 200 || res.status === 400, `${path}: ${res.status}`);
+      await res.text();
+    }
+    const asJson = await json(await fetch(`${app.baseUrl}/staff/incidents/${bare}/room`, { headers: { cookie: commander.cookie, accept: 'application/json' } }));
+    assert.deepEqual([asJson.tasks, asJson.assignments], [[], []], 'an empty room');
+    const preview = await commander.postJson(`/staff/incidents/${bare}/room/compose`, { intent: 'preview', bodyJa: '調査中です。', bodyEn: 'Investigating.' });
+    assert.equal(preview.status, 200);
+    assert.equal(await writes(), before, 'nothing written by reading');
+    const page = await (await commander.get(`/staff/incidents/${bare}/room`)).text();
+    assert.match(page, /タスクはまだありません。/);
+
+    const taken = await commander.postJson(`/staff/incidents/${bare}/room/roles`, { role: 'commander', staffId: ids.commander });
+    assert.equal(taken.status, 200);
+    const tasks = await app.db.query<{ checklist_key: string }>('SELECT checklist_key FROM incident_tasks WHERE incident_id = $1 ORDER BY position', [bare]);
+    assert.equal(tasks[0]?.checklist_key, 'outage.first_update', 'the room opened with its checklist on the first change');
+    const events = await app.db.query<{ kind: string }>('SELECT kind FROM incident_room_events WHERE incident_id = $1 ORDER BY id', [bare]);
+    assert.deepEqual(events.map((e) => e.kind), ['room_opened', 'role_assigned']);
+  });
+
+  test("a drill's composer counts only the subscribers marked as drill recipients", async () => {
+    const started = await json(await commander.postJson('/staff/drills', { scenario: 'outage', surge: '0', takeovers: '0', monitors: 'false' }));
+    const [drillIncident] = await app.db.query<{ id: string }>('SELECT id FROM incidents WHERE drill_id = $1', [started.drillId]);
+    const emailAudience = async () => {
+      const res = await json(await commander.postJson(`/staff/incidents/${drillIncident!.id}/room/compose`, { intent: 'preview', bodyJa: '訓練です。', bodyEn: 'A drill.' }));
+      const email = (res.preview.audience as { channel: string; total: number; byLang: { ja: number; en: number } }[]).find((a) => a.channel === 'email')!;
+      return [email.total, email.byLang.ja, email.byLang.en];
+    };
+    assert.deepEqual(await emailAudience(), [0, 0, 0], 'no real subscriber hears of a drill');
+    assert.equal((await admin.postForm('/staff/drills/recipients', { recipient: 'roomsub000003@example.jp' })).status, 303);
+    assert.deepEqual(await emailAudience(), [1, 0, 1], 'the drill recipient');
+    const room = await (await commander.get(`/staff/incidents/${drillIncident!.id}/room`)).text();
+    assert.match(room, /これは訓練です。公開ページ・API・フィードには表示されません。/);
+    assert.ok(!room.includes(`href="/incidents/${drillIncident!.id}"`), 'no link to a public page that does not show it');
+    const home = await (await commander.get('/staff')).text();
+    assert.match(home, /<span class="drill-tag">\[訓練\]<\/span> <a href="\/staff\/incidents\/[0-9a-z]+\/room">/, 'marked as a drill on the home');
+  });
+});

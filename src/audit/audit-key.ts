@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { t, type Lang } from '../web/i18n.ts';
 
 /** Shorter keys are refused: a keyed hash is only as strong as its key. */
 export const MIN_AUDIT_KEY_BYTES = 32;
@@ -51,56 +52,6 @@ export type AuditKeyProblem =
   | 'checkpoint_key'
   | 'no_key_for_log';
 
-const MESSAGES: Record<AuditKeyProblem, { en: string; ja: string }> = {
-  too_short: {
-    en: `the audit key is {bytes} bytes long; it must be at least ${MIN_AUDIT_KEY_BYTES} bytes (64 hex characters or 44 base64 characters)`,
-    ja: `監査ログの鍵が {bytes} バイトしかありません。${MIN_AUDIT_KEY_BYTES} バイト以上 (16進数 64 文字、または base64 44 文字) にしてください`,
-  },
-  malformed: {
-    en: 'the audit key{where} is neither hex nor base64',
-    ja: '監査ログの鍵{where}が16進数でも base64 でもありません',
-  },
-  both_set: {
-    en: 'set AUDIT_KEY or AUDIT_KEY_FILE, not both',
-    ja: 'AUDIT_KEY と AUDIT_KEY_FILE はどちらか一方だけを設定してください',
-  },
-  file_unreadable: {
-    en: 'cannot read the audit key file {path}: {reason}',
-    ja: '監査ログの鍵ファイル {path} を読めません: {reason}',
-  },
-  file_missing: {
-    en: 'the audit key file {path} does not exist (make one with `kinkyu audit new-key --out {path}`)',
-    ja: '監査ログの鍵ファイル {path} がありません (`kinkyu audit new-key --out {path}` で作成できます)',
-  },
-  server_needs_key: {
-    en: 'with DATABASE_URL the audit key must be given: set AUDIT_KEY_FILE (or AUDIT_KEY) to the same key on every process; make one with `kinkyu audit new-key --out FILE`',
-    ja: 'DATABASE_URL を使うときは監査ログの鍵が必要です。すべてのプロセスに同じ鍵を AUDIT_KEY_FILE (または AUDIT_KEY) で設定してください。鍵は `kinkyu audit new-key --out FILE` で作成できます',
-  },
-  not_configured: {
-    en: 'no audit key is configured in this process (buildApp and the kinkyu command configure it)',
-    ja: 'このプロセスには監査ログの鍵が設定されていません',
-  },
-  mismatch: {
-    en: 'this audit log was written with key id {logKeyId}; the key given has id {givenKeyId}',
-    ja: 'この監査ログは鍵 ID {logKeyId} で書かれています。指定された鍵の ID は {givenKeyId} です',
-  },
-  same_key: {
-    en: 'the audit log is already written with key id {keyId}: give the NEW key in AUDIT_KEY/AUDIT_KEY_FILE and the old one with --old-key-file',
-    ja: '監査ログは既に鍵 ID {keyId} で書かれています。新しい鍵を AUDIT_KEY/AUDIT_KEY_FILE に、古い鍵を --old-key-file で指定してください',
-  },
-  checkpoint_key: {
-    en: 'this checkpoint was signed with key id {checkpointKeyId}; the key given has id {givenKeyId}',
-    ja: 'このチェックポイントは鍵 ID {checkpointKeyId} で署名されています。指定された鍵の ID は {givenKeyId} です',
-  },
-  no_key_for_log: {
-    en: 'this audit log was written with key id {logKeyId}, and no audit key was given: set AUDIT_KEY or AUDIT_KEY_FILE',
-    ja: 'この監査ログは鍵 ID {logKeyId} で書かれていますが、鍵が指定されていません。AUDIT_KEY または AUDIT_KEY_FILE を設定してください',
-  },
-  file_exists: {
-    en: '{path} already exists; an audit key is never overwritten',
-    ja: '{path} は既にあります。監査ログの鍵は上書きしません',
-  },
-};
 
 /** A key that is missing, malformed or not the one the log was written with: never "a broken chain". */
 export class AuditKeyError extends Error {
@@ -112,13 +63,13 @@ export class AuditKeyError extends Error {
     this.name = 'AuditKeyError';
   }
 
-  localized(lang: 'ja' | 'en'): string {
+  localized(lang: Lang): string {
     return auditKeyMessage(lang, this.problem, this.params);
   }
 }
 
-function auditKeyMessage(lang: 'ja' | 'en', problem: AuditKeyProblem, params: Record<string, string>): string {
-  return MESSAGES[problem][lang].replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
+function auditKeyMessage(lang: Lang, problem: AuditKeyProblem, params: Record<string, string>): string {
+  return t(lang, `auditKey.${problem}`, { where: '', min: MIN_AUDIT_KEY_BYTES, ...params });
 }
 
 export function isAuditKeyError(err: unknown): err is AuditKeyError {

@@ -9,7 +9,7 @@ import type { SupportDesk } from './desk.ts';
 import { DEFAULT_SLA_POLICY, slaState } from './sla.ts';
 import { listQueue } from './queue.ts';
 import { getTicket, ticketMessages, triageCorrections, type Ticket } from './ticket-repository.ts';
-import { t, type Lang, type MessageKey, localized } from '../web/i18n.ts';
+import { t, type Lang, localized, hasMessage, type MessageKey } from '../web/i18n.ts';
 import { linkedTicketsPage, staffTicketPage } from './console-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { registerQueueRoutes } from './queue-routes.ts';
@@ -21,6 +21,12 @@ export interface DeskRoutesOptions {
   desk: SupportDesk;
   calendar: BusinessCalendar;
   clock?: () => Date;
+}
+
+/** A checklist item asked of the user, in the ticket's language (an item without words shows as sent). */
+function checklistLabel(lang: Lang, item: string): string {
+  const key = `checklist.${item}`;
+  return hasMessage(key) ? t(lang, key) : item;
 }
 
 const FLASH: Readonly<Record<string, MessageKey>> = {
@@ -114,7 +120,7 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
   ticketAction('status', 'status', (r) => desk.setStatus(staffActor(r), r.params.id, bodyOf(r).status));
   ticketAction('triage', 'triage', (r) => desk.correctTriage(staffActor(r), r.params.id, { type: bodyOf(r).type, priority: bodyOf(r).priority, note: bodyOf(r).note }));
   ticketAction('request-info', 'requested', (r) =>
-    desk.requestInformation(staffActor(r), r.params.id, { items: bodyOf(r).items, body: bodyOf(r).body }, (lang, item) => t(lang, `checklist.${item}` as MessageKey)),
+    desk.requestInformation(staffActor(r), r.params.id, { items: bodyOf(r).items, body: bodyOf(r).body }, checklistLabel),
   );
   ticketAction('checklist', 'checklist', (r) => desk.markReceived(staffActor(r), r.params.id, bodyOf(r).item, bodyOf(r).received !== 'false' && bodyOf(r).received !== false));
   ticketAction('link', 'linked', (r) => desk.linkIncident(staffActor(r), r.params.id, bodyOf(r).incident));

@@ -427,7 +427,7 @@ export class SupportDesk {
     if (typeof incidentInput !== 'string' || !/^[0-9a-z]{1,40}$/.test(incidentInput)) throw new KinkyuError('VALIDATION', { field: 'incident', rule: 'id' });
     await this.db.transaction(async (tx) => {
       const ticket = await getTicket(tx, ticketId, { forUpdate: true });
-      const [incident] = await tx.query(`SELECT id FROM incidents WHERE id = $1`, [incidentInput]);
+      const [incident] = await tx.query(`SELECT id FROM incidents WHERE id = $1 AND drill_id IS NULL`, [incidentInput]);
       if (!incident) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
       await tx.query(`UPDATE tickets SET incident_id = $2, incident_link = 'staff', updated_at = $3 WHERE id = $1`, [ticket.id, incidentInput, this.clock()]);
       await this.audit(tx, actor, 'ticket.link', ticket.id, { incidentId: incidentInput, from: ticket.incidentId });
@@ -539,10 +539,10 @@ export class SupportDesk {
     return { count: tickets.length };
   }
 
-  /** Open incidents staff can link a ticket to. */
+  /** Open incidents staff can link a ticket to: never a drill's (its sandbox incident is no user's concern). */
   async openIncidents(): Promise<{ id: string; nameJa: string; nameEn: string | null; type: TicketType }[]> {
     const rows = await this.db.query<{ id: string; name_ja: string; name_en: string | null; type: TicketType; status: Incident['status'] }>(
-      `SELECT id, name_ja, name_en, type, status FROM incidents WHERE kind = 'incident' ORDER BY created_at DESC LIMIT 50`,
+      `SELECT id, name_ja, name_en, type, status FROM incidents WHERE kind = 'incident' AND drill_id IS NULL ORDER BY created_at DESC LIMIT 50`,
     );
     return rows.filter((r) => isIncidentOpen(r.status)).map((r) => ({ id: r.id, nameJa: r.name_ja, nameEn: r.name_en, type: r.type }));
   }

@@ -9,7 +9,7 @@ import { LANGS, t, type Lang } from '../web/i18n.ts';
 import { csrf, shell, type ConsoleContext } from '../console/views.ts';
 import type { ChannelPreviews, Draft } from './composer.ts';
 import { PLACEHOLDERS } from './placeholders.ts';
-import type { UpdateTemplate } from './repository.ts';
+import type { UpdateTemplate } from './template-repository.ts';
 import { channelLabel } from './room-views.ts';
 import { incidentName, statusLabel } from './view-helpers.ts';
 

@@ -25,7 +25,7 @@ import { CHANNELS_FOR } from '../notify/fanout/expand.ts';
 import type { SafeHtml } from '../web/html.ts';
 import { LANGS, t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { fillPlaceholders, type Placeholder } from './placeholders.ts';
-import { audienceCounts } from './repository.ts';
+import { audienceCounts } from './composer-repository.ts';
 import { assertKnownPlaceholders } from './service.ts';
 
 const BODY_MAX = 20_000;
@@ -205,7 +205,7 @@ export async function previewChannels(
     return payload ? JSON.stringify(payload, null, 2) : null;
   });
 
-  const counted = await audienceCounts(db, incident.componentIds);
+  const counted = await audienceCounts(db, incident.componentIds, { drill: Boolean(incident.drillId) });
   const audience = CHANNELS_FOR.incident_update.map((channel): ChannelAudience => {
     const byLang = { ja: 0, en: 0 };
     for (const r of counted) if (r.channel === channel && (r.lang === 'ja' || r.lang === 'en')) byLang[r.lang] += r.count;

@@ -1,7 +1,7 @@
 import type { Queryable } from '../store/db.ts';
 import { enqueueMail, notifyMailQueued } from '../mail/outbox.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
-import type { IncidentHead } from './repository.ts';
+import type { IncidentHead } from './room-repository.ts';
 
 /**
  * The mail a staff member gets when they are given an incident role, or hand one over. Staff have no language

@@ -15,5 +15,7 @@ export type { IncidentRoomPluginOptions } from './routes.ts';
 export async function incidentRoomPlugin(app: FastifyInstance, opts: IncidentRoomPluginOptions): Promise<void> {
   // The built-in templates are added once (an archived one is never added again), before the first request.
   await opts.room.addBuiltinTemplates();
+  // An incident's room exists from its declaration (with the type's starting checklist), so no page read writes.
+  opts.commands.onDeclare((tx, incidentId) => opts.room.openRoomIn(tx, incidentId));
   registerIncidentRoomRoutes(app, opts);
 }

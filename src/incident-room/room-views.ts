@@ -8,7 +8,10 @@ import { html, multiline, type SafeHtml } from '../web/html.ts';
 import { t, type Lang } from '../web/i18n.ts';
 import { can } from '../staff/permissions.ts';
 import { csrf, shell, type ConsoleContext } from '../console/views.ts';
-import type { Assignment, RoomEvent, StaffRow, Task, UpdateTemplate } from './repository.ts';
+import type { Assignment, StaffRow } from './role-repository.ts';
+import type { RoomEvent } from './room-repository.ts';
+import type { Task } from './task-repository.ts';
+import type { UpdateTemplate } from './template-repository.ts';
 import type { IncidentRoleDefinition } from './roles.ts';
 import type { RoomState } from './service.ts';
 import { TIMELINE_KINDS, type TimelineEntry, type TimelineKind } from './timeline.ts';
@@ -279,9 +282,10 @@ export function roomPage(c: ConsoleContext, data: RoomPageData): string {
 ${data.templates.map((tpl) => html`<option value="${tpl.id}">${c.lang === 'en' ? tpl.nameEn ?? tpl.nameJa : tpl.nameJa}</option>`)}</select></div>
 <button type="submit">${t(c.lang, 'room.compose.open')}</button></form>`
     : '';
-  const body = html`<p class="meta">${i.severity} · ${t(c.lang, `type.${i.type}`)} · ${statusLabel(c.lang, i.status)} · ${t(c.lang, 'room.startedAt')} ${timeEl(c, i.startedAt)}${i.resolvedAt ? html` · ${t(c.lang, 'room.resolvedAt')} ${timeEl(c, i.resolvedAt)}` : ''}</p>
+  const body = html`${i.drillId ? html`<p class="drill-banner" role="note">${t(c.lang, 'drill.banner')} <a href="/staff/drills/${i.drillId}">${t(c.lang, 'drill.open')}</a></p>` : ''}
+<p class="meta">${i.severity} · ${t(c.lang, `type.${i.type}`)} · ${statusLabel(c.lang, i.status)} · ${t(c.lang, 'room.startedAt')} ${timeEl(c, i.startedAt)}${i.resolvedAt ? html` · ${t(c.lang, 'room.resolvedAt')} ${timeEl(c, i.resolvedAt)}` : ''}</p>
 ${affected.length ? html`<p>${t(c.lang, 'page.affected')}: ${affected.map((x, n) => html`${n ? (c.lang === 'en' ? ', ' : '、') : ''}${c.lang === 'en' ? x.nameEn : x.nameJa} (<span class="status s-${x.status}">${t(c.lang, `component.${x.status}`)}</span>)`)}</p>` : ''}
-<p class="room-links"><a href="/staff/incidents/${i.id}">${t(c.lang, 'room.incidentPage')}</a> · ${can(c.staff.role, 'ticket.view') ? html`<a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a> · ` : ''}<a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a> · <a href="/staff/incidents/${i.id}/room">${t(c.lang, 'room.home.refresh')}</a></p>
+<p class="room-links"><a href="/staff/incidents/${i.id}">${t(c.lang, 'room.incidentPage')}</a> · ${can(c.staff.role, 'ticket.view') ? html`<a href="/staff/incidents/${i.id}/tickets">${t(c.lang, 'desk.linkedTickets')}</a> · ` : ''}${i.drillId ? '' : html`<a href="/incidents/${i.id}">${t(c.lang, 'staff.viewPublic')}</a> · `}<a href="/staff/incidents/${i.id}/review">${t(c.lang, 'review.link')}</a> · <a href="/staff/incidents/${i.id}/room">${t(c.lang, 'room.home.refresh')}</a></p>
 ${compose}
 <div class="room-grid">
 <div class="room-column">${rolesPanel(c, data)}${tasksPanel(c, data)}</div>

@@ -15,10 +15,16 @@ import { t, type Lang } from '../web/i18n.ts';
 import { STARTING_CHECKLISTS } from './checklists.ts';
 import { queueRoleMail } from './emails.ts';
 import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.ts';
-import * as repo from './repository.ts';
-import type { Assignment, IncidentHead, StaffRow, Task, UpdateTemplate } from './repository.ts';
+import type { Assignment, StaffRow } from './role-repository.ts';
+import type { IncidentHead } from './room-repository.ts';
+import type { Task } from './task-repository.ts';
+import type { UpdateTemplate } from './template-repository.ts';
 import { isDefaultRoleKey, mayHold, type IncidentRoleDefinition } from './roles.ts';
 import { BUILTIN_TEMPLATES } from './templates.ts';
+import * as templateRepo from './template-repository.ts';
+import * as taskRepo from './task-repository.ts';
+import * as roomRepo from './room-repository.ts';
+import * as roleRepo from './role-repository.ts';
 
 const TITLE_MAX = 300;
 const TEMPLATE_NAME_MAX = 200;
@@ -109,48 +115,51 @@ export class IncidentRoom {
   // -------------------------------------------------------------------------------------------------------
   // Rooms
 
-  /** The incident (never a maintenance), its room made with the type's starting checklist if it was not yet. */
-  async ensureRoom(incidentId: string): Promise<IncidentHead> {
-    const incident = typeof incidentId === 'string' && ID.test(incidentId) ? await repo.incidentHead(this.#db, incidentId) : null;
+  /** The incident (never a maintenance), read only: a room's page never writes. */
+  async incident(incidentId: string): Promise<IncidentHead> {
+    const incident = typeof incidentId === 'string' && ID.test(incidentId) ? await roomRepo.incidentHead(this.#db, incidentId) : null;
     if (!incident || incident.kind !== 'incident') throw new KinkyuError('NOT_FOUND', { what: 'incident' });
-    if ((await repo.incidentsWithoutRoom(this.#db, [incident.id])).length) await this.#openRoom(incident);
     return incident;
   }
 
-  /** Makes the rooms of the incidents given that have none (the staff home lists every open incident). */
-  async ensureRooms(incidents: readonly IncidentHead[]): Promise<void> {
-    const missing = new Set(await repo.incidentsWithoutRoom(this.#db, incidents.map((i) => i.id)));
-    for (const incident of incidents) if (missing.has(incident.id)) await this.#openRoom(incident);
+  /**
+   * Opens the room of an incident being declared, in the declaration's transaction (see index.ts). An incident
+   * declared before rooms opened with their declaration gets its room the same way with the first change made
+   * in it (a role, a task, an update from the composer); reading its room writes nothing.
+   */
+  async openRoomIn(tx: Queryable, incidentId: string): Promise<void> {
+    const incident = await roomRepo.incidentHead(tx, incidentId);
+    if (incident?.kind === 'incident') await this.#openRoomIn(tx, incident);
   }
 
-  async #openRoom(incident: IncidentHead): Promise<void> {
+  /** Takes the room's lock; makes the room with its starting checklist when it has none. */
+  async #openRoomIn(tx: Queryable, incident: IncidentHead): Promise<void> {
     const now = this.#o.clock();
     const items = STARTING_CHECKLISTS[incident.type];
-    await this.#db.transaction(async (tx) => {
-      await repo.lockRoom(tx, incident.id);
-      if (!(await repo.insertRoom(tx, incident.id, now, incident.type))) return;
-      let position = 0;
-      for (const item of items) {
-        // Due from the incident's start: a room opened late shows what is overdue already.
-        await repo.insertTask(tx, {
-          id: newId(), incidentId: incident.id, position: ++position, checklistKey: item.key,
-          titleJa: t('ja', item.title), titleEn: t('en', item.title),
-          ownerId: null, ownerRole: this.role(item.role) ? item.role : null,
-          dueAt: new Date(incident.startedAt.getTime() + item.dueMinutes * 60_000), createdBy: null, at: now,
-        });
-      }
-      await repo.insertRoomEvent(tx, { incidentId: incident.id, at: now, actorType: 'system', actorId: null, kind: 'room_opened', data: { type: incident.type, tasks: items.length } });
-      await appendAudit(tx, {
-        actorType: 'system', actorId: null, action: 'incident.room_open', targetType: 'incident', targetId: incident.id,
-        data: { checklist: incident.type, tasks: items.map((i) => i.key) },
-      }, now);
-    });
+    await roomRepo.lockRoom(tx, incident.id);
+    if (!(await roomRepo.insertRoom(tx, incident.id, now, incident.type))) return;
+    let position = 0;
+    for (const item of items) {
+      // Due from the incident's start: a room opened late shows what is overdue already.
+      await taskRepo.insertTask(tx, {
+        id: newId(), incidentId: incident.id, position: ++position, checklistKey: item.key,
+        titleJa: t('ja', item.title), titleEn: t('en', item.title),
+        ownerId: null, ownerRole: this.role(item.role) ? item.role : null,
+        dueAt: new Date(incident.startedAt.getTime() + item.dueMinutes * 60_000), createdBy: null, at: now,
+      });
+    }
+    await roomRepo.insertRoomEvent(tx, { incidentId: incident.id, at: now, actorType: 'system', actorId: null, kind: 'room_opened', data: { type: incident.type, tasks: items.length } });
+    await appendAudit(tx, {
+      actorType: 'system', actorId: null, action: 'incident.room_open', targetType: 'incident', targetId: incident.id,
+      data: { checklist: incident.type, tasks: items.map((i) => i.key) },
+    }, now);
   }
 
+  /** What the room shows; an incident without a room yet shows an empty one (nothing is written). */
   async state(incidentId: string): Promise<RoomState> {
-    const incident = await this.ensureRoom(incidentId);
+    const incident = await this.incident(incidentId);
     const [assignments, tasks, staff] = await Promise.all([
-      repo.activeAssignments(this.#db, [incident.id]), repo.tasksOf(this.#db, incident.id), repo.activeStaff(this.#db),
+      roleRepo.activeAssignments(this.#db, [incident.id]), taskRepo.tasksOf(this.#db, incident.id), roleRepo.activeStaff(this.#db),
     ]);
     return { incident, assignments, tasks, staff };
   }
@@ -175,21 +184,21 @@ export class IncidentRoom {
     const role = typeof input.role === 'string' ? this.role(input.role) : undefined;
     if (!role) throw new KinkyuError('VALIDATION', { field: 'role', rule: 'enum' });
     if (typeof input.staffId !== 'string' || !ID.test(input.staffId)) throw new KinkyuError('VALIDATION', { field: 'staffId', rule: 'required' });
-    const incident = await this.ensureRoom(incidentId);
-    const person = await repo.staffById(this.#db, input.staffId);
+    const incident = await this.incident(incidentId);
+    const person = await roleRepo.staffById(this.#db, input.staffId);
     this.#assertMayHold(person, role, 'roleNotAllowed', 'staffId');
     const now = this.#o.clock();
     const actorId = staffActorId(actor);
     const result = await this.#db.transaction(async (tx) => {
-      await repo.lockRoom(tx, incident.id);
-      const holders = (await repo.activeAssignments(tx, [incident.id])).filter((a) => a.role === role.key);
+      await this.#openRoomIn(tx, incident);
+      const holders = (await roleRepo.activeAssignments(tx, [incident.id])).filter((a) => a.role === role.key);
       if (holders.some((h) => h.staffId === person.id)) return { changed: false, handover: false };
       const previous = role.multiple ? [] : holders;
-      for (const h of previous) await repo.releaseAssignment(tx, h.id, now, actorId);
-      await repo.insertAssignment(tx, { id: newId(), incidentId: incident.id, role: role.key, staffId: person.id, assignedBy: actorId, at: now });
+      for (const h of previous) await roleRepo.releaseAssignment(tx, h.id, now, actorId);
+      await roleRepo.insertAssignment(tx, { id: newId(), incidentId: incident.id, role: role.key, staffId: person.id, assignedBy: actorId, at: now });
       const handover = previous.length > 0;
       const from = previous.map((h) => ({ id: h.staffId, name: h.staffName }));
-      await repo.insertRoomEvent(tx, {
+      await roomRepo.insertRoomEvent(tx, {
         incidentId: incident.id, at: now, actorType: actor.type, actorId: actor.id, kind: handover ? 'role_handover' : 'role_assigned',
         data: { role: role.key, to: { id: person.id, name: person.name }, ...(handover ? { from } : {}), mailed: this.#mailed(actorId, person.id, previous) },
       });
@@ -197,7 +206,7 @@ export class IncidentRoom {
         actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: handover ? 'incident.role_handover' : 'incident.role_assign',
         targetType: 'incident', targetId: incident.id, data: { role: role.key, staffId: person.id, from: from.map((f) => f.id) },
       }, now);
-      const actorName = actorId ? (await repo.staffById(tx, actorId))?.name ?? '' : t('ja', 'room.who.system');
+      const actorName = actorId ? (await roleRepo.staffById(tx, actorId))?.name ?? '' : t('ja', 'room.who.system');
       const names = { ja: roleName('ja', role, role.key), en: roleName('en', role, role.key) };
       const settings = { publicUrl: this.#o.publicUrl, timeZone: this.#o.timeZone, mailDomain: this.#o.mailDomain };
       if (person.id !== actorId) {
@@ -219,14 +228,14 @@ export class IncidentRoom {
   }
 
   async releaseRole(actor: Actor, incidentId: string, assignmentId: unknown): Promise<void> {
-    const incident = await this.ensureRoom(incidentId);
+    const incident = await this.incident(incidentId);
     const now = this.#o.clock();
     await this.#db.transaction(async (tx) => {
-      await repo.lockRoom(tx, incident.id);
-      const held = (await repo.activeAssignments(tx, [incident.id])).find((a) => a.id === assignmentId);
+      await roomRepo.lockRoom(tx, incident.id);
+      const held = (await roleRepo.activeAssignments(tx, [incident.id])).find((a) => a.id === assignmentId);
       if (!held) throw new KinkyuError('NOT_FOUND', { what: 'assignment' });
-      await repo.releaseAssignment(tx, held.id, now, staffActorId(actor));
-      await repo.insertRoomEvent(tx, {
+      await roleRepo.releaseAssignment(tx, held.id, now, staffActorId(actor));
+      await roomRepo.insertRoomEvent(tx, {
         incidentId: incident.id, at: now, actorType: actor.type, actorId: actor.id, kind: 'role_released',
         data: { role: held.role, from: { id: held.staffId, name: held.staffName } },
       });
@@ -254,7 +263,7 @@ export class IncidentRoom {
       ownerRole = role.key;
     } else if (input.owner !== undefined && input.owner !== null && input.owner !== '') {
       if (typeof input.owner !== 'string' || !ID.test(input.owner)) throw new KinkyuError('VALIDATION', { field: 'owner', rule: 'enum' });
-      const person = await repo.staffById(this.#db, input.owner);
+      const person = await roleRepo.staffById(this.#db, input.owner);
       // A task's owner acts on the incident: the same rule as for the responder role.
       this.#assertMayHold(person, this.role('responder') ?? { key: 'responder', multiple: true, requires: 'incident.write' }, 'ownerNotAllowed', 'owner');
       ownerId = person.id;
@@ -270,17 +279,17 @@ export class IncidentRoom {
   }
 
   async addTask(actor: Actor, incidentId: string, input: TaskInput): Promise<{ taskId: string }> {
-    const incident = await this.ensureRoom(incidentId);
+    const incident = await this.incident(incidentId);
     const now = this.#o.clock();
     const task = await this.#parseTask(input, now, { previousDue: null });
     const id = newId();
     await this.#db.transaction(async (tx) => {
-      await repo.lockRoom(tx, incident.id);
-      await repo.insertTask(tx, {
-        id, incidentId: incident.id, position: await repo.nextTaskPosition(tx, incident.id), checklistKey: null, titleJa: task.titleJa,
+      await this.#openRoomIn(tx, incident);
+      await taskRepo.insertTask(tx, {
+        id, incidentId: incident.id, position: await taskRepo.nextTaskPosition(tx, incident.id), checklistKey: null, titleJa: task.titleJa,
         titleEn: task.titleEn, ownerId: task.ownerId, ownerRole: task.ownerRole, dueAt: task.dueAt, createdBy: staffActorId(actor), at: now,
       });
-      await repo.insertRoomEvent(tx, {
+      await roomRepo.insertRoomEvent(tx, {
         incidentId: incident.id, at: now, actorType: actor.type, actorId: actor.id, kind: 'task_added',
         data: { taskId: id, titleJa: task.titleJa, titleEn: task.titleEn, owner: task.ownerName, ownerRole: task.ownerRole, dueAt: task.dueAt?.toISOString() ?? null },
       });
@@ -293,15 +302,15 @@ export class IncidentRoom {
   }
 
   async editTask(actor: Actor, incidentId: string, taskId: string, input: TaskInput): Promise<void> {
-    const incident = await this.ensureRoom(incidentId);
-    const before = ID.test(taskId) ? await repo.findTask(this.#db, incident.id, taskId) : null;
+    const incident = await this.incident(incidentId);
+    const before = ID.test(taskId) ? await taskRepo.findTask(this.#db, incident.id, taskId) : null;
     if (!before) throw new KinkyuError('NOT_FOUND', { what: 'task' });
     const now = this.#o.clock();
     const task = await this.#parseTask(input, now, { previousDue: before.dueAt });
     await this.#db.transaction(async (tx) => {
-      await repo.lockRoom(tx, incident.id);
-      await repo.updateTask(tx, before.id, { ...task, at: now });
-      await repo.insertRoomEvent(tx, {
+      await roomRepo.lockRoom(tx, incident.id);
+      await taskRepo.updateTask(tx, before.id, { ...task, at: now });
+      await roomRepo.insertRoomEvent(tx, {
         incidentId: incident.id, at: now, actorType: actor.type, actorId: actor.id, kind: 'task_edited',
         data: { taskId: before.id, titleJa: task.titleJa, titleEn: task.titleEn, owner: task.ownerName, ownerRole: task.ownerRole, dueAt: task.dueAt?.toISOString() ?? null },
       });
@@ -318,17 +327,17 @@ export class IncidentRoom {
 
   /** Ticks (`done` true) or unticks a task. Ticking a done task again changes nothing. */
   async setTaskDone(actor: Actor, incidentId: string, taskId: string, done: unknown): Promise<{ changed: boolean }> {
-    const incident = await this.ensureRoom(incidentId);
+    const incident = await this.incident(incidentId);
     const want = done === true || done === 'true' || done === 'on' || done === '1';
     if (!(want || done === false || done === 'false' || done === '0')) throw new KinkyuError('VALIDATION', { field: 'done', rule: 'enum' });
     const now = this.#o.clock();
     return this.#db.transaction(async (tx) => {
-      await repo.lockRoom(tx, incident.id);
-      const task = ID.test(taskId) ? await repo.findTask(tx, incident.id, taskId) : null;
+      await roomRepo.lockRoom(tx, incident.id);
+      const task = ID.test(taskId) ? await taskRepo.findTask(tx, incident.id, taskId) : null;
       if (!task) throw new KinkyuError('NOT_FOUND', { what: 'task' });
       if ((task.doneAt !== null) === want) return { changed: false };
-      await repo.setTaskDone(tx, task.id, want, now, staffActorId(actor));
-      await repo.insertRoomEvent(tx, {
+      await taskRepo.setTaskDone(tx, task.id, want, now, staffActorId(actor));
+      await roomRepo.insertRoomEvent(tx, {
         incidentId: incident.id, at: now, actorType: actor.type, actorId: actor.id, kind: want ? 'task_done' : 'task_reopened',
         data: { taskId: task.id, titleJa: task.titleJa, titleEn: task.titleEn, dueAt: task.dueAt?.toISOString() ?? null, late: want && task.dueAt !== null && task.dueAt.getTime() < now.getTime() },
       });
@@ -350,7 +359,7 @@ export class IncidentRoom {
     let position = 0;
     for (const b of BUILTIN_TEMPLATES) {
       position += 1;
-      const inserted = await repo.insertBuiltinTemplate(this.#db, {
+      const inserted = await templateRepo.insertBuiltinTemplate(this.#db, {
         id: newId(), key: b.key, position, at: now, status: b.status,
         nameJa: t('ja', b.name), nameEn: t('en', b.name), bodyJa: t('ja', b.body), bodyEn: t('en', b.body),
       });
@@ -360,16 +369,16 @@ export class IncidentRoom {
   }
 
   listTemplates(opts: { includeArchived: boolean }): Promise<UpdateTemplate[]> {
-    return repo.listTemplates(this.#db, opts);
+    return templateRepo.listTemplates(this.#db, opts);
   }
 
   async template(id: unknown): Promise<UpdateTemplate> {
-    const found = typeof id === 'string' && ID.test(id) ? await repo.findTemplate(this.#db, id) : null;
+    const found = typeof id === 'string' && ID.test(id) ? await templateRepo.findTemplate(this.#db, id) : null;
     if (!found) throw new KinkyuError('NOT_FOUND', { what: 'template' });
     return found;
   }
 
-  #parseTemplate(input: TemplateInput): repo.TemplateFields {
+  #parseTemplate(input: TemplateInput): templateRepo.TemplateFields {
     const nameJa = requireText(input.nameJa, 'nameJa', TEMPLATE_NAME_MAX);
     const nameEn = cleanText(input.nameEn, 'nameEn', { max: TEMPLATE_NAME_MAX });
     let status: IncidentStatus | null = null;
@@ -392,7 +401,7 @@ export class IncidentRoom {
     const now = this.#o.clock();
     const id = newId();
     await this.#db.transaction(async (tx) => {
-      await repo.insertTemplate(tx, { ...fields, id, by: staffActorId(actor), at: now });
+      await templateRepo.insertTemplate(tx, { ...fields, id, by: staffActorId(actor), at: now });
       await appendAudit(tx, {
         actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'update_template.create', targetType: 'update_template', targetId: id, data: { ...fields },
       }, now);
@@ -405,7 +414,7 @@ export class IncidentRoom {
     const fields = this.#parseTemplate(input);
     const now = this.#o.clock();
     await this.#db.transaction(async (tx) => {
-      await repo.updateTemplate(tx, before.id, { ...fields, by: staffActorId(actor), at: now });
+      await templateRepo.updateTemplate(tx, before.id, { ...fields, by: staffActorId(actor), at: now });
       await appendAudit(tx, {
         actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'update_template.edit', targetType: 'update_template', targetId: before.id,
         data: { before: { nameJa: before.nameJa, nameEn: before.nameEn, status: before.status, bodyJa: before.bodyJa, bodyEn: before.bodyEn }, after: { ...fields } },
@@ -417,7 +426,7 @@ export class IncidentRoom {
     const before = await this.template(id);
     const now = this.#o.clock();
     await this.#db.transaction(async (tx) => {
-      await repo.setTemplateArchived(tx, before.id, archived ? now : null, staffActorId(actor));
+      await templateRepo.setTemplateArchived(tx, before.id, archived ? now : null, staffActorId(actor));
       await appendAudit(tx, {
         actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: archived ? 'update_template.archive' : 'update_template.restore',
         targetType: 'update_template', targetId: before.id, data: { nameJa: before.nameJa },
@@ -427,7 +436,8 @@ export class IncidentRoom {
 
   /** Records, beside the update itself, that it was written in the composer (and from which template). */
   async recordComposed(tx: Queryable, actor: Actor, incidentId: string, data: { updateId?: string; templateId: string | null; templateName: string | null }, at: Date): Promise<void> {
-    await repo.insertRoomEvent(tx, { incidentId, at, actorType: actor.type, actorId: actor.id, kind: 'update_composed', data });
+    await this.openRoomIn(tx, incidentId);
+    await roomRepo.insertRoomEvent(tx, { incidentId, at, actorType: actor.type, actorId: actor.id, kind: 'update_composed', data });
   }
 }
 

@@ -4,7 +4,7 @@ import { t, type MessageKey } from '../web/i18n.ts';
 import { can } from '../staff/permissions.ts';
 import { csrf, shell, type ConsoleContext } from '../console/views.ts';
 import { PLACEHOLDERS, type Placeholder } from './placeholders.ts';
-import type { UpdateTemplate } from './repository.ts';
+import type { UpdateTemplate } from './template-repository.ts';
 import { statusLabel, timeEl } from './view-helpers.ts';
 
 type FormValues = Record<string, unknown>;

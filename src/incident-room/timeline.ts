@@ -7,8 +7,10 @@
  */
 import type { Queryable } from '../store/db.ts';
 import type { AffectedComponent, IncidentStatus, MaintenanceStatus } from '../domain/incident.ts';
-import * as repo from './repository.ts';
-import type { IncidentHead, MonitorChange, ProposalRecord, RoomEvent, UpdateRecord } from './repository.ts';
+import type { IncidentHead, RoomEvent } from './room-repository.ts';
+import type { MonitorChange, ProposalRecord, UpdateRecord } from './timeline-repository.ts';
+import * as timelineRepo from './timeline-repository.ts';
+import * as roomRepo from './room-repository.ts';
 
 export const TIMELINE_KINDS = ['update', 'note', 'status', 'role', 'task', 'monitor', 'tickets', 'locks', 'notifications'] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -46,13 +48,13 @@ export async function incidentTimeline(q: Queryable, incident: IncidentHead, now
   const from = new Date(incident.startedAt.getTime() - MARGIN_MS);
   const to = new Date((incident.resolvedAt ?? now).getTime() + (incident.resolvedAt ? MARGIN_MS : 0));
   const [updates, events, changes, proposals, tickets, locks, deliveries] = await Promise.all([
-    want('update') || want('note') || want('status') ? repo.updatesOf(q, incident.id) : [],
-    want('role') || want('task') || want('update') ? repo.roomEvents(q, incident.id) : [],
-    want('monitor') ? repo.monitorChangesFor(q, incident.componentIds, from, to) : [],
-    want('monitor') ? repo.proposalsFor(q, incident.id) : [],
-    want('tickets') ? repo.linkedTicketBuckets(q, incident.id) : [],
-    want('locks') ? repo.detectionLockBuckets(q, from, to) : [],
-    want('notifications') ? repo.deliveryCounts(q, incident.id) : [],
+    want('update') || want('note') || want('status') ? timelineRepo.updatesOf(q, incident.id) : [],
+    want('role') || want('task') || want('update') ? roomRepo.roomEvents(q, incident.id) : [],
+    want('monitor') ? timelineRepo.monitorChangesFor(q, incident.componentIds, from, to) : [],
+    want('monitor') ? timelineRepo.proposalsFor(q, incident.id) : [],
+    want('tickets') ? timelineRepo.linkedTicketBuckets(q, incident.id) : [],
+    want('locks') ? timelineRepo.detectionLockBuckets(q, from, to) : [],
+    want('notifications') ? timelineRepo.deliveryCounts(q, incident.id) : [],
   ]);
   const out: TimelineEntry[] = [];
 

@@ -4,7 +4,7 @@
  */
 import { worstComponentStatus, type ComponentStatus } from '../domain/component.ts';
 import type { IncidentType, Severity } from '../domain/incident.ts';
-import { t, type Lang, type MessageKey, localized } from '../web/i18n.ts';
+import { t, type Lang, localized } from '../web/i18n.ts';
 import type { Health } from './types.ts';
 
 export interface NamedComponent {
@@ -57,7 +57,7 @@ export function composeDeclare(
     ? problemOf(worstComponentStatus(affected.map((c) => statuses[c.id]!)))
     : health === 'degraded' ? 'degraded' : 'major';
   const text = (lang: Lang, part: 'title' | 'body') =>
-    t(lang, `monitor.compose.${part}.${problem}` as MessageKey, { subject: subject(lang, affected, monitorName) });
+    t(lang, `monitor.compose.${part}.${problem}`, { subject: subject(lang, affected, monitorName) });
   return {
     type: affected.length && affected.every((c) => c.trading) ? 'trading' : 'outage',
     severity: SEVERITY[problem],

@@ -4,7 +4,7 @@ import type { Proposal } from './service.ts';
 import { MONITOR_KINDS, type BitbankCheckConfig, type HttpCheckConfig, type TcpCheckConfig } from './types.ts';
 import { can } from '../staff/permissions.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { t, type MessageKey, localized } from '../web/i18n.ts';
+import { t, localized, type KeysUnder, hasMessage, type Lang, type MessageKey } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 
 /** Staff pages for monitors and the incident proposals they open. */
@@ -12,11 +12,16 @@ import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 export type FormValues = Record<string, unknown>;
 
 /** A submitted value shown again: text only, bounded. */
+function reasonLabel(lang: Lang, reason: string): string {
+  const key = `monitor.proposal.reason.${reason}`;
+  return hasMessage(key) ? t(lang, key) : reason;
+}
+
 const val = (v: FormValues | undefined, key: string, max = 2000): string => {
   const x = v?.[key];
   return typeof x === 'string' ? x.slice(0, max) : typeof x === 'number' ? String(x) : '';
 };
-const field = (c: ConsoleContext, name: string) => t(c.lang, `monitor.field.${name}` as MessageKey);
+const field = (c: ConsoleContext, name: KeysUnder<'monitor.field'>) => t(c.lang, `monitor.field.${name}`);
 const cname = (c: ConsoleContext, comp: Component) => localized(c.lang, comp.nameJa, comp.nameEn);
 const canManage = (c: ConsoleContext) => can(c.staff.role, 'monitor.manage');
 const pct = (v: number) => `${(Math.floor(v * 10000) / 100).toFixed(2)}%`;
@@ -67,7 +72,7 @@ ${proposals.length
 </section>`;
 }
 
-function textInput(c: ConsoleContext, name: string, values: FormValues | undefined, opts: { type?: string; required?: boolean; max?: number } = {}): SafeHtml {
+function textInput(c: ConsoleContext, name: KeysUnder<'monitor.field'>, values: FormValues | undefined, opts: { type?: string; required?: boolean; max?: number } = {}): SafeHtml {
   const id = name.replace(/\./g, '-');
   return html`<div><label for="${id}">${field(c, name)}</label><input id="${id}" name="${name}" type="${opts.type ?? 'text'}"${opts.max ? html` maxlength="${opts.max}"` : ''}${opts.required ? html` required` : ''} value="${val(values, name)}"></div>`;
 }
@@ -102,7 +107,7 @@ function monitorForm(c: ConsoleContext, action: string, components: Component[],
   const kindHeading = (k: 'http' | 'tcp' | 'bitbank') => (headingLevel === 2 ? html`<h2>${t(c.lang, `monitor.kind.${k}`)}</h2>` : html`<h3>${t(c.lang, `monitor.kind.${k}`)}</h3>`);
   const kind = val(values, 'kind') || 'http';
   const chosen = new Set(([] as unknown[]).concat(values.componentIds ?? []).filter((x): x is string => typeof x === 'string'));
-  const checkbox = (name: string) =>
+  const checkbox = (name: KeysUnder<'monitor.field'>) =>
     html`<label class="radio"><input type="checkbox" name="${name}" value="on"${values[name] === 'on' || values[name] === true ? html` checked` : ''}> ${field(c, name)}</label>`;
   const method = val(values, 'config.method') || 'GET';
   return html`<form method="post" action="${action}" class="stack">${csrf(c)}
@@ -191,9 +196,9 @@ export function proposalPage(c: ConsoleContext, p: Proposal, components: Compone
     const comp = components.find((x) => x.id === id);
     return html`<li>${comp ? cname(c, comp) : id}: <span class="status s-${s}">${t(c.lang, `component.${s}`)}</span></li>`;
   });
-  const textArea = (name: string, required: boolean) =>
+  const textArea = (name: KeysUnder<'monitor.field'>, required: boolean) =>
     html`<div><label for="${name}">${field(c, name)}</label><textarea id="${name}" name="${name}" rows="4" maxlength="20000"${required ? html` required` : ''}>${val(v, name, 20_100)}</textarea></div>`;
-  const title = (name: string, required: boolean) =>
+  const title = (name: KeysUnder<'monitor.field'>, required: boolean) =>
     html`<div><label for="${name}">${field(c, name)}</label><input id="${name}" name="${name}" type="text" maxlength="200"${required ? html` required` : ''} value="${val(v, name, 300)}"></div>`;
   const act = canAct
     ? html`<form method="post" action="${base}/${p.kind === 'declare' ? 'publish' : 'resolve'}" class="stack">${csrf(c)}
@@ -203,7 +208,7 @@ ${textArea('bodyJa', true)}${textArea('bodyEn', false)}
 <div><button type="submit">${t(c.lang, p.kind === 'declare' ? 'monitor.proposal.publish' : 'monitor.proposal.resolve')}</button></div></form>
 <form method="post" action="${base}/dismiss" class="stack">${csrf(c)}<div><button type="submit" class="secondary">${t(c.lang, 'monitor.proposal.dismiss')}</button></div></form>`
     : html`<p>${p.titleJa}</p><p>${multiline(p.bodyJa)}</p><p lang="en">${multiline(p.bodyEn)}</p>`;
-  const body = html`<p class="meta">${t(c.lang, `monitor.proposal.kind.${p.kind}`)} · ${t(c.lang, `monitor.proposal.status.${p.status}`)}${p.closedReason ? html` · ${t(c.lang, `monitor.proposal.reason.${p.closedReason}` as MessageKey)}` : ''}</p>
+  const body = html`<p class="meta">${t(c.lang, `monitor.proposal.kind.${p.kind}`)} · ${t(c.lang, `monitor.proposal.status.${p.status}`)}${p.closedReason ? html` · ${reasonLabel(c.lang, p.closedReason)}` : ''}</p>
 <p class="meta">${t(c.lang, 'monitor.proposal.from', { monitor: p.monitorName, time: when(c, p.createdAt) })}${p.monitorId ? html` · <a href="/staff/monitors/${p.monitorId}">${p.monitorName}</a>` : ''}</p>
 <p><code>${p.detail}</code></p>
 ${affected.length ? html`<ul>${affected}</ul>` : ''}

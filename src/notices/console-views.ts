@@ -8,7 +8,7 @@ import { renderDiff, summaryBlock } from './public-views.ts';
 import { NOTICE_TEXT_MAX, NOTICE_TITLE_MAX, TERMS_BODY_MAX, TERMS_SUMMARY_MAX } from './validation.ts';
 import { can } from '../staff/permissions.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { t, type MessageKey } from '../web/i18n.ts';
+import { t, type KeysUnder } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 
 /** The staff side of notices and terms: lists, forms (shown again with the input after a refusal), the report. */
@@ -21,18 +21,18 @@ const val = (v: FormValues | undefined, key: string, max: number): string => {
   return typeof x === 'string' ? x.slice(0, max + 100) : '';
 };
 
-const field = (c: ConsoleContext, name: string) => t(c.lang, `notices.field.${name}` as MessageKey);
+const field = (c: ConsoleContext, name: KeysUnder<'notices.field'>) => t(c.lang, `notices.field.${name}`);
 const canPublish = (c: ConsoleContext) => can(c.staff.role, 'notice.publish');
 
-function textInput(c: ConsoleContext, name: string, values: FormValues | undefined, max: number, required: boolean): SafeHtml {
+function textInput(c: ConsoleContext, name: KeysUnder<'notices.field'>, values: FormValues | undefined, max: number, required: boolean): SafeHtml {
   return html`<div><label for="${name}">${field(c, name)}</label><input id="${name}" name="${name}" type="text" maxlength="${max}"${required ? html` required` : ''} value="${val(values, name, max)}"></div>`;
 }
 
-function textArea(c: ConsoleContext, name: string, values: FormValues | undefined, max: number, required: boolean, rows = 6): SafeHtml {
+function textArea(c: ConsoleContext, name: KeysUnder<'notices.field'>, values: FormValues | undefined, max: number, required: boolean, rows = 6): SafeHtml {
   return html`<div><label for="${name}">${field(c, name)}</label><textarea id="${name}" name="${name}" rows="${rows}" maxlength="${max}"${required ? html` required` : ''}>${val(values, name, max)}</textarea></div>`;
 }
 
-function dayInput(c: ConsoleContext, name: string, values: FormValues | undefined, required: boolean): SafeHtml {
+function dayInput(c: ConsoleContext, name: KeysUnder<'notices.field'>, values: FormValues | undefined, required: boolean): SafeHtml {
   return html`<div><label for="${name}">${field(c, name)}</label><input id="${name}" name="${name}" type="date" min="2000-01-01" max="2099-12-31"${required ? html` required` : ''} value="${val(values, name, 10)}"></div>`;
 }
 

@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../web/html.ts';
-import { formatDateTime, t, type Lang, type MessageKey } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, type KeysUnder, known } from '../web/i18n.ts';
 import type { RemovalRow } from './recovery-repository.ts';
 import type { EmailRevert, RemovableKind, WindowChanges } from './recovery.ts';
 
@@ -16,7 +16,7 @@ export interface ViewContext {
   restoreEmail?: (revert: EmailRevert) => SafeHtml | '';
 }
 
-const r = (lang: Lang, key: string, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}` as MessageKey, params);
+const r = (lang: Lang, key: KeysUnder<'recovery'>, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}`, params);
 
 export function keyLabel(lang: Lang, label: string): string {
   return label || r(lang, 'noLabel');
@@ -38,9 +38,9 @@ export function changesList(c: ViewContext, changes: WindowChanges, headingId: s
   const contact = changes.contactChanges.map((e) => {
     const from = typeof e.data.from === 'string' ? e.data.from : null;
     const to = typeof e.data.to === 'string' ? e.data.to : null;
-    return html`<li><p>${when(e.at)} · ${r(c.lang, `kind.${e.kind}`)}${from && to ? html` · ${from} → ${to}` : ''}</p></li>`;
+    return html`<li><p>${when(e.at)} · ${known(c.lang, `recovery.kind.${e.kind}`, e.kind)}${from && to ? html` · ${from} → ${to}` : ''}</p></li>`;
   });
-  const credentials = changes.credentialChanges.map((e) => html`<li><p>${when(e.at)} · ${r(c.lang, `kind.${e.kind}`)}</p></li>`);
+  const credentials = changes.credentialChanges.map((e) => html`<li><p>${when(e.at)} · ${known(c.lang, `recovery.kind.${e.kind}`, e.kind)}</p></li>`);
   const signIns = changes.signIns.map(
     (e) => html`<li><p>${when(e.at)} · ${e.kind === 'sign_in' ? r(c.lang, 'signInOk') : r(c.lang, 'signInFailed')} · ${e.device ?? '-'} · ${e.ip ?? '-'} · ${e.country ?? '-'}${e.data.newDevice === true ? html` · <strong>${r(c.lang, 'newDevice')}</strong>` : ''}</p></li>`,
   );

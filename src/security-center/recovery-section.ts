@@ -1,9 +1,9 @@
 import { html, type SafeHtml } from '../web/html.ts';
-import { formatDateTime, t, type Lang, type MessageKey } from '../web/i18n.ts';
+import { formatDateTime, t, type Lang, type KeysUnder } from '../web/i18n.ts';
 import type { RecoveryReview } from '../protection/recovery.ts';
 import { changesList, removalsList } from '../protection/recovery-views.ts';
 
-const r = (lang: Lang, key: string, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}` as MessageKey, params);
+const r = (lang: Lang, key: KeysUnder<'recovery'>, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}`, params);
 
 /**
  * The security center's section after an unlock: the period the account may have been in someone else's hands,

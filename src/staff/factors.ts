@@ -8,32 +8,37 @@ import { sha256Hex } from '../domain/secrets.ts';
 import { generateTotpSecret, matchTotpStep } from '../security-center/totp.ts';
 
 /**
- * Staff second factors (issue 16). Every staff member enrols one before anything else; today the kind is an
- * authenticator app (TOTP, RFC 6238 through src/security-center/totp.ts), tomorrow a passkey: a factor row has a kind, and
- * everything here that is not about TOTP itself (having a factor, listing, resetting) reads every kind.
+ * Staff second factors (issue 16). Every staff member enrols one before anything else: an authenticator app
+ * (TOTP, RFC 6238 through src/security-center/totp.ts) or a passkey (src/staff/passkey-*.ts). A factor row has a
+ * kind, and everything here that is not about TOTP itself (having a factor, listing, resetting) reads every kind.
  * Recovery codes are the way in when the phone is lost: ten, shown once, hashed, each used once.
  */
-export const FACTOR_KINDS = ['totp'] as const;
+export const FACTOR_KINDS = ['totp', 'passkey'] as const;
 export type FactorKind = (typeof FACTOR_KINDS)[number];
 
 /** How a session passed its factor (kept on the session and in the audit log). */
-export type FactorMethod = 'totp' | 'recovery_code' | 'oidc';
+export type FactorMethod = 'totp' | 'passkey' | 'recovery_code' | 'oidc';
 
 export interface StaffFactor {
   id: string;
   kind: FactorKind;
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** A passkey's name (null for the authenticator app). */
+  name: string | null;
+  /** When a passkey was turned off (its signature counter went backwards). */
+  disabledAt: Date | null;
 }
 
 export const RECOVERY_CODE_COUNT = 10;
 
 export async function listFactors(q: Queryable, staffId: string): Promise<StaffFactor[]> {
-  const rows = await q.query<{ id: string; kind: FactorKind; created_at: Date; last_used_at: Date | null }>(
-    'SELECT id, kind, created_at, last_used_at FROM staff_factors WHERE staff_id = $1 ORDER BY created_at, id',
+  const rows = await q.query<{ id: string; kind: FactorKind; created_at: Date; last_used_at: Date | null; name: string | null; disabled_at: Date | null }>(
+    'SELECT id, kind, created_at, last_used_at, name, disabled_at FROM staff_factors WHERE staff_id = $1 ORDER BY created_at, id',
     [staffId],
   );
-  return rows.map((r) => ({ id: r.id, kind: r.kind, createdAt: new Date(r.created_at), lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null }));
+  const date = (d: Date | null) => (d ? new Date(d) : null);
+  return rows.map((r) => ({ id: r.id, kind: r.kind, createdAt: new Date(r.created_at), lastUsedAt: date(r.last_used_at), name: r.name, disabledAt: date(r.disabled_at) }));
 }
 
 export async function hasFactor(q: Queryable, staffId: string): Promise<boolean> {

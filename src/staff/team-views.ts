@@ -22,7 +22,7 @@ export interface TeamSecurity {
   oidcEnabled: boolean;
 }
 
-const FACTOR_LABEL: Record<FactorKind, MessageKey> = { totp: 'staffAuth.team.totp' };
+const FACTOR_LABEL: Record<FactorKind, MessageKey> = { totp: 'staffAuth.team.totp', passkey: 'staffAuth.team.passkey' };
 
 function factorCell(c: ConsoleContext, m: StaffMember, security: TeamSecurity) {
   const info = security.factors.get(m.id);

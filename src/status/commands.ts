@@ -185,11 +185,21 @@ async function insertUpdate(
 
 const staffId = (actor: Actor) => (actor.type === 'staff' ? actor.id : null);
 
+/** Work another capability does as part of a declaration, in its transaction (the incident room opens its room). */
+export type DeclarationHook = (tx: Queryable, incidentId: string) => Promise<void>;
+
 export class StatusCommands {
+  private readonly declarationHooks: DeclarationHook[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Runs `hook` in every declaration's transaction once the incident is written: both happen, or neither. */
+  onDeclare(hook: DeclarationHook): void {
+    this.declarationHooks.push(hook);
+  }
 
   async declareIncident(actor: Actor, input: DeclareIncidentInput): Promise<{ incidentId: string; updateId: string }> {
     requirePresent(input.type, 'type');
@@ -228,6 +238,7 @@ export class StatusCommands {
         targetType: 'incident', targetId: incidentId,
         data: { type, severity, status, nameJa, nameEn, components: Object.fromEntries(statuses), ...(drillId ? { drillId } : {}) },
       }, now);
+      for (const hook of this.declarationHooks) await hook(tx, incidentId);
       return { incidentId, updateId };
     });
   }

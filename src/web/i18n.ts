@@ -5,6 +5,8 @@ export type Lang = 'ja' | 'en';
 export const LANGS: readonly Lang[] = ['ja', 'en'];
 export type MessageKey = keyof typeof ja;
 export type Messages = Record<MessageKey, string>;
+/** The rest of every key that starts with `prefix.`: a view can take `KeysUnder<'recovery'>` and call t() with `recovery.${key}`, checked. */
+export type KeysUnder<P extends string> = MessageKey extends infer K ? (K extends `${P}.${infer Rest}` ? Rest : never) : never;
 
 const CATALOGUES: Record<Lang, Messages> = { ja, en };
 
@@ -29,6 +31,14 @@ export function joinList(lang: Lang, items: readonly string[]): string {
 
 /** The BCP 47 locale Intl formatters use for `lang`. */
 export const intlLocale = (lang: Lang): string => (lang === 'ja' ? 'ja-JP' : 'en-US');
+
+/**
+ * Words for a key built from stored or incoming data (a rule name, a source kept in the database): the message when
+ * the catalogue has it, otherwise `fallback` as stored — never a raw key on a page.
+ */
+export function known(lang: Lang, key: string, fallback: string, params: Record<string, string | number> = {}): string {
+  return hasMessage(key) ? t(lang, key, params) : fallback;
+}
 
 export function hasMessage(key: string): key is MessageKey {
   return key in ja;

@@ -78,8 +78,8 @@
       if (busy) return;
       busy = true;
       var mode = form.getAttribute('data-webauthn');
-      var responseField = form.querySelector('input[name="response"]');
-      var failureField = form.querySelector('input[name="failure"]');
+      var responseField = form.querySelector('input[data-webauthn-response]') || form.querySelector('input[name="response"]');
+      var failureField = form.querySelector('input[data-webauthn-failure]') || form.querySelector('input[name="failure"]');
       var status = form.querySelector('[data-webauthn-status]');
       var button = form.querySelector('button[type="submit"]');
       responseField.value = '';

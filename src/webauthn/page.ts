@@ -49,12 +49,17 @@ export interface CeremonyFormInput {
   /** Shown where the script cannot run. */
   noScript: string;
   id?: string;
+  /**
+   * The names of the fields the script fills (default `response` and `failure`): a form that carries another
+   * form's fields (the staff console's fresh-factor step) picks names those cannot have.
+   */
+  names?: { response: string; failure: string };
 }
 
 /** The form the script drives; without the script it posts empty and the route says why nothing happened. */
 export function ceremonyForm(i: CeremonyFormInput): SafeHtml {
   return html`<form method="post" action="${i.action}" class="stack"${i.id ? html` id="${i.id}"` : ''} data-webauthn="${i.mode}" data-options="${JSON.stringify(i.options)}" data-waiting="${i.waiting}">
-${i.hidden}<input type="hidden" name="response" value=""><input type="hidden" name="failure" value="">
+${i.hidden}<input type="hidden" name="${i.names?.response ?? 'response'}" value="" data-webauthn-response><input type="hidden" name="${i.names?.failure ?? 'failure'}" value="" data-webauthn-failure>
 ${i.fields ?? ''}
 <p class="hint" role="status" data-webauthn-status></p>
 <button type="submit">${i.button}</button>

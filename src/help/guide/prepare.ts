@@ -5,7 +5,7 @@
  */
 import type { UserPreparedness } from '../../security-center/routes.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
-import { t, type MessageKey } from '../../web/i18n.ts';
+import { t } from '../../web/i18n.ts';
 import { articleHref, relatedArticles } from './articles.ts';
 import { guidePage, type GuideContext } from './views.ts';
 import { langHref } from '../../web/links.ts';
@@ -14,7 +14,6 @@ import { langHref } from '../../web/links.ts';
 export const PREPARE_ITEMS = ['passkey', 'totp', 'password', 'privateKeyBackup', 'contact', 'bookmarked', 'faqRead', 'allowlist', 'recovery'] as const;
 type PrepareItem = (typeof PREPARE_ITEMS)[number];
 
-const m = (key: string) => key as MessageKey;
 
 /** Where each item is done: the security center's section for it, or a page of ours. */
 function howHref(c: GuideContext, item: PrepareItem): string {
@@ -58,11 +57,11 @@ export function preparePage(c: GuideContext, own: UserPreparedness | null): stri
     const words = ARTICLE_WORDS[key];
     const article = words ? relatedArticles(c.articles, [words[lang]], lang, 1)[0] : undefined;
     const how = /^https?:/i.test(href)
-      ? html`<a href="${href}" rel="noopener">${t(lang, m(`help.prepare.${key}.how`))}</a>`
-      : html`<a href="${langHref(lang, href)}">${t(lang, m(`help.prepare.${key}.how`))}</a>`;
+      ? html`<a href="${href}" rel="noopener">${t(lang, `help.prepare.${key}.how`)}</a>`
+      : html`<a href="${langHref(lang, href)}">${t(lang, `help.prepare.${key}.how`)}</a>`;
     return html`<li class="help-prep-item${mine ? (mine.done ? ' done' : ' todo') : ''}" id="prep-${key}">
-<h3>${mine ? html`<span class="help-prep-state">${mine.done ? '✓' : '□'} ${t(lang, mine.done ? 'help.prepare.done' : 'help.prepare.todo')}</span> ` : ''}${t(lang, m(`help.prepare.${key}`))}</h3>
-<p><span class="help-prep-why">${t(lang, 'help.prepare.why')}:</span> ${t(lang, m(`help.prepare.${key}.why`), { url: `${c.publicUrl}/help` })}</p>
+<h3>${mine ? html`<span class="help-prep-state">${mine.done ? '✓' : '□'} ${t(lang, mine.done ? 'help.prepare.done' : 'help.prepare.todo')}</span> ` : ''}${t(lang, `help.prepare.${key}`)}</h3>
+<p><span class="help-prep-why">${t(lang, 'help.prepare.why')}:</span> ${t(lang, `help.prepare.${key}.why`, { url: `${c.publicUrl}/help` })}</p>
 ${mine && !mine.done ? html`<p class="fix">${mine.fix}</p>` : mine ? '' : html`<p>${how}</p>`}
 ${article ? html`<p class="hint"><a href="${articleHref(lang, article.slug)}">${t(lang, 'help.prepare.more', { title: article.title })}</a></p>` : ''}
 </li>`;

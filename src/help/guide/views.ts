@@ -5,7 +5,7 @@
 import { langHref } from '../../web/links.ts';
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
-import { hasMessage, t, type Lang, type MessageKey } from '../../web/i18n.ts';
+import { hasMessage, t, type Lang, known } from '../../web/i18n.ts';
 import { layout } from '../../web/layout.ts';
 import { channelsFor, type Channels } from '../channels.ts';
 import { phoneLineBlock, WHEN_PHONE_CLOSED, type PhoneLine } from '../../web/phone-line.ts';
@@ -38,7 +38,6 @@ export interface GuideContext {
   articles: ArticleSearch | undefined;
 }
 
-const m = (key: string) => key as MessageKey;
 
 export function guidePage(c: GuideContext, title: string, path: string, body: SafeHtml): string {
   return layout({
@@ -64,7 +63,7 @@ export function homePage(c: GuideContext): string {
   const body = html`<h1>${t(lang, 'help.title')}</h1>
 <p>${t(lang, 'help.lead')}</p>
 <ul class="help-choices">${EMERGENCY_TYPES.map(
-    (type) => html`<li><a class="help-choice help-choice-${type}" href="${langHref(lang, `/help/${type}`)}"><span class="help-choice-title">${t(lang, m(`help.choice.${type}`))}</span><span class="help-choice-hint">${t(lang, m(`help.choice.${type}.hint`))}</span></a></li>`,
+    (type) => html`<li><a class="help-choice help-choice-${type}" href="${langHref(lang, `/help/${type}`)}"><span class="help-choice-title">${t(lang, `help.choice.${type}`)}</span><span class="help-choice-hint">${t(lang, `help.choice.${type}.hint`)}</span></a></li>`,
   )}</ul>
 <p class="lock-first">${t(lang, 'help.lockNow')} <a href="${lockHref(c)}">${t(lang, 'help.lockNow.link')}</a></p>
 <section aria-labelledby="where-h"><h2 id="where-h">${t(lang, 'help.where.title')}</h2>
@@ -100,9 +99,9 @@ function answersQuery(answers: Answers, extra: Partial<Record<QuestionId, string
 function pathHeader(c: GuideContext, type: EmergencyType): SafeHtml {
   const lead = type === 'outage'
     ? t(c.lang, activeTroubles(c.snapshot).length ? 'help.path.outage.trouble' : 'help.path.outage.calm')
-    : t(c.lang, m(`help.path.${type}.lead`));
+    : t(c.lang, `help.path.${type}.lead`);
   return html`<p class="help-back"><a href="${langHref(c.lang, '/help')}">${t(c.lang, 'help.back')}</a></p>
-<h1>${t(c.lang, m(`help.path.${type}`))}</h1>
+<h1>${t(c.lang, `help.path.${type}`)}</h1>
 <p class="help-lead">${lead}</p>`;
 }
 
@@ -114,18 +113,18 @@ export function questionPage(c: GuideContext, type: EmergencyType, answers: Answ
   const body = html`${pathHeader(c, type)}
 ${urgent}
 ${answersSummary(c, type, answers)}
-<section aria-labelledby="q-h"><h2 id="q-h">${t(lang, m(`help.q.${question.id}`))}</h2>
+<section aria-labelledby="q-h"><h2 id="q-h">${t(lang, `help.q.${question.id}`)}</h2>
 <ul class="help-choices">${question.options.map(
-    (o) => html`<li><a class="help-choice" href="${langHref(lang, `/help/${type}${answersQuery(answers, { [question.id]: o })}`)}"><span class="help-choice-title">${t(lang, m(`help.q.${question.id}.${o}`))}</span></a></li>`,
+    (o) => html`<li><a class="help-choice" href="${langHref(lang, `/help/${type}${answersQuery(answers, { [question.id]: o })}`)}"><span class="help-choice-title">${known(lang, `help.q.${question.id}.${o}`, o)}</span></a></li>`,
   )}</ul></section>
 ${offersPhone(type) ? phoneBlock(c, type, { advice: false }) : ''}`;
-  return guidePage(c, t(lang, m(`help.path.${type}`)), `/help/${type}${answersQuery(answers)}`, body);
+  return guidePage(c, t(lang, `help.path.${type}`), `/help/${type}${answersQuery(answers)}`, body);
 }
 
 function answersSummary(c: GuideContext, type: EmergencyType, answers: Answers): SafeHtml {
   const given = Object.entries(answers).filter(([, v]) => v) as Array<[QuestionId, string]>;
   if (!given.length) return html``;
-  return html`<p class="meta help-answers">${t(c.lang, 'help.yourAnswers')}: ${given.map(([q, v], i) => html`${i ? ' · ' : ''}${t(c.lang, m(`help.q.${q}.${v}`))}`)}
+  return html`<p class="meta help-answers">${t(c.lang, 'help.yourAnswers')}: ${given.map(([q, v], i) => html`${i ? ' · ' : ''}${known(c.lang, `help.q.${q}.${v}`, v)}`)}
 <a href="${langHref(c.lang, `/help/${type}`)}">${t(c.lang, 'help.changeAnswer')}</a></p>`;
 }
 
@@ -189,7 +188,7 @@ ${searchResults(lang, search, 'help-results-h')}`,
 
 function stepItem(c: GuideContext, type: EmergencyType, id: StepId, search: ArticleQuery): SafeHtml {
   const v = stepView(c, type, id, search);
-  const title = t(c.lang, m(`help.step.${id}`), v.params ?? {});
+  const title = t(c.lang, `help.step.${id}`, v.params ?? {});
   const detailKey = `help.step.${id}.detail`;
   return html`<li class="help-step help-step-${id}${v.urgent ? ' help-step-urgent' : ''}">
 <p class="help-step-title">${v.href ? link(v.href, title, 'help-step-link') : html`<strong>${title}</strong>`}</p>
@@ -207,5 +206,5 @@ ${answersSummary(c, type, answers)}
 <ol class="help-steps">${steps.filter((id) => id !== 'phone' || offersPhone(type)).map((id) => stepItem(c, type, id, search))}</ol></section>
 ${related.length ? html`<section aria-labelledby="related-h"><h2 id="related-h">${t(lang, 'help.relatedTitle')}</h2>${articleList(lang, related)}</section>` : ''}
 <p>${link(langHref(lang, '/help/prepare'), t(lang, 'help.prepareLink'))}</p>`;
-  return guidePage(c, t(lang, m(`help.path.${type}`)), `/help/${type}${answersQuery(answers)}`, body);
+  return guidePage(c, t(lang, `help.path.${type}`), `/help/${type}${answersQuery(answers)}`, body);
 }

@@ -1,4 +1,4 @@
-import { formatDateTime, type Lang } from '../../web/i18n.ts';
+import { formatDateTime, t } from '../../web/i18n.ts';
 import { classifyStatus, classifyThrown, DEFAULT_TIMEOUT_MS, parseRetryAfter, readBodyPrefix, type AttemptOutcome } from './http-outcome.ts';
 import { pinnedPost } from './pinned-post.ts';
 import type { UpdateNotice } from './update-notice.ts';
@@ -6,11 +6,6 @@ import type { EndpointPolicy } from '../subscriptions/endpoint-check.ts';
 
 /** Slack Block Kit limits that an incoming webhook enforces (400 invalid_blocks beyond them). */
 export const SLACK_LIMITS = { headerText: 150, sectionText: 3000, buttonText: 75, url: 3000, fallbackText: 3000 } as const;
-
-const LABELS: Record<Lang, { status: string; open: string }> = {
-  ja: { status: '状況', open: '詳細を見る' },
-  en: { status: 'Status', open: 'View incident' },
-};
 
 export interface SlackMessage {
   text: string;
@@ -49,7 +44,7 @@ function clean(s: string): string {
 }
 
 export function slackMessage(n: UpdateNotice): SlackMessage {
-  const labels = LABELS[n.lang];
+  const labels = { status: t(n.lang, 'slack.status'), open: t(n.lang, 'slack.open') };
   const name = clean(n.incidentName).replace(/\s+/g, ' ');
   const body = clean(n.body);
   const when = formatDateTime(n.lang, n.at, n.timeZone);

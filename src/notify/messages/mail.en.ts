@@ -32,4 +32,6 @@ export const notifyMailEn: Record<keyof typeof notifyMailJa, string> = {
   'updateMail.footer': 'You receive this email because you subscribed to incident and maintenance updates from {exchange}.',
   'updateMail.manage': 'Change what you receive',
   'updateMail.unsubscribe': 'Unsubscribe',
+  'slack.status': 'Status',
+  'slack.open': 'View incident',
 };

@@ -29,4 +29,6 @@ export const notifyMailJa = {
   'updateMail.footer': 'このメールは {exchange} の障害・メンテナンス情報の配信をお申し込みいただいた方にお送りしています。',
   'updateMail.manage': '配信内容の変更',
   'updateMail.unsubscribe': '配信の停止',
+  'slack.status': '状況',
+  'slack.open': '詳細を見る',
 } as const;

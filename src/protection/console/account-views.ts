@@ -2,7 +2,7 @@ import type { AccountSummary, SignInRecord, WithdrawalRecord } from '../../excha
 import { UNLOCK_CHECKLIST } from '../emergency-lock.ts';
 import { can } from '../../staff/permissions.ts';
 import { html } from '../../web/html.ts';
-import { t, type MessageKey } from '../../web/i18n.ts';
+import { t, hasMessage, type Lang } from '../../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../../console/views.ts';
 import type { RecoveryOverview } from '../recovery.ts';
 import { planFingerprintField, planForApproval, planForRequest, recoverySection, type RecoveryFormValues } from './recovery-views.ts';
@@ -68,8 +68,13 @@ export interface AccountPageData {
   values?: { checklist?: string[]; note?: string; reason?: string } & RecoveryFormValues;
 }
 
-const sourceLabel = (c: ConsoleContext, source: string) =>
-  ['self', 'email_link', 'help_center', 'detection', 'staff'].includes(source) ? t(c.lang, `acct.source.${source}` as MessageKey) : source;
+/** How a lock came about, in words; an unknown source (a newer version's) shows as stored. */
+function lockSourceWords(lang: Lang, source: string): string {
+  const key = `acct.source.${source}`;
+  return hasMessage(key) ? t(lang, key) : source;
+}
+
+const sourceLabel = (c: ConsoleContext, source: string) => lockSourceWords(c.lang, source);
 
 /**
  * Locks asked for but not yet recorded: either the exchange has not confirmed them (its core down or refusing:
@@ -159,7 +164,7 @@ ${decided.length ? html`<ul class="history">${decided.map((r) => html`<li><p cla
 <form method="post" action="${base}/unlock-requests" class="stack">${csrf(c)}
 <p class="hint">${t(c.lang, 'acct.unlockHint')}</p>
 <fieldset><legend>${t(c.lang, 'acct.unlockChecklist')}</legend>
-${UNLOCK_CHECKLIST.map((item) => html`<label class="radio"><input type="checkbox" name="checklist" value="${item}"${checked.has(item) ? html` checked` : ''}> ${t(c.lang, `acct.check.${item}` as MessageKey)}</label>`)}
+${UNLOCK_CHECKLIST.map((item) => html`<label class="radio"><input type="checkbox" name="checklist" value="${item}"${checked.has(item) ? html` checked` : ''}> ${t(c.lang, `acct.check.${item}`)}</label>`)}
 </fieldset>
 <div><label for="note">${t(c.lang, 'acct.unlockNote')}</label><textarea id="note" name="note" maxlength="2000" rows="3">${d.values?.note ?? ''}</textarea></div>
 ${plan ? planForRequest(c, plan, d.values?.keep) : ''}

@@ -1,22 +1,27 @@
 import { html, type SafeHtml } from '../../web/html.ts';
-import { hasMessage, t, type Lang, type MessageKey } from '../../web/i18n.ts';
+import { hasMessage, t, type Lang, type KeysUnder, known } from '../../web/i18n.ts';
 import { isoInZone } from '../../domain/iso-time.ts';
 import type { EmailRevert, RecoveryOverview, UnlockPlan, PlanItem } from '../recovery.ts';
 import { itemKey } from '../recovery.ts';
 import { changesList, keyLabel, removalsList } from '../recovery-views.ts';
 import { csrf, when, type ConsoleContext } from '../../console/views.ts';
 
-const r = (lang: Lang, key: string, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}` as MessageKey, params);
+function ruleLabel(lang: Lang, rule: string): string {
+  const key = `detection.rule.${rule}`;
+  return hasMessage(key) ? t(lang, key) : rule;
+}
+
+const r = (lang: Lang, key: KeysUnder<'recovery'>, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}`, params);
 
 /** The basis of a window in words: the alert's rules or the event's kind translated, staff's reason as given. */
 export function basisText(lang: Lang, basis: string, detail: string): string {
   const translated =
     basis === 'alert'
-      ? detail.split(', ').map((rule) => (hasMessage(`detection.rule.${rule}`) ? t(lang, `detection.rule.${rule}` as MessageKey) : rule)).join(', ')
-      : basis === 'security_change' && hasMessage(`recovery.kind.${detail}`)
-        ? r(lang, `kind.${detail}`)
+      ? detail.split(', ').map((rule) => ruleLabel(lang, rule)).join(', ')
+      : basis === 'security_change'
+        ? known(lang, `recovery.kind.${detail}`, detail)
         : detail;
-  return hasMessage(`recovery.basis.${basis}`) ? r(lang, `basis.${basis}`, { detail: translated }) : basis;
+  return known(lang, `recovery.basis.${basis}`, basis, { detail: translated });
 }
 
 const itemText = (c: ConsoleContext, i: PlanItem) => `${r(c.lang, `item.${i.kind}`)}: ${i.kind === 'api_key' ? keyLabel(c.lang, i.label) : i.label}`;

@@ -9,6 +9,7 @@ import { kbEn } from '../../help/kb/messages.en.ts';
 import { noticesEn } from '../../notices/messages.en.ts';
 import { notifyEn } from '../../notify/messages/notify.en.ts';
 import { notifyMailEn } from '../../notify/messages/mail.en.ts';
+import { auditEn } from '../../audit/messages.en.ts';
 import { deliveryEn } from '../../notify/messages/delivery.en.ts';
 import { monitorsEn } from '../../monitors/messages.en.ts';
 import { recoveryEn } from '../../protection/messages/recovery.en.ts';
@@ -35,6 +36,7 @@ export const en: Record<keyof typeof ja, string> = {
   ...noticesEn,
   ...notifyEn,
   ...notifyMailEn,
+  ...auditEn,
   ...deliveryEn,
   ...monitorsEn,
   ...recoveryEn,

@@ -9,6 +9,7 @@ import { kbJa } from '../../help/kb/messages.ja.ts';
 import { noticesJa } from '../../notices/messages.ja.ts';
 import { notifyJa } from '../../notify/messages/notify.ja.ts';
 import { notifyMailJa } from '../../notify/messages/mail.ja.ts';
+import { auditJa } from '../../audit/messages.ja.ts';
 import { deliveryJa } from '../../notify/messages/delivery.ja.ts';
 import { monitorsJa } from '../../monitors/messages.ja.ts';
 import { recoveryJa } from '../../protection/messages/recovery.ja.ts';
@@ -34,6 +35,7 @@ export const ja = {
   ...noticesJa,
   ...notifyJa,
   ...notifyMailJa,
+  ...auditJa,
   ...deliveryJa,
   ...monitorsJa,
   ...recoveryJa,

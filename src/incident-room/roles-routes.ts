@@ -1,0 +1,28 @@
+/** Giving, handing over and releasing an incident role from the room. */
+import type { FastifyInstance } from 'fastify';
+import { bodyOf, staffActor } from '../console/form-action.ts';
+import { roomUrl, type Params, type RoomRouteKit } from './route-kit.ts';
+import { renderRoom } from './room-routes.ts';
+
+export function registerRoleRoutes(app: FastifyInstance, kit: RoomRouteKit): void {
+  const { room } = kit.opts;
+
+  app.post<Params>('/staff/incidents/:id/room/roles', { config: { permission: 'incident.write' } }, async (request, reply) => {
+    const body = bodyOf(request);
+    return kit.act(request, reply,
+      () => room.assignRole(staffActor(request), request.params.id, { role: body.role, staffId: body.staffId }),
+      (r) => reply.redirect(roomUrl(request.params.id, r.changed ? (r.handover ? 'handover' : 'roleAssigned') : 'unchanged', 'roles'), 303),
+      (c) => renderRoom(kit, c, request.params.id, { form: 'assign', fields: body }));
+  });
+
+  app.post<Params>('/staff/incidents/:id/room/roles/release', { config: { permission: 'incident.write' } }, async (request, reply) => {
+    const body = bodyOf(request);
+    return kit.act(request, reply,
+      async () => {
+        await room.releaseRole(staffActor(request), request.params.id, body.assignmentId);
+        return {};
+      },
+      () => reply.redirect(roomUrl(request.params.id, 'roleReleased', 'roles'), 303),
+      (c) => renderRoom(kit, c, request.params.id));
+  });
+}
