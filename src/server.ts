@@ -24,7 +24,7 @@ import { staffMfa } from './staff/mfa-routes.ts';
 import { StaffOidc } from './staff/oidc.ts';
 import { registerErrorHandling, sendError } from './web/error-handler.ts';
 import { registerBodyGuard } from './web/body-guard.ts';
-import { AJV_OPTIONS, registerDeferredRefusals, registerSchemaRefusals } from './web/schema/validation.ts';
+import { AJV_OPTIONS, registerSchemaRefusals } from './web/schema/validation.ts';
 import { registerOpenApi } from './ops/openapi.ts';
 import { KinkyuError } from './domain/errors.ts';
 import { registerPublicRoutes } from './status/page/routes.ts';
@@ -226,7 +226,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       `generated a new audit key at ${audit.source}: back it up apart from the database (docs/operations.md, "Audit log")`);
   }
   app.decorate('kinkyuDefaultLang', config.defaultLang);
-  // Before any route (both learn routes as they are added); schema refusals are thrown after the staff checks.
+  // Before any route: both learn routes as they are added.
   registerSchemaRefusals(app);
   await registerOpenApi(app, { publicUrl: config.publicUrl, cookieName });
   await app.register(fastifyCookie);
@@ -337,7 +337,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const staffOidc = config.staffOidc ? new StaffOidc(db, config.staffOidc, config.publicUrl) : null;
   const mfa = staffMfa({ db, config, cookieName, clock, oidc: staffOidc });
   registerStaffAuth(app, { db, cookieName, publicUrl: config.publicUrl, factors: mfa.gate });
-  registerDeferredRefusals(app);
   mfa.register(app);
   void app.register(incidentReviewRoutes, { config, reviews, obligations: (id) => regulator.obligationsFor(id) });
   void app.register(regulatorRoutes, { db, config, regulator, reviews, clock });

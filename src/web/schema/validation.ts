@@ -86,19 +86,21 @@ export function refuseInvalid(request: FastifyRequest): void {
   if (err) throw refusalFor(err);
 }
 
+const refuseUnlessHandled = async (request: FastifyRequest): Promise<void> => {
+  if (!request.routeOptions.config?.refusesInHandler) refuseInvalid(request);
+};
+
 /**
  * Schema validation runs before any preHandler, so its refusal is held (`attachValidation`) until the staff
  * checks (session, CSRF, permission) have run — a client that is not signed in learns nothing about the body —
- * and is then thrown here, unless the route answers it itself. Register after the staff auth hook.
+ * and is then thrown by a route-level preHandler (those run after the application's, the auth hook among them),
+ * unless the route answers it itself. Register before any route.
  */
 export function registerSchemaRefusals(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    if (route.schema && (route.schema.body || route.schema.querystring || route.schema.params)) route.attachValidation = true;
-  });
-}
-
-export function registerDeferredRefusals(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
-    if (!request.routeOptions.config?.refusesInHandler) refuseInvalid(request);
+    if (!route.schema || !(route.schema.body || route.schema.querystring || route.schema.params)) return;
+    route.attachValidation = true;
+    const own = route.preHandler === undefined ? [] : [route.preHandler].flat();
+    route.preHandler = [...own, refuseUnlessHandled];
   });
 }
