@@ -125,7 +125,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ...(db.poolStats ? { pool: () => db.poolStats?.() ?? null } : {}),
   });
 
-  const app = await createHttpApp({ config, site, metrics, draining: () => draining, ...(opts.logger !== undefined ? { logger: opts.logger } : {}) });
+  const app = await createHttpApp({ config, site, metrics, cookieName, draining: () => draining, ...(opts.logger !== undefined ? { logger: opts.logger } : {}) });
   app.log.info({ auditKeyId: audit.key.id, auditKeySource: audit.source }, 'audit log keyed with the key from ' + audit.source);
   if (audit.generated) {
     app.log.warn({ auditKeyId: audit.key.id, auditKeyFile: audit.source },

@@ -10,6 +10,8 @@ import { CONTENT_SECURITY_POLICY } from '../web/security.ts';
 import { sendError } from '../web/error-handler.ts';
 import { registerBodyGuard } from '../web/body-guard.ts';
 import { KinkyuError } from '../domain/errors.ts';
+import { AJV_OPTIONS, registerSchemaRefusals } from '../web/schema/validation.ts';
+import { registerOpenApi } from '../ops/openapi.ts';
 
 /** Paths whose last part is a credential (a secret link); the part before it is kept. */
 const SECRET_LINKS: readonly RegExp[] = [
@@ -37,6 +39,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   /** A shutdown has begun: every answer closes its connection. */
   draining: () => boolean;
+  /** The staff session cookie (the OpenAPI document names it as the staff API's security scheme). */
+  cookieName: string;
 }
 
 /**
@@ -61,6 +65,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
         }
       : false,
     bodyLimit: BODY_LIMIT,
+    ajv: AJV_OPTIONS, // route schemas (src/web/schema/): the Japanese text rules as an ajv keyword, no coercion
     // Longer ids reach the handlers and get the usual localized 404 instead of a bare 414.
     routerOptions: { maxParamLength: 1000 },
     // A path that is not valid percent-encoding (`/help/articles/%FF`) names no page: the localized 404.
@@ -81,6 +86,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   });
   site.setLogger((msg, err) => app.log.warn({ err }, msg));
   app.decorate('kinkyuDefaultLang', config.defaultLang);
+  // Before any route: both learn routes as they are added.
+  registerSchemaRefusals(app);
+  await registerOpenApi(app, { publicUrl: config.publicUrl, cookieName: opts.cookieName });
   await app.register(fastifyCookie);
   // node:querystring turns bytes that are not UTF-8 into U+FFFD, which text validation refuses; fast-querystring
   // (the plugin's default) would keep a field with a bad escape undecoded, "%FF" and all.

@@ -6,6 +6,7 @@ import { errorMessage } from '../web/errors.ts';
 import { sendError } from '../web/error-handler.ts';
 import { t, type Lang, type MessageKey } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
+import { refuseInvalid } from '../web/schema/validation.ts';
 import type { ConsoleContext } from './views.ts';
 
 declare module 'fastify' {
@@ -15,14 +16,7 @@ declare module 'fastify' {
   }
 }
 
-/** What the console's forms and JSON clients send. */
-export type Body = Record<string, unknown>;
-
-/** A JSON body can be anything (null, an array, a string): only a plain object has fields. */
-export function bodyOf(request: FastifyRequest): Body {
-  const body = request.body;
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : {};
-}
+export { bodyOf, type Body } from '../web/body.ts';
 
 export function staffActor(request: FastifyRequest): Actor {
   return { type: 'staff', id: request.staff?.id ?? null, ip: request.ip };
@@ -74,6 +68,8 @@ export async function formAction<T extends Record<string, unknown>>(
   },
 ): Promise<FastifyReply> {
   try {
+    // A body the route's schema refused (held for the handler: `refusesInHandler`) is refused like any other.
+    refuseInvalid(request);
     const result = await handlers.run();
     if (wantsJson(request)) return reply.code(200).send({ ok: true, ...result });
     return await handlers.onSuccess(result);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
@@ -13,6 +13,7 @@ import { t, type Lang, localized, hasMessage, type MessageKey } from '../web/i18
 import { linkedTicketsPage, staffTicketPage } from './console-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { registerQueueRoutes } from './queue-routes.ts';
+import { TicketSchemas } from './schemas.ts';
 
 export interface DeskRoutesOptions {
   db: Db;
@@ -83,7 +84,7 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
     });
   };
 
-  app.get<{ Params: { id: string } }>('/staff/tickets/:id', { config: { permission: 'ticket.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/tickets/:id', { schema: TicketSchemas.one, config: { permission: 'ticket.view' } }, async (request, reply) => {
     if (request.headers.accept?.includes('application/json')) {
       const ticket = await getTicket(db, request.params.id);
       return reply.send({ ...withSla(ticket, clock()), messages: await ticketMessages(db, ticket.id, { includeNotes: true }) });
@@ -96,8 +97,9 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
     path: string,
     flash: keyof typeof FLASH,
     run: (request: FastifyRequest<{ Params: { id: string } }>) => Promise<unknown>,
+    schema?: FastifySchema,
   ) =>
-    app.post<{ Params: { id: string } }>(`/staff/tickets/:id/${path}`, { config: { permission: 'ticket.write' } }, async (request, reply) =>
+    app.post<{ Params: { id: string } }>(`/staff/tickets/:id/${path}`, { schema, config: { permission: 'ticket.write', refusesInHandler: true } }, async (request, reply) =>
       formAction(request, reply, {
         run: async () => {
           await run(request);
@@ -112,8 +114,8 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
       }),
     );
 
-  ticketAction('reply', 'replied', (r) => desk.reply(staffActor(r), r.params.id, { body: bodyOf(r).body, status: bodyOf(r).status, after: bodyOf(r).after }));
-  ticketAction('notes', 'noted', (r) => desk.note(staffActor(r), r.params.id, bodyOf(r).body));
+  ticketAction('reply', 'replied', (r) => desk.reply(staffActor(r), r.params.id, { body: bodyOf(r).body, status: bodyOf(r).status, after: bodyOf(r).after }), TicketSchemas.reply);
+  ticketAction('notes', 'noted', (r) => desk.note(staffActor(r), r.params.id, bodyOf(r).body), TicketSchemas.note);
   ticketAction('assign', 'assigned', (r) => desk.assign(staffActor(r), r.params.id, bodyOf(r).assignee));
   ticketAction('status', 'status', (r) => desk.setStatus(staffActor(r), r.params.id, bodyOf(r).status));
   ticketAction('triage', 'triage', (r) => desk.correctTriage(staffActor(r), r.params.id, { type: bodyOf(r).type, priority: bodyOf(r).priority, note: bodyOf(r).note }));

@@ -1,13 +1,12 @@
 /** The contact form's fields: what a user may send, cleaned and checked before triage or storage. */
 import { KinkyuError } from '../domain/errors.ts';
-import { cleanText, requireText } from '../domain/text.ts';
+import { cleanText, requireText, USER_EMAIL } from '../domain/text.ts';
 import type { Queryable } from '../store/db.ts';
 import { isTicketType, type Priority, type TicketType, type TriageResult } from '../domain/ticket.ts';
 
 export const MESSAGE_MAX = 20_000;
 
 // Compatible with what the outbox accepts, and with a dot in the domain: a typo here means no answer ever arrives.
-const USER_EMAIL = /^[^\s@<>,;:"()[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 export interface ContactInput {
   body: unknown;

@@ -23,6 +23,7 @@ import { requestLang } from '../web/request-lang.ts';
 import { triageRetrainPage } from './console-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { bulkResultText, queuePage } from './queue-views.ts';
+import { QueueSchemas } from './schemas.ts';
 
 export interface QueueRoutesOptions {
   db: Db;
@@ -95,7 +96,7 @@ export function registerQueueRoutes(app: FastifyInstance, opts: QueueRoutesOptio
     });
   };
 
-  app.get('/staff/tickets', { config: { permission: 'ticket.view' } }, async (request, reply) => {
+  app.get('/staff/tickets', { schema: QueueSchemas.list, config: { permission: 'ticket.view' } }, async (request, reply) => {
     if (request.headers.accept?.includes('application/json')) {
       // JSON clients get every ticket on its own row unless they ask for the grouping.
       const filter = parseQueueFilter(request.query as Record<string, unknown>, request.staff!.id);

@@ -1,5 +1,8 @@
 import { KinkyuError } from './errors.ts';
 
+/** A user's e-mail address as the contact form accepts it: no spaces or mail-header punctuation, a dotted domain. */
+export const USER_EMAIL = /^[^\s@<>,;:"()[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
 /**
  * Cleans one free-text field from a form or API body. Text is hostile: it may be huge, carry control
  * characters, or arrive in a broken encoding (U+FFFD is what a decoder leaves for bytes that were not UTF-8).

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import { wantsJson } from '../web/wants-json.ts';
 import { html } from '../web/html.ts';
@@ -8,6 +9,7 @@ import type { PageSnapshot } from '../status/page/snapshot.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import type { Drills } from './service.ts';
 import { drillPage, drillsPage, reportPage } from './views.ts';
+import { DrillSchemas } from './schemas.ts';
 
 export interface DrillRoutesOptions {
   config: Config;
@@ -39,21 +41,22 @@ export const drillsPlugin: FastifyPluginAsync<DrillRoutesOptions> = async (app, 
     return drillPage(ctx(request, reply, extra), { drill, incident, report: await drills.report(drill.id), queue: await drills.queue(drill.id), standIns: await drills.standIns(drill.id) });
   };
 
-  app.get('/staff/drills', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff/drills', { schema: DrillSchemas.list, config: { permission: 'console.view' } }, async (request, reply) => {
     if (wantsJson(request)) return reply.send({ drills: await drills.list() });
     return sendPage(reply, await renderList(request, reply));
   });
 
-  app.post('/staff/drills', { config: { permission: 'incident.write' } }, async (request, reply) => {
-    const body = bodyOf(request);
+  // Typed by its schema: `request.body` is the checked body once formAction has refused an invalid one.
+  app.withTypeProvider<TypeBoxTypeProvider>().post('/staff/drills', { schema: DrillSchemas.start, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const last = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
     return formAction(request, reply, {
       scope: 'drill',
-      run: () => drills.start(staffActor(request), {
-        scenario: body.scenario, surge: body.surge, takeovers: body.takeovers, monitors: last(body.monitors), scripted: body.scripted, via: 'console',
-      }),
+      run: () => {
+        const { scenario, surge, takeovers, monitors, scripted } = request.body;
+        return drills.start(staffActor(request), { scenario, surge, takeovers, monitors: last(monitors), scripted, via: 'console' });
+      },
       onSuccess: (r) => reply.redirect(`/staff/drills/${r.drillId}?ok=started`, 303),
-      onRefusal: (lang, error) => renderList(request, reply, { lang, error }, body),
+      onRefusal: (lang, error) => renderList(request, reply, { lang, error }, bodyOf(request)),
     });
   });
 
@@ -67,7 +70,7 @@ export const drillsPlugin: FastifyPluginAsync<DrillRoutesOptions> = async (app, 
       }));
   }
 
-  app.get<{ Params: { id: string } }>('/staff/drills/:id', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/drills/:id', { schema: DrillSchemas.one, config: { permission: 'console.view' } }, async (request, reply) => {
     if (wantsJson(request)) {
       const drill = await drills.get(request.params.id);
       return reply.send({ drill: { ...drill, report: undefined }, report: await drills.report(drill.id) });
@@ -75,7 +78,7 @@ export const drillsPlugin: FastifyPluginAsync<DrillRoutesOptions> = async (app, 
     return sendPage(reply, await renderDrill(request, reply, request.params.id));
   });
 
-  app.get<{ Params: { id: string } }>('/staff/drills/:id/report', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/drills/:id/report', { schema: DrillSchemas.report, config: { permission: 'console.view' } }, async (request, reply) => {
     const drill = await drills.get(request.params.id);
     const report = await drills.report(drill.id);
     if (wantsJson(request)) return reply.send(report);

@@ -102,7 +102,7 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
 
     const p = CORE_API_PREFIX;
     const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
-    const bodyOf = (request: FastifyRequest) => bodies.get(request) ?? {};
+    const signedBodyOf = (request: FastifyRequest) => bodies.get(request) ?? {};
 
     scope.get(`${p}/accounts`, async (request) => {
       const q = request.query as { id?: unknown; email?: unknown };
@@ -113,13 +113,13 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
     });
 
     scope.post(`${p}/accounts/emails`, async (request) => {
-      const ids = bodyOf(request).ids;
+      const ids = signedBodyOf(request).ids;
       if (!Array.isArray(ids) || ids.length > MAX_EMAIL_IDS || !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)) throw new BadInput('ids');
       return { emails: Object.fromEntries(await store.accountEmails(ids as string[])) };
     });
 
     scope.post(`${p}/accounts/:id/lock`, async (request) => {
-      const body = bodyOf(request);
+      const body = signedBodyOf(request);
       const lockId = str(body, 'lockId', 200);
       const reason = typeof body.reason === 'string' ? body.reason.slice(0, 2000) : '';
       const key = `${idOf(request)}\n${lockId}`;
@@ -135,7 +135,7 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
     });
 
     scope.post(`${p}/accounts/:id/unlock`, async (request) => {
-      await store.unlock(idOf(request), { lockId: str(bodyOf(request), 'lockId', 200) });
+      await store.unlock(idOf(request), { lockId: str(signedBodyOf(request), 'lockId', 200) });
       return { ok: true };
     });
 
@@ -144,17 +144,17 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
     scope.post(`${p}/accounts/:id/revoke-api-keys`, async (request) => ({ count: await store.revokeApiKeys(idOf(request)) }));
 
     scope.post(`${p}/accounts/:id/restrictions`, async (request) => {
-      const body = bodyOf(request);
+      const body = signedBodyOf(request);
       await store.setRestrictions(idOf(request), { trading: bool(body, 'trading'), withdrawals: bool(body, 'withdrawals') });
       return { ok: true };
     });
 
     scope.post(`${p}/accounts/:id/cancel-withdrawals`, async (request) => ({
-      count: await store.cancelPendingWithdrawals(idOf(request), str(bodyOf(request), 'reason', 2000)),
+      count: await store.cancelPendingWithdrawals(idOf(request), str(signedBodyOf(request), 'reason', 2000)),
     }));
 
     scope.post(`${p}/accounts/:id/hold-withdrawals`, async (request) => {
-      const until = new Date(str(bodyOf(request), 'until', 40));
+      const until = new Date(str(signedBodyOf(request), 'until', 40));
       if (Number.isNaN(until.getTime())) throw new BadInput('until');
       await store.holdWithdrawals(idOf(request), until);
       return { ok: true };
@@ -176,17 +176,17 @@ export function registerReferenceCore(app: FastifyInstance, store: ReferenceAcco
     });
 
     scope.post(`${p}/accounts/:id/withdrawal-addresses/remove`, async (request) => ({
-      removed: await store.removeWithdrawalAddress(idOf(request), str(bodyOf(request), 'addressId', 200)),
+      removed: await store.removeWithdrawalAddress(idOf(request), str(signedBodyOf(request), 'addressId', 200)),
     }));
 
     scope.get(`${p}/accounts/:id/api-keys`, async (request) => ({ apiKeys: await store.listApiKeys(idOf(request)) }));
 
     scope.post(`${p}/accounts/:id/api-keys/revoke`, async (request) => ({
-      revoked: await store.revokeApiKey(idOf(request), str(bodyOf(request), 'keyId', 200)),
+      revoked: await store.revokeApiKey(idOf(request), str(signedBodyOf(request), 'keyId', 200)),
     }));
 
     scope.post(`${p}/accounts/:id/email/restore`, async (request, reply) => {
-      const body = bodyOf(request);
+      const body = signedBodyOf(request);
       const email = str(body, 'email', 254);
       if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new BadInput('email');
       const reason = typeof body.reason === 'string' ? body.reason.slice(0, 2000) : '';

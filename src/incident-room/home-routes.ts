@@ -7,6 +7,7 @@ import { overviewSections } from '../status/console-views.ts';
 import { orderSections } from './home.ts';
 import { builtinSections } from './home-sections.ts';
 import { homePage } from './home-views.ts';
+import { RoomSchemas } from './schemas.ts';
 import type { RoomRouteKit } from './route-kit.ts';
 
 export function registerHomeRoutes(app: FastifyInstance, kit: RoomRouteKit): void {
@@ -17,7 +18,7 @@ export function registerHomeRoutes(app: FastifyInstance, kit: RoomRouteKit): voi
     ...(kit.opts.homeSections ?? []),
   ]);
 
-  app.get('/staff', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff', { schema: RoomSchemas.home, config: { permission: 'console.view' } }, async (request, reply) => {
     const c = kit.ctx(request, reply);
     const now = clock();
     const [loaded, incidents, components] = await Promise.all([

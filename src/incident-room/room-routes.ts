@@ -8,6 +8,7 @@ import type { ConsoleContext } from '../console/views.ts';
 import type { Params, RoomRouteKit } from './route-kit.ts';
 import { roomPage, type RoomPageData } from './room-views.ts';
 import { incidentTimeline, isTimelineKind, type TimelineKind } from './timeline.ts';
+import { RoomSchemas } from './schemas.ts';
 
 function parseShown(query: Record<string, unknown>): Set<TimelineKind> {
   const raw = query.show;
@@ -32,7 +33,7 @@ export async function renderRoom(kit: RoomRouteKit, c: ConsoleContext, id: strin
 }
 
 export function registerRoomRoutes(app: FastifyInstance, kit: RoomRouteKit): void {
-  app.get<Params>('/staff/incidents/:id/room', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<Params>('/staff/incidents/:id/room', { schema: RoomSchemas.room, config: { permission: 'console.view' } }, async (request, reply) => {
     const c = kit.ctx(request, reply);
     let shown: Set<TimelineKind>;
     try {

@@ -4,11 +4,12 @@ import { wantsJson } from '../web/wants-json.ts';
 import { bodyOf, sendPage, staffActor } from '../console/form-action.ts';
 import type { Params, RoomRouteKit } from './route-kit.ts';
 import { templateEditPage, templatesPage } from './template-views.ts';
+import { RoomSchemas } from './schemas.ts';
 
 export function registerTemplateRoutes(app: FastifyInstance, kit: RoomRouteKit): void {
   const { room } = kit.opts;
 
-  app.get('/staff/update-templates', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff/update-templates', { schema: RoomSchemas.templates, config: { permission: 'console.view' } }, async (request, reply) => {
     const templates = await room.listTemplates({ includeArchived: true });
     if (wantsJson(request)) return reply.send({ templates });
     return sendPage(reply, templatesPage(kit.ctx(request, reply), templates));

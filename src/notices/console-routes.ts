@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { ExchangeAccounts } from '../exchange/adapter.ts';
 import { createNotice, getNotice, listNotices, noticeRevisions, publishNotice, updateNotice, withdrawNotice } from './notices.ts';
 import { parseNoticeInput, parseWithdrawReason } from './validation.ts';
+import { NoticeSchemas } from './schemas.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { formAction, bodyOf, consoleContext, sendPage, staffActor } from '../console/form-action.ts';
 import * as views from './console-views.ts';
@@ -36,6 +37,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
     consoleContext(request, reply, config.timeZone, FLASH, extra);
   const read = { config: { permission: 'console.view' as const } };
   const write = { config: { permission: 'notice.publish' as const } };
+  const form = (schema: FastifySchema) => ({ schema, config: { ...write.config, refusesInHandler: true } });
 
   // ------------------------------------------------------------------------------------------ notices
 
@@ -43,7 +45,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
 
   app.get('/staff/notices/new', write, async (request, reply) => sendPage(reply, views.newNoticePage(ctx(request, reply))));
 
-  app.post('/staff/notices', write, async (request, reply) =>
+  app.post('/staff/notices', form(NoticeSchemas.create), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => {
@@ -66,7 +68,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
     return views.noticePage(ctx(request, reply, { lang, error }), notice, await noticeRevisions(db, notice.id), withValues ? bodyOf(request) : undefined);
   };
 
-  app.post<{ Params: { id: string } }>('/staff/notices/:id', write, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/notices/:id', form(NoticeSchemas.update), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => {
@@ -87,7 +89,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/notices/:id/withdraw', write, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/notices/:id/withdraw', form(NoticeSchemas.withdraw), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => ({ id: (await withdrawNotice(db, staffActor(request), request.params.id, parseWithdrawReason(bodyOf(request)), clock())).id }),

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { KinkyuError } from '../domain/errors.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { csvDocument } from './csv.ts';
@@ -7,6 +7,7 @@ import { termsDiffFor } from './public-routes.ts';
 import { pendingUsers, termsCounts } from './report.ts';
 import { createTerms, getTermsByLabel, listTermsVersions, previousTerms, publishTerms, updateTermsDraft } from './terms.ts';
 import { parseTermsInput } from './validation.ts';
+import { NoticeSchemas } from './schemas.ts';
 import type { Lang } from '../web/i18n.ts';
 import { formAction, bodyOf, consoleContext, sendPage, staffActor } from '../console/form-action.ts';
 import { FLASH, type NoticeConsoleOptions } from './console-routes.ts';
@@ -27,6 +28,7 @@ export function registerTermsConsole(app: FastifyInstance, opts: NoticeConsoleOp
   const today = () => todayIn(clock(), config.timeZone);
   const read = { config: { permission: 'console.view' as const } };
   const write = { config: { permission: 'notice.publish' as const } };
+  const form = (schema: FastifySchema) => ({ schema, config: { ...write.config, refusesInHandler: true } });
 
   // ------------------------------------------------------------------------------------------ terms
 
@@ -34,7 +36,7 @@ export function registerTermsConsole(app: FastifyInstance, opts: NoticeConsoleOp
 
   app.get('/staff/terms/new', write, async (request, reply) => sendPage(reply, views.newTermsPage(ctx(request, reply))));
 
-  app.post('/staff/terms', write, async (request, reply) =>
+  app.post('/staff/terms', form(NoticeSchemas.createTerms), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => {
@@ -56,7 +58,7 @@ export function registerTermsConsole(app: FastifyInstance, opts: NoticeConsoleOp
 
   app.get<{ Params: { label: string } }>('/staff/terms/:label', read, async (request, reply) => sendPage(reply, await renderVersion(request, reply)));
 
-  app.post<{ Params: { label: string } }>('/staff/terms/:label', write, async (request, reply) =>
+  app.post<{ Params: { label: string } }>('/staff/terms/:label', form(NoticeSchemas.updateTerms), async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => ({ label: (await updateTermsDraft(db, staffActor(request), request.params.label, parseTermsInput(bodyOf(request)), clock())).label }),

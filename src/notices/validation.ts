@@ -1,5 +1,5 @@
 import { KinkyuError } from '../domain/errors.ts';
-import { cleanText } from '../domain/text.ts';
+import { checkText, type TextRule } from '../web/schema/text.ts';
 import { checkMarkdown } from './markdown.ts';
 
 /**
@@ -46,8 +46,31 @@ export function refuseMarkup(text: string | null, field: string): void {
   if (text !== null && MARKUP.test(text)) throw new KinkyuError('VALIDATION', { field, rule: 'notices_markup' });
 }
 
-function text(body: Body, field: string, max: number, opts: { required: boolean; multiline: boolean }): string | null {
-  const value = cleanText(body[field], field, { max, required: opts.required, multiline: opts.multiline });
+/**
+ * The text rules of each field, one definition for the route schemas (src/notices/schemas.ts, which refuse a
+ * body before the handler) and for the parsers below (which clean the values the schema accepted, and refuse
+ * markup).
+ */
+export const NOTICE_TEXT = {
+  titleJa: { max: NOTICE_TITLE_MAX, required: true },
+  titleEn: { max: NOTICE_TITLE_MAX },
+  changesJa: { max: NOTICE_TEXT_MAX, required: true, multiline: true },
+  changesEn: { max: NOTICE_TEXT_MAX, multiline: true },
+  actionJa: { max: NOTICE_TEXT_MAX, required: true, multiline: true },
+  actionEn: { max: NOTICE_TEXT_MAX, multiline: true },
+} satisfies Record<string, TextRule>;
+
+export const TERMS_TEXT = {
+  bodyJa: { max: TERMS_BODY_MAX, required: true, multiline: true },
+  bodyEn: { max: TERMS_BODY_MAX, multiline: true },
+  summaryJa: { max: TERMS_SUMMARY_MAX, required: true, multiline: true },
+  summaryEn: { max: TERMS_SUMMARY_MAX, multiline: true },
+} satisfies Record<string, TextRule>;
+
+export const WITHDRAW_REASON: TextRule = { max: 1000, multiline: true };
+
+function text(body: Body, field: string, rule: TextRule): string | null {
+  const value = checkText(body[field], field, rule);
   refuseMarkup(value, field);
   return value;
 }
@@ -76,15 +99,13 @@ function checkDeadline(effectiveFrom: string, deadline: string | null, field: st
 }
 
 export function parseNoticeInput(body: Body): NoticeInput {
-  const multi = { required: true, multiline: true };
-  const optionalMulti = { required: false, multiline: true };
   const input: NoticeInput = {
-    titleJa: text(body, 'titleJa', NOTICE_TITLE_MAX, { required: true, multiline: false }) as string,
-    titleEn: text(body, 'titleEn', NOTICE_TITLE_MAX, { required: false, multiline: false }),
-    changesJa: text(body, 'changesJa', NOTICE_TEXT_MAX, multi) as string,
-    changesEn: text(body, 'changesEn', NOTICE_TEXT_MAX, optionalMulti),
-    actionJa: text(body, 'actionJa', NOTICE_TEXT_MAX, multi) as string,
-    actionEn: text(body, 'actionEn', NOTICE_TEXT_MAX, optionalMulti),
+    titleJa: text(body, 'titleJa', NOTICE_TEXT.titleJa) as string,
+    titleEn: text(body, 'titleEn', NOTICE_TEXT.titleEn),
+    changesJa: text(body, 'changesJa', NOTICE_TEXT.changesJa) as string,
+    changesEn: text(body, 'changesEn', NOTICE_TEXT.changesEn),
+    actionJa: text(body, 'actionJa', NOTICE_TEXT.actionJa) as string,
+    actionEn: text(body, 'actionEn', NOTICE_TEXT.actionEn),
     effectiveFrom: parseDay(body.effectiveFrom, 'effectiveFrom', true) as string,
     deadline: parseDay(body.deadline, 'deadline', false),
   };
@@ -99,8 +120,8 @@ export function parseTermsInput(body: Body): TermsInput {
   if (rawLabel === undefined || rawLabel === null || rawLabel === '') throw new KinkyuError('VALIDATION', { field: 'label', rule: 'required' });
   // "new" would collide with the console's /staff/terms/new.
   if (typeof rawLabel !== 'string' || !TERMS_LABEL.test(rawLabel) || rawLabel.toLowerCase() === 'new') throw new KinkyuError('VALIDATION', { field: 'label', rule: 'notices_label' });
-  const bodyJa = text(body, 'bodyJa', TERMS_BODY_MAX, { required: true, multiline: true }) as string;
-  const bodyEn = text(body, 'bodyEn', TERMS_BODY_MAX, { required: false, multiline: true });
+  const bodyJa = text(body, 'bodyJa', TERMS_TEXT.bodyJa) as string;
+  const bodyEn = text(body, 'bodyEn', TERMS_TEXT.bodyEn);
   checkMarkdown(bodyJa, 'bodyJa');
   if (bodyEn !== null) checkMarkdown(bodyEn, 'bodyEn');
   const input: TermsInput = {
@@ -108,8 +129,8 @@ export function parseTermsInput(body: Body): TermsInput {
     effectiveFrom: parseDay(body.effectiveFrom, 'effectiveFrom', true) as string,
     bodyJa,
     bodyEn,
-    summaryJa: text(body, 'summaryJa', TERMS_SUMMARY_MAX, { required: true, multiline: true }) as string,
-    summaryEn: text(body, 'summaryEn', TERMS_SUMMARY_MAX, { required: false, multiline: true }),
+    summaryJa: text(body, 'summaryJa', TERMS_TEXT.summaryJa) as string,
+    summaryEn: text(body, 'summaryEn', TERMS_TEXT.summaryEn),
     ackRequired: checked(body.ackRequired),
     ackDeadline: parseDay(body.ackDeadline, 'ackDeadline', false),
   };
@@ -120,5 +141,5 @@ export function parseTermsInput(body: Body): TermsInput {
 
 /** The optional reason given when a notice is withdrawn. */
 export function parseWithdrawReason(body: Body): string | null {
-  return text(body, 'reason', 1000, { required: false, multiline: true });
+  return text(body, 'reason', WITHDRAW_REASON);
 }

@@ -19,10 +19,7 @@ export function sendForm(reply: FastifyReply, body: string, status = 200): Fasti
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
-export function bodyOf(request: FastifyRequest): Body {
-  const body = request.body;
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : {};
-}
+export { bodyOf } from '../web/body.ts';
 
 export const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : undefined);
 

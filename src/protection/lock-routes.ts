@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bodyOf } from '../web/body.ts';
 import type { Config } from '../config.ts';
 import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import { wantsJson } from '../web/wants-json.ts';
@@ -26,8 +27,6 @@ export interface LockRoutesOptions {
 const HELP_WINDOW_MS = 10 * 60_000;
 
 
-const bodyOf = (request: FastifyRequest): Record<string, unknown> =>
-  request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
 
 /**
  * The two ways into the emergency lock that need no sign-in:

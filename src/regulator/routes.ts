@@ -10,6 +10,7 @@ import { fillDraft } from './drafts.ts';
 import { allOpenStages, staffEmail } from './repository.ts';
 import { openRegulatoryObligations, type RegulatorClock } from './service.ts';
 import { draftPage, overviewPage, regulatorPage } from './views.ts';
+import { RegulatorSchemas } from './schemas.ts';
 
 export interface RegulatorRoutesOptions {
   db: Db;
@@ -41,7 +42,7 @@ export const regulatorPlugin: FastifyPluginAsync<RegulatorRoutesOptions> = async
     return regulatorPage(ctx(request, reply, extra), { incident, facts, saved, obligations, staff: await staffChoices(), rulesFile: regulator.rules.file }, values);
   };
 
-  app.get<{ Params: { id: string } }>('/staff/incidents/:id/regulator', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/incidents/:id/regulator', { schema: RegulatorSchemas.incident, config: { permission: 'console.view' } }, async (request, reply) => {
     if (wantsJson(request)) {
       await regulator.attach(request.params.id);
       const { facts } = await regulator.facts(request.params.id);
@@ -84,7 +85,7 @@ export const regulatorPlugin: FastifyPluginAsync<RegulatorRoutesOptions> = async
     return sendPage(reply, draftPage(c, { obligation, stage, incident, lines, generatedAt: clock(), owner: owner ? `${owner.name} <${owner.email}>` : null }));
   });
 
-  app.get('/staff/regulator', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff/regulator', { schema: RegulatorSchemas.overview, config: { permission: 'console.view' } }, async (request, reply) => {
     const now = clock();
     const mine = await openRegulatoryObligations(db, request.staff!.id, now);
     const all = (await allOpenStages(db)).map((r) => {

@@ -24,8 +24,8 @@ import {
 import { cleanText, parseDate, requireText } from '../domain/text.ts';
 import { componentHolders, getIncident, lockComponents, lockPage } from './repository.ts';
 
-const NAME_MAX = 200;
-const BODY_MAX = 20_000;
+export const NAME_MAX = 200;
+export const BODY_MAX = 20_000;
 const MAX_COMPONENTS_PER_CHANGE = 500;
 
 /** Component id → new status, as sent by a form or the API. Unknown statuses are refused here. */

@@ -8,6 +8,7 @@ import type { SupportDesk } from '../desk/desk.ts';
 import { can } from '../staff/permissions.ts';
 import { getIncident, listComponents } from './repository.ts';
 import { wantsJson } from '../web/wants-json.ts';
+import { ConsoleSchemas } from './schemas.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import * as views from './console-views.ts';
 import type { ConsoleContext } from '../console/views.ts';
@@ -71,7 +72,7 @@ export function registerStatusConsole(app: FastifyInstance, opts: StatusConsoleO
     sendPage(reply, views.newIncidentPage(ctx(request, reply), await listComponents(db))),
   );
 
-  app.post('/staff/incidents', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post('/staff/incidents', { schema: ConsoleSchemas.declare, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,
@@ -112,7 +113,7 @@ export function registerStatusConsole(app: FastifyInstance, opts: StatusConsoleO
       return sendPage(reply, views.incidentPage(ctx(request, reply), incident, await listComponents(db), undefined, deliveries));
     });
 
-    app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { config: { permission: writePermission, freshFactor: publishesOnSev1 } }, async (request, reply) => {
+    app.post<{ Params: { id: string } }>(`/staff/${kind}/:id/updates`, { schema: ConsoleSchemas.update, config: { permission: writePermission, freshFactor: publishesOnSev1, refusesInHandler: true } }, async (request, reply) => {
       const body = bodyOf(request);
       await load(request.params.id);
       return act(
@@ -132,7 +133,7 @@ export function registerStatusConsole(app: FastifyInstance, opts: StatusConsoleO
       );
     });
 
-    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, { config: { permission: writePermission, freshFactor: publishesOnSev1 } }, async (request, reply) => {
+    app.post<{ Params: { id: string; updateId: string } }>(`/staff/${kind}/:id/updates/:updateId/edit`, { schema: ConsoleSchemas.edit, config: { permission: writePermission, freshFactor: publishesOnSev1, refusesInHandler: true } }, async (request, reply) => {
       const body = bodyOf(request);
       const incident = await load(request.params.id);
       return act(
@@ -151,7 +152,7 @@ export function registerStatusConsole(app: FastifyInstance, opts: StatusConsoleO
     sendPage(reply, views.componentsPage(ctx(request, reply), await listComponents(db))),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/components/:id/status', { config: { permission: 'component.write' } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/staff/components/:id/status', { schema: ConsoleSchemas.componentStatus, config: { permission: 'component.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,
@@ -168,7 +169,7 @@ export function registerStatusConsole(app: FastifyInstance, opts: StatusConsoleO
     sendPage(reply, views.newMaintenancePage(ctx(request, reply), await listComponents(db))),
   );
 
-  app.post('/staff/maintenances', { config: { permission: 'maintenance.write' } }, async (request, reply) => {
+  app.post('/staff/maintenances', { schema: ConsoleSchemas.schedule, config: { permission: 'maintenance.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,

@@ -7,6 +7,7 @@ import { html } from './html.ts';
 import { t } from './i18n.ts';
 import { layout } from './layout.ts';
 import { requestLang } from './request-lang.ts';
+import { refusalFor } from './schema/validation.ts';
 
 /** The request's path as a same-site link: no query, and never "//host" (which a browser reads as another site). */
 function safePath(url: string): string {
@@ -21,7 +22,7 @@ export function toKinkyuError(err: unknown): KinkyuError | null {
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new KinkyuError('BODY_TOO_LARGE');
   if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new KinkyuError('MALFORMED_BODY');
   if (e?.code?.startsWith('FST_ERR_CTP_') || (e?.statusCode === 400 && err instanceof SyntaxError)) return new KinkyuError('MALFORMED_BODY');
-  if (e?.code === 'FST_ERR_VALIDATION') return new KinkyuError('VALIDATION');
+  if (e?.code === 'FST_ERR_VALIDATION') return refusalFor(err as Parameters<typeof refusalFor>[0]);
   if (isDatabaseDown(err)) return new KinkyuError('DATABASE_UNAVAILABLE');
   // Serialization failures and deadlocks: nothing was changed, and trying again will work.
   if (e?.code === '40001' || e?.code === '40P01') return new KinkyuError('CONFLICT');

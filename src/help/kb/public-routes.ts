@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bodyOf } from '../../web/body.ts';
 import type { Config } from '../../config.ts';
 import { isKinkyuError, KinkyuError } from '../../domain/errors.ts';
 import { wantsJson } from '../../web/wants-json.ts';
@@ -43,8 +44,6 @@ function cleanQuery(raw: unknown): { query: string; tooLong: boolean } {
   return text.length > MAX_QUERY_CHARS ? { query: text.slice(0, MAX_QUERY_CHARS), tooLong: true } : { query: text, tooLong: false };
 }
 
-const bodyOf = (request: FastifyRequest): Record<string, unknown> =>
-  request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
 
 /**
  * The public knowledge base: /help/articles (by category), /help/articles/:slug with "did this help?", and

@@ -1,0 +1,229 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
+import { KinkyuError } from '../src/domain/errors.ts';
+import { errorMessage } from '../src/web/errors.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { STATUSPAGE_PATHS, type StatuspageEndpoint } from './support/statuspage-schema.ts';
+
+// ajv and ajv-formats are CommonJS; under ESM the default import may be the module object.
+type AjvClass = typeof Ajv2020Module.default;
+type AddFormats = typeof addFormatsModule.default;
+const Ajv2020: AjvClass = (Ajv2020Module as unknown as { default?: AjvClass }).default ?? (Ajv2020Module as unknown as AjvClass);
+const addFormats: AddFormats = (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+
+interface Operation { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+let app: RunningApp;
+let staff: StaffClient;
+let doc: OpenApiDocument;
+let drillId: string;
+let incidentId: string;
+/** What earlier requests created, for the paths of later ones. */
+const created: { ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string } = {};
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
+
+before(async () => {
+  app = await startApp();
+  staff = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+  ({ incidentId } = await app.commands.declareIncident({ type: 'staff', id: null }, {
+    type: 'outage', severity: 'SEV3', nameJa: 'テスト障害', bodyJa: '調査中です。', componentStatuses: { websocket000: 'degraded_performance' },
+  }));
+  await app.site.refresh();
+  const res = await fetch(`${app.baseUrl}/api/openapi.json`);
+  assert.equal(res.status, 200);
+  doc = (await res.json()) as OpenApiDocument;
+});
+after(async () => app.stop());
+
+const staffJson = (path: string) =>
+  fetch(app.baseUrl + path, { headers: { cookie: staff.cookie, accept: 'application/json' }, redirect: 'manual' });
+
+/**
+ * A real request for every operation the document lists ("METHOD /path/{param}"). An operation in the document
+ * without an entry here fails the test: nothing is described that is not exercised.
+ */
+const exercises: Record<string, () => Promise<Response>> = {
+  'POST /staff/drills': () => staff.postJson('/staff/drills', { scenario: 'outage', surge: 2, takeovers: 1, monitors: false }),
+  'GET /staff/drills': () => staffJson('/staff/drills'),
+  'GET /staff/drills/{id}': () => staffJson(`/staff/drills/${drillId}`),
+  'GET /staff/drills/{id}/report': () => staffJson(`/staff/drills/${drillId}/report`),
+  'GET /staff/regulator': () => staffJson('/staff/regulator'),
+  'GET /staff/incidents/{id}/regulator': () => staffJson(`/staff/incidents/${incidentId}/regulator`),
+  'GET /staff/tickets': () => staffJson('/staff/tickets'),
+  'POST /staff/incidents': () => staff.postJson('/staff/incidents', { type: 'outage', severity: 'SEV4', nameJa: '２件目の障害', bodyJa: '調査中です。' }),
+  'POST /staff/incidents/{id}/updates': () => staff.postJson(`/staff/incidents/${incidentId}/updates`, { status: 'identified', bodyJa: '原因を特定しました。', componentStatuses: { websocket000: 'partial_outage' } }),
+  'POST /staff/incidents/{id}/updates/{updateId}/edit': () => staff.postJson(`/staff/incidents/${incidentId}/updates/${created.updateId}/edit`, { bodyJa: '原因を特定しました (訂正)。' }),
+  'POST /staff/maintenances': () => staff.postJson('/staff/maintenances', {
+    nameJa: '定期メンテナンス', bodyJa: '作業を予定しています。', componentIds: ['restapi00000'],
+    scheduledFor: new Date(Date.now() + 86_400_000).toISOString(), scheduledUntil: new Date(Date.now() + 90_000_000).toISOString(),
+  }),
+  'POST /staff/maintenances/{id}/updates': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates`, { bodyJa: '予定どおり実施します。' }),
+  'POST /staff/maintenances/{id}/updates/{updateId}/edit': () => staff.postJson(`/staff/maintenances/${created.maintenanceId}/updates/${created.maintenanceUpdateId}/edit`, { bodyJa: '予定どおり実施します (訂正)。' }),
+  'GET /staff': () => staffJson('/staff'),
+  'GET /staff/tickets/{id}': async () => {
+    const filed = await fetch(`${app.baseUrl}/contact`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ body: '出金が反映されません。', email: 'user@example.jp' }),
+    });
+    created.ticketId = ((await filed.json()) as { ticketId: string }).ticketId;
+    return staffJson(`/staff/tickets/${created.ticketId}`);
+  },
+  'POST /staff/tickets/{id}/notes': () => staff.postJson(`/staff/tickets/${created.ticketId}/notes`, { body: '確認中です。' }),
+  'POST /staff/tickets/{id}/reply': () => staff.postJson(`/staff/tickets/${created.ticketId}/reply`, { body: 'お問い合わせありがとうございます。' }),
+  'GET /staff/incidents/{id}/room': () => staffJson(`/staff/incidents/${incidentId}/room`),
+  'GET /staff/update-templates': () => staffJson('/staff/update-templates'),
+  'POST /staff/notices': () => staff.postJson('/staff/notices', notice),
+  'POST /staff/notices/{id}': () => staff.postJson(`/staff/notices/${created.noticeId}`, { ...notice, titleEn: 'Fee change' }),
+  'POST /staff/notices/{id}/withdraw': async () => {
+    assert.equal((await staff.postJson(`/staff/notices/${created.noticeId}/publish`, {})).status, 200);
+    return staff.postJson(`/staff/notices/${created.noticeId}/withdraw`, { reason: '誤りがありました。' });
+  },
+  'POST /staff/terms': () => staff.postJson('/staff/terms', { label: 'openapi-1', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第1条', summaryJa: '第1条を改定します。' }),
+  'POST /staff/components/{id}/status': () => staff.postJson('/staff/components/restapi00000/status', { status: 'degraded_performance' }),
+};
+for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/unresolved', 'scheduled-maintenances', 'scheduled-maintenances/active', 'scheduled-maintenances/upcoming']) {
+  exercises[`GET /api/v2/${path}.json`] = () => fetch(`${app.baseUrl}/api/v2/${path}.json`);
+}
+/** Operations that create what later ones use run first, in this order. */
+const FIRST = [
+  'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
+  'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
+];
+const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
+
+describe('GET /api/openapi.json', () => {
+  test('is public, cacheable JSON', async () => {
+    const res = await fetch(`${app.baseUrl}/api/openapi.json`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.match(res.headers.get('cache-control') ?? '', /public/);
+    assert.equal(res.headers.get('set-cookie'), null);
+  });
+
+  test('is a valid OpenAPI 3.1 document', async () => {
+    assert.equal(doc.openapi, '3.1.0');
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc) as unknown as Parameters<Validator['validate']>[0]);
+    assert.ok(result.valid, JSON.stringify(result.errors, null, 2));
+  });
+
+  test('describes every Statuspage path, and no HTML-only route', () => {
+    for (const path of Object.keys(exercises).filter((k) => k.includes('/api/v2/'))) {
+      assert.ok(doc.paths[path.slice(4)]?.get, `${path} is described`);
+    }
+    for (const htmlOnly of ['/staff/drills/{id}/preview', '/contact', '/staff/login', '/']) assert.equal(doc.paths[htmlOnly], undefined, htmlOnly);
+  });
+
+  test('every JSON operation answers a real request as the document says', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path}`, operation })));
+    const missing = operations.map((o) => o.key).filter((key) => !exercises[key]);
+    assert.deepEqual(missing, [], 'every operation in the document has a real request in this test');
+    operations.sort((a, b) => rank(a.key) - rank(b.key));
+    for (const { key, operation } of operations) {
+      const res = await exercises[key]!();
+      const body: unknown = await res.json();
+      assert.ok(res.status >= 200 && res.status < 300, `${key}: ${res.status} ${JSON.stringify(body)}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/, key);
+      const result = body as { drillId?: string; updateId?: string; incidentId?: string };
+      if (key === 'POST /staff/drills') drillId = result.drillId!;
+      if (key === 'POST /staff/incidents/{id}/updates') created.updateId = result.updateId;
+      if (key === 'POST /staff/maintenances') created.maintenanceId = result.incidentId;
+      if (key === 'POST /staff/maintenances/{id}/updates') created.maintenanceUpdateId = result.updateId;
+      if (key === 'POST /staff/notices') created.noticeId = (body as { id: string }).id;
+      const schema = operation.responses?.[String(res.status)]?.content?.['application/json']?.schema;
+      assert.ok(schema, `${key} documents its ${res.status} answer`);
+      // The references (#/components/schemas/…) resolve inside the schema's own root.
+      const validate = ajv.compile({ ...(schema as object), components: doc.components });
+      assert.ok(validate(body), `${key}: ${ajv.errorsText(validate.errors)}`);
+    }
+  });
+});
+
+test('the Statuspage examples (test/schemas/statuspage-examples) fit the document\'s response schemas', () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const dir = new URL('./schemas/statuspage-examples/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 8);
+  for (const file of files) {
+    const path = STATUSPAGE_PATHS[file.split('.')[0] as StatuspageEndpoint];
+    const schema = doc.paths[path]?.get?.responses?.['200']?.content?.['application/json']?.schema;
+    assert.ok(schema, `${file}: ${path} is described`);
+    const validate = ajv.compile({ ...(schema as object), components: doc.components });
+    assert.ok(validate(JSON.parse(readFileSync(new URL(file, dir), 'utf8'))), `${file}: ${ajv.errorsText(validate.errors)}`);
+  }
+});
+
+describe('refused bodies keep the clear error they had', () => {
+  const expectRefusal = async (res: Response, err: KinkyuError, scope: string | undefined, lang: 'ja' | 'en') => {
+    const body = (await res.json()) as { code: string; message: string };
+    assert.equal(res.status, err.httpStatus);
+    assert.equal(body.code, err.code);
+    assert.equal(body.message, errorMessage(lang, err, scope));
+  };
+
+  test('a staff JSON route: a missing choice, a body that is not an object, a wrong type', async () => {
+    const required = new KinkyuError('VALIDATION', { field: 'scenario', rule: 'required' });
+    await expectRefusal(await staff.postJson('/staff/drills', { surge: 1 }), required, 'drill', 'ja');
+    await expectRefusal(await staff.postJson('/staff/drills', { surge: 1 }, { 'accept-language': 'en' }), required, 'drill', 'en');
+    await expectRefusal(await staff.postJson('/staff/drills', '[1]'), required, 'drill', 'ja');
+    const unknown = new KinkyuError('VALIDATION', { field: 'scenario', rule: 'unknown_scenario', value: 'meteor', scenarios: 'outage, takeover, withdrawal-delay, regulatory' });
+    await expectRefusal(await staff.postJson('/staff/drills', { scenario: 'meteor' }), unknown, 'drill', 'ja');
+    await expectRefusal(await staff.postJson('/staff/drills', { scenario: 'outage', surge: { n: 1 } }), new KinkyuError('VALIDATION', { field: 'surge', rule: 'object' }), 'drill', 'ja');
+  });
+
+  test('a notice: the text rules shared by the schema and the parser, the markup rule after them', async () => {
+    const base = { titleJa: '手数料の改定', changesJa: '変更します。', actionJa: '不要です。', effectiveFrom: inDays(30) };
+    await expectRefusal(await staff.postJson('/staff/notices', { ...base, titleJa: '　' }), new KinkyuError('VALIDATION', { field: 'titleJa', rule: 'required' }), 'notices', 'ja');
+    await expectRefusal(await staff.postJson('/staff/notices', { ...base, changesJa: 'x'.repeat(5001) }, { 'accept-language': 'en' }), new KinkyuError('VALIDATION', { field: 'changesJa', rule: 'max', max: '5000' }), 'notices', 'en');
+    await expectRefusal(await staff.postJson('/staff/notices', { ...base, titleJa: '<b>重要</b>' }), new KinkyuError('VALIDATION', { field: 'titleJa', rule: 'notices_markup' }), 'notices', 'ja');
+    const form = await staff.postForm('/staff/notices', { ...base, actionJa: '' });
+    assert.equal(form.status, 400);
+    const page = await form.text();
+    assert.ok(page.includes(errorMessage('ja', new KinkyuError('VALIDATION', { field: 'actionJa', rule: 'required' }), 'notices')), 'the form again, with the message');
+    assert.ok(page.includes('手数料の改定'), 'and what was typed');
+  });
+
+  test('a staff route checks the session before the body', async () => {
+    const res = await fetch(`${app.baseUrl}/staff/drills`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '[1]' });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { code: string }).code, 'UNAUTHENTICATED');
+  });
+
+  test('the contact form: Japanese text rules, in JSON and as the form again', async () => {
+    const post = (payload: unknown, lang = 'ja') => fetch(`${app.baseUrl}/contact`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'accept-language': lang }, body: JSON.stringify(payload),
+    });
+    const email = 'user@example.jp';
+    await expectRefusal(await post({ body: '   ', email }), new KinkyuError('VALIDATION', { field: 'message', rule: 'required' }), undefined, 'ja');
+    await expectRefusal(await post({ body: 'x'.repeat(20_001), email }, 'en'), new KinkyuError('VALIDATION', { field: 'message', rule: 'max', max: '20000' }), undefined, 'en');
+    await expectRefusal(await post({ body: ['x'], email }), new KinkyuError('VALIDATION', { field: 'message', rule: 'text' }), undefined, 'ja');
+    await expectRefusal(await post({ body: '出金できません', email: 'not an address' }), new KinkyuError('VALIDATION', { field: 'email', rule: 'email' }), undefined, 'ja');
+    await expectRefusal(await post({ body: '出金できません', email, category: 'alien' }), new KinkyuError('VALIDATION', { field: 'category', rule: 'enum' }), undefined, 'ja');
+    // Full-width digits count as half-width: 「１２３４５」 is five characters, and a 20-character order id fits.
+    await expectRefusal(await post({ body: '出金できません', email, amount: '１'.repeat(41) }), new KinkyuError('VALIDATION', { field: 'amount', rule: 'max', max: '40' }), undefined, 'ja');
+    const accepted = await post({ body: '出金できません', email, orderId: 'ＯＲＤ－１２３', amount: '１０' });
+    assert.equal(accepted.status, 201);
+
+    const form = await fetch(`${app.baseUrl}/contact`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ja' },
+      body: new URLSearchParams({ body: '入力した本文', email: 'not an address' }).toString(),
+    });
+    assert.equal(form.status, 400);
+    const page = await form.text();
+    assert.ok(page.includes(errorMessage('ja', new KinkyuError('VALIDATION', { field: 'email', rule: 'email' }))), 'the message');
+    assert.ok(page.includes('入力した本文'), 'the form again, with what was typed');
+  });
+});
