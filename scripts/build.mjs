@@ -2,21 +2,26 @@
 /**
  * The production build: TypeScript in src/ → JavaScript in dist/ (same tree, so paths relative to a module —
  * migrations, the triage model, ../../eval — resolve the same from both), plus the files that are not
- * TypeScript (SQL, JSON, CSS). `npm start` runs dist/, so a start does not compile anything.
+ * TypeScript (SQL, JSON, CSS, the passkey page script). `npm start` runs dist/, so a start compiles nothing.
  *
- *   node scripts/build.mjs            build (incremental: only what changed is compiled again)
- *   node scripts/build.mjs --if-stale build only when a file in src/ is newer than the last build
+ *   node scripts/build.mjs            build
+ *   node scripts/build.mjs --if-stale build only when a file in src/ (or package.json, tsconfig.json, the build
+ *                                     scripts) is newer than the last build (scripts/build-stamp.mjs)
+ *
+ * esbuild transpiles each module on its own (no bundling, no type check: `npm run typecheck` does that, and
+ * `npm test` runs it first); a relative `./x.ts` import becomes `./x.js`. A whole build takes about a second, so
+ * every build is a full one. Each file is written to a temporary name and renamed, so a process loading dist/
+ * while another build runs (two test files finding it stale at once) never reads half a file.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { distIsCurrent, ROOT as root, STAMP as stamp } from './build-stamp.mjs';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+if (process.argv.includes('--if-stale') && distIsCurrent()) process.exit(0);
+
+const { build } = await import('esbuild');
 const src = join(root, 'src');
 const dist = join(root, 'dist');
-const stamp = join(dist, '.built');
 
 function* files(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -26,30 +31,66 @@ function* files(dir) {
   }
 }
 
-function newestSource() {
-  let newest = 0;
-  for (const path of files(src)) newest = Math.max(newest, statSync(path).mtimeMs);
-  for (const extra of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) newest = Math.max(newest, statSync(join(root, extra)).mtimeMs);
-  return newest;
-}
+const started = new Date();
+const sources = [...files(src)];
 
-if (process.argv.includes('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource()) process.exit(0);
+/** Every import stays an import (nothing is bundled); relative TypeScript specifiers are renamed to the emitted `.js`. */
+const keepImports = {
+  name: 'keep-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const relativeTs = /^\.\.?\//.test(args.path) && args.path.endsWith('.ts');
+      return { path: relativeTs ? args.path.slice(0, -3) + '.js' : args.path, external: true };
+    });
+  },
+};
 
-const started = Date.now();
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let result;
 try {
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  result = await build({
+    absWorkingDir: root,
+    entryPoints: sources.filter((p) => p.endsWith('.ts')),
+    outbase: src,
+    outdir: dist,
+    // bundle + every import external = one output per module, with esbuild (not a regex) finding the specifiers.
+    bundle: true,
+    plugins: [keepImports],
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: join(root, 'tsconfig.json'),
+    sourcemap: true,
+    logLevel: 'warning',
+    write: false,
+  });
 } catch {
-  console.error('build: TypeScript reported errors (above); dist/ was not updated');
+  console.error('build: esbuild reported errors (above); dist/ was not updated');
   process.exit(1);
 }
+
+const written = new Set();
+function writeAtomically(path, contents) {
+  written.add(path);
+  if (existsSync(path) && readFileSync(path).equals(contents)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+for (const out of result.outputFiles) writeAtomically(out.path, Buffer.from(out.contents));
 let copied = 0;
-for (const path of files(src)) {
+for (const path of sources) {
   if (path.endsWith('.ts')) continue;
-  const to = join(dist, relative(src, path));
-  mkdirSync(dirname(to), { recursive: true });
-  copyFileSync(path, to);
+  writeAtomically(join(dist, relative(src, path)), readFileSync(path));
   copied++;
 }
-writeFileSync(stamp, new Date().toISOString() + '\n');
-console.error(`build: dist/ ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${copied} data files copied)`);
+// What a source that was moved or deleted left behind (and what the tsc build used to keep).
+for (const path of [...files(dist)]) {
+  if (!written.has(path) && !path.endsWith('.tmp') && path !== stamp) rmSync(path, { force: true });
+}
+writeFileSync(stamp, started.toISOString() + '\n');
+// Stamped with the start time: a source saved while this build ran is newer, so the next --if-stale builds again.
+utimesSync(stamp, started, started);
+const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(1);
+console.error(`build: dist/ ready in ${seconds} s (${result.outputFiles.length} files emitted, ${copied} data files copied)`);

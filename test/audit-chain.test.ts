@@ -23,6 +23,7 @@ import { kinkyuProcess } from './support/cli-process.ts';
 import { StaffClient, makeStaff, startApp } from './support/app.ts';
 import { freePort } from './support/net.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
+import { builtCli } from './support/built-cli.ts';
 
 const TEST_KEY_ID = parseAuditKey(TEST_AUDIT_KEY).id;
 
@@ -433,7 +434,7 @@ describe('the server and the static export', () => {
   test('a fresh `kinkyu start` makes its key beside the data directory (0600), says where, and logs a signed checkpoint at shutdown', async () => {
     const dataDir = join(dir, 'served');
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'], {
+    const child = spawn(process.execPath, [builtCli(), 'start', '--demo'], {
       env: { ...cliEnv({ dataDir }), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

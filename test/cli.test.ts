@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kinkyuProcess } from './support/cli-process.ts';
 import { kinkyuEnv, startKinkyuProcess, stopKinkyu } from './support/server-process.ts';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { freePort } from './support/net.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../src/store/db.ts';
 import { validateStatuspage } from './support/statuspage-schema.ts';
+import { builtCli } from './support/built-cli.ts';
 
 interface PromFamily { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string> }[] }
 /** A Prometheus text-format parser (parse-prometheus-text-format): what a scraper reads, not our own reading. */
@@ -74,8 +75,7 @@ describe('the kinkyu command', () => {
   test('`npm start` (the production build, kinkyu start --demo) on an empty data directory serves the demo status page', async () => {
     const port = await freePort();
     // What `npm start` runs: the build when src/ changed since the last one, then the built CLI (no tsx).
-    execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'ignore' });
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'start', '--demo'], {
+    const child = spawn(process.execPath, [builtCli(), 'start', '--demo'], {
       env: { ...env, DATA_DIR: join(dir, 'fresh'), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', METRICS_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -14,6 +14,7 @@ import { verifyAudit } from '../src/audit/audit-log.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import './support/audit-key.ts'; // appends to the audit log on a bare database: the test process's audit key
+import { builtCli } from './support/built-cli.ts';
 
 const run = promisify(execFile);
 const example = JSON.parse(readFileSync(new URL('../examples/components.bitbank.json', import.meta.url), 'utf8'));
@@ -73,7 +74,7 @@ describe('kinkyu components apply / export', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kinkyu-components-'));
     const env = { ...process.env, DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
     try {
-      const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
+      const cli = (...args: string[]) => run(process.execPath, [builtCli(), ...args], { env });
       const applied = await cli('components', 'apply', '--file', 'examples/components.bitbank.json');
       assert.match(applied.stdout, /17 added, 0 updated/);
       const exported = JSON.parse((await cli('components', 'export')).stdout);

@@ -24,6 +24,7 @@ import { axeViolations, launchChromium, signInStaff } from './support/browser.ts
 import { startSmtpServer } from './support/smtp.ts';
 import { freePort } from './support/net.ts';
 import { kinkyuEnv, stopKinkyu } from './support/server-process.ts';
+import { builtCli } from './support/built-cli.ts';
 import { plain } from './support/text.ts';
 import { createTestUser, UserBrowser } from './support/user-client.ts';
 
@@ -292,7 +293,7 @@ describe('the real `kinkyu start --demo`', () => {
   /** Starts the server; resolves with its banner (stderr) once the demo mailbox line — or the line after "up" — is out. */
   const startServer = (env: NodeJS.ProcessEnv) =>
     new Promise<{ child: ReturnType<typeof spawn>; banner: () => string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [builtCli(), 'start', '--demo'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let banner = '';
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

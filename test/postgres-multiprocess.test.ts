@@ -18,9 +18,9 @@ import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
 import { StaffClient, eventually } from './support/app.ts';
 import { TEST_AUDIT_KEY } from './support/audit-key.ts';
+import { builtCli } from './support/built-cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'src/cli/main.ts');
 const ADMIN_EMAIL = 'mp-admin@example.com';
 const ADMIN_PASSWORD = 'multi process horse battery staple';
 const STALE_AFTER_MS = 1000;
@@ -127,7 +127,7 @@ if (!postgresAvailable()) {
       const port = await freePort();
       const logPath = join(logDir, `${name}.log`);
       const fd = openSync(logPath, 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--demo'], {
+      const child = spawn(process.execPath, [builtCli(), 'start', '--demo'], {
         cwd: ROOT,
         env: envFor(port),
         stdio: ['ignore', fd, fd],

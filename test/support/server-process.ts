@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { TEST_AUDIT_KEY } from './audit-key.ts';
+import { builtCli } from './built-cli.ts';
 
 /**
- * Starts `kinkyu start` (with `--demo` when asked) as a child process and resolves once it says it is up — the
+ * Starts `kinkyu start` (with `--demo` when asked; the built CLI, see built-cli.ts) as a child process and resolves once it says it is up — the
  * real server, so that tests can SIGKILL it and start it again on the same data.
  */
 export function startKinkyuProcess(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'start', ...(opts.demo ? ['--demo'] : [])];
+    const args = [builtCli(), 'start', ...(opts.demo ? ['--demo'] : [])];
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
