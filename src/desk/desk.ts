@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../store/db.ts';
-import { phoneHoursText } from '../domain/phone-hours.ts';
+import { phoneHoursText } from '../web/phone-hours.ts';
 import { newId } from '../store/ids.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../domain/actor.ts';

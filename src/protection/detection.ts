@@ -354,10 +354,7 @@ export class Detector {
     }
     if (actions.planned.includes('ticket') && !actions.taken.includes('ticket') && account) {
       try {
-        const body =
-          this.lang === 'ja'
-            ? `[自動] 不審な操作を検知しました (スコア ${score})\n検知ルール: ${reasons}\nアラート: /staff/security/alerts/${alertId}\n本人確認のうえ対応してください。`
-            : `[automatic] Suspicious activity detected (score ${score})\nRules: ${reasons}\nAlert: /staff/security/alerts/${alertId}\nVerify identity before anything else.`;
+        const body = t(this.lang, 'detectionTicket.body', { score, reasons, alertId });
         const priority = this.opts.policy.actions.lock !== null && score >= this.opts.policy.actions.lock ? 'urgent' : 'high';
         const ticket = await this.desk.submitParsed(parseContact({ body, email: account.email, category: 'security' }), {
           lang: this.lang, ip: e.ip ?? null, sendConfirmation: false,
@@ -403,18 +400,9 @@ function round1(x: number): number {
 export function alertMail(c: { lang: Lang; exchangeName: string; link: string; reasons: string; at: Date; timeZone: string; ip: string | null; country: string | null; device: string | null }): { subject: string; text: string } {
   const where = [c.ip, c.country, c.device].filter(Boolean).join(' / ') || '-';
   const at = formatDateTime(c.lang, c.at, c.timeZone);
-  if (c.lang === 'en') {
-    return {
-      subject: `[${c.exchangeName}] Unusual activity on your account`,
-      text: `We noticed unusual activity on your account (${c.reasons}) at ${at} (${where}).\n\n` +
-        `If this was you, you can ignore this email. If it was not, lock your account now — no password needed:\n\n${c.link}\n\n` +
-        `Locking signs out every session, revokes API keys and stops trading and withdrawals. The link works once.\n\n${c.exchangeName} Support`,
-    };
-  }
+  const exchange = c.exchangeName;
   return {
-    subject: `[${c.exchangeName}] お客様のアカウントで普段と異なる操作がありました`,
-    text: `${at} に、お客様のアカウントで普段と異なる操作を検知しました (${c.reasons}、${where})。\n\n` +
-      `お客様ご自身の操作であれば、このメールは破棄してください。お心当たりがない場合は、今すぐ次のリンクからアカウントをロックしてください (パスワードは不要です):\n\n${c.link}\n\n` +
-      `ロックすると、すべてのセッションの終了、APIキーの無効化、取引と出金の停止を行います。リンクは1回だけ使えます。\n\n${c.exchangeName} サポート`,
+    subject: t(c.lang, 'alertMail.subject', { exchange }),
+    text: t(c.lang, 'alertMail.text', { at, reasons: c.reasons, where, link: c.link, signature: t(c.lang, 'lockMail.signature', { exchange }) }),
   };
 }

@@ -15,6 +15,7 @@ import { LockLinkRequests, type LockLinkRequest } from './lock-link-requests.ts'
 import { AccountLocks } from './account-locks.ts';
 import { errorText, LockReconciler } from './lock-reconciler.ts';
 import type { LockSource } from './lock-source.ts';
+import { t } from '../web/i18n.ts';
 
 export type { LockSource } from './lock-source.ts';
 
@@ -68,9 +69,8 @@ export const UNLOCK_CHECKLIST = ['identity_document', 'selfie_match', 'registere
 export type UnlockCheck = (typeof UNLOCK_CHECKLIST)[number];
 
 function ticketBody(intent: LockIntent, effects: LockEffects): string {
-  return intent.lang === 'ja'
-    ? `[自動] アカウントの緊急ロック (${sourceLabel(intent.source)})\n理由: ${intent.reason}\nセッション・APIキーを無効化し、取引と出金を停止しました (処理待ちの出金 ${effects.withdrawalsCancelled} 件を取り消し)。本人確認のうえ対応してください。`
-    : `[automatic] Emergency account lock (${intent.source})\nReason: ${intent.reason}\nSessions and API keys revoked, trading and withdrawals stopped (${effects.withdrawalsCancelled} pending withdrawals cancelled). Verify identity before anything else.`;
+  const lang = intent.lang;
+  return t(lang, 'lockTicket.body', { source: t(lang, `lockTicket.source.${intent.source}`), reason: intent.reason, withdrawals: effects.withdrawalsCancelled });
 }
 
 /**
@@ -469,6 +469,3 @@ export class EmergencyLock {
   }
 }
 
-function sourceLabel(source: LockSource): string {
-  return { self: '本人 (ログイン中)', email_link: 'メールのロックリンク', help_center: 'ヘルプセンター', detection: '不審な操作の検知', staff: 'スタッフ' }[source];
-}

@@ -5,7 +5,7 @@
  * center, the lock pages, the security center, the contact form and the ticket page never disagree.
  */
 import type { BusinessCalendar } from '../domain/business-calendar.ts';
-import { phoneHoursText } from '../domain/phone-hours.ts';
+import { phoneHoursText } from './phone-hours.ts';
 import { html, type SafeHtml } from './html.ts';
 import { t, type Lang, type MessageKey, intlLocale, localized } from './i18n.ts';
 import { langHref } from './links.ts';

@@ -55,4 +55,16 @@ export const protectionMailEn: Record<keyof typeof protectionMailJa, string> = {
   'emailRestoredMail.text':
     'At {when} our security team set the email address of your account back to this address: while your account may have been in someone else\'s hands, it had been changed to {replaced}. We write to you here from now on.\n\n' +
     'If you do not recognise this, contact {exchange} Support.\n\n{signature}',
+  'lockTicket.body': '[automatic] Emergency account lock ({source})\nReason: {reason}\nSessions and API keys revoked, trading and withdrawals stopped ({withdrawals} pending withdrawals cancelled). Verify identity before anything else.',
+  'detectionTicket.body': '[automatic] Suspicious activity detected (score {score})\nRules: {reasons}\nAlert: /staff/security/alerts/{alertId}\nVerify identity before anything else.',
+  'alertMail.subject': '[{exchange}] Unusual activity on your account',
+  'alertMail.text':
+    'We noticed unusual activity on your account ({reasons}) at {at} ({where}).\n\n' +
+    'If this was you, you can ignore this email. If it was not, lock your account now — no password needed:\n\n{link}\n\n' +
+    'Locking signs out every session, revokes API keys and stops trading and withdrawals. The link works once.\n\n{signature}',
+  'lockTicket.source.self': 'self',
+  'lockTicket.source.email_link': 'email_link',
+  'lockTicket.source.help_center': 'help_center',
+  'lockTicket.source.detection': 'detection',
+  'lockTicket.source.staff': 'staff',
 };

@@ -52,4 +52,16 @@ export const protectionMailJa = {
   'emailRestoredMail.text':
     '{when} に、当社セキュリティチームが、お客様のアカウントのメールアドレスをこのアドレスに戻しました。第三者に操作されていたおそれのある期間に、{replaced} に変更されていたためです。今後のお知らせはこのアドレスにお送りします。\n\n' +
     'お心当たりがない場合は、{exchange} サポートにお問い合わせください。\n\n{signature}',
+  'lockTicket.body': '[自動] アカウントの緊急ロック ({source})\n理由: {reason}\nセッション・APIキーを無効化し、取引と出金を停止しました (処理待ちの出金 {withdrawals} 件を取り消し)。本人確認のうえ対応してください。',
+  'detectionTicket.body': '[自動] 不審な操作を検知しました (スコア {score})\n検知ルール: {reasons}\nアラート: /staff/security/alerts/{alertId}\n本人確認のうえ対応してください。',
+  'alertMail.subject': '[{exchange}] お客様のアカウントで普段と異なる操作がありました',
+  'alertMail.text':
+    '{at} に、お客様のアカウントで普段と異なる操作を検知しました ({reasons}、{where})。\n\n' +
+    'お客様ご自身の操作であれば、このメールは破棄してください。お心当たりがない場合は、今すぐ次のリンクからアカウントをロックしてください (パスワードは不要です):\n\n{link}\n\n' +
+    'ロックすると、すべてのセッションの終了、APIキーの無効化、取引と出金の停止を行います。リンクは1回だけ使えます。\n\n{signature}',
+  'lockTicket.source.self': '本人 (ログイン中)',
+  'lockTicket.source.email_link': 'メールのロックリンク',
+  'lockTicket.source.help_center': 'ヘルプセンター',
+  'lockTicket.source.detection': '不審な操作の検知',
+  'lockTicket.source.staff': 'スタッフ',
 } as const;

@@ -53,6 +53,8 @@ export const en: Record<keyof typeof ja, string> = {
   ...drillEn,
   ...staffAuthEn,
   'list.separator': ', ',
+  'phone.hours': 'weekdays {opens}–{closes} Japan time{holidays}',
+  'phone.hours.holidays': ', except Japanese holidays and the year-end break',
   'list.lastSeparator': ' and ',
   'time.opening': '{weekday} {month}/{day} {time}',
   'duration.seconds': '{sign}{s} s',

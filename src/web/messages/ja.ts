@@ -52,6 +52,8 @@ export const ja = {
   ...drillJa,
   ...staffAuthJa,
   'list.separator': '、',
+  'phone.hours': '平日 {opens}〜{closes}{holidays}',
+  'phone.hours.holidays': '、祝日・年末年始を除く',
   'list.lastSeparator': '、',
   'time.opening': '{month}月{day}日({weekday}) {time}',
   'duration.seconds': '{sign}{s}秒',
