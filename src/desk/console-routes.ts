@@ -14,6 +14,7 @@ import { linkedTicketsPage, staffTicketPage } from './console-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { registerQueueRoutes } from './queue-routes.ts';
 import { TicketSchemas } from './schemas.ts';
+import { incidentOption as findIncidentOption } from '../status/repository.ts';
 
 export interface DeskRoutesOptions {
   db: Db;
@@ -127,11 +128,9 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
   ticketAction('unlink', 'unlinked', (r) => desk.unlinkIncident(staffActor(r), r.params.id));
 
   const incidentOption = async (id: string) => {
-    const [row] = /^[0-9a-z]{1,40}$/.test(id)
-      ? await db.query<{ id: string; name_ja: string; name_en: string | null }>(`SELECT id, name_ja, name_en FROM incidents WHERE id = $1 AND kind = 'incident'`, [id])
-      : [];
-    if (!row) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
-    return { id: row.id, nameJa: row.name_ja, nameEn: row.name_en };
+    const option = /^[0-9a-z]{1,40}$/.test(id) ? await findIncidentOption(db, id) : null;
+    if (!option) throw new KinkyuError('NOT_FOUND', { what: 'incident' });
+    return option;
   };
   const renderLinked = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: { lang?: Lang; error?: string; body?: string; bodyEn?: string } = {}) => {
     const incident = await incidentOption(id);

@@ -242,3 +242,9 @@ export async function userMailSettings(q: Queryable, accountId: string): Promise
   const [row] = await q.query<{ lang: string | null }>(`SELECT lang FROM user_credentials WHERE account_id = $1`, [accountId]);
   return row ? { lang: row.lang === 'en' ? 'en' : 'ja' } : null;
 }
+
+/** The account an unlock request is for, or null. */
+export async function unlockRequestAccount(q: Queryable, requestId: string): Promise<string | null> {
+  const [row] = await q.query<{ account_id: string }>(`SELECT account_id FROM unlock_requests WHERE id = $1`, [requestId]);
+  return row?.account_id ?? null;
+}

@@ -11,6 +11,7 @@ import { allOpenStages, staffEmail } from './repository.ts';
 import { openRegulatoryObligations, type RegulatorClock } from './service.ts';
 import { draftPage, overviewPage, regulatorPage } from './views.ts';
 import { RegulatorSchemas } from './schemas.ts';
+import { activeStaffChoices } from '../staff/accounts.ts';
 
 export interface RegulatorRoutesOptions {
   db: Db;
@@ -32,7 +33,7 @@ export const regulatorPlugin: FastifyPluginAsync<RegulatorRoutesOptions> = async
   const clock = opts.clock ?? (() => new Date());
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
     consoleContext(request, reply, config.timeZone, FLASH, extra);
-  const staffChoices = async () => db.query<{ id: string; name: string }>('SELECT id, name FROM staff WHERE disabled_at IS NULL ORDER BY name, id');
+  const staffChoices = () => activeStaffChoices(db);
 
   const renderIncident = async (request: FastifyRequest, reply: FastifyReply, incidentId: string, extra: { lang?: Lang; error?: string } = {}, values?: Record<string, unknown>) => {
     // Opening the page attaches what the rules say now (idempotent), so a new incident shows its deadlines at once.

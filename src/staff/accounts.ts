@@ -314,3 +314,14 @@ export async function resetStaffPassword(db: Db, actor: Actor, id: unknown): Pro
   });
   return { password, sessionsRevoked };
 }
+
+/** Active staff as choices for an owner field (name order). */
+export async function activeStaffChoices(q: Queryable): Promise<Array<{ id: string; name: string }>> {
+  return q.query<{ id: string; name: string }>('SELECT id, name FROM staff WHERE disabled_at IS NULL ORDER BY name, id');
+}
+
+/** One member's name, email and role, or null. */
+export async function staffSummary(q: Queryable, id: string): Promise<{ name: string; email: string; role: Role } | null> {
+  const [row] = await q.query<{ name: string; email: string; role: Role }>('SELECT name, email, role FROM staff WHERE id = $1', [id]);
+  return row ?? null;
+}

@@ -3,6 +3,7 @@ import type { Db } from '../store/db.ts';
 import type { Config } from '../config.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import {
+  staffSummary,
   changeStaffRole,
   createStaff,
   disableStaff,
@@ -11,7 +12,6 @@ import {
   listStaff,
   resetStaffPassword,
 } from './accounts.ts';
-import type { Role } from './permissions.ts';
 import { approveFactorReset, cancelFactorReset, factorOverview, openFactorResets, requestFactorReset } from './factors.ts';
 import { linkOidcSubject } from './oidc.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
@@ -73,7 +73,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
     });
 
   const memberSummary = async (id: string) => {
-    const [row] = await db.query<{ name: string; email: string; role: Role }>('SELECT name, email, role FROM staff WHERE id = $1', [id]);
+    const row = await staffSummary(db, id);
     if (!row) throw new KinkyuError('NOT_FOUND', { what: 'staff', rule: 'staff' });
     return row;
   };

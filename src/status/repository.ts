@@ -243,3 +243,9 @@ export async function oldestIncidentStart(q: Queryable): Promise<Date | null> {
   const [row] = await q.query<{ at: Date | null }>('SELECT min(COALESCE(scheduled_for, started_at)) AS at FROM incidents WHERE drill_id IS NULL');
   return row?.at ? new Date(row.at) : null;
 }
+
+/** An incident (not a maintenance) by id, as a choice: its names only; null when there is none. */
+export async function incidentOption(q: Queryable, id: string): Promise<{ id: string; nameJa: string; nameEn: string | null } | null> {
+  const [row] = await q.query<{ id: string; name_ja: string; name_en: string | null }>(`SELECT id, name_ja, name_en FROM incidents WHERE id = $1 AND kind = 'incident'`, [id]);
+  return row ? { id: row.id, nameJa: row.name_ja, nameEn: row.name_en } : null;
+}

@@ -10,6 +10,7 @@ import type { Lang, MessageKey } from '../../web/i18n.ts';
 import { accountPage, accountSearchPage } from './account-views.ts';
 import { accountOrUnreachable, ID, loadAccountPage } from './account-page-data.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../../console/form-action.ts';
+import { unlockRequestAccount } from '../recovery-repository.ts';
 
 export interface AccountRoutesOptions {
   db: Db;
@@ -127,8 +128,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       formAction(request, reply, {
         run: async () => {
           if (!ID.test(request.params.requestId)) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
-          const [row] = await db.query<{ account_id: string }>(`SELECT account_id FROM unlock_requests WHERE id = $1`, [request.params.requestId]);
-          if (!row || row.account_id !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
+          if ((await unlockRequestAccount(db, request.params.requestId)) !== request.params.id) throw new KinkyuError('NOT_FOUND', { what: 'unlock_request' });
           // Removes what was added in the compromise window, then unlocks; the unlock email carries the new-password link.
           const result = await viaExchange(recovery.approveUnlock(staffActor(request), request.params.requestId, { fingerprint: bodyOf(request).plan }));
           return { removed: result.removed.map((i) => ({ kind: i.kind, id: i.itemId })), kept: result.kept.map((i) => ({ kind: i.kind, id: i.id })) };
