@@ -28,7 +28,12 @@ let doc: OpenApiDocument;
 let drillId: string;
 let incidentId: string;
 /** What earlier requests created, for the paths of later ones. */
-const created: { ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string } = {};
+const created: {
+  ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string; taskId?: string; templateId?: string; actionId?: string;
+} = {};
+/** A resolved incident, for the review's postmortem. */
+let resolvedId: string;
+let staffId: string;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
 
@@ -38,6 +43,9 @@ before(async () => {
   ({ incidentId } = await app.commands.declareIncident({ type: 'staff', id: null }, {
     type: 'outage', severity: 'SEV3', nameJa: 'テスト障害', bodyJa: '調査中です。', componentStatuses: { websocket000: 'degraded_performance' },
   }));
+  ({ incidentId: resolvedId } = await app.commands.declareIncident({ type: 'staff', id: null }, { type: 'outage', severity: 'SEV4', nameJa: '解消済みの障害', bodyJa: '調査中です。' }));
+  await app.commands.postUpdate({ type: 'staff', id: null }, resolvedId, { status: 'resolved', bodyJa: '復旧しました。' });
+  staffId = (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [staff.email]))[0]!.id;
   await app.site.refresh();
   const res = await fetch(`${app.baseUrl}/api/openapi.json`);
   assert.equal(res.status, 200);
@@ -88,6 +96,30 @@ const exercises: Record<string, () => Promise<Response>> = {
     return staff.postJson(`/staff/notices/${created.noticeId}/withdraw`, { reason: '誤りがありました。' });
   },
   'POST /staff/terms': () => staff.postJson('/staff/terms', { label: 'openapi-1', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第1条', summaryJa: '第1条を改定します。' }),
+  'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
+  'POST /staff/incidents/{id}/room/roles/release': async () => {
+    const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
+    return staff.postJson(`/staff/incidents/${incidentId}/room/roles/release`, { assignmentId: room.assignments.find((a) => a.role === 'commander')!.id });
+  },
+  'POST /staff/incidents/{id}/room/tasks': () => staff.postJson(`/staff/incidents/${incidentId}/room/tasks`, { titleJa: '影響範囲の確認', owner: 'role:commander' }),
+  'POST /staff/incidents/{id}/room/tasks/{taskId}': () => staff.postJson(`/staff/incidents/${incidentId}/room/tasks/${created.taskId}`, { titleJa: '影響範囲の確認 (全ペア)', titleEn: 'Check the impact' }),
+  'POST /staff/incidents/{id}/room/tasks/{taskId}/done': () => staff.postJson(`/staff/incidents/${incidentId}/room/tasks/${created.taskId}/done`, { done: true }),
+  'POST /staff/incidents/{id}/room/compose': () => staff.postJson(`/staff/incidents/${incidentId}/room/compose`, { intent: 'preview', bodyJa: '引き続き調査しています。' }),
+  'POST /staff/update-templates': () => staff.postJson('/staff/update-templates', { nameJa: '調査継続', status: 'investigating', bodyJa: '引き続き調査しています。' }),
+  'GET /staff/update-templates/{id}': () => staffJson(`/staff/update-templates/${created.templateId}`),
+  'POST /staff/update-templates/{id}': () => staff.postJson(`/staff/update-templates/${created.templateId}`, { nameJa: '調査継続', bodyJa: '引き続き調査しています。', bodyEn: 'We are still investigating.' }),
+  'POST /staff/update-templates/{id}/archive': () => staff.postJson(`/staff/update-templates/${created.templateId}/archive`, { archived: 'true' }),
+  'GET /staff/incidents/{id}/review': () => staffJson(`/staff/incidents/${resolvedId}/review`),
+  'POST /staff/incidents/{id}/review': async () => {
+    const { sections } = (await (await staffJson(`/staff/incidents/${resolvedId}/review`)).json()) as { sections: { version: number } };
+    return staff.postJson(`/staff/incidents/${resolvedId}/review`, { cause: '設定の誤り', wentWell: '検知が早かった', version: sections.version });
+  },
+  'POST /staff/incidents/{id}/review/actions': () => staff.postJson(`/staff/incidents/${resolvedId}/review/actions`, { title: '設定の確認手順を追加', dueOn: inDays(14) }),
+  'POST /staff/incidents/{id}/review/actions/{actionId}': () => staff.postJson(`/staff/incidents/${resolvedId}/review/actions/${created.actionId}`, { done: true }),
+  'POST /staff/incidents/{id}/review/postmortem/draft': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem/draft`, { bodyJa: '# 事後報告\n\n下書き', bodyEn: '' }),
+  'POST /staff/incidents/{id}/review/postmortem/ignore': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem/ignore`, { ignored: 'true' }),
+  'POST /staff/incidents/{id}/review/postmortem': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem`, { bodyJa: '# 事後報告\n\n設定の誤りでした。', notify: false }),
+  'POST /staff/incidents/{id}/review/postmortem/edit': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem/edit`, { bodyJa: '# 事後報告\n\n設定の誤りでした (訂正)。' }),
   'POST /staff/components/{id}/status': () => staff.postJson('/staff/components/restapi00000/status', { status: 'degraded_performance' }),
 };
 for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/unresolved', 'scheduled-maintenances', 'scheduled-maintenances/active', 'scheduled-maintenances/upcoming']) {
@@ -97,6 +129,8 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
+  'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
+  'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
 const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
 
@@ -136,11 +170,14 @@ describe('GET /api/openapi.json', () => {
       const body: unknown = await res.json();
       assert.ok(res.status >= 200 && res.status < 300, `${key}: ${res.status} ${JSON.stringify(body)}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/, key);
-      const result = body as { drillId?: string; updateId?: string; incidentId?: string };
+      const result = body as { drillId?: string; updateId?: string; incidentId?: string; taskId?: string; templateId?: string; actionId?: string };
       if (key === 'POST /staff/drills') drillId = result.drillId!;
       if (key === 'POST /staff/incidents/{id}/updates') created.updateId = result.updateId;
       if (key === 'POST /staff/maintenances') created.maintenanceId = result.incidentId;
       if (key === 'POST /staff/maintenances/{id}/updates') created.maintenanceUpdateId = result.updateId;
+      if (key === 'POST /staff/incidents/{id}/room/tasks') created.taskId = result.taskId;
+      if (key === 'POST /staff/update-templates') created.templateId = result.templateId;
+      if (key === 'POST /staff/incidents/{id}/review/actions') created.actionId = result.actionId;
       if (key === 'POST /staff/notices') created.noticeId = (body as { id: string }).id;
       const schema = operation.responses?.[String(res.status)]?.content?.['application/json']?.schema;
       assert.ok(schema, `${key} documents its ${res.status} answer`);
