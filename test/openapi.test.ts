@@ -96,6 +96,16 @@ const exercises: Record<string, () => Promise<Response>> = {
     return staff.postJson(`/staff/notices/${created.noticeId}/withdraw`, { reason: '誤りがありました。' });
   },
   'POST /staff/terms': () => staff.postJson('/staff/terms', { label: 'openapi-1', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第1条', summaryJa: '第1条を改定します。' }),
+  'POST /staff/tickets/{id}/assign': () => staff.postJson(`/staff/tickets/${created.ticketId}/assign`, { assignee: staffId }),
+  'POST /staff/tickets/{id}/status': () => staff.postJson(`/staff/tickets/${created.ticketId}/status`, { status: 'open' }),
+  'POST /staff/tickets/{id}/triage': () => staff.postJson(`/staff/tickets/${created.ticketId}/triage`, { type: 'trading', priority: 'high', note: '出金の遅延' }),
+  'POST /staff/tickets/{id}/request-info': () => staff.postJson(`/staff/tickets/${created.ticketId}/request-info`, { items: ['transaction_id'], body: 'お手数ですがお知らせください。' }),
+  'POST /staff/tickets/{id}/checklist': () => staff.postJson(`/staff/tickets/${created.ticketId}/checklist`, { item: 'transaction_id', received: true }),
+  'POST /staff/tickets/{id}/link': () => staff.postJson(`/staff/tickets/${created.ticketId}/link`, { incident: incidentId }),
+  'POST /staff/incidents/{id}/tickets/reply': () => staff.postJson(`/staff/incidents/${incidentId}/tickets/reply`, { body: '復旧に向けて対応しています。', key: 'openapi-linked-reply-0001' }),
+  'POST /staff/tickets/{id}/unlink': () => staff.postJson(`/staff/tickets/${created.ticketId}/unlink`, {}),
+  'POST /staff/tickets/bulk': () => staff.postJson('/staff/tickets/bulk', { ids: [created.ticketId], action: 'assign', assignee: 'none' }),
+  'POST /staff/triage/retrain': () => staff.postJson('/staff/triage/retrain', {}),
   'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
   'POST /staff/incidents/{id}/room/roles/release': async () => {
     const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
@@ -129,6 +139,7 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
+  'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { STAFF_JSON_TAG } from '../ops/openapi.ts';
-import { IdParams, Ok, Open } from '../web/schema/common.ts';
+import { IdParams, Ok, Open, OptionalBody } from '../web/schema/common.ts';
 import { CsrfField, JaText } from '../web/schema/text.ts';
 
 /**
@@ -16,7 +16,9 @@ const TITLE_MAX = 500;
 const described = (description: string) => Type.Optional(Type.Unknown({ description }));
 const section = (field?: string) => Type.Optional(JaText({ max: SECTION_MAX, multiline: true, ...(field ? { field } : {}) }));
 const change = (summary: string, body: Record<string, TSchema>, ok: Record<string, TSchema> = {}, params: string[] = ['id']) => ({
-  tags, summary, params: IdParams(...params), body: Type.Object({ ...body, _csrf: CsrfField }), 'x-responses': { 200: Ok(ok) },
+  tags, summary, params: IdParams(...params),
+  // A body with a required field asks for it when there is none; one without is also accepted empty.
+  body: Object.values(body).some((f) => !('~optional' in f)) ? Type.Object({ ...body, _csrf: CsrfField }) : OptionalBody({ ...body, _csrf: CsrfField }), 'x-responses': { 200: Ok(ok) },
 });
 
 export const ReviewSchemas = {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { STAFF_JSON_TAG } from '../ops/openapi.ts';
-import { IdParams, NullableString, Ok, Open, Timestamp } from '../web/schema/common.ts';
+import { IdParams, NullableString, Ok, Open, OptionalBody, Timestamp } from '../web/schema/common.ts';
 import { CsrfField, JaText } from '../web/schema/text.ts';
 
 /**
@@ -36,7 +36,7 @@ const TemplateBody = Type.Object({
 
 const Template = Open({ id: Type.String(), nameJa: Type.String(), nameEn: NullableString(), status: NullableString(), bodyJa: Type.String(), bodyEn: NullableString() });
 
-const ComposeBody = Type.Object({
+const ComposeBody = OptionalBody({
   intent: described('"publish" to publish; anything else previews'),
   templateId: described('the template the text started from'),
   status: described('the incident status the update sets (default: unchanged)'),
@@ -69,14 +69,14 @@ export const RoomSchemas = {
     tags,
     summary: 'Give an incident role to a staff member (or hand it over)',
     params: IdParams('id'),
-    body: Type.Object({ role: described('an incident role key'), staffId: described('the staff member\'s id'), _csrf: CsrfField }),
+    body: OptionalBody({ role: described('an incident role key'), staffId: described('the staff member\'s id'), _csrf: CsrfField }),
     'x-responses': { 200: Ok({ changed: Type.Boolean(), handover: Type.Boolean() }) },
   },
   releaseRole: {
     tags,
     summary: 'Release an incident role',
     params: IdParams('id'),
-    body: Type.Object({ assignmentId: described('the assignment to end'), _csrf: CsrfField }),
+    body: OptionalBody({ assignmentId: described('the assignment to end'), _csrf: CsrfField }),
     'x-responses': { 200: Ok({}) },
   },
   addTask: { tags, summary: 'Add a task to an incident', params: IdParams('id'), body: TaskBody, 'x-responses': { 200: Ok({ taskId: Type.String() }) } },
@@ -85,7 +85,7 @@ export const RoomSchemas = {
     tags,
     summary: 'Tick a task done, or reopen it',
     params: IdParams('id', 'taskId'),
-    body: Type.Object({ done: flag('done (default) or reopened'), back: described('"home": a form returns to the staff home'), _csrf: CsrfField }),
+    body: OptionalBody({ done: flag('done (default) or reopened'), back: described('"home": a form returns to the staff home'), _csrf: CsrfField }),
     'x-responses': { 200: Ok({ changed: Type.Boolean() }) },
   },
   compose: {
@@ -107,7 +107,7 @@ export const RoomSchemas = {
     tags,
     summary: 'Archive an update template, or restore it',
     params: IdParams('id'),
-    body: Type.Object({ archived: flag('archive (default) or restore'), _csrf: CsrfField }),
+    body: OptionalBody({ archived: flag('archive (default) or restore'), _csrf: CsrfField }),
     'x-responses': { 200: Ok({}) },
   },
 };
