@@ -5,6 +5,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
+import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { errorMessage } from '../src/web/errors.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { STATUSPAGE_PATHS, type StatuspageEndpoint } from './support/statuspage-schema.ts';
@@ -34,6 +35,9 @@ const created: {
 /** A resolved incident, for the review's postmortem. */
 let resolvedId: string;
 let staffId: string;
+/** An exchange account for the protection console, and a second member (an unlock needs four eyes). */
+const account = { id: '', email: `openapi-${Date.now()}@example.jp`, requestId: '' };
+let approver: StaffClient;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
 
@@ -46,6 +50,8 @@ before(async () => {
   ({ incidentId: resolvedId } = await app.commands.declareIncident({ type: 'staff', id: null }, { type: 'outage', severity: 'SEV4', nameJa: '解消済みの障害', bodyJa: '調査中です。' }));
   await app.commands.postUpdate({ type: 'staff', id: null }, resolvedId, { status: 'resolved', bodyJa: '復旧しました。' });
   staffId = (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [staff.email]))[0]!.id;
+  account.id = await app.referenceStore!.createAccount(account.email);
+  approver = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
   await app.site.refresh();
   const res = await fetch(`${app.baseUrl}/api/openapi.json`);
   assert.equal(res.status, 200);
@@ -106,6 +112,12 @@ const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/tickets/{id}/unlink': () => staff.postJson(`/staff/tickets/${created.ticketId}/unlink`, {}),
   'POST /staff/tickets/bulk': () => staff.postJson('/staff/tickets/bulk', { ids: [created.ticketId], action: 'assign', assignee: 'none' }),
   'POST /staff/triage/retrain': () => staff.postJson('/staff/triage/retrain', {}),
+  'GET /staff/accounts': () => staffJson(`/staff/accounts?q=${encodeURIComponent(account.email)}`),
+  'GET /staff/accounts/{id}': () => staffJson(`/staff/accounts/${account.id}`),
+  'POST /staff/accounts/{id}/lock': () => staff.postJson(`/staff/accounts/${account.id}/lock`, { reason: '本人から乗っ取りの申告' }),
+  'POST /staff/accounts/{id}/unlock-requests': () => staff.postJson(`/staff/accounts/${account.id}/unlock-requests`, { checklist: [...UNLOCK_CHECKLIST], note: '書類とセルフィーを確認' }),
+  'POST /staff/accounts/{id}/unlock-requests/{requestId}/approve': () => approver.postJson(`/staff/accounts/${account.id}/unlock-requests/${account.requestId}/approve`, {}),
+  'GET /staff/security/alerts': () => staffJson('/staff/security/alerts?status=all'),
   'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
   'POST /staff/incidents/{id}/room/roles/release': async () => {
     const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
@@ -140,6 +152,7 @@ const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
@@ -181,7 +194,8 @@ describe('GET /api/openapi.json', () => {
       const body: unknown = await res.json();
       assert.ok(res.status >= 200 && res.status < 300, `${key}: ${res.status} ${JSON.stringify(body)}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/, key);
-      const result = body as { drillId?: string; updateId?: string; incidentId?: string; taskId?: string; templateId?: string; actionId?: string };
+      const result = body as { drillId?: string; updateId?: string; incidentId?: string; taskId?: string; templateId?: string; actionId?: string; requestId?: string };
+      if (key === 'POST /staff/accounts/{id}/unlock-requests') account.requestId = result.requestId!;
       if (key === 'POST /staff/drills') drillId = result.drillId!;
       if (key === 'POST /staff/incidents/{id}/updates') created.updateId = result.updateId;
       if (key === 'POST /staff/maintenances') created.maintenanceId = result.incidentId;
