@@ -38,6 +38,9 @@ let staffId: string;
 /** An exchange account for the protection console, and a second member (an unlock needs four eyes). */
 const account = { id: '', email: `openapi-${Date.now()}@example.jp`, requestId: '' };
 let approver: StaffClient;
+/** Team: a member made by the API, and two enrolled members whose second factors are reset (approved, cancelled). */
+const team = { memberId: '', resetIds: [] as string[], requestIds: [] as string[] };
+const staffIdOf = async (email: string) => (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [email]))[0]!.id;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
 
@@ -49,9 +52,10 @@ before(async () => {
   }));
   ({ incidentId: resolvedId } = await app.commands.declareIncident({ type: 'staff', id: null }, { type: 'outage', severity: 'SEV4', nameJa: '解消済みの障害', bodyJa: '調査中です。' }));
   await app.commands.postUpdate({ type: 'staff', id: null }, resolvedId, { status: 'resolved', bodyJa: '復旧しました。' });
-  staffId = (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [staff.email]))[0]!.id;
+  staffId = await staffIdOf(staff.email!);
   account.id = await app.referenceStore!.createAccount(account.email);
   approver = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+  team.resetIds = [await staffIdOf(await makeStaff(app.db, 'agent')), await staffIdOf(await makeStaff(app.db, 'viewer'))];
   await app.site.refresh();
   const res = await fetch(`${app.baseUrl}/api/openapi.json`);
   assert.equal(res.status, 200);
@@ -118,6 +122,19 @@ const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/accounts/{id}/unlock-requests': () => staff.postJson(`/staff/accounts/${account.id}/unlock-requests`, { checklist: [...UNLOCK_CHECKLIST], note: '書類とセルフィーを確認' }),
   'POST /staff/accounts/{id}/unlock-requests/{requestId}/approve': () => approver.postJson(`/staff/accounts/${account.id}/unlock-requests/${account.requestId}/approve`, {}),
   'GET /staff/security/alerts': () => staffJson('/staff/security/alerts?status=all'),
+  'POST /staff/team': () => staff.postJson('/staff/team', { email: `member-${Date.now()}@example.com`, name: '新しい担当者', role: 'agent' }),
+  'POST /staff/team/{id}/role': () => staff.postJson(`/staff/team/${team.memberId}/role`, { role: 'viewer' }),
+  'POST /staff/team/{id}/disable': () => staff.postJson(`/staff/team/${team.memberId}/disable`, {}),
+  'POST /staff/team/{id}/enable': () => staff.postJson(`/staff/team/${team.memberId}/enable`, {}),
+  'POST /staff/team/{id}/password': () => staff.postJson(`/staff/team/${team.memberId}/password`, {}),
+  'POST /staff/team/{id}/factor-reset': async () => {
+    const first = await staff.postJson(`/staff/team/${team.resetIds[1]}/factor-reset`, { reason: '端末を紛失' });
+    assert.equal(first.status, 200);
+    team.requestIds[1] = ((await first.json()) as { requestId: string }).requestId;
+    return staff.postJson(`/staff/team/${team.resetIds[0]}/factor-reset`, { reason: '端末を紛失' });
+  },
+  'POST /staff/team/factor-resets/{requestId}/approve': () => approver.postJson(`/staff/team/factor-resets/${team.requestIds[0]}/approve`, {}),
+  'POST /staff/team/factor-resets/{requestId}/cancel': () => staff.postJson(`/staff/team/factor-resets/${team.requestIds[1]}/cancel`, {}),
   'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
   'POST /staff/incidents/{id}/room/roles/release': async () => {
     const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
@@ -152,7 +169,7 @@ const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
-  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
@@ -195,6 +212,8 @@ describe('GET /api/openapi.json', () => {
       assert.ok(res.status >= 200 && res.status < 300, `${key}: ${res.status} ${JSON.stringify(body)}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/, key);
       const result = body as { drillId?: string; updateId?: string; incidentId?: string; taskId?: string; templateId?: string; actionId?: string; requestId?: string };
+      if (key === 'POST /staff/team') team.memberId = (body as { id: string }).id;
+      if (key === 'POST /staff/team/{id}/factor-reset') team.requestIds[0] = result.requestId!;
       if (key === 'POST /staff/accounts/{id}/unlock-requests') account.requestId = result.requestId!;
       if (key === 'POST /staff/drills') drillId = result.drillId!;
       if (key === 'POST /staff/incidents/{id}/updates') created.updateId = result.updateId;
