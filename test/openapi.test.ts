@@ -30,7 +30,7 @@ let drillId: string;
 let incidentId: string;
 /** What earlier requests created, for the paths of later ones. */
 const created: {
-  ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string; taskId?: string; templateId?: string; actionId?: string;
+  monitorId?: string; ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string; taskId?: string; templateId?: string; actionId?: string;
 } = {};
 /** A resolved incident, for the review's postmortem. */
 let resolvedId: string;
@@ -42,6 +42,8 @@ let approver: StaffClient;
 const team = { memberId: '', resetIds: [] as string[], requestIds: [] as string[] };
 const staffIdOf = async (email: string) => (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [email]))[0]!.id;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+/** Off: nothing is checked while the test runs. */
+const monitor = { name: 'REST API', kind: 'http', config: { url: 'http://127.0.0.1:9/health' }, intervalS: 60, timeoutMs: 2000, failThreshold: 1, recoverThreshold: 1, componentIds: ['restapi00000'], enabled: false };
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
 
 before(async () => {
@@ -135,6 +137,10 @@ const exercises: Record<string, () => Promise<Response>> = {
   },
   'POST /staff/team/factor-resets/{requestId}/approve': () => approver.postJson(`/staff/team/factor-resets/${team.requestIds[0]}/approve`, {}),
   'POST /staff/team/factor-resets/{requestId}/cancel': () => staff.postJson(`/staff/team/factor-resets/${team.requestIds[1]}/cancel`, {}),
+  'POST /staff/monitors': () => staff.postJson('/staff/monitors', monitor),
+  'POST /staff/monitors/{id}': () => staff.postJson(`/staff/monitors/${created.monitorId}`, { ...monitor, name: 'REST API (確認用)' }),
+  'POST /staff/monitors/{id}/enabled': () => staff.postJson(`/staff/monitors/${created.monitorId}/enabled`, { enabled: false }),
+  'POST /staff/monitors/{id}/delete': () => staff.postJson(`/staff/monitors/${created.monitorId}/delete`, {}),
   'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
   'POST /staff/incidents/{id}/room/roles/release': async () => {
     const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
@@ -169,7 +175,7 @@ const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
-  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
@@ -212,6 +218,7 @@ describe('GET /api/openapi.json', () => {
       assert.ok(res.status >= 200 && res.status < 300, `${key}: ${res.status} ${JSON.stringify(body)}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/, key);
       const result = body as { drillId?: string; updateId?: string; incidentId?: string; taskId?: string; templateId?: string; actionId?: string; requestId?: string };
+      if (key === 'POST /staff/monitors') created.monitorId = (body as { id: string }).id;
       if (key === 'POST /staff/team') team.memberId = (body as { id: string }).id;
       if (key === 'POST /staff/team/{id}/factor-reset') team.requestIds[0] = result.requestId!;
       if (key === 'POST /staff/accounts/{id}/unlock-requests') account.requestId = result.requestId!;
