@@ -42,6 +42,16 @@ let approver: StaffClient;
 const team = { memberId: '', resetIds: [] as string[], requestIds: [] as string[] };
 const staffIdOf = async (email: string) => (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [email]))[0]!.id;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+/** A subscription (pending confirmation) made through the public form; its id. */
+async function subscriber(label: string): Promise<string> {
+  const address = `openapi-${label}-${Date.now()}@example.jp`;
+  const components = app.site.current()!.components.filter((c) => !c.isGroup).map((c) => c.id);
+  const form = new URLSearchParams({ channel: 'email', email: address, lang: 'ja' });
+  for (const id of components) form.append('components', id);
+  const res = await fetch(`${app.baseUrl}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  assert.equal(res.status, 200);
+  return (await app.db.query<{ id: string }>('SELECT id FROM subscribers WHERE target_key = $1', [address]))[0]!.id;
+}
 /** Off: nothing is checked while the test runs. */
 const monitor = { name: 'REST API', kind: 'http', config: { url: 'http://127.0.0.1:9/health' }, intervalS: 60, timeoutMs: 2000, failThreshold: 1, recoverThreshold: 1, componentIds: ['restapi00000'], enabled: false };
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
@@ -141,6 +151,9 @@ const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/monitors/{id}': () => staff.postJson(`/staff/monitors/${created.monitorId}`, { ...monitor, name: 'REST API (確認用)' }),
   'POST /staff/monitors/{id}/enabled': () => staff.postJson(`/staff/monitors/${created.monitorId}/enabled`, { enabled: false }),
   'POST /staff/monitors/{id}/delete': () => staff.postJson(`/staff/monitors/${created.monitorId}/delete`, {}),
+  'GET /staff/subscribers': () => staffJson('/staff/subscribers'),
+  'POST /staff/subscribers/{id}/disable': async () => staff.postJson(`/staff/subscribers/${await subscriber('disable')}/disable`, { reason: '配信エラーが続く' }),
+  'POST /staff/subscribers/{id}/erase': async () => staff.postJson(`/staff/subscribers/${await subscriber('erase')}/erase`, {}),
   'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
   'POST /staff/incidents/{id}/room/roles/release': async () => {
     const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
