@@ -52,6 +52,7 @@ async function subscriber(label: string): Promise<string> {
   assert.equal(res.status, 200);
   return (await app.db.query<{ id: string }>('SELECT id FROM subscribers WHERE target_key = $1', [address]))[0]!.id;
 }
+const article = (slug: string) => ({ slug, lang: 'ja', category: 'trading', title: '出金が遅れるとき', body: '## 確認すること\n\n出金履歴をご確認ください。', keywords: ['出金'], publish: true });
 /** Off: nothing is checked while the test runs. */
 const monitor = { name: 'REST API', kind: 'http', config: { url: 'http://127.0.0.1:9/health' }, intervalS: 60, timeoutMs: 2000, failThreshold: 1, recoverThreshold: 1, componentIds: ['restapi00000'], enabled: false };
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
@@ -154,6 +155,17 @@ const exercises: Record<string, () => Promise<Response>> = {
   'GET /staff/subscribers': () => staffJson('/staff/subscribers'),
   'POST /staff/subscribers/{id}/disable': async () => staff.postJson(`/staff/subscribers/${await subscriber('disable')}/disable`, { reason: '配信エラーが続く' }),
   'POST /staff/subscribers/{id}/erase': async () => staff.postJson(`/staff/subscribers/${await subscriber('erase')}/erase`, {}),
+  'GET /staff/kb': () => staffJson('/staff/kb'),
+  'POST /staff/kb': () => staff.postJson('/staff/kb', article('openapi-kb')),
+  'GET /staff/kb/{slug}': () => staffJson('/staff/kb/openapi-kb'),
+  'POST /staff/kb/{slug}': () => staff.postJson('/staff/kb/openapi-kb', { ...article('openapi-kb'), title: '出金が遅れるとき (改訂)', baseVersion: 1 }),
+  'POST /staff/kb/{slug}/withdraw': async () => {
+    assert.equal((await staff.postJson('/staff/kb', article('openapi-kb-old'))).status, 200);
+    return staff.postJson('/staff/kb/openapi-kb-old/withdraw', { confirm: 'yes' });
+  },
+  'GET /staff/kb/{slug}/versions': () => staffJson('/staff/kb/openapi-kb/versions'),
+  'GET /staff/kb/{slug}/versions/{lang}/{version}': () => staffJson('/staff/kb/openapi-kb/versions/ja/1'),
+  'POST /staff/kb/{slug}/versions/{lang}/{version}/republish': () => staff.postJson('/staff/kb/openapi-kb/versions/ja/1/republish', {}),
   'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
   'POST /staff/incidents/{id}/room/roles/release': async () => {
     const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
@@ -188,7 +200,7 @@ const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
-  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
