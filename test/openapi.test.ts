@@ -43,8 +43,7 @@ const team = { memberId: '', resetIds: [] as string[], requestIds: [] as string[
 const staffIdOf = async (email: string) => (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [email]))[0]!.id;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 /** A subscription (pending confirmation) made through the public form; its id. */
-async function subscriber(label: string): Promise<string> {
-  const address = `openapi-${label}-${Date.now()}@example.jp`;
+async function subscriber(label: string, address = `openapi-${label}-${Date.now()}@example.jp`): Promise<string> {
   const components = app.site.current()!.components.filter((c) => !c.isGroup).map((c) => c.id);
   const form = new URLSearchParams({ channel: 'email', email: address, lang: 'ja' });
   for (const id of components) form.append('components', id);
@@ -86,6 +85,13 @@ const staffJson = (path: string) =>
 const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/drills': () => staff.postJson('/staff/drills', { scenario: 'outage', surge: 2, takeovers: 1, monitors: false }),
   'GET /staff/drills': () => staffJson('/staff/drills'),
+  'POST /staff/drills/recipients': async () => {
+    await subscriber('drill', 'openapi-drill@example.jp');
+    return staff.postJson('/staff/drills/recipients', { recipient: 'openapi-drill@example.jp' });
+  },
+  'POST /staff/drills/recipients/remove': () => staff.postJson('/staff/drills/recipients/remove', { recipient: 'openapi-drill@example.jp' }),
+  'POST /staff/drills/{id}/run': () => staff.postJson(`/staff/drills/${drillId}/run`, {}),
+  'POST /staff/drills/{id}/finish': () => staff.postJson(`/staff/drills/${drillId}/finish`, {}),
   'GET /staff/drills/{id}': () => staffJson(`/staff/drills/${drillId}`),
   'GET /staff/drills/{id}/report': () => staffJson(`/staff/drills/${drillId}/report`),
   'GET /staff/regulator': () => staffJson('/staff/regulator'),
@@ -200,7 +206,7 @@ const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
-  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb', 'POST /staff/drills/recipients',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
