@@ -52,6 +52,8 @@ async function subscriber(label: string, address = `openapi-${label}-${Date.now(
   return (await app.db.query<{ id: string }>('SELECT id FROM subscribers WHERE target_key = $1', [address]))[0]!.id;
 }
 const article = (slug: string) => ({ slug, lang: 'ja', category: 'trading', title: '出金が遅れるとき', body: '## 確認すること\n\n出金履歴をご確認ください。', keywords: ['出金'], publish: true });
+/** The obligation the facts opened on the first incident. */
+const obligationId = async () => ((await (await staffJson(`/staff/incidents/${incidentId}/regulator`)).json()) as { obligations: { id: string }[] }).obligations[0]!.id;
 /** Off: nothing is checked while the test runs. */
 const monitor = { name: 'REST API', kind: 'http', config: { url: 'http://127.0.0.1:9/health' }, intervalS: 60, timeoutMs: 2000, failThreshold: 1, recoverThreshold: 1, componentIds: ['restapi00000'], enabled: false };
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
@@ -95,6 +97,12 @@ const exercises: Record<string, () => Promise<Response>> = {
   'GET /staff/drills/{id}': () => staffJson(`/staff/drills/${drillId}`),
   'GET /staff/drills/{id}/report': () => staffJson(`/staff/drills/${drillId}/report`),
   'GET /staff/regulator': () => staffJson('/staff/regulator'),
+  'POST /staff/incidents/{id}/regulator/facts': () => staff.postJson(`/staff/incidents/${incidentId}/regulator/facts`, {
+    awareAt: new Date(Date.now() - 3_600_000).toISOString(), personalData: true, wrongfulAct: true, usersAffected: '120', dataItems: 'メールアドレス',
+  }),
+  'POST /staff/regulator/obligations/{oid}/owner': async () => staff.postJson(`/staff/regulator/obligations/${await obligationId()}/owner`, { ownerId: staffId }),
+  'POST /staff/regulator/obligations/{oid}/stages/{sid}': async () => staff.postJson(`/staff/regulator/obligations/${await obligationId()}/stages/preliminary`, { done: true, reference: 'PPC-2026-001' }),
+  'GET /staff/regulator/obligations/{oid}/draft': async () => staffJson(`/staff/regulator/obligations/${await obligationId()}/draft?stage=preliminary`),
   'GET /staff/incidents/{id}/regulator': () => staffJson(`/staff/incidents/${incidentId}/regulator`),
   'GET /staff/tickets': () => staffJson('/staff/tickets'),
   'POST /staff/incidents': () => staff.postJson('/staff/incidents', { type: 'outage', severity: 'SEV4', nameJa: '２件目の障害', bodyJa: '調査中です。' }),
@@ -206,7 +214,7 @@ const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
-  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb', 'POST /staff/drills/recipients',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb', 'POST /staff/drills/recipients', 'POST /staff/incidents/{id}/regulator/facts',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
