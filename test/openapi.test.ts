@@ -5,6 +5,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
+import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { errorMessage } from '../src/web/errors.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { STATUSPAGE_PATHS, type StatuspageEndpoint } from './support/statuspage-schema.ts';
@@ -28,8 +29,33 @@ let doc: OpenApiDocument;
 let drillId: string;
 let incidentId: string;
 /** What earlier requests created, for the paths of later ones. */
-const created: { ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string } = {};
+const created: {
+  monitorId?: string; ticketId?: string; updateId?: string; maintenanceId?: string; maintenanceUpdateId?: string; noticeId?: string; taskId?: string; templateId?: string; actionId?: string;
+} = {};
+/** A resolved incident, for the review's postmortem. */
+let resolvedId: string;
+let staffId: string;
+/** An exchange account for the protection console, and a second member (an unlock needs four eyes). */
+const account = { id: '', email: `openapi-${Date.now()}@example.jp`, requestId: '' };
+let approver: StaffClient;
+/** Team: a member made by the API, and two enrolled members whose second factors are reset (approved, cancelled). */
+const team = { memberId: '', resetIds: [] as string[], requestIds: [] as string[] };
+const staffIdOf = async (email: string) => (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [email]))[0]!.id;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+/** A subscription (pending confirmation) made through the public form; its id. */
+async function subscriber(label: string, address = `openapi-${label}-${Date.now()}@example.jp`): Promise<string> {
+  const components = app.site.current()!.components.filter((c) => !c.isGroup).map((c) => c.id);
+  const form = new URLSearchParams({ channel: 'email', email: address, lang: 'ja' });
+  for (const id of components) form.append('components', id);
+  const res = await fetch(`${app.baseUrl}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  assert.equal(res.status, 200);
+  return (await app.db.query<{ id: string }>('SELECT id FROM subscribers WHERE target_key = $1', [address]))[0]!.id;
+}
+const article = (slug: string) => ({ slug, lang: 'ja', category: 'trading', title: '出金が遅れるとき', body: '## 確認すること\n\n出金履歴をご確認ください。', keywords: ['出金'], publish: true });
+/** The obligation the facts opened on the first incident. */
+const obligationId = async () => ((await (await staffJson(`/staff/incidents/${incidentId}/regulator`)).json()) as { obligations: { id: string }[] }).obligations[0]!.id;
+/** Off: nothing is checked while the test runs. */
+const monitor = { name: 'REST API', kind: 'http', config: { url: 'http://127.0.0.1:9/health' }, intervalS: 60, timeoutMs: 2000, failThreshold: 1, recoverThreshold: 1, componentIds: ['restapi00000'], enabled: false };
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
 
 before(async () => {
@@ -38,6 +64,12 @@ before(async () => {
   ({ incidentId } = await app.commands.declareIncident({ type: 'staff', id: null }, {
     type: 'outage', severity: 'SEV3', nameJa: 'テスト障害', bodyJa: '調査中です。', componentStatuses: { websocket000: 'degraded_performance' },
   }));
+  ({ incidentId: resolvedId } = await app.commands.declareIncident({ type: 'staff', id: null }, { type: 'outage', severity: 'SEV4', nameJa: '解消済みの障害', bodyJa: '調査中です。' }));
+  await app.commands.postUpdate({ type: 'staff', id: null }, resolvedId, { status: 'resolved', bodyJa: '復旧しました。' });
+  staffId = await staffIdOf(staff.email!);
+  account.id = await app.referenceStore!.createAccount(account.email);
+  approver = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+  team.resetIds = [await staffIdOf(await makeStaff(app.db, 'agent')), await staffIdOf(await makeStaff(app.db, 'viewer'))];
   await app.site.refresh();
   const res = await fetch(`${app.baseUrl}/api/openapi.json`);
   assert.equal(res.status, 200);
@@ -55,9 +87,22 @@ const staffJson = (path: string) =>
 const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/drills': () => staff.postJson('/staff/drills', { scenario: 'outage', surge: 2, takeovers: 1, monitors: false }),
   'GET /staff/drills': () => staffJson('/staff/drills'),
+  'POST /staff/drills/recipients': async () => {
+    await subscriber('drill', 'openapi-drill@example.jp');
+    return staff.postJson('/staff/drills/recipients', { recipient: 'openapi-drill@example.jp' });
+  },
+  'POST /staff/drills/recipients/remove': () => staff.postJson('/staff/drills/recipients/remove', { recipient: 'openapi-drill@example.jp' }),
+  'POST /staff/drills/{id}/run': () => staff.postJson(`/staff/drills/${drillId}/run`, {}),
+  'POST /staff/drills/{id}/finish': () => staff.postJson(`/staff/drills/${drillId}/finish`, {}),
   'GET /staff/drills/{id}': () => staffJson(`/staff/drills/${drillId}`),
   'GET /staff/drills/{id}/report': () => staffJson(`/staff/drills/${drillId}/report`),
   'GET /staff/regulator': () => staffJson('/staff/regulator'),
+  'POST /staff/incidents/{id}/regulator/facts': () => staff.postJson(`/staff/incidents/${incidentId}/regulator/facts`, {
+    awareAt: new Date(Date.now() - 3_600_000).toISOString(), personalData: true, wrongfulAct: true, usersAffected: '120', dataItems: 'メールアドレス',
+  }),
+  'POST /staff/regulator/obligations/{oid}/owner': async () => staff.postJson(`/staff/regulator/obligations/${await obligationId()}/owner`, { ownerId: staffId }),
+  'POST /staff/regulator/obligations/{oid}/stages/{sid}': async () => staff.postJson(`/staff/regulator/obligations/${await obligationId()}/stages/preliminary`, { done: true, reference: 'PPC-2026-001' }),
+  'GET /staff/regulator/obligations/{oid}/draft': async () => staffJson(`/staff/regulator/obligations/${await obligationId()}/draft?stage=preliminary`),
   'GET /staff/incidents/{id}/regulator': () => staffJson(`/staff/incidents/${incidentId}/regulator`),
   'GET /staff/tickets': () => staffJson('/staff/tickets'),
   'POST /staff/incidents': () => staff.postJson('/staff/incidents', { type: 'outage', severity: 'SEV4', nameJa: '２件目の障害', bodyJa: '調査中です。' }),
@@ -88,6 +133,77 @@ const exercises: Record<string, () => Promise<Response>> = {
     return staff.postJson(`/staff/notices/${created.noticeId}/withdraw`, { reason: '誤りがありました。' });
   },
   'POST /staff/terms': () => staff.postJson('/staff/terms', { label: 'openapi-1', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第1条', summaryJa: '第1条を改定します。' }),
+  'POST /staff/tickets/{id}/assign': () => staff.postJson(`/staff/tickets/${created.ticketId}/assign`, { assignee: staffId }),
+  'POST /staff/tickets/{id}/status': () => staff.postJson(`/staff/tickets/${created.ticketId}/status`, { status: 'open' }),
+  'POST /staff/tickets/{id}/triage': () => staff.postJson(`/staff/tickets/${created.ticketId}/triage`, { type: 'trading', priority: 'high', note: '出金の遅延' }),
+  'POST /staff/tickets/{id}/request-info': () => staff.postJson(`/staff/tickets/${created.ticketId}/request-info`, { items: ['transaction_id'], body: 'お手数ですがお知らせください。' }),
+  'POST /staff/tickets/{id}/checklist': () => staff.postJson(`/staff/tickets/${created.ticketId}/checklist`, { item: 'transaction_id', received: true }),
+  'POST /staff/tickets/{id}/link': () => staff.postJson(`/staff/tickets/${created.ticketId}/link`, { incident: incidentId }),
+  'POST /staff/incidents/{id}/tickets/reply': () => staff.postJson(`/staff/incidents/${incidentId}/tickets/reply`, { body: '復旧に向けて対応しています。', key: 'openapi-linked-reply-0001' }),
+  'POST /staff/tickets/{id}/unlink': () => staff.postJson(`/staff/tickets/${created.ticketId}/unlink`, {}),
+  'POST /staff/tickets/bulk': () => staff.postJson('/staff/tickets/bulk', { ids: [created.ticketId], action: 'assign', assignee: 'none' }),
+  'POST /staff/triage/retrain': () => staff.postJson('/staff/triage/retrain', {}),
+  'GET /staff/accounts': () => staffJson(`/staff/accounts?q=${encodeURIComponent(account.email)}`),
+  'GET /staff/accounts/{id}': () => staffJson(`/staff/accounts/${account.id}`),
+  'POST /staff/accounts/{id}/lock': () => staff.postJson(`/staff/accounts/${account.id}/lock`, { reason: '本人から乗っ取りの申告' }),
+  'POST /staff/accounts/{id}/unlock-requests': () => staff.postJson(`/staff/accounts/${account.id}/unlock-requests`, { checklist: [...UNLOCK_CHECKLIST], note: '書類とセルフィーを確認' }),
+  'POST /staff/accounts/{id}/unlock-requests/{requestId}/approve': () => approver.postJson(`/staff/accounts/${account.id}/unlock-requests/${account.requestId}/approve`, {}),
+  'GET /staff/security/alerts': () => staffJson('/staff/security/alerts?status=all'),
+  'POST /staff/team': () => staff.postJson('/staff/team', { email: `member-${Date.now()}@example.com`, name: '新しい担当者', role: 'agent' }),
+  'POST /staff/team/{id}/role': () => staff.postJson(`/staff/team/${team.memberId}/role`, { role: 'viewer' }),
+  'POST /staff/team/{id}/disable': () => staff.postJson(`/staff/team/${team.memberId}/disable`, {}),
+  'POST /staff/team/{id}/enable': () => staff.postJson(`/staff/team/${team.memberId}/enable`, {}),
+  'POST /staff/team/{id}/password': () => staff.postJson(`/staff/team/${team.memberId}/password`, {}),
+  'POST /staff/team/{id}/factor-reset': async () => {
+    const first = await staff.postJson(`/staff/team/${team.resetIds[1]}/factor-reset`, { reason: '端末を紛失' });
+    assert.equal(first.status, 200);
+    team.requestIds[1] = ((await first.json()) as { requestId: string }).requestId;
+    return staff.postJson(`/staff/team/${team.resetIds[0]}/factor-reset`, { reason: '端末を紛失' });
+  },
+  'POST /staff/team/factor-resets/{requestId}/approve': () => approver.postJson(`/staff/team/factor-resets/${team.requestIds[0]}/approve`, {}),
+  'POST /staff/team/factor-resets/{requestId}/cancel': () => staff.postJson(`/staff/team/factor-resets/${team.requestIds[1]}/cancel`, {}),
+  'POST /staff/monitors': () => staff.postJson('/staff/monitors', monitor),
+  'POST /staff/monitors/{id}': () => staff.postJson(`/staff/monitors/${created.monitorId}`, { ...monitor, name: 'REST API (確認用)' }),
+  'POST /staff/monitors/{id}/enabled': () => staff.postJson(`/staff/monitors/${created.monitorId}/enabled`, { enabled: false }),
+  'POST /staff/monitors/{id}/delete': () => staff.postJson(`/staff/monitors/${created.monitorId}/delete`, {}),
+  'GET /staff/subscribers': () => staffJson('/staff/subscribers'),
+  'POST /staff/subscribers/{id}/disable': async () => staff.postJson(`/staff/subscribers/${await subscriber('disable')}/disable`, { reason: '配信エラーが続く' }),
+  'POST /staff/subscribers/{id}/erase': async () => staff.postJson(`/staff/subscribers/${await subscriber('erase')}/erase`, {}),
+  'GET /staff/kb': () => staffJson('/staff/kb'),
+  'POST /staff/kb': () => staff.postJson('/staff/kb', article('openapi-kb')),
+  'GET /staff/kb/{slug}': () => staffJson('/staff/kb/openapi-kb'),
+  'POST /staff/kb/{slug}': () => staff.postJson('/staff/kb/openapi-kb', { ...article('openapi-kb'), title: '出金が遅れるとき (改訂)', baseVersion: 1 }),
+  'POST /staff/kb/{slug}/withdraw': async () => {
+    assert.equal((await staff.postJson('/staff/kb', article('openapi-kb-old'))).status, 200);
+    return staff.postJson('/staff/kb/openapi-kb-old/withdraw', { confirm: 'yes' });
+  },
+  'GET /staff/kb/{slug}/versions': () => staffJson('/staff/kb/openapi-kb/versions'),
+  'GET /staff/kb/{slug}/versions/{lang}/{version}': () => staffJson('/staff/kb/openapi-kb/versions/ja/1'),
+  'POST /staff/kb/{slug}/versions/{lang}/{version}/republish': () => staff.postJson('/staff/kb/openapi-kb/versions/ja/1/republish', {}),
+  'POST /staff/incidents/{id}/room/roles': () => staff.postJson(`/staff/incidents/${incidentId}/room/roles`, { role: 'commander', staffId }),
+  'POST /staff/incidents/{id}/room/roles/release': async () => {
+    const room = (await (await staffJson(`/staff/incidents/${incidentId}/room`)).json()) as { assignments: { id: string; role: string }[] };
+    return staff.postJson(`/staff/incidents/${incidentId}/room/roles/release`, { assignmentId: room.assignments.find((a) => a.role === 'commander')!.id });
+  },
+  'POST /staff/incidents/{id}/room/tasks': () => staff.postJson(`/staff/incidents/${incidentId}/room/tasks`, { titleJa: '影響範囲の確認', owner: 'role:commander' }),
+  'POST /staff/incidents/{id}/room/tasks/{taskId}': () => staff.postJson(`/staff/incidents/${incidentId}/room/tasks/${created.taskId}`, { titleJa: '影響範囲の確認 (全ペア)', titleEn: 'Check the impact' }),
+  'POST /staff/incidents/{id}/room/tasks/{taskId}/done': () => staff.postJson(`/staff/incidents/${incidentId}/room/tasks/${created.taskId}/done`, { done: true }),
+  'POST /staff/incidents/{id}/room/compose': () => staff.postJson(`/staff/incidents/${incidentId}/room/compose`, { intent: 'preview', bodyJa: '引き続き調査しています。' }),
+  'POST /staff/update-templates': () => staff.postJson('/staff/update-templates', { nameJa: '調査継続', status: 'investigating', bodyJa: '引き続き調査しています。' }),
+  'GET /staff/update-templates/{id}': () => staffJson(`/staff/update-templates/${created.templateId}`),
+  'POST /staff/update-templates/{id}': () => staff.postJson(`/staff/update-templates/${created.templateId}`, { nameJa: '調査継続', bodyJa: '引き続き調査しています。', bodyEn: 'We are still investigating.' }),
+  'POST /staff/update-templates/{id}/archive': () => staff.postJson(`/staff/update-templates/${created.templateId}/archive`, { archived: 'true' }),
+  'GET /staff/incidents/{id}/review': () => staffJson(`/staff/incidents/${resolvedId}/review`),
+  'POST /staff/incidents/{id}/review': async () => {
+    const { sections } = (await (await staffJson(`/staff/incidents/${resolvedId}/review`)).json()) as { sections: { version: number } };
+    return staff.postJson(`/staff/incidents/${resolvedId}/review`, { cause: '設定の誤り', wentWell: '検知が早かった', version: sections.version });
+  },
+  'POST /staff/incidents/{id}/review/actions': () => staff.postJson(`/staff/incidents/${resolvedId}/review/actions`, { title: '設定の確認手順を追加', dueOn: inDays(14) }),
+  'POST /staff/incidents/{id}/review/actions/{actionId}': () => staff.postJson(`/staff/incidents/${resolvedId}/review/actions/${created.actionId}`, { done: true }),
+  'POST /staff/incidents/{id}/review/postmortem/draft': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem/draft`, { bodyJa: '# 事後報告\n\n下書き', bodyEn: '' }),
+  'POST /staff/incidents/{id}/review/postmortem/ignore': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem/ignore`, { ignored: 'true' }),
+  'POST /staff/incidents/{id}/review/postmortem': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem`, { bodyJa: '# 事後報告\n\n設定の誤りでした。', notify: false }),
+  'POST /staff/incidents/{id}/review/postmortem/edit': () => staff.postJson(`/staff/incidents/${resolvedId}/review/postmortem/edit`, { bodyJa: '# 事後報告\n\n設定の誤りでした (訂正)。' }),
   'POST /staff/components/{id}/status': () => staff.postJson('/staff/components/restapi00000/status', { status: 'degraded_performance' }),
 };
 for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/unresolved', 'scheduled-maintenances', 'scheduled-maintenances/active', 'scheduled-maintenances/upcoming']) {
@@ -97,6 +213,10 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
+  'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb', 'POST /staff/drills/recipients', 'POST /staff/incidents/{id}/regulator/facts',
+  'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
+  'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];
 const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
 
@@ -136,11 +256,18 @@ describe('GET /api/openapi.json', () => {
       const body: unknown = await res.json();
       assert.ok(res.status >= 200 && res.status < 300, `${key}: ${res.status} ${JSON.stringify(body)}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/, key);
-      const result = body as { drillId?: string; updateId?: string; incidentId?: string };
+      const result = body as { drillId?: string; updateId?: string; incidentId?: string; taskId?: string; templateId?: string; actionId?: string; requestId?: string };
+      if (key === 'POST /staff/monitors') created.monitorId = (body as { id: string }).id;
+      if (key === 'POST /staff/team') team.memberId = (body as { id: string }).id;
+      if (key === 'POST /staff/team/{id}/factor-reset') team.requestIds[0] = result.requestId!;
+      if (key === 'POST /staff/accounts/{id}/unlock-requests') account.requestId = result.requestId!;
       if (key === 'POST /staff/drills') drillId = result.drillId!;
       if (key === 'POST /staff/incidents/{id}/updates') created.updateId = result.updateId;
       if (key === 'POST /staff/maintenances') created.maintenanceId = result.incidentId;
       if (key === 'POST /staff/maintenances/{id}/updates') created.maintenanceUpdateId = result.updateId;
+      if (key === 'POST /staff/incidents/{id}/room/tasks') created.taskId = result.taskId;
+      if (key === 'POST /staff/update-templates') created.templateId = result.templateId;
+      if (key === 'POST /staff/incidents/{id}/review/actions') created.actionId = result.actionId;
       if (key === 'POST /staff/notices') created.noticeId = (body as { id: string }).id;
       const schema = operation.responses?.[String(res.status)]?.content?.['application/json']?.schema;
       assert.ok(schema, `${key} documents its ${res.status} answer`);

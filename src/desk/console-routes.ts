@@ -13,7 +13,7 @@ import { t, type Lang, localized, hasMessage, type MessageKey } from '../web/i18
 import { linkedTicketsPage, staffTicketPage } from './console-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { registerQueueRoutes } from './queue-routes.ts';
-import { TicketSchemas } from './schemas.ts';
+import { LinkedTicketSchemas, TicketActionSchemas, TicketSchemas } from './schemas.ts';
 import { incidentOption as findIncidentOption } from '../status/repository.ts';
 
 export interface DeskRoutesOptions {
@@ -117,15 +117,16 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
 
   ticketAction('reply', 'replied', (r) => desk.reply(staffActor(r), r.params.id, { body: bodyOf(r).body, status: bodyOf(r).status, after: bodyOf(r).after }), TicketSchemas.reply);
   ticketAction('notes', 'noted', (r) => desk.note(staffActor(r), r.params.id, bodyOf(r).body), TicketSchemas.note);
-  ticketAction('assign', 'assigned', (r) => desk.assign(staffActor(r), r.params.id, bodyOf(r).assignee));
-  ticketAction('status', 'status', (r) => desk.setStatus(staffActor(r), r.params.id, bodyOf(r).status));
-  ticketAction('triage', 'triage', (r) => desk.correctTriage(staffActor(r), r.params.id, { type: bodyOf(r).type, priority: bodyOf(r).priority, note: bodyOf(r).note }));
+  ticketAction('assign', 'assigned', (r) => desk.assign(staffActor(r), r.params.id, bodyOf(r).assignee), TicketActionSchemas.assign);
+  ticketAction('status', 'status', (r) => desk.setStatus(staffActor(r), r.params.id, bodyOf(r).status), TicketActionSchemas.status);
+  ticketAction('triage', 'triage', (r) => desk.correctTriage(staffActor(r), r.params.id, { type: bodyOf(r).type, priority: bodyOf(r).priority, note: bodyOf(r).note }), TicketActionSchemas.triage);
   ticketAction('request-info', 'requested', (r) =>
     desk.requestInformation(staffActor(r), r.params.id, { items: bodyOf(r).items, body: bodyOf(r).body }, checklistLabel),
+    TicketActionSchemas['request-info'],
   );
-  ticketAction('checklist', 'checklist', (r) => desk.markReceived(staffActor(r), r.params.id, bodyOf(r).item, bodyOf(r).received !== 'false' && bodyOf(r).received !== false));
-  ticketAction('link', 'linked', (r) => desk.linkIncident(staffActor(r), r.params.id, bodyOf(r).incident));
-  ticketAction('unlink', 'unlinked', (r) => desk.unlinkIncident(staffActor(r), r.params.id));
+  ticketAction('checklist', 'checklist', (r) => desk.markReceived(staffActor(r), r.params.id, bodyOf(r).item, bodyOf(r).received !== 'false' && bodyOf(r).received !== false), TicketActionSchemas.checklist);
+  ticketAction('link', 'linked', (r) => desk.linkIncident(staffActor(r), r.params.id, bodyOf(r).incident), TicketActionSchemas.link);
+  ticketAction('unlink', 'unlinked', (r) => desk.unlinkIncident(staffActor(r), r.params.id), TicketActionSchemas.unlink);
 
   const incidentOption = async (id: string) => {
     const option = /^[0-9a-z]{1,40}$/.test(id) ? await findIncidentOption(db, id) : null;
@@ -146,7 +147,7 @@ export function registerDeskRoutes(app: FastifyInstance, opts: DeskRoutesOptions
     sendPage(reply, await renderLinked(request, reply, request.params.id)),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/incidents/:id/tickets/reply', { config: { permission: 'ticket.write' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/incidents/:id/tickets/reply', { schema: LinkedTicketSchemas.reply, config: { permission: 'ticket.write', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: () => {
         const body = bodyOf(request);

@@ -23,7 +23,7 @@ import { requestLang } from '../web/request-lang.ts';
 import { triageRetrainPage } from './console-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { bulkResultText, queuePage } from './queue-views.ts';
-import { QueueSchemas } from './schemas.ts';
+import { BulkSchemas, QueueSchemas } from './schemas.ts';
 
 export interface QueueRoutesOptions {
   db: Db;
@@ -114,7 +114,7 @@ export function registerQueueRoutes(app: FastifyInstance, opts: QueueRoutesOptio
     return sendPage(reply, await renderQueue(request, reply));
   });
 
-  app.post('/staff/tickets/bulk', { config: { permission: 'ticket.write' } }, async (request, reply) => {
+  app.post('/staff/tickets/bulk', { schema: BulkSchemas.bulk, config: { permission: 'ticket.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     const json = (outcome: BulkOutcome) => {
       const lang = requestLang(request, reply);
@@ -156,7 +156,7 @@ export function registerQueueRoutes(app: FastifyInstance, opts: QueueRoutesOptio
 
   // Admins retrain the triage model from the corpus and every correction (as `kinkyu triage retrain` does). It
   // takes a second or two of CPU; the figures before and after are shown whatever the outcome.
-  app.post('/staff/triage/retrain', { config: { permission: 'staff.manage' } }, async (request, reply) =>
+  app.post('/staff/triage/retrain', { schema: BulkSchemas.retrain, config: { permission: 'staff.manage', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         const result = await retrain(db, staffActor(request), readCorpus());

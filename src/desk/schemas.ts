@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { TICKET_TYPES } from '../domain/ticket.ts';
 import { CsrfField, Email, JaText, LangField, Line } from '../web/schema/text.ts';
-import { IdParams, NullableString, Ok, Open, Timestamp } from '../web/schema/common.ts';
+import { IdParams, NullableString, Ok, Open, OptionalBody, Timestamp } from '../web/schema/common.ts';
 import { STAFF_JSON_TAG } from '../ops/openapi.ts';
 import { MESSAGE_MAX } from './desk.ts';
 
@@ -82,5 +82,72 @@ export const TicketSchemas = {
     params: ticketParams,
     body: Type.Object({ body: staffText(), _csrf: CsrfField }),
     'x-responses': { 200: Ok({}) },
+  },
+};
+
+const described = (description: string) => Type.Optional(Type.Unknown({ description }));
+/** A ticket action answered `{ok: true}`; its fields are described and checked by the desk, whose refusals name them. */
+const ticketAction = (summary: string, fields: Record<string, ReturnType<typeof described>>) => ({
+  tags: [STAFF_JSON_TAG], summary, params: ticketParams, body: OptionalBody({ ...fields, _csrf: CsrfField }), 'x-responses': { 200: Ok({}) },
+});
+
+/** The rest of the ticket page's forms, by path under /staff/tickets/:id/. */
+export const TicketActionSchemas = {
+  assign: ticketAction('Assign the ticket (or unassign it)', { assignee: described('a staff id; empty or "none" for nobody') }),
+  status: ticketAction('Set the ticket\'s status', { status: described('new, open, pending_user, solved or closed') }),
+  triage: ticketAction('Correct the triage: type and priority (the model learns from it)', {
+    type: described('the ticket type'), priority: described('the priority'), note: described('why, for the record'),
+  }),
+  'request-info': ticketAction('Ask the user for information from the checklist (mailed)', {
+    items: described('checklist items: one key or a list of keys'), body: described('a message above the list'),
+  }),
+  checklist: ticketAction('Mark a checklist item received (or not)', { item: described('the checklist item\'s key'), received: described('"false" or false: not received; anything else: received') }),
+  link: ticketAction('Link the ticket to an incident', { incident: described('the incident\'s id') }),
+  unlink: ticketAction('Unlink the ticket from its incident', {}),
+};
+
+export const LinkedTicketSchemas = {
+  reply: {
+    tags: [STAFF_JSON_TAG],
+    summary: 'Answer every open ticket linked to an incident at once (mailed)',
+    params: IdParams('id'),
+    body: OptionalBody({
+      body: described(`the answer in Japanese, required, at most ${MESSAGE_MAX} characters`),
+      bodyEn: described('the answer in English (to users who wrote in English)'),
+      key: described('a random key: the same form sent twice answers once'),
+      solve: described('"true" or true: solve the tickets too'),
+      _csrf: CsrfField,
+    }),
+    'x-responses': { 200: Ok({ count: Type.Integer({ minimum: 0 }) }) },
+  },
+};
+
+export const BulkSchemas = {
+  bulk: {
+    tags: [STAFF_JSON_TAG],
+    summary: 'One action on many tickets: assign, reply with a canned answer, link, solve',
+    body: OptionalBody({
+      action: described('assign, reply, link or solve'),
+      ids: described('the tickets\' ids: one or a list (at most 100)'),
+      assignee: described('assign: a staff id, or "none"'),
+      canned: described('reply: the canned answer\'s id'),
+      incident: described('link: the incident\'s id'),
+      q: described('the queue\'s query to go back to (forms)'),
+      _csrf: CsrfField,
+    }),
+    'x-responses': {
+      200: Ok({
+        action: Type.String(),
+        succeeded: Type.Array(Open({ id: Type.String(), number: Type.Integer() })),
+        failed: Type.Array(Open({ id: Type.String(), number: Type.Integer(), code: Type.String(), message: Type.String() })),
+        back: Type.String({ description: 'the queue\'s query a form goes back to' }),
+      }),
+    },
+  },
+  retrain: {
+    tags: [STAFF_JSON_TAG],
+    summary: 'Retrain the triage model from the corpus and every correction (kept only if it is not worse)',
+    body: OptionalBody({ _csrf: CsrfField }),
+    'x-responses': { 200: Ok({ result: Open({ outcome: Type.Unsafe<string>({ type: 'string', enum: ['replaced', 'refused', 'unchanged'] }), version: Type.String(), corrections: Type.Integer({ minimum: 0 }) }) }) },
   },
 };

@@ -9,7 +9,7 @@ import type { PageSnapshot } from '../status/page/snapshot.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import type { Drills } from './service.ts';
 import { drillPage, drillsPage, reportPage } from './views.ts';
-import { DrillSchemas } from './schemas.ts';
+import { DrillChangeSchemas, DrillSchemas } from './schemas.ts';
 
 export interface DrillRoutesOptions {
   config: Config;
@@ -60,8 +60,8 @@ export const drillsPlugin: FastifyPluginAsync<DrillRoutesOptions> = async (app, 
     });
   });
 
-  for (const [path, on] of [['/staff/drills/recipients', true], ['/staff/drills/recipients/remove', false]] as const) {
-    app.post(path, { config: { permission: 'subscriber.manage' } }, async (request, reply) =>
+  for (const [path, on, schema] of [['/staff/drills/recipients', true, DrillChangeSchemas.addRecipient], ['/staff/drills/recipients/remove', false, DrillChangeSchemas.removeRecipient]] as const) {
+    app.post(path, { schema, config: { permission: 'subscriber.manage', refusesInHandler: true } }, async (request, reply) =>
       formAction(request, reply, {
         scope: 'drill',
         run: () => drills.setRecipient(staffActor(request), bodyOf(request).recipient, on),
@@ -99,8 +99,8 @@ export const drillsPlugin: FastifyPluginAsync<DrillRoutesOptions> = async (app, 
     return sendPage(reply, page.replace('<main id="main" class="wrap">', `<main id="main" class="wrap">${banner.value}`).replace('<head>', '<head>\n<meta name="robots" content="noindex">'));
   });
 
-  const onDrill = (path: string, flash: keyof typeof FLASH, run: (request: FastifyRequest<{ Params: { id: string } }>) => Promise<Record<string, unknown>>) =>
-    app.post<{ Params: { id: string } }>(`/staff/drills/:id${path}`, { config: { permission: 'incident.write' } }, async (request, reply) =>
+  const onDrill = (path: '/run' | '/finish', flash: keyof typeof FLASH, run: (request: FastifyRequest<{ Params: { id: string } }>) => Promise<Record<string, unknown>>) =>
+    app.post<{ Params: { id: string } }>(`/staff/drills/:id${path}`, { schema: DrillChangeSchemas[path === '/run' ? 'run' : 'finish'], config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) =>
       formAction(request, reply, {
         scope: 'drill',
         run: () => run(request),

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { STAFF_JSON_TAG } from '../ops/openapi.ts';
-import { IdParams, NullableString, NullableTimestamp, Ok, Open, Timestamp } from '../web/schema/common.ts';
+import { IdParams, NullableString, NullableTimestamp, Ok, Open, OptionalBody, Timestamp } from '../web/schema/common.ts';
 import { CsrfField } from '../web/schema/text.ts';
 import { SCENARIOS } from './scenarios.ts';
 
@@ -40,4 +40,14 @@ export const DrillSchemas = {
   start: { tags, summary: 'Start a drill', body: DrillStartBody, 'x-responses': { 200: Ok({ drillId: Type.String(), incidentId: Type.String() }) } },
   one: { tags, summary: 'A drill and its report so far', params: IdParams('id'), 'x-responses': { 200: Type.Object({ drill: Drill, report: Report }) } },
   report: { tags, summary: 'A drill\'s report', params: IdParams('id'), 'x-responses': { 200: Report } },
+};
+
+/** The drill's own recipients (real subscribers who get drill notifications), and running or finishing a drill. */
+const recipientBody = OptionalBody({ recipient: Type.Optional(Type.Unknown({ description: 'an existing subscription\'s address (e-mail, webhook URL, …)' })), _csrf: CsrfField });
+
+export const DrillChangeSchemas = {
+  addRecipient: { tags, summary: 'Let a subscription receive drill notifications', body: recipientBody, 'x-responses': { 200: Ok({ subscriberId: Type.String() }) } },
+  removeRecipient: { tags, summary: 'Stop a subscription receiving drill notifications', body: recipientBody, 'x-responses': { 200: Ok({ subscriberId: Type.String() }) } },
+  run: { tags, summary: 'Play the responders\' scripted updates now', params: IdParams('id'), body: OptionalBody({ _csrf: CsrfField }), 'x-responses': { 200: Ok({}) } },
+  finish: { tags, summary: 'Finish the drill: its report is kept as evidence', params: IdParams('id'), body: OptionalBody({ _csrf: CsrfField }), 'x-responses': { 200: Ok({ report: Report }) } },
 };

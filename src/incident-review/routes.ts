@@ -5,6 +5,7 @@ import type { Lang, MessageKey } from '../web/i18n.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import type { IncidentReviews } from './service.ts';
 import { reviewPage, type ReviewObligation } from './views.ts';
+import { ReviewSchemas } from './schemas.ts';
 
 export interface ReviewRoutesOptions {
   config: Config;
@@ -37,7 +38,7 @@ export const incidentReviewPlugin: FastifyPluginAsync<ReviewRoutesOptions> = asy
     return reviewPage(ctx(request, reply, extra), draft, obligations, values);
   };
 
-  app.get<{ Params: { id: string } }>('/staff/incidents/:id/review', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/incidents/:id/review', { schema: ReviewSchemas.review, config: { permission: 'console.view' } }, async (request, reply) => {
     if (wantsJson(request)) {
       const draft = await reviews.draft(request.params.id);
       const obligations = opts.obligations ? await opts.obligations(draft.incident.id) : [];
@@ -50,8 +51,8 @@ export const incidentReviewPlugin: FastifyPluginAsync<ReviewRoutesOptions> = asy
   });
 
   /** A form posted here: run it, then back to the review with a flash, or the review again with the refusal. */
-  const post = (path: string, flash: keyof typeof FLASH, run: (request: FastifyRequest<{ Params: { id: string; actionId?: string } }>) => Promise<Record<string, unknown>>) =>
-    app.post<{ Params: { id: string; actionId?: string } }>(`/staff/incidents/:id/review${path}`, { config: { permission: 'incident.write' } }, async (request, reply) =>
+  const post = (path: keyof typeof ReviewSchemas & `/${string}` | '', flash: keyof typeof FLASH, run: (request: FastifyRequest<{ Params: { id: string; actionId?: string } }>) => Promise<Record<string, unknown>>) =>
+    app.post<{ Params: { id: string; actionId?: string } }>(`/staff/incidents/:id/review${path}`, { schema: ReviewSchemas[path], config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) =>
       formAction(request, reply, {
         scope: 'review',
         run: () => run(request),

@@ -13,6 +13,7 @@ import { parseDraft, previewChannels, type ComposeInput } from './composer.ts';
 import { componentMetadata } from './composer-repository.ts';
 import { composePage, type ComposePageData, type ComposeValues } from './composer-views.ts';
 import { fillPlaceholders, placeholderValues } from './placeholders.ts';
+import { RoomSchemas } from './schemas.ts';
 import { componentStatusesFrom, roomUrl, type Params, type RoomRouteKit } from './route-kit.ts';
 
 export function registerComposerRoutes(app: FastifyInstance, kit: RoomRouteKit): void {
@@ -69,7 +70,7 @@ export function registerComposerRoutes(app: FastifyInstance, kit: RoomRouteKit):
     return sendPage(reply, composePage(error ? { ...c, error } : c, data), error ? 404 : 200);
   });
 
-  app.post<Params>('/staff/incidents/:id/room/compose', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post<Params>('/staff/incidents/:id/room/compose', { schema: RoomSchemas.compose, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     const base = await composeBase(request.params.id);
     const values = valuesFrom(body, base.incident.status);

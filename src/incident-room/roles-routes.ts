@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { bodyOf, staffActor } from '../console/form-action.ts';
 import { roomUrl, type Params, type RoomRouteKit } from './route-kit.ts';
 import { renderRoom } from './room-routes.ts';
+import { RoomSchemas } from './schemas.ts';
 
 export function registerRoleRoutes(app: FastifyInstance, kit: RoomRouteKit): void {
   const { room } = kit.opts;
 
-  app.post<Params>('/staff/incidents/:id/room/roles', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post<Params>('/staff/incidents/:id/room/roles', { schema: RoomSchemas.assignRole, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return kit.act(request, reply,
       () => room.assignRole(staffActor(request), request.params.id, { role: body.role, staffId: body.staffId }),
@@ -15,7 +16,7 @@ export function registerRoleRoutes(app: FastifyInstance, kit: RoomRouteKit): voi
       (c) => renderRoom(kit, c, request.params.id, { form: 'assign', fields: body }));
   });
 
-  app.post<Params>('/staff/incidents/:id/room/roles/release', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post<Params>('/staff/incidents/:id/room/roles/release', { schema: RoomSchemas.releaseRole, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return kit.act(request, reply,
       async () => {

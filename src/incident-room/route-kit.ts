@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
 import { ROLES, can, isRole } from '../staff/permissions.ts';
 import { wantsJson } from '../web/wants-json.ts';
+import { refuseInvalid } from '../web/schema/validation.ts';
 import { consoleContext, sendPage, type Body } from '../console/form-action.ts';
 import type { ConsoleContext } from '../console/views.ts';
 import { errorMessage } from '../web/errors.ts';
@@ -102,6 +103,8 @@ export function roomRouteKit(opts: IncidentRoomPluginOptions): RoomRouteKit {
 
   const act: RoomRouteKit['act'] = async (request, reply, run, onSuccess, rerender) => {
     try {
+      // A body the route's schema refused: the same answer as the service's own refusals (refusesInHandler).
+      refuseInvalid(request);
       const result = await run();
       if (wantsJson(request)) return reply.code(200).send({ ok: true, ...result });
       return await onSuccess(result);

@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { bodyOf, staffActor } from '../console/form-action.ts';
 import { roomUrl, type Params, type RoomRouteKit, type TaskParams } from './route-kit.ts';
 import { renderRoom } from './room-routes.ts';
+import { RoomSchemas } from './schemas.ts';
 
 export function registerTaskRoutes(app: FastifyInstance, kit: RoomRouteKit): void {
   const { room } = kit.opts;
 
-  app.post<Params>('/staff/incidents/:id/room/tasks', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post<Params>('/staff/incidents/:id/room/tasks', { schema: RoomSchemas.addTask, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return kit.act(request, reply,
       () => room.addTask(staffActor(request), request.params.id, body),
@@ -15,7 +16,7 @@ export function registerTaskRoutes(app: FastifyInstance, kit: RoomRouteKit): voi
       (c) => renderRoom(kit, c, request.params.id, { form: 'task-add', fields: body }));
   });
 
-  app.post<TaskParams>('/staff/incidents/:id/room/tasks/:taskId', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post<TaskParams>('/staff/incidents/:id/room/tasks/:taskId', { schema: RoomSchemas.editTask, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return kit.act(request, reply,
       async () => {
@@ -26,7 +27,7 @@ export function registerTaskRoutes(app: FastifyInstance, kit: RoomRouteKit): voi
       (c) => renderRoom(kit, c, request.params.id, { form: `task-${request.params.taskId}`, fields: body }));
   });
 
-  app.post<TaskParams>('/staff/incidents/:id/room/tasks/:taskId/done', { config: { permission: 'incident.write' } }, async (request, reply) => {
+  app.post<TaskParams>('/staff/incidents/:id/room/tasks/:taskId/done', { schema: RoomSchemas.taskDone, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     const done = body.done ?? 'true';
     const home = body.back === 'home';

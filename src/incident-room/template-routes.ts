@@ -15,7 +15,7 @@ export function registerTemplateRoutes(app: FastifyInstance, kit: RoomRouteKit):
     return sendPage(reply, templatesPage(kit.ctx(request, reply), templates));
   });
 
-  app.post('/staff/update-templates', { config: { permission: 'incident.templates' } }, async (request, reply) => {
+  app.post('/staff/update-templates', { schema: RoomSchemas.createTemplate, config: { permission: 'incident.templates', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return kit.act(request, reply,
       () => room.createTemplate(staffActor(request), body),
@@ -23,13 +23,13 @@ export function registerTemplateRoutes(app: FastifyInstance, kit: RoomRouteKit):
       async (c) => templatesPage(c, await room.listTemplates({ includeArchived: true }), body));
   });
 
-  app.get<Params>('/staff/update-templates/:id', { config: { permission: 'incident.templates' } }, async (request, reply) => {
+  app.get<Params>('/staff/update-templates/:id', { schema: RoomSchemas.template, config: { permission: 'incident.templates' } }, async (request, reply) => {
     const tpl = await room.template(request.params.id);
     if (wantsJson(request)) return reply.send({ template: tpl });
     return sendPage(reply, templateEditPage(kit.ctx(request, reply), tpl));
   });
 
-  app.post<Params>('/staff/update-templates/:id', { config: { permission: 'incident.templates' } }, async (request, reply) => {
+  app.post<Params>('/staff/update-templates/:id', { schema: RoomSchemas.updateTemplate, config: { permission: 'incident.templates', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     return kit.act(request, reply,
       async () => {
@@ -40,7 +40,7 @@ export function registerTemplateRoutes(app: FastifyInstance, kit: RoomRouteKit):
       async (c) => templateEditPage(c, await room.template(request.params.id), body));
   });
 
-  app.post<Params>('/staff/update-templates/:id/archive', { config: { permission: 'incident.templates' } }, async (request, reply) => {
+  app.post<Params>('/staff/update-templates/:id/archive', { schema: RoomSchemas.archiveTemplate, config: { permission: 'incident.templates', refusesInHandler: true } }, async (request, reply) => {
     const body = bodyOf(request);
     const archived = body.archived !== 'false' && body.archived !== false;
     return kit.act(request, reply,

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -10,6 +10,7 @@ import { listComponents } from '../status/repository.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from '../console/form-action.ts';
 import * as views from './console-views.ts';
+import { MonitorSchemas } from './schemas.ts';
 
 export interface MonitorConsoleOptions {
   db: Db;
@@ -102,6 +103,8 @@ export function registerMonitorConsole(app: FastifyInstance, opts: MonitorConsol
     consoleContext(request, reply, config.timeZone, FLASH, extra);
   const read = { config: { permission: 'console.view' as const } };
   const manage = { config: { permission: 'monitor.manage' as const } };
+  /** A change: its schema, and refusals shown with the form (`formAction` throws the schema's). */
+  const change = (schema: FastifySchema) => ({ schema, config: { ...manage.config, refusesInHandler: true } });
   const parse = (body: Body): MonitorInput => parseMonitorInput(monitorInputFrom(body, settings.bitbankApiUrl), { minIntervalS: settings.minIntervalS });
   const policyKey: MessageKey = settings.incidentPolicy === 'publish' ? 'monitor.policy.publish' : 'monitor.policy.draft';
 
@@ -133,7 +136,7 @@ export function registerMonitorConsole(app: FastifyInstance, opts: MonitorConsol
     })),
   );
 
-  app.post('/staff/monitors', manage, async (request, reply) =>
+  app.post('/staff/monitors', change(MonitorSchemas.create), async (request, reply) =>
     formAction(request, reply, {
       scope: 'monitor',
       run: async () => {
@@ -153,7 +156,7 @@ export function registerMonitorConsole(app: FastifyInstance, opts: MonitorConsol
 
   app.get<{ Params: { id: string } }>('/staff/monitors/:id', read, async (request, reply) => sendPage(reply, await renderMonitor(request, reply)));
 
-  app.post<{ Params: { id: string } }>('/staff/monitors/:id', manage, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/monitors/:id', change(MonitorSchemas.update), async (request, reply) =>
     formAction(request, reply, {
       scope: 'monitor',
       run: async () => {
@@ -170,7 +173,7 @@ export function registerMonitorConsole(app: FastifyInstance, opts: MonitorConsol
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/monitors/:id/enabled', manage, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/monitors/:id/enabled', change(MonitorSchemas.enabled), async (request, reply) =>
     formAction(request, reply, {
       scope: 'monitor',
       run: async () => {
@@ -189,7 +192,7 @@ export function registerMonitorConsole(app: FastifyInstance, opts: MonitorConsol
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/monitors/:id/delete', manage, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/monitors/:id/delete', change(MonitorSchemas.remove), async (request, reply) =>
     formAction(request, reply, {
       scope: 'monitor',
       run: async () => {

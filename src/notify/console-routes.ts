@@ -10,6 +10,7 @@ import { errorMessage } from '../web/errors.ts';
 import { countsByChannel, disableSubscriber, eraseSubscriber, searchSubscribers, stateOf, type SubscriberRow } from './subscriptions/repository.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { subscribersPage } from './console-views.ts';
+import { SubscriberSchemas } from './console-schemas.ts';
 
 export interface SubscriberConsoleOptions {
   db: Db;
@@ -44,13 +45,13 @@ export function registerSubscriberConsole(app: FastifyInstance, opts: Subscriber
     return subscribersPage(c, { counts, mayManage, q, results });
   };
 
-  app.get('/staff/subscribers', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff/subscribers', { schema: SubscriberSchemas.counts, config: { permission: 'console.view' } }, async (request, reply) => {
     if (wantsJsonOnly(request)) return reply.send({ counts: await countsByChannel(db) });
     return sendPage(reply, await render(request, reply));
   });
 
   const change = (path: 'disable' | 'erase') =>
-    app.post<{ Params: { id: string } }>(`/staff/subscribers/:id/${path}`, { config: { permission: 'subscriber.manage' } }, async (request, reply) =>
+    app.post<{ Params: { id: string } }>(`/staff/subscribers/:id/${path}`, { schema: SubscriberSchemas[path], config: { permission: 'subscriber.manage', refusesInHandler: true } }, async (request, reply) =>
       formAction(request, reply, {
         scope: 'notify',
         run: async () => {

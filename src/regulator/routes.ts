@@ -10,7 +10,7 @@ import { fillDraft } from './drafts.ts';
 import { allOpenStages, staffEmail } from './repository.ts';
 import { openRegulatoryObligations, type RegulatorClock } from './service.ts';
 import { draftPage, overviewPage, regulatorPage } from './views.ts';
-import { RegulatorSchemas } from './schemas.ts';
+import { RegulatorChangeSchemas, RegulatorSchemas } from './schemas.ts';
 import { activeStaffChoices } from '../staff/accounts.ts';
 
 export interface RegulatorRoutesOptions {
@@ -52,7 +52,7 @@ export const regulatorPlugin: FastifyPluginAsync<RegulatorRoutesOptions> = async
     return sendPage(reply, await renderIncident(request, reply, request.params.id));
   });
 
-  app.post<{ Params: { id: string } }>('/staff/incidents/:id/regulator/facts', { config: { permission: 'incident.write' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/incidents/:id/regulator/facts', { schema: RegulatorChangeSchemas.facts, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       scope: 'regulator',
       run: () => regulator.saveFacts(staffActor(request), request.params.id, bodyOf(request), config.timeZone),
@@ -61,8 +61,8 @@ export const regulatorPlugin: FastifyPluginAsync<RegulatorRoutesOptions> = async
     }));
 
   /** A change on one obligation, answered with its incident's page. */
-  const onObligation = (path: string, flash: keyof typeof FLASH, run: (request: FastifyRequest<{ Params: { oid: string; sid?: string } }>) => Promise<Record<string, unknown>>) =>
-    app.post<{ Params: { oid: string; sid?: string } }>(`/staff/regulator/obligations/:oid${path}`, { config: { permission: 'incident.write' } }, async (request, reply) => {
+  const onObligation = (path: '/owner' | '/stages/:sid', flash: keyof typeof FLASH, run: (request: FastifyRequest<{ Params: { oid: string; sid?: string } }>) => Promise<Record<string, unknown>>) =>
+    app.post<{ Params: { oid: string; sid?: string } }>(`/staff/regulator/obligations/:oid${path}`, { schema: path === '/owner' ? RegulatorChangeSchemas.owner : RegulatorChangeSchemas.stage, config: { permission: 'incident.write', refusesInHandler: true } }, async (request, reply) => {
       const { obligation } = await regulator.obligation(request.params.oid);
       return formAction(request, reply, {
         scope: 'regulator',
@@ -74,7 +74,7 @@ export const regulatorPlugin: FastifyPluginAsync<RegulatorRoutesOptions> = async
   onObligation('/owner', 'owner', (r) => regulator.setOwner(staffActor(r), r.params.oid, bodyOf(r).ownerId));
   onObligation('/stages/:sid', 'filed', (r) => regulator.markStage(staffActor(r), r.params.oid, r.params.sid ?? '', bodyOf(r)));
 
-  app.get<{ Params: { oid: string }; Querystring: { stage?: string } }>('/staff/regulator/obligations/:oid/draft', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get<{ Params: { oid: string }; Querystring: { stage?: string } }>('/staff/regulator/obligations/:oid/draft', { schema: RegulatorChangeSchemas.draft, config: { permission: 'console.view' } }, async (request, reply) => {
     const c = ctx(request, reply);
     const { obligation, incident, facts, rule } = await regulator.obligation(request.params.oid);
     const stage = obligation.stages.find((s) => s.stageId === request.query.stage) ?? obligation.stages[0];

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Db } from '../store/db.ts';
 import type { Config } from '../config.ts';
 import { KinkyuError } from '../domain/errors.ts';
@@ -18,6 +18,7 @@ import type { Lang, MessageKey } from '../web/i18n.ts';
 import type { ConsoleContext } from '../console/views.ts';
 import * as views from './team-views.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from '../console/form-action.ts';
+import { TeamSchemas } from './team-schemas.ts';
 
 export interface TeamOptions {
   db: Db;
@@ -50,6 +51,8 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
   const clock = opts.clock ?? (() => new Date());
   const oidcIssuer = opts.oidcIssuer ?? null;
   const route = { config: { permission: 'staff.manage' as const, freshFactor: true } };
+  /** A change: its schema, and refusals shown with the team page (`formAction` throws the schema's). */
+  const changeRoute = (schema: FastifySchema) => ({ schema, config: { ...route.config, refusesInHandler: true } });
   const security = async (): Promise<views.TeamSecurity> => {
     const [factors, resets] = await Promise.all([factorOverview(db), openFactorResets(db, clock())]);
     return { factors, resets, oidcEnabled: oidcIssuer !== null };
@@ -80,7 +83,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
 
   app.get('/staff/team', route, async (request, reply) => sendPage(reply, views.teamPage(ctx(request, reply), await listStaff(db), await security())));
 
-  app.post('/staff/team', route, async (request, reply) => {
+  app.post('/staff/team', changeRoute(TeamSchemas.create), async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,
@@ -94,7 +97,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
     );
   });
 
-  app.post<{ Params: { id: string } }>('/staff/team/:id/role', route, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/staff/team/:id/role', changeRoute(TeamSchemas.role), async (request, reply) => {
     const body = bodyOf(request);
     const id = request.params.id;
     return act(
@@ -105,7 +108,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
   });
 
   for (const [action, change, flash] of [['disable', disableStaff, 'disabled'], ['enable', enableStaff, 'enabled']] as const) {
-    app.post<{ Params: { id: string } }>(`/staff/team/:id/${action}`, route, async (request, reply) => {
+    app.post<{ Params: { id: string } }>(`/staff/team/:id/${action}`, changeRoute(TeamSchemas[action]), async (request, reply) => {
       const id = request.params.id;
       return act(
         request, reply,
@@ -115,7 +118,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
     });
   }
 
-  app.post<{ Params: { id: string } }>('/staff/team/:id/password', route, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/staff/team/:id/password', changeRoute(TeamSchemas.password), async (request, reply) => {
     const id = request.params.id;
     return act(
       request, reply,
@@ -127,7 +130,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
     );
   });
 
-  app.post<{ Params: { id: string } }>('/staff/team/:id/factor-reset', route, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/staff/team/:id/factor-reset', changeRoute(TeamSchemas.factorReset), async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request, reply,
@@ -136,7 +139,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
     );
   });
 
-  app.post<{ Params: { requestId: string } }>('/staff/team/factor-resets/:requestId/approve', route, async (request, reply) =>
+  app.post<{ Params: { requestId: string } }>('/staff/team/factor-resets/:requestId/approve', changeRoute(TeamSchemas.approveReset), async (request, reply) =>
     act(
       request, reply,
       async () => approveFactorReset(db, actor(request), request.params.requestId, clock()),
@@ -144,7 +147,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
     ),
   );
 
-  app.post<{ Params: { requestId: string } }>('/staff/team/factor-resets/:requestId/cancel', route, async (request, reply) =>
+  app.post<{ Params: { requestId: string } }>('/staff/team/factor-resets/:requestId/cancel', changeRoute(TeamSchemas.cancelReset), async (request, reply) =>
     act(
       request, reply,
       async () => cancelFactorReset(db, actor(request), request.params.requestId, clock()),
@@ -152,7 +155,7 @@ export function registerTeam(app: FastifyInstance, opts: TeamOptions): void {
     ),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/team/:id/oidc', route, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/staff/team/:id/oidc', changeRoute(TeamSchemas.oidc), async (request, reply) => {
     if (!oidcIssuer) throw new KinkyuError('NOT_FOUND');
     const body = bodyOf(request);
     return act(

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../../config.ts';
 import { KinkyuError } from '../../domain/errors.ts';
 import type { KnowledgeBase } from './knowledge-base.ts';
@@ -8,6 +8,7 @@ import type { Lang, MessageKey } from '../../web/i18n.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from '../../console/form-action.ts';
 import { kbEditPage, kbHistoryPage, kbListPage, kbNewPage, kbVersionPage } from './console-views.ts';
 import { SafeHtml } from '../../web/html.ts';
+import { KbSchemas } from './console-schemas.ts';
 
 export interface KbConsoleOptions {
   config: Config;
@@ -42,6 +43,9 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
   const { config, knowledgeBase: kb } = opts;
   const read = { config: { permission: 'console.view' as const } };
   const edit = { config: { permission: 'kb.edit' as const } };
+  const reading = (schema: FastifySchema) => ({ schema, ...read });
+  /** A change: its schema, and refusals shown with the editor (`formAction` throws the schema's). */
+  const change = (schema: FastifySchema) => ({ schema, config: { ...edit.config, refusesInHandler: true } });
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
     consoleContext(request, reply, config.timeZone, FLASH, extra);
   const editLangOf = (request: FastifyRequest, fallback: Lang = 'ja'): Lang => {
@@ -59,7 +63,7 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
   ): Promise<FastifyReply> => formAction(request, reply, { run, onSuccess, onRefusal, scope: 'kb' });
   const isPreview = (body: Body) => body.action === 'preview';
 
-  app.get('/staff/kb', read, async (request, reply) => {
+  app.get('/staff/kb', reading(KbSchemas.list), async (request, reply) => {
     const articles = await kb.listForStaff();
     if (wantsJson(request)) return reply.send({ articles });
     return sendPage(reply, kbListPage(ctx(request, reply), articles));
@@ -67,7 +71,7 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
 
   app.get('/staff/kb/new', edit, async (request, reply) => sendPage(reply, kbNewPage(ctx(request, reply))));
 
-  app.post('/staff/kb', edit, async (request, reply) => {
+  app.post('/staff/kb', change(KbSchemas.create), async (request, reply) => {
     const body = bodyOf(request);
     if (isPreview(body)) {
       return act(request, reply, async () => ({ preview: kb.preview(body, true).html.value }),
@@ -99,12 +103,12 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
     });
   };
 
-  app.get<{ Params: { slug: string } }>('/staff/kb/:slug', read, async (request, reply) => {
+  app.get<{ Params: { slug: string } }>('/staff/kb/:slug', reading(KbSchemas.one), async (request, reply) => {
     if (wantsJson(request)) return reply.send(await kb.forEditor(request.params.slug));
     return sendPage(reply, await editorPage(request, reply, editLangOf(request)));
   });
 
-  app.post<{ Params: { slug: string } }>('/staff/kb/:slug', edit, async (request, reply) => {
+  app.post<{ Params: { slug: string } }>('/staff/kb/:slug', change(KbSchemas.save), async (request, reply) => {
     const body = bodyOf(request);
     const editLang: Lang = body.lang === 'en' ? 'en' : 'ja';
     if (isPreview(body)) {
@@ -121,7 +125,7 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
     );
   });
 
-  app.post<{ Params: { slug: string } }>('/staff/kb/:slug/withdraw', edit, async (request, reply) => {
+  app.post<{ Params: { slug: string } }>('/staff/kb/:slug/withdraw', change(KbSchemas.withdraw), async (request, reply) => {
     const body = bodyOf(request);
     return act(
       request,
@@ -135,19 +139,19 @@ export function registerKbConsole(app: FastifyInstance, opts: KbConsoleOptions):
     );
   });
 
-  app.get<{ Params: { slug: string } }>('/staff/kb/:slug/versions', read, async (request, reply) => {
+  app.get<{ Params: { slug: string } }>('/staff/kb/:slug/versions', reading(KbSchemas.history), async (request, reply) => {
     const history = await kb.history(request.params.slug);
     if (wantsJson(request)) return reply.send(history);
     return sendPage(reply, kbHistoryPage(ctx(request, reply), history));
   });
 
-  app.get<{ Params: { slug: string; lang: string; version: string } }>('/staff/kb/:slug/versions/:lang/:version', read, async (request, reply) => {
+  app.get<{ Params: { slug: string; lang: string; version: string } }>('/staff/kb/:slug/versions/:lang/:version', reading(KbSchemas.version), async (request, reply) => {
     const { slug, version, html } = await kb.version(request.params.slug, request.params.lang, request.params.version);
     if (wantsJson(request)) return reply.send({ slug, version, html: html.value });
     return sendPage(reply, kbVersionPage(ctx(request, reply), slug, version, html));
   });
 
-  app.post<{ Params: { slug: string; lang: string; version: string } }>('/staff/kb/:slug/versions/:lang/:version/republish', edit, async (request, reply) =>
+  app.post<{ Params: { slug: string; lang: string; version: string } }>('/staff/kb/:slug/versions/:lang/:version/republish', change(KbSchemas.republish), async (request, reply) =>
     act(
       request,
       reply,

@@ -11,6 +11,7 @@ import { accountPage, accountSearchPage } from './account-views.ts';
 import { accountOrUnreachable, ID, loadAccountPage } from './account-page-data.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../../console/form-action.ts';
 import { unlockRequestAccount } from '../recovery-repository.ts';
+import { AccountSchemas } from './schemas.ts';
 
 export interface AccountRoutesOptions {
   db: Db;
@@ -56,7 +57,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
 
   const load = (request: FastifyRequest, id: string) => loadAccountPage({ db, accounts, lock, recovery }, request, id);
 
-  app.get('/staff/accounts', { config: { permission: 'account.lock' } }, async (request, reply) => {
+  app.get('/staff/accounts', { schema: AccountSchemas.search, config: { permission: 'account.lock' } }, async (request, reply) => {
     const raw = (request.query as Record<string, unknown>).q;
     const q = typeof raw === 'string' ? raw.trim().slice(0, 254) : '';
     if (q) {
@@ -70,7 +71,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     return sendPage(reply, accountSearchPage(ctx(request, reply), q, q !== ''), q ? 404 : 200);
   });
 
-  app.get<{ Params: { id: string } }>('/staff/accounts/:id', { config: { permission: 'account.lock' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/accounts/:id', { schema: AccountSchemas.one, config: { permission: 'account.lock' } }, async (request, reply) => {
     const data = await load(request, request.params.id);
     if (request.headers.accept?.includes('application/json')) return reply.send(data);
     return sendPage(reply, accountPage(ctx(request, reply), data));
@@ -89,7 +90,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     });
   };
 
-  app.post<{ Params: { id: string } }>('/staff/accounts/:id/lock', { config: { permission: 'account.lock' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/lock', { schema: AccountSchemas.lock, config: { permission: 'account.lock', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         // Lock first: with the exchange core down the lock is journalled and retried until it confirms (the
@@ -107,7 +108,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/accounts/:id/unlock-requests', { config: { permission: 'account.unlock' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/unlock-requests', { schema: AccountSchemas.requestUnlock, config: { permission: 'account.unlock', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
@@ -123,7 +124,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
   app.post<{ Params: { id: string; requestId: string } }>(
     '/staff/accounts/:id/unlock-requests/:requestId/approve',
     // Approving gives an account back to whoever proves to be its owner: a fresh second factor first.
-    { config: { permission: 'account.unlock', freshFactor: true } },
+    { schema: AccountSchemas.approveUnlock, config: { permission: 'account.unlock', freshFactor: true, refusesInHandler: true } },
     async (request, reply) =>
       formAction(request, reply, {
         run: async () => {
@@ -138,7 +139,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
       }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/window', { config: { permission: 'account.unlock' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/window', { schema: AccountSchemas.window, config: { permission: 'account.unlock', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
@@ -151,7 +152,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/remove', { config: { permission: 'account.lock' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/remove', { schema: AccountSchemas.remove, config: { permission: 'account.lock', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });
@@ -164,7 +165,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRoutesO
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/restore-email', { config: { permission: 'account.unlock' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/accounts/:id/recovery/restore-email', { schema: AccountSchemas.restoreEmail, config: { permission: 'account.unlock', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         if (!ID.test(request.params.id)) throw new KinkyuError('NOT_FOUND', { what: 'account' });

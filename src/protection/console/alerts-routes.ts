@@ -5,6 +5,7 @@ import { acknowledgeAlert, getAlert, listAlerts, openLock } from '../alert-repos
 import type { Lang, MessageKey } from '../../web/i18n.ts';
 import { alertPage, alertsPage } from './alerts-views.ts';
 import { consoleContext, formAction, sendPage, staffActor } from '../../console/form-action.ts';
+import { AlertSchemas } from './schemas.ts';
 
 export interface AlertsRoutesOptions {
   db: Db;
@@ -20,7 +21,7 @@ export function registerAlertsRoutes(app: FastifyInstance, opts: AlertsRoutesOpt
   const clock = opts.clock ?? (() => new Date());
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) => consoleContext(request, reply, config.timeZone, FLASH, extra);
 
-  app.get('/staff/security/alerts', { config: { permission: 'audit.view' } }, async (request, reply) => {
+  app.get('/staff/security/alerts', { schema: AlertSchemas.list, config: { permission: 'audit.view' } }, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const unacknowledged = query.status !== 'all';
     const offset = typeof query.offset === 'string' && /^\d{1,6}$/.test(query.offset) ? Number(query.offset) : 0;
@@ -35,7 +36,7 @@ export function registerAlertsRoutes(app: FastifyInstance, opts: AlertsRoutesOpt
     return alertPage(ctx(request, reply, extra), alert, lock);
   };
 
-  app.get<{ Params: { id: string } }>('/staff/security/alerts/:id', { config: { permission: 'audit.view' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/staff/security/alerts/:id', { schema: AlertSchemas.one, config: { permission: 'audit.view' } }, async (request, reply) => {
     if (request.headers.accept?.includes('application/json')) {
       const alert = await getAlert(db, request.params.id);
       return reply.send({ ...alert, lock: alert.accountId ? await openLock(db, alert.accountId) : null });
@@ -44,7 +45,7 @@ export function registerAlertsRoutes(app: FastifyInstance, opts: AlertsRoutesOpt
   });
 
   // Acknowledging also clears a pending step-up: the security team's call, not every reader's.
-  app.post<{ Params: { id: string } }>('/staff/security/alerts/:id/acknowledge', { config: { permission: 'account.lock' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/security/alerts/:id/acknowledge', { schema: AlertSchemas.acknowledge, config: { permission: 'account.lock', refusesInHandler: true } }, async (request, reply) =>
     formAction(request, reply, {
       run: async () => {
         await acknowledgeAlert(db, staffActor(request), request.params.id, clock());

@@ -19,3 +19,10 @@ export const Ok = <P extends Record<string, TSchema>>(properties: P) => Open({ o
 
 /** A path parameter that is an id (the service says 404 for one that names nothing). */
 export const IdParams = (...names: string[]) => Type.Object(Object.fromEntries(names.map((n) => [n, Type.String({ minLength: 1, maxLength: 1000 })])));
+
+/**
+ * A form's body whose fields are all optional (the service checks them and names the field it refuses): also
+ * none at all (`null`), as a POST without a body was accepted before there was a schema.
+ */
+export const OptionalBody = <P extends Record<string, TSchema>>(properties: P, options: { additionalProperties?: boolean; description?: string } = {}) =>
+  Type.Unsafe<Record<string, unknown> | null>({ ...Type.Object(properties, options), type: ['object', 'null'] });
