@@ -1,9 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.ts';
-import type { Db } from '../store/db.ts';
-import type { StatusCommands } from '../status/commands.ts';
-import type { PublicSite } from '../status/page/site.ts';
-import type { MonitorService } from '../monitors/service.ts';
 import type { Readiness } from '../ops/readiness.ts';
 import { registerErrorHandling } from '../web/error-handler.ts';
 import { registerStaffAuth } from '../staff/auth-plugin.ts';
@@ -26,16 +21,9 @@ import { regulatorPlugin } from '../regulator/index.ts';
 import { regulatoryDeadlinesSection } from '../regulator/home-section.ts';
 import { drillsPlugin } from '../drills/index.ts';
 import { registerReferenceCore } from '../exchange/core-server.ts';
-import type { Services } from './services.ts';
+import type { AppCore } from './services.ts';
 
-export interface PluginInputs {
-  config: Config;
-  db: Db;
-  clock: () => Date;
-  site: PublicSite;
-  commands: StatusCommands;
-  monitors: MonitorService;
-  services: Services;
+export interface PluginInputs extends AppCore {
   cookieName: string;
   readiness: () => Promise<Readiness>;
 }

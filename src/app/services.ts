@@ -3,6 +3,7 @@ import { mailFromOf, type Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { StatusCommands } from '../status/commands.ts';
 import type { PublicSite } from '../status/page/site.ts';
+import type { MonitorService } from '../monitors/service.ts';
 import { BusinessCalendar } from '../domain/business-calendar.ts';
 import { SupportDesk } from '../desk/desk.ts';
 import { TicketLinks, loadLinkKey } from '../desk/ticket-links.ts';
@@ -142,4 +143,15 @@ export async function buildServices(app: FastifyInstance, inputs: ServiceInputs)
     calendar, knowledgeBase, linkKey, links, desk, referenceStore, accounts, lock, recovery, accountEvents, detector,
     demoMailbox, antiPhishing, mail, fanout, reviews, regulator, drills, staffOidc, incidentRoom, notices,
   };
+}
+
+/** What every part of the composition is given: configuration, the database, the clock, the site, the services. */
+export interface AppCore {
+  config: Config;
+  db: Db;
+  clock: () => Date;
+  site: PublicSite;
+  commands: StatusCommands;
+  monitors: MonitorService;
+  services: Services;
 }

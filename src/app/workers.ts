@@ -1,24 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.ts';
-import type { Db } from '../store/db.ts';
-import type { StatusCommands } from '../status/commands.ts';
-import type { PublicSite } from '../status/page/site.ts';
 import { exportOnChange, writeAuditCheckpoint } from '../status/static-export.ts';
-import type { MonitorService } from '../monitors/service.ts';
 import type { AuditKey } from '../audit/audit-key.ts';
 import { takeCheckpoint } from '../audit/checkpoint.ts';
 import { startCheckpointLog } from '../audit/checkpoint-log.ts';
 import { t } from '../web/i18n.ts';
-import type { Services } from './services.ts';
+import type { AppCore } from './services.ts';
 
-export interface WorkerInputs {
-  config: Config;
-  db: Db;
-  clock: () => Date;
-  site: PublicSite;
-  commands: StatusCommands;
-  monitors: MonitorService;
-  services: Services;
+export interface WorkerInputs extends AppCore {
   auditKey: AuditKey;
   checkpointMinutes: number;
 }
