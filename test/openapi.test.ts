@@ -54,6 +54,16 @@ async function subscriber(label: string, address = `openapi-${label}-${Date.now(
 const article = (slug: string) => ({ slug, lang: 'ja', category: 'trading', title: '出金が遅れるとき', body: '## 確認すること\n\n出金履歴をご確認ください。', keywords: ['出金'], publish: true });
 /** The obligation the facts opened on the first incident. */
 const obligationId = async () => ((await (await staffJson(`/staff/incidents/${incidentId}/regulator`)).json()) as { obligations: { id: string }[] }).obligations[0]!.id;
+/** A monitor's open proposal, as the runner writes one after failed checks (declare), or after recovery (resolve). */
+async function proposal(kind: 'declare' | 'resolve', incident: string | null = null): Promise<string> {
+  const id = `openapi-proposal-${kind}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  await app.db.query(
+    `INSERT INTO monitor_proposals (id, monitor_name, kind, component_statuses, title_ja, title_en, body_ja, body_en, detail, incident_id, created_at)
+     VALUES ($1, 'REST API', $2, '{"restapi00000":"major_outage"}', 'REST API の障害', 'REST API outage', '調査中です。', 'Investigating.', 'HTTP 503', $3, now())`,
+    [id, kind, incident],
+  );
+  return id;
+}
 /** Off: nothing is checked while the test runs. */
 const monitor = { name: 'REST API', kind: 'http', config: { url: 'http://127.0.0.1:9/health' }, intervalS: 60, timeoutMs: 2000, failThreshold: 1, recoverThreshold: 1, componentIds: ['restapi00000'], enabled: false };
 const notice = { titleJa: '手数料の改定', changesJa: '出金手数料を変更します。', actionJa: 'ご対応は不要です。', effectiveFrom: inDays(30) };
@@ -166,6 +176,9 @@ const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/monitors/{id}': () => staff.postJson(`/staff/monitors/${created.monitorId}`, { ...monitor, name: 'REST API (確認用)' }),
   'POST /staff/monitors/{id}/enabled': () => staff.postJson(`/staff/monitors/${created.monitorId}/enabled`, { enabled: false }),
   'POST /staff/monitors/{id}/delete': () => staff.postJson(`/staff/monitors/${created.monitorId}/delete`, {}),
+  'POST /staff/monitor-proposals/{id}/publish': async () => staff.postJson(`/staff/monitor-proposals/${await proposal('declare')}/publish`, { titleJa: 'REST API の障害 (確認中)' }),
+  'POST /staff/monitor-proposals/{id}/resolve': async () => staff.postJson(`/staff/monitor-proposals/${await proposal('resolve', resolvedId)}/resolve`, {}),
+  'POST /staff/monitor-proposals/{id}/dismiss': async () => staff.postJson(`/staff/monitor-proposals/${await proposal('declare')}/dismiss`, {}),
   'GET /staff/subscribers': () => staffJson('/staff/subscribers'),
   'POST /staff/subscribers/{id}/disable': async () => staff.postJson(`/staff/subscribers/${await subscriber('disable')}/disable`, { reason: '配信エラーが続く' }),
   'POST /staff/subscribers/{id}/erase': async () => staff.postJson(`/staff/subscribers/${await subscriber('erase')}/erase`, {}),
@@ -250,6 +263,7 @@ describe('GET /api/openapi.json', () => {
       Object.entries(item).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path}`, operation })));
     const missing = operations.map((o) => o.key).filter((key) => !exercises[key]);
     assert.deepEqual(missing, [], 'every operation in the document has a real request in this test');
+    assert.deepEqual(Object.keys(exercises).filter((key) => !operations.some((o) => o.key === key)), [], 'every request here is for an operation in the document');
     operations.sort((a, b) => rank(a.key) - rank(b.key));
     for (const { key, operation } of operations) {
       const res = await exercises[key]!();

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import type { MonitorService } from './service.ts';
@@ -7,6 +7,7 @@ import type { Lang } from '../web/i18n.ts';
 import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { FLASH } from './console-routes.ts';
 import * as views from './console-views.ts';
+import { ProposalSchemas } from './schemas.ts';
 
 export interface ProposalConsoleOptions {
   db: Db;
@@ -20,14 +21,14 @@ export function registerProposalConsole(app: FastifyInstance, opts: ProposalCons
   const ctx = (request: FastifyRequest, reply: FastifyReply, extra: { lang?: Lang; error?: string } = {}) =>
     consoleContext(request, reply, config.timeZone, FLASH, extra);
   const read = { config: { permission: 'console.view' as const } };
-  const decide = { config: { permission: 'incident.write' as const } };
+  const decide = (schema: FastifySchema) => ({ schema, config: { permission: 'incident.write' as const, refusesInHandler: true } });
 
   const renderProposal = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, extra: { lang?: Lang; error?: string; values?: views.FormValues } = {}) =>
     views.proposalPage(ctx(request, reply, extra), await monitors.getProposal(request.params.id), await listComponents(db), extra.values);
 
   app.get<{ Params: { id: string } }>('/staff/monitor-proposals/:id', read, async (request, reply) => sendPage(reply, await renderProposal(request, reply)));
 
-  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/publish', decide, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/publish', decide(ProposalSchemas.publish), async (request, reply) =>
     formAction(request, reply, {
       scope: 'monitor',
       run: async () => {
@@ -39,7 +40,7 @@ export function registerProposalConsole(app: FastifyInstance, opts: ProposalCons
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/resolve', decide, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/resolve', decide(ProposalSchemas.resolve), async (request, reply) =>
     formAction(request, reply, {
       scope: 'monitor',
       run: async () => {
@@ -51,7 +52,7 @@ export function registerProposalConsole(app: FastifyInstance, opts: ProposalCons
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/dismiss', decide, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/monitor-proposals/:id/dismiss', decide(ProposalSchemas.dismiss), async (request, reply) =>
     formAction(request, reply, {
       scope: 'monitor',
       run: async () => {

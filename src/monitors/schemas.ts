@@ -32,3 +32,18 @@ export const MonitorSchemas = {
   },
   remove: { tags, summary: 'Delete a monitor', params: IdParams('id'), body: form(), 'x-responses': { 200: Ok({ id: Type.String() }) } },
 };
+
+/** A monitor's proposal (proposal-routes.ts): published as an incident, accepted as its resolution, or dismissed. */
+export const ProposalSchemas = {
+  publish: {
+    tags, summary: 'Publish a monitor\'s proposal as an incident', params: IdParams('id'),
+    body: form({ titleJa: described('the title, if changed'), titleEn: described('English title'), bodyJa: described('the first update, if changed'), bodyEn: described('English text') }),
+    'x-responses': { 200: Ok({ incidentId: Type.String() }) },
+  },
+  resolve: {
+    tags, summary: 'Accept a monitor\'s proposal to resolve its incident', params: IdParams('id'),
+    body: form({ bodyJa: described('the resolving update, if changed'), bodyEn: described('English text') }),
+    'x-responses': { 200: Ok({ incidentId: Type.String(), alreadyClosed: Type.Boolean({ description: 'staff had closed the incident already: nothing posted' }) }) },
+  },
+  dismiss: { tags, summary: 'Dismiss a monitor\'s proposal', params: IdParams('id'), body: form(), 'x-responses': { 200: Ok({ id: Type.String() }) } },
+};
