@@ -37,6 +37,8 @@ let resolvedId: string;
 let staffId: string;
 /** An exchange account for the protection console, and a second member (an unlock needs four eyes). */
 const account = { id: '', email: `openapi-${Date.now()}@example.jp`, requestId: '' };
+/** What the account's compromise window added (before the lock): an address, an e-mail change; a detection alert. */
+const takeover = { addressId: '', emailEventId: '', alertId: `openapialert${Date.now()}` };
 let approver: StaffClient;
 /** Team: a member made by the API, and two enrolled members whose second factors are reset (approved, cancelled). */
 const team = { memberId: '', resetIds: [] as string[], requestIds: [] as string[] };
@@ -78,6 +80,14 @@ before(async () => {
   await app.commands.postUpdate({ type: 'staff', id: null }, resolvedId, { status: 'resolved', bodyJa: '復旧しました。' });
   staffId = await staffIdOf(staff.email!);
   account.id = await app.referenceStore!.createAccount(account.email);
+  takeover.addressId = await app.referenceStore!.addWithdrawalAddress(account.id, { asset: 'BTC', address: `bc1qopenapi${Date.now()}`, holdMs: 86_400_000 });
+  const attacker = `attacker-${Date.now()}@evil.example`;
+  await app.referenceStore!.changeEmail(account.id, attacker);
+  takeover.emailEventId = (await app.db.query<{ id: string }>(
+    `INSERT INTO account_events (account_id, kind, at, ip, data) VALUES ($1, 'email_changed', $2, '198.51.100.7', $3::jsonb) RETURNING id::text AS id`,
+    [account.id, new Date(Date.now() - 600_000), JSON.stringify({ from: account.email, to: attacker })],
+  ))[0]!.id;
+  await app.db.query(`INSERT INTO security_alerts (id, account_id, ip, rules, score, evidence, actions) VALUES ($1, $2, '198.51.100.7', '["new_device"]', 60, '{}', '[]')`, [takeover.alertId, account.id]);
   approver = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
   team.resetIds = [await staffIdOf(await makeStaff(app.db, 'agent')), await staffIdOf(await makeStaff(app.db, 'viewer'))];
   await app.site.refresh();
@@ -159,6 +169,11 @@ const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/accounts/{id}/unlock-requests': () => staff.postJson(`/staff/accounts/${account.id}/unlock-requests`, { checklist: [...UNLOCK_CHECKLIST], note: '書類とセルフィーを確認' }),
   'POST /staff/accounts/{id}/unlock-requests/{requestId}/approve': () => approver.postJson(`/staff/accounts/${account.id}/unlock-requests/${account.requestId}/approve`, {}),
   'GET /staff/security/alerts': () => staffJson('/staff/security/alerts?status=all'),
+  'GET /staff/security/alerts/{id}': () => staffJson(`/staff/security/alerts/${takeover.alertId}`),
+  'POST /staff/security/alerts/{id}/acknowledge': () => staff.postJson(`/staff/security/alerts/${takeover.alertId}/acknowledge`, {}),
+  'POST /staff/accounts/{id}/recovery/window': () => staff.postJson(`/staff/accounts/${account.id}/recovery/window`, { windowStart: new Date(Date.now() - 3_600_000).toISOString(), windowReason: '不審なログインの直前から' }),
+  'POST /staff/accounts/{id}/recovery/remove': () => staff.postJson(`/staff/accounts/${account.id}/recovery/remove`, { kind: 'withdrawal_address', id: takeover.addressId }),
+  'POST /staff/accounts/{id}/recovery/restore-email': () => staff.postJson(`/staff/accounts/${account.id}/recovery/restore-email`, { id: takeover.emailEventId }),
   'POST /staff/team': () => staff.postJson('/staff/team', { email: `member-${Date.now()}@example.com`, name: '新しい担当者', role: 'agent' }),
   'POST /staff/team/{id}/role': () => staff.postJson(`/staff/team/${team.memberId}/role`, { role: 'viewer' }),
   'POST /staff/team/{id}/disable': () => staff.postJson(`/staff/team/${team.memberId}/disable`, {}),
@@ -227,7 +242,8 @@ const FIRST = [
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
-  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb', 'POST /staff/drills/recipients', 'POST /staff/incidents/{id}/regulator/facts',
+  'POST /staff/accounts/{id}/lock', 'POST /staff/accounts/{id}/recovery/window', 'POST /staff/accounts/{id}/recovery/remove',
+  'POST /staff/accounts/{id}/recovery/restore-email', 'POST /staff/accounts/{id}/unlock-requests', 'POST /staff/team', 'POST /staff/team/{id}/factor-reset', 'POST /staff/monitors', 'POST /staff/kb', 'POST /staff/drills/recipients', 'POST /staff/incidents/{id}/regulator/facts',
   'POST /staff/incidents/{id}/room/roles', 'POST /staff/incidents/{id}/room/tasks', 'POST /staff/update-templates', 'POST /staff/incidents/{id}/review/actions',
   'POST /staff/incidents/{id}/review/postmortem/ignore', 'POST /staff/incidents/{id}/review/postmortem',
 ];

@@ -1,14 +1,12 @@
 import { Type, type TSchema } from 'typebox';
 import { STAFF_JSON_TAG } from '../../ops/openapi.ts';
-import { IdParams, NullableString, Ok, Open, OptionalBody } from '../../web/schema/common.ts';
+import { IdParams, NullableString, NullableTimestamp, Ok, Open, OptionalBody, Timestamp } from '../../web/schema/common.ts';
 import { CsrfField } from '../../web/schema/text.ts';
 
 /**
  * The account-protection console's JSON API (account-routes.ts, alerts-routes.ts). The fields are described
  * and checked by the lock and recovery services, whose refusals name them (an unfinished identity checklist, a
- * window that does not parse); a refusal shows the account page again (`formAction`). Routes not yet exercised
- * by test/openapi.test.ts (they need a compromise window's changes, or a detection alert) validate the same
- * way but are left out of the document: no `tags`.
+ * window that does not parse); a refusal shows the account page again (`formAction`).
  */
 const tags = [STAFF_JSON_TAG];
 const described = (description: string) => Type.Optional(Type.Unknown({ description }));
@@ -57,11 +55,26 @@ export const AccountSchemas = {
     'x-responses': { 200: Ok({ removed: Type.Array(Open({ kind: Type.String(), id: Type.String() })), kept: Type.Array(Open({ kind: Type.String(), id: Type.String() })) }) },
   },
   window: {
+    tags,
+    summary: 'Set when the compromise began (the locked account\'s window: what the unlock removes)',
     params: IdParams('id'),
     body: form({ windowStart: described('when the compromise began (datetime-local in the console\'s zone, or ISO 8601)'), windowReason: described('why') }),
+    'x-responses': { 200: Ok({ startsAt: Timestamp() }) },
   },
-  remove: { params: IdParams('id'), body: form({ kind: described('what to remove: a withdrawal address, an API key, …'), id: described('its id') }) },
-  restoreEmail: { params: IdParams('id'), body: form({ id: described('the e-mail change to undo') }) },
+  remove: {
+    tags,
+    summary: 'Remove a withdrawal address or revoke an API key the compromise window added (now, before the unlock)',
+    params: IdParams('id'),
+    body: form({ kind: described('what to remove: withdrawal_address or api_key'), id: described('its id') }),
+    'x-responses': { 200: Ok({}) },
+  },
+  restoreEmail: {
+    tags,
+    summary: 'Set the account\'s e-mail address back to the one before the compromise window',
+    params: IdParams('id'),
+    body: form({ id: described('the e-mail change to undo') }),
+    'x-responses': { 200: Ok({ restored: Type.String({ description: 'the address now' }), replaced: Type.String({ description: 'the window\'s address' }) }) },
+  },
 };
 
 export const AlertSchemas = {
@@ -71,6 +84,16 @@ export const AlertSchemas = {
     querystring: Type.Object({ status: described('"all" for acknowledged ones too'), offset: described('how many to skip') }),
     'x-responses': { 200: Type.Object({ total: Type.Integer({ minimum: 0 }), alerts: Type.Array(Open({ id: Type.String(), accountId: NullableString() })) }) },
   },
-  one: { params: IdParams('id') },
-  acknowledge: { params: IdParams('id'), body: form({}) },
+  one: {
+    tags,
+    summary: 'One alert: its rules, score, evidence and actions, and the account\'s open lock',
+    params: IdParams('id'),
+    'x-responses': {
+      200: Open({
+        id: Type.String(), accountId: NullableString(), score: Type.Number(), createdAt: Timestamp(), acknowledgedAt: NullableTimestamp(),
+        lock: Type.Unsafe<object | null>({ type: ['object', 'null'], description: 'the account\'s open lock, if any' }),
+      }),
+    },
+  },
+  acknowledge: { tags, summary: 'Acknowledge an alert (also clears a pending step-up); twice is refused', params: IdParams('id'), body: form({}), 'x-responses': { 200: Ok({}) } },
 };
