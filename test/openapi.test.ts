@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { startApp, makeStaff, StaffClient, type RunningApp } from './support/app.ts';
+import { startApp, makeStaff, nextStaffCode, nextStaffFactor, PASSWORD, rememberStaffFactor, StaffClient, type RunningApp } from './support/app.ts';
 import { KinkyuError } from '../src/domain/errors.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { errorMessage } from '../src/web/errors.ts';
@@ -40,6 +40,15 @@ const account = { id: '', email: `openapi-${Date.now()}@example.jp`, requestId: 
 /** What the account's compromise window added (before the lock): an address, an e-mail change; a detection alert. */
 const takeover = { addressId: '', emailEventId: '', alertId: `openapialert${Date.now()}` };
 let approver: StaffClient;
+/** Signing in through the JSON API step by step: a new member (enrols an authenticator), an enrolled one (a code). */
+const signIn = { newEmail: '', cookie: '', csrf: '', enrolledEmail: '', enrolledCookie: '', enrolledCsrf: '' };
+const loginJson = (email: string) => fetch(`${app.baseUrl}/staff/login`, {
+  method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }),
+});
+const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+const stepJson = (path: string, cookie: string, csrf: string, body: unknown) => fetch(app.baseUrl + path, {
+  method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify(body),
+});
 /** Team: a member made by the API, and two enrolled members whose second factors are reset (approved, cancelled). */
 const team = { memberId: '', resetIds: [] as string[], requestIds: [] as string[] };
 const staffIdOf = async (email: string) => (await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [email]))[0]!.id;
@@ -89,6 +98,8 @@ before(async () => {
   ))[0]!.id;
   await app.db.query(`INSERT INTO security_alerts (id, account_id, ip, rules, score, evidence, actions) VALUES ($1, $2, '198.51.100.7', '["new_device"]', 60, '{}', '[]')`, [takeover.alertId, account.id]);
   approver = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
+  signIn.newEmail = await makeStaff(app.db, 'agent', { enrolled: false });
+  signIn.enrolledEmail = await makeStaff(app.db, 'agent');
   team.resetIds = [await staffIdOf(await makeStaff(app.db, 'agent')), await staffIdOf(await makeStaff(app.db, 'viewer'))];
   await app.site.refresh();
   const res = await fetch(`${app.baseUrl}/api/openapi.json`);
@@ -168,6 +179,25 @@ const exercises: Record<string, () => Promise<Response>> = {
   'POST /staff/accounts/{id}/lock': () => staff.postJson(`/staff/accounts/${account.id}/lock`, { reason: '本人から乗っ取りの申告' }),
   'POST /staff/accounts/{id}/unlock-requests': () => staff.postJson(`/staff/accounts/${account.id}/unlock-requests`, { checklist: [...UNLOCK_CHECKLIST], note: '書類とセルフィーを確認' }),
   'POST /staff/accounts/{id}/unlock-requests/{requestId}/approve': () => approver.postJson(`/staff/accounts/${account.id}/unlock-requests/${account.requestId}/approve`, {}),
+  'POST /staff/login': async () => {
+    const enrolled = await loginJson(signIn.enrolledEmail);
+    assert.equal(enrolled.status, 200);
+    [signIn.enrolledCookie, signIn.enrolledCsrf] = [cookiesOf(enrolled), ((await enrolled.json()) as { csrfToken: string }).csrfToken];
+    const res = await loginJson(signIn.newEmail);
+    [signIn.cookie, signIn.csrf] = [cookiesOf(res), ((await res.clone().json()) as { csrfToken: string }).csrfToken];
+    return res;
+  },
+  'POST /staff/login/factor': async () => stepJson('/staff/login/factor', signIn.enrolledCookie, signIn.enrolledCsrf, await nextStaffFactor(signIn.enrolledEmail, app.baseUrl)),
+  'GET /staff/mfa/enrol': async () => {
+    const res = await fetch(`${app.baseUrl}/staff/mfa/enrol`, { headers: { accept: 'application/json', cookie: signIn.cookie } });
+    rememberStaffFactor(signIn.newEmail, ((await res.clone().json()) as { secret: string }).secret);
+    return res;
+  },
+  'POST /staff/mfa/enrol': async () => stepJson('/staff/mfa/enrol', signIn.cookie, signIn.csrf, { code: await nextStaffCode(signIn.newEmail, app.baseUrl) }),
+  'GET /staff/mfa': () => staffJson('/staff/mfa'),
+  // A member of its own: the codes the test helpers know for `staff` stay valid.
+  'POST /staff/mfa/recovery-codes': async () => (await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'viewer'))).postJson('/staff/mfa/recovery-codes', {}),
+  'POST /staff/mfa/passkeys/new': () => staff.postJson('/staff/mfa/passkeys/new', { name: 'MacBook' }),
   'GET /staff/security/alerts': () => staffJson('/staff/security/alerts?status=all'),
   'GET /staff/security/alerts/{id}': () => staffJson(`/staff/security/alerts/${takeover.alertId}`),
   'POST /staff/security/alerts/{id}/acknowledge': () => staff.postJson(`/staff/security/alerts/${takeover.alertId}/acknowledge`, {}),
@@ -239,6 +269,7 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 }
 /** Operations that create what later ones use run first, in this order. */
 const FIRST = [
+  'POST /staff/login', 'POST /staff/login/factor', 'GET /staff/mfa/enrol', 'POST /staff/mfa/enrol',
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',
@@ -269,7 +300,8 @@ describe('GET /api/openapi.json', () => {
     for (const path of Object.keys(exercises).filter((k) => k.includes('/api/v2/'))) {
       assert.ok(doc.paths[path.slice(4)]?.get, `${path} is described`);
     }
-    for (const htmlOnly of ['/staff/drills/{id}/preview', '/contact', '/staff/login', '/']) assert.equal(doc.paths[htmlOnly], undefined, htmlOnly);
+    for (const htmlOnly of ['/staff/drills/{id}/preview', '/contact', '/']) assert.equal(doc.paths[htmlOnly], undefined, htmlOnly);
+    assert.equal(doc.paths['/staff/login']?.get, undefined, 'the sign-in page');
   });
 
   test('every JSON operation answers a real request as the document says', async () => {

@@ -92,7 +92,9 @@ export async function registerOpenApi(app: FastifyInstance, opts: { publicUrl: s
       const response: Record<string, unknown> = { '4xx': { description: 'refused', ...ERROR_SCHEMA } };
       for (const [status, body] of Object.entries(responses)) response[status] = body;
       const unsafe = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(String(route.method));
-      const security = [unsafe ? { staffSession: [], csrfToken: [] } : { staffSession: [] }];
+      // The sign-in itself is public: it answers the session (and, for JSON, no CSRF token is needed yet).
+      const isPublic = (route.config as { public?: boolean } | undefined)?.public === true;
+      const security = isPublic ? [] : [unsafe ? { staffSession: [], csrfToken: [] } : { staffSession: [] }];
       return { schema: { ...rest, response, security } as FastifySchema, url };
     },
     transformObject: (documentObject) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
 import { wantsJson, type FactorGate } from './auth-plugin.ts';
 import { confirmTotpEnrolment, pendingTotpSecret, regenerateRecoveryCodes } from './factors.ts';
@@ -12,6 +12,7 @@ import { factorGate } from './mfa-gate.ts';
 import { registerOidcRoutes } from './mfa-oidc-routes.ts';
 import { registerPasskeyRoutes } from './passkey-routes.ts';
 import * as views from './mfa-views.ts';
+import { SignInSchemas } from './sign-in-schemas.ts';
 
 export { safeStaffNext, type StaffMfaOptions };
 
@@ -36,6 +37,8 @@ export function staffMfa(opts: StaffMfaOptions): { gate: FactorGate; register(ap
 }
 
 const beforeFactor = { config: { permission: 'console.view' as const, beforeFactor: true } };
+/** A documented step before the factor (sign-in-schemas.ts): the handler answers a malformed body itself. */
+const beforeFactorWith = (schema: FastifySchema) => ({ schema, config: { ...beforeFactor.config, refusesInHandler: true } });
 
 /** The factor step after the password, the authenticator-app enrolment, the member's factors and recovery codes. */
 function registerFactorRoutes(app: FastifyInstance, kit: MfaKit, gate: FactorGate): void {
@@ -49,7 +52,7 @@ function registerFactorRoutes(app: FastifyInstance, kit: MfaKit, gate: FactorGat
     return kit.factorPage(request, reply, staff, next);
   });
 
-  app.post('/staff/login/factor', beforeFactor, async (request, reply) => {
+  app.post('/staff/login/factor', beforeFactorWith(SignInSchemas.factor), async (request, reply) => {
     const staff = request.staff!;
     const body = bodyOf(request);
     const next = safeStaffNext(body.next);
@@ -68,7 +71,7 @@ function registerFactorRoutes(app: FastifyInstance, kit: MfaKit, gate: FactorGat
     return reply.redirect(next, 303);
   });
 
-  app.get('/staff/mfa/enrol', beforeFactor, async (request, reply) => {
+  app.get('/staff/mfa/enrol', beforeFactorWith(SignInSchemas.enrolment), async (request, reply) => {
     const staff = request.staff!;
     const next = safeStaffNext((request.query as Body).next);
     if (staff.hasFactor) return reply.redirect(staff.factorAt ? next : `/staff/login/factor?next=${encodeURIComponent(next)}`, 303);
@@ -79,7 +82,7 @@ function registerFactorRoutes(app: FastifyInstance, kit: MfaKit, gate: FactorGat
     return kit.enrolPage(request, reply, staff, next);
   });
 
-  app.post('/staff/mfa/enrol', beforeFactor, async (request, reply) => {
+  app.post('/staff/mfa/enrol', beforeFactorWith(SignInSchemas.enrol), async (request, reply) => {
     const staff = request.staff!;
     const body = bodyOf(request);
     const next = safeStaffNext(body.next);
@@ -99,13 +102,13 @@ function registerFactorRoutes(app: FastifyInstance, kit: MfaKit, gate: FactorGat
     return sendPage(reply, views.recoveryCodesPage(lang, null, enrolled.recoveryCodes, next));
   });
 
-  app.get('/staff/mfa', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.get('/staff/mfa', { schema: SignInSchemas.factors, config: { permission: 'console.view' } }, async (request, reply) => {
     if (!wantsJson(request)) return kit.myFactorsPage(request, reply);
     const { factors, codesLeft, oidcLinked } = await kit.myFactors(request.staff!.id);
     return reply.send({ factors, recoveryCodesLeft: codesLeft, oidcLinked });
   });
 
-  app.post('/staff/mfa/recovery-codes', { config: { permission: 'console.view', freshFactor: true } }, async (request, reply) => {
+  app.post('/staff/mfa/recovery-codes', { schema: SignInSchemas.recoveryCodes, config: { permission: 'console.view', freshFactor: true, refusesInHandler: true } }, async (request, reply) => {
     const staff = request.staff!;
     const codes = await regenerateRecoveryCodes(db, { type: 'staff', id: staff.id, ip: request.ip }, clock());
     if (wantsJson(request)) return reply.send({ ok: true, recoveryCodes: codes });

@@ -12,6 +12,7 @@ import { bodyOf, consoleContext, sendPage, type Body } from '../console/form-act
 import { safeStaffNext, type MfaKit } from './mfa-kit.ts';
 import * as views from './mfa-views.ts';
 import { registerPasskeyPage } from './passkey-views.ts';
+import { SignInSchemas } from './sign-in-schemas.ts';
 
 const beforeFactor = { config: { permission: 'console.view' as const, beforeFactor: true } };
 const answerOf = (body: Body): PasskeyAnswer => ({ response: body.response, failure: body.failure });
@@ -77,7 +78,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, kit: MfaKit, gate: F
     wantsJson(request) ? sendError(request, reply, err) : kit.myFactorsPage(request, reply, err);
 
   // Adding a passkey is sensitive (it is a way in): a fresh factor first, and the challenge is issued only after it.
-  app.post('/staff/mfa/passkeys/new', { config: { permission: 'console.view', freshFactor: true } }, async (request, reply) => {
+  app.post('/staff/mfa/passkeys/new', { schema: SignInSchemas.newPasskey, config: { permission: 'console.view', freshFactor: true, refusesInHandler: true } }, async (request, reply) => {
     const staff = request.staff!;
     let name: string;
     try {

@@ -11,6 +11,7 @@ import { errorMessage } from '../web/errors.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { bodyOf, sendPage, type Body } from '../console/form-action.ts';
 import * as views from './sign-in-views.ts';
+import { SignInSchemas } from './sign-in-schemas.ts';
 
 export interface StaffSignInOptions {
   db: Db;
@@ -40,7 +41,7 @@ export function registerStaffSignIn(app: FastifyInstance, opts: StaffSignInOptio
     return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext((request.query as Body).next), oidc: !!config.staffOidc }));
   });
 
-  app.post('/staff/login', { config: { public: true } }, async (request, reply) => {
+  app.post('/staff/login', { schema: SignInSchemas.login, config: { public: true, refusesInHandler: true } }, async (request, reply) => {
     const lang = requestLang(request, reply);
     const body = bodyOf(request);
     const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
