@@ -8,6 +8,7 @@ import { KinkyuError } from '../src/domain/errors.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { errorMessage } from '../src/web/errors.ts';
 import { readdirSync, readFileSync } from 'node:fs';
+import { SoftAuthenticator } from './support/soft-authenticator.ts';
 import { STATUSPAGE_PATHS, type StatuspageEndpoint } from './support/statuspage-schema.ts';
 
 // ajv and ajv-formats are CommonJS; under ESM the default import may be the module object.
@@ -41,7 +42,7 @@ const account = { id: '', email: `openapi-${Date.now()}@example.jp`, requestId: 
 const takeover = { addressId: '', emailEventId: '', alertId: `openapialert${Date.now()}` };
 let approver: StaffClient;
 /** Signing in through the JSON API step by step: a new member (enrols an authenticator), an enrolled one (a code). */
-const signIn = { newEmail: '', cookie: '', csrf: '', enrolledEmail: '', enrolledCookie: '', enrolledCsrf: '' };
+const signIn = { newEmail: '', cookie: '', csrf: '', enrolledEmail: '', enrolledCookie: '', enrolledCsrf: '', passkeyId: '' };
 const loginJson = (email: string) => fetch(`${app.baseUrl}/staff/login`, {
   method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }),
 });
@@ -198,6 +199,13 @@ const exercises: Record<string, () => Promise<Response>> = {
   // A member of its own: the codes the test helpers know for `staff` stay valid.
   'POST /staff/mfa/recovery-codes': async () => (await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'viewer'))).postJson('/staff/mfa/recovery-codes', {}),
   'POST /staff/mfa/passkeys/new': () => staff.postJson('/staff/mfa/passkeys/new', { name: 'MacBook' }),
+  'POST /staff/mfa/passkeys/register': async () => {
+    const { name, options } = (await (await staff.postJson('/staff/mfa/passkeys/new', { name: 'YubiKey' })).json()) as { name: string; options: Parameters<SoftAuthenticator['create']>[0] };
+    const res = await staff.postJson('/staff/mfa/passkeys/register', { name, response: new SoftAuthenticator(app.baseUrl).create(options) });
+    signIn.passkeyId = ((await res.clone().json()) as { id: string }).id;
+    return res;
+  },
+  'POST /staff/mfa/passkeys/remove': () => staff.postJson('/staff/mfa/passkeys/remove', { id: signIn.passkeyId }),
   'GET /staff/security/alerts': () => staffJson('/staff/security/alerts?status=all'),
   'GET /staff/security/alerts/{id}': () => staffJson(`/staff/security/alerts/${takeover.alertId}`),
   'POST /staff/security/alerts/{id}/acknowledge': () => staff.postJson(`/staff/security/alerts/${takeover.alertId}/acknowledge`, {}),
@@ -269,7 +277,7 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 }
 /** Operations that create what later ones use run first, in this order. */
 const FIRST = [
-  'POST /staff/login', 'POST /staff/login/factor', 'GET /staff/mfa/enrol', 'POST /staff/mfa/enrol',
+  'POST /staff/login', 'POST /staff/login/factor', 'GET /staff/mfa/enrol', 'POST /staff/mfa/enrol', 'POST /staff/mfa/passkeys/register',
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',

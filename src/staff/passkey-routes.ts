@@ -93,7 +93,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, kit: MfaKit, gate: F
     return sendPage(reply, registerPasskeyPage(consoleContext(request, reply, config.timeZone, {}), { name, options }));
   });
 
-  app.post('/staff/mfa/passkeys/register', { config: { permission: 'console.view' } }, async (request, reply) => {
+  app.post('/staff/mfa/passkeys/register', { schema: SignInSchemas.registerPasskey, config: { permission: 'console.view', refusesInHandler: true } }, async (request, reply) => {
     const staff = request.staff!;
     const body = bodyOf(request);
     try {
@@ -107,7 +107,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, kit: MfaKit, gate: F
     return reply.redirect('/staff/mfa?ok=passkeyAdded', 303);
   });
 
-  app.post('/staff/mfa/passkeys/remove', { config: { permission: 'console.view', freshFactor: true } }, async (request, reply) => {
+  app.post('/staff/mfa/passkeys/remove', { schema: SignInSchemas.removePasskey, config: { permission: 'console.view', freshFactor: true, refusesInHandler: true } }, async (request, reply) => {
     const staff = request.staff!;
     const id = bodyOf(request).id;
     const factorId = typeof id === 'string' ? id.slice(0, 64) : '';

@@ -54,4 +54,13 @@ export const SignInSchemas = {
     body: form({ name: described('the passkey\'s name, e.g. the device') }),
     'x-responses': { 200: Type.Object({ name: Type.String(), options: Open({ challenge: Type.String() }, 'PublicKeyCredentialCreationOptionsJSON') }) },
   },
+  registerPasskey: {
+    tags,
+    summary: 'Add the passkey: the browser\'s answer to the registration options',
+    body: form({ name: described('the passkey\'s name'), response: described('the WebAuthn registration response (JSON text)') }),
+    'x-responses': { 200: Ok({ id: Type.String({ description: 'the new factor' }) }) },
+  },
+  removePasskey: {
+    tags, summary: 'Remove one of the member\'s passkeys (never the last factor; a fresh second factor)', body: form({ id: described('the passkey\'s factor id') }), 'x-responses': { 200: Ok({}) },
+  },
 };
