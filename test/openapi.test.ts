@@ -8,7 +8,7 @@ import { KinkyuError } from '../src/domain/errors.ts';
 import { UNLOCK_CHECKLIST } from '../src/protection/emergency-lock.ts';
 import { errorMessage } from '../src/web/errors.ts';
 import { readdirSync, readFileSync } from 'node:fs';
-import { SoftAuthenticator } from './support/soft-authenticator.ts';
+import { ceremonyOptions, SoftAuthenticator } from './support/soft-authenticator.ts';
 import { STATUSPAGE_PATHS, type StatuspageEndpoint } from './support/statuspage-schema.ts';
 
 // ajv and ajv-formats are CommonJS; under ESM the default import may be the module object.
@@ -43,6 +43,16 @@ const takeover = { addressId: '', emailEventId: '', alertId: `openapialert${Date
 let approver: StaffClient;
 /** Signing in through the JSON API step by step: a new member (enrols an authenticator), an enrolled one (a code). */
 const signIn = { newEmail: '', cookie: '', csrf: '', enrolledEmail: '', enrolledCookie: '', enrolledCsrf: '', passkeyId: '' };
+/** A new member whose first factor is a passkey (enrolled, then used to sign in again). */
+const passkeyMember = { email: '', key: null as SoftAuthenticator | null };
+/** The password step, then the HTML page (enrolment or factor) whose WebAuthn options the authenticator answers. */
+async function passwordThenPage(email: string, page: string): Promise<{ cookie: string; csrf: string; options: ReturnType<typeof ceremonyOptions> }> {
+  const res = await loginJson(email);
+  assert.equal(res.status, 200);
+  const [cookie, csrf] = [cookiesOf(res), ((await res.json()) as { csrfToken: string }).csrfToken];
+  const html = await (await fetch(app.baseUrl + page, { headers: { cookie } })).text();
+  return { cookie, csrf, options: ceremonyOptions(html) };
+}
 const loginJson = (email: string) => fetch(`${app.baseUrl}/staff/login`, {
   method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }),
 });
@@ -198,6 +208,16 @@ const exercises: Record<string, () => Promise<Response>> = {
   'GET /staff/mfa': () => staffJson('/staff/mfa'),
   // A member of its own: the codes the test helpers know for `staff` stay valid.
   'POST /staff/mfa/recovery-codes': async () => (await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'viewer'))).postJson('/staff/mfa/recovery-codes', {}),
+  'POST /staff/mfa/enrol/passkey': async () => {
+    passkeyMember.email = await makeStaff(app.db, 'agent', { enrolled: false });
+    passkeyMember.key = new SoftAuthenticator(app.baseUrl);
+    const { cookie, csrf, options } = await passwordThenPage(passkeyMember.email, '/staff/mfa/enrol');
+    return stepJson('/staff/mfa/enrol/passkey', cookie, csrf, { name: '業務用ノートPC', response: passkeyMember.key.create(options) });
+  },
+  'POST /staff/login/factor/passkey': async () => {
+    const { cookie, csrf, options } = await passwordThenPage(passkeyMember.email, '/staff/login/factor');
+    return stepJson('/staff/login/factor/passkey', cookie, csrf, { response: passkeyMember.key!.get(options) });
+  },
   'POST /staff/mfa/passkeys/new': () => staff.postJson('/staff/mfa/passkeys/new', { name: 'MacBook' }),
   'POST /staff/mfa/passkeys/register': async () => {
     const { name, options } = (await (await staff.postJson('/staff/mfa/passkeys/new', { name: 'YubiKey' })).json()) as { name: string; options: Parameters<SoftAuthenticator['create']>[0] };
@@ -277,7 +297,7 @@ for (const path of ['summary', 'status', 'components', 'incidents', 'incidents/u
 }
 /** Operations that create what later ones use run first, in this order. */
 const FIRST = [
-  'POST /staff/login', 'POST /staff/login/factor', 'GET /staff/mfa/enrol', 'POST /staff/mfa/enrol', 'POST /staff/mfa/passkeys/register',
+  'POST /staff/login', 'POST /staff/login/factor', 'GET /staff/mfa/enrol', 'POST /staff/mfa/enrol', 'POST /staff/mfa/enrol/passkey', 'POST /staff/mfa/passkeys/register',
   'POST /staff/drills', 'POST /staff/incidents/{id}/updates', 'POST /staff/maintenances', 'POST /staff/maintenances/{id}/updates',
   'POST /staff/notices', 'POST /staff/notices/{id}', 'GET /staff/tickets/{id}',
   'POST /staff/tickets/{id}/link', 'POST /staff/incidents/{id}/tickets/reply',

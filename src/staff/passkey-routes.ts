@@ -30,7 +30,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, kit: MfaKit, gate: F
     if (isWrongPasskeyAnswer(err)) kit.throttle.failed(request, staff, err.params.rule);
   };
 
-  app.post('/staff/mfa/enrol/passkey', beforeFactor, async (request, reply) => {
+  app.post('/staff/mfa/enrol/passkey', { schema: SignInSchemas.enrolPasskey, config: { ...beforeFactor.config, refusesInHandler: true } }, async (request, reply) => {
     const staff = request.staff!;
     const body = bodyOf(request);
     const next = safeStaffNext(body.next);
@@ -51,7 +51,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, kit: MfaKit, gate: F
     return sendPage(reply, views.recoveryCodesPage(requestLang(request, reply), null, recoveryCodes, next));
   });
 
-  app.post('/staff/login/factor/passkey', beforeFactor, async (request, reply) => {
+  app.post('/staff/login/factor/passkey', { schema: SignInSchemas.passkeyFactor, config: { ...beforeFactor.config, refusesInHandler: true } }, async (request, reply) => {
     const staff = request.staff!;
     const body = bodyOf(request);
     const next = safeStaffNext(body.next);

@@ -63,4 +63,16 @@ export const SignInSchemas = {
   removePasskey: {
     tags, summary: 'Remove one of the member\'s passkeys (never the last factor; a fresh second factor)', body: form({ id: described('the passkey\'s factor id') }), 'x-responses': { 200: Ok({}) },
   },
+  enrolPasskey: {
+    tags,
+    summary: 'A passkey as the first factor: the browser\'s answer to the enrolment page\'s options; signed in, with recovery codes',
+    body: form({ name: described('the passkey\'s name'), response: described('the WebAuthn registration response (JSON text)'), next }),
+    'x-responses': { 200: Ok({ csrfToken, recoveryCodes }) },
+  },
+  passkeyFactor: {
+    tags,
+    summary: 'The second step with a passkey: the browser\'s answer to the factor page\'s options',
+    body: form({ response: described('the WebAuthn authentication response (JSON text)'), next }),
+    'x-responses': { 200: Ok({ csrfToken, method: Type.Optional(Type.Literal('passkey')) }) },
+  },
 };
