@@ -175,6 +175,20 @@ const exercises: Record<string, () => Promise<Response>> = {
     return staff.postJson(`/staff/notices/${created.noticeId}/withdraw`, { reason: '誤りがありました。' });
   },
   'POST /staff/terms': () => staff.postJson('/staff/terms', { label: 'openapi-1', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第1条', summaryJa: '第1条を改定します。' }),
+  'POST /staff/notices/{id}/publish': async () => {
+    const draft = await staff.postJson('/staff/notices', { ...notice, titleJa: '公開する下書き' });
+    assert.equal(draft.status, 200);
+    return staff.postJson(`/staff/notices/${((await draft.json()) as { id: string }).id}/publish`, {});
+  },
+  'POST /staff/terms/{label}': async () => {
+    const terms = { label: 'openapi-2', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第2条', summaryJa: '第2条を改定します。' };
+    assert.equal((await staff.postJson('/staff/terms', terms)).status, 200);
+    return staff.postJson('/staff/terms/openapi-2', { ...terms, summaryJa: '第2条の文言を改めます。' });
+  },
+  'POST /staff/terms/{label}/publish': async () => {
+    assert.equal((await staff.postJson('/staff/terms', { label: 'openapi-3', effectiveFrom: inDays(60), bodyJa: '# 利用規約\n\n第3条', summaryJa: '第3条を改定します。' })).status, 200);
+    return staff.postJson('/staff/terms/openapi-3/publish', {});
+  },
   'POST /staff/tickets/{id}/assign': () => staff.postJson(`/staff/tickets/${created.ticketId}/assign`, { assignee: staffId }),
   'POST /staff/tickets/{id}/status': () => staff.postJson(`/staff/tickets/${created.ticketId}/status`, { status: 'open' }),
   'POST /staff/tickets/{id}/triage': () => staff.postJson(`/staff/tickets/${created.ticketId}/triage`, { type: 'trading', priority: 'high', note: '出金の遅延' }),

@@ -80,7 +80,7 @@ export function registerNoticeConsole(app: FastifyInstance, opts: NoticeConsoleO
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/staff/notices/:id/publish', write, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/staff/notices/:id/publish', { schema: NoticeSchemas.publish, config: write.config }, async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => ({ id: (await publishNotice(db, staffActor(request), request.params.id, clock())).id }),

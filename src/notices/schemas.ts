@@ -47,5 +47,7 @@ export const NoticeSchemas = {
   update: { tags, summary: 'Change a notice', params: IdParams('id'), body: NoticeBody, 'x-responses': { 200: Ok({ id: Type.String(), revision: Type.Integer() }) } },
   withdraw: { tags, summary: 'Withdraw a published notice', params: IdParams('id'), body: Type.Object({ reason: Type.Optional(JaText(WITHDRAW_REASON)), _csrf: CsrfField }), 'x-responses': { 200: Ok({ id: Type.String() }) } },
   createTerms: { tags, summary: 'Write a version of the terms', body: TermsBody, 'x-responses': { 200: Ok({ label: Type.String(), status: Type.String() }) } },
-  updateTerms: { body: TermsBody, params: Type.Object({ label: Type.String({ minLength: 1, maxLength: 1000 }) }) },
+  publish: { tags, summary: 'Publish a notice draft', params: IdParams('id'), 'x-responses': { 200: Ok({ id: Type.String() }) } },
+  updateTerms: { tags, summary: 'Change a draft version of the terms', body: TermsBody, params: IdParams('label'), 'x-responses': { 200: Ok({ label: Type.String() }) } },
+  publishTerms: { tags, summary: 'Publish a draft version of the terms', params: IdParams('label'), 'x-responses': { 200: Ok({ label: Type.String() }) } },
 };

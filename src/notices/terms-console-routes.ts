@@ -67,7 +67,7 @@ export function registerTermsConsole(app: FastifyInstance, opts: NoticeConsoleOp
     }),
   );
 
-  app.post<{ Params: { label: string } }>('/staff/terms/:label/publish', write, async (request, reply) =>
+  app.post<{ Params: { label: string } }>('/staff/terms/:label/publish', { schema: NoticeSchemas.publishTerms, config: write.config }, async (request, reply) =>
     formAction(request, reply, {
       scope: 'notices',
       run: async () => ({ label: (await publishTerms(db, staffActor(request), request.params.label, { now: clock(), today: today() })).label }),
