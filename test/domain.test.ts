@@ -9,6 +9,7 @@ import { html, multiline } from '../src/web/html.ts';
 import { pickLang } from '../src/web/i18n.ts';
 import { isoInZone } from '../src/domain/iso-time.ts';
 import { rewriteLinksForStatic } from '../src/status/static-export.ts';
+import { generateRecoveryCodes, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from '../src/domain/recovery-codes.ts';
 
 const refused = (fn: () => unknown, code: string) =>
   assert.throws(fn, (err: unknown) => err instanceof KinkyuError && err.code === code);
@@ -140,5 +141,20 @@ describe('static export links', () => {
     assert.equal(rewriteLinksForStatic('<a href="/history?lang=en">'), '<a href="/en/history">');
     assert.equal(rewriteLinksForStatic('<a href="/incidents/abc?lang=ja">'), '<a href="/incidents/abc">');
     assert.equal(rewriteLinksForStatic('<a href="/api/v2/summary.json?lang=en">'), '<a href="/en/api/v2/summary.json">');
+  });
+});
+
+describe('recovery codes (users and staff alike)', () => {
+  test('ten distinct codes of three groups, without look-alike characters', () => {
+    const codes = generateRecoveryCodes();
+    assert.equal(codes.length, RECOVERY_CODE_COUNT);
+    assert.equal(new Set(codes).size, codes.length);
+    for (const code of codes) assert.match(code, /^[a-hjkmnp-z2-9]{4}-[a-hjkmnp-z2-9]{4}-[a-hjkmnp-z2-9]{4}$/);
+  });
+  test('a code typed in capitals, with spaces, reads as the code; anything else is no code', () => {
+    const [code] = generateRecoveryCodes(1);
+    assert.equal(normaliseRecoveryCode(` ${code!.toUpperCase().replaceAll('-', ' ')} `), code);
+    assert.equal(normaliseRecoveryCode('abcd-efgh'), null);
+    assert.equal(normaliseRecoveryCode(42), null);
   });
 });

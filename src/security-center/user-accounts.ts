@@ -1,9 +1,10 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Db, Queryable } from '../store/db.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import type { ReferenceAccountStore } from '../exchange/reference-store.ts';
 import { sha256Hex } from '../domain/secrets.ts';
+import { generateRecoveryCodes, normaliseRecoveryCode } from '../domain/recovery-codes.ts';
 
 /** argon2id, OWASP's second recommended setting (19 MiB, 2 passes), as for staff. */
 export const USER_ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -58,10 +59,7 @@ export async function seedDemoUser(db: Db, store: ReferenceAccountStore): Promis
 
 /** Ten recovery codes "xxxx-xxxx-xxxx" (base32-like, ~60 bits): shown once, only hashes kept. */
 export async function newRecoveryCodes(q: Queryable, accountId: string, now: Date): Promise<string[]> {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const codes = Array.from({ length: 10 }, () =>
-    Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => alphabet[randomInt(alphabet.length)]).join('')).join('-'),
-  );
+  const codes = generateRecoveryCodes();
   await q.query(`DELETE FROM user_recovery_codes WHERE account_id = $1`, [accountId]);
   for (const code of codes) {
     await q.query(`INSERT INTO user_recovery_codes (account_id, code_hash) VALUES ($1, $2)`, [accountId, sha256Hex(code)]);
@@ -70,12 +68,6 @@ export async function newRecoveryCodes(q: Queryable, accountId: string, now: Dat
   return codes;
 }
 
-export function normaliseRecoveryCode(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const raw = value.toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (raw.length !== 12) return null;
-  return `${raw.slice(0, 4)}-${raw.slice(4, 8)}-${raw.slice(8)}`;
-}
 
 /** Uses a recovery code: true once per code. */
 export async function useRecoveryCode(q: Queryable, accountId: string, value: unknown, now: Date): Promise<boolean> {

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Db, Queryable } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -6,6 +5,7 @@ import type { Actor } from '../domain/actor.ts';
 import { KinkyuError } from '../domain/errors.ts';
 import { sha256Hex } from '../domain/secrets.ts';
 import { generateTotpSecret, matchTotpStep } from '../security-center/totp.ts';
+import { generateRecoveryCodes, normaliseRecoveryCode } from '../domain/recovery-codes.ts';
 
 /**
  * Staff second factors (issue 16). Every staff member enrols one before anything else: an authenticator app
@@ -30,7 +30,6 @@ export interface StaffFactor {
   disabledAt: Date | null;
 }
 
-export const RECOVERY_CODE_COUNT = 10;
 
 export async function listFactors(q: Queryable, staffId: string): Promise<StaffFactor[]> {
   const rows = await q.query<{ id: string; kind: FactorKind; created_at: Date; last_used_at: Date | null; name: string | null; disabled_at: Date | null }>(
@@ -52,10 +51,7 @@ export async function unusedRecoveryCodes(q: Queryable, staffId: string): Promis
 
 /** Ten codes "xxxx-xxxx-xxxx" (~60 bits each) replacing any earlier ones; only their hashes are stored. */
 export async function newRecoveryCodes(q: Queryable, staffId: string, now: Date): Promise<string[]> {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () =>
-    Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => alphabet[randomInt(alphabet.length)]).join('')).join('-'),
-  );
+  const codes = generateRecoveryCodes();
   await q.query('DELETE FROM staff_recovery_codes WHERE staff_id = $1', [staffId]);
   for (const code of codes) {
     await q.query('INSERT INTO staff_recovery_codes (staff_id, code_hash, created_at) VALUES ($1, $2, $3)', [staffId, sha256Hex(code), now]);
@@ -63,13 +59,6 @@ export async function newRecoveryCodes(q: Queryable, staffId: string, now: Date)
   return codes;
 }
 
-/** "ABCD EFGH jkmn" → "abcd-efgh-jkmn"; null when it cannot be a recovery code. */
-export function normaliseRecoveryCode(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const raw = value.toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (raw.length !== 12) return null;
-  return `${raw.slice(0, 4)}-${raw.slice(4, 8)}-${raw.slice(8)}`;
-}
 
 /**
  * Adds an authenticator app. `lastStep` is the step of the code that confirmed it (that code is then spent);
