@@ -11,7 +11,8 @@ import { configureAuditKey, loadAuditKey, type LoadedAuditKey } from './audit/au
 import { assertAuditKeyMatches } from './audit/audit-log.ts';
 import { parseCheckpointMinutes } from './audit/checkpoint-log.ts';
 import type { SupportDesk } from './desk/desk.ts';
-import { mailDomain, type MailWorker } from './mail/outbox.ts';
+import { mailDomain } from './mail/outbox.ts';
+import type { MailWorker } from './mail/sender.ts';
 import type { ExchangeAccounts } from './exchange/adapter.ts';
 import type { ReferenceAccountStore } from './exchange/reference-store.ts';
 import type { EmergencyLock } from './protection/emergency-lock.ts';

@@ -3,19 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import {
-  createSmtpTransport,
-  enqueueMail,
-  mailDomain,
-  MailSender,
-  outboxStats,
-  retryDelayMs,
-  startMailWorker,
-  type MailSenderOptions,
-  type MailTransport,
-  type MailWorker,
-  type OutgoingMail,
-} from '../src/mail/outbox.ts';
+import { createSmtpTransport, enqueueMail, mailDomain, outboxStats, type MailTransport, type OutgoingMail } from '../src/mail/outbox.ts';
+import { retryDelayMs } from '../src/jobs/retry.ts';
+import { MailSender, startMailWorker, type MailSenderOptions, type MailWorker } from '../src/mail/sender.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
 import { eventually } from './support/app.ts';

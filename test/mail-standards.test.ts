@@ -8,7 +8,8 @@ import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { createSmtpTransport, enqueueMail, startMailWorker, type MailWorker } from '../src/mail/outbox.ts';
+import { createSmtpTransport, enqueueMail } from '../src/mail/outbox.ts';
+import { startMailWorker, type MailWorker } from '../src/mail/sender.ts';
 import { dkimTxtRecord, parseDkimConfig, type DkimOptions } from '../src/mail/dkim.ts';
 import { fromHeader, mailFromSettings } from '../src/mail/from.ts';
 import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from './support/smtp.ts';

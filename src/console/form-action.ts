@@ -16,7 +16,6 @@ declare module 'fastify' {
   }
 }
 
-export { bodyOf, type Body } from '../web/body.ts';
 
 export function staffActor(request: FastifyRequest): Actor {
   return { type: 'staff', id: request.staff?.id ?? null, ip: request.ip };

@@ -12,7 +12,6 @@ import { excerpt, incidentLabel, selectOptions, slaCell, type IncidentOption, ty
 import { reasonList } from './triage/reason-views.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 
-export type { IncidentOption, StaffOption } from './console-view-parts.ts';
 
 export interface TicketPageData {
   ticket: Ticket;

@@ -28,7 +28,6 @@ import { triageCombined } from './triage/combined.ts';
 import { TriageModelSource } from './triage/model-store.ts';
 import { MESSAGE_MAX, parseContact, submissionKey, type ContactForm, type ContactInput, type SubmitMeta, type SubmitResult } from './contact-form.ts';
 
-export { MESSAGE_MAX, parseContact, parseUserEmail, type ContactForm, type ContactInput, type SubmitMeta, type SubmitResult } from './contact-form.ts';
 
 /** Tickets per statement in a bulk reply. */
 const BULK_CHUNK = 500;

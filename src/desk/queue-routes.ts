@@ -21,7 +21,8 @@ import { errorMessage } from '../web/errors.ts';
 import type { Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { triageRetrainPage } from './console-views.ts';
-import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
+import { consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf } from '../web/body.ts';
 import { bulkResultText, queuePage } from './queue-views.ts';
 import { BulkSchemas, QueueSchemas } from './schemas.ts';
 

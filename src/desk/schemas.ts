@@ -3,7 +3,7 @@ import { TICKET_TYPES } from '../domain/ticket.ts';
 import { CsrfField, Email, JaText, LangField, Line } from '../web/schema/text.ts';
 import { IdParams, NullableString, Ok, Open, OptionalBody, Timestamp } from '../web/schema/common.ts';
 import { STAFF_JSON_TAG } from '../ops/openapi.ts';
-import { MESSAGE_MAX } from './desk.ts';
+import { MESSAGE_MAX } from './contact-form.ts';
 
 /**
  * The contact form (`POST /contact`) as the browser posts it (urlencoded) or a JSON client sends it. The rules

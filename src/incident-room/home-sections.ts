@@ -8,7 +8,7 @@ import { can } from '../staff/permissions.ts';
 import type { Ticket } from '../desk/ticket-repository.ts';
 import { listQueue } from '../desk/queue.ts';
 import { DEFAULT_SLA_POLICY, slaState } from '../desk/sla.ts';
-import type { Proposal } from '../monitors/service.ts';
+import type { Proposal } from '../monitors/proposal-rows.ts';
 import { csrf, type ConsoleContext } from '../console/views.ts';
 import { html } from '../web/html.ts';
 import { t, localized } from '../web/i18n.ts';

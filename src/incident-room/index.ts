@@ -4,12 +4,13 @@
  * timeline per incident. `server.ts` makes the service and registers the plugin; nothing else needs to know.
  */
 import type { FastifyInstance } from 'fastify';
-import { registerIncidentRoomRoutes, type IncidentRoomPluginOptions } from './routes.ts';
+import { registerIncidentRoomRoutes } from './routes.ts';
+import type { IncidentRoomPluginOptions } from './route-kit.ts';
 
 export { IncidentRoom, type IncidentRoomOptions } from './service.ts';
 export { parseIncidentRoles, DEFAULT_INCIDENT_ROLES, type IncidentRoleDefinition } from './roles.ts';
 export { HOME_SLOTS, type HomeSection, type HomeSectionView, type HomeSlot } from './home.ts';
-export type { IncidentRoomPluginOptions } from './routes.ts';
+export type { IncidentRoomPluginOptions } from './route-kit.ts';
 
 /** Encapsulated: its routes see the staff auth hook and error handler of the app, and add nothing to them. */
 export async function incidentRoomPlugin(app: FastifyInstance, opts: IncidentRoomPluginOptions): Promise<void> {

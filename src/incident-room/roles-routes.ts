@@ -1,6 +1,7 @@
 /** Giving, handing over and releasing an incident role from the room. */
 import type { FastifyInstance } from 'fastify';
-import { bodyOf, staffActor } from '../console/form-action.ts';
+import { staffActor } from '../console/form-action.ts';
+import { bodyOf } from '../web/body.ts';
 import { roomUrl, type Params, type RoomRouteKit } from './route-kit.ts';
 import { renderRoom } from './room-routes.ts';
 import { RoomSchemas } from './schemas.ts';

@@ -70,14 +70,6 @@ export async function insertRoom(tx: Queryable, incidentId: string, at: Date, ch
   return rows.length === 1;
 }
 
-export async function incidentsWithoutRoom(q: Queryable, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await q.query<{ id: string }>(
-    'SELECT id FROM unnest($1::text[]) AS x(id) WHERE NOT EXISTS (SELECT 1 FROM incident_rooms r WHERE r.incident_id = x.id)', [ids],
-  );
-  return rows.map((r) => r.id);
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Room events
 

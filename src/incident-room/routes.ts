@@ -12,7 +12,6 @@ import { registerRoomRoutes } from './room-routes.ts';
 import { registerTaskRoutes } from './tasks-routes.ts';
 import { registerTemplateRoutes } from './template-routes.ts';
 
-export type { IncidentRoomPluginOptions } from './route-kit.ts';
 
 export function registerIncidentRoomRoutes(app: FastifyInstance, opts: IncidentRoomPluginOptions): void {
   const kit = roomRouteKit(opts);

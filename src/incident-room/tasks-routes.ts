@@ -1,6 +1,7 @@
 /** Adding, editing and ticking an incident's tasks, from the room or the staff home. */
 import type { FastifyInstance } from 'fastify';
-import { bodyOf, staffActor } from '../console/form-action.ts';
+import { staffActor } from '../console/form-action.ts';
+import { bodyOf } from '../web/body.ts';
 import { roomUrl, type Params, type RoomRouteKit, type TaskParams } from './route-kit.ts';
 import { renderRoom } from './room-routes.ts';
 import { RoomSchemas } from './schemas.ts';

@@ -1,7 +1,8 @@
 /** The pre-approved update templates, managed in the console. */
 import type { FastifyInstance } from 'fastify';
 import { wantsJson } from '../web/wants-json.ts';
-import { bodyOf, sendPage, staffActor } from '../console/form-action.ts';
+import { sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf } from '../web/body.ts';
 import type { Params, RoomRouteKit } from './route-kit.ts';
 import { templateEditPage, templatesPage } from './template-views.ts';
 import { RoomSchemas } from './schemas.ts';

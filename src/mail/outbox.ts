@@ -20,8 +20,6 @@ import type { DkimOptions } from './dkim.ts';
 import type { MailLang } from './from.ts';
 import { MAIL_CHANNEL, MAIL_QUEUE } from './sender.ts';
 
-export { MailSender, startMailWorker, type MailSenderOptions, type MailWorker } from './sender.ts';
-export { retryDelayMs } from '../jobs/retry.ts';
 
 export interface OutgoingMail {
   /** One plain address (`user@example.com`). */

@@ -8,7 +8,8 @@ import { createMonitor, dailyUptime, deleteMonitor, getMonitor, listMonitors, re
 import type { MonitorService } from './service.ts';
 import { listComponents } from '../status/repository.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
-import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from '../console/form-action.ts';
+import { consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf, type Body } from '../web/body.ts';
 import * as views from './console-views.ts';
 import { MonitorSchemas } from './schemas.ts';
 

@@ -1,6 +1,6 @@
 import type { Component } from '../domain/component.ts';
 import type { MonitorDay, MonitorOverview, MonitorResult } from './repository.ts';
-import type { Proposal } from './service.ts';
+import type { Proposal } from './proposal-rows.ts';
 import { MONITOR_KINDS, type BitbankCheckConfig, type HttpCheckConfig, type TcpCheckConfig } from './types.ts';
 import { can } from '../staff/permissions.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';

@@ -38,7 +38,6 @@ import { pruneResults } from './repository.ts';
 import { MonitorRunner, type StateChange } from './runner.ts';
 import { proposalFromRow, type ChangeRow, type Proposal, type ProposalRow } from './proposal-rows.ts';
 
-export type { Proposal } from './proposal-rows.ts';
 
 export type IncidentPolicy = 'draft' | 'publish';
 

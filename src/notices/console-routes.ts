@@ -6,7 +6,8 @@ import { createNotice, getNotice, listNotices, noticeRevisions, publishNotice, u
 import { parseNoticeInput, parseWithdrawReason } from './validation.ts';
 import { NoticeSchemas } from './schemas.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
-import { formAction, bodyOf, consoleContext, sendPage, staffActor } from '../console/form-action.ts';
+import { formAction, consoleContext, sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf } from '../web/body.ts';
 import * as views from './console-views.ts';
 
 export interface NoticeConsoleOptions {

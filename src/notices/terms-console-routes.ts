@@ -9,7 +9,8 @@ import { createTerms, getTermsByLabel, listTermsVersions, previousTerms, publish
 import { parseTermsInput } from './validation.ts';
 import { NoticeSchemas } from './schemas.ts';
 import type { Lang } from '../web/i18n.ts';
-import { formAction, bodyOf, consoleContext, sendPage, staffActor } from '../console/form-action.ts';
+import { formAction, consoleContext, sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf } from '../web/body.ts';
 import { FLASH, type NoticeConsoleOptions } from './console-routes.ts';
 import * as views from './console-views.ts';
 

@@ -8,7 +8,8 @@ import type { Db } from '../store/db.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import { errorMessage } from '../web/errors.ts';
 import { countsByChannel, disableSubscriber, eraseSubscriber, searchSubscribers, stateOf, type SubscriberRow } from './subscriptions/repository.ts';
-import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
+import { consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf } from '../web/body.ts';
 import { subscribersPage } from './console-views.ts';
 import { SubscriberSchemas } from './console-schemas.ts';
 

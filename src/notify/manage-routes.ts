@@ -8,7 +8,8 @@ import { requestLang } from '../web/request-lang.ts';
 import type { SubscriberRow } from './subscriptions/repository.ts';
 import type { Subscriptions } from './subscriptions/subscriptions.ts';
 import { antiPhishingConfirmPage, managePage, unsubscribePage } from './subscribe-views.ts';
-import { bodyOf, echo, SCOPE, text, type SubscriberPageKit } from './subscriber-pages.ts';
+import { echo, SCOPE, text, type SubscriberPageKit } from './subscriber-pages.ts';
+import { bodyOf } from '../web/body.ts';
 
 /**
  * Behind the signed links of a subscriber's mail: unsubscribe (RFC 8058's one-click POST: a mail provider posts

@@ -19,7 +19,6 @@ export function sendForm(reply: FastifyReply, body: string, status = 200): Fasti
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
-export { bodyOf } from '../web/body.ts';
 
 export const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : undefined);
 

@@ -4,15 +4,14 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { SYSTEM_ACTOR } from '../domain/actor.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts } from '../exchange/adapter.ts';
-import { parseContact, type SupportDesk } from '../desk/desk.ts';
+import { type SupportDesk } from '../desk/desk.ts';
+import { parseContact } from '../desk/contact-form.ts';
 import { formatDateTime, t, type Lang } from '../web/i18n.ts';
 import { userMailSettings } from './recovery-repository.ts';
 import type { AccountEvent, AccountEvents } from './account-events.ts';
 import type { EmergencyLock } from './emergency-lock.ts';
 import { actionsFor, countryDistanceKm, type DetectionAction, type DetectionPolicy, type RuleId } from './detection-rules.ts';
 
-export { DEFAULT_POLICY, parseDetectionPolicy, type DetectionPolicy, type RuleId, type DetectionAction } from './detection-rules.ts';
-export { acknowledgeAlert, getAlert, listAlerts, openLock } from './alert-repository.ts';
 
 /** An event as kept in an alert's evidence. */
 export interface EvidenceEvent {

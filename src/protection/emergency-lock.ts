@@ -7,7 +7,8 @@ import { isKinkyuError, KinkyuError } from '../domain/errors.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { ExchangeAccounts, LockEffects } from '../exchange/adapter.ts';
 import { faultPoint } from '../faults/fault-points.ts';
-import { parseContact, type SupportDesk } from '../desk/desk.ts';
+import { type SupportDesk } from '../desk/desk.ts';
+import { parseContact } from '../desk/contact-form.ts';
 import { lockedMail, lockLinkMail } from './emails.ts';
 import { sha256Hex } from '../domain/secrets.ts';
 import { LockIntents, type LockIntent, type OpenLockIntent } from './lock-intents.ts';
@@ -17,7 +18,6 @@ import { errorText, LockReconciler } from './lock-reconciler.ts';
 import type { LockSource } from './lock-source.ts';
 import { t } from '../web/i18n.ts';
 
-export type { LockSource } from './lock-source.ts';
 
 export interface LockResult {
   lockId: string;

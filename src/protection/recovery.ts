@@ -15,7 +15,6 @@ import {
 } from './recovery-repository.ts';
 import { adjustWindow, openWindow, type CompromiseWindow, type WindowBasis } from './recovery-window.ts';
 
-export { type CompromiseWindow, type WindowBasis } from './recovery-window.ts';
 
 /** How long after an unlock the user's security center shows what happened in the window. */
 export const USER_REVIEW_DAYS = 30;

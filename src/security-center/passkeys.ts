@@ -12,8 +12,6 @@ import { registerPasskeyConfirm } from './passkey-confirm.ts';
 import { registerPasskeyManagement } from './passkey-management.ts';
 import { registerPasskeySignIn } from './passkey-sign-in.ts';
 
-export { MAX_PASSKEY_NAME } from './passkey-common.ts';
-export { passkeyLinks } from './passkey-links.ts';
 
 export function registerPasskeyRoutes(scope: FastifyInstance, ctx: CenterContext): void {
   const kit = createPasskeyKit(ctx);

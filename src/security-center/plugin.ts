@@ -27,7 +27,6 @@ import { registerTwoFactorStep } from './two-factor-step.ts';
 import { authenticate, registerUserAuth } from './user-auth.ts';
 import { registerWithdrawals } from './withdrawals.ts';
 
-export type { SecurityCenterOptions } from './center-context.ts';
 
 export interface SecurityCenterPluginOptions extends SecurityCenterOptions {
   /** The settings lock (issue 16): its guard stands in front of every change it freezes. */

@@ -6,8 +6,6 @@ import { findSession, type StaffPrincipal } from './accounts.ts';
 import { can, type Permission } from './permissions.ts';
 import { checkCsrf, UNSAFE_METHODS as UNSAFE } from '../web/same-origin.ts';
 import { wantsJson } from '../web/wants-json.ts';
-/** Kept for importers from before it moved to web/ (it is about HTTP, not staff). */
-export { wantsJson };
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,14 +1,16 @@
 import type { FastifyRequest } from 'fastify';
 import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
 import { markFactorFresh, type StaffPrincipal } from './accounts.ts';
-import { wantsJson, type FactorGate } from './auth-plugin.ts';
+import type { FactorGate } from './auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { isWrongPasskeyAnswer } from './passkey-factor.ts';
 import { hasTotp } from './passkey-store.ts';
 import { errorMessage } from '../web/errors.ts';
 import { sendError } from '../web/error-handler.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { allowWebAuthnScript } from '../webauthn/page.ts';
-import { bodyOf, consoleContext, sendPage, type Body } from '../console/form-action.ts';
+import { consoleContext, sendPage } from '../console/form-action.ts';
+import { bodyOf, type Body } from '../web/body.ts';
 import { safeStaffNext, type MfaKit } from './mfa-kit.ts';
 import * as views from './mfa-views.ts';
 import { FRESH_PASSKEY_FIELDS, freshPasskeySection } from './passkey-views.ts';

@@ -1,14 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
 import { createSession } from './accounts.ts';
-import { wantsJson } from './auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { OIDC_CALLBACK_PATH, staffForOidc } from './oidc.ts';
 import { RateLimiter } from '../web/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
 import { sendError } from '../web/error-handler.ts';
 import type { Lang } from '../web/i18n.ts';
 import { requestLang } from '../web/request-lang.ts';
-import { sendPage, type Body } from '../console/form-action.ts';
+import { sendPage } from '../console/form-action.ts';
+import type { Body } from '../web/body.ts';
 import { safeStaffNext, WINDOW_MS, type MfaKit } from './mfa-kit.ts';
 import * as views from './mfa-views.ts';
 

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { KinkyuError, isKinkyuError } from '../domain/errors.ts';
-import { wantsJson, type FactorGate } from './auth-plugin.ts';
+import type { FactorGate } from './auth-plugin.ts';
+import { wantsJson } from '../web/wants-json.ts';
 import { confirmTotpEnrolment, pendingTotpSecret, regenerateRecoveryCodes } from './factors.ts';
 import { totpUri } from '../security-center/totp.ts';
 import { sendError } from '../web/error-handler.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { registerWebAuthnScript } from '../webauthn/page.ts';
-import { bodyOf, sendPage, type Body } from '../console/form-action.ts';
+import { sendPage } from '../console/form-action.ts';
+import { bodyOf, type Body } from '../web/body.ts';
 import { mfaKit, safeStaffNext, type MfaKit, type StaffMfaOptions } from './mfa-kit.ts';
 import { factorGate } from './mfa-gate.ts';
 import { registerOidcRoutes } from './mfa-oidc-routes.ts';

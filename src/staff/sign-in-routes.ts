@@ -9,7 +9,8 @@ import { wantsJson } from '../web/wants-json.ts';
 import { RateLimiter } from '../web/rate-limit.ts';
 import { errorMessage } from '../web/errors.ts';
 import { requestLang } from '../web/request-lang.ts';
-import { bodyOf, sendPage, type Body } from '../console/form-action.ts';
+import { sendPage } from '../console/form-action.ts';
+import { bodyOf, type Body } from '../web/body.ts';
 import * as views from './sign-in-views.ts';
 import { SignInSchemas } from './sign-in-schemas.ts';
 

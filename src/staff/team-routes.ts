@@ -17,7 +17,8 @@ import { linkOidcSubject } from './oidc.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import type { ConsoleContext } from '../console/views.ts';
 import * as views from './team-views.ts';
-import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from '../console/form-action.ts';
+import { consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf, type Body } from '../web/body.ts';
 import { TeamSchemas } from './team-schemas.ts';
 
 export interface TeamOptions {

@@ -12,7 +12,8 @@ import { ConsoleSchemas } from './schemas.ts';
 import type { Lang, MessageKey } from '../web/i18n.ts';
 import * as views from './console-views.ts';
 import type { ConsoleContext } from '../console/views.ts';
-import { bodyOf, consoleContext, formAction, sendPage, staffActor, type Body } from '../console/form-action.ts';
+import { consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
+import { bodyOf, type Body } from '../web/body.ts';
 import { deliveryProgressFor, type DeliveryProgressLookup } from '../notify/delivery-views.ts';
 
 export interface StatusConsoleOptions {

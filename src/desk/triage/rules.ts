@@ -29,7 +29,6 @@ import { foldKana, HYPOTHETICAL, MAX_MATCHED_CHARS, re } from './lexicon.ts';
 import { ELSEWHERE, INCIDENT_RULES, OWN_ACCOUNT, RULES, type Rule } from './rule-table.ts';
 import { priorityFor } from './priority.ts';
 
-export { PRIORITY_RULE_IDS } from './priority.ts';
 
 /** Only this many characters (UTF-16 units) of a message are analysed. */
 export const TRIAGE_MAX_CHARS = 5_000;

@@ -1,6 +1,7 @@
 /** Staff pages for the knowledge base: the list, the editor (new article / new version), history, one version. */
 import { ARTICLE_CATEGORIES, type ArticleCategory } from '../articles/categories.ts';
-import type { ArticleHistory, StaffArticleSummary, VersionRow } from './knowledge-base.ts';
+import type { ArticleHistory } from './knowledge-base.ts';
+import type { StaffArticleSummary, VersionRow } from './repository.ts';
 import { LIMITS } from './validation.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import { t, type Lang } from '../../web/i18n.ts';

@@ -16,7 +16,6 @@ import { FEEDBACK_TOKEN_TTL_MS } from './feedback-token.ts';
 import { importStarterSet, type StarterImportResult } from './starter-import.ts';
 import { SLUG_PATTERN, parseComment, parseDraft, parseLang, parseSlug, parseVersionNumber } from './validation.ts';
 
-export type { PublishedArticle, StaffArticleSummary, VersionRow } from './repository.ts';
 
 export interface KnowledgeBaseOptions {
   clock?: () => Date;

@@ -9,7 +9,8 @@ import type { Recovery } from '../recovery.ts';
 import type { Lang, MessageKey } from '../../web/i18n.ts';
 import { accountPage, accountSearchPage } from './account-views.ts';
 import { accountOrUnreachable, ID, loadAccountPage } from './account-page-data.ts';
-import { bodyOf, consoleContext, formAction, sendPage, staffActor } from '../../console/form-action.ts';
+import { consoleContext, formAction, sendPage, staffActor } from '../../console/form-action.ts';
+import { bodyOf } from '../../web/body.ts';
 import { unlockRequestAccount } from '../recovery-repository.ts';
 import { AccountSchemas } from './schemas.ts';
 
