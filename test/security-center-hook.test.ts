@@ -73,6 +73,25 @@ describe('one same-origin check for both sides', () => {
   });
 });
 
+test('forms outside the signed-in pages use the same check: staff sign-in, the terms acknowledgement link, an article vote', async () => {
+  const forgeries: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }];
+  const post = (path: string, headers: Record<string, string>) => fetch(app.baseUrl + path, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
+    body: new URLSearchParams({ email: 'nobody@example.jp', password: 'x', helpful: 'yes', token: 'x' }).toString(),
+  });
+  for (const headers of forgeries) {
+    for (const path of ['/staff/login', '/terms/ack/not-a-real-token', '/help/articles/lock-account/feedback']) {
+      const res = await post(path, headers);
+      assert.equal(res.status, 403, `${path} ${JSON.stringify(headers)}`);
+      assert.equal(((await res.json()) as { code: string }).code, 'CSRF', `${path} ${JSON.stringify(headers)}`);
+    }
+  }
+  // From our own site the same requests get their ordinary answers, not CSRF.
+  const own = await post('/terms/ack/not-a-real-token', { origin: app.baseUrl });
+  assert.notEqual(own.status, 403);
+});
+
 describe('routes declare what they need of the user', () => {
   test("a route declared 'stepped-up' shows the step-up page and changes nothing until a second factor is passed", async () => {
     const { id, email, b } = await signedInUser();

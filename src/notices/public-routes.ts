@@ -12,6 +12,7 @@ import { diffTerms, type TermsDiff } from './diff.ts';
 import { findNotice } from './notices.ts';
 import { ackLinkPage, ackResultPage, diffPage, termsPage, versionsPage, type PublicChrome } from './public-views.ts';
 import { currentTerms, findTermsByLabel, listPublishedTerms, previousTerms, type TermsVersion } from './terms.ts';
+import { checkSameOrigin } from '../web/same-origin.ts';
 
 export interface NoticePublicOptions {
   db: Db;
@@ -124,8 +125,7 @@ export function registerNoticePublicRoutes(app: FastifyInstance, opts: NoticePub
   app.post<{ Params: { token: string } }>('/terms/ack/:token', async (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
     const lang = requestLang(request, reply);
     // The token in the path is the secret; a form posted from another site is still refused.
-    const origin = request.headers.origin;
-    if (origin && origin !== 'null' && origin !== allowedOrigin && origin !== `${request.protocol}://${request.host}`) throw new KinkyuError('CSRF');
+    checkSameOrigin(request, allowedOrigin);
     const result = await redeemAckToken(db, request.params.token, { ip: request.ip, now: clock() });
     return sendPrivate(reply, ackResultPage(chrome, lang, result.outcome), result.outcome === 'invalid' ? 410 : 200);
   });

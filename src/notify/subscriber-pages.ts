@@ -10,6 +10,7 @@ import type { SubscriberLinks } from './subscriptions/links.ts';
 import type { PublicChannel, SubscriberRow } from './subscriptions/repository.ts';
 import { componentChoices, type Body } from './subscriptions/subscriptions.ts';
 import { linkNotFoundPage, type SubscribeContext, type SubscribeValues } from './subscribe-views.ts';
+import { checkSameOrigin } from '../web/same-origin.ts';
 
 /** The subscriber's pages (subscribe-routes.ts, manage-routes.ts): what they share. */
 export const SCOPE = 'notify';
@@ -46,10 +47,7 @@ export function subscriberPageKit(config: Config, site: PublicSite, links: Subsc
   const choices = () => componentChoices(site.current());
 
   /** A form on a page behind a secret link, posted from another site, is refused (the one-click POST is not checked). */
-  const sameSite = (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin && origin !== 'null' && origin !== allowedOrigin && origin !== `${request.protocol}://${request.host}`) throw new KinkyuError('CSRF');
-  };
+  const sameSite = (request: FastifyRequest) => checkSameOrigin(request, allowedOrigin);
 
   /** A subscriber's own page speaks their language unless the visitor chose one (?lang=, the cookie). */
   const linkLang = (request: FastifyRequest, reply: FastifyReply, row: SubscriberRow | null): Lang => {

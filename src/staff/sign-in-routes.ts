@@ -13,6 +13,7 @@ import { sendPage } from '../console/form-action.ts';
 import { bodyOf, type Body } from '../web/body.ts';
 import * as views from './sign-in-views.ts';
 import { SignInSchemas } from './sign-in-schemas.ts';
+import { isCrossSite } from '../web/same-origin.ts';
 
 export interface StaffSignInOptions {
   db: Db;
@@ -53,10 +54,9 @@ export function registerStaffSignIn(app: FastifyInstance, opts: StaffSignInOptio
       return sendPage(reply, views.loginPage(lang, { csrf: token, next: safeNext(body.next), error: errorMessage(lang, err), email, oidc: !!config.staffOidc }), err.httpStatus);
     };
     // A JSON body cannot be sent cross-site without a preflight, so only JSON skips the form's double-submit
-    // token; a browser's Origin, when sent, must be ours either way.
+    // token; the browser must not say the form came from another site either way (src/web/same-origin.ts).
     const isJsonBody = (request.headers['content-type'] ?? '').startsWith('application/json');
-    const origin = request.headers.origin;
-    if (origin && origin !== new URL(config.publicUrl).origin && origin !== `${request.protocol}://${request.host}`) return fail(new KinkyuError('CSRF'));
+    if (isCrossSite(request, new URL(config.publicUrl).origin)) return fail(new KinkyuError('CSRF'));
     const cookieToken = request.cookies[LOGIN_CSRF_COOKIE];
     if (!isJsonBody && (!cookieToken || cookieToken !== body._csrf)) return fail(new KinkyuError('CSRF'));
     const key = emailKey(body.email);

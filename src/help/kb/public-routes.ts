@@ -14,6 +14,7 @@ import { withJapaneseFallback } from '../guide/articles.ts';
 import { langHref } from '../../web/links.ts';
 import type { PublicSite } from '../../status/page/site.ts';
 import { FeedbackTokens, feedbackTokenHash } from './feedback-token.ts';
+import { isCrossSite } from '../../web/same-origin.ts';
 
 export interface KbRoutesOptions {
   config: Config;
@@ -65,12 +66,7 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
    * A vote posted from another site (a page that makes its visitors' browsers vote) is refused: the browser
    * says where a form came from in Origin and Sec-Fetch-Site, and when it says, it must be this site.
    */
-  const crossSite = (request: FastifyRequest): boolean => {
-    const origin = request.headers.origin;
-    if (origin !== undefined && origin !== allowedOrigin && origin !== `${request.protocol}://${request.host}`) return true;
-    const fetchSite = request.headers['sec-fetch-site'];
-    return fetchSite !== undefined && fetchSite !== 'same-origin';
-  };
+  const crossSite = (request: FastifyRequest): boolean => isCrossSite(request, allowedOrigin);
   const feedbackToken = (view: NonNullable<ReturnType<KnowledgeBase['article']>>) => tokens.issue(view.article.slug, view.article.lang, view.article.version);
   // Pages come from memory, so they are cheap to serve fresh: a staff edit shows on the next load.
   const sendPublic = (reply: FastifyReply, body: string, status = 200, cacheable = status === 200) =>
