@@ -19,10 +19,13 @@ const originOf = (url: string): string | null => {
  * ours; a page with `Referrer-Policy: no-referrer` makes a browser send `Origin: null` and no Referer, and then
  * Sec-Fetch-Site (sent by current browsers whatever the referrer policy) must not name another site. A request
  * with none of the three (not a browser) passes: the CSRF token or the link's secret is what stops it.
+ * `refuseNullOrigin`: for forms on pages that never send `no-referrer` (so `Origin: null` can only come from a
+ * sandboxed frame or a data: page of someone else's) and that carry no secret of the visitor's.
  */
-export function isCrossSite(request: FastifyRequest, ownOrigin: string): boolean {
+export function isCrossSite(request: FastifyRequest, ownOrigin: string, o: { refuseNullOrigin?: boolean } = {}): boolean {
   const ours = (origin: string | null) => origin === ownOrigin || origin === `${request.protocol}://${request.host}`;
   const origin = request.headers.origin;
+  if (origin === 'null' && o.refuseNullOrigin) return true;
   if (typeof origin === 'string' && origin !== 'null') return !ours(origin);
   const referer = request.headers.referer;
   if (typeof origin !== 'string' && typeof referer === 'string' && referer) return !ours(originOf(referer));

@@ -66,7 +66,7 @@ export function registerKbRoutes(app: FastifyInstance, opts: KbRoutesOptions): v
    * A vote posted from another site (a page that makes its visitors' browsers vote) is refused: the browser
    * says where a form came from in Origin and Sec-Fetch-Site, and when it says, it must be this site.
    */
-  const crossSite = (request: FastifyRequest): boolean => isCrossSite(request, allowedOrigin);
+  const crossSite = (request: FastifyRequest): boolean => isCrossSite(request, allowedOrigin, { refuseNullOrigin: true });
   const feedbackToken = (view: NonNullable<ReturnType<KnowledgeBase['article']>>) => tokens.issue(view.article.slug, view.article.lang, view.article.version);
   // Pages come from memory, so they are cheap to serve fresh: a staff edit shows on the next load.
   const sendPublic = (reply: FastifyReply, body: string, status = 200, cacheable = status === 200) =>
