@@ -8,7 +8,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { virtualAuthenticator } from './support/browser.ts';
 import { startApp, type RunningApp } from './support/app.ts';
 import { createUserAccount } from '../src/security-center/user-accounts.ts';
 import { generateTotpSecret, totpCode } from '../src/security-center/totp.ts';
@@ -32,15 +33,6 @@ async function totpUser(email: string): Promise<{ id: string; secret: string }> 
   return { id, secret };
 }
 
-/** A virtual platform authenticator on this page's browser: CTAP2, built in, holds passkeys, verifies the user. */
-async function virtualAuthenticator(context: BrowserContext, page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { cdp, authenticatorId };
-}
 
 async function signInWithTotp(page: Page, email: string, secret: string, tap: boolean): Promise<void> {
   await page.goto(`${app.baseUrl}/account/login`);

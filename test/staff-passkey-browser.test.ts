@@ -9,7 +9,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { virtualAuthenticator } from './support/browser.ts';
 import { makeStaff, PASSWORD, startApp, type RunningApp } from './support/app.ts';
 import { axeViolations, SCREENS, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';
 import { t } from '../src/web/i18n.ts';
@@ -22,14 +23,6 @@ before(async () => {
 });
 after(() => stopBrowserAndApp(browser, app));
 
-async function virtualAuthenticator(context: BrowserContext, page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { cdp, authenticatorId };
-}
 
 async function password(page: Page, email: string): Promise<void> {
   await page.goto(`${app.baseUrl}/staff/login`);
