@@ -9,7 +9,7 @@ import type { SupportDesk } from './desk.ts';
 import { DEFAULT_SLA_POLICY, slaState } from './sla.ts';
 import { listQueue } from './queue.ts';
 import { getTicket, ticketMessages, triageCorrections, type Ticket } from './ticket-repository.ts';
-import { t, type Lang, localized, hasMessage, type MessageKey } from '../web/i18n.ts';
+import { t, type Lang, localized, type MessageKey, known } from '../web/i18n.ts';
 import { linkedTicketsPage, staffTicketPage } from './console-views.ts';
 import { consoleContext, formAction, sendPage, staffActor } from '../console/form-action.ts';
 import { bodyOf } from '../web/body.ts';
@@ -25,11 +25,7 @@ export interface DeskRoutesOptions {
   clock?: () => Date;
 }
 
-/** A checklist item asked of the user, in the ticket's language (an item without words shows as sent). */
-function checklistLabel(lang: Lang, item: string): string {
-  const key = `checklist.${item}`;
-  return hasMessage(key) ? t(lang, key) : item;
-}
+const checklistLabel = (lang: Lang, item: string): string => known(lang, `checklist.${item}`, item);
 
 const FLASH: Readonly<Record<string, MessageKey>> = {
   replied: 'desk.replied',

@@ -4,18 +4,14 @@ import type { Proposal } from './proposal-rows.ts';
 import { MONITOR_KINDS, type BitbankCheckConfig, type HttpCheckConfig, type TcpCheckConfig } from './types.ts';
 import { can } from '../staff/permissions.ts';
 import { html, multiline, type SafeHtml } from '../web/html.ts';
-import { t, localized, type KeysUnder, hasMessage, type Lang, type MessageKey } from '../web/i18n.ts';
+import { t, localized, type KeysUnder, type Lang, type MessageKey, known } from '../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../console/views.ts';
 
 /** Staff pages for monitors and the incident proposals they open. */
 
 export type FormValues = Record<string, unknown>;
 
-/** A submitted value shown again: text only, bounded. */
-function reasonLabel(lang: Lang, reason: string): string {
-  const key = `monitor.proposal.reason.${reason}`;
-  return hasMessage(key) ? t(lang, key) : reason;
-}
+const reasonLabel = (lang: Lang, reason: string): string => known(lang, `monitor.proposal.reason.${reason}`, reason);
 
 const val = (v: FormValues | undefined, key: string, max = 2000): string => {
   const x = v?.[key];

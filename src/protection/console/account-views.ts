@@ -2,7 +2,7 @@ import type { AccountSummary, SignInRecord, WithdrawalRecord } from '../../excha
 import { UNLOCK_CHECKLIST } from '../emergency-lock.ts';
 import { can } from '../../staff/permissions.ts';
 import { html } from '../../web/html.ts';
-import { t, hasMessage, type Lang } from '../../web/i18n.ts';
+import { t, type Lang, known } from '../../web/i18n.ts';
 import { csrf, shell, when, type ConsoleContext } from '../../console/views.ts';
 import type { RecoveryOverview } from '../recovery.ts';
 import { planFingerprintField, planForApproval, planForRequest, recoverySection, type RecoveryFormValues } from './recovery-views.ts';
@@ -68,11 +68,7 @@ export interface AccountPageData {
   values?: { checklist?: string[]; note?: string; reason?: string } & RecoveryFormValues;
 }
 
-/** How a lock came about, in words; an unknown source (a newer version's) shows as stored. */
-function lockSourceWords(lang: Lang, source: string): string {
-  const key = `acct.source.${source}`;
-  return hasMessage(key) ? t(lang, key) : source;
-}
+const lockSourceWords = (lang: Lang, source: string): string => known(lang, `acct.source.${source}`, source);
 
 const sourceLabel = (c: ConsoleContext, source: string) => lockSourceWords(c.lang, source);
 

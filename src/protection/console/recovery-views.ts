@@ -1,15 +1,12 @@
 import { html, type SafeHtml } from '../../web/html.ts';
-import { hasMessage, t, type Lang, type KeysUnder, known } from '../../web/i18n.ts';
+import { t, type Lang, type KeysUnder, known } from '../../web/i18n.ts';
 import { isoInZone } from '../../domain/iso-time.ts';
 import type { EmailRevert, RecoveryOverview, UnlockPlan, PlanItem } from '../recovery.ts';
 import { itemKey } from '../recovery.ts';
 import { changesList, keyLabel, removalsList } from '../recovery-views.ts';
 import { csrf, when, type ConsoleContext } from '../../console/views.ts';
 
-function ruleLabel(lang: Lang, rule: string): string {
-  const key = `detection.rule.${rule}`;
-  return hasMessage(key) ? t(lang, key) : rule;
-}
+const ruleLabel = (lang: Lang, rule: string): string => known(lang, `detection.rule.${rule}`, rule);
 
 const r = (lang: Lang, key: KeysUnder<'recovery'>, params: Record<string, string | number> = {}) => t(lang, `recovery.${key}`, params);
 
