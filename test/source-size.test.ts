@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -61,12 +62,17 @@ test(`no function is over ${MAX_FUNCTION_LINES} lines`, () => {
   assert.deepEqual(found.filter((o) => o.name).map((o) => `${o.file} ${o.name}: ${o.lines} lines`), []);
 });
 
-test('the measure sees a long function (a check that cannot fail is no check)', () => {
-  const body = Array.from({ length: 160 }, (_, i) => `  const v${i} = ${i};`).join('\n');
-  const probe = ts.createSourceFile('probe.ts', `function long() {\n${body}\n}\n`, ts.ScriptTarget.Latest, true);
-  let longest = 0;
-  ts.forEachChild(probe, (node) => {
-    if (ts.isFunctionDeclaration(node)) longest = probe.getLineAndCharacterOfPosition(node.getEnd()).line - probe.getLineAndCharacterOfPosition(node.getStart(probe)).line + 1;
-  });
-  assert.ok(longest > MAX_FUNCTION_LINES);
+test('the measure sees a long function and a long file (a check that cannot fail is no check)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kinkyu-size-'));
+  try {
+    const body = Array.from({ length: 160 }, (_, i) => `  const v${i} = ${i};`).join('\n');
+    const arrow = Array.from({ length: 400 }, (_, i) => `  v${i}: ${i},`).join('\n');
+    const file = join(dir, 'probe.ts');
+    writeFileSync(file, `function long() {\n${body}\n}\nexport const short = () => ({\n${arrow}\n});\n`);
+    const found = measure(file);
+    assert.deepEqual(found.map((o) => o.name ?? 'file').sort(), ['(function at line 163)', 'file', 'long']);
+    assert.ok(found.every((o) => o.lines > MAX_FUNCTION_LINES));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
