@@ -13,7 +13,9 @@
  * every build is a full one. Each file is written to a temporary name and renamed, so a process loading dist/
  * while another build runs (two test files finding it stale at once) never reads half a file.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
 import { distIsCurrent, ROOT as root, STAMP as stamp } from './build-stamp.mjs';
 
@@ -84,6 +86,16 @@ for (const path of sources) {
   if (path.endsWith('.ts')) continue;
   writeAtomically(join(dist, relative(src, path)), readFileSync(path));
   copied++;
+}
+// kuromoji's dictionary, decompressed once here rather than in every process that searches Japanese
+// (src/help/search/japanese-analyzer.ts reads it when its size matches the package's file).
+const kuromojiDict = join(dirname(dirname(createRequire(import.meta.url).resolve('kuromoji'))), 'dict');
+for (const name of readdirSync(kuromojiDict).filter((n) => n.endsWith('.dat.gz'))) {
+  const packed = readFileSync(join(kuromojiDict, name));
+  const target = join(dist, 'kuromoji-dict', name.slice(0, -'.gz'.length));
+  written.add(target);
+  if (existsSync(target) && statSync(target).size === packed.readUInt32LE(packed.length - 4)) continue;
+  writeAtomically(target, gunzipSync(packed));
 }
 // What a source that was moved or deleted left behind (and what the tsc build used to keep).
 for (const path of [...files(dist)]) {

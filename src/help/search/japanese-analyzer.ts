@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { IpadicFeatures } from 'kuromoji';
+import { loadKuromoji, type KuromojiTokenizer } from './kuromoji-loader.ts';
 import { foldKana } from './normalize.ts';
 
 /*
@@ -12,51 +9,17 @@ import { foldKana } from './normalize.ts';
  * 出金, しゅっきん → しゆつきん), and by the base form itself when it holds kanji, so a query matches a word
  * however it was conjugated or typed.
  *
- * The dictionary is loaded once per process, synchronously, the first time a Japanese text is analysed
- * (about half a second, ~75 MB of heap): the knowledge base indexes its articles at start, before the
- * server listens, so no request waits for it. kuromoji's own builder only loads asynchronously, which would
- * make every index (and every caller of `createArticleSearch`) wait on a promise; its two constructors do the
- * same work from buffers, so we feed them the package's dictionary files ourselves (kuromoji 0.1.2 is pinned).
+ * The dictionary is loaded once per process, synchronously (kuromoji-loader.ts), the first time a Japanese
+ * text is analysed: the knowledge base indexes its articles at start, before the server listens, so no request
+ * waits for it.
  */
-
-interface KuromojiTokenizer {
-  tokenize(text: string): IpadicFeatures[];
-}
-interface DynamicDictionaries {
-  loadTrie(base: Int32Array, check: Int32Array): unknown;
-  loadTokenInfoDictionaries(tokenInfo: Uint8Array, pos: Uint8Array, targetMap: Uint8Array): unknown;
-  loadConnectionCosts(costs: Int16Array): unknown;
-  loadUnknownDictionaries(unk: Uint8Array, pos: Uint8Array, map: Uint8Array, charMap: Uint8Array, compat: Uint32Array, invoke: Uint8Array): unknown;
-}
-
-const require = createRequire(import.meta.url);
 
 let tokenizer: KuromojiTokenizer | null = null;
 let loadMs = 0;
 
 function loadTokenizer(): KuromojiTokenizer {
   const started = performance.now();
-  const root = dirname(dirname(require.resolve('kuromoji')));
-  const Dictionaries = require(join(root, 'src/dict/DynamicDictionaries.js')) as new () => DynamicDictionaries;
-  const Tokenizer = require(join(root, 'src/Tokenizer.js')) as new (dic: DynamicDictionaries) => KuromojiTokenizer;
-  const file = (name: string): ArrayBuffer => {
-    const bytes = gunzipSync(readFileSync(join(root, 'dict', `${name}.dat.gz`)));
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    return (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
-  };
-  const dic = new Dictionaries();
-  dic.loadTrie(new Int32Array(file('base')), new Int32Array(file('check')));
-  dic.loadTokenInfoDictionaries(new Uint8Array(file('tid')), new Uint8Array(file('tid_pos')), new Uint8Array(file('tid_map')));
-  dic.loadConnectionCosts(new Int16Array(file('cc')));
-  dic.loadUnknownDictionaries(
-    new Uint8Array(file('unk')),
-    new Uint8Array(file('unk_pos')),
-    new Uint8Array(file('unk_map')),
-    new Uint8Array(file('unk_char')),
-    new Uint32Array(file('unk_compat')),
-    new Uint8Array(file('unk_invoke')),
-  );
-  const loaded = new Tokenizer(dic);
+  const loaded = loadKuromoji();
   loadMs = performance.now() - started;
   return loaded;
 }

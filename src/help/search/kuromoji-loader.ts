@@ -1,0 +1,109 @@
+/**
+ * kuromoji's tokenizer built synchronously from the dictionary files in its npm package (its own builder only
+ * loads asynchronously, which would make every search index wait on a promise). Two savings over the builder:
+ * the decompressed copy of the dictionary the build keeps in dist/, and the trie-id → entries map read in place.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import type { IpadicFeatures } from 'kuromoji';
+
+export interface KuromojiTokenizer {
+  tokenize(text: string): IpadicFeatures[];
+}
+interface DynamicDictionaries {
+  token_info_dictionary: TokenInfoDictionary;
+  loadTrie(base: Int32Array, check: Int32Array): unknown;
+  loadConnectionCosts(costs: Int16Array): unknown;
+  loadUnknownDictionaries(unk: Uint8Array, pos: Uint8Array, map: Uint8Array, charMap: Uint8Array, compat: Uint32Array, invoke: Uint8Array): unknown;
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The build (scripts/build.mjs) keeps a decompressed copy of the dictionary here: reading 100 MB from disk costs
+ * a few tens of milliseconds, inflating it ~0.6 s of CPU in every process that searches. The same relative path
+ * from src/ and from dist/.
+ */
+const DECOMPRESSED_DIR = fileURLToPath(new URL('../../../dist/kuromoji-dict/', import.meta.url));
+
+function dictionaryFile(root: string, name: string): ArrayBuffer {
+  const packed = join(root, 'dict', `${name}.dat.gz`);
+  const unpacked = join(DECOMPRESSED_DIR, `${name}.dat`);
+  let bytes: Buffer | null = null;
+  try {
+    const copy = readFileSync(unpacked);
+    if (copy.byteLength === inflatedSize(packed)) bytes = copy;
+  } catch {
+    // No decompressed copy (a development tree never built): inflate the package's file.
+  }
+  bytes ??= gunzipSync(readFileSync(packed));
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+}
+
+/** A gzip file's last four bytes hold the inflated size (mod 2^32; the dictionary's files are far smaller). */
+function inflatedSize(gzPath: string): number {
+  const fd = openSync(gzPath, 'r');
+  try {
+    const trailer = Buffer.alloc(4);
+    readSync(fd, trailer, 0, 4, fstatSync(fd).size - 4);
+    return trailer.readUInt32LE(0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * kuromoji turns the dictionary's map from a word's trie id to its entries into a JavaScript object of arrays
+ * (about 390,000 keys: ~0.5 s and tens of MB of heap at every load). Its one reader, the lattice builder, only
+ * indexes it by trie id and reads `length` and elements, so a view over the file's own integers does the same.
+ * The file is a count, then for each key in ascending order: key, n, n entry offsets (little-endian int32).
+ */
+function targetMapOver(file: ArrayBuffer): Record<number, Int32Array> {
+  const ints = new Int32Array(file, 0, file.byteLength >> 2);
+  let maxKey = -1;
+  for (let at = 1; at + 1 < ints.length; at += 2 + ints[at + 1]!) maxKey = Math.max(maxKey, ints[at]!);
+  const startOf = new Int32Array(maxKey + 1).fill(-1);
+  for (let at = 1; at + 1 < ints.length; at += 2 + ints[at + 1]!) startOf[ints[at]!] = at;
+  return new Proxy({} as Record<number, Int32Array>, {
+    get(_target, property) {
+      if (typeof property !== 'string') return undefined;
+      const key = Number(property);
+      const at = Number.isInteger(key) && key >= 0 && key <= maxKey ? startOf[key]! : -1;
+      return at < 0 ? undefined : ints.subarray(at + 2, at + 2 + ints[at + 1]!);
+    },
+  });
+}
+
+interface TokenInfoDictionary {
+  loadDictionary(buffer: Uint8Array): unknown;
+  loadPosVector(buffer: Uint8Array): unknown;
+  target_map: Record<number, ArrayLike<number>>;
+}
+
+/** A tokenizer over the package's IPADIC dictionary (kuromoji 0.1.2 is pinned: this reads its internals). */
+export function loadKuromoji(): KuromojiTokenizer {
+  const root = dirname(dirname(require.resolve('kuromoji')));
+  const Dictionaries = require(join(root, 'src/dict/DynamicDictionaries.js')) as new () => DynamicDictionaries;
+  const Tokenizer = require(join(root, 'src/Tokenizer.js')) as new (dic: DynamicDictionaries) => KuromojiTokenizer;
+  const file = (name: string): ArrayBuffer => dictionaryFile(root, name);
+  const dic = new Dictionaries();
+  dic.loadTrie(new Int32Array(file('base')), new Int32Array(file('check')));
+  const tokenInfo = dic.token_info_dictionary;
+  tokenInfo.loadDictionary(new Uint8Array(file('tid')));
+  tokenInfo.loadPosVector(new Uint8Array(file('tid_pos')));
+  tokenInfo.target_map = targetMapOver(file('tid_map'));
+  dic.loadConnectionCosts(new Int16Array(file('cc')));
+  dic.loadUnknownDictionaries(
+    new Uint8Array(file('unk')),
+    new Uint8Array(file('unk_pos')),
+    new Uint8Array(file('unk_map')),
+    new Uint8Array(file('unk_char')),
+    new Uint32Array(file('unk_compat')),
+    new Uint8Array(file('unk_invoke')),
+  );
+  return new Tokenizer(dic);
+}
