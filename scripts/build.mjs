@@ -87,16 +87,42 @@ for (const path of sources) {
   writeAtomically(join(dist, relative(src, path)), readFileSync(path));
   copied++;
 }
-// kuromoji's dictionary, decompressed once here rather than in every process that searches Japanese
-// (src/help/search/japanese-analyzer.ts reads it when its size matches the package's file).
+// kuromoji's dictionary, decompressed once here rather than in every process that searches Japanese, and without
+// the zero padding its byte buffers carry (39 of 100 MB; kuromoji reads a byte past a buffer's end as 0).
+// src/help/search/kuromoji-loader.ts reads these when manifest.json matches the package's files.
 const kuromojiDict = join(dirname(dirname(createRequire(import.meta.url).resolve('kuromoji'))), 'dict');
-for (const name of readdirSync(kuromojiDict).filter((n) => n.endsWith('.dat.gz'))) {
-  const packed = readFileSync(join(kuromojiDict, name));
-  const target = join(dist, 'kuromoji-dict', name.slice(0, -'.gz'.length));
-  written.add(target);
-  if (existsSync(target) && statSync(target).size === packed.readUInt32LE(packed.length - 4)) continue;
-  writeAtomically(target, gunzipSync(packed));
+const PADDED = new Set(['tid', 'tid_pos', 'tid_map', 'unk', 'unk_pos', 'unk_map', 'unk_invoke']);
+const dictDir = join(dist, 'kuromoji-dict');
+const manifestPath = join(dictDir, 'manifest.json');
+const manifest = {};
+let previous = {};
+try {
+  previous = JSON.parse(readFileSync(manifestPath, 'utf8'));
+} catch {
+  // First build, or an unreadable manifest: write every file again.
 }
+for (const file of readdirSync(kuromojiDict).filter((n) => n.endsWith('.dat.gz'))) {
+  const name = file.slice(0, -'.dat.gz'.length);
+  const packed = readFileSync(join(kuromojiDict, file));
+  const inflated = packed.readUInt32LE(packed.length - 4);
+  const target = join(dictDir, `${name}.dat`);
+  written.add(target);
+  const known = previous[name];
+  if (known && known.inflated === inflated && existsSync(target) && statSync(target).size === known.size) {
+    manifest[name] = known;
+    continue;
+  }
+  let bytes = gunzipSync(packed);
+  if (PADDED.has(name)) {
+    let end = bytes.length;
+    while (end > 0 && bytes[end - 1] === 0) end--;
+    bytes = bytes.subarray(0, Math.min(bytes.length, (end + 4) & ~3)); // keep int32 alignment and a zero after the data
+  }
+  writeAtomically(target, bytes);
+  manifest[name] = { inflated, size: bytes.length };
+}
+written.add(manifestPath);
+writeAtomically(manifestPath, Buffer.from(JSON.stringify(manifest, null, 1) + '\n'));
 // What a source that was moved or deleted left behind (and what the tsc build used to keep).
 for (const path of [...files(dist)]) {
   if (!written.has(path) && !path.endsWith('.tmp') && path !== stamp) rmSync(path, { force: true });

@@ -29,15 +29,31 @@ const require = createRequire(import.meta.url);
  */
 const DECOMPRESSED_DIR = fileURLToPath(new URL('../../../dist/kuromoji-dict/', import.meta.url));
 
-function dictionaryFile(root: string, name: string): ArrayBuffer {
-  const packed = join(root, 'dict', `${name}.dat.gz`);
-  const unpacked = join(DECOMPRESSED_DIR, `${name}.dat`);
-  let bytes: Buffer | null = null;
+interface ManifestEntry {
+  /** The inflated size of the package's file (a gzip trailer), to know the copy is of this dictionary. */
+  inflated: number;
+  size: number;
+}
+
+function readManifest(): Record<string, ManifestEntry> {
   try {
-    const copy = readFileSync(unpacked);
-    if (copy.byteLength === inflatedSize(packed)) bytes = copy;
+    return JSON.parse(readFileSync(join(DECOMPRESSED_DIR, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry>;
   } catch {
-    // No decompressed copy (a development tree never built): inflate the package's file.
+    return {}; // a development tree never built: the package's files are inflated instead
+  }
+}
+
+function dictionaryFile(root: string, name: string, manifest: Record<string, ManifestEntry>): ArrayBuffer {
+  const packed = join(root, 'dict', `${name}.dat.gz`);
+  const entry = manifest[name];
+  let bytes: Buffer | null = null;
+  if (entry && entry.inflated === inflatedSize(packed)) {
+    try {
+      const copy = readFileSync(join(DECOMPRESSED_DIR, `${name}.dat`));
+      if (copy.byteLength === entry.size) bytes = copy;
+    } catch {
+      // Removed since the build: inflate the package's file.
+    }
   }
   bytes ??= gunzipSync(readFileSync(packed));
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
@@ -67,7 +83,8 @@ function targetMapOver(file: ArrayBuffer): Record<number, Int32Array> {
   let maxKey = -1;
   for (let at = 1; at + 1 < ints.length; at += 2 + ints[at + 1]!) maxKey = Math.max(maxKey, ints[at]!);
   const startOf = new Int32Array(maxKey + 1).fill(-1);
-  for (let at = 1; at + 1 < ints.length; at += 2 + ints[at + 1]!) startOf[ints[at]!] = at;
+  // Keys come in ascending order; padding after the data reads as key 0 with no entries, which must not hide key 0.
+  for (let at = 1; at + 1 < ints.length; at += 2 + ints[at + 1]!) if (startOf[ints[at]!]! < 0) startOf[ints[at]!] = at;
   return new Proxy({} as Record<number, Int32Array>, {
     get(_target, property) {
       if (typeof property !== 'string') return undefined;
@@ -89,7 +106,8 @@ export function loadKuromoji(): KuromojiTokenizer {
   const root = dirname(dirname(require.resolve('kuromoji')));
   const Dictionaries = require(join(root, 'src/dict/DynamicDictionaries.js')) as new () => DynamicDictionaries;
   const Tokenizer = require(join(root, 'src/Tokenizer.js')) as new (dic: DynamicDictionaries) => KuromojiTokenizer;
-  const file = (name: string): ArrayBuffer => dictionaryFile(root, name);
+  const manifest = readManifest();
+  const file = (name: string): ArrayBuffer => dictionaryFile(root, name, manifest);
   const dic = new Dictionaries();
   dic.loadTrie(new Int32Array(file('base')), new Int32Array(file('check')));
   const tokenInfo = dic.token_info_dictionary;
