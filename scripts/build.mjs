@@ -14,6 +14,7 @@
  * while another build runs (two test files finding it stale at once) never reads half a file.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
@@ -123,6 +124,13 @@ for (const file of readdirSync(kuromojiDict).filter((n) => n.endsWith('.dat.gz')
 }
 written.add(manifestPath);
 writeAtomically(manifestPath, Buffer.from(JSON.stringify(manifest, null, 1) + '\n'));
+// The starter articles' Japanese, analysed once here so that a start need not load the dictionary
+// (src/help/search/starter-analysis.ts). Optional: without it every process analyses for itself.
+const analysedPieces = join(dist, 'search-cache', 'analysed-pieces.json');
+written.add(analysedPieces);
+rmSync(analysedPieces, { force: true });
+const analysis = spawnSync(process.execPath, [join(dist, 'help', 'search', 'starter-analysis.js'), analysedPieces], { stdio: 'inherit' });
+if (analysis.status !== 0) console.error('build: the starter articles could not be analysed ahead; processes will analyse them at start');
 // What a source that was moved or deleted left behind (and what the tsc build used to keep).
 for (const path of [...files(dist)]) {
   if (!written.has(path) && !path.endsWith('.tmp') && path !== stamp) rmSync(path, { force: true });

@@ -1,3 +1,6 @@
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { IpadicFeatures } from 'kuromoji';
 import { loadKuromoji, type KuromojiTokenizer } from './kuromoji-loader.ts';
 import { foldKana } from './normalize.ts';
@@ -116,20 +119,54 @@ const rememberedPieces = new Map<string, readonly JapaneseWord[]>();
 const MAX_REMEMBERED_PIECES = 20_000;
 
 /**
+ * The words of the starter articles' pieces, analysed by the build (scripts/build.mjs runs
+ * starter-analysis.ts): a process that only indexes the starter set never loads the dictionary until someone
+ * searches in Japanese. Read once, and only when it is newer than every module that decides the words (a
+ * development tree edited since the last build analyses for itself).
+ */
+const ANALYSED_STARTERS = fileURLToPath(new URL('../../../dist/search-cache/analysed-pieces.json', import.meta.url));
+const ANALYSIS_MODULES = ['./japanese-analyzer', './normalize', './kuromoji-loader'];
+let startersRead = false;
+
+function readAnalysedStarters(): void {
+  startersRead = true;
+  try {
+    const written = statSync(ANALYSED_STARTERS).mtimeMs;
+    const ownExtension = extname(fileURLToPath(import.meta.url));
+    for (const module of ANALYSIS_MODULES) {
+      if (statSync(fileURLToPath(new URL(`${module}${ownExtension}`, import.meta.url))).mtimeMs > written) return;
+    }
+    const entries = JSON.parse(readFileSync(ANALYSED_STARTERS, 'utf8')) as unknown;
+    if (!Array.isArray(entries)) return;
+    for (const entry of entries as [string, JapaneseWord[]][]) {
+      if (rememberedPieces.size >= MAX_REMEMBERED_PIECES) break;
+      rememberedPieces.set(entry[0], entry[1]);
+    }
+  } catch {
+    // No analysis from a build (or an unreadable one): pieces are analysed as they come.
+  }
+}
+
+/** What the build stores for the next processes: every piece analysed so far, with its words. */
+export function rememberedAnalyses(): [string, readonly JapaneseWord[]][] {
+  return [...rememberedPieces];
+}
+
+/**
  * The content words of a text already prepared by `prepareText` (width and case folded, synonyms rewritten).
  * `readings`, when given (a query), receives the text's runs of Japanese as they sound (二段会認証 sounds like
  * 二段階認証, しゅっきんされない holds 出金).
  */
 export function japaneseWords(prepared: string, readings?: ReadingRun[]): JapaneseWord[] {
   if (!JAPANESE.test(prepared)) return [];
-  const analyser = (tokenizer ??= loadTokenizer());
-  if (readings) return analyse(analyser, pieces(prepared), readings);
+  if (readings) return analyse((tokenizer ??= loadTokenizer()), pieces(prepared), readings);
+  if (!startersRead) readAnalysedStarters();
   const words: JapaneseWord[] = [];
   for (const piece of pieces(prepared)) {
     if (!JAPANESE.test(piece)) continue;
     let found = rememberedPieces.get(piece);
     if (!found) {
-      found = analyse(analyser, [piece]);
+      found = analyse((tokenizer ??= loadTokenizer()), [piece]);
       if (rememberedPieces.size >= MAX_REMEMBERED_PIECES) rememberedPieces.clear();
       rememberedPieces.set(piece, found);
     }

@@ -7,8 +7,10 @@ import { checkText, TEXT_KEYWORD, type TextRule } from './text.ts';
  * Fastify validates route schemas with ajv; these are its options. No type coercion: a form sends text and a
  * JSON client that sends `["x"]` or `42` where text belongs is refused as today, not silently turned into "x"
  * or "42". `verbose` gives an error its schema, so a refusal can name the field the way users know it.
+ * `allowUnionTypes`: a form field a browser sends as text and a JSON client as a number or boolean (the drill's
+ * counts and checkboxes) is declared as such a union; without it ajv warns on every start.
  */
-export const AJV_OPTIONS = { customOptions: { coerceTypes: false, verbose: true }, plugins: [textKeyword] };
+export const AJV_OPTIONS = { customOptions: { coerceTypes: false, verbose: true, allowUnionTypes: true }, plugins: [textKeyword] };
 
 function textKeyword(ajv: Ajv): Ajv {
   const validate = (rule: TextRule, data: unknown, _parent: unknown, cxt?: { parentDataProperty?: string | number }): boolean => {
