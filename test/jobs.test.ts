@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -20,6 +21,11 @@ import { JobWorker } from '../src/jobs/worker.ts';
 import { wakeAfterCommit } from '../src/jobs/wake.ts';
 import { openMigratedDb } from './support/test-db.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres-server.ts';
+
+/** The child worker, run the way this file runs: from source through tsx, or built (test-dist/) as plain JavaScript. */
+const JOB_CHILD = import.meta.url.endsWith('.ts')
+  ? ['--import', 'tsx', fileURLToPath(new URL('./support/job-child.ts', import.meta.url))]
+  : [fileURLToPath(new URL('./support/job-child.js', import.meta.url))];
 
 const DOMAIN = 'example.com';
 const HOUR = 3_600_000;
@@ -95,7 +101,7 @@ async function wakeAtCommit(db: Db): Promise<void> {
 async function killMidLease(db: Db, childEnv: Record<string, string>): Promise<void> {
   const leaseMs = 1500;
   const id = await queue(db, 'killed@example.net', 'commit');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/job-child.ts'], {
+  const child = spawn(process.execPath, JOB_CHILD, {
     env: { ...process.env, ...childEnv, JOB_LEASE_MS: String(leaseMs) }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -179,7 +185,7 @@ describe('the job mechanism on the embedded database', () => {
           await d.close();
         }
       })();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/job-child.ts'], {
+      const child = spawn(process.execPath, JOB_CHILD, {
         env: { ...process.env, DATA_DIR: dir, JOB_LEASE_MS: '1500' }, stdio: ['ignore', 'pipe', 'inherit'],
       });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
