@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../src/store/db.ts';
@@ -121,13 +121,23 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 let logCounter = 0;
-/** A fresh embedded database whose demo data (10 entries) was written with this test process's key. */
+let template: string | null = null;
+/**
+ * A fresh embedded database whose demo data (10 entries) was written with this test process's key: a copy of one
+ * made once (a new cluster, its migrations and the demo data cost seconds of CPU; a copy of the closed directory
+ * is the same database).
+ */
 async function freshEmbeddedLog(): Promise<{ dataDir: string; env: NodeJS.ProcessEnv; open: () => Promise<Db> }> {
+  if (!template) {
+    const made = join(dir, 'template');
+    const db = await openDb({ dataDir: made });
+    await migrate(db);
+    await seedDemoData(db);
+    await db.close();
+    template = made;
+  }
   const dataDir = join(dir, `log${++logCounter}`);
-  const db = await openDb({ dataDir });
-  await migrate(db);
-  await seedDemoData(db);
-  await db.close();
+  cpSync(template, dataDir, { recursive: true });
   return { dataDir, env: cliEnv({ dataDir, key: TEST_AUDIT_KEY }), open: () => openDb({ dataDir }) };
 }
 
