@@ -212,6 +212,12 @@ export interface RuleVerdict {
   incident: boolean;
   /** Evidence per type (the chosen type is the highest, "other" starts at 1). */
   scores: Record<TicketType, number>;
+  /**
+   * Which rules fired, as names the learned model reads beside the text's n-grams (model.ts): `incident:<id>` for
+   * an incident pattern, the rule id of each weighted pattern, `worry` and `hypothetical`, `type:<type>` for the
+   * rules' own verdict. The model learns how far to trust each.
+   */
+  signals: string[];
 }
 
 export function triage(input: TriageInput): TriageResult {
@@ -375,5 +381,10 @@ export function triageRules(input: TriageInput): RuleVerdict & { withType: (type
 
     return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
   };
-  return { result: decide(), incident, scores, withType: (type) => decide(type) };
+  const result = decide();
+  const signals = [
+    ...incidentHits.map((h) => `incident:${h.rule.id}`), ...hits.map((h) => h.rule.id),
+    ...(!incident && worry ? ['worry'] : []), ...(suppressed ? ['hypothetical'] : []), `type:${result.type}`,
+  ];
+  return { result, incident, scores, signals, withType: (type) => decide(type) };
 }
