@@ -5,9 +5,9 @@
  * that model + the thresholds); the figures are over every message, each triaged by a model that never saw it.
  *
  * Model options (default: the committed ones, DEFAULT_OPTIONS): --grams 1-5, --words / --no-words, --signals X,
- * --tf binary|log, --min-df N, --epochs N, --rate X, --l2 X, --security-weight X, --by-type / --no-by-type.
+ * --tf binary|log, --min-df N, --epochs N, --rate X, --l2 X, --security-weight X.
  * --k N (folds, default 5). --tune also searches the combination's thresholds on the out-of-fold predictions and
- * prints the best settings (security first: no missed security report, no incident below high, then accuracy).
+ * prints the best settings (a missed security report or an incident below high costs five wrongly typed messages).
  * --mistakes lists the out-of-fold type mistakes.
  */
 import { createHash } from 'node:crypto';
@@ -33,9 +33,8 @@ function optionsFromArgs(): ModelOptions {
     features: { grams: grams ?? d.features.grams, words: flag('words') ? true : flag('no-words') ? false : d.features.words, signals: num('signals', d.features.signals), kanaWords: flag('kana-words') },
     tf: value('tf') === 'log' ? 'log' : value('tf') === 'binary' ? 'binary' : d.tf,
     minDocFreq: num('min-df', d.minDocFreq),
-    training: { epochs: num('epochs', d.training.epochs), rate: num('rate', d.training.rate), l2: num('l2', d.training.l2), seed: d.training.seed },
+    training: { epochs: num('epochs', d.training.epochs), rate: num('rate', d.training.rate), l2: num('l2', d.training.l2), seed: num('seed', d.training.seed) },
     securityWeight: num('security-weight', d.securityWeight),
-    priorityByType: flag('by-type') ? true : flag('no-by-type') ? false : d.priorityByType,
   };
 }
 
@@ -99,18 +98,24 @@ function report(oof: readonly OutOfFold[], th: TriageThresholds): string {
   return [line('all', figures(oof, th)), ...(['ja', 'en'] as const).map((lang) => line(lang, figures(oof.filter((o) => o.sample.lang === lang), th)))].join('\n');
 }
 
-/** Security first: every security report typed security and every incident at least high, then accuracy. */
-function score(f: Figures): number {
-  return -1000 * (1 - f.securityRecall) * f.count - 100 * f.belowHigh + f.accuracy * f.count;
+/**
+ * What a setting costs, in wrongly typed messages: a missed security report or an incident below high costs five
+ * (it is wrong, and guide rule 5: missing a takeover is far worse than a false alarm).
+ */
+export const MISSED_SECURITY_COST = 5;
+function score(f: Figures, securityCount: number): number {
+  const missed = Math.round((1 - f.securityRecall) * securityCount);
+  return f.accuracy * f.count - (MISSED_SECURITY_COST - 1) * (missed + f.belowHigh);
 }
 
 function tune(oof: readonly OutOfFold[]): TriageThresholds {
+  const securityCount = oof.filter((o) => o.sample.category === 'security').length;
   let best = THRESHOLDS;
-  let bestScore = score(figures(oof, THRESHOLDS));
+  let bestScore = score(figures(oof, THRESHOLDS), securityCount);
   const grid: { [K in keyof TriageThresholds]: number[] } = {
-    strongSecurity: [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6],
-    possibleSecurity: [0.05, 0.1, 0.15, 0.2],
-    possibleIncident: [0.05],
+    strongSecurity: [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6],
+    possibleSecurity: [0.03, 0.05, 0.1, 0.15, 0.2],
+    possibleIncident: [0.02, 0.05, 0.1, 0.2],
     rulesDecideMargin: [0, 0.05, 0.1, 0.15, 0.2],
     strongRulesScore: [4, 6, 8, 100],
     strongRulesMargin: [0.2, 0.3, 0.4],
@@ -121,7 +126,7 @@ function tune(oof: readonly OutOfFold[]): TriageThresholds {
     for (const key of Object.keys(grid) as (keyof TriageThresholds)[]) {
       for (const v of grid[key]) {
         const th = { ...best, [key]: v };
-        const s = score(figures(oof, th));
+        const s = score(figures(oof, th), securityCount);
         if (s > bestScore + 1e-9) {
           bestScore = s;
           best = th;

@@ -20,7 +20,7 @@ import { triageRules, type TriageInput } from './rules.ts';
 
 export type RuleVerdictWithType = ReturnType<typeof triageRules>;
 
-/** Where the combined triage draws its lines (chosen on the dev split; see docs/triage-guide.md). */
+/** Where the combined triage draws its lines (chosen by cross-validation over train ∪ dev: `npm run cv:triage -- --tune`). */
 export interface TriageThresholds {
   /** The model's P(security) at which its security signal counts as strong: type security. */
   strongSecurity: number;
@@ -38,10 +38,10 @@ export interface TriageThresholds {
 }
 
 export const THRESHOLDS: TriageThresholds = {
-  strongSecurity: 0.5,
+  strongSecurity: 0.35,
   possibleSecurity: 0.1,
-  possibleIncident: 0.05,
-  rulesDecideMargin: 0.1,
+  possibleIncident: 0.02,
+  rulesDecideMargin: 0.05,
   strongRulesScore: 4,
   strongRulesMargin: 0.3,
   needsHumanMargin: 0.2,
@@ -105,7 +105,7 @@ export function combineTriage(rules: RuleVerdictWithType, pred: ModelPrediction,
 
   const chosen = type === rules.result.type ? rules.result : rules.withType(type);
   // A detected incident keeps the rules' priority (urgent); otherwise the learned priority model decides.
-  const priorities = pred.prioritiesFor(type);
+  const priorities = pred.priorities;
   const modelPriority = priorities[0]?.priority ?? chosen.priority;
   let priority = rules.incident ? chosen.priority : modelPriority;
   if (!rules.incident && modelPriority !== chosen.priority) {
@@ -120,9 +120,7 @@ export function combineTriage(rules: RuleVerdictWithType, pred: ModelPrediction,
   const rulesSecurity = rules.result.type === 'security';
   const modelSecurity = modelType === 'security' || pred.security >= th.possibleSecurity;
   const possibleSecurity = type === 'security' || rulesSecurity || modelSecurity;
-  // Would it be serious if it were a security report? (A model with a priority bias per type would say "normal"
-  // for the same words filed as trading.)
-  const pSerious = pred.prioritiesFor('security').filter((r) => r.priority === 'urgent' || r.priority === 'high').reduce((a, r) => a + r.p, 0);
+  const pSerious = priorities.filter((r) => r.priority === 'urgent' || r.priority === 'high').reduce((a, r) => a + r.p, 0);
   const possibleIncident = rules.incident || (possibleSecurity && pSerious >= th.possibleIncident);
   if (possibleIncident && atLeast(priority, 'high') !== priority) {
     priority = 'high';

@@ -33,17 +33,14 @@ export interface ModelOptions {
   training: { epochs: number; rate: number; l2: number; seed: number };
   /** How much a security example counts in the type model (missing a takeover is worse than a false alarm). */
   securityWeight: number;
-  /** The priority model also learns a bias per type (given the type, "normal" and "low" mean different things). */
-  priorityByType: boolean;
 }
 
 export const DEFAULT_OPTIONS: ModelOptions = {
-  features: { grams: [1, 4], words: false, signals: 0 },
+  features: { grams: [1, 5], words: true, signals: 0.1 },
   tf: 'binary',
   minDocFreq: 3,
   training: { epochs: 40, rate: 0.2, l2: 1e-4, seed: 42 },
-  securityWeight: 1,
-  priorityByType: false,
+  securityWeight: 1.5,
 };
 
 /** Weights are stored to this many decimals (4 gave the same dev figures in a larger file). */
@@ -80,8 +77,6 @@ export interface ModelFile {
   trainedOn: { corpus: number; corrections: number };
   /** Bias of each type, then of each priority. */
   bias: number[];
-  /** With priorityByType: for each type, a bias of each priority (type-major); else empty. */
-  priorityByType: number[];
   /**
    * feature → [idf, weight for each type…, weight for each priority…]; keys sorted. A message's features are the
    * idf (times its tf) of its known features, scaled to unit length.
@@ -97,8 +92,6 @@ export interface TriageModel {
   spec: FeatureSpec;
   tf: ModelOptions['tf'];
   bias: Float64Array;
-  /** type-major: priorityByType[type * priorities + priority]; null when the model has none. */
-  priorityByType: Float64Array | null;
   /** feature → [idf, type weights…, priority weights…]. */
   features: Map<string, Float64Array>;
 }
@@ -110,19 +103,23 @@ export interface ModelPrediction {
   security: number;
   /** Probability of the best type minus that of the second. */
   margin: number;
-  /** Priorities with their probabilities, most likely first (for the model's best type). */
+  /** Priorities with their probabilities, most likely first. */
   priorities: { priority: Priority; p: number }[];
-  /** Priorities with their probabilities, most likely first, given a type (the combined triage may choose another). */
-  prioritiesFor(type: TicketType): { priority: Priority; p: number }[];
 }
 
-/** A small deterministic generator (LCG) for the order of training examples. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+/** FNV-1a of a text: where the example goes in each pass's order. */
+function textKey(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A 32-bit mix (murmur3's finaliser) of an example's key with the pass and the seed. */
+function passKey(key: number, epoch: number, seed: number): number {
+  let h = (key ^ Math.imul(epoch + 1, 0x9e3779b1) ^ seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 const round = (x: number): number => {
@@ -183,35 +180,29 @@ function softmax(scores: Float64Array): Float64Array {
 
 /**
  * Softmax regression with AdaGrad and an L2 penalty. `labels[n]` is the class of example n, or -1 to leave it out.
- * `groups[n]`, when given, is a group of example n (its type, for the priority model) with a bias of its own for
- * each class. Returns the weights (class-major: weights[k * dims + i]), biases and group biases (group-major).
+ * Each pass visits the examples in an order drawn from their texts (`keys`), not their positions: one more example
+ * (a staff correction) leaves the others' order, and so the model, nearly as it was. Returns the weights
+ * (class-major: weights[k * dims + i]) and biases.
  */
 function* fitSoftmax(
-  vectors: readonly SparseVector[], labels: readonly number[], weights: readonly number[], classes: number, dims: number,
-  training: ModelOptions['training'], groups?: { of: readonly number[]; count: number },
-): Generator<void, { w: Float64Array; b: Float64Array; g: Float64Array }> {
+  vectors: readonly SparseVector[], labels: readonly number[], weights: readonly number[], keys: readonly number[], classes: number, dims: number,
+  training: ModelOptions['training'],
+): Generator<void, { w: Float64Array; b: Float64Array }> {
   const { epochs, rate, l2, seed } = training;
   const w = new Float64Array(classes * dims);
   const b = new Float64Array(classes);
   const gw = new Float64Array(classes * dims).fill(1e-8);
   const gb = new Float64Array(classes).fill(1e-8);
-  const groupCount = groups?.count ?? 0;
-  const gBias = new Float64Array(groupCount * classes);
-  const gg = new Float64Array(groupCount * classes).fill(1e-8);
-  const order = vectors.map((_, n) => n).filter((n) => labels[n]! >= 0);
-  const random = seededRandom(seed);
+  const examples = vectors.map((_, n) => n).filter((n) => labels[n]! >= 0);
   const p = new Float64Array(classes);
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (epoch > 0) yield; // a pause point between passes (see trainModelAsync)
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    const at = new Map(examples.map((n) => [n, passKey(keys[n]!, epoch, seed)]));
+    const order = [...examples].sort((x, y) => at.get(x)! - at.get(y)! || x - y);
     for (const n of order) {
       const { index, value } = vectors[n]!;
-      const group = groups ? groups.of[n]! : -1;
       for (let k = 0; k < classes; k++) {
-        let z = b[k]! + (group >= 0 ? gBias[group * classes + k]! : 0);
+        let z = b[k]!;
         for (let t = 0; t < index.length; t++) z += w[k * dims + index[t]!]! * value[t]!;
         p[k] = z;
       }
@@ -227,16 +218,10 @@ function* fitSoftmax(
         }
         gb[k]! += g * g;
         b[k]! -= (rate / Math.sqrt(gb[k]!)) * g;
-        if (group >= 0) {
-          const at = group * classes + k;
-          const grad = g + l2 * gBias[at]!;
-          gg[at]! += grad * grad;
-          gBias[at]! -= (rate / Math.sqrt(gg[at]!)) * grad;
-        }
       }
     }
   }
-  return { w, b, g: gBias };
+  return { w, b };
 }
 
 /**
@@ -263,13 +248,13 @@ function* training(examples: readonly TrainingExample[], trainedOn: { corpus: nu
   const idf = vocabulary.map((f) => (f.startsWith(SIGNAL_PREFIX) ? signalValue : round(Math.log((total + 1) / (docFreq.get(f)! + 1)) + 1)));
   const vectors = countsByExample.map((counts, n) => vectorOf(counts, signalsByExample[n]!, options.tf, (f) => position.get(f) ?? -1, (i) => idf[i]!, signalValue));
   const weights = examples.map((e) => e.weight ?? 1);
+  const keys = examples.map((e) => textKey(e.text));
   const typeOf = examples.map((e) => classes.indexOf(e.category));
   const typeWeights = examples.map((e, n) => weights[n]! * (e.category === 'security' ? options.securityWeight : 1));
   const dims = vocabulary.length;
-  const type = yield* fitSoftmax(vectors, typeOf, typeWeights, classes.length, dims, options.training);
+  const type = yield* fitSoftmax(vectors, typeOf, typeWeights, keys, classes.length, dims, options.training);
   const priorityLabels = examples.map((e) => (e.priority ? priorities.indexOf(e.priority) : -1));
-  const groups = options.priorityByType ? { of: typeOf, count: classes.length } : undefined;
-  const priority = yield* fitSoftmax(vectors, priorityLabels, weights, priorities.length, dims, options.training, groups);
+  const priority = yield* fitSoftmax(vectors, priorityLabels, weights, keys, priorities.length, dims, options.training);
   const features: Record<string, number[]> = {};
   vocabulary.forEach((f, i) => {
     features[f] = [idf[i]!, ...classes.map((_, k) => round(type.w[k * dims + i]!)), ...priorities.map((_, k) => round(priority.w[k * dims + i]!))];
@@ -278,7 +263,7 @@ function* training(examples: readonly TrainingExample[], trainedOn: { corpus: nu
   const { features: spec, tf, minDocFreq } = options;
   return withVersion({
     format: MODEL_FORMAT, classes, priorities, grams: [spec.grams[0], spec.grams[1]], words: spec.words, signals: spec.signals, tf, minDocFreq,
-    training: { ...options.training, securityWeight: options.securityWeight }, trainedOn, bias, priorityByType: Array.from(priority.g, round), features,
+    training: { ...options.training, securityWeight: options.securityWeight }, trainedOn, bias, features,
   });
 }
 
@@ -322,8 +307,6 @@ export function loadModel(value: unknown): TriageModel {
   if (priorities.length !== PRIORITIES.length || priorities.some((c, i) => c !== PRIORITIES[i])) throw new Error('model priorities do not match the priorities');
   const width = 1 + classes.length + priorities.length;
   if (f.bias.length !== classes.length + priorities.length) throw new Error('model bias has the wrong length');
-  const byType = Array.isArray(f.priorityByType) && f.priorityByType.length > 0 ? f.priorityByType : null;
-  if (byType && byType.length !== classes.length * priorities.length) throw new Error('model priority-by-type bias has the wrong length');
   const grams = Array.isArray(f.grams) && f.grams.length === 2 ? ([Number(f.grams[0]), Number(f.grams[1])] as const) : ([1, 4] as const);
   const features = new Map<string, Float64Array>();
   for (const [g, row] of Object.entries(f.features)) {
@@ -333,7 +316,7 @@ export function loadModel(value: unknown): TriageModel {
   return {
     version: f.version, classes, priorities, trainedOn: f.trainedOn ?? { corpus: 0, corrections: 0 },
     spec: { grams, words: f.words === true, signals: typeof f.signals === 'number' ? f.signals : 0 }, tf: f.tf === 'log' ? 'log' : 'binary',
-    bias: Float64Array.from(f.bias), priorityByType: byType ? Float64Array.from(byType) : null, features,
+    bias: Float64Array.from(f.bias), features,
   };
 }
 
@@ -370,20 +353,12 @@ export function predict(model: TriageModel, text: string, signals?: readonly str
     for (let k = 0; k < types; k++) typeScores[k]! += row[1 + k]! * x;
     for (let k = 0; k < levels; k++) priorityScores[k]! += row[1 + types + k]! * x;
   });
-  softmax(typeScores);
-  const ranked = rank(model.classes, typeScores, 'type');
-  const prioritiesFor = (type: TicketType): { priority: Priority; p: number }[] => {
-    const scores = Float64Array.from(priorityScores);
-    const t = model.classes.indexOf(type);
-    if (model.priorityByType && t >= 0) for (let k = 0; k < levels; k++) scores[k]! += model.priorityByType[t * levels + k]!;
-    return rank(model.priorities, softmax(scores), 'priority');
-  };
+  const ranked = rank(model.classes, softmax(typeScores), 'type');
   return {
     ranked,
     security: ranked.find((r) => r.type === 'security')?.p ?? 0,
     margin: (ranked[0]?.p ?? 0) - (ranked[1]?.p ?? 0),
-    priorities: prioritiesFor(ranked[0]?.type ?? 'other'),
-    prioritiesFor,
+    priorities: rank(model.priorities, softmax(priorityScores), 'priority'),
   };
 }
 
