@@ -30,7 +30,7 @@ function optionsFromArgs(): ModelOptions {
   const d = DEFAULT_OPTIONS;
   const grams = value('grams')?.split('-').map(Number) as [number, number] | undefined;
   return {
-    features: { grams: grams ?? d.features.grams, words: flag('words') ? true : flag('no-words') ? false : d.features.words, signals: num('signals', d.features.signals), kanaWords: flag('kana-words') },
+    features: { grams: grams ?? d.features.grams, words: flag('words') ? true : flag('no-words') ? false : d.features.words, signals: num('signals', d.features.signals) },
     tf: value('tf') === 'log' ? 'log' : value('tf') === 'binary' ? 'binary' : d.tf,
     minDocFreq: num('min-df', d.minDocFreq),
     training: { epochs: num('epochs', d.training.epochs), rate: num('rate', d.training.rate), l2: num('l2', d.training.l2), seed: num('seed', d.training.seed) },

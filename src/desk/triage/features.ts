@@ -5,8 +5,6 @@
  * ("not" + "received" vs "notice").
  */
 
-import { restoreKanji } from './kana-words.ts';
-
 /** Only this many characters are read: a long message still costs well under a millisecond. */
 const MAX_CHARS = 3_000;
 
@@ -21,8 +19,6 @@ export interface FeatureSpec {
    * are not read. The rules know phrasings n-grams cannot see ("X … Y in one sentence", a denial, a question).
    */
   signals: number;
-  /** The desk's key words typed in kana are read as their kanji (kana-words.ts). */
-  kanaWords?: boolean;
 }
 
 /**
@@ -89,8 +85,7 @@ function addWords(normalized: string, out: Map<string, number>): void {
 
 /** The features of a message, each with how often it occurs. */
 export function featuresOf(text: string, spec: FeatureSpec): Map<string, number> {
-  const folded = normalizeForModel(typeof text === 'string' ? text : '');
-  const normalized = spec.kanaWords ? restoreKanji(folded) : folded;
+  const normalized = normalizeForModel(typeof text === 'string' ? text : '');
   const out = new Map<string, number>();
   addGrams(normalized, spec.grams, out);
   if (spec.words) addWords(normalized, out);

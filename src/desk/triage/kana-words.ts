@@ -1,8 +1,8 @@
 /**
  * The support desk's key words as people type them without kanji (hiragana-only writers, flick input, learners:
  * 「しゅっきん できない」「にんしょうこーど が くる」), folded to katakana like the rest of the text, and the kanji
- * they stand for. Triage reads a kana spelling as the word (「シュッキン」 → 「出金」), so the patterns and the
- * model's n-grams learnt from kanji text apply. Only readings that are the one usual word of the desk's
+ * they stand for. The rules read a kana spelling as the word (「シュッキン」 → 「出金」), so their patterns apply.
+ * (The model reads the text as typed: the same rewriting of its input did not help it in cross-validation.) Only readings that are the one usual word of the desk's
  * vocabulary, three kana or longer, and not the start of a common other word (「キノウ」 is 昨日 and 機能: left out).
  */
 export const KANA_WORDS: Readonly<Record<string, string>> = {
@@ -31,8 +31,3 @@ export const kanjiOf = (kana: string): string => FOLDED[kana] ?? kana;
 const KEYS = Object.keys(KANA_WORDS).filter((k) => KANA_WORDS[k] !== k).sort((a, b) => b.length - a.length);
 /** Any of the kana spellings (longest first). */
 export const KANA_WORD_ALL = new RegExp(KEYS.join('|'), 'g');
-
-/** A text already folded to katakana, with the desk's key words typed in kana written as their kanji. */
-export function restoreKanji(folded: string): string {
-  return folded.replace(KANA_WORD_ALL, kanjiOf);
-}

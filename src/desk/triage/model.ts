@@ -1,15 +1,18 @@
 /**
- * The learned half of triage: two linear classifiers (multinomial logistic regression) over character 1–4-grams
- * of the normalised text (NFKC, lower case, hiragana folded to katakana, as the rules read it) — one for the
- * type, one for the priority. Character n-grams need no word segmentation for Japanese and shrug off typos,
- * slang and mixed scripts; logistic regression weighs n-grams against each other instead of counting each as
- * independent evidence (naive Bayes, which this replaced, was 5 points worse on the dev split and gave
- * probabilities near 0 or 1).
+ * The learned half of triage: two linear classifiers (multinomial logistic regression) — one for the type, one for
+ * the priority — over what features.ts reads of a message: character n-grams of the normalised text (NFKC, lower
+ * case, hiragana folded to katakana), Latin words, and the names of the rules that fired (the rules know phrasings
+ * n-grams cannot see; the model learns how far to trust each). Character n-grams need no word segmentation for
+ * Japanese and shrug off typos, slang and mixed scripts; logistic regression weighs features against each other
+ * instead of counting each as independent evidence (naive Bayes, which this replaced, was 5 points worse).
+ * The options (ModelOptions) were chosen by cross-validation over train ∪ dev (scripts/cv-triage.ts); word
+ * segmentation with kuromoji (readings and base forms as features) and kana-to-kanji rewriting of the input
+ * were tried there and did not help.
  *
- * Training is deterministic: a fixed seed for the order of examples, a fixed number of passes, AdaGrad steps,
- * and weights rounded to 4 decimals in the file, so the same examples give a byte-identical, diffable file.
- * Written here rather than taken from a library: the npm text classifiers we looked at tokenise on spaces (no
- * use for Japanese) or are not reproducible; this is ~250 lines.
+ * Training is deterministic: each pass visits the examples in an order drawn from their texts, AdaGrad steps, a
+ * fixed number of passes, and weights rounded to 3 decimals in the file, so the same examples give a
+ * byte-identical, diffable file. Written here rather than taken from a library: the npm text classifiers we looked
+ * at tokenise on spaces (no use for Japanese) or are not reproducible.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
