@@ -18,7 +18,9 @@ import { PRIORITIES, type Priority, type TriageReason, type TriageResult, type T
 import { predict, type ModelPrediction, type TriageModel } from './model.ts';
 import { triageRules, type TriageInput } from './rules.ts';
 
-/** Where the combined triage draws its lines (chosen on the dev split; see docs/triage-guide.md). */
+export type RuleVerdictWithType = ReturnType<typeof triageRules>;
+
+/** Where the combined triage draws its lines (chosen by cross-validation over train ∪ dev: `npm run cv:triage -- --tune`). */
 export interface TriageThresholds {
   /** The model's P(security) at which its security signal counts as strong: type security. */
   strongSecurity: number;
@@ -36,10 +38,10 @@ export interface TriageThresholds {
 }
 
 export const THRESHOLDS: TriageThresholds = {
-  strongSecurity: 0.5,
+  strongSecurity: 0.35,
   possibleSecurity: 0.1,
-  possibleIncident: 0.05,
-  rulesDecideMargin: 0.1,
+  possibleIncident: 0.02,
+  rulesDecideMargin: 0.05,
   strongRulesScore: 4,
   strongRulesMargin: 0.3,
   needsHumanMargin: 0.2,
@@ -81,7 +83,11 @@ export type NeedsHumanWhy = (typeof NEEDS_HUMAN_WHY)[number];
 
 export function triageCombined(input: TriageInput, model: TriageModel, th: TriageThresholds = THRESHOLDS): CombinedTriage {
   const rules = triageRules(input);
-  const pred = predict(model, input.text);
+  return combineTriage(rules, predict(model, input.text, rules.signals), model.version, th);
+}
+
+/** The combination itself, from the rules' verdict and the model's prediction (also used by scripts/cv-triage.ts). */
+export function combineTriage(rules: RuleVerdictWithType, pred: ModelPrediction, modelVersion: string, th: TriageThresholds = THRESHOLDS): CombinedTriage {
   const modelType = pred.ranked[0]?.type ?? 'other';
   const extra: TriageReason[] = [];
 
@@ -99,12 +105,13 @@ export function triageCombined(input: TriageInput, model: TriageModel, th: Triag
 
   const chosen = type === rules.result.type ? rules.result : rules.withType(type);
   // A detected incident keeps the rules' priority (urgent); otherwise the learned priority model decides.
-  const modelPriority = pred.priorities[0]?.priority ?? chosen.priority;
+  const priorities = pred.priorities;
+  const modelPriority = priorities[0]?.priority ?? chosen.priority;
   let priority = rules.incident ? chosen.priority : modelPriority;
   if (!rules.incident && modelPriority !== chosen.priority) {
     extra.push({
-      rule: 'model.priority', matched: pct(pred.priorities[0]?.p ?? 0), effect: `learned model: priority ${modelPriority}`,
-      code: 'model_priority', params: { priority: modelPriority, p: Math.round((pred.priorities[0]?.p ?? 0) * 100) },
+      rule: 'model.priority', matched: pct(priorities[0]?.p ?? 0), effect: `learned model: priority ${modelPriority}`,
+      code: 'model_priority', params: { priority: modelPriority, p: Math.round((priorities[0]?.p ?? 0) * 100) },
     });
   }
 
@@ -113,7 +120,7 @@ export function triageCombined(input: TriageInput, model: TriageModel, th: Triag
   const rulesSecurity = rules.result.type === 'security';
   const modelSecurity = modelType === 'security' || pred.security >= th.possibleSecurity;
   const possibleSecurity = type === 'security' || rulesSecurity || modelSecurity;
-  const pSerious = pred.priorities.filter((r) => r.priority === 'urgent' || r.priority === 'high').reduce((a, r) => a + r.p, 0);
+  const pSerious = priorities.filter((r) => r.priority === 'urgent' || r.priority === 'high').reduce((a, r) => a + r.p, 0);
   const possibleIncident = rules.incident || (possibleSecurity && pSerious >= th.possibleIncident);
   if (possibleIncident && atLeast(priority, 'high') !== priority) {
     priority = 'high';
@@ -138,6 +145,6 @@ export function triageCombined(input: TriageInput, model: TriageModel, th: Triag
     extra.unshift({ rule: 'review.needs_human', matched: '', effect: `needs a human: ${why.join('; ')}`, code: 'needs_human', params: { why: whyCodes.join(','), ...topTwo(pred) } });
   }
 
-  const reasons = [...extra, modelReason(pred, type, model.version), ...chosen.reasons];
-  return { type, priority, reasons, needsHuman, modelVersion: model.version };
+  const reasons = [...extra, modelReason(pred, type, modelVersion), ...chosen.reasons];
+  return { type, priority, reasons, needsHuman, modelVersion };
 }

@@ -1,35 +1,53 @@
 /**
- * The learned half of triage: two linear classifiers (multinomial logistic regression) over character 1–4-grams
- * of the normalised text (NFKC, lower case, hiragana folded to katakana, as the rules read it) — one for the
- * type, one for the priority. Character n-grams need no word segmentation for Japanese and shrug off typos,
- * slang and mixed scripts; logistic regression weighs n-grams against each other instead of counting each as
- * independent evidence (naive Bayes, which this replaced, was 5 points worse on the dev split and gave
- * probabilities near 0 or 1).
+ * The learned half of triage: two linear classifiers (multinomial logistic regression) — one for the type, one for
+ * the priority — over what features.ts reads of a message: character n-grams of the normalised text (NFKC, lower
+ * case, hiragana folded to katakana), Latin words, and the names of the rules that fired (the rules know phrasings
+ * n-grams cannot see; the model learns how far to trust each). Character n-grams need no word segmentation for
+ * Japanese and shrug off typos, slang and mixed scripts; logistic regression weighs features against each other
+ * instead of counting each as independent evidence (naive Bayes, which this replaced, was 5 points worse).
+ * The options (ModelOptions) were chosen by cross-validation over train ∪ dev (scripts/cv-triage.ts); word
+ * segmentation with kuromoji (readings and base forms as features) and kana-to-kanji rewriting of the input
+ * were tried there and did not help.
  *
- * Training is deterministic: a fixed seed for the order of examples, a fixed number of passes, AdaGrad steps,
- * and weights rounded to 4 decimals in the file, so the same examples give a byte-identical, diffable file.
- * Written here rather than taken from a library: the npm text classifiers we looked at tokenise on spaces (no
- * use for Japanese) or are not reproducible; this is ~250 lines.
+ * Training is deterministic: each pass visits the examples in an order drawn from their texts, AdaGrad steps, a
+ * fixed number of passes, and weights rounded to 3 decimals in the file, so the same examples give a
+ * byte-identical, diffable file. Written here rather than taken from a library: the npm text classifiers we looked
+ * at tokenise on spaces (no use for Japanese) or are not reproducible.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PRIORITIES, TICKET_TYPES, type Priority, type TicketType } from '../../domain/ticket.ts';
+import { featuresOf, SIGNAL_PREFIX, type FeatureSpec } from './features.ts';
 
-export const MODEL_FORMAT = 'kinkyu-triage-linear/1';
+export const MODEL_FORMAT = 'kinkyu-triage-linear/2';
+/** The first format: character 1–4-grams only, no word features, no type-dependent priority (still read). */
+const MODEL_FORMAT_V1 = 'kinkyu-triage-linear/1';
 export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('./model.json', import.meta.url));
 
-/** Character n-gram lengths. */
-const MIN_GRAM = 1;
-const MAX_GRAM = 4;
-/** An n-gram must occur in this many training messages (weighted) to be a feature (one-offs are names, typos, noise). */
-const MIN_DOC_FREQ = 3;
-/** Training: passes over the examples, AdaGrad's step, L2 penalty, seed of the example order (chosen on the dev split). */
-const TRAINING = { epochs: 40, rate: 0.2, l2: 1e-4, seed: 42 } as const;
+/** How a model is built (chosen by cross-validation over train ∪ dev: scripts/cv-triage.ts). */
+export interface ModelOptions {
+  features: FeatureSpec;
+  /** A feature's value before idf: 1 when present ('binary'), or 1 + ln(count) ('log'). */
+  tf: 'binary' | 'log';
+  /** A feature must occur in this many training messages (weighted) to be kept (one-offs are names, typos, noise). */
+  minDocFreq: number;
+  /** Passes over the examples, AdaGrad's step, L2 penalty, seed of the example order. */
+  training: { epochs: number; rate: number; l2: number; seed: number };
+  /** How much a security example counts in the type model (missing a takeover is worse than a false alarm). */
+  securityWeight: number;
+}
+
+export const DEFAULT_OPTIONS: ModelOptions = {
+  features: { grams: [1, 5], words: true, signals: 0.1 },
+  tf: 'binary',
+  minDocFreq: 3,
+  training: { epochs: 40, rate: 0.2, l2: 1e-4, seed: 42 },
+  securityWeight: 1.5,
+};
+
 /** Weights are stored to this many decimals (4 gave the same dev figures in a larger file). */
 const DECIMALS = 3;
-/** Only this many characters are read: a long message still costs well under a millisecond. */
-const MAX_CHARS = 3_000;
 
 export interface TrainingExample {
   text: string;
@@ -40,6 +58,8 @@ export interface TrainingExample {
   weight?: number;
   /** Make all of its n-grams features, even those no other message has (a staff correction: its own words are the point). */
   keepAllGrams?: boolean;
+  /** The rules that fired on it (RuleVerdict.signals), for a model that reads them. */
+  signals?: readonly string[];
 }
 
 export interface ModelFile {
@@ -49,15 +69,20 @@ export interface ModelFile {
   classes: TicketType[];
   priorities: Priority[];
   grams: [number, number];
+  /** Latin word unigrams and bigrams are features too (keys start with WORD_PREFIX). */
+  words: boolean;
+  /** The value of a rule signal (keys start with SIGNAL_PREFIX; their idf column holds this value); 0: none. */
+  signals: number;
+  tf: ModelOptions['tf'];
   minDocFreq: number;
-  training: { epochs: number; rate: number; l2: number; seed: number };
+  training: ModelOptions['training'] & { securityWeight: number };
   /** What it was trained on. */
   trainedOn: { corpus: number; corrections: number };
   /** Bias of each type, then of each priority. */
   bias: number[];
   /**
-   * n-gram → [idf, weight for each type…, weight for each priority…]; keys sorted. A message's features are the idf
-   * of its known n-grams, scaled to unit length.
+   * feature → [idf, weight for each type…, weight for each priority…]; keys sorted. A message's features are the
+   * idf (times its tf) of its known features, scaled to unit length.
    */
   features: Record<string, number[]>;
 }
@@ -67,8 +92,10 @@ export interface TriageModel {
   classes: readonly TicketType[];
   priorities: readonly Priority[];
   trainedOn: { corpus: number; corrections: number };
+  spec: FeatureSpec;
+  tf: ModelOptions['tf'];
   bias: Float64Array;
-  /** n-gram → [idf, type weights…, priority weights…]. */
+  /** feature → [idf, type weights…, priority weights…]. */
   features: Map<string, Float64Array>;
 }
 
@@ -83,46 +110,19 @@ export interface ModelPrediction {
   priorities: { priority: Priority; p: number }[];
 }
 
-const HIRAGANA = /[\u3041-\u3096]/g;
-const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
-const SPACES = /[\s\u3000]+/g;
-
-/**
- * The text as the model reads it: NFKC (full-width → half-width, half-width kana → full-width), lower case,
- * hiragana folded to katakana, invisible characters dropped, whitespace collapsed. Like the rules' normalisation
- * but without its map back to the user's characters, which the model does not need (and which costs time).
- */
-export function normalizeForModel(text: string): string {
-  const head = text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text;
-  return head
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(INVISIBLE, (c) => (c === '\n' || c === '\t' || c === '\r' ? ' ' : ''))
-    .replace(SPACES, ' ')
-    .trim()
-    .replace(HIRAGANA, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
+/** FNV-1a of a text: where the example goes in each pass's order. */
+function textKey(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
-/** The distinct character n-grams of a message (a space marks the start and end of the text). */
-export function gramsOf(text: string): Set<string> {
-  const s = ` ${normalizeForModel(text)} `;
-  const grams = new Set<string>();
-  for (let i = 0; i < s.length; i++) {
-    for (let n = MIN_GRAM; n <= MAX_GRAM && i + n <= s.length; n++) {
-      const gram = s.slice(i, i + n);
-      if (gram !== ' ') grams.add(gram);
-    }
-  }
-  return grams;
-}
-
-/** A small deterministic generator (LCG) for the order of training examples. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+/** A 32-bit mix (murmur3's finaliser) of an example's key with the pass and the seed. */
+function passKey(key: number, epoch: number, seed: number): number {
+  let h = (key ^ Math.imul(epoch + 1, 0x9e3779b1) ^ seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 const round = (x: number): number => {
@@ -141,22 +141,35 @@ interface SparseVector {
   value: Float64Array;
 }
 
-/** The unit-length idf vector of a message over the known n-grams. */
-function vectorOf(grams: Iterable<string>, indexOf: (gram: string) => number, idfOf: (i: number) => number): SparseVector {
+const tfValue = (tf: ModelOptions['tf'], count: number): number => (tf === 'log' ? 1 + Math.log(count) : 1);
+
+/** The unit-length tf·idf vector of a message over the known features, then its rule signals at their value. */
+function vectorOf(counts: Map<string, number>, signals: Iterable<string>, tf: ModelOptions['tf'], indexOf: (feature: string) => number, idfOf: (i: number) => number, signalValue: number): SparseVector {
   const index: number[] = [];
   const value: number[] = [];
   let norm = 0;
-  for (const g of grams) {
-    const i = indexOf(g);
+  for (const [f, count] of counts) {
+    const i = indexOf(f);
     if (i < 0) continue;
-    const v = idfOf(i);
+    const v = idfOf(i) * tfValue(tf, count);
     index.push(i);
     value.push(v);
     norm += v * v;
   }
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  return { index: Int32Array.from(index), value: Float64Array.from(value, (v) => v * scale) };
+  for (let k = 0; k < value.length; k++) value[k]! *= scale;
+  for (const s of signals) {
+    const i = indexOf(s);
+    if (i < 0) continue;
+    index.push(i);
+    value.push(signalValue);
+  }
+  return { index: Int32Array.from(index), value: Float64Array.from(value) };
 }
+
+/** A message's rule signals as feature keys (none when the model reads no signals). */
+const signalKeys = (signals: readonly string[] | undefined, spec: FeatureSpec): string[] =>
+  spec.signals > 0 && signals ? [...new Set(signals)].map((s) => SIGNAL_PREFIX + s) : [];
 
 /** In place: scores → probabilities. */
 function softmax(scores: Float64Array): Float64Array {
@@ -170,22 +183,25 @@ function softmax(scores: Float64Array): Float64Array {
 
 /**
  * Softmax regression with AdaGrad and an L2 penalty. `labels[n]` is the class of example n, or -1 to leave it out.
- * Returns the weights (class-major: weights[k * dims + i]) and biases.
+ * Each pass visits the examples in an order drawn from their texts (`keys`), not their positions: one more example
+ * (a staff correction) leaves the others' order, and so the model, nearly as it was. Returns the weights
+ * (class-major: weights[k * dims + i]) and biases.
  */
-function* fitSoftmax(vectors: readonly SparseVector[], labels: readonly number[], weights: readonly number[], classes: number, dims: number): Generator<void, { w: Float64Array; b: Float64Array }> {
+function* fitSoftmax(
+  vectors: readonly SparseVector[], labels: readonly number[], weights: readonly number[], keys: readonly number[], classes: number, dims: number,
+  training: ModelOptions['training'],
+): Generator<void, { w: Float64Array; b: Float64Array }> {
+  const { epochs, rate, l2, seed } = training;
   const w = new Float64Array(classes * dims);
   const b = new Float64Array(classes);
   const gw = new Float64Array(classes * dims).fill(1e-8);
   const gb = new Float64Array(classes).fill(1e-8);
-  const order = vectors.map((_, n) => n).filter((n) => labels[n]! >= 0);
-  const random = seededRandom(TRAINING.seed);
+  const examples = vectors.map((_, n) => n).filter((n) => labels[n]! >= 0);
   const p = new Float64Array(classes);
-  for (let epoch = 0; epoch < TRAINING.epochs; epoch++) {
+  for (let epoch = 0; epoch < epochs; epoch++) {
     if (epoch > 0) yield; // a pause point between passes (see trainModelAsync)
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    const at = new Map(examples.map((n) => [n, passKey(keys[n]!, epoch, seed)]));
+    const order = [...examples].sort((x, y) => at.get(x)! - at.get(y)! || x - y);
     for (const n of order) {
       const { index, value } = vectors[n]!;
       for (let k = 0; k < classes; k++) {
@@ -199,12 +215,12 @@ function* fitSoftmax(vectors: readonly SparseVector[], labels: readonly number[]
         const g = weight * (p[k]! - (labels[n] === k ? 1 : 0));
         for (let t = 0; t < index.length; t++) {
           const at = k * dims + index[t]!;
-          const grad = g * value[t]! + TRAINING.l2 * w[at]!;
+          const grad = g * value[t]! + l2 * w[at]!;
           gw[at]! += grad * grad;
-          w[at]! -= (TRAINING.rate / Math.sqrt(gw[at]!)) * grad;
+          w[at]! -= (rate / Math.sqrt(gw[at]!)) * grad;
         }
         gb[k]! += g * g;
-        b[k]! -= (TRAINING.rate / Math.sqrt(gb[k]!)) * g;
+        b[k]! -= (rate / Math.sqrt(gb[k]!)) * g;
       }
     }
   }
@@ -215,38 +231,48 @@ function* fitSoftmax(vectors: readonly SparseVector[], labels: readonly number[]
  * The training as steps: it yields between passes over the examples so that a caller in a server can let the
  * event loop breathe (a retrain from the console must not stall every request for seconds).
  */
-function* training(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }): Generator<void, ModelFile> {
+function* training(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }, options: ModelOptions): Generator<void, ModelFile> {
   const classes = [...TICKET_TYPES];
   const priorities = [...PRIORITIES];
-  const gramsByExample = examples.map((e) => gramsOf(e.text));
+  const countsByExample = examples.map((e) => featuresOf(e.text, options.features));
+  const signalsByExample = examples.map((e) => signalKeys(e.signals, options.features));
   const docFreq = new Map<string, number>();
   const forced = new Set<string>();
   examples.forEach((e, n) => {
-    for (const g of gramsByExample[n]!) {
-      docFreq.set(g, (docFreq.get(g) ?? 0) + (e.weight ?? 1));
-      if (e.keepAllGrams) forced.add(g);
+    for (const f of [...countsByExample[n]!.keys(), ...signalsByExample[n]!]) {
+      docFreq.set(f, (docFreq.get(f) ?? 0) + (e.weight ?? 1));
+      if (e.keepAllGrams) forced.add(f);
     }
   });
-  const vocabulary = [...docFreq.keys()].filter((g) => docFreq.get(g)! >= MIN_DOC_FREQ || forced.has(g)).sort();
-  const position = new Map(vocabulary.map((g, i) => [g, i]));
+  const vocabulary = [...docFreq.keys()].filter((f) => docFreq.get(f)! >= options.minDocFreq || forced.has(f)).sort();
+  const position = new Map(vocabulary.map((f, i) => [f, i]));
   const total = examples.reduce((a, e) => a + (e.weight ?? 1), 0);
-  const idf = vocabulary.map((g) => round(Math.log((total + 1) / (docFreq.get(g)! + 1)) + 1));
-  const vectors = gramsByExample.map((grams) => vectorOf(grams, (g) => position.get(g) ?? -1, (i) => idf[i]!));
+  const signalValue = options.features.signals;
+  const idf = vocabulary.map((f) => (f.startsWith(SIGNAL_PREFIX) ? signalValue : round(Math.log((total + 1) / (docFreq.get(f)! + 1)) + 1)));
+  const vectors = countsByExample.map((counts, n) => vectorOf(counts, signalsByExample[n]!, options.tf, (f) => position.get(f) ?? -1, (i) => idf[i]!, signalValue));
   const weights = examples.map((e) => e.weight ?? 1);
+  const keys = examples.map((e) => textKey(e.text));
+  const typeOf = examples.map((e) => classes.indexOf(e.category));
+  const typeWeights = examples.map((e, n) => weights[n]! * (e.category === 'security' ? options.securityWeight : 1));
   const dims = vocabulary.length;
-  const type = yield* fitSoftmax(vectors, examples.map((e) => classes.indexOf(e.category)), weights, classes.length, dims);
-  const priority = yield* fitSoftmax(vectors, examples.map((e) => (e.priority ? priorities.indexOf(e.priority) : -1)), weights, priorities.length, dims);
+  const type = yield* fitSoftmax(vectors, typeOf, typeWeights, keys, classes.length, dims, options.training);
+  const priorityLabels = examples.map((e) => (e.priority ? priorities.indexOf(e.priority) : -1));
+  const priority = yield* fitSoftmax(vectors, priorityLabels, weights, keys, priorities.length, dims, options.training);
   const features: Record<string, number[]> = {};
-  vocabulary.forEach((g, i) => {
-    features[g] = [idf[i]!, ...classes.map((_, k) => round(type.w[k * dims + i]!)), ...priorities.map((_, k) => round(priority.w[k * dims + i]!))];
+  vocabulary.forEach((f, i) => {
+    features[f] = [idf[i]!, ...classes.map((_, k) => round(type.w[k * dims + i]!)), ...priorities.map((_, k) => round(priority.w[k * dims + i]!))];
   });
   const bias = [...Array.from(type.b, round), ...Array.from(priority.b, round)];
-  return withVersion({ format: MODEL_FORMAT, classes, priorities, grams: [MIN_GRAM, MAX_GRAM], minDocFreq: MIN_DOC_FREQ, training: { ...TRAINING }, trainedOn, bias, features });
+  const { features: spec, tf, minDocFreq } = options;
+  return withVersion({
+    format: MODEL_FORMAT, classes, priorities, grams: [spec.grams[0], spec.grams[1]], words: spec.words, signals: spec.signals, tf, minDocFreq,
+    training: { ...options.training, securityWeight: options.securityWeight }, trainedOn, bias, features,
+  });
 }
 
 /** Trains both classifiers. Deterministic: the same examples in the same order give the same bytes. */
-export function trainModel(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }): ModelFile {
-  const steps = training(examples, trainedOn);
+export function trainModel(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }, options: ModelOptions = DEFAULT_OPTIONS): ModelFile {
+  const steps = training(examples, trainedOn, options);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -254,8 +280,8 @@ export function trainModel(examples: readonly TrainingExample[], trainedOn: { co
 }
 
 /** The same training (the same bytes), giving the event loop a turn between passes. */
-export async function trainModelAsync(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }): Promise<ModelFile> {
-  const steps = training(examples, trainedOn);
+export async function trainModelAsync(examples: readonly TrainingExample[], trainedOn: { corpus: number; corrections: number }, options: ModelOptions = DEFAULT_OPTIONS): Promise<ModelFile> {
+  const steps = training(examples, trainedOn, options);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -265,16 +291,17 @@ export async function trainModelAsync(examples: readonly TrainingExample[], trai
 
 export function serializeModel(file: ModelFile): string {
   const { features, ...head } = file;
-  // One n-gram a line: readable diffs, and still plain JSON.
+  // One feature a line: readable diffs, and still plain JSON.
   const lines = Object.entries(features).map(([g, row]) => `    ${JSON.stringify(g)}: [${row.join(',')}]`);
   const headJson = JSON.stringify(head, null, 2).replace(/\n}$/, '');
   return `${headJson},\n  "features": {\n${lines.join(',\n')}\n  }\n}\n`;
 }
 
-/** Checks a parsed model file. */
+/** Checks a parsed model file (this format, or the first one: character n-grams only). */
 export function loadModel(value: unknown): TriageModel {
   const f = value as Partial<ModelFile> | null;
-  if (!f || f.format !== MODEL_FORMAT || typeof f.version !== 'string' || !Array.isArray(f.classes) || !Array.isArray(f.priorities) || !Array.isArray(f.bias) || !f.features || typeof f.features !== 'object') {
+  const format = (f as { format?: unknown } | null)?.format;
+  if (!f || (format !== MODEL_FORMAT && format !== MODEL_FORMAT_V1) || typeof f.version !== 'string' || !Array.isArray(f.classes) || !Array.isArray(f.priorities) || !Array.isArray(f.bias) || !f.features || typeof f.features !== 'object') {
     throw new Error(`not a ${MODEL_FORMAT} model`);
   }
   const classes = f.classes as TicketType[];
@@ -283,41 +310,58 @@ export function loadModel(value: unknown): TriageModel {
   if (priorities.length !== PRIORITIES.length || priorities.some((c, i) => c !== PRIORITIES[i])) throw new Error('model priorities do not match the priorities');
   const width = 1 + classes.length + priorities.length;
   if (f.bias.length !== classes.length + priorities.length) throw new Error('model bias has the wrong length');
+  const grams = Array.isArray(f.grams) && f.grams.length === 2 ? ([Number(f.grams[0]), Number(f.grams[1])] as const) : ([1, 4] as const);
   const features = new Map<string, Float64Array>();
   for (const [g, row] of Object.entries(f.features)) {
     if (!Array.isArray(row) || row.length !== width) throw new Error(`model feature ${JSON.stringify(g)} has the wrong length`);
     features.set(g, Float64Array.from(row));
   }
-  return { version: f.version, classes, priorities, trainedOn: f.trainedOn ?? { corpus: 0, corrections: 0 }, bias: Float64Array.from(f.bias), features };
+  return {
+    version: f.version, classes, priorities, trainedOn: f.trainedOn ?? { corpus: 0, corrections: 0 },
+    spec: { grams, words: f.words === true, signals: typeof f.signals === 'number' ? f.signals : 0 }, tf: f.tf === 'log' ? 'log' : 'binary',
+    bias: Float64Array.from(f.bias), features,
+  };
 }
 
-export function predict(model: TriageModel, text: string): ModelPrediction {
+const rank = <T extends string, K extends string>(names: readonly T[], p: Float64Array, key: K): ({ [k in K]: T } & { p: number })[] =>
+  names.map((name, k) => ({ [key]: name, p: p[k]! }) as { [k in K]: T } & { p: number }).sort((a, b) => b.p - a.p);
+
+/** `signals`: the rules that fired on the text (RuleVerdict.signals), for a model that reads them. */
+export function predict(model: TriageModel, text: string, signals?: readonly string[]): ModelPrediction {
   const types = model.classes.length;
+  const levels = model.priorities.length;
   const typeScores = Float64Array.from(model.bias.subarray(0, types));
   const priorityScores = Float64Array.from(model.bias.subarray(types));
   const rows: Float64Array[] = [];
+  const values: number[] = [];
   let norm = 0;
-  for (const g of gramsOf(typeof text === 'string' ? text : '')) {
-    const row = model.features.get(g);
+  for (const [f, count] of featuresOf(typeof text === 'string' ? text : '', model.spec)) {
+    const row = model.features.get(f);
     if (!row) continue;
+    const v = row[0]! * tfValue(model.tf, count);
     rows.push(row);
-    norm += row[0]! * row[0]!;
+    values.push(v);
+    norm += v * v;
   }
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  for (const row of rows) {
-    const x = row[0]! * scale;
-    for (let k = 0; k < types; k++) typeScores[k]! += row[1 + k]! * x;
-    for (let k = 0; k < priorityScores.length; k++) priorityScores[k]! += row[1 + types + k]! * x;
+  for (let r = 0; r < values.length; r++) values[r]! *= scale;
+  for (const key of signalKeys(signals, model.spec)) {
+    const row = model.features.get(key);
+    if (!row) continue;
+    rows.push(row);
+    values.push(row[0]!);
   }
-  softmax(typeScores);
-  softmax(priorityScores);
-  const ranked = model.classes.map((type, k) => ({ type, p: typeScores[k]! })).sort((a, b) => b.p - a.p);
-  const priorities = model.priorities.map((priority, k) => ({ priority, p: priorityScores[k]! })).sort((a, b) => b.p - a.p);
+  rows.forEach((row, r) => {
+    const x = values[r]!;
+    for (let k = 0; k < types; k++) typeScores[k]! += row[1 + k]! * x;
+    for (let k = 0; k < levels; k++) priorityScores[k]! += row[1 + types + k]! * x;
+  });
+  const ranked = rank(model.classes, softmax(typeScores), 'type');
   return {
     ranked,
     security: ranked.find((r) => r.type === 'security')?.p ?? 0,
     margin: (ranked[0]?.p ?? 0) - (ranked[1]?.p ?? 0),
-    priorities,
+    priorities: rank(model.priorities, softmax(priorityScores), 'priority'),
   };
 }
 

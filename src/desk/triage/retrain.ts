@@ -12,6 +12,7 @@ import { triageCombined } from './combined.ts';
 import { evaluateTriage } from './eval.ts';
 import { loadModel, serializeModel, trainModel, trainModelAsync, type ModelFile, type TrainingExample, type TriageModel } from './model.ts';
 import { readActiveModel, saveActiveModel } from './model-store.ts';
+import { triageRules } from './rules.ts';
 
 /** A staff correction counts as one corpus message, all its n-grams kept: enough to change the prediction for its
  * own words, too little to tilt other messages (weights 1–3 tried on the dev split). */
@@ -56,8 +57,11 @@ function trainingSet(corpus: readonly CorpusSample[], corrections: readonly Corr
   const testTexts = new Set(split.test.map((s) => s.text));
   const fromStaff = corrections.filter((c) => !testTexts.has(c.text));
   const examples: TrainingExample[] = [
-    ...split.train.map((s) => ({ text: s.text, category: s.category, priority: s.priority })),
-    ...fromStaff.map((c) => ({ text: c.text, category: c.category, ...(c.priority ? { priority: c.priority } : {}), weight: CORRECTION_WEIGHT, keepAllGrams: true })),
+    ...split.train.map((s) => ({ text: s.text, category: s.category, priority: s.priority, signals: triageRules({ text: s.text }).signals })),
+    ...fromStaff.map((c) => ({
+      text: c.text, category: c.category, ...(c.priority ? { priority: c.priority } : {}), weight: CORRECTION_WEIGHT, keepAllGrams: true,
+      signals: triageRules({ text: c.text }).signals,
+    })),
   ];
   return { examples, trainedOn: { corpus: split.train.length, corrections: fromStaff.length } };
 }

@@ -28,6 +28,7 @@ import { TICKET_TYPES, type TicketFields, type TicketType, type TriageReason, ty
 import { foldKana, HYPOTHETICAL, MAX_MATCHED_CHARS, re } from './lexicon.ts';
 import { ELSEWHERE, INCIDENT_RULES, OWN_ACCOUNT, RULES, type Rule } from './rule-table.ts';
 import { priorityFor } from './priority.ts';
+import { KANA_WORD_ALL, kanjiOf } from './kana-words.ts';
 
 
 /** Only this many characters (UTF-16 units) of a message are analysed. */
@@ -111,7 +112,52 @@ function normalizeMapped(original: string): Normalized {
       to.push(i);
     }
   }
-  return { text: units.join(''), from, to, source, truncated };
+  return withKanji(joinJapanese({ text: units.join(''), from, to, source, truncated }));
+}
+
+const JAPANESE_CHAR = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆、。「」]/;
+
+/** A space between two Japanese characters dropped: learners and hiragana-only writers space their words (「わたし は うって いません」). */
+function joinJapanese(n: Normalized): Normalized {
+  if (!n.text.includes(' ')) return n;
+  const keep = (i: number): boolean => !(n.text[i] === ' ' && JAPANESE_CHAR.test(n.text[i - 1] ?? '') && JAPANESE_CHAR.test(n.text[i + 1] ?? ''));
+  let text = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let i = 0; i < n.text.length; i++) {
+    if (!keep(i)) continue;
+    text += n.text[i];
+    from.push(n.from[i]!);
+    to.push(n.to[i]!);
+  }
+  return { ...n, text, from, to };
+}
+
+/** Key words typed in kana read as their kanji (kana-words.ts), each kanji mapped to the kana the user typed. */
+function withKanji(n: Normalized): Normalized {
+  KANA_WORD_ALL.lastIndex = 0;
+  if (!KANA_WORD_ALL.test(n.text)) return n;
+  const from: number[] = [];
+  const to: number[] = [];
+  let at = 0;
+  const text = n.text.replace(KANA_WORD_ALL, (kana: string, offset: number) => {
+    for (; at < offset; at++) {
+      from.push(n.from[at]!);
+      to.push(n.to[at]!);
+    }
+    const kanji = kanjiOf(kana);
+    for (let k = 0; k < kanji.length; k++) {
+      from.push(n.from[offset]!);
+      to.push(n.to[offset + kana.length - 1]!);
+    }
+    at = offset + kana.length;
+    return kanji;
+  });
+  for (; at < n.text.length; at++) {
+    from.push(n.from[at]!);
+    to.push(n.to[at]!);
+  }
+  return { ...n, text, from, to };
 }
 
 /**
@@ -212,6 +258,12 @@ export interface RuleVerdict {
   incident: boolean;
   /** Evidence per type (the chosen type is the highest, "other" starts at 1). */
   scores: Record<TicketType, number>;
+  /**
+   * Which rules fired, as names the learned model reads beside the text's n-grams (model.ts): `incident:<id>` for
+   * an incident pattern, the rule id of each weighted pattern, `worry` and `hypothetical`, `type:<type>` for the
+   * rules' own verdict. The model learns how far to trust each.
+   */
+  signals: string[];
 }
 
 export function triage(input: TriageInput): TriageResult {
@@ -375,5 +427,10 @@ export function triageRules(input: TriageInput): RuleVerdict & { withType: (type
 
     return { type, priority, reasons: reasons.slice(0, MAX_REASONS) };
   };
-  return { result: decide(), incident, scores, withType: (type) => decide(type) };
+  const result = decide();
+  const signals = [
+    ...incidentHits.map((h) => `incident:${h.rule.id}`), ...hits.map((h) => h.rule.id),
+    ...(!incident && worry ? ['worry'] : []), ...(suppressed ? ['hypothetical'] : []), `type:${result.type}`,
+  ];
+  return { result, incident, scores, signals, withType: (type) => decide(type) };
 }
