@@ -136,7 +136,14 @@ after(async () => {
 const withLang = (path: string, lang: string) => `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
 
 /** Every axe violation and any sideways overflow on each page, as readable lines (none expected). */
-async function problemsOn(page: Page, paths: string[], lang: string, where: string): Promise<string[]> {
+/**
+ * axe runs on the diagonal — phone in Japanese, desktop in English — so every page is checked at both layouts and in
+ * both languages (the layout decides what is visible, the language only the words); the status, the language and
+ * the sideways scrolling are checked in all four.
+ */
+const axeHere = (viewport: string, lang: string): boolean => (viewport === 'phone') === (lang === 'ja');
+
+async function problemsOn(page: Page, paths: string[], lang: string, where: string, withAxe = true): Promise<string[]> {
   const problems: string[] = [];
   for (const path of paths) {
     const res = await page.goto(app.baseUrl + withLang(path, lang));
@@ -144,7 +151,7 @@ async function problemsOn(page: Page, paths: string[], lang: string, where: stri
     if ((await page.getAttribute('html', 'lang')) !== lang) problems.push(`${where} ${path}: not in ${lang}`);
     const expected = mustShow[path];
     if (expected && (await page.locator(expected).count()) === 0) problems.push(`${where} ${path}: ${expected} missing`);
-    for (const v of await axeViolations(page)) problems.push(`${where} ${path}: ${v}`);
+    if (withAxe) for (const v of await axeViolations(page)) problems.push(`${where} ${path}: ${v}`);
     const [scrollWidth, clientWidth] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
     if (scrollWidth > clientWidth + 1) problems.push(`${where} ${path}: horizontal overflow (${scrollWidth} > ${clientWidth})`);
   }
@@ -160,7 +167,7 @@ describe('newer console and public pages: axe WCAG 2.1 AA and no horizontal over
           const page = await context.newPage();
           await page.goto(`${app.baseUrl}/staff/login?lang=ja`);
           await signInStaff(page, app.baseUrl, staffEmail);
-          assert.deepEqual(await problemsOn(page, staffPaths, lang, `${name} ${lang}`), []);
+          assert.deepEqual(await problemsOn(page, staffPaths, lang, `${name} ${lang}`, axeHere(name, lang)), []);
         } finally {
           await context.close();
         }
@@ -169,7 +176,7 @@ describe('newer console and public pages: axe WCAG 2.1 AA and no horizontal over
       test(`public pages, ${name}, ${lang}`, async () => {
         const context = await browser.newContext({ ...viewport, bypassCSP: true, locale: 'ja-JP' });
         try {
-          assert.deepEqual(await problemsOn(await context.newPage(), publicPaths, lang, `${name} ${lang}`), []);
+          assert.deepEqual(await problemsOn(await context.newPage(), publicPaths, lang, `${name} ${lang}`, axeHere(name, lang)), []);
         } finally {
           await context.close();
         }

@@ -79,7 +79,14 @@ after(async () => {
 
 const withLang = (path: string, lang: string) => `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
 
-async function problemsOn(page: Page, paths: string[], lang: string, where: string): Promise<string[]> {
+/**
+ * axe runs on the diagonal — phone in Japanese, desktop in English — so every page is checked at both layouts and in
+ * both languages (the layout decides what is visible, the language only the words); the status, the language and
+ * the sideways scrolling are checked in all four.
+ */
+const axeHere = (viewport: string, lang: string): boolean => (viewport === 'phone') === (lang === 'ja');
+
+async function problemsOn(page: Page, paths: string[], lang: string, where: string, withAxe = true): Promise<string[]> {
   const problems: string[] = [];
   for (const path of paths) {
     const res = await page.goto(app.baseUrl + withLang(path, lang));
@@ -87,7 +94,7 @@ async function problemsOn(page: Page, paths: string[], lang: string, where: stri
     if ((await page.getAttribute('html', 'lang')) !== lang) problems.push(`${where} ${path}: not in ${lang}`);
     const expected = mustShow[path];
     if (expected && (await page.locator(expected).count()) === 0) problems.push(`${where} ${path}: ${expected} missing`);
-    for (const v of await axeViolations(page)) problems.push(`${where} ${path}: ${v}`);
+    if (withAxe) for (const v of await axeViolations(page)) problems.push(`${where} ${path}: ${v}`);
     const [scrollWidth, clientWidth] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
     if (scrollWidth > clientWidth + 1) problems.push(`${where} ${path}: horizontal overflow (${scrollWidth} > ${clientWidth})`);
   }
@@ -103,7 +110,7 @@ describe('review, regulator and drill pages: axe WCAG 2.1 AA, no horizontal over
           const page = await context.newPage();
           await page.goto(`${app.baseUrl}/staff/login?lang=ja`);
           await signInStaff(page, app.baseUrl, staffEmail);
-          const problems = [...await problemsOn(page, staffPaths, lang, `${name} ${lang}`), ...await problemsOn(page, publicPaths, lang, `${name} ${lang}`)];
+          const problems = [...await problemsOn(page, staffPaths, lang, `${name} ${lang}`, axeHere(name, lang)), ...await problemsOn(page, publicPaths, lang, `${name} ${lang}`, axeHere(name, lang))];
           assert.deepEqual(problems, []);
         } finally {
           await context.close();

@@ -185,7 +185,7 @@ function softmax(scores: Float64Array): Float64Array {
  * Softmax regression with AdaGrad and an L2 penalty. `labels[n]` is the class of example n, or -1 to leave it out.
  * Each pass visits the examples in an order drawn from their texts (`keys`), not their positions: one more example
  * (a staff correction) leaves the others' order, and so the model, nearly as it was. Returns the weights
- * (class-major: weights[k * dims + i]) and biases.
+ * (feature-major: weights[i * classes + k], so one feature's classes sit together in memory) and biases.
  */
 function* fitSoftmax(
   vectors: readonly SparseVector[], labels: readonly number[], weights: readonly number[], keys: readonly number[], classes: number, dims: number,
@@ -206,7 +206,7 @@ function* fitSoftmax(
       const { index, value } = vectors[n]!;
       for (let k = 0; k < classes; k++) {
         let z = b[k]!;
-        for (let t = 0; t < index.length; t++) z += w[k * dims + index[t]!]! * value[t]!;
+        for (let t = 0; t < index.length; t++) z += w[index[t]! * classes + k]! * value[t]!;
         p[k] = z;
       }
       softmax(p);
@@ -214,7 +214,7 @@ function* fitSoftmax(
       for (let k = 0; k < classes; k++) {
         const g = weight * (p[k]! - (labels[n] === k ? 1 : 0));
         for (let t = 0; t < index.length; t++) {
-          const at = k * dims + index[t]!;
+          const at = index[t]! * classes + k;
           const grad = g * value[t]! + l2 * w[at]!;
           gw[at]! += grad * grad;
           w[at]! -= (rate / Math.sqrt(gw[at]!)) * grad;
@@ -260,7 +260,7 @@ function* training(examples: readonly TrainingExample[], trainedOn: { corpus: nu
   const priority = yield* fitSoftmax(vectors, priorityLabels, weights, keys, priorities.length, dims, options.training);
   const features: Record<string, number[]> = {};
   vocabulary.forEach((f, i) => {
-    features[f] = [idf[i]!, ...classes.map((_, k) => round(type.w[k * dims + i]!)), ...priorities.map((_, k) => round(priority.w[k * dims + i]!))];
+    features[f] = [idf[i]!, ...classes.map((_, k) => round(type.w[i * classes.length + k]!)), ...priorities.map((_, k) => round(priority.w[i * priorities.length + k]!))];
   });
   const bias = [...Array.from(type.b, round), ...Array.from(priority.b, round)];
   const { features: spec, tf, minDocFreq } = options;
