@@ -52,9 +52,9 @@ describe('the corpus split and training', () => {
   });
 
   test('training is deterministic: the same corpus gives a byte-identical model, the committed one', async () => {
+    // The committed file was written by `npm run train:triage` in another process: the same bytes again here is the
+    // determinism (two trainings in this process would only repeat it).
     const a = serializeModel(buildModel(readCorpus(CORPUS_PATH), []));
-    const b = serializeModel(buildModel(readCorpus(CORPUS_PATH), []));
-    assert.equal(a, b);
     assert.equal(a, readFileSync(DEFAULT_MODEL_PATH, 'utf8'), 'the committed model is what `npm run train:triage` makes from the corpus');
     const file = JSON.parse(a) as { version: string; trainedOn: { corpus: number } };
     assert.equal(file.version, committedModel().version);
@@ -63,8 +63,9 @@ describe('the corpus split and training', () => {
     const small: TrainingExample[] = train.slice(0, 60).map((x) => ({ text: x.text, category: x.category, priority: x.priority }));
     assert.equal(serializeModel(await trainModelAsync(small, { corpus: 60, corrections: 0 })), serializeModel(trainModel(small, { corpus: 60, corrections: 0 })));
     // Different data, a different version.
-    const other = buildModel(corpus, [{ text: 'ポンコツZQX社のウィジェット', category: 'regulatory' }]);
-    assert.notEqual(other.version, file.version);
+    const smallModel = trainModel(small, { corpus: 60, corrections: 0 });
+    const other = trainModel([...small, { text: 'ポンコツZQX社のウィジェット', category: 'regulatory' }], { corpus: 60, corrections: 1 });
+    assert.notEqual(other.version, smallModel.version);
   });
 });
 
