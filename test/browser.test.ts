@@ -55,7 +55,7 @@ function js<T>(page: Page, expression: string): Promise<T> {
 async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
   const context = await browser.newContext({ locale: 'ja-JP', ...options });
   context.setDefaultTimeout(5_000);
-  context.setDefaultNavigationTimeout(10_000);
+  context.setDefaultNavigationTimeout(30_000);
   return context;
 }
 

@@ -87,7 +87,8 @@ interface Watch {
 async function newContext(options: BrowserContextOptions): Promise<{ context: BrowserContext; watch: Watch }> {
   const context = await browser.newContext(options);
   context.setDefaultTimeout(5_000);
-  context.setDefaultNavigationTimeout(10_000);
+  // Generous: the suite runs two files at a time on two cores, and a navigation here is a form post, not a benchmark.
+  context.setDefaultNavigationTimeout(30_000);
   const watch: Watch = { dialogs: [], errors: [], favicon: new Set() };
   await context.addInitScript(`(() => {
     window.__csp = [];
