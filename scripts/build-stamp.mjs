@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const STAMP = join(ROOT, 'dist', '.built');
-const BUILD_INPUTS = ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/build-stamp.mjs'];
+const BUILD_INPUTS = ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/build-stamp.mjs', 'scripts/build-output.mjs'];
 
 function newestIn(dir) {
   let newest = 0;

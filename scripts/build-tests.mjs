@@ -9,22 +9,15 @@
  *
  * A single file still runs from source: node --import tsx --test test/foo.test.ts
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { ROOT as root } from './build-stamp.mjs';
+import { atomicWriter, files, ONE_MODULE_PER_SOURCE } from './build-output.mjs';
 
 const { build } = await import('esbuild');
 const testDir = join(root, 'test');
 const out = join(root, 'test-dist');
 const srcDir = join(root, 'src');
-
-function* files(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else yield path;
-  }
-}
 
 const started = Date.now();
 const sources = [...files(testDir)];
@@ -54,29 +47,16 @@ try {
     entryPoints: sources.filter(isModule),
     outbase: testDir,
     outdir: out,
-    bundle: true,
+    ...ONE_MODULE_PER_SOURCE,
     plugins: [rewriteImports],
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     tsconfig: join(root, 'tsconfig.json'),
-    logLevel: 'warning',
-    write: false,
   });
 } catch {
   console.error('build-tests: esbuild reported errors (above); test-dist/ was not updated');
   process.exit(1);
 }
 
-const written = new Set();
-function writeAtomically(path, contents) {
-  written.add(path);
-  if (existsSync(path) && readFileSync(path).equals(contents)) return;
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, contents);
-  renameSync(temporary, path);
-}
+const { written, write: writeAtomically } = atomicWriter();
 for (const file of result.outputFiles) writeAtomically(file.path, Buffer.from(file.contents));
 for (const path of sources) if (!isModule(path) && !path.endsWith('.d.ts')) writeAtomically(join(out, relative(testDir, path)), readFileSync(path));
 if (existsSync(out)) for (const path of [...files(out)]) if (!written.has(path)) rmSync(path, { force: true });

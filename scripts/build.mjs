@@ -13,26 +13,19 @@
  * every build is a full one. Each file is written to a temporary name and renamed, so a process loading dist/
  * while another build runs (two test files finding it stale at once) never reads half a file.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
 import { distIsCurrent, ROOT as root, STAMP as stamp } from './build-stamp.mjs';
+import { atomicWriter, files, ONE_MODULE_PER_SOURCE } from './build-output.mjs';
 
 if (process.argv.includes('--if-stale') && distIsCurrent()) process.exit(0);
 
 const { build } = await import('esbuild');
 const src = join(root, 'src');
 const dist = join(root, 'dist');
-
-function* files(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else yield path;
-  }
-}
 
 const started = new Date();
 const sources = [...files(src)];
@@ -57,30 +50,17 @@ try {
     outbase: src,
     outdir: dist,
     // bundle + every import external = one output per module, with esbuild (not a regex) finding the specifiers.
-    bundle: true,
+    ...ONE_MODULE_PER_SOURCE,
     plugins: [keepImports],
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     tsconfig: join(root, 'tsconfig.json'),
     sourcemap: true,
-    logLevel: 'warning',
-    write: false,
   });
 } catch {
   console.error('build: esbuild reported errors (above); dist/ was not updated');
   process.exit(1);
 }
 
-const written = new Set();
-function writeAtomically(path, contents) {
-  written.add(path);
-  if (existsSync(path) && readFileSync(path).equals(contents)) return;
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, contents);
-  renameSync(temporary, path);
-}
+const { written, write: writeAtomically } = atomicWriter();
 for (const out of result.outputFiles) writeAtomically(out.path, Buffer.from(out.contents));
 let copied = 0;
 for (const path of sources) {
