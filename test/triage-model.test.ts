@@ -246,8 +246,9 @@ describe('learning from staff: kinkyu triage retrain', () => {
     const app = await startApp({ db, demo: false, config: { contactRateLimit: 1000 } });
     try {
       const admin = await StaffClient.signIn(app.baseUrl, await makeStaff(app.db, 'admin'));
-      // Careless corrections: forty takeover reports from the train split filed as "other / low".
-      const reports = train.filter((s) => s.category === 'security' && s.priority === 'urgent').slice(0, 40);
+      // Careless corrections: 120 takeover reports from the train split filed as "other / low" (with 3,000+ corpus
+      // messages, forty no longer moved the test-split figures: the rules' safety net held).
+      const reports = train.filter((s) => s.category === 'security' && s.priority === 'urgent').slice(0, 120);
       for (const s of reports) {
         const filed = await fileTicket(app, s.text);
         const res = await admin.postForm(`/staff/tickets/${filed.ticketId}/triage`, { type: 'other', priority: 'low', note: '' });
@@ -257,7 +258,11 @@ describe('learning from staff: kinkyu triage retrain', () => {
       assert.equal(result.outcome, 'refused', JSON.stringify(result));
       assert.ok(result.outcome === 'refused');
       assert.ok(result.worse.length > 0);
-      assert.ok(result.after.securityRecall < result.before.securityRecall || result.after.accuracy < result.before.accuracy);
+      // Every figure named as worse is worse in the numbers shown.
+      for (const figure of result.worse) {
+        if (figure === 'securityIncidentBelowHigh') assert.ok(result.after[figure] > result.before[figure], figure);
+        else assert.ok(result.after[figure] < result.before[figure], figure);
+      }
       const [active] = await db.query(`SELECT version FROM triage_models WHERE active`);
       assert.equal(active, undefined, 'the committed model is still the one in use');
       const next = await fileTicket(app, reports[0]!.text);

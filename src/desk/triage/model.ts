@@ -42,7 +42,7 @@ export const DEFAULT_OPTIONS: ModelOptions = {
   features: { grams: [1, 5], words: true, signals: 0.1 },
   tf: 'binary',
   minDocFreq: 3,
-  training: { epochs: 40, rate: 0.2, l2: 1e-4, seed: 42 },
+  training: { epochs: 20, rate: 0.2, l2: 1e-4, seed: 42 },
   securityWeight: 1.5,
 };
 
@@ -200,8 +200,9 @@ function* fitSoftmax(
   const p = new Float64Array(classes);
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (epoch > 0) yield; // a pause point between passes (see trainModelAsync)
-    const at = new Map(examples.map((n) => [n, passKey(keys[n]!, epoch, seed)]));
-    const order = [...examples].sort((x, y) => at.get(x)! - at.get(y)! || x - y);
+    const at = new Float64Array(vectors.length);
+    for (const n of examples) at[n] = passKey(keys[n]!, epoch, seed);
+    const order = [...examples].sort((x, y) => at[x]! - at[y]! || x - y);
     for (const n of order) {
       const { index, value } = vectors[n]!;
       for (let k = 0; k < classes; k++) {
