@@ -89,9 +89,14 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     // prebuilt bytes at close to a bare server's speed. Everything else goes through Fastify.
     serverFactory: (handler) =>
       createServer((req, res) => {
-        metrics.observe(req, res);
+        const started = process.hrtime.bigint();
         if (opts.draining()) res.shouldKeepAlive = false;
-        if (!site.tryServe(req, res)) handler(req, res);
+        if (site.tryServe(req, res)) {
+          metrics.record(req, res.statusCode, started);
+        } else {
+          metrics.observe(req, res, started);
+          handler(req, res);
+        }
       }),
   });
   site.setLogger((msg, err) => app.log.warn({ err }, msg));

@@ -16,9 +16,15 @@ const GROUPS = new Set(['api', 'staff', 'account', 'help', 'contact', 'lock', 't
 export function routeGroup(url: string | undefined): string {
   const path = (url ?? '/').split('?')[0] ?? '/';
   const first = path.split('/')[1] ?? '';
-  if (first === '' || /^(?:index\.html|en|history\.(?:atom|rss)|feed\.(?:atom|rss))$/.test(first)) return 'status-page';
-  return GROUPS.has(first) ? first : 'other';
+  let group = groupOfFirstSegment.get(first);
+  if (group === undefined) {
+    group = first === '' || /^(?:index\.html|en|history\.(?:atom|rss)|feed\.(?:atom|rss))$/.test(first) ? 'status-page' : GROUPS.has(first) ? first : 'other';
+    // Bounded: a crawler's random first segments must not grow it.
+    if (groupOfFirstSegment.size < 256) groupOfFirstSegment.set(first, group);
+  }
+  return group;
 }
+const groupOfFirstSegment = new Map<string, string>();
 
 export interface MetricsSources {
   db: Queryable;
@@ -33,6 +39,10 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'group' | 'method' | 'status'>;
   private readonly duration: Histogram<'group'>;
+  // The labelled series, looked up once per label set: prom-client hashes the labels object on every call otherwise,
+  // which is a good part of what a status-page request costs in a herd.
+  private readonly requestSeries = new Map<string, { inc(): void }>();
+  private readonly durationSeries = new Map<string, { observe(seconds: number): void }>();
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -92,14 +102,29 @@ export class Metrics {
     }
   }
 
-  /** Counts one request when its answer has been sent. */
-  observe(req: IncomingMessage, res: ServerResponse): void {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      const group = routeGroup(req.url);
-      this.requests.inc({ group, method: req.method ?? 'GET', status: `${Math.floor(res.statusCode / 100)}xx` });
-      this.duration.observe({ group }, Number(process.hrtime.bigint() - started) / 1e9);
-    });
+  /** Counts one request when its answer has been sent. `started`: process.hrtime.bigint() when it arrived. */
+  observe(req: IncomingMessage, res: ServerResponse, started: bigint = process.hrtime.bigint()): void {
+    res.once('finish', () => this.record(req, res.statusCode, started));
+  }
+
+  /** Counts one request answered now (the status page's prebuilt bytes, handed to the socket synchronously). */
+  record(req: IncomingMessage, statusCode: number, started: bigint): void {
+    const group = routeGroup(req.url);
+    const method = req.method ?? 'GET';
+    const status = `${Math.floor(statusCode / 100)}xx`;
+    const key = `${group} ${method} ${status}`;
+    let counter = this.requestSeries.get(key);
+    if (!counter) {
+      counter = this.requests.labels({ group, method: method.slice(0, 16), status });
+      if (this.requestSeries.size < 1000) this.requestSeries.set(key, counter);
+    }
+    counter.inc();
+    let histogram = this.durationSeries.get(group);
+    if (!histogram) {
+      histogram = this.duration.labels({ group });
+      this.durationSeries.set(group, histogram);
+    }
+    histogram.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /** The scrape endpoint on its own port; resolves with the server once it listens. */
