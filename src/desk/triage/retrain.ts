@@ -90,9 +90,12 @@ async function splitFigures(samples: readonly CorpusSample[], model: TriageModel
  */
 export const ACCURACY_TOLERANCE = 0.01;
 
+/** A figure a retrain may not make worse. */
+export type GuardedFigure = Exclude<keyof SplitFigures, 'count'>;
+
 /** Which figures got worse (empty: the new model may replace the old one). */
-export function worseFigures(before: SplitFigures, after: SplitFigures): string[] {
-  const worse: string[] = [];
+export function worseFigures(before: SplitFigures, after: SplitFigures): GuardedFigure[] {
+  const worse: GuardedFigure[] = [];
   if (after.accuracy < before.accuracy - ACCURACY_TOLERANCE - 1e-9) worse.push('accuracy');
   if (after.securityRecall < before.securityRecall) worse.push('securityRecall');
   if (after.securityIncidentBelowHigh > before.securityIncidentBelowHigh) worse.push('securityIncidentBelowHigh');
@@ -101,7 +104,7 @@ export function worseFigures(before: SplitFigures, after: SplitFigures): string[
 
 export type RetrainOutcome =
   | { outcome: 'replaced'; version: string; previous: string; before: SplitFigures; after: SplitFigures; corrections: number }
-  | { outcome: 'refused'; version: string; previous: string; before: SplitFigures; after: SplitFigures; corrections: number; worse: string[] }
+  | { outcome: 'refused'; version: string; previous: string; before: SplitFigures; after: SplitFigures; corrections: number; worse: GuardedFigure[] }
   | { outcome: 'unchanged'; version: string; before: SplitFigures; corrections: number };
 
 /**
