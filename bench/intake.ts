@@ -13,16 +13,14 @@ import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../test/support/postgres-server.ts';
-import { numberArg } from './support/args.ts';
+import { cpuProfileFlags, numberArg } from './support/args.ts';
 import { runBench } from './support/run-bench.ts';
 
-/** `--profile DIR`: the kinkyu process writes a V8 CPU profile there when it exits (open it in Chrome's DevTools). */
-const PROFILE_DIR = process.argv.includes('--profile') ? resolvePath(process.argv[process.argv.indexOf('--profile') + 1] ?? 'bench/results/profile') : null;
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
 const GOAL = 0.5;
@@ -73,7 +71,8 @@ let tmp: string | null = null;
 function startChild(name: string, script: string, args: string[], timeoutMs = 60_000): Promise<Child> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_POOL_SIZE: String(settings.pool) };
   delete env.SMTP_URL; // no mail is sent: confirmation emails stay queued in the outbox
-  const profile = PROFILE_DIR && script === 'serve-intake-app.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  // --profile DIR: the kinkyu process (not the baseline) writes its CPU profile there.
+  const profile = script === 'serve-intake-app.ts' ? cpuProfileFlags() : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', join(BENCH_DIR, 'support', script), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   pending.add(proc);
   proc.stdin!.on('error', () => undefined);

@@ -15,10 +15,10 @@ import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { numberArg } from './support/args.ts';
+import { cpuProfileFlags, numberArg } from './support/args.ts';
 import { runBench } from './support/run-bench.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -31,8 +31,6 @@ function flag(name: string): boolean {
   return process.argv.includes(name);
 }
 
-/** `--profile DIR`: the kinkyu process writes a V8 CPU profile there when it exits (open it in Chrome's DevTools). */
-const PROFILE_DIR = process.argv.includes('--profile') ? resolve(process.argv[process.argv.indexOf('--profile') + 1] ?? 'bench/results/profile') : null;
 const rotateArg = process.argv.includes('--rotate') ? Number(process.argv[process.argv.indexOf('--rotate') + 1]) : 10;
 if (!Number.isInteger(rotateArg) || rotateArg < 0) throw new Error('--rotate needs a whole number of updates (0: never rotate)');
 
@@ -67,7 +65,8 @@ const pending = new Set<ChildProcess>();
 
 /** Starts `node --import tsx SCRIPT ARGS` and waits for its {"event":"ready"} line. */
 function startChild(name: string, script: string, args: string[], timeoutMs = 60_000): Promise<Child> {
-  const profile = PROFILE_DIR && script === 'serve-app.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  // --profile DIR: the kinkyu process (not the baseline) writes its CPU profile there.
+  const profile = script === 'serve-app.ts' ? cpuProfileFlags() : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', join(BENCH_DIR, 'support', script), ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
