@@ -5,14 +5,15 @@
  * (.tmp/test-file-times.txt, written by test/support/file-times-reporter.mjs) when there is one, else from
  * test/slow-first.txt; files in neither follow alphabetically.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './build-stamp.mjs';
+import { readTestTimes } from './test-times.mjs';
 
 const built = readdirSync(join(ROOT, 'test-dist')).filter((f) => f.endsWith('.test.js')).sort();
-const lastRun = join(ROOT, '.tmp', 'test-file-times.txt');
-const names = existsSync(lastRun)
-  ? [...readFileSync(lastRun, 'utf8').matchAll(/ s {2}test\/(\S+\.test)\.js$/gm)].map((m) => m[1])
+const lastRuns = readTestTimes(ROOT);
+const names = lastRuns.size > 0
+  ? [...lastRuns.keys()].map((file) => file.replace(/^test\/(.*)\.js$/, '$1'))
   : readFileSync(join(ROOT, 'test', 'slow-first.txt'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 const first = names.map((n) => `${n}.js`).filter((f) => built.includes(f));
 const order = [...new Set([...first, ...built])];

@@ -1,18 +1,10 @@
 /**
  * A second reporter for `npm test`: the time of each test file (the sum of its top-level tests, which run one
- * after another in the file's own process), slowest first — where the suite's minutes go. The whole table goes
- * to .tmp/test-file-times.txt; the five slowest to this reporter's destination (stderr in `npm test`).
+ * after another in the file's own process), slowest first — where the suite's minutes go. The table in .tmp/
+ * (scripts/test-times.mjs) keeps every file, those of earlier runs that this run did not touch included (the next
+ * run's order); this run's five slowest go to this reporter's destination (stderr in `npm test`).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-
-const TABLE = '.tmp/test-file-times.txt';
-
-/** The times of the last runs, so that running a few files does not forget the others' (the order of the next run). */
-function earlierTimes() {
-  if (!existsSync(TABLE)) return new Map();
-  const rows = [...readFileSync(TABLE, 'utf8').matchAll(/^\s*([\d.]+) s {2}(test\/\S+\.test\.js)$/gm)];
-  return new Map(rows.map((m) => [m[2], Number(m[1]) * 1000]));
-}
+import { formatTestTime, readTestTimes, writeTestTimes } from '../../scripts/test-times.mjs';
 
 export default async function* fileTimes(source) {
   const perFile = new Map();
@@ -22,17 +14,14 @@ export default async function* fileTimes(source) {
       perFile.set(file, (perFile.get(file) ?? 0) + (event.data.details?.duration_ms ?? 0));
     }
   }
-  const line = ([file, ms]) => `${(ms / 1000).toFixed(1).padStart(7)} s  ${file}`;
   const sorted = [...perFile].sort((a, b) => b[1] - a[1]);
   const total = sorted.reduce((sum, [, ms]) => sum + ms, 0);
-  const lines = sorted.map(line);
-  const heading = `test files: ${sorted.length}, their tests took ${(total / 1000).toFixed(0)} s in all (files run two at a time)`;
+  const heading = `test files in this run: ${sorted.length}, their tests took ${(total / 1000).toFixed(0)} s in all`;
   try {
-    const merged = [...new Map([...earlierTimes(), ...perFile])].sort((a, b) => b[1] - a[1]);
-    mkdirSync('.tmp', { recursive: true });
-    writeFileSync(TABLE, `${heading}\n${merged.map(line).join('\n')}\n`);
+    const root = process.cwd();
+    writeTestTimes(root, heading, new Map([...readTestTimes(root), ...perFile]));
   } catch {
     // Only a report: a read-only checkout still gets the summary below.
   }
-  yield `${heading}; slowest:\n${lines.slice(0, 5).join('\n')}\n`;
+  yield `${heading}; slowest:\n${sorted.slice(0, 5).map(formatTestTime).join('\n')}\n`;
 }
