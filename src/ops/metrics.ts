@@ -16,15 +16,9 @@ const GROUPS = new Set(['api', 'staff', 'account', 'help', 'contact', 'lock', 't
 export function routeGroup(url: string | undefined): string {
   const path = (url ?? '/').split('?')[0] ?? '/';
   const first = path.split('/')[1] ?? '';
-  let group = groupOfFirstSegment.get(first);
-  if (group === undefined) {
-    group = first === '' || /^(?:index\.html|en|history\.(?:atom|rss)|feed\.(?:atom|rss))$/.test(first) ? 'status-page' : GROUPS.has(first) ? first : 'other';
-    // Bounded: a crawler's random first segments must not grow it.
-    if (groupOfFirstSegment.size < 256) groupOfFirstSegment.set(first, group);
-  }
-  return group;
+  if (first === '' || /^(?:index\.html|en|history\.(?:atom|rss)|feed\.(?:atom|rss))$/.test(first)) return 'status-page';
+  return GROUPS.has(first) ? first : 'other';
 }
-const groupOfFirstSegment = new Map<string, string>();
 
 export interface MetricsSources {
   db: Queryable;
@@ -39,8 +33,8 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'group' | 'method' | 'status'>;
   private readonly duration: Histogram<'group'>;
-  // The labelled series, looked up once per label set: prom-client hashes the labels object on every call otherwise,
-  // which is a good part of what a status-page request costs in a herd.
+  // The labelled series, looked up once per label set: prom-client otherwise hashes the labels object on every call
+  // (with the fast path's direct count: 1.8–2.0 → 1.1–1.6 µs a request, of the 30–45 µs a status-page answer costs).
   private readonly requestSeries = new Map<string, { inc(): void }>();
   private readonly durationSeries = new Map<string, { observe(seconds: number): void }>();
 
@@ -103,7 +97,7 @@ export class Metrics {
   }
 
   /** Counts one request when its answer has been sent. `started`: process.hrtime.bigint() when it arrived. */
-  observe(req: IncomingMessage, res: ServerResponse, started: bigint = process.hrtime.bigint()): void {
+  observe(req: IncomingMessage, res: ServerResponse, started: bigint): void {
     res.once('finish', () => this.record(req, res.statusCode, started));
   }
 
@@ -115,8 +109,9 @@ export class Metrics {
     const key = `${group} ${method} ${status}`;
     let counter = this.requestSeries.get(key);
     if (!counter) {
-      counter = this.requests.labels({ group, method: method.slice(0, 16), status });
-      if (this.requestSeries.size < 1000) this.requestSeries.set(key, counter);
+      // Bounded by the path groups, the methods Node's parser accepts and five status classes.
+      counter = this.requests.labels({ group, method, status });
+      this.requestSeries.set(key, counter);
     }
     counter.inc();
     let histogram = this.durationSeries.get(group);
