@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 import { makeStaff, startApp, type RunningApp } from './support/app.ts';
-import { launchChromium, signInStaff } from './support/browser.ts';
+import { launchChromium, startAll, signInStaff } from './support/browser.ts';
 
 const SCREENS = new URL('../.tmp/screens/', import.meta.url);
 const STAFF: { type: 'staff'; id: null } = { type: 'staff', id: null };
@@ -108,7 +108,7 @@ async function unlabelledControls(page: Page): Promise<string[]> {
 
 before(async () => {
   mkdirSync(SCREENS, { recursive: true });
-  [browser, app] = await Promise.all([
+  [browser, app] = await startAll([
     launchChromium(),
     startApp(),
   ]);

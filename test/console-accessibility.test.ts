@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config.ts';
 import { insertSubscriber } from '../src/notify/subscriptions/repository.ts';
 import { createUserAccount } from '../src/security-center/user-accounts.ts';
 import { StaffClient, eventually, makeStaff, startApp, type RunningApp } from './support/app.ts';
-import { axeViolations, launchChromium, signInStaff } from './support/browser.ts';
+import { axeViolations, launchChromium, startAll, signInStaff } from './support/browser.ts';
 import { serve, type LocalServer } from './support/local-http.ts';
 
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -40,7 +40,7 @@ async function expectOk(res: Response, what: string): Promise<Record<string, unk
 
 before(async () => {
   const base = loadConfig();
-  [browser, failing, app] = await Promise.all([
+  [browser, failing, app] = await startAll([
     launchChromium(),
     serve((_req, res) => {
       res.writeHead(503, { 'content-type': 'text/plain' });

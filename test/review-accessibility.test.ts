@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { loadConfig } from '../src/config.ts';
 import { StaffClient, makeStaff, startApp, type RunningApp } from './support/app.ts';
-import { axeViolations, launchChromium, signInStaff } from './support/browser.ts';
+import { axeViolations, launchChromium, startAll, signInStaff } from './support/browser.ts';
 
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
@@ -26,7 +26,7 @@ const mustShow: Record<string, string> = {};
 
 before(async () => {
   const base = loadConfig();
-  [browser, app] = await Promise.all([launchChromium(), startApp({ config: { monitors: { ...base.monitors, enabled: false } } })]);
+  [browser, app] = await startAll([launchChromium(), startApp({ config: { monitors: { ...base.monitors, enabled: false } } })]);
   staffEmail = await makeStaff(app.db, 'admin');
   const staff = await StaffClient.signIn(app.baseUrl, staffEmail);
   const [me] = await app.db.query<{ id: string }>('SELECT id FROM staff WHERE email = $1', [staffEmail]);

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { SubscriberLinks } from '../src/notify/subscriptions/links.ts';
 import { loadLinkKey } from '../src/desk/ticket-links.ts';
 import type { RunningApp } from './support/app.ts';
-import { axeViolations, launchChromium, SCREENS } from './support/browser.ts';
+import { axeViolations, launchChromium, startAll, SCREENS } from './support/browser.ts';
 import type { SmtpTestServer } from './support/smtp.ts';
 import { createTestUser, startAppWithSmtp, stopAppWithSmtp, UserBrowser } from './support/user-client.ts';
 
@@ -20,7 +20,7 @@ let app: RunningApp;
 let smtp: SmtpTestServer;
 
 before(async () => {
-  [browser, { app, smtp }] = await Promise.all([launchChromium(), startAppWithSmtp(() => now)]);
+  [browser, { app, smtp }] = await startAll([launchChromium(), startAppWithSmtp(() => now).then((started) => ({ ...started, stop: () => stopAppWithSmtp(started.app, started.smtp) }))]);
 });
 after(async () => {
   await browser?.close();

@@ -24,7 +24,7 @@ import { PAGE_CACHE_CONTROL } from '../src/status/page/response-headers.ts';
 import { CONTENT_SECURITY_POLICY } from '../src/web/security.ts';
 import { crawl } from './support/crawl.ts';
 import { serveStatic, type StaticHost } from './support/static-host.ts';
-import { launchChromium } from './support/browser.ts';
+import { launchChromium, startAll } from './support/browser.ts';
 // The demo data and the commands below append to the audit log: this process's audit key.
 import './support/audit-key.ts';
 
@@ -160,7 +160,7 @@ describe('the official Statuspage status widget on another origin', () => {
     // @statuspage/status-widget: Atlassian's <statuspage-widget> web component, as a site embeds it.
     writeFileSync(join(embedDir, 'status-widget.js'), readFileSync(createRequire(import.meta.url).resolve('@statuspage/status-widget/dist/index.js')));
     // The same mirror without its header rules: what a host that ignores `_headers` would send.
-    [browser, embedder, bare] = await Promise.all([launchChromium(), serveStatic(embedDir, { honourHeaders: false }), serveStatic(dir, { honourHeaders: false })]);
+    [browser, embedder, bare] = await startAll([launchChromium(), serveStatic(embedDir, { honourHeaders: false }), serveStatic(dir, { honourHeaders: false })]);
   });
   after(async () => {
     await browser?.close();

@@ -16,7 +16,7 @@ import { type Browser, type BrowserContext, type BrowserContextOptions, type Pag
 
 import { makeStaff, startApp, type RunningApp } from './support/app.ts';
 import { startSmtpServer, type SmtpTestServer } from './support/smtp.ts';
-import { launchChromium, signInStaff } from './support/browser.ts';
+import { launchChromium, startAll, signInStaff } from './support/browser.ts';
 
 const SCREENS = new URL('../.tmp/screens/', import.meta.url);
 const WIDTH = 390;
@@ -157,7 +157,7 @@ async function signIn(page: Page, email: string): Promise<void> {
 before(async () => {
   mkdirSync(SCREENS, { recursive: true });
   smtp = await startSmtpServer();
-  [browser, app] = await Promise.all([
+  [browser, app] = await startAll([
     launchChromium(),
     startApp({ config: { smtpUrl: smtp.url, mailSender: { pollMs: 100, backoffBaseMs: 50 }, contactRateLimit: 1000 } }),
   ]);

@@ -17,7 +17,24 @@ export const SCREENS = new URL('../../.tmp/screens/', import.meta.url);
 /** Chromium and the application, started side by side before a file's browser tests (with the screenshot folder). */
 export async function startBrowserAndApp(startApp: () => Promise<RunningApp>): Promise<[Browser, RunningApp]> {
   mkdirSync(SCREENS, { recursive: true });
-  return Promise.all([launchChromium(), startApp()]);
+  return startAll([launchChromium(), startApp()] as const);
+}
+
+/**
+ * Promise.all for things that must be stopped: when one fails to start (no Chromium on this machine, say), the
+ * others that did start are stopped (`stop()`, else `close()`) before the error is thrown — else their timers
+ * and servers keep the test process alive and the run hangs instead of failing.
+ */
+export async function startAll<T extends readonly unknown[]>(starts: { readonly [K in keyof T]: Promise<T[K]> }): Promise<{ -readonly [K in keyof T]: T[K] }> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (!failed) return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: T[K] };
+  for (const s of settled) {
+    if (s.status !== 'fulfilled') continue;
+    const started = s.value as { stop?: () => Promise<unknown>; close?: () => Promise<unknown> };
+    await (typeof started.stop === 'function' ? started.stop() : started.close?.())?.catch(() => undefined);
+  }
+  throw failed.reason;
 }
 
 /** Stops what startBrowserAndApp started, also when it only half started. */
