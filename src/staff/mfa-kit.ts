@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import type { Db } from '../store/db.ts';
 import type { Config } from '../config.ts';
 import { KinkyuError } from '../domain/errors.ts';
@@ -109,7 +108,7 @@ export function mfaKit(opts: StaffMfaOptions) {
   async function enrolPage(request: FastifyRequest, reply: FastifyReply, staff: StaffPrincipal, next: string, error?: KinkyuError, status = 200): Promise<FastifyReply> {
     const lang = requestLang(request, reply);
     const secret = await pendingTotpSecret(db, staff.sessionHash);
-    const qr = await QRCode.toDataURL(totpUri(secret, `kinkyu ${config.exchangeNameEn}`, staff.email), { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+    const qr = await (await import('qrcode')).default.toDataURL(totpUri(secret, `kinkyu ${config.exchangeNameEn}`, staff.email), { errorCorrectionLevel: 'M', margin: 2, width: 240 });
     const passkey = passkeyViews.enrolPasskeySection(lang, staff, { next, options: await passkeys.registrationOptions(staff) });
     allowWebAuthnScript(reply);
     return sendPage(reply, views.enrolPage(lang, staff, { secret, qr, next, passkey, error: error ? errorMessage(lang, error) : null }), error?.httpStatus ?? status);

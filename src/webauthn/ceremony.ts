@@ -7,19 +7,21 @@
  *
  * No CBOR or COSE is read here: @simplewebauthn/server does all of it.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { CHALLENGE_MINUTES, type ChallengeScope, type WebAuthnChallenges, type WebAuthnRealm } from './challenges.ts';
 import type { RelyingParty } from './relying-party.ts';
+
+/**
+ * @simplewebauthn/server and its X.509/ASN.1 stack cost ~0.2 s of CPU to load: loaded at the first ceremony, not
+ * at every start (most processes, and every CLI command, never see a passkey).
+ */
+let library: Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]> | null = null;
+const webauthn = () => (library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]));
 
 /**
  * Why a ceremony did not succeed. Each has its own message for the person in front of the browser
@@ -185,6 +187,7 @@ export class WebAuthnCeremonies {
    * authenticator). The challenge is stored for this browser (`binding`) and account.
    */
   async registrationOptions(i: { binding: string; subject: string; userName: string; userHandle: string; exclude: readonly StoredCredential[] }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const [{ generateRegistrationOptions }, { isoBase64URL }] = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: this.rp.name,
       rpID: this.rp.id,
@@ -203,6 +206,7 @@ export class WebAuthnCeremonies {
   /** Verifies a registration answer (the form field, as sent) for this browser and account. */
   async verifyRegistration(i: { binding: string; subject: string; response: unknown }): Promise<RegisteredCredential> {
     const response = parseResponse(i.response, 'registration');
+    const [{ verifyRegistrationResponse }, { isoBase64URL }] = await webauthn();
     const scope: ChallengeScope = { realm: this.realm, purpose: 'register', binding: i.binding, subject: i.subject };
     const result = await verifyWith(this.challenges, scope, (check) =>
       verifyRegistrationResponse({ response, expectedChallenge: check, expectedOrigin: this.rp.origin, expectedRPID: this.rp.id, requireUserVerification: true }),
@@ -225,6 +229,7 @@ export class WebAuthnCeremonies {
    * second factor after the password may take `preferred`.
    */
   async authenticationOptions(i: { binding: string; subject: string | null; allow: readonly StoredCredential[]; userVerification: 'required' | 'preferred' }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const [{ generateAuthenticationOptions }] = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID: this.rp.id,
       allowCredentials: i.allow.map((c) => ({ id: c.credentialId, transports: c.transports })),
@@ -254,10 +259,11 @@ export class WebAuthnCeremonies {
     find: (credentialId: string, userHandle: string | null) => Promise<P | null>;
   }): Promise<{ passkey: P; newCounter: number }> {
     const response = parseResponse(i.response, 'authentication');
+    const [{ verifyAuthenticationResponse }, { isoBase64URL }] = await webauthn();
     const passkey = await i.find(response.id, response.response.userHandle ?? null);
     if (!passkey) throw new WebAuthnFailure('unknown_credential');
     if (passkey.disabled) throw new WebAuthnFailure('disabled', passkey);
-    let publicKey: ReturnType<typeof isoBase64URL.toBuffer>;
+    let publicKey: Uint8Array<ArrayBuffer>;
     try {
       publicKey = isoBase64URL.toBuffer(passkey.publicKey);
     } catch {

@@ -1,11 +1,17 @@
-import twitter from 'twitter-text';
+import { createRequire } from 'node:module';
+import type TwitterText from 'twitter-text';
 import type { UpdateNotice } from './update-notice.ts';
+
+// Loaded on first use: most processes never post to X, and twitter-text costs ~70 ms of CPU to load.
+const require = createRequire(import.meta.url);
+let twitterText: typeof TwitterText | null = null;
+const twitter = (): typeof TwitterText => (twitterText ??= require('twitter-text') as typeof TwitterText);
 
 /** X's limit in weighted characters: CJK and emoji count 2, every URL counts 23 (twitter-text). */
 export const X_MAX_WEIGHTED = 280;
 
 export function weightedLength(text: string): number {
-  return twitter.parseTweet(text).weightedLength;
+  return twitter().parseTweet(text).weightedLength;
 }
 
 /** The text of a post for an update: 【status】name, then the body. The link is added by composeXThread. */
@@ -36,7 +42,7 @@ function pieces(text: string): Piece[] {
       out.push({ text: g, sentenceEnd: end });
     });
   };
-  for (const url of twitter.extractUrlsWithIndices(text)) {
+  for (const url of twitter().extractUrlsWithIndices(text)) {
     const [start, end] = url.indices;
     pushPlain(text.slice(cursor, start));
     out.push({ text: text.slice(start, end), sentenceEnd: false });
