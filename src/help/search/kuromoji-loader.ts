@@ -20,7 +20,7 @@ interface DynamicDictionaries {
   loadUnknownDictionaries(unk: Uint8Array, pos: Uint8Array, map: Uint8Array, charMap: Uint8Array, compat: Uint32Array, invoke: Uint8Array): unknown;
 }
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 
 /**
  * The build (scripts/build.mjs) keeps a decompressed copy of the dictionary here: reading 100 MB from disk costs
@@ -103,9 +103,9 @@ interface TokenInfoDictionary {
 
 /** A tokenizer over the package's IPADIC dictionary (kuromoji 0.1.2 is pinned: this reads its internals). */
 export function loadKuromoji(): KuromojiTokenizer {
-  const root = dirname(dirname(require.resolve('kuromoji')));
-  const Dictionaries = require(join(root, 'src/dict/DynamicDictionaries.js')) as new () => DynamicDictionaries;
-  const Tokenizer = require(join(root, 'src/Tokenizer.js')) as new (dic: DynamicDictionaries) => KuromojiTokenizer;
+  const root = dirname(dirname(requireCjs.resolve('kuromoji')));
+  const Dictionaries = requireCjs(join(root, 'src/dict/DynamicDictionaries.js')) as new () => DynamicDictionaries;
+  const Tokenizer = requireCjs(join(root, 'src/Tokenizer.js')) as new (dic: DynamicDictionaries) => KuromojiTokenizer;
   const manifest = readManifest();
   const file = (name: string): ArrayBuffer => dictionaryFile(root, name, manifest);
   const dic = new Dictionaries();

@@ -3,9 +3,9 @@ import type TwitterText from 'twitter-text';
 import type { UpdateNotice } from './update-notice.ts';
 
 // Loaded on first use: most processes never post to X, and twitter-text costs ~70 ms of CPU to load.
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 let twitterText: typeof TwitterText | null = null;
-const twitter = (): typeof TwitterText => (twitterText ??= require('twitter-text') as typeof TwitterText);
+const twitter = (): typeof TwitterText => (twitterText ??= requireCjs('twitter-text') as typeof TwitterText);
 
 /** X's limit in weighted characters: CJK and emoji count 2, every URL counts 23 (twitter-text). */
 export const X_MAX_WEIGHTED = 280;
