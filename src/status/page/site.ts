@@ -13,7 +13,7 @@ import { loadSnapshot, type PageInfo, type PageSnapshot } from './snapshot.ts';
 import { renderNoticePage, renderNoticesPage } from '../../notices/public-pages.ts';
 import type { Notice } from '../../notices/notices.ts';
 import { pageVersion } from '../repository.ts';
-import { coalesce } from './coalesce.ts';
+import { coalesce, type Coalesced } from './coalesce.ts';
 import { ASSET_CACHE_CONTROL, CONTENT_TYPES, HTML_SECURITY_HEADERS, PAGE_CACHE_CONTROL, type Kind } from './response-headers.ts';
 import { archiveMonths, monthOf, readMonth } from './month-archive.ts';
 
@@ -27,6 +27,8 @@ export interface PublicSiteOptions {
   pollMs?: number;
   /** How often to rebuild anyway (uptime bars move with the clock). */
   fullRefreshMs?: number;
+  /** Under a burst of changes, rebuild at most once in this many milliseconds (default 250). */
+  minRebuildGapMs?: number;
   /** How long a database read may take before it counts as a failure (default 5 s). */
   dbDeadlineMs?: number;
   clock?: () => Date;
@@ -72,6 +74,7 @@ export function siteOptionsFromConfig(config: Config): PublicSiteOptions {
     officialXUrl: config.officialXUrl,
     defaultLang: config.defaultLang,
     staleAfterMs: config.staleAfterMs,
+    minRebuildGapMs: config.pageRebuildGapMs,
     hsts: config.publicUrl.startsWith('https://'),
   };
 }
@@ -90,7 +93,7 @@ export class PublicSite {
   private lastCheckedAt: Date = new Date(0);
   // Under a burst of changes, rebuild at most every MIN_REBUILD_GAP_MS: the herd keeps being served between
   // rebuilds, and the newest state is still out well within a second.
-  private readonly rebuilds = coalesce(() => this.reload().catch((err) => this.markFailure(err)), MIN_REBUILD_GAP_MS);
+  private readonly rebuilds: Coalesced;
   private checking = false;
   private readonly changeListeners: ((snapshot: PageSnapshot) => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -104,6 +107,7 @@ export class PublicSite {
     private readonly options: PublicSiteOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
+    this.rebuilds = coalesce(() => this.reload().catch((err) => this.markFailure(err)), options.minRebuildGapMs ?? MIN_REBUILD_GAP_MS);
     const status: Route = { kind: 'html', render: (c) => renderStatusPage(c) };
     this.routes.set('/', status);
     this.routes.set('/index.html', status);
