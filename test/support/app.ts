@@ -29,9 +29,7 @@ export async function startApp(opts: { databaseUrl?: string; demo?: boolean; db?
   if (opts.demo !== false) await seedDemoData(db);
   // The public URL must be known before listening; take a free port first.
   const port = await freePort();
-  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://${opts.publicHost ?? '127.0.0.1'}:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, metricsPort: undefined,
-    // Tests make the page current after each change (site.refresh()): no 250 ms wait between two rebuilds.
-    pageRebuildGapMs: 10, ...opts.config });
+  const config = loadConfig({ port, host: '127.0.0.1', publicUrl: `http://${opts.publicHost ?? '127.0.0.1'}:${port}`, databaseUrl: opts.databaseUrl, auditKey: TEST_AUDIT_KEY, auditKeyFile: undefined, metricsPort: undefined, ...opts.config });
   // Without a clock of the test's own, the app runs on the real one plus an offset the staff clients may move on
   // by one code period when a member has used every code of this moment (instead of waiting up to 30 s for the
   // next, which is most of some browser files' time).
