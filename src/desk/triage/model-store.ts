@@ -18,15 +18,21 @@ export async function readActiveModel(q: Queryable): Promise<TriageModel> {
   return row ? loadModel(JSON.parse(row.model)) : committedModel();
 }
 
+/** What the active model was trained from (RetrainInputs digest), or null: none active, or saved without one. */
+export async function activeInputsDigest(q: Queryable): Promise<string | null> {
+  const [row] = await q.query<{ inputs_digest: string | null }>(`SELECT inputs_digest FROM triage_models WHERE active`);
+  return row?.inputs_digest ?? null;
+}
+
 export async function saveActiveModel(
   tx: Queryable,
-  m: { version: string; text: string; figures: unknown; corrections: number; staffId: string | null },
+  m: { version: string; text: string; figures: unknown; corrections: number; staffId: string | null; inputsDigest?: string },
 ): Promise<void> {
   await tx.query(`UPDATE triage_models SET active = false WHERE active`);
   await tx.query(
-    `INSERT INTO triage_models (version, model, figures, corrections, active, created_by) VALUES ($1, $2, $3::jsonb, $4, true, $5)
-     ON CONFLICT (version) DO UPDATE SET active = true`,
-    [m.version, m.text, JSON.stringify(m.figures), m.corrections, m.staffId],
+    `INSERT INTO triage_models (version, model, figures, corrections, active, created_by, inputs_digest) VALUES ($1, $2, $3::jsonb, $4, true, $5, $6)
+     ON CONFLICT (version) DO UPDATE SET active = true, inputs_digest = EXCLUDED.inputs_digest`,
+    [m.version, m.text, JSON.stringify(m.figures), m.corrections, m.staffId, m.inputsDigest ?? null],
   );
 }
 

@@ -10,8 +10,9 @@ import type { Priority, TicketType } from '../../domain/ticket.ts';
 import { splitCorpus, type CorpusSample } from './corpus.ts';
 import { triageCombined } from './combined.ts';
 import { evaluateTriage } from './eval.ts';
-import { loadModel, serializeModel, trainModel, trainModelAsync, type ModelFile, type TrainingExample, type TriageModel } from './model.ts';
-import { readActiveModel, saveActiveModel } from './model-store.ts';
+import { createHash } from 'node:crypto';
+import { committedModel, DEFAULT_OPTIONS, loadModel, serializeModel, trainModel, trainModelAsync, type ModelFile, type TrainingExample, type TriageModel } from './model.ts';
+import { activeInputsDigest, readActiveModel, saveActiveModel } from './model-store.ts';
 import { triageRules } from './rules.ts';
 
 /** A staff correction counts as one corpus message, all its n-grams kept: enough to change the prediction for its
@@ -81,6 +82,16 @@ function trainingSet(corpus: readonly CorpusSample[], corrections: readonly Corr
   return { examples, trainedOn: { corpus: split.train.length, corrections: fromStaff.length } };
 }
 
+/**
+ * What a training would be made from: the training code's version (the committed model's, which the tests keep
+ * equal to what the code trains from the corpus), the options and every example. The same digest, the same model.
+ */
+function inputsDigest(examples: readonly TrainingExample[]): string {
+  const hash = createHash('sha256').update(committedModel().version).update('\0').update(JSON.stringify(DEFAULT_OPTIONS));
+  for (const e of examples) hash.update('\0').update(JSON.stringify([e.text, e.category, e.priority ?? null, e.weight ?? 1, e.keepAllGrams === true, e.signals ?? []]));
+  return hash.digest('hex');
+}
+
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -131,6 +142,11 @@ export async function retrain(db: Db, actor: Actor, corpus: readonly CorpusSampl
   const corrections = await correctionExamples(db);
   const current = await readActiveModel(db);
   const { examples, trainedOn } = trainingSet(corpus, corrections);
+  const digest = inputsDigest(examples);
+  // Nothing new since the model in use was trained: the same examples would give the same bytes.
+  if ((await activeInputsDigest(db)) === digest) {
+    return { outcome: 'unchanged', version: current.version, before: await splitFigures(test, current), corrections: trainedOn.corrections };
+  }
   // Training and scoring take seconds of CPU: done in steps, so the server answers meanwhile.
   const file = await trainModelAsync(examples, trainedOn);
   const before = await splitFigures(test, current);
@@ -143,7 +159,7 @@ export async function retrain(db: Db, actor: Actor, corpus: readonly CorpusSampl
     return { outcome: 'refused', ...base, worse };
   }
   await db.transaction(async (tx) => {
-    await saveActiveModel(tx, { version: file.version, text: serializeModel(file), figures: { before, after }, corrections: file.trainedOn.corrections, staffId: actor.type === 'staff' ? actor.id : null });
+    await saveActiveModel(tx, { version: file.version, text: serializeModel(file), figures: { before, after }, corrections: file.trainedOn.corrections, staffId: actor.type === 'staff' ? actor.id : null, inputsDigest: digest });
     await appendAudit(tx, { actorType: actor.type, actorId: actor.id, ip: actor.ip ?? null, action: 'triage.retrain', targetType: 'triage_model', targetId: file.version, data: { previous: current.version, before, after } });
   });
   return { outcome: 'replaced', ...base };
