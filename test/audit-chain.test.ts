@@ -451,7 +451,9 @@ describe('the server and the static export', () => {
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise((r) => child.once('exit', r));
+    // 'close', not 'exit': the process may have exited before the last of its output (the checkpoint logged at
+    // shutdown) has been read from the pipes.
+    const exited = new Promise((r) => child.once('close', r));
     try {
       const deadline = Date.now() + 30_000;
       while (!output.includes('kinkyu is up') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
