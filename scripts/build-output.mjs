@@ -1,7 +1,8 @@
 /**
  * What the two builds share (scripts/build.mjs: src/ → dist/, scripts/build-tests.mjs: test/ → test-dist/): the
- * files of a tree, esbuild's settings for one ES module per source, and writing each output atomically (a temporary
- * name, then a rename: a process loading the tree while a build runs never reads half a file).
+ * files of a tree and writing each output atomically (a temporary name, then a rename: a process loading the tree
+ * while a build runs never reads half a file); and, for the tests' build, esbuild's settings for one ES module per
+ * source (the application's build bundles instead).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -31,8 +31,8 @@ export interface Config {
   staffOidc: StaffOidcSettings | undefined;
   /** How long after the database stops answering the public page says it shows an older state. */
   staleAfterMs: number;
-  /** Under a burst of changes, the public page's snapshot is rebuilt at most once in this many milliseconds. */
-  pageRebuildGapMs: number;
+  /** Under a burst of changes, the public page's snapshot is rebuilt at most once in this many milliseconds (unset: PublicSite's 250). */
+  pageRebuildGapMs?: number | undefined;
   /**
    * Which proxies' X-Forwarded-For to believe: false, a hop count, or addresses/CIDRs ("127.0.0.1,10.0.0.0/8").
    * `true` trusts any client's header and lets it choose its own IP: avoid it.
@@ -131,7 +131,6 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     staffFreshFactorMinutes: nonNegative(env('STAFF_FRESH_FACTOR_MINUTES', '15'), 15),
     staffOidc: parseStaffOidc(process.env),
     staleAfterMs: Number(env('STALE_AFTER_MS', '3000')),
-    pageRebuildGapMs: 250,
     trustProxy: parseTrustProxy(env('TRUST_PROXY', 'false')),
     exportDir: process.env.EXPORT_DIR || undefined,
     supportPhone: env('SUPPORT_PHONE', '03-6721-1100'),

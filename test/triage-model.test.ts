@@ -239,6 +239,14 @@ describe('learning from staff: kinkyu triage retrain', () => {
     const same = await kinkyuProcess(env, 'triage', 'retrain');
     assert.equal(same.code, 0, same.stdout + same.stderr);
     assert.match(same.stdout, /unchanged/);
+    assert.match(same.stdout, /not trained again/, 'the digest of what the model in use was trained from answered, not a training');
+    db = await openDb({ dataDir: join(dir, 'data') });
+    try {
+      const [saved] = await db.query<{ inputs_digest: string | null }>(`SELECT inputs_digest FROM triage_models WHERE active`);
+      assert.match(saved?.inputs_digest ?? '', /^[0-9a-f]{64}$/, 'the retrained model keeps the digest of its inputs');
+    } finally {
+      await db.close();
+    }
   });
 
   test('a retrain that would lower the test-split figures is refused with the figures, and the model stays', async () => {

@@ -1,13 +1,13 @@
 import { t, type Lang } from '../web/i18n.ts';
 import { html, type SafeHtml } from '../web/html.ts';
 import { errorBox, flash } from './center-views.ts';
-import { totpUri } from './totp.ts';
+import { totpQrDataUrl, totpUri } from './totp.ts';
 import type { UserSession } from './user-session.ts';
 
 /** Enrolling (or changing) the authenticator: the QR code and secret, and the form that confirms a code from it. */
 export async function totpSetupPage(lang: Lang, s: UserSession, o: { secret: string; exchangeName: string; holdHours: number; csrf: SafeHtml; error: string | null; notice?: string | null }): Promise<SafeHtml> {
   const uri = totpUri(o.secret, o.exchangeName, s.email);
-  const qr = await (await import('qrcode')).default.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  const qr = await totpQrDataUrl(uri);
   const needsPassword = !s.mustReenrol2fa;
   return html`<h1>${t(lang, 'user.tfaSetup.title')}</h1>
 ${s.mustReenrol2fa ? html`<p class="notice" role="status">${t(lang, 'user.reset.tfaLead')}</p>` : ''}

@@ -30,6 +30,15 @@ export function totpUri(secretBase32: string, issuer: string, accountLabel: stri
   return totpOf(secretBase32, { issuer, label: accountLabel }).toString();
 }
 
+/**
+ * The QR code of that URI as a data: URL, for the enrolment pages of users and staff. qrcode is loaded at the first
+ * enrolment, not at every start.
+ */
+export async function totpQrDataUrl(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
+  return QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+}
+
 /** The code for `at` (tests, demos). */
 export function totpCode(secretBase32: string, at: Date, opts: { algorithm?: TotpAlgorithm; digits?: number } = {}): string {
   return totpOf(secretBase32, opts).generate({ timestamp: at.getTime() });

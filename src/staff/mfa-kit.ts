@@ -8,7 +8,7 @@ import type { StaffOidc } from './oidc.ts';
 import { StaffPasskeys } from './passkey-factor.ts';
 import { hasTotp } from './passkey-store.ts';
 import { RateLimiter } from '../web/rate-limit.ts';
-import { totpUri } from '../security-center/totp.ts';
+import { totpQrDataUrl, totpUri } from '../security-center/totp.ts';
 import { errorMessage } from '../web/errors.ts';
 import { requestLang } from '../web/request-lang.ts';
 import { consoleContext, sendPage } from '../console/form-action.ts';
@@ -108,7 +108,7 @@ export function mfaKit(opts: StaffMfaOptions) {
   async function enrolPage(request: FastifyRequest, reply: FastifyReply, staff: StaffPrincipal, next: string, error?: KinkyuError, status = 200): Promise<FastifyReply> {
     const lang = requestLang(request, reply);
     const secret = await pendingTotpSecret(db, staff.sessionHash);
-    const qr = await (await import('qrcode')).default.toDataURL(totpUri(secret, `kinkyu ${config.exchangeNameEn}`, staff.email), { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+    const qr = await totpQrDataUrl(totpUri(secret, `kinkyu ${config.exchangeNameEn}`, staff.email));
     const passkey = passkeyViews.enrolPasskeySection(lang, staff, { next, options: await passkeys.registrationOptions(staff) });
     allowWebAuthnScript(reply);
     return sendPage(reply, views.enrolPage(lang, staff, { secret, qr, next, passkey, error: error ? errorMessage(lang, error) : null }), error?.httpStatus ?? status);

@@ -131,7 +131,8 @@ export function worseFigures(before: SplitFigures, after: SplitFigures): Guarded
 export type RetrainOutcome =
   | { outcome: 'replaced'; version: string; previous: string; before: SplitFigures; after: SplitFigures; corrections: number }
   | { outcome: 'refused'; version: string; previous: string; before: SplitFigures; after: SplitFigures; corrections: number; worse: GuardedFigure[] }
-  | { outcome: 'unchanged'; version: string; before: SplitFigures; corrections: number };
+  /** `trainedAgain` false: the model in use was trained from exactly these inputs, so no training was needed to know. */
+  | { outcome: 'unchanged'; version: string; before: SplitFigures; corrections: number; trainedAgain: boolean };
 
 /**
  * Retrains from the corpus and every staff correction, compares the test-split figures of the current model and
@@ -145,12 +146,12 @@ export async function retrain(db: Db, actor: Actor, corpus: readonly CorpusSampl
   const digest = inputsDigest(examples);
   // Nothing new since the model in use was trained: the same examples would give the same bytes.
   if ((await activeInputsDigest(db)) === digest) {
-    return { outcome: 'unchanged', version: current.version, before: await splitFigures(test, current), corrections: trainedOn.corrections };
+    return { outcome: 'unchanged', version: current.version, before: await splitFigures(test, current), corrections: trainedOn.corrections, trainedAgain: false };
   }
   // Training and scoring take seconds of CPU: done in steps, so the server answers meanwhile.
   const file = await trainModelAsync(examples, trainedOn);
   const before = await splitFigures(test, current);
-  if (file.version === current.version) return { outcome: 'unchanged', version: current.version, before, corrections: file.trainedOn.corrections };
+  if (file.version === current.version) return { outcome: 'unchanged', version: current.version, before, corrections: file.trainedOn.corrections, trainedAgain: true };
   const after = await splitFigures(test, loadModel(file));
   const worse = worseFigures(before, after);
   const base = { version: file.version, previous: current.version, before, after, corrections: file.trainedOn.corrections };
@@ -173,7 +174,9 @@ export function formatRetrain(r: RetrainOutcome): string {
     `  ${name.padEnd(28)} category ${pct(f.accuracy).padStart(6)}   security recall ${pct(f.securityRecall).padStart(6)}   security incidents below high ${f.securityIncidentBelowHigh}`;
   const lines = [`test split (${r.before.count} messages), staff corrections learned: ${r.corrections}`];
   if (r.outcome === 'unchanged') {
-    lines.push(row(`current model ${r.version}`, r.before), 'nothing new to learn: the model is unchanged');
+    lines.push(row(`current model ${r.version}`, r.before), r.trainedAgain
+      ? 'nothing new to learn: the model is unchanged'
+      : 'nothing new to learn since this model was trained (same corpus, corrections and options): not trained again, the model is unchanged');
     return lines.join('\n');
   }
   lines.push(row(`before (model ${r.previous})`, r.before), row(`after (model ${r.version})`, r.after));

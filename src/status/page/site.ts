@@ -74,7 +74,7 @@ export function siteOptionsFromConfig(config: Config): PublicSiteOptions {
     officialXUrl: config.officialXUrl,
     defaultLang: config.defaultLang,
     staleAfterMs: config.staleAfterMs,
-    minRebuildGapMs: config.pageRebuildGapMs,
+    ...(config.pageRebuildGapMs !== undefined ? { minRebuildGapMs: config.pageRebuildGapMs } : {}),
     hsts: config.publicUrl.startsWith('https://'),
   };
 }
