@@ -20,6 +20,7 @@ import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../test/support/postgres-server.ts';
 import { cpuProfileFlags, numberArg } from './support/args.ts';
 import { runBench } from './support/run-bench.ts';
+import { ensureBuilt } from './support/built.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -289,6 +290,7 @@ async function verifyKinkyu(db: pg.Pool, incidentId: string) {
 // ---------------------------------------------------------------------------------------------- main
 
 async function main(): Promise<number> {
+  ensureBuilt();
   const startedAt = new Date();
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   console.log(`kinkyu contact intake benchmark — ${startedAt.toISOString()}`);

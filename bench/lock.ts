@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../test/support/postgres-server.ts';
 import { numberArg } from './support/args.ts';
+import { ensureBuilt } from './support/built.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -165,6 +166,7 @@ function lockAll(baseUrl: string, tokens: string[], connections = settings.conne
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
 async function main(): Promise<void> {
+  ensureBuilt();
   if (!postgresAvailable()) throw new Error('bench:lock needs PostgreSQL binaries (initdb/pg_ctl)');
   let server: PostgresServer | null = null;
   let db: pg.Pool | null = null;

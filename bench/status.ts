@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { cpuProfileFlags, numberArg } from './support/args.ts';
 import { runBench } from './support/run-bench.ts';
+import { ensureBuilt } from './support/built.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -337,6 +338,7 @@ async function run(s: Scenario, target: RunResult['target'], baseUrl: string, se
 // ---------------------------------------------------------------------------------------------- main
 
 async function main(): Promise<number> {
+  ensureBuilt();
   const startedAt = new Date();
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   console.log(`kinkyu status page benchmark — ${startedAt.toISOString()}`);

@@ -19,8 +19,11 @@
  * The process exits when stdin closes (so it never outlives the benchmark) or on SIGTERM/SIGINT.
  */
 import { createInterface } from 'node:readline';
-import { SYSTEM_ACTOR } from '../../src/domain/actor.ts';
-import { startApp, type RunningApp } from '../../test/support/app.ts';
+import type { RunningApp } from '../../test/support/app.ts';
+import { importBuilt } from './built.ts';
+
+const { SYSTEM_ACTOR } = await importBuilt<typeof import('../../src/domain/actor.ts')>('src/domain/actor.ts');
+const { startApp } = await importBuilt<typeof import('../../test/support/app.ts')>('test/support/app.ts');
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -9,9 +9,11 @@
  * with the incident's latest public update) and waits until the public snapshot shows it. Prints
  * {"event":"ready","baseUrl":...,"incidentId":...} on stdout; exits when stdin closes or on SIGTERM/SIGINT.
  */
-import { SYSTEM_ACTOR } from '../../src/domain/actor.ts';
-import { startApp } from '../../test/support/app.ts';
 import { exitWithParent } from './child-exit.ts';
+import { importBuilt } from './built.ts';
+
+const { SYSTEM_ACTOR } = await importBuilt<typeof import('../../src/domain/actor.ts')>('src/domain/actor.ts');
+const { startApp } = await importBuilt<typeof import('../../test/support/app.ts')>('test/support/app.ts');
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(name);

@@ -16,10 +16,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { newId } from '../../src/store/ids.ts';
-import { startApp, type RunningApp } from '../../test/support/app.ts';
-import { sha256Hex } from '../../src/domain/secrets.ts';
+import type { RunningApp } from '../../test/support/app.ts';
 import { exitWithParent } from './child-exit.ts';
+import { importBuilt } from './built.ts';
+
+const { newId } = await importBuilt<typeof import('../../src/store/ids.ts')>('src/store/ids.ts');
+const { startApp } = await importBuilt<typeof import('../../test/support/app.ts')>('test/support/app.ts');
+const { sha256Hex } = await importBuilt<typeof import('../../src/domain/secrets.ts')>('src/domain/secrets.ts');
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(name);

@@ -16,7 +16,8 @@ import {
   type TriageResult,
 } from '../domain/ticket.ts';
 import { enqueueMail, notifyMailQueued, wakeMailAfterCommit } from '../mail/outbox.ts';
-import { AUTOMATIC_MAIL_HEADERS } from '../mail/automatic.ts';
+import { GroupCommit } from '../store/group-commit.ts';
+import { insertTickets, NUMBER_PLACEHOLDER, type IntakeRow, type StoredTicket } from './intake-repository.ts';
 import type { PageSnapshot } from '../status/page/snapshot.ts';
 import { parseChecklistItems, type ChecklistEntry } from './checklist.ts';
 import { confirmationMail, replyMail, solvedMail, type MailContext } from './emails.ts';
@@ -31,8 +32,9 @@ import { MESSAGE_MAX, parseContact, submissionKey, type ContactForm, type Contac
 
 /** Tickets per statement in a bulk reply. */
 const BULK_CHUNK = 500;
-/** The number goes into mails composed before the row exists; the intake statement fills it in. */
-const NUMBER_PLACEHOLDER = '{{ticket-number}}';
+/** Intake statements running at once, and submissions per statement at most (see GroupCommit). */
+const INTAKE_IN_FLIGHT = 2;
+const INTAKE_BATCH = 100;
 
 export interface DeskOptions {
   links: TicketLinks;
@@ -69,6 +71,7 @@ export class SupportDesk {
   private readonly sla: SlaPolicy;
   private readonly clock: () => Date;
   readonly triageModels: TriageModelSource;
+  private readonly intake: GroupCommit<IntakeRow, StoredTicket>;
 
   constructor(
     private readonly db: Db,
@@ -77,6 +80,10 @@ export class SupportDesk {
     this.sla = opts.sla ?? DEFAULT_SLA_POLICY;
     this.clock = opts.clock ?? (() => new Date());
     this.triageModels = opts.triageModels ?? new TriageModelSource(db, this.clock);
+    this.intake = new GroupCommit<IntakeRow, StoredTicket>(async (rows) => {
+      const stored = await insertTickets(this.db, rows);
+      return rows.map((r) => stored.get(r.id) ?? new KinkyuError('CONFLICT', { rule: 'submission_reused' }));
+    }, { maxInFlight: INTAKE_IN_FLIGHT, maxBatch: INTAKE_BATCH, keyOf: (r) => r.submissionKey });
   }
 
   private mailContext(ticket: { id: string; lang: 'ja' | 'en'; number: number | string }, link = this.opts.links.url(ticket.id)): MailContext {
@@ -116,57 +123,32 @@ export class SupportDesk {
     const path = this.opts.links.path(id);
     const ctx = this.mailContext({ id, lang: meta.lang, number: NUMBER_PLACEHOLDER }, this.opts.links.base + path);
     const details = { type: result.type, phone: this.opts.supportPhone, phoneHours: this.phoneHours(meta.lang) };
-    const mail = confirmationMail(ctx, details, null);
-    const linkedMail = autoAnswer ? confirmationMail(ctx, details, autoAnswer.text) : mail;
     const sendConfirmation = meta.sendConfirmation !== false;
-    const rows = await (meta.within ?? this.db).query<{ id: string; number: string }>(
-      `WITH link AS (
-         SELECT id FROM incidents WHERE id = $13 AND kind = 'incident' AND status IN ('investigating','identified','monitoring') FOR SHARE
-       ), t AS (
-         INSERT INTO tickets (id, email, lang, body, order_id, transaction_id, asset, amount, user_category, type, priority,
-                              triage_type, triage_priority, triage_reasons, status, incident_id, incident_link,
-                              first_response_due_at, resolution_due_at, created_at, updated_at, ip, submission_key, number,
-                              needs_human, triage_model_version)
-         SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$10,$11,$12::jsonb,
-                CASE WHEN link.id IS NULL THEN 'new' ELSE 'open' END, link.id, CASE WHEN link.id IS NULL THEN NULL ELSE 'auto' END,
-                $14,$15,$16,$16,$17,$25, COALESCE($27::bigint, nextval('ticket_number_seq')), $28, $29
-           FROM (SELECT 1) one LEFT JOIN link ON true
-         ON CONFLICT (submission_key) WHERE submission_key IS NOT NULL DO NOTHING
-         RETURNING id, number, incident_id
-       ), m AS (
-         INSERT INTO ticket_messages (ticket_id, kind, body, incident_update_id, created_at)
-         SELECT t.id, v.kind, v.body, v.update_id, $16 FROM t,
-                (VALUES (1, 'user', $4::text, NULL::text), (2, 'auto', $18::text, $19::text)) AS v(n, kind, body, update_id)
-          WHERE v.body IS NOT NULL AND (v.kind = 'user' OR t.incident_id IS NOT NULL) ORDER BY v.n
-       ), o AS (
-         INSERT INTO mail_outbox (message_id, to_address, subject, text_body, ticket_id, lang, headers)
-         SELECT $20, $2, replace($21, $23, t.number::text),
-                replace(CASE WHEN t.incident_id IS NULL THEN $22 ELSE $24 END, $23, t.number::text), t.id, $3, $30::jsonb FROM t WHERE $26
-       )
-       SELECT id, number FROM t
-       UNION ALL
-       SELECT id, number FROM tickets WHERE submission_key = $25 AND email = $2 AND NOT EXISTS (SELECT 1 FROM t)`,
-      [
-        id, form.email, meta.lang, form.body, form.orderId, form.transactionId, form.asset, form.amount, form.category,
-        result.type, result.priority, JSON.stringify(reasons), incident?.id ?? null,
-        due.firstResponseDueAt, due.resolutionDueAt, now, meta.ip,
-        autoAnswer?.text ?? null, autoAnswer?.id ?? null,
-        `<ticket-${id}-received@${this.opts.mailDomain}>`, mail.subject, mail.text, NUMBER_PLACEHOLDER, linkedMail.text,
-        form.submissionKey, sendConfirmation, meta.number ?? null, result.needsHuman === true, result.modelVersion ?? null,
-        JSON.stringify(AUTOMATIC_MAIL_HEADERS),
-      ],
-      { name: 'kinkyu_ticket_intake' },
-    );
-    // The confirmation went into mail_outbox by the statement above (no NOTIFY on this hot path): this process's sender wakes at commit.
+    const mail = sendConfirmation ? confirmationMail(ctx, details, null) : null;
+    const row: IntakeRow = {
+      id, email: form.email, lang: meta.lang, body: form.body, orderId: form.orderId, transactionId: form.transactionId,
+      asset: form.asset, amount: form.amount, userCategory: form.category, type: result.type, priority: result.priority,
+      reasons: JSON.stringify(reasons), incidentId: incident?.id ?? null,
+      firstResponseDueAt: due.firstResponseDueAt, resolutionDueAt: due.resolutionDueAt, createdAt: now, ip: meta.ip,
+      autoAnswer: autoAnswer ? { updateId: autoAnswer.id, body: autoAnswer.text } : null,
+      mail: mail && {
+        messageId: `<ticket-${id}-received@${this.opts.mailDomain}>`, subject: mail.subject, text: mail.text,
+        textWithAnswer: autoAnswer ? confirmationMail(ctx, details, autoAnswer.text).text : mail.text,
+      },
+      submissionKey: form.submissionKey, number: meta.number ?? null, needsHuman: result.needsHuman === true,
+      modelVersion: result.modelVersion ?? null,
+    };
+    // Inside the caller's transaction the row goes alone; otherwise it joins the submissions arriving meanwhile.
+    const stored = meta.within ? (await insertTickets(meta.within, [row])).get(id) : await this.intake.submit(row);
+    // The confirmation went into mail_outbox by the statement (no NOTIFY on this hot path): this process's sender wakes at commit.
     if (sendConfirmation) wakeMailAfterCommit(meta.within ?? this.db);
-    const row = rows[0];
     // The key was used by someone else's submission: say so rather than show them that ticket.
-    if (!row) throw new KinkyuError('CONFLICT', { rule: 'submission_reused' });
-    const ticket = row.id === id ? null : await getTicket(meta.within ?? this.db, row.id);
+    if (!stored) throw new KinkyuError('CONFLICT', { rule: 'submission_reused' });
+    const ticket = stored.id === id ? null : await getTicket(meta.within ?? this.db, stored.id);
     return {
-      ticketId: row.id,
-      number: Number(row.number),
-      link: row.id === id ? path : this.opts.links.path(row.id),
+      ticketId: stored.id,
+      number: stored.number,
+      link: stored.id === id ? path : this.opts.links.path(stored.id),
       type: ticket?.type ?? result.type,
       priority: ticket?.priority ?? result.priority,
       incidentId: ticket ? ticket.incidentId : incident?.id ?? null,

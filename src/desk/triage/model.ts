@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PRIORITIES, TICKET_TYPES, type Priority, type TicketType } from '../../domain/ticket.ts';
-import { featuresOf, SIGNAL_PREFIX, type FeatureSpec } from './features.ts';
+import { featuresOf, forEachWord, gramText, normalizeForModel, SIGNAL_PREFIX, type FeatureSpec } from './features.ts';
+import { FeatureIndex } from './feature-index.ts';
 
 export const MODEL_FORMAT = 'kinkyu-triage-linear/2';
 /** The first format: character 1–4-grams only, no word features, no type-dependent priority (still read). */
@@ -95,8 +96,16 @@ export interface TriageModel {
   spec: FeatureSpec;
   tf: ModelOptions['tf'];
   bias: Float64Array;
-  /** feature → [idf, type weights…, priority weights…]. */
-  features: Map<string, Float64Array>;
+  /** feature → its row in `weights`. */
+  index: FeatureIndex;
+  /**
+   * Row after row, each [idf, type weights…, priority weights…] (`width` numbers). One array rather than a typed
+   * array per feature: 60,000 small arrays made prediction memory-bound (measured: 70 → 35 µs per message).
+   */
+  weights: Float64Array;
+  width: number;
+  /** Scratch for predict(): which rows a message has already hit (rows hit in the current call hold `stamp`). */
+  scratch: { seen: Uint32Array; position: Int32Array; stamp: number };
 }
 
 export interface ModelPrediction {
@@ -312,15 +321,18 @@ export function loadModel(value: unknown): TriageModel {
   const width = 1 + classes.length + priorities.length;
   if (f.bias.length !== classes.length + priorities.length) throw new Error('model bias has the wrong length');
   const grams = Array.isArray(f.grams) && f.grams.length === 2 ? ([Number(f.grams[0]), Number(f.grams[1])] as const) : ([1, 4] as const);
-  const features = new Map<string, Float64Array>();
-  for (const [g, row] of Object.entries(f.features)) {
+  const entries = Object.entries(f.features);
+  const weights = new Float64Array(entries.length * width);
+  entries.forEach(([g, row], r) => {
     if (!Array.isArray(row) || row.length !== width) throw new Error(`model feature ${JSON.stringify(g)} has the wrong length`);
-    features.set(g, Float64Array.from(row));
-  }
+    weights.set(row as number[], r * width);
+  });
+  const index = new FeatureIndex(entries.map(([g]) => g));
   return {
     version: f.version, classes, priorities, trainedOn: f.trainedOn ?? { corpus: 0, corrections: 0 },
     spec: { grams, words: f.words === true, signals: typeof f.signals === 'number' ? f.signals : 0 }, tf: f.tf === 'log' ? 'log' : 'binary',
-    bias: Float64Array.from(f.bias), features,
+    bias: Float64Array.from(f.bias), index, weights, width,
+    scratch: { seen: new Uint32Array(entries.length), position: new Int32Array(entries.length), stamp: 0 },
   };
 }
 
@@ -331,32 +343,53 @@ const rank = <T extends string, K extends string>(names: readonly T[], p: Float6
 export function predict(model: TriageModel, text: string, signals?: readonly string[]): ModelPrediction {
   const types = model.classes.length;
   const levels = model.priorities.length;
+  const { index, weights, width, spec, scratch } = model;
   const typeScores = Float64Array.from(model.bias.subarray(0, types));
   const priorityScores = Float64Array.from(model.bias.subarray(types));
-  const rows: Float64Array[] = [];
+  // The message's known features, each once, in the order featuresOf() counts them (so sums round the same way).
+  const rows: number[] = [];
+  const counts: number[] = [];
+  if (++scratch.stamp > 0xffffffff) {
+    scratch.seen.fill(0);
+    scratch.stamp = 1;
+  }
+  const stamp = scratch.stamp;
+  const hit = (row: number): void => {
+    if (row < 0) return;
+    if (scratch.seen[row] === stamp) {
+      counts[scratch.position[row]!]! += 1;
+      return;
+    }
+    scratch.seen[row] = stamp;
+    scratch.position[row] = rows.length;
+    rows.push(row);
+    counts.push(1);
+  };
+  const normalized = normalizeForModel(typeof text === 'string' ? text : '');
+  index.forEachGram(gramText(normalized), spec.grams[0], spec.grams[1], hit);
+  if (spec.words) forEachWord(normalized, (key) => hit(index.rowOf(key)));
   const values: number[] = [];
   let norm = 0;
-  for (const [f, count] of featuresOf(typeof text === 'string' ? text : '', model.spec)) {
-    const row = model.features.get(f);
-    if (!row) continue;
-    const v = row[0]! * tfValue(model.tf, count);
-    rows.push(row);
+  for (let r = 0; r < rows.length; r++) {
+    const v = weights[rows[r]! * width]! * tfValue(model.tf, counts[r]!);
+    rows[r] = rows[r]! * width;
     values.push(v);
     norm += v * v;
   }
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   for (let r = 0; r < values.length; r++) values[r]! *= scale;
-  for (const key of signalKeys(signals, model.spec)) {
-    const row = model.features.get(key);
-    if (!row) continue;
-    rows.push(row);
-    values.push(row[0]!);
+  for (const key of signalKeys(signals, spec)) {
+    const r = index.rowOf(key);
+    if (r < 0) continue;
+    rows.push(r * width);
+    values.push(weights[r * width]!);
   }
-  rows.forEach((row, r) => {
+  for (let r = 0; r < rows.length; r++) {
     const x = values[r]!;
-    for (let k = 0; k < types; k++) typeScores[k]! += row[1 + k]! * x;
-    for (let k = 0; k < levels; k++) priorityScores[k]! += row[1 + types + k]! * x;
-  });
+    const base = rows[r]! + 1;
+    for (let k = 0; k < types; k++) typeScores[k]! += weights[base + k]! * x;
+    for (let k = 0; k < levels; k++) priorityScores[k]! += weights[base + types + k]! * x;
+  }
   const ranked = rank(model.classes, softmax(typeScores), 'type');
   return {
     ranked,

@@ -65,6 +65,16 @@ interface Normalized {
 const COMBINING = /[\p{M}\uFF9E\uFF9F\u200D\uFE00-\uFE0F]/uy;
 const FORMAT_CHAR = /^\p{Cf}$/u;
 
+/**
+ * A UTF-16 unit that NFKC leaves as it is, and lower-casing and kana folding change at most by a fixed offset:
+ * printable ASCII, hiragana, katakana, the long-vowel mark, CJK unified ideographs, 、。. Most of a message; when
+ * no mark follows, it is mapped without normalize() (the same result, several times faster).
+ */
+function plainUnit(c: number): boolean {
+  return (c >= 0x21 && c <= 0x7e) || (c >= 0x3041 && c <= 0x3096) || (c >= 0x30a1 && c <= 0x30fa) || c === 0x30fc
+    || (c >= 0x4e00 && c <= 0x9fff) || c === 0x3001 || c === 0x3002;
+}
+
 function classify(cp: number, ch: string): '\n' | ' ' | '' | null {
   if (cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029) return '\n';
   if (cp === 0x09 || cp === 0x0b || cp === 0x0c || cp === 0x20 || cp === 0xa0 || cp === 0x3000 || cp === 0x1680) return ' ';
@@ -83,6 +93,17 @@ function normalizeMapped(original: string): Normalized {
   const to: number[] = [];
   let i = 0;
   while (i < source.length) {
+    const unit = source.charCodeAt(i);
+    if (plainUnit(unit)) {
+      const next = i + 1 < source.length ? source.charCodeAt(i + 1) : 0x20;
+      if (next === 0x20 || next === 0x0a || plainUnit(next)) {
+        units.push(unit >= 0x41 && unit <= 0x5a ? String.fromCharCode(unit + 0x20) : unit >= 0x3041 && unit <= 0x3096 ? String.fromCharCode(unit + 0x60) : source[i]!);
+        from.push(i);
+        to.push(i + 1);
+        i++;
+        continue;
+      }
+    }
     const start = i;
     const cp = source.codePointAt(i) ?? 0;
     i += cp > 0xffff ? 2 : 1;
