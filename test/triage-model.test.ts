@@ -284,3 +284,26 @@ describe('learning from staff: kinkyu triage retrain', () => {
     }
   });
 });
+
+describe('the feature index', () => {
+  test('finds exactly the features featuresOf() names that the model knows, in the same order', async () => {
+    const { featuresOf, forEachWord, gramText, normalizeForModel } = await import('../src/desk/triage/features.ts');
+    const model = committedModel();
+    const texts = [...train.slice(0, 400).map((s) => s.text), '', ' ', 'ｶﾀｶﾅ and ＦＵＬＬＷＩＤＴＨ', 'x'.repeat(5000), '絵文字😀のある文', "didn't work – again"];
+    for (const text of texts) {
+      const expected = [...featuresOf(text, model.spec).keys()].map((f) => model.index.rowOf(f)).filter((r) => r >= 0);
+      const seen: number[] = [];
+      const normalized = normalizeForModel(text);
+      model.index.forEachGram(gramText(normalized), model.spec.grams[0], model.spec.grams[1], (r) => seen.push(r));
+      if (model.spec.words) forEachWord(normalized, (key) => { const r = model.index.rowOf(key); if (r >= 0) seen.push(r); });
+      assert.deepEqual([...new Set(seen)], expected, text.slice(0, 60));
+    }
+  });
+
+  test('a name outside the model is not found; every feature of the model file is', () => {
+    const file = JSON.parse(readFileSync(DEFAULT_MODEL_PATH, 'utf8')) as { features: Record<string, unknown> };
+    const model = committedModel();
+    Object.keys(file.features).forEach((name, row) => assert.equal(model.index.rowOf(name), row, name));
+    for (const absent of ['never-a-feature-zzzq', '\u0001zzzqx', '鬱鬱鬱鬱鬱']) assert.equal(model.index.rowOf(absent), -1, absent);
+  });
+});

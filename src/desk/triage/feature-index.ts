@@ -1,15 +1,19 @@
 /**
- * The model's features by name, looked up without building the name: a message's character n-grams are hashed
- * as they are read and compared in place with the stored name, so predicting allocates no string per n-gram.
- * (With a Map of strings, the ~250 n-gram strings of a message, their hashing and the map of counts were a fifth
- * of the server's CPU per contact-form submission under a surge.) Exact: a hit is confirmed character by character.
+ * The model's features by name, looked up without building the name: a message's character n-grams are hashed as
+ * they are read, so predicting allocates no string per n-gram. (With a Map of strings, the ~250 n-gram strings of a
+ * message, their hashing and the map of counts were a fifth of the server's CPU per contact-form submission under a
+ * surge.) A name is known by a 64-bit fingerprint (two independent 32-bit hashes), kept with its row in one slot of
+ * an open-addressing table: one memory access per look-up, which is what a look-up costs on a busy server. Loading
+ * checks that no two features share a fingerprint; that a gram outside the model shares one with a feature has a
+ * chance of about 2⁻⁶⁴ per look-up.
  */
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+const H1_OFFSET = 0x811c9dc5; // FNV-1a
+const H1_PRIME = 0x01000193;
+const H2_OFFSET = 0x9e3779b9;
+const H2_PRIME = 0x85ebca77;
 
-const step = (h: number, code: number): number => Math.imul(h ^ code, FNV_PRIME);
-/** The slot hash of a name from its running FNV-1a value and length (murmur3's finaliser spreads the low bits). */
+/** murmur3's finaliser over a running hash and the name's length. */
 function finish(h: number, length: number): number {
   let x = (h ^ length) >>> 0;
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
@@ -17,58 +21,60 @@ function finish(h: number, length: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-function hashString(s: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) h = step(h, s.charCodeAt(i));
-  return finish(h, s.length);
-}
+/** Ints per slot: row + 1 (0: empty), first hash, second hash. */
+const SLOT = 3;
 
 export class FeatureIndex {
-  /** Open addressing: slot → row + 1 (0: empty). */
-  private readonly slots: Int32Array;
+  private readonly table: Int32Array;
   private readonly mask: number;
+  readonly size: number;
 
-  constructor(private readonly names: readonly string[]) {
+  constructor(names: readonly string[]) {
+    this.size = names.length;
     let capacity = 16;
     while (capacity < names.length * 2) capacity *= 2;
-    this.slots = new Int32Array(capacity);
+    this.table = new Int32Array(capacity * SLOT);
     this.mask = capacity - 1;
     names.forEach((name, row) => {
-      let slot = hashString(name) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = row + 1;
+      let h1 = H1_OFFSET;
+      let h2 = H2_OFFSET;
+      for (let i = 0; i < name.length; i++) {
+        const c = name.charCodeAt(i);
+        h1 = Math.imul(h1 ^ c, H1_PRIME);
+        h2 = Math.imul(h2 ^ c, H2_PRIME);
+      }
+      const f1 = finish(h1, name.length) | 0;
+      const f2 = finish(h2, name.length) | 0;
+      if (this.find(f1, f2) >= 0) throw new Error(`triage model: two features share a fingerprint (${JSON.stringify(name)})`);
+      let slot = f1 & this.mask;
+      while (this.table[slot * SLOT] !== 0) slot = (slot + 1) & this.mask;
+      this.table[slot * SLOT] = row + 1;
+      this.table[slot * SLOT + 1] = f1;
+      this.table[slot * SLOT + 2] = f2;
     });
   }
 
-  get size(): number {
-    return this.names.length;
+  /** The row of the fingerprint (f1, f2), or -1. */
+  private find(f1: number, f2: number): number {
+    const table = this.table;
+    for (let slot = f1 & this.mask; ; slot = (slot + 1) & this.mask) {
+      const at = slot * SLOT;
+      const row = table[at]!;
+      if (row === 0) return -1;
+      if (table[at + 1] === f1 && table[at + 2] === f2) return row - 1;
+    }
   }
 
   /** The row of a feature, or -1. */
   rowOf(name: string): number {
-    for (let slot = hashString(name) & this.mask; ; slot = (slot + 1) & this.mask) {
-      const row = this.slots[slot]! - 1;
-      if (row < 0) return -1;
-      if (this.names[row] === name) return row;
+    let h1 = H1_OFFSET;
+    let h2 = H2_OFFSET;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, H1_PRIME);
+      h2 = Math.imul(h2 ^ c, H2_PRIME);
     }
-  }
-
-  /** The row of the text's characters [start, start + length), or -1. */
-  private rowOfRange(text: string, start: number, length: number, hash: number): number {
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const row = this.slots[slot]! - 1;
-      if (row < 0) return -1;
-      const name = this.names[row]!;
-      if (name.length !== length) continue;
-      let same = true;
-      for (let j = 0; j < length; j++) {
-        if (name.charCodeAt(j) !== text.charCodeAt(start + j)) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return row;
-    }
+    return this.find(finish(h1, name.length) | 0, finish(h2, name.length) | 0);
   }
 
   /**
@@ -77,11 +83,14 @@ export class FeatureIndex {
    */
   forEachGram(text: string, min: number, max: number, onRow: (row: number) => void): void {
     for (let i = 0; i < text.length; i++) {
-      let h = FNV_OFFSET;
+      let h1 = H1_OFFSET;
+      let h2 = H2_OFFSET;
       for (let n = 1; n <= max && i + n <= text.length; n++) {
-        h = step(h, text.charCodeAt(i + n - 1));
-        if (n < min || (n === 1 && text.charCodeAt(i) === 32)) continue;
-        const row = this.rowOfRange(text, i, n, finish(h, n));
+        const c = text.charCodeAt(i + n - 1);
+        h1 = Math.imul(h1 ^ c, H1_PRIME);
+        h2 = Math.imul(h2 ^ c, H2_PRIME);
+        if (n < min || (n === 1 && c === 32)) continue;
+        const row = this.find(finish(h1, n) | 0, finish(h2, n) | 0);
         if (row >= 0) onRow(row);
       }
     }
