@@ -13,6 +13,7 @@ const CATALOGUES: Record<Lang, Messages> = { ja, en };
 /** A message in `lang`, with {name} placeholders filled from `params`. */
 export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
   const template = CATALOGUES[lang][key] ?? CATALOGUES.ja[key];
+  if (!template.includes('{')) return template;
   return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
