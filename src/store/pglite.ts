@@ -1,9 +1,11 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { Db, Queryable } from './db.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AfterCommitHooks } from './after-commit.ts';
+import { Worker } from 'node:worker_threads';
+import type { WorkerError, WorkerReply, WorkerRequest } from './pglite-protocol.ts';
 
 export interface PgliteDb extends Db {
   /** The whole cluster as a tarball, for `openPglite(undefined, { loadDataDir })`. */
@@ -16,7 +18,7 @@ export interface PgliteDb extends Db {
  * reads its files through the operating system's cache anyway. Measured on reopening a data directory:
  * 379 MB resident with the defaults, 209 MB with 16 MB of buffers.
  */
-const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+export const EXTRA_START_PARAMS = ['-c', 'shared_buffers=16MB'];
 
 /**
  * V8 compiles PGlite's 10 MB of WebAssembly twice: at once with its baseline compiler, then again, optimised,
@@ -32,17 +34,158 @@ function chooseWasmCompiler(): void {
 }
 
 /**
- * Embedded PostgreSQL: one connection in this process; PGlite serialises access itself.
- * `loadDataDir` starts an in-memory database from a dump (`dumpDataDir`) instead of an empty cluster.
+ * Embedded PostgreSQL: one connection in this process, on a thread of its own (pglite-worker.ts), so the
+ * WebAssembly database never runs on the thread that serves requests. `loadDataDir` starts an in-memory database
+ * from a dump (`dumpDataDir`) instead of an empty cluster. `thread: 'main'` runs PGlite on the calling thread
+ * instead (as before; kept to measure the difference, `PGLITE_THREAD=main`).
  */
-export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
+export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob; thread?: 'worker' | 'main' } = {}): Promise<PgliteDb> {
+  const thread = options.thread ?? (process.env.PGLITE_THREAD === 'main' ? 'main' : 'worker');
+  return thread === 'main' ? openPgliteHere(dataDir, options) : openPgliteWorker(dataDir, options);
+}
+
+/**
+ * The database's thread, from the built pglite-worker.js; run from the TypeScript sources (tsx: a single test
+ * file, the benchmarks' parents), the thread registers tsx itself first (Node 20 does not pass `--import` hooks on
+ * to worker threads).
+ */
+function startWorkerThread(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url));
+  const script = new URL('./pglite-worker.ts', import.meta.url).href;
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, { eval: true });
+}
+
+/** Rebuilt on this side: an Error with PostgreSQL's fields (the application reads `code`). */
+function databaseError(e: WorkerError): Error {
+  const { name, message, ...fields } = e;
+  const err = Object.assign(new Error(message), fields);
+  if (name && name !== 'Error') err.name = name;
+  return err;
+}
+
+async function openPgliteWorker(dataDir: string | undefined, options: { loadDataDir?: Blob }): Promise<PgliteDb> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const release = dataDir ? lockDataDir(dataDir) : () => undefined;
+  chooseWasmCompiler();
+  const worker = startWorkerThread();
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  const notifications = new Map<number, (payload: string) => void>();
+  let failure: Error | null = null;
+  // The thread keeps the process alive only while a reply is awaited (an open transaction awaits its COMMIT):
+  // a database nobody closed must not hold a finished process, and one in use must not let it exit.
+  worker.unref();
+  const settle = (id: number) => {
+    const entry = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    return entry;
+  };
+  worker.on('message', (message: WorkerReply) => {
+    if (message.notify !== undefined) {
+      notifications.get(message.notify)?.(message.payload);
+      return;
+    }
+    const entry = settle(message.id);
+    if (!entry) return;
+    if (message.error) entry.reject(databaseError(message.error));
+    else entry.resolve(message.value);
+  });
+  const fail = (err: Error) => {
+    // Read as "the database is unreachable" (isDatabaseDown): the thread is gone, nothing more can be stored.
+    failure ??= Object.assign(new Error(`the embedded database stopped: ${err.message}`), { code: '08006' });
+    for (const id of [...pending.keys()]) settle(id)?.reject(failure);
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`its thread exited (${code})`)));
+
+  type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+  const call = <T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id }, transfer);
+    });
+  };
+
+  try {
+    const loadDataDir = options.loadDataDir ? await options.loadDataDir.arrayBuffer() : undefined;
+    await call({ op: 'open', dataDir, loadDataDir, startParams: EXTRA_START_PARAMS }, loadDataDir ? [loadDataDir] : []);
+  } catch (err) {
+    await worker.terminate();
+    release();
+    throw err;
+  }
+
+  const hooks = new AfterCommitHooks();
+  const afterCommit = (fn: () => void) => hooks.add(fn);
+  const handle = (tx: number | undefined): Queryable => ({
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      return call<Row[]>({ op: 'query', sql, params: params ? [...params] : undefined, tx });
+    },
+    afterCommit,
+  });
+  const base = handle(undefined);
+  let closed = false;
+  return {
+    kind: 'pglite',
+    query: base.query,
+    afterCommit,
+    async transaction(fn) {
+      return hooks.around(async () => {
+        const tx = nextId;
+        await call({ op: 'begin' });
+        let value;
+        try {
+          value = await fn(handle(tx));
+        } catch (err) {
+          await call({ op: 'rollback', tx }).catch(() => undefined);
+          throw err;
+        }
+        await call({ op: 'commit', tx });
+        return value;
+      });
+    },
+    async exec(sql) {
+      await call({ op: 'exec', sql });
+    },
+    async listen(channel, onMessage) {
+      const listenId = nextId;
+      notifications.set(listenId, onMessage);
+      await call({ op: 'listen', channel });
+      return async () => {
+        notifications.delete(listenId);
+        if (!closed && !failure) await call({ op: 'unlisten', listen: listenId });
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (!failure) await call({ op: 'close' });
+      } finally {
+        worker.removeAllListeners('exit');
+        await worker.terminate();
+        release();
+      }
+    },
+    async dumpDataDir() {
+      return new Blob([await call<ArrayBuffer>({ op: 'dump' })]);
+    },
+  };
+}
+
+async function openPgliteHere(dataDir: string | undefined, options: { loadDataDir?: Blob }): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? lockDataDir(dataDir) : () => undefined;
   let pg: PGlite;
   chooseWasmCompiler();
   try {
+    const { PGlite, types } = await import('@electric-sql/pglite');
     pg = await PGlite.create(dataDir, {
-      startParams: START_PARAMS,
+      startParams: [...PGlite.defaultStartParams, ...EXTRA_START_PARAMS],
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       parsers: {
         [types.INT8]: (value: string) => Number(value),

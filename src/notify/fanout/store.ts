@@ -72,6 +72,22 @@ const CLAIM_SQL = `
     JOIN notification_events e ON e.id = c.event_id
     JOIN subscribers s ON s.id = c.subscriber_id`;
 
+/**
+ * Which of these channels have deliveries due now: one probe of the due index per channel, in one statement. The
+ * fan-out asks before waking channel workers: most wakes (every update's NOTIFY, every poll) find nothing, and the
+ * claim statement costs several milliseconds even then on the embedded database (measured under an update every
+ * 100 ms: the channels' empty claims were the largest part of the database's CPU, ahead of the updates).
+ */
+export async function dueChannels(db: Queryable, channels: readonly Channel[]): Promise<Set<Channel>> {
+  const rows = await db.query<{ channel: Channel }>(
+    `SELECT c AS channel FROM unnest($1::text[]) AS c
+      WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.channel = c AND d.status = 'pending' AND d.next_attempt_at <= now())`,
+    [channels],
+    { name: 'fanout_due_channels' },
+  );
+  return new Set(rows.map((r) => r.channel));
+}
+
 /** Claims up to `limit` due rows under a lease of `leaseMs`, each marked with the claim's own `token`. */
 export async function claimDue(db: Queryable, channel: Channel, limit: number, leaseMs: number, owner: string, token: string): Promise<ClaimedDelivery[]> {
   const rows = await db.query<ClaimRow>(CLAIM_SQL, [channel, limit, leaseMs, owner, token], { name: 'fanout_claim' });

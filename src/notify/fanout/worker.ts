@@ -10,7 +10,7 @@ import { Lease } from './lease.ts';
 import { MarkBatcher } from './mark-batcher.ts';
 import { claimDue, defer, markDone, markFailed, markRetry, release, type ClaimedDelivery, type DeliveryKey } from './store.ts';
 import { TokenBucket } from './token-bucket.ts';
-import type { ChannelSender, Delivery, DeliveryOutcome } from './types.ts';
+import type { Channel, ChannelSender, Delivery, DeliveryOutcome } from './types.ts';
 
 export interface WorkerOptions {
   /** This process's name on the rows it holds (for people reading the table; claims are told apart by token). */
@@ -72,7 +72,7 @@ export class ChannelWorker implements JobHandler<ClaimedJob> {
     }).start();
   }
 
-  get channel(): string {
+  get channel(): Channel {
     return this.#sender.channel;
   }
 
