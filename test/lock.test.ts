@@ -105,6 +105,8 @@ describe('way (b): the lock link in a security email', () => {
     assert.equal(done.status, 200);
     assert.match(done.body, new RegExp(t('ja', 'lock.done.title')));
     assert.match(done.body, new RegExp(t('ja', 'lock.done.withdrawals', { count: 1 }).replace(/[()]/g, '\\$&')));
+    // The answer comes once the exchange has locked; the record (with the ticket) follows in the background.
+    await app.lock.settled();
     const [ticket] = await app.db.query<{ number: string }>(`SELECT number FROM tickets WHERE email = $1`, [v.email]);
     assert.match(done.body, new RegExp(`#${ticket!.number}`), 'the page gives the security ticket number');
     await assertLocked(v, 'email_link');

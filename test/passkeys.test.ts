@@ -355,6 +355,7 @@ describe('removing a passkey', () => {
     await b.get('/account/lock');
     const r = await b.post('/account/lock', {});
     assert.equal(r.status, 200, plain(r.body));
+    await app.lock.settled(); // the record follows the answer
     assert.match(plain(r.body), /アカウントをロックしました/);
     assert.equal(await count(`SELECT count(*)::int AS n FROM account_locks WHERE account_id = $1 AND unlocked_at IS NULL`, [id]), 1);
 

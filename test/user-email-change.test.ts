@@ -169,6 +169,7 @@ describe('email change', () => {
     const path = confirmPathIn(await smtp.waitFor((m) => m.to.includes(target) && /新しいメールアドレスの確認/.test(m.subject)));
     advance(60_000);
     assert.equal((await b.post('/account/lock', {})).status, 200);
+    await app.lock.settled(); // the record follows the answer
     advance(60_000);
     const [lock] = await app.db.query<{ id: string }>(`UPDATE account_locks SET unlocked_at = $2 WHERE account_id = $1 AND unlocked_at IS NULL RETURNING id`, [user.id, now]);
     await app.referenceStore!.unlock(user.id, { lockId: lock!.id });
