@@ -50,10 +50,17 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
  * to worker threads).
  */
 function startWorkerThread(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url));
+  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), { resourceLimits });
   const script = new URL('./pglite-worker.ts', import.meta.url).href;
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, { eval: true });
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, { eval: true, resourceLimits });
 }
+
+/**
+ * The thread's JavaScript is small (messages in and out; the database's memory is WebAssembly's own): a young
+ * generation smaller than V8's default keeps the process's resident memory down.
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
 
 /** Rebuilt on this side: an Error with PostgreSQL's fields (the application reads `code`). */
 function databaseError(e: WorkerError): Error {
