@@ -24,7 +24,7 @@ import { ensureBuilt } from './support/built.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
-const GOAL = 0.5;
+const GOAL = 0.6;
 
 // ---------------------------------------------------------------------------------------------- options
 
