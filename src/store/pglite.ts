@@ -50,10 +50,12 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
  * to worker threads).
  */
 function startWorkerThread(): Worker {
-  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), { resourceLimits });
+  // Not the process's own flags: `-e`/`--input-type` (a one-line script) would stop the thread from starting.
+  // Only those that describe the process as a whole (profiling, inspection) are passed on.
+  const options = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }, execArgv: process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|inspect)/.test(a)) };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), options);
   const script = new URL('./pglite-worker.ts', import.meta.url).href;
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, { eval: true, resourceLimits });
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, { ...options, eval: true });
 }
 
 /**
