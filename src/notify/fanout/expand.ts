@@ -82,7 +82,10 @@ export async function expandEvents(db: Db, chunk = EXPAND_CHUNK): Promise<boolea
     } else {
       await tx.query('UPDATE notification_events SET expanded_through = $2 WHERE id = $1', [e.id, done?.last]);
     }
-    await tx.query(`SELECT pg_notify('${FANOUT_CHANNEL}', '')`);
+    // Wakes every process's channel workers for the deliveries just made. A chunk that made none (no subscriber
+    // matches: the usual case for component events, or an exchange without subscribers) wakes nobody: each such
+    // NOTIFY woke every sweeper into another claim, three times per update under a stream of updates.
+    if ((done?.n ?? 0) > 0) await tx.query(`SELECT pg_notify('${FANOUT_CHANNEL}', '')`);
     return true;
   });
 }
