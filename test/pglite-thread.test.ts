@@ -8,6 +8,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { openPglite, type PgliteDb } from '../src/store/pglite.ts';
 
+/** Which ends first: a 0.3 s statement, or a 20 ms timer set after it started. */
+async function timerDuringSleep(db: PgliteDb): Promise<string[]> {
+  const order: string[] = [];
+  const slow = db.query('SELECT pg_sleep(0.3)').then(() => order.push('statement'));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  order.push('timer');
+  await slow;
+  return order;
+}
+
 describe('PGlite on its own thread', () => {
   let db: PgliteDb;
   before(async () => {
@@ -17,23 +27,13 @@ describe('PGlite on its own thread', () => {
   after(() => db.close());
 
   test('a timer set while a statement runs fires before the statement ends (the caller\'s thread is free)', async () => {
-    const order: string[] = [];
-    const slow = db.query('SELECT pg_sleep(0.3)').then(() => order.push('statement'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    order.push('timer');
-    await slow;
-    assert.deepEqual(order, ['timer', 'statement']);
+    assert.deepEqual(await timerDuringSleep(db), ['timer', 'statement']);
   });
 
   test('the same on the calling thread (PGLITE_THREAD=main) blocks it: what the thread is for', async () => {
     const here = await openPglite(undefined, { thread: 'main' });
     try {
-      const order: string[] = [];
-      const slow = here.query('SELECT pg_sleep(0.3)').then(() => order.push('statement'));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      order.push('timer');
-      await slow;
-      assert.deepEqual(order, ['statement', 'timer']);
+      assert.deepEqual(await timerDuringSleep(here), ['statement', 'timer']);
     } finally {
       await here.close();
     }

@@ -21,6 +21,18 @@ function finish(h: number, length: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
+/** A whole name's fingerprint: what forEachGram() computes for a gram character by character. */
+function fingerprint(name: string): [number, number] {
+  let h1 = H1_OFFSET;
+  let h2 = H2_OFFSET;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, H1_PRIME);
+    h2 = Math.imul(h2 ^ c, H2_PRIME);
+  }
+  return [finish(h1, name.length) | 0, finish(h2, name.length) | 0];
+}
+
 /** Ints per slot: row + 1 (0: empty), first hash, second hash. */
 const SLOT = 3;
 
@@ -36,15 +48,7 @@ export class FeatureIndex {
     this.table = new Int32Array(capacity * SLOT);
     this.mask = capacity - 1;
     names.forEach((name, row) => {
-      let h1 = H1_OFFSET;
-      let h2 = H2_OFFSET;
-      for (let i = 0; i < name.length; i++) {
-        const c = name.charCodeAt(i);
-        h1 = Math.imul(h1 ^ c, H1_PRIME);
-        h2 = Math.imul(h2 ^ c, H2_PRIME);
-      }
-      const f1 = finish(h1, name.length) | 0;
-      const f2 = finish(h2, name.length) | 0;
+      const [f1, f2] = fingerprint(name);
       if (this.find(f1, f2) >= 0) throw new Error(`triage model: two features share a fingerprint (${JSON.stringify(name)})`);
       let slot = f1 & this.mask;
       while (this.table[slot * SLOT] !== 0) slot = (slot + 1) & this.mask;
@@ -67,14 +71,8 @@ export class FeatureIndex {
 
   /** The row of a feature, or -1. */
   rowOf(name: string): number {
-    let h1 = H1_OFFSET;
-    let h2 = H2_OFFSET;
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, H1_PRIME);
-      h2 = Math.imul(h2 ^ c, H2_PRIME);
-    }
-    return this.find(finish(h1, name.length) | 0, finish(h2, name.length) | 0);
+    const [f1, f2] = fingerprint(name);
+    return this.find(f1, f2);
   }
 
   /**
