@@ -94,8 +94,31 @@ function line(name: string, f: Figures): string {
   return `  ${name.padEnd(4)} ${String(f.count).padStart(5)}  category ${pct(f.accuracy).padStart(6)}  security recall ${pct(f.securityRecall).padStart(6)}  below high ${String(f.belowHigh).padStart(2)}  priority ${pct(f.priority).padStart(6)}  (model alone ${pct(f.modelAccuracy)})`;
 }
 
+/**
+ * Where the combination types a message differently from the model's own best guess, by which branch of
+ * combineTriage() decided (the first that applies, in its order), and who was right: the combination or the model.
+ */
+function overrides(oof: readonly OutOfFold[], th: TriageThresholds): string {
+  const branches = new Map<string, { combined: number; model: number; neither: number }>();
+  for (const o of oof) {
+    const modelType = o.pred.ranked[0]?.type ?? 'other';
+    const type = combineTriage(o.rules, o.pred, 'cv', th).type;
+    if (type === modelType) continue;
+    const branch = o.rules.incident ? 'rules detect an incident'
+      : o.pred.security >= th.strongSecurity ? 'model leans security'
+        : o.pred.margin < th.rulesDecideMargin ? 'model unsure: rules decide'
+          : 'strong rule evidence';
+    const b = branches.get(branch) ?? { combined: 0, model: 0, neither: 0 };
+    if (type === o.sample.category) b.combined++;
+    else if (modelType === o.sample.category) b.model++;
+    else b.neither++;
+    branches.set(branch, b);
+  }
+  return [...branches].map(([branch, b]) => `  overrides of the model, ${branch}: combination right ${b.combined}, model right ${b.model}, neither ${b.neither}`).join('\n');
+}
+
 function report(oof: readonly OutOfFold[], th: TriageThresholds): string {
-  return [line('all', figures(oof, th)), ...(['ja', 'en'] as const).map((lang) => line(lang, figures(oof.filter((o) => o.sample.lang === lang), th)))].join('\n');
+  return [line('all', figures(oof, th)), ...(['ja', 'en'] as const).map((lang) => line(lang, figures(oof.filter((o) => o.sample.lang === lang), th))), overrides(oof, th)].join('\n');
 }
 
 /**
