@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coalesce } from '../src/status/page/coalesce.ts';
+import { coalesce } from '../src/jobs/coalesce.ts';
 
 test('a burst of triggers runs the job a few times, one at a time, and once after the last trigger', async () => {
   let runs = 0;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { GroupCommit } from '../src/store/group-commit.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { startApp, type RunningApp } from './support/app.ts';
+import { insertTickets, NUMBER_PLACEHOLDER, type IntakeRow } from '../src/desk/intake-repository.ts';
 
 describe('GroupCommit', () => {
   test('items that arrive while a group is stored go together in the next one; a free slot goes at once', async () => {
@@ -113,6 +114,38 @@ describe('a surge of contact-form submissions on the real desk (embedded databas
       assert.equal(row.mails, 1, 'one confirmation mail');
       assert.ok(row.subject?.includes(String(r.number)), `the mail's subject carries the ticket number: ${row.subject}`);
     }
+  });
+
+  test('one statement for several rows: each its own number, link, messages and mail; a used form key answers with the earlier ticket', async () => {
+    const earlier = await app.desk.submit({ body: '出金が届きません', email: 'keyed@example.jp', submission: 'keyed-form-key-00000001' }, { lang: 'ja', ip: null });
+    const now = new Date();
+    const row = (id: string, over: Partial<IntakeRow>): IntakeRow => ({
+      id, email: `${id}@example.jp`, lang: 'ja', body: `本文 ${id}`, orderId: null, transactionId: null, asset: null, amount: null,
+      userCategory: null, type: 'outage', priority: 'normal', reasons: '[]', incidentId: null,
+      firstResponseDueAt: now, resolutionDueAt: now, createdAt: now, ip: null, autoAnswer: null,
+      mail: { messageId: `<${id}@example.jp>`, subject: `受付 #${NUMBER_PLACEHOLDER}`, text: `番号 ${NUMBER_PLACEHOLDER}`, textWithAnswer: `番号 ${NUMBER_PLACEHOLDER} と回答` },
+      submissionKey: null, number: null, needsHuman: false, modelVersion: null, ...over,
+    });
+    const rows = [
+      row('multirowlinked', { incidentId, autoAnswer: { updateId: 'no-such-update', body: '調査中です' } }),
+      row('multirowkeyed', { email: 'keyed@example.jp', submissionKey: 'keyed-form-key-00000001' }),
+      row('multirowplain', { mail: null }),
+    ];
+    const stored = await insertTickets(app.db, rows);
+    assert.equal(stored.get('multirowkeyed')?.id, earlier.ticketId, 'the used key answers with the earlier ticket');
+    assert.equal(stored.get('multirowkeyed')?.number, earlier.number);
+    const linked = stored.get('multirowlinked')!;
+    const plain = stored.get('multirowplain')!;
+    assert.ok(linked && plain && linked.number !== plain.number, 'two new tickets, two numbers');
+    const facts = await app.db.query<{ id: string; incident_id: string | null; kinds: string[]; subject: string | null; text: string | null }>(
+      `SELECT t.id, t.incident_id, ARRAY(SELECT kind FROM ticket_messages m WHERE m.ticket_id = t.id ORDER BY m.id) AS kinds,
+              o.subject, o.text_body AS text
+         FROM tickets t LEFT JOIN mail_outbox o ON o.ticket_id = t.id WHERE t.id = ANY($1::text[]) ORDER BY t.id`, [['multirowlinked', 'multirowplain']]);
+    assert.deepEqual(facts.map((f) => [f.id, f.incident_id, f.kinds]), [['multirowlinked', incidentId, ['user', 'auto']], ['multirowplain', null, ['user']]]);
+    assert.equal(facts[0]!.subject, `受付 #${linked.number}`);
+    assert.equal(facts[0]!.text, `番号 ${linked.number} と回答`, 'the linked ticket gets the mail with the answer');
+    assert.equal(facts[1]!.subject, null, 'no mail asked, none queued');
+    assert.equal((await app.db.query('SELECT 1 FROM tickets WHERE id = $1', ['multirowkeyed'])).length, 0, 'nothing stored for the used key');
   });
 
   test('a submission refused by the database inside a group does not fail the others', async () => {

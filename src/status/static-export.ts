@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PublicSite } from './page/site.ts';
-import { coalesce } from './page/coalesce.ts';
+import { coalesce } from '../jobs/coalesce.ts';
 import { API_PATHS } from './api-v2.ts';
 import { staticHostHeadersFile } from './page/response-headers.ts';
 import { LANGS, type Lang } from '../web/i18n.ts';

@@ -6,7 +6,8 @@
  * end (the `Db` the application uses); the messages are `WorkerRequest` / `WorkerReply` there.
  */
 import { parentPort } from 'node:worker_threads';
-import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { createPglite } from './pglite-create.ts';
 import type { WorkerReply, WorkerRequest, WorkerError } from './pglite-protocol.ts';
 
 if (!parentPort) throw new Error('pglite-worker runs as a worker thread');
@@ -35,14 +36,7 @@ function database(): PGlite {
 }
 
 async function open(request: Extract<WorkerRequest, { op: 'open' }>): Promise<void> {
-  pg = await PGlite.create(request.dataDir, {
-    startParams: [...PGlite.defaultStartParams, ...request.startParams],
-    ...(request.loadDataDir ? { loadDataDir: new Blob([request.loadDataDir]) } : {}),
-    parsers: {
-      [types.INT8]: (value: string) => Number(value),
-      [types.NUMERIC]: (value: string) => Number(value),
-    },
-  });
+  pg = await createPglite(request.dataDir, request.loadDataDir ? new Blob([request.loadDataDir]) : undefined);
 }
 
 /** A transaction: PGlite holds its lock (other statements wait) until the main thread says COMMIT or ROLLBACK. */

@@ -12,13 +12,6 @@ export interface PgliteDb extends Db {
   dumpDataDir(): Promise<Blob>;
 }
 
-/**
- * Sized for what the embedded database is for (one process, a small exchange or a demo; a large one runs
- * PostgreSQL): PostgreSQL's default 128 MB of shared buffers is most of a small server's memory, while PGlite
- * reads its files through the operating system's cache anyway. Measured on reopening a data directory:
- * 379 MB resident with the defaults, 209 MB with 16 MB of buffers.
- */
-export const EXTRA_START_PARAMS = ['-c', 'shared_buffers=16MB'];
 
 /**
  * V8 compiles PGlite's 10 MB of WebAssembly twice: at once with its baseline compiler, then again, optimised,
@@ -109,19 +102,22 @@ async function openPgliteWorker(dataDir: string | undefined, options: { loadData
   worker.on('exit', (code) => fail(new Error(`its thread exited (${code})`)));
 
   type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
-  const call = <T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> => {
-    if (failure) return Promise.reject(failure);
+  /** Sends a request; its id names a transaction or a listener in later requests. */
+  const send = <T>(request: Request, transfer: ArrayBuffer[] = []): { id: number; reply: Promise<T> } => {
     const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
+    if (failure) return { id, reply: Promise.reject(failure) };
+    const reply = new Promise<T>((resolve, reject) => {
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       worker.postMessage({ ...request, id }, transfer);
     });
+    return { id, reply };
   };
+  const call = <T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> => send<T>(request, transfer).reply;
 
   try {
     const loadDataDir = options.loadDataDir ? await options.loadDataDir.arrayBuffer() : undefined;
-    await call({ op: 'open', dataDir, loadDataDir, startParams: EXTRA_START_PARAMS }, loadDataDir ? [loadDataDir] : []);
+    await call({ op: 'open', dataDir, loadDataDir }, loadDataDir ? [loadDataDir] : []);
   } catch (err) {
     await worker.terminate();
     release();
@@ -144,8 +140,9 @@ async function openPgliteWorker(dataDir: string | undefined, options: { loadData
     afterCommit,
     async transaction(fn) {
       return hooks.around(async () => {
-        const tx = nextId;
-        await call({ op: 'begin' });
+        const begin = send({ op: 'begin' });
+        const tx = begin.id;
+        await begin.reply;
         let value;
         try {
           value = await fn(handle(tx));
@@ -161,9 +158,10 @@ async function openPgliteWorker(dataDir: string | undefined, options: { loadData
       await call({ op: 'exec', sql });
     },
     async listen(channel, onMessage) {
-      const listenId = nextId;
+      const listening = send({ op: 'listen', channel });
+      const listenId = listening.id;
       notifications.set(listenId, onMessage);
-      await call({ op: 'listen', channel });
+      await listening.reply;
       return async () => {
         notifications.delete(listenId);
         if (!closed && !failure) await call({ op: 'unlisten', listen: listenId });
@@ -192,15 +190,8 @@ async function openPgliteHere(dataDir: string | undefined, options: { loadDataDi
   let pg: PGlite;
   chooseWasmCompiler();
   try {
-    const { PGlite, types } = await import('@electric-sql/pglite');
-    pg = await PGlite.create(dataDir, {
-      startParams: [...PGlite.defaultStartParams, ...EXTRA_START_PARAMS],
-      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-      parsers: {
-        [types.INT8]: (value: string) => Number(value),
-        [types.NUMERIC]: (value: string) => Number(value),
-      },
-    });
+    const { createPglite } = await import('./pglite-create.ts');
+    pg = await createPglite(dataDir, options.loadDataDir);
   } catch (err) {
     release();
     throw err;

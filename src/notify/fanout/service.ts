@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { JobWorker } from '../../jobs/worker.ts';
+import { coalesce } from '../../jobs/coalesce.ts';
 import { EXPAND_CHUNK, expandEvents, FANOUT_CHANNEL, FANOUT_QUEUE } from './expand.ts';
 import { DeliveryViews } from './incident-view.ts';
 import { dueChannels, progressOf } from './store.ts';
 import { ChannelWorker } from './worker.ts';
 import type { ChannelSender, FanoutProgress } from './types.ts';
 
-/** Kicks of the channel workers this close together share one look for due deliveries. */
+/** Looks for due deliveries at most this often (kicks in between share the next look). */
 const KICK_GATHER_MS = 10;
 
 export interface FanoutTuning {
@@ -103,36 +104,15 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
   );
   let stopped = false;
   // Wakes the channel workers that have deliveries due, with one probe for all of them. Kicks come in bursts (an
-  // update is several events, each expanded and each waking): those within KICK_GATHER_MS share one probe, and
-  // kicks that come while a probe runs share the next. If the probe fails every worker is woken: its claim then
-  // says what is wrong, or finds the rows.
-  let probing = false;
-  let probeAgain = false;
-  let gathering: NodeJS.Timeout | null = null;
-  const probeAndKick = (): void => {
-    if (probing) {
-      probeAgain = true;
-      return;
-    }
-    probing = true;
-    probeAgain = false;
-    dueChannels(db, workers.map((w) => w.channel))
-      .then((due) => workers.filter((w) => due.has(w.channel)), () => workers)
-      .then((kicked) => {
-        for (const w of kicked) w.kick();
-      })
-      .finally(() => {
-        probing = false;
-        if (probeAgain && !stopped) probeAndKick();
-      });
-  };
-  const kickWorkers = (): void => {
-    if (gathering || stopped) return;
-    gathering = setTimeout(() => {
-      gathering = null;
-      probeAndKick();
-    }, KICK_GATHER_MS);
-  };
+  // update is several events, each expanded and each waking): a burst shares a probe running and one more after it,
+  // at most one every KICK_GATHER_MS. If the probe fails every worker is woken: its claim then says what is wrong,
+  // or finds the rows.
+  const probe = coalesce(async () => {
+    if (stopped) return;
+    const due = await dueChannels(db, workers.map((w) => w.channel)).catch(() => null);
+    for (const w of workers) if (!due || due.has(w.channel)) w.kick();
+  }, KICK_GATHER_MS);
+  const kickWorkers = (): void => void probe.trigger();
   // The sweeper is a job queue of its own: a "job" is one expanded chunk of subscribers (the expansion claims its
   // event with SKIP LOCKED and commits the chunk with its cursor); each wakes the channel workers. Its wakes and
   // polls wake them too, for retries that became due.
@@ -156,7 +136,7 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (gathering) clearTimeout(gathering);
+      await probe.settled();
       await sweeper.stop();
       await Promise.all(workers.map((w) => w.stop()));
       for (const s of opts.senders) await s.close?.().catch((err) => log(`fanout ${s.channel}: closing the sender failed`, err));

@@ -13,7 +13,7 @@ import { loadSnapshot, type PageInfo, type PageSnapshot } from './snapshot.ts';
 import { renderNoticePage, renderNoticesPage } from '../../notices/public-pages.ts';
 import type { Notice } from '../../notices/notices.ts';
 import { pageVersion } from '../repository.ts';
-import { coalesce, type Coalesced } from './coalesce.ts';
+import { coalesce, type Coalesced } from '../../jobs/coalesce.ts';
 import { ASSET_CACHE_CONTROL, CONTENT_TYPES, HTML_SECURITY_HEADERS, PAGE_CACHE_CONTROL, type Kind } from './response-headers.ts';
 import { archiveMonths, monthOf, readMonth } from './month-archive.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Wraps a job so that a burst of triggers runs it at most once at a time and at most once every `minGapMs`,
- * always once more after the last trigger (so the newest state is never skipped). Used for snapshot rebuilds
- * and for the live static export. The job must not throw.
+ * always once more after the last trigger (so the newest state is never skipped). Used for snapshot rebuilds,
+ * the live static export and the fan-out's look for due deliveries. The job must not throw.
  */
 export interface Coalesced {
   /** Asks for a run; resolves when the run that covers this request has finished. */
