@@ -109,13 +109,14 @@ async function appendKeyed(tx: Queryable, entry: AuditEntry, at: Date, key: Audi
     key_id: key.id,
   };
   const hash = keyedHash(row, key);
+  // The entry and the head it becomes, in one statement.
   await tx.query(
-    `INSERT INTO audit_log (seq, at, actor_type, actor_id, action, target_type, target_id, data, ip, prev_hash, hash, alg, key_id)
+    `WITH head AS (UPDATE audit_head SET seq = $1, hash = $11, key_id = $13 WHERE id = 1)
+     INSERT INTO audit_log (seq, at, actor_type, actor_id, action, target_type, target_id, data, ip, prev_hash, hash, alg, key_id)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
     [row.seq, row.at, row.actor_type, row.actor_id, row.action, row.target_type, row.target_id,
-      JSON.stringify(row.data), row.ip, row.prev_hash, hash, row.alg, row.key_id],
+      JSON.stringify(row.data), row.ip, row.prev_hash, hash, row.alg, key.id],
   );
-  await tx.query('UPDATE audit_head SET seq = $1, hash = $2, key_id = $3 WHERE id = 1', [row.seq, hash, key.id]);
   return row.seq;
 }
 

@@ -33,8 +33,11 @@ export interface JobWorkerOptions {
   /** The safety net: look for due jobs this often (retries, missed notifications, leases run out). 0: never. */
   pollMs: number;
   log: (msg: string, err?: unknown) => void;
-  /** Called on every wake, notification and poll (a queue that feeds other workers wakes them too). */
-  onWake?: () => void;
+  /**
+   * Called on every wake, notification and poll (a queue that feeds other workers wakes them too), with the
+   * NOTIFY's payload when a notification woke it.
+   */
+  onWake?: (payload?: string) => void;
   /** Logged once per outage when claiming fails. Default `<queue>: cannot claim jobs; will retry`. */
   claimFailedMessage?: string;
 }
@@ -96,9 +99,9 @@ export class JobWorker<J> {
   }
 
   /** A wake: this worker looks for due jobs, and what `onWake` feeds does too. */
-  wake(): void {
+  wake(payload?: string): void {
     if (this.#stopped) return;
-    this.#opts.onWake?.();
+    this.#opts.onWake?.(payload);
     this.kick();
   }
 
@@ -171,7 +174,7 @@ export class JobWorker<J> {
     const channel = this.#opts.channel;
     if (!channel || this.#listening || this.#unlisten || this.#stopped) return;
     this.#listening = this.#db
-      .listen(channel, () => this.wake())
+      .listen(channel, (payload) => this.wake(payload))
       .then(async (unlisten) => {
         if (this.#stopped) await unlisten().catch(() => undefined);
         else this.#unlisten = unlisten;

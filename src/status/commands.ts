@@ -110,17 +110,25 @@ async function applyComponentStatuses(
   }
   if (drill && incidentId) return applyDrillStatuses(tx, statuses, components, incidentId, now);
   const affected: AffectedComponent[] = [];
+  const changedIds: string[] = [];
+  const changedStatuses: ComponentStatus[] = [];
   for (const [id, status] of statuses) {
     const c = components.get(id) as Component;
     affected.push({ code: id, name: c.nameJa, old_status: c.status, new_status: status });
     if (c.status === status) continue;
-    await tx.query('UPDATE components SET status = $2, updated_at = $3 WHERE id = $1', [id, status, now]);
-    await tx.query('INSERT INTO component_status_history (component_id, status, at, incident_id) VALUES ($1,$2,$3,$4)', [
-      id,
-      status,
-      now,
-      incidentId,
-    ]);
+    changedIds.push(id);
+    changedStatuses.push(status);
+  }
+  // One statement for every component changed, their history rows in the order given (each row's trigger
+  // compares it with that component's previous row).
+  if (changedIds.length > 0) {
+    await tx.query(
+      `WITH v AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(id, status, n)),
+       changed AS (UPDATE components c SET status = v.status, updated_at = $3 FROM v WHERE c.id = v.id)
+       INSERT INTO component_status_history (component_id, status, at, incident_id)
+       SELECT id, status, $3, $4 FROM v ORDER BY n`,
+      [changedIds, changedStatuses, now, incidentId],
+    );
   }
   return affected;
 }
@@ -150,12 +158,12 @@ async function applyDrillStatuses(
 }
 
 async function linkComponents(tx: Queryable, incidentId: string, componentIds: Iterable<string>): Promise<void> {
-  for (const id of componentIds) {
-    await tx.query('INSERT INTO incident_components (incident_id, component_id) VALUES ($1,$2) ON CONFLICT DO NOTHING', [
-      incidentId,
-      id,
-    ]);
-  }
+  const ids = [...componentIds];
+  if (ids.length === 0) return;
+  await tx.query(
+    'INSERT INTO incident_components (incident_id, component_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING',
+    [incidentId, ids],
+  );
 }
 
 async function insertUpdate(
@@ -260,7 +268,7 @@ export class StatusCommands {
     const now = this.clock();
     return this.db.transaction(async (tx) => {
       await lockPage(tx);
-      const incident = await getIncident(tx, incidentId, { includeInternal: false, forUpdate: true });
+      const incident = await getIncident(tx, incidentId, { includeInternal: false, forUpdate: true, withUpdates: false });
       if (!incident) throw new KinkyuError('NOT_FOUND', { what: 'incident', id: incidentId.slice(0, 40) });
       if (input.expectedStatus !== undefined && input.expectedStatus !== incident.status) {
         throw new KinkyuError('CONFLICT', { status: incident.status });

@@ -112,9 +112,9 @@ const INCIDENT_SELECT = `
                WHERE ic.incident_id = i.id) AS component_ids
   FROM incidents i`;
 
-async function attachUpdates(q: Queryable, rows: IncidentRow[], includeInternal: boolean): Promise<Incident[]> {
+async function attachUpdates(q: Queryable, rows: IncidentRow[], includeInternal: boolean, withUpdates = true): Promise<Incident[]> {
   if (rows.length === 0) return [];
-  const updates = await q.query<UpdateRow>(
+  const updates = !withUpdates ? [] : await q.query<UpdateRow>(
     `SELECT * FROM incident_updates WHERE incident_id = ANY($1) ${includeInternal ? '' : "AND visibility = 'public'"}
      ORDER BY display_at DESC, created_at DESC`,
     [rows.map((r) => r.id)],
@@ -171,10 +171,11 @@ export async function listIncidentsForPage(
 export async function getIncident(
   q: Queryable,
   id: string,
-  opts: { includeInternal: boolean; forUpdate?: boolean },
+  /** withUpdates false: the incident alone, its `updates` empty (a write that needs only its state). */
+  opts: { includeInternal: boolean; forUpdate?: boolean; withUpdates?: boolean },
 ): Promise<Incident | undefined> {
   const rows = await q.query<IncidentRow>(`${INCIDENT_SELECT} WHERE i.id = $1 ${opts.forUpdate ? 'FOR UPDATE OF i' : ''}`, [id]);
-  const [incident] = await attachUpdates(q, rows, opts.includeInternal);
+  const [incident] = await attachUpdates(q, rows, opts.includeInternal, opts.withUpdates ?? true);
   return incident;
 }
 

@@ -60,32 +60,62 @@ interface EventRow {
   drill_id: string | null;
 }
 
+/** Events taken into one expansion transaction at most (an update is one event plus one per component changed). */
+export const EVENTS_PER_EXPANSION = 20;
+
+/** The NOTIFY payload of a new event (the triggers send it): it wakes the sweepers, not the channel workers. */
+export const NEW_EVENT_PAYLOAD = 'event';
+/** The NOTIFY payload of an expansion that made deliveries: it wakes every process's channel workers. */
+export const DELIVERIES_PAYLOAD = 'deliveries';
+
+export interface Expansion {
+  /** Events expanded, wholly or by a chunk, in this transaction (0: none was waiting). */
+  events: number;
+  /** Subscribers matched, so deliveries made (fewer when some existed already). */
+  deliveries: number;
+}
+
 /**
- * Expands one chunk of the oldest unexpanded event into deliveries, in one transaction with moving the
- * event's cursor (or marking it expanded after the last chunk). A crash rolls back the chunk with its cursor;
- * running it again (here or in another process, which skips an event being expanded) inserts nothing twice
- * (ON CONFLICT on the primary key). Returns false when no event was waiting.
+ * Expands the oldest unexpanded events into deliveries, at most `chunk` subscribers in all, in one transaction
+ * with the events' cursors: an event expanded whole is marked expanded, the one that filled the chunk keeps its
+ * cursor and the events after it wait for the next round. A crash rolls back the chunk with its cursor; running it
+ * again (here or in another process, which skips events being expanded) inserts nothing twice (ON CONFLICT on the
+ * primary key). The events of an update usually match nobody (component changes reach webhooks only), so taking
+ * them together saves a transaction per event.
  */
-export async function expandEvents(db: Db, chunk = EXPAND_CHUNK): Promise<boolean> {
+export async function expandEvents(db: Db, chunk = EXPAND_CHUNK): Promise<Expansion> {
   return db.transaction(async (tx) => {
-    const [e] = await tx.query<EventRow>(
+    const events = await tx.query<EventRow>(
       `SELECT id, kind, incident_id, update_id, component_id, expanded_through, drill_id FROM notification_events
-        WHERE expanded_at IS NULL ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        WHERE expanded_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [EVENTS_PER_EXPANSION],
     );
-    if (!e) return false;
-    const common = [e.id, CHANNELS_FOR[e.kind], e.expanded_through ?? '', chunk, e.drill_id !== null];
-    const [done] = e.kind === 'incident_update'
-      ? await tx.query<{ n: number; last: string | null }>(EXPAND_UPDATE, [...common, e.incident_id, e.update_id])
-      : await tx.query<{ n: number; last: string | null }>(EXPAND_COMPONENT, [...common, e.component_id]);
-    if ((done?.n ?? 0) < chunk) {
-      await tx.query('UPDATE notification_events SET expanded_at = now(), expanded_through = NULL WHERE id = $1', [e.id]);
-    } else {
-      await tx.query('UPDATE notification_events SET expanded_through = $2 WHERE id = $1', [e.id, done?.last]);
+    const finished: string[] = [];
+    let room = chunk;
+    let deliveries = 0;
+    let expanded = 0;
+    for (const e of events) {
+      if (room <= 0) break;
+      expanded++;
+      const common = [e.id, CHANNELS_FOR[e.kind], e.expanded_through ?? '', room, e.drill_id !== null];
+      const [done] = e.kind === 'incident_update'
+        ? await tx.query<{ n: number; last: string | null }>(EXPAND_UPDATE, [...common, e.incident_id, e.update_id])
+        : await tx.query<{ n: number; last: string | null }>(EXPAND_COMPONENT, [...common, e.component_id]);
+      const n = done?.n ?? 0;
+      deliveries += n;
+      if (n < room) {
+        finished.push(e.id);
+      } else {
+        await tx.query('UPDATE notification_events SET expanded_through = $2 WHERE id = $1', [e.id, done?.last]);
+      }
+      room -= n;
     }
-    // Wakes every process's channel workers for the deliveries just made. A chunk that made none (no subscriber
-    // matches: the usual case for component events, or an exchange without subscribers) wakes nobody: each such
-    // NOTIFY woke every sweeper into another claim, three times per update under a stream of updates.
-    if ((done?.n ?? 0) > 0) await tx.query(`SELECT pg_notify('${FANOUT_CHANNEL}', '')`);
-    return true;
+    if (finished.length > 0) {
+      await tx.query('UPDATE notification_events SET expanded_at = now(), expanded_through = NULL WHERE id = ANY($1)', [finished]);
+    }
+    // Wakes every process's channel workers for the deliveries just made. Events that matched nobody (the usual
+    // case for component events, or an exchange without subscribers) wake nobody.
+    if (deliveries > 0) await tx.query(`SELECT pg_notify('${FANOUT_CHANNEL}', '${DELIVERIES_PAYLOAD}')`);
+    return { events: expanded, deliveries };
   });
 }

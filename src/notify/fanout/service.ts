@@ -4,7 +4,7 @@ import type { Db } from '../../store/db.ts';
 import type { PageSnapshot } from '../../status/page/snapshot.ts';
 import { JobWorker } from '../../jobs/worker.ts';
 import { coalesce } from '../../jobs/coalesce.ts';
-import { EXPAND_CHUNK, expandEvents, FANOUT_CHANNEL, FANOUT_QUEUE } from './expand.ts';
+import { EXPAND_CHUNK, expandEvents, FANOUT_CHANNEL, FANOUT_QUEUE, NEW_EVENT_PAYLOAD, type Expansion } from './expand.ts';
 import { DeliveryViews } from './incident-view.ts';
 import { dueChannels, progressOf } from './store.ts';
 import { ChannelWorker } from './worker.ts';
@@ -113,14 +113,23 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
     for (const w of workers) if (!due || due.has(w.channel)) w.kick();
   }, KICK_GATHER_MS);
   const kickWorkers = (): void => void probe.trigger();
-  // The sweeper is a job queue of its own: a "job" is one expanded chunk of subscribers (the expansion claims its
-  // event with SKIP LOCKED and commits the chunk with its cursor); each wakes the channel workers. Its wakes and
-  // polls wake them too, for retries that became due.
-  const sweeper = new JobWorker<true>(db, {
-    claim: async () => ((await expandEvents(db, tuning.expandChunk)) ? [true] : []),
-    run: async () => kickWorkers(),
+  // The sweeper is a job queue of its own: a "job" is one expansion round (it claims its events with SKIP LOCKED and
+  // commits the deliveries with their cursors); a round that made deliveries wakes the channel workers. So do the
+  // sweeper's polls and the other NOTIFYs (another process's deliveries), for retries that became due; a new event's
+  // NOTIFY does not: its expansion wakes them if it matched anyone.
+  const sweeper = new JobWorker<Expansion>(db, {
+    claim: async () => {
+      const expansion = await expandEvents(db, tuning.expandChunk);
+      return expansion.events > 0 ? [expansion] : [];
+    },
+    run: async (expansion) => {
+      if (expansion.deliveries > 0) kickWorkers();
+    },
   }, {
-    queue: FANOUT_QUEUE, channel: FANOUT_CHANNEL, concurrency: 1, pollMs: tuning.pollMs, log, onWake: kickWorkers,
+    queue: FANOUT_QUEUE, channel: FANOUT_CHANNEL, concurrency: 1, pollMs: tuning.pollMs, log,
+    onWake: (payload) => {
+      if (payload !== NEW_EVENT_PAYLOAD) kickWorkers();
+    },
     claimFailedMessage: 'fanout: cannot expand notification events; will retry',
   }).start();
 
