@@ -8,12 +8,14 @@
 import { parentPort } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { createPglite } from './pglite-create.ts';
+import { PreparedStatements } from './pglite-prepared.ts';
 import type { WorkerReply, WorkerRequest, WorkerError } from './pglite-protocol.ts';
 
 if (!parentPort) throw new Error('pglite-worker runs as a worker thread');
 const port = parentPort;
 
 let pg: PGlite | null = null;
+let prepared: PreparedStatements | null = null;
 /** Open transactions: their statements, in order, until COMMIT or ROLLBACK. */
 const transactions = new Map<number, (request: WorkerRequest) => void>();
 const listeners = new Map<number, () => Promise<void>>();
@@ -37,6 +39,12 @@ function database(): PGlite {
 
 async function open(request: Extract<WorkerRequest, { op: 'open' }>): Promise<void> {
   pg = await createPglite(request.dataDir, request.loadDataDir ? new Blob([request.loadDataDir]) : undefined);
+  prepared = new PreparedStatements(pg);
+}
+
+function statements(): PreparedStatements {
+  if (!prepared) throw new Error('the embedded database is not open');
+  return prepared;
 }
 
 /** A transaction: PGlite holds its lock (other statements wait) until the main thread says COMMIT or ROLLBACK. */
@@ -68,8 +76,7 @@ function begin(id: number): void {
         }
         if (request.op !== 'query') continue;
         try {
-          const result = await tx.query(request.sql, request.params);
-          reply({ id: request.id, value: result.rows });
+          reply({ id: request.id, value: await statements().queryIn(tx, request.sql, request.params) });
         } catch (err) {
           reply({ id: request.id, error: errorOf(err) });
         }
@@ -91,12 +98,14 @@ async function handle(request: WorkerRequest): Promise<void> {
     case 'open':
       await open(request);
       return reply({ id: request.id, value: null });
-    case 'query': {
-      const result = await database().query(request.sql, request.params);
-      return reply({ id: request.id, value: result.rows });
-    }
+    case 'query':
+      return reply({ id: request.id, value: await statements().query(request.sql, request.params) });
     case 'exec':
-      await database().exec(request.sql);
+      try {
+        await database().exec(request.sql);
+      } finally {
+        statements().forgetAll();
+      }
       return reply({ id: request.id, value: null });
     case 'listen': {
       const unsubscribe = await database().listen(request.channel, (payload) => reply({ notify: request.id, payload }));
@@ -115,6 +124,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     case 'close':
       await pg?.close();
       pg = null;
+      prepared = null;
       return reply({ id: request.id, value: null });
     default:
       throw new Error(`unknown request ${(request as { op: string }).op}`);
