@@ -3,8 +3,8 @@
  * unnamed statement, so each call parses, analyses and plans it again; the application sends the same few hundred
  * statement texts over and over. Here a text seen twice is prepared once under a name (Parse + Describe) and then
  * only bound and executed (Bind, Describe, Execute, Sync), as a PostgreSQL driver with named statements does.
- * Measured on the embedded database: the page's incident query 550 → 238 µs, an incident update's ~20 statements
- * 16–19 → see docs/architecture.md.
+ * Measured on the embedded database: the page's incident query 550 → 238 µs of CPU; an incident update (~20
+ * statements, with its fan-out) 18 → 11.6 ms.
  *
  * It uses PGlite's public protocol API (`protocol.serialize`, `parse.parseResults`, `execProtocolStream`) and its
  * two locks the way `query()` does (`_runExclusiveTransaction` outside a transaction, `_runExclusiveQuery` inside).
