@@ -160,6 +160,47 @@ describe('triage rules', () => {
     }
   });
 
+  test('more incidents in the words people use: a bot\'s stray orders, a swapped address, a device out of reach, an insider, a scammer gone silent, dialect', () => {
+    for (const text of [
+      'ウチのbotが出してない注文が約定履歴に3件あります。APIキーは1つしか発行してません',
+      'Our bot never placed these sells, they are not in our own order logs at all',
+      '出金先を貼り付けたら、コピーしたのと違うアドレスになってました。もう申請しちゃった',
+      'The address I pasted does not match the one in my Ledger app, and the withdrawal already went through',
+      '履歴に先頭と末尾だけ同じアドレスがあって、そっちに送ってたっぽいです',
+      '古いiPhoneを初期化し忘れて売ってしまいました。bitbankのアプリはログインしたままです',
+      'A former employee still has access to the e-mail address our corporate account uses',
+      'インスタで知り合った投資の先生にETHを送ったら、それから連絡が取れなくなりました',
+      'I sent USDT to an investment mentor I met online and now he has blocked me everywhere',
+      'SIMの再発行が私の知らない店舗であったとキャリアから言われました',
+      '頼みもせんのに確認コードがなんべんも来る',
+      "I don't remember placing this 2 BTC sell order, can you tell me where it came from?",
+    ]) {
+      const r = triage({ text });
+      assert.deepEqual(pick(r), ['security', 'urgent'], `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
+    }
+  });
+
+  test('words that look like an incident but are not: a decimal balance, a zero fee, an empty order book, an old card, an unchanged e-mail', () => {
+    for (const text of [
+      'Selling 0.3 ETH fails with "insufficient balance" but my balance shows 0.31 ETH',
+      '昨日のETH購入、手数料0円になってたのはキャンペーンですか？',
+      'アプリでETH/JPYの板が空っぽです。メンテナンス中ですか？',
+      '約定してないのに注文一覧から消えました。注文番号 5544',
+      '3年くらいログインしていませんが、口座はまだ使えますか',
+      '在留カードの古いのしか持っていないのですが、本人確認はできますか',
+      'メールアドレスも電話番号も変わっていませんが、SMSが届きません',
+      '最近ニュースで乗っ取りの話が多いので、設定を見直したいです',
+      '出金先のアドレスを間違えて、知らない人のアドレスに送ってしまいました',
+      'Public endpoints work but the private API returns 10000 with both of my API keys',
+      '含み益が全部消えた…ガチホやめときゃよかった',
+      'メンテナンス中は残高が消えてしまうのでしょうか？',
+    ]) {
+      const r = triage({ text });
+      assert.notEqual(r.priority, 'urgent', `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
+      assert.notEqual(r.type, 'security', `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
+    }
+  });
+
   test('a slow withdrawal is trading, an unknown one is security', () => {
     const slow = triage({ text: 'My withdrawal has been pending for 3 hours' });
     assert.equal(slow.type, 'trading');

@@ -37,5 +37,5 @@ export const PHISH_CONTEXT = new RegExp(
 );
 /** A hypothetical or preventive question ("in case", 「場合」) — not a report that something happened. */
 export const HYPOTHETICAL = new RegExp(
-  foldKana(String.raw`場合|(?:さ|ら)れたら(?!しい)|(?<!ウ)としたら|(?<!ウ)とすると|もし(?!かして|かしたら)|仮に|万が一|万一|際(?:は|に)|in case|what if|\bif (?:my|someone|somebody|anyone|i|an?|the|they|he|she|hackers?)\b|^(?:can|could|would|will) (?:hackers?|someone|somebody|anyone|they)\b|\bis it possible\b|\bpossible for (?:someone|anyone|hackers?|others?)\b|\b(?:could|can|would) (?:someone|somebody|anyone|hackers?|a hacker|others)\b|\bprepare|\bprevent|\bprotect|防ぐ|防止|対策|予防|備え|ないように|ないため|遭わない|あわない|避ける|\bavoid`),
+  foldKana(String.raw`場合|(?:さ|ら)れたら(?!しい)|(?<!ウ)としたら|(?<!ウ)とすると|(?<!何|誰|出勤|出金|送金|ログイン|操作|注文)もし(?!かして|かしたら|て|た|ません|ない|ており)|仮に|万が一|万一|際(?:は|に)|in case|what if|\bif (?:my|someone|somebody|anyone|i|an?|the|they|he|she|hackers?)\b|^(?:can|could|would|will) (?:hackers?|someone|somebody|anyone|they)\b|\bis it possible\b|\bpossible for (?:someone|anyone|hackers?|others?)\b|\b(?:could|can|would) (?:someone|somebody|anyone|hackers?|a hacker|others)\b|\bprepare|\bprevent|\bprotect|防ぐ|防止|対策|予防|備え|ないように|ないため|遭わない|あわない|避ける|\bavoid`),
 );

@@ -50,7 +50,7 @@ const C_PENDING_DEPOSIT = String.raw`(?:${DEPOSIT})${W(40)}(?:まだ|のまま|�
 /** A transfer still on its way: "the receiving wallet shows nothing" is then a trading question. */
 const C_IN_FLIGHT = String.raw`${C_PENDING_DEPOSIT}|\bconfirmations?\b|\b(?:block ?chain|block) explorer\b|承認数|エクスプローラ|(?:${DEPOSIT})(?:の)?(?:方法|やり方|手順|したい|しようと)|\bhow (?:do|can|to) (?:i )?deposit\b|\bwant to deposit\b|(?:${WITHDRAW}|送っ|\bsent\b|\btransfer)${W(60)}(?:txid|\btx\b|completed|完了|まだ|\bstill\b|\byet\b|\bafter \d|届(?:い)?て(?:い)?(?:ない|ません)|着金して|未着|\barriv|\breceiv)`;
 /** The user says they did nothing / it was not them. */
-const C_NO_AGENCY = String.raw`何も(?:して|やって|触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった|ねー|ねえ)|(?:触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった)(?!か)|(?:した|やった|行った|頼んだ|注文した|出金した|送金した|ログインした|申請した|変更した|送った|出した|売った|買った|承認した|登録した|作った|作成した|許可した|押した)(?:記憶|覚え|おぼえ)(?:が|は|も)?(?:全く|一切|まったく)?(?:ない|無い|ありません|ないです|ございません)|記憶に(?:ない|無い|ありません|ございません)|そんな(?:操作|こと|注文|出金|送金|申請|変更|の)?(?:は|を)?(?:して|やって|頼んで|した覚えは)(?:い|お)?(?:ない|ません)|(?:私|自分|本人|僕|俺)(?:じゃ|では|で)(?:ない|ありません|ないです|はない)|\bhaven'?t (?:touched|done anything(?! wrong)|used it)\b|\bdidn'?t (?:touch|do anything(?! wrong))\b|\bnever (?:touched|did anything(?! wrong))\b|\bwasn'?t me\b|\bnot me\b|\bnot mine\b|\bnone (?:of (?:them|these|which|those) )?(?:(?:is|are|was|were) )?(?:from|by|mine|me)\b|\bnot from me\b|\bi (?:definitely |certainly |absolutely |really |surely )?(?:didn'?t|did not|never did)(?=\s*(?:[.!?,]|$))|\bi (?:did ?n[o']?t|never) (?:ask|apply|sign up|register|consent)\b|そんな${W(6)}(?:して|やって|頼んで|申し込んで)(?:い|お)?(?:ない|ません)|\b(?:is|are|was|were)(?:n'?t| not) (?:mine|ours|me)\b|(?:私|自分)の(?:もの)?(?:じゃ|では)(?:ない|ありません)|\b(?:even though|although|but|when|while) i (?:was|am|wasn'?t|was not|'m not|am not) (?:not )?(?:logging|trying to log|signing|using)|ログインしようとして(?:い)?(?:ない|ません)|\bi (?:did ?n[o']?t|never) (?:do|make|request|authori[sz]e|approve|place|initiate|send|trade|sell|buy|add|reset|enable|disable|log ?in|sign ?in)\b|\bwithout my (?:permission|consent|knowledge|authori[sz]ation|approval)\b|\bwithout (?:asking|telling)(?: me)?\b|\bnobody else (?:has (?:access|my|the (?:password|code|key))|knows)\b|申し込んで(?:い)?(?:ない|ません)|申請して(?:い)?(?:ない|ません)|手続き(?:を)?して(?:い)?(?:ない|ません)`;
+const C_NO_AGENCY = String.raw`何も(?:して|やって|触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった|ねー|ねえ)|(?:触って|さわって|いじって|操作して)(?:い|お)?(?:ない|ません|なかった)(?!か)|(?:した|やった|行った|頼んだ|注文した|出金した|送金した|ログインした|申請した|変更した|送った|出した|売った|買った|承認した|登録した|作った|作成した|許可した|押した)(?:記憶|覚え|おぼえ)(?:が|は|も)?(?:全く|一切|まったく)?(?:ない|無い|ありません|ないです|ございません)|記憶に(?:ない|無い|ありません|ございません)|そんな(?:操作|こと|注文|出金|送金|申請|変更|の)?(?:は|を)?(?:して|やって|頼んで|した覚えは)(?:い|お)?(?:ない|ません)|(?:私|自分|本人|僕|俺)(?:じゃ|では|で)(?:ない|ありません|ないです|はない)|\bhaven'?t (?:touched|done anything(?! wrong)|used it)\b|\bdidn'?t (?:touch|do anything(?! wrong))\b|\bnever (?:touched|did anything(?! wrong))\b|\bi (?:don'?t|do not|can'?t|cannot) remember (?:placing|making|doing|authori[sz]ing|sending|selling|buying|ordering|approving)\b|(?:やった|した|出した|注文した|頼んだ)(?:こと|覚え)の(?:ない|無い)|\bwasn'?t me\b|\bnot me\b|\bnot mine\b|\bnone (?:of (?:them|these|which|those) )?(?:(?:is|are|was|were) )?(?:from|by|mine|me)\b|\bnot from me\b|\bi (?:definitely |certainly |absolutely |really |surely )?(?:didn'?t|did not|never did)(?=\s*(?:[.!?,]|$))|\bi (?:did ?n[o']?t|never) (?:ask|apply|sign up|register|consent)\b|そんな${W(6)}(?:して|やって|頼んで|申し込んで)(?:い|お)?(?:ない|ません)|\b(?:is|are|was|were)(?:n'?t| not) (?:mine|ours|me)\b|(?:私|自分)の(?:もの)?(?:じゃ|では)(?:ない|ありません)|\b(?:even though|although|but|when|while) i (?:was|am|wasn'?t|was not|'m not|am not) (?:not )?(?:logging|trying to log|signing|using)|ログインしようとして(?:い)?(?:ない|ません)|\bi (?:did ?n[o']?t|never) (?:do|make|request|authori[sz]e|approve|place|initiate|send|trade|sell|buy|add|reset|enable|disable|log ?in|sign ?in)\b|\bwithout my (?:permission|consent|knowledge|authori[sz]ation|approval)\b|\bwithout (?:asking|telling)(?: me)?\b|\bnobody else (?:has (?:access|my|the (?:password|code|key))|knows)\b|申し込んで(?:い)?(?:ない|ません)|申請して(?:い)?(?:ない|ません)|手続き(?:を)?して(?:い)?(?:ない|ません)`;
 /** Something happened to the account: money moved, someone logged in, a setting changed, coins vanished. */
 const C_ACCOUNT_EVENT = String.raw`(?:変更|出金|送金|ログイン|再設定|リセット|登録|追加|解除|再発行)(?:の|を)?(?:通知|お知らせ|メール|完了|受付|受け付け)|\bsim\b|\bmnp\b|送金|引き出|売却|売られ|売って|買われ|購入され|約定|注文|移され|送られ|抜かれ|ログインされ|ログイン(?:通知|履歴|が(?:あ))|アクセスされ|アクセス(?:履歴|の形跡)|変更され|変えられ|解除され|追加され|なくなっ|消え|ゼロ|空っぽ|\bwithdr|\btransfer|\bsent\b|\bsold\b|\bbought\b|\btrades?\b|\borders?\b|\bmoved\b|\blog(?:g)?ed in\b|\blogins?\b|\bsign-?ins?\b|\bchanged\b|\breset\b|\bremoved\b|\badded\b|\bdisabled\b|\bgone\b|\bdrained\b|\bbalance\b|\bzero\b`;
 /** Another person: an ex-partner, a stranger, a hacker. */
@@ -99,7 +99,7 @@ const C_STILL_SIGNED_IN = String.raw`ログイン(?:した)?(?:まま|状態)|�
 /** Codes and verification messages... */
 const C_CODE = String.raw`認証コード|確認コード|ワンタイム(?:パスワード)?|セキュリティコード|ログインコード|コード|\b2fa\b|\botp\b|\bcodes?\b|\bverification (?:code|sms|text)s?`;
 /** ...arriving unasked. */
-const C_UNASKED = String.raw`勝手に|頼んで(?:い)?(?:ない|ません)|依頼して(?:い)?(?:ない|ません)|リクエストして(?:い)?(?:ない|ません)|要求して(?:い)?(?:ない|ません)|操作して(?:い)?(?:ない|ません)|身に覚えの?(?:ない|無い)|覚えの?(?:ない|無い)|心当たりの?(?:ない|無い)|何もして(?:い)?ない|(?:何回|何度|次々|立て続け|続々|連続|大量|何通|\d+(?:回|通|件))${W(8)}(?:届|来る|来て|来ます|来た|くる|きて|きます|送られて)|\bdidn'?t (?:request|ask for|ask|initiate|trigger)\b|\bdid not (?:request|ask)\b|\bnever (?:requested|asked for)\b|\bnot requested\b|\bunrequested\b|\bunsolicited\b|\bwithout (?:me )?(?:requesting|asking|doing anything|logging in)\b|\b(?:even though|although|but|when|while) i (?:was|am|wasn'?t|was not|'m not|am not) (?:not )?(?:logging|trying to log|signing|using)|ログインしようとして(?:い)?(?:ない|ません)|\bkeep (?:getting|receiving)\b(?![^.!?\n]{0,30}\b(?:late|delayed|slow|after)\b)|\bkeeps? (?:coming|arriving)\b(?![^.!?\n]{0,20}\b(?:late|delayed|slow)\b)`;
+const C_UNASKED = String.raw`勝手に|頼み(?:も)?(?:せん|しない|してない)|頼んで(?:い)?(?:へん|ねえ|ねー)|頼んで(?:い)?(?:ない|ません)|依頼して(?:い)?(?:ない|ません)|リクエストして(?:い)?(?:ない|ません)|要求して(?:い)?(?:ない|ません)|操作して(?:い)?(?:ない|ません)|身に覚えの?(?:ない|無い)|覚えの?(?:ない|無い)|心当たりの?(?:ない|無い)|何もして(?:い)?ない|(?:何回|何度|何遍|ナンベン|次々|立て続け|続々|連続|大量|何通|\d+(?:回|通|件))${W(8)}(?:届|来る|来て|来ます|来た|くる|きて|きます|送られて)|\bdidn'?t (?:request|ask for|ask|initiate|trigger)\b|\bdid not (?:request|ask)\b|\bnever (?:requested|asked for)\b|\bnot requested\b|\bunrequested\b|\bunsolicited\b|\bwithout (?:me )?(?:requesting|asking|doing anything|logging in)\b|\b(?:even though|although|but|when|while) i (?:was|am|wasn'?t|was not|'m not|am not) (?:not )?(?:logging|trying to log|signing|using)|ログインしようとして(?:い)?(?:ない|ません)|\bkeep (?:getting|receiving)\b(?![^.!?\n]{0,30}\b(?:late|delayed|slow|after)\b)|\bkeeps? (?:coming|arriving)\b(?![^.!?\n]{0,20}\b(?:late|delayed|slow)\b)`;
 /** Credentials and security settings... */
 const C_CREDENTIAL = String.raw`パスワード|暗証番号|メールアドレス|メアド|登録メール|電話番号|携帯番号|二段階認証|2段階認証|2fa|認証アプリ|認証方法|認証設定|authenticator|出金先|送金先|アドレス帳|ホワイトリスト|登録情報|登録住所|銀行口座|振込先|apiキー|セキュリティ設定|言語設定|ユーザー名|\bpassword\b|\bpasscode\b|\bpin\b|\b(?:my |registered |account |login )e-?mail(?: address)?\b|\be-?mail address\b|\bphone number\b|\bmobile number\b|\bauthenticator\b|\bwithdrawal address(?:es)?\b|\bwhitelist\b|\baddress book\b|\bbank account\b|\bapi keys?\b|\bsecurity settings\b|\blanguage settings?\b|\busername\b|\bregistered (?:email|phone|address)\b`;
 /** ...altered by someone (passive, or "now a different one"). */
@@ -189,6 +189,8 @@ export const INCIDENT_RULES: Rule[] = [
     'security',
     INCIDENT_WEIGHT,
     String.raw`残高が(?:ゼロ|0円?)(?:に|円に)な|残高が(?:なくな|消え|空に)|資産が(?:消え|なくな|ゼロ)|(?:全部|すべて|全て)(?:なくなっ|なくなり|消え(?!る|ない))|\bbalance (?:is |was |went |has )?(?:gone|to zero|wiped|emptied)\b|\b(?:balance|funds|money|coins|crypto|assets|savings|everything|btc|eth|xrp|ltc|usdt|jpy|holdings)\b${W(15)}\b(?:is|are|was|were|has|have) (?:all )?(?:been )?gone\b|\bemptied\b|\bwiped out\b|\b(?:all|whole|entire|everything)\b${W(20)}\b(?:was|were|got|has been|have been) (?:withdrawn|sent|transferred|sold|moved|taken)\b|\bbalance\b${W(25)}\bto (?:0|zero)\b|(?:全額|全部|すべて|全て)${W(10)}(?:出金|送金|引き出|売却|売ら|送ら|移さ|抜か)(?:さ)?れ`,
+    undefined,
+    re(`${C_MARKET_LOSS}|${C_WILL_VANISH}`),
   ),
   rule(
     'security.phishing_victim',
@@ -201,7 +203,7 @@ export const INCIDENT_RULES: Rule[] = [
     'security.sim_swap',
     'security',
     INCIDENT_WEIGHT,
-    String.raw`simスワップ|\bsim[- ]?swap|\b(?:cloned|swapped|hijacked|ported|stole|took over)\b${W(12)}\bsim\b|\bsim(?:カード)?が?${W(15)}(?:乗っ取|移され|再発行され|無効に)|\b(?:sim|phone number|number)\b${W(20)}\b(?:was |has been |got )?(?:moved|swapped|ported|transferred|hijacked|reissued)\b`,
+    String.raw`simスワップ|\bsim[- ]?swap|\b(?:cloned|swapped|hijacked|ported|stole|took over)\b${W(12)}\bsim\b|\bsim(?:カード)?が?${W(15)}(?:乗っ取|移され|再発行され|無効に)|\bsim(?:カード)?の?再発行${W(20)}(?:あった|ありまし|され(?!ない|ません))|\b(?:sim|phone number|number)\b${W(20)}\b(?:was |has been |got )?(?:moved|swapped|ported|transferred|hijacked|reissued)\b`,
   ),
   rule(
     'security.api_key_leak',
@@ -254,6 +256,43 @@ export const INCIDENT_RULES: Rule[] = [
     'security',
     INCIDENT_WEIGHT,
     String.raw`(?:アドレス|メールアドレス|パスワード|電話番号|設定|出金先)${W(12)}(?:書き換えられ|書き換わ|書換えられ|すり替え)|(?:パスワード|メールアドレス|電話番号|二段階認証|2段階認証|出金先)(?:が)${W(6)}(?:変わって|変更されて|解除されて)(?:いる|る|います|いました|いた)|\b(?:password|email(?: address)?|phone number|2fa|two-factor authentication) (?:was|has been|got) (?:changed|reset|disabled|removed)\b|(?:メールアドレス|パスワード|電話番号|出金先|アドレス)(?:が)${W(6)}(?:別の|違う|知らない)${W(6)}(?:に)(?:なって|変わ)|\b(?:withdrawal address|address|email|password|phone number)\b${W(25)}\b(?:was|were|has been|got) (?:changed|replaced|swapped)\b${W(15)}\bwithout`,
+  ),
+  // Orders a trading bot did not place (its owner's logs show none): someone else holds the key.
+  rule(
+    'security.orders_not_from_bot',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:bot|ボット)(?:が|の)?(?:出して|発注して|入れて|送って)(?:い)?(?:ない|ません)${W(6)}(?:注文|取引|売|買)|(?:自分|私|うち|弊社|当社)の(?:bot|ボット)(?:じゃ|では)(?:ない|ありません)${W(6)}(?:注文|取引)|\b(?:orders?|trades?|sells?|buys?)\b${W(60)}\b(?:not|nowhere) in (?:our|my) (?:own )?(?:order |trade |bot )?logs?\b|\bour bot (?:did ?n[o']?t|never) (?:place|send|make)\b`,
+  ),
+  // The address pasted is not the one copied (clipboard malware), or a look-alike address (address poisoning).
+  rule(
+    'security.address_swapped',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`\bpasted\b${W(50)}\b(?:doesn'?t|does not|didn'?t|did not) match\b|貼り付け(?:た)?${W(25)}(?:違う|別の|異なる|一致しない)|先頭と末尾(?:の\d+文字)?(?:だけ|が)(?:同じ|一緒)|\bfirst and last (?:few |\d+ )?(?:characters|chars|digits|letters)\b${W(20)}\b(?:same|match)|アドレスポイズニング|\baddress poisoning\b|クリップボード${W(15)}(?:書き換|すり替|変わ)|\bclipboard\b${W(30)}\b(?:hijack|replac|swap|chang|malware)`,
+  ),
+  // A device with the account still on it, in someone else's hands (sold without a reset, a dead relative's phone missing).
+  rule(
+    'security.device_out_with_access',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`(?:初期化|リセット|データ消去)(?:を|も)?(?:し)?忘れ|\bforgot to (?:wipe|reset|factory[- ]reset|erase|log out of)\b|(?:亡くなった|故人の)${W(10)}(?:スマホ|携帯|端末|パソコン)${W(20)}(?:見当たら|見つから|ない|紛失)`,
+    re(String.raw`ログイン|認証アプリ|アプリ|authenticator|logged in|signed in|\bapp\b|\b2fa\b`),
+  ),
+  // Someone who should no longer have access still has it (a former employee, a helper who saw the password).
+  rule(
+    'security.former_insider_access',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`\b(?:former|ex-?)\s?(?:employees?|staff|colleagues?|partners?|members?)\b${W(40)}\b(?:still )?(?:has|have|had) access\b|元(?:社員|従業員|職員|担当者|役員)${W(25)}(?:アクセスでき|ログインでき|知って(?:い)?る|持って(?:い)?る)|\bsaw me (?:type|typing|enter|entering)\b${W(20)}\bpassword\b|(?:パスワード|暗証番号)(?:を)?(?:入力|打つ|打って)(?:する)?(?:ところ|の)を?見(?:られ|てい)`,
+  ),
+  // An "investor" or friend met online who was sent money and can no longer be reached.
+  rule(
+    'security.scam_contact_lost',
+    'security',
+    INCIDENT_WEIGHT,
+    String.raw`連絡(?:が|も)?(?:取れなく|とれなく|取れない|とれない|つかない|つかなく|途絶え|取れません|とれません)|\b(?:stopped|stop) (?:answering|replying|responding)\b|\bblocked me\b|\bcan'?t (?:reach|contact) (?:him|her|them)\b|\bghosted me\b`,
+    [re(String.raw`送っ|送り|送金|送付|振り込|振込|入金|\bsent\b|\btransferr?ed\b|\bpaid\b|\binvested\b|\bdeposited\b`), re(String.raw`知り合|紹介|勧誘|投資(?:グループ|家|話|案件|先)|グループ|sns|line|ライン|マッチング|インスタ|\bmet\b|\bonline\b|\bmentor\b|\binvestment (?:group|advisor|adviser|coach)\b|\bfriend\b`)],
   ),
   // --- combinations of concepts (see the lexicons above) ---
   rule('security.holdings_vanished', 'security', INCIDENT_WEIGHT, `(?:${C_HOLDINGS})${W(15)}(?:${C_VANISHED})`, undefined, re(`${C_IN_FLIGHT}|${C_MARKET_LISTING}|${C_MARKET_LOSS}|${C_ORDER_BOOK}|${C_CLOSING_ACCOUNT}|${C_WILL_VANISH}`)),
