@@ -74,34 +74,43 @@ export class PreparedStatements {
 
   async #run(sql: string, params: unknown[], inTransaction: boolean): Promise<Row[]> {
     const pg = this.#pg;
-    const exec = (message: Uint8Array) => pg.execProtocolStream(message, { syncToFs: false });
     const { serialize } = protocol;
-    const messages: Awaited<ReturnType<typeof exec>> = [];
-    try {
-      let statement = this.#prepared.get(sql);
-      if (!statement) {
-        const name = `kinkyu_${++this.#next}`;
-        await exec(serialize.parse({ name, text: sql }));
-        const described = await exec(serialize.describe({ type: 'S', name }));
-        statement = { name, types: parse.parseDescribeStatementResults(described) };
-        this.#prepared.set(sql, statement);
-        this.#seen.delete(sql);
-      }
-      const types = statement.types;
-      const values = params.map((value, i) => {
-        if (value === null || value === undefined) return null;
-        const serializer = pg.serializers[types[i]!];
-        return serializer ? serializer(value) : String(value);
-      });
-      messages.push(
-        ...(await exec(serialize.bind({ statement: statement.name, values }))),
-        ...(await exec(serialize.describe({ type: 'P' }))),
-        ...(await exec(serialize.execute({}))),
-      );
-    } finally {
-      messages.push(...(await exec(protocol.serialize.sync())));
+    // The messages of one step go to the backend in one buffer, ending with Sync: it answers them all in one pass
+    // (a failed step throws after the backend has processed its Sync, so the session is ready for the next).
+    const exec = (...messages: Uint8Array[]) => pg.execProtocolStream(concat(messages), { syncToFs: false });
+    let statement = this.#prepared.get(sql);
+    if (!statement) {
+      const name = `kinkyu_${++this.#next}`;
+      const described = await exec(serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync());
+      statement = { name, types: parse.parseDescribeStatementResults(described) };
+      this.#prepared.set(sql, statement);
+      this.#seen.delete(sql);
     }
+    const types = statement.types;
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = pg.serializers[types[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    const messages = await exec(
+      serialize.bind({ statement: statement.name, values }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    );
     if (!inTransaction) await pg.syncToFs();
     return (parse.parseResults(messages, pg.parsers)[0]?.rows ?? []) as Row[];
   }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
