@@ -44,7 +44,9 @@ export const DEFAULT_OPTIONS: ModelOptions = {
   tf: 'binary',
   minDocFreq: 3,
   training: { epochs: 20, rate: 0.2, l2: 1e-4, seed: 42 },
-  securityWeight: 1.5,
+  // 1.5 → 2 with 6,209 messages: cross-validated (train ∪ dev) security recall 99.3 → 99.6 %, incidents below high
+  // 3 → 2, category unchanged (94.5 %); 2.5 cost category (94.3 %).
+  securityWeight: 2,
 };
 
 /** Weights are stored to this many decimals (4 gave the same dev figures in a larger file). */
