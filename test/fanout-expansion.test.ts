@@ -57,7 +57,7 @@ test('an update with two component changes is expanded in one round when the chu
   assert.ok(!heard.includes(DELIVERIES_PAYLOAD), 'no deliveries yet, so no wake for the channel workers');
 
   const round = await expandEvents(db, 100);
-  assert.deepEqual(round, { events: 3, deliveries: 3 }, 'one round: three events, three email subscribers');
+  assert.deepEqual(round, { events: 3, deliveries: 3, more: false }, 'one round: three events, three email subscribers, none left');
   assert.equal(await waiting(), 0);
   assert.equal(await deliveries(), before + 3);
   await new Promise((r) => setTimeout(r, 20));
@@ -82,6 +82,7 @@ test('an update with two component changes is expanded in one round when the chu
     const round = await expandEvents(db, 2);
     if (round.events === 0) break;
     rounds.push(round);
+    if (round.deliveries === 2) assert.equal(round.more, true, 'a round that filled its chunk says more may be left');
     if (rounds.length === 1) assert.equal(await secondUpdateWaiting(), 3, 'the first round filled its chunk before the second update');
     assert.ok(rounds.length < 10, 'the expansion comes to an end');
   }

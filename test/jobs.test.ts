@@ -170,6 +170,45 @@ describe('the job mechanism on the embedded database', () => {
     assert.equal(worker.healthy(60_000), false, 'a stopped worker is not healthy');
   });
 
+  test('a job that took everything due makes no empty claim afterwards, and a wake during it is not lost', async () => {
+    // An in-memory queue: the handler claims everything waiting at once and says so (claimAgain false).
+    const waiting: number[] = [];
+    const done: number[] = [];
+    let claims = 0;
+    let addDuringRun: (() => void) | null = null;
+    const worker = new JobWorker<number[]>(db, {
+      claim: async () => {
+        claims++;
+        return waiting.length > 0 ? [waiting.splice(0)] : [];
+      },
+      run: async (batch) => {
+        addDuringRun?.();
+        addDuringRun = null;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        done.push(...batch);
+      },
+      claimAgain: () => false,
+    }, { queue: 'test-claim-again', concurrency: 1, pollMs: HOUR, log: () => undefined }).start();
+    try {
+      await eventually(() => assert.equal(claims, 1), 2000); // the start's claim found nothing
+      waiting.push(1, 2, 3);
+      worker.wake();
+      await eventually(() => assert.deepEqual(done, [1, 2, 3]), 2000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(claims, 2, 'one claim took all three; none after it');
+      // A job queued (and its wake sent) while a batch runs: claimed when the batch ends, not at the next poll (an hour).
+      addDuringRun = () => {
+        waiting.push(5);
+        worker.wake();
+      };
+      waiting.push(4);
+      worker.wake();
+      await eventually(() => assert.deepEqual(done, [1, 2, 3, 4, 5]), 2000);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('a mail whose worker is SIGKILLed mid-lease is sent exactly once by the next worker', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kinkyu-jobs-'));
     const disk = await openDb({ dataDir: dir });

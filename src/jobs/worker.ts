@@ -17,6 +17,11 @@ export interface JobHandler<J> {
    * attempt. A throw is logged; the job's lease runs out and it is claimed again.
    */
   run(job: J): Promise<void>;
+  /**
+   * Whether to look for more jobs once this one is done (default yes). A claim that knows it took everything due
+   * (the fan-out's expansion round) says no, and saves an empty claim; a wake during the job still counts.
+   */
+  claimAgain?(job: J): boolean;
   /** Before each round of claims and at the end of `drain` (e.g. marks the database refused earlier). */
   beforeClaim?(): Promise<void>;
   /** After `stop` has waited for the jobs in flight. */
@@ -53,6 +58,8 @@ export class JobWorker<J> {
   readonly #inFlight = new Map<Promise<void>, number>();
   #pumping: Promise<void> | null = null;
   #pumpAgain = false;
+  /** Kicks so far: a job that ends claims again if any came while it ran. */
+  #kicks = 0;
   #claimed = 0;
   #claimErrors = 0;
   #lastClaimError: unknown = null;
@@ -108,6 +115,7 @@ export class JobWorker<J> {
   /** Looks for due jobs now. */
   kick(): void {
     if (this.#stopped) return;
+    this.#kicks++;
     if (this.#pumping) {
       this.#pumpAgain = true;
       return;
@@ -200,7 +208,7 @@ export class JobWorker<J> {
           if (this.#dbDown) this.#opts.log(`${this.#opts.queue}: database reachable again`);
           this.#dbDown = false;
           this.#claimed += jobs.length;
-          for (const job of jobs) this.#track(this.#handler.run(job));
+          for (const job of jobs) this.#track(() => this.#handler.run(job), this.#handler.claimAgain?.(job) ?? true);
           if (jobs.length < room) break;
         }
         this.#lastRoundAt = Date.now();
@@ -215,12 +223,14 @@ export class JobWorker<J> {
     } while (this.#pumpAgain && !this.#stopped);
   }
 
-  #track(run: Promise<void>): void {
-    const tracked: Promise<void> = run
+  #track(start: () => Promise<void>, again = true): void {
+    // Counted before the job starts: a wake from the job's own first, synchronous steps must count too.
+    const kicksBefore = this.#kicks;
+    const tracked: Promise<void> = start()
       .catch((err) => this.#opts.log(`${this.#opts.queue}: a job failed unrecorded; claimed again after its lease`, err))
       .finally(() => {
         this.#inFlight.delete(tracked);
-        this.kick();
+        if (again || this.#kicks !== kicksBefore) this.kick();
       });
     this.#inFlight.set(tracked, Date.now());
   }

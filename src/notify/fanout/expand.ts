@@ -73,6 +73,8 @@ export interface Expansion {
   events: number;
   /** Subscribers matched, so deliveries made (fewer when some existed already). */
   deliveries: number;
+  /** Events may be left: the round took as many as it may, or filled its chunk. */
+  more: boolean;
 }
 
 /**
@@ -116,6 +118,6 @@ export async function expandEvents(db: Db, chunk = EXPAND_CHUNK): Promise<Expans
     // Wakes every process's channel workers for the deliveries just made. Events that matched nobody (the usual
     // case for component events, or an exchange without subscribers) wake nobody.
     if (deliveries > 0) await tx.query(`SELECT pg_notify('${FANOUT_CHANNEL}', '${DELIVERIES_PAYLOAD}')`);
-    return { events: expanded, deliveries };
+    return { events: expanded, deliveries, more: events.length >= EVENTS_PER_EXPANSION || room <= 0 };
   });
 }

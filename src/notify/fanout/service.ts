@@ -125,6 +125,8 @@ export function startFanout(db: Db, opts: FanoutOptions): Fanout {
     run: async (expansion) => {
       if (expansion.deliveries > 0) kickWorkers();
     },
+    // A round that took fewer events than it could, without filling its chunk, left none: new ones NOTIFY.
+    claimAgain: (expansion) => expansion.more,
   }, {
     queue: FANOUT_QUEUE, channel: FANOUT_CHANNEL, concurrency: 1, pollMs: tuning.pollMs, log,
     onWake: (payload) => {
