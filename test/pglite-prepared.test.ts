@@ -80,6 +80,24 @@ describe('prepared statements on the embedded database', () => {
     }
   });
 
+  test('a NOTIFY sent by a prepared statement reaches the listeners, on its own and at a commit', async () => {
+    const heard: string[] = [];
+    const unlisten = await db.listen('prepared_check', (payload) => heard.push(payload));
+    try {
+      for (let i = 0; i < 3; i++) await db.query('SELECT pg_notify($1, $2)', ['prepared_check', `alone ${i}`]);
+      for (let i = 0; i < 3; i++) {
+        await db.transaction(async (tx) => {
+          await tx.query('SELECT pg_notify($1, $2)', ['prepared_check', `in a transaction ${i}`]);
+        });
+      }
+      const expected = [0, 1, 2].map((i) => `alone ${i}`).concat([0, 1, 2].map((i) => `in a transaction ${i}`));
+      for (let n = 0; n < 50 && heard.length < expected.length; n++) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(heard, expected);
+    } finally {
+      await unlisten();
+    }
+  });
+
   test('hundreds of distinct statement texts (a varying number of placeholders) keep working past the cap', async () => {
     for (let n = 1; n <= 600; n++) {
       const placeholders = Array.from({ length: n % 40 + 1 }, (_, i) => `$${i + 1}`).join(', ');
