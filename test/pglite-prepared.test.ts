@@ -9,10 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPglite, type PgliteDb } from '../src/store/pglite.ts';
 
-describe('prepared statements on the embedded database', () => {
+for (const thread of ['worker', 'main'] as const) describe(`prepared statements on the embedded database (${thread} thread)`, () => {
   let db: PgliteDb;
   before(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, { thread });
     await db.exec(`CREATE TABLE items (id text PRIMARY KEY, n int NOT NULL, tags text[], at timestamptz, doc jsonb, ok boolean, big bigint)`);
   });
   after(() => db.close());

@@ -6,6 +6,9 @@
  * Measured on the embedded database: the page's incident query 550 → 238 µs of CPU; an incident update (~20
  * statements, with its fan-out) 18 → 11.6 ms.
  *
+ * Used on whichever thread PGlite runs (pglite-worker.ts, or pglite.ts with `thread: 'main'`); `enabled: false`
+ * sends every statement unprepared, to measure the difference (`npm run bench:update`).
+ *
  * It uses PGlite's public protocol API (`protocol.serialize`, `parse.parseResults`, `execProtocolStream`) and its
  * two locks the way `query()` does (`_runExclusiveTransaction` outside a transaction, `_runExclusiveQuery` inside).
  * After a schema change a prepared `SELECT *` could fail ("cached plan must not change result type"), so any DDL
@@ -30,24 +33,28 @@ interface Prepared {
 
 export class PreparedStatements {
   readonly #pg: PGlite;
+  readonly #enabled: boolean;
   readonly #prepared = new Map<string, Prepared>();
   readonly #seen = new Set<string>();
   #next = 0;
 
-  constructor(pg: PGlite) {
+  constructor(pg: PGlite, options: { enabled?: boolean } = {}) {
     this.#pg = pg;
+    this.#enabled = options.enabled ?? true;
   }
 
   /** A statement on its own (its own implicit transaction). */
   async query(sql: string, params: unknown[] | undefined): Promise<Row[]> {
-    if (!this.#worthPreparing(sql)) return this.#plain(this.#pg, sql, params);
-    return this.#pg._runExclusiveTransaction(() => this.#pg._runExclusiveQuery(() => this.#run(sql, params ?? [], false)));
+    const statement = this.#lookUp(sql);
+    if (!statement) return this.#plain(this.#pg, sql, params);
+    return this.#pg._runExclusiveTransaction(() => this.#pg._runExclusiveQuery(() => this.#run(sql, statement, params ?? [], false)));
   }
 
   /** A statement in the open transaction `tx` (which holds the transaction lock). */
   async queryIn(tx: Transaction, sql: string, params: unknown[] | undefined): Promise<Row[]> {
-    if (!this.#worthPreparing(sql)) return this.#plain(tx, sql, params);
-    return this.#pg._runExclusiveQuery(() => this.#run(sql, params ?? [], true));
+    const statement = this.#lookUp(sql);
+    if (!statement) return this.#plain(tx, sql, params);
+    return this.#pg._runExclusiveQuery(() => this.#run(sql, statement, params ?? [], true));
   }
 
   /** After `exec` (several statements, migrations): the schema may have changed. */
@@ -62,23 +69,28 @@ export class PreparedStatements {
     return result.rows;
   }
 
-  /** Prepared from the second use on; never a schema change. */
-  #worthPreparing(sql: string): boolean {
-    if (this.#prepared.has(sql)) return true;
-    if (this.#prepared.size >= MAX_PREPARED || SCHEMA_CHANGE.test(sql)) return false;
-    if (this.#seen.has(sql)) return true;
+  /**
+   * The prepared statement for `sql`, 'prepare' from its second use on (never a schema change), or null: send it
+   * unprepared.
+   */
+  #lookUp(sql: string): Prepared | 'prepare' | null {
+    if (!this.#enabled) return null;
+    const prepared = this.#prepared.get(sql);
+    if (prepared) return prepared;
+    if (this.#prepared.size >= MAX_PREPARED || SCHEMA_CHANGE.test(sql)) return null;
+    if (this.#seen.has(sql)) return 'prepare';
     if (this.#seen.size >= MAX_COUNTED) this.#seen.clear();
     this.#seen.add(sql);
-    return false;
+    return null;
   }
 
-  async #run(sql: string, params: unknown[], inTransaction: boolean): Promise<Row[]> {
+  async #run(sql: string, found: Prepared | 'prepare', params: unknown[], inTransaction: boolean): Promise<Row[]> {
     const pg = this.#pg;
     const { serialize } = protocol;
     // The messages of one step go to the backend in one buffer, ending with Sync: it answers them all in one pass
     // (a failed step throws after the backend has processed its Sync, so the session is ready for the next).
     const exec = (...messages: Uint8Array[]) => pg.execProtocolStream(concat(messages), { syncToFs: false });
-    let statement = this.#prepared.get(sql);
+    let statement = found === 'prepare' ? this.#prepared.get(sql) : found;
     if (!statement) {
       const name = `kinkyu_${++this.#next}`;
       const described = await exec(serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync());

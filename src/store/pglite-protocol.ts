@@ -2,7 +2,7 @@
 
 /** Every request has an id; its reply carries the same. Statements of a transaction carry the id of its 'begin'. */
 export type WorkerRequest =
-  | { id: number; op: 'open'; dataDir: string | undefined; loadDataDir: ArrayBuffer | undefined; tx?: undefined }
+  | { id: number; op: 'open'; dataDir: string | undefined; loadDataDir: ArrayBuffer | undefined; preparedStatements: boolean; tx?: undefined }
   | { id: number; op: 'query'; sql: string; params: unknown[] | undefined; tx?: number }
   | { id: number; op: 'exec'; sql: string; tx?: undefined }
   | { id: number; op: 'begin'; tx?: undefined }

@@ -39,7 +39,7 @@ function database(): PGlite {
 
 async function open(request: Extract<WorkerRequest, { op: 'open' }>): Promise<void> {
   pg = await createPglite(request.dataDir, request.loadDataDir ? new Blob([request.loadDataDir]) : undefined);
-  prepared = new PreparedStatements(pg);
+  prepared = new PreparedStatements(pg, { enabled: request.preparedStatements });
 }
 
 function statements(): PreparedStatements {

@@ -1,4 +1,5 @@
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { PreparedStatements } from './pglite-prepared.ts';
 import { mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { Db, Queryable } from './db.ts';
@@ -32,7 +33,14 @@ function chooseWasmCompiler(): void {
  * from a dump (`dumpDataDir`) instead of an empty cluster. `thread: 'main'` runs PGlite on the calling thread
  * instead (as before; kept to measure the difference, `PGLITE_THREAD=main`).
  */
-export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob; thread?: 'worker' | 'main' } = {}): Promise<PgliteDb> {
+/** How the embedded database is opened. `preparedStatements: false` sends every statement unprepared (to measure them). */
+export interface PgliteOptions {
+  loadDataDir?: Blob;
+  thread?: 'worker' | 'main';
+  preparedStatements?: boolean;
+}
+
+export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDb> {
   const thread = options.thread ?? (process.env.PGLITE_THREAD === 'main' ? 'main' : 'worker');
   return thread === 'main' ? openPgliteHere(dataDir, options) : openPgliteWorker(dataDir, options);
 }
@@ -65,7 +73,7 @@ function databaseError(e: WorkerError): Error {
   return err;
 }
 
-async function openPgliteWorker(dataDir: string | undefined, options: { loadDataDir?: Blob }): Promise<PgliteDb> {
+async function openPgliteWorker(dataDir: string | undefined, options: PgliteOptions): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? lockDataDir(dataDir) : () => undefined;
   chooseWasmCompiler();
@@ -117,7 +125,7 @@ async function openPgliteWorker(dataDir: string | undefined, options: { loadData
 
   try {
     const loadDataDir = options.loadDataDir ? await options.loadDataDir.arrayBuffer() : undefined;
-    await call({ op: 'open', dataDir, loadDataDir }, loadDataDir ? [loadDataDir] : []);
+    await call({ op: 'open', dataDir, loadDataDir, preparedStatements: options.preparedStatements ?? true }, loadDataDir ? [loadDataDir] : []);
   } catch (err) {
     await worker.terminate();
     release();
@@ -184,28 +192,31 @@ async function openPgliteWorker(dataDir: string | undefined, options: { loadData
   };
 }
 
-async function openPgliteHere(dataDir: string | undefined, options: { loadDataDir?: Blob }): Promise<PgliteDb> {
+async function openPgliteHere(dataDir: string | undefined, options: PgliteOptions): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? lockDataDir(dataDir) : () => undefined;
   let pg: PGlite;
+  let statements: PreparedStatements;
   chooseWasmCompiler();
   try {
     const { createPglite } = await import('./pglite-create.ts');
+    const { PreparedStatements } = await import('./pglite-prepared.ts');
     pg = await createPglite(dataDir, options.loadDataDir);
+    statements = new PreparedStatements(pg, { enabled: options.preparedStatements ?? true });
   } catch (err) {
     release();
     throw err;
   }
   const hooks = new AfterCommitHooks();
   const afterCommit = (fn: () => void) => hooks.add(fn);
-  const wrap = (q: { query: PGlite['query'] }): Queryable => ({
+  const wrap = (tx?: Transaction): Queryable => ({
     async query<Row>(sql: string, params?: readonly unknown[]) {
-      const result = await q.query<Row>(sql, params ? [...params] : undefined);
-      return result.rows;
+      const copy = params ? [...params] : undefined;
+      return (tx ? statements.queryIn(tx, sql, copy) : statements.query(sql, copy)) as Promise<Row[]>;
     },
     afterCommit,
   });
-  const base = wrap(pg);
+  const base = wrap();
   return {
     kind: 'pglite',
     query: base.query,
@@ -214,7 +225,11 @@ async function openPgliteHere(dataDir: string | undefined, options: { loadDataDi
       return hooks.around(() => pg.transaction((tx) => fn(wrap(tx))));
     },
     async exec(sql) {
-      await pg.exec(sql);
+      try {
+        await pg.exec(sql);
+      } finally {
+        statements.forgetAll();
+      }
     },
     async listen(channel, onMessage) {
       const unsubscribe = await pg.listen(channel, onMessage);
