@@ -15,6 +15,26 @@ function load(path: string): TriageSample[] {
   return parseTriageJsonl(readFileSync(path, 'utf8'));
 }
 
+/** The first reasons, to say why a message was triaged as it was when an assertion fails. */
+const why = (text: string, r: ReturnType<typeof triage>): string => `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`;
+
+/** Every one of these is a security incident: type security, priority urgent. */
+function assertIncidents(texts: readonly string[]): void {
+  for (const text of texts) {
+    const r = triage({ text });
+    assert.deepEqual(pick(r), ['security', 'urgent'], why(text, r));
+  }
+}
+
+/** None of these is an incident: never urgent (and, with `notSecurity`, not typed security either). */
+function assertNoIncidents(texts: readonly string[], opts: { notSecurity?: boolean } = {}): void {
+  for (const text of texts) {
+    const r = triage({ text });
+    assert.notEqual(r.priority, 'urgent', why(text, r));
+    if (opts.notSecurity) assert.notEqual(r.type, 'security', why(text, r));
+  }
+}
+
 describe('triage figures', () => {
   test('dev set: category accuracy >= 96 %, security recall 100 %', () => {
     const samples = load(existsSync(sharedDev) ? sharedDev : fixtureDev);
@@ -119,7 +139,7 @@ describe('triage rules', () => {
   });
 
   test('incidents described indirectly are still security + urgent', () => {
-    for (const text of [
+    assertIncidents([
       '朝起きたら残高がゼロになってる…なんで？？',
       '送った覚えのない送金が履歴にあります',
       'SMSの認証コードが勝手に何回も届くんですけど',
@@ -134,14 +154,11 @@ describe('triage rules', () => {
       "there are outgoing transfers to a wallet that aren't mine",
       "I'm looking at my balance and it's showing only a few yen. I had about 300k yen worth of XRP this morning",
       'My BTC was withdrawn without my permission. What should I do to prevent this in future?',
-    ]) {
-      const r = triage({ text });
-      assert.deepEqual(pick(r), ['security', 'urgent'], `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
-    }
+    ]);
   });
 
   test('near-misses are not incidents: how-to, hypotheticals, news, the user’s own action', () => {
-    for (const text of [
+    assertNoIncidents([
       '他の取引所がハッキングされたニュースを見ましたが、ビットバンクは大丈夫ですか',
       'If my account got hacked would you refund me?',
       "I'm worried about SIM swap attacks. Can I use an app instead of SMS for 2FA?",
@@ -154,14 +171,11 @@ describe('triage rules', () => {
       'My BTC got sold by the stop loss even though the price never hit it',
       'I sent BTC to the wrong network by mistake, can you recover it?',
       'I deposited 1 BTC but my balance still shows 0',
-    ]) {
-      const r = triage({ text });
-      assert.notEqual(r.priority, 'urgent', `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
-    }
+    ]);
   });
 
   test('more incidents in the words people use: a bot\'s stray orders, a swapped address, a device out of reach, an insider, a scammer gone silent, dialect', () => {
-    for (const text of [
+    assertIncidents([
       'ウチのbotが出してない注文が約定履歴に3件あります。APIキーは1つしか発行してません',
       'Our bot never placed these sells, they are not in our own order logs at all',
       '出金先を貼り付けたら、コピーしたのと違うアドレスになってました。もう申請しちゃった',
@@ -174,14 +188,11 @@ describe('triage rules', () => {
       'SIMの再発行が私の知らない店舗であったとキャリアから言われました',
       '頼みもせんのに確認コードがなんべんも来る',
       "I don't remember placing this 2 BTC sell order, can you tell me where it came from?",
-    ]) {
-      const r = triage({ text });
-      assert.deepEqual(pick(r), ['security', 'urgent'], `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
-    }
+    ]);
   });
 
   test('words that look like an incident but are not: a decimal balance, a zero fee, an empty order book, an old card, an unchanged e-mail', () => {
-    for (const text of [
+    assertNoIncidents([
       'Selling 0.3 ETH fails with "insufficient balance" but my balance shows 0.31 ETH',
       '昨日のETH購入、手数料0円になってたのはキャンペーンですか？',
       'アプリでETH/JPYの板が空っぽです。メンテナンス中ですか？',
@@ -194,11 +205,7 @@ describe('triage rules', () => {
       'Public endpoints work but the private API returns 10000 with both of my API keys',
       '含み益が全部消えた…ガチホやめときゃよかった',
       'メンテナンス中は残高が消えてしまうのでしょうか？',
-    ]) {
-      const r = triage({ text });
-      assert.notEqual(r.priority, 'urgent', `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
-      assert.notEqual(r.type, 'security', `${text}\n${JSON.stringify(r.reasons.slice(0, 3))}`);
-    }
+    ], { notSecurity: true });
   });
 
   test('a slow withdrawal is trading, an unknown one is security', () => {
