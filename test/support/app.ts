@@ -93,7 +93,11 @@ export async function nextStaffFactor(email: string, baseUrl: string): Promise<{
   for (;;) {
     const now = clockOf(baseUrl)();
     const current = totpStep(now);
-    const step = Math.max(known.lastStep + 1, current - 1);
+    // The step behind is accepted only until the current step ends: near its end it would be two behind by the time
+    // the app checks it (a busy machine, a browser filling a form), so start at the current step then.
+    const clockMoves = clockSkips.has(baseUrl) || !appClocks.has(baseUrl);
+    const secondsLeft = TOTP_PERIOD - ((now.getTime() / 1000) % TOTP_PERIOD);
+    const step = Math.max(known.lastStep + 1, clockMoves && secondsLeft < 10 ? current : current - 1);
     if (step <= current + 1) {
       known.lastStep = step;
       return { code: totpCode(known.secret, new Date(step * TOTP_PERIOD * 1000)) };

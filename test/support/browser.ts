@@ -54,8 +54,17 @@ export async function signInStaff(page: Page, baseUrl: string, email: string, pa
   await page.getByLabel('パスワード').fill(password);
   await page.getByRole('button', { name: 'ログイン' }).click();
   await completeStaffFactor(page, baseUrl, email);
-  await page.waitForURL((u) => u.origin === new URL(baseUrl).origin && u.pathname === '/staff');
-  await page.getByRole('heading', { name: 'ダッシュボード', level: 1 }).waitFor();
+  // A loaded CI machine can take seconds to render the first dashboard; a refused code shows its error instead.
+  const dashboard = page.getByRole('heading', { name: 'ダッシュボード', level: 1 });
+  const refused = page.getByRole('alert');
+  await dashboard.or(refused).first().waitFor({ timeout: 30_000 });
+  if (!(await dashboard.isVisible())) throw new Error(`staff sign-in for ${email} refused: ${(await refused.first().textContent())?.trim()}`);
+  assertOrigin(page.url(), baseUrl);
+}
+
+function assertOrigin(url: string, baseUrl: string): void {
+  const u = new URL(url);
+  if (u.origin !== new URL(baseUrl).origin || u.pathname !== '/staff') throw new Error(`signed in but on ${url}, not ${baseUrl}/staff`);
 }
 
 /** After the password: the code step, or the enrolment, as the page asks. */
