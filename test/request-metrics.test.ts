@@ -57,3 +57,27 @@ test('path groups: the status page and its feeds, known sections, and one "other
   for (let i = 0; i < 500; i++) assert.equal(routeGroup(`/random-${i}/x`), 'other');
   assert.equal(routeGroup('/help/articles/x'), 'help', 'still right after many unknown first segments');
 });
+
+test('the tallied series are exactly what prom-client\'s own Counter and Histogram give for the same requests', async () => {
+  const { Counter, Histogram, Registry } = await import('prom-client');
+  const { RequestTally } = await import('../src/ops/request-tally.ts');
+  const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+  const reference = new Registry();
+  const counter = new Counter({ name: 'r_total', help: 'requests', labelNames: ['group', 'method', 'status'], registers: [reference] });
+  const histogram = new Histogram({ name: 'd_seconds', help: 'duration', labelNames: ['group'], buckets, registers: [reference] });
+  const tallied = new Registry();
+  const tally = new RequestTally({ requests: { name: 'r_total', help: 'requests' }, duration: { name: 'd_seconds', help: 'duration' }, buckets });
+  for (const metric of tally.metrics()) tallied.registerMetric(metric as never);
+  // Values on every bucket bound, between them and past the last; several groups, methods and status classes.
+  const requests: [string, string, number, number][] = [];
+  for (const [i, seconds] of [0, 0.0005, 0.0007, 0.001, 0.003, 0.0099, 0.01, 0.3, 1, 2.5, 4.9, 5, 7, 30].entries()) {
+    requests.push([['status-page', 'api', 'contact'][i % 3]!, i % 4 === 0 ? 'POST' : 'GET', [200, 304, 404, 503, 201][i % 5]!, seconds]);
+  }
+  for (const [group, method, code, seconds] of requests) {
+    counter.inc({ group, method, status: `${Math.floor(code / 100)}xx` });
+    histogram.observe({ group }, seconds);
+    tally.add(group, method, code, seconds);
+  }
+  const lines = async (r: InstanceType<typeof Registry>) => (await r.metrics()).split('\n').filter((l) => l && !l.startsWith('#')).sort();
+  assert.deepEqual(await lines(tallied), await lines(reference));
+});

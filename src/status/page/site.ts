@@ -42,6 +42,19 @@ interface Rendered {
   etag: string;
   gzip?: Buffer;
   br?: Buffer;
+  /**
+   * The answers built from this representation, by encoding and Vary: the herd gets the same headers object every
+   * time (a representation lives for one snapshot version, so its Last-Modified cannot change under it).
+   */
+  answers?: Map<string, Answer>;
+}
+
+/** One encoding of a representation, ready to send: the 200's body and headers, and the 304's headers. */
+interface Answer {
+  etag: string;
+  body: Buffer;
+  ok: Record<string, string>;
+  notModified: Record<string, string>;
 }
 
 type Renderer = (ctx: PageContext) => string;
@@ -344,9 +357,26 @@ export class PublicSite {
   }
 
   private send(req: IncomingMessage, res: ServerResponse, kind: Kind, r: Rendered, variesByLanguage: boolean): void {
+    const accept = req.headers['accept-encoding'];
+    const encoding = accept && r.body.length > 1024 ? pickEncoding(accept) : null;
+    const answer = this.answer(r, kind, variesByLanguage, encoding);
+    if (matchesEtag(req.headers['if-none-match'], answer.etag)) {
+      res.writeHead(304, answer.notModified);
+      res.end();
+      return;
+    }
+    res.writeHead(200, answer.ok);
+    res.end(req.method === 'HEAD' ? undefined : answer.body);
+  }
+
+  private answer(r: Rendered, kind: Kind, variesByLanguage: boolean, encoding: 'br' | 'gzip' | null): Answer {
+    const key = `${encoding ?? ''}|${variesByLanguage ? 'v' : ''}`;
+    const cached = r.answers?.get(key);
+    if (cached) return cached;
     const headers: Record<string, string> = {
       'content-type': r.contentType,
-      etag: r.etag,
+      // Each encoding is its own representation, so it gets its own strong validator.
+      etag: encoding ? `${r.etag.slice(0, -1)}-${encoding}"` : r.etag,
       'last-modified': (this.snapshot?.changedAt ?? new Date(0)).toUTCString(),
       'cache-control': kind === 'asset' ? ASSET_CACHE_CONTROL : PAGE_CACHE_CONTROL,
       vary: variesByLanguage ? 'Accept-Encoding, Accept-Language' : 'Accept-Encoding',
@@ -357,28 +387,21 @@ export class PublicSite {
       for (const [name, value] of Object.entries(HTML_SECURITY_HEADERS)) headers[name.toLowerCase()] = value;
       if (this.options.hsts) headers['strict-transport-security'] = 'max-age=31536000';
     }
-    // Each encoding is its own representation, so it gets its own strong validator.
-    const accept = req.headers['accept-encoding'];
-    const encoding = accept && r.body.length > 1024 ? pickEncoding(accept) : null;
-    headers.etag = encoding ? `${r.etag.slice(0, -1)}-${encoding}"` : r.etag;
-    if (matchesEtag(req.headers['if-none-match'], headers.etag)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
     let body = r.body;
+    const ok = { ...headers };
     if (encoding === 'br') {
       r.br ??= brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } });
       body = r.br;
-      headers['content-encoding'] = 'br';
+      ok['content-encoding'] = 'br';
     } else if (encoding === 'gzip') {
       r.gzip ??= gzipSync(body, { level: 6 });
       body = r.gzip;
-      headers['content-encoding'] = 'gzip';
+      ok['content-encoding'] = 'gzip';
     }
-    headers['content-length'] = String(body.length);
-    res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
+    ok['content-length'] = String(body.length);
+    const answer: Answer = { etag: headers.etag as string, body, ok, notModified: headers };
+    (r.answers ??= new Map()).set(key, answer);
+    return answer;
   }
 }
 
