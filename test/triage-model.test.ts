@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDb, type Db } from '../src/store/db.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/desk/triage/corpus.ts';
-import { committedModel, DEFAULT_MODEL_PATH, loadModel, serializeModel, trainModel, trainModelAsync, type TrainingExample } from '../src/desk/triage/model.ts';
+import { committedModel, DEFAULT_MODEL_PATH, loadModel, parseModelText, predict, serializeModel, trainModel, trainModelAsync, type TrainingExample } from '../src/desk/triage/model.ts';
 import { triageCombined } from '../src/desk/triage/combined.ts';
 import { buildModel, retrain } from '../src/desk/triage/retrain.ts';
 import { saveActiveModel } from '../src/desk/triage/model-store.ts';
@@ -307,5 +307,40 @@ describe('the feature index', () => {
     const model = committedModel();
     Object.keys(file.features).forEach((name, row) => assert.equal(model.index.rowOf(name), row, name));
     for (const absent of ['never-a-feature-zzzq', '\u0001zzzqx', '鬱鬱鬱鬱鬱']) assert.equal(model.index.rowOf(absent), -1, absent);
+  });
+});
+
+describe('reading a model file', () => {
+  test('line by line gives the model JSON.parse gives: the committed file, and names that need escaping', () => {
+    const text = readFileSync(DEFAULT_MODEL_PATH);
+    const fast = parseModelText(text);
+    const slow = loadModel(JSON.parse(text.toString('utf8')));
+    assert.equal(fast.version, slow.version);
+    assert.deepEqual([fast.index.size, fast.width, fast.spec, fast.tf], [slow.index.size, slow.width, slow.spec, slow.tf]);
+    assert.ok(fast.weights.every((w, i) => Object.is(w, slow.weights[i])), 'every weight the same number');
+    // Names with a quote, a backslash, "]," and a control character (word features start with one), in several scripts.
+    const odd = ['say "hi"', 'back\\slash', 'a], [b', '出金\u0001', 'ｶﾀｶﾅ', '😀 emoji', "didn't"];
+    const examples: TrainingExample[] = [];
+    for (let i = 0; i < 4; i++) {
+      for (const t of odd) examples.push({ text: `${t} ${i}`, category: i % 2 ? 'security' : 'outage', priority: i % 2 ? 'urgent' : 'normal', keepAllGrams: true });
+    }
+    const file = trainModel(examples, { corpus: examples.length, corrections: 0 });
+    const written = serializeModel(file);
+    const [a, b] = [parseModelText(written), loadModel(JSON.parse(written))];
+    assert.ok(a.index.size > 100 && a.index.size === b.index.size);
+    for (const t of [...odd, 'say "hi" back\\slash', 'nothing known']) assert.deepEqual(predict(a, t), predict(b, t), t);
+  });
+
+  test('a damaged line is refused with what is wrong; another layout of the same JSON still reads', () => {
+    const written = serializeModel(trainModel([{ text: 'サイトが開かない', category: 'outage', keepAllGrams: true }, { text: '乗っ取られた', category: 'security', keepAllGrams: true }], { corpus: 2, corrections: 0 }));
+    const lines = written.split('\n');
+    const at = lines.indexOf('  "features": {') + 1;
+    assert.ok(lines[at]!.startsWith('    "'), 'a feature line to damage');
+    const broken = [...lines.slice(0, at), lines[at]!.replace(/\[.*\]/, '[1,2]'), ...lines.slice(at + 1)].join('\n');
+    assert.throws(() => parseModelText(broken), /has the wrong length/);
+    const notANumber = [...lines.slice(0, at), lines[at]!.replace(/\[[^,]*,/, '[x,'), ...lines.slice(at + 1)].join('\n');
+    assert.throws(() => parseModelText(notANumber), /not a number/);
+    const compact = JSON.stringify(JSON.parse(written));
+    assert.equal(parseModelText(compact).version, loadModel(JSON.parse(written)).version);
   });
 });

@@ -39,23 +39,41 @@ const SLOT = 3;
 export class FeatureIndex {
   private readonly table: Int32Array;
   private readonly mask: number;
-  readonly size: number;
+  private readonly limit: number;
+  private count = 0;
 
-  constructor(names: readonly string[]) {
-    this.size = names.length;
+  /** An index for up to `capacityFor` features, filled with add(). */
+  constructor(capacityFor: number) {
     let capacity = 16;
-    while (capacity < names.length * 2) capacity *= 2;
+    while (capacity < capacityFor * 2) capacity *= 2;
     this.table = new Int32Array(capacity * SLOT);
     this.mask = capacity - 1;
-    names.forEach((name, row) => {
-      const [f1, f2] = fingerprint(name);
-      if (this.find(f1, f2) >= 0) throw new Error(`triage model: two features share a fingerprint (${JSON.stringify(name)})`);
-      let slot = f1 & this.mask;
-      while (this.table[slot * SLOT] !== 0) slot = (slot + 1) & this.mask;
-      this.table[slot * SLOT] = row + 1;
-      this.table[slot * SLOT + 1] = f1;
-      this.table[slot * SLOT + 2] = f2;
-    });
+    this.limit = capacityFor;
+  }
+
+  /** An index of these names, each at its position. */
+  static of(names: readonly string[]): FeatureIndex {
+    const index = new FeatureIndex(names.length);
+    names.forEach((name, row) => index.add(name, row));
+    return index;
+  }
+
+  /** Adds a feature at `row`; a name whose fingerprint is already there is refused. */
+  add(name: string, row: number): void {
+    if (this.count >= this.limit) throw new Error('triage model: more features than the index was made for');
+    const [f1, f2] = fingerprint(name);
+    if (this.find(f1, f2) >= 0) throw new Error(`triage model: two features share a fingerprint (${JSON.stringify(name)})`);
+    let slot = f1 & this.mask;
+    while (this.table[slot * SLOT] !== 0) slot = (slot + 1) & this.mask;
+    this.table[slot * SLOT] = row + 1;
+    this.table[slot * SLOT + 1] = f1;
+    this.table[slot * SLOT + 2] = f2;
+    this.count++;
+  }
+
+  /** How many features it holds. */
+  get size(): number {
+    return this.count;
   }
 
   /** The row of the fingerprint (f1, f2), or -1. */

@@ -3,7 +3,7 @@
  * committed with the code. Every process reads it from the database, so a retrain reaches them all.
  */
 import type { Queryable } from '../../store/db.ts';
-import { committedModel, loadModel, type TriageModel } from './model.ts';
+import { committedModel, parseModelText, type TriageModel } from './model.ts';
 
 /** How often a process checks whether another one replaced the model. */
 const RECHECK_MS = 30_000;
@@ -15,7 +15,7 @@ export async function activeModelVersion(q: Queryable): Promise<string | null> {
 
 export async function readActiveModel(q: Queryable): Promise<TriageModel> {
   const [row] = await q.query<{ model: string }>(`SELECT model FROM triage_models WHERE active`);
-  return row ? loadModel(JSON.parse(row.model)) : committedModel();
+  return row ? parseModelText(row.model) : committedModel();
 }
 
 /** What the active model was trained from (RetrainInputs digest), or null: none active, or saved without one. */
