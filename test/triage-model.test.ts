@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDb, type Db } from '../src/store/db.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/desk/triage/corpus.ts';
-import { committedModel, DEFAULT_MODEL_PATH, loadModel, parseModelText, predict, serializeModel, trainModel, trainModelAsync, type TrainingExample } from '../src/desk/triage/model.ts';
+import { committedModel, DEFAULT_MODEL_PATH, loadModel, parseModelText, parseModelTextAsync, predict, serializeModel, trainModel, trainModelAsync, type TrainingExample } from '../src/desk/triage/model.ts';
 import { triageCombined } from '../src/desk/triage/combined.ts';
 import { buildModel, retrain } from '../src/desk/triage/retrain.ts';
 import { saveActiveModel } from '../src/desk/triage/model-store.ts';
@@ -329,6 +329,19 @@ describe('reading a model file', () => {
     const [a, b] = [parseModelText(written), loadModel(JSON.parse(written))];
     assert.ok(a.index.size > 100 && a.index.size === b.index.size);
     for (const t of [...odd, 'say "hi" back\\slash', 'nothing known']) assert.deepEqual(predict(a, t), predict(b, t), t);
+  });
+
+  test('the first ticket of a surge loads it without holding up the server: other work runs while it is read', async () => {
+    const text = readFileSync(DEFAULT_MODEL_PATH);
+    let turns = 0;
+    const other = setInterval(() => turns++, 0);
+    try {
+      const model = await parseModelTextAsync(text);
+      assert.ok(turns >= 3, `other work had ${turns} turns while ${model.index.size} features were read`);
+      assert.ok(model.weights.every((w, i) => Object.is(w, committedModel().weights[i])), 'the same model');
+    } finally {
+      clearInterval(other);
+    }
   });
 
   test('a damaged line is refused with what is wrong; another layout of the same JSON still reads', () => {

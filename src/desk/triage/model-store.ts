@@ -3,7 +3,7 @@
  * committed with the code. Every process reads it from the database, so a retrain reaches them all.
  */
 import type { Queryable } from '../../store/db.ts';
-import { committedModel, parseModelText, type TriageModel } from './model.ts';
+import { committedModelAsync, parseModelTextAsync, type TriageModel } from './model.ts';
 
 /** How often a process checks whether another one replaced the model. */
 const RECHECK_MS = 30_000;
@@ -15,7 +15,7 @@ export async function activeModelVersion(q: Queryable): Promise<string | null> {
 
 export async function readActiveModel(q: Queryable): Promise<TriageModel> {
   const [row] = await q.query<{ model: string }>(`SELECT model FROM triage_models WHERE active`);
-  return row ? parseModelText(row.model) : committedModel();
+  return row ? parseModelTextAsync(row.model) : committedModelAsync();
 }
 
 /** What the active model was trained from (RetrainInputs digest), or null: none active, or saved without one. */
@@ -39,6 +39,7 @@ export async function saveActiveModel(
 /** The model for intake: kept in memory, re-read when the active version in the database changes. */
 export class TriageModelSource {
   private model: TriageModel | null = null;
+  private loading: Promise<TriageModel> | null = null;
   private checkedAt = -Infinity;
 
   constructor(
@@ -49,9 +50,17 @@ export class TriageModelSource {
   async current(): Promise<TriageModel> {
     const now = this.clock().getTime();
     if (this.model && now - this.checkedAt < RECHECK_MS) return this.model;
+    // The tickets of a surge that arrive while the model loads wait for the same load.
+    this.loading ??= this.refresh(now).finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async refresh(now: number): Promise<TriageModel> {
     const version = await activeModelVersion(this.db);
-    if (!this.model || (version ?? committedModel().version) !== this.model.version) {
-      this.model = version ? await readActiveModel(this.db) : committedModel();
+    if (!this.model || (version ?? (await committedModelAsync()).version) !== this.model.version) {
+      this.model = version ? await readActiveModel(this.db) : await committedModelAsync();
     }
     this.checkedAt = now;
     return this.model;

@@ -314,7 +314,9 @@ export function loadModel(value: unknown): TriageModel {
   const f = checkHead(value);
   if (!f.features || typeof f.features !== 'object') throw new Error(`not a ${MODEL_FORMAT} model`);
   const entries = Object.entries(f.features);
-  return assemble(f, entries.length, (put) => entries.forEach(([name, row]) => put(name, row)));
+  const builder = modelBuilder(f, entries.length);
+  for (const [name, row] of entries) builder.put(name, row);
+  return builder.done();
 }
 
 /** The head of a model file (everything but its features), checked. */
@@ -331,34 +333,35 @@ function checkHead(value: unknown): Partial<ModelFile> & Pick<ModelFile, 'versio
   return f as Partial<ModelFile> & Pick<ModelFile, 'version' | 'classes' | 'priorities' | 'bias'>;
 }
 
-/** A model from its checked head and its `count` features, which `fill` hands over one by one in file order. */
-function assemble(
-  f: ReturnType<typeof checkHead>, count: number,
-  fill: (put: (name: string, row: ArrayLike<number> | unknown) => void) => void,
-): TriageModel {
+/** Builds a model from its checked head and its `count` features, put one by one in file order. */
+function modelBuilder(f: ReturnType<typeof checkHead>, count: number): { put(name: string, row: unknown): void; done(): TriageModel } {
   const { classes, priorities } = f;
   const width = 1 + classes.length + priorities.length;
   const grams = Array.isArray(f.grams) && f.grams.length === 2 ? ([Number(f.grams[0]), Number(f.grams[1])] as const) : ([1, 4] as const);
   const weights = new Float64Array(count * width);
   const index = new FeatureIndex(count);
   let r = 0;
-  fill((name, row) => {
-    const values = row as ArrayLike<number>;
-    if (r >= count || values === null || typeof values !== 'object' || values.length !== width) throw new Error(`model feature ${JSON.stringify(name)} has the wrong length`);
-    for (let k = 0; k < width; k++) {
-      const v = values[k];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`model feature ${JSON.stringify(name)} has a value that is not a number`);
-      weights[r * width + k] = v;
-    }
-    index.add(name, r);
-    r++;
-  });
-  if (r !== count) throw new Error(`model has ${r} features, expected ${count}`);
   return {
-    version: f.version, classes, priorities, trainedOn: f.trainedOn ?? { corpus: 0, corrections: 0 },
-    spec: { grams, words: f.words === true, signals: typeof f.signals === 'number' ? f.signals : 0 }, tf: f.tf === 'log' ? 'log' : 'binary',
-    bias: Float64Array.from(f.bias), index, weights, width,
-    scratch: { seen: new Uint32Array(count), position: new Int32Array(count), stamp: 0 },
+    put(name, row) {
+      const values = row as ArrayLike<unknown> | null;
+      if (r >= count || values === null || typeof values !== 'object' || values.length !== width) throw new Error(`model feature ${JSON.stringify(name)} has the wrong length`);
+      for (let k = 0; k < width; k++) {
+        const v = values[k];
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`model feature ${JSON.stringify(name)} has a value that is not a number`);
+        weights[r * width + k] = v;
+      }
+      index.add(name, r);
+      r++;
+    },
+    done() {
+      if (r !== count) throw new Error(`model has ${r} features, expected ${count}`);
+      return {
+        version: f.version, classes, priorities, trainedOn: f.trainedOn ?? { corpus: 0, corrections: 0 },
+        spec: { grams, words: f.words === true, signals: typeof f.signals === 'number' ? f.signals : 0 }, tf: f.tf === 'log' ? 'log' : 'binary',
+        bias: Float64Array.from(f.bias), index, weights, width,
+        scratch: { seen: new Uint32Array(count), position: new Int32Array(count), stamp: 0 },
+      };
+    },
   };
 }
 
@@ -372,6 +375,27 @@ const FEATURES_CLOSE = Buffer.from('\n  }\n}');
  * ticket). Text in another layout is parsed as JSON.
  */
 export function parseModelText(source: Buffer | string): TriageModel {
+  const steps = parseSteps(source);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The same, giving the event loop a turn every few thousand features (the first ticket of a surge loads it). */
+export async function parseModelTextAsync(source: Buffer | string): Promise<TriageModel> {
+  const steps = parseSteps(source);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Features read between turns of the event loop (~15 ms of reading on this machine). */
+const LINES_PER_STEP = 5_000;
+
+function* parseSteps(source: Buffer | string): Generator<void, TriageModel> {
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
   const open = bytes.indexOf(FEATURES_OPEN);
   const close = bytes.lastIndexOf(FEATURES_CLOSE);
@@ -380,21 +404,24 @@ export function parseModelText(source: Buffer | string): TriageModel {
   const from = open + FEATURES_OPEN.length;
   let lines = 0;
   for (let at = from; at < close; at = bytes.indexOf(10, at) + 1 || close) lines++;
-  return assemble(head, close > from ? lines : 0, (put) => {
-    for (let at = from; at < close; ) {
-      const end = Math.min(close, bytes.indexOf(10, at) === -1 ? close : bytes.indexOf(10, at));
-      const line = bytes.toString('latin1', at, end);
-      // `    "name": [w,w,…]` with a comma after all but the last: the name is a JSON string (escapes and all, in
-      // UTF-8, hence decoded on its own), the weights plain numbers.
-      const nameEnd = jsonStringEnd(line, 4);
-      const arrayStart = line.indexOf('[', nameEnd);
-      const arrayEnd = line.lastIndexOf(']');
-      if (line.slice(0, 5) !== '    "' || nameEnd < 0 || arrayStart < 0 || arrayEnd < arrayStart) throw new Error(`model feature line ${JSON.stringify(line.slice(0, 60))} is not "name": [weights]`);
-      const name = JSON.parse(bytes.toString('utf8', at + 4, at + nameEnd + 1)) as string;
-      put(name, line.slice(arrayStart + 1, arrayEnd).split(',').map(Number));
-      at = end + 1;
-    }
-  });
+  const builder = modelBuilder(head, close > from ? lines : 0);
+  let done = 0;
+  for (let at = from; at < close; ) {
+    const newline = bytes.indexOf(10, at);
+    const end = newline === -1 ? close : Math.min(close, newline);
+    const line = bytes.toString('latin1', at, end);
+    // `    "name": [w,w,…]` with a comma after all but the last: the name is a JSON string (escapes and all, in
+    // UTF-8, hence decoded on its own), the weights plain numbers.
+    const nameEnd = jsonStringEnd(line, 4);
+    const arrayStart = line.indexOf('[', nameEnd);
+    const arrayEnd = line.lastIndexOf(']');
+    if (line.slice(0, 5) !== '    "' || nameEnd < 0 || arrayStart < 0 || arrayEnd < arrayStart) throw new Error(`model feature line ${JSON.stringify(line.slice(0, 60))} is not "name": [weights]`);
+    const name = JSON.parse(bytes.toString('utf8', at + 4, at + nameEnd + 1)) as string;
+    builder.put(name, line.slice(arrayStart + 1, arrayEnd).split(',').map(Number));
+    at = end + 1;
+    if (++done % LINES_PER_STEP === 0) yield;
+  }
+  return builder.done();
 }
 
 /** Where the JSON string starting at `start` (its opening quote) ends (its closing quote), or -1. */
@@ -471,8 +498,22 @@ export function predict(model: TriageModel, text: string, signals?: readonly str
 }
 
 let committed: TriageModel | null = null;
+let committedLoading: Promise<TriageModel> | null = null;
 /** The model committed with the code (`npm run train:triage`), loaded once. */
 export function committedModel(): TriageModel {
   committed ??= parseModelText(readFileSync(DEFAULT_MODEL_PATH));
   return committed;
+}
+
+/** The same, loaded without holding up the event loop (concurrent callers share one load). */
+export function committedModelAsync(): Promise<TriageModel> {
+  if (committed) return Promise.resolve(committed);
+  committedLoading ??= parseModelTextAsync(readFileSync(DEFAULT_MODEL_PATH)).then((m) => {
+    committed ??= m;
+    return committed;
+  }, (err: unknown) => {
+    committedLoading = null;
+    throw err;
+  });
+  return committedLoading;
 }
