@@ -226,6 +226,30 @@ describe('Japanese as people type it on a phone', () => {
     assert.equal(first('入金が繁栄されない'), 'deposit', '繁栄 sounds like 反映');
   });
 
+  test('kana typed with a voicing mark missing or extra still spells the word', () => {
+    assert.equal(first('ロクインてきない'), 'login', 'ロクイン for ログイン, てきない for できない');
+    assert.equal(first('しゅつきん'), 'withdrawal', 'small っ typed full size is folded already');
+    assert.equal(first('ふりこみ はんええ'), 'deposit', 'a wrong vowel is no voicing typo: the bigrams still find it');
+    assert.equal(first('ろくいん'), 'login', 'in hiragana too');
+    assert.equal(first('ふりごみ'), 'deposit', 'an extra mark: ふりごみ for ふりこみ (振込)');
+  });
+
+  test('what the user did not do, said the way people say it, reaches the takeover article', () => {
+    const s = createArticleSearch([
+      doc('takeover', 'ja', 'アカウントが乗っ取られたかもしれない', '身に覚えのない注文やログインがあれば、すぐにロックしてください。'),
+      doc('order-stuck', 'ja', '注文が約定しない', '指値の注文が入っているのに約定しない理由を説明します。'),
+      doc('takeover-en', 'en', 'Someone else may be in my account', 'An order or a withdrawal you did not make means someone may have your password.'),
+      doc('coins', 'en', 'I sent coins to the wrong network', 'Coins sent on the wrong network can sometimes be recovered.'),
+      doc('stolen', 'en', 'My crypto was stolen', 'If crypto was stolen from your account, lock it now.'),
+      doc('crypto-1', 'en', 'Crypto deposits', 'How crypto deposits arrive.'),
+      doc('crypto-2', 'en', 'Crypto fees', 'What crypto withdrawals cost.'),
+    ]);
+    assert.equal(s.search('自分じゃない注文 入ってる', { lang: 'ja' })[0]?.slug, 'takeover');
+    assert.equal(s.search('注文 入ってる', { lang: 'ja' })[0]?.slug, 'order-stuck', 'without it, the order article');
+    assert.equal(s.search('random order not mine', { lang: 'en' })[0]?.slug, 'takeover-en');
+    assert.equal(s.search('my coins got stolen', { lang: 'en' })[0]?.slug, 'stolen', 'coins are the user\'s crypto: stolen decides');
+  });
+
   test('a short katakana word is not found inside a longer, unrelated word', () => {
     assert.deepEqual(slugs(search.search('ログ', { lang: 'ja' })), ['activity-log'], 'not ログイン');
     assert.deepEqual(slugs(search.search('メモ', { lang: 'ja' })), ['memo'], 'not メモリ');

@@ -48,6 +48,7 @@ export interface JapaneseWord {
 const HAN = /\p{sc=Han}/u;
 const JAPANESE = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const ONLY_HIRAGANA = /^[\p{sc=Hiragana}ー]+$/u;
+const ONLY_KANA = /^[\p{sc=Hiragana}\p{sc=Katakana}ー]+$/u;
 
 /** Verbs and adjectives too general to say what a text is about (their bigrams still count). */
 const GENERAL_WORDS: ReadonlySet<string> = new Set([
@@ -108,6 +109,8 @@ function pieces(text: string): string[] {
 export interface ReadingRun {
   text: string;
   hiragana: boolean[];
+  /** Which letters were typed in kana, hiragana or katakana: their voicing marks are the user's own (or their typo). */
+  kana: boolean[];
 }
 
 /**
@@ -182,11 +185,15 @@ function analyse(analyser: KuromojiTokenizer, texts: readonly string[], readings
     if (readings) {
       if (!JAPANESE.test(t.surface_form)) run = null;
       else {
-        if (!run) readings.push((run = { text: '', hiragana: [] }));
+        if (!run) readings.push((run = { text: '', hiragana: [], kana: [] }));
         const sound = foldKana(t.reading && t.reading !== '*' ? t.reading : t.surface_form);
         run.text += sound;
         const typedInHiragana = ONLY_HIRAGANA.test(t.surface_form);
-        for (let i = 0; i < sound.length; i++) run.hiragana.push(typedInHiragana);
+        const typedInKana = ONLY_KANA.test(t.surface_form);
+        for (let i = 0; i < sound.length; i++) {
+          run.hiragana.push(typedInHiragana);
+          run.kana.push(typedInKana);
+        }
       }
     }
     if (!isContentWord(t) || !JAPANESE.test(t.surface_form)) continue;

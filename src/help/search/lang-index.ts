@@ -2,7 +2,7 @@ import type { Lang } from '../../web/i18n.ts';
 import { makeExcerpt, splitSentences, type Needle, type PreparedSentence, type Sentence } from './excerpt.ts';
 import { prepareText } from './normalize.ts';
 import type { ReadingRun } from './japanese-analyzer.ts';
-import { bigramsOf, HIRAGANA_BIGRAM_WEIGHT, indexTerms, isLatinTerm, isWordTerm, queryTerms, readingTerm, type QueryTerm } from './tokenize.ts';
+import { bigramsOf, HIRAGANA_BIGRAM_WEIGHT, indexTerms, isLatinTerm, isWordTerm, queryTerms, READING_MARK, readingTerm, type QueryTerm } from './tokenize.ts';
 import type { SearchDoc, SearchHit } from './types.ts';
 
 /*
@@ -88,6 +88,11 @@ const MAX_READING_CHARS = 12;
 const SPELLED_READING_WEIGHT = 1.2;
 /** The sound of kanji the query typed, matching another word: a conversion error, or a homophone. */
 const SOUNDED_READING_WEIGHT = 0.5;
+/** Typed kana that spells a word but for its voicing marks (ろくいん for ろぐいん, てきない for できない): a typo. */
+const DEVOICED_READING_WEIGHT = 0.8;
+
+/** Kana without its voicing marks (が → か, ぱ → は): what a typo that drops or adds a dakuten leaves the same. */
+const devoice = (kana: string): string => kana.normalize('NFD').replace(/[\u3099\u309a]/g, '').normalize('NFC');
 
 /** True when a and b differ by one insertion, deletion, substitution or swap of neighbours. */
 function withinOneEdit(a: string, b: string): boolean {
@@ -111,6 +116,8 @@ export class LangIndex {
   private readonly postings = new Map<string, Posting>();
   /** Latin terms by length, for spelling correction. */
   private readonly latinTerms = new Map<number, Set<string>>();
+  /** Reading terms by their form without voicing marks (`devoice`): for kana typed with a dakuten missing or extra. */
+  private readonly devoicedReadings = new Map<string, Set<string>>();
   /** Letters a word term stood for when first indexed, for finding it in a sentence (excerpts). */
   private readonly surfaces = new Map<string, string>();
   private readonly lengthSums = [0, 0, 0];
@@ -151,6 +158,12 @@ export class LangIndex {
       if (!posting) {
         this.postings.set(term, (posting = { term, list: [] }));
         if (isLatinTerm(term)) this.latinBucket(term.length).add(term);
+        else if (term.startsWith(READING_MARK)) {
+          const key = devoice(term);
+          let same = this.devoicedReadings.get(key);
+          if (!same) this.devoicedReadings.set(key, (same = new Set()));
+          same.add(term);
+        }
       }
       posting.list.push(slot, pack(title, keywords, body));
       postings.push(posting);
@@ -292,7 +305,7 @@ export class LangIndex {
    */
   private soundedWords(readings: readonly ReadingRun[], known: ReadonlySet<string>): QueryTerm[] {
     const found: QueryTerm[] = [];
-    for (const { text, hiragana } of readings) {
+    for (const { text, hiragana, kana } of readings) {
       for (let i = 0; i + MIN_READING_CHARS <= text.length; ) {
         let length = Math.min(MAX_READING_CHARS, text.length - i);
         for (; length >= MIN_READING_CHARS; length--) {
@@ -308,10 +321,29 @@ export class LangIndex {
           }
           break;
         }
+        if (length < MIN_READING_CHARS) length = this.devoicedWordAt(text, kana, i, known, found);
         i += length >= MIN_READING_CHARS ? length : 1;
       }
     }
     return found;
+  }
+
+  /**
+   * Where no word starts at `i`, a word the typed kana spells but for voicing marks, longest first: pushed to
+   * `found`; returns its length (0: none).
+   */
+  private devoicedWordAt(text: string, kana: readonly boolean[], i: number, known: ReadonlySet<string>, found: QueryTerm[]): number {
+    for (let length = Math.min(MAX_READING_CHARS, text.length - i); length >= MIN_READING_CHARS; length--) {
+      if (!kana.slice(i, i + length).every(Boolean)) continue;
+      const typed = readingTerm(text.slice(i, i + length));
+      const words = [...(this.devoicedReadings.get(devoice(typed)) ?? [])].filter((w) => w !== typed && this.postings.has(w) && !known.has(w));
+      if (words.length === 0) continue;
+      // The most common spelling first; several only when they are equally common (は/ば/ぱ are rarely all words).
+      words.sort((a, b) => this.postings.get(b)!.list.length - this.postings.get(a)!.list.length || a.localeCompare(b));
+      for (const term of words.slice(0, 2)) found.push({ term, weight: DEVOICED_READING_WEIGHT, source: typed });
+      return length;
+    }
+    return 0;
   }
 
   /** Known Latin terms one edit away, the most common first (at most 3). */

@@ -18,7 +18,7 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['不正アクセス', '不正ログイン', '乗っ取り', '乗っとり', 'のっとり', 'ハッキング', 'ハック', '垢乗っ取り'],
     ['パスワード', 'pw', 'pass', 'password', 'パス', 'パスワ'],
     ['本人確認', 'kyc', 'ekyc'],
-    ['暗号資産', '仮想通貨', '暗号通貨', 'クリプト'],
+    ['暗号資産', '仮想通貨', '暗号通貨', 'クリプト', 'コイン', 'トークン'],
     ['フィッシング', '偽サイト', '詐欺サイト', 'にせサイト', 'ニセサイト', '偽物のサイト', '偽メール', '偽のメール', '偽のサイト'],
     ['スマートフォン', 'スマホ', '携帯電話', 'ケータイ', 'アイフォン', 'iphone', 'android', 'アンドロイド'],
     ['メール', 'eメール', 'email', 'e-mail'],
@@ -42,6 +42,8 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['復元フレーズ', 'シードフレーズ', 'リカバリーフレーズ', 'seed phrase', 'ニーモニック'],
     ['ホワイトリスト', 'アドレス帳', '許可リスト', 'whitelist', 'allowlist'],
     ['補償', '補填', '返金', '弁償'],
+    // Something in the account the user did not do, said the way people say it.
+    ['身に覚えのない', '身に覚えがない', '身に覚えない', '覚えのない', '覚えがない', '心当たりのない', '心当たりがない', '自分じゃない', '自分ではない', '自分のじゃない', '私じゃない', 'わたしじゃない'],
   ],
   en: [
     ['2fa', 'two-factor', 'two factor', '2-factor', '2 factor', 'two-step', 'two step', '2-step', '2 step', 'mfa', 'multi-factor', 'multifactor'],
@@ -52,7 +54,8 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['hack', 'hacked', 'compromised', 'takeover', 'take over', 'unauthorized access', 'unauthorised access'],
     ['phishing', 'phish', 'fake site', 'fake website', 'spoofed site', 'spoof site'],
     ['kyc', 'identity verification', 'id verification', 'verify identity', 'verify my identity'],
-    ['crypto', 'cryptocurrency', 'cryptocurrencies', 'crypto asset', 'crypto-asset', 'virtual currency'],
+    // To a user, coins and tokens are their crypto: a generic word, not the name of one article's topic.
+    ['crypto', 'cryptocurrency', 'cryptocurrencies', 'crypto asset', 'crypto-asset', 'virtual currency', 'coin', 'coins', 'token', 'tokens'],
     ['email', 'e-mail'],
     ['phone', 'smartphone', 'cellphone', 'cell phone'],
     ['lock', 'freeze', 'frozen'],
@@ -64,6 +67,8 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['scam', 'scammed', 'scammer', 'fraud', 'fraudster', 'con artist'],
     ['compensation', 'compensate', 'refund', 'reimburse', 'reimbursement'],
     ['app', 'application', 'mobile app'],
+    // Something in the account the user did not do.
+    ['unauthorized', 'unauthorised', 'not mine', "wasn't me", 'was not me', 'not me', "didn't make", 'did not make', "didn't request", 'did not request', "didn't authorize", 'not authorized'],
   ],
 };
 

@@ -42,7 +42,9 @@ export interface QueryTerm {
 }
 
 /** Terms for a whole word rather than a bigram: its hiragana reading, or its base form when that holds kanji. */
-export const readingTerm = (reading: string): string => `~${reading}`;
+/** What a reading term starts with. */
+export const READING_MARK = '~';
+export const readingTerm = (reading: string): string => `${READING_MARK}${reading}`;
 export const baseTerm = (base: string): string => `^${base}`;
 export const isWordTerm = (term: string): boolean => term[0] === '~' || term[0] === '^';
 
