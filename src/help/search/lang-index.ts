@@ -305,14 +305,14 @@ export class LangIndex {
    */
   private soundedWords(readings: readonly ReadingRun[], known: ReadonlySet<string>): QueryTerm[] {
     const found: QueryTerm[] = [];
-    for (const { text, hiragana, kana } of readings) {
+    for (const { text, kana } of readings) {
       for (let i = 0; i + MIN_READING_CHARS <= text.length; ) {
         let length = Math.min(MAX_READING_CHARS, text.length - i);
         for (; length >= MIN_READING_CHARS; length--) {
           const term = readingTerm(text.slice(i, i + length));
           if (!this.postings.has(term)) continue;
           if (!known.has(term)) {
-            const typed = hiragana.slice(i, i + length).every(Boolean);
+            const typed = kana.slice(i, i + length).every(Boolean);
             found.push(
               typed
                 ? { term, weight: SPELLED_READING_WEIGHT, source: term, spelled: text.slice(i, i + length) }

@@ -42,6 +42,9 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['復元フレーズ', 'シードフレーズ', 'リカバリーフレーズ', 'seed phrase', 'ニーモニック'],
     ['ホワイトリスト', 'アドレス帳', '許可リスト', 'whitelist', 'allowlist'],
     ['補償', '補填', '返金', '弁償'],
+    // 抜かれた is net slang for funds taken out of an account by someone else.
+    ['盗まれ', '抜かれ', '盗られ', 'ぬかれ'],
+    ['認証アプリ', 'google authenticator', 'authenticator', 'オーセンティケーター', 'オーセンティケータ', 'グーグル認証', 'authy'],
     // Something in the account the user did not do, said the way people say it.
     ['身に覚えのない', '身に覚えがない', '身に覚えない', '覚えのない', '覚えがない', '心当たりのない', '心当たりがない', '自分じゃない', '自分ではない', '自分のじゃない', '私じゃない', 'わたしじゃない'],
   ],
