@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.ts';
 import type { Priority, TicketType } from '../src/domain/ticket.ts';
 import { triageCombined } from '../src/desk/triage/combined.ts';
-import { committedModel } from '../src/desk/triage/model.ts';
+import { committedModel } from '../src/desk/triage/model-file.ts';
 import { listQueue, parseQueueFilter, queueCounts } from '../src/desk/queue.ts';
 import type { Queryable } from '../src/store/db.ts';
 import { PASSWORD, makeStaff, startApp, type RunningApp } from '../test/support/app.ts';

@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { readCorpus, splitCorpus, type CorpusSample } from '../src/desk/triage/corpus.ts';
 import { combineTriage, THRESHOLDS, type RuleVerdictWithType, type TriageThresholds } from '../src/desk/triage/combined.ts';
-import { DEFAULT_OPTIONS, loadModel, predict, trainModel, type ModelOptions, type ModelPrediction } from '../src/desk/triage/model.ts';
+import { DEFAULT_OPTIONS, predict, trainModel, type ModelOptions, type ModelPrediction } from '../src/desk/triage/model.ts';
+import { loadModel } from '../src/desk/triage/model-file.ts';
 import { triageRules } from '../src/desk/triage/rules.ts';
 import { evaluateTriage, parseTriageJsonl } from '../src/desk/triage/eval.ts';
 import { readFileSync } from 'node:fs';

@@ -14,7 +14,8 @@ import { resolve } from 'node:path';
 import { readCorpus, splitCorpus, type CorpusSample } from '../src/desk/triage/corpus.ts';
 import { evaluateTriage, formatTriageReport, parseTriageJsonl, type Classifier } from '../src/desk/triage/eval.ts';
 import { triageCombined } from '../src/desk/triage/combined.ts';
-import { committedModel, predict } from '../src/desk/triage/model.ts';
+import { predict } from '../src/desk/triage/model.ts';
+import { committedModel } from '../src/desk/triage/model-file.ts';
 import { triage } from '../src/desk/triage/rules.ts';
 
 const TARGET_ACCURACY = 0.95;

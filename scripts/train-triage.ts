@@ -4,7 +4,7 @@
  * (Staff corrections are added by `kinkyu triage retrain`, which stores its model in the database.)
  */
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_MODEL_PATH, serializeModel } from '../src/desk/triage/model.ts';
+import { DEFAULT_MODEL_PATH, serializeModel } from '../src/desk/triage/model-file.ts';
 import { readCorpus } from '../src/desk/triage/corpus.ts';
 import { buildModel } from '../src/desk/triage/retrain.ts';
 

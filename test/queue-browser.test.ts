@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { triageCombined } from '../src/desk/triage/combined.ts';
-import { committedModel } from '../src/desk/triage/model.ts';
+import { committedModel } from '../src/desk/triage/model-file.ts';
 import { t } from '../src/web/i18n.ts';
 import { makeStaff, startApp, type RunningApp } from './support/app.ts';
 import { SCREENS, axeViolations, signInStaff, startBrowserAndApp, stopBrowserAndApp } from './support/browser.ts';

@@ -12,7 +12,7 @@ import { runBulk, type BulkDesk } from '../src/desk/bulk.ts';
 import { CANNED_REPLIES } from '../src/desk/canned-replies.ts';
 import { readCorpus } from '../src/desk/triage/corpus.ts';
 import { triageCombined } from '../src/desk/triage/combined.ts';
-import { committedModel } from '../src/desk/triage/model.ts';
+import { committedModel } from '../src/desk/triage/model-file.ts';
 import { OTHER_RULE_IDS, TRIAGE_RULE_IDS } from '../src/desk/triage/rules.ts';
 import { PRIORITY_RULE_IDS } from '../src/desk/triage/priority.ts';
 import { reasonEffect, reasonLabel } from '../src/desk/triage/reason-views.ts';

@@ -3,7 +3,8 @@
  * committed with the code. Every process reads it from the database, so a retrain reaches them all.
  */
 import type { Queryable } from '../../store/db.ts';
-import { committedModelAsync, parseModelTextAsync, type TriageModel } from './model.ts';
+import { committedModelAsync, parseModelTextAsync } from './model-file.ts';
+import type { TriageModel } from './model.ts';
 
 /** How often a process checks whether another one replaced the model. */
 const RECHECK_MS = 30_000;

@@ -11,7 +11,8 @@ import { splitCorpus, type CorpusSample } from './corpus.ts';
 import { triageCombined } from './combined.ts';
 import { evaluateTriage } from './eval.ts';
 import { createHash } from 'node:crypto';
-import { committedModel, DEFAULT_OPTIONS, loadModel, serializeModel, trainModel, trainModelAsync, type ModelFile, type TrainingExample, type TriageModel } from './model.ts';
+import { DEFAULT_OPTIONS, trainModel, trainModelAsync, type ModelFile, type TrainingExample, type TriageModel } from './model.ts';
+import { committedModel, loadModel, serializeModel } from './model-file.ts';
 import { activeInputsDigest, readActiveModel, saveActiveModel } from './model-store.ts';
 import { triageRules } from './rules.ts';
 
