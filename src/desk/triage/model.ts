@@ -40,7 +40,9 @@ export const DEFAULT_OPTIONS: ModelOptions = {
   features: { grams: [1, 5], words: true, signals: 0.1 },
   tf: 'binary',
   minDocFreq: 3,
-  training: { epochs: 20, rate: 0.2, l2: 1e-4, seed: 42 },
+  // 20 → 10 passes with 7,540 messages: cross-validated (train ∪ dev, 6,377) category 94.7 → 94.8 %, security recall
+  // 99.3 % and incidents below high 2 both unchanged, priority 80.0 → 79.9 %; training takes half the time.
+  training: { epochs: 10, rate: 0.2, l2: 1e-4, seed: 42 },
   // 1.5 → 2 with 6,209 messages: cross-validated (train ∪ dev) security recall 99.3 → 99.6 %, incidents below high
   // 3 → 2, category unchanged (94.5 %); 2.5 cost category (94.3 %).
   securityWeight: 2,
