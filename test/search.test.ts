@@ -234,6 +234,18 @@ describe('Japanese as people type it on a phone', () => {
     assert.equal(first('ふりごみ'), 'deposit', 'an extra mark: ふりごみ for ふりこみ (振込)');
   });
 
+  test('Japanese typed in romaji is read as the kana it spells; Latin words the index knows stay', () => {
+    assert.equal(first('shukkin'), 'withdrawal');
+    assert.equal(first('shukkin dekinai'), 'withdrawal');
+    assert.equal(first('ＦＵＲＩＫＯＭＩ'), 'deposit', 'full-width romaji too');
+    const withLatin = createArticleSearch([
+      doc('api', 'ja', 'APIキーの管理', 'APIキーは漏れないように保管してください。'),
+      doc('lock', 'ja', 'アカウントロック', 'アピールではありません。ロックの解除について。'),
+    ]);
+    assert.equal(withLatin.search('api', { lang: 'ja' })[0]?.slug, 'api', 'api is a word of the index, not あぴ');
+    assert.deepEqual(slugs(search.search('2fa', { lang: 'ja' })), [], 'a word with digits is no romaji');
+  });
+
   test('what the user did not do, said the way people say it, reaches the takeover article', () => {
     const s = createArticleSearch([
       doc('takeover', 'ja', 'アカウントが乗っ取られたかもしれない', '身に覚えのない注文やログインがあれば、すぐにロックしてください。'),

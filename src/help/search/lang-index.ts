@@ -4,6 +4,7 @@ import { prepareText } from './normalize.ts';
 import type { ReadingRun } from './japanese-analyzer.ts';
 import { bigramsOf, HIRAGANA_BIGRAM_WEIGHT, indexTerms, isLatinTerm, isWordTerm, queryTerms, READING_MARK, readingTerm, type QueryTerm } from './tokenize.ts';
 import type { SearchDoc, SearchHit } from './types.ts';
+import { toHiragana } from 'wanakana';
 
 /*
  * An inverted index over the articles of one language, ranked with BM25 per field: each field's term
@@ -83,6 +84,11 @@ function fieldTerms(
 
 /** Hiragana a query spells a word's reading with: at least this many letters, at most that many. */
 const MIN_READING_CHARS = 3;
+/**
+ * A word of Latin letters (full-width too), at least two (a lone letter is an initial, not romaji), not part of a
+ * word with digits (2FA, ２ＦＡ, v1).
+ */
+const ROMAJI_WORD = /(?<![0-9０-９])[a-zA-Zａ-ｚＡ-Ｚ]{2,}(?![0-9０-９])/g;
 const MAX_READING_CHARS = 12;
 /** A reading found inside a run of hiragana may be a coincidence: it counts a little less than a word. */
 const SPELLED_READING_WEIGHT = 1.2;
@@ -273,8 +279,9 @@ export class LangIndex {
    * words and, in Japanese, the words of the index whose reading the query spells in hiragana.
    */
   private queryTerms(query: string): WeightedTerm[] {
-    const text = query.trimStart().slice(0, MAX_QUERY_CHARS);
-    if (!text.trim()) return [];
+    const cut = query.trimStart().slice(0, MAX_QUERY_CHARS);
+    if (!cut.trim()) return [];
+    const text = this.lang === 'ja' ? this.romajiAsKana(cut) : cut;
     const prepared = prepareText(text, this.lang, 'query');
     const readings: ReadingRun[] = [];
     let distinct = queryTerms(prepared, this.lang, readings);
@@ -344,6 +351,19 @@ export class LangIndex {
       return length;
     }
     return 0;
+  }
+
+  /**
+   * Japanese typed in romaji (`shukkin horyuu`, `kinkyuu rokku`) as the kana it spells: a Latin word the Japanese
+   * index does not know (2fa, eth and iphone it does) that wanakana turns into kana with no letter left over.
+   */
+  private romajiAsKana(text: string): string {
+    return text.replace(ROMAJI_WORD, (word) => {
+      const folded = word.normalize('NFKC').toLowerCase();
+      if (this.postings.has(folded)) return word;
+      const kana = toHiragana(folded, { passRomaji: false });
+      return /[a-z]/.test(kana) ? word : ` ${kana} `;
+    });
   }
 
   /** Known Latin terms one edit away, the most common first (at most 3). */
