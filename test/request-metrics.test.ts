@@ -80,4 +80,19 @@ test('the tallied series are exactly what prom-client\'s own Counter and Histogr
   }
   const lines = async (r: InstanceType<typeof Registry>) => (await r.metrics()).split('\n').filter((l) => l && !l.startsWith('#')).sort();
   assert.deepEqual(await lines(tallied), await lines(reference));
+  // After a reset, and in OpenMetrics (a registry in that format renames counters: `_total` on each sample).
+  reference.resetMetrics();
+  tallied.resetMetrics();
+  tally.add('api', 'GET', 200, 0.002);
+  counter.inc({ group: 'api', method: 'GET', status: '2xx' });
+  histogram.observe({ group: 'api' }, 0.002);
+  assert.deepEqual(await lines(tallied), await lines(reference));
+  // (prom-client's typings bind a registry's format at construction; its constructor takes it.)
+  const OpenRegistry = Registry as unknown as new (contentType: string) => InstanceType<typeof Registry>;
+  const referenceOpen = new OpenRegistry(Registry.OPENMETRICS_CONTENT_TYPE);
+  referenceOpen.registerMetric(counter);
+  referenceOpen.registerMetric(histogram);
+  const talliedOpen = new OpenRegistry(Registry.OPENMETRICS_CONTENT_TYPE);
+  for (const metric of tally.metrics()) talliedOpen.registerMetric(metric as never);
+  assert.deepEqual(await lines(talliedOpen), await lines(referenceOpen));
 });

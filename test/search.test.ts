@@ -243,6 +243,12 @@ describe('Japanese as people type it on a phone', () => {
       doc('lock', 'ja', 'アカウントロック', 'アピールではありません。ロックの解除について。'),
     ]);
     assert.equal(withLatin.search('api', { lang: 'ja' })[0]?.slug, 'api', 'api is a word of the index, not あぴ');
+    const english = createArticleSearch([
+      doc('outage', 'ja', 'システム障害のとき', '障害（outage）の間は状況ページをご覧ください。'),
+      doc('other', 'ja', 'おうちで使う', 'たげいの話。'),
+    ]);
+    assert.equal(english.search('outage', { lang: 'ja' })[0]?.slug, 'outage', 'indexed stemmed as outag: still a word of the index, not おうたげ');
+    assert.equal(first('垢BAN'), 'account-lock', 'written onto Japanese: slang, not the romaji ばん');
     assert.deepEqual(slugs(search.search('2fa', { lang: 'ja' })), [], 'a word with digits is no romaji');
   });
 

@@ -352,9 +352,16 @@ describe('reading a model file', () => {
     assert.ok(lines[at]!.startsWith('    "'), 'a feature line to damage');
     const broken = [...lines.slice(0, at), lines[at]!.replace(/\[.*\]/, '[1,2]'), ...lines.slice(at + 1)].join('\n');
     assert.throws(() => parseModelText(broken), /has the wrong length/);
-    const notANumber = [...lines.slice(0, at), lines[at]!.replace(/\[[^,]*,/, '[x,'), ...lines.slice(at + 1)].join('\n');
-    assert.throws(() => parseModelText(notANumber), /not a number/);
-    const compact = JSON.stringify(JSON.parse(written));
-    assert.equal(parseModelText(compact).version, loadModel(JSON.parse(written)).version);
+    // Fields that are no JSON numbers are refused as JSON.parse refuses them (Number() would take '' as 0, 0x10 as 16).
+    for (const bad of ['[x,', '[,', '[0x10,', '[1e,']) {
+      const damaged = [...lines.slice(0, at), lines[at]!.replace(/\[[^,]*,/, bad), ...lines.slice(at + 1)].join('\n');
+      assert.throws(() => parseModelText(damaged), SyntaxError, bad);
+    }
+    // The same JSON laid out otherwise (compact, or indented by JSON.stringify) still reads.
+    const version = loadModel(JSON.parse(written)).version;
+    assert.equal(parseModelText(JSON.stringify(JSON.parse(written))).version, version);
+    const indented = JSON.stringify(JSON.parse(written), null, 2);
+    assert.ok(indented.includes(',\n  "features": {\n'), 'the layout that looks like ours at first');
+    assert.equal(parseModelText(indented).version, version);
   });
 });

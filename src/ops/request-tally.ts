@@ -20,6 +20,8 @@ export interface ExposedMetric {
   type: ExposedFamily['type'];
   aggregator: 'sum';
   get(): Promise<ExposedFamily>;
+  /** Registry.resetMetrics() calls it on every metric. */
+  reset(): void;
 }
 
 interface Series {
@@ -71,13 +73,25 @@ export class RequestTally {
     latency.count++;
   }
 
+  /** Forgets every count (Registry.resetMetrics). */
+  reset(): void {
+    this.series.clear();
+    this.latency.clear();
+  }
+
   /** The two metric families, to register with a prom-client Registry. */
   metrics(): ExposedMetric[] {
     const { requests, duration, buckets } = this.opts;
-    const family = (f: Family, type: ExposedFamily['type'], values: () => ExposedFamily['values']): ExposedMetric => ({
-      name: f.name, help: f.help, type, aggregator: 'sum',
-      get: async () => ({ name: f.name, help: f.help, type, aggregator: 'sum', values: values() }),
-    });
+    // get() reads the name from the object: a registry switched to OpenMetrics renames counters (drops `_total`,
+    // then adds it to each sample) by setting `name`, as it does for its own metrics.
+    const family = (f: Family, type: ExposedFamily['type'], values: () => ExposedFamily['values']): ExposedMetric => {
+      const metric: ExposedMetric = {
+        name: f.name, help: f.help, type, aggregator: 'sum',
+        get: async () => ({ name: metric.name, help: f.help, type, aggregator: 'sum', values: values() }),
+        reset: () => this.reset(),
+      };
+      return metric;
+    };
     return [
       family(requests, 'counter', () => [...this.series.values()].map((s) => ({ labels: { ...s.labels }, value: s.count }))),
       family(duration, 'histogram', () => {

@@ -82,7 +82,7 @@ const FEATURES_CLOSE = Buffer.from('\n  }\n}');
  * A model from the text serializeModel() writes (the committed file, a retrained model in the database), read line
  * by line from its bytes: JSON.parse of the whole file builds ~90,000 arrays to copy into one typed array, and the
  * heap V8 grows for them stays reserved (measured: +42 MB resident and 0.4 s with the event loop blocked on the first
- * ticket). Text in another layout is parsed as JSON.
+ * ticket). Text in another layout, or damaged, is parsed as JSON (which refuses what is damaged).
  */
 export function parseModelText(source: Buffer | string): TriageModel {
   const steps = parseSteps(source);
@@ -101,6 +101,8 @@ export async function parseModelTextAsync(source: Buffer | string): Promise<Tria
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** Features read between turns of the event loop (~15 ms of reading on this machine). */
 const LINES_PER_STEP = 5_000;
@@ -121,13 +123,16 @@ function* parseSteps(source: Buffer | string): Generator<void, TriageModel> {
     const end = newline === -1 ? close : Math.min(close, newline);
     const line = bytes.toString('latin1', at, end);
     // `    "name": [w,w,…]` with a comma after all but the last: the name is a JSON string (escapes and all, in
-    // UTF-8, hence decoded on its own), the weights plain numbers.
+    // UTF-8, hence decoded on its own), the weights JSON numbers. A line in any other shape (the same JSON laid out
+    // otherwise, or damaged) sends the whole text to JSON.parse, which reads the one and refuses the other.
     const nameEnd = jsonStringEnd(line, 4);
-    const arrayStart = line.indexOf('[', nameEnd);
-    const arrayEnd = line.lastIndexOf(']');
-    if (line.slice(0, 5) !== '    "' || nameEnd < 0 || arrayStart < 0 || arrayEnd < arrayStart) throw new Error(`model feature line ${JSON.stringify(line.slice(0, 60))} is not "name": [weights]`);
+    const arrayEnd = line.endsWith(',') ? line.length - 2 : line.length - 1;
+    const fields = nameEnd > 0 && line.startsWith('    "') && line.startsWith('": [', nameEnd) && line[arrayEnd] === ']'
+      ? line.slice(nameEnd + 4, arrayEnd).split(',')
+      : null;
+    if (!fields || !fields.every((f) => JSON_NUMBER.test(f))) return loadModel(JSON.parse(bytes.toString('utf8')));
     const name = JSON.parse(bytes.toString('utf8', at + 4, at + nameEnd + 1)) as string;
-    builder.put(name, line.slice(arrayStart + 1, arrayEnd).split(',').map(Number));
+    builder.put(name, fields.map(Number));
     at = end + 1;
     if (++done % LINES_PER_STEP === 0) yield;
   }

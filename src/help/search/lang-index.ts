@@ -5,6 +5,7 @@ import type { ReadingRun } from './japanese-analyzer.ts';
 import { bigramsOf, HIRAGANA_BIGRAM_WEIGHT, indexTerms, isLatinTerm, isWordTerm, queryTerms, READING_MARK, readingTerm, type QueryTerm } from './tokenize.ts';
 import type { SearchDoc, SearchHit } from './types.ts';
 import { toHiragana } from 'wanakana';
+import { latinTerm } from './english.ts';
 
 /*
  * An inverted index over the articles of one language, ranked with BM25 per field: each field's term
@@ -86,9 +87,9 @@ function fieldTerms(
 const MIN_READING_CHARS = 3;
 /**
  * A word of Latin letters (full-width too), at least two (a lone letter is an initial, not romaji), not part of a
- * word with digits (2FA, ２ＦＡ, v1).
+ * word with digits (2FA, ２ＦＡ, v1) or written onto Japanese (垢BAN, APIキー: a word of its own, often slang).
  */
-const ROMAJI_WORD = /(?<![0-9０-９])[a-zA-Zａ-ｚＡ-Ｚ]{2,}(?![0-9０-９])/g;
+const ROMAJI_WORD = /(?<![0-9０-９\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー])[a-zA-Zａ-ｚＡ-Ｚ]{2,}(?![0-9０-９\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー])/gu;
 const MAX_READING_CHARS = 12;
 /** A reading found inside a run of hiragana may be a coincidence: it counts a little less than a word. */
 const SPELLED_READING_WEIGHT = 1.2;
@@ -345,9 +346,10 @@ export class LangIndex {
       const typed = readingTerm(text.slice(i, i + length));
       const words = [...(this.devoicedReadings.get(devoice(typed)) ?? [])].filter((w) => w !== typed && this.postings.has(w) && !known.has(w));
       if (words.length === 0) continue;
-      // The most common spelling first; several only when they are equally common (は/ば/ぱ are rarely all words).
-      words.sort((a, b) => this.postings.get(b)!.list.length - this.postings.get(a)!.list.length || a.localeCompare(b));
-      for (const term of words.slice(0, 2)) found.push({ term, weight: DEVOICED_READING_WEIGHT, source: typed });
+      // The most common spelling; a second only when it is as common (は/ば/ぱ are rarely all words).
+      const count = (w: string) => this.postings.get(w)!.list.length;
+      words.sort((a, b) => count(b) - count(a) || a.localeCompare(b));
+      for (const term of words.slice(0, 2)) if (count(term) === count(words[0]!)) found.push({ term, weight: DEVOICED_READING_WEIGHT, source: typed });
       return length;
     }
     return 0;
@@ -360,7 +362,8 @@ export class LangIndex {
   private romajiAsKana(text: string): string {
     return text.replace(ROMAJI_WORD, (word) => {
       const folded = word.normalize('NFKC').toLowerCase();
-      if (this.postings.has(folded)) return word;
+      const term = latinTerm(folded);
+      if (this.postings.has(folded) || (term !== null && this.postings.has(term))) return word;
       const kana = toHiragana(folded, { passRomaji: false });
       return /[a-z]/.test(kana) ? word : ` ${kana} `;
     });
