@@ -51,13 +51,6 @@ export class FeatureIndex {
     this.limit = capacityFor;
   }
 
-  /** An index of these names, each at its position. */
-  static of(names: readonly string[]): FeatureIndex {
-    const index = new FeatureIndex(names.length);
-    names.forEach((name, row) => index.add(name, row));
-    return index;
-  }
-
   /** Adds a feature at `row`; a name whose fingerprint is already there is refused. */
   add(name: string, row: number): void {
     if (this.count >= this.limit) throw new Error('triage model: more features than the index was made for');

@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PRIORITIES, TICKET_TYPES } from '../../domain/ticket.ts';
 import { FeatureIndex } from './feature-index.ts';
-import { MODEL_FORMAT, MODEL_FORMAT_V1, type ModelFile, type TriageModel } from './model.ts';
+import { MODEL_FORMAT, type ModelFile, type TriageModel } from './model.ts';
+
+/** The first format: character 1–4-grams only, no word features, no type-dependent priority (still read). */
+const MODEL_FORMAT_V1 = 'kinkyu-triage-linear/1';
 
 export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('./model.json', import.meta.url));
 

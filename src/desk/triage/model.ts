@@ -20,8 +20,6 @@ import { featuresOf, forEachWord, gramText, normalizeForModel, SIGNAL_PREFIX, ty
 import type { FeatureIndex } from './feature-index.ts';
 
 export const MODEL_FORMAT = 'kinkyu-triage-linear/2';
-/** The first format: character 1–4-grams only, no word features, no type-dependent priority (still read). */
-export const MODEL_FORMAT_V1 = 'kinkyu-triage-linear/1';
 
 /** How a model is built (chosen by cross-validation over train ∪ dev: scripts/cv-triage.ts). */
 export interface ModelOptions {
@@ -151,7 +149,7 @@ interface SparseVector {
   value: Float64Array;
 }
 
-export const tfValue = (tf: ModelOptions['tf'], count: number): number => (tf === 'log' ? 1 + Math.log(count) : 1);
+const tfValue = (tf: ModelOptions['tf'], count: number): number => (tf === 'log' ? 1 + Math.log(count) : 1);
 
 /** The unit-length tf·idf vector of a message over the known features, then its rule signals at their value. */
 function vectorOf(counts: Map<string, number>, signals: Iterable<string>, tf: ModelOptions['tf'], indexOf: (feature: string) => number, idfOf: (i: number) => number, signalValue: number): SparseVector {

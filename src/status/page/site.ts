@@ -78,6 +78,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 const CSS = readFileSync(new URL('../../web/assets/site.css', import.meta.url));
+const CSS_LOADED_AT = new Date(Math.floor(Date.now() / 1000) * 1000);
 
 
 /** The site's options as the operator configured them. */
@@ -113,7 +114,10 @@ export class PublicSite {
   private unlisten: (() => Promise<void>) | null = null;
   private readonly routes = new Map<string, Route>();
   private readonly clock: () => Date;
-  private readonly cssEtag = `"${createHash('sha1').update(CSS).digest('base64url').slice(0, 20)}"`;
+  /** The stylesheet as a representation of its own: its answers are built once, like the pages'. */
+  private readonly css: Rendered = {
+    body: CSS, contentType: CONTENT_TYPES.asset, etag: `"${createHash('sha1').update(CSS).digest('base64url').slice(0, 20)}"`,
+  };
 
   constructor(
     private readonly db: Db,
@@ -296,7 +300,7 @@ export class PublicSite {
     const route = this.routes.get(path);
     if (path === '/assets/site.css') {
       if (method === 'OPTIONS') return false;
-      this.send(req, res, 'asset', { body: CSS, contentType: CONTENT_TYPES.asset, etag: this.cssEtag }, false);
+      this.send(req, res, 'asset', this.css, false);
       return true;
     }
     let incident: Incident | undefined;
@@ -377,7 +381,8 @@ export class PublicSite {
       'content-type': r.contentType,
       // Each encoding is its own representation, so it gets its own strong validator.
       etag: encoding ? `${r.etag.slice(0, -1)}-${encoding}"` : r.etag,
-      'last-modified': (this.snapshot?.changedAt ?? new Date(0)).toUTCString(),
+      // The stylesheet changes with the code, not with the status: its time is this process's start.
+      'last-modified': (kind === 'asset' ? CSS_LOADED_AT : this.snapshot?.changedAt ?? new Date(0)).toUTCString(),
       'cache-control': kind === 'asset' ? ASSET_CACHE_CONTROL : PAGE_CACHE_CONTROL,
       vary: variesByLanguage ? 'Accept-Encoding, Accept-Language' : 'Accept-Encoding',
       'x-content-type-options': 'nosniff',
