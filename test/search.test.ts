@@ -212,6 +212,20 @@ describe('Japanese as people type it on a phone', () => {
     ]);
   });
 
+  test('a word typed in katakana that the articles write in kanji is that word, not letters inside another word', () => {
+    const s = createArticleSearch([
+      doc('withdrawal', 'ja', '出金が届かないとき', '出金の申請が処理中のまま進まない場合は、しばらくお待ちください。'),
+      doc('takeover', 'ja', 'ハッキングが疑われるとき', 'ハッキングの疑いがあるときは、ハッキングの被害を広げないよう、すぐにパスワードを変えてください。'),
+      doc('login', 'ja', 'ログインできないとき', 'ログイン画面でメールアドレスを確かめてください。'),
+    ]);
+    const top = (q: string) => s.search(q, { lang: 'ja' })[0]?.slug;
+    // Without the rule, シュッキン's bigrams っき and きん find ハッキング three times over.
+    assert.equal(top('シュッキン'), 'withdrawal');
+    assert.equal(top('ｼｭｯｷﾝ ﾏﾀﾞ'), 'withdrawal', 'half-width too');
+    assert.equal(top('ハッキング'), 'takeover', 'a katakana word of the articles keeps its letters');
+    assert.equal(top('ﾛｸﾞｲﾝ'), 'login');
+  });
+
   test('the excerpt of a hiragana query quotes the sentence with the kanji word', () => {
     assert.match(search.search('しゅっきん', { lang: 'ja' })[0]!.excerpt, /出金の申請/);
   });

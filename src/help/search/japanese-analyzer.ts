@@ -43,12 +43,15 @@ export interface JapaneseWord {
   surface: string;
   /** True when the word was written in hiragana only. */
   hiragana: boolean;
+  /** True when the word was written in katakana only (シュッキン, ﾛｸﾞｲﾝ: some type everything in katakana). */
+  katakana: boolean;
 }
 
 const HAN = /\p{sc=Han}/u;
 const JAPANESE = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const ONLY_HIRAGANA = /^[\p{sc=Hiragana}ー]+$/u;
 const ONLY_KANA = /^[\p{sc=Hiragana}\p{sc=Katakana}ー]+$/u;
+const ONLY_KATAKANA = /^[\p{sc=Katakana}ー]+$/u;
 
 /** Verbs and adjectives too general to say what a text is about (their bigrams still count). */
 const GENERAL_WORDS: ReadonlySet<string> = new Set([
@@ -205,6 +208,7 @@ function analyse(analyser: KuromojiTokenizer, texts: readonly string[], readings
       base: t.pos !== '名詞' && HAN.test(base) ? foldKana(base) : null,
       surface: foldKana(t.surface_form),
       hiragana: ONLY_HIRAGANA.test(t.surface_form),
+      katakana: ONLY_KATAKANA.test(t.surface_form),
     });
   }
   return words;

@@ -95,6 +95,10 @@ const MAX_READING_CHARS = 12;
 const SPELLED_READING_WEIGHT = 1.2;
 /** The sound of kanji the query typed, matching another word: a conversion error, or a homophone. */
 const SOUNDED_READING_WEIGHT = 0.5;
+/** A word typed in katakana that the articles write in kanji (シュッキン): the subject, as the same word in hiragana. */
+const KATAKANA_FOR_KANJI_WEIGHT = 1.5;
+/** A folded surface of kana only: the word was written in kana in the article. */
+const KANA_ONLY = /^[\p{sc=Hiragana}]+$/u;
 /** Typed kana that spells a word but for its voicing marks (ろくいん for ろぐいん, てきない for できない): a typo. */
 const DEVOICED_READING_WEIGHT = 0.8;
 
@@ -127,6 +131,8 @@ export class LangIndex {
   private readonly devoicedReadings = new Map<string, Set<string>>();
   /** Letters a word term stood for when first indexed, for finding it in a sentence (excerpts). */
   private readonly surfaces = new Map<string, string>();
+  /** Reading terms some article writes in kana (ログイン), as against words written only in kanji (出金). */
+  private readonly kanaWritten = new Set<string>();
   private readonly lengthSums = [0, 0, 0];
   private fieldLengths = new Int32Array(0);
   private scores = new Float64Array(0);
@@ -148,6 +154,7 @@ export class LangIndex {
     const sentences = splitSentences(doc.body, this.lang);
     const fields = fieldTerms(doc, sentences, (term, surface) => {
       if (!this.surfaces.has(term)) this.surfaces.set(term, surface);
+      if (term.startsWith(READING_MARK) && KANA_ONLY.test(surface)) this.kanaWritten.add(term);
     });
     const tfs = new Map<string, [number, number, number]>();
     fields.forEach((terms, f) => {
@@ -288,10 +295,21 @@ export class LangIndex {
     let distinct = queryTerms(prepared, this.lang, readings);
     if (this.lang === 'ja') {
       distinct.push(...this.soundedWords(readings, new Set(distinct.map((t) => t.term))));
-      // Hiragana that spells a word the index knows is that word: its bigrams would only find other words.
+      // Hiragana that spells a word the index knows is that word: its bigrams would only find other words. So is
+      // katakana spelling a word the articles write only in kanji (シュッキン: 出金, not っき and きん of ハッキング).
       const spelled = new Set<string>();
-      for (const t of distinct) if (t.spelled && this.postings.has(t.term)) for (const b of bigramsOf(t.spelled)) spelled.add(b);
-      if (spelled.size) distinct = distinct.filter((t) => !(spelled.has(t.term) && t.weight <= HIRAGANA_BIGRAM_WEIGHT));
+      const spelledInKatakana = new Set<string>();
+      for (const t of distinct) {
+        if (!this.postings.has(t.term)) continue;
+        if (t.spelled) for (const b of bigramsOf(t.spelled)) spelled.add(b);
+        if (t.spelledInKatakana && !this.kanaWritten.has(t.term)) {
+          t.weight = Math.max(t.weight, KATAKANA_FOR_KANJI_WEIGHT);
+          for (const b of bigramsOf(t.spelledInKatakana)) spelledInKatakana.add(b);
+        }
+      }
+      if (spelled.size || spelledInKatakana.size) {
+        distinct = distinct.filter((t) => !((spelled.has(t.term) && t.weight <= HIRAGANA_BIGRAM_WEIGHT) || (spelledInKatakana.has(t.term) && !isWordTerm(t.term))));
+      }
     }
     const sources = new Map<string, number>();
     const terms: WeightedTerm[] = [];

@@ -18,7 +18,9 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['不正アクセス', '不正ログイン', '乗っ取り', '乗っとり', 'のっとり', 'ハッキング', 'ハック', '垢乗っ取り'],
     ['パスワード', 'pw', 'pass', 'password', 'パス', 'パスワ'],
     ['本人確認', 'kyc', 'ekyc'],
-    ['暗号資産', '仮想通貨', '暗号通貨', 'クリプト', 'コイン', 'トークン'],
+    // The coins people hold most, by name or nickname, are "my crypto" to them (XRP stays its own word: the memo-tag
+    // coins are what an article about tags is about).
+    ['暗号資産', '仮想通貨', '暗号通貨', 'クリプト', 'コイン', 'トークン', 'ビットコイン', 'ビットコ', 'btc', 'イーサリアム', 'イーサ', 'eth'],
     ['フィッシング', '偽サイト', '詐欺サイト', 'にせサイト', 'ニセサイト', '偽物のサイト', '偽メール', '偽のメール', '偽のサイト'],
     ['スマートフォン', 'スマホ', '携帯電話', 'ケータイ', 'アイフォン', 'iphone', 'android', 'アンドロイド'],
     ['メール', 'eメール', 'email', 'e-mail'],
@@ -58,7 +60,7 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['phishing', 'phish', 'fake site', 'fake website', 'spoofed site', 'spoof site'],
     ['kyc', 'identity verification', 'id verification', 'verify identity', 'verify my identity'],
     // To a user, coins and tokens are their crypto: a generic word, not the name of one article's topic.
-    ['crypto', 'cryptocurrency', 'cryptocurrencies', 'crypto asset', 'crypto-asset', 'virtual currency', 'coin', 'coins', 'token', 'tokens'],
+    ['crypto', 'cryptocurrency', 'cryptocurrencies', 'crypto asset', 'crypto-asset', 'virtual currency', 'coin', 'coins', 'token', 'tokens', 'bitcoin', 'btc', 'ethereum', 'eth', 'ether'],
     ['email', 'e-mail'],
     ['phone', 'smartphone', 'cellphone', 'cell phone'],
     ['lock', 'freeze', 'frozen'],

@@ -39,6 +39,11 @@ export interface QueryTerm {
   source: string;
   /** For a word typed in hiragana: its letters, whose bigrams the word replaces when the index knows it. */
   spelled?: string;
+  /**
+   * For a word typed in katakana: its letters (folded). When the articles write that word in kanji only
+   * (シュッキン for 出金), it is the word as hiragana would be, and its bigrams (っき, きん inside ハッキング) go.
+   */
+  spelledInKatakana?: string;
 }
 
 /** Terms for a whole word rather than a bigram: its hiragana reading, or its base form when that holds kanji. */
@@ -162,15 +167,20 @@ const HIRAGANA_WORD_WEIGHT = 1.5;
  */
 export function queryTerms(prepared: string, lang: Lang = 'ja', readings?: ReadingRun[]): QueryTerm[] {
   const found = new Map<string, QueryTerm>();
-  const add = (term: string, weight: number, source: string, spelled?: string) => {
+  const add = (term: string, weight: number, source: string, spelled?: string, spelledInKatakana?: string) => {
     const seen = found.get(term);
-    if (!seen) found.set(term, spelled ? { term, weight, source, spelled } : { term, weight, source });
-    else if (weight > seen.weight) seen.weight = weight;
+    if (!seen) {
+      const t: QueryTerm = { term, weight, source };
+      if (spelled) t.spelled = spelled;
+      if (spelledInKatakana) t.spelledInKatakana = spelledInKatakana;
+      found.set(term, t);
+    } else if (weight > seen.weight) seen.weight = weight;
   };
   if (lang === 'ja') {
     japaneseWords(prepared, readings).forEach((word, i) => {
       const weight = HAN.test(word.surface) ? READING_OF_KANJI_WEIGHT : word.hiragana ? HIRAGANA_WORD_WEIGHT : 1;
-      add(readingTerm(word.reading), weight, `word ${i}`, word.hiragana ? word.surface : undefined);
+      const katakanaWord = word.katakana && [...word.surface].length > SHORT_KATAKANA ? word.surface : undefined;
+      add(readingTerm(word.reading), weight, `word ${i}`, word.hiragana ? word.surface : undefined, katakanaWord);
       if (word.base) add(baseTerm(word.base), 1, `word ${i}`);
     });
   }
