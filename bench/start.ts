@@ -54,16 +54,17 @@ const variants = {
   'dist (npm start)': ['dist/cli/main.js', 'start', '--demo'],
   'tsx (baseline)': ['--import', 'tsx', 'src/cli/main.ts', 'start', '--demo'],
 };
-const results: Record<string, { cold: number[]; warm: number[]; rss: number[]; rssAfterTicket: number[] }> = {};
+const results: Record<string, { cold: number[]; warm: number[]; rssCold: number[]; rss: number[]; rssAfterTicket: number[] }> = {};
 for (let run = 0; run < RUNS; run++) {
   for (const [name, command] of Object.entries(variants)) {
     const dir = mkdtempSync(join(tmpdir(), 'kinkyu-start-'));
     try {
-      const r = (results[name] ??= { cold: [], warm: [], rss: [], rssAfterTicket: [] });
+      const r = (results[name] ??= { cold: [], warm: [], rssCold: [], rss: [], rssAfterTicket: [] });
       const cold = await firstPage(command, join(dir, 'data'));
       const warm = await firstPage(command, join(dir, 'data'), true);
       r.cold.push(cold.ms);
       r.warm.push(warm.ms);
+      r.rssCold.push(cold.rssMb);
       r.rss.push(warm.rssMb);
       r.rssAfterTicket.push(warm.rssAfterTicketMb ?? 0);
     } finally {
@@ -75,7 +76,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 console.log(`first status page after start, median of ${RUNS} (2-core machine; goal: warm < 3 s, cold < 15 s)`);
 for (const [name, r] of Object.entries(results)) {
-  console.log(`  ${name.padEnd(18)} cold ${s(median(r.cold)).padStart(8)}   warm ${s(median(r.warm)).padStart(8)}   resident after warm start ${median(r.rss).toFixed(0)} MB, after its first ticket ${median(r.rssAfterTicket).toFixed(0)} MB`);
+  console.log(`  ${name.padEnd(18)} cold ${s(median(r.cold)).padStart(8)}   warm ${s(median(r.warm)).padStart(8)}   resident after cold start ${median(r.rssCold).toFixed(0)} MB, after warm start ${median(r.rss).toFixed(0)} MB, after its first ticket ${median(r.rssAfterTicket).toFixed(0)} MB`);
 }
 const d = results['dist (npm start)']!;
 const b = results['tsx (baseline)']!;

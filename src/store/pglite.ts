@@ -1,6 +1,7 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { PreparedStatements } from './pglite-prepared.ts';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Db, Queryable } from './db.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -73,7 +74,18 @@ function databaseError(e: WorkerError): Error {
   return err;
 }
 
+/**
+ * A new cluster is made (initdb) on a thread that is then ended, and the database opened again on a fresh one:
+ * initdb grows PGlite's WebAssembly memory to ~550 MB, which WebAssembly never gives back, so a server's first
+ * start held ~745 MB for as long as it ran (a restart on the same data, ~240 MB). Costs one more thread start
+ * (~0.3 s) on the first start only.
+ */
 async function openPgliteWorker(dataDir: string | undefined, options: PgliteOptions): Promise<PgliteDb> {
+  if (dataDir && !options.loadDataDir && !existsSync(join(dataDir, 'PG_VERSION'))) await (await openPgliteThread(dataDir, options)).close();
+  return openPgliteThread(dataDir, options);
+}
+
+async function openPgliteThread(dataDir: string | undefined, options: PgliteOptions): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? lockDataDir(dataDir) : () => undefined;
   chooseWasmCompiler();
