@@ -3,14 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kinkyuProcess } from './support/cli-process.ts';
 import { TEST_AUDIT_KEY } from './support/audit-key.ts';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../src/store/db.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { CORPUS_PATH, readCorpus, splitCorpus, splitOf } from '../src/desk/triage/corpus.ts';
 import { predict, trainModel, trainModelAsync, type TrainingExample } from '../src/desk/triage/model.ts';
-import { committedModel, DEFAULT_MODEL_PATH, loadModel, parseModelText, parseModelTextAsync, serializeModel } from '../src/desk/triage/model-file.ts';
+import { committedModel, DEFAULT_MODEL_PATH, loadModel, parseModelText, parseModelTextAsync, readModelFile, serializeModel } from '../src/desk/triage/model-file.ts';
 import { triageCombined } from '../src/desk/triage/combined.ts';
 import { buildModel, retrain } from '../src/desk/triage/retrain.ts';
 import { saveActiveModel } from '../src/desk/triage/model-store.ts';
@@ -332,6 +332,20 @@ describe('reading a model file', () => {
     for (const t of [...odd, 'say "hi" back\\slash', 'nothing known']) assert.deepEqual(predict(a, t), predict(b, t), t);
   });
 
+  test('read from disk in chunks: the same model, also with a line longer than a chunk', () => {
+    const fromDisk = readModelFile(DEFAULT_MODEL_PATH);
+    const whole = parseModelText(readFileSync(DEFAULT_MODEL_PATH));
+    assert.equal(fromDisk.index.size, whole.index.size);
+    assert.ok(fromDisk.weights.every((w, i) => Object.is(w, whole.weights[i])), 'every weight the same number');
+    const long = 'あ'.repeat(50_000); // 150,000 bytes of UTF-8: longer than the 64 KB the reader starts with
+    const written = serializeModel(trainModel([{ text: `${long} 障害`, category: 'outage', keepAllGrams: true }, { text: '乗っ取られた', category: 'security', keepAllGrams: true }], { corpus: 2, corrections: 0 }));
+    const path = join(mkdtempSync(join(tmpdir(), 'kinkyu-model-')), 'model.json');
+    writeFileSync(path, written);
+    const [a, b] = [readModelFile(path), loadModel(JSON.parse(written))];
+    assert.equal(a.index.size, b.index.size);
+    for (const t of ['障害', '乗っ取られた', long.slice(0, 10)]) assert.deepEqual(predict(a, t), predict(b, t), t);
+  });
+
   test('the first ticket of a surge loads it without holding up the server: other work runs while it is read', async () => {
     const text = readFileSync(DEFAULT_MODEL_PATH);
     let turns = 0;
@@ -353,7 +367,7 @@ describe('reading a model file', () => {
     const broken = [...lines.slice(0, at), lines[at]!.replace(/\[.*\]/, '[1,2]'), ...lines.slice(at + 1)].join('\n');
     assert.throws(() => parseModelText(broken), /has the wrong length/);
     // Fields that are no JSON numbers are refused as JSON.parse refuses them (Number() would take '' as 0, 0x10 as 16).
-    for (const bad of ['[x,', '[,', '[0x10,', '[1e,']) {
+    for (const bad of ['[x,', '[,', '[0x10,', '[1e,', '[01,', '[-,', '[1.,', '[+1,', '[.5,']) {
       const damaged = [...lines.slice(0, at), lines[at]!.replace(/\[[^,]*,/, bad), ...lines.slice(at + 1)].join('\n');
       assert.throws(() => parseModelText(damaged), SyntaxError, bad);
     }

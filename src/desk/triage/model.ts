@@ -101,7 +101,7 @@ export interface TriageModel {
    * Row after row, each [idf, type weights…, priority weights…] (`width` numbers). One array rather than a typed
    * array per feature: 60,000 small arrays made prediction memory-bound (measured: 70 → 35 µs per message).
    */
-  weights: Float64Array;
+  weights: Float32Array;
   width: number;
   /** Scratch for predict(): which rows a message has already hit (rows hit in the current call hold `stamp`). */
   scratch: { seen: Uint32Array; position: Int32Array; stamp: number };
