@@ -72,6 +72,9 @@ export const SYNONYM_GROUPS: Readonly<Record<Lang, readonly (readonly string[])[
     ['scam', 'scammed', 'scammer', 'fraud', 'fraudster', 'con artist'],
     ['compensation', 'compensate', 'refund', 'reimburse', 'reimbursement'],
     ['app', 'application', 'mobile app'],
+    // A site or app that fails for everyone, said the way people say it.
+    ['outage', 'crash', 'crashed', 'crashes', 'crashing', 'went down', 'goes down'],
+    ['duplicate', 'double', 'twice', 'duplicated'],
     // Something in the account the user did not do.
     ['unauthorized', 'unauthorised', 'not mine', "wasn't me", 'was not me', 'not me', "didn't make", 'did not make', "didn't request", 'did not request', "didn't authorize", 'not authorized'],
   ],
