@@ -62,6 +62,9 @@ export async function buildServices(app: FastifyInstance, inputs: ServiceInputs)
     supportPhone: config.supportPhone,
     snapshot: () => site.current(),
     clock,
+    // Triage beside the serving thread; `TRIAGE_THREAD=main` keeps it on the serving thread (to measure).
+    triageOn: process.env.TRIAGE_THREAD === 'main' ? 'here' : 'thread',
+    log: (msg, err) => app.log.warn({ err }, msg),
   });
   const referenceStore = new ReferenceAccountStore(db, clock);
   // An exchange core over signed HTTP when configured; otherwise the reference store in our database.

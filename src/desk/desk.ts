@@ -25,8 +25,8 @@ import { matchIncident } from './incident-match.ts';
 import { DEFAULT_SLA_POLICY, initialDueDates, pauseClock, repriorize, resumeClock, type SlaPolicy } from './sla.ts';
 import type { TicketLinks } from './ticket-links.ts';
 import { getTicket, mapTicket, TICKET_COLUMNS, TICKET_FROM, type Ticket } from './ticket-repository.ts';
-import { triageCombined } from './triage/combined.ts';
 import { TriageModelSource } from './triage/model-store.ts';
+import { TriageHere, TriageOnThread, type Triage } from './triage/triage-thread.ts';
 import { MESSAGE_MAX, parseContact, submissionKey, type ContactForm, type ContactInput, type SubmitMeta, type SubmitResult } from './contact-form.ts';
 
 
@@ -49,6 +49,9 @@ export interface DeskOptions {
   clock?: () => Date;
   /** The learned triage model in use (default: the database's active model, else the committed one). */
   triageModels?: TriageModelSource;
+  /** Where contact-form tickets are triaged: on the process's triage thread (the server), or here (default). */
+  triageOn?: 'thread' | 'here';
+  log?: (msg: string, err?: unknown) => void;
 }
 
 /** The latest public update of an incident, in a language, for automatic answers. */
@@ -71,6 +74,7 @@ export class SupportDesk {
   private readonly sla: SlaPolicy;
   private readonly clock: () => Date;
   readonly triageModels: TriageModelSource;
+  private readonly triager: Triage;
   private readonly intake: GroupCommit<IntakeRow, StoredTicket>;
 
   constructor(
@@ -80,6 +84,7 @@ export class SupportDesk {
     this.sla = opts.sla ?? DEFAULT_SLA_POLICY;
     this.clock = opts.clock ?? (() => new Date());
     this.triageModels = opts.triageModels ?? new TriageModelSource(db, this.clock);
+    this.triager = opts.triageOn === 'thread' ? new TriageOnThread(db, this.triageModels, opts.log) : new TriageHere(this.triageModels);
     this.intake = new GroupCommit<IntakeRow, StoredTicket>(async (rows) => {
       const stored = await insertTickets(this.db, rows);
       return rows.map((r) => stored.get(r.id) ?? new KinkyuError('CONFLICT', { rule: 'submission_reused' }));
@@ -104,11 +109,11 @@ export class SupportDesk {
   }
 
   async submitParsed(form: ContactForm, meta: SubmitMeta): Promise<SubmitResult> {
-    const result: TriageResult & { needsHuman?: boolean; modelVersion?: string } = meta.triage ?? triageCombined({
+    const result: TriageResult & { needsHuman?: boolean; modelVersion?: string } = meta.triage ?? await this.triager.triage({
       text: form.body,
       category: form.category ?? undefined,
       fields: { orderId: form.orderId ?? undefined, transactionId: form.transactionId ?? undefined, asset: form.asset ?? undefined, amount: form.amount ?? undefined },
-    }, await this.triageModels.current());
+    });
     const now = this.clock();
     const snapshot = this.opts.snapshot();
     // Matching reads the in-memory page; the statement below links only if the incident is still open then.

@@ -6,7 +6,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { Db, Queryable } from './db.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AfterCommitHooks } from './after-commit.ts';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from './module-worker.ts';
 import type { WorkerError, WorkerReply, WorkerRequest } from './pglite-protocol.ts';
 
 export interface PgliteDb extends Db {
@@ -46,18 +47,9 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
   return thread === 'main' ? openPgliteHere(dataDir, options) : openPgliteWorker(dataDir, options);
 }
 
-/**
- * The database's thread, from the built pglite-worker.js; run from the TypeScript sources (tsx: a single test
- * file, the benchmarks' parents), the thread registers tsx itself first (Node 20 does not pass `--import` hooks on
- * to worker threads).
- */
+/** The database's thread (pglite-worker.ts). */
 function startWorkerThread(): Worker {
-  // Not the process's own flags: `-e`/`--input-type` (a one-line script) would stop the thread from starting.
-  // Only those that describe the process as a whole (profiling, inspection) are passed on.
-  const options = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }, execArgv: process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|inspect)/.test(a)) };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), options);
-  const script = new URL('./pglite-worker.ts', import.meta.url).href;
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, { ...options, eval: true });
+  return startModuleWorker(siblingModule(import.meta.url, 'pglite-worker'), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
 }
 
 /**

@@ -37,34 +37,57 @@ export async function saveActiveModel(
   );
 }
 
-/** The model for intake: kept in memory, re-read when the active version in the database changes. */
+/** The text of the active model in the database, or null when none is active (the committed model is in use). */
+export async function readActiveModelText(q: Queryable): Promise<string | null> {
+  const [row] = await q.query<{ model: string }>(`SELECT model FROM triage_models WHERE active`);
+  return row?.model ?? null;
+}
+
+/**
+ * The model for intake: which one is active (re-checked every 30 s, or at once after a retrain in this process),
+ * and, for triage on this thread, the model itself, kept in memory.
+ */
 export class TriageModelSource {
   private model: TriageModel | null = null;
+  /** The active version the model in memory was read for (null: the committed model). */
+  private modelFor: string | null | undefined = undefined;
   private loading: Promise<TriageModel> | null = null;
+  private version: string | null = null;
   private checkedAt = -Infinity;
+  private checking: Promise<string | null> | null = null;
 
   constructor(
     private readonly db: Queryable,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async current(): Promise<TriageModel> {
+  /** The active model's version, or null for the committed model. */
+  async activeVersion(): Promise<string | null> {
     const now = this.clock().getTime();
-    if (this.model && now - this.checkedAt < RECHECK_MS) return this.model;
+    if (now - this.checkedAt < RECHECK_MS) return this.version;
+    // The tickets of a surge that arrive meanwhile wait for the same check.
+    this.checking ??= activeModelVersion(this.db).then((version) => {
+      this.version = version;
+      this.checkedAt = now;
+      return version;
+    }).finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  async current(): Promise<TriageModel> {
+    const version = await this.activeVersion();
+    if (this.model && this.modelFor === version) return this.model;
     // The tickets of a surge that arrive while the model loads wait for the same load.
-    this.loading ??= this.refresh(now).finally(() => {
+    this.loading ??= (version ? readActiveModel(this.db) : committedModelAsync()).then((model) => {
+      this.model = model;
+      this.modelFor = version;
+      return model;
+    }).finally(() => {
       this.loading = null;
     });
     return this.loading;
-  }
-
-  private async refresh(now: number): Promise<TriageModel> {
-    const version = await activeModelVersion(this.db);
-    if (!this.model || (version ?? (await committedModelAsync()).version) !== this.model.version) {
-      this.model = version ? await readActiveModel(this.db) : await committedModelAsync();
-    }
-    this.checkedAt = now;
-    return this.model;
   }
 
   /** After a retrain in this process: the next ticket uses the new model at once. */
