@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The built test files for `npm test`, the slowest first: with two files at a time, a long file started last
+ * The built test files for `npm test`, the slowest first: with a few files at a time, a long file started last
  * leaves one core idle while it finishes alone. The order comes from the last run's times
  * (.tmp/test-file-times.txt, written by test/support/file-times-reporter.mjs) when there is one, else from
  * test/slow-first.txt; files in neither follow alphabetically.
