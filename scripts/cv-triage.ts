@@ -8,7 +8,7 @@
  * --tf binary|log, --min-df N, --epochs N, --rate X, --l2 X, --security-weight X.
  * --k N (folds, default 5). --tune also searches the combination's thresholds on the out-of-fold predictions and
  * prints the best settings (a missed security report or an incident below high costs five wrongly typed messages).
- * --mistakes lists the out-of-fold type mistakes.
+ * --mistakes lists the out-of-fold type mistakes. --th key=value,… also reports other thresholds on the same folds.
  */
 import { createHash } from 'node:crypto';
 import { readCorpus, splitCorpus, type CorpusSample } from '../src/desk/triage/corpus.ts';
@@ -171,6 +171,18 @@ const { oof, msPerMessage } = crossValidate(samples, options, k);
 console.log(`cv:triage — ${k}-fold over train ∪ dev (${samples.length} messages), options ${JSON.stringify(options)}`);
 console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s; model prediction ${msPerMessage.toFixed(3)} ms per message)`);
 console.log(report(oof, THRESHOLDS));
+// --th key=value,…: the same out-of-fold predictions combined with other thresholds (e.g. --th strongRulesScore=100).
+const thArg = value('th');
+if (thArg) {
+  const th: TriageThresholds = { ...THRESHOLDS };
+  for (const pair of thArg.split(',')) {
+    const [key, v] = pair.split('=');
+    if (!key || !(key in th) || v === undefined || !Number.isFinite(Number(v))) throw new Error(`--th: unknown or bad setting ${pair}`);
+    th[key as keyof TriageThresholds] = Number(v);
+  }
+  console.log(`with ${JSON.stringify(th)}`);
+  console.log(report(oof, th));
+}
 if (flag('tune')) {
   const th = tune(oof);
   console.log(`tuned thresholds: ${JSON.stringify(th)}`);

@@ -42,7 +42,9 @@ export const THRESHOLDS: TriageThresholds = {
   possibleSecurity: 0.1,
   possibleIncident: 0.02,
   rulesDecideMargin: 0.05,
-  strongRulesScore: 4,
+  // Off (no rule score reaches 100): cross-validated over 7,889 messages (2026-12-08), strong rule evidence
+  // overriding the model was right 8 times and wrong 17; category 95.5 → 95.6 %, security figures unchanged.
+  strongRulesScore: 100,
   strongRulesMargin: 0.3,
   needsHumanMargin: 0.2,
 };
