@@ -332,6 +332,21 @@ describe('reading a model file', () => {
     for (const t of [...odd, 'say "hi" back\\slash', 'nothing known']) assert.deepEqual(predict(a, t), predict(b, t), t);
   });
 
+  test('weights kept as 32-bit floats decide as the file\'s numbers do: every dev-split message, type, priority and flag', () => {
+    const model = committedModel();
+    assert.ok(model.weights instanceof Float32Array);
+    // The file's numbers as 64-bit floats, row by row in the file's order (the order the rows are numbered in).
+    const file = JSON.parse(readFileSync(DEFAULT_MODEL_PATH, 'utf8')) as { features: Record<string, number[]> };
+    const wide = { ...model, weights: Float64Array.from(Object.values(file.features).flat()) } as unknown as typeof model;
+    assert.equal(wide.weights.length, model.weights.length);
+    let differ = 0;
+    for (const s of dev) {
+      const [a, b] = [triageCombined({ text: s.text }, model), triageCombined({ text: s.text }, wide)];
+      if (a.type !== b.type || a.priority !== b.priority || a.needsHuman !== b.needsHuman) differ++;
+    }
+    assert.equal(differ, 0, `${differ} of ${dev.length} dev-split messages triaged otherwise`);
+  });
+
   test('read from disk in chunks: the same model, also with a line longer than a chunk', () => {
     const fromDisk = readModelFile(DEFAULT_MODEL_PATH);
     const whole = parseModelText(readFileSync(DEFAULT_MODEL_PATH));

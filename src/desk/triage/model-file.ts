@@ -173,8 +173,6 @@ function fileLines(path: string): Lines {
           buffer.copy(longer, 0, 0, filled);
           buffer = longer;
         }
-        // Past the data: a stale newline there must not be found.
-        buffer.fill(0, filled);
         const read = readSync(fd, buffer, filled, buffer.length - filled, null);
         if (read === 0) ended = true;
         else filled += read;
